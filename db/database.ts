@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Pool } from 'pg';
+import type { Database } from './types';
+
+export type DatabaseSettings =
+  | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number }
+  | { readonly kind: 'pglite'; readonly dataDir: string };
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly kind: DatabaseSettings['kind'];
+  /** Answers true when a trivial query round-trips. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Opens real Postgres through `pg`, or the embedded PGlite persisted in a folder. */
+export async function openDatabase(settings: DatabaseSettings): Promise<DatabaseHandle> {
+  let db: Kysely<Database>;
+  if (settings.kind === 'postgres') {
+    const pool = new Pool({ connectionString: settings.url, max: settings.poolSize });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    fs.mkdirSync(settings.dataDir, { recursive: true });
+    // Loaded lazily so a Postgres deployment never pays for the embedded engine.
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGliteDialect } = await import('kysely-pglite-dialect');
+    const pglite = await PGlite.create(settings.dataDir);
+    db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  }
+  return {
+    db,
+    kind: settings.kind,
+    async ping() {
+      try {
+        await sql`select 1`.execute(db);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => db.destroy(),
+  };
+}

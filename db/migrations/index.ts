@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import * as initialSchema from './2026_11_22_0001_initial_schema';
+
+/**
+ * Every migration, by name. Names sort by time; the list only ever grows.
+ * Kept as a static map so the compiled server needs no directory scanning.
+ */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '2026_11_22_0001_initial_schema': initialSchema,
+};

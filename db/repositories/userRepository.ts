@@ -1,0 +1,69 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, PresenceStatus, UserRole, UserStatus } from '../types';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface User {
+  readonly id: string;
+  readonly email: string;
+  readonly passwordHash: string;
+  readonly role: UserRole;
+  readonly isPremium: boolean;
+  readonly status: UserStatus;
+  readonly shadowBanned: boolean;
+  readonly presence: PresenceStatus;
+  readonly lastSeenAt: Date | null;
+}
+
+const USER_COLUMNS = [
+  'id', 'email', 'password_hash', 'role', 'is_premium', 'status', 'shadow_banned', 'presence', 'last_seen_at',
+] as const;
+
+function toUser(row: {
+  id: string; email: string; password_hash: string; role: UserRole; is_premium: boolean; status: UserStatus;
+  shadow_banned: boolean; presence: PresenceStatus; last_seen_at: Date | null;
+}): User {
+  return {
+    id: row.id,
+    email: row.email,
+    passwordHash: row.password_hash,
+    role: row.role,
+    isPremium: row.is_premium,
+    status: row.status,
+    shadowBanned: row.shadow_banned,
+    presence: row.presence,
+    lastSeenAt: row.last_seen_at,
+  };
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}
+
+/** Inserts a user; throws the driver's unique violation when the email exists (see isUniqueViolation). */
+export async function insertUser(
+  db: Db,
+  user: { id: string; email: string; passwordHash: string; role?: UserRole },
+): Promise<User> {
+  const row = await db
+    .insertInto('users')
+    .values({ id: user.id, email: user.email, password_hash: user.passwordHash, role: user.role })
+    .returning(USER_COLUMNS)
+    .executeTakeFirstOrThrow();
+  return toUser(row);
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').select(USER_COLUMNS).where('email', '=', email).executeTakeFirst();
+  return row ? toUser(row) : undefined;
+}
+
+export async function findUserById(db: Db, id: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
+  return row ? toUser(row) : undefined;
+}
+
+/** Records the user's presence; `lastSeenAt` is the moment the change was observed. */
+export async function updatePresence(db: Db, userId: string, presence: PresenceStatus, lastSeenAt: Date): Promise<void> {
+  await db.updateTable('users').set({ presence, last_seen_at: lastSeenAt }).where('id', '=', userId).execute();
+}

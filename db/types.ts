@@ -1,0 +1,238 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Timestamps read back as Date and may be written as Date or ISO text. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** pg returns bigint as text; callers convert at the repository edge. */
+type BigIntColumn = ColumnType<string, number | bigint | string, number | bigint | string>;
+type DefaultBigInt = ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export type UserRole = 'member' | 'recruiter' | 'admin';
+export type UserStatus = 'active' | 'banned';
+export type PresenceStatus = 'online' | 'away' | 'offline';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  role: ColumnType<UserRole, UserRole | undefined, UserRole>;
+  is_premium: ColumnType<boolean, boolean | undefined, boolean>;
+  status: ColumnType<UserStatus, UserStatus | undefined, UserStatus>;
+  shadow_banned: ColumnType<boolean, boolean | undefined, boolean>;
+  presence: ColumnType<PresenceStatus, PresenceStatus | undefined, PresenceStatus>;
+  last_seen_at: Timestamp | null;
+  lat: number | null;
+  lng: number | null;
+  h3_cell: string | null;
+  event_seq: DefaultBigInt;
+  created_at: DefaultTimestamp;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  user_id: string;
+  family_id: string;
+  token_hash: string;
+  expires_at: Timestamp;
+  created_at: DefaultTimestamp;
+  used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface CardsTable {
+  id: string;
+  owner_id: string;
+  kind: 'person' | 'job';
+  title: string;
+  bio: ColumnType<string, string | undefined, string>;
+  tags: Json<Array<{ tag: string; weight: number }>>;
+  birth_year: number | null;
+  experience_years: number | null;
+  salary_min: number | null;
+  salary_max: number | null;
+  work_authorizations: Json<string[]>;
+  remote: ColumnType<boolean, boolean | undefined, boolean>;
+  culture: Json<Record<string, number>>;
+  verified: ColumnType<boolean, boolean | undefined, boolean>;
+  lat: number | null;
+  lng: number | null;
+  h3_cell: string | null;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface PreferencesTable {
+  user_id: string;
+  max_distance_km: ColumnType<number, number | undefined, number>;
+  age_min: number | null;
+  age_max: number | null;
+  salary_min: number | null;
+  remote_only: ColumnType<boolean, boolean | undefined, boolean>;
+  min_experience_years: number | null;
+  work_authorizations: Json<string[]>;
+  card_kind: 'person' | 'job' | null;
+  updated_at: DefaultTimestamp;
+}
+
+export interface SwipesTable {
+  id: Generated<string>;
+  from_card_id: string;
+  to_card_id: string;
+  swiper_id: string;
+  kind: 'like' | 'pass' | 'superlike';
+  created_at: DefaultTimestamp;
+}
+
+export interface MatchesTable {
+  id: string;
+  card_a_id: string;
+  card_b_id: string;
+  user_a_id: string;
+  user_b_id: string;
+  status: ColumnType<'active' | 'unmatched' | 'blocked', 'active' | 'unmatched' | 'blocked' | undefined>;
+  last_seq: DefaultBigInt;
+  created_at: DefaultTimestamp;
+  ended_at: Timestamp | null;
+}
+
+export interface MatchMembersTable {
+  match_id: string;
+  user_id: string;
+  added_at: DefaultTimestamp;
+}
+
+export interface MessagesTable {
+  match_id: string;
+  seq: BigIntColumn;
+  sender_id: string;
+  client_message_id: string;
+  kind: 'text' | 'media';
+  body: string | null;
+  media_url: string | null;
+  created_at: DefaultTimestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface ReadMarkersTable {
+  match_id: string;
+  user_id: string;
+  last_read_seq: DefaultBigInt;
+  updated_at: DefaultTimestamp;
+}
+
+export interface StoredEventsTable {
+  user_id: string;
+  seq: BigIntColumn;
+  type: string;
+  payload: Json<unknown>;
+  created_at: DefaultTimestamp;
+}
+
+export interface DeviceCursorsTable {
+  user_id: string;
+  device_id: string;
+  acked_seq: DefaultBigInt;
+  last_seen_at: DefaultTimestamp;
+}
+
+export type CallState = 'ringing' | 'accepted' | 'ended' | 'declined' | 'missed' | 'cancelled';
+
+export interface CallsTable {
+  id: string;
+  match_id: string;
+  caller_id: string;
+  callee_id: string;
+  livekit_room: string;
+  state: CallState;
+  media: ColumnType<'audio' | 'video', 'audio' | 'video' | undefined>;
+  created_at: DefaultTimestamp;
+  accepted_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  end_reason: string | null;
+}
+
+export interface CallParticipantsTable {
+  call_id: string;
+  user_id: string;
+  joined_at: Timestamp | null;
+  left_at: Timestamp | null;
+}
+
+export interface EventsTable {
+  id: string;
+  host_id: string;
+  job_card_id: string;
+  title: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  capacity: number;
+  attendee_count: ColumnType<number, number | undefined, number>;
+  status: ColumnType<'scheduled' | 'open' | 'live' | 'ended' | 'cancelled', 'scheduled' | undefined>;
+  starting_notified_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface EventHostsTable {
+  event_id: string;
+  user_id: string;
+}
+
+export interface RegistrationsTable {
+  event_id: string;
+  user_id: string;
+  created_at: DefaultTimestamp;
+  starting_notified_at: Timestamp | null;
+}
+
+export interface AttendanceTable {
+  id: Generated<string>;
+  event_id: string;
+  user_id: string;
+  joined_at: Timestamp;
+  left_at: Timestamp | null;
+}
+
+export interface BlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: DefaultTimestamp;
+}
+
+export interface ReportsTable {
+  id: string;
+  reporter_id: string;
+  reported_id: string;
+  context_kind: 'profile' | 'message' | 'call' | 'event';
+  context_id: string | null;
+  reason: string;
+  created_at: DefaultTimestamp;
+}
+
+export interface Database {
+  users: UsersTable;
+  refresh_tokens: RefreshTokensTable;
+  cards: CardsTable;
+  preferences: PreferencesTable;
+  swipes: SwipesTable;
+  matches: MatchesTable;
+  match_members: MatchMembersTable;
+  messages: MessagesTable;
+  read_markers: ReadMarkersTable;
+  stored_events: StoredEventsTable;
+  device_cursors: DeviceCursorsTable;
+  calls: CallsTable;
+  call_participants: CallParticipantsTable;
+  events: EventsTable;
+  event_hosts: EventHostsTable;
+  registrations: RegistrationsTable;
+  attendance: AttendanceTable;
+  blocks: BlocksTable;
+  reports: ReportsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type RefreshTokenRow = Selectable<RefreshTokensTable>;

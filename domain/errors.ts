@@ -1,0 +1,77 @@
+/**
+ * Every error a client can act on carries one of these stable codes. The code is
+ * the contract; the message is for humans and may change.
+ */
+export const ErrorCode = {
+  // input
+  INVALID_BODY: 'INVALID_BODY',
+  INVALID_MESSAGE: 'INVALID_MESSAGE',
+  UNKNOWN_MESSAGE_TYPE: 'UNKNOWN_MESSAGE_TYPE',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  NOT_FOUND: 'NOT_FOUND',
+
+  // accounts and tokens
+  EMAIL_TAKEN: 'EMAIL_TAKEN',
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  TOKEN_MISSING: 'TOKEN_MISSING',
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  REFRESH_TOKEN_INVALID: 'REFRESH_TOKEN_INVALID',
+  REFRESH_TOKEN_REUSED: 'REFRESH_TOKEN_REUSED',
+  ACCOUNT_BANNED: 'ACCOUNT_BANNED',
+
+  // rooms
+  NOT_YOUR_SESSION: 'NOT_YOUR_SESSION',
+  INVALID_ROOM_OPTIONS: 'INVALID_ROOM_OPTIONS',
+  NODE_DRAINING: 'NODE_DRAINING',
+
+  // generic
+  RATE_LIMITED: 'RATE_LIMITED',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** HTTP status that each code maps to when it leaves through an HTTP route. */
+export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
+  INVALID_BODY: 400,
+  INVALID_MESSAGE: 400,
+  UNKNOWN_MESSAGE_TYPE: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  NOT_FOUND: 404,
+  EMAIL_TAKEN: 409,
+  INVALID_CREDENTIALS: 401,
+  TOKEN_MISSING: 401,
+  TOKEN_EXPIRED: 401,
+  TOKEN_INVALID: 401,
+  REFRESH_TOKEN_INVALID: 401,
+  REFRESH_TOKEN_REUSED: 401,
+  ACCOUNT_BANNED: 403,
+  NOT_YOUR_SESSION: 403,
+  INVALID_ROOM_OPTIONS: 400,
+  NODE_DRAINING: 503,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+};
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ErrorCode, value);
+}
+
+/**
+ * The one error type of Kismet. `toJSON` keeps the code so it survives Redis,
+ * IPC and HTTP hops between nodes.
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AppError';
+    this.code = code;
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}

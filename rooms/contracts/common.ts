@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import type { ErrorCode } from '../../domain/errors';
+
+/** Types of the messages every actor may send to its clients. */
+export const ServerMessageType = {
+  /** The answer to a command that carried a `ref`. */
+  REPLY: 'reply',
+  /** A refused command or join; carries the command's `ref` when it had one. */
+  ERROR: 'error',
+} as const;
+
+/** A client-chosen id that ties a reply or an error to its command. */
+export const CommandRef = z.string().min(1).max(64).optional();
+
+export interface ReplyMessage<Result = unknown> {
+  readonly ref: string | undefined;
+  readonly ok: true;
+  readonly result: Result;
+}
+
+export interface ErrorMessage {
+  readonly ref: string | undefined;
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly retryAfterMs?: number;
+}
+
+/** WebSocket close codes Kismet uses, clear of Colyseus's own 4000–4010. */
+export const KismetCloseCode = {
+  /** The node is draining: reconnect, and the actor is re-created on another node. */
+  NODE_DRAINING: 4501,
+  /** The account was banned or its session revoked. */
+  SESSION_REVOKED: 4502,
+} as const;

@@ -1,0 +1,29 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/types';
+import type { AccessTokenService } from '../server/auth/accessTokens';
+import type { Logger } from '../server/logger';
+import type { NodeMetrics } from '../server/metrics';
+
+/** What actors need from the node they run on. */
+export interface RoomServices {
+  readonly db: Kysely<Database>;
+  readonly accessTokens: AccessTokenService;
+  readonly metrics: NodeMetrics;
+  readonly logger: Logger;
+  /** This node's id in the cluster (Colyseus process id). */
+  readonly nodeId: () => string;
+  readonly now: () => Date;
+}
+
+// Colyseus constructs rooms itself (and runs static onAuth before any room exists),
+// so the node's services reach them through this one process-wide slot, set at boot.
+let current: RoomServices | undefined;
+
+export function setRoomServices(services: RoomServices | undefined): void {
+  current = services;
+}
+
+export function roomServices(): RoomServices {
+  if (!current) throw new Error('room services used before the node booted');
+  return current;
+}

@@ -1,0 +1,111 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { AppError, ErrorCode } from '../../domain/errors';
+import { decideRefresh } from '../../domain/refreshTokenRules';
+import type { Database } from '../../db/types';
+import { findUserByEmail, findUserById, insertUser, isUniqueViolation } from '../../db/repositories/userRepository';
+import {
+  insertRefreshToken,
+  lockRefreshTokenByHash,
+  markRefreshTokenUsed,
+  revokeRefreshTokenFamily,
+} from '../../db/repositories/refreshTokenRepository';
+import type { LoginBody, RegisterBody, TokenPair } from '../http/authContracts';
+import type { AccessTokenService } from './accessTokens';
+import { getDecoyHash, hashPassword, verifyPassword } from './passwordHasher';
+
+function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/** Register, log in, rotate and revoke. Expected refusals are thrown as AppError with a code. */
+export class AuthService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly accessTokens: AccessTokenService,
+    private readonly refreshTokenTtlS: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async register(body: RegisterBody): Promise<TokenPair> {
+    const passwordHash = await hashPassword(body.password);
+    try {
+      const user = await insertUser(this.db, { id: randomUUID(), email: body.email, passwordHash });
+      return await this.issue(user.id, randomUUID());
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError(ErrorCode.EMAIL_TAKEN, 'an account with this email exists');
+      throw error;
+    }
+  }
+
+  async login(body: LoginBody): Promise<TokenPair> {
+    const user = await findUserByEmail(this.db, body.email);
+    const ok = await verifyPassword(user?.passwordHash ?? (await getDecoyHash()), body.password);
+    if (!user || !ok) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong email or password');
+    if (user.status === 'banned') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
+    return this.issue(user.id, randomUUID());
+  }
+
+  /** Exchanges a refresh token for a new pair; a second use of the same token revokes its family. */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const now = this.now();
+    const outcome = await this.db.transaction().execute(async (trx) => {
+      const token = await lockRefreshTokenByHash(trx, hashRefreshToken(refreshToken));
+      const decision = decideRefresh(
+        token && {
+          expiresAtMs: token.expiresAt.getTime(),
+          usedAtMs: token.usedAt?.getTime() ?? null,
+          revokedAtMs: token.revokedAt?.getTime() ?? null,
+        },
+        now.getTime(),
+      );
+      if (decision.kind === 'reuse_detected' && token) {
+        await revokeRefreshTokenFamily(trx, token.familyId, now);
+        return { kind: 'reuse_detected' as const, code: decision.code };
+      }
+      if (decision.kind === 'refused' || !token) return { kind: 'refused' as const, code: ErrorCode.REFRESH_TOKEN_INVALID };
+      await markRefreshTokenUsed(trx, token.id, now);
+      const user = await findUserById(trx, token.userId);
+      if (!user || user.status === 'banned') {
+        await revokeRefreshTokenFamily(trx, token.familyId, now);
+        return { kind: 'banned' as const };
+      }
+      return { kind: 'rotate' as const, userId: token.userId, familyId: token.familyId };
+    });
+    switch (outcome.kind) {
+      case 'rotate':
+        return this.issue(outcome.userId, outcome.familyId);
+      case 'banned':
+        throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
+      case 'reuse_detected':
+        throw new AppError(outcome.code, 'this refresh token was already used; its session has been revoked');
+      case 'refused':
+        throw new AppError(outcome.code, 'the refresh token is not valid');
+    }
+  }
+
+  /** Revokes the session the refresh token belongs to. Unknown tokens are ignored: logging out twice is fine. */
+  async logout(refreshToken: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const token = await lockRefreshTokenByHash(trx, hashRefreshToken(refreshToken));
+      if (token) await revokeRefreshTokenFamily(trx, token.familyId, this.now());
+    });
+  }
+
+  private async issue(userId: string, familyId: string): Promise<TokenPair> {
+    const refreshToken = randomBytes(32).toString('base64url');
+    await insertRefreshToken(this.db, {
+      id: randomUUID(),
+      userId,
+      familyId,
+      tokenHash: hashRefreshToken(refreshToken),
+      expiresAt: new Date(this.now().getTime() + this.refreshTokenTtlS * 1000),
+    });
+    return {
+      userId,
+      accessToken: await this.accessTokens.sign(userId),
+      refreshToken,
+      expiresIn: this.accessTokens.ttlS,
+    };
+  }
+}

@@ -1,0 +1,134 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The development signing secret. Production refuses to start with it. */
+export const DEVELOPMENT_JWT_SECRET = 'kismet-development-secret-not-for-production';
+export const DEFAULT_PORT = 2567;
+export const DEFAULT_DATA_DIR = '.data';
+export const DEFAULT_ACCESS_TOKEN_TTL_S = 15 * 60;
+export const DEFAULT_REFRESH_TOKEN_TTL_S = 7 * 24 * 60 * 60;
+export const MIN_JWT_SECRET_LENGTH = 32;
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const url = (protocols: readonly string[]) =>
+  z
+    .string()
+    .url()
+    .refine((value) => protocols.some((p) => value.startsWith(`${p}:`)), {
+      message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    });
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(DEFAULT_PORT),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_ADDRESS: z
+    .string()
+    .regex(/^[A-Za-z0-9.\-\[\]:]+(\/[\w\-./]*)?$/, 'must be host:port, optionally with a path')
+    .optional(),
+  KISMET_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
+  DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
+  REDIS_URL: url(['redis', 'rediss']).optional(),
+  JWT_SECRET: z.string().min(1).optional(),
+  ACCESS_TOKEN_TTL_S: positiveInt.default(DEFAULT_ACCESS_TOKEN_TTL_S),
+  REFRESH_TOKEN_TTL_S: positiveInt.default(DEFAULT_REFRESH_TOKEN_TTL_S),
+  MAX_MESSAGE_BYTES: positiveInt.max(1024 * 1024).default(16 * 1024),
+  MAX_HTTP_BODY_BYTES: positiveInt.max(1024 * 1024).default(16 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    /** Where clients reach this node; only set in a cluster (Redis), where joins are routed to it. */
+    readonly publicAddress: string | undefined;
+    readonly maxBodyBytes: number;
+    readonly maxMessageBytes: number;
+  };
+  readonly database:
+    | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number }
+    | { readonly kind: 'pglite'; readonly dataDir: string };
+  readonly redis: { readonly url: string } | undefined;
+  readonly auth: {
+    readonly jwtSecret: string;
+    readonly accessTokenTtlS: number;
+    readonly refreshTokenTtlS: number;
+  };
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses the environment once. A bad value throws a ConfigError naming each bad
+ * variable; the entry point prints it and exits non-zero.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as shells and PM2 files often pass them.
+  const cleaned = Object.fromEntries(
+    Object.keys(EnvSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
+  );
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  const jwtSecret = e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET;
+  if (e.NODE_ENV === 'production') {
+    if (e.JWT_SECRET === undefined) {
+      problems.push('JWT_SECRET: must be set when NODE_ENV=production');
+    } else if (e.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
+      problems.push('JWT_SECRET: the development secret cannot be used when NODE_ENV=production');
+    } else if (e.JWT_SECRET.length < MIN_JWT_SECRET_LENGTH) {
+      problems.push(`JWT_SECRET: must be at least ${MIN_JWT_SECRET_LENGTH} characters when NODE_ENV=production`);
+    }
+  }
+  if (e.REDIS_URL !== undefined && e.DATABASE_URL === undefined) {
+    problems.push('DATABASE_URL: must be set with REDIS_URL, since the nodes of a cluster share one Postgres');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config: Config = {
+    env: e.NODE_ENV,
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      publicAddress: e.REDIS_URL === undefined ? undefined : (e.PUBLIC_ADDRESS ?? `127.0.0.1:${e.PORT}`),
+      maxBodyBytes: e.MAX_HTTP_BODY_BYTES,
+      maxMessageBytes: e.MAX_MESSAGE_BYTES,
+    },
+    database:
+      e.DATABASE_URL !== undefined
+        ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+        : { kind: 'pglite', dataDir: path.resolve(e.KISMET_DATA_DIR, 'pglite') },
+    redis: e.REDIS_URL !== undefined ? { url: e.REDIS_URL } : undefined,
+    auth: {
+      jwtSecret,
+      accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
+      refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,55 @@
+import { createAuthContext, matchMaker } from '@colyseus/core';
+import type { TemplatedApp } from 'uWebSockets.js';
+import { AppError, ErrorCode, HTTP_STATUS_BY_CODE, isErrorCode } from '../../domain/errors';
+import { isActorKind } from '../../rooms/actorIdentity';
+import { jsonReply, parseJsonObject, route, type HttpReply } from './uwsHttp';
+
+const METHODS = new Set(['joinOrCreate', 'reconnect']);
+
+/**
+ * Kismet's own front of Colyseus's `/matchmake/:method/:room` so refusals leave
+ * with Kismet's codes. The SDK surfaces only the message of a failed matchmake,
+ * so the message starts with the code too: `NOT_YOUR_SESSION: ...`.
+ */
+export function mountMatchmakeRoute(
+  app: TemplatedApp,
+  options: { readonly maxBodyBytes: number; readonly onError: (error: unknown) => void },
+): void {
+  const refuse = (code: ErrorCode, message: string): HttpReply =>
+    jsonReply(HTTP_STATUS_BY_CODE[code], { code, message: `${code}: ${message}` });
+
+  route(app, 'post', '/matchmake/:method/:roomName', async (call) => {
+    const [, , method = '', roomName = ''] = call.url.split('/');
+    if (!METHODS.has(method) || !isActorKind(roomName)) {
+      return refuse(ErrorCode.NOT_FOUND, `no matchmaking method "${method}" for "${roomName}"`);
+    }
+    if (matchMaker.state === matchMaker.MatchMakerState.SHUTTING_DOWN) {
+      return refuse(ErrorCode.NODE_DRAINING, 'this node is draining; retry on another node');
+    }
+    let body: unknown;
+    try {
+      body = call.body.length === 0 ? {} : parseJsonObject(call);
+    } catch (error) {
+      if (error instanceof AppError) return refuse(error.code, error.message);
+      throw error;
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      return refuse(ErrorCode.INVALID_ROOM_OPTIONS, 'join options must be a JSON object');
+    }
+    try {
+      const headers: Record<string, string> = Object.fromEntries(call.headers);
+      const reservation = await matchMaker.controller.invokeMethod(
+        method,
+        roomName,
+        body as Record<string, unknown>,
+        createAuthContext({ headers, remoteAddress: call.remoteAddress }),
+      );
+      return jsonReply(200, reservation);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (isErrorCode(code)) return refuse(code, (error as Error).message);
+      options.onError(error);
+      return jsonReply(500, { code: ErrorCode.INTERNAL, message: `${ErrorCode.INTERNAL}: ${(error as Error).message}` });
+    }
+  }, options);
+}

@@ -1,0 +1,121 @@
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from '../../domain/errors';
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
+  404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
+  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+/** What a route handler sees: the request's parts, copied out before uWS recycles them. */
+export interface HttpCall {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: ReadonlyMap<string, string>;
+  readonly remoteAddress: string;
+  readonly body: Buffer;
+}
+
+export interface HttpReply {
+  readonly status: number;
+  readonly body: string | Buffer;
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type HttpHandler = (call: HttpCall) => Promise<HttpReply> | HttpReply;
+
+export function jsonReply(status: number, body: unknown): HttpReply {
+  return { status, body: JSON.stringify(body), contentType: 'application/json' };
+}
+
+export function errorReply(code: ErrorCode, message: string): HttpReply {
+  return jsonReply(HTTP_STATUS_BY_CODE[code], { code, message });
+}
+
+/** Parses a JSON body; answers INVALID_BODY for anything that is not a JSON object. */
+export function parseJsonObject(call: HttpCall): unknown {
+  const type = call.headers.get('content-type') ?? '';
+  if (!type.toLowerCase().startsWith('application/json')) {
+    throw new AppError(ErrorCode.INVALID_BODY, 'the body must be JSON (content-type: application/json)');
+  }
+  try {
+    return JSON.parse(call.body.toString('utf8'));
+  } catch {
+    throw new AppError(ErrorCode.INVALID_BODY, 'the body is not valid JSON');
+  }
+}
+
+/**
+ * Routes straight on the uWS app, ahead of Colyseus's catch-all router (uWS picks
+ * the most specific route), so bodies are capped while they stream in rather than
+ * after they have been buffered whole.
+ */
+export function route(
+  app: TemplatedApp,
+  method: 'get' | 'post',
+  pattern: string,
+  handler: HttpHandler,
+  options: { readonly maxBodyBytes: number; readonly onError: (error: unknown) => void },
+): void {
+  app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    const headers = new Map<string, string>();
+    req.forEach((key, value) => headers.set(key, value));
+    const partial = {
+      method: req.getMethod().toUpperCase(),
+      url: req.getUrl(),
+      headers,
+      remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+    };
+
+    const respond = (reply: HttpReply) => {
+      if (aborted) return;
+      aborted = true; // one reply per request, even if more body chunks arrive
+      res.cork(() => {
+        res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? ''}`.trim());
+        res.writeHeader('content-type', reply.contentType ?? 'text/plain; charset=utf-8');
+        for (const [key, value] of Object.entries(reply.headers ?? {})) res.writeHeader(key, value);
+        res.end(reply.body);
+      });
+    };
+
+    const run = (body: Buffer) => {
+      Promise.resolve()
+        .then(() => handler({ ...partial, body }))
+        .then(respond, (error: unknown) => {
+          if (error instanceof AppError) {
+            respond(errorReply(error.code, error.message));
+          } else {
+            options.onError(error);
+            respond(errorReply(ErrorCode.INTERNAL, 'internal error'));
+          }
+        });
+    };
+
+    if (method === 'get') {
+      run(Buffer.alloc(0));
+      return;
+    }
+    const declared = Number(headers.get('content-length') ?? '0');
+    if (declared > options.maxBodyBytes) {
+      respond(errorReply(ErrorCode.PAYLOAD_TOO_LARGE, `the body may not exceed ${options.maxBodyBytes} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.onData((chunk, isLast) => {
+      if (aborted) return;
+      size += chunk.byteLength;
+      if (size > options.maxBodyBytes) {
+        respond(errorReply(ErrorCode.PAYLOAD_TOO_LARGE, `the body may not exceed ${options.maxBodyBytes} bytes`));
+        return;
+      }
+      chunks.push(Buffer.from(chunk.slice(0))); // uWS reuses the chunk's memory after this call
+      if (isLast) run(Buffer.concat(chunks));
+    });
+  });
+}

@@ -1,0 +1,52 @@
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { assertNativeUws } from './nativeUws';
+import { startNode } from './node';
+
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`kismet: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  assertNativeUws();
+  const node = await startNode(config, logger);
+
+  // PM2 (wait_ready) and test harnesses wait for this: Postgres and Redis have answered.
+  process.send?.('ready');
+
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    node.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('message', (message) => {
+    if (message === 'shutdown') stop('message'); // PM2 on platforms without signals
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`kismet: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  if (error instanceof Error && error.cause) process.stderr.write(`caused by: ${String((error.cause as Error).stack ?? error.cause)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The Prometheus figures one node exposes on /metrics. */
+export class NodeMetrics {
+  readonly registry = new Registry();
+
+  readonly connections = new Gauge({
+    name: 'kismet_connections',
+    help: 'WebSocket clients joined to actors on this node',
+    registers: [this.registry],
+  });
+
+  readonly rooms = new Gauge({
+    name: 'kismet_rooms',
+    help: 'Live actors on this node, by kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly messagesIn = new Counter({
+    name: 'kismet_messages_in_total',
+    help: 'Client messages received by actors, by kind and type',
+    labelNames: ['kind', 'type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly messagesOut = new Counter({
+    name: 'kismet_messages_out_total',
+    help: 'Messages sent by actors to clients, by kind and type',
+    labelNames: ['kind', 'type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly errors = new Counter({
+    name: 'kismet_errors_total',
+    help: 'Errors answered to clients, by code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly commandLatency = new Histogram({
+    name: 'kismet_command_duration_seconds',
+    help: 'Time from a command arriving to its reply, by kind and type',
+    labelNames: ['kind', 'type'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly httpRequests = new Counter({
+    name: 'kismet_http_requests_total',
+    help: 'HTTP requests answered, by route and status',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(nodeLabels: Record<string, string>) {
+    this.registry.setDefaultLabels(nodeLabels);
+    collectDefaultMetrics({ register: this.registry, prefix: 'kismet_process_' });
+    for (const kind of ['session', 'chat', 'cell', 'event']) this.rooms.set({ kind }, 0);
+  }
+}

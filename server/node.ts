@@ -1,0 +1,128 @@
+import { LocalPresence, Server, matchMaker, type Presence } from '@colyseus/core';
+import { RedisPresence } from '@colyseus/redis-presence';
+import { uWebSocketsTransport } from '@colyseus/uwebsockets-transport';
+import { Redis } from 'ioredis';
+import { migrateToLatest } from '../db/migrate';
+import { openDatabase, type DatabaseHandle } from '../db/database';
+import { SessionRoom, SESSION_ROOM } from '../rooms/SessionRoom';
+import { ACTOR_KEY_OPTION } from '../rooms/actorIdentity';
+import { setRoomServices } from '../rooms/roomServices';
+import { AccessTokenService } from './auth/accessTokens';
+import { AuthService } from './auth/authService';
+import { ActorLocalDriver, ActorRedisDriver } from './cluster/actorDrivers';
+import type { Config } from './config';
+import { mountAuthRoutes } from './http/authRoutes';
+import { mountHealthRoutes } from './http/healthRoutes';
+import { mountMatchmakeRoute } from './http/matchmakeRoute';
+import type { Logger } from './logger';
+import { NodeMetrics } from './metrics';
+
+export interface KismetNode {
+  readonly port: number;
+  readonly nodeId: () => string;
+  /** Stops taking actors, lets actors persist and disconnect their clients, then closes connections. */
+  shutdown(): Promise<void>;
+}
+
+/** Boots one Kismet node: database (migrated), presence and driver, rooms, routes, listening socket. */
+export async function startNode(config: Config, logger: Logger): Promise<KismetNode> {
+  const database: DatabaseHandle = await openDatabase(config.database);
+  const migration = await migrateToLatest(database.db);
+  if (migration.error) {
+    await database.close();
+    throw new Error('database migration failed', { cause: migration.error });
+  }
+  if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'migrations applied');
+
+  const redisClients: Redis[] = [];
+  let presence: Presence;
+  let driver: ActorRedisDriver | ActorLocalDriver;
+  if (config.redis) {
+    const connect = () => {
+      const client = new Redis(config.redis!.url, { maxRetriesPerRequest: 3, lazyConnect: false });
+      redisClients.push(client);
+      return client;
+    };
+    presence = new RedisPresence(connect());
+    driver = new ActorRedisDriver(connect());
+  } else {
+    presence = new LocalPresence();
+    driver = new ActorLocalDriver();
+  }
+
+  const metrics = new NodeMetrics({ port: String(config.http.port) });
+  const accessTokens = new AccessTokenService(config.auth.jwtSecret, config.auth.accessTokenTtlS);
+  const auth = new AuthService(database.db, accessTokens, config.auth.refreshTokenTtlS);
+  setRoomServices({
+    db: database.db,
+    accessTokens,
+    metrics,
+    logger,
+    nodeId: () => matchMaker.processId,
+    now: () => new Date(),
+  });
+
+  const transport = new uWebSocketsTransport({
+    maxPayloadLength: config.http.maxMessageBytes,
+    idleTimeout: 60,
+  });
+  const server = new Server({
+    transport,
+    presence,
+    driver,
+    publicAddress: config.http.publicAddress,
+    gracefullyShutdown: false, // the entry point owns signals
+    greet: false,
+    logger: logger.child({ component: 'colyseus' }),
+  });
+  server.define(SESSION_ROOM, SessionRoom).filterBy([ACTOR_KEY_OPTION.session]);
+
+  const routeOptions = {
+    maxBodyBytes: config.http.maxBodyBytes,
+    onError: (error: unknown) => logger.error({ err: error }, 'http route failed'),
+  };
+  let draining = false;
+  mountAuthRoutes(transport.app, auth, routeOptions);
+  mountMatchmakeRoute(transport.app, routeOptions);
+  mountHealthRoutes(
+    transport.app,
+    metrics,
+    [
+      { name: 'database', check: () => database.ping() },
+      {
+        name: 'presence',
+        check: async () =>
+          redisClients.length === 0 || (await Promise.all(redisClients.map((c) => c.ping()))).every((r) => r === 'PONG'),
+      },
+    ],
+    { ...routeOptions, isDraining: () => draining },
+  );
+
+  await server.listen(config.http.port, config.http.host);
+  logger.info(
+    {
+      port: config.http.port,
+      publicAddress: config.http.publicAddress,
+      database: database.kind,
+      presence: config.redis ? 'redis' : 'local',
+      nodeId: matchMaker.processId,
+    },
+    'kismet node listening',
+  );
+
+  let shuttingDown: Promise<void> | undefined;
+  return {
+    port: config.http.port,
+    nodeId: () => matchMaker.processId,
+    shutdown() {
+      shuttingDown ??= (async () => {
+        draining = true;
+        await server.gracefullyShutdown(false).catch((error: unknown) => logger.warn({ err: error }, 'shutdown'));
+        setRoomServices(undefined);
+        await database.close();
+        await Promise.all(redisClients.map((c) => c.quit().catch(() => undefined)));
+      })();
+      return shuttingDown;
+    },
+  };
+}
