@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { Client, type Room } from '@colyseus/sdk';
+import type { TokenPair } from '../../server/http/authContracts';
+import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../../rooms/contracts/common';
+import { SESSION_ROOM, SessionEventType, type SessionReadyMessage } from '../../rooms/contracts/sessionContracts';
+
+export interface HttpResult<T = unknown> {
+  readonly status: number;
+  readonly body: T;
+}
+
+export async function postJson<T = unknown>(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body: parsed as T };
+}
+
+export function uniqueEmail(prefix = 'user'): string {
+  return `${prefix}-${randomUUID()}@kismet.test`;
+}
+
+export const TEST_PASSWORD = 'correct horse battery';
+
+export async function registerUser(baseUrl: string, email = uniqueEmail()): Promise<TokenPair & { email: string }> {
+  const result = await postJson<TokenPair>(baseUrl, '/auth/register', { email, password: TEST_PASSWORD });
+  if (result.status !== 201) throw new Error(`register failed: ${result.status} ${JSON.stringify(result.body)}`);
+  return { ...result.body, email };
+}
+
+/** A connected device: its SDK room, and everything the session sent it. */
+export interface Device {
+  readonly room: Room;
+  readonly ready: SessionReadyMessage;
+  readonly received: Array<{ type: string | number; message: unknown }>;
+}
+
+export async function connectDevice(baseUrl: string, user: { userId: string; accessToken: string }, deviceId: string): Promise<Device> {
+  const client = new Client(baseUrl);
+  client.http.authToken = user.accessToken;
+  const room = await client.joinOrCreate(SESSION_ROOM, { userId: user.userId, deviceId });
+  const received: Array<{ type: string | number; message: unknown }> = [];
+  const ready = new Promise<SessionReadyMessage>((resolve) => {
+    room.onMessage('*', (type, message) => {
+      received.push({ type, message });
+      if (type === SessionEventType.READY) resolve(message as SessionReadyMessage);
+    });
+  });
+  return { room, ready: await withTimeout(ready, 10_000, 'session.ready'), received };
+}
+
+/** Sends a command with a ref and resolves with its reply or error. */
+export function command(room: Room, type: string, payload: Record<string, unknown> = {}): Promise<ReplyMessage | ErrorMessage> {
+  const ref = randomUUID();
+  return withTimeout(
+    new Promise((resolve) => {
+      const offReply = room.onMessage(ServerMessageType.REPLY, (message: ReplyMessage) => {
+        if (message.ref === ref) {
+          offReply();
+          offError();
+          resolve(message);
+        }
+      });
+      const offError = room.onMessage(ServerMessageType.ERROR, (message: ErrorMessage) => {
+        if (message.ref === ref) {
+          offReply();
+          offError();
+          resolve(message);
+        }
+      });
+      room.send(type, { ...payload, ref });
+    }),
+    10_000,
+    `reply to ${type}`,
+  );
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** The code at the start of a MatchMakeError's message (`CODE: text`). */
+export function matchmakeCode(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : '';
+  return /^([A-Z_]+):/.exec(message)?.[1];
+}
+
+export async function expectJoinRefused(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (error) {
+    return matchmakeCode(error);
+  }
+  throw new Error('expected the join to be refused');
+}

@@ -1,0 +1,77 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const SERVER_ENTRY = path.resolve(__dirname, '../../server/main.js');
+
+export interface NodeHandle {
+  readonly port: number;
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Everything the node printed, for failure messages. */
+  output(): string;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+}
+
+let nextPort = 20_000 + Math.floor(Math.random() * 20_000);
+export function freePortCandidate(): number {
+  nextPort += 1;
+  return nextPort;
+}
+
+/** Variables that would leak the developer's or CI's services into a node meant to run embedded. */
+const SERVICE_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'PUBLIC_ADDRESS', 'PORT', 'KISMET_DATA_DIR', 'NODE_ENV', 'JWT_SECRET'];
+
+/**
+ * Starts a real Kismet node process and resolves once it reports ready
+ * (database migrated, presence answering, socket listening).
+ */
+export async function startNodeProcess(env: Record<string, string | undefined>, options: { readyTimeoutMs?: number } = {}): Promise<NodeHandle> {
+  const port = Number(env['PORT'] ?? freePortCandidate());
+  const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of SERVICE_VARIABLES) delete cleanEnv[key];
+  const child = fork(SERVER_ENTRY, [], {
+    env: { ...cleanEnv, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`node on port ${port} not ready in time:\n${output}`));
+    }, options.readyTimeoutMs ?? 60_000);
+    child.on('message', (message) => {
+      if (message === 'ready') {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`node on port ${port} exited with ${code} before ready:\n${output}`));
+    });
+  });
+
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
