@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import type { TokenPair } from '../../server/http/authContracts';
+import { command, connectDevice, registerUser, withTimeout, type Device } from '../support/accounts';
+import { freePortCandidate, startNodeProcess, type NodeHandle } from '../support/nodeProcess';
+import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
+import { SessionEventType, type DevicesChangedMessage } from '../../rooms/contracts/sessionContracts';
+
+const USERS = 200;
+const DEVICES_PER_USER = 3;
+
+async function inBatches<T, R>(items: readonly T[], size: number, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) {
+    results.push(...(await Promise.all(items.slice(i, i + size).map((item, j) => run(item, i + j)))));
+  }
+  return results;
+}
+
+/** The device list a device last heard of, from session.ready and then devices.changed. */
+function latestDevices(device: Device): string[] {
+  const changes = device.received.filter((m) => m.type === SessionEventType.DEVICES_CHANGED);
+  const last = changes.length > 0 ? (changes[changes.length - 1]!.message as DevicesChangedMessage).devices : device.ready.devices;
+  return last.map((d) => d.deviceId).sort();
+}
+
+async function metricValue(node: NodeHandle, line: RegExp): Promise<number> {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  const found = text.split('\n').find((l) => line.test(l));
+  return found ? Number(found.split(' ').pop()) : NaN;
+}
+
+describe('cluster of two nodes on one Redis and one Postgres', function () {
+  let nodes: NodeHandle[] = [];
+  let cleanup: Array<() => Promise<void>> = [];
+  let redis: Awaited<ReturnType<typeof scratchRedis>>;
+
+  before(async function () {
+    const services = servicesOrSkip(this, { postgres: true, redis: true });
+    if (!services) return;
+    const database = await createScratchDatabase(services.databaseUrl);
+    redis = await scratchRedis(services.redisUrl);
+    cleanup = [() => database.drop(), () => redis.close()];
+    const env = { DATABASE_URL: database.url, REDIS_URL: redis.url };
+    // Started one after the other so the second finds the schema migrated; racing is covered by kysely's lock.
+    for (let i = 0; i < 2; i++) {
+      const port = freePortCandidate();
+      nodes.push(await startNodeProcess({ ...env, PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}` }));
+    }
+  });
+
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    for (const step of cleanup) await step();
+    nodes = [];
+  });
+
+  describe(`${USERS} users connecting ${DEVICES_PER_USER} devices each at once, across both nodes`, () => {
+    let users: TokenPair[] = [];
+    let devices: Device[][] = [];
+    /** For each device: the index of the node it made its join request to. */
+    const entryNode = (userIndex: number, deviceIndex: number) => (userIndex + deviceIndex) % 2;
+
+    before(async function () {
+      if (nodes.length === 0) return;
+      users = await inBatches(Array.from({ length: USERS }), 16, (_, i) => registerUser(nodes[i % 2]!.url));
+      const joins = users.map((user, u) =>
+        Promise.all(
+          Array.from({ length: DEVICES_PER_USER }, (_, d) => connectDevice(nodes[entryNode(u, d)]!.url, user, `device-${d}`)),
+        ),
+      );
+      devices = await Promise.all(joins);
+    });
+
+    after(async () => {
+      await Promise.all(devices.flat().map((d) => d.room.leave().catch(() => undefined)));
+    });
+
+    it('has exactly one session actor per user in the cluster room listing', async () => {
+      const listing = Object.values(await redis.redis.hgetall('roomcaches')).map((raw) => JSON.parse(raw) as { name: string; roomId: string; processId: string });
+      const sessions = listing.filter((room) => room.name === 'session');
+      assert.equal(sessions.length, USERS);
+      assert.deepEqual(
+        sessions.map((s) => s.roomId).sort(),
+        users.map((u) => `session_${u.userId}`).sort(),
+      );
+      const perNode = await Promise.all(nodes.map((n) => metricValue(n, /^kismet_rooms\{kind="session"/)));
+      assert.equal(perNode.reduce((a, b) => a + b, 0), USERS, `live session actors per node: ${perNode.join(', ')}`);
+    });
+
+    it('places every device of a user in that one actor', async () => {
+      for (const [u, userDevices] of devices.entries()) {
+        const roomIds = new Set(userDevices.map((d) => d.room.roomId));
+        const actorNodes = new Set(userDevices.map((d) => d.ready.node));
+        assert.deepEqual([...roomIds], [`session_${users[u]!.userId}`]);
+        assert.equal(actorNodes.size, 1, `user ${u} reached actors on ${[...actorNodes].join(', ')}`);
+      }
+      const expected = Array.from({ length: DEVICES_PER_USER }, (_, d) => `device-${d}`).sort();
+      await withTimeout(
+        (async () => {
+          while (!devices.flat().every((d) => latestDevices(d).join() === expected.join())) {
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        })(),
+        15_000,
+        'every device to see all devices of its user',
+      );
+      const connections = await Promise.all(nodes.map((n) => metricValue(n, /^kismet_connections\{/)));
+      assert.equal(connections.reduce((a, b) => a + b, 0), USERS * DEVICES_PER_USER);
+    });
+
+    it('spreads actors over both nodes', () => {
+      const actorNodes = new Set(devices.map((userDevices) => userDevices[0]!.ready.node));
+      assert.equal(actorNodes.size, 2);
+    });
+
+    it('serves a device that joined through node A for an actor living on node B', async () => {
+      // The SDK opens its socket at the public address of the node holding the actor.
+      const actorPort = (device: Device) => new URL(device.room.connection.url ?? '').port;
+      const crossNode = devices.flatMap((userDevices, u) =>
+        userDevices.filter((device, d) => actorPort(device) !== String(nodes[entryNode(u, d)]!.port)),
+      );
+      assert.ok(crossNode.length > 0, 'some device must have joined through the node without its actor');
+      for (const device of crossNode) assert.ok(nodes.some((n) => String(n.port) === actorPort(device)));
+      const replies = await Promise.all(crossNode.slice(0, 100).map((d) => command(d.room, 'presence.set', { status: 'away' })));
+      for (const reply of replies) assert.deepEqual('result' in reply && reply.result, { presence: 'away' });
+    });
+  });
+});
