@@ -23,6 +23,7 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(DEFAULT_PORT),
   HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_HOST: z.string().regex(/^[A-Za-z0-9.\-\[\]:]+$/, 'must be a host name or address').default('127.0.0.1'),
   PUBLIC_ADDRESS: z
     .string()
     .regex(/^[A-Za-z0-9.\-\[\]:]+(\/[\w\-./]*)?$/, 'must be host:port, optionally with a path')
@@ -106,7 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: {
       port: e.PORT,
       host: e.HOST,
-      publicAddress: e.REDIS_URL === undefined ? undefined : (e.PUBLIC_ADDRESS ?? `127.0.0.1:${e.PORT}`),
+      publicAddress: e.REDIS_URL === undefined ? undefined : (e.PUBLIC_ADDRESS ?? `${e.PUBLIC_HOST}:${e.PORT}`),
       maxBodyBytes: e.MAX_HTTP_BODY_BYTES,
       maxMessageBytes: e.MAX_MESSAGE_BYTES,
     },

@@ -22,7 +22,7 @@ export function freePortCandidate(): number {
 }
 
 /** Variables that would leak the developer's or CI's services into a node meant to run embedded. */
-const SERVICE_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'PUBLIC_ADDRESS', 'PORT', 'KISMET_DATA_DIR', 'NODE_ENV', 'JWT_SECRET'];
+const SERVICE_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'PUBLIC_ADDRESS', 'PUBLIC_HOST', 'PORT', 'KISMET_DATA_DIR', 'NODE_ENV', 'JWT_SECRET'];
 
 /**
  * Starts a real Kismet node process and resolves once it reports ready

@@ -1,0 +1,36 @@
+// PM2 definition of the Kismet room nodes.
+//   npx pm2 start ecosystem.config.js         KISMET_NODES nodes (default: one per core)
+//   npx pm2 scale kismet 4                    add nodes to the live cluster
+//   npx pm2 reload kismet                     replace nodes one by one (each drains first)
+// Every node gets its own port, BASE_PORT + instance number, and advertises it at
+// PUBLIC_HOST:port, so joins routed to it through Redis reach it directly.
+const os = require('node:os');
+
+const nodes = Number(process.env.KISMET_NODES || os.cpus().length);
+const basePort = Number(process.env.BASE_PORT || 2567);
+
+module.exports = {
+  apps: [
+    {
+      name: 'kismet',
+      script: 'dist/server/main.js',
+      exec_mode: 'fork',
+      instances: nodes,
+      increment_var: 'PORT',
+      wait_ready: true, // the node says 'ready' once Postgres and Redis have answered
+      listen_timeout: 60_000,
+      kill_timeout: 35_000, // the node's own drain deadline is 30 s
+      max_memory_restart: process.env.KISMET_MAX_MEMORY || '4G',
+      time: false, // logs are JSON with their own timestamps
+      env: {
+        PORT: basePort,
+        PUBLIC_HOST: process.env.PUBLIC_HOST || '127.0.0.1',
+        DATABASE_URL: process.env.DATABASE_URL,
+        REDIS_URL: process.env.REDIS_URL,
+        JWT_SECRET: process.env.JWT_SECRET,
+        NODE_ENV: process.env.NODE_ENV || 'production',
+        LOG_LEVEL: process.env.LOG_LEVEL || 'info',
+      },
+    },
+  ],
+};
