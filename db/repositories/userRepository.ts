@@ -67,3 +67,12 @@ export async function findUserById(db: Db, id: string): Promise<User | undefined
 export async function updatePresence(db: Db, userId: string, presence: PresenceStatus, lastSeenAt: Date): Promise<void> {
   await db.updateTable('users').set({ presence, last_seen_at: lastSeenAt }).where('id', '=', userId).execute();
 }
+
+/** Inserts many users in one statement; for seeding load tests. */
+export async function insertUsersBulk(db: Db, users: ReadonlyArray<{ id: string; email: string; passwordHash: string }>): Promise<void> {
+  if (users.length === 0) return;
+  await db
+    .insertInto('users')
+    .values(users.map((u) => ({ id: u.id, email: u.email, password_hash: u.passwordHash })))
+    .execute();
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TokenPair } from '../../server/http/authContracts';
 import { command, connectDevice, registerUser, withTimeout, type Device } from '../support/accounts';
-import { freePortCandidate, startNodeProcess, type NodeHandle } from '../support/nodeProcess';
+import { freePortCandidate, startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
 import { SessionEventType, type DevicesChangedMessage } from '../../rooms/contracts/sessionContracts';
 

@@ -17,7 +17,7 @@ import {
   uniqueEmail,
   withTimeout,
 } from '../support/accounts';
-import { startNodeProcess, type NodeHandle } from '../support/nodeProcess';
+import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { createScratchDatabase, servicesOrSkip } from '../support/services';
 import { Client } from '@colyseus/sdk';
 import { SESSION_ROOM, SessionEventType } from '../../rooms/contracts/sessionContracts';

@@ -1,0 +1,106 @@
+import { parseArgs } from 'node:util';
+import { startBenchCluster } from './harness/benchCluster';
+import { cleanupAll, interruption } from './harness/cleanup';
+import { machineInfo } from './harness/machine';
+import { runConnections } from './scenarios/connections';
+import { runEchoBaseline } from './scenarios/echoBaseline';
+
+const USAGE = `usage: npm run bench -- <scenario> [options]
+
+scenarios:
+  connections     ramp up authenticated users (one session actor each), hold them with heartbeats
+  echo-baseline   a bare uWebSockets.js echo server and the same client: this machine's ceiling
+
+options:
+  --users N        users (connections), default 1000
+  --duration S     seconds to hold / to send, default 30 (connections) or 10 (echo-baseline)
+  --rate R         connections per second (connections, default 1000) or messages per second (echo, default 40000)
+  --nodes N        Kismet nodes, default 2 with DATABASE_URL and REDIS_URL, else 1 embedded
+  --workers N      load processes, default 2
+  --connections N  echo-baseline sockets, default 1000
+  --heartbeat-ms N heartbeat interval per user (connections), default 10000
+  --no-baseline    skip the short echo run that gives the ceiling ratio`;
+
+function intOption(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      users: { type: 'string' },
+      duration: { type: 'string' },
+      rate: { type: 'string' },
+      nodes: { type: 'string' },
+      workers: { type: 'string' },
+      connections: { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
+      'no-baseline': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const scenario = positionals[0];
+  if (values.help || !scenario) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exitCode = scenario ? 0 : 2;
+    return;
+  }
+  const workers = intOption(values.workers, 2, 'workers');
+  const machine = machineInfo();
+  const started = Date.now();
+  let report: Record<string, number | string>;
+
+  if (scenario === 'echo-baseline') {
+    const connections = intOption(values.connections, 1000, 'connections');
+    const durationS = intOption(values.duration, 10, 'duration');
+    const echo = await runEchoBaseline({ connections, ratePerS: intOption(values.rate, 40_000, 'rate'), durationS, workers });
+    report = { scenario, nodes: 1, users: connections, duration_s: durationS, ...echo, ceiling_ratio: 1 };
+  } else if (scenario === 'connections') {
+    const servicesSet = Boolean(process.env['DATABASE_URL'] && process.env['REDIS_URL']);
+    const nodeCount = intOption(values.nodes, servicesSet ? 2 : 1, 'nodes');
+    const users = intOption(values.users, 1000, 'users');
+    const holdS = intOption(values.duration, 30, 'duration');
+    let ceiling = 0;
+    if (!values['no-baseline']) {
+      ceiling = Number((await runEchoBaseline({ connections: 200, ratePerS: 40_000, durationS: 3, workers })).ops_per_s);
+    }
+    const cluster = await startBenchCluster(nodeCount);
+    process.stdout.write(`connections: ${cluster.description}, ${users} users, ${workers} load processes\n`);
+    const result = await runConnections(cluster, {
+      users,
+      holdS,
+      connectRatePerS: intOption(values.rate, 1000, 'rate'),
+      heartbeatIntervalMs: intOption(values['heartbeat-ms'], 10_000, 'heartbeat-ms'),
+      workers,
+    });
+    report = {
+      scenario,
+      nodes: nodeCount,
+      users,
+      duration_s: holdS,
+      ...result,
+      echo_ceiling_ops_per_s: ceiling,
+      ceiling_ratio: ceiling > 0 ? Math.round((Number(result['ops_per_s']) / ceiling) * 1000) / 1000 : 0,
+    };
+  } else {
+    throw new Error(`unknown scenario "${scenario}"\n${USAGE}`);
+  }
+
+  report = { ...report, cpu_model: machine.cpu_model, cores: machine.cores, total_mem_gb: machine.total_mem_gb, node: machine.node, wall_s: Math.round((Date.now() - started) / 1000) };
+  await cleanupAll();
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+main().catch(async (error: unknown) => {
+  if (interruption()) {
+    await cleanupAll();
+    process.exit(130);
+  }
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  await cleanupAll();
+  process.exit(1);
+});

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { onCleanup } from './cleanup';
+import { freePortCandidate, startNodeProcess, type NodeHandle } from './nodeProcess';
+import { createScratchDatabase, scratchRedis } from './scratchServices';
+
+/** The Redis logical database benchmarks use; emptied before and after a run. */
+export const BENCH_REDIS_DB = Number(process.env['KISMET_BENCH_REDIS_DB'] ?? 14);
+
+export interface BenchCluster {
+  readonly nodes: readonly NodeHandle[];
+  readonly seedTarget: { databaseUrl?: string; nodeUrl: string; jwtSecret: string; tokenTtlS: number };
+  readonly description: string;
+}
+
+/**
+ * Starts what a scenario measures: N nodes on scratch copies of the Postgres and
+ * Redis given by DATABASE_URL and REDIS_URL, or one embedded node without them.
+ */
+export async function startBenchCluster(nodeCount: number): Promise<BenchCluster> {
+  const jwtSecret = randomBytes(32).toString('hex');
+  const tokenTtlS = 6 * 60 * 60;
+  const baseEnv: Record<string, string> = { JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn', ACCESS_TOKEN_TTL_S: String(tokenTtlS) };
+  const databaseUrl = process.env['DATABASE_URL'];
+  const redisUrl = process.env['REDIS_URL'];
+  let env: Record<string, string>;
+  let scratchUrl: string | undefined;
+  if (databaseUrl && redisUrl) {
+    const database = await createScratchDatabase(databaseUrl);
+    onCleanup(`scratch database`, () => database.drop());
+    const redis = await scratchRedis(redisUrl, BENCH_REDIS_DB);
+    onCleanup('scratch redis', () => redis.close());
+    scratchUrl = database.url;
+    env = { ...baseEnv, DATABASE_URL: database.url, REDIS_URL: redis.url };
+  } else {
+    if (nodeCount > 1) throw new Error('more than one node needs DATABASE_URL and REDIS_URL');
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kismet-bench-'));
+    onCleanup('embedded data', async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+    env = { ...baseEnv, KISMET_DATA_DIR: dataDir };
+  }
+  const nodes: NodeHandle[] = [];
+  for (let i = 0; i < nodeCount; i++) {
+    const port = freePortCandidate();
+    const node = await startNodeProcess({ ...env, PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}` });
+    onCleanup(`node ${port}`, async () => {
+      const stopped = node.stop();
+      const timer = setTimeout(() => void node.kill(), 10_000);
+      await stopped;
+      clearTimeout(timer);
+    });
+    process.stdout.write(`harness: node pid=${node.child.pid} port=${port}\n`);
+    nodes.push(node);
+  }
+  return {
+    nodes,
+    seedTarget: { databaseUrl: scratchUrl, nodeUrl: nodes[0]!.url, jwtSecret, tokenTtlS },
+    description: scratchUrl ? `${nodeCount} nodes, Postgres + Redis` : '1 node, embedded',
+  };
+}

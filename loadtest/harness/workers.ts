@@ -1,0 +1,43 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { LoadJob, LoadResult, WorkerMessage } from '../jobs';
+import { onCleanup } from './cleanup';
+
+const WORKER_ENTRY = path.resolve(__dirname, '../worker.js');
+
+export interface WorkerRun {
+  /** Resolves when every worker has finished connecting (connections scenario). */
+  readonly ramped: Promise<number>;
+  readonly results: Promise<LoadResult[]>;
+}
+
+/** Runs each job in a load process of its own, apart from the nodes being measured. */
+export function runWorkers(jobs: readonly LoadJob[]): WorkerRun {
+  const children: ChildProcess[] = jobs.map(() => fork(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  onCleanup('load workers', async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let rampedCount = 0;
+  let connected = 0;
+  let resolveRamped: (n: number) => void = () => {};
+  const ramped = new Promise<number>((resolve) => (resolveRamped = resolve));
+  const results = Promise.all(
+    children.map(
+      (child, i) =>
+        new Promise<LoadResult>((resolve, reject) => {
+          child.on('message', (message: WorkerMessage) => {
+            if (message.type === 'ramped') {
+              connected += message.connected;
+              if (++rampedCount === children.length) resolveRamped(connected);
+            } else {
+              resolve(message.result);
+            }
+          });
+          child.once('exit', (code) => reject(new Error(`load worker ${i} exited with ${code} before reporting`)));
+          child.send(jobs[i]!);
+        }),
+    ),
+  );
+  results.catch(() => undefined); // awaited later; a worker killed meanwhile must not crash the run unhandled
+  return { ramped, results };
+}

@@ -1,0 +1,47 @@
+import type { ConnectionsJob } from '../jobs';
+import { mergeEncoded, percentiles } from '../harness/histogram';
+import { rssMb } from '../harness/machine';
+import { seedUsers } from '../harness/seed';
+import { runWorkers } from '../harness/workers';
+import type { BenchCluster } from '../harness/benchCluster';
+
+export interface ConnectionsOptions {
+  readonly users: number;
+  readonly holdS: number;
+  readonly connectRatePerS: number;
+  readonly heartbeatIntervalMs: number;
+  readonly workers: number;
+}
+
+/** Ramp up authenticated users, one session actor each, hold them with heartbeats. */
+export async function runConnections(cluster: BenchCluster, options: ConnectionsOptions): Promise<Record<string, number | string>> {
+  const users = await seedUsers(options.users, cluster.seedTarget);
+  const rssBefore = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const jobs: ConnectionsJob[] = Array.from({ length: options.workers }, (_, w) => ({
+    kind: 'connections',
+    nodeUrls: cluster.nodes.map((n) => n.url),
+    users: users.filter((_, i) => i % options.workers === w),
+    connectRatePerS: options.connectRatePerS / options.workers,
+    holdS: options.holdS,
+    heartbeatIntervalMs: options.heartbeatIntervalMs,
+  }));
+  const run = runWorkers(jobs);
+  const connected = await run.ramped;
+  process.stdout.write(`connections: ${connected} of ${options.users} connected; holding ${options.holdS} s\n`);
+  await new Promise((r) => setTimeout(r, Math.min(5000, (options.holdS * 1000) / 2)));
+  const rssHeld = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const done = await run.results;
+  const held = done.reduce((sum, r) => sum + (r.counters['held'] ?? 0), 0);
+  const errors = done.reduce((sum, r) => sum + r.errors, 0);
+  for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);
+  return {
+    ops_per_s: Math.round(done.reduce((sum, r) => sum + r.ops, 0) / options.holdS),
+    ...percentiles('connect', mergeEncoded(done.map((r) => r.histograms['connect']!))),
+    ...percentiles('heartbeat', mergeEncoded(done.map((r) => r.histograms['heartbeat']!))),
+    errors,
+    connections_held: held,
+    server_rss_mb: Math.round(rssHeld),
+    server_rss_idle_mb: Math.round(rssBefore),
+    rss_per_connection_kb: held > 0 ? Math.round(((rssHeld - rssBefore) * 1024) / held * 10) / 10 : 0,
+  };
+}

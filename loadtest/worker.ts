@@ -1,0 +1,174 @@
+import WebSocket from 'ws';
+import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../rooms/contracts/common';
+import { SESSION_ROOM, SessionEventType } from '../rooms/contracts/sessionContracts';
+import { RawRoomClient, decodeRoomData, encodeRoomData, reserveSeat } from './client/rawRoomClient';
+import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
+import type { ConnectionsJob, EchoJob, LoadJob, LoadResult, WorkerMessage } from './jobs';
+
+const TICK_MS = 2;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class ErrorLog {
+  count = 0;
+  readonly samples: string[] = [];
+  add(what: string): void {
+    this.count += 1;
+    if (this.samples.length < 10) this.samples.push(what);
+  }
+}
+
+/**
+ * Runs `due(n)` for every n whose time on the fixed timetable (`start + n * periodMs`)
+ * has come, until `end`; late sends are sent at once, never skipped, so a slow
+ * server shows up as latency (no coordinated omission).
+ */
+async function onTimetable(startMs: number, periodMs: number, count: number, due: (n: number, scheduledMs: number) => void): Promise<void> {
+  let n = 0;
+  while (n < count) {
+    const now = performance.now();
+    while (n < count && startMs + n * periodMs <= now) {
+      due(n, startMs + n * periodMs);
+      n += 1;
+    }
+    await sleep(TICK_MS);
+  }
+}
+
+async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
+  const errors = new ErrorLog();
+  const connect = newHistogram();
+  const heartbeat = newHistogram();
+  const clients: Array<RawRoomClient | undefined> = new Array(job.users.length);
+  const pending = new Map<string, number>();
+  let holding = false;
+  let unexpectedCloses = 0;
+  let replies = 0;
+
+  const attempts: Array<Promise<void>> = [];
+  await onTimetable(performance.now(), 1000 / job.connectRatePerS, job.users.length, (i, scheduled) => {
+    const user = job.users[i]!;
+    const nodeUrl = job.nodeUrls[i % job.nodeUrls.length]!;
+    attempts.push(
+      (async () => {
+        try {
+          const seat = await reserveSeat(nodeUrl, SESSION_ROOM, { userId: user.userId, deviceId: 'bench' }, user.accessToken);
+          const client = await RawRoomClient.connect(nodeUrl, seat);
+          await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error('no session.ready')), 15_000);
+            client.onMessage = (type, message) => {
+              if (type === SessionEventType.READY) {
+                clearTimeout(timer);
+                resolve();
+              } else if (type === ServerMessageType.REPLY) {
+                const started = pending.get((message as ReplyMessage).ref ?? '');
+                if (started !== undefined) {
+                  pending.delete((message as ReplyMessage).ref!);
+                  recordMs(heartbeat, performance.now() - started);
+                  replies += 1;
+                }
+              } else if (type === ServerMessageType.ERROR) {
+                errors.add(`error ${(message as ErrorMessage).code}`);
+              }
+            };
+          });
+          client.onClose = (code) => {
+            if (holding) {
+              unexpectedCloses += 1;
+              errors.add(`closed during hold (${code})`);
+            }
+          };
+          recordMs(connect, performance.now() - scheduled);
+          clients[i] = client;
+        } catch (error) {
+          errors.add(`connect: ${(error as Error).message}`);
+        }
+      })(),
+    );
+  });
+  await Promise.all(attempts);
+  const connected = clients.filter(Boolean).length;
+  process.send?.({ type: 'ramped', connected } satisfies WorkerMessage);
+
+  holding = true;
+  const live = clients.map((c, i) => [c, i] as const).filter((entry): entry is readonly [RawRoomClient, number] => entry[0] !== undefined);
+  const beats = live.length === 0 ? 0 : Math.floor((job.holdS * 1000) / job.heartbeatIntervalMs) * live.length;
+  const holdStart = performance.now();
+  await onTimetable(holdStart, job.heartbeatIntervalMs / Math.max(1, live.length), beats, (n, scheduled) => {
+    const [client] = live[n % live.length]!;
+    if (!client.open) return;
+    const ref = String(n);
+    pending.set(ref, scheduled);
+    client.send('heartbeat', { ref });
+  });
+  const holdEnd = holdStart + job.holdS * 1000;
+  while (performance.now() < holdEnd) await sleep(50);
+  await sleep(Math.min(2000, 200 + pending.size)); // let the last replies land
+  for (const _ of pending) errors.add('heartbeat unanswered');
+  const held = live.filter(([c]) => c.open).length;
+  holding = false;
+  for (const [client] of live) client.close();
+  return {
+    ops: replies,
+    errors: errors.count,
+    errorSamples: errors.samples,
+    histograms: { connect: encodeHistogram(connect), heartbeat: encodeHistogram(heartbeat) },
+    counters: { connected, held, unexpectedCloses, heartbeats: replies, holdS: job.holdS },
+  };
+}
+
+async function runEcho(job: EchoJob): Promise<LoadResult> {
+  const errors = new ErrorLog();
+  const rtt = newHistogram();
+  const pending = new Map<string, number>();
+  let echoes = 0;
+  const sockets = await Promise.all(
+    Array.from({ length: job.connections }, () =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(job.url, { perMessageDeflate: false });
+        ws.binaryType = 'nodebuffer';
+        ws.on('open', () => resolve(ws));
+        ws.on('error', reject);
+        ws.on('message', (data: Buffer) => {
+          const frame = decodeRoomData(data);
+          const ref = (frame?.message as { ref?: string } | undefined)?.ref ?? '';
+          const started = pending.get(ref);
+          if (started === undefined) return errors.add('unexpected echo');
+          pending.delete(ref);
+          recordMs(rtt, performance.now() - started);
+          echoes += 1;
+        });
+      }),
+    ),
+  );
+  const total = Math.floor(job.ratePerS * job.durationS);
+  const start = performance.now();
+  await onTimetable(start, 1000 / job.ratePerS, total, (n, scheduled) => {
+    const ref = String(n);
+    pending.set(ref, scheduled);
+    sockets[n % sockets.length]!.send(encodeRoomData('heartbeat', { ref }));
+  });
+  const sentAllMs = performance.now() - start;
+  const deadline = performance.now() + 5000;
+  while (pending.size > 0 && performance.now() < deadline) await sleep(10);
+  const elapsedS = (performance.now() - start) / 1000;
+  for (const _ of pending) errors.add('echo lost');
+  for (const ws of sockets) ws.close();
+  return {
+    ops: echoes,
+    errors: errors.count,
+    errorSamples: errors.samples,
+    histograms: { rtt: encodeHistogram(rtt) },
+    counters: { echoes, elapsedS, sendWindowS: sentAllMs / 1000 },
+  };
+}
+
+process.on('message', (job: LoadJob) => {
+  const run = job.kind === 'connections' ? runConnections(job) : runEcho(job);
+  run.then(
+    (result) => process.send?.({ type: 'result', result } satisfies WorkerMessage, () => process.exit(0)),
+    (error: unknown) => {
+      process.stderr.write(`load worker failed: ${(error as Error).stack ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
+});

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { Client as PgClient } from 'pg';
+
+const BENCH = path.resolve(__dirname, '../../loadtest/bench.js');
+const FIXED_KEYS = ['scenario', 'nodes', 'users', 'duration_s', 'ops_per_s', 'errors', 'server_rss_mb', 'cpu_model', 'cores'];
+
+interface BenchRun {
+  readonly code: number | null;
+  readonly output: string;
+  readonly report: Record<string, unknown> | undefined;
+  readonly nodePids: number[];
+}
+
+function runBench(args: string[], env: NodeJS.ProcessEnv, interruptAfter?: RegExp): Promise<BenchRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BENCH, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let interrupted = false;
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (interruptAfter && !interrupted && interruptAfter.test(output)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      const last = output.trim().split('\n').pop() ?? '';
+      let report: Record<string, unknown> | undefined;
+      try {
+        report = JSON.parse(last) as Record<string, unknown>;
+      } catch {
+        report = undefined;
+      }
+      const nodePids = [...output.matchAll(/harness: node pid=(\d+)/g)].map((m) => Number(m[1]));
+      resolve({ code, output, report, nodePids });
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function scratchDatabases(): Promise<string[]> {
+  const client = new PgClient({ connectionString: process.env['DATABASE_URL'] });
+  await client.connect();
+  try {
+    const result = await client.query<{ datname: string }>("select datname from pg_database where datname like 'kismet_test_%'");
+    return result.rows.map((r) => r.datname);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Tiny runs of each scenario, so the harness cannot rot. Figures are not checked: timings belong to real runs. */
+describe('load test harness (smoke)', function () {
+  const embeddedEnv = { ...process.env, DATABASE_URL: '', REDIS_URL: '' };
+
+  describe('echo-baseline', () => {
+    it('prints its JSON line with the fixed keys', async () => {
+      const run = await runBench(['echo-baseline', '--duration', '1', '--connections', '20', '--rate', '500', '--workers', '1'], process.env);
+      assert.equal(run.code, 0, run.output);
+      for (const key of [...FIXED_KEYS, 'rtt_p50_ms', 'rtt_p95_ms', 'rtt_p99_ms']) assert.ok(key in run.report!, `missing ${key}`);
+      assert.equal(run.report!['scenario'], 'echo-baseline');
+      assert.equal(run.report!['errors'], 0);
+      assert.ok(Number(run.report!['ops_per_s']) > 0);
+    });
+  });
+
+  describe('connections on one embedded node', () => {
+    it('holds every user, reports, and leaves no node behind', async () => {
+      const run = await runBench(['connections', '--users', '6', '--duration', '2', '--heartbeat-ms', '500', '--workers', '1', '--no-baseline'], embeddedEnv);
+      assert.equal(run.code, 0, run.output);
+      for (const key of [...FIXED_KEYS, 'connect_p50_ms', 'connect_p99_ms', 'connections_held', 'rss_per_connection_kb']) {
+        assert.ok(key in run.report!, `missing ${key}`);
+      }
+      assert.equal(run.report!['connections_held'], 6);
+      assert.equal(run.report!['errors'], 0);
+      assert.ok(Number(run.report!['ops_per_s']) > 0, 'heartbeats were answered');
+      assert.equal(run.nodePids.length, 1);
+      assert.deepEqual(run.nodePids.filter(alive), []);
+    });
+  });
+
+  describe('connections on two nodes with Postgres and Redis', () => {
+    before(function () {
+      if (!process.env['DATABASE_URL'] || !process.env['REDIS_URL']) {
+        if (process.env['CI'] === 'true') throw new Error('CI: needs DATABASE_URL and REDIS_URL');
+        process.stdout.write('      skipped: needs DATABASE_URL and REDIS_URL (real services)\n');
+        this.skip();
+      }
+    });
+
+    it('runs on both nodes and drops its scratch database', async () => {
+      const before = await scratchDatabases();
+      const run = await runBench(['connections', '--users', '10', '--duration', '2', '--heartbeat-ms', '500', '--nodes', '2', '--no-baseline'], process.env);
+      assert.equal(run.code, 0, run.output);
+      assert.equal(run.report!['nodes'], 2);
+      assert.equal(run.report!['connections_held'], 10);
+      assert.equal(run.report!['errors'], 0);
+      assert.equal(run.nodePids.length, 2);
+      assert.deepEqual(run.nodePids.filter(alive), []);
+      assert.deepEqual((await scratchDatabases()).filter((name) => !before.includes(name)), []);
+    });
+
+    it('cleans up after Ctrl-C in the middle of a run', async () => {
+      const before = await scratchDatabases();
+      const run = await runBench(['connections', '--users', '10', '--duration', '30', '--nodes', '2', '--no-baseline'], process.env, /holding/);
+      assert.equal(run.code, 130, run.output);
+      assert.equal(run.nodePids.length, 2);
+      assert.deepEqual(run.nodePids.filter(alive), []);
+      assert.deepEqual((await scratchDatabases()).filter((name) => !before.includes(name)), []);
+    });
+  });
+});
