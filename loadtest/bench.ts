@@ -14,7 +14,7 @@ scenarios:
 options:
   --users N        users (connections), default 1000
   --duration S     seconds to hold / to send, default 30 (connections) or 10 (echo-baseline)
-  --rate R         connections per second (connections, default 1000) or messages per second (echo, default 40000)
+  --rate R         connections per second (connections, default 200) or messages per second (echo, default 40000)
   --nodes N        Kismet nodes, default 2 with DATABASE_URL and REDIS_URL, else 1 embedded
   --workers N      load processes, default 2
   --connections N  echo-baseline sockets, default 1000
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     const result = await runConnections(cluster, {
       users,
       holdS,
-      connectRatePerS: intOption(values.rate, 1000, 'rate'),
+      connectRatePerS: intOption(values.rate, 200, 'rate'),
       heartbeatIntervalMs: intOption(values['heartbeat-ms'], 10_000, 'heartbeat-ms'),
       workers,
     });
