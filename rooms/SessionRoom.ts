@@ -5,7 +5,6 @@ import { updatePresence } from '../db/repositories/userRepository';
 import { actorRoomId } from './actorIdentity';
 import { mountCommands } from './commandRouter';
 import {
-  SESSION_ROOM,
   SessionCommands,
   SessionEventType,
   SessionJoinOptions,
@@ -98,5 +97,3 @@ export class SessionRoom extends Room {
     this.broadcast(SessionEventType.DEVICES_CHANGED, message, except ? { except } : undefined);
   }
 }
-
-export { SESSION_ROOM };

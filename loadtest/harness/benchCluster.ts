@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { onCleanup } from './cleanup';
-import { freePortCandidate, startNodeProcess, type NodeHandle } from './nodeProcess';
+import { startNodeProcess, type NodeHandle } from './nodeProcess';
 import { createScratchDatabase, scratchRedis } from './scratchServices';
 
 /** The Redis logical database benchmarks use; emptied before and after a run. */
@@ -42,15 +42,14 @@ export async function startBenchCluster(nodeCount: number): Promise<BenchCluster
   }
   const nodes: NodeHandle[] = [];
   for (let i = 0; i < nodeCount; i++) {
-    const port = freePortCandidate();
-    const node = await startNodeProcess({ ...env, PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}` });
-    onCleanup(`node ${port}`, async () => {
+    const node = await startNodeProcess(env); // advertises 127.0.0.1:<its port>, the configuration's default
+    onCleanup(`node ${node.port}`, async () => {
       const stopped = node.stop();
       const timer = setTimeout(() => void node.kill(), 10_000);
       await stopped;
       clearTimeout(timer);
     });
-    process.stdout.write(`harness: node pid=${node.child.pid} port=${port}\n`);
+    process.stdout.write(`harness: node pid=${node.child.pid} port=${node.port}\n`);
     nodes.push(node);
   }
   return {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TokenPair } from '../../server/http/authContracts';
 import { command, connectDevice, registerUser, withTimeout, type Device } from '../support/accounts';
-import { freePortCandidate, startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
 import { SessionEventType, type DevicesChangedMessage } from '../../rooms/contracts/sessionContracts';
 
@@ -42,10 +42,8 @@ describe('cluster of two nodes on one Redis and one Postgres', function () {
     cleanup = [() => database.drop(), () => redis.close()];
     const env = { DATABASE_URL: database.url, REDIS_URL: redis.url };
     // Started one after the other so the second finds the schema migrated; racing is covered by kysely's lock.
-    for (let i = 0; i < 2; i++) {
-      const port = freePortCandidate();
-      nodes.push(await startNodeProcess({ ...env, PORT: String(port), PUBLIC_ADDRESS: `127.0.0.1:${port}` }));
-    }
+    // Each node advertises 127.0.0.1:<its port>, the configuration's default.
+    for (let i = 0; i < 2; i++) nodes.push(await startNodeProcess(env));
   });
 
   after(async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
+import { servicesOrSkip } from '../support/services';
 
 const BENCH = path.resolve(__dirname, '../../loadtest/bench.js');
 const FIXED_KEYS = ['scenario', 'nodes', 'users', 'duration_s', 'ops_per_s', 'errors', 'server_rss_mb', 'cpu_model', 'cores'];
@@ -93,11 +94,7 @@ describe('load test harness (smoke)', function () {
 
   describe('connections on two nodes with Postgres and Redis', () => {
     before(function () {
-      if (!process.env['DATABASE_URL'] || !process.env['REDIS_URL']) {
-        if (process.env['CI'] === 'true') throw new Error('CI: needs DATABASE_URL and REDIS_URL');
-        process.stdout.write('      skipped: needs DATABASE_URL and REDIS_URL (real services)\n');
-        this.skip();
-      }
+      servicesOrSkip(this, { postgres: true, redis: true });
     });
 
     it('runs on both nodes and drops its scratch database', async () => {
