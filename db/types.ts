@@ -7,6 +7,8 @@ type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | strin
 type BigIntColumn = ColumnType<string, number | bigint | string, number | bigint | string>;
 type DefaultBigInt = ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
 type Json<T> = ColumnType<T, string, string>;
+/** A JSON column with a database default. */
+type JsonDefault<T> = ColumnType<T, string | undefined, string>;
 
 export type UserRole = 'member' | 'recruiter' | 'admin';
 export type UserStatus = 'active' | 'banned';
@@ -26,6 +28,7 @@ export interface UsersTable {
   lng: number | null;
   h3_cell: string | null;
   event_seq: DefaultBigInt;
+  likes_received: DefaultBigInt;
   created_at: DefaultTimestamp;
 }
 
@@ -46,14 +49,14 @@ export interface CardsTable {
   kind: 'person' | 'job';
   title: string;
   bio: ColumnType<string, string | undefined, string>;
-  tags: Json<Array<{ tag: string; weight: number }>>;
+  tags: JsonDefault<Array<{ tag: string; weight: number }>>;
   birth_year: number | null;
   experience_years: number | null;
   salary_min: number | null;
   salary_max: number | null;
-  work_authorizations: Json<string[]>;
+  work_authorizations: JsonDefault<string[]>;
   remote: ColumnType<boolean, boolean | undefined, boolean>;
-  culture: Json<Record<string, number>>;
+  culture: JsonDefault<Record<string, number>>;
   verified: ColumnType<boolean, boolean | undefined, boolean>;
   lat: number | null;
   lng: number | null;
@@ -83,6 +86,13 @@ export interface SwipesTable {
   swiper_id: string;
   kind: 'like' | 'pass' | 'superlike';
   created_at: DefaultTimestamp;
+}
+
+export interface LikePairsTable {
+  card_a_id: string;
+  card_b_id: string;
+  a_likes_b: ColumnType<boolean, boolean | undefined, boolean>;
+  b_likes_a: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface MatchesTable {
@@ -216,6 +226,7 @@ export interface Database {
   cards: CardsTable;
   preferences: PreferencesTable;
   swipes: SwipesTable;
+  like_pairs: LikePairsTable;
   matches: MatchesTable;
   match_members: MatchMembersTable;
   messages: MessagesTable;

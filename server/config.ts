@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
+import { DEFAULT_DAILY_LIKE_QUOTA } from '../domain/swipeRules';
 
 /** The development signing secret. Production refuses to start with it. */
 export const DEVELOPMENT_JWT_SECRET = 'kismet-development-secret-not-for-production';
@@ -37,6 +39,9 @@ const EnvSchema = z.object({
   REFRESH_TOKEN_TTL_S: positiveInt.default(DEFAULT_REFRESH_TOKEN_TTL_S),
   MAX_MESSAGE_BYTES: positiveInt.max(1024 * 1024).default(16 * 1024),
   MAX_HTTP_BODY_BYTES: positiveInt.max(1024 * 1024).default(16 * 1024),
+  DAILY_LIKE_QUOTA: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_DAILY_LIKE_QUOTA),
+  H3_RESOLUTION: z.coerce.number().int().min(0).max(15).default(DEFAULT_H3_RESOLUTION),
+  ADMIN_API_KEY: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -58,6 +63,12 @@ export interface Config {
     readonly jwtSecret: string;
     readonly accessTokenTtlS: number;
     readonly refreshTokenTtlS: number;
+    /** Bearer key of the operator routes (`/admin/*`); they are off without one. */
+    readonly adminApiKey: string | undefined;
+  };
+  readonly matching: {
+    readonly dailyLikeQuota: number;
+    readonly h3Resolution: number;
   };
   readonly logLevel: string;
 }
@@ -97,6 +108,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`JWT_SECRET: must be at least ${MIN_JWT_SECRET_LENGTH} characters when NODE_ENV=production`);
     }
   }
+  if (e.ADMIN_API_KEY !== undefined && e.ADMIN_API_KEY.length < MIN_JWT_SECRET_LENGTH) {
+    problems.push(`ADMIN_API_KEY: must be at least ${MIN_JWT_SECRET_LENGTH} characters`);
+  }
   if (e.REDIS_URL !== undefined && e.DATABASE_URL === undefined) {
     problems.push('DATABASE_URL: must be set with REDIS_URL, since the nodes of a cluster share one Postgres');
   }
@@ -120,6 +134,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jwtSecret,
       accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
       refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
+      adminApiKey: e.ADMIN_API_KEY,
+    },
+    matching: {
+      dailyLikeQuota: e.DAILY_LIKE_QUOTA,
+      h3Resolution: e.H3_RESOLUTION,
     },
     logLevel: e.LOG_LEVEL,
   };

@@ -12,7 +12,10 @@ import { AccessTokenService } from './auth/accessTokens';
 import { AuthService } from './auth/authService';
 import { ActorLocalDriver, ActorRedisDriver } from './cluster/actorDrivers';
 import type { Config } from './config';
+import { PresenceUserEventBus } from './cluster/presenceUserEventBus';
+import { mountAdminRoutes } from './http/adminRoutes';
 import { mountAuthRoutes } from './http/authRoutes';
+import { mountCardRoutes } from './http/cardRoutes';
 import { mountHealthRoutes } from './http/healthRoutes';
 import { mountMatchmakeRoute } from './http/matchmakeRoute';
 import type { Logger } from './logger';
@@ -59,6 +62,8 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     accessTokens,
     metrics,
     logger,
+    userEvents: new PresenceUserEventBus(presence, logger),
+    matching: config.matching,
     nodeId: () => matchMaker.processId,
     now: () => new Date(),
   });
@@ -84,6 +89,8 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   };
   let draining = false;
   mountAuthRoutes(transport.app, auth, routeOptions);
+  mountCardRoutes(transport.app, { db: database.db, accessTokens, h3Resolution: config.matching.h3Resolution }, routeOptions);
+  mountAdminRoutes(transport.app, { db: database.db, adminApiKey: config.auth.adminApiKey }, routeOptions);
   mountMatchmakeRoute(transport.app, routeOptions);
   mountHealthRoutes(
     transport.app,

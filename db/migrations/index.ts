@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import * as initialSchema from './2026_11_22_0001_initial_schema';
+import * as likePairs from './2026_11_23_0002_like_pairs';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -7,4 +8,5 @@ import * as initialSchema from './2026_11_22_0001_initial_schema';
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_22_0001_initial_schema': initialSchema,
+  '2026_11_23_0002_like_pairs': likePairs,
 };

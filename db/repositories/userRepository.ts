@@ -76,3 +76,32 @@ export async function insertUsersBulk(db: Db, users: ReadonlyArray<{ id: string;
     .values(users.map((u) => ({ id: u.id, email: u.email, password_hash: u.passwordHash })))
     .execute();
 }
+
+/** Stores where the user is, and moves their person cards with them, atomically. */
+export async function updateUserLocation(db: Kysely<Database>, userId: string, location: { lat: number; lng: number; h3Cell: string }): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ lat: location.lat, lng: location.lng, h3_cell: location.h3Cell }).where('id', '=', userId).execute();
+    await trx
+      .updateTable('cards')
+      .set({ lat: location.lat, lng: location.lng, h3_cell: location.h3Cell })
+      .where('owner_id', '=', userId)
+      .where('kind', '=', 'person')
+      .execute();
+  });
+}
+
+/** Operator changes to an account (entitlements, role). Returns the account, or undefined if there is none. */
+export async function updateAccount(db: Db, userId: string, changes: { isPremium?: boolean | undefined; role?: UserRole | undefined }): Promise<User | undefined> {
+  const row = await db
+    .updateTable('users')
+    .set({ is_premium: changes.isPremium, role: changes.role })
+    .where('id', '=', userId)
+    .returning(USER_COLUMNS)
+    .executeTakeFirst();
+  return row ? toUser(row) : undefined;
+}
+
+export async function findUserLocation(db: Db, userId: string): Promise<{ lat: number; lng: number; h3Cell: string } | undefined> {
+  const row = await db.selectFrom('users').select(['lat', 'lng', 'h3_cell']).where('id', '=', userId).executeTakeFirst();
+  return row && row.lat !== null && row.lng !== null && row.h3_cell !== null ? { lat: row.lat, lng: row.lng, h3Cell: row.h3_cell } : undefined;
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PresenceStatus } from '../../db/types';
+import { UserEventType } from '../../domain/userEvents';
 import { CommandRef } from './common';
 
 /** Room name of the session actor, `session:<userId>`. */
@@ -16,6 +17,24 @@ export type SessionJoinOptions = z.infer<typeof SessionJoinOptions>;
 export const SessionCommands = {
   heartbeat: z.strictObject({ ref: CommandRef }),
   'presence.set': z.strictObject({ ref: CommandRef, status: z.enum(['online', 'away']) }),
+  /** A swipe from one of the user's cards on another card. */
+  swipe: z.strictObject({
+    ref: CommandRef,
+    fromCardId: z.uuid(),
+    toCardId: z.uuid(),
+    action: z.enum(['like', 'pass', 'superlike']),
+  }),
+  /** Undoes the most recent swipe if it was a pass (premium). */
+  rewind: z.strictObject({ ref: CommandRef }),
+  'location.update': z.strictObject({
+    ref: CommandRef,
+    lat: z.number().min(-90).max(90),
+    lng: z.number().min(-180).max(180),
+  }),
+  /** Reads a card; its owner hears of the view (`profile.viewed`). */
+  'profile.view': z.strictObject({ ref: CommandRef, cardId: z.uuid() }),
+  /** This device has every event up to and including `seq`. */
+  'events.ack': z.strictObject({ ref: CommandRef, seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
 } as const;
 export type SessionCommandType = keyof typeof SessionCommands;
 
@@ -27,6 +46,45 @@ export interface PresenceSetResult {
   readonly presence: PresenceStatus;
 }
 
+export interface SwipeResult {
+  readonly action: 'like' | 'pass' | 'superlike';
+  readonly matched: boolean;
+  /** The match (and chat thread) id when the pair is mutual. */
+  readonly matchId: string | null;
+  /** True when this pair was swiped before: the answer is the first swipe's. */
+  readonly repeated: boolean;
+  /** Likes left today; null for premium accounts. */
+  readonly likesLeft: number | null;
+}
+
+export interface RewindResult {
+  readonly fromCardId: string;
+  readonly toCardId: string;
+}
+
+export interface LocationUpdateResult {
+  readonly h3Cell: string;
+}
+
+export interface EventsAckResult {
+  readonly ackedSeq: number;
+}
+
+/**
+ * An event of the user's stream (`event` message). Stored events carry their
+ * per-user `seq` and stay until acknowledged; ephemeral ones (`presence.changed`)
+ * have `seq: null` and go only to devices online at the time.
+ */
+export interface UserEventMessage {
+  readonly seq: number | null;
+  readonly type: UserEventType;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly at: number;
+}
+
+export { UserEventType };
+export type { MatchCreatedData } from '../../domain/userEvents';
+
 export interface DeviceInfo {
   readonly deviceId: string;
   readonly connectedAt: number;
@@ -36,6 +94,8 @@ export interface DeviceInfo {
 export const SessionEventType = {
   READY: 'session.ready',
   DEVICES_CHANGED: 'devices.changed',
+  /** One event of the user's stream: see UserEventMessage. */
+  EVENT: 'event',
 } as const;
 
 export interface SessionReadyMessage {
@@ -45,6 +105,8 @@ export interface SessionReadyMessage {
   readonly devices: readonly DeviceInfo[];
   /** Which node holds the actor, for operators and tests. */
   readonly node: string;
+  /** The newest sequence of the user's event stream when this device joined. */
+  readonly latestSeq: number;
 }
 
 export interface DevicesChangedMessage {

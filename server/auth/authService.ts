@@ -30,7 +30,7 @@ export class AuthService {
   async register(body: RegisterBody): Promise<TokenPair> {
     const passwordHash = await hashPassword(body.password);
     try {
-      const user = await insertUser(this.db, { id: randomUUID(), email: body.email, passwordHash });
+      const user = await insertUser(this.db, { id: randomUUID(), email: body.email, passwordHash, role: body.role });
       return await this.issue(user.id, randomUUID());
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError(ErrorCode.EMAIL_TAKEN, 'an account with this email exists');

@@ -15,6 +15,8 @@ const email = z
 export const RegisterBody = z.strictObject({
   email,
   password: z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH),
+  /** Recruiters post jobs and swipe on candidates for them. */
+  role: z.enum(['member', 'recruiter']).default('member'),
 });
 export type RegisterBody = z.infer<typeof RegisterBody>;
 

@@ -1,18 +1,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
-import type { z } from 'zod';
-import { AppError, ErrorCode } from '../../domain/errors';
 import type { AuthService } from '../auth/authService';
 import { LoginBody, RefreshBody, RegisterBody } from './authContracts';
-import { jsonReply, parseJsonObject, route, type HttpCall } from './uwsHttp';
-
-function parseBody<S extends z.ZodType>(schema: S, call: HttpCall): z.infer<S> {
-  const parsed = schema.safeParse(parseJsonObject(call));
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-    throw new AppError(ErrorCode.INVALID_BODY, detail);
-  }
-  return parsed.data;
-}
+import { jsonReply, parseBody, route } from './uwsHttp';
 
 export function mountAuthRoutes(
   app: TemplatedApp,

@@ -1,8 +1,9 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { z } from 'zod';
 import { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from '../../domain/errors';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
-  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
+  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden',
   404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type',
   429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };
@@ -13,6 +14,8 @@ export interface HttpCall {
   readonly url: string;
   readonly headers: ReadonlyMap<string, string>;
   readonly remoteAddress: string;
+  /** The values of the pattern's `:name` segments, in order. */
+  readonly params: readonly string[];
   readonly body: Buffer;
 }
 
@@ -46,6 +49,35 @@ export function parseJsonObject(call: HttpCall): unknown {
   }
 }
 
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // malformed escapes: left as sent, and refused by the route's own validation
+  }
+}
+
+/** Parses a JSON body against a schema; answers INVALID_BODY naming each bad field. */
+export function parseBody<S extends z.ZodType>(schema: S, call: HttpCall): z.infer<S> {
+  const parsed = schema.safeParse(parseJsonObject(call));
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+    throw new AppError(ErrorCode.INVALID_BODY, detail);
+  }
+  return parsed.data;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, if there is one. */
+export function bearerToken(call: HttpCall): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(call.headers.get('authorization') ?? '');
+  return match?.[1];
+}
+
+export interface RouteOptions {
+  readonly maxBodyBytes: number;
+  readonly onError: (error: unknown) => void;
+}
+
 /**
  * Routes straight on the uWS app, ahead of Colyseus's catch-all router (uWS picks
  * the most specific route), so bodies are capped while they stream in rather than
@@ -53,11 +85,12 @@ export function parseJsonObject(call: HttpCall): unknown {
  */
 export function route(
   app: TemplatedApp,
-  method: 'get' | 'post',
+  method: 'get' | 'post' | 'put' | 'patch' | 'del',
   pattern: string,
   handler: HttpHandler,
-  options: { readonly maxBodyBytes: number; readonly onError: (error: unknown) => void },
+  options: RouteOptions,
 ): void {
+  const paramCount = pattern.split('/').filter((segment) => segment.startsWith(':')).length;
   app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
     let aborted = false;
     res.onAborted(() => {
@@ -65,7 +98,9 @@ export function route(
     });
     const headers = new Map<string, string>();
     req.forEach((key, value) => headers.set(key, value));
+    const params = Array.from({ length: paramCount }, (_, i) => decodeParam(req.getParameter(i) ?? ''));
     const partial = {
+      params,
       method: req.getMethod().toUpperCase(),
       url: req.getUrl(),
       headers,
@@ -96,7 +131,7 @@ export function route(
         });
     };
 
-    if (method === 'get') {
+    if (method === 'get' || method === 'del') {
       run(Buffer.alloc(0));
       return;
     }

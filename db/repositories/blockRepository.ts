@@ -1,0 +1,29 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../types';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** True when either user blocked the other. */
+export async function isBlockedEitherWay(db: Db, userX: string, userY: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('blocks')
+    .select(sql<number>`1`.as('one'))
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('blocker_id', '=', userX), eb('blocked_id', '=', userY)]),
+        eb.and([eb('blocker_id', '=', userY), eb('blocked_id', '=', userX)]),
+      ]),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Records that `blockerId` blocked `blockedId`; blocking twice changes nothing. */
+export async function insertBlock(db: Db, blockerId: string, blockedId: string): Promise<void> {
+  await db
+    .insertInto('blocks')
+    .values({ blocker_id: blockerId, blocked_id: blockedId })
+    .onConflict((oc) => oc.columns(['blocker_id', 'blocked_id']).doNothing())
+    .execute();
+}

@@ -1,0 +1,102 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { NewUserEvent } from '../../domain/userEvents';
+import type { Database } from '../types';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** One event of a user's stream, as stored and as delivered. */
+export interface StoredUserEvent {
+  readonly userId: string;
+  readonly seq: number;
+  readonly type: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  /** When it was stored, ms since the epoch. */
+  readonly at: number;
+}
+
+interface EventRow {
+  seq: string | number;
+  type: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
+}
+
+const toEvent = (userId: string) => (row: EventRow): StoredUserEvent => ({
+  userId,
+  seq: Number(row.seq),
+  type: row.type,
+  data: row.payload,
+  at: row.created_at.getTime(),
+});
+
+/**
+ * Appends events to one user's stream in one statement. Taking the next numbers
+ * from the user's row locks it until commit, so a later number is never visible
+ * before an earlier one: readers that see seq N can trust 1..N-1 are there.
+ * Callers appending for several users do it in user-id order, so transactions
+ * never wait on each other in a cycle.
+ */
+export async function appendUserEvents(db: Db, userId: string, events: readonly NewUserEvent[]): Promise<StoredUserEvent[]> {
+  if (events.length === 0) return [];
+  const likes = events.filter((e) => e.countsLike).length;
+  const rows = sql.join(
+    events.map(
+      (e, i) => sql`(${i + 1}::int, ${e.type}::text, ${JSON.stringify(e.data)}::jsonb, ${e.countsLike === true}::boolean)`,
+    ),
+  );
+  const result = await sql<EventRow>`
+    with u as (
+      update users
+         set event_seq = event_seq + ${events.length}, likes_received = likes_received + ${likes}
+       where id = ${userId}
+       returning event_seq, likes_received
+    )
+    insert into stored_events (user_id, seq, type, payload)
+    select ${userId}, u.event_seq - ${events.length} + v.i, v.type,
+           case when v.counts_like then v.payload || jsonb_build_object('count', u.likes_received) else v.payload end
+      from u, (values ${rows}) as v(i, type, payload, counts_like)
+    returning seq, type, payload, created_at`.execute(db);
+  return result.rows.map(toEvent(userId)).sort((x, y) => x.seq - y.seq);
+}
+
+export async function listEventsAfter(db: Db, userId: string, afterSeq: number, limit: number): Promise<StoredUserEvent[]> {
+  const rows = await db
+    .selectFrom('stored_events')
+    .select(['seq', 'type', 'payload', 'created_at'])
+    .where('user_id', '=', userId)
+    .where('seq', '>', String(afterSeq))
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => toEvent(userId)(row as EventRow));
+}
+
+/** The newest sequence of the user's stream, and what this device acknowledged (undefined: never). */
+export async function findStreamPosition(db: Db, userId: string, deviceId: string): Promise<{ latestSeq: number; ackedSeq: number | undefined }> {
+  const row = await db
+    .selectFrom('users')
+    .leftJoin('device_cursors', (join) =>
+      join.onRef('device_cursors.user_id', '=', 'users.id').on('device_cursors.device_id', '=', deviceId),
+    )
+    .select(['users.event_seq', 'device_cursors.acked_seq'])
+    .where('users.id', '=', userId)
+    .executeTakeFirst();
+  return {
+    latestSeq: Number(row?.event_seq ?? 0),
+    ackedSeq: row?.acked_seq == null ? undefined : Number(row.acked_seq),
+  };
+}
+
+/** Records a device's acknowledgement; a cursor never moves back. */
+export async function saveDeviceCursor(db: Db, userId: string, deviceId: string, ackedSeq: number, at: Date): Promise<void> {
+  await db
+    .insertInto('device_cursors')
+    .values({ user_id: userId, device_id: deviceId, acked_seq: ackedSeq, last_seen_at: at })
+    .onConflict((oc) =>
+      oc.columns(['user_id', 'device_id']).doUpdateSet({
+        acked_seq: sql`greatest(device_cursors.acked_seq, excluded.acked_seq)`,
+        last_seen_at: at,
+      }),
+    )
+    .execute();
+}

@@ -1,0 +1,189 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { orderedPair, type CardKind, type LastSwipe, type SwipeAction, type SwipeContext } from '../../domain/swipeRules';
+import type { NewUserEvent } from '../../domain/userEvents';
+import type { Database } from '../types';
+import { appendUserEvents, type StoredUserEvent } from './eventRepository';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+interface ContextRow {
+  swiper_premium: boolean;
+  f_id: string | null; f_owner: string | null; f_kind: CardKind | null; f_active: boolean | null; f_owner_status: string | null;
+  t_id: string | null; t_owner: string | null; t_kind: CardKind | null; t_active: boolean | null; t_owner_status: string | null;
+  t_owner_premium: boolean | null;
+  previous_kind: SwipeAction | null;
+  match_id: string | null;
+  blocked: boolean;
+  likes_today: string | number;
+}
+
+export interface LoadedSwipeContext {
+  readonly context: SwipeContext;
+  readonly toOwnerIsPremium: boolean;
+}
+
+/** Everything `decideSwipe` needs, in one round trip. Undefined when the swiper does not exist. */
+export async function loadSwipeContext(
+  db: Db,
+  input: { swiperId: string; fromCardId: string; toCardId: string; quotaDayStart: Date },
+): Promise<LoadedSwipeContext | undefined> {
+  const { a, b } = orderedPair(input.fromCardId, input.toCardId);
+  const result = await sql<ContextRow>`
+    select s.is_premium as swiper_premium,
+           f.id as f_id, f.owner_id as f_owner, f.kind as f_kind, f.active as f_active, fu.status as f_owner_status,
+           t.id as t_id, t.owner_id as t_owner, t.kind as t_kind, t.active as t_active, tu.status as t_owner_status,
+           tu.is_premium as t_owner_premium,
+           (select w.kind from swipes w where w.from_card_id = ${input.fromCardId} and w.to_card_id = ${input.toCardId}) as previous_kind,
+           (select m.id from matches m where m.card_a_id = ${a} and m.card_b_id = ${b}) as match_id,
+           exists(select 1 from blocks k
+                   where (k.blocker_id = s.id and k.blocked_id = t.owner_id)
+                      or (k.blocker_id = t.owner_id and k.blocked_id = s.id)) as blocked,
+           (select count(*) from swipes w
+             where w.swiper_id = s.id and w.kind <> 'pass' and w.created_at >= ${input.quotaDayStart}) as likes_today
+      from users s
+      left join cards f on f.id = ${input.fromCardId}
+      left join users fu on fu.id = f.owner_id
+      left join cards t on t.id = ${input.toCardId}
+      left join users tu on tu.id = t.owner_id
+     where s.id = ${input.swiperId}`.execute(db);
+  const row = result.rows[0];
+  if (!row) return undefined;
+  const card = (id: string | null, owner: string | null, kind: CardKind | null, active: boolean | null, status: string | null) =>
+    id && owner && kind ? { id, ownerId: owner, kind, active: active === true, ownerBanned: status === 'banned' } : undefined;
+  return {
+    context: {
+      swiperId: input.swiperId,
+      swiperIsPremium: row.swiper_premium,
+      from: card(row.f_id, row.f_owner, row.f_kind, row.f_active, row.f_owner_status),
+      to: card(row.t_id, row.t_owner, row.t_kind, row.t_active, row.t_owner_status),
+      blocked: row.blocked,
+      previous: row.previous_kind ? { action: row.previous_kind, matchId: row.match_id } : undefined,
+      likesToday: Number(row.likes_today),
+    },
+    toOwnerIsPremium: row.t_owner_premium === true,
+  };
+}
+
+export type SwipeWrite =
+  /** An identical swipe was stored first; nothing was written. */
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'recorded'; readonly matchId: string | null; readonly events: readonly StoredUserEvent[] };
+
+export interface SwipeToRecord {
+  readonly swiperId: string;
+  readonly from: { readonly id: string; readonly ownerId: string };
+  readonly to: { readonly id: string; readonly ownerId: string };
+  readonly action: SwipeAction;
+  /** The id the match gets if this like makes the pair mutual. */
+  readonly matchIdIfMutual: string;
+  /** The events this swipe produces, given the match it made (or null). */
+  readonly eventsFor: (matchId: string | null) => readonly NewUserEvent[];
+}
+
+/**
+ * Stores a swipe and everything it causes, atomically. A like upserts the pair's
+ * row, which serialises the two sides of a pair on its lock and lets exactly one
+ * of two racing likes see both flags set: that one creates the match (and the
+ * match's unique pair constraint stands behind it).
+ */
+export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): Promise<SwipeWrite> {
+  const values = { from_card_id: swipe.from.id, to_card_id: swipe.to.id, swiper_id: swipe.swiperId, kind: swipe.action };
+  if (swipe.action === 'pass') {
+    const inserted = await db
+      .insertInto('swipes')
+      .values(values)
+      .onConflict((oc) => oc.columns(['from_card_id', 'to_card_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return inserted ? { kind: 'recorded', matchId: null, events: [] } : { kind: 'duplicate' };
+  }
+
+  const pair = orderedPair(swipe.from.id, swipe.to.id);
+  return db.transaction().execute(async (trx) => {
+    const flags = await sql<{ a_likes_b: boolean; b_likes_a: boolean }>`
+      with s as (
+        insert into swipes (from_card_id, to_card_id, swiper_id, kind)
+        values (${values.from_card_id}, ${values.to_card_id}, ${values.swiper_id}, ${values.kind})
+        on conflict (from_card_id, to_card_id) do nothing
+        returning id
+      )
+      insert into like_pairs (card_a_id, card_b_id, a_likes_b, b_likes_a)
+      select ${pair.a}, ${pair.b}, ${pair.xIsA}, ${!pair.xIsA} from s
+      on conflict (card_a_id, card_b_id) do update
+        set a_likes_b = like_pairs.a_likes_b or excluded.a_likes_b,
+            b_likes_a = like_pairs.b_likes_a or excluded.b_likes_a
+      returning a_likes_b, b_likes_a`.execute(trx);
+    const row = flags.rows[0];
+    if (!row) return { kind: 'duplicate' } as const;
+
+    let matchId: string | null = null;
+    if (row.a_likes_b && row.b_likes_a) {
+      const [cardA, cardB] = pair.xIsA ? [swipe.from, swipe.to] : [swipe.to, swipe.from];
+      const created = await sql<{ match_id: string }>`
+        with m as (
+          insert into matches (id, card_a_id, card_b_id, user_a_id, user_b_id)
+          values (${swipe.matchIdIfMutual}, ${cardA.id}, ${cardB.id}, ${cardA.ownerId}, ${cardB.ownerId})
+          on conflict (card_a_id, card_b_id) do nothing
+          returning id, user_a_id, user_b_id
+        )
+        insert into match_members (match_id, user_id)
+        select id, user_a_id from m
+        union all
+        select id, user_b_id from m where user_b_id <> user_a_id
+        returning match_id`.execute(trx);
+      matchId = created.rows[0]?.match_id ?? null;
+    }
+
+    const byUser = new Map<string, NewUserEvent[]>();
+    for (const event of swipe.eventsFor(matchId)) {
+      byUser.set(event.userId, [...(byUser.get(event.userId) ?? []), event]);
+    }
+    const events: StoredUserEvent[] = [];
+    for (const userId of [...byUser.keys()].sort()) events.push(...(await appendUserEvents(trx, userId, byUser.get(userId)!)));
+    return { kind: 'recorded', matchId, events } as const;
+  });
+}
+
+export async function findLastSwipe(db: Db, swiperId: string): Promise<LastSwipe | undefined> {
+  const row = await db
+    .selectFrom('swipes')
+    .select(['id', 'kind', 'from_card_id', 'to_card_id'])
+    .where('swiper_id', '=', swiperId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { id: String(row.id), action: row.kind, fromCardId: row.from_card_id, toCardId: row.to_card_id } : undefined;
+}
+
+/** Removes a pass so its card can come round again. */
+export async function deletePass(db: Db, swipeId: string): Promise<boolean> {
+  const result = await db.deleteFrom('swipes').where('id', '=', swipeId).where('kind', '=', 'pass').executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** Likes the swiper made since `since`; for the quota figure shown at connect. */
+export async function countLikesSince(db: Db, swiperId: string, since: Date): Promise<number> {
+  const row = await db
+    .selectFrom('swipes')
+    .select(db.fn.countAll<string>().as('count'))
+    .where('swiper_id', '=', swiperId)
+    .where('kind', '<>', 'pass')
+    .where('created_at', '>=', since)
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
+/** The other members of the user's active matches: who hears of their presence. */
+export async function listMatchCounterparts(db: Db, userId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('match_members as mine')
+    .innerJoin('matches', 'matches.id', 'mine.match_id')
+    .innerJoin('match_members as other', 'other.match_id', 'mine.match_id')
+    .select('other.user_id')
+    .distinct()
+    .where('mine.user_id', '=', userId)
+    .where('other.user_id', '<>', userId)
+    .where('matches.status', '=', 'active')
+    .execute();
+  return rows.map((r) => r.user_id);
+}

@@ -1,0 +1,103 @@
+import type { StoredUserEvent } from '../db/repositories/eventRepository';
+
+/** Stored events are read back in pages of this many. */
+export const FEED_PAGE_SIZE = 200;
+
+export interface FeedSource {
+  /** Stored events after `afterSeq`, in order, at most `limit`. */
+  fetchAfter(afterSeq: number, limit: number): Promise<readonly StoredUserEvent[]>;
+}
+
+/**
+ * Delivers one device its user's stored events in sequence order, each once:
+ * first what storage holds after the device's starting point, then live events
+ * as they are published. Live events that arrive while storage is being read
+ * wait in a buffer; a live event that skips ahead (a publish overtook another)
+ * sends the feed back to storage, which holds every event below a stored one.
+ */
+export class DeviceEventFeed {
+  private deliveredSeq = 0;
+  private started = false;
+  private reading = false;
+  private closed = false;
+  private buffer: StoredUserEvent[] = [];
+
+  constructor(
+    private readonly source: FeedSource,
+    private readonly send: (event: StoredUserEvent) => void,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** The highest sequence this device has been sent. */
+  get delivered(): number {
+    return this.deliveredSeq;
+  }
+
+  /** Starts delivery after `afterSeq`. Events offered before this are held, not lost. */
+  start(afterSeq: number): void {
+    this.deliveredSeq = afterSeq;
+    this.started = true;
+    this.readStorage();
+  }
+
+  offer(event: StoredUserEvent): void {
+    if (this.closed) return;
+    if (!this.started || this.reading) {
+      this.buffer.push(event);
+      return;
+    }
+    if (event.seq <= this.deliveredSeq) return;
+    if (event.seq === this.deliveredSeq + 1) {
+      this.deliver(event);
+      return;
+    }
+    this.buffer.push(event);
+    this.readStorage();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.buffer = [];
+  }
+
+  private deliver(event: StoredUserEvent): void {
+    this.deliveredSeq = event.seq;
+    this.send(event);
+  }
+
+  private readStorage(): void {
+    if (this.reading || this.closed) return;
+    this.reading = true;
+    void this.drainStorage().then(
+      () => {
+        this.reading = false;
+      },
+      (error: unknown) => {
+        this.reading = false;
+        this.onError(error);
+      },
+    );
+  }
+
+  private async drainStorage(): Promise<void> {
+    for (;;) {
+      const page = await this.source.fetchAfter(this.deliveredSeq, FEED_PAGE_SIZE);
+      if (this.closed) return;
+      for (const event of page) if (event.seq > this.deliveredSeq) this.deliver(event);
+      if (page.length === FEED_PAGE_SIZE) continue;
+      // Storage is read to its end; whatever was buffered meanwhile continues it, unless it skips ahead.
+      const buffered = this.buffer.sort((x, y) => x.seq - y.seq);
+      this.buffer = [];
+      let gap = false;
+      for (const event of buffered) {
+        if (event.seq <= this.deliveredSeq) continue;
+        if (event.seq !== this.deliveredSeq + 1) {
+          gap = true;
+          break;
+        }
+        this.deliver(event);
+      }
+      if (!gap) return;
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { StoredUserEvent } from '../db/repositories/eventRepository';
+import { deletePass, findLastSwipe, loadSwipeContext, recordSwipe } from '../db/repositories/swipeRepository';
+import { findUserById } from '../db/repositories/userRepository';
+import { AppError, ErrorCode } from '../domain/errors';
+import { decideRewind, decideSwipe, isLike, likesLeft, quotaDayStartMs, type SwipeAction } from '../domain/swipeRules';
+import { likeReceivedEvent, matchCreatedEvents, type NewUserEvent } from '../domain/userEvents';
+import type { RewindResult, SwipeResult } from './contracts/sessionContracts';
+import type { RoomServices } from './roomServices';
+
+/** What a session remembers between a user's swipes. */
+export interface SwipeMemory {
+  rewoundSinceLastSwipe: boolean;
+}
+
+export interface SwipeOutcome {
+  readonly result: SwipeResult;
+  /** Stored events to hand to their users' sessions. */
+  readonly events: readonly StoredUserEvent[];
+}
+
+/** One swipe: read the context, let the rules decide, store atomically. */
+export async function swipe(
+  services: RoomServices,
+  userId: string,
+  command: { readonly fromCardId: string; readonly toCardId: string; readonly action: SwipeAction },
+  memory: SwipeMemory,
+): Promise<SwipeOutcome> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const nowMs = services.now().getTime();
+    const loaded = await loadSwipeContext(services.db, {
+      swiperId: userId,
+      fromCardId: command.fromCardId,
+      toCardId: command.toCardId,
+      quotaDayStart: new Date(quotaDayStartMs(nowMs)),
+    });
+    if (!loaded) throw new AppError(ErrorCode.NOT_FOUND, 'this account no longer exists');
+    const { context } = loaded;
+    const decision = decideSwipe(context, command.action, services.matching);
+    if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
+    const left = (likesUsed: number) => likesLeft(context.swiperIsPremium, likesUsed, services.matching);
+    if (decision.kind === 'repeat') {
+      return {
+        result: { action: decision.action, matched: decision.matchId !== null, matchId: decision.matchId, repeated: true, likesLeft: left(context.likesToday) },
+        events: [],
+      };
+    }
+
+    const from = { id: context.from!.id, ownerId: context.from!.ownerId };
+    const to = { id: context.to!.id, ownerId: context.to!.ownerId };
+    const write = await recordSwipe(services.db, {
+      swiperId: userId,
+      from,
+      to,
+      action: decision.action,
+      matchIdIfMutual: randomUUID(),
+      eventsFor: (matchId): NewUserEvent[] =>
+        matchId !== null
+          ? matchCreatedEvents(matchId, from, to)
+          : [
+              likeReceivedEvent(
+                { userId: to.ownerId, isPremium: loaded.toOwnerIsPremium },
+                { fromCardId: from.id, fromUserId: userId, toCardId: to.id, superlike: decision.action === 'superlike' },
+              ),
+            ],
+    });
+    if (write.kind === 'duplicate') continue; // stored meanwhile: the next read answers it as a repeat
+    memory.rewoundSinceLastSwipe = false;
+    const used = context.likesToday + (isLike(decision.action) ? 1 : 0);
+    return {
+      result: { action: decision.action, matched: write.matchId !== null, matchId: write.matchId, repeated: false, likesLeft: left(used) },
+      events: write.events,
+    };
+  }
+  throw new AppError(ErrorCode.INTERNAL, 'the swipe could not be settled');
+}
+
+/** Undoes the user's most recent swipe if it was a pass (premium, once per swipe). */
+export async function rewind(services: RoomServices, userId: string, memory: SwipeMemory): Promise<RewindResult> {
+  const [user, last] = await Promise.all([findUserById(services.db, userId), findLastSwipe(services.db, userId)]);
+  const decision = decideRewind({ isPremium: user?.isPremium === true, last, rewoundSinceLastSwipe: memory.rewoundSinceLastSwipe });
+  if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
+  if (!(await deletePass(services.db, decision.swipe.id))) {
+    throw new AppError(ErrorCode.NOTHING_TO_REWIND, 'there is no swipe to rewind');
+  }
+  memory.rewoundSinceLastSwipe = true;
+  return { fromCardId: decision.swipe.fromCardId, toCardId: decision.swipe.toCardId };
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import type { Card } from '../../domain/cardRules';
+
+/** Bodies and answers of the card, preference and operator routes. Shared by the server, tests and load generators. */
+export const CARD_TITLE_MAX = 120;
+export const CARD_BIO_MAX = 2000;
+export const CARD_TAGS_MAX = 30;
+const SALARY_MAX = 10_000_000;
+
+const Tag = z.strictObject({ tag: z.string().trim().min(1).max(40), weight: z.number().int().min(1).max(5) });
+const Label = z.string().trim().min(1).max(40);
+const nullableInt = (min: number, max: number) => z.number().int().min(min).max(max).nullable();
+
+const cardFields = {
+  title: z.string().trim().min(1).max(CARD_TITLE_MAX),
+  bio: z.string().max(CARD_BIO_MAX),
+  /** Skills or interests, weighted 1–5 by proficiency or importance. */
+  tags: z.array(Tag).max(CARD_TAGS_MAX),
+  birthYear: nullableInt(1900, 2100),
+  experienceYears: nullableInt(0, 80),
+  salaryMin: nullableInt(0, SALARY_MAX),
+  salaryMax: nullableInt(0, SALARY_MAX),
+  workAuthorizations: z.array(Label).max(20),
+  remote: z.boolean(),
+  /** Culture and pace, each 0–1 (e.g. `{ "pace": 0.8 }`). */
+  culture: z.record(Label, z.number().min(0).max(1)).refine((c) => Object.keys(c).length <= 12, 'at most 12 entries'),
+  /** Where a job is; a person's card follows its owner's location instead. */
+  lat: z.number().min(-90).max(90).nullable(),
+  lng: z.number().min(-180).max(180).nullable(),
+};
+
+const salaryOrdered = (c: { salaryMin?: number | null | undefined; salaryMax?: number | null | undefined }) =>
+  c.salaryMin == null || c.salaryMax == null || c.salaryMin <= c.salaryMax;
+const locationWhole = (c: { lat?: number | null | undefined; lng?: number | null | undefined }) => (c.lat == null) === (c.lng == null);
+
+export const CreateCardBody = z
+  .strictObject({
+    kind: z.enum(['person', 'job']),
+    title: cardFields.title,
+    bio: cardFields.bio.default(''),
+    tags: cardFields.tags.default([]),
+    birthYear: cardFields.birthYear.optional(),
+    experienceYears: cardFields.experienceYears.optional(),
+    salaryMin: cardFields.salaryMin.optional(),
+    salaryMax: cardFields.salaryMax.optional(),
+    workAuthorizations: cardFields.workAuthorizations.default([]),
+    remote: cardFields.remote.default(false),
+    culture: cardFields.culture.default({}),
+    lat: cardFields.lat.optional(),
+    lng: cardFields.lng.optional(),
+  })
+  .refine(salaryOrdered, { message: 'salaryMin must not exceed salaryMax', path: ['salaryMin'] })
+  .refine(locationWhole, { message: 'lat and lng come together', path: ['lat'] })
+  .refine((c) => c.kind !== 'person' || c.birthYear != null, { message: 'a person card needs birthYear', path: ['birthYear'] });
+export type CreateCardBody = z.infer<typeof CreateCardBody>;
+
+export const UpdateCardBody = z
+  .strictObject({
+    title: cardFields.title.optional(),
+    bio: cardFields.bio.optional(),
+    tags: cardFields.tags.optional(),
+    birthYear: cardFields.birthYear.optional(),
+    experienceYears: cardFields.experienceYears.optional(),
+    salaryMin: cardFields.salaryMin.optional(),
+    salaryMax: cardFields.salaryMax.optional(),
+    workAuthorizations: cardFields.workAuthorizations.optional(),
+    remote: cardFields.remote.optional(),
+    culture: cardFields.culture.optional(),
+    lat: cardFields.lat.optional(),
+    lng: cardFields.lng.optional(),
+  })
+  .refine((c) => Object.keys(c).length > 0, { message: 'nothing to update' })
+  .refine(salaryOrdered, { message: 'salaryMin must not exceed salaryMax', path: ['salaryMin'] })
+  .refine(locationWhole, { message: 'lat and lng come together', path: ['lat'] });
+export type UpdateCardBody = z.infer<typeof UpdateCardBody>;
+
+/** A card as every signed-in user may see it: owners' coordinates stay private. */
+export type CardView = Omit<Card, 'lat' | 'lng'>;
+
+export function toCardView(card: Card): CardView {
+  const { lat: _lat, lng: _lng, ...view } = card;
+  return view;
+}
+
+export const PreferencesBody = z
+  .strictObject({
+    maxDistanceKm: z.number().int().min(1).max(500).default(25),
+    ageMin: nullableInt(18, 120).default(null),
+    ageMax: nullableInt(18, 120).default(null),
+    salaryMin: nullableInt(0, SALARY_MAX).default(null),
+    remoteOnly: z.boolean().default(false),
+    minExperienceYears: nullableInt(0, 80).default(null),
+    workAuthorizations: z.array(Label).max(20).default([]),
+    cardKind: z.enum(['person', 'job']).nullable().default(null),
+  })
+  .refine((p) => p.ageMin == null || p.ageMax == null || p.ageMin <= p.ageMax, { message: 'ageMin must not exceed ageMax', path: ['ageMin'] });
+export type PreferencesBody = z.infer<typeof PreferencesBody>;
+export type PreferencesView = PreferencesBody;
+
+/** `POST /admin/users/:id`: what an operator (or the billing system) changes on an account. */
+export const AdminUserBody = z
+  .strictObject({ isPremium: z.boolean().optional(), role: z.enum(['member', 'recruiter']).optional() })
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
+export type AdminUserBody = z.infer<typeof AdminUserBody>;
+
+/** `POST /me/blocks`: the user to block. */
+export const BlockBody = z.strictObject({ userId: z.uuid() });
+export type BlockBody = z.infer<typeof BlockBody>;

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { TemplatedApp } from 'uWebSockets.js';
+import { z } from 'zod';
+import {
+  countActiveCardsByOwner,
+  deactivateCard,
+  findCardById,
+  insertCard,
+  listCardsByOwner,
+  updateCard,
+} from '../../db/repositories/cardRepository';
+import { insertBlock } from '../../db/repositories/blockRepository';
+import { findPreferences, savePreferences } from '../../db/repositories/preferenceRepository';
+import { findUserById, findUserLocation } from '../../db/repositories/userRepository';
+import type { Database } from '../../db/types';
+import { canEditCard, canReadCard, decideCardCreation, type Card } from '../../domain/cardRules';
+import { AppError, ErrorCode } from '../../domain/errors';
+import { cellForLocation } from '../../domain/geo';
+import type { AccessTokenService } from '../auth/accessTokens';
+import { BlockBody, CreateCardBody, PreferencesBody, UpdateCardBody, toCardView } from './cardContracts';
+import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+
+const CardId = z.uuid();
+
+export interface CardRouteDeps {
+  readonly db: Kysely<Database>;
+  readonly accessTokens: AccessTokenService;
+  readonly h3Resolution: number;
+}
+
+/** Cards (profiles and jobs), and the signed-in user's deck preferences and blocks. */
+export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options: RouteOptions): void {
+  const { db } = deps;
+  const signedIn = async (call: HttpCall) => (await deps.accessTokens.verify(bearerToken(call))).userId;
+  const cellOf = (lat: number | null | undefined, lng: number | null | undefined) =>
+    lat == null || lng == null ? null : cellForLocation(lat, lng, deps.h3Resolution);
+
+  /** The card at `:id` if the caller may see it; missing and hidden look the same. */
+  const readableCard = async (call: HttpCall, userId: string): Promise<Card> => {
+    const id = CardId.safeParse(call.params[0]);
+    const card = id.success ? await findCardById(db, id.data) : undefined;
+    if (!card || !canReadCard(card, userId)) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
+    return card;
+  };
+  const ownCard = async (call: HttpCall, userId: string): Promise<Card> => {
+    const card = await readableCard(call, userId);
+    if (!canEditCard(card, userId)) throw new AppError(ErrorCode.NOT_YOUR_CARD, 'only the owner changes a card');
+    return card;
+  };
+
+  route(app, 'post', '/cards', async (call) => {
+    const userId = await signedIn(call);
+    const body = parseBody(CreateCardBody, call);
+    const [user, counts] = await Promise.all([findUserById(db, userId), countActiveCardsByOwner(db, userId)]);
+    if (!user) throw new AppError(ErrorCode.TOKEN_INVALID, 'this account no longer exists');
+    const decision = decideCardCreation({ role: user.role, kind: body.kind, activePersonCards: counts.person, activeJobCards: counts.job });
+    if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
+    if (body.kind === 'person' && body.lat != null) {
+      throw new AppError(ErrorCode.INVALID_BODY, "lat: a person's card is where its owner is (location.update)");
+    }
+    const location = body.kind === 'person' ? await findUserLocation(db, userId) : undefined;
+    const card = await insertCard(db, {
+      id: randomUUID(),
+      ownerId: userId,
+      kind: body.kind,
+      title: body.title,
+      bio: body.bio,
+      tags: body.tags,
+      birthYear: body.birthYear ?? null,
+      experienceYears: body.experienceYears ?? null,
+      salaryMin: body.salaryMin ?? null,
+      salaryMax: body.salaryMax ?? null,
+      workAuthorizations: body.workAuthorizations,
+      remote: body.remote,
+      culture: body.culture,
+      lat: location?.lat ?? body.lat ?? null,
+      lng: location?.lng ?? body.lng ?? null,
+      h3Cell: location?.h3Cell ?? cellOf(body.lat, body.lng),
+    });
+    return jsonReply(201, toCardView(card));
+  }, options);
+
+  route(app, 'get', '/cards/:id', async (call) => jsonReply(200, toCardView(await readableCard(call, await signedIn(call)))), options);
+
+  route(app, 'patch', '/cards/:id', async (call) => {
+    const userId = await signedIn(call);
+    const body = parseBody(UpdateCardBody, call);
+    const card = await ownCard(call, userId);
+    if (card.kind === 'person' && body.lat !== undefined) {
+      throw new AppError(ErrorCode.INVALID_BODY, "lat: a person's card is where its owner is (location.update)");
+    }
+    const salaryMin = body.salaryMin === undefined ? card.salaryMin : body.salaryMin;
+    const salaryMax = body.salaryMax === undefined ? card.salaryMax : body.salaryMax;
+    if (salaryMin !== null && salaryMax !== null && salaryMin > salaryMax) {
+      throw new AppError(ErrorCode.INVALID_BODY, 'salaryMin: must not exceed salaryMax');
+    }
+    const moved = body.lat !== undefined ? { h3Cell: cellOf(body.lat, body.lng) } : {};
+    return jsonReply(200, toCardView(await updateCard(db, card.id, { ...body, ...moved })));
+  }, options);
+
+  route(app, 'del', '/cards/:id', async (call) => {
+    const userId = await signedIn(call);
+    const card = await ownCard(call, userId);
+    return jsonReply(200, toCardView(card.active ? await deactivateCard(db, card.id) : card));
+  }, options);
+
+  route(app, 'get', '/me/cards', async (call) => {
+    const cards = await listCardsByOwner(db, await signedIn(call));
+    return jsonReply(200, { cards: cards.map(toCardView) });
+  }, options);
+
+  route(app, 'get', '/me/preferences', async (call) => jsonReply(200, await findPreferences(db, await signedIn(call))), options);
+
+  route(app, 'put', '/me/preferences', async (call) => {
+    const userId = await signedIn(call);
+    const body = parseBody(PreferencesBody, call);
+    await savePreferences(db, userId, body);
+    return jsonReply(200, body);
+  }, options);
+
+  route(app, 'post', '/me/blocks', async (call) => {
+    const userId = await signedIn(call);
+    const body = parseBody(BlockBody, call);
+    if (body.userId === userId) throw new AppError(ErrorCode.INVALID_BODY, 'userId: you cannot block yourself');
+    if (!(await findUserById(db, body.userId))) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
+    await insertBlock(db, userId, body.userId);
+    return jsonReply(200, { blocked: body.userId });
+  }, options);
+}
