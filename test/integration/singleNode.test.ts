@@ -18,34 +18,9 @@ import {
   withTimeout,
 } from '../support/accounts';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
-import { createScratchDatabase, servicesOrSkip } from '../support/services';
+import { BACKENDS } from '../support/backends';
 import { Client } from '@colyseus/sdk';
 import { SESSION_ROOM, SessionEventType } from '../../rooms/contracts/sessionContracts';
-
-interface Backend {
-  readonly name: string;
-  /** Variables for a node on this backend; called again for a restart on the same data. */
-  setup(context: Mocha.Context): Promise<{ env: Record<string, string>; teardown(): Promise<void> } | undefined>;
-}
-
-const BACKENDS: readonly Backend[] = [
-  {
-    name: 'embedded (PGlite, in-process presence)',
-    async setup() {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kismet-test-'));
-      return { env: { KISMET_DATA_DIR: dataDir }, teardown: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'Postgres',
-    async setup(context) {
-      const services = servicesOrSkip(context, { postgres: true });
-      if (!services) return undefined;
-      const scratch = await createScratchDatabase(services.databaseUrl);
-      return { env: { DATABASE_URL: scratch.url }, teardown: () => scratch.drop() };
-    },
-  },
-];
 
 for (const backend of BACKENDS) {
   describe(`single node on ${backend.name}`, function () {

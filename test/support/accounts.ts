@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, type Room } from '@colyseus/sdk';
 import type { TokenPair } from '../../server/http/authContracts';
 import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../../rooms/contracts/common';
-import { SESSION_ROOM, SessionEventType, type SessionReadyMessage } from '../../rooms/contracts/sessionContracts';
+import { SESSION_ROOM, SessionEventType, type SessionReadyMessage, type UserEventMessage } from '../../rooms/contracts/sessionContracts';
 
 export interface HttpResult<T = unknown> {
   readonly status: number;
@@ -25,14 +25,43 @@ export async function postJson<T = unknown>(baseUrl: string, path: string, body:
   return { status: response.status, body: parsed as T };
 }
 
+/** Any JSON request; `token` goes in as a bearer token. */
+export async function requestJson<T = unknown>(
+  baseUrl: string,
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+  path: string,
+  options: { body?: unknown; token?: string } = {},
+): Promise<HttpResult<T>> {
+  const headers: Record<string, string> = {};
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body: parsed as T };
+}
+
 export function uniqueEmail(prefix = 'user'): string {
   return `${prefix}-${randomUUID()}@kismet.test`;
 }
 
 export const TEST_PASSWORD = 'correct horse battery';
 
-export async function registerUser(baseUrl: string, email = uniqueEmail()): Promise<TokenPair & { email: string }> {
-  const result = await postJson<TokenPair>(baseUrl, '/auth/register', { email, password: TEST_PASSWORD });
+export async function registerUser(
+  baseUrl: string,
+  email = uniqueEmail(),
+  role: 'member' | 'recruiter' = 'member',
+): Promise<TokenPair & { email: string }> {
+  const result = await postJson<TokenPair>(baseUrl, '/auth/register', { email, password: TEST_PASSWORD, role });
   if (result.status !== 201) throw new Error(`register failed: ${result.status} ${JSON.stringify(result.body)}`);
   return { ...result.body, email };
 }
@@ -56,6 +85,27 @@ export async function connectDevice(baseUrl: string, user: { userId: string; acc
     });
   });
   return { room, ready: await withTimeout(ready, 10_000, 'session.ready'), received };
+}
+
+/** Leaves the session if the device is still connected (the SDK's leave never settles on a closed room). */
+export async function disconnect(device: Device): Promise<void> {
+  if (device.room.connection?.isOpen) await device.room.leave().catch(() => undefined);
+}
+
+/** The stream events a device received so far (`event` messages), in arrival order. */
+export function eventsOf(device: Device): UserEventMessage[] {
+  return device.received.filter((m) => m.type === SessionEventType.EVENT).map((m) => m.message as UserEventMessage);
+}
+
+/** Resolves once `predicate` holds for the device's events; rejects after `ms`. */
+export async function waitForEvents(device: Device, predicate: (events: UserEventMessage[]) => boolean, ms = 10_000): Promise<UserEventMessage[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const events = eventsOf(device);
+    if (predicate(events)) return events;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for events; have ${JSON.stringify(events.map((e) => [e.seq, e.type]))}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Sends a command with a ref and resolves with its reply or error. */
