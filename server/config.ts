@@ -42,6 +42,7 @@ const EnvSchema = z.object({
   DAILY_LIKE_QUOTA: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_DAILY_LIKE_QUOTA),
   H3_RESOLUTION: z.coerce.number().int().min(0).max(15).default(DEFAULT_H3_RESOLUTION),
   ADMIN_API_KEY: z.string().min(1).optional(),
+  ACTOR_PLACEMENT: z.enum(['balanced', 'local']).default('balanced'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -55,6 +56,12 @@ export interface Config {
     readonly maxBodyBytes: number;
     readonly maxMessageBytes: number;
   };
+  /**
+   * Where a new actor is created: `balanced` on the node holding the fewest rooms,
+   * `local` on the node that took the join (for sticky load balancers, and for
+   * tests that need an actor on a given node).
+   */
+  readonly actorPlacement: 'balanced' | 'local';
   readonly database:
     | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number }
     | { readonly kind: 'pglite'; readonly dataDir: string };
@@ -125,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBodyBytes: e.MAX_HTTP_BODY_BYTES,
       maxMessageBytes: e.MAX_MESSAGE_BYTES,
     },
+    actorPlacement: e.ACTOR_PLACEMENT,
     database:
       e.DATABASE_URL !== undefined
         ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }

@@ -79,6 +79,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     publicAddress: config.http.publicAddress,
     gracefullyShutdown: false, // the entry point owns signals
     greet: false,
+    ...(config.actorPlacement === 'local' ? { selectProcessIdToCreateRoom: async () => matchMaker.processId } : {}),
     logger: logger.child({ component: 'colyseus' }),
   });
   server.define(SESSION_ROOM, SessionRoom).filterBy([ACTOR_KEY_OPTION.session]);
