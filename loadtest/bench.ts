@@ -4,17 +4,22 @@ import { cleanupAll, interruption } from './harness/cleanup';
 import { machineInfo } from './harness/machine';
 import { runConnections } from './scenarios/connections';
 import { runEchoBaseline } from './scenarios/echoBaseline';
+import { runSwipes } from './scenarios/swipes';
 
 const USAGE = `usage: npm run bench -- <scenario> [options]
 
 scenarios:
   connections     ramp up authenticated users (one session actor each), hold them with heartbeats
+  swipes          connected users swiping at a fixed rate, a known share in mutual pairs
   echo-baseline   a bare uWebSockets.js echo server and the same client: this machine's ceiling
 
 options:
-  --users N        users (connections), default 1000
+  --users N        users, default 1000 (connections) or 4000 (swipes)
   --duration S     seconds to hold / to send, default 30 (connections) or 10 (echo-baseline)
-  --rate R         connections per second (connections, default 200) or messages per second (echo, default 40000)
+  --rate R         connections per second (connections, default 200), swipes per second (swipes,
+                   default 2000) or messages per second (echo, default 40000)
+  --mutual F       share of swipes that are the likes of mutual pairs (swipes), default 0.05
+  --connect-rate R users connecting per second before the swipes start (swipes), default 300
   --nodes N        Kismet nodes, default 2 with DATABASE_URL and REDIS_URL, else 1 embedded
   --workers N      load processes, default 2
   --connections N  echo-baseline sockets, default 1000
@@ -39,6 +44,8 @@ async function main(): Promise<void> {
       workers: { type: 'string' },
       connections: { type: 'string' },
       'heartbeat-ms': { type: 'string' },
+      mutual: { type: 'string' },
+      'connect-rate': { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -86,6 +93,24 @@ async function main(): Promise<void> {
       echo_ceiling_ops_per_s: ceiling,
       ceiling_ratio: ceiling > 0 ? Math.round((Number(result['ops_per_s']) / ceiling) * 1000) / 1000 : 0,
     };
+  } else if (scenario === 'swipes') {
+    const servicesSet = Boolean(process.env['DATABASE_URL'] && process.env['REDIS_URL']);
+    const nodeCount = intOption(values.nodes, servicesSet ? 2 : 1, 'nodes');
+    const users = intOption(values.users, 4000, 'users');
+    const durationS = intOption(values.duration, 30, 'duration');
+    const mutualFraction = Number(values.mutual ?? 0.05);
+    if (!(mutualFraction >= 0 && mutualFraction <= 1)) throw new Error('--mutual must be between 0 and 1');
+    const cluster = await startBenchCluster(nodeCount);
+    process.stdout.write(`swipes: ${cluster.description}, ${users} users, ${workers} load processes\n`);
+    const result = await runSwipes(cluster, {
+      users,
+      durationS,
+      ratePerS: intOption(values.rate, 2000, 'rate'),
+      mutualFraction,
+      connectRatePerS: intOption(values['connect-rate'], 300, 'connect-rate'),
+      workers,
+    });
+    report = { scenario, nodes: nodeCount, users, duration_s: durationS, ...result };
   } else {
     throw new Error(`unknown scenario "${scenario}"\n${USAGE}`);
   }

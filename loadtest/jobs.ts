@@ -18,7 +18,25 @@ export interface EchoJob {
   readonly durationS: number;
 }
 
-export type LoadJob = ConnectionsJob | EchoJob;
+/** One swipe of the plan: which of the worker's users swipes which card how. */
+export interface PlannedSwipe {
+  readonly user: number;
+  readonly toCardId: string;
+  readonly action: 'like' | 'pass' | 'superlike';
+}
+
+export interface SwipesJob {
+  readonly kind: 'swipes';
+  readonly nodeUrls: readonly string[];
+  /** The worker's users; users 2p and 2p+1 are the two sides of pair p. */
+  readonly users: ReadonlyArray<{ userId: string; accessToken: string; cardId: string }>;
+  readonly connectRatePerS: number;
+  /** Swipes per second from this worker, on a fixed timetable through the plan. */
+  readonly ratePerS: number;
+  readonly plan: readonly PlannedSwipe[];
+}
+
+export type LoadJob = ConnectionsJob | EchoJob | SwipesJob;
 
 export interface LoadResult {
   readonly ops: number;

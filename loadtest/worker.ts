@@ -4,35 +4,8 @@ import { SESSION_ROOM, SessionEventType } from '../rooms/contracts/sessionContra
 import { RawRoomClient, decodeRoomData, encodeRoomData, reserveSeat } from './client/rawRoomClient';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
 import type { ConnectionsJob, EchoJob, LoadJob, LoadResult, WorkerMessage } from './jobs';
-
-const TICK_MS = 2;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-class ErrorLog {
-  count = 0;
-  readonly samples: string[] = [];
-  add(what: string): void {
-    this.count += 1;
-    if (this.samples.length < 10) this.samples.push(what);
-  }
-}
-
-/**
- * Runs `due(n)` for every n whose time on the fixed timetable (`start + n * periodMs`)
- * has come, until `end`; late sends are sent at once, never skipped, so a slow
- * server shows up as latency (no coordinated omission).
- */
-async function onTimetable(startMs: number, periodMs: number, count: number, due: (n: number, scheduledMs: number) => void): Promise<void> {
-  let n = 0;
-  while (n < count) {
-    const now = performance.now();
-    while (n < count && startMs + n * periodMs <= now) {
-      due(n, startMs + n * periodMs);
-      n += 1;
-    }
-    await sleep(TICK_MS);
-  }
-}
+import { ErrorLog, onTimetable, sleep } from './harness/timetable';
+import { runSwipes } from './swipeLoad';
 
 async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
   const errors = new ErrorLog();
@@ -162,8 +135,9 @@ async function runEcho(job: EchoJob): Promise<LoadResult> {
   };
 }
 
-process.on('message', (job: LoadJob) => {
-  const run = job.kind === 'connections' ? runConnections(job) : runEcho(job);
+process.on('message', (job: LoadJob | { kind?: undefined }) => {
+  if (job.kind === undefined) return; // a signal to a running job, not a job
+  const run = job.kind === 'connections' ? runConnections(job) : job.kind === 'swipes' ? runSwipes(job) : runEcho(job);
   run.then(
     (result) => process.send?.({ type: 'result', result } satisfies WorkerMessage, () => process.exit(0)),
     (error: unknown) => {

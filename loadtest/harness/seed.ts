@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../../db/database';
+import { insertCardsBulk } from '../../db/repositories/cardRepository';
 import { insertUsersBulk } from '../../db/repositories/userRepository';
 import { AccessTokenService } from '../../server/auth/accessTokens';
 import { hashPassword } from '../../server/auth/passwordHasher';
@@ -46,6 +47,54 @@ export async function seedUsers(
     }
     const tokens = new AccessTokenService(target.jwtSecret, target.tokenTtlS);
     return Promise.all(ids.map(async (userId) => ({ userId, accessToken: await tokens.sign(userId) })));
+  } finally {
+    await database.close();
+  }
+}
+
+/**
+ * Gives each user a person card: inserted directly on Postgres, created over
+ * HTTP on the embedded database. Returns the card ids in the users' order.
+ */
+export async function seedPersonCards(
+  users: readonly SeededUser[],
+  target: { readonly databaseUrl?: string; readonly nodeUrl: string },
+): Promise<string[]> {
+  if (!target.databaseUrl) {
+    const ids: string[] = [];
+    for (const [i, user] of users.entries()) {
+      const response = await fetch(`${target.nodeUrl}/cards`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${user.accessToken}` },
+        body: JSON.stringify({ kind: 'person', title: `bench ${i}`, birthYear: 1990 }),
+      });
+      if (response.status !== 201) throw new Error(`seeding: card answered ${response.status}`);
+      ids.push(((await response.json()) as { id: string }).id);
+    }
+    return ids;
+  }
+  const database = await openDatabase({ kind: 'postgres', url: target.databaseUrl, poolSize: 2 });
+  try {
+    const cards = users.map((user, i) => ({
+      id: randomUUID(),
+      ownerId: user.userId,
+      kind: 'person' as const,
+      title: `bench ${i}`,
+      bio: '',
+      tags: [],
+      birthYear: 1990,
+      experienceYears: null,
+      salaryMin: null,
+      salaryMax: null,
+      workAuthorizations: [],
+      remote: false,
+      culture: {},
+      lat: null,
+      lng: null,
+      h3Cell: null,
+    }));
+    for (let i = 0; i < cards.length; i += 2000) await insertCardsBulk(database.db, cards.slice(i, i + 2000));
+    return cards.map((c) => c.id);
   } finally {
     await database.close();
   }

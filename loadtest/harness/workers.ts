@@ -9,6 +9,8 @@ export interface WorkerRun {
   /** Resolves when every worker has finished connecting (connections scenario). */
   readonly ramped: Promise<number>;
   readonly results: Promise<LoadResult[]>;
+  /** Tells workers that wait after ramping (swipes) to start, all at once. */
+  go(): void;
 }
 
 /** Runs each job in a load process of its own, apart from the nodes being measured. */
@@ -39,5 +41,5 @@ export function runWorkers(jobs: readonly LoadJob[]): WorkerRun {
     ),
   );
   results.catch(() => undefined); // awaited later; a worker killed meanwhile must not crash the run unhandled
-  return { ramped, results };
+  return { ramped, results, go: () => children.forEach((child) => child.send({ type: 'go' })) };
 }
