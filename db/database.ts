@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
+import { PreparingPool } from './preparingPool';
 import type { Database } from './types';
 
 export type DatabaseSettings =
@@ -20,7 +21,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
   let db: Kysely<Database>;
   if (settings.kind === 'postgres') {
     const pool = new Pool({ connectionString: settings.url, max: settings.poolSize });
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PreparingPool(pool) }) });
   } else {
     fs.mkdirSync(settings.dataDir, { recursive: true });
     // Loaded lazily so a Postgres deployment never pays for the embedded engine.

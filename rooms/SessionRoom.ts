@@ -73,6 +73,8 @@ export class SessionRoom extends Room {
     this.userId = options.userId;
     this.roomId = actorRoomId('session', options.userId);
     this.maxClients = Number.POSITIVE_INFINITY;
+    // No synchronised state: everything goes out as messages, so no 20 Hz patch timer per user.
+    this.setPatchRate(null);
     const services = roomServices();
     services.metrics.rooms.inc({ kind: 'session' });
 

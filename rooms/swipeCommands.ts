@@ -4,7 +4,7 @@ import { deletePass, findLastSwipe, loadSwipeContext, recordSwipe } from '../db/
 import { findUserById } from '../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../domain/errors';
 import { decideRewind, decideSwipe, isLike, likesLeft, quotaDayStartMs, type SwipeAction } from '../domain/swipeRules';
-import { likeReceivedEvent, matchCreatedEvents, type NewUserEvent } from '../domain/userEvents';
+import { likeReceivedEvent, matchCreatedEvents } from '../domain/userEvents';
 import type { RewindResult, SwipeResult } from './contracts/sessionContracts';
 import type { RoomServices } from './roomServices';
 
@@ -48,21 +48,18 @@ export async function swipe(
 
     const from = { id: context.from!.id, ownerId: context.from!.ownerId };
     const to = { id: context.to!.id, ownerId: context.to!.ownerId };
+    const matchIdIfMutual = randomUUID();
     const write = await recordSwipe(services.db, {
       swiperId: userId,
       from,
       to,
       action: decision.action,
-      matchIdIfMutual: randomUUID(),
-      eventsFor: (matchId): NewUserEvent[] =>
-        matchId !== null
-          ? matchCreatedEvents(matchId, from, to)
-          : [
-              likeReceivedEvent(
-                { userId: to.ownerId, isPremium: loaded.toOwnerIsPremium },
-                { fromCardId: from.id, fromUserId: userId, toCardId: to.id, superlike: decision.action === 'superlike' },
-              ),
-            ],
+      matchIdIfMutual,
+      eventIfPending: likeReceivedEvent(
+        { userId: to.ownerId, isPremium: loaded.toOwnerIsPremium },
+        { fromCardId: from.id, fromUserId: userId, toCardId: to.id, superlike: decision.action === 'superlike' },
+      ),
+      eventsIfMatched: matchCreatedEvents(matchIdIfMutual, from, to),
     });
     if (write.kind === 'duplicate') continue; // stored meanwhile: the next read answers it as a repeat
     memory.rewoundSinceLastSwipe = false;

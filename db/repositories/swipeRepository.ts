@@ -76,15 +76,26 @@ export interface SwipeToRecord {
   readonly action: SwipeAction;
   /** The id the match gets if this like makes the pair mutual. */
   readonly matchIdIfMutual: string;
-  /** The events this swipe produces, given the match it made (or null). */
-  readonly eventsFor: (matchId: string | null) => readonly NewUserEvent[];
+  /** The event a like produces when it does not make a match (for the liked card's owner). */
+  readonly eventIfPending: NewUserEvent | undefined;
+  /** The events a like produces when it makes the match. */
+  readonly eventsIfMatched: readonly NewUserEvent[];
+}
+
+interface LikeRow {
+  mutual: boolean;
+  seq: string | null;
+  type: string | null;
+  payload: Record<string, unknown> | null;
+  created_at: Date | null;
 }
 
 /**
  * Stores a swipe and everything it causes, atomically. A like upserts the pair's
  * row, which serialises the two sides of a pair on its lock and lets exactly one
  * of two racing likes see both flags set: that one creates the match (and the
- * match's unique pair constraint stands behind it).
+ * match's unique pair constraint stands behind it). The common case, a like that
+ * makes no match, is one statement: swipe, pair and the liked owner's event.
  */
 export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): Promise<SwipeWrite> {
   const values = { from_card_id: swipe.from.id, to_card_id: swipe.to.id, swiper_id: swipe.swiperId, kind: swipe.action };
@@ -99,45 +110,63 @@ export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): P
   }
 
   const pair = orderedPair(swipe.from.id, swipe.to.id);
+  const pending = swipe.eventIfPending;
   return db.transaction().execute(async (trx) => {
-    const flags = await sql<{ a_likes_b: boolean; b_likes_a: boolean }>`
+    const result = await sql<LikeRow>`
       with s as (
         insert into swipes (from_card_id, to_card_id, swiper_id, kind)
         values (${values.from_card_id}, ${values.to_card_id}, ${values.swiper_id}, ${values.kind})
         on conflict (from_card_id, to_card_id) do nothing
         returning id
+      ), p as (
+        insert into like_pairs (card_a_id, card_b_id, a_likes_b, b_likes_a)
+        select ${pair.a}, ${pair.b}, ${pair.xIsA}, ${!pair.xIsA} from s
+        on conflict (card_a_id, card_b_id) do update
+          set a_likes_b = like_pairs.a_likes_b or excluded.a_likes_b,
+              b_likes_a = like_pairs.b_likes_a or excluded.b_likes_a
+        returning a_likes_b and b_likes_a as mutual
+      ), u as (
+        update users
+           set event_seq = event_seq + 1, likes_received = likes_received + ${pending?.countsLike ? 1 : 0}
+         where id = ${pending?.userId ?? swipe.to.ownerId} and ${pending !== undefined} and exists (select 1 from p where not p.mutual)
+         returning event_seq, likes_received
+      ), e as (
+        insert into stored_events (user_id, seq, type, payload)
+        select ${pending?.userId ?? swipe.to.ownerId}, u.event_seq, ${pending?.type ?? ''},
+               case when ${pending?.countsLike === true} then ${JSON.stringify(pending?.data ?? {})}::jsonb || jsonb_build_object('count', u.likes_received)
+                    else ${JSON.stringify(pending?.data ?? {})}::jsonb end
+          from u
+        returning seq, type, payload, created_at
       )
-      insert into like_pairs (card_a_id, card_b_id, a_likes_b, b_likes_a)
-      select ${pair.a}, ${pair.b}, ${pair.xIsA}, ${!pair.xIsA} from s
-      on conflict (card_a_id, card_b_id) do update
-        set a_likes_b = like_pairs.a_likes_b or excluded.a_likes_b,
-            b_likes_a = like_pairs.b_likes_a or excluded.b_likes_a
-      returning a_likes_b, b_likes_a`.execute(trx);
-    const row = flags.rows[0];
+      select p.mutual, e.seq, e.type, e.payload, e.created_at from p left join e on true`.execute(trx);
+    const row = result.rows[0];
     if (!row) return { kind: 'duplicate' } as const;
-
-    let matchId: string | null = null;
-    if (row.a_likes_b && row.b_likes_a) {
-      const [cardA, cardB] = pair.xIsA ? [swipe.from, swipe.to] : [swipe.to, swipe.from];
-      const created = await sql<{ match_id: string }>`
-        with m as (
-          insert into matches (id, card_a_id, card_b_id, user_a_id, user_b_id)
-          values (${swipe.matchIdIfMutual}, ${cardA.id}, ${cardB.id}, ${cardA.ownerId}, ${cardB.ownerId})
-          on conflict (card_a_id, card_b_id) do nothing
-          returning id, user_a_id, user_b_id
-        )
-        insert into match_members (match_id, user_id)
-        select id, user_a_id from m
-        union all
-        select id, user_b_id from m where user_b_id <> user_a_id
-        returning match_id`.execute(trx);
-      matchId = created.rows[0]?.match_id ?? null;
+    if (!row.mutual) {
+      const events: StoredUserEvent[] =
+        row.seq === null || pending === undefined
+          ? []
+          : [{ userId: pending.userId, seq: Number(row.seq), type: row.type!, data: row.payload!, at: row.created_at!.getTime() }];
+      return { kind: 'recorded', matchId: null, events } as const;
     }
+
+    const [cardA, cardB] = pair.xIsA ? [swipe.from, swipe.to] : [swipe.to, swipe.from];
+    const created = await sql<{ match_id: string }>`
+      with m as (
+        insert into matches (id, card_a_id, card_b_id, user_a_id, user_b_id)
+        values (${swipe.matchIdIfMutual}, ${cardA.id}, ${cardB.id}, ${cardA.ownerId}, ${cardB.ownerId})
+        on conflict (card_a_id, card_b_id) do nothing
+        returning id, user_a_id, user_b_id
+      )
+      insert into match_members (match_id, user_id)
+      select id, user_a_id from m
+      union all
+      select id, user_b_id from m where user_b_id <> user_a_id
+      returning match_id`.execute(trx);
+    const matchId = created.rows[0]?.match_id ?? null;
+    if (matchId === null) return { kind: 'recorded', matchId: null, events: [] } as const;
 
     const byUser = new Map<string, NewUserEvent[]>();
-    for (const event of swipe.eventsFor(matchId)) {
-      byUser.set(event.userId, [...(byUser.get(event.userId) ?? []), event]);
-    }
+    for (const event of swipe.eventsIfMatched) byUser.set(event.userId, [...(byUser.get(event.userId) ?? []), event]);
     const events: StoredUserEvent[] = [];
     for (const userId of [...byUser.keys()].sort()) events.push(...(await appendUserEvents(trx, userId, byUser.get(userId)!)));
     return { kind: 'recorded', matchId, events } as const;

@@ -32,7 +32,10 @@ export async function startNodeProcess(env: Record<string, string | undefined>, 
   const port = Number(env['PORT'] ?? freePortCandidate());
   const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const key of SERVICE_VARIABLES) delete cleanEnv[key];
+  // KISMET_PROFILE_DIR: each node writes a V8 CPU profile there when it exits (where a benchmark's time goes).
+  const profileDir = process.env['KISMET_PROFILE_DIR'];
   const child = fork(SERVER_ENTRY, [], {
+    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     env: { ...cleanEnv, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

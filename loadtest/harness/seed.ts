@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../../db/database';
 import { insertCardsBulk } from '../../db/repositories/cardRepository';
+import { analyzeTables } from '../../db/maintenance';
 import { insertUsersBulk } from '../../db/repositories/userRepository';
 import { AccessTokenService } from '../../server/auth/accessTokens';
 import { hashPassword } from '../../server/auth/passwordHasher';
@@ -94,6 +95,7 @@ export async function seedPersonCards(
       h3Cell: null,
     }));
     for (let i = 0; i < cards.length; i += 2000) await insertCardsBulk(database.db, cards.slice(i, i + 2000));
+    await analyzeTables(database.db);
     return cards.map((c) => c.id);
   } finally {
     await database.close();
