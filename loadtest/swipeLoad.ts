@@ -35,8 +35,6 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
   let matches = 0;
   let closes = 0;
   let running = false;
-  let runStart = 0;
-  const timeline: number[] = [];
 
   const onMessage = (user: Connected, type: string | number, message: unknown) => {
     if (type === ServerMessageType.REPLY) {
@@ -45,8 +43,6 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
       if (scheduled === undefined) return;
       pending.delete(reply.ref!);
       recordMs(ack, performance.now() - scheduled);
-      const sec = Math.floor((scheduled - runStart) / 1000);
-      timeline[sec] = Math.max(timeline[sec] ?? 0, performance.now() - scheduled);
       acked += 1;
       if (reply.result.matched && !reply.result.repeated) {
         matches += 1;
@@ -114,7 +110,6 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
 
   running = true;
   const start = performance.now();
-  runStart = start;
   await onTimetable(start, 1000 / job.ratePerS, job.plan.length, (n, scheduled) => {
     const step = job.plan[n]!;
     const user = users[step.user];
@@ -130,7 +125,6 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
   const elapsedS = (performance.now() - start) / 1000;
   running = false;
 
-  process.stderr.write(`timeline max ack ms by second: ${timeline.map((v) => Math.round(v)).join(' ')}\n`);
   for (const _ of pending) errors.add('swipe unanswered');
   let notifiedMatches = 0;
   for (const [matchId, sent] of matchedAt) {

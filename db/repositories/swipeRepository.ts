@@ -216,3 +216,33 @@ export async function listMatchCounterparts(db: Db, userId: string): Promise<str
     .execute();
   return rows.map((r) => r.user_id);
 }
+
+/** Inserts swipe history in one statement; for seeding load tests with a realistic table. */
+export async function insertSwipesBulk(
+  db: Db,
+  swipes: ReadonlyArray<{ fromCardId: string; toCardId: string; swiperId: string; action: SwipeAction; at: Date }>,
+): Promise<void> {
+  if (swipes.length === 0) return;
+  await db
+    .insertInto('swipes')
+    .values(swipes.map((s) => ({ from_card_id: s.fromCardId, to_card_id: s.toCardId, swiper_id: s.swiperId, kind: s.action, created_at: s.at })))
+    .onConflict((oc) => oc.columns(['from_card_id', 'to_card_id']).doNothing())
+    .execute();
+}
+
+/** Inserts earlier matches with their members; for seeding load tests. */
+export async function insertMatchesBulk(
+  db: Db,
+  matches: ReadonlyArray<{ id: string; cardA: { id: string; ownerId: string }; cardB: { id: string; ownerId: string } }>,
+): Promise<void> {
+  if (matches.length === 0) return;
+  const rows = matches.map((m) => {
+    const [a, b] = m.cardA.id < m.cardB.id ? [m.cardA, m.cardB] : [m.cardB, m.cardA];
+    return { id: m.id, card_a_id: a.id, card_b_id: b.id, user_a_id: a.ownerId, user_b_id: b.ownerId };
+  });
+  await db.insertInto('matches').values(rows).execute();
+  await db
+    .insertInto('match_members')
+    .values(rows.flatMap((r) => [{ match_id: r.id, user_id: r.user_a_id }, { match_id: r.id, user_id: r.user_b_id }]))
+    .execute();
+}

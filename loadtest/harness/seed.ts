@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../../db/database';
+import type { Kysely } from 'kysely';
 import { insertCardsBulk } from '../../db/repositories/cardRepository';
+import { insertMatchesBulk, insertSwipesBulk } from '../../db/repositories/swipeRepository';
+import type { Database } from '../../db/types';
 import { analyzeTables } from '../../db/maintenance';
 import { insertUsersBulk } from '../../db/repositories/userRepository';
 import { AccessTokenService } from '../../server/auth/accessTokens';
@@ -95,9 +98,39 @@ export async function seedPersonCards(
       h3Cell: null,
     }));
     for (let i = 0; i < cards.length; i += 2000) await insertCardsBulk(database.db, cards.slice(i, i + 2000));
+    await seedHistory(database.db, users, cards);
     await analyzeTables(database.db);
     return cards.map((c) => c.id);
   } finally {
     await database.close();
   }
+}
+
+/** Earlier swipes per user, dated yesterday so they do not count against today's quota. */
+export const HISTORY_SWIPES_PER_USER = 20;
+
+/**
+ * Gives a run the tables of a service that has been up a while: each user's
+ * earlier passes and some earlier matches, then fresh planner statistics. On
+ * empty tables Postgres plans scans, and prepared statements keep those plans
+ * as the tables fill. The history never touches a card pair a plan swipes: plans
+ * go forward from a user's own card (self + 2 + k), history backward (self - 3 - j),
+ * and earlier matches join cards half the run apart.
+ */
+async function seedHistory(db: Kysely<Database>, users: readonly SeededUser[], cards: ReadonlyArray<{ id: string; ownerId: string }>): Promise<void> {
+  const n = cards.length;
+  const yesterday = new Date(Date.now() - 86_400_000);
+  const swipes = cards.flatMap((card, i) =>
+    Array.from({ length: Math.min(HISTORY_SWIPES_PER_USER, Math.max(0, n - 6)) }, (_, j) => ({
+      fromCardId: card.id,
+      toCardId: cards[(((i - 3 - j) % n) + n) % n]!.id,
+      swiperId: users[i]!.userId,
+      action: 'pass' as const,
+      at: yesterday,
+    })),
+  );
+  for (let i = 0; i < swipes.length; i += 5000) await insertSwipesBulk(db, swipes.slice(i, i + 5000));
+  const half = Math.floor(n / 2);
+  const matches = half < 4 ? [] : Array.from({ length: Math.floor(half / 2) }, (_, k) => ({ id: randomUUID(), cardA: cards[2 * k]!, cardB: cards[2 * k + half]! }));
+  for (let i = 0; i < matches.length; i += 2000) await insertMatchesBulk(db, matches.slice(i, i + 2000));
 }

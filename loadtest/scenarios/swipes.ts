@@ -49,7 +49,6 @@ export async function runSwipes(cluster: BenchCluster, options: SwipesOptions): 
   const run = runWorkers(jobs);
   const connected = await run.ramped;
   process.stdout.write(`swipes: ${connected} users connected; ${slots * options.workers} swipes over ${options.durationS} s, ${mutualPairs} mutual pairs\n`);
-  await new Promise((r) => setTimeout(r, Number(process.env["BENCH_SETTLE_MS"] ?? 0)));
   run.go();
   await new Promise((r) => setTimeout(r, (options.durationS * 1000) / 2));
   const rssRunning = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
