@@ -109,6 +109,17 @@ describe('load test harness (smoke)', function () {
       assert.deepEqual((await scratchDatabases()).filter((name) => !before.includes(name)), []);
     });
 
+    it('swipes: acknowledges every planned swipe and notifies every planned match', async () => {
+      const run = await runBench(['swipes', '--users', '40', '--duration', '2', '--rate', '40', '--mutual', '0.5', '--nodes', '2'], process.env);
+      assert.equal(run.code, 0, run.output);
+      for (const key of [...FIXED_KEYS, 'ack_p50_ms', 'ack_p99_ms', 'notify_p99_ms', 'matches', 'mutual_pairs']) assert.ok(key in run.report!, `missing ${key}`);
+      assert.equal(run.report!['errors'], 0);
+      assert.equal(run.report!['swipes_acked'], run.report!['swipes_planned']);
+      assert.ok(Number(run.report!['mutual_pairs']) > 0);
+      assert.equal(run.report!['matches'], run.report!['mutual_pairs']);
+      assert.equal(run.report!['matches_notified'], run.report!['mutual_pairs']);
+    });
+
     it('cleans up after Ctrl-C in the middle of a run', async () => {
       const before = await scratchDatabases();
       const run = await runBench(['connections', '--users', '10', '--duration', '30', '--nodes', '2', '--no-baseline'], process.env, /holding/);
