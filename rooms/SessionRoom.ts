@@ -2,7 +2,7 @@ import { Room, type AuthContext, type Client } from '@colyseus/core';
 import { isBlockedEitherWay } from '../db/repositories/blockRepository';
 import { findCardById } from '../db/repositories/cardRepository';
 import { appendUserEvents, findStreamPosition, listEventsAfter, saveDeviceCursor, type StoredUserEvent } from '../db/repositories/eventRepository';
-import { listMatchCounterparts } from '../db/repositories/swipeRepository';
+import { listMatchCounterparts } from '../db/repositories/matchRepository';
 import { updatePresence, updateUserLocation } from '../db/repositories/userRepository';
 import { canReadCard } from '../domain/cardRules';
 import { AppError, ErrorCode } from '../domain/errors';

@@ -190,33 +190,6 @@ export async function deletePass(db: Db, swipeId: string): Promise<boolean> {
   return Number(result.numDeletedRows) > 0;
 }
 
-/** Likes the swiper made since `since`; for the quota figure shown at connect. */
-export async function countLikesSince(db: Db, swiperId: string, since: Date): Promise<number> {
-  const row = await db
-    .selectFrom('swipes')
-    .select(db.fn.countAll<string>().as('count'))
-    .where('swiper_id', '=', swiperId)
-    .where('kind', '<>', 'pass')
-    .where('created_at', '>=', since)
-    .executeTakeFirst();
-  return Number(row?.count ?? 0);
-}
-
-/** The other members of the user's active matches: who hears of their presence. */
-export async function listMatchCounterparts(db: Db, userId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('match_members as mine')
-    .innerJoin('matches', 'matches.id', 'mine.match_id')
-    .innerJoin('match_members as other', 'other.match_id', 'mine.match_id')
-    .select('other.user_id')
-    .distinct()
-    .where('mine.user_id', '=', userId)
-    .where('other.user_id', '<>', userId)
-    .where('matches.status', '=', 'active')
-    .execute();
-  return rows.map((r) => r.user_id);
-}
-
 /** Inserts swipe history in one statement; for seeding load tests with a realistic table. */
 export async function insertSwipesBulk(
   db: Db,
@@ -227,22 +200,5 @@ export async function insertSwipesBulk(
     .insertInto('swipes')
     .values(swipes.map((s) => ({ from_card_id: s.fromCardId, to_card_id: s.toCardId, swiper_id: s.swiperId, kind: s.action, created_at: s.at })))
     .onConflict((oc) => oc.columns(['from_card_id', 'to_card_id']).doNothing())
-    .execute();
-}
-
-/** Inserts earlier matches with their members; for seeding load tests. */
-export async function insertMatchesBulk(
-  db: Db,
-  matches: ReadonlyArray<{ id: string; cardA: { id: string; ownerId: string }; cardB: { id: string; ownerId: string } }>,
-): Promise<void> {
-  if (matches.length === 0) return;
-  const rows = matches.map((m) => {
-    const [a, b] = m.cardA.id < m.cardB.id ? [m.cardA, m.cardB] : [m.cardB, m.cardA];
-    return { id: m.id, card_a_id: a.id, card_b_id: b.id, user_a_id: a.ownerId, user_b_id: b.ownerId };
-  });
-  await db.insertInto('matches').values(rows).execute();
-  await db
-    .insertInto('match_members')
-    .values(rows.flatMap((r) => [{ match_id: r.id, user_id: r.user_a_id }, { match_id: r.id, user_id: r.user_b_id }]))
     .execute();
 }
