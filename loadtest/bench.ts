@@ -33,6 +33,11 @@ function intOption(value: string | undefined, fallback: number, name: string): n
   return n;
 }
 
+/** Two nodes when there are services to share, else the one embedded node. */
+function defaultNodeCount(): number {
+  return process.env['DATABASE_URL'] && process.env['REDIS_URL'] ? 2 : 1;
+}
+
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
@@ -67,8 +72,7 @@ async function main(): Promise<void> {
     const echo = await runEchoBaseline({ connections, ratePerS: intOption(values.rate, 40_000, 'rate'), durationS, workers });
     report = { scenario, nodes: 1, users: connections, duration_s: durationS, ...echo, ceiling_ratio: 1 };
   } else if (scenario === 'connections') {
-    const servicesSet = Boolean(process.env['DATABASE_URL'] && process.env['REDIS_URL']);
-    const nodeCount = intOption(values.nodes, servicesSet ? 2 : 1, 'nodes');
+    const nodeCount = intOption(values.nodes, defaultNodeCount(), 'nodes');
     const users = intOption(values.users, 1000, 'users');
     const holdS = intOption(values.duration, 30, 'duration');
     let ceiling = 0;
@@ -94,8 +98,7 @@ async function main(): Promise<void> {
       ceiling_ratio: ceiling > 0 ? Math.round((Number(result['ops_per_s']) / ceiling) * 1000) / 1000 : 0,
     };
   } else if (scenario === 'swipes') {
-    const servicesSet = Boolean(process.env['DATABASE_URL'] && process.env['REDIS_URL']);
-    const nodeCount = intOption(values.nodes, servicesSet ? 2 : 1, 'nodes');
+    const nodeCount = intOption(values.nodes, defaultNodeCount(), 'nodes');
     const users = intOption(values.users, 4000, 'users');
     const durationS = intOption(values.duration, 30, 'duration');
     const mutualFraction = Number(values.mutual ?? 0.05);

@@ -1,6 +1,7 @@
 import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../rooms/contracts/common';
-import { SESSION_ROOM, SessionEventType, type MatchCreatedData, type SwipeResult, type UserEventMessage } from '../rooms/contracts/sessionContracts';
-import { RawRoomClient, reserveSeat } from './client/rawRoomClient';
+import { SessionEventType, type MatchCreatedData, type SwipeResult, type UserEventMessage } from '../rooms/contracts/sessionContracts';
+import { connectBenchSession } from './client/benchSession';
+import type { RawRoomClient } from './client/rawRoomClient';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
 import { ErrorLog, onTimetable, sleep } from './harness/timetable';
 import type { LoadResult, SwipesJob, WorkerMessage } from './jobs';
@@ -75,21 +76,11 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
     attempts.push(
       (async () => {
         try {
-          const seat = await reserveSeat(nodeUrl, SESSION_ROOM, { userId: user.userId, deviceId: 'bench' }, user.accessToken);
-          const client = await RawRoomClient.connect(nodeUrl, seat);
-          const connected: Connected = { client, maxSeq: 0, ackTimer: undefined };
-          await new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error('no session.ready')), 15_000);
-            client.onMessage = (type, message) => {
-              if (type === SessionEventType.READY) {
-                clearTimeout(timer);
-                resolve();
-              } else {
-                onMessage(connected, type, message);
-              }
-            };
-          });
-          client.onMessage = (type, message) => onMessage(connected, type, message);
+          // Nothing of interest precedes session.ready (no swipe is sent before), and the await below
+          // settles before the socket's next message, so every later message finds `connected` set.
+          let connected: Connected | undefined;
+          const client = await connectBenchSession(nodeUrl, user, (type, message) => connected && onMessage(connected, type, message));
+          connected = { client, maxSeq: 0, ackTimer: undefined };
           client.onClose = (code) => {
             if (running) {
               closes += 1;

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../rooms/contracts/common';
-import { SESSION_ROOM, SessionEventType } from '../rooms/contracts/sessionContracts';
-import { RawRoomClient, decodeRoomData, encodeRoomData, reserveSeat } from './client/rawRoomClient';
+import { type RawRoomClient, decodeRoomData, encodeRoomData } from './client/rawRoomClient';
+import { connectBenchSession } from './client/benchSession';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
 import type { ConnectionsJob, EchoJob, LoadJob, LoadResult, WorkerMessage } from './jobs';
 import { ErrorLog, onTimetable, sleep } from './harness/timetable';
@@ -24,25 +24,17 @@ async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
     attempts.push(
       (async () => {
         try {
-          const seat = await reserveSeat(nodeUrl, SESSION_ROOM, { userId: user.userId, deviceId: 'bench' }, user.accessToken);
-          const client = await RawRoomClient.connect(nodeUrl, seat);
-          await new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error('no session.ready')), 15_000);
-            client.onMessage = (type, message) => {
-              if (type === SessionEventType.READY) {
-                clearTimeout(timer);
-                resolve();
-              } else if (type === ServerMessageType.REPLY) {
-                const started = pending.get((message as ReplyMessage).ref ?? '');
-                if (started !== undefined) {
-                  pending.delete((message as ReplyMessage).ref!);
-                  recordMs(heartbeat, performance.now() - started);
-                  replies += 1;
-                }
-              } else if (type === ServerMessageType.ERROR) {
-                errors.add(`error ${(message as ErrorMessage).code}`);
+          const client = await connectBenchSession(nodeUrl, user, (type, message) => {
+            if (type === ServerMessageType.REPLY) {
+              const started = pending.get((message as ReplyMessage).ref ?? '');
+              if (started !== undefined) {
+                pending.delete((message as ReplyMessage).ref!);
+                recordMs(heartbeat, performance.now() - started);
+                replies += 1;
               }
-            };
+            } else if (type === ServerMessageType.ERROR) {
+              errors.add(`error ${(message as ErrorMessage).code}`);
+            }
           });
           client.onClose = (code) => {
             if (holding) {

@@ -77,7 +77,7 @@ export interface SwipeToRecord {
   /** The id the match gets if this like makes the pair mutual. */
   readonly matchIdIfMutual: string;
   /** The event a like produces when it does not make a match (for the liked card's owner). */
-  readonly eventIfPending: NewUserEvent | undefined;
+  readonly eventIfPending: NewUserEvent;
   /** The events a like produces when it makes the match. */
   readonly eventsIfMatched: readonly NewUserEvent[];
 }
@@ -127,14 +127,14 @@ export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): P
         returning a_likes_b and b_likes_a as mutual
       ), u as (
         update users
-           set event_seq = event_seq + 1, likes_received = likes_received + ${pending?.countsLike ? 1 : 0}
-         where id = ${pending?.userId ?? swipe.to.ownerId} and ${pending !== undefined} and exists (select 1 from p where not p.mutual)
+           set event_seq = event_seq + 1, likes_received = likes_received + ${pending.countsLike ? 1 : 0}
+         where id = ${pending.userId} and exists (select 1 from p where not p.mutual)
          returning event_seq, likes_received
       ), e as (
         insert into stored_events (user_id, seq, type, payload)
-        select ${pending?.userId ?? swipe.to.ownerId}, u.event_seq, ${pending?.type ?? ''},
-               case when ${pending?.countsLike === true} then ${JSON.stringify(pending?.data ?? {})}::jsonb || jsonb_build_object('count', u.likes_received)
-                    else ${JSON.stringify(pending?.data ?? {})}::jsonb end
+        select ${pending.userId}, u.event_seq, ${pending.type},
+               case when ${pending.countsLike === true} then ${JSON.stringify(pending.data)}::jsonb || jsonb_build_object('count', u.likes_received)
+                    else ${JSON.stringify(pending.data)}::jsonb end
           from u
         returning seq, type, payload, created_at
       )
@@ -143,7 +143,7 @@ export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): P
     if (!row) return { kind: 'duplicate' } as const;
     if (!row.mutual) {
       const events: StoredUserEvent[] =
-        row.seq === null || pending === undefined
+        row.seq === null
           ? []
           : [{ userId: pending.userId, seq: Number(row.seq), type: row.type!, data: row.payload!, at: row.created_at!.getTime() }];
       return { kind: 'recorded', matchId: null, events } as const;

@@ -1,12 +1,12 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { AuthService } from '../auth/authService';
 import { LoginBody, RefreshBody, RegisterBody } from './authContracts';
-import { jsonReply, parseBody, route } from './uwsHttp';
+import { jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
 
 export function mountAuthRoutes(
   app: TemplatedApp,
   auth: AuthService,
-  options: { readonly maxBodyBytes: number; readonly onError: (error: unknown) => void },
+  options: RouteOptions,
 ): void {
   route(app, 'post', '/auth/register', async (call) => jsonReply(201, await auth.register(parseBody(RegisterBody, call))), options);
   route(app, 'post', '/auth/login', async (call) => jsonReply(200, await auth.login(parseBody(LoginBody, call))), options);

@@ -1,6 +1,6 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { NodeMetrics } from '../metrics';
-import { jsonReply, route } from './uwsHttp';
+import { jsonReply, route, type RouteOptions } from './uwsHttp';
 
 export interface ReadinessProbe {
   readonly name: string;
@@ -11,7 +11,7 @@ export function mountHealthRoutes(
   app: TemplatedApp,
   metrics: NodeMetrics,
   probes: readonly ReadinessProbe[],
-  options: { readonly maxBodyBytes: number; readonly onError: (error: unknown) => void; readonly isDraining: () => boolean },
+  options: RouteOptions & { readonly isDraining: () => boolean },
 ): void {
   route(app, 'get', '/healthz', () => jsonReply(200, { status: 'ok' }), options);
 

@@ -2,7 +2,7 @@ import { createAuthContext, matchMaker } from '@colyseus/core';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { AppError, ErrorCode, HTTP_STATUS_BY_CODE, isErrorCode } from '../../domain/errors';
 import { isActorKind } from '../../rooms/actorIdentity';
-import { jsonReply, parseJsonObject, route, type HttpReply } from './uwsHttp';
+import { jsonReply, parseJsonObject, route, type HttpReply, type RouteOptions } from './uwsHttp';
 
 const METHODS = new Set(['joinOrCreate', 'reconnect']);
 
@@ -13,7 +13,7 @@ const METHODS = new Set(['joinOrCreate', 'reconnect']);
  */
 export function mountMatchmakeRoute(
   app: TemplatedApp,
-  options: { readonly maxBodyBytes: number; readonly onError: (error: unknown) => void },
+  options: RouteOptions,
 ): void {
   const refuse = (code: ErrorCode, message: string): HttpReply =>
     jsonReply(HTTP_STATUS_BY_CODE[code], { code, message: `${code}: ${message}` });

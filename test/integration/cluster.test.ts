@@ -2,19 +2,12 @@ import assert from 'node:assert/strict';
 import type { TokenPair } from '../../server/http/authContracts';
 import { command, connectDevice, registerUser, withTimeout, type Device } from '../support/accounts';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { inBatches } from '../support/batches';
 import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
 import { SessionEventType, type DevicesChangedMessage } from '../../rooms/contracts/sessionContracts';
 
 const USERS = 200;
 const DEVICES_PER_USER = 3;
-
-async function inBatches<T, R>(items: readonly T[], size: number, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let i = 0; i < items.length; i += size) {
-    results.push(...(await Promise.all(items.slice(i, i + size).map((item, j) => run(item, i + j)))));
-  }
-  return results;
-}
 
 /** The device list a device last heard of, from session.ready and then devices.changed. */
 function latestDevices(device: Device): string[] {

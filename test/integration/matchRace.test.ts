@@ -7,17 +7,10 @@ import { DEVELOPMENT_JWT_SECRET, DEFAULT_ACCESS_TOKEN_TTL_S } from '../../server
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { seedUsers, type SeededUser } from '../../loadtest/harness/seed';
 import { command, connectDevice, disconnect, eventsOf, requestJson, type Device } from '../support/accounts';
+import { inBatches } from '../support/batches';
 import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
 
 const PAIRS = 500;
-
-async function inBatches<T, R>(items: readonly T[], size: number, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
-  for (let i = 0; i < items.length; i += size) {
-    results.push(...(await Promise.all(items.slice(i, i + size).map((item, j) => run(item, i + j)))));
-  }
-  return results;
-}
 
 describe(`${PAIRS} pairs liking each other at the same instant, each side on a different node`, function () {
   let nodes: NodeHandle[] = [];

@@ -9,32 +9,21 @@ export interface HttpResult<T = unknown> {
   readonly body: T;
 }
 
-export async function postJson<T = unknown>(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: response.status, body: parsed as T };
+export function postJson<T = unknown>(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+  return requestJson<T>(baseUrl, 'POST', path, { body, headers });
 }
 
-/** Any JSON request; `token` goes in as a bearer token. */
+/** Any JSON request; `token` goes in as a bearer token, `headers` last (they may override). */
 export async function requestJson<T = unknown>(
   baseUrl: string,
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
-  options: { body?: unknown; token?: string } = {},
+  options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
 ): Promise<HttpResult<T>> {
   const headers: Record<string, string> = {};
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  Object.assign(headers, options.headers);
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers,
