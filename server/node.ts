@@ -20,6 +20,7 @@ import { mountHealthRoutes } from './http/healthRoutes';
 import { mountMatchmakeRoute } from './http/matchmakeRoute';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
+import { PORT_UNAVAILABLE } from './startupFailures';
 
 export interface KismetNode {
   readonly port: number;
@@ -108,6 +109,13 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   );
 
   await server.listen(config.http.port, config.http.host);
+  // uWS reports a failed bind (port taken) only as a false listen socket, and the transport
+  // ignores it: without this check a node would report ready while serving nothing.
+  if (!(transport as unknown as { _listeningSocket?: unknown })._listeningSocket) {
+    await database.close();
+    await Promise.all(redisClients.map((c) => c.quit().catch(() => undefined)));
+    throw new Error(`${PORT_UNAVAILABLE}: could not listen on ${config.http.host}:${config.http.port}`);
+  }
   logger.info(
     {
       port: config.http.port,

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { PORT_UNAVAILABLE } from '../../server/startupFailures';
 
 export const SERVER_ENTRY = path.resolve(__dirname, '../../server/main.js');
 
@@ -15,7 +16,8 @@ export interface NodeHandle {
   kill(): Promise<void>;
 }
 
-let nextPort = 20_000 + Math.floor(Math.random() * 20_000);
+// Below Linux's ephemeral range (32768+), where outgoing sockets would take ports from under the nodes.
+let nextPort = 20_000 + Math.floor(Math.random() * 10_000);
 export function freePortCandidate(): number {
   nextPort += 1;
   return nextPort;
@@ -29,7 +31,18 @@ const SERVICE_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'PUBLIC_ADDRESS', 'PUBLI
  * (database migrated, presence answering, socket listening).
  */
 export async function startNodeProcess(env: Record<string, string | undefined>, options: { readyTimeoutMs?: number } = {}): Promise<NodeHandle> {
-  const port = Number(env['PORT'] ?? freePortCandidate());
+  if (env['PORT'] !== undefined) return startOnPort(Number(env['PORT']), env, options);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnPort(freePortCandidate(), env, options);
+    } catch (error) {
+      // Another process holds the port: try the next one.
+      if (attempt >= 5 || !String((error as Error).message).includes(PORT_UNAVAILABLE)) throw error;
+    }
+  }
+}
+
+async function startOnPort(port: number, env: Record<string, string | undefined>, options: { readyTimeoutMs?: number }): Promise<NodeHandle> {
   const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const key of SERVICE_VARIABLES) delete cleanEnv[key];
   // KISMET_PROFILE_DIR: each node writes a V8 CPU profile there when it exits (where a benchmark's time goes).
