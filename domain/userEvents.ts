@@ -8,6 +8,12 @@ export const UserEventType = {
   LIKE_RECEIVED: 'like.received',
   PROFILE_VIEWED: 'profile.viewed',
   PRESENCE_CHANGED: 'presence.changed',
+  /** A message in a thread none of the user's devices had open. */
+  MESSAGE_RECEIVED: 'message.received',
+  /** The user read a thread on one device (ephemeral): the others update its unread count. */
+  THREAD_READ: 'thread.read',
+  /** A match ended by unmatch or block; its thread is closed. */
+  MATCH_ENDED: 'match.ended',
 } as const;
 export type UserEventType = (typeof UserEventType)[keyof typeof UserEventType];
 
@@ -40,6 +46,20 @@ export function matchCreatedEvents(
     data: { matchId, threadId: matchId, cardId: own.id, otherCardId: other.id, otherUserId: other.ownerId } satisfies MatchCreatedData,
   });
   return [toOwner(cardX, cardY), toOwner(cardY, cardX)];
+}
+
+export interface MatchEndedData {
+  readonly matchId: string;
+  readonly otherUserIds: readonly string[];
+}
+
+/** `match.ended` to every member of a match, each told who else was in it; never why. */
+export function matchEndedEvents(matchId: string, memberIds: readonly string[]): NewUserEvent[] {
+  return memberIds.map((userId) => ({
+    userId,
+    type: UserEventType.MATCH_ENDED,
+    data: { matchId, otherUserIds: memberIds.filter((id) => id !== userId) } satisfies MatchEndedData,
+  }));
 }
 
 /**

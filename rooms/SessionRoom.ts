@@ -12,6 +12,7 @@ import { deliveryStartSeq, shouldNotifyProfileView, UserEventType } from '../dom
 import { toCardView } from '../server/http/cardContracts';
 import { actorRoomId } from './actorIdentity';
 import { mountCommands } from './commandRouter';
+import { makeMessageOnly } from './messageOnlyRoom';
 import {
   SessionCommands,
   SessionEventType,
@@ -19,6 +20,7 @@ import {
   type DeviceInfo,
   type DevicesChangedMessage,
   type MatchCreatedData,
+  type MatchEndedData,
   type SessionReadyMessage,
   type UserEventMessage,
 } from './contracts/sessionContracts';
@@ -26,7 +28,7 @@ import { DeviceEventFeed } from './deviceEventFeed';
 import { roomServices } from './roomServices';
 import { SerialQueue } from './serialQueue';
 import { rewind, swipe, type SwipeMemory } from './swipeCommands';
-import type { UserBusMessage } from './userEventBus';
+import type { UserBusMessage } from './topicBus';
 
 interface SessionAuth {
   readonly userId: string;
@@ -73,8 +75,7 @@ export class SessionRoom extends Room {
     this.userId = options.userId;
     this.roomId = actorRoomId('session', options.userId);
     this.maxClients = Number.POSITIVE_INFINITY;
-    // No synchronised state: everything goes out as messages, so no 20 Hz patch timer per user.
-    this.setPatchRate(null);
+    makeMessageOnly(this);
     const services = roomServices();
     services.metrics.rooms.inc({ kind: 'session' });
 
@@ -172,6 +173,9 @@ export class SessionRoom extends Room {
     }
     if (message.event.type === UserEventType.MATCH_CREATED) {
       this.counterparts.add((message.event.data as unknown as MatchCreatedData).otherUserId);
+    } else if (message.event.type === UserEventType.MATCH_ENDED) {
+      // Presence stops going to people this user no longer matches with.
+      for (const other of (message.event.data as unknown as MatchEndedData).otherUserIds) this.counterparts.delete(other);
     }
     for (const device of this.devices.values()) device.feed.offer(message.event);
   }

@@ -3,7 +3,7 @@ import type { Database } from '../db/types';
 import type { AccessTokenService } from '../server/auth/accessTokens';
 import type { Logger } from '../server/logger';
 import type { NodeMetrics } from '../server/metrics';
-import type { UserEventBus } from './userEventBus';
+import type { ThreadSignalBus, UserEventBus } from './topicBus';
 
 /** What actors need from the node they run on. */
 export interface RoomServices {
@@ -12,6 +12,7 @@ export interface RoomServices {
   readonly metrics: NodeMetrics;
   readonly logger: Logger;
   readonly userEvents: UserEventBus;
+  readonly threadSignals: ThreadSignalBus;
   readonly matching: { readonly dailyLikeQuota: number; readonly h3Resolution: number };
   /** This node's id in the cluster (Colyseus process id). */
   readonly nodeId: () => string;

@@ -4,19 +4,23 @@ import { uWebSocketsTransport } from '@colyseus/uwebsockets-transport';
 import { Redis } from 'ioredis';
 import { migrateToLatest } from '../db/migrate';
 import { openDatabase, type DatabaseHandle } from '../db/database';
+import { ChatThreadRoom } from '../rooms/ChatThreadRoom';
 import { SessionRoom } from '../rooms/SessionRoom';
+import { CHAT_ROOM } from '../rooms/contracts/chatContracts';
 import { SESSION_ROOM } from '../rooms/contracts/sessionContracts';
 import { ACTOR_KEY_OPTION } from '../rooms/actorIdentity';
 import { setRoomServices } from '../rooms/roomServices';
+import type { ThreadSignal, UserBusMessage } from '../rooms/topicBus';
 import { AccessTokenService } from './auth/accessTokens';
 import { AuthService } from './auth/authService';
 import { ActorLocalDriver, ActorRedisDriver } from './cluster/actorDrivers';
 import type { Config } from './config';
-import { PresenceUserEventBus } from './cluster/presenceUserEventBus';
+import { PresenceTopicBus } from './cluster/presenceTopicBus';
 import { mountAdminRoutes } from './http/adminRoutes';
 import { mountAuthRoutes } from './http/authRoutes';
 import { mountCardRoutes } from './http/cardRoutes';
 import { mountHealthRoutes } from './http/healthRoutes';
+import { mountMatchRoutes } from './http/matchRoutes';
 import { mountMatchmakeRoute } from './http/matchmakeRoute';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
@@ -58,15 +62,19 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const metrics = new NodeMetrics({ port: String(config.http.port) });
   const accessTokens = new AccessTokenService(config.auth.jwtSecret, config.auth.accessTokenTtlS);
   const auth = new AuthService(database.db, accessTokens, config.auth.refreshTokenTtlS);
+  const userEvents = new PresenceTopicBus<UserBusMessage>(presence, 'kismet:user:', logger);
+  const threadSignals = new PresenceTopicBus<ThreadSignal>(presence, 'kismet:thread:', logger);
+  const now = () => new Date();
   setRoomServices({
     db: database.db,
     accessTokens,
     metrics,
     logger,
-    userEvents: new PresenceUserEventBus(presence, logger),
+    userEvents,
+    threadSignals,
     matching: config.matching,
     nodeId: () => matchMaker.processId,
-    now: () => new Date(),
+    now,
   });
 
   const transport = new uWebSocketsTransport({
@@ -84,6 +92,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     logger: logger.child({ component: 'colyseus' }),
   });
   server.define(SESSION_ROOM, SessionRoom).filterBy([ACTOR_KEY_OPTION.session]);
+  server.define(CHAT_ROOM, ChatThreadRoom).filterBy([ACTOR_KEY_OPTION.chat]);
 
   const routeOptions = {
     maxBodyBytes: config.http.maxBodyBytes,
@@ -92,6 +101,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   let draining = false;
   mountAuthRoutes(transport.app, auth, routeOptions);
   mountCardRoutes(transport.app, { db: database.db, accessTokens, h3Resolution: config.matching.h3Resolution }, routeOptions);
+  mountMatchRoutes(transport.app, { db: database.db, accessTokens, userEvents, threadSignals, now }, routeOptions);
   mountAdminRoutes(transport.app, { db: database.db, adminApiKey: config.auth.adminApiKey }, routeOptions);
   mountMatchmakeRoute(transport.app, routeOptions);
   mountHealthRoutes(

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../types';
+import { endMatchesWithin, type MatchesEnded } from './matchRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -26,4 +27,12 @@ export async function insertBlock(db: Db, blockerId: string, blockedId: string):
     .values({ blocker_id: blockerId, blocked_id: blockedId })
     .onConflict((oc) => oc.columns(['blocker_id', 'blocked_id']).doNothing())
     .execute();
+}
+
+/** A block and its consequence in one transaction: every active match between the two ends as blocked. */
+export function blockUser(db: Kysely<Database>, blockerId: string, blockedId: string, at: Date): Promise<MatchesEnded> {
+  return db.transaction().execute(async (tx) => {
+    await insertBlock(tx, blockerId, blockedId);
+    return endMatchesWithin(tx, { scope: { between: [blockerId, blockedId] }, status: 'blocked', at });
+  });
 }

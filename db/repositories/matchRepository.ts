@@ -1,5 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { matchEndedEvents, type NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
+import { appendUserEvents, type StoredUserEvent } from './eventRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -33,4 +35,55 @@ export async function insertMatchesBulk(
     .insertInto('match_members')
     .values(rows.flatMap((r) => [{ match_id: r.id, user_id: r.user_a_id }, { match_id: r.id, user_id: r.user_b_id }]))
     .execute();
+}
+
+export interface EndedMatch {
+  readonly matchId: string;
+  readonly memberIds: string[];
+}
+
+/**
+ * Ends active matches, by unmatch (one match the user is in) or by block (every
+ * match between two users), and appends `match.ended` for every member, in one
+ * transaction. The status change takes each match row's lock, so a message batch
+ * racing it either commits before it or sees the match ended.
+ */
+export function endMatches(db: Kysely<Database>, input: EndMatchesInput): Promise<MatchesEnded> {
+  return db.transaction().execute((tx) => endMatchesWithin(tx, input));
+}
+
+export interface EndMatchesInput {
+  readonly scope: { readonly matchId: string; readonly memberId: string } | { readonly between: readonly [string, string] };
+  readonly status: 'unmatched' | 'blocked';
+  readonly at: Date;
+}
+
+export interface MatchesEnded {
+  readonly ended: EndedMatch[];
+  readonly events: StoredUserEvent[];
+}
+
+/** `endMatches` inside a transaction the caller holds (a block ends matches with its insert). */
+export async function endMatchesWithin(tx: Transaction<Database>, input: EndMatchesInput): Promise<MatchesEnded> {
+  const scope = input.scope;
+  const [x, y] = 'between' in scope ? scope.between : [scope.memberId, scope.memberId];
+  const onlyMatch = 'between' in scope ? sql.raw('') : sql`and a.match_id = ${scope.matchId}`;
+  const result = await sql<{ id: string }>`
+    update matches m set status = ${input.status}, ended_at = ${input.at}
+     where m.status = 'active'
+       and m.id in (select a.match_id from match_members a
+                      join match_members b on b.match_id = a.match_id
+                     where a.user_id = ${x} and b.user_id = ${y} ${onlyMatch})
+    returning m.id`.execute(tx);
+  const ids = result.rows.map((r) => r.id);
+  if (ids.length === 0) return { ended: [], events: [] };
+  const members = await tx.selectFrom('match_members').select(['match_id', 'user_id']).where('match_id', 'in', ids).orderBy('user_id').execute();
+  const ended = ids.map((matchId) => ({ matchId, memberIds: members.filter((m) => m.match_id === matchId).map((m) => m.user_id) }));
+  const byUser = new Map<string, NewUserEvent[]>();
+  for (const match of ended) {
+    for (const event of matchEndedEvents(match.matchId, match.memberIds)) byUser.set(event.userId, [...(byUser.get(event.userId) ?? []), event]);
+  }
+  const events: StoredUserEvent[] = [];
+  for (const userId of [...byUser.keys()].sort()) events.push(...(await appendUserEvents(tx, userId, byUser.get(userId)!)));
+  return { ended, events };
 }

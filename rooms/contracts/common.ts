@@ -31,4 +31,8 @@ export const KismetCloseCode = {
   NODE_DRAINING: 4501,
   /** The account was banned or its session revoked. */
   SESSION_REVOKED: 4502,
+  /** The match ended (unmatch or block): the thread is closed for good. */
+  THREAD_CLOSED: 4503,
+  /** The actor found another instance of itself writing: rejoin to reach the one that stays. */
+  ACTOR_MOVED: 4504,
 } as const;

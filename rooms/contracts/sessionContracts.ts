@@ -83,7 +83,7 @@ export interface UserEventMessage {
 }
 
 export { UserEventType };
-export type { MatchCreatedData } from '../../domain/userEvents';
+export type { MatchCreatedData, MatchEndedData } from '../../domain/userEvents';
 
 export interface DeviceInfo {
   readonly deviceId: string;

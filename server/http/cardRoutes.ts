@@ -10,7 +10,6 @@ import {
   listCardsByOwner,
   updateCard,
 } from '../../db/repositories/cardRepository';
-import { insertBlock } from '../../db/repositories/blockRepository';
 import { findPreferences, savePreferences } from '../../db/repositories/preferenceRepository';
 import { findUserById, findUserLocation } from '../../db/repositories/userRepository';
 import type { Database } from '../../db/types';
@@ -18,7 +17,7 @@ import { canEditCard, canReadCard, decideCardCreation, type Card } from '../../d
 import { AppError, ErrorCode } from '../../domain/errors';
 import { cellForLocation } from '../../domain/geo';
 import type { AccessTokenService } from '../auth/accessTokens';
-import { BlockBody, CreateCardBody, PreferencesBody, UpdateCardBody, toCardView } from './cardContracts';
+import { CreateCardBody, PreferencesBody, UpdateCardBody, toCardView } from './cardContracts';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 
 const CardId = z.uuid();
@@ -29,7 +28,7 @@ export interface CardRouteDeps {
   readonly h3Resolution: number;
 }
 
-/** Cards (profiles and jobs), and the signed-in user's deck preferences and blocks. */
+/** Cards (profiles and jobs), and the signed-in user's deck preferences. */
 export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options: RouteOptions): void {
   const { db } = deps;
   const signedIn = async (call: HttpCall) => (await deps.accessTokens.verify(bearerToken(call))).userId;
@@ -117,14 +116,5 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     const body = parseBody(PreferencesBody, call);
     await savePreferences(db, userId, body);
     return jsonReply(200, body);
-  }, options);
-
-  route(app, 'post', '/me/blocks', async (call) => {
-    const userId = await signedIn(call);
-    const body = parseBody(BlockBody, call);
-    if (body.userId === userId) throw new AppError(ErrorCode.INVALID_BODY, 'userId: you cannot block yourself');
-    if (!(await findUserById(db, body.userId))) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
-    await insertBlock(db, userId, body.userId);
-    return jsonReply(200, { blocked: body.userId });
   }, options);
 }

@@ -63,21 +63,40 @@ export interface Device {
 }
 
 export async function connectDevice(baseUrl: string, user: { userId: string; accessToken: string }, deviceId: string): Promise<Device> {
-  const client = new Client(baseUrl);
-  client.http.authToken = user.accessToken;
-  const room = await client.joinOrCreate(SESSION_ROOM, { userId: user.userId, deviceId });
-  const received: Array<{ type: string | number; message: unknown }> = [];
-  const ready = new Promise<SessionReadyMessage>((resolve) => {
-    room.onMessage('*', (type, message) => {
-      received.push({ type, message });
-      if (type === SessionEventType.READY) resolve(message as SessionReadyMessage);
-    });
-  });
-  return { room, ready: await withTimeout(ready, 10_000, 'session.ready'), received };
+  const joined = await joinActor(baseUrl, user.accessToken, SESSION_ROOM, { userId: user.userId, deviceId }, SessionEventType.READY);
+  return { room: joined.room, ready: joined.ready as SessionReadyMessage, received: joined.received };
 }
 
-/** Leaves the session if the device is still connected (the SDK's leave never settles on a closed room). */
-export async function disconnect(device: Device): Promise<void> {
+/** A connection to any actor: its SDK room, its ready message, and everything it sent. */
+export interface ActorConnection<Ready = unknown> {
+  readonly room: Room;
+  readonly ready: Ready;
+  readonly received: Array<{ type: string | number; message: unknown }>;
+}
+
+/** Joins (or creates) an actor through the node at `baseUrl` and waits for its `readyType` message. */
+export async function joinActor<Ready = unknown>(
+  baseUrl: string,
+  accessToken: string,
+  roomName: string,
+  options: Record<string, unknown>,
+  readyType: string,
+): Promise<ActorConnection<Ready>> {
+  const client = new Client(baseUrl);
+  client.http.authToken = accessToken;
+  const room = await client.joinOrCreate(roomName, options);
+  const received: Array<{ type: string | number; message: unknown }> = [];
+  const ready = new Promise<Ready>((resolve) => {
+    room.onMessage('*', (type, message) => {
+      received.push({ type, message });
+      if (type === readyType) resolve(message as Ready);
+    });
+  });
+  return { room, ready: await withTimeout(ready, 10_000, readyType), received };
+}
+
+/** Leaves the actor if still connected (the SDK's leave never settles on a closed room). */
+export async function disconnect(device: { readonly room: Room }): Promise<void> {
   if (device.room.connection?.isOpen) await device.room.leave().catch(() => undefined);
 }
 
@@ -88,11 +107,15 @@ export function eventsOf(device: Device): UserEventMessage[] {
 
 /** Resolves once `predicate` holds for the device's events; rejects after `ms`. */
 export async function waitForEvents(device: Device, predicate: (events: UserEventMessage[]) => boolean, ms = 10_000): Promise<UserEventMessage[]> {
+  await waitUntil(() => predicate(eventsOf(device)), ms, () => `events; have ${JSON.stringify(eventsOf(device).map((e) => [e.seq, e.type]))}`);
+  return eventsOf(device);
+}
+
+/** Polls `condition` until it holds; rejects after `ms`, describing what was awaited. */
+export async function waitUntil(condition: () => boolean, ms = 10_000, what: () => string = () => 'a condition'): Promise<void> {
   const deadline = Date.now() + ms;
-  for (;;) {
-    const events = eventsOf(device);
-    if (predicate(events)) return events;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for events; have ${JSON.stringify(events.map((e) => [e.seq, e.type]))}`);
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

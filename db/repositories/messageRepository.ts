@@ -1,0 +1,312 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { MatchStatus, MessageKind } from '../../domain/chatRules';
+import type { MemberPosition } from '../../domain/threadLedger';
+import type { NewUserEvent } from '../../domain/userEvents';
+import type { Database } from '../types';
+import { appendUserEvents, type StoredUserEvent } from './eventRepository';
+import { isUniqueViolation } from './userRepository';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** One message of a thread, as stored. A deleted message keeps its sequence and loses its content. */
+export interface StoredMessage {
+  readonly seq: number;
+  readonly senderId: string;
+  readonly clientMessageId: string;
+  readonly kind: MessageKind;
+  readonly body: string | null;
+  readonly mediaUrl: string | null;
+  /** When it was stored, ms since the epoch. */
+  readonly at: number;
+  readonly deleted: boolean;
+}
+
+/** Which client message became which sequence. */
+export interface StoredMessageKey {
+  readonly senderId: string;
+  readonly clientMessageId: string;
+  readonly seq: number;
+  readonly at: number;
+}
+
+export interface NewMessage {
+  readonly senderId: string;
+  readonly clientMessageId: string;
+  readonly kind: MessageKind;
+  readonly body: string | null;
+  readonly mediaUrl: string | null;
+}
+
+interface MessageRow {
+  seq: string | number;
+  sender_id: string;
+  client_message_id: string;
+  kind: MessageKind;
+  body: string | null;
+  media_url: string | null;
+  created_at: Date;
+  deleted_at: Date | null;
+}
+
+const toMessage = (row: MessageRow): StoredMessage => ({
+  seq: Number(row.seq),
+  senderId: row.sender_id,
+  clientMessageId: row.client_message_id,
+  kind: row.kind,
+  body: row.body,
+  mediaUrl: row.media_url,
+  at: row.created_at.getTime(),
+  deleted: row.deleted_at !== null,
+});
+
+const MESSAGE_COLUMNS = ['seq', 'sender_id', 'client_message_id', 'kind', 'body', 'media_url', 'created_at', 'deleted_at'] as const;
+
+/** What decides whether a user may open a thread, in one round trip; undefined when the match does not exist. */
+export async function findThreadAccess(
+  db: Db,
+  matchId: string,
+  userId: string,
+): Promise<{ status: MatchStatus; isMember: boolean; blockedEitherWay: boolean } | undefined> {
+  const result = await sql<{ status: MatchStatus; is_member: boolean; blocked: boolean }>`
+    select m.status,
+           exists(select 1 from match_members mm where mm.match_id = m.id and mm.user_id = ${userId}) as is_member,
+           exists(select 1 from match_members o
+                    join blocks k on (k.blocker_id = o.user_id and k.blocked_id = ${userId})
+                                  or (k.blocker_id = ${userId} and k.blocked_id = o.user_id)
+                   where o.match_id = m.id and o.user_id <> ${userId}) as blocked
+      from matches m
+     where m.id = ${matchId}`.execute(db);
+  const row = result.rows[0];
+  return row && { status: row.status, isMember: row.is_member, blockedEitherWay: row.blocked };
+}
+
+export interface LoadedThread {
+  readonly status: MatchStatus;
+  readonly lastSeq: number;
+  readonly members: MemberPosition[];
+  /** The newest messages' client ids, so resends are answered without a query. */
+  readonly recent: StoredMessageKey[];
+}
+
+/** Everything a thread actor starts from; undefined when the match does not exist. */
+export async function loadThread(db: Db, matchId: string, recentCount: number): Promise<LoadedThread | undefined> {
+  const match = await db.selectFrom('matches').select(['status', 'last_seq']).where('id', '=', matchId).executeTakeFirst();
+  if (!match) return undefined;
+  const members = await db
+    .selectFrom('match_members as mm')
+    .leftJoin('read_markers as r', (join) => join.onRef('r.match_id', '=', 'mm.match_id').onRef('r.user_id', '=', 'mm.user_id'))
+    .select(['mm.user_id', 'r.last_read_seq'])
+    .where('mm.match_id', '=', matchId)
+    .execute();
+  const positions = members.map((m) => ({ userId: m.user_id, lastReadSeq: Number(m.last_read_seq ?? 0) }));
+  const oldestRead = Math.min(...positions.map((p) => p.lastReadSeq));
+  const unreadRows = await db
+    .selectFrom('messages')
+    .select(['seq', 'sender_id'])
+    .where('match_id', '=', matchId)
+    .where('seq', '>', String(oldestRead))
+    .orderBy('seq')
+    .execute();
+  const recent = await db
+    .selectFrom('messages')
+    .select(['seq', 'sender_id', 'client_message_id', 'created_at'])
+    .where('match_id', '=', matchId)
+    .orderBy('seq', 'desc')
+    .limit(recentCount)
+    .execute();
+  return {
+    status: match.status,
+    lastSeq: Number(match.last_seq),
+    members: positions.map((p) => ({
+      ...p,
+      unreadSeqs: unreadRows.filter((r) => Number(r.seq) > p.lastReadSeq && r.sender_id !== p.userId).map((r) => Number(r.seq)),
+    })),
+    recent: recent.map((r) => ({ senderId: r.sender_id, clientMessageId: r.client_message_id, seq: Number(r.seq), at: r.created_at.getTime() })),
+  };
+}
+
+export type StoreOutcome =
+  | { readonly kind: 'stored'; readonly messages: StoredMessage[]; readonly events: StoredUserEvent[] }
+  /** The match is no longer active: nothing was stored. */
+  | { readonly kind: 'closed'; readonly status: MatchStatus }
+  /** The thread's last sequence is not the one expected (another writer): nothing was stored. */
+  | { readonly kind: 'moved'; readonly lastSeq: number }
+  /** A client message id of the batch is stored already: nothing was stored. */
+  | { readonly kind: 'duplicate' };
+
+/**
+ * Stores a batch of messages numbered `expectedLastSeq + 1...`, and the events
+ * telling absent members about them, all or nothing. The thread's `last_seq`
+ * advances only if it still is `expectedLastSeq` and the match is active: the
+ * sequence cannot skip or repeat even if two writers ever raced, and a message
+ * cannot land after the match ended.
+ */
+export async function storeMessages(
+  db: Kysely<Database>,
+  input: {
+    readonly matchId: string;
+    readonly expectedLastSeq: number;
+    readonly messages: readonly NewMessage[];
+    /** Events per user, appended in user-id order so concurrent writers never deadlock. */
+    readonly notify: ReadonlyArray<{ readonly userId: string; readonly events: readonly NewUserEvent[] }>;
+  },
+): Promise<StoreOutcome> {
+  const write = async (tx: Db): Promise<StoreOutcome> => {
+    const messages = await insertBatch(tx, input.matchId, input.expectedLastSeq, input.messages);
+    const events: StoredUserEvent[] = [];
+    for (const target of [...input.notify].sort((x, y) => (x.userId < y.userId ? -1 : 1))) {
+      events.push(...(await appendUserEvents(tx, target.userId, target.events)));
+    }
+    return { kind: 'stored', messages, events };
+  };
+  try {
+    // Alone, the batch is one statement and needs no transaction of its own.
+    return input.notify.length === 0 ? await write(db) : await db.transaction().execute(write);
+  } catch (error) {
+    if (isUniqueViolation(error) && String((error as Error).message).includes('messages_client_id_unique')) return { kind: 'duplicate' };
+    if (!(error instanceof NotStored)) throw error;
+  }
+  const match = await db.selectFrom('matches').select(['status', 'last_seq']).where('id', '=', input.matchId).executeTakeFirst();
+  if (!match || match.status !== 'active') return { kind: 'closed', status: match?.status ?? 'unmatched' };
+  return { kind: 'moved', lastSeq: Number(match.last_seq) };
+}
+
+/** Thrown inside the transaction when the guarded update matched nothing, so it rolls back. */
+class NotStored extends Error {}
+
+async function insertBatch(db: Db, matchId: string, expectedLastSeq: number, messages: readonly NewMessage[]): Promise<StoredMessage[]> {
+  const rows = sql.join(
+    messages.map(
+      (m, i) =>
+        sql`(${i + 1}::int, ${m.senderId}::uuid, ${m.clientMessageId}::text, ${m.kind}::text, ${m.body}::text, ${m.mediaUrl}::text)`,
+    ),
+  );
+  const result = await sql<MessageRow>`
+    with thread as (
+      update matches set last_seq = last_seq + ${messages.length}
+       where id = ${matchId} and status = 'active' and last_seq = ${expectedLastSeq}
+       returning id
+    )
+    insert into messages (match_id, seq, sender_id, client_message_id, kind, body, media_url)
+    select thread.id, ${expectedLastSeq} + v.i, v.sender_id, v.client_message_id, v.kind, v.body, v.media_url
+      from thread, (values ${rows}) as v(i, sender_id, client_message_id, kind, body, media_url)
+    returning seq, sender_id, client_message_id, kind, body, media_url, created_at, deleted_at`.execute(db);
+  if (result.rows.length === 0) throw new NotStored();
+  return result.rows.map(toMessage).sort((x, y) => x.seq - y.seq);
+}
+
+/** Messages already stored under these senders' client ids. */
+export async function findMessagesByClientIds(
+  db: Db,
+  matchId: string,
+  keys: ReadonlyArray<{ readonly senderId: string; readonly clientMessageId: string }>,
+): Promise<StoredMessage[]> {
+  if (keys.length === 0) return [];
+  const rows = await db
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .where('match_id', '=', matchId)
+    .where((eb) => eb.or(keys.map((k) => eb.and([eb('sender_id', '=', k.senderId), eb('client_message_id', '=', k.clientMessageId)]))))
+    .execute();
+  return rows.map(toMessage);
+}
+
+/** Up to `limit` messages with seq below `beforeSeq`, oldest first, and whether older ones exist. */
+export async function listMessagesBefore(db: Db, matchId: string, beforeSeq: number, limit: number): Promise<{ messages: StoredMessage[]; hasMore: boolean }> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .where('match_id', '=', matchId)
+    .where('seq', '<', String(beforeSeq))
+    .orderBy('seq', 'desc')
+    .limit(limit + 1)
+    .execute();
+  return { messages: rows.slice(0, limit).map(toMessage).reverse(), hasMore: rows.length > limit };
+}
+
+/** Up to `limit` messages with `afterSeq < seq <= upToSeq`, oldest first, and whether more lie in that range. */
+export async function listMessagesBetween(
+  db: Db,
+  matchId: string,
+  afterSeq: number,
+  upToSeq: number,
+  limit: number,
+): Promise<{ messages: StoredMessage[]; hasMore: boolean }> {
+  const rows = await db
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .where('match_id', '=', matchId)
+    .where('seq', '>', String(afterSeq))
+    .where('seq', '<=', String(upToSeq))
+    .orderBy('seq')
+    .limit(limit + 1)
+    .execute();
+  return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit };
+}
+
+export async function findMessage(db: Db, matchId: string, seq: number): Promise<StoredMessage | undefined> {
+  const row = await db
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .where('match_id', '=', matchId)
+    .where('seq', '=', String(seq))
+    .executeTakeFirst();
+  return row && toMessage(row);
+}
+
+/** Deletes a message for everyone: its content is erased in storage, its sequence stays. */
+export async function eraseMessage(db: Db, matchId: string, seq: number, at: Date): Promise<void> {
+  await db
+    .updateTable('messages')
+    .set({ body: null, media_url: null, deleted_at: at })
+    .where('match_id', '=', matchId)
+    .where('seq', '=', String(seq))
+    .where('deleted_at', 'is', null)
+    .execute();
+}
+
+/** Moves a member's read marker forward; a slower writer never moves it back. */
+export async function saveReadMarker(db: Db, matchId: string, userId: string, seq: number, at: Date): Promise<void> {
+  await db
+    .insertInto('read_markers')
+    .values({ match_id: matchId, user_id: userId, last_read_seq: String(seq), updated_at: at })
+    .onConflict((oc) =>
+      oc.columns(['match_id', 'user_id']).doUpdateSet({
+        last_read_seq: sql`greatest(read_markers.last_read_seq, excluded.last_read_seq)`,
+        updated_at: at,
+      }),
+    )
+    .execute();
+}
+
+export interface ThreadSummary {
+  readonly matchId: string;
+  readonly status: MatchStatus;
+  readonly otherUserIds: string[];
+  readonly lastSeq: number;
+  readonly lastReadSeq: number;
+  readonly unread: number;
+}
+
+/** The user's threads, newest match first, with their unread counts. */
+export async function listThreads(db: Db, userId: string): Promise<ThreadSummary[]> {
+  const result = await sql<{ match_id: string; status: MatchStatus; others: string[]; last_seq: string | number; last_read_seq: string | number; unread: string | number }>`
+    select m.id as match_id, m.status, m.last_seq,
+           coalesce(r.last_read_seq, 0) as last_read_seq,
+           array(select o.user_id::text from match_members o where o.match_id = m.id and o.user_id <> ${userId} order by o.user_id) as others,
+           (select count(*) from messages x
+             where x.match_id = m.id and x.seq > coalesce(r.last_read_seq, 0) and x.sender_id <> ${userId}) as unread
+      from match_members mine
+      join matches m on m.id = mine.match_id
+      left join read_markers r on r.match_id = m.id and r.user_id = ${userId}
+     where mine.user_id = ${userId}
+     order by m.created_at desc`.execute(db);
+  return result.rows.map((r) => ({
+    matchId: r.match_id,
+    status: r.status,
+    otherUserIds: r.others,
+    lastSeq: Number(r.last_seq),
+    lastReadSeq: Number(r.last_read_seq),
+    unread: Number(r.unread),
+  }));
+}

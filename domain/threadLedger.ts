@@ -1,0 +1,79 @@
+/** A member's position in a thread, as loaded when the thread actor starts. */
+export interface MemberPosition {
+  readonly userId: string;
+  readonly lastReadSeq: number;
+  /** Sequences above `lastReadSeq` sent by someone else, ascending. */
+  readonly unreadSeqs: readonly number[];
+}
+
+export interface ReadOutcome {
+  readonly changed: boolean;
+  readonly lastReadSeq: number;
+  readonly unread: number;
+}
+
+interface Member {
+  lastReadSeq: number;
+  unread: number[];
+}
+
+/**
+ * The numbers of one thread: the last sequence taken, and each member's read
+ * marker and unread messages. The thread actor is the only writer of its
+ * thread, so after loading once it can keep these exact in memory.
+ */
+export class ThreadLedger {
+  private last: number;
+  private readonly members = new Map<string, Member>();
+
+  constructor(lastSeq: number, members: readonly MemberPosition[]) {
+    this.last = lastSeq;
+    for (const m of members) this.members.set(m.userId, { lastReadSeq: m.lastReadSeq, unread: [...m.unreadSeqs] });
+  }
+
+  get lastSeq(): number {
+    return this.last;
+  }
+
+  memberIds(): string[] {
+    return [...this.members.keys()];
+  }
+
+  isMember(userId: string): boolean {
+    return this.members.has(userId);
+  }
+
+  /** Takes committed messages, which must continue the sequence without a gap. */
+  commit(messages: ReadonlyArray<{ readonly seq: number; readonly senderId: string }>): void {
+    for (const message of messages) {
+      if (message.seq !== this.last + 1) throw new Error(`thread sequence would skip from ${this.last} to ${message.seq}`);
+      this.last = message.seq;
+      for (const [userId, member] of this.members) if (userId !== message.senderId) member.unread.push(message.seq);
+    }
+  }
+
+  unread(userId: string): number {
+    return this.members.get(userId)?.unread.length ?? 0;
+  }
+
+  lastRead(userId: string): number {
+    return this.members.get(userId)?.lastReadSeq ?? 0;
+  }
+
+  /** Moves a member's read marker forward, never past the last message and never back. */
+  markRead(userId: string, seq: number): ReadOutcome {
+    const member = this.members.get(userId);
+    if (!member) return { changed: false, lastReadSeq: 0, unread: 0 };
+    const target = Math.min(seq, this.last);
+    if (target <= member.lastReadSeq) return { changed: false, lastReadSeq: member.lastReadSeq, unread: member.unread.length };
+    member.lastReadSeq = target;
+    let read = 0;
+    while (read < member.unread.length && member.unread[read]! <= target) read++;
+    member.unread.splice(0, read);
+    return { changed: true, lastReadSeq: target, unread: member.unread.length };
+  }
+
+  readMarkers(): Array<{ userId: string; lastReadSeq: number }> {
+    return [...this.members].map(([userId, m]) => ({ userId, lastReadSeq: m.lastReadSeq }));
+  }
+}

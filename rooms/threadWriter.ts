@@ -1,0 +1,169 @@
+import type { NewMessage, StoredMessage, StoredMessageKey, StoreOutcome } from '../db/repositories/messageRepository';
+import type { StoredUserEvent } from '../db/repositories/eventRepository';
+import { AppError, ErrorCode } from '../domain/errors';
+import type { MatchStatus } from '../domain/chatRules';
+import type { NewUserEvent } from '../domain/userEvents';
+
+/** Messages stored in one statement at most; more wait for the next. */
+const MAX_BATCH = 256;
+/** Client ids remembered per thread, so most resends are answered without a query. */
+const REMEMBERED_KEYS = 2000;
+
+export interface SendOutcome {
+  readonly seq: number;
+  readonly at: number;
+  readonly repeated: boolean;
+}
+
+/** A message about to be stored, with the sequence it will get. */
+export interface NumberedMessage extends NewMessage {
+  readonly seq: number;
+}
+
+export interface ThreadWriterDeps {
+  /** The thread's last committed sequence. */
+  lastSeq(): number;
+  store(input: { expectedLastSeq: number; messages: readonly NewMessage[]; notify: ReadonlyArray<{ userId: string; events: readonly NewUserEvent[] }> }): Promise<StoreOutcome>;
+  lookup(keys: ReadonlyArray<{ senderId: string; clientMessageId: string }>): Promise<StoredMessage[]>;
+  /** Events for members who will not see these messages live. */
+  notifyFor(messages: readonly NumberedMessage[]): Array<{ userId: string; events: NewUserEvent[] }>;
+  /** Runs once a batch is durable, before any sender hears back. */
+  onStored(messages: readonly StoredMessage[], events: readonly StoredUserEvent[]): void;
+  /** The match ended under the writer. */
+  onClosed(status: MatchStatus): void;
+  /** Another writer moved the thread's sequence: this actor must not go on. */
+  onConflict(lastSeq: number): void;
+}
+
+interface Pending {
+  readonly message: NewMessage;
+  resolve(outcome: SendOutcome): void;
+  reject(error: unknown): void;
+}
+
+const keyOf = (m: { readonly senderId: string; readonly clientMessageId: string }) => `${m.senderId}\u0000${m.clientMessageId}`;
+
+/**
+ * Stores a thread's messages in the order they came, each batch in one
+ * statement while the previous one is in flight (group commit), and answers
+ * each sender only once their message is durable. A client message id seen
+ * before gets its first answer back and nothing is stored again.
+ */
+export class ThreadWriter {
+  private queue: Pending[] = [];
+  private writing = false;
+  private shut: AppError | undefined;
+  private readonly known = new Map<string, { seq: number; at: number }>();
+
+  constructor(
+    private readonly deps: ThreadWriterDeps,
+    recent: readonly StoredMessageKey[],
+  ) {
+    for (const key of recent) this.remember(key);
+  }
+
+  send(message: NewMessage): Promise<SendOutcome> {
+    if (this.shut) return Promise.reject(this.shut);
+    const known = this.known.get(keyOf(message));
+    if (known) return Promise.resolve({ ...known, repeated: true });
+    return new Promise<SendOutcome>((resolve, reject) => {
+      this.queue.push({ message, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  /** Refuses everything waiting and everything after, with `error`. */
+  close(error: AppError): void {
+    this.shut ??= error;
+    for (const pending of this.queue.splice(0)) pending.reject(this.shut);
+  }
+
+  private async drain(): Promise<void> {
+    if (this.writing) return;
+    this.writing = true;
+    try {
+      while (this.queue.length > 0 && !this.shut) await this.write(this.queue.splice(0, MAX_BATCH));
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    // Resends: answered from memory, or by the first copy within this batch.
+    let fresh: Pending[] = [];
+    const followers = new Map<string, Pending[]>();
+    for (const pending of batch) {
+      const key = keyOf(pending.message);
+      const known = this.known.get(key);
+      if (known) pending.resolve({ ...known, repeated: true });
+      else if (followers.has(key)) followers.get(key)!.push(pending);
+      else {
+        followers.set(key, []);
+        fresh.push(pending);
+      }
+    }
+    const settle = (pending: Pending, stored: { seq: number; at: number }, repeated: boolean) => {
+      pending.resolve({ seq: stored.seq, at: stored.at, repeated });
+      for (const follower of followers.get(keyOf(pending.message)) ?? []) follower.resolve({ seq: stored.seq, at: stored.at, repeated: true });
+    };
+    const fail = (pendings: readonly Pending[], error: unknown) => {
+      for (const pending of pendings) {
+        pending.reject(error);
+        for (const follower of followers.get(keyOf(pending.message)) ?? []) follower.reject(error);
+      }
+    };
+
+    while (fresh.length > 0) {
+      if (this.shut) return fail(fresh, this.shut);
+      const expectedLastSeq = this.deps.lastSeq();
+      const numbered = fresh.map((p, i) => ({ ...p.message, seq: expectedLastSeq + i + 1 }));
+      let outcome: StoreOutcome;
+      try {
+        outcome = await this.deps.store({ expectedLastSeq, messages: numbered, notify: this.deps.notifyFor(numbered) });
+      } catch (error) {
+        return fail(fresh, error); // nothing stored, no sequence taken: the senders may resend
+      }
+      switch (outcome.kind) {
+        case 'stored': {
+          for (const message of outcome.messages) this.remember(message);
+          this.deps.onStored(outcome.messages, outcome.events);
+          fresh.forEach((pending, i) => settle(pending, outcome.messages[i]!, false));
+          return;
+        }
+        case 'duplicate': {
+          // A resend of a message older than memory: answer it from storage, store the rest.
+          const stored = new Map((await this.deps.lookup(fresh.map((p) => p.message))).map((m) => [keyOf(m), m]));
+          const next: Pending[] = [];
+          for (const pending of fresh) {
+            const found = stored.get(keyOf(pending.message));
+            if (found) {
+              this.remember(found);
+              settle(pending, found, true);
+            } else next.push(pending);
+          }
+          if (next.length === fresh.length) return fail(fresh, new AppError(ErrorCode.INTERNAL, 'message ids collided but none is stored'));
+          fresh = next;
+          break;
+        }
+        case 'closed': {
+          const code = outcome.status === 'blocked' ? ErrorCode.BLOCKED : ErrorCode.UNMATCHED;
+          this.close(new AppError(ErrorCode.THREAD_CLOSED, `this thread is closed (${code})`));
+          fail(fresh, this.shut);
+          this.deps.onClosed(outcome.status);
+          return;
+        }
+        case 'moved': {
+          this.close(new AppError(ErrorCode.ACTOR_UNAVAILABLE, 'this thread moved; rejoin and resend'));
+          fail(fresh, this.shut);
+          this.deps.onConflict(outcome.lastSeq);
+          return;
+        }
+      }
+    }
+  }
+
+  private remember(key: StoredMessageKey): void {
+    this.known.set(keyOf(key), { seq: key.seq, at: key.at });
+    if (this.known.size > REMEMBERED_KEYS) this.known.delete(this.known.keys().next().value!);
+  }
+}

@@ -1,0 +1,28 @@
+import type { Presence } from '@colyseus/core';
+import type { TopicBus } from '../../rooms/topicBus';
+import type { Logger } from '../logger';
+
+/** A topic bus over Colyseus presence: Redis pub/sub in a cluster, in-process on one node. */
+export class PresenceTopicBus<Message> implements TopicBus<Message> {
+  /** `prefix` names the channels: `<prefix><key>`. */
+  constructor(
+    private readonly presence: Presence,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  publish(key: string, message: Message): void {
+    Promise.resolve(this.presence.publish(this.prefix + key, message)).catch((error: unknown) =>
+      this.logger.warn({ err: error, channel: this.prefix + key }, 'publish failed; what it carried is in storage'),
+    );
+  }
+
+  async subscribe(key: string, handler: (message: Message) => void): Promise<() => void> {
+    const topic = this.prefix + key;
+    const listener = (message: Message) => handler(message);
+    await this.presence.subscribe(topic, listener);
+    return () => {
+      Promise.resolve(this.presence.unsubscribe(topic, listener)).catch(() => undefined);
+    };
+  }
+}

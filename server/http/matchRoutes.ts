@@ -1,0 +1,60 @@
+import type { Kysely } from 'kysely';
+import type { TemplatedApp } from 'uWebSockets.js';
+import { z } from 'zod';
+import { blockUser } from '../../db/repositories/blockRepository';
+import { endMatches, type MatchesEnded } from '../../db/repositories/matchRepository';
+import { findThreadAccess, listThreads } from '../../db/repositories/messageRepository';
+import { findUserById } from '../../db/repositories/userRepository';
+import type { Database } from '../../db/types';
+import { AppError, ErrorCode } from '../../domain/errors';
+import type { ThreadSignalBus, UserEventBus } from '../../rooms/topicBus';
+import type { AccessTokenService } from '../auth/accessTokens';
+import { BlockBody } from './cardContracts';
+import { bearerToken, jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
+
+const MatchId = z.uuid();
+
+export interface MatchRouteDeps {
+  readonly db: Kysely<Database>;
+  readonly accessTokens: AccessTokenService;
+  readonly userEvents: UserEventBus;
+  readonly threadSignals: ThreadSignalBus;
+  readonly now: () => Date;
+}
+
+/** The signed-in user's matches and threads: list them, unmatch, block. */
+export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, options: RouteOptions): void {
+  const { db } = deps;
+  const signedIn = async (call: Parameters<typeof bearerToken>[0]) => (await deps.accessTokens.verify(bearerToken(call))).userId;
+
+  /** Closes the ended matches' threads wherever they run and tells every member's sessions. */
+  const announce = (outcome: MatchesEnded, code: 'UNMATCHED' | 'BLOCKED') => {
+    for (const match of outcome.ended) deps.threadSignals.publish(match.matchId, { kind: 'closed', code });
+    for (const event of outcome.events) deps.userEvents.publish(event.userId, { kind: 'stored', event });
+  };
+
+  route(app, 'get', '/me/threads', async (call) => jsonReply(200, { threads: await listThreads(db, await signedIn(call)) }), options);
+
+  route(app, 'del', '/me/matches/:id', async (call) => {
+    const userId = await signedIn(call);
+    const matchId = MatchId.safeParse(call.params[0]);
+    const access = matchId.success ? await findThreadAccess(db, matchId.data, userId) : undefined;
+    if (!matchId.success || !access?.isMember) throw new AppError(ErrorCode.MATCH_NOT_FOUND, 'no such match');
+    if (access.status !== 'active') return jsonReply(200, { matchId: matchId.data, status: access.status });
+    const outcome = await endMatches(db, { scope: { matchId: matchId.data, memberId: userId }, status: 'unmatched', at: deps.now() });
+    announce(outcome, 'UNMATCHED');
+    // A block that landed first wins: report what the match is now.
+    const status = outcome.ended.length > 0 ? 'unmatched' : (await findThreadAccess(db, matchId.data, userId))?.status;
+    return jsonReply(200, { matchId: matchId.data, status });
+  }, options);
+
+  route(app, 'post', '/me/blocks', async (call) => {
+    const userId = await signedIn(call);
+    const body = parseBody(BlockBody, call);
+    if (body.userId === userId) throw new AppError(ErrorCode.INVALID_BODY, 'userId: you cannot block yourself');
+    if (!(await findUserById(db, body.userId))) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
+    const outcome = await blockUser(db, userId, body.userId, deps.now());
+    announce(outcome, 'BLOCKED');
+    return jsonReply(200, { blocked: body.userId, endedMatches: outcome.ended.map((m) => m.matchId) });
+  }, options);
+}

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { ThreadLedger } from '../../domain/threadLedger';
+
+describe('ThreadLedger', () => {
+  const fresh = () =>
+    new ThreadLedger(3, [
+      { userId: 'ada', lastReadSeq: 3, unreadSeqs: [] },
+      { userId: 'bob', lastReadSeq: 1, unreadSeqs: [2, 3] },
+    ]);
+
+  it('continues the sequence and counts each message as unread for everyone but its sender', () => {
+    const ledger = fresh();
+    ledger.commit([{ seq: 4, senderId: 'ada' }, { seq: 5, senderId: 'bob' }, { seq: 6, senderId: 'ada' }]);
+    assert.equal(ledger.lastSeq, 6);
+    assert.deepEqual([ledger.unread('ada'), ledger.unread('bob')], [1, 4]);
+  });
+
+  it('refuses a batch that would skip or repeat a sequence, and keeps what it had', () => {
+    const ledger = fresh();
+    assert.throws(() => ledger.commit([{ seq: 5, senderId: 'ada' }]), /skip/);
+    assert.throws(() => ledger.commit([{ seq: 3, senderId: 'ada' }]), /skip/);
+    assert.equal(ledger.lastSeq, 3);
+  });
+
+  it('moves a read marker forward only, never past the last message, and recounts unread', () => {
+    const ledger = fresh();
+    ledger.commit([{ seq: 4, senderId: 'bob' }, { seq: 5, senderId: 'ada' }]);
+    // Bob's unread: 2, 3 (loaded) and 5; his own 4 never counts.
+    assert.deepEqual(ledger.markRead('bob', 3), { changed: true, lastReadSeq: 3, unread: 1 });
+    assert.deepEqual(ledger.markRead('bob', 2), { changed: false, lastReadSeq: 3, unread: 1 });
+    assert.deepEqual(ledger.markRead('bob', 99), { changed: true, lastReadSeq: 5, unread: 0 });
+    assert.deepEqual(ledger.readMarkers(), [{ userId: 'ada', lastReadSeq: 3 }, { userId: 'bob', lastReadSeq: 5 }]);
+  });
+
+  it('knows its members and nobody else', () => {
+    const ledger = fresh();
+    assert.deepEqual([ledger.isMember('ada'), ledger.isMember('eve'), ledger.memberIds()], [true, false, ['ada', 'bob']]);
+    assert.deepEqual(ledger.markRead('eve', 3), { changed: false, lastReadSeq: 0, unread: 0 });
+  });
+});

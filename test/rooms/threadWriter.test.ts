@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import type { NewMessage, StoredMessage, StoreOutcome } from '../../db/repositories/messageRepository';
+import { AppError } from '../../domain/errors';
+import { ThreadWriter, type SendOutcome, type ThreadWriterDeps } from '../../rooms/threadWriter';
+
+const text = (clientMessageId: string, senderId = 'ada'): NewMessage => ({ senderId, clientMessageId, kind: 'text', body: clientMessageId, mediaUrl: null });
+
+/** A store that keeps messages in memory and lets a test hold a write or choose its outcome. */
+class FakeThread {
+  lastSeq = 0;
+  readonly stored: StoredMessage[] = [];
+  readonly batches: number[][] = [];
+  next: Array<StoreOutcome['kind'] | 'error'> = [];
+  private gate: Promise<void> | undefined;
+  private open: (() => void) | undefined;
+  readonly signals: string[] = [];
+
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.open = resolve));
+  }
+  release(): void {
+    this.open?.();
+    this.gate = undefined;
+  }
+
+  deps(): ThreadWriterDeps {
+    return {
+      lastSeq: () => this.lastSeq,
+      store: async (input) => {
+        await this.gate;
+        const forced = this.next.shift();
+        if (forced === 'error') throw new Error('database went away');
+        if (forced === 'closed') return { kind: 'closed', status: 'blocked' };
+        if (forced === 'moved') return { kind: 'moved', lastSeq: input.expectedLastSeq + 5 };
+        const clash = input.messages.some((m) => this.stored.some((s) => s.senderId === m.senderId && s.clientMessageId === m.clientMessageId));
+        if (clash || forced === 'duplicate') return { kind: 'duplicate' };
+        assert.equal(input.expectedLastSeq, this.lastSeq);
+        const messages = input.messages.map((m, i) => ({ ...m, seq: this.lastSeq + i + 1, at: 1000 + this.lastSeq + i, deleted: false }));
+        this.stored.push(...messages);
+        this.batches.push(messages.map((m) => m.seq));
+        return { kind: 'stored', messages, events: [] };
+      },
+      lookup: async (keys) => this.stored.filter((s) => keys.some((k) => k.senderId === s.senderId && k.clientMessageId === s.clientMessageId)),
+      notifyFor: () => [],
+      onStored: (messages) => (this.lastSeq = messages[messages.length - 1]!.seq),
+      onClosed: (status) => this.signals.push(`closed:${status}`),
+      onConflict: (lastSeq) => this.signals.push(`moved:${lastSeq}`),
+    };
+  }
+}
+
+const codeOf = async (promise: Promise<unknown>) => {
+  try {
+    await promise;
+    return 'ok';
+  } catch (error) {
+    return error instanceof AppError ? error.code : (error as Error).message;
+  }
+};
+
+describe('ThreadWriter', () => {
+  it('stores what arrives during a write as the next batch, in arrival order, without gaps', async () => {
+    const thread = new FakeThread();
+    const writer = new ThreadWriter(thread.deps(), []);
+    thread.hold();
+    const first = writer.send(text('a'));
+    const rest = ['b', 'c', 'd'].map((id) => writer.send(text(id, 'bob')));
+    thread.release();
+    const outcomes = await Promise.all([first, ...rest]);
+    assert.deepEqual(outcomes.map((o) => o.seq), [1, 2, 3, 4]);
+    assert.deepEqual(thread.batches, [[1], [2, 3, 4]]);
+  });
+
+  it('answers resends with the first sequence: from memory, within a batch, and from storage', async () => {
+    const thread = new FakeThread();
+    thread.stored.push({ ...text('old'), seq: 1, at: 500, deleted: false });
+    thread.lastSeq = 1;
+    const writer = new ThreadWriter(thread.deps(), []); // knows nothing: "old" is only in storage
+    thread.hold();
+    const inFlight = writer.send(text('x'));
+    const twice = [writer.send(text('y')), writer.send(text('y')), writer.send(text('old')), writer.send(text('z'))];
+    thread.release();
+    await inFlight;
+    const [y1, y2, old, z] = (await Promise.all(twice)) as [SendOutcome, SendOutcome, SendOutcome, SendOutcome];
+    assert.deepEqual([y1.seq, y1.repeated, y2.seq, y2.repeated], [3, false, 3, true]);
+    assert.deepEqual([old.seq, old.at, old.repeated], [1, 500, true]);
+    assert.equal(z.seq, 4);
+    assert.deepEqual((await writer.send(text('x'))), { seq: 2, at: 1001, repeated: true });
+    assert.deepEqual(thread.stored.map((s) => s.clientMessageId), ['old', 'x', 'y', 'z']);
+  });
+
+  it('takes no sequence when a write fails, so the next message gets it', async () => {
+    const thread = new FakeThread();
+    const writer = new ThreadWriter(thread.deps(), []);
+    thread.next = ['error'];
+    assert.equal(await codeOf(writer.send(text('lost'))), 'database went away');
+    assert.equal((await writer.send(text('kept'))).seq, 1);
+    // The failed message can be resent and is stored once.
+    assert.deepEqual(await writer.send(text('lost')), { seq: 2, at: 1001, repeated: false });
+  });
+
+  it('refuses the batch, what waits and what follows once the match has ended', async () => {
+    const thread = new FakeThread();
+    const writer = new ThreadWriter(thread.deps(), []);
+    thread.next = ['closed'];
+    thread.hold();
+    const first = writer.send(text('a'));
+    const waiting = writer.send(text('b'));
+    thread.release();
+    assert.deepEqual(await Promise.all([codeOf(first), codeOf(waiting), codeOf(writer.send(text('c')))]), ['THREAD_CLOSED', 'THREAD_CLOSED', 'THREAD_CLOSED']);
+    assert.deepEqual([thread.signals, thread.stored.length], [['closed:blocked'], 0]);
+  });
+
+  it('stops writing when another writer moved the sequence', async () => {
+    const thread = new FakeThread();
+    const writer = new ThreadWriter(thread.deps(), []);
+    thread.next = ['moved'];
+    assert.equal(await codeOf(writer.send(text('a'))), 'ACTOR_UNAVAILABLE');
+    assert.equal(await codeOf(writer.send(text('b'))), 'ACTOR_UNAVAILABLE');
+    assert.deepEqual(thread.signals, ['moved:5']);
+  });
+});

@@ -1,0 +1,56 @@
+import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
+import { CHAT_ROOM, ChatEventType, type ThreadReadyMessage } from '../../rooms/contracts/chatContracts';
+import type { SwipeResult } from '../../rooms/contracts/sessionContracts';
+import type { TokenPair } from '../../server/http/authContracts';
+import type { CardView } from '../../server/http/cardContracts';
+import { command, connectDevice, disconnect, joinActor, registerUser, requestJson, type ActorConnection } from './accounts';
+
+export interface Person extends TokenPair {
+  readonly card: CardView;
+}
+
+/** A new account with a person card. */
+export async function registerPerson(baseUrl: string, title = 'someone'): Promise<Person> {
+  const user = await registerUser(baseUrl);
+  const created = await requestJson<CardView>(baseUrl, 'POST', '/cards', {
+    token: user.accessToken,
+    body: { kind: 'person', title, birthYear: 1994 },
+  });
+  if (created.status !== 201) throw new Error(`card: ${created.status} ${JSON.stringify(created.body)}`);
+  return { ...user, card: created.body };
+}
+
+/** The reply's result, or a thrown error naming the code. */
+export function replyOf<T>(answer: ReplyMessage | ErrorMessage): T {
+  if (!('ok' in answer)) throw new Error(`expected a reply, got ${answer.code}: ${answer.message}`);
+  return answer.result as T;
+}
+
+export function codeOf(answer: ReplyMessage | ErrorMessage): string {
+  return 'code' in answer ? answer.code : 'ok';
+}
+
+/** Two people who liked each other through their sessions; the match id is their thread's id. */
+export async function matchedPair(baseUrl: string, nodes: readonly [string, string] = [baseUrl, baseUrl]): Promise<{ a: Person; b: Person; matchId: string }> {
+  const [a, b] = await Promise.all([registerPerson(baseUrl, 'A'), registerPerson(baseUrl, 'B')]);
+  const [da, db] = await Promise.all([connectDevice(nodes[0], a, 'setup'), connectDevice(nodes[1], b, 'setup')]);
+  try {
+    replyOf(await command(da.room, 'swipe', { fromCardId: a.card.id, toCardId: b.card.id, action: 'like' }));
+    const second = replyOf<SwipeResult>(await command(db.room, 'swipe', { fromCardId: b.card.id, toCardId: a.card.id, action: 'like' }));
+    if (!second.matchId) throw new Error('the second like did not match');
+    return { a, b, matchId: second.matchId };
+  } finally {
+    await Promise.all([disconnect(da), disconnect(db)]);
+  }
+}
+
+export type ThreadConnection = ActorConnection<ThreadReadyMessage>;
+
+export function joinThread(baseUrl: string, user: TokenPair, matchId: string): Promise<ThreadConnection> {
+  return joinActor<ThreadReadyMessage>(baseUrl, user.accessToken, CHAT_ROOM, { matchId }, ChatEventType.READY);
+}
+
+/** What a thread sent a connection, of one type, in arrival order. */
+export function messagesOfType<T>(connection: { readonly received: ReadonlyArray<{ type: string | number; message: unknown }> }, type: string): T[] {
+  return connection.received.filter((m) => m.type === type).map((m) => m.message as T);
+}
