@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { Pool } from 'pg';
+import type { ChatMessage, MessagePage, SendResult } from '../../rooms/contracts/chatContracts';
+import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
+import { Disconnected, ThreadClient } from '../../loadtest/client/threadClient';
+import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { sleep } from '../../loadtest/harness/timetable';
+import { waitUntil } from '../support/accounts';
+import { matchedPair, type Person } from '../support/matches';
+import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
+
+interface StoredRow {
+  seq: string;
+  sender_id: string;
+  client_message_id: string;
+}
+
+/** Every message of a thread in Postgres, by sequence. */
+async function storedMessages(pool: Pool, matchId: string): Promise<Array<{ seq: number; senderId: string; clientMessageId: string }>> {
+  const result = await pool.query<StoredRow>('select seq, sender_id, client_message_id from messages where match_id = $1 order by seq', [matchId]);
+  return result.rows.map((r) => ({ seq: Number(r.seq), senderId: r.sender_id, clientMessageId: r.client_message_id }));
+}
+
+const resultOf = <T>(answer: ReplyMessage<T> | ErrorMessage): T => {
+  if (!('ok' in answer)) throw new Error(`${answer.code}: ${answer.message}`);
+  return answer.result;
+};
+
+/** Everything a member holds: what it sent (by its acknowledgements) and what was delivered to it, by sequence. */
+function memberView(self: Person, acked: ReadonlyMap<string, number>, delivered: readonly ChatMessage[]): Map<number, string> {
+  const view = new Map<number, string>();
+  for (const [clientMessageId, seq] of acked) view.set(seq, `${self.userId}/${clientMessageId}`);
+  for (const m of delivered) {
+    assert.equal(view.has(m.seq), false, `seq ${m.seq} held twice`);
+    view.set(m.seq, `${m.senderId}/${m.clientMessageId}`);
+  }
+  return view;
+}
+
+describe('chat threads across two nodes', function () {
+  let nodes: NodeHandle[] = [];
+  let cleanup: Array<() => Promise<void>> = [];
+  let pool: Pool;
+  let env: Record<string, string> = {};
+  const clients: ThreadClient[] = [];
+
+  before(async function () {
+    const services = servicesOrSkip(this, { postgres: true, redis: true });
+    if (!services) return;
+    const database = await createScratchDatabase(services.databaseUrl);
+    const redis = await scratchRedis(services.redisUrl);
+    pool = new Pool({ connectionString: database.url, max: 2 });
+    cleanup = [() => pool.end(), () => database.drop(), () => redis.close()];
+    // Local placement: a thread lives on the node its first join reached, so the test knows which to kill.
+    env = { DATABASE_URL: database.url, REDIS_URL: redis.url, ACTOR_PLACEMENT: 'local' };
+    for (let i = 0; i < 2; i++) nodes.push(await startNodeProcess(env));
+  });
+
+  after(async () => {
+    for (const client of clients) client.close();
+    await Promise.all(nodes.map((n) => n.stop()));
+    for (const step of cleanup) await step();
+    nodes = [];
+  });
+
+  it('gives both members the same 2,000 messages in the same order when each sends 1,000 as fast as it can', async () => {
+    const [n0, n1] = nodes as [NodeHandle, NodeHandle];
+    const { a, b, matchId } = await matchedPair(n0.url, [n0.url, n1.url]);
+    // Each member reaches the thread through its own node; the thread is one actor on one of them.
+    const ta = await ThreadClient.join(n0.url, a, matchId);
+    const tb = await ThreadClient.join(n1.url, b, matchId);
+    clients.push(ta, tb);
+    assert.equal(ta.ready.node, tb.ready.node);
+
+    const COUNT = 1000;
+    const ackedA = new Map<string, number>();
+    const ackedB = new Map<string, number>();
+    const sends: Array<Promise<void>> = [];
+    for (let i = 0; i < COUNT; i++) {
+      sends.push(ta.sendText(`a-${i}`, `from a ${i}`).then((answer) => void ackedA.set(`a-${i}`, resultOf(answer).seq)));
+      sends.push(tb.sendText(`b-${i}`, `from b ${i}`).then((answer) => void ackedB.set(`b-${i}`, resultOf(answer).seq)));
+    }
+    await Promise.all(sends);
+    await waitUntil(() => ta.delivered.length === COUNT && tb.delivered.length === COUNT, 20_000, () => `deliveries: a ${ta.delivered.length}, b ${tb.delivered.length}`);
+
+    const viewA = memberView(a, ackedA, ta.delivered);
+    const viewB = memberView(b, ackedB, tb.delivered);
+    const expectedSeqs = Array.from({ length: 2 * COUNT }, (_, i) => i + 1);
+    assert.deepEqual([...viewA.keys()].sort((x, y) => x - y), expectedSeqs);
+    assert.deepEqual([...viewA.entries()].sort(([x], [y]) => x - y), [...viewB.entries()].sort(([x], [y]) => x - y));
+    // Live deliveries arrive in sequence order.
+    for (const delivered of [ta.delivered, tb.delivered]) assert.deepEqual(delivered.map((m) => m.seq), [...delivered.map((m) => m.seq)].sort((x, y) => x - y));
+    // Each member's own messages kept their order.
+    assert.deepEqual([...ackedA.values()], [...ackedA.values()].sort((x, y) => x - y));
+    const stored = await storedMessages(pool, matchId);
+    assert.deepEqual(stored.map((m) => [m.seq, `${m.senderId}/${m.clientMessageId}`]), [...viewA.entries()].sort(([x], [y]) => x - y));
+  });
+
+  it('keeps every acknowledged message exactly once when the node holding the thread is killed mid-conversation', async () => {
+    const [n0, n1] = nodes as [NodeHandle, NodeHandle];
+    const { a, b, matchId } = await matchedPair(n1.url, [n1.url, n1.url]);
+    const PER_MEMBER = 400;
+    const WINDOW = 8;
+    const threadNodes = new Set<string>();
+
+    /** Sends its planned messages until each is acknowledged, reconnecting and resending through any node that answers. */
+    const drive = async (self: Person, prefix: string, firstUrl: string) => {
+      const acked = new Map<string, number>();
+      const todo = Array.from({ length: PER_MEMBER }, (_, i) => `${prefix}-${i}`);
+      let reconnects = 0;
+      let interrupted = 0; // sends cut off by the kill: unanswered, resent later under the same id
+      const urls = () => [firstUrl, ...nodes.map((n) => n.url).filter((u) => u !== firstUrl)];
+      while (acked.size < PER_MEMBER) {
+        let client: ThreadClient | undefined;
+        for (const url of urls()) {
+          client = await ThreadClient.join(url, self, matchId).catch(() => undefined);
+          if (client) break;
+        }
+        if (!client) {
+          reconnects++;
+          await sleep(200);
+          continue;
+        }
+        clients.push(client);
+        threadNodes.add(client.ready.node);
+        const connection = client;
+        // Resends first (same client ids), then the rest, with a window of messages in flight.
+        const queue = todo.filter((id) => !acked.has(id));
+        const worker = async () => {
+          for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+            try {
+              const result = resultOf(await connection.sendText(id, `${prefix} says ${id}`)) as SendResult;
+              acked.set(id, result.seq);
+            } catch (error) {
+              if (!(error instanceof Disconnected)) throw error;
+              interrupted++;
+              return;
+            }
+            await sleep(2);
+          }
+        };
+        await Promise.all(Array.from({ length: WINDOW }, worker));
+        if (acked.size < PER_MEMBER) reconnects++;
+      }
+      return { acked, reconnects, interrupted };
+    };
+
+    // The thread starts on node 0 (its first join goes there); both members send continuously.
+    const first = await ThreadClient.join(n0.url, a, matchId);
+    const originalNode = first.ready.node;
+    first.close();
+    await sleep(200);
+    const running = [drive(a, 'a', n0.url), drive(b, 'b', n1.url)];
+    await waitUntil(() => threadNodes.size > 0, 10_000);
+    // Kill once a good part of the conversation is stored.
+    for (;;) {
+      const { rows } = await pool.query<{ n: string }>('select count(*) as n from messages where match_id = $1', [matchId]);
+      if (Number(rows[0]!.n) >= PER_MEMBER / 2) break;
+      await sleep(20);
+    }
+    const killedAt = Number((await pool.query<{ s: string }>('select last_seq as s from matches where id = $1', [matchId])).rows[0]!.s);
+    await n0.kill();
+    const [ra, rb] = (await Promise.all(running)) as [Awaited<(typeof running)[0]>, Awaited<(typeof running)[0]>];
+    // A replacement node joins the cluster for later tests.
+    nodes = [n1, await startNodeProcess(env)];
+
+    assert.ok(ra.reconnects >= 1 && rb.reconnects >= 1, 'both members lost their connection and came back');
+    assert.ok(ra.interrupted + rb.interrupted > 0, 'some sends were in flight when the node died, and were resent');
+    assert.ok(threadNodes.has(originalNode) && threadNodes.size === 2, `the thread moved off the killed node: ${[...threadNodes].join(', ')}`);
+    const stored = await storedMessages(pool, matchId);
+    // Every planned message was acknowledged once it went through, and is stored exactly once...
+    assert.equal(stored.length, 2 * PER_MEMBER);
+    assert.deepEqual(stored.map((m) => m.seq), Array.from({ length: 2 * PER_MEMBER }, (_, i) => i + 1));
+    const bySender = new Map(stored.map((m) => [`${m.senderId}/${m.clientMessageId}`, m.seq]));
+    assert.equal(bySender.size, 2 * PER_MEMBER);
+    // ...under the sequence its sender was told.
+    for (const [self, run] of [[a, ra], [b, rb]] as const) {
+      for (const [id, seq] of run.acked) assert.equal(bySender.get(`${self.userId}/${id}`), seq, id);
+    }
+    // The kill fell mid-conversation, so the gap-free 1..N above shows the new actor went on from the next sequence.
+    assert.ok(killedAt > 0 && killedAt < 2 * PER_MEMBER, `killed at ${killedAt}`);
+    // Both members read back the same history, in order.
+    const reader = await ThreadClient.join(n1.url, b, matchId);
+    clients.push(reader);
+    const readBack: ChatMessage[] = [];
+    for (let more = true; more; ) {
+      const page = resultOf(await reader.request<MessagePage>('sync', { afterSeq: readBack.length }));
+      readBack.push(...page.messages);
+      more = page.hasMore;
+    }
+    assert.deepEqual(readBack.map((m) => [m.seq, `${m.senderId}/${m.clientMessageId}`]), stored.map((m) => [m.seq, `${m.senderId}/${m.clientMessageId}`]));
+  });
+});
