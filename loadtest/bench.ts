@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { startBenchCluster } from './harness/benchCluster';
 import { cleanupAll, interruption } from './harness/cleanup';
 import { machineInfo } from './harness/machine';
+import { runChat } from './scenarios/chat';
 import { runConnections } from './scenarios/connections';
 import { runEchoBaseline } from './scenarios/echoBaseline';
 import { runSwipes } from './scenarios/swipes';
@@ -11,15 +12,18 @@ const USAGE = `usage: npm run bench -- <scenario> [options]
 scenarios:
   connections     ramp up authenticated users (one session actor each), hold them with heartbeats
   swipes          connected users swiping at a fixed rate, a known share in mutual pairs
+  chat            matched pairs, both members in their thread, messages at a fixed rate
   echo-baseline   a bare uWebSockets.js echo server and the same client: this machine's ceiling
 
 options:
   --users N        users, default 1000 (connections) or 4000 (swipes)
-  --duration S     seconds to hold / to send, default 30 (connections) or 10 (echo-baseline)
+  --threads N      chat threads, two members each (chat), default 1000
+  --duration S     seconds to hold / to send, default 30 (connections, swipes, chat) or 10 (echo-baseline)
   --rate R         connections per second (connections, default 200), swipes per second (swipes,
-                   default 2000) or messages per second (echo, default 40000)
+                   default 2000), chat messages per second (chat, default 5000) or messages per
+                   second (echo, default 40000)
   --mutual F       share of swipes that are the likes of mutual pairs (swipes), default 0.05
-  --connect-rate R users connecting per second before the swipes start (swipes), default 300
+  --connect-rate R users (swipes) or members (chat) connecting per second before the run, default 300
   --nodes N        Kismet nodes, default 2 with DATABASE_URL and REDIS_URL, else 1 embedded
   --workers N      load processes, default 2
   --connections N  echo-baseline sockets, default 1000
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
       connections: { type: 'string' },
       'heartbeat-ms': { type: 'string' },
       mutual: { type: 'string' },
+      threads: { type: 'string' },
       'connect-rate': { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -114,6 +119,20 @@ async function main(): Promise<void> {
       workers,
     });
     report = { scenario, nodes: nodeCount, users, duration_s: durationS, ...result };
+  } else if (scenario === 'chat') {
+    const nodeCount = intOption(values.nodes, defaultNodeCount(), 'nodes');
+    const threads = intOption(values.threads, 1000, 'threads');
+    const durationS = intOption(values.duration, 30, 'duration');
+    const cluster = await startBenchCluster(nodeCount);
+    process.stdout.write(`chat: ${cluster.description}, ${threads} threads, ${workers} load processes\n`);
+    const result = await runChat(cluster, {
+      threads,
+      durationS,
+      ratePerS: intOption(values.rate, 5000, 'rate'),
+      connectRatePerS: intOption(values['connect-rate'], 300, 'connect-rate'),
+      workers,
+    });
+    report = { scenario, nodes: nodeCount, users: threads * 2, duration_s: durationS, ...result };
   } else {
     throw new Error(`unknown scenario "${scenario}"\n${USAGE}`);
   }

@@ -36,7 +36,23 @@ export interface SwipesJob {
   readonly plan: readonly PlannedSwipe[];
 }
 
-export type LoadJob = ConnectionsJob | EchoJob | SwipesJob;
+/** A thread of the chat scenario: its match and its two members. */
+export interface BenchThread {
+  readonly matchId: string;
+  readonly members: readonly [{ userId: string; accessToken: string }, { userId: string; accessToken: string }];
+}
+
+export interface ChatJob {
+  readonly kind: 'chat';
+  readonly nodeUrls: readonly string[];
+  readonly threads: readonly BenchThread[];
+  readonly connectRatePerS: number;
+  /** Messages per second from this worker, on a fixed timetable over its threads. */
+  readonly ratePerS: number;
+  readonly durationS: number;
+}
+
+export type LoadJob = ConnectionsJob | EchoJob | SwipesJob | ChatJob;
 
 export interface LoadResult {
   readonly ops: number;

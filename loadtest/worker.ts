@@ -5,6 +5,7 @@ import { connectBenchSession } from './client/benchSession';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
 import type { ConnectionsJob, EchoJob, LoadJob, LoadResult, WorkerMessage } from './jobs';
 import { ErrorLog, onTimetable, sleep } from './harness/timetable';
+import { runChat } from './chatLoad';
 import { runSwipes } from './swipeLoad';
 
 async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
@@ -129,7 +130,8 @@ async function runEcho(job: EchoJob): Promise<LoadResult> {
 
 process.on('message', (job: LoadJob | { kind?: undefined }) => {
   if (job.kind === undefined) return; // a signal to a running job, not a job
-  const run = job.kind === 'connections' ? runConnections(job) : job.kind === 'swipes' ? runSwipes(job) : runEcho(job);
+  const run =
+    job.kind === 'connections' ? runConnections(job) : job.kind === 'swipes' ? runSwipes(job) : job.kind === 'chat' ? runChat(job) : runEcho(job);
   run.then(
     (result) => process.send?.({ type: 'result', result } satisfies WorkerMessage, () => process.exit(0)),
     (error: unknown) => {

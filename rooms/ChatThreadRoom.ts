@@ -8,7 +8,6 @@ import {
   listMessagesBetween,
   loadThread,
   saveReadMarker,
-  storeMessages,
   type StoredMessage,
 } from '../db/repositories/messageRepository';
 import type { StoredUserEvent } from '../db/repositories/eventRepository';
@@ -112,7 +111,7 @@ export class ChatThreadRoom extends Room {
     this.writer = new ThreadWriter(
       {
         lastSeq: () => this.ledger.lastSeq,
-        store: (input) => storeMessages(services.db, { matchId: this.matchId, ...input }),
+        store: (input) => services.storeMessages({ matchId: this.matchId, ...input }),
         lookup: (keys) => findMessagesByClientIds(services.db, this.matchId, keys),
         notifyFor: (messages) => this.notificationsFor(messages),
         onStored: (messages, events) => this.onStored(messages, events),

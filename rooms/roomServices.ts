@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { StoreOutcome, ThreadBatch } from '../db/repositories/messageRepository';
 import type { Database } from '../db/types';
 import type { AccessTokenService } from '../server/auth/accessTokens';
 import type { Logger } from '../server/logger';
@@ -13,6 +14,8 @@ export interface RoomServices {
   readonly logger: Logger;
   readonly userEvents: UserEventBus;
   readonly threadSignals: ThreadSignalBus;
+  /** Stores a thread's next messages, sharing commits with the node's other threads. */
+  readonly storeMessages: (batch: ThreadBatch) => Promise<StoreOutcome>;
   readonly matching: { readonly dailyLikeQuota: number; readonly h3Resolution: number };
   /** This node's id in the cluster (Colyseus process id). */
   readonly nodeId: () => string;

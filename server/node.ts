@@ -9,7 +9,9 @@ import { SessionRoom } from '../rooms/SessionRoom';
 import { CHAT_ROOM } from '../rooms/contracts/chatContracts';
 import { SESSION_ROOM } from '../rooms/contracts/sessionContracts';
 import { ACTOR_KEY_OPTION } from '../rooms/actorIdentity';
+import { GroupCommit } from '../rooms/groupCommit';
 import { setRoomServices } from '../rooms/roomServices';
+import { storeThreadBatches, type ThreadBatch } from '../db/repositories/messageRepository';
 import type { ThreadSignal, UserBusMessage } from '../rooms/topicBus';
 import { AccessTokenService } from './auth/accessTokens';
 import { AuthService } from './auth/authService';
@@ -25,6 +27,12 @@ import { mountMatchmakeRoute } from './http/matchmakeRoute';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { PORT_UNAVAILABLE } from './startupFailures';
+
+/**
+ * Message writes in flight at once per node, and threads per write. A few
+ * concurrent commits keep the database busy; the rest share the next one.
+ */
+const MESSAGE_COMMIT_LIMITS = { maxInFlight: 4, maxBatch: 100 };
 
 export interface KismetNode {
   readonly port: number;
@@ -65,6 +73,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const userEvents = new PresenceTopicBus<UserBusMessage>(presence, 'kismet:user:', logger);
   const threadSignals = new PresenceTopicBus<ThreadSignal>(presence, 'kismet:thread:', logger);
   const now = () => new Date();
+  const messageCommits = new GroupCommit((batches: readonly ThreadBatch[]) => storeThreadBatches(database.db, batches), MESSAGE_COMMIT_LIMITS);
   setRoomServices({
     db: database.db,
     accessTokens,
@@ -72,6 +81,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     logger,
     userEvents,
     threadSignals,
+    storeMessages: (batch) => messageCommits.submit(batch),
     matching: config.matching,
     nodeId: () => matchMaker.processId,
     now,

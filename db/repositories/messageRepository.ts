@@ -134,65 +134,102 @@ export type StoreOutcome =
   /** A client message id of the batch is stored already: nothing was stored. */
   | { readonly kind: 'duplicate' };
 
-/**
- * Stores a batch of messages numbered `expectedLastSeq + 1...`, and the events
- * telling absent members about them, all or nothing. The thread's `last_seq`
- * advances only if it still is `expectedLastSeq` and the match is active: the
- * sequence cannot skip or repeat even if two writers ever raced, and a message
- * cannot land after the match ended.
- */
-export async function storeMessages(
-  db: Kysely<Database>,
-  input: {
-    readonly matchId: string;
-    readonly expectedLastSeq: number;
-    readonly messages: readonly NewMessage[];
-    /** Events per user, appended in user-id order so concurrent writers never deadlock. */
-    readonly notify: ReadonlyArray<{ readonly userId: string; readonly events: readonly NewUserEvent[] }>;
-  },
-): Promise<StoreOutcome> {
-  const write = async (tx: Db): Promise<StoreOutcome> => {
-    const messages = await insertBatch(tx, input.matchId, input.expectedLastSeq, input.messages);
-    const events: StoredUserEvent[] = [];
-    for (const target of [...input.notify].sort((x, y) => (x.userId < y.userId ? -1 : 1))) {
-      events.push(...(await appendUserEvents(tx, target.userId, target.events)));
-    }
-    return { kind: 'stored', messages, events };
-  };
-  try {
-    // Alone, the batch is one statement and needs no transaction of its own.
-    return input.notify.length === 0 ? await write(db) : await db.transaction().execute(write);
-  } catch (error) {
-    if (isUniqueViolation(error) && String((error as Error).message).includes('messages_client_id_unique')) return { kind: 'duplicate' };
-    if (!(error instanceof NotStored)) throw error;
-  }
-  const match = await db.selectFrom('matches').select(['status', 'last_seq']).where('id', '=', input.matchId).executeTakeFirst();
-  if (!match || match.status !== 'active') return { kind: 'closed', status: match?.status ?? 'unmatched' };
-  return { kind: 'moved', lastSeq: Number(match.last_seq) };
+/** One thread's next messages, numbered `expectedLastSeq + 1...`, and the events telling absent members. */
+export interface ThreadBatch {
+  readonly matchId: string;
+  readonly expectedLastSeq: number;
+  readonly messages: readonly NewMessage[];
+  readonly notify: ReadonlyArray<{ readonly userId: string; readonly events: readonly NewUserEvent[] }>;
 }
 
-/** Thrown inside the transaction when the guarded update matched nothing, so it rolls back. */
-class NotStored extends Error {}
+/**
+ * Stores the batches of several threads at once: all their messages in one
+ * statement, and the events of the threads that stored in the same
+ * transaction, so one commit (one WAL flush) serves them all. Each thread's
+ * `last_seq` advances only if it still is the batch's `expectedLastSeq` and the
+ * match is active: a sequence cannot skip or repeat even if two writers ever
+ * raced, and no message lands after its match ended. Threads whose guard fails
+ * store nothing and do not hold back the others. A thread's batch at most once
+ * per call: its writer has one batch in flight at a time.
+ */
+export async function storeThreadBatches(db: Kysely<Database>, batches: readonly ThreadBatch[]): Promise<StoreOutcome[]> {
+  if (batches.length === 0) return [];
+  const write = async (tx: Db): Promise<Array<StoreOutcome | undefined>> => {
+    const stored = await insertThreadBatches(tx, batches);
+    const eventsByBatch = await appendBatchEvents(tx, batches.filter((b) => stored.has(b.matchId)));
+    return batches.map((b) => {
+      const messages = stored.get(b.matchId);
+      return messages ? { kind: 'stored', messages, events: eventsByBatch.get(b) ?? [] } : undefined;
+    });
+  };
+  let outcomes: Array<StoreOutcome | undefined>;
+  try {
+    // Without events the insert is one statement and needs no transaction of its own.
+    outcomes = batches.some((b) => b.notify.length > 0) ? await db.transaction().execute(write) : await write(db);
+  } catch (error) {
+    if (!(isUniqueViolation(error) && String((error as Error).message).includes('messages_client_id_unique'))) throw error;
+    // A resend older than its thread's memory: find out whose, storing each thread on its own.
+    if (batches.length === 1) return [{ kind: 'duplicate' }];
+    return (await Promise.all(batches.map((b) => storeThreadBatches(db, [b])))).flat();
+  }
+  const refused = batches.filter((_, i) => outcomes[i] === undefined).map((b) => b.matchId);
+  const states = refused.length === 0 ? [] : await db.selectFrom('matches').select(['id', 'status', 'last_seq']).where('id', 'in', refused).execute();
+  return batches.map((b, i): StoreOutcome => {
+    const outcome = outcomes[i];
+    if (outcome) return outcome;
+    const match = states.find((m) => m.id === b.matchId);
+    if (!match || match.status !== 'active') return { kind: 'closed', status: match?.status ?? 'unmatched' };
+    return { kind: 'moved', lastSeq: Number(match.last_seq) };
+  });
+}
 
-async function insertBatch(db: Db, matchId: string, expectedLastSeq: number, messages: readonly NewMessage[]): Promise<StoredMessage[]> {
+async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Promise<Map<string, StoredMessage[]>> {
+  const guards = sql.join(batches.map((b) => sql`(${b.matchId}::uuid, ${b.expectedLastSeq}::bigint, ${b.messages.length}::int)`));
   const rows = sql.join(
-    messages.map(
-      (m, i) =>
-        sql`(${i + 1}::int, ${m.senderId}::uuid, ${m.clientMessageId}::text, ${m.kind}::text, ${m.body}::text, ${m.mediaUrl}::text)`,
+    batches.flatMap((b) =>
+      b.messages.map(
+        (m, i) =>
+          sql`(${b.matchId}::uuid, ${i + 1}::int, ${m.senderId}::uuid, ${m.clientMessageId}::text, ${m.kind}::text, ${m.body}::text, ${m.mediaUrl}::text)`,
+      ),
     ),
   );
-  const result = await sql<MessageRow>`
-    with thread as (
-      update matches set last_seq = last_seq + ${messages.length}
-       where id = ${matchId} and status = 'active' and last_seq = ${expectedLastSeq}
-       returning id
+  const result = await sql<MessageRow & { match_id: string }>`
+    with batch as (
+      select * from (values ${guards}) as g(match_id, expected_last_seq, n)
+    ), thread as (
+      update matches m set last_seq = m.last_seq + batch.n
+        from batch
+       where m.id = batch.match_id and m.status = 'active' and m.last_seq = batch.expected_last_seq
+      returning m.id, batch.expected_last_seq
     )
     insert into messages (match_id, seq, sender_id, client_message_id, kind, body, media_url)
-    select thread.id, ${expectedLastSeq} + v.i, v.sender_id, v.client_message_id, v.kind, v.body, v.media_url
-      from thread, (values ${rows}) as v(i, sender_id, client_message_id, kind, body, media_url)
-    returning seq, sender_id, client_message_id, kind, body, media_url, created_at, deleted_at`.execute(db);
-  if (result.rows.length === 0) throw new NotStored();
-  return result.rows.map(toMessage).sort((x, y) => x.seq - y.seq);
+    select thread.id, thread.expected_last_seq + v.i, v.sender_id, v.client_message_id, v.kind, v.body, v.media_url
+      from thread
+      join (values ${rows}) as v(match_id, i, sender_id, client_message_id, kind, body, media_url) on v.match_id = thread.id
+    returning match_id, seq, sender_id, client_message_id, kind, body, media_url, created_at, deleted_at`.execute(db);
+  const stored = new Map<string, StoredMessage[]>();
+  for (const row of result.rows) stored.set(row.match_id, [...(stored.get(row.match_id) ?? []), toMessage(row)]);
+  for (const messages of stored.values()) messages.sort((x, y) => x.seq - y.seq);
+  return stored;
+}
+
+/** Appends the batches' events, user by user in id order so concurrent writers never deadlock; returns them by batch. */
+async function appendBatchEvents(tx: Db, batches: readonly ThreadBatch[]): Promise<Map<ThreadBatch, StoredUserEvent[]>> {
+  const byUser = new Map<string, Array<{ batch: ThreadBatch; events: readonly NewUserEvent[] }>>();
+  for (const batch of batches) {
+    for (const target of batch.notify) byUser.set(target.userId, [...(byUser.get(target.userId) ?? []), { batch, events: target.events }]);
+  }
+  const byBatch = new Map<ThreadBatch, StoredUserEvent[]>();
+  for (const userId of [...byUser.keys()].sort()) {
+    const parts = byUser.get(userId)!;
+    const appended = await appendUserEvents(tx, userId, parts.flatMap((p) => p.events));
+    let offset = 0;
+    for (const part of parts) {
+      byBatch.set(part.batch, [...(byBatch.get(part.batch) ?? []), ...appended.slice(offset, offset + part.events.length)]);
+      offset += part.events.length;
+    }
+  }
+  return byBatch;
 }
 
 /** Messages already stored under these senders' client ids. */

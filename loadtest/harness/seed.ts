@@ -6,6 +6,10 @@ import { insertMatchesBulk } from '../../db/repositories/matchRepository';
 import { insertSwipesBulk } from '../../db/repositories/swipeRepository';
 import type { Database } from '../../db/types';
 import { analyzeTables } from '../../db/maintenance';
+import type { SwipeResult } from '../../rooms/contracts/sessionContracts';
+import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
+import { ServerMessageType } from '../../rooms/contracts/common';
+import { connectBenchSession } from '../client/benchSession';
 import { insertUsersBulk } from '../../db/repositories/userRepository';
 import { AccessTokenService } from '../../server/auth/accessTokens';
 import { hashPassword } from '../../server/auth/passwordHasher';
@@ -134,4 +138,51 @@ async function seedHistory(db: Kysely<Database>, users: readonly SeededUser[], c
   const half = Math.floor(n / 2);
   const matches = half < 4 ? [] : Array.from({ length: Math.floor(half / 2) }, (_, k) => ({ id: randomUUID(), cardA: cards[2 * k]!, cardB: cards[2 * k + half]! }));
   for (let i = 0; i < matches.length; i += 2000) await insertMatchesBulk(db, matches.slice(i, i + 2000));
+}
+
+/**
+ * Matches users 2p and 2p+1 (cards in the users' order) and returns the match ids:
+ * inserted directly on Postgres; on the embedded database, by the two likes
+ * through their sessions.
+ */
+export async function seedMatchedPairs(
+  users: readonly SeededUser[],
+  cardIds: readonly string[],
+  target: { readonly databaseUrl?: string; readonly nodeUrl: string },
+): Promise<string[]> {
+  const pairs = Math.floor(users.length / 2);
+  if (target.databaseUrl) {
+    const database = await openDatabase({ kind: 'postgres', url: target.databaseUrl, poolSize: 2 });
+    try {
+      const matches = Array.from({ length: pairs }, (_, p) => ({
+        id: randomUUID(),
+        cardA: { id: cardIds[2 * p]!, ownerId: users[2 * p]!.userId },
+        cardB: { id: cardIds[2 * p + 1]!, ownerId: users[2 * p + 1]!.userId },
+      }));
+      for (let i = 0; i < matches.length; i += 2000) await insertMatchesBulk(database.db, matches.slice(i, i + 2000));
+      return matches.map((m) => m.id);
+    } finally {
+      await database.close();
+    }
+  }
+  const like = async (self: number, other: number): Promise<SwipeResult> => {
+    let settle: (answer: ReplyMessage<SwipeResult> | ErrorMessage) => void = () => {};
+    const answer = new Promise<ReplyMessage<SwipeResult> | ErrorMessage>((resolve) => (settle = resolve));
+    const session = await connectBenchSession(target.nodeUrl, users[self]!, (type, message) => {
+      if (type === ServerMessageType.REPLY || type === ServerMessageType.ERROR) settle(message as ReplyMessage<SwipeResult> | ErrorMessage);
+    });
+    session.send('swipe', { ref: 'seed', fromCardId: cardIds[self]!, toCardId: cardIds[other]!, action: 'like' });
+    const result = await answer;
+    session.close();
+    if (!('ok' in result)) throw new Error(`seeding: like answered ${result.code}`);
+    return result.result;
+  };
+  const ids: string[] = [];
+  for (let p = 0; p < pairs; p++) {
+    await like(2 * p, 2 * p + 1);
+    const second = await like(2 * p + 1, 2 * p);
+    if (!second.matchId) throw new Error(`seeding: pair ${p} did not match`);
+    ids.push(second.matchId);
+  }
+  return ids;
 }

@@ -1,0 +1,75 @@
+import { Client as PgClient } from 'pg';
+import type { BenchThread, ChatJob } from '../jobs';
+import type { BenchCluster } from '../harness/benchCluster';
+import { mergeEncoded, percentiles } from '../harness/histogram';
+import { rssMb } from '../harness/machine';
+import { seedMatchedPairs, seedPersonCards, seedUsers } from '../harness/seed';
+import { runWorkers } from '../harness/workers';
+
+export interface ChatOptions {
+  readonly threads: number;
+  readonly durationS: number;
+  readonly ratePerS: number;
+  readonly connectRatePerS: number;
+  readonly workers: number;
+}
+
+/** Messages stored in the run's database, where the scenario can read it. */
+async function countStoredMessages(databaseUrl: string | undefined): Promise<number | undefined> {
+  if (!databaseUrl) return undefined;
+  const client = new PgClient({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return Number((await client.query<{ n: string }>('select count(*) as n from messages')).rows[0]!.n);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Matched pairs chatting: both members of every thread connected (joining
+ * through different nodes), messages at a fixed total rate over all threads.
+ */
+export async function runChat(cluster: BenchCluster, options: ChatOptions): Promise<Record<string, number | string>> {
+  const users = await seedUsers(options.threads * 2, cluster.seedTarget);
+  const cards = await seedPersonCards(users, cluster.seedTarget);
+  const matchIds = await seedMatchedPairs(users, cards, cluster.seedTarget);
+  const threads: BenchThread[] = matchIds.map((matchId, p) => ({ matchId, members: [users[2 * p]!, users[2 * p + 1]!] }));
+  const perWorker = Math.ceil(threads.length / options.workers);
+  const jobs: ChatJob[] = Array.from({ length: options.workers }, (_, w) => ({
+    kind: 'chat',
+    nodeUrls: cluster.nodes.map((n) => n.url),
+    threads: threads.slice(w * perWorker, (w + 1) * perWorker),
+    connectRatePerS: options.connectRatePerS / options.workers,
+    ratePerS: options.ratePerS / options.workers,
+    durationS: options.durationS,
+  }));
+  const rssBefore = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const storedBefore = (await countStoredMessages(cluster.seedTarget.databaseUrl)) ?? 0;
+  const run = runWorkers(jobs);
+  const connected = await run.ramped;
+  process.stdout.write(`chat: ${connected} members connected in ${threads.length} threads; ${options.ratePerS} messages/s for ${options.durationS} s\n`);
+  run.go();
+  await new Promise((r) => setTimeout(r, (options.durationS * 1000) / 2));
+  const rssRunning = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const done = await run.results;
+  const sum = (key: string) => done.reduce((total, r) => total + (r.counters[key] ?? 0), 0);
+  for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);
+  const sendWindowS = Math.max(...done.map((r) => r.counters['sendWindowS'] ?? 0));
+  const stored = await countStoredMessages(cluster.seedTarget.databaseUrl);
+  return {
+    ops_per_s: Math.round(sum('acked') / Math.max(options.durationS, sendWindowS)),
+    ...percentiles('ack', mergeEncoded(done.map((r) => r.histograms['ack']!))),
+    ...percentiles('deliver', mergeEncoded(done.map((r) => r.histograms['deliver']!))),
+    errors: done.reduce((total, r) => total + r.errors, 0),
+    threads: threads.length,
+    messages_planned: sum('planned'),
+    messages_acked: sum('acked'),
+    messages_delivered: sum('delivered'),
+    ...(stored === undefined ? {} : { messages_persisted: stored - storedBefore }),
+    connections_held: connected - sum('closes'),
+    ...percentiles('connect', mergeEncoded(done.map((r) => r.histograms['connect']!))),
+    server_rss_mb: Math.round(rssRunning),
+    rss_per_connection_kb: connected > 0 ? Math.round((((rssRunning - rssBefore) * 1024) / connected) * 10) / 10 : 0,
+  };
+}
