@@ -184,18 +184,12 @@ export async function storeThreadBatches(db: Kysely<Database>, batches: readonly
 }
 
 async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Promise<Map<string, StoredMessage[]>> {
-  const guards = sql.join(batches.map((b) => sql`(${b.matchId}::uuid, ${b.expectedLastSeq}::bigint, ${b.messages.length}::int)`));
-  const rows = sql.join(
-    batches.flatMap((b) =>
-      b.messages.map(
-        (m, i) =>
-          sql`(${b.matchId}::uuid, ${i + 1}::int, ${m.senderId}::uuid, ${m.clientMessageId}::text, ${m.kind}::text, ${m.body}::text, ${m.mediaUrl}::text)`,
-      ),
-    ),
-  );
+  // Columns as arrays: the statement's text is the same for any batch, so it is parsed and planned once.
+  const messages = batches.flatMap((b) => b.messages.map((m, i) => ({ matchId: b.matchId, i: i + 1, ...m })));
   const result = await sql<MessageRow & { match_id: string }>`
     with batch as (
-      select * from (values ${guards}) as g(match_id, expected_last_seq, n)
+      select * from unnest(${batches.map((b) => b.matchId)}::uuid[], ${batches.map((b) => b.expectedLastSeq)}::bigint[],
+                           ${batches.map((b) => b.messages.length)}::int[]) as g(match_id, expected_last_seq, n)
     ), thread as (
       update matches m set last_seq = m.last_seq + batch.n
         from batch
@@ -205,7 +199,10 @@ async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Pro
     insert into messages (match_id, seq, sender_id, client_message_id, kind, body, media_url)
     select thread.id, thread.expected_last_seq + v.i, v.sender_id, v.client_message_id, v.kind, v.body, v.media_url
       from thread
-      join (values ${rows}) as v(match_id, i, sender_id, client_message_id, kind, body, media_url) on v.match_id = thread.id
+      join unnest(${messages.map((m) => m.matchId)}::uuid[], ${messages.map((m) => m.i)}::int[], ${messages.map((m) => m.senderId)}::uuid[],
+                  ${messages.map((m) => m.clientMessageId)}::text[], ${messages.map((m) => m.kind)}::text[],
+                  ${messages.map((m) => m.body)}::text[], ${messages.map((m) => m.mediaUrl)}::text[])
+           as v(match_id, i, sender_id, client_message_id, kind, body, media_url) on v.match_id = thread.id
     returning match_id, seq, sender_id, client_message_id, kind, body, media_url, created_at, deleted_at`.execute(db);
   const stored = new Map<string, StoredMessage[]>();
   for (const row of result.rows) stored.set(row.match_id, [...(stored.get(row.match_id) ?? []), toMessage(row)]);

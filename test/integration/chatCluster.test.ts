@@ -145,11 +145,11 @@ describe('chat threads across two nodes', function () {
       return { acked, reconnects, interrupted };
     };
 
-    // The thread starts on node 0 (its first join goes there); both members send continuously.
-    const first = await ThreadClient.join(n0.url, a, matchId);
-    const originalNode = first.ready.node;
-    first.close();
-    await sleep(200);
+    // The thread starts on node 0 (its first join goes there) and this connection keeps it there
+    // while both members join and send continuously.
+    const holder = await ThreadClient.join(n0.url, a, matchId);
+    clients.push(holder);
+    const originalNode = holder.ready.node;
     const running = [drive(a, 'a', n0.url), drive(b, 'b', n1.url)];
     await waitUntil(() => threadNodes.size > 0, 10_000);
     // Kill once a good part of the conversation is stored.
