@@ -32,7 +32,7 @@ import { PORT_UNAVAILABLE } from './startupFailures';
  * Message writes in flight at once per node, and threads per write. A few
  * concurrent commits keep the database busy; the rest share the next one.
  */
-const MESSAGE_COMMIT_LIMITS = { maxInFlight: 4, maxBatch: 100 };
+const MESSAGE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 100 };
 
 export interface KismetNode {
   readonly port: number;

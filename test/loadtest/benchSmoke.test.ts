@@ -92,6 +92,15 @@ describe('load test harness (smoke)', function () {
     });
   });
 
+  describe('chat on one embedded node', () => {
+    it('seeds its threads through sessions and delivers every message', async () => {
+      const run = await runBench(['chat', '--threads', '3', '--duration', '1', '--rate', '30', '--workers', '1'], embeddedEnv);
+      assert.equal(run.code, 0, run.output);
+      assert.equal(run.report!['errors'], 0);
+      assert.deepEqual([run.report!['messages_acked'], run.report!['messages_delivered']], [30, 30]);
+    });
+  });
+
   describe('connections on two nodes with Postgres and Redis', () => {
     before(function () {
       servicesOrSkip(this, { postgres: true, redis: true });
@@ -118,6 +127,19 @@ describe('load test harness (smoke)', function () {
       assert.ok(Number(run.report!['mutual_pairs']) > 0);
       assert.equal(run.report!['matches'], run.report!['mutual_pairs']);
       assert.equal(run.report!['matches_notified'], run.report!['mutual_pairs']);
+    });
+
+    it('chat: acknowledges, delivers and persists every planned message', async () => {
+      const run = await runBench(['chat', '--threads', '20', '--duration', '2', '--rate', '100', '--nodes', '2'], process.env);
+      assert.equal(run.code, 0, run.output);
+      for (const key of [...FIXED_KEYS, 'ack_p99_ms', 'deliver_p99_ms', 'messages_persisted']) assert.ok(key in run.report!, `missing ${key}`);
+      assert.equal(run.report!['errors'], 0);
+      assert.equal(run.report!['messages_planned'], 200);
+      assert.deepEqual(
+        [run.report!['messages_acked'], run.report!['messages_delivered'], run.report!['messages_persisted']],
+        [200, 200, 200],
+      );
+      assert.equal(run.report!['connections_held'], 40);
     });
 
     it('cleans up after Ctrl-C in the middle of a run', async () => {
