@@ -82,7 +82,11 @@ export class ThreadWriter {
     if (this.writing) return;
     this.writing = true;
     try {
-      while (this.queue.length > 0 && !this.shut) await this.write(this.queue.splice(0, MAX_BATCH));
+      while (this.queue.length > 0 && !this.shut) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        // Whatever fails unforeseen, no sender is left waiting (settled ones ignore this).
+        await this.write(batch).catch((error: unknown) => batch.forEach((pending) => pending.reject(error)));
+      }
     } finally {
       this.writing = false;
     }

@@ -66,9 +66,9 @@ describe('chat threads across two nodes', function () {
   it('gives both members the same 2,000 messages in the same order when each sends 1,000 as fast as it can', async () => {
     const [n0, n1] = nodes as [NodeHandle, NodeHandle];
     const { a, b, matchId } = await matchedPair(n0.url, [n0.url, n1.url]);
-    // Each member reaches the thread through its own node; the thread is one actor on one of them.
-    const ta = await ThreadClient.join(n0.url, a, matchId);
-    const tb = await ThreadClient.join(n1.url, b, matchId);
+    // Each member reaches the thread through its own node, both at once: with local placement each
+    // node tries to create the thread itself, and the cluster keeps exactly one actor.
+    const [ta, tb] = await Promise.all([ThreadClient.join(n0.url, a, matchId), ThreadClient.join(n1.url, b, matchId)]);
     clients.push(ta, tb);
     assert.equal(ta.ready.node, tb.ready.node);
 

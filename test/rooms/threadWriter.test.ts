@@ -14,6 +14,7 @@ class FakeThread {
   private gate: Promise<void> | undefined;
   private open: (() => void) | undefined;
   readonly signals: string[] = [];
+  lookupFails = false;
 
   hold(): void {
     this.gate = new Promise((resolve) => (this.open = resolve));
@@ -40,7 +41,10 @@ class FakeThread {
         this.batches.push(messages.map((m) => m.seq));
         return { kind: 'stored', messages, events: [] };
       },
-      lookup: async (keys) => this.stored.filter((s) => keys.some((k) => k.senderId === s.senderId && k.clientMessageId === s.clientMessageId)),
+      lookup: async (keys) => {
+        if (this.lookupFails) throw new Error('lookup failed');
+        return this.stored.filter((s) => keys.some((k) => k.senderId === s.senderId && k.clientMessageId === s.clientMessageId));
+      },
       notifyFor: () => [],
       onStored: (messages) => (this.lastSeq = messages[messages.length - 1]!.seq),
       onClosed: (status) => this.signals.push(`closed:${status}`),
@@ -109,6 +113,15 @@ describe('ThreadWriter', () => {
     thread.release();
     assert.deepEqual(await Promise.all([codeOf(first), codeOf(waiting), codeOf(writer.send(text('c')))]), ['THREAD_CLOSED', 'THREAD_CLOSED', 'THREAD_CLOSED']);
     assert.deepEqual([thread.signals, thread.stored.length], [['closed:blocked'], 0]);
+  });
+
+  it('answers every sender when something unforeseen fails, and goes on', async () => {
+    const thread = new FakeThread();
+    const writer = new ThreadWriter(thread.deps(), []);
+    thread.next = ['duplicate'];
+    thread.lookupFails = true;
+    assert.equal(await codeOf(writer.send(text('a'))), 'lookup failed');
+    assert.equal((await writer.send(text('b'))).seq, 1);
   });
 
   it('stops writing when another writer moved the sequence', async () => {
