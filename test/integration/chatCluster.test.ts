@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { ChatMessage, MessagePage, SendResult } from '../../rooms/contracts/chatContracts';
 import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
 import { Disconnected, ThreadClient } from '../../loadtest/client/threadClient';
@@ -7,7 +7,7 @@ import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodePr
 import { sleep } from '../../loadtest/harness/timetable';
 import { waitUntil } from '../support/accounts';
 import { matchedPair, type Person } from '../support/matches';
-import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
+import { startTestCluster, type TestCluster } from '../support/cluster';
 
 interface StoredRow {
   seq: string;
@@ -38,33 +38,24 @@ function memberView(self: Person, acked: ReadonlyMap<string, number>, delivered:
 }
 
 describe('chat threads across two nodes', function () {
-  let nodes: NodeHandle[] = [];
-  let cleanup: Array<() => Promise<void>> = [];
+  let cluster: TestCluster | undefined;
   let pool: Pool;
-  let env: Record<string, string> = {};
   const clients: ThreadClient[] = [];
+  const nodes = () => cluster!.nodes;
 
   before(async function () {
-    const services = servicesOrSkip(this, { postgres: true, redis: true });
-    if (!services) return;
-    const database = await createScratchDatabase(services.databaseUrl);
-    const redis = await scratchRedis(services.redisUrl);
-    pool = new Pool({ connectionString: database.url, max: 2 });
-    cleanup = [() => pool.end(), () => database.drop(), () => redis.close()];
     // Local placement: a thread lives on the node its first join reached, so the test knows which to kill.
-    env = { DATABASE_URL: database.url, REDIS_URL: redis.url, ACTOR_PLACEMENT: 'local' };
-    for (let i = 0; i < 2; i++) nodes.push(await startNodeProcess(env));
+    cluster = await startTestCluster(this, 2, { ACTOR_PLACEMENT: 'local' });
+    if (cluster) pool = cluster.pool;
   });
 
   after(async () => {
     for (const client of clients) client.close();
-    await Promise.all(nodes.map((n) => n.stop()));
-    for (const step of cleanup) await step();
-    nodes = [];
+    await cluster?.close();
   });
 
   it('gives both members the same 2,000 messages in the same order when each sends 1,000 as fast as it can', async () => {
-    const [n0, n1] = nodes as [NodeHandle, NodeHandle];
+    const [n0, n1] = nodes() as [NodeHandle, NodeHandle];
     const { a, b, matchId } = await matchedPair(n0.url, [n0.url, n1.url]);
     // Each member reaches the thread through its own node, both at once: with local placement each
     // node tries to create the thread itself, and the cluster keeps exactly one actor.
@@ -97,7 +88,7 @@ describe('chat threads across two nodes', function () {
   });
 
   it('keeps every acknowledged message exactly once when the node holding the thread is killed mid-conversation', async () => {
-    const [n0, n1] = nodes as [NodeHandle, NodeHandle];
+    const [n0, n1] = nodes() as [NodeHandle, NodeHandle];
     const { a, b, matchId } = await matchedPair(n1.url, [n1.url, n1.url]);
     const PER_MEMBER = 400;
     const WINDOW = 8;
@@ -109,7 +100,7 @@ describe('chat threads across two nodes', function () {
       const todo = Array.from({ length: PER_MEMBER }, (_, i) => `${prefix}-${i}`);
       let reconnects = 0;
       let interrupted = 0; // sends cut off by the kill: unanswered, resent later under the same id
-      const urls = () => [firstUrl, ...nodes.map((n) => n.url).filter((u) => u !== firstUrl)];
+      const urls = () => [firstUrl, ...nodes().map((n) => n.url).filter((u) => u !== firstUrl)];
       while (acked.size < PER_MEMBER) {
         let client: ThreadClient | undefined;
         for (const url of urls()) {
@@ -162,7 +153,7 @@ describe('chat threads across two nodes', function () {
     await n0.kill();
     const [ra, rb] = (await Promise.all(running)) as [Awaited<(typeof running)[0]>, Awaited<(typeof running)[0]>];
     // A replacement node joins the cluster for later tests.
-    nodes = [n1, await startNodeProcess(env)];
+    cluster!.nodes = [n1, await startNodeProcess(cluster!.env)];
 
     assert.ok(ra.reconnects >= 1 && rb.reconnects >= 1, 'both members lost their connection and came back');
     assert.ok(ra.interrupted + rb.interrupted > 0, 'some sends were in flight when the node died, and were resent');

@@ -1,38 +1,34 @@
 import assert from 'node:assert/strict';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { ReplyMessage } from '../../rooms/contracts/common';
 import type { MatchCreatedData, SwipeResult } from '../../rooms/contracts/sessionContracts';
 import type { CardView } from '../../server/http/cardContracts';
 import { DEVELOPMENT_JWT_SECRET, DEFAULT_ACCESS_TOKEN_TTL_S } from '../../server/config';
-import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
+import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { seedUsers, type SeededUser } from '../../loadtest/harness/seed';
 import { command, connectDevice, disconnect, eventsOf, requestJson, type Device } from '../support/accounts';
 import { inBatches } from '../support/batches';
-import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
+import { startTestCluster, type TestCluster } from '../support/cluster';
 
 const PAIRS = 500;
 
 describe(`${PAIRS} pairs liking each other at the same instant, each side on a different node`, function () {
+  let cluster: TestCluster | undefined;
   let nodes: NodeHandle[] = [];
-  let cleanup: Array<() => Promise<void>> = [];
   let pool: Pool;
   /** Side 0 of every pair lives on node 0, side 1 on node 1. */
   let sides: Array<Array<{ user: SeededUser; card: CardView; device: Device }>> = [[], []];
   let acks: Array<[SwipeResult, SwipeResult]> = [];
 
   before(async function () {
-    const services = servicesOrSkip(this, { postgres: true, redis: true });
-    if (!services) return;
-    const database = await createScratchDatabase(services.databaseUrl);
-    const redis = await scratchRedis(services.redisUrl);
-    pool = new Pool({ connectionString: database.url, max: 2 });
-    cleanup = [() => pool.end(), () => database.drop(), () => redis.close()];
     // Local placement: an actor lives on the node its first join reached, so each side is pinned.
-    const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, ACTOR_PLACEMENT: 'local' };
-    for (let i = 0; i < 2; i++) nodes.push(await startNodeProcess(env));
+    cluster = await startTestCluster(this, 2, { ACTOR_PLACEMENT: 'local' });
+    if (!cluster) return;
+    ({ nodes, pool } = cluster);
+    const databaseUrl = cluster.env['DATABASE_URL']!;
 
     const users = await seedUsers(PAIRS * 2, {
-      databaseUrl: database.url,
+      databaseUrl,
       nodeUrl: nodes[0]!.url,
       jwtSecret: DEVELOPMENT_JWT_SECRET,
       tokenTtlS: DEFAULT_ACCESS_TOKEN_TTL_S,
@@ -55,9 +51,7 @@ describe(`${PAIRS} pairs liking each other at the same instant, each side on a d
 
   after(async () => {
     await Promise.all(sides.flat().map((s) => disconnect(s.device)));
-    await Promise.all(nodes.map((n) => n.stop()));
-    for (const step of cleanup) await step();
-    nodes = [];
+    await cluster?.close();
   });
 
   it('has each pair’s two session actors on different nodes', () => {

@@ -1,0 +1,41 @@
+import { Pool } from 'pg';
+import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { createScratchDatabase, scratchRedis, servicesOrSkip } from './services';
+
+/** Node processes sharing one scratch Postgres database and one Redis, and a pool on that database. */
+export interface TestCluster {
+  /** The running nodes; a test that kills one may replace it here. */
+  nodes: NodeHandle[];
+  readonly pool: Pool;
+  /** What every node of this cluster is started with. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Stops the nodes and drops the scratch services. */
+  close(): Promise<void>;
+}
+
+/** Starts `count` nodes (one after the other, so later ones find the schema migrated); undefined when skipped. */
+export async function startTestCluster(
+  context: Mocha.Context,
+  count: number,
+  extraEnv: Record<string, string> = {},
+): Promise<TestCluster | undefined> {
+  const services = servicesOrSkip(context, { postgres: true, redis: true });
+  if (!services) return undefined;
+  const database = await createScratchDatabase(services.databaseUrl);
+  const redis = await scratchRedis(services.redisUrl);
+  const pool = new Pool({ connectionString: database.url, max: 2 });
+  const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, ...extraEnv };
+  const cluster: TestCluster = {
+    nodes: [],
+    pool,
+    env,
+    async close() {
+      await Promise.all(cluster.nodes.map((n) => n.stop()));
+      await pool.end();
+      await database.drop();
+      await redis.close();
+    },
+  };
+  for (let i = 0; i < count; i++) cluster.nodes.push(await startNodeProcess(env));
+  return cluster;
+}
