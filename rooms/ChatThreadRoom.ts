@@ -213,9 +213,11 @@ export class ChatThreadRoom extends Room {
     }
   }
 
-  override onDispose(): void {
+  /** Colyseus awaits this, and a stopping node awaits its actors: messages in flight are stored before the database closes. */
+  override async onDispose(): Promise<void> {
     this.unsubscribe?.();
     roomServices().metrics.rooms.dec({ kind: 'chat' });
+    await this.writer?.idle();
   }
 
   private memberOf(client: Client): Member {

@@ -52,6 +52,7 @@ const keyOf = (m: { readonly senderId: string; readonly clientMessageId: string 
 export class ThreadWriter {
   private queue: Pending[] = [];
   private writing = false;
+  private draining: Promise<void> = Promise.resolve();
   private shut: AppError | undefined;
   private readonly known = new Map<string, { seq: number; at: number }>();
 
@@ -68,7 +69,7 @@ export class ThreadWriter {
     if (known) return Promise.resolve({ ...known, repeated: true });
     return new Promise<SendOutcome>((resolve, reject) => {
       this.queue.push({ message, resolve, reject });
-      void this.drain();
+      if (!this.writing) this.draining = this.drain();
     });
   }
 
@@ -78,8 +79,12 @@ export class ThreadWriter {
     for (const pending of this.queue.splice(0)) pending.reject(this.shut);
   }
 
+  /** Resolves once every message handed in so far is stored or refused: a stopping node waits for it. */
+  idle(): Promise<void> {
+    return this.draining;
+  }
+
   private async drain(): Promise<void> {
-    if (this.writing) return;
     this.writing = true;
     try {
       while (this.queue.length > 0 && !this.shut) {

@@ -115,6 +115,22 @@ describe('ThreadWriter', () => {
     assert.deepEqual([thread.signals, thread.stored.length], [['closed:blocked'], 0]);
   });
 
+  it('says when everything handed in is stored', async () => {
+    const thread = new FakeThread();
+    const writer = new ThreadWriter(thread.deps(), []);
+    await writer.idle(); // nothing handed in yet
+    thread.hold();
+    void writer.send(text('a'));
+    void writer.send(text('b'));
+    let idle = false;
+    const waited = writer.idle().then(() => (idle = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(idle, false);
+    thread.release();
+    await waited;
+    assert.deepEqual(thread.stored.map((m) => m.seq), [1, 2]);
+  });
+
   it('answers every sender when something unforeseen fails, and goes on', async () => {
     const thread = new FakeThread();
     const writer = new ThreadWriter(thread.deps(), []);
