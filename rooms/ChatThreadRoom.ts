@@ -263,6 +263,7 @@ export class ChatThreadRoom extends Room {
       const origin = this.origins.get(senderKey(message.senderId, message.clientMessageId));
       this.broadcast(ChatEventType.MESSAGE, message, origin ? { except: origin } : undefined);
     }
+    services.metrics.chatMessagesStored.inc(messages.length);
     services.metrics.messagesOut.inc({ kind: 'chat', type: ChatEventType.MESSAGE }, messages.length);
     for (const event of events) services.userEvents.publish(event.userId, { kind: 'stored', event });
   }

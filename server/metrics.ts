@@ -46,6 +46,19 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly chatMessagesStored = new Counter({
+    name: 'kismet_chat_messages_stored_total',
+    help: 'Chat messages stored (and then acknowledged) by thread actors on this node',
+    registers: [this.registry],
+  });
+
+  readonly messageFlushThreads = new Histogram({
+    name: 'kismet_chat_flush_threads',
+    help: 'Threads whose messages shared one statement and commit',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 100],
+    registers: [this.registry],
+  });
+
   readonly httpRequests = new Counter({
     name: 'kismet_http_requests_total',
     help: 'HTTP requests answered, by route and status',

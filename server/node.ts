@@ -73,7 +73,10 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const userEvents = new PresenceTopicBus<UserBusMessage>(presence, 'kismet:user:', logger);
   const threadSignals = new PresenceTopicBus<ThreadSignal>(presence, 'kismet:thread:', logger);
   const now = () => new Date();
-  const messageCommits = new GroupCommit((batches: readonly ThreadBatch[]) => storeThreadBatches(database.db, batches), MESSAGE_COMMIT_LIMITS);
+  const messageCommits = new GroupCommit((batches: readonly ThreadBatch[]) => {
+    metrics.messageFlushThreads.observe(batches.length);
+    return storeThreadBatches(database.db, batches);
+  }, MESSAGE_COMMIT_LIMITS);
   setRoomServices({
     db: database.db,
     accessTokens,

@@ -18,6 +18,7 @@ import { MAX_PAGE_SIZE, MAX_TEXT_CHARS } from '../../domain/chatRules';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { command, connectDevice, disconnect, eventsOf, expectJoinRefused, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
 import { BACKENDS } from '../support/backends';
+import { metricValue } from '../support/cluster';
 import { codeOf, joinThread, matchedPair, messagesOfType, replyOf, type ThreadConnection } from '../support/matches';
 
 for (const backend of BACKENDS) {
@@ -74,6 +75,9 @@ for (const backend of BACKENDS) {
       assert.equal(media.seq, 2);
       // The sender hears its own message only as the reply.
       assert.equal(messagesOfType(ta, ChatEventType.MESSAGE).length, 1);
+      // Operators see the thread and the two messages (this is the node's first thread).
+      assert.equal(await metricValue(node, /^kismet_chat_messages_stored_total\{/), 2);
+      assert.equal(await metricValue(node, /^kismet_rooms\{kind="chat"/), 1);
       assert.deepEqual((await history(ta)).messages.map((m) => [m.seq, m.kind, m.mediaUrl]), [[1, 'text', null], [2, 'media', 'https://cdn.example/p.jpg']]);
     });
 

@@ -3,6 +3,7 @@ import type { TokenPair } from '../../server/http/authContracts';
 import { command, connectDevice, registerUser, withTimeout, type Device } from '../support/accounts';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { inBatches } from '../support/batches';
+import { metricValue } from '../support/cluster';
 import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
 import { SessionEventType, type DevicesChangedMessage } from '../../rooms/contracts/sessionContracts';
 
@@ -14,12 +15,6 @@ function latestDevices(device: Device): string[] {
   const changes = device.received.filter((m) => m.type === SessionEventType.DEVICES_CHANGED);
   const last = changes.length > 0 ? (changes[changes.length - 1]!.message as DevicesChangedMessage).devices : device.ready.devices;
   return last.map((d) => d.deviceId).sort();
-}
-
-async function metricValue(node: NodeHandle, line: RegExp): Promise<number> {
-  const text = await (await fetch(`${node.url}/metrics`)).text();
-  const found = text.split('\n').find((l) => line.test(l));
-  return found ? Number(found.split(' ').pop()) : NaN;
 }
 
 describe('cluster of two nodes on one Redis and one Postgres', function () {

@@ -39,3 +39,10 @@ export async function startTestCluster(
   for (let i = 0; i < count; i++) cluster.nodes.push(await startNodeProcess(env));
   return cluster;
 }
+
+/** The value of the first line of a node's /metrics that matches `line`; NaN when none does. */
+export async function metricValue(node: { readonly url: string }, line: RegExp): Promise<number> {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  const found = text.split('\n').find((l) => line.test(l));
+  return found ? Number(found.split(' ').pop()) : NaN;
+}
