@@ -177,7 +177,7 @@ export class ChatThreadRoom extends Room {
         const refusal = decideMessageDeletion(message, userId);
         if (refusal) throw new AppError(refusal.code, refusal.message);
         if (!message!.deleted) {
-          await eraseMessage(services.db, this.matchId, payload.seq, services.now());
+          await eraseMessage(services.db, { matchId: this.matchId, seq: payload.seq, memberIds: this.ledger.memberIds(), at: services.now() });
           this.broadcast(ChatEventType.DELETED, { seq: payload.seq });
         }
         return { seq: payload.seq, deleted: true };

@@ -225,6 +225,18 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await send(ta, 'oops', id), { seq: 1, at: page.messages[0]!.at, repeated: true });
     });
 
+    it('erases a deleted message from the stored notices of members who were away', async () => {
+      const { a, b, matchId } = await matchedPair(node.url);
+      const ta = await join(node.url, a, matchId);
+      await send(ta, 'something I regret');
+      await send(ta, 'hello');
+      replyOf(await command(ta.room, 'delete', { seq: 1 }));
+      const phone = await connect(b, 'phone');
+      await waitForEvents(phone, (es) => es.filter((e) => e.type === 'message.received').length === 2);
+      const notices = eventsOf(phone).filter((e) => e.type === 'message.received').map((e) => e.data as unknown as MessageReceivedData & { deleted?: boolean });
+      assert.deepEqual(notices.map((d) => [d.seq, d.preview, d.deleted ?? false]), [[1, '', true], [2, 'hello', false]]);
+    });
+
     it('tells a member outside the thread through their session, with the unread count, on every device', async () => {
       const { a, b, matchId } = await matchedPair(node.url);
       const ta = await join(node.url, a, matchId);
