@@ -99,7 +99,7 @@ export async function loadThread(db: Db, matchId: string, recentCount: number): 
     .where('mm.match_id', '=', matchId)
     .execute();
   const positions = members.map((m) => ({ userId: m.user_id, lastReadSeq: Number(m.last_read_seq ?? 0) }));
-  const oldestRead = Math.min(...positions.map((p) => p.lastReadSeq));
+  const oldestRead = positions.length > 0 ? Math.min(...positions.map((p) => p.lastReadSeq)) : Number(match.last_seq);
   const unreadRows = await db
     .selectFrom('messages')
     .select(['seq', 'sender_id'])
