@@ -151,6 +151,8 @@ export class ChatThreadRoom extends Room {
         const userId = this.memberOf(client).userId;
         const nowMs = services.now().getTime();
         if (!shouldRelayTyping(this.typing.get(userId), payload.active, nowMs)) return { relayed: false };
+        // Under overload "typing" goes unsaid; "stopped" always follows one that was said.
+        if (payload.active && services.shouldShed('typing')) return { relayed: false };
         this.typing.set(userId, { active: payload.active, atMs: nowMs });
         const message: TypingMessage = { userId, active: payload.active };
         this.broadcast(ChatEventType.TYPING, message, { except: client });

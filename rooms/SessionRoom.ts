@@ -193,7 +193,9 @@ export class SessionRoom extends Room {
       throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
     }
     const nowMs = services.now().getTime();
-    if (shouldNotifyProfileView({ viewerId: this.userId, ownerId: card.ownerId, lastNotifiedMs: this.profileViewsNotified.get(card.id), nowMs })) {
+    const notify = shouldNotifyProfileView({ viewerId: this.userId, ownerId: card.ownerId, lastNotifiedMs: this.profileViewsNotified.get(card.id), nowMs });
+    // Under overload the view is still answered; only the owner's notice is dropped.
+    if (notify && !services.shouldShed('profile.viewed')) {
       if (this.profileViewsNotified.size >= PROFILE_VIEW_MEMORY) this.profileViewsNotified.clear();
       this.profileViewsNotified.set(card.id, nowMs);
       const events = await appendUserEvents(services.db, card.ownerId, [

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { StoreOutcome, ThreadBatch } from '../db/repositories/messageRepository';
 import type { Database } from '../db/types';
+import type { SheddableTraffic } from '../domain/loadShedding';
 import type { AccessTokenService } from '../server/auth/accessTokens';
 import type { Logger } from '../server/logger';
 import type { NodeMetrics } from '../server/metrics';
@@ -20,6 +21,8 @@ export interface RoomServices {
   /** This node's id in the cluster (Colyseus process id). */
   readonly nodeId: () => string;
   readonly now: () => Date;
+  /** True when this node is behind enough to drop this kind of traffic now (domain/loadShedding). */
+  readonly shouldShed: (traffic: SheddableTraffic) => boolean;
 }
 
 // Colyseus constructs rooms itself (and runs static onAuth before any room exists),

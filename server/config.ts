@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_LAG_LIMIT_MS } from '../domain/loadShedding';
 import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
 import { DEFAULT_DAILY_LIKE_QUOTA } from '../domain/swipeRules';
 
@@ -43,6 +44,7 @@ const EnvSchema = z.object({
   H3_RESOLUTION: z.coerce.number().int().min(0).max(15).default(DEFAULT_H3_RESOLUTION),
   ADMIN_API_KEY: z.string().min(1).optional(),
   ACTOR_PLACEMENT: z.enum(['balanced', 'local']).default('balanced'),
+  EVENT_LOOP_LAG_LIMIT_MS: positiveInt.max(60_000).default(DEFAULT_LAG_LIMIT_MS),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -62,6 +64,8 @@ export interface Config {
    * tests that need an actor on a given node).
    */
   readonly actorPlacement: 'balanced' | 'local';
+  /** Event-loop lag (p99 over a second) at which the node starts shedding, see domain/loadShedding. */
+  readonly lagLimitMs: number;
   readonly database:
     | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number }
     | { readonly kind: 'pglite'; readonly dataDir: string };
@@ -133,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxMessageBytes: e.MAX_MESSAGE_BYTES,
     },
     actorPlacement: e.ACTOR_PLACEMENT,
+    lagLimitMs: e.EVENT_LOOP_LAG_LIMIT_MS,
     database:
       e.DATABASE_URL !== undefined
         ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }

@@ -59,6 +59,19 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly eventLoopLag = new Gauge({
+    name: 'kismet_event_loop_lag_seconds',
+    help: 'Event-loop delay, 99th percentile over the last second',
+    registers: [this.registry],
+  });
+
+  readonly shed = new Counter({
+    name: 'kismet_shed_total',
+    help: 'Sheddable traffic dropped because the node fell behind, by kind',
+    labelNames: ['traffic'] as const,
+    registers: [this.registry],
+  });
+
   readonly httpRequests = new Counter({
     name: 'kismet_http_requests_total',
     help: 'HTTP requests answered, by route and status',

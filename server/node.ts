@@ -9,6 +9,7 @@ import { SessionRoom } from '../rooms/SessionRoom';
 import { CHAT_ROOM } from '../rooms/contracts/chatContracts';
 import { SESSION_ROOM } from '../rooms/contracts/sessionContracts';
 import { ACTOR_KEY_OPTION } from '../rooms/actorIdentity';
+import { shouldShed } from '../domain/loadShedding';
 import { GroupCommit } from '../rooms/groupCommit';
 import { setRoomServices } from '../rooms/roomServices';
 import { storeThreadBatches, type ThreadBatch } from '../db/repositories/messageRepository';
@@ -24,6 +25,7 @@ import { mountCardRoutes } from './http/cardRoutes';
 import { mountHealthRoutes } from './http/healthRoutes';
 import { mountMatchRoutes } from './http/matchRoutes';
 import { mountMatchmakeRoute } from './http/matchmakeRoute';
+import { EventLoopLag } from './eventLoopLag';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { PORT_UNAVAILABLE } from './startupFailures';
@@ -73,6 +75,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const userEvents = new PresenceTopicBus<UserBusMessage>(presence, 'kismet:user:', logger);
   const threadSignals = new PresenceTopicBus<ThreadSignal>(presence, 'kismet:thread:', logger);
   const now = () => new Date();
+  const lag = new EventLoopLag((ms) => metrics.eventLoopLag.set(ms / 1000));
   const messageCommits = new GroupCommit((batches: readonly ThreadBatch[]) => {
     metrics.messageFlushThreads.observe(batches.length);
     return storeThreadBatches(database.db, batches);
@@ -88,6 +91,11 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     matching: config.matching,
     nodeId: () => matchMaker.processId,
     now,
+    shouldShed: (traffic) => {
+      if (!shouldShed(traffic, lag.ms, config.lagLimitMs)) return false;
+      metrics.shed.inc({ traffic });
+      return true;
+    },
   });
 
   const transport = new uWebSocketsTransport({
@@ -135,6 +143,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   // uWS reports a failed bind (port taken) only as a false listen socket, and the transport
   // ignores it: without this check a node would report ready while serving nothing.
   if (!(transport as unknown as { _listeningSocket?: unknown })._listeningSocket) {
+    lag.stop();
     await database.close();
     await Promise.all(redisClients.map((c) => c.quit().catch(() => undefined)));
     throw new Error(`${PORT_UNAVAILABLE}: could not listen on ${config.http.host}:${config.http.port}`);
@@ -157,6 +166,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     shutdown() {
       shuttingDown ??= (async () => {
         draining = true;
+        lag.stop();
         await server.gracefullyShutdown(false).catch((error: unknown) => logger.warn({ err: error }, 'shutdown'));
         setRoomServices(undefined);
         await database.close();
