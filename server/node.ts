@@ -24,6 +24,7 @@ import { mountAuthRoutes } from './http/authRoutes';
 import { mountCardRoutes } from './http/cardRoutes';
 import { mountHealthRoutes } from './http/healthRoutes';
 import { mountMatchRoutes } from './http/matchRoutes';
+import { routerEndpoints } from './http/routerEndpoints';
 import { mountMatchmakeRoute } from './http/matchmakeRoute';
 import { EventLoopLag } from './eventLoopLag';
 import type { Logger } from './logger';
@@ -112,6 +113,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     ...(config.actorPlacement === 'local' ? { selectProcessIdToCreateRoom: async () => matchMaker.processId } : {}),
     logger: logger.child({ component: 'colyseus' }),
   });
+  server.router = routerEndpoints(config.auth.adminApiKey);
   server.define(SESSION_ROOM, SessionRoom).filterBy([ACTOR_KEY_OPTION.session]);
   server.define(CHAT_ROOM, ChatThreadRoom).filterBy([ACTOR_KEY_OPTION.chat]);
 

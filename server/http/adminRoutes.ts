@@ -1,19 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
 import { updateAccount } from '../../db/repositories/userRepository';
 import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
+import { isOperatorKey } from '../auth/operatorKey';
 import { AdminUserBody } from './cardContracts';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
-
-function sameSecret(given: string | undefined, expected: string): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * Operator routes, for the back office and the billing system. Without
@@ -21,7 +14,7 @@ function sameSecret(given: string | undefined, expected: string): boolean {
  */
 export function mountAdminRoutes(app: TemplatedApp, deps: { db: Kysely<Database>; adminApiKey: string | undefined }, options: RouteOptions): void {
   const operator = (call: HttpCall) => {
-    if (deps.adminApiKey === undefined || !sameSecret(bearerToken(call), deps.adminApiKey)) {
+    if (deps.adminApiKey === undefined || !isOperatorKey(bearerToken(call), deps.adminApiKey)) {
       throw new AppError(ErrorCode.FORBIDDEN, 'operator routes need the ADMIN_API_KEY bearer key');
     }
   };
