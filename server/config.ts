@@ -45,6 +45,7 @@ const EnvSchema = z.object({
   ADMIN_API_KEY: z.string().min(1).optional(),
   ACTOR_PLACEMENT: z.enum(['balanced', 'local']).default('balanced'),
   EVENT_LOOP_LAG_LIMIT_MS: positiveInt.max(60_000).default(DEFAULT_LAG_LIMIT_MS),
+  STALE_NODE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -66,6 +67,12 @@ export interface Config {
   readonly actorPlacement: 'balanced' | 'local';
   /** Event-loop lag (p99 over a second) at which the node starts shedding, see domain/loadShedding. */
   readonly lagLimitMs: number;
+  /**
+   * How long a node may stay silent before the cluster takes it for dead: the
+   * wait for its answer to a join, and the period of the sweep that removes dead
+   * nodes' actors from the listing, so joins stop being sent to them.
+   */
+  readonly staleNodeTimeoutMs: number;
   readonly database:
     | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number }
     | { readonly kind: 'pglite'; readonly dataDir: string };
@@ -138,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     actorPlacement: e.ACTOR_PLACEMENT,
     lagLimitMs: e.EVENT_LOOP_LAG_LIMIT_MS,
+    staleNodeTimeoutMs: e.STALE_NODE_TIMEOUT_MS,
     database:
       e.DATABASE_URL !== undefined
         ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }

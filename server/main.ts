@@ -1,7 +1,6 @@
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { assertNativeUws } from './nativeUws';
-import { startNode } from './node';
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
@@ -18,6 +17,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   assertNativeUws();
+  // Colyseus reads its wait for another node's answer once, as it loads: set it before.
+  process.env['COLYSEUS_PRESENCE_SHORT_TIMEOUT'] = String(config.staleNodeTimeoutMs);
+  const { startNode } = await import('./node.js');
   const node = await startNode(config, logger);
 
   // PM2 (wait_ready) and test harnesses wait for this: Postgres and Redis have answered.

@@ -150,6 +150,14 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     await Promise.all(redisClients.map((c) => c.quit().catch(() => undefined)));
     throw new Error(`${PORT_UNAVAILABLE}: could not listen on ${config.http.host}:${config.http.port}`);
   }
+  // A node that died (SIGKILL, power) leaves its actors in the shared listing; each
+  // live node sweeps regularly so joins stop going to it within about two timeouts.
+  const sweep = config.redis
+    ? setInterval(() => {
+        matchMaker.healthCheckAllProcesses().catch((error: unknown) => logger.warn({ err: error }, 'stale node sweep failed'));
+      }, config.staleNodeTimeoutMs)
+    : undefined;
+  sweep?.unref();
   logger.info(
     {
       port: config.http.port,
@@ -169,6 +177,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
       shuttingDown ??= (async () => {
         draining = true;
         lag.stop();
+        if (sweep) clearInterval(sweep);
         await server.gracefullyShutdown(false).catch((error: unknown) => logger.warn({ err: error }, 'shutdown'));
         setRoomServices(undefined);
         await database.close();

@@ -112,9 +112,9 @@ export async function waitForEvents(device: Device, predicate: (events: UserEven
 }
 
 /** Polls `condition` until it holds; rejects after `ms`, describing what was awaited. */
-export async function waitUntil(condition: () => boolean, ms = 10_000, what: () => string = () => 'a condition'): Promise<void> {
+export async function waitUntil(condition: () => boolean | Promise<boolean>, ms = 10_000, what: () => string = () => 'a condition'): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

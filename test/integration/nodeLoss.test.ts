@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { connectDevice, disconnect, registerUser, waitUntil, type Device } from '../support/accounts';
+import { startTestCluster, type TestCluster } from '../support/cluster';
+
+const STALE_NODE_TIMEOUT_MS = 500;
+
+describe('a node that dies without a word', function () {
+  let cluster: TestCluster | undefined;
+  let redis: Redis;
+  const devices: Device[] = [];
+
+  before(async function () {
+    cluster = await startTestCluster(this, 2, { ACTOR_PLACEMENT: 'local', STALE_NODE_TIMEOUT_MS: String(STALE_NODE_TIMEOUT_MS) });
+    if (cluster) redis = new Redis(cluster.env['REDIS_URL']!);
+  });
+
+  after(async () => {
+    await Promise.all(devices.map(disconnect));
+    redis?.disconnect();
+    await cluster?.close();
+  });
+
+  /** The node process of each actor in the cluster's shared listing. */
+  const listedOn = async () => Object.values(await redis.hgetall('roomcaches')).map((raw) => (JSON.parse(raw) as { processId: string }).processId);
+
+  it('drops out of the shared listing by itself, and its users come back on a live node', async () => {
+    const [doomed, survivor] = cluster!.nodes as [NodeHandle, NodeHandle];
+    const users = await Promise.all([registerUser(survivor.url), registerUser(survivor.url)]);
+    const before = await Promise.all(users.map((user) => connectDevice(doomed.url, user, 'phone')));
+    devices.push(...before);
+    const deadId = before[0]!.ready.node;
+    assert.equal((await listedOn()).filter((id) => id === deadId).length, 2);
+
+    await doomed.kill();
+    // Nobody joins meanwhile: the live node's sweep alone clears the dead node's actors.
+    // (A generous bound: this checks that it happens unprompted, not how fast.)
+    await waitUntil(async () => !(await listedOn()).includes(deadId), 30_000, () => `the listing to drop ${deadId}`);
+    const after = await Promise.all(users.map((user) => connectDevice(survivor.url, user, 'phone')));
+    devices.push(...after);
+    for (const device of after) assert.notEqual(device.ready.node, deadId);
+  });
+});
