@@ -1,30 +1,13 @@
 import assert from 'node:assert/strict';
 import type { Pool } from 'pg';
-import type { ChatMessage, MessagePage, SendResult } from '../../rooms/contracts/chatContracts';
-import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
-import { Disconnected, ThreadClient } from '../../loadtest/client/threadClient';
+import type { ChatMessage, MessagePage } from '../../rooms/contracts/chatContracts';
+import { ThreadClient } from '../../loadtest/client/threadClient';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { sleep } from '../../loadtest/harness/timetable';
 import { waitUntil } from '../support/accounts';
+import { converse, resultOf, storedMessages } from '../support/chatDriver';
 import { matchedPair, type Person } from '../support/matches';
 import { startTestCluster, type TestCluster } from '../support/cluster';
-
-interface StoredRow {
-  seq: string;
-  sender_id: string;
-  client_message_id: string;
-}
-
-/** Every message of a thread in Postgres, by sequence. */
-async function storedMessages(pool: Pool, matchId: string): Promise<Array<{ seq: number; senderId: string; clientMessageId: string }>> {
-  const result = await pool.query<StoredRow>('select seq, sender_id, client_message_id from messages where match_id = $1 order by seq', [matchId]);
-  return result.rows.map((r) => ({ seq: Number(r.seq), senderId: r.sender_id, clientMessageId: r.client_message_id }));
-}
-
-const resultOf = <T>(answer: ReplyMessage<T> | ErrorMessage): T => {
-  if (!('ok' in answer)) throw new Error(`${answer.code}: ${answer.message}`);
-  return answer.result;
-};
 
 /** Everything a member holds: what it sent (by its acknowledgements) and what was delivered to it, by sequence. */
 function memberView(self: Person, acked: ReadonlyMap<string, number>, delivered: readonly ChatMessage[]): Map<number, string> {
@@ -97,48 +80,19 @@ describe('chat threads across two nodes', function () {
     const PER_MEMBER = 400;
     const WINDOW = 8;
     const threadNodes = new Set<string>();
-
-    /** Sends its planned messages until each is acknowledged, reconnecting and resending through any node that answers. */
-    const drive = async (self: Person, prefix: string, firstUrl: string) => {
-      const acked = new Map<string, number>();
-      const todo = Array.from({ length: PER_MEMBER }, (_, i) => `${prefix}-${i}`);
-      let reconnects = 0;
-      let interrupted = 0; // sends cut off by the kill: unanswered, resent later under the same id
-      const urls = () => [firstUrl, ...nodes().map((n) => n.url).filter((u) => u !== firstUrl)];
-      while (acked.size < PER_MEMBER) {
-        let client: ThreadClient | undefined;
-        for (const url of urls()) {
-          client = await ThreadClient.join(url, self, matchId).catch(() => undefined);
-          if (client) break;
-        }
-        if (!client) {
-          reconnects++;
-          await sleep(200);
-          continue;
-        }
-        clients.push(client);
-        threadNodes.add(client.ready.node);
-        const connection = client;
-        // Resends first (same client ids), then the rest, with a window of messages in flight.
-        const queue = todo.filter((id) => !acked.has(id));
-        const worker = async () => {
-          for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-            try {
-              const result = resultOf(await connection.sendText(id, `${prefix} says ${id}`)) as SendResult;
-              acked.set(id, result.seq);
-            } catch (error) {
-              if (!(error instanceof Disconnected)) throw error;
-              interrupted++;
-              return;
-            }
-            await sleep(2);
-          }
-        };
-        await Promise.all(Array.from({ length: WINDOW }, worker));
-        if (acked.size < PER_MEMBER) reconnects++;
-      }
-      return { acked, reconnects, interrupted };
-    };
+    const drive = (member: Person, prefix: string, firstUrl: string) =>
+      converse({
+        member,
+        matchId,
+        prefix,
+        count: PER_MEMBER,
+        window: WINDOW,
+        nodeUrls: () => [firstUrl, ...nodes().map((n) => n.url).filter((u) => u !== firstUrl)],
+        onConnected: (client) => {
+          clients.push(client);
+          threadNodes.add(client.ready.node);
+        },
+      });
 
     // The thread starts on node 0 (its first join goes there) and this connection keeps it there
     // while both members join and send continuously.

@@ -1,0 +1,88 @@
+import type { Pool } from 'pg';
+import type { SendResult } from '../../rooms/contracts/chatContracts';
+import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
+import { Disconnected, ThreadClient } from '../../loadtest/client/threadClient';
+import { sleep } from '../../loadtest/harness/timetable';
+
+export interface ConversationRun {
+  /** Client message id → the sequence its acknowledgement gave. */
+  readonly acked: Map<string, number>;
+  /** Connections lost and made again. */
+  readonly reconnects: number;
+  /** Sends cut off by a lost connection: unanswered, resent later under the same id. */
+  readonly interrupted: number;
+  /** Every node the thread was reached on. */
+  readonly threadNodes: Set<string>;
+  /** The connection still open at the end. */
+  readonly last: ThreadClient;
+}
+
+export const resultOf = <T>(answer: ReplyMessage<T> | ErrorMessage): T => {
+  if (!('ok' in answer)) throw new Error(`${answer.code}: ${answer.message}`);
+  return answer.result;
+};
+
+/**
+ * One member sending `count` messages (ids `<prefix>-<n>`) until each is
+ * acknowledged, `window` in flight at a time; when the connection drops it joins
+ * again through the first node in `nodeUrls()` that answers and resends what
+ * was never acknowledged, under the same ids. The last connection stays open.
+ */
+export async function converse(options: {
+  readonly member: { readonly accessToken: string };
+  readonly matchId: string;
+  readonly prefix: string;
+  readonly count: number;
+  readonly window: number;
+  readonly nodeUrls: () => readonly string[];
+  readonly pauseMs?: number;
+  readonly onConnected?: (client: ThreadClient) => void;
+}): Promise<ConversationRun> {
+  const acked = new Map<string, number>();
+  const threadNodes = new Set<string>();
+  const todo = Array.from({ length: options.count }, (_, i) => `${options.prefix}-${i}`);
+  let reconnects = 0;
+  let interrupted = 0;
+  let last: ThreadClient | undefined;
+  while (acked.size < options.count || !last?.open) {
+    let client: ThreadClient | undefined;
+    for (const url of options.nodeUrls()) {
+      client = await ThreadClient.join(url, options.member, options.matchId).catch(() => undefined);
+      if (client) break;
+    }
+    if (!client) {
+      await sleep(200);
+      continue;
+    }
+    if (last) reconnects++;
+    last = client;
+    options.onConnected?.(client);
+    threadNodes.add(client.ready.node);
+    const connection = client;
+    // Resends first (same client ids), then the rest.
+    const queue = todo.filter((id) => !acked.has(id));
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        try {
+          acked.set(id, resultOf<SendResult>(await connection.sendText(id, `${options.prefix} says ${id}`)).seq);
+        } catch (error) {
+          if (!(error instanceof Disconnected)) throw error;
+          interrupted++;
+          return;
+        }
+        await sleep(options.pauseMs ?? 2);
+      }
+    };
+    await Promise.all(Array.from({ length: options.window }, worker));
+  }
+  return { acked, reconnects, interrupted, threadNodes, last: last! };
+}
+
+/** Every message of a thread in Postgres, by sequence. */
+export async function storedMessages(pool: Pool, matchId: string): Promise<Array<{ seq: number; senderId: string; clientMessageId: string }>> {
+  const result = await pool.query<{ seq: string; sender_id: string; client_message_id: string }>(
+    'select seq, sender_id, client_message_id from messages where match_id = $1 order by seq',
+    [matchId],
+  );
+  return result.rows.map((r) => ({ seq: Number(r.seq), senderId: r.sender_id, clientMessageId: r.client_message_id }));
+}
