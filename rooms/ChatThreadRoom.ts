@@ -116,6 +116,7 @@ export class ChatThreadRoom extends Room {
         notifyFor: (messages) => this.notificationsFor(messages),
         onStored: (messages, events) => this.onStored(messages, events),
         onClosed: (status) => this.closeThread(status === 'blocked' ? 'BLOCKED' : 'UNMATCHED'),
+        resync: () => this.resync(),
         onConflict: (lastSeq) => {
           services.logger.error({ matchId: this.matchId, expected: this.ledger.lastSeq, found: lastSeq }, 'another thread actor wrote this thread; handing over');
           this.disconnect(KismetCloseCode.ACTOR_MOVED).catch(() => undefined);
@@ -268,6 +269,19 @@ export class ChatThreadRoom extends Room {
     services.metrics.chatMessagesStored.inc(messages.length);
     services.metrics.messagesOut.inc({ kind: 'chat', type: ChatEventType.MESSAGE }, messages.length);
     for (const event of events) services.userEvents.publish(event.userId, { kind: 'stored', event });
+  }
+
+  /** Starts over from storage after another actor of this thread wrote to it. */
+  private async resync() {
+    const services = roomServices();
+    const thread = await loadThread(services.db, this.matchId, RECENT_KEYS_LOADED);
+    if (!thread || thread.status !== 'active') {
+      this.closeThread(thread?.status === 'blocked' ? 'BLOCKED' : 'UNMATCHED');
+      return [];
+    }
+    services.logger.warn({ matchId: this.matchId, from: this.ledger.lastSeq, to: thread.lastSeq }, 'thread written by another actor; reloaded from storage');
+    this.ledger = new ThreadLedger(thread.lastSeq, thread.members);
+    return thread.recent;
   }
 
   private onSignal(signal: ThreadSignal): void {

@@ -8,6 +8,8 @@ import type { NewUserEvent } from '../domain/userEvents';
 const MAX_BATCH = 256;
 /** Client ids remembered per thread, so most resends are answered without a query. */
 const REMEMBERED_KEYS = 2000;
+/** Reloads from storage one batch may take before the writer gives up on its thread. */
+const MAX_RESYNCS = 3;
 
 export interface SendOutcome {
   readonly seq: number;
@@ -31,7 +33,13 @@ export interface ThreadWriterDeps {
   onStored(messages: readonly StoredMessage[], events: readonly StoredUserEvent[]): void;
   /** The match ended under the writer. */
   onClosed(status: MatchStatus): void;
-  /** Another writer moved the thread's sequence: this actor must not go on. */
+  /**
+   * Another writer moved the thread's sequence (an actor on a stopping node
+   * finishing its last batch while this one started): reload the thread from
+   * storage, returning its newest client ids.
+   */
+  resync(): Promise<readonly StoredMessageKey[]>;
+  /** The sequence kept moving under this actor: it must not go on. */
   onConflict(lastSeq: number): void;
 }
 
@@ -122,6 +130,7 @@ export class ThreadWriter {
       }
     };
 
+    let resyncs = 0;
     while (fresh.length > 0) {
       if (this.shut) return fail(fresh, this.shut);
       const expectedLastSeq = this.deps.lastSeq();
@@ -162,6 +171,14 @@ export class ThreadWriter {
           return;
         }
         case 'moved': {
+          if (resyncs++ < MAX_RESYNCS) {
+            try {
+              for (const key of await this.deps.resync()) this.remember(key);
+            } catch (error) {
+              return fail(fresh, error);
+            }
+            break; // again, from the sequence storage holds
+          }
           this.close(new AppError(ErrorCode.ACTOR_UNAVAILABLE, 'this thread moved; rejoin and resend'));
           fail(fresh, this.shut);
           this.deps.onConflict(outcome.lastSeq);

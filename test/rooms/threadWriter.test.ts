@@ -48,6 +48,10 @@ class FakeThread {
       notifyFor: () => [],
       onStored: (messages) => (this.lastSeq = messages[messages.length - 1]!.seq),
       onClosed: (status) => this.signals.push(`closed:${status}`),
+      resync: async () => {
+        this.signals.push('resync');
+        return this.stored;
+      },
       onConflict: (lastSeq) => this.signals.push(`moved:${lastSeq}`),
     };
   }
@@ -140,12 +144,26 @@ describe('ThreadWriter', () => {
     assert.equal((await writer.send(text('b'))).seq, 1);
   });
 
-  it('stops writing when another writer moved the sequence', async () => {
+  it('reloads from storage when another writer moved the sequence, and stores after it', async () => {
     const thread = new FakeThread();
     const writer = new ThreadWriter(thread.deps(), []);
+    // Another actor stored seq 1 with client id "x"; this one still thinks the thread is empty.
+    thread.stored.push({ ...text('x'), seq: 1, at: 900, deleted: false });
     thread.next = ['moved'];
+    const resend = writer.send(text('x'));
+    const fresh = writer.send(text('y'));
+    thread.lastSeq = 1; // what the reload finds
+    assert.deepEqual(await resend, { seq: 1, at: 900, repeated: true });
+    assert.equal((await fresh).seq, 2);
+    assert.deepEqual(thread.signals, ['resync']);
+  });
+
+  it('gives up on its thread when the sequence keeps moving', async () => {
+    const thread = new FakeThread();
+    const writer = new ThreadWriter(thread.deps(), []);
+    thread.next = ['moved', 'moved', 'moved', 'moved'];
     assert.equal(await codeOf(writer.send(text('a'))), 'ACTOR_UNAVAILABLE');
     assert.equal(await codeOf(writer.send(text('b'))), 'ACTOR_UNAVAILABLE');
-    assert.deepEqual(thread.signals, ['moved:5']);
+    assert.deepEqual(thread.signals, ['resync', 'resync', 'resync', 'moved:5']);
   });
 });

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { ErrorCode } from '../../domain/errors';
 import type { SendResult } from '../../rooms/contracts/chatContracts';
 import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
 import { Disconnected, ThreadClient } from '../../loadtest/client/threadClient';
@@ -66,7 +67,10 @@ export async function converse(options: {
         try {
           acked.set(id, resultOf<SendResult>(await connection.sendText(id, `${options.prefix} says ${id}`)).seq);
         } catch (error) {
-          if (!(error instanceof Disconnected)) throw error;
+          // A lost connection, or an actor handing over: join again and resend, as the protocol says.
+          const handedOver = String((error as Error).message).startsWith(`${ErrorCode.ACTOR_UNAVAILABLE}:`);
+          if (!(error instanceof Disconnected) && !handedOver) throw error;
+          if (handedOver) connection.close();
           interrupted++;
           return;
         }

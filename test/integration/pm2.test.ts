@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import { freePortCandidate } from '../../loadtest/harness/nodeProcess';
+import { ThreadClient } from '../../loadtest/client/threadClient';
+import { registerUser, waitUntil } from '../support/accounts';
+import { converse, storedMessages, type ConversationRun } from '../support/chatDriver';
+import { matchedPair } from '../support/matches';
+import { Pm2 } from '../support/pm2';
+import { ResilientDevice } from '../support/resilientSession';
+import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
+
+const FIRST_NODES = 3;
+
+describe('a cluster run by PM2: scale, then reload under chat traffic', function () {
+  let pm2: Pm2 | undefined;
+  let pool: Pool;
+  let ports: number[] = [];
+  let cleanup: Array<() => Promise<void>> = [];
+  const devices: ResilientDevice[] = [];
+  const urls = (count = ports.length) => ports.slice(0, count).map((port) => `http://127.0.0.1:${port}`);
+
+  /** Resolves once `count` nodes answer /readyz. */
+  const ready = (count: number) =>
+    waitUntil(
+      async () => (await Promise.all(urls(count).map((url) => fetch(`${url}/readyz`).then((r) => r.ok, () => false)))).every(Boolean),
+      60_000,
+      () => `${count} nodes ready`,
+    );
+
+  before(async function () {
+    const services = servicesOrSkip(this, { postgres: true, redis: true });
+    if (!services) return;
+    const database = await createScratchDatabase(services.databaseUrl);
+    const redis = await scratchRedis(services.redisUrl);
+    pool = new Pool({ connectionString: database.url, max: 2 });
+    ports = Array.from({ length: FIRST_NODES + 1 }, () => freePortCandidate()); // consecutive: BASE_PORT + instance
+    pm2 = new Pm2({
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      NODE_ENV: 'production',
+      KISMET_NODES: String(FIRST_NODES),
+      BASE_PORT: String(ports[0]),
+      PUBLIC_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      STALE_NODE_TIMEOUT_MS: '1000',
+    });
+    cleanup = [() => pool.end(), () => database.drop(), () => redis.close()];
+    await pm2.run('start', 'ecosystem.config.js');
+    await ready(FIRST_NODES);
+  });
+
+  after(async () => {
+    await Promise.all(devices.map((d) => d.close()));
+    await pm2?.destroy();
+    for (const step of cleanup) await step();
+  });
+
+  it('spreads actors over the nodes it started, and places new ones on a node added by `pm2 scale`', async () => {
+    // Users join through each node in turn until every node holds some of their sessions.
+    const first = new Set<string>();
+    for (let i = 0; i < 10 * FIRST_NODES && (first.size < FIRST_NODES || i < 3 * FIRST_NODES); i++) {
+      const user = await registerUser(urls()[i % FIRST_NODES]!);
+      const device = await ResilientDevice.connect(user, 'phone', () => urls(FIRST_NODES).slice(i % FIRST_NODES));
+      devices.push(device);
+      first.add(device.node);
+    }
+    assert.equal(first.size, FIRST_NODES, 'clients on every node');
+
+    await pm2!.run('scale', 'kismet', String(FIRST_NODES + 1));
+    await ready(FIRST_NODES + 1);
+    const newcomers = await Promise.all(Array.from({ length: 3 }, () => registerUser(urls()[0]!)));
+    const placed: string[] = [];
+    for (const user of newcomers) {
+      const device = await ResilientDevice.connect(user, 'phone', () => urls());
+      devices.push(device);
+      placed.push(device.node);
+    }
+    // The new node holds no actor yet, so it is the least loaded: every new actor goes there.
+    assert.equal(new Set(placed).size, 1, placed.join(', '));
+    assert.equal(first.has(placed[0]!), false, 'placed on the node PM2 added');
+  });
+
+  it('reloads every node while threads are busy, and loses, repeats or leaves behind nothing', async () => {
+    const PAIRS = 4;
+    const PER_MEMBER = 300;
+    const pairs = await Promise.all(Array.from({ length: PAIRS }, (_, p) => matchedPair(urls()[p % ports.length]!)));
+    for (const pair of pairs) {
+      for (const member of [pair.a, pair.b]) devices.push(await ResilientDevice.connect(member, 'phone', () => urls()));
+    }
+    const rotated = (k: number) => () => [...urls().slice(k % ports.length), ...urls().slice(0, k % ports.length)];
+    const runs: Array<Promise<ConversationRun>> = pairs.flatMap((pair, p) =>
+      [pair.a, pair.b].map((member, side) =>
+        converse({ member, matchId: pair.matchId, prefix: side === 0 ? 'a' : 'b', count: PER_MEMBER, window: 2, pauseMs: 20, nodeUrls: rotated(2 * p + side) }),
+      ),
+    );
+    // Reload once the conversations are under way.
+    await waitUntil(async () => Number((await pool.query<{ n: string }>('select count(*) as n from messages')).rows[0]!.n) >= PAIRS * 20, 30_000);
+    const reloadsBefore = devices.reduce((sum, d) => sum + d.reconnects, 0);
+    await pm2!.run('reload', 'kismet');
+    const done = await Promise.all(runs);
+
+    assert.ok(devices.reduce((sum, d) => sum + d.reconnects, 0) > reloadsBefore, 'devices were moved off reloaded nodes');
+    assert.ok(done.some((run) => run.reconnects > 0), 'threads were moved off reloaded nodes');
+    for (const [p, pair] of pairs.entries()) {
+      const stored = await storedMessages(pool, pair.matchId);
+      assert.deepEqual(stored.map((m) => m.seq), Array.from({ length: 2 * PER_MEMBER }, (_, i) => i + 1), `thread ${p}: gap-free, every message once`);
+      const bySender = new Map(stored.map((m) => [`${m.senderId}/${m.clientMessageId}`, m.seq]));
+      for (const [side, member] of [pair.a, pair.b].entries()) {
+        for (const [id, seq] of done[2 * p + side]!.acked) assert.equal(bySender.get(`${member.userId}/${id}`), seq, `thread ${p}: ${id}`);
+      }
+    }
+    // Every client ends connected. A conversation that finished before the reload reached its
+    // node lost that connection afterwards; it comes back as an app would, through any node.
+    const final = await Promise.all(
+      done.map(async (run, k) => {
+        if (run.last.open) return run.last;
+        const pair = pairs[Math.floor(k / 2)]!;
+        return ThreadClient.join(urls()[k % ports.length]!, k % 2 === 0 ? pair.a : pair.b, pair.matchId);
+      }),
+    );
+    for (const connection of final) assert.equal(connection.open, true);
+    await waitUntil(() => devices.every((d) => d.connected), 30_000, () => `${devices.filter((d) => !d.connected).length} devices to reconnect`);
+    for (const connection of final) connection.close();
+  });
+});
