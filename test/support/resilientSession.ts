@@ -28,6 +28,11 @@ export class ResilientDevice {
     return this.device!.ready.node;
   }
 
+  /** The current connection's room (it changes after a reconnect). */
+  get room(): Device['room'] | undefined {
+    return this.device?.room;
+  }
+
   get connected(): boolean {
     return this.device?.room.connection?.isOpen === true;
   }
@@ -43,6 +48,8 @@ export class ResilientDevice {
         const device = await connectDevice(url, this.user, this.deviceId).catch(() => undefined);
         if (!device) continue;
         this.device = device;
+        // Kismet actors keep no seat for a dropped connection: join afresh at once instead of the SDK's retries.
+        device.room.reconnection.enabled = false;
         device.room.onLeave(() => {
           if (this.stopped) return;
           this.reconnects++;
