@@ -1,4 +1,4 @@
-import { Room, type AuthContext, type Client } from '@colyseus/core';
+import type { AuthContext, Client } from '@colyseus/core';
 import {
   eraseMessage,
   findMessage,
@@ -25,7 +25,7 @@ import { ThreadLedger } from '../domain/threadLedger';
 import { UserEventType, type NewUserEvent } from '../domain/userEvents';
 import { actorRoomId } from './actorIdentity';
 import { mountCommands } from './commandRouter';
-import { makeMessageOnly } from './messageOnlyRoom';
+import { ActorRoom } from './actorRoom';
 import {
   ChatCommands,
   ChatEventType,
@@ -63,7 +63,7 @@ const senderKey = (senderId: string, clientMessageId: string) => `${senderId}\u0
  * delivered live to members in the thread and through their sessions to the
  * others. Unmatch or block closes it for everyone at once.
  */
-export class ChatThreadRoom extends Room {
+export class ChatThreadRoom extends ActorRoom {
   private matchId = '';
   private ledger!: ThreadLedger;
   private writer!: ThreadWriter;
@@ -96,7 +96,7 @@ export class ChatThreadRoom extends Room {
     this.matchId = options.matchId;
     this.roomId = actorRoomId('chat', options.matchId);
     this.maxClients = Number.POSITIVE_INFINITY;
-    makeMessageOnly(this);
+    this.messageOnly();
     const services = roomServices();
 
     // Subscribed before loading: a close published from here on is heard, one published before is in the row.

@@ -1,4 +1,4 @@
-import { Room, type AuthContext, type Client } from '@colyseus/core';
+import type { AuthContext, Client } from '@colyseus/core';
 import { isBlockedEitherWay } from '../db/repositories/blockRepository';
 import { findCardById } from '../db/repositories/cardRepository';
 import { appendUserEvents, findStreamPosition, listEventsAfter, saveDeviceCursor, type StoredUserEvent } from '../db/repositories/eventRepository';
@@ -12,7 +12,7 @@ import { deliveryStartSeq, shouldNotifyProfileView, UserEventType } from '../dom
 import { toCardView } from '../server/http/cardContracts';
 import { actorRoomId } from './actorIdentity';
 import { mountCommands } from './commandRouter';
-import { makeMessageOnly } from './messageOnlyRoom';
+import { ActorRoom } from './actorRoom';
 import {
   SessionCommands,
   SessionEventType,
@@ -48,7 +48,7 @@ const PROFILE_VIEW_MEMORY = 1000;
  * Holds which devices are online, the user's presence, and their event stream;
  * takes swipes, location updates and profile views.
  */
-export class SessionRoom extends Room {
+export class SessionRoom extends ActorRoom {
   private userId = '';
   private presenceStatus: PresenceStatus = 'offline';
   private readonly devices = new Map<string, Device>(); // by Colyseus sessionId
@@ -75,7 +75,7 @@ export class SessionRoom extends Room {
     this.userId = options.userId;
     this.roomId = actorRoomId('session', options.userId);
     this.maxClients = Number.POSITIVE_INFINITY;
-    makeMessageOnly(this);
+    this.messageOnly();
     const services = roomServices();
     services.metrics.rooms.inc({ kind: 'session' });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Pool } from 'pg';
 import type { ChatMessage, MessagePage } from '../../rooms/contracts/chatContracts';
+import { KismetCloseCode } from '../../rooms/contracts/common';
 import { ThreadClient } from '../../loadtest/client/threadClient';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { sleep } from '../../loadtest/harness/timetable';
@@ -70,11 +71,12 @@ describe('chat threads across two nodes', function () {
     assert.deepEqual(stored.map((m) => [m.seq, `${m.senderId}/${m.clientMessageId}`]), [...viewA.entries()].sort(([x], [y]) => x - y));
   });
 
-  const stops: Array<[string, (node: NodeHandle) => Promise<unknown>]> = [
-    ['killed with SIGKILL', (node) => node.kill()],
-    ['stopped with SIGTERM (drained)', (node) => node.stop()],
+  // How each stop looks to a client of the stopped node: a dead socket, or the drain's close code.
+  const stops: Array<[string, (node: NodeHandle) => Promise<unknown>, number]> = [
+    ['killed with SIGKILL', (node) => node.kill(), 1006],
+    ['stopped with SIGTERM (drained)', (node) => node.stop(), KismetCloseCode.NODE_DRAINING],
   ];
-  for (const [how, stopNode] of stops) it(`keeps every acknowledged message exactly once when the node holding the thread is ${how} mid-conversation`, async () => {
+  for (const [how, stopNode, closeCode] of stops) it(`keeps every acknowledged message exactly once when the node holding the thread is ${how} mid-conversation`, async () => {
     const [n0, n1] = nodes() as [NodeHandle, NodeHandle];
     const { a, b, matchId } = await matchedPair(n1.url, [n1.url, n1.url]);
     const PER_MEMBER = 400;
@@ -109,6 +111,7 @@ describe('chat threads across two nodes', function () {
     }
     const killedAt = Number((await pool.query<{ s: string }>('select last_seq as s from matches where id = $1', [matchId])).rows[0]!.s);
     await stopNode(n0);
+    assert.equal(await holder.closed(), closeCode);
     const [ra, rb] = (await Promise.all(running)) as [Awaited<(typeof running)[0]>, Awaited<(typeof running)[0]>];
     // A replacement node joins the cluster for later tests.
     cluster!.nodes = [n1, await startNodeProcess(cluster!.env)];
