@@ -1,7 +1,7 @@
 // PM2 definition of the Kismet room nodes.
 //   npx pm2 start ecosystem.config.js         KISMET_NODES nodes (default: one per core)
 //   npx pm2 scale kismet 4                    add nodes to the live cluster
-//   npx pm2 reload kismet                     replace nodes one by one (each drains first)
+//   npx pm2 reload kismet --parallel 1        replace nodes one at a time (each drains first)
 // Every node gets its own port, BASE_PORT + instance number, and advertises it at
 // PUBLIC_HOST:port, so joins routed to it through Redis reach it directly.
 const os = require('node:os');
