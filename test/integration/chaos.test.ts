@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import type { ReplyMessage } from '../../rooms/contracts/common';
 import type { SwipeResult } from '../../rooms/contracts/sessionContracts';
-import { ThreadClient } from '../../loadtest/client/threadClient';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { sleep } from '../../loadtest/harness/timetable';
-import { command, waitUntil } from '../support/accounts';
-import { converse, storedMessages, type ConversationRun } from '../support/chatDriver';
+import { command } from '../support/accounts';
+import { assertEveryClientConnected, converse, storedMessages, type ConversationRun } from '../support/chatDriver';
 import { startTestCluster, type TestCluster } from '../support/cluster';
 import { matchedPair, registerPerson, type Person } from '../support/matches';
 import { ResilientDevice } from '../support/resilientSession';
@@ -114,16 +113,6 @@ describe('chaos: a node killed every few seconds while people swipe and chat', f
       assert.equal(matches.rows.find((m) => m.card_a_id === a && m.card_b_id === b)?.id, ack.result.matchId);
     }
 
-    // Every client ends connected (a conversation whose connection died after it finished comes back as an app would).
-    const final = await Promise.all(
-      runs.map(async (run, k) => {
-        if (run.last.open) return run.last;
-        const pair = pairs[Math.floor(k / 2)]!;
-        return ThreadClient.join(liveUrls()[0]!, k % 2 === 0 ? pair.a : pair.b, pair.matchId);
-      }),
-    );
-    for (const connection of final) assert.equal(connection.open, true);
-    await waitUntil(() => devices.every((d) => d.connected), 30_000, () => `${devices.filter((d) => !d.connected).length} devices to reconnect`);
-    for (const connection of final) connection.close();
+    await assertEveryClientConnected(runs, devices, liveUrls()[0]!);
   });
 });

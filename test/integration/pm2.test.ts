@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { freePortCandidate } from '../../loadtest/harness/nodeProcess';
-import { ThreadClient } from '../../loadtest/client/threadClient';
 import { registerUser, waitUntil } from '../support/accounts';
-import { converse, storedMessages, type ConversationRun } from '../support/chatDriver';
+import { assertEveryClientConnected, converse, storedMessages, type ConversationRun } from '../support/chatDriver';
 import { matchedPair } from '../support/matches';
 import { Pm2 } from '../support/pm2';
 import { ResilientDevice } from '../support/resilientSession';
@@ -111,17 +110,6 @@ describe('a cluster run by PM2: scale, then reload under chat traffic', function
         for (const [id, seq] of done[2 * p + side]!.acked) assert.equal(bySender.get(`${member.userId}/${id}`), seq, `thread ${p}: ${id}`);
       }
     }
-    // Every client ends connected. A conversation that finished before the reload reached its
-    // node lost that connection afterwards; it comes back as an app would, through any node.
-    const final = await Promise.all(
-      done.map(async (run, k) => {
-        if (run.last.open) return run.last;
-        const pair = pairs[Math.floor(k / 2)]!;
-        return ThreadClient.join(urls()[k % ports.length]!, k % 2 === 0 ? pair.a : pair.b, pair.matchId);
-      }),
-    );
-    for (const connection of final) assert.equal(connection.open, true);
-    await waitUntil(() => devices.every((d) => d.connected), 30_000, () => `${devices.filter((d) => !d.connected).length} devices to reconnect`);
-    for (const connection of final) connection.close();
+    await assertEveryClientConnected(done, devices, urls()[0]!);
   });
 });

@@ -1,11 +1,15 @@
+import assert from 'node:assert/strict';
 import type { Pool } from 'pg';
 import { ErrorCode } from '../../domain/errors';
 import type { SendResult } from '../../rooms/contracts/chatContracts';
 import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
 import { Disconnected, ThreadClient } from '../../loadtest/client/threadClient';
 import { sleep } from '../../loadtest/harness/timetable';
+import { waitUntil } from './accounts';
 
 export interface ConversationRun {
+  readonly member: { readonly accessToken: string };
+  readonly matchId: string;
   /** Client message id → the sequence its acknowledgement gave. */
   readonly acked: Map<string, number>;
   /** Connections lost and made again. */
@@ -79,7 +83,7 @@ export async function converse(options: {
     };
     await Promise.all(Array.from({ length: options.window }, worker));
   }
-  return { acked, reconnects, interrupted, threadNodes, last: last! };
+  return { member: options.member, matchId: options.matchId, acked, reconnects, interrupted, threadNodes, last: last! };
 }
 
 /** Every message of a thread in Postgres, by sequence. */
@@ -89,4 +93,20 @@ export async function storedMessages(pool: Pool, matchId: string): Promise<Array
     [matchId],
   );
   return result.rows.map((r) => ({ seq: Number(r.seq), senderId: r.sender_id, clientMessageId: r.client_message_id }));
+}
+
+/**
+ * Every client ends connected: each conversation's connection (one whose node went
+ * away after it finished joins again through `nodeUrl`, as an app would) and every
+ * device. The conversations' connections are closed afterwards.
+ */
+export async function assertEveryClientConnected(
+  runs: readonly ConversationRun[],
+  devices: ReadonlyArray<{ readonly connected: boolean }>,
+  nodeUrl: string,
+): Promise<void> {
+  const final = await Promise.all(runs.map((run) => (run.last.open ? run.last : ThreadClient.join(nodeUrl, run.member, run.matchId))));
+  for (const connection of final) assert.equal(connection.open, true);
+  await waitUntil(() => devices.every((d) => d.connected), 30_000, () => `${devices.filter((d) => !d.connected).length} devices to reconnect`);
+  for (const connection of final) connection.close();
 }
