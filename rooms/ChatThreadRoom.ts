@@ -39,7 +39,7 @@ import {
 } from './contracts/chatContracts';
 import { KismetCloseCode } from './contracts/common';
 import { roomServices } from './roomServices';
-import { ThreadWriter, type NumberedMessage } from './threadWriter';
+import { REMEMBERED_KEYS, ThreadWriter, type NumberedMessage } from './threadWriter';
 import type { ThreadSignal } from './topicBus';
 
 interface ChatAuth {
@@ -53,7 +53,7 @@ interface Member {
 }
 
 /** Client ids of the newest messages loaded when a thread starts, to answer resends from memory. */
-const RECENT_KEYS_LOADED = 1000;
+const RECENT_KEYS_LOADED = REMEMBERED_KEYS;
 
 const senderKey = (senderId: string, clientMessageId: string) => `${senderId}\u0000${clientMessageId}`;
 

@@ -6,8 +6,12 @@ import type { NewUserEvent } from '../domain/userEvents';
 
 /** Messages stored in one statement at most; more wait for the next. */
 const MAX_BATCH = 256;
-/** Client ids remembered per thread, so most resends are answered without a query. */
-const REMEMBERED_KEYS = 2000;
+/**
+ * Client ids remembered per thread, so most resends (of the last moments before
+ * a reconnect) are answered without a query; older ones are found in storage.
+ * Kept small: a node holds many threads.
+ */
+export const REMEMBERED_KEYS = 256;
 /** Reloads from storage one batch may take before the writer gives up on its thread. */
 const MAX_RESYNCS = 3;
 

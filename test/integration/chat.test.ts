@@ -15,6 +15,7 @@ import {
 import { KismetCloseCode } from '../../rooms/contracts/common';
 import type { ThreadSummary } from '../../db/repositories/messageRepository';
 import { MAX_PAGE_SIZE, MAX_TEXT_CHARS } from '../../domain/chatRules';
+import { REMEMBERED_KEYS } from '../../rooms/threadWriter';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { command, connectDevice, disconnect, eventsOf, expectJoinRefused, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
 import { BACKENDS } from '../support/backends';
@@ -94,6 +95,11 @@ for (const backend of BACKENDS) {
       // The same client id from the other member is a different message.
       assert.equal((await send(tb, 'mine', id)).seq, 3);
       assert.deepEqual((await history(ta)).messages.map((m) => [m.seq, m.body]), [[1, 'once'], [2, 'next'], [3, 'mine']]);
+      // Long after: the thread no longer remembers the id, storage does.
+      await Promise.all(Array.from({ length: REMEMBERED_KEYS }, (_, i) => send(ta, `filler ${i}`)));
+      const late = await send(ta, 'once', id);
+      assert.deepEqual([late.seq, late.repeated], [1, true]);
+      assert.equal((await send(ta, 'last')).seq, 4 + REMEMBERED_KEYS);
     });
 
     it('refuses malformed, oversized and unknown messages with codes and stores nothing', async () => {
