@@ -5,7 +5,7 @@ import { KismetCloseCode } from '../../rooms/contracts/common';
 import { ThreadClient } from '../../loadtest/client/threadClient';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { sleep } from '../../loadtest/harness/timetable';
-import { waitUntil } from '../support/accounts';
+import { requestJson, waitUntil } from '../support/accounts';
 import { converse, resultOf, storedMessages } from '../support/chatDriver';
 import { matchedPair, type Person } from '../support/matches';
 import { startTestCluster, type TestCluster } from '../support/cluster';
@@ -69,6 +69,23 @@ describe('chat threads across two nodes', function () {
     assert.deepEqual([...ackedA.values()], [...ackedA.values()].sort((x, y) => x - y));
     const stored = await storedMessages(pool, matchId);
     assert.deepEqual(stored.map((m) => [m.seq, `${m.senderId}/${m.clientMessageId}`]), [...viewA.entries()].sort(([x], [y]) => x - y));
+  });
+
+  it('closes a thread for both members at once when the unmatch or block arrives at another node', async () => {
+    const [n0, n1] = nodes() as [NodeHandle, NodeHandle];
+    for (const [how, end] of [
+      ['unmatch', (p: Awaited<ReturnType<typeof matchedPair>>) => requestJson(n1.url, 'DELETE', `/me/matches/${p.matchId}`, { token: p.b.accessToken })],
+      ['block', (p: Awaited<ReturnType<typeof matchedPair>>) => requestJson(n1.url, 'POST', '/me/blocks', { token: p.a.accessToken, body: { userId: p.b.userId } })],
+    ] as const) {
+      const pair = await matchedPair(n0.url);
+      // The thread lives on node 0 (its first join went there); the request goes to node 1.
+      const [ta, tb] = [await ThreadClient.join(n0.url, pair.a, pair.matchId), await ThreadClient.join(n1.url, pair.b, pair.matchId)];
+      clients.push(ta, tb);
+      assert.equal((await end(pair)).status, 200, how);
+      assert.deepEqual(await Promise.all([ta.closed(), tb.closed()]), [KismetCloseCode.THREAD_CLOSED, KismetCloseCode.THREAD_CLOSED], how);
+      const refused = await ThreadClient.join(n1.url, pair.a, pair.matchId).then(() => 'joined', (error: { code?: string }) => error.code);
+      assert.equal(refused, how === 'unmatch' ? 'UNMATCHED' : 'BLOCKED');
+    }
   });
 
   // How each stop looks to a client of the stopped node: a dead socket, or the drain's close code.
