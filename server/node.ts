@@ -32,8 +32,9 @@ import { NodeMetrics } from './metrics';
 import { PORT_UNAVAILABLE } from './startupFailures';
 
 /**
- * Message writes in flight at once per node, and threads per write. A few
- * concurrent commits keep the database busy; the rest share the next one.
+ * Message writes in flight at once per node, and threads per write. With one in
+ * flight, whatever arrives meanwhile shares the next commit: fewer, larger
+ * commits measured best (loadtest/README.md, chat).
  */
 const MESSAGE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 100 };
 
