@@ -39,6 +39,7 @@ import {
 } from './contracts/chatContracts';
 import { KismetCloseCode } from './contracts/common';
 import { roomServices } from './roomServices';
+import { spendOrRefuse } from './rateLimiter';
 import { REMEMBERED_KEYS, ThreadWriter, type NumberedMessage } from './threadWriter';
 import type { ThreadSignal } from './topicBus';
 
@@ -130,6 +131,7 @@ export class ChatThreadRoom extends ActorRoom {
         const refusal = checkMessageContent(payload);
         if (refusal) throw new AppError(refusal.code, refusal.message);
         const senderId = this.memberOf(client).userId;
+        await spendOrRefuse(services.rateLimits, 'message', senderId);
         const key = senderKey(senderId, payload.clientMessageId);
         this.origins.set(key, client);
         try {

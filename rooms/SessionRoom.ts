@@ -26,6 +26,7 @@ import {
 } from './contracts/sessionContracts';
 import { DeviceEventFeed } from './deviceEventFeed';
 import { roomServices } from './roomServices';
+import { spendOrRefuse } from './rateLimiter';
 import { SerialQueue } from './serialQueue';
 import { rewind, swipe, type SwipeMemory } from './swipeCommands';
 import type { UserBusMessage } from './topicBus';
@@ -92,6 +93,7 @@ export class SessionRoom extends ActorRoom {
       },
       swipe: (_client, payload) =>
         this.swipes.run(async () => {
+          await spendOrRefuse(services.rateLimits, 'swipe', this.userId);
           const outcome = await swipe(services, this.userId, payload, this.swipeMemory);
           this.dispatch(outcome.events);
           return outcome.result;

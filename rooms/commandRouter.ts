@@ -67,7 +67,7 @@ export function mountCommands<C extends CommandSchemas>(
           },
           (error: unknown) => {
             if (error instanceof AppError) {
-              sendError(services, client, { ref, code: error.code, message: error.message });
+              sendError(services, client, { ref, code: error.code, message: error.message, retryAfterMs: error.retryAfterMs });
             } else {
               services.logger.error({ err: error, kind, type }, 'command failed');
               sendError(services, client, { ref, code: ErrorCode.INTERNAL, message: 'internal error' });

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { StoreOutcome, ThreadBatch } from '../db/repositories/messageRepository';
 import type { Database } from '../db/types';
 import type { SheddableTraffic } from '../domain/loadShedding';
+import type { RateLimiter } from './rateLimiter';
 import type { AccessTokenService } from '../server/auth/accessTokens';
 import type { Logger } from '../server/logger';
 import type { NodeMetrics } from '../server/metrics';
@@ -23,6 +24,7 @@ export interface RoomServices {
   readonly now: () => Date;
   /** True when this node is behind enough to drop this kind of traffic now (domain/loadShedding). */
   readonly shouldShed: (traffic: SheddableTraffic) => boolean;
+  readonly rateLimits: RateLimiter;
 }
 
 // Colyseus constructs rooms itself (and runs static onAuth before any room exists),

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LAG_LIMIT_MS } from '../domain/loadShedding';
+import type { RateRule } from '../domain/rateLimits';
 import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
 import { DEFAULT_DAILY_LIKE_QUOTA } from '../domain/swipeRules';
 
@@ -45,9 +46,15 @@ const EnvSchema = z.object({
   ADMIN_API_KEY: z.string().min(1).optional(),
   ACTOR_PLACEMENT: z.enum(['balanced', 'local']).default('balanced'),
   EVENT_LOOP_LAG_LIMIT_MS: positiveInt.max(60_000).default(DEFAULT_LAG_LIMIT_MS),
+  MESSAGE_RATE_PER_S: z.coerce.number().positive().max(100_000).default(10),
+  MESSAGE_BURST: positiveInt.max(100_000).default(30),
+  SWIPE_RATE_PER_S: z.coerce.number().positive().max(100_000).default(10),
+  SWIPE_BURST: positiveInt.max(100_000).default(50),
   STALE_NODE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+export type RateRules = Readonly<Record<'message' | 'swipe', RateRule>>;
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
@@ -67,6 +74,8 @@ export interface Config {
   readonly actorPlacement: 'balanced' | 'local';
   /** Event-loop lag (p99 over a second) at which the node starts shedding, see domain/loadShedding. */
   readonly lagLimitMs: number;
+  /** Per-user token buckets, shared by the user's devices (and nodes, with Redis). */
+  readonly rateLimits: RateRules;
   /**
    * How long a node may stay silent before the cluster takes it for dead: the
    * wait for its answer to a join, and the period of the sweep that removes dead
@@ -145,6 +154,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     actorPlacement: e.ACTOR_PLACEMENT,
     lagLimitMs: e.EVENT_LOOP_LAG_LIMIT_MS,
+    rateLimits: {
+      message: { perSecond: e.MESSAGE_RATE_PER_S, burst: e.MESSAGE_BURST },
+      swipe: { perSecond: e.SWIPE_RATE_PER_S, burst: e.SWIPE_BURST },
+    },
     staleNodeTimeoutMs: e.STALE_NODE_TIMEOUT_MS,
     database:
       e.DATABASE_URL !== undefined

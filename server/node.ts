@@ -13,6 +13,7 @@ import { shouldShed } from '../domain/loadShedding';
 import { GroupCommit } from '../rooms/groupCommit';
 import { setRoomServices } from '../rooms/roomServices';
 import { storeThreadBatches, type ThreadBatch } from '../db/repositories/messageRepository';
+import type { RateLimiter } from '../rooms/rateLimiter';
 import type { ThreadSignal, UserBusMessage } from '../rooms/topicBus';
 import { AccessTokenService } from './auth/accessTokens';
 import { AuthService } from './auth/authService';
@@ -26,6 +27,7 @@ import { mountHealthRoutes } from './http/healthRoutes';
 import { mountMatchRoutes } from './http/matchRoutes';
 import { routerEndpoints } from './http/routerEndpoints';
 import { mountMatchmakeRoute } from './http/matchmakeRoute';
+import { LocalRateLimiter, RedisRateLimiter } from './cluster/rateLimiters';
 import { EventLoopLag } from './eventLoopLag';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
@@ -58,6 +60,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const redisClients: Redis[] = [];
   let presence: Presence;
   let driver: ActorRedisDriver | ActorLocalDriver;
+  let rateLimits: RateLimiter;
   if (config.redis) {
     const connect = () => {
       const client = new Redis(config.redis!.url, { maxRetriesPerRequest: 3, lazyConnect: false });
@@ -66,9 +69,11 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     };
     presence = new RedisPresence(connect());
     driver = new ActorRedisDriver(connect());
+    rateLimits = new RedisRateLimiter(connect(), config.rateLimits);
   } else {
     presence = new LocalPresence();
     driver = new ActorLocalDriver();
+    rateLimits = new LocalRateLimiter(config.rateLimits);
   }
 
   const metrics = new NodeMetrics({ port: String(config.http.port) });
@@ -98,6 +103,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
       metrics.shed.inc({ traffic });
       return true;
     },
+    rateLimits,
   });
 
   const transport = new uWebSocketsTransport({

@@ -8,6 +8,7 @@ import { assertEveryClientConnected, converse, storedMessages, type Conversation
 import { startTestCluster, type TestCluster } from '../support/cluster';
 import { matchedPair, registerPerson, type Person } from '../support/matches';
 import { ResilientDevice } from '../support/resilientSession';
+import { UNLIMITED_RATES } from '../support/limits';
 
 const NODES = 3;
 const CHAOS_MS = 15_000;
@@ -19,7 +20,7 @@ describe('chaos: a node killed every few seconds while people swipe and chat', f
   const liveUrls = () => cluster!.nodes.map((n) => n.url);
 
   before(async function () {
-    cluster = await startTestCluster(this, NODES, { STALE_NODE_TIMEOUT_MS: '500' });
+    cluster = await startTestCluster(this, NODES, { STALE_NODE_TIMEOUT_MS: '500', ...UNLIMITED_RATES });
   });
 
   after(async () => {

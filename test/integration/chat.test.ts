@@ -21,6 +21,7 @@ import { command, connectDevice, disconnect, eventsOf, expectJoinRefused, regist
 import { BACKENDS } from '../support/backends';
 import { metricValue } from '../support/cluster';
 import { codeOf, joinThread, matchedPair, messagesOfType, replyOf, type ThreadConnection } from '../support/matches';
+import { UNLIMITED_RATES } from '../support/limits';
 
 for (const backend of BACKENDS) {
   describe(`chat threads on ${backend.name}`, function () {
@@ -49,7 +50,7 @@ for (const backend of BACKENDS) {
       const setup = await backend.setup(this);
       if (!setup) return;
       teardown = setup.teardown;
-      node = await startNodeProcess(setup.env);
+      node = await startNodeProcess({ ...setup.env, ...UNLIMITED_RATES });
     });
 
     after(async () => {

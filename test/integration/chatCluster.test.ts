@@ -9,6 +9,7 @@ import { requestJson, waitUntil } from '../support/accounts';
 import { converse, resultOf, storedMessages } from '../support/chatDriver';
 import { matchedPair, type Person } from '../support/matches';
 import { startTestCluster, type TestCluster } from '../support/cluster';
+import { UNLIMITED_RATES } from '../support/limits';
 
 /** Everything a member holds: what it sent (by its acknowledgements) and what was delivered to it, by sequence. */
 function memberView(self: Person, acked: ReadonlyMap<string, number>, delivered: readonly ChatMessage[]): Map<number, string> {
@@ -29,7 +30,7 @@ describe('chat threads across two nodes', function () {
 
   before(async function () {
     // Local placement: a thread lives on the node its first join reached, so the test knows which to kill.
-    cluster = await startTestCluster(this, 2, { ACTOR_PLACEMENT: 'local' });
+    cluster = await startTestCluster(this, 2, { ACTOR_PLACEMENT: 'local', ...UNLIMITED_RATES });
     if (cluster) pool = cluster.pool;
   });
 

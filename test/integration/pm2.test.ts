@@ -8,6 +8,7 @@ import { matchedPair } from '../support/matches';
 import { Pm2 } from '../support/pm2';
 import { ResilientDevice } from '../support/resilientSession';
 import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
+import { UNLIMITED_RATES } from '../support/limits';
 
 const FIRST_NODES = 3;
 
@@ -44,6 +45,7 @@ describe('a cluster run by PM2: scale, then reload under chat traffic', function
       PUBLIC_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       STALE_NODE_TIMEOUT_MS: '1000',
+      ...UNLIMITED_RATES,
     });
     cleanup = [() => pool.end(), () => database.drop(), () => redis.close()];
     await pm2.run('start', 'ecosystem.config.js');
