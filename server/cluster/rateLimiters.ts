@@ -33,48 +33,79 @@ export class LocalRateLimiter implements RateLimiter {
 }
 
 // The same bucket as domain/rateLimits.ts, run inside Redis so that every node takes from
-// one bucket atomically, on Redis's clock (nodes' clocks may differ).
-const TAKE_TOKEN = `
+// one bucket atomically, on Redis's clock (nodes' clocks may differ). One call takes from
+// many buckets: KEYS are the buckets, ARGV three numbers per bucket (rate, burst, ttl).
+const TAKE_TOKENS = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local stored = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = burst
-if stored[1] then
-  tokens = math.min(burst, tonumber(stored[1]) + math.max(0, now - tonumber(stored[2])) * rate / 1000)
+local out = {}
+for i, key in ipairs(KEYS) do
+  local rate = tonumber(ARGV[3 * i - 2])
+  local burst = tonumber(ARGV[3 * i - 1])
+  local stored = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens = burst
+  if stored[1] then
+    tokens = math.min(burst, tonumber(stored[1]) + math.max(0, now - tonumber(stored[2])) * rate / 1000)
+  end
+  local allowed = 0
+  local retry = 0
+  if tokens >= 1 then
+    tokens = tokens - 1
+    allowed = 1
+  else
+    retry = math.ceil((1 - tokens) * 1000 / rate)
+  end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'at', now)
+  redis.call('PEXPIRE', key, ARGV[3 * i])
+  out[2 * i - 1] = allowed
+  out[2 * i] = retry
 end
-local allowed = 0
-local retry = 0
-if tokens >= 1 then
-  tokens = tokens - 1
-  allowed = 1
-else
-  retry = math.ceil((1 - tokens) * 1000 / rate)
-end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {allowed, retry}
+return out
 `;
 
-type TakeTokenCommand = (key: string, perSecond: number, burst: number, ttlMs: number) => Promise<[number, number]>;
+type TakeTokensCommand = (keyCount: number, ...keysThenArgs: Array<string | number>) => Promise<number[]>;
 
-/** The cluster's buckets, in Redis: a user's devices on any nodes share them. */
+interface PendingTake {
+  readonly key: string;
+  readonly action: RateLimitedAction;
+  resolve(outcome: { allowed: boolean; retryAfterMs: number }): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * The cluster's buckets, in Redis: a user's devices on any nodes share them.
+ * The takes of one tick go to Redis together, in one script call.
+ */
 export class RedisRateLimiter implements RateLimiter {
-  private readonly takeToken: TakeTokenCommand;
+  private readonly takeTokens: TakeTokensCommand;
+  private pending: PendingTake[] = [];
 
   constructor(
     redis: Redis,
     private readonly rules: RateRules,
   ) {
-    redis.defineCommand('kismetTakeToken', { numberOfKeys: 1, lua: TAKE_TOKEN });
-    const command = (redis as unknown as { kismetTakeToken: TakeTokenCommand }).kismetTakeToken;
-    this.takeToken = command.bind(redis);
+    redis.defineCommand('kismetTakeTokens', { lua: TAKE_TOKENS });
+    const command = (redis as unknown as { kismetTakeTokens: TakeTokensCommand }).kismetTakeTokens;
+    this.takeTokens = command.bind(redis);
   }
 
-  async take(action: RateLimitedAction, userId: string): Promise<{ allowed: boolean; retryAfterMs: number }> {
-    const rule = this.rules[action];
-    const [allowed, retryAfterMs] = await this.takeToken(`kismet:rate:${action}:${userId}`, rule.perSecond, rule.burst, bucketLifetimeMs(rule));
-    return { allowed: allowed === 1, retryAfterMs };
+  take(action: RateLimitedAction, userId: string): Promise<{ allowed: boolean; retryAfterMs: number }> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.flush());
+      this.pending.push({ key: `kismet:rate:${action}:${userId}`, action, resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    const args = batch.flatMap((p) => {
+      const rule = this.rules[p.action];
+      return [rule.perSecond, rule.burst, bucketLifetimeMs(rule)];
+    });
+    this.takeTokens(batch.length, ...batch.map((p) => p.key), ...args).then(
+      (out) => batch.forEach((p, i) => p.resolve({ allowed: out[2 * i] === 1, retryAfterMs: out[2 * i + 1]! })),
+      (error: unknown) => batch.forEach((p) => p.reject(error)),
+    );
   }
 }
