@@ -13,7 +13,16 @@ export interface Bucket {
   readonly atMs: number;
 }
 
-export type RateLimitedAction = 'message' | 'swipe';
+export type RateLimitedAction = 'message' | 'swipe' | 'login.account' | 'login.address';
+
+/**
+ * Log-in attempts, successful or not: per account (guessing one password) and per
+ * address (trying many accounts). Generous for people, slow for scripts.
+ */
+export const LOGIN_RULES: Readonly<Record<'login.account' | 'login.address', RateRule>> = {
+  'login.account': { perSecond: 5 / 60, burst: 5 },
+  'login.address': { perSecond: 30 / 60, burst: 30 },
+};
 
 export interface TakeOutcome {
   readonly allowed: boolean;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LAG_LIMIT_MS } from '../domain/loadShedding';
-import type { RateRule } from '../domain/rateLimits';
+import { LOGIN_RULES, type RateLimitedAction, type RateRule } from '../domain/rateLimits';
 import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
 import { DEFAULT_DAILY_LIKE_QUOTA } from '../domain/swipeRules';
 
@@ -54,7 +54,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type RateRules = Readonly<Record<'message' | 'swipe', RateRule>>;
+export type RateRules = Readonly<Record<RateLimitedAction, RateRule>>;
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
@@ -157,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: {
       message: { perSecond: e.MESSAGE_RATE_PER_S, burst: e.MESSAGE_BURST },
       swipe: { perSecond: e.SWIPE_RATE_PER_S, burst: e.SWIPE_BURST },
+      ...LOGIN_RULES,
     },
     staleNodeTimeoutMs: e.STALE_NODE_TIMEOUT_MS,
     database:

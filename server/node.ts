@@ -129,7 +129,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     onError: (error: unknown) => logger.error({ err: error }, 'http route failed'),
   };
   let draining = false;
-  mountAuthRoutes(transport.app, auth, routeOptions);
+  mountAuthRoutes(transport.app, auth, rateLimits, routeOptions);
   mountCardRoutes(transport.app, { db: database.db, accessTokens, h3Resolution: config.matching.h3Resolution }, routeOptions);
   mountMatchRoutes(transport.app, { db: database.db, accessTokens, userEvents, threadSignals, now }, routeOptions);
   mountAdminRoutes(transport.app, { db: database.db, adminApiKey: config.auth.adminApiKey }, routeOptions);

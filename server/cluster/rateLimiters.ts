@@ -15,8 +15,8 @@ export class LocalRateLimiter implements RateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  take(action: RateLimitedAction, userId: string): Promise<{ allowed: boolean; retryAfterMs: number }> {
-    const key = `${action}:${userId}`;
+  take(action: RateLimitedAction, subject: string): Promise<{ allowed: boolean; retryAfterMs: number }> {
+    const key = `${action}:${subject}`;
     const nowMs = this.now();
     if (this.buckets.size >= LOCAL_BUCKETS_MAX) this.forgetFull(nowMs);
     const outcome = takeToken(this.buckets.get(key), this.rules[action], nowMs);
@@ -89,10 +89,10 @@ export class RedisRateLimiter implements RateLimiter {
     this.takeTokens = command.bind(redis);
   }
 
-  take(action: RateLimitedAction, userId: string): Promise<{ allowed: boolean; retryAfterMs: number }> {
+  take(action: RateLimitedAction, subject: string): Promise<{ allowed: boolean; retryAfterMs: number }> {
     return new Promise((resolve, reject) => {
       if (this.pending.length === 0) setImmediate(() => this.flush());
-      this.pending.push({ key: `kismet:rate:${action}:${userId}`, action, resolve, reject });
+      this.pending.push({ key: `kismet:rate:${action}:${subject}`, action, resolve, reject });
     });
   }
 

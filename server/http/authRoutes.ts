@@ -1,4 +1,5 @@
 import type { TemplatedApp } from 'uWebSockets.js';
+import { spendOrRefuse, type RateLimiter } from '../../rooms/rateLimiter';
 import type { AuthService } from '../auth/authService';
 import { LoginBody, RefreshBody, RegisterBody } from './authContracts';
 import { jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
@@ -6,10 +7,17 @@ import { jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
 export function mountAuthRoutes(
   app: TemplatedApp,
   auth: AuthService,
+  rateLimits: RateLimiter,
   options: RouteOptions,
 ): void {
   route(app, 'post', '/auth/register', async (call) => jsonReply(201, await auth.register(parseBody(RegisterBody, call))), options);
-  route(app, 'post', '/auth/login', async (call) => jsonReply(200, await auth.login(parseBody(LoginBody, call))), options);
+  route(app, 'post', '/auth/login', async (call) => {
+    const body = parseBody(LoginBody, call);
+    // Counted before the password is checked, so guessing costs attempts whatever the answer.
+    await spendOrRefuse(rateLimits, 'login.address', call.remoteAddress);
+    await spendOrRefuse(rateLimits, 'login.account', body.email.toLowerCase());
+    return jsonReply(200, await auth.login(body));
+  }, options);
   route(app, 'post', '/auth/refresh', async (call) => jsonReply(200, await auth.refresh(parseBody(RefreshBody, call).refreshToken)), options);
   route(app, 'post', '/auth/logout', async (call) => {
     await auth.logout(parseBody(RefreshBody, call).refreshToken);

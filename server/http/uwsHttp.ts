@@ -32,8 +32,12 @@ export function jsonReply(status: number, body: unknown): HttpReply {
   return { status, body: JSON.stringify(body), contentType: 'application/json' };
 }
 
-export function errorReply(code: ErrorCode, message: string): HttpReply {
-  return jsonReply(HTTP_STATUS_BY_CODE[code], { code, message });
+export function errorReply(code: ErrorCode, message: string, retryAfterMs?: number): HttpReply {
+  if (retryAfterMs === undefined) return jsonReply(HTTP_STATUS_BY_CODE[code], { code, message });
+  return {
+    ...jsonReply(HTTP_STATUS_BY_CODE[code], { code, message, retryAfterMs }),
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+  };
 }
 
 /** Parses a JSON body; answers INVALID_BODY for anything that is not a JSON object. */
@@ -123,7 +127,7 @@ export function route(
         .then(() => handler({ ...partial, body }))
         .then(respond, (error: unknown) => {
           if (error instanceof AppError) {
-            respond(errorReply(error.code, error.message));
+            respond(errorReply(error.code, error.message, error.retryAfterMs));
           } else {
             options.onError(error);
             respond(errorReply(ErrorCode.INTERNAL, 'internal error'));
