@@ -8,7 +8,10 @@ export function createLogger(level: string, bindings: Record<string, unknown> = 
     level,
     base: { service: 'kismet', pid: process.pid, ...bindings },
     redact: {
-      paths: ['password', '*.password', 'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken', 'token', '*.token', 'jwtSecret', '*.jwtSecret', 'headers.authorization'],
+      paths: [
+        'password', '*.password', 'accessToken', '*.accessToken', 'refreshToken', '*.refreshToken', 'token', '*.token',
+        'jwtSecret', '*.jwtSecret', 'adminApiKey', '*.adminApiKey', 'authorization', 'headers.authorization', '*.headers.authorization',
+      ],
       censor: '[redacted]',
     },
   });

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { TokenPair } from '../../server/http/authContracts';
+import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { connectDevice, disconnect, postJson, requestJson, TEST_PASSWORD, uniqueEmail } from '../support/accounts';
+import { BACKENDS } from '../support/backends';
+
+describe('secrets in the logs', function () {
+  let node: NodeHandle;
+  let teardown: () => Promise<void> = async () => {};
+  const jwtSecret = randomBytes(32).toString('hex');
+  const adminKey = randomBytes(24).toString('hex');
+
+  before(async function () {
+    const setup = await BACKENDS[0]!.setup(this);
+    if (!setup) return;
+    teardown = setup.teardown;
+    // The most talkative level: whatever is logged at all is logged here.
+    node = await startNodeProcess({ ...setup.env, LOG_LEVEL: 'trace', JWT_SECRET: jwtSecret, ADMIN_API_KEY: adminKey });
+  });
+
+  after(async () => {
+    await node?.stop();
+    await teardown();
+  });
+
+  it('never prints a password, a token, the signing secret or the operator key, even on errors', async () => {
+    const email = uniqueEmail();
+    const registered = await postJson<TokenPair>(node.url, '/auth/register', { email, password: TEST_PASSWORD });
+    await postJson(node.url, '/auth/login', { email, password: 'a wrong password here' });
+    const login = await postJson<TokenPair>(node.url, '/auth/login', { email, password: TEST_PASSWORD });
+    const refreshed = await postJson<TokenPair>(node.url, '/auth/refresh', { refreshToken: login.body.refreshToken });
+    await postJson(node.url, '/auth/refresh', { refreshToken: login.body.refreshToken }); // reused: revokes the family
+    await requestJson(node.url, 'POST', `/admin/users/${registered.body.userId}`, { token: adminKey, body: { isPremium: true } });
+    await requestJson(node.url, 'POST', '/admin/users/not-a-uuid', { token: adminKey, body: { isPremium: 'yes' } });
+    await requestJson(node.url, 'POST', '/cards', { token: refreshed.body.accessToken, body: '{"broken' });
+    const device = await connectDevice(node.url, refreshed.body, 'phone');
+    device.room.send('swipe', { fromCardId: 'x', token: refreshed.body.accessToken });
+    await disconnect(device);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const output = node.output();
+    assert.ok(output.length > 0, 'the node logged something');
+    const secrets = {
+      password: TEST_PASSWORD,
+      'wrong password': 'a wrong password here',
+      'access token': refreshed.body.accessToken,
+      'refresh token': login.body.refreshToken,
+      'signing secret': jwtSecret,
+      'operator key': adminKey,
+    };
+    for (const [what, secret] of Object.entries(secrets)) assert.equal(output.includes(secret), false, `${what} in the logs`);
+  });
+});
