@@ -84,6 +84,7 @@ export class ChatThreadRoom extends ActorRoom {
       throw new AppError(ErrorCode.INVALID_ROOM_OPTIONS, options.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     }
     const access = await findThreadAccess(services.db, options.data.matchId, claims.userId);
+    if (access?.callerBanned) throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
     const refusal = decideThreadAccess({
       isMember: access?.isMember ?? false,
       status: access?.status,
@@ -287,7 +288,11 @@ export class ChatThreadRoom extends ActorRoom {
   }
 
   private onSignal(signal: ThreadSignal): void {
-    if (signal.kind === 'closed') this.closeThread(signal.code);
+    if (signal.kind === 'closed') return this.closeThread(signal.code);
+    // A banned member's connections go at once; the others stay.
+    for (const client of this.clients) {
+      if (this.members.get(client.sessionId)?.userId === signal.userId) client.leave(KismetCloseCode.SESSION_REVOKED);
+    }
   }
 
   /** The match ended: refuse what is waiting, tell every device why, and go. */

@@ -3,7 +3,7 @@ import { isBlockedEitherWay } from '../db/repositories/blockRepository';
 import { findCardById } from '../db/repositories/cardRepository';
 import { appendUserEvents, findStreamPosition, listEventsAfter, saveDeviceCursor, type StoredUserEvent } from '../db/repositories/eventRepository';
 import { listMatchCounterparts } from '../db/repositories/matchRepository';
-import { updatePresence, updateUserLocation } from '../db/repositories/userRepository';
+import { findUserById, updatePresence, updateUserLocation } from '../db/repositories/userRepository';
 import { canReadCard } from '../domain/cardRules';
 import { AppError, ErrorCode } from '../domain/errors';
 import { cellForLocation } from '../domain/geo';
@@ -24,6 +24,7 @@ import {
   type SessionReadyMessage,
   type UserEventMessage,
 } from './contracts/sessionContracts';
+import { KismetCloseCode } from './contracts/common';
 import { DeviceEventFeed } from './deviceEventFeed';
 import { roomServices } from './roomServices';
 import { spendOrRefuse } from './rateLimiter';
@@ -61,7 +62,8 @@ export class SessionRoom extends ActorRoom {
 
   /** Runs in matchmaking, before any actor exists: nobody creates or joins a session that is not theirs. */
   static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<SessionAuth> {
-    const claims = await roomServices().accessTokens.verify(token);
+    const services = roomServices();
+    const claims = await services.accessTokens.verify(token);
     const options = SessionJoinOptions.safeParse(rawOptions);
     if (!options.success) {
       throw new AppError(ErrorCode.INVALID_ROOM_OPTIONS, options.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
@@ -69,6 +71,9 @@ export class SessionRoom extends ActorRoom {
     if (options.data.userId !== claims.userId) {
       throw new AppError(ErrorCode.NOT_YOUR_SESSION, 'a user can join only their own session');
     }
+    // An access token outlives a ban by up to its lifetime: the account itself is asked.
+    const user = await findUserById(services.db, claims.userId);
+    if (!user || user.status === 'banned') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
     return { userId: claims.userId, deviceId: options.data.deviceId };
   }
 
@@ -168,6 +173,11 @@ export class SessionRoom extends ActorRoom {
   }
 
   private onBusMessage(message: UserBusMessage): void {
+    if (message.kind === 'revoked') {
+      // Banned: every device goes at once, and cannot come back (onAuth refuses).
+      this.disconnect(KismetCloseCode.SESSION_REVOKED).catch(() => undefined);
+      return;
+    }
     if (message.kind === 'ephemeral') {
       const event: UserEventMessage = { seq: null, type: message.type, data: message.data, at: roomServices().now().getTime() };
       this.broadcast(SessionEventType.EVENT, event);

@@ -15,14 +15,15 @@ export interface TopicBus<Message> {
 /** What travels to a user's session actor. Stored events are durable when published. */
 export type UserBusMessage =
   | { readonly kind: 'stored'; readonly event: StoredUserEvent }
-  | { readonly kind: 'ephemeral'; readonly type: UserEventType; readonly data: Readonly<Record<string, unknown>> };
+  | { readonly kind: 'ephemeral'; readonly type: UserEventType; readonly data: Readonly<Record<string, unknown>> }
+  /** The account was banned: close every device now. */
+  | { readonly kind: 'revoked' };
 
 export type UserEventBus = TopicBus<UserBusMessage>;
 
-/** What travels to a thread actor: the match ended, close for everyone now. */
-export interface ThreadSignal {
-  readonly kind: 'closed';
-  readonly code: 'UNMATCHED' | 'BLOCKED';
-}
+/** What travels to a thread actor: the match ended (close for everyone), or a member was banned (close theirs). */
+export type ThreadSignal =
+  | { readonly kind: 'closed'; readonly code: 'UNMATCHED' | 'BLOCKED' }
+  | { readonly kind: 'revoked'; readonly userId: string };
 
 export type ThreadSignalBus = TopicBus<ThreadSignal>;

@@ -132,7 +132,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   mountAuthRoutes(transport.app, auth, rateLimits, routeOptions);
   mountCardRoutes(transport.app, { db: database.db, accessTokens, h3Resolution: config.matching.h3Resolution }, routeOptions);
   mountMatchRoutes(transport.app, { db: database.db, accessTokens, userEvents, threadSignals, now }, routeOptions);
-  mountAdminRoutes(transport.app, { db: database.db, adminApiKey: config.auth.adminApiKey }, routeOptions);
+  mountAdminRoutes(transport.app, { db: database.db, adminApiKey: config.auth.adminApiKey, userEvents, threadSignals }, routeOptions);
   mountMatchmakeRoute(transport.app, routeOptions);
   mountHealthRoutes(
     transport.app,

@@ -20,6 +20,12 @@ export async function listMatchCounterparts(db: Db, userId: string): Promise<str
   return rows.map((r) => r.user_id);
 }
 
+/** Every match the user is a member of, whatever its status. */
+export async function listMatchIds(db: Db, userId: string): Promise<string[]> {
+  const rows = await db.selectFrom('match_members').select('match_id').where('user_id', '=', userId).execute();
+  return rows.map((r) => r.match_id);
+}
+
 /** Inserts earlier matches with their members; for seeding load tests. */
 export async function insertMatchesBulk(
   db: Db,

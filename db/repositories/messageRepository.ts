@@ -66,9 +66,10 @@ export async function findThreadAccess(
   db: Db,
   matchId: string,
   userId: string,
-): Promise<{ status: MatchStatus; isMember: boolean; blockedEitherWay: boolean } | undefined> {
-  const result = await sql<{ status: MatchStatus; is_member: boolean; blocked: boolean }>`
+): Promise<{ status: MatchStatus; isMember: boolean; blockedEitherWay: boolean; callerBanned: boolean } | undefined> {
+  const result = await sql<{ status: MatchStatus; is_member: boolean; blocked: boolean; caller_banned: boolean }>`
     select m.status,
+           exists(select 1 from users u where u.id = ${userId} and u.status = 'banned') as caller_banned,
            exists(select 1 from match_members mm where mm.match_id = m.id and mm.user_id = ${userId}) as is_member,
            exists(select 1 from match_members o
                     join blocks k on (k.blocker_id = o.user_id and k.blocked_id = ${userId})
@@ -77,7 +78,7 @@ export async function findThreadAccess(
       from matches m
      where m.id = ${matchId}`.execute(db);
   const row = result.rows[0];
-  return row && { status: row.status, isMember: row.is_member, blockedEitherWay: row.blocked };
+  return row && { status: row.status, isMember: row.is_member, blockedEitherWay: row.blocked, callerBanned: row.caller_banned };
 }
 
 export interface LoadedThread {

@@ -91,10 +91,14 @@ export async function updateUserLocation(db: Kysely<Database>, userId: string, l
 }
 
 /** Operator changes to an account (entitlements, role). Returns the account, or undefined if there is none. */
-export async function updateAccount(db: Db, userId: string, changes: { isPremium?: boolean | undefined; role?: UserRole | undefined }): Promise<User | undefined> {
+export async function updateAccount(
+  db: Db,
+  userId: string,
+  changes: { isPremium?: boolean | undefined; role?: UserRole | undefined; banned?: boolean | undefined },
+): Promise<User | undefined> {
   const row = await db
     .updateTable('users')
-    .set({ is_premium: changes.isPremium, role: changes.role })
+    .set({ is_premium: changes.isPremium, role: changes.role, status: changes.banned === undefined ? undefined : changes.banned ? 'banned' : 'active' })
     .where('id', '=', userId)
     .returning(USER_COLUMNS)
     .executeTakeFirst();

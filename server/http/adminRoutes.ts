@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
+import { listMatchIds } from '../../db/repositories/matchRepository';
 import { updateAccount } from '../../db/repositories/userRepository';
+import type { ThreadSignalBus, UserEventBus } from '../../rooms/topicBus';
 import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { isOperatorKey } from '../auth/operatorKey';
@@ -12,7 +14,14 @@ import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOpti
  * Operator routes, for the back office and the billing system. Without
  * ADMIN_API_KEY they answer FORBIDDEN to everyone.
  */
-export function mountAdminRoutes(app: TemplatedApp, deps: { db: Kysely<Database>; adminApiKey: string | undefined }, options: RouteOptions): void {
+export interface AdminRouteDeps {
+  readonly db: Kysely<Database>;
+  readonly adminApiKey: string | undefined;
+  readonly userEvents: UserEventBus;
+  readonly threadSignals: ThreadSignalBus;
+}
+
+export function mountAdminRoutes(app: TemplatedApp, deps: AdminRouteDeps, options: RouteOptions): void {
   const operator = (call: HttpCall) => {
     if (deps.adminApiKey === undefined || !isOperatorKey(bearerToken(call), deps.adminApiKey)) {
       throw new AppError(ErrorCode.FORBIDDEN, 'operator routes need the ADMIN_API_KEY bearer key');
@@ -25,6 +34,11 @@ export function mountAdminRoutes(app: TemplatedApp, deps: { db: Kysely<Database>
     const id = z.uuid().safeParse(call.params[0]);
     const user = id.success ? await updateAccount(deps.db, id.data, body) : undefined;
     if (!user) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
-    return jsonReply(200, { userId: user.id, role: user.role, isPremium: user.isPremium });
+    if (body.banned === true) {
+      // Stored first, so nothing closed here can join again; then every connection goes, on every node.
+      deps.userEvents.publish(user.id, { kind: 'revoked' });
+      for (const matchId of await listMatchIds(deps.db, user.id)) deps.threadSignals.publish(matchId, { kind: 'revoked', userId: user.id });
+    }
+    return jsonReply(200, { userId: user.id, role: user.role, isPremium: user.isPremium, banned: user.status === 'banned' });
   }, options);
 }

@@ -99,7 +99,12 @@ export type PreferencesView = PreferencesBody;
 
 /** `POST /admin/users/:id`: what an operator (or the billing system) changes on an account. */
 export const AdminUserBody = z
-  .strictObject({ isPremium: z.boolean().optional(), role: z.enum(['member', 'recruiter']).optional() })
+  .strictObject({
+    isPremium: z.boolean().optional(),
+    role: z.enum(['member', 'recruiter']).optional(),
+    /** A banned account cannot log in, and its connections are closed everywhere at once. */
+    banned: z.boolean().optional(),
+  })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
 export type AdminUserBody = z.infer<typeof AdminUserBody>;
 

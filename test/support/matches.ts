@@ -6,6 +6,7 @@ import type { CardView } from '../../server/http/cardContracts';
 import { command, connectDevice, disconnect, joinActor, registerUser, requestJson, type ActorConnection } from './accounts';
 
 export interface Person extends TokenPair {
+  readonly email: string;
   readonly card: CardView;
 }
 
