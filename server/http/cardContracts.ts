@@ -108,6 +108,18 @@ export const AdminUserBody = z
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
 export type AdminUserBody = z.infer<typeof AdminUserBody>;
 
+/**
+ * `POST /reports`: who is reported, for what, and where it happened: a profile
+ * (a card id), a message (`<matchId>:<seq>`), a call or an event (their ids).
+ */
+export const ReportBody = z.strictObject({
+  userId: z.uuid(),
+  context: z.enum(['profile', 'message', 'call', 'event']),
+  contextId: z.string().min(1).max(120).optional(),
+  reason: z.string().trim().min(1).max(1000),
+});
+export type ReportBody = z.infer<typeof ReportBody>;
+
 /** `POST /me/blocks`: the user to block. */
 export const BlockBody = z.strictObject({ userId: z.uuid() });
 export type BlockBody = z.infer<typeof BlockBody>;

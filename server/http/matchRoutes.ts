@@ -4,12 +4,13 @@ import { z } from 'zod';
 import { blockUser } from '../../db/repositories/blockRepository';
 import { endMatches, type MatchesEnded } from '../../db/repositories/matchRepository';
 import { findThreadAccess, listThreads } from '../../db/repositories/messageRepository';
+import { insertReport } from '../../db/repositories/reportRepository';
 import { findUserById } from '../../db/repositories/userRepository';
 import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
 import type { ThreadSignalBus, UserEventBus } from '../../rooms/topicBus';
 import type { AccessTokenService } from '../auth/accessTokens';
-import { BlockBody } from './cardContracts';
+import { BlockBody, ReportBody } from './cardContracts';
 import { bearerToken, jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
 
 const MatchId = z.uuid();
@@ -22,7 +23,7 @@ export interface MatchRouteDeps {
   readonly now: () => Date;
 }
 
-/** The signed-in user's matches and threads: list them, unmatch, block. */
+/** The signed-in user's matches and threads: list them, unmatch, block, report. */
 export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, options: RouteOptions): void {
   const { db } = deps;
   const signedIn = async (call: Parameters<typeof bearerToken>[0]) => (await deps.accessTokens.verify(bearerToken(call))).userId;
@@ -46,6 +47,21 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
     // A block that landed first wins: report what the match is now.
     const status = outcome.ended.length > 0 ? 'unmatched' : (await findThreadAccess(db, matchId.data, userId))?.status;
     return jsonReply(200, { matchId: matchId.data, status });
+  }, options);
+
+  route(app, 'post', '/reports', async (call) => {
+    const userId = await signedIn(call);
+    const body = parseBody(ReportBody, call);
+    if (body.userId === userId) throw new AppError(ErrorCode.INVALID_BODY, 'userId: you cannot report yourself');
+    if (!(await findUserById(db, body.userId))) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
+    const reportId = await insertReport(db, {
+      reporterId: userId,
+      reportedId: body.userId,
+      contextKind: body.context,
+      contextId: body.contextId ?? null,
+      reason: body.reason,
+    });
+    return jsonReply(201, { reportId });
   }, options);
 
   route(app, 'post', '/me/blocks', async (call) => {

@@ -7,26 +7,11 @@ import { RawRoomClient, encodeRoomData, reserveSeat } from '../../loadtest/clien
 import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { ThreadClient } from '../../loadtest/client/threadClient';
 import { startTestCluster, type TestCluster } from '../support/cluster';
+import { databaseDigest } from '../support/digest';
 import { UNLIMITED_RATES } from '../support/limits';
 import { matchedPair, type Person } from '../support/matches';
 
 const FRAMES = 100_000;
-const TABLES = ['users', 'cards', 'swipes', 'like_pairs', 'matches', 'match_members', 'messages', 'read_markers', 'stored_events', 'blocks', 'reports'];
-
-/**
- * A digest of every row the fuzzing could touch. Of users, presence and last-seen
- * change by connecting, by design, and the event counter is covered by the events.
- */
-async function databaseDigest(cluster: TestCluster): Promise<string> {
-  const parts: string[] = [];
-  for (const table of TABLES) {
-    const projection = table === 'users' ? '(t.id, t.email, t.role, t.is_premium, t.status, t.shadow_banned, t.likes_received, t.lat, t.lng, t.h3_cell)' : 't';
-    const { rows } = await cluster.pool.query<{ digest: string | null }>(`select md5(string_agg(${projection}::text, ',' order by ${projection}::text)) as digest from ${table} t`);
-    parts.push(`${table}:${rows[0]!.digest}`);
-  }
-  return parts.join(' ');
-}
-
 const packr = new Packr({ useRecords: false });
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
@@ -71,7 +56,7 @@ describe('a fuzzed protocol against live nodes', function () {
     const [n0, n1] = cluster!.nodes as [NodeHandle, NodeHandle];
     const attacker = await matchedPair(n0.url, [n0.url, n1.url]);
     const bystanders = await matchedPair(n1.url, [n1.url, n0.url]);
-    const digestBefore = await databaseDigest(cluster!);
+    const digestBefore = await databaseDigest(cluster!.pool);
 
     // Bystanders chat throughout, on their own thread, and must see every message answered.
     const [ba, bb] = [await ThreadClient.join(n1.url, bystanders.a, bystanders.matchId), await ThreadClient.join(n0.url, bystanders.b, bystanders.matchId)];
@@ -135,6 +120,6 @@ describe('a fuzzed protocol against live nodes', function () {
     await cluster!.pool.query('delete from messages');
     await cluster!.pool.query('update matches set last_seq = 0');
     await cluster!.pool.query('delete from stored_events where type = $1', ['message.received']);
-    assert.equal(await databaseDigest(cluster!), digestBefore);
+    assert.equal(await databaseDigest(cluster!.pool), digestBefore);
   });
 });
