@@ -10,10 +10,6 @@ import { isOperatorKey } from '../auth/operatorKey';
 import { AdminUserBody } from './cardContracts';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 
-/**
- * Operator routes, for the back office and the billing system. Without
- * ADMIN_API_KEY they answer FORBIDDEN to everyone.
- */
 export interface AdminRouteDeps {
   readonly db: Kysely<Database>;
   readonly adminApiKey: string | undefined;
@@ -21,9 +17,13 @@ export interface AdminRouteDeps {
   readonly threadSignals: ThreadSignalBus;
 }
 
+/**
+ * Operator routes, for the back office, moderators and the billing system.
+ * Without ADMIN_API_KEY they answer FORBIDDEN to everyone.
+ */
 export function mountAdminRoutes(app: TemplatedApp, deps: AdminRouteDeps, options: RouteOptions): void {
   const operator = (call: HttpCall) => {
-    if (deps.adminApiKey === undefined || !isOperatorKey(bearerToken(call), deps.adminApiKey)) {
+    if (!isOperatorKey(bearerToken(call), deps.adminApiKey)) {
       throw new AppError(ErrorCode.FORBIDDEN, 'operator routes need the ADMIN_API_KEY bearer key');
     }
   };
