@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { KismetCloseCode } from '../../rooms/contracts/common';
 import { ThreadClient } from '../../loadtest/client/threadClient';
 import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
-import { connectDevice, disconnect, expectJoinRefused, postJson, requestJson, TEST_PASSWORD, type Device } from '../support/accounts';
+import { command, connectDevice, disconnect, eventsOf, expectJoinRefused, postJson, requestJson, TEST_PASSWORD, waitForEvents, type Device } from '../support/accounts';
 import { startTestCluster, type TestCluster } from '../support/cluster';
 import { matchedPair } from '../support/matches';
 
 const ADMIN_KEY = 'kismet-test-admin-key-0123456789abcdef';
 
-describe('banning an account, on two nodes', function () {
+describe('blocking and banning, on two nodes', function () {
   let cluster: TestCluster | undefined;
   const open: Array<Device | ThreadClient> = [];
 
@@ -19,6 +19,29 @@ describe('banning an account, on two nodes', function () {
   after(async () => {
     for (const c of open) (c instanceof ThreadClient ? c.close() : await disconnect(c));
     await cluster?.close();
+  });
+
+  it('hides two people from each other’s presence as soon as one blocks the other, across nodes', async () => {
+    const [n0, n1] = cluster!.nodes as [NodeHandle, NodeHandle];
+    const { a, b } = await matchedPair(n0.url);
+    const watcher = await connectDevice(n0.url, a, 'phone');
+    open.push(watcher);
+    const presenceOf = (userId: string) =>
+      eventsOf(watcher).filter((e) => e.type === 'presence.changed' && (e.data as { userId?: string }).userId === userId).length;
+    // Matched: B's presence, from a session on the other node, reaches A.
+    const tablet = await connectDevice(n1.url, b, 'tablet');
+    open.push(tablet);
+    await waitForEvents(watcher, () => presenceOf(b.userId) === 1);
+    await command(tablet.room, 'presence.set', { status: 'away' });
+    await waitForEvents(watcher, () => presenceOf(b.userId) === 2);
+
+    const block = await requestJson(n1.url, 'POST', '/me/blocks', { token: b.accessToken, body: { userId: a.userId } });
+    assert.equal(block.status, 200);
+    await waitForEvents(watcher, (events) => events.some((e) => e.type === 'match.ended'));
+    // Blocked: the same live session's changes no longer reach A.
+    await command(tablet.room, 'presence.set', { status: 'online' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(presenceOf(b.userId), 2);
   });
 
   it('closes every connection of the account at once, wherever it is, and keeps it out', async () => {
