@@ -1,7 +1,7 @@
 import type { ChatMessage } from '../rooms/contracts/chatContracts';
 import { ThreadClient } from './client/threadClient';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
-import { ErrorLog, onTimetable, sleep } from './harness/timetable';
+import { connectOnTimetable, ErrorLog, onTimetable, sleep } from './harness/timetable';
 import type { ChatJob, LoadResult, WorkerMessage } from './jobs';
 
 /** After the last send, how long acknowledgements and deliveries may still take before they count as lost. */
@@ -33,32 +33,25 @@ export async function runChat(job: ChatJob): Promise<LoadResult> {
     delivered += 1;
   };
 
-  const joins: Array<Promise<void>> = [];
-  await onTimetable(performance.now(), 1000 / job.connectRatePerS, job.threads.length * 2, (i, scheduled) => {
-    const t = Math.floor(i / 2);
-    const side = i % 2;
-    const thread = job.threads[t]!;
-    const nodeUrl = job.nodeUrls[(t + side) % job.nodeUrls.length]!;
-    joins.push(
-      (async () => {
-        try {
-          const client = await ThreadClient.join(nodeUrl, thread.members[side]!, thread.matchId);
-          client.onDelivered = onDelivered;
-          void client.closed().then((code) => {
-            if (running) {
-              closes += 1;
-              errors.add(`closed during the run (${code})`);
-            }
-          });
-          recordMs(connect, performance.now() - scheduled);
-          members[t]![side] = client;
-        } catch (error) {
-          errors.add(`join: ${(error as Error).message}`);
+  await connectOnTimetable(
+    job.connectRatePerS,
+    job.threads.length * 2,
+    async (i) => {
+      const t = Math.floor(i / 2);
+      const side = i % 2;
+      const thread = job.threads[t]!;
+      const client = await ThreadClient.join(job.nodeUrls[(t + side) % job.nodeUrls.length]!, thread.members[side]!, thread.matchId);
+      client.onDelivered = onDelivered;
+      void client.closed().then((code) => {
+        if (running) {
+          closes += 1;
+          errors.add(`closed during the run (${code})`);
         }
-      })(),
-    );
-  });
-  await Promise.all(joins);
+      });
+      members[t]![side] = client;
+    },
+    { connected: (ms) => recordMs(connect, ms), failed: (error) => errors.add(`join: ${(error as Error).message}`) },
+  );
   process.send?.({ type: 'ramped', connected: members.flat().filter(Boolean).length } satisfies WorkerMessage);
   await new Promise<void>((resolve) => process.once('message', () => resolve())); // the go signal: all workers ramped
 

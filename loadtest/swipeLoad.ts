@@ -3,7 +3,7 @@ import { SessionEventType, type MatchCreatedData, type SwipeResult, type UserEve
 import { connectBenchSession } from './client/benchSession';
 import type { RawRoomClient } from './client/rawRoomClient';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
-import { ErrorLog, onTimetable, sleep } from './harness/timetable';
+import { connectOnTimetable, ErrorLog, onTimetable, sleep } from './harness/timetable';
 import type { LoadResult, SwipesJob, WorkerMessage } from './jobs';
 
 /** Devices acknowledge their events at most this often, as an app would. */
@@ -69,33 +69,25 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
     }
   };
 
-  const attempts: Array<Promise<void>> = [];
-  await onTimetable(performance.now(), 1000 / job.connectRatePerS, job.users.length, (i, scheduled) => {
-    const user = job.users[i]!;
-    const nodeUrl = job.nodeUrls[i % job.nodeUrls.length]!;
-    attempts.push(
-      (async () => {
-        try {
-          // Nothing of interest precedes session.ready (no swipe is sent before), and the await below
-          // settles before the socket's next message, so every later message finds `connected` set.
-          let connected: Connected | undefined;
-          const client = await connectBenchSession(nodeUrl, user, (type, message) => connected && onMessage(connected, type, message));
-          connected = { client, maxSeq: 0, ackTimer: undefined };
-          client.onClose = (code) => {
-            if (running) {
-              closes += 1;
-              errors.add(`closed during the run (${code})`);
-            }
-          };
-          recordMs(connect, performance.now() - scheduled);
-          users[i] = connected;
-        } catch (error) {
-          errors.add(`connect: ${(error as Error).message}`);
+  await connectOnTimetable(
+    job.connectRatePerS,
+    job.users.length,
+    async (i) => {
+      // Nothing of interest precedes session.ready (no swipe is sent before), and the await below
+      // settles before the socket's next message, so every later message finds `connected` set.
+      let connected: Connected | undefined;
+      const client = await connectBenchSession(job.nodeUrls[i % job.nodeUrls.length]!, job.users[i]!, (type, message) => connected && onMessage(connected, type, message));
+      connected = { client, maxSeq: 0, ackTimer: undefined };
+      client.onClose = (code) => {
+        if (running) {
+          closes += 1;
+          errors.add(`closed during the run (${code})`);
         }
-      })(),
-    );
-  });
-  await Promise.all(attempts);
+      };
+      users[i] = connected;
+    },
+    { connected: (ms) => recordMs(connect, ms), failed: (error) => errors.add(`connect: ${(error as Error).message}`) },
+  );
   process.send?.({ type: 'ramped', connected: users.filter(Boolean).length } satisfies WorkerMessage);
   await new Promise<void>((resolve) => process.once('message', () => resolve())); // the go signal: all workers ramped
 

@@ -4,7 +4,7 @@ import { type RawRoomClient, decodeRoomData, encodeRoomData } from './client/raw
 import { connectBenchSession } from './client/benchSession';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
 import type { ConnectionsJob, EchoJob, LoadJob, LoadResult, WorkerMessage } from './jobs';
-import { ErrorLog, onTimetable, sleep } from './harness/timetable';
+import { connectOnTimetable, ErrorLog, onTimetable, sleep } from './harness/timetable';
 import { runChat } from './chatLoad';
 import { runSwipes } from './swipeLoad';
 
@@ -18,40 +18,32 @@ async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
   let unexpectedCloses = 0;
   let replies = 0;
 
-  const attempts: Array<Promise<void>> = [];
-  await onTimetable(performance.now(), 1000 / job.connectRatePerS, job.users.length, (i, scheduled) => {
-    const user = job.users[i]!;
-    const nodeUrl = job.nodeUrls[i % job.nodeUrls.length]!;
-    attempts.push(
-      (async () => {
-        try {
-          const client = await connectBenchSession(nodeUrl, user, (type, message) => {
-            if (type === ServerMessageType.REPLY) {
-              const started = pending.get((message as ReplyMessage).ref ?? '');
-              if (started !== undefined) {
-                pending.delete((message as ReplyMessage).ref!);
-                recordMs(heartbeat, performance.now() - started);
-                replies += 1;
-              }
-            } else if (type === ServerMessageType.ERROR) {
-              errors.add(`error ${(message as ErrorMessage).code}`);
-            }
-          });
-          client.onClose = (code) => {
-            if (holding) {
-              unexpectedCloses += 1;
-              errors.add(`closed during hold (${code})`);
-            }
-          };
-          recordMs(connect, performance.now() - scheduled);
-          clients[i] = client;
-        } catch (error) {
-          errors.add(`connect: ${(error as Error).message}`);
+  await connectOnTimetable(
+    job.connectRatePerS,
+    job.users.length,
+    async (i) => {
+      const client = await connectBenchSession(job.nodeUrls[i % job.nodeUrls.length]!, job.users[i]!, (type, message) => {
+        if (type === ServerMessageType.REPLY) {
+          const started = pending.get((message as ReplyMessage).ref ?? '');
+          if (started !== undefined) {
+            pending.delete((message as ReplyMessage).ref!);
+            recordMs(heartbeat, performance.now() - started);
+            replies += 1;
+          }
+        } else if (type === ServerMessageType.ERROR) {
+          errors.add(`error ${(message as ErrorMessage).code}`);
         }
-      })(),
-    );
-  });
-  await Promise.all(attempts);
+      });
+      client.onClose = (code) => {
+        if (holding) {
+          unexpectedCloses += 1;
+          errors.add(`closed during hold (${code})`);
+        }
+      };
+      clients[i] = client;
+    },
+    { connected: (ms) => recordMs(connect, ms), failed: (error) => errors.add(`connect: ${(error as Error).message}`) },
+  );
   const connected = clients.filter(Boolean).length;
   process.send?.({ type: 'ramped', connected } satisfies WorkerMessage);
 

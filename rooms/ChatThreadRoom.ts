@@ -77,13 +77,8 @@ export class ChatThreadRoom extends ActorRoom {
 
   /** Runs in matchmaking, on whichever node took the join: only members of a live match get in. */
   static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<ChatAuth> {
-    const services = roomServices();
-    const claims = await services.accessTokens.verify(token);
-    const options = ChatJoinOptions.safeParse(rawOptions);
-    if (!options.success) {
-      throw new AppError(ErrorCode.INVALID_ROOM_OPTIONS, options.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    }
-    const access = await findThreadAccess(services.db, options.data.matchId, claims.userId);
+    const { userId, options } = await ActorRoom.admit(token, rawOptions, ChatJoinOptions);
+    const access = await findThreadAccess(roomServices().db, options.matchId, userId);
     if (access?.callerBanned) throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
     const refusal = decideThreadAccess({
       isMember: access?.isMember ?? false,
@@ -91,7 +86,7 @@ export class ChatThreadRoom extends ActorRoom {
       blockedEitherWay: access?.blockedEitherWay ?? false,
     });
     if (refusal) throw new AppError(refusal.code, refusal.message);
-    return { userId: claims.userId };
+    return { userId };
   }
 
   override async onCreate(options: { matchId: string }): Promise<void> {

@@ -62,19 +62,14 @@ export class SessionRoom extends ActorRoom {
 
   /** Runs in matchmaking, before any actor exists: nobody creates or joins a session that is not theirs. */
   static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<SessionAuth> {
-    const services = roomServices();
-    const claims = await services.accessTokens.verify(token);
-    const options = SessionJoinOptions.safeParse(rawOptions);
-    if (!options.success) {
-      throw new AppError(ErrorCode.INVALID_ROOM_OPTIONS, options.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    }
-    if (options.data.userId !== claims.userId) {
+    const { userId, options } = await ActorRoom.admit(token, rawOptions, SessionJoinOptions);
+    if (options.userId !== userId) {
       throw new AppError(ErrorCode.NOT_YOUR_SESSION, 'a user can join only their own session');
     }
     // An access token outlives a ban by up to its lifetime: the account itself is asked.
-    const user = await findUserById(services.db, claims.userId);
+    const user = await findUserById(roomServices().db, userId);
     if (!user || user.status === 'banned') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
-    return { userId: claims.userId, deviceId: options.data.deviceId };
+    return { userId, deviceId: options.deviceId };
   }
 
   override async onCreate(options: { userId: string }): Promise<void> {

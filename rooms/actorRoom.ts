@@ -1,11 +1,27 @@
 import { Room } from '@colyseus/core';
+import type { z } from 'zod';
+import { AppError, ErrorCode } from '../domain/errors';
 import { KismetCloseCode } from './contracts/common';
+import { roomServices } from './roomServices';
 
 /** The longest delay a Node.js timer accepts (about 24.8 days). */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /** What every Kismet actor shares: messages only, and how it leaves a draining node. */
 export abstract class ActorRoom extends Room {
+  /**
+   * The first steps of every actor's onAuth: the caller's access token verified
+   * and the join options parsed, or a coded refusal (TOKEN_*, INVALID_ROOM_OPTIONS).
+   */
+  protected static async admit<Options>(token: string, rawOptions: unknown, schema: z.ZodType<Options>): Promise<{ userId: string; options: Options }> {
+    const claims = await roomServices().accessTokens.verify(token);
+    const options = schema.safeParse(rawOptions);
+    if (!options.success) {
+      throw new AppError(ErrorCode.INVALID_ROOM_OPTIONS, options.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    }
+    return { userId: claims.userId, options: options.data };
+  }
+
   /**
    * Kismet's actors talk in messages and keep no synchronised state. Colyseus
    * gives a room without a patch rate a 60 Hz interval that ticks `this.clock`;

@@ -28,3 +28,21 @@ export async function onTimetable(startMs: number, periodMs: number, count: numb
   }
 }
 
+
+/**
+ * Opens `count` connections on a fixed timetable, `ratePerS` a second, and
+ * resolves once every attempt has settled: `connect(i)` opens connection i; the
+ * time from its scheduled start to its success goes to `connected`, a failure to `failed`.
+ */
+export async function connectOnTimetable(
+  ratePerS: number,
+  count: number,
+  connect: (i: number) => Promise<void>,
+  report: { connected(ms: number): void; failed(error: unknown): void },
+): Promise<void> {
+  const attempts: Array<Promise<void>> = [];
+  await onTimetable(performance.now(), 1000 / ratePerS, count, (i, scheduled) => {
+    attempts.push(connect(i).then(() => report.connected(performance.now() - scheduled), (error: unknown) => report.failed(error)));
+  });
+  await Promise.all(attempts);
+}

@@ -28,6 +28,12 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
   const { db } = deps;
   const signedIn = async (call: Parameters<typeof bearerToken>[0]) => (await deps.accessTokens.verify(bearerToken(call))).userId;
 
+  /** The account a block or report is about: someone else, who exists. */
+  const otherAccount = async (userId: string, targetId: string, verb: string) => {
+    if (targetId === userId) throw new AppError(ErrorCode.INVALID_BODY, `userId: you cannot ${verb} yourself`);
+    if (!(await findUserById(db, targetId))) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
+  };
+
   /** Closes the ended matches' threads wherever they run and tells every member's sessions. */
   const announce = (outcome: MatchesEnded, code: 'UNMATCHED' | 'BLOCKED') => {
     for (const match of outcome.ended) deps.threadSignals.publish(match.matchId, { kind: 'closed', code });
@@ -52,8 +58,7 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
   route(app, 'post', '/reports', async (call) => {
     const userId = await signedIn(call);
     const body = parseBody(ReportBody, call);
-    if (body.userId === userId) throw new AppError(ErrorCode.INVALID_BODY, 'userId: you cannot report yourself');
-    if (!(await findUserById(db, body.userId))) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
+    await otherAccount(userId, body.userId, 'report');
     const reportId = await insertReport(db, {
       reporterId: userId,
       reportedId: body.userId,
@@ -67,8 +72,7 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
   route(app, 'post', '/me/blocks', async (call) => {
     const userId = await signedIn(call);
     const body = parseBody(BlockBody, call);
-    if (body.userId === userId) throw new AppError(ErrorCode.INVALID_BODY, 'userId: you cannot block yourself');
-    if (!(await findUserById(db, body.userId))) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
+    await otherAccount(userId, body.userId, 'block');
     const outcome = await blockUser(db, userId, body.userId, deps.now());
     announce(outcome, 'BLOCKED');
     return jsonReply(200, { blocked: body.userId, endedMatches: outcome.ended.map((m) => m.matchId) });
