@@ -7,7 +7,14 @@ export const MAX_PREPARED_STATEMENTS = 500;
 /** Statements longer than this (bulk inserts) are never prepared: they rarely repeat. */
 const MAX_PREPARED_SQL_LENGTH = 8000;
 
-const names = new Map<string, string>();
+const names = new Map<string, string | null>(); // null: seen, never prepared
+
+/**
+ * A statement that holds this comment is never prepared: its best plan
+ * depends on its parameters (how many cells a deck reads), and after five runs
+ * Postgres may switch a prepared statement to one generic plan for all of them.
+ */
+export const UNPREPARED = '/* unprepared */';
 
 /** The prepared-statement name of a query's text, or undefined when it is not worth preparing. */
 function statementName(text: string, parameterCount: number): string | undefined {
@@ -15,10 +22,10 @@ function statementName(text: string, parameterCount: number): string | undefined
   let name = names.get(text);
   if (name === undefined) {
     if (names.size >= MAX_PREPARED_STATEMENTS) return undefined;
-    name = `k_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    name = text.includes(UNPREPARED) ? null : `k_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
     names.set(text, name);
   }
-  return name;
+  return name ?? undefined;
 }
 
 class PreparingClient implements PostgresPoolClient {

@@ -61,6 +61,8 @@ export interface CardsTable {
   lat: number | null;
   lng: number | null;
   h3_cell: string | null;
+  /** The coarse cell holding h3_cell (domain/geo coarseCellOf), for long-distance searches. */
+  h3_coarse: string | null;
   active: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
@@ -123,6 +125,8 @@ export interface MessagesTable {
   media_url: string | null;
   created_at: DefaultTimestamp;
   deleted_at: Timestamp | null;
+  /** Sent while the sender was shadow-banned: shown to the sender alone. */
+  hidden: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface ReadMarkersTable {
@@ -234,6 +238,7 @@ export interface Database {
   stored_events: StoredEventsTable;
   device_cursors: DeviceCursorsTable;
   calls: CallsTable;
+  livekit_webhooks: { id: string; received_at: ColumnType<Date, Date | undefined, never> };
   call_participants: CallParticipantsTable;
   events: EventsTable;
   event_hosts: EventHostsTable;

@@ -25,6 +25,16 @@ export interface Card {
   readonly h3Cell: string | null;
 }
 
+/** The hiring fields of a card that gives none of them, as a dating profile. */
+export const NO_HIRING_FIELDS = {
+  experienceYears: null,
+  salaryMin: null,
+  salaryMax: null,
+  workAuthorizations: [],
+  remote: false,
+  culture: {},
+} as const;
+
 export type AccountRole = 'member' | 'recruiter' | 'admin';
 
 /** A recruiter may post at most this many active jobs. */

@@ -51,6 +51,37 @@ export const ErrorCode = {
   /** The node holding an actor stopped answering; retry and the actor comes back elsewhere. */
   ACTOR_UNAVAILABLE: 'ACTOR_UNAVAILABLE',
 
+  // calls
+  CALL_NOT_FOUND: 'CALL_NOT_FOUND',
+  NOT_IN_CALL: 'NOT_IN_CALL',
+  NOT_THE_CALLEE: 'NOT_THE_CALLEE',
+  NOT_THE_CALLER: 'NOT_THE_CALLER',
+  CALL_NOT_RINGING: 'CALL_NOT_RINGING',
+  CALL_OVER: 'CALL_OVER',
+  CALL_IN_PROGRESS: 'CALL_IN_PROGRESS',
+  /** The cluster's simultaneous-call cap is reached. */
+  CALL_CAP_REACHED: 'CALL_CAP_REACHED',
+  /** A LiveKit webhook whose signature, body hash or freshness does not hold. */
+  WEBHOOK_REFUSED: 'WEBHOOK_REFUSED',
+
+  // live events
+  EVENT_NOT_FOUND: 'EVENT_NOT_FOUND',
+  NOT_REGISTERED: 'NOT_REGISTERED',
+  EVENT_NOT_OPEN: 'EVENT_NOT_OPEN',
+  EVENT_ENDED: 'EVENT_ENDED',
+  EVENT_FULL: 'EVENT_FULL',
+  NOT_A_HOST: 'NOT_A_HOST',
+  NOT_ATTENDING: 'NOT_ATTENDING',
+  /** Slow mode: the attendee's next event chat message waits (`retryAfterMs`). */
+  SLOW_MODE: 'SLOW_MODE',
+  IN_BREAKOUT: 'IN_BREAKOUT',
+
+  // discovery
+  /** A lobby is open only to people whose current location is in its cell. */
+  NOT_IN_CELL: 'NOT_IN_CELL',
+  /** A deck needs a location: send location.update first. */
+  LOCATION_UNKNOWN: 'LOCATION_UNKNOWN',
+
   // operators
   FORBIDDEN: 'FORBIDDEN',
 
@@ -100,6 +131,26 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   MESSAGE_NOT_FOUND: 404,
   NOT_YOUR_MESSAGE: 403,
   ACTOR_UNAVAILABLE: 503,
+  CALL_NOT_FOUND: 404,
+  NOT_IN_CALL: 403,
+  NOT_THE_CALLEE: 403,
+  NOT_THE_CALLER: 403,
+  CALL_NOT_RINGING: 409,
+  CALL_OVER: 409,
+  CALL_IN_PROGRESS: 409,
+  CALL_CAP_REACHED: 503,
+  WEBHOOK_REFUSED: 401,
+  EVENT_NOT_FOUND: 404,
+  NOT_REGISTERED: 403,
+  EVENT_NOT_OPEN: 409,
+  EVENT_ENDED: 410,
+  EVENT_FULL: 409,
+  NOT_A_HOST: 403,
+  NOT_ATTENDING: 404,
+  SLOW_MODE: 429,
+  IN_BREAKOUT: 409,
+  NOT_IN_CELL: 403,
+  LOCATION_UNKNOWN: 409,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
   INTERNAL: 500,

@@ -43,11 +43,15 @@ export class ThreadLedger {
     return this.members.has(userId);
   }
 
-  /** Takes committed messages, which must continue the sequence without a gap. */
-  commit(messages: ReadonlyArray<{ readonly seq: number; readonly senderId: string }>): void {
+  /**
+   * Takes committed messages, which must continue the sequence without a gap. A
+   * hidden message (its sender shadow-banned) is unread for nobody: only its sender sees it.
+   */
+  commit(messages: ReadonlyArray<{ readonly seq: number; readonly senderId: string; readonly hidden: boolean }>): void {
     for (const message of messages) {
       if (message.seq !== this.last + 1) throw new Error(`thread sequence would skip from ${this.last} to ${message.seq}`);
       this.last = message.seq;
+      if (message.hidden) continue;
       for (const [userId, member] of this.members) if (userId !== message.senderId) member.unread.push(message.seq);
     }
   }

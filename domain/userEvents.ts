@@ -14,6 +14,16 @@ export const UserEventType = {
   THREAD_READ: 'thread.read',
   /** A match ended by unmatch or block; its thread is closed. */
   MATCH_ENDED: 'match.ended',
+  /** A call rings every device of the callee (ephemeral). */
+  CALL_INCOMING: 'call.incoming',
+  /** The callee answered (ephemeral): to the caller, to start media; to the callee's other devices, to stop ringing. */
+  CALL_ACCEPTED: 'call.accepted',
+  /** A call ended, with its reason: declined, missed, cancelled, hung up, room finished, match ended. */
+  CALL_ENDED: 'call.ended',
+  /** A live event the user registered for opens its doors (10 minutes before the start). */
+  EVENT_STARTING: 'event.starting',
+  /** The session placed the user in another discovery lobby (ephemeral). */
+  LOBBY_CHANGED: 'lobby.changed',
 } as const;
 export type UserEventType = (typeof UserEventType)[keyof typeof UserEventType];
 

@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
 import { startBenchCluster } from './harness/benchCluster';
 import { cleanupAll, interruption } from './harness/cleanup';
 import { machineInfo } from './harness/machine';
 import { runChat } from './scenarios/chat';
 import { runConnections } from './scenarios/connections';
+import { runDeck } from './scenarios/deck';
+import { runEventJoin } from './scenarios/eventJoin';
 import { runEchoBaseline } from './scenarios/echoBaseline';
 import { runSwipes } from './scenarios/swipes';
 
@@ -13,15 +16,21 @@ scenarios:
   connections     ramp up authenticated users (one session actor each), hold them with heartbeats
   swipes          connected users swiping at a fixed rate, a known share in mutual pairs
   chat            matched pairs, both members in their thread, messages at a fixed rate
+  deck            a metro area of cards (Postgres); searchers ask for decks, first cold, then cached
+  event-join      a burst of registered attendees joining one live event at once, then leaving (Postgres)
   echo-baseline   a bare uWebSockets.js echo server and the same client: this machine's ceiling
 
 options:
-  --users N        users, default 1000 (connections) or 4000 (swipes)
+  --users N        users, default 1000 (connections), 4000 (swipes) or 2000 searchers (deck)
   --threads N      chat threads, two members each (chat), default 1000
   --duration S     seconds to hold / to send, default 30 (connections, swipes, chat) or 10 (echo-baseline)
   --rate R         connections per second (connections, default 200), swipes per second (swipes,
                    default 2000), chat messages per second (chat, default 5000) or messages per
                    second (echo, default 40000)
+  --cards N        cards seeded over the metro area (deck), default 100000
+  --cold-rate R    cold decks per second (deck), default 100; --rate sets cached decks per second, default 2000
+  --deck-size N    cards per deck (deck), default 50
+  --attendees N    attendees of the burst (event-join), default 2000
   --mutual F       share of swipes that are the likes of mutual pairs (swipes), default 0.05
   --connect-rate R users (swipes) or members (chat) connecting per second before the run, default 300
   --nodes N        Kismet nodes, default 2 with DATABASE_URL and REDIS_URL, else 1 embedded
@@ -55,6 +64,10 @@ async function main(): Promise<void> {
       'heartbeat-ms': { type: 'string' },
       mutual: { type: 'string' },
       threads: { type: 'string' },
+      cards: { type: 'string' },
+      attendees: { type: 'string' },
+      'cold-rate': { type: 'string' },
+      'deck-size': { type: 'string' },
       'connect-rate': { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -68,6 +81,12 @@ async function main(): Promise<void> {
   }
   const workers = intOption(values.workers, 2, 'workers');
   const machine = machineInfo();
+  /** Starts the nodes a scenario measures, and says what runs on them. */
+  const startCluster = async (what: string) => {
+    const cluster = await startBenchCluster(intOption(values.nodes, defaultNodeCount(), 'nodes'));
+    process.stdout.write(`${scenario}: ${cluster.description}, ${what}, ${workers} load processes\n`);
+    return cluster;
+  };
   const started = Date.now();
   let report: Record<string, number | string>;
 
@@ -77,15 +96,13 @@ async function main(): Promise<void> {
     const echo = await runEchoBaseline({ connections, ratePerS: intOption(values.rate, 40_000, 'rate'), durationS, workers });
     report = { scenario, nodes: 1, users: connections, duration_s: durationS, ...echo, ceiling_ratio: 1 };
   } else if (scenario === 'connections') {
-    const nodeCount = intOption(values.nodes, defaultNodeCount(), 'nodes');
     const users = intOption(values.users, 1000, 'users');
     const holdS = intOption(values.duration, 30, 'duration');
     let ceiling = 0;
     if (!values['no-baseline']) {
       ceiling = Number((await runEchoBaseline({ connections: 200, ratePerS: 40_000, durationS: 3, workers })).ops_per_s);
     }
-    const cluster = await startBenchCluster(nodeCount);
-    process.stdout.write(`connections: ${cluster.description}, ${users} users, ${workers} load processes\n`);
+    const cluster = await startCluster(`${users} users`);
     const result = await runConnections(cluster, {
       users,
       holdS,
@@ -95,7 +112,7 @@ async function main(): Promise<void> {
     });
     report = {
       scenario,
-      nodes: nodeCount,
+      nodes: cluster.nodes.length,
       users,
       duration_s: holdS,
       ...result,
@@ -103,13 +120,11 @@ async function main(): Promise<void> {
       ceiling_ratio: ceiling > 0 ? Math.round((Number(result['ops_per_s']) / ceiling) * 1000) / 1000 : 0,
     };
   } else if (scenario === 'swipes') {
-    const nodeCount = intOption(values.nodes, defaultNodeCount(), 'nodes');
     const users = intOption(values.users, 4000, 'users');
     const durationS = intOption(values.duration, 30, 'duration');
     const mutualFraction = Number(values.mutual ?? 0.05);
     if (!(mutualFraction >= 0 && mutualFraction <= 1)) throw new Error('--mutual must be between 0 and 1');
-    const cluster = await startBenchCluster(nodeCount);
-    process.stdout.write(`swipes: ${cluster.description}, ${users} users, ${workers} load processes\n`);
+    const cluster = await startCluster(`${users} users`);
     const result = await runSwipes(cluster, {
       users,
       durationS,
@@ -118,13 +133,11 @@ async function main(): Promise<void> {
       connectRatePerS: intOption(values['connect-rate'], 300, 'connect-rate'),
       workers,
     });
-    report = { scenario, nodes: nodeCount, users, duration_s: durationS, ...result };
+    report = { scenario, nodes: cluster.nodes.length, users, duration_s: durationS, ...result };
   } else if (scenario === 'chat') {
-    const nodeCount = intOption(values.nodes, defaultNodeCount(), 'nodes');
     const threads = intOption(values.threads, 1000, 'threads');
     const durationS = intOption(values.duration, 30, 'duration');
-    const cluster = await startBenchCluster(nodeCount);
-    process.stdout.write(`chat: ${cluster.description}, ${threads} threads, ${workers} load processes\n`);
+    const cluster = await startCluster(`${threads} threads`);
     const result = await runChat(cluster, {
       threads,
       durationS,
@@ -132,7 +145,30 @@ async function main(): Promise<void> {
       connectRatePerS: intOption(values['connect-rate'], 300, 'connect-rate'),
       workers,
     });
-    report = { scenario, nodes: nodeCount, users: threads * 2, duration_s: durationS, ...result };
+    report = { scenario, nodes: cluster.nodes.length, users: threads * 2, duration_s: durationS, ...result };
+  } else if (scenario === 'deck') {
+    const users = intOption(values.users, 2000, 'users');
+    const cards = intOption(values.cards, 100_000, 'cards');
+    const durationS = intOption(values.duration, 30, 'duration');
+    const cluster = await startCluster(`${cards} cards, ${users} searchers`);
+    const result = await runDeck(cluster, {
+      cards,
+      users: Math.min(users, cards),
+      durationS,
+      coldRatePerS: intOption(values['cold-rate'], 100, 'cold-rate'),
+      cachedRatePerS: intOption(values.rate, 2000, 'rate'),
+      connectRatePerS: intOption(values['connect-rate'], 300, 'connect-rate'),
+      deckSize: intOption(values['deck-size'], 50, 'deck-size'),
+      workers,
+      resolution: DEFAULT_H3_RESOLUTION,
+    });
+    report = { scenario, nodes: cluster.nodes.length, users, duration_s: durationS, ...result };
+  } else if (scenario === 'event-join') {
+    const attendees = intOption(values.attendees, 2000, 'attendees');
+    const holdS = intOption(values.duration, 5, 'duration');
+    const cluster = await startCluster(`${attendees} attendees`);
+    const result = await runEventJoin(cluster, { attendees, holdS, workers });
+    report = { scenario, nodes: cluster.nodes.length, users: attendees, duration_s: holdS, ...result };
   } else {
     throw new Error(`unknown scenario "${scenario}"\n${USAGE}`);
   }

@@ -52,7 +52,30 @@ export interface ChatJob {
   readonly durationS: number;
 }
 
-export type LoadJob = ConnectionsJob | EchoJob | SwipesJob | ChatJob;
+export interface DeckJob {
+  readonly kind: 'deck';
+  readonly nodeUrls: readonly string[];
+  /** The worker's searchers, each with the card it asks a deck for. */
+  readonly users: ReadonlyArray<{ userId: string; accessToken: string; cardId: string }>;
+  readonly connectRatePerS: number;
+  /** Cold decks per second from this worker: each searcher's first deck, built by its lobby. */
+  readonly coldRatePerS: number;
+  /** Cached decks per second from this worker, round robin over its searchers, for `durationS`. */
+  readonly cachedRatePerS: number;
+  readonly durationS: number;
+  readonly deckSize: number;
+}
+
+export interface EventJoinJob {
+  readonly kind: 'event-join';
+  readonly nodeUrls: readonly string[];
+  readonly eventId: string;
+  /** Registered attendees: all join at the go signal, hold, then all leave at once. */
+  readonly users: ReadonlyArray<{ userId: string; accessToken: string }>;
+  readonly holdS: number;
+}
+
+export type LoadJob = ConnectionsJob | EchoJob | SwipesJob | ChatJob | DeckJob | EventJoinJob;
 
 export interface LoadResult {
   readonly ops: number;

@@ -7,6 +7,8 @@ import type { ConnectionsJob, EchoJob, LoadJob, LoadResult, WorkerMessage } from
 import { connectOnTimetable, ErrorLog, onTimetable, sleep } from './harness/timetable';
 import { runChat } from './chatLoad';
 import { runSwipes } from './swipeLoad';
+import { runDecks } from './deckLoad';
+import { runEventJoin } from './eventJoinLoad';
 
 async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
   const errors = new ErrorLog();
@@ -123,7 +125,7 @@ async function runEcho(job: EchoJob): Promise<LoadResult> {
 process.on('message', (job: LoadJob | { kind?: undefined }) => {
   if (job.kind === undefined) return; // a signal to a running job, not a job
   const run =
-    job.kind === 'connections' ? runConnections(job) : job.kind === 'swipes' ? runSwipes(job) : job.kind === 'chat' ? runChat(job) : runEcho(job);
+    job.kind === 'connections' ? runConnections(job) : job.kind === 'swipes' ? runSwipes(job) : job.kind === 'chat' ? runChat(job) : job.kind === 'deck' ? runDecks(job) : job.kind === 'event-join' ? runEventJoin(job) : runEcho(job);
   run.then(
     (result) => process.send?.({ type: 'result', result } satisfies WorkerMessage, () => process.exit(0)),
     (error: unknown) => {

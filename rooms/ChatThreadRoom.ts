@@ -9,6 +9,7 @@ import {
   loadThread,
   saveReadMarker,
   type StoredMessage,
+  type ThreadMessage,
 } from '../db/repositories/messageRepository';
 import type { StoredUserEvent } from '../db/repositories/eventRepository';
 import {
@@ -23,7 +24,6 @@ import {
 import { AppError, ErrorCode } from '../domain/errors';
 import { ThreadLedger } from '../domain/threadLedger';
 import { UserEventType, type NewUserEvent } from '../domain/userEvents';
-import { actorRoomId } from './actorIdentity';
 import { mountCommands } from './commandRouter';
 import { ActorRoom } from './actorRoom';
 import {
@@ -72,6 +72,8 @@ export class ChatThreadRoom extends ActorRoom {
   /** Which client sent a message still being stored, so the broadcast skips it (it gets the reply). */
   private readonly origins = new Map<string, Client>();
   private readonly typing = new Map<string, TypingSent>();
+  /** Shadow-banned members: what they send, type or read reaches their own devices only. */
+  private hiddenMembers = new Set<string>();
   private unsubscribe: (() => void) | undefined;
   private closed = false;
 
@@ -91,9 +93,6 @@ export class ChatThreadRoom extends ActorRoom {
 
   override async onCreate(options: { matchId: string }): Promise<void> {
     this.matchId = options.matchId;
-    this.roomId = actorRoomId('chat', options.matchId);
-    this.maxClients = Number.POSITIVE_INFINITY;
-    this.messageOnly();
     const services = roomServices();
 
     // Subscribed before loading: a close published from here on is heard, one published before is in the row.
@@ -103,8 +102,9 @@ export class ChatThreadRoom extends ActorRoom {
       this.unsubscribe();
       throw new AppError(ErrorCode.THREAD_CLOSED, 'this thread is closed');
     }
-    services.metrics.rooms.inc({ kind: 'chat' });
+    this.becomeActor('chat', this.matchId);
     this.ledger = new ThreadLedger(thread.lastSeq, thread.members);
+    this.hiddenMembers = new Set(thread.hiddenMemberIds);
     this.writer = new ThreadWriter(
       {
         lastSeq: () => this.ledger.lastSeq,
@@ -137,19 +137,24 @@ export class ChatThreadRoom extends ActorRoom {
             kind: payload.kind,
             body: payload.body ?? null,
             mediaUrl: payload.mediaUrl ?? null,
+            hidden: this.hiddenMembers.has(senderId),
           });
         } finally {
           if (this.origins.get(key) === client) this.origins.delete(key);
         }
       },
-      history: (_client, payload) =>
-        listMessagesBefore(services.db, this.matchId, payload.beforeSeq ?? this.ledger.lastSeq + 1, pageSize(payload.limit)),
-      sync: (client, payload) =>
-        listMessagesBetween(services.db, this.matchId, payload.afterSeq, this.memberOf(client).joinedAtSeq, pageSize(payload.limit)),
+      history: (client, payload) =>
+        listMessagesBefore(services.db, this.matchId, this.memberOf(client).userId, payload.beforeSeq ?? this.ledger.lastSeq + 1, pageSize(payload.limit)),
+      sync: (client, payload) => {
+        const member = this.memberOf(client);
+        return listMessagesBetween(services.db, this.matchId, member.userId, { afterSeq: payload.afterSeq, upToSeq: member.joinedAtSeq }, pageSize(payload.limit));
+      },
       typing: (client, payload) => {
         const userId = this.memberOf(client).userId;
         const nowMs = services.now().getTime();
         if (!shouldRelayTyping(this.typing.get(userId), payload.active, nowMs)) return { relayed: false };
+        // A shadow-banned member is answered as anyone would be, and nobody hears it.
+        if (this.hiddenMembers.has(userId)) return { relayed: true };
         // Under overload "typing" goes unsaid; "stopped" always follows one that was said.
         if (payload.active && services.shouldShed('typing')) return { relayed: false };
         this.typing.set(userId, { active: payload.active, atMs: nowMs });
@@ -162,7 +167,7 @@ export class ChatThreadRoom extends ActorRoom {
         const outcome = this.ledger.markRead(userId, payload.seq);
         if (outcome.changed) {
           await saveReadMarker(services.db, this.matchId, userId, outcome.lastReadSeq, services.now());
-          this.broadcast(ChatEventType.READ, { userId, lastReadSeq: outcome.lastReadSeq });
+          this.broadcastFrom(userId, ChatEventType.READ, { userId, lastReadSeq: outcome.lastReadSeq });
           // The user's devices outside the thread update their unread count.
           services.userEvents.publish(userId, {
             kind: 'ephemeral',
@@ -179,7 +184,8 @@ export class ChatThreadRoom extends ActorRoom {
         if (refusal) throw new AppError(refusal.code, refusal.message);
         if (!message!.deleted) {
           await eraseMessage(services.db, { matchId: this.matchId, seq: payload.seq, memberIds: this.ledger.memberIds(), at: services.now() });
-          this.broadcast(ChatEventType.DELETED, { seq: payload.seq });
+          if (message!.hidden) this.sendToUser(userId, ChatEventType.DELETED, { seq: payload.seq });
+          else this.broadcast(ChatEventType.DELETED, { seq: payload.seq });
         }
         return { seq: payload.seq, deleted: true };
       },
@@ -188,15 +194,16 @@ export class ChatThreadRoom extends ActorRoom {
 
   override onJoin(client: Client, _options: unknown, auth: ChatAuth): void {
     const services = roomServices();
-    if (this.closed) throw new AppError(ErrorCode.THREAD_CLOSED, 'this thread is closed');
-    if (!this.ledger.isMember(auth.userId)) throw new AppError(ErrorCode.NOT_A_MEMBER, 'only the members of a match open its thread');
+    if (this.closed) throw ActorRoom.joinRefused(ErrorCode.THREAD_CLOSED, 'this thread is closed');
+    if (!this.ledger.isMember(auth.userId)) throw ActorRoom.joinRefused(ErrorCode.NOT_A_MEMBER, 'only the members of a match open its thread');
     // No await before this line: every message committed after it reaches this client live.
     this.members.set(client.sessionId, { userId: auth.userId, joinedAtSeq: this.ledger.lastSeq });
     services.metrics.connections.inc();
     const ready: ThreadReadyMessage = {
       matchId: this.matchId,
       lastSeq: this.ledger.lastSeq,
-      readMarkers: this.ledger.readMarkers(),
+      // A shadow-banned member's reading shows to nobody else.
+      readMarkers: this.ledger.readMarkers().filter((m) => m.userId === auth.userId || !this.hiddenMembers.has(m.userId)),
       unread: this.ledger.unread(auth.userId),
       node: services.nodeId(),
     };
@@ -217,7 +224,7 @@ export class ChatThreadRoom extends ActorRoom {
   /** Colyseus awaits this, and a stopping node awaits its actors: messages in flight are stored before the database closes. */
   override async onDispose(): Promise<void> {
     this.unsubscribe?.();
-    roomServices().metrics.rooms.dec({ kind: 'chat' });
+    this.actorGone();
     await this.writer?.idle();
   }
 
@@ -225,6 +232,19 @@ export class ChatThreadRoom extends ActorRoom {
     const member = this.members.get(client.sessionId);
     if (!member) throw new AppError(ErrorCode.NOT_A_MEMBER, 'this connection has not joined the thread');
     return member;
+  }
+
+  /** To every connection of one member, but `except`. */
+  private sendToUser(userId: string, type: string, message: unknown, except?: Client): void {
+    for (const client of this.clients) {
+      if (client !== except && this.members.get(client.sessionId)?.userId === userId) client.send(type, message);
+    }
+  }
+
+  /** To everyone, or only to the member's own connections while they are shadow-banned. */
+  private broadcastFrom(userId: string, type: string, message: unknown): void {
+    if (this.hiddenMembers.has(userId)) this.sendToUser(userId, type, message);
+    else this.broadcast(type, message);
   }
 
   private isPresent(userId: string): boolean {
@@ -240,7 +260,7 @@ export class ChatThreadRoom extends ActorRoom {
       let unread = this.ledger.unread(userId);
       const events: NewUserEvent[] = [];
       for (const message of messages) {
-        if (message.senderId === userId) continue;
+        if (message.senderId === userId || message.hidden) continue;
         unread += 1;
         const data: MessageReceivedData = {
           matchId: this.matchId,
@@ -257,12 +277,13 @@ export class ChatThreadRoom extends ActorRoom {
     return notify;
   }
 
-  private onStored(messages: readonly StoredMessage[], events: readonly StoredUserEvent[]): void {
+  private onStored(messages: readonly ThreadMessage[], events: readonly StoredUserEvent[]): void {
     const services = roomServices();
     this.ledger.commit(messages);
-    for (const message of messages) {
+    for (const { hidden, ...message } of messages) {
       const origin = this.origins.get(senderKey(message.senderId, message.clientMessageId));
-      this.broadcast(ChatEventType.MESSAGE, message, origin ? { except: origin } : undefined);
+      if (hidden) this.sendToUser(message.senderId, ChatEventType.MESSAGE, message satisfies StoredMessage, origin);
+      else this.broadcast(ChatEventType.MESSAGE, message satisfies StoredMessage, origin ? { except: origin } : undefined);
     }
     services.metrics.chatMessagesStored.inc(messages.length);
     services.metrics.messagesOut.inc({ kind: 'chat', type: ChatEventType.MESSAGE }, messages.length);
@@ -279,11 +300,17 @@ export class ChatThreadRoom extends ActorRoom {
     }
     services.logger.warn({ matchId: this.matchId, from: this.ledger.lastSeq, to: thread.lastSeq }, 'thread written by another actor; reloaded from storage');
     this.ledger = new ThreadLedger(thread.lastSeq, thread.members);
+    this.hiddenMembers = new Set(thread.hiddenMemberIds);
     return thread.recent;
   }
 
   private onSignal(signal: ThreadSignal): void {
     if (signal.kind === 'closed') return this.closeThread(signal.code);
+    if (signal.kind === 'standing') {
+      if (signal.shadowBanned) this.hiddenMembers.add(signal.userId);
+      else this.hiddenMembers.delete(signal.userId);
+      return;
+    }
     // A banned member's connections go at once; the others stay.
     for (const client of this.clients) {
       if (this.members.get(client.sessionId)?.userId === signal.userId) client.leave(KismetCloseCode.SESSION_REVOKED);

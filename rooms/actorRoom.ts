@@ -1,6 +1,7 @@
 import { Room } from '@colyseus/core';
 import type { z } from 'zod';
 import { AppError, ErrorCode } from '../domain/errors';
+import { actorRoomId, type ActorKind } from './actorIdentity';
 import { KismetCloseCode } from './contracts/common';
 import { roomServices } from './roomServices';
 
@@ -23,14 +24,37 @@ export abstract class ActorRoom extends Room {
   }
 
   /**
+   * A refusal from onJoin, once the client is connecting: the SDK rejects the join
+   * with only the message, so it starts with the code, as matchmaking refusals do.
+   */
+  protected static joinRefused(code: ErrorCode, message: string): AppError {
+    return new AppError(code, `${code}: ${message}`);
+  }
+
+  private liveKind: ActorKind | undefined;
+
+  /**
+   * Makes this room the actor `<kind>:<key>`, once it is sure to live: its
+   * deterministic id, no client limit, counted among the node's rooms.
+   *
    * Kismet's actors talk in messages and keep no synchronised state. Colyseus
    * gives a room without a patch rate a 60 Hz interval that ticks `this.clock`;
    * at tens of thousands of actors per node those ticks cost a good part of a
    * core. A patch rate of the longest timer leaves one idle timer per actor, so
    * actors use plain timers, never `this.clock`.
    */
-  protected messageOnly(): void {
+  protected becomeActor(kind: ActorKind, key: string): void {
+    this.roomId = actorRoomId(kind, key);
+    this.maxClients = Number.POSITIVE_INFINITY;
     this.setPatchRate(LONGEST_TIMER_MS);
+    this.liveKind = kind;
+    roomServices().metrics.rooms.inc({ kind });
+  }
+
+  /** The actor is going: it no longer counts among the node's rooms. */
+  protected actorGone(): void {
+    if (this.liveKind) roomServices().metrics.rooms.dec({ kind: this.liveKind });
+    this.liveKind = undefined;
   }
 
   /** A draining node tells its clients so (4501): they join again and the actor comes back elsewhere. */

@@ -7,9 +7,12 @@ import type { AccessTokenService } from '../server/auth/accessTokens';
 import type { Logger } from '../server/logger';
 import type { NodeMetrics } from '../server/metrics';
 import type { ThreadSignalBus, UserEventBus } from './topicBus';
+import type { WithdrawnCards } from './withdrawnCards';
+import type { CallServices } from './callCommands';
+import type { AttendanceLedger } from './attendanceLedger';
 
 /** What actors need from the node they run on. */
-export interface RoomServices {
+export interface RoomServices extends CallServices {
   readonly db: Kysely<Database>;
   readonly accessTokens: AccessTokenService;
   readonly metrics: NodeMetrics;
@@ -25,6 +28,10 @@ export interface RoomServices {
   /** True when this node is behind enough to drop this kind of traffic now (domain/loadShedding). */
   readonly shouldShed: (traffic: SheddableTraffic) => boolean;
   readonly rateLimits: RateLimiter;
+  /** Cards and owners withdrawn from discovery lately, cluster-wide. */
+  readonly withdrawn: WithdrawnCards;
+  /** Seats and attendance of live events, written in shared batches. */
+  readonly attendance: AttendanceLedger;
 }
 
 // Colyseus constructs rooms itself (and runs static onAuth before any room exists),

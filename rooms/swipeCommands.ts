@@ -54,6 +54,7 @@ export async function swipe(
       from,
       to,
       action: decision.action,
+      silent: loaded.swiperShadowBanned,
       matchIdIfMutual,
       eventIfPending: likeReceivedEvent(
         { userId: to.ownerId, isPremium: loaded.toOwnerIsPremium },

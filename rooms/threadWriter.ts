@@ -1,4 +1,4 @@
-import type { NewMessage, StoredMessage, StoredMessageKey, StoreOutcome } from '../db/repositories/messageRepository';
+import type { NewMessage, StoredMessage, StoredMessageKey, StoreOutcome, ThreadMessage } from '../db/repositories/messageRepository';
 import type { StoredUserEvent } from '../db/repositories/eventRepository';
 import { AppError, ErrorCode } from '../domain/errors';
 import type { MatchStatus } from '../domain/chatRules';
@@ -34,7 +34,7 @@ export interface ThreadWriterDeps {
   /** Events for members who will not see these messages live. */
   notifyFor(messages: readonly NumberedMessage[]): Array<{ userId: string; events: NewUserEvent[] }>;
   /** Runs once a batch is durable, before any sender hears back. */
-  onStored(messages: readonly StoredMessage[], events: readonly StoredUserEvent[]): void;
+  onStored(messages: readonly ThreadMessage[], events: readonly StoredUserEvent[]): void;
   /** The match ended under the writer. */
   onClosed(status: MatchStatus): void;
   /**

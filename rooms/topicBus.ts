@@ -7,7 +7,8 @@ import type { UserEventType } from '../domain/userEvents';
  * stored before it is published.
  */
 export interface TopicBus<Message> {
-  publish(key: string, message: Message): void;
+  /** Resolves once the message is handed on (in a cluster: Redis took it); never rejects. */
+  publish(key: string, message: Message): Promise<void>;
   /** Resolves once messages published from now on will reach `handler`; returns the unsubscribe. */
   subscribe(key: string, handler: (message: Message) => void): Promise<() => void>;
 }
@@ -17,13 +18,34 @@ export type UserBusMessage =
   | { readonly kind: 'stored'; readonly event: StoredUserEvent }
   | { readonly kind: 'ephemeral'; readonly type: UserEventType; readonly data: Readonly<Record<string, unknown>> }
   /** The account was banned: close every device now. */
-  | { readonly kind: 'revoked' };
+  | { readonly kind: 'revoked' }
+  /** The account's shadow-ban was set or lifted: what it does from now on shows to others, or does not. */
+  | { readonly kind: 'standing'; readonly shadowBanned: boolean }
+  /** The user's decks are stale (their preferences or card changed): drop them. */
+  | { readonly kind: 'deck.invalidate' }
+  /** Someone the user must no longer see (a block, either way): take their cards out of the user's decks. */
+  | { readonly kind: 'deck.exclude'; readonly userId: string };
 
 export type UserEventBus = TopicBus<UserBusMessage>;
 
-/** What travels to a thread actor: the match ended (close for everyone), or a member was banned (close theirs). */
+/**
+ * What travels to a thread actor: the match ended (close for everyone), a member was
+ * banned (close theirs), or a member's shadow-ban was set or lifted.
+ */
 export type ThreadSignal =
   | { readonly kind: 'closed'; readonly code: 'UNMATCHED' | 'BLOCKED' }
-  | { readonly kind: 'revoked'; readonly userId: string };
+  | { readonly kind: 'revoked'; readonly userId: string }
+  | { readonly kind: 'standing'; readonly userId: string; readonly shadowBanned: boolean };
 
 export type ThreadSignalBus = TopicBus<ThreadSignal>;
+
+/**
+ * Cards every deck in the cluster must drop at once, cached or not: an owner
+ * banned or shadow-banned, or one card deactivated.
+ */
+export type Withdrawal = { readonly kind: 'owner'; readonly userId: string } | { readonly kind: 'card'; readonly cardId: string };
+
+export type WithdrawalBus = TopicBus<Withdrawal>;
+
+/** The one key of the withdrawal bus: every node listens to it. */
+export const WITHDRAWALS_TOPIC = 'withdrawn';

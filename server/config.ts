@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_LAG_LIMIT_MS } from '../domain/loadShedding';
 import { LOGIN_RULES, type RateLimitedAction, type RateRule } from '../domain/rateLimits';
 import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
+import { DEFAULT_MAX_ACTIVE_CALLS } from '../domain/callState';
 import { DEFAULT_DAILY_LIKE_QUOTA } from '../domain/swipeRules';
 
 /** The development signing secret. Production refuses to start with it. */
@@ -12,6 +13,9 @@ export const DEFAULT_DATA_DIR = '.data';
 export const DEFAULT_ACCESS_TOKEN_TTL_S = 15 * 60;
 export const DEFAULT_REFRESH_TOKEN_TTL_S = 7 * 24 * 60 * 60;
 export const MIN_JWT_SECRET_LENGTH = 32;
+
+/** LiveKit's own development credentials (`livekit-server --dev`): everything but media works without a server. */
+export const DEVELOPMENT_LIVEKIT = { url: 'ws://127.0.0.1:7880', apiKey: 'devkey', apiSecret: 'secret' } as const;
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -50,6 +54,10 @@ const EnvSchema = z.object({
   MESSAGE_BURST: positiveInt.max(100_000).default(30),
   SWIPE_RATE_PER_S: z.coerce.number().positive().max(100_000).default(10),
   SWIPE_BURST: positiveInt.max(100_000).default(50),
+  LIVEKIT_URL: url(['ws', 'wss', 'http', 'https']).optional(),
+  LIVEKIT_API_KEY: z.string().min(1).optional(),
+  LIVEKIT_API_SECRET: z.string().min(1).optional(),
+  MAX_ACTIVE_CALLS: positiveInt.max(10_000_000).default(DEFAULT_MAX_ACTIVE_CALLS),
   STALE_NODE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -97,6 +105,14 @@ export interface Config {
     readonly dailyLikeQuota: number;
     readonly h3Resolution: number;
   };
+  readonly liveKit: {
+    readonly url: string;
+    readonly apiKey: string;
+    readonly apiSecret: string;
+    /** True when running on the development credentials: tokens work, no media server is assumed. */
+    readonly development: boolean;
+  };
+  readonly calls: { readonly maxActive: number };
   readonly logLevel: string;
 }
 
@@ -138,6 +154,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.ADMIN_API_KEY !== undefined && e.ADMIN_API_KEY.length < MIN_JWT_SECRET_LENGTH) {
     problems.push(`ADMIN_API_KEY: must be at least ${MIN_JWT_SECRET_LENGTH} characters`);
   }
+  const liveKitSet = [e.LIVEKIT_URL, e.LIVEKIT_API_KEY, e.LIVEKIT_API_SECRET].filter((v) => v !== undefined).length;
+  if (liveKitSet !== 0 && liveKitSet !== 3) problems.push('LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET: set all three or none');
+  if (e.NODE_ENV === 'production' && (liveKitSet === 0 || e.LIVEKIT_API_SECRET === DEVELOPMENT_LIVEKIT.apiSecret)) {
+    problems.push('LIVEKIT_API_SECRET: a real LiveKit key and secret must be set when NODE_ENV=production');
+  }
   if (e.REDIS_URL !== undefined && e.DATABASE_URL === undefined) {
     problems.push('DATABASE_URL: must be set with REDIS_URL, since the nodes of a cluster share one Postgres');
   }
@@ -175,6 +196,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dailyLikeQuota: e.DAILY_LIKE_QUOTA,
       h3Resolution: e.H3_RESOLUTION,
     },
+    liveKit:
+      e.LIVEKIT_URL !== undefined && e.LIVEKIT_API_KEY !== undefined && e.LIVEKIT_API_SECRET !== undefined
+        ? { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET, development: false }
+        : { ...DEVELOPMENT_LIVEKIT, development: true },
+    calls: { maxActive: e.MAX_ACTIVE_CALLS },
     logLevel: e.LOG_LEVEL,
   };
   return deepFreeze(config);

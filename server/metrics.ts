@@ -65,6 +65,19 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly callsStarted = new Counter({
+    name: 'kismet_calls_started_total',
+    help: 'Calls that started ringing through this node',
+    registers: [this.registry],
+  });
+
+  readonly callsEnded = new Counter({
+    name: 'kismet_calls_ended_total',
+    help: 'Calls this node saw end, by final state',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
   readonly shed = new Counter({
     name: 'kismet_shed_total',
     help: 'Sheddable traffic dropped because the node fell behind, by kind',

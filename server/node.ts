@@ -5,6 +5,13 @@ import { Redis } from 'ioredis';
 import { migrateToLatest } from '../db/migrate';
 import { openDatabase, type DatabaseHandle } from '../db/database';
 import { ChatThreadRoom } from '../rooms/ChatThreadRoom';
+import { LobbyRoom } from '../rooms/LobbyRoom';
+import { LiveEventRoom } from '../rooms/LiveEventRoom';
+import { LIVE_EVENT_ROOM } from '../rooms/contracts/liveEventContracts';
+import { LOBBY_ROOM } from '../rooms/contracts/deckContracts';
+import { DECK_CACHE_TTL_MS } from '../rooms/deckCache';
+import { WithdrawnCards } from '../rooms/withdrawnCards';
+import { AttendanceLedger } from '../rooms/attendanceLedger';
 import { SessionRoom } from '../rooms/SessionRoom';
 import { CHAT_ROOM } from '../rooms/contracts/chatContracts';
 import { SESSION_ROOM } from '../rooms/contracts/sessionContracts';
@@ -14,18 +21,24 @@ import { GroupCommit } from '../rooms/groupCommit';
 import { setRoomServices } from '../rooms/roomServices';
 import { storeThreadBatches, type ThreadBatch } from '../db/repositories/messageRepository';
 import type { RateLimiter } from '../rooms/rateLimiter';
-import type { ThreadSignal, UserBusMessage } from '../rooms/topicBus';
+import { WITHDRAWALS_TOPIC, type ThreadSignal, type UserBusMessage, type Withdrawal } from '../rooms/topicBus';
 import { AccessTokenService } from './auth/accessTokens';
 import { AuthService } from './auth/authService';
 import { ActorLocalDriver, ActorRedisDriver } from './cluster/actorDrivers';
 import type { Config } from './config';
 import { PresenceTopicBus } from './cluster/presenceTopicBus';
+import { LiveKitTokens } from './livekit/liveKitTokens';
+import { LiveKitRoomControl } from './livekit/liveKitRoomControl';
 import { mountAdminRoutes } from './http/adminRoutes';
 import { mountAuthRoutes } from './http/authRoutes';
 import { mountCardRoutes } from './http/cardRoutes';
 import { mountHealthRoutes } from './http/healthRoutes';
 import { mountMatchRoutes } from './http/matchRoutes';
+import { mountLiveEventRoutes } from './http/liveEventRoutes';
+import { startStartingNotices } from './startingNotices';
+import { mountLiveKitWebhookRoute } from './http/liveKitWebhookRoute';
 import { routerEndpoints } from './http/routerEndpoints';
+import { PlacementEstimates, actorIdOfRequest, chooseNodeForActor } from './cluster/actorPlacement';
 import { mountMatchmakeRoute } from './http/matchmakeRoute';
 import { LocalRateLimiter, RedisRateLimiter } from './cluster/rateLimiters';
 import { EventLoopLag } from './eventLoopLag';
@@ -48,6 +61,21 @@ export interface KismetNode {
 }
 
 /** Boots one Kismet node: database (migrated), presence and driver, rooms, routes, listening socket. */
+/** How long this node's own placements count on top of its live room count (creating an actor takes a moment). */
+const PLACEMENT_WINDOW_MS = 2000;
+
+/** New actors go to the least loaded live node, a burst spread as it is decided. */
+function balancedPlacement(): (roomName: string, options: Record<string, unknown>) => Promise<string> {
+  let estimates: PlacementEstimates | undefined;
+  return async (roomName, options) => {
+    estimates ??= new PlacementEstimates(matchMaker.processId, PLACEMENT_WINDOW_MS);
+    const loads = estimates.estimate(await matchMaker.stats.fetchAll(), Date.now());
+    const chosen = chooseNodeForActor(loads, actorIdOfRequest(roomName, options)) ?? matchMaker.processId;
+    estimates.record(chosen);
+    return chosen;
+  };
+}
+
 export async function startNode(config: Config, logger: Logger): Promise<KismetNode> {
   const database: DatabaseHandle = await openDatabase(config.database);
   const migration = await migrateToLatest(database.db);
@@ -82,6 +110,15 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const userEvents = new PresenceTopicBus<UserBusMessage>(presence, 'kismet:user:', logger);
   const threadSignals = new PresenceTopicBus<ThreadSignal>(presence, 'kismet:thread:', logger);
   const now = () => new Date();
+  const withdrawals = new PresenceTopicBus<Withdrawal>(presence, 'kismet:discovery:', logger);
+  const withdrawn = new WithdrawnCards(DECK_CACHE_TTL_MS);
+  const calls = {
+    tokens: new LiveKitTokens(config.liveKit.apiKey, config.liveKit.apiSecret),
+    liveKitUrl: config.liveKit.url,
+    maxActive: config.calls.maxActive,
+    roomControl: config.liveKit.development ? undefined : new LiveKitRoomControl(config.liveKit.url, config.liveKit.apiKey, config.liveKit.apiSecret),
+  };
+  const unsubscribeWithdrawals = await withdrawals.subscribe(WITHDRAWALS_TOPIC, (w) => withdrawn.add(w, now().getTime()));
   const lag = new EventLoopLag((ms) => metrics.eventLoopLag.set(ms / 1000));
   const messageCommits = new GroupCommit((batches: readonly ThreadBatch[]) => {
     metrics.messageFlushThreads.observe(batches.length);
@@ -104,6 +141,9 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
       return true;
     },
     rateLimits,
+    withdrawn,
+    calls,
+    attendance: new AttendanceLedger(database.db),
   });
 
   const transport = new uWebSocketsTransport({
@@ -117,12 +157,14 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     publicAddress: config.http.publicAddress,
     gracefullyShutdown: false, // the entry point owns signals
     greet: false,
-    ...(config.actorPlacement === 'local' ? { selectProcessIdToCreateRoom: async () => matchMaker.processId } : {}),
+    selectProcessIdToCreateRoom: config.actorPlacement === 'local' ? async () => matchMaker.processId : balancedPlacement(),
     logger: logger.child({ component: 'colyseus' }),
   });
   server.router = routerEndpoints(config.auth.adminApiKey);
   server.define(SESSION_ROOM, SessionRoom).filterBy([ACTOR_KEY_OPTION.session]);
   server.define(CHAT_ROOM, ChatThreadRoom).filterBy([ACTOR_KEY_OPTION.chat]);
+  server.define(LOBBY_ROOM, LobbyRoom).filterBy([ACTOR_KEY_OPTION.cell]);
+  server.define(LIVE_EVENT_ROOM, LiveEventRoom).filterBy([ACTOR_KEY_OPTION.event]);
 
   const routeOptions = {
     maxBodyBytes: config.http.maxBodyBytes,
@@ -130,9 +172,23 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   };
   let draining = false;
   mountAuthRoutes(transport.app, auth, rateLimits, routeOptions);
-  mountCardRoutes(transport.app, { db: database.db, accessTokens, h3Resolution: config.matching.h3Resolution }, routeOptions);
-  mountMatchRoutes(transport.app, { db: database.db, accessTokens, userEvents, threadSignals, now }, routeOptions);
-  mountAdminRoutes(transport.app, { db: database.db, adminApiKey: config.auth.adminApiKey, userEvents, threadSignals }, routeOptions);
+  mountCardRoutes(transport.app, { db: database.db, accessTokens, h3Resolution: config.matching.h3Resolution, userEvents, withdrawals }, routeOptions);
+  mountMatchRoutes(transport.app, { db: database.db, accessTokens, userEvents, threadSignals, now, metrics }, routeOptions);
+  mountAdminRoutes(transport.app, { db: database.db, adminApiKey: config.auth.adminApiKey, userEvents, threadSignals, withdrawals, metrics, now }, routeOptions);
+  mountLiveKitWebhookRoute(
+    transport.app,
+    {
+      db: database.db,
+      metrics,
+      userEvents,
+      now,
+      calls,
+      apiKey: config.liveKit.apiKey,
+      apiSecret: config.liveKit.apiSecret,
+    },
+    routeOptions,
+  );
+  mountLiveEventRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
   mountMatchmakeRoute(transport.app, routeOptions);
   mountHealthRoutes(
     transport.app,
@@ -165,6 +221,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
       }, config.staleNodeTimeoutMs)
     : undefined;
   sweep?.unref();
+  const stopStartingNotices = startStartingNotices({ db: database.db, userEvents, now, logger });
   logger.info(
     {
       port: config.http.port,
@@ -185,7 +242,9 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
         draining = true;
         lag.stop();
         if (sweep) clearInterval(sweep);
+        stopStartingNotices();
         await server.gracefullyShutdown(false).catch((error: unknown) => logger.warn({ err: error }, 'shutdown'));
+        unsubscribeWithdrawals();
         setRoomServices(undefined);
         await database.close();
         await Promise.all(redisClients.map((c) => c.quit().catch(() => undefined)));

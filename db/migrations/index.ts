@@ -1,6 +1,9 @@
 import type { Migration } from 'kysely/migration';
 import * as initialSchema from './2026_11_22_0001_initial_schema';
 import * as likePairs from './2026_11_23_0002_like_pairs';
+import * as coarseCells from './2026_11_23_0003_coarse_cells';
+import * as calls from './2026_11_23_0004_calls';
+import * as hiddenMessages from './2026_11_23_0005_hidden_messages';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -9,4 +12,7 @@ import * as likePairs from './2026_11_23_0002_like_pairs';
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_22_0001_initial_schema': initialSchema,
   '2026_11_23_0002_like_pairs': likePairs,
+  '2026_11_23_0003_coarse_cells': coarseCells,
+  '2026_11_23_0004_calls': calls,
+  '2026_11_23_0005_hidden_messages': hiddenMessages,
 };

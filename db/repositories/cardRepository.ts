@@ -1,12 +1,13 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Card, CardKind } from '../../domain/cardRules';
+import { coarseCellOf } from '../../domain/geo';
 import type { CardsTable, Database } from '../types';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 export type CardFields = Omit<Card, 'id' | 'ownerId' | 'kind' | 'verified' | 'active'>;
 
-function toCard(row: Selectable<CardsTable>): Card {
+export function cardFromRow(row: Selectable<CardsTable>): Card {
   return {
     id: row.id,
     ownerId: row.owner_id,
@@ -44,6 +45,7 @@ function toRow(fields: Partial<CardFields>) {
     lat: fields.lat,
     lng: fields.lng,
     h3_cell: fields.h3Cell,
+    h3_coarse: fields.h3Cell === undefined ? undefined : fields.h3Cell === null ? null : coarseCellOf(fields.h3Cell),
   };
 }
 
@@ -53,7 +55,7 @@ export async function insertCard(db: Db, card: { id: string; ownerId: string; ki
     .values({ id: card.id, owner_id: card.ownerId, kind: card.kind, ...toRow(card), title: card.title })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return toCard(row);
+  return cardFromRow(row);
 }
 
 /** Inserts many cards in one statement; for seeding load tests. */
@@ -67,12 +69,12 @@ export async function insertCardsBulk(db: Db, cards: ReadonlyArray<{ id: string;
 
 export async function findCardById(db: Db, id: string): Promise<Card | undefined> {
   const row = await db.selectFrom('cards').selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? toCard(row) : undefined;
+  return row ? cardFromRow(row) : undefined;
 }
 
 export async function listCardsByOwner(db: Db, ownerId: string): Promise<Card[]> {
   const rows = await db.selectFrom('cards').selectAll().where('owner_id', '=', ownerId).orderBy('created_at').orderBy('id').execute();
-  return rows.map(toCard);
+  return rows.map(cardFromRow);
 }
 
 export async function countActiveCardsByOwner(db: Db, ownerId: string): Promise<{ person: number; job: number }> {
@@ -94,10 +96,10 @@ export async function updateCard(db: Db, id: string, fields: Partial<CardFields>
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  return toCard(row);
+  return cardFromRow(row);
 }
 
 export async function deactivateCard(db: Db, id: string): Promise<Card> {
   const row = await db.updateTable('cards').set({ active: false, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-  return toCard(row);
+  return cardFromRow(row);
 }

@@ -21,6 +21,11 @@ export interface StoredMessage {
   readonly deleted: boolean;
 }
 
+/** A message as its thread actor holds it: hidden ones (sent while shadow-banned) are shown to their sender alone. */
+export interface ThreadMessage extends StoredMessage {
+  readonly hidden: boolean;
+}
+
 /** Which client message became which sequence. */
 export interface StoredMessageKey {
   readonly senderId: string;
@@ -35,6 +40,8 @@ export interface NewMessage {
   readonly kind: MessageKind;
   readonly body: string | null;
   readonly mediaUrl: string | null;
+  /** Sent while the sender is shadow-banned. */
+  readonly hidden: boolean;
 }
 
 interface MessageRow {
@@ -66,10 +73,11 @@ export async function findThreadAccess(
   db: Db,
   matchId: string,
   userId: string,
-): Promise<{ status: MatchStatus; isMember: boolean; blockedEitherWay: boolean; callerBanned: boolean } | undefined> {
-  const result = await sql<{ status: MatchStatus; is_member: boolean; blocked: boolean; caller_banned: boolean }>`
+): Promise<{ status: MatchStatus; isMember: boolean; blockedEitherWay: boolean; callerBanned: boolean; callerShadowBanned: boolean } | undefined> {
+  const result = await sql<{ status: MatchStatus; is_member: boolean; blocked: boolean; caller_banned: boolean; caller_hidden: boolean }>`
     select m.status,
            exists(select 1 from users u where u.id = ${userId} and u.status = 'banned') as caller_banned,
+           exists(select 1 from users u where u.id = ${userId} and u.shadow_banned) as caller_hidden,
            exists(select 1 from match_members mm where mm.match_id = m.id and mm.user_id = ${userId}) as is_member,
            exists(select 1 from match_members o
                     join blocks k on (k.blocker_id = o.user_id and k.blocked_id = ${userId})
@@ -78,13 +86,21 @@ export async function findThreadAccess(
       from matches m
      where m.id = ${matchId}`.execute(db);
   const row = result.rows[0];
-  return row && { status: row.status, isMember: row.is_member, blockedEitherWay: row.blocked, callerBanned: row.caller_banned };
+  return row && {
+    status: row.status,
+    isMember: row.is_member,
+    blockedEitherWay: row.blocked,
+    callerBanned: row.caller_banned,
+    callerShadowBanned: row.caller_hidden,
+  };
 }
 
 export interface LoadedThread {
   readonly status: MatchStatus;
   readonly lastSeq: number;
   readonly members: MemberPosition[];
+  /** Members shadow-banned now: what they send is shown to them alone. */
+  readonly hiddenMemberIds: string[];
   /** The newest messages' client ids, so resends are answered without a query. */
   readonly recent: StoredMessageKey[];
 }
@@ -96,7 +112,8 @@ export async function loadThread(db: Db, matchId: string, recentCount: number): 
   const members = await db
     .selectFrom('match_members as mm')
     .leftJoin('read_markers as r', (join) => join.onRef('r.match_id', '=', 'mm.match_id').onRef('r.user_id', '=', 'mm.user_id'))
-    .select(['mm.user_id', 'r.last_read_seq'])
+    .innerJoin('users as u', 'u.id', 'mm.user_id')
+    .select(['mm.user_id', 'r.last_read_seq', 'u.shadow_banned'])
     .where('mm.match_id', '=', matchId)
     .execute();
   const positions = members.map((m) => ({ userId: m.user_id, lastReadSeq: Number(m.last_read_seq ?? 0) }));
@@ -106,6 +123,7 @@ export async function loadThread(db: Db, matchId: string, recentCount: number): 
     .select(['seq', 'sender_id'])
     .where('match_id', '=', matchId)
     .where('seq', '>', String(oldestRead))
+    .where('hidden', '=', false)
     .orderBy('seq')
     .execute();
   const recent = await db
@@ -118,6 +136,7 @@ export async function loadThread(db: Db, matchId: string, recentCount: number): 
   return {
     status: match.status,
     lastSeq: Number(match.last_seq),
+    hiddenMemberIds: members.filter((m) => m.shadow_banned).map((m) => m.user_id),
     members: positions.map((p) => ({
       ...p,
       unreadSeqs: unreadRows.filter((r) => Number(r.seq) > p.lastReadSeq && r.sender_id !== p.userId).map((r) => Number(r.seq)),
@@ -127,7 +146,7 @@ export async function loadThread(db: Db, matchId: string, recentCount: number): 
 }
 
 export type StoreOutcome =
-  | { readonly kind: 'stored'; readonly messages: StoredMessage[]; readonly events: StoredUserEvent[] }
+  | { readonly kind: 'stored'; readonly messages: ThreadMessage[]; readonly events: StoredUserEvent[] }
   /** The match is no longer active: nothing was stored. */
   | { readonly kind: 'closed'; readonly status: MatchStatus }
   /** The thread's last sequence is not the one expected (another writer): nothing was stored. */
@@ -184,10 +203,10 @@ export async function storeThreadBatches(db: Kysely<Database>, batches: readonly
   });
 }
 
-async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Promise<Map<string, StoredMessage[]>> {
+async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Promise<Map<string, ThreadMessage[]>> {
   // Columns as arrays: the statement's text is the same for any batch, so it is parsed and planned once.
   const messages = batches.flatMap((b) => b.messages.map((m, i) => ({ matchId: b.matchId, i: i + 1, ...m })));
-  const result = await sql<MessageRow & { match_id: string }>`
+  const result = await sql<MessageRow & { match_id: string; hidden: boolean }>`
     with batch as (
       select * from unnest(${batches.map((b) => b.matchId)}::uuid[], ${batches.map((b) => b.expectedLastSeq)}::bigint[],
                            ${batches.map((b) => b.messages.length)}::int[]) as g(match_id, expected_last_seq, n)
@@ -197,16 +216,18 @@ async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Pro
        where m.id = batch.match_id and m.status = 'active' and m.last_seq = batch.expected_last_seq
       returning m.id, batch.expected_last_seq
     )
-    insert into messages (match_id, seq, sender_id, client_message_id, kind, body, media_url)
-    select thread.id, thread.expected_last_seq + v.i, v.sender_id, v.client_message_id, v.kind, v.body, v.media_url
+    insert into messages (match_id, seq, sender_id, client_message_id, kind, body, media_url, hidden)
+    select thread.id, thread.expected_last_seq + v.i, v.sender_id, v.client_message_id, v.kind, v.body, v.media_url,
+           -- the account's standing as committed, even if the actor has not heard of a change yet
+           v.hidden or exists(select 1 from users u where u.id = v.sender_id and u.shadow_banned)
       from thread
       join unnest(${messages.map((m) => m.matchId)}::uuid[], ${messages.map((m) => m.i)}::int[], ${messages.map((m) => m.senderId)}::uuid[],
                   ${messages.map((m) => m.clientMessageId)}::text[], ${messages.map((m) => m.kind)}::text[],
-                  ${messages.map((m) => m.body)}::text[], ${messages.map((m) => m.mediaUrl)}::text[])
-           as v(match_id, i, sender_id, client_message_id, kind, body, media_url) on v.match_id = thread.id
-    returning match_id, seq, sender_id, client_message_id, kind, body, media_url, created_at, deleted_at`.execute(db);
-  const stored = new Map<string, StoredMessage[]>();
-  for (const row of result.rows) stored.set(row.match_id, [...(stored.get(row.match_id) ?? []), toMessage(row)]);
+                  ${messages.map((m) => m.body)}::text[], ${messages.map((m) => m.mediaUrl)}::text[], ${messages.map((m) => m.hidden)}::boolean[])
+           as v(match_id, i, sender_id, client_message_id, kind, body, media_url, hidden) on v.match_id = thread.id
+    returning match_id, seq, sender_id, client_message_id, kind, body, media_url, created_at, deleted_at, hidden`.execute(db);
+  const stored = new Map<string, ThreadMessage[]>();
+  for (const row of result.rows) stored.set(row.match_id, [...(stored.get(row.match_id) ?? []), { ...toMessage(row), hidden: row.hidden }]);
   for (const messages of stored.values()) messages.sort((x, y) => x.seq - y.seq);
   return stored;
 }
@@ -246,12 +267,24 @@ export async function findMessagesByClientIds(
   return rows.map(toMessage);
 }
 
-/** Up to `limit` messages with seq below `beforeSeq`, oldest first, and whether older ones exist. */
-export async function listMessagesBefore(db: Db, matchId: string, beforeSeq: number, limit: number): Promise<{ messages: StoredMessage[]; hasMore: boolean }> {
-  const rows = await db
+/** The messages of a thread a member is shown: all but others' hidden ones. */
+function shownTo(db: Db, matchId: string, viewerId: string) {
+  return db
     .selectFrom('messages')
     .select(MESSAGE_COLUMNS)
     .where('match_id', '=', matchId)
+    .where((eb) => eb.or([eb('hidden', '=', false), eb('sender_id', '=', viewerId)]));
+}
+
+/** Up to `limit` messages the viewer is shown with seq below `beforeSeq`, oldest first, and whether older ones exist. */
+export async function listMessagesBefore(
+  db: Db,
+  matchId: string,
+  viewerId: string,
+  beforeSeq: number,
+  limit: number,
+): Promise<{ messages: StoredMessage[]; hasMore: boolean }> {
+  const rows = await shownTo(db, matchId, viewerId)
     .where('seq', '<', String(beforeSeq))
     .orderBy('seq', 'desc')
     .limit(limit + 1)
@@ -259,18 +292,16 @@ export async function listMessagesBefore(db: Db, matchId: string, beforeSeq: num
   return { messages: rows.slice(0, limit).map(toMessage).reverse(), hasMore: rows.length > limit };
 }
 
-/** Up to `limit` messages with `afterSeq < seq <= upToSeq`, oldest first, and whether more lie in that range. */
+/** Up to `limit` messages the viewer is shown with `afterSeq < seq <= upToSeq`, oldest first, and whether more lie in that range. */
 export async function listMessagesBetween(
   db: Db,
   matchId: string,
-  afterSeq: number,
-  upToSeq: number,
+  viewerId: string,
+  range: { afterSeq: number; upToSeq: number },
   limit: number,
 ): Promise<{ messages: StoredMessage[]; hasMore: boolean }> {
-  const rows = await db
-    .selectFrom('messages')
-    .select(MESSAGE_COLUMNS)
-    .where('match_id', '=', matchId)
+  const { afterSeq, upToSeq } = range;
+  const rows = await shownTo(db, matchId, viewerId)
     .where('seq', '>', String(afterSeq))
     .where('seq', '<=', String(upToSeq))
     .orderBy('seq')
@@ -279,14 +310,14 @@ export async function listMessagesBetween(
   return { messages: rows.slice(0, limit).map(toMessage), hasMore: rows.length > limit };
 }
 
-export async function findMessage(db: Db, matchId: string, seq: number): Promise<StoredMessage | undefined> {
+export async function findMessage(db: Db, matchId: string, seq: number): Promise<ThreadMessage | undefined> {
   const row = await db
     .selectFrom('messages')
-    .select(MESSAGE_COLUMNS)
+    .select([...MESSAGE_COLUMNS, 'hidden'])
     .where('match_id', '=', matchId)
     .where('seq', '=', String(seq))
     .executeTakeFirst();
-  return row && toMessage(row);
+  return row && { ...toMessage(row), hidden: row.hidden };
 }
 
 /**
@@ -340,7 +371,7 @@ export async function listThreads(db: Db, userId: string): Promise<ThreadSummary
            coalesce(r.last_read_seq, 0) as last_read_seq,
            array(select o.user_id::text from match_members o where o.match_id = m.id and o.user_id <> ${userId} order by o.user_id) as others,
            (select count(*) from messages x
-             where x.match_id = m.id and x.seq > coalesce(r.last_read_seq, 0) and x.sender_id <> ${userId}) as unread
+             where x.match_id = m.id and x.seq > coalesce(r.last_read_seq, 0) and x.sender_id <> ${userId} and not x.hidden) as unread
       from match_members mine
       join matches m on m.id = mine.match_id
       left join read_markers r on r.match_id = m.id and r.user_id = ${userId}

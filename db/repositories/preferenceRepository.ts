@@ -1,30 +1,10 @@
 import type { Kysely, Transaction } from 'kysely';
+import { DEFAULT_PREFERENCES, type Preferences } from '../../domain/preferences';
 import type { Database } from '../types';
 
+export { DEFAULT_PREFERENCES, type Preferences };
+
 type Db = Kysely<Database> | Transaction<Database>;
-
-/** What a user wants to see in their deck. */
-export interface Preferences {
-  readonly maxDistanceKm: number;
-  readonly ageMin: number | null;
-  readonly ageMax: number | null;
-  readonly salaryMin: number | null;
-  readonly remoteOnly: boolean;
-  readonly minExperienceYears: number | null;
-  readonly workAuthorizations: readonly string[];
-  readonly cardKind: 'person' | 'job' | null;
-}
-
-export const DEFAULT_PREFERENCES: Preferences = {
-  maxDistanceKm: 25,
-  ageMin: null,
-  ageMax: null,
-  salaryMin: null,
-  remoteOnly: false,
-  minExperienceYears: null,
-  workAuthorizations: [],
-  cardKind: null,
-};
 
 export async function findPreferences(db: Db, userId: string): Promise<Preferences> {
   const row = await db.selectFrom('preferences').selectAll().where('user_id', '=', userId).executeTakeFirst();

@@ -8,6 +8,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 interface ContextRow {
   swiper_premium: boolean;
+  swiper_hidden: boolean;
   f_id: string | null; f_owner: string | null; f_kind: CardKind | null; f_active: boolean | null; f_owner_status: string | null;
   t_id: string | null; t_owner: string | null; t_kind: CardKind | null; t_active: boolean | null; t_owner_status: string | null;
   t_owner_premium: boolean | null;
@@ -20,6 +21,8 @@ interface ContextRow {
 export interface LoadedSwipeContext {
   readonly context: SwipeContext;
   readonly toOwnerIsPremium: boolean;
+  /** The swiper is shadow-banned: their likes are kept, and reach nobody. */
+  readonly swiperShadowBanned: boolean;
 }
 
 /** Everything `decideSwipe` needs, in one round trip. Undefined when the swiper does not exist. */
@@ -29,7 +32,7 @@ export async function loadSwipeContext(
 ): Promise<LoadedSwipeContext | undefined> {
   const { a, b } = orderedPair(input.fromCardId, input.toCardId);
   const result = await sql<ContextRow>`
-    select s.is_premium as swiper_premium,
+    select s.is_premium as swiper_premium, s.shadow_banned as swiper_hidden,
            f.id as f_id, f.owner_id as f_owner, f.kind as f_kind, f.active as f_active, fu.status as f_owner_status,
            t.id as t_id, t.owner_id as t_owner, t.kind as t_kind, t.active as t_active, tu.status as t_owner_status,
            tu.is_premium as t_owner_premium,
@@ -61,6 +64,7 @@ export async function loadSwipeContext(
       likesToday: Number(row.likes_today),
     },
     toOwnerIsPremium: row.t_owner_premium === true,
+    swiperShadowBanned: row.swiper_hidden,
   };
 }
 
@@ -74,6 +78,8 @@ export interface SwipeToRecord {
   readonly from: { readonly id: string; readonly ownerId: string };
   readonly to: { readonly id: string; readonly ownerId: string };
   readonly action: SwipeAction;
+  /** Kept as a swipe only: a shadow-banned swiper's like notifies nobody and makes no match. */
+  readonly silent: boolean;
   /** The id the match gets if this like makes the pair mutual. */
   readonly matchIdIfMutual: string;
   /** The event a like produces when it does not make a match (for the liked card's owner). */
@@ -99,7 +105,7 @@ interface LikeRow {
  */
 export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): Promise<SwipeWrite> {
   const values = { from_card_id: swipe.from.id, to_card_id: swipe.to.id, swiper_id: swipe.swiperId, kind: swipe.action };
-  if (swipe.action === 'pass') {
+  if (swipe.action === 'pass' || swipe.silent) {
     const inserted = await db
       .insertInto('swipes')
       .values(values)

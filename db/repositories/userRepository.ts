@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { coarseCellOf } from '../../domain/geo';
 import type { Database, PresenceStatus, UserRole, UserStatus } from '../types';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -63,6 +64,18 @@ export async function findUserById(db: Db, id: string): Promise<User | undefined
   return row ? toUser(row) : undefined;
 }
 
+/** Whether the account is shadow-banned now (false for an unknown account). */
+export async function isShadowBanned(db: Db, id: string): Promise<boolean> {
+  const row = await db.selectFrom('users').select('shadow_banned').where('id', '=', id).executeTakeFirst();
+  return row?.shadow_banned === true;
+}
+
+/** Whether others must not see the account at all: banned or shadow-banned (or gone). */
+export async function isHiddenAccount(db: Db, id: string): Promise<boolean> {
+  const row = await db.selectFrom('users').select(['status', 'shadow_banned']).where('id', '=', id).executeTakeFirst();
+  return !row || row.status !== 'active' || row.shadow_banned;
+}
+
 /** Records the user's presence; `lastSeenAt` is the moment the change was observed. */
 export async function updatePresence(db: Db, userId: string, presence: PresenceStatus, lastSeenAt: Date): Promise<void> {
   await db.updateTable('users').set({ presence, last_seen_at: lastSeenAt }).where('id', '=', userId).execute();
@@ -77,13 +90,26 @@ export async function insertUsersBulk(db: Db, users: ReadonlyArray<{ id: string;
     .execute();
 }
 
+/** Puts each owner where their person card is; for seeding cards that were placed directly. */
+export async function placeOwnersAtPersonCards(db: Db, ownerIds: readonly string[]): Promise<void> {
+  if (ownerIds.length === 0) return;
+  await db
+    .updateTable('users as u')
+    .from('cards as c')
+    .set((eb) => ({ lat: eb.ref('c.lat'), lng: eb.ref('c.lng'), h3_cell: eb.ref('c.h3_cell') }))
+    .whereRef('c.owner_id', '=', 'u.id')
+    .where('c.kind', '=', 'person')
+    .where('u.id', 'in', [...ownerIds])
+    .execute();
+}
+
 /** Stores where the user is, and moves their person cards with them, atomically. */
 export async function updateUserLocation(db: Kysely<Database>, userId: string, location: { lat: number; lng: number; h3Cell: string }): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ lat: location.lat, lng: location.lng, h3_cell: location.h3Cell }).where('id', '=', userId).execute();
     await trx
       .updateTable('cards')
-      .set({ lat: location.lat, lng: location.lng, h3_cell: location.h3Cell })
+      .set({ lat: location.lat, lng: location.lng, h3_cell: location.h3Cell, h3_coarse: coarseCellOf(location.h3Cell) })
       .where('owner_id', '=', userId)
       .where('kind', '=', 'person')
       .execute();
@@ -94,11 +120,16 @@ export async function updateUserLocation(db: Kysely<Database>, userId: string, l
 export async function updateAccount(
   db: Db,
   userId: string,
-  changes: { isPremium?: boolean | undefined; role?: UserRole | undefined; banned?: boolean | undefined },
+  changes: { isPremium?: boolean | undefined; role?: UserRole | undefined; banned?: boolean | undefined; shadowBanned?: boolean | undefined },
 ): Promise<User | undefined> {
   const row = await db
     .updateTable('users')
-    .set({ is_premium: changes.isPremium, role: changes.role, status: changes.banned === undefined ? undefined : changes.banned ? 'banned' : 'active' })
+    .set({
+      is_premium: changes.isPremium,
+      role: changes.role,
+      status: changes.banned === undefined ? undefined : changes.banned ? 'banned' : 'active',
+      shadow_banned: changes.shadowBanned,
+    })
     .where('id', '=', userId)
     .returning(USER_COLUMNS)
     .executeTakeFirst();

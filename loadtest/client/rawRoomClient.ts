@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 // Colyseus wire bytes (see @colyseus/shared-types Protocol).
 const JOIN_ROOM = 10;
 const ERROR = 11;
+const LEAVE_ROOM = 12;
 const ROOM_DATA = 13;
 
 const packr = new Packr({ useRecords: false });
@@ -123,5 +124,13 @@ export class RawRoomClient {
 
   close(): void {
     this.ws.close();
+  }
+
+  /** Asks the room to let this client go (the protocol's leave) and resolves when the server has closed the connection. */
+  leave(): Promise<number> {
+    return new Promise((resolve) => {
+      this.ws.once('close', (code: number) => resolve(code));
+      this.ws.send(Buffer.from([LEAVE_ROOM]));
+    });
   }
 }

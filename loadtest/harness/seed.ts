@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../../db/database';
 import type { Kysely } from 'kysely';
 import { insertCardsBulk } from '../../db/repositories/cardRepository';
+import { NO_HIRING_FIELDS } from '../../domain/cardRules';
 import { insertMatchesBulk } from '../../db/repositories/matchRepository';
 import { insertSwipesBulk } from '../../db/repositories/swipeRepository';
 import type { Database } from '../../db/types';
@@ -92,12 +93,7 @@ export async function seedPersonCards(
       bio: '',
       tags: [],
       birthYear: 1990,
-      experienceYears: null,
-      salaryMin: null,
-      salaryMax: null,
-      workAuthorizations: [],
-      remote: false,
-      culture: {},
+      ...NO_HIRING_FIELDS,
       lat: null,
       lng: null,
       h3Cell: null,

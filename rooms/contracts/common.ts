@@ -35,4 +35,6 @@ export const KismetCloseCode = {
   THREAD_CLOSED: 4503,
   /** The actor found another instance of itself writing: rejoin to reach the one that stays. */
   ACTOR_MOVED: 4504,
+  /** The user's location moved to another cell: watch the lobby named in `lobby.changed` instead. */
+  LOBBY_MOVED: 4505,
 } as const;

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { PresenceStatus } from '../../db/types';
 import { UserEventType } from '../../domain/userEvents';
 import { CommandRef } from './common';
+import { CallCommands } from './callContracts';
+import { DeckCommand } from './deckContracts';
 
 /** Room name of the session actor, `session:<userId>`. */
 export const SESSION_ROOM = 'session';
@@ -34,7 +36,10 @@ export const SessionCommands = {
   /** Reads a card; its owner hears of the view (`profile.viewed`). */
   'profile.view': z.strictObject({ ref: CommandRef, cardId: z.uuid() }),
   /** This device has every event up to and including `seq`. */
+  /** A deck for one of the user's cards, built by the lobby and cached by the session (deckContracts). */
+  deck: DeckCommand,
   'events.ack': z.strictObject({ ref: CommandRef, seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
+  ...CallCommands,
 } as const;
 export type SessionCommandType = keyof typeof SessionCommands;
 
@@ -107,6 +112,8 @@ export interface SessionReadyMessage {
   readonly node: string;
   /** The newest sequence of the user's event stream when this device joined. */
   readonly latestSeq: number;
+  /** The H3 cell of the user's last location: the lobby the session places them in. */
+  readonly cell: string | null;
 }
 
 export interface DevicesChangedMessage {

@@ -11,8 +11,8 @@ export class PresenceTopicBus<Message> implements TopicBus<Message> {
     private readonly logger: Logger,
   ) {}
 
-  publish(key: string, message: Message): void {
-    Promise.resolve(this.presence.publish(this.prefix + key, message)).catch((error: unknown) =>
+  publish(key: string, message: Message): Promise<void> {
+    return Promise.resolve(this.presence.publish(this.prefix + key, message)).then(() => undefined, (error: unknown) =>
       this.logger.warn({ err: error, channel: this.prefix + key }, 'publish failed; what it carried is in storage'),
     );
   }

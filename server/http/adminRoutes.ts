@@ -2,11 +2,13 @@ import type { Kysely } from 'kysely';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
 import { listMatchIds } from '../../db/repositories/matchRepository';
+import { endCallsOfMatches } from '../../rooms/callCommands';
 import { updateAccount } from '../../db/repositories/userRepository';
-import type { ThreadSignalBus, UserEventBus } from '../../rooms/topicBus';
+import { WITHDRAWALS_TOPIC, type ThreadSignalBus, type UserEventBus, type WithdrawalBus } from '../../rooms/topicBus';
 import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { isOperatorKey } from '../auth/operatorKey';
+import type { NodeMetrics } from '../metrics';
 import { AdminUserBody } from './cardContracts';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 
@@ -15,6 +17,9 @@ export interface AdminRouteDeps {
   readonly adminApiKey: string | undefined;
   readonly userEvents: UserEventBus;
   readonly threadSignals: ThreadSignalBus;
+  readonly withdrawals: WithdrawalBus;
+  readonly metrics: NodeMetrics;
+  readonly now: () => Date;
 }
 
 /**
@@ -35,10 +40,29 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRouteDeps, option
     const user = id.success ? await updateAccount(deps.db, id.data, body) : undefined;
     if (!user) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
     if (body.banned === true) {
-      // Stored first, so nothing closed here can join again; then every connection goes, on every node.
+      // Stored first, so nothing closed here can join again; then every connection goes, on every node,
+      // and a call they are in ends for the other person too.
       deps.userEvents.publish(user.id, { kind: 'revoked' });
-      for (const matchId of await listMatchIds(deps.db, user.id)) deps.threadSignals.publish(matchId, { kind: 'revoked', userId: user.id });
+      const matchIds = await listMatchIds(deps.db, user.id);
+      for (const matchId of matchIds) deps.threadSignals.publish(matchId, { kind: 'revoked', userId: user.id });
+      await endCallsOfMatches(deps, matchIds, 'account_banned');
     }
-    return jsonReply(200, { userId: user.id, role: user.role, isPremium: user.isPremium, banned: user.status === 'banned' });
+    if (body.shadowBanned !== undefined) {
+      // Stored first, so an actor starting now reads it; the live ones hear it here. Awaited: it holds once answered.
+      const standing = { userId: user.id, shadowBanned: user.shadowBanned };
+      const matchIds = await listMatchIds(deps.db, user.id);
+      await Promise.all([
+        deps.userEvents.publish(user.id, { kind: 'standing', shadowBanned: user.shadowBanned }),
+        ...matchIds.map((matchId) => deps.threadSignals.publish(matchId, { kind: 'standing', ...standing })),
+      ]);
+    }
+    if (body.banned === true || body.shadowBanned === true) await deps.withdrawals.publish(WITHDRAWALS_TOPIC, { kind: 'owner', userId: user.id });
+    return jsonReply(200, {
+      userId: user.id,
+      role: user.role,
+      isPremium: user.isPremium,
+      banned: user.status === 'banned',
+      shadowBanned: user.shadowBanned,
+    });
   }, options);
 }

@@ -104,6 +104,8 @@ export const AdminUserBody = z
     role: z.enum(['member', 'recruiter']).optional(),
     /** A banned account cannot log in, and its connections are closed everywhere at once. */
     banned: z.boolean().optional(),
+    /** A shadow-banned account's cards leave every other deck; its own deck keeps working. */
+    shadowBanned: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
 export type AdminUserBody = z.infer<typeof AdminUserBody>;

@@ -11,11 +11,12 @@ import {
   updateCard,
 } from '../../db/repositories/cardRepository';
 import { findPreferences, savePreferences } from '../../db/repositories/preferenceRepository';
-import { findUserById, findUserLocation } from '../../db/repositories/userRepository';
+import { findUserById, findUserLocation, isHiddenAccount } from '../../db/repositories/userRepository';
 import type { Database } from '../../db/types';
 import { canEditCard, canReadCard, decideCardCreation, type Card } from '../../domain/cardRules';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { cellForLocation } from '../../domain/geo';
+import { WITHDRAWALS_TOPIC, type UserEventBus, type WithdrawalBus } from '../../rooms/topicBus';
 import type { AccessTokenService } from '../auth/accessTokens';
 import { CreateCardBody, PreferencesBody, UpdateCardBody, toCardView } from './cardContracts';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
@@ -26,6 +27,8 @@ export interface CardRouteDeps {
   readonly db: Kysely<Database>;
   readonly accessTokens: AccessTokenService;
   readonly h3Resolution: number;
+  readonly userEvents: UserEventBus;
+  readonly withdrawals: WithdrawalBus;
 }
 
 /** Cards (profiles and jobs), and the signed-in user's deck preferences. */
@@ -40,6 +43,8 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     const id = CardId.safeParse(call.params[0]);
     const card = id.success ? await findCardById(db, id.data) : undefined;
     if (!card || !canReadCard(card, userId)) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
+    // A banned or shadow-banned owner's cards are for the owner alone.
+    if (card.ownerId !== userId && (await isHiddenAccount(db, card.ownerId))) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
     return card;
   };
   const ownCard = async (call: HttpCall, userId: string): Promise<Card> => {
@@ -95,13 +100,19 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
       throw new AppError(ErrorCode.INVALID_BODY, 'salaryMin: must not exceed salaryMax');
     }
     const moved = body.lat !== undefined ? { h3Cell: cellOf(body.lat, body.lng) } : {};
-    return jsonReply(200, toCardView(await updateCard(db, card.id, { ...body, ...moved })));
+    const updated = await updateCard(db, card.id, { ...body, ...moved });
+    // What the card looks for changed: its decks are rebuilt on the next ask.
+    await deps.userEvents.publish(userId, { kind: 'deck.invalidate' });
+    return jsonReply(200, toCardView(updated));
   }, options);
 
   route(app, 'del', '/cards/:id', async (call) => {
     const userId = await signedIn(call);
     const card = await ownCard(call, userId);
-    return jsonReply(200, toCardView(card.active ? await deactivateCard(db, card.id) : card));
+    if (!card.active) return jsonReply(200, toCardView(card));
+    const deactivated = await deactivateCard(db, card.id);
+    await deps.withdrawals.publish(WITHDRAWALS_TOPIC, { kind: 'card', cardId: card.id });
+    return jsonReply(200, toCardView(deactivated));
   }, options);
 
   route(app, 'get', '/me/cards', async (call) => {
@@ -115,6 +126,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     const userId = await signedIn(call);
     const body = parseBody(PreferencesBody, call);
     await savePreferences(db, userId, body);
+    await deps.userEvents.publish(userId, { kind: 'deck.invalidate' });
     return jsonReply(200, body);
   }, options);
 }

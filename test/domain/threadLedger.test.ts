@@ -10,21 +10,29 @@ describe('ThreadLedger', () => {
 
   it('continues the sequence and counts each message as unread for everyone but its sender', () => {
     const ledger = fresh();
-    ledger.commit([{ seq: 4, senderId: 'ada' }, { seq: 5, senderId: 'bob' }, { seq: 6, senderId: 'ada' }]);
+    ledger.commit([{ seq: 4, senderId: 'ada', hidden: false }, { seq: 5, senderId: 'bob', hidden: false }, { seq: 6, senderId: 'ada', hidden: false }]);
     assert.equal(ledger.lastSeq, 6);
     assert.deepEqual([ledger.unread('ada'), ledger.unread('bob')], [1, 4]);
   });
 
+  it('counts a hidden message (a shadow-banned sender) as unread for nobody, and keeps the sequence going', () => {
+    const ledger = fresh();
+    ledger.commit([{ seq: 4, senderId: 'ada', hidden: true }, { seq: 5, senderId: 'ada', hidden: false }]);
+    assert.equal(ledger.lastSeq, 5);
+    assert.deepEqual([ledger.unread('ada'), ledger.unread('bob')], [0, 3]);
+    assert.deepEqual(ledger.markRead('bob', 5), { changed: true, lastReadSeq: 5, unread: 0 });
+  });
+
   it('refuses a batch that would skip or repeat a sequence, and keeps what it had', () => {
     const ledger = fresh();
-    assert.throws(() => ledger.commit([{ seq: 5, senderId: 'ada' }]), /skip/);
-    assert.throws(() => ledger.commit([{ seq: 3, senderId: 'ada' }]), /skip/);
+    assert.throws(() => ledger.commit([{ seq: 5, senderId: 'ada', hidden: false }]), /skip/);
+    assert.throws(() => ledger.commit([{ seq: 3, senderId: 'ada', hidden: false }]), /skip/);
     assert.equal(ledger.lastSeq, 3);
   });
 
   it('moves a read marker forward only, never past the last message, and recounts unread', () => {
     const ledger = fresh();
-    ledger.commit([{ seq: 4, senderId: 'bob' }, { seq: 5, senderId: 'ada' }]);
+    ledger.commit([{ seq: 4, senderId: 'bob', hidden: false }, { seq: 5, senderId: 'ada', hidden: false }]);
     // Bob's unread: 2, 3 (loaded) and 5; his own 4 never counts.
     assert.deepEqual(ledger.markRead('bob', 3), { changed: true, lastReadSeq: 3, unread: 1 });
     assert.deepEqual(ledger.markRead('bob', 2), { changed: false, lastReadSeq: 3, unread: 1 });

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { latLngToCell } from 'h3-js';
 import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { ThreadClient } from '../../loadtest/client/threadClient';
 import { command, connectDevice, disconnect, expectJoinRefused, requestJson, type Device } from '../support/accounts';
 import { startTestCluster, type TestCluster } from '../support/cluster';
 import { databaseDigest } from '../support/digest';
-import { codeOf, joinThread, matchedPair, registerPerson, type Person } from '../support/matches';
+import { codeOf, joinThread, matchedPair, registerPerson, replyOf, type Person } from '../support/matches';
+import type { CallStarted } from '../../rooms/contracts/callContracts';
+import { postWebhook, signedWebhook } from '../support/calls';
+import { watchLobby } from '../support/discovery';
+import { ADMIN_KEY } from '../support/operator';
 
-const ADMIN_KEY = 'kismet-test-admin-key-0123456789abcdef';
 
 describe('who may do what: every actor and command, refused for the unentitled, on two nodes', function () {
   let cluster: TestCluster | undefined;
@@ -36,6 +40,10 @@ describe('who may do what: every actor and command, refused for the unentitled, 
     const strangerDevice = await connectDevice(n1.url, stranger, 'phone');
     const memberThread = await joinThread(n1.url, b, matchId);
     rooms.push(strangerDevice, memberThread);
+    // A call of A's, ringing, for the stranger to try to answer, end or get a token for.
+    const caller = await connectDevice(n0.url, a, 'phone');
+    rooms.push(caller);
+    const call = replyOf<CallStarted>(await command(caller.room, 'call.start', { matchId }));
     await new Promise((resolve) => setTimeout(resolve, 200));
     const before = await databaseDigest(cluster!.pool);
 
@@ -45,6 +53,8 @@ describe('who may do what: every actor and command, refused for the unentitled, 
       assert.equal(await expectJoinRefused(connectDevice(node.url, { ...stranger, userId: owner.userId }, 'x')), 'NOT_YOUR_SESSION', `session on ${node.url}`);
       assert.equal(await expectJoinRefused(joinThread(node.url, stranger, matchId)), 'NOT_A_MEMBER', `thread on ${node.url}`);
       assert.equal(await expectJoinRefused(connectDevice(node.url, { ...stranger, accessToken: 'forged' }, 'x')), 'TOKEN_INVALID');
+      // A lobby only for people in its cell; the stranger has no location at all.
+      assert.equal(await expectJoinRefused(watchLobby(node.url, stranger, latLngToCell(12.9716, 77.5946, 7))), 'NOT_IN_CELL', `lobby on ${node.url}`);
     }
 
     // Within one's own actors: rights over what is someone else's.
@@ -53,6 +63,12 @@ describe('who may do what: every actor and command, refused for the unentitled, 
       ['rewind without premium', command(strangerDevice.room, 'rewind'), 'PREMIUM_REQUIRED'],
       ['view a card that does not exist', command(strangerDevice.room, 'profile.view', { cardId: randomUUID() }), 'CARD_NOT_FOUND'],
       ['delete another member’s message', command(memberThread.room, 'delete', { seq: 1 }), 'NOT_YOUR_MESSAGE'],
+      ['a deck for another’s card', command(strangerDevice.room, 'deck', { cardId: owner.card.id }), 'NOT_YOUR_CARD'],
+      ['call into someone else’s match', command(strangerDevice.room, 'call.start', { matchId }), 'NOT_A_MEMBER'],
+      ['answer someone else’s call', command(strangerDevice.room, 'call.accept', { callId: call.callId }), 'CALL_NOT_FOUND'],
+      ['hang up someone else’s call', command(strangerDevice.room, 'call.end', { callId: call.callId }), 'CALL_NOT_FOUND'],
+      ['a media token for someone else’s call', command(strangerDevice.room, 'call.token', { callId: call.callId }), 'CALL_NOT_FOUND'],
+      ['the caller answering their own call', command(caller.room, 'call.accept', { callId: call.callId }), 'NOT_THE_CALLEE'],
     ];
     for (const [what, answer, code] of inActor) assert.equal(codeOf(await answer), code, what);
 
@@ -69,6 +85,8 @@ describe('who may do what: every actor and command, refused for the unentitled, 
       ['block with no token', requestJson(n1.url, 'POST', '/me/blocks', { body: { userId: a.userId } }), 401, 'TOKEN_MISSING'],
       ['read preferences with no token', requestJson(n1.url, 'GET', '/me/preferences'), 401, 'TOKEN_MISSING'],
     ];
+    const forgedWebhook = await signedWebhook({ event: 'room_finished', room: { name: `call-${call.callId}` } }, { secret: 'not-the-livekit-secret-0123456789' });
+    assert.deepEqual(await postWebhook(n1.url, forgedWebhook), { status: 401, code: 'WEBHOOK_REFUSED' }, 'a webhook not signed by LiveKit');
     for (const [what, request, status, code] of http) {
       const answer = await request;
       assert.deepEqual([answer.status, (answer.body as { code?: string }).code], [status, code], what);

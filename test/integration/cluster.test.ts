@@ -95,8 +95,16 @@ describe('cluster of two nodes on one Redis and one Postgres', function () {
     });
 
     it('spreads actors over both nodes', () => {
-      const actorNodes = new Set(devices.map((userDevices) => userDevices[0]!.ready.node));
-      assert.equal(actorNodes.size, 2);
+      const perNode = new Map<string, number>();
+      for (const userDevices of devices) {
+        const node = userDevices[0]!.ready.node;
+        perNode.set(node, (perNode.get(node) ?? 0) + 1);
+      }
+      assert.equal(perNode.size, 2);
+      // Joins arrive at both nodes at once, before either reports its room count: a node
+      // settling ties the way the other does would put the whole burst on one node.
+      // Splits measured on two cores ran from 78/122 to 100/100, also with one core kept busy.
+      for (const [node, count] of perNode) assert.ok(count >= USERS / 5, `${node} holds ${count} of ${USERS} sessions`);
     });
 
     it('serves a device that joined through node A for an actor living on node B', async () => {

@@ -5,8 +5,8 @@ import { OPERATOR_USER } from '../../server/http/routerEndpoints';
 import { connectDevice, disconnect, type Device } from '../support/accounts';
 import { BACKENDS } from '../support/backends';
 import { joinThread, matchedPair, type ThreadConnection } from '../support/matches';
+import { ADMIN_KEY } from '../support/operator';
 
-const ADMIN_KEY = 'kismet-test-admin-key-0123456789abcdef';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 /** Every family of a node's /metrics, by name, after checking the text is well-formed exposition format. */

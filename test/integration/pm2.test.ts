@@ -9,6 +9,7 @@ import { Pm2 } from '../support/pm2';
 import { ResilientDevice } from '../support/resilientSession';
 import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
 import { UNLIMITED_RATES } from '../support/limits';
+import { metricValue } from '../support/cluster';
 
 const FIRST_NODES = 3;
 
@@ -40,6 +41,9 @@ describe('a cluster run by PM2: scale, then reload under chat traffic', function
       REDIS_URL: redis.url,
       JWT_SECRET: randomBytes(32).toString('hex'),
       NODE_ENV: 'production',
+      LIVEKIT_URL: 'wss://livekit.kismet.test',
+      LIVEKIT_API_KEY: 'kismet-test',
+      LIVEKIT_API_SECRET: randomBytes(32).toString('hex'),
       KISMET_NODES: String(FIRST_NODES),
       BASE_PORT: String(ports[0]),
       PUBLIC_HOST: '127.0.0.1',
@@ -69,9 +73,12 @@ describe('a cluster run by PM2: scale, then reload under chat traffic', function
     }
     assert.equal(first.size, FIRST_NODES, 'clients on every node');
 
+    // As many newcomers as the least loaded first node holds: the new node stays the least loaded until the last.
+    const held = await Promise.all(urls(FIRST_NODES).map((url) => metricValue({ url }, /^kismet_rooms\{kind="session"/)));
+    assert.ok(Math.min(...held) >= 1, `sessions per node: ${held.join(', ')}`);
     await pm2!.run('scale', 'kismet', String(FIRST_NODES + 1));
     await ready(FIRST_NODES + 1);
-    const newcomers = await Promise.all(Array.from({ length: 3 }, () => registerUser(urls()[0]!)));
+    const newcomers = await Promise.all(Array.from({ length: Math.min(...held) }, () => registerUser(urls()[0]!)));
     const placed: string[] = [];
     for (const user of newcomers) {
       const device = await ResilientDevice.connect(user, 'phone', () => urls());

@@ -8,9 +8,9 @@ import type { CardView } from '../../server/http/cardContracts';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { BACKENDS } from '../support/backends';
 import { command, connectDevice, disconnect, eventsOf, registerUser, requestJson, waitForEvents, type Device } from '../support/accounts';
+import { ADMIN_KEY } from '../support/operator';
 
 const QUOTA = 3;
-const ADMIN_KEY = 'kismet-test-admin-key-0123456789abcdef';
 const settle = (ms = 400) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function replyOf<T>(answer: ReplyMessage | ErrorMessage): T {

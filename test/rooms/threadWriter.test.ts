@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import type { NewMessage, StoredMessage, StoreOutcome } from '../../db/repositories/messageRepository';
+import type { NewMessage, StoreOutcome, ThreadMessage } from '../../db/repositories/messageRepository';
 import { AppError } from '../../domain/errors';
 import { ThreadWriter, type SendOutcome, type ThreadWriterDeps } from '../../rooms/threadWriter';
 
-const text = (clientMessageId: string, senderId = 'ada'): NewMessage => ({ senderId, clientMessageId, kind: 'text', body: clientMessageId, mediaUrl: null });
+const text = (clientMessageId: string, senderId = 'ada'): NewMessage => ({ senderId, clientMessageId, kind: 'text', body: clientMessageId, mediaUrl: null, hidden: false });
 
 /** A store that keeps messages in memory and lets a test hold a write or choose its outcome. */
 class FakeThread {
   lastSeq = 0;
-  readonly stored: StoredMessage[] = [];
+  readonly stored: ThreadMessage[] = [];
   readonly batches: number[][] = [];
   next: Array<StoreOutcome['kind'] | 'error'> = [];
   private gate: Promise<void> | undefined;

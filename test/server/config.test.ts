@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ConfigError, DEFAULT_PORT, DEVELOPMENT_JWT_SECRET, loadConfig } from '../../server/config';
+import { ConfigError, DEFAULT_PORT, DEVELOPMENT_JWT_SECRET, DEVELOPMENT_LIVEKIT, loadConfig } from '../../server/config';
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -48,7 +48,27 @@ describe('loadConfig', () => {
     it('refuses the development secret', () =>
       assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })[0] ?? '', /^JWT_SECRET: the development secret/));
     it('refuses a short secret', () => assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' })[0] ?? '', /^JWT_SECRET: must be at least/));
+    const liveKit = { LIVEKIT_URL: 'wss://media.example.com', LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'y'.repeat(40) };
     it('accepts a real secret', () =>
-      assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) }).auth.jwtSecret, 'x'.repeat(40)));
+      assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ...liveKit }).auth.jwtSecret, 'x'.repeat(40)));
+    it('refuses to run calls on the development LiveKit key', () => {
+      assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })[0] ?? '', /^LIVEKIT_API_SECRET:/);
+      assert.match(
+        problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ...liveKit, LIVEKIT_API_SECRET: DEVELOPMENT_LIVEKIT.apiSecret })[0] ?? '',
+        /^LIVEKIT_API_SECRET:/,
+      );
+    });
+  });
+
+  describe('LiveKit', () => {
+    it('uses the development key and says so when nothing is set', () => {
+      const config = loadConfig({});
+      assert.deepEqual(config.liveKit, { ...DEVELOPMENT_LIVEKIT, development: true });
+    });
+    it('takes all three settings, or refuses a partial set', () => {
+      const liveKit = { LIVEKIT_URL: 'wss://media.example.com', LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'secret-of-the-server' };
+      assert.deepEqual(loadConfig(liveKit).liveKit, { url: liveKit.LIVEKIT_URL, apiKey: 'key', apiSecret: 'secret-of-the-server', development: false });
+      assert.match(problemsOf({ LIVEKIT_API_KEY: 'key' })[0] ?? '', /^LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET:/);
+    });
   });
 });

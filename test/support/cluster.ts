@@ -1,5 +1,7 @@
 import { Pool } from 'pg';
+import type { Room } from '@colyseus/sdk';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { disconnect } from './accounts';
 import { createScratchDatabase, scratchRedis, servicesOrSkip } from './services';
 
 /** Node processes sharing one scratch Postgres database and one Redis, and a pool on that database. */
@@ -45,4 +47,39 @@ export async function metricValue(node: { readonly url: string }, line: RegExp):
   const text = await (await fetch(`${node.url}/metrics`)).text();
   const found = text.split('\n').find((l) => line.test(l));
   return found ? Number(found.split(' ').pop()) : NaN;
+}
+
+/** A suite's cluster, and the connections its tests opened, left before the cluster stops. */
+export interface SuiteCluster {
+  readonly cluster: TestCluster;
+  /** The first two nodes. */
+  readonly nodes: readonly [NodeHandle, NodeHandle];
+  readonly open: Array<{ readonly room: Room }>;
+}
+
+/**
+ * Registers the suite's hooks: `count` nodes started before its tests (or the
+ * suite skipped without the services), its open connections left and the
+ * cluster stopped after them.
+ */
+export function useTestCluster(count: number, extraEnv: Record<string, string> = {}): SuiteCluster {
+  let cluster: TestCluster | undefined;
+  const open: SuiteCluster['open'] = [];
+  before(async function () {
+    cluster = await startTestCluster(this, count, extraEnv);
+  });
+  after(async () => {
+    await Promise.all(open.map(disconnect));
+    await cluster?.close();
+  });
+  return {
+    get cluster() {
+      if (!cluster) throw new Error('the suite’s cluster is not running');
+      return cluster;
+    },
+    get nodes() {
+      return this.cluster.nodes as unknown as readonly [NodeHandle, NodeHandle];
+    },
+    open,
+  };
 }

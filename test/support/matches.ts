@@ -34,12 +34,17 @@ export function codeOf(answer: ReplyMessage | ErrorMessage): string {
 /** Two people who liked each other through their sessions; the match id is their thread's id. */
 export async function matchedPair(baseUrl: string, nodes: readonly [string, string] = [baseUrl, baseUrl]): Promise<{ a: Person; b: Person; matchId: string }> {
   const [a, b] = await Promise.all([registerPerson(baseUrl, 'A'), registerPerson(baseUrl, 'B')]);
+  return { a, b, matchId: await matchPeople(a, b, nodes) };
+}
+
+/** Makes two existing people like each other's cards, `a` through the first node and `b` through the second; the match id. */
+export async function matchPeople(a: Person, b: Person, nodes: readonly [string, string]): Promise<string> {
   const [da, db] = await Promise.all([connectDevice(nodes[0], a, 'setup'), connectDevice(nodes[1], b, 'setup')]);
   try {
     replyOf(await command(da.room, 'swipe', { fromCardId: a.card.id, toCardId: b.card.id, action: 'like' }));
     const second = replyOf<SwipeResult>(await command(db.room, 'swipe', { fromCardId: b.card.id, toCardId: a.card.id, action: 'like' }));
     if (!second.matchId) throw new Error('the second like did not match');
-    return { a, b, matchId: second.matchId };
+    return second.matchId;
   } finally {
     await Promise.all([disconnect(da), disconnect(db)]);
   }

@@ -1,0 +1,121 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { RING_TIMEOUT_MS, type Call, type CallEndReason, type CallMedia } from '../../domain/callState';
+import type { CallsTable, Database } from '../types';
+
+function callFromRow(row: Selectable<CallsTable>): Call {
+  return {
+    id: row.id,
+    matchId: row.match_id,
+    callerId: row.caller_id,
+    calleeId: row.callee_id,
+    media: row.media,
+    liveKitRoom: row.livekit_room,
+    state: row.state,
+    ringingAt: row.created_at.getTime(),
+    acceptedAt: row.accepted_at?.getTime() ?? null,
+    endedAt: row.ended_at?.getTime() ?? null,
+    endReason: row.end_reason as CallEndReason | null,
+  };
+}
+
+export type CallStartOutcome = { readonly kind: 'started'; readonly call: Call } | { readonly kind: 'in_progress' } | { readonly kind: 'cap_reached' };
+
+/**
+ * Starts a ringing call if the cluster is under its cap and the match has no
+ * live call. Starts are serialised by one advisory lock, so the cap holds
+ * exactly however many nodes start calls at once; calls left ringing past the
+ * timeout (their node died) are marked missed first, so they neither count nor block.
+ */
+export async function startCall(
+  db: Kysely<Database>,
+  input: { id: string; matchId: string; callerId: string; calleeId: string; media: CallMedia; liveKitRoom: string; at: Date; maxActive: number },
+): Promise<CallStartOutcome> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('kismet:call-starts'))`.execute(trx);
+    await trx
+      .updateTable('calls')
+      .set({ state: 'missed', ended_at: input.at, end_reason: 'missed' })
+      .where('state', '=', 'ringing')
+      .where('created_at', '<=', new Date(input.at.getTime() - RING_TIMEOUT_MS))
+      .execute();
+    const live = await trx
+      .selectFrom('calls')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('state', 'in', ['ringing', 'accepted'])
+      .executeTakeFirstOrThrow();
+    if (Number(live.n) >= input.maxActive) return { kind: 'cap_reached' } as const;
+    const row = await trx
+      .insertInto('calls')
+      .values({
+        id: input.id,
+        match_id: input.matchId,
+        caller_id: input.callerId,
+        callee_id: input.calleeId,
+        livekit_room: input.liveKitRoom,
+        state: 'ringing',
+        media: input.media,
+        created_at: input.at,
+      })
+      .onConflict((oc) => oc.column('match_id').where('state', 'in', ['ringing', 'accepted']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    return row ? ({ kind: 'started', call: callFromRow(row) } as const) : ({ kind: 'in_progress' } as const);
+  });
+}
+
+export async function findCall(db: Kysely<Database>, id: string): Promise<Call | undefined> {
+  const row = await db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? callFromRow(row) : undefined;
+}
+
+export async function findCallByRoom(db: Kysely<Database>, liveKitRoom: string): Promise<Call | undefined> {
+  const row = await db.selectFrom('calls').selectAll().where('livekit_room', '=', liveKitRoom).executeTakeFirst();
+  return row ? callFromRow(row) : undefined;
+}
+
+/** The ringing or accepted call of a match, if any. */
+export async function findLiveCallOfMatch(db: Kysely<Database>, matchId: string): Promise<Call | undefined> {
+  const row = await db.selectFrom('calls').selectAll().where('match_id', '=', matchId).where('state', 'in', ['ringing', 'accepted']).executeTakeFirst();
+  return row ? callFromRow(row) : undefined;
+}
+
+/** Stores a transition only if the call is still in the state it was decided from; false when another got there first. */
+export async function saveCallTransition(db: Kysely<Database>, from: Call, to: Call): Promise<boolean> {
+  const result = await db
+    .updateTable('calls')
+    .set({
+      state: to.state,
+      accepted_at: to.acceptedAt === null ? null : new Date(to.acceptedAt),
+      ended_at: to.endedAt === null ? null : new Date(to.endedAt),
+      end_reason: to.endReason,
+    })
+    .where('id', '=', from.id)
+    .where('state', '=', from.state)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** A participant joined or left the call's LiveKit room (from a webhook). */
+export async function recordCallPresence(db: Kysely<Database>, callId: string, userId: string, change: 'joined' | 'left', at: Date): Promise<void> {
+  const column = change === 'joined' ? 'joined_at' : 'left_at';
+  await db
+    .insertInto('call_participants')
+    .values({ call_id: callId, user_id: userId, [column]: at })
+    .onConflict((oc) => oc.columns(['call_id', 'user_id']).doUpdateSet({ [column]: at }))
+    .execute();
+}
+
+/** Remembers a webhook by its id; false when it was seen before (a replay). */
+export async function rememberWebhook(db: Kysely<Database>, id: string): Promise<boolean> {
+  const row = await db.insertInto('livekit_webhooks').values({ id }).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The other member of a 1:1 match, or undefined when the caller is not in it. */
+export async function findCallPeer(db: Kysely<Database>, matchId: string, userId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('matches').select(['user_a_id', 'user_b_id']).where('id', '=', matchId).executeTakeFirst();
+  if (!row) return undefined;
+  if (row.user_a_id === userId) return row.user_b_id;
+  if (row.user_b_id === userId) return row.user_a_id;
+  return undefined;
+}

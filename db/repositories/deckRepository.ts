@@ -1,0 +1,74 @@
+import { sql, type Kysely } from 'kysely';
+import type { Card, CardKind } from '../../domain/cardRules';
+import type { Database } from '../types';
+import { UNPREPARED } from '../preparingPool';
+import { cardFromRow } from './cardRepository';
+
+/** Which cards a deck may draw from: the cells to read and who is asking. */
+export interface CandidateQuery {
+  readonly searcherCardId: string;
+  readonly searcherId: string;
+  readonly kind: CardKind;
+  /** Cells of the discovery index (`fine`) or of the coarse index. */
+  readonly level: 'fine' | 'coarse';
+  readonly cells: readonly string[];
+  readonly limit: number;
+}
+
+/**
+ * Active cards of one kind in the given cells, read through the cell indexes,
+ * leaving out everything a deck never shows: the searcher's own cards, cards
+ * their card already swiped or matched with, owners blocked either way, and
+ * banned or shadow-banned owners.
+ */
+export async function listDeckCandidates(db: Kysely<Database>, query: CandidateQuery): Promise<Card[]> {
+  if (query.cells.length === 0 || query.limit <= 0) return [];
+  const cellColumn = query.level === 'fine' ? sql.ref('c.h3_cell') : sql.ref('c.h3_coarse');
+  const rows = await db
+    .selectFrom('cards as c')
+    .selectAll('c')
+    .where(sql<boolean>`${cellColumn} = any(${[...query.cells]}::text[])`)
+    .where('c.kind', '=', query.kind)
+    .where('c.active', '=', true)
+    .where('c.owner_id', '<>', query.searcherId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('users as u')
+            .select(sql`1`.as('one'))
+            .whereRef('u.id', '=', 'c.owner_id')
+            .where(sql<boolean>`(u.status <> 'active' or u.shadow_banned)`),
+        ),
+      ),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('swipes as s').select(sql`1`.as('one')).where('s.from_card_id', '=', query.searcherCardId).whereRef('s.to_card_id', '=', 'c.id'))),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('blocks as b')
+            .select(sql`1`.as('one'))
+            .where((b) =>
+              b.or([
+                b.and([b('b.blocker_id', '=', query.searcherId), b('b.blocked_id', '=', b.ref('c.owner_id'))]),
+                b.and([b('b.blocker_id', '=', b.ref('c.owner_id')), b('b.blocked_id', '=', query.searcherId)]),
+              ]),
+            ),
+        ),
+      ),
+    )
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('matches as m')
+            .select(sql`1`.as('one'))
+            .where(sql<boolean>`m.card_a_id = least(${query.searcherCardId}::uuid, c.id) and m.card_b_id = greatest(${query.searcherCardId}::uuid, c.id)`),
+        ),
+      ),
+    )
+    .limit(query.limit)
+    .modifyFront(sql.raw(UNPREPARED))
+    .execute();
+  return rows.map(cardFromRow);
+}

@@ -1,0 +1,200 @@
+import { sql, type Kysely } from 'kysely';
+import { DOORS_OPEN_BEFORE_MS } from '../../domain/liveEventRules';
+import { UserEventType } from '../../domain/userEvents';
+import type { Database } from '../types';
+import { appendUserEvents, type StoredUserEvent } from './eventRepository';
+
+export interface LiveEvent {
+  readonly id: string;
+  readonly hostId: string;
+  readonly jobCardId: string;
+  readonly title: string;
+  readonly startsAt: number;
+  readonly endsAt: number;
+  readonly capacity: number;
+}
+
+export async function insertLiveEvent(db: Kysely<Database>, event: LiveEvent): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('events')
+      .values({
+        id: event.id,
+        host_id: event.hostId,
+        job_card_id: event.jobCardId,
+        title: event.title,
+        starts_at: new Date(event.startsAt),
+        ends_at: new Date(event.endsAt),
+        capacity: event.capacity,
+      })
+      .execute();
+    await trx.insertInto('event_hosts').values({ event_id: event.id, user_id: event.hostId }).execute();
+  });
+}
+
+/** The event and what the user is to it, in one read; undefined when there is no such event. */
+export async function findLiveEventAccess(
+  db: Kysely<Database>,
+  eventId: string,
+  userId: string,
+): Promise<{ event: LiveEvent; isHost: boolean; registered: boolean; shadowBanned: boolean } | undefined> {
+  const row = await db
+    .selectFrom('events as e')
+    .select(['e.id', 'e.host_id', 'e.job_card_id', 'e.title', 'e.starts_at', 'e.ends_at', 'e.capacity'])
+    .select((eb) => [
+      eb.exists(eb.selectFrom('event_hosts as h').select(sql`1`.as('one')).whereRef('h.event_id', '=', 'e.id').where('h.user_id', '=', userId)).as('is_host'),
+      eb.exists(eb.selectFrom('registrations as r').select(sql`1`.as('one')).whereRef('r.event_id', '=', 'e.id').where('r.user_id', '=', userId)).as('registered'),
+      eb.exists(eb.selectFrom('users as u').select(sql`1`.as('one')).where('u.id', '=', userId).where('u.shadow_banned', '=', true)).as('shadow_banned'),
+    ])
+    .where('e.id', '=', eventId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    event: {
+      id: row.id,
+      hostId: row.host_id,
+      jobCardId: row.job_card_id,
+      title: row.title,
+      startsAt: row.starts_at.getTime(),
+      endsAt: row.ends_at.getTime(),
+      capacity: row.capacity,
+    },
+    isHost: Boolean(row.is_host),
+    registered: Boolean(row.registered),
+    shadowBanned: Boolean(row.shadow_banned),
+  };
+}
+
+/** Registers a user; true when new. */
+export async function registerForLiveEvent(db: Kysely<Database>, eventId: string, userId: string): Promise<boolean> {
+  const row = await db
+    .insertInto('registrations')
+    .values({ event_id: eventId, user_id: userId })
+    .onConflict((oc) => oc.columns(['event_id', 'user_id']).doNothing())
+    .returning('user_id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Registers many users at once; for seeding load tests. */
+export async function registerManyForLiveEvent(db: Kysely<Database>, eventId: string, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await db
+    .insertInto('registrations')
+    .values(userIds.map((userId) => ({ event_id: eventId, user_id: userId })))
+    .onConflict((oc) => oc.columns(['event_id', 'user_id']).doNothing())
+    .execute();
+}
+
+export interface AttendanceEntry {
+  readonly userId: string;
+  /** The attendee's active person card, to like from the event's job card; null without one. */
+  readonly cardId: string | null;
+  readonly firstJoinedAt: number;
+  /** Null while they are still in. */
+  readonly lastLeftAt: number | null;
+}
+
+/** Who attended an event, once each, first arrival first. */
+export async function listAttendance(db: Kysely<Database>, eventId: string): Promise<AttendanceEntry[]> {
+  const rows = await sql<{ user_id: string; card_id: string | null; first_joined: Date; last_left: Date | null; still_in: boolean }>`
+    select a.user_id,
+           (select c.id from cards c where c.owner_id = a.user_id and c.kind = 'person' and c.active limit 1) as card_id,
+           min(a.joined_at) as first_joined, max(a.left_at) as last_left, bool_or(a.left_at is null) as still_in
+      from attendance a
+     where a.event_id = ${eventId}
+     group by a.user_id
+     order by first_joined, a.user_id`.execute(db);
+  return rows.rows.map((r) => ({
+    userId: r.user_id,
+    cardId: r.card_id,
+    firstJoinedAt: r.first_joined.getTime(),
+    lastLeftAt: r.still_in || r.last_left === null ? null : r.last_left.getTime(),
+  }));
+}
+
+/**
+ * Takes seats for a batch of admissions, one per entry, in one statement: each
+ * event's row is locked once, and its first free-seat-many entries get a seat.
+ * Exact however many nodes admit at once; one commit however many arrive together.
+ */
+export async function claimSeats(db: Kysely<Database>, eventIds: readonly string[]): Promise<boolean[]> {
+  if (eventIds.length === 0) return [];
+  const result = await sql<{ event_id: string; granted: number }>`
+    with wanted as (
+      select event_id, count(*)::int as n from unnest(${[...eventIds]}::uuid[]) as t(event_id) group by event_id
+    ), locked as (
+      select e.id, greatest(e.capacity - e.attendee_count, 0) as free
+        from events e join wanted w on w.event_id = e.id
+         for update of e
+    ), granted as (
+      select w.event_id, least(w.n, l.free)::int as granted from wanted w join locked l on l.id = w.event_id
+    ), taken as (
+      update events e set attendee_count = e.attendee_count + g.granted
+        from granted g where e.id = g.event_id and g.granted > 0
+      returning e.id
+    )
+    select event_id, granted from granted`.execute(db);
+  const left = new Map(result.rows.map((r) => [r.event_id, Number(r.granted)]));
+  return eventIds.map((id) => {
+    const free = left.get(id) ?? 0;
+    if (free <= 0) return false;
+    left.set(id, free - 1);
+    return true;
+  });
+}
+
+/** Opens attendance for a batch of arrivals, in one statement. */
+export async function recordArrivals(db: Kysely<Database>, arrivals: ReadonlyArray<{ eventId: string; userId: string; at: Date }>): Promise<void> {
+  if (arrivals.length === 0) return;
+  await db.insertInto('attendance').values(arrivals.map((a) => ({ event_id: a.eventId, user_id: a.userId, joined_at: a.at }))).execute();
+}
+
+/** Closes attendance and gives back seats, for a batch of departures, in one transaction. */
+export async function recordDepartures(
+  db: Kysely<Database>,
+  departures: ReadonlyArray<{ eventId: string; userId: string; seated: boolean; at: Date }>,
+): Promise<void> {
+  if (departures.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    await sql`
+      update attendance a set left_at = d.at
+        from unnest(${departures.map((d) => d.eventId)}::uuid[], ${departures.map((d) => d.userId)}::uuid[], ${departures.map((d) => d.at)}::timestamptz[])
+             as d(event_id, user_id, at)
+       where a.event_id = d.event_id and a.user_id = d.user_id and a.left_at is null`.execute(trx);
+    const seated = departures.filter((d) => d.seated).map((d) => d.eventId);
+    if (seated.length > 0) {
+      await sql`
+        update events e set attendee_count = greatest(e.attendee_count - r.n, 0)
+          from (select event_id, count(*)::int as n from unnest(${seated}::uuid[]) as t(event_id) group by event_id) r
+         where e.id = r.event_id`.execute(trx);
+    }
+  });
+}
+
+/**
+ * Claims the `event.starting` notices now due (doors open, event not over, not
+ * yet sent) and stores them, in one transaction. The claim is a conditional
+ * update: when several nodes run it at once, each registration is claimed by
+ * exactly one of them.
+ */
+export async function claimStartingNotices(db: Kysely<Database>, now: Date): Promise<StoredUserEvent[]> {
+  return db.transaction().execute(async (trx) => {
+    const due = await trx
+      .updateTable('registrations as r')
+      .from('events as e')
+      .set({ starting_notified_at: now })
+      .whereRef('e.id', '=', 'r.event_id')
+      .where('r.starting_notified_at', 'is', null)
+      .where('e.starts_at', '<=', new Date(now.getTime() + DOORS_OPEN_BEFORE_MS))
+      .where('e.ends_at', '>', now)
+      .returning(['r.user_id', 'r.event_id', 'e.title', 'e.starts_at'])
+      .execute();
+    const stored: StoredUserEvent[] = [];
+    for (const notice of due) {
+      const data = { eventId: notice.event_id, title: notice.title, startsAt: notice.starts_at.getTime() };
+      stored.push(...(await appendUserEvents(trx, notice.user_id, [{ userId: notice.user_id, type: UserEventType.EVENT_STARTING, data }])));
+    }
+    return stored;
+  });
+}

@@ -1,0 +1,62 @@
+import { ErrorCode } from './errors';
+
+/** Doors open, and registrants hear `event.starting`, this long before the start. */
+export const DOORS_OPEN_BEFORE_MS = 10 * 60 * 1000;
+
+export type LiveEventRole = 'host' | 'speaker' | 'audience';
+
+export interface LiveEventTimes {
+  readonly startsAt: number;
+  readonly endsAt: number;
+}
+
+export type LiveEventPhase = 'scheduled' | 'open' | 'ended';
+
+/** Before the doors, doors open (from 10 minutes before the start to the end), over. */
+export function liveEventPhase(event: LiveEventTimes, nowMs: number): LiveEventPhase {
+  if (nowMs >= event.endsAt) return 'ended';
+  return nowMs >= event.startsAt - DOORS_OPEN_BEFORE_MS ? 'open' : 'scheduled';
+}
+
+export type LiveEventJoinDecision =
+  | { readonly kind: 'join'; readonly role: LiveEventRole; readonly takesSeat: boolean }
+  | { readonly kind: 'refused'; readonly code: ErrorCode; readonly message: string };
+
+/** Hosts come in any time the doors are open and take no seat; registrants take one. */
+export function decideLiveEventJoin(input: { readonly isHost: boolean; readonly registered: boolean; readonly phase: LiveEventPhase }): LiveEventJoinDecision {
+  if (!input.isHost && !input.registered) return { kind: 'refused', code: ErrorCode.NOT_REGISTERED, message: 'register for the event first' };
+  if (input.phase === 'scheduled') return { kind: 'refused', code: ErrorCode.EVENT_NOT_OPEN, message: 'the doors open 10 minutes before the start' };
+  if (input.phase === 'ended') return { kind: 'refused', code: ErrorCode.EVENT_ENDED, message: 'the event is over' };
+  return input.isHost ? { kind: 'join', role: 'host', takesSeat: false } : { kind: 'join', role: 'audience', takesSeat: true };
+}
+
+/** The hand-raise queue: first raised, first in line; raising twice keeps one's place. */
+export function raiseHand(queue: readonly string[], userId: string): readonly string[] {
+  return queue.includes(userId) ? queue : [...queue, userId];
+}
+
+export function lowerHand(queue: readonly string[], userId: string): readonly string[] {
+  return queue.filter((id) => id !== userId);
+}
+
+/** Hosts promote, demote, mute and remove; nobody acts on a host. */
+export function decideModeration(actor: LiveEventRole, target: LiveEventRole | undefined): { ok: true } | { ok: false; code: ErrorCode; message: string } {
+  if (actor !== 'host') return { ok: false, code: ErrorCode.NOT_A_HOST, message: 'only the event’s hosts do this' };
+  if (target === undefined) return { ok: false, code: ErrorCode.NOT_ATTENDING, message: 'that person is not in the event' };
+  if (target === 'host') return { ok: false, code: ErrorCode.NOT_A_HOST, message: 'hosts are not moderated' };
+  return { ok: true };
+}
+
+/** Breakout interviews last from a few seconds to an hour. */
+export const BREAKOUT_MIN_S = 1;
+export const BREAKOUT_MAX_S = 60 * 60;
+
+/** Slow mode: at most one event chat message per attendee per this many seconds (hosts are exempt). */
+export const DEFAULT_SLOW_MODE_S = 0;
+export const MAX_SLOW_MODE_S = 10 * 60;
+
+/** How long an attendee still waits before their next chat message, or 0 when they may send now. */
+export function slowModeWaitMs(input: { readonly role: LiveEventRole; readonly slowModeS: number; readonly lastSentMs: number | undefined; readonly nowMs: number }): number {
+  if (input.role === 'host' || input.slowModeS <= 0 || input.lastSentMs === undefined) return 0;
+  return Math.max(0, input.lastSentMs + input.slowModeS * 1000 - input.nowMs);
+}

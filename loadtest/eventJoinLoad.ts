@@ -1,0 +1,65 @@
+import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../rooms/contracts/liveEventContracts';
+import { RawRoomClient, reserveSeat } from './client/rawRoomClient';
+import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
+import { ErrorLog, sleep } from './harness/timetable';
+import type { EventJoinJob, LoadResult, WorkerMessage } from './jobs';
+
+/** How long an attendee waits for `event.ready`. */
+const READY_TIMEOUT_MS = 15_000;
+
+/**
+ * The burst: at the go signal every attendee of this worker joins the event at
+ * once (join latency: from the signal to `event.ready`); after the hold they
+ * all leave at once (leave latency: from the leave request to the server
+ * closing the connection).
+ */
+export async function runEventJoin(job: EventJoinJob): Promise<LoadResult> {
+  const errors = new ErrorLog();
+  const join = newHistogram();
+  const leave = newHistogram();
+  process.send?.({ type: 'ramped', connected: 0 } satisfies WorkerMessage);
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+
+  const burst = performance.now();
+  const clients = await Promise.all(
+    job.users.map(async (user, i) => {
+      try {
+        const url = job.nodeUrls[i % job.nodeUrls.length]!;
+        const seat = await reserveSeat(url, LIVE_EVENT_ROOM, { eventId: job.eventId }, user.accessToken);
+        const client = await RawRoomClient.connect(url, seat);
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('no event.ready')), READY_TIMEOUT_MS);
+          client.onMessage = (type) => {
+            if (type === LiveEventMessageType.READY) {
+              clearTimeout(timer);
+              resolve();
+            }
+          };
+        });
+        recordMs(join, performance.now() - burst);
+        return client;
+      } catch (error) {
+        errors.add(`join: ${(error as Error).message}`);
+        return undefined;
+      }
+    }),
+  );
+  const joined = clients.filter((c): c is RawRoomClient => c !== undefined);
+  await sleep(job.holdS * 1000);
+  const held = joined.filter((c) => c.open).length;
+  if (held < joined.length) errors.add(`${joined.length - held} attendees dropped during the hold`);
+  await Promise.all(
+    joined.filter((c) => c.open).map(async (client) => {
+      const started = performance.now();
+      await client.leave();
+      recordMs(leave, performance.now() - started);
+    }),
+  );
+  return {
+    ops: joined.length,
+    errors: errors.count,
+    errorSamples: errors.samples,
+    histograms: { join: encodeHistogram(join), leave: encodeHistogram(leave) },
+    counters: { joined: joined.length, held },
+  };
+}

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { openDatabase } from '../../db/database';
+import { insertCardsBulk } from '../../db/repositories/cardRepository';
+import { insertLiveEvent, registerManyForLiveEvent } from '../../db/repositories/liveEventRepository';
+import type { EventJoinJob } from '../jobs';
+import type { BenchCluster } from '../harness/benchCluster';
+import { mergeEncoded, percentiles } from '../harness/histogram';
+import { rssMb } from '../harness/machine';
+import { NO_HIRING_FIELDS } from '../../domain/cardRules';
+import { seedUsers } from '../harness/seed';
+import { runWorkers } from '../harness/workers';
+
+export interface EventJoinOptions {
+  readonly attendees: number;
+  readonly holdS: number;
+  readonly workers: number;
+}
+
+/** One live event whose doors are open, and `attendees` registrants (Postgres, seeded directly). */
+async function seedEvent(cluster: BenchCluster, attendees: number) {
+  const databaseUrl = cluster.seedTarget.databaseUrl;
+  if (!databaseUrl) throw new Error('the event-join scenario seeds Postgres directly: set DATABASE_URL and REDIS_URL');
+  const [recruiter, ...users] = await seedUsers(attendees + 1, cluster.seedTarget);
+  const database = await openDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 2 });
+  try {
+    const jobCardId = randomUUID();
+    await insertCardsBulk(database.db, [
+      { id: jobCardId, ownerId: recruiter!.userId, kind: 'job', title: 'Bench job', bio: '', tags: [], birthYear: null, ...NO_HIRING_FIELDS, lat: null, lng: null, h3Cell: null },
+    ]);
+    const eventId = randomUUID();
+    const now = Date.now();
+    await insertLiveEvent(database.db, { id: eventId, hostId: recruiter!.userId, jobCardId, title: 'Bench hiring day', startsAt: now + 5 * 60_000, endsAt: now + 3_600_000, capacity: attendees });
+    for (let i = 0; i < users.length; i += 2000) await registerManyForLiveEvent(database.db, eventId, users.slice(i, i + 2000).map((u) => u.userId));
+    return { eventId, users };
+  } finally {
+    await database.close();
+  }
+}
+
+/** A burst of attendees joining one event at once, holding, then leaving at once. */
+export async function runEventJoin(cluster: BenchCluster, options: EventJoinOptions): Promise<Record<string, number | string>> {
+  const { eventId, users } = await seedEvent(cluster, options.attendees);
+  const perWorker = Math.ceil(users.length / options.workers);
+  const jobs: EventJoinJob[] = Array.from({ length: options.workers }, (_, w) => ({
+    kind: 'event-join',
+    nodeUrls: cluster.nodes.map((n) => n.url),
+    eventId,
+    users: users.slice(w * perWorker, (w + 1) * perWorker),
+    holdS: options.holdS,
+  }));
+  const run = runWorkers(jobs);
+  await run.ramped;
+  process.stdout.write(`event-join: ${users.length} attendees join one event at once, hold ${options.holdS} s, leave at once\n`);
+  const rssBefore = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  run.go();
+  await new Promise((r) => setTimeout(r, (options.holdS * 1000) / 2 + 500));
+  const rssHolding = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const done = await run.results;
+  for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);
+  const joined = done.reduce((total, r) => total + (r.counters['joined'] ?? 0), 0);
+  return {
+    attendees: users.length,
+    joined,
+    ...percentiles('join', mergeEncoded(done.map((r) => r.histograms['join']!))),
+    ...percentiles('leave', mergeEncoded(done.map((r) => r.histograms['leave']!))),
+    errors: done.reduce((total, r) => total + r.errors, 0),
+    connections_held: done.reduce((total, r) => total + (r.counters['held'] ?? 0), 0),
+    server_rss_mb: Math.round(rssHolding),
+    rss_per_connection_kb: joined > 0 ? Math.round((((rssHolding - rssBefore) * 1024) / joined) * 10) / 10 : 0,
+  };
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { CommandRef } from './common';
+
+/** Session commands of 1:1 calls. */
+export const CallCommands = {
+  /** Rings the other member of a match on every device they have online. */
+  'call.start': z.strictObject({ ref: CommandRef, matchId: z.uuid(), media: z.enum(['audio', 'video']).default('audio') }),
+  'call.accept': z.strictObject({ ref: CommandRef, callId: z.uuid() }),
+  'call.decline': z.strictObject({ ref: CommandRef, callId: z.uuid() }),
+  'call.cancel': z.strictObject({ ref: CommandRef, callId: z.uuid() }),
+  /** Hangs up (or, while ringing, cancels or declines). */
+  'call.end': z.strictObject({ ref: CommandRef, callId: z.uuid() }),
+  /** A fresh media token for an accepted call (tokens are short-lived). */
+  'call.token': z.strictObject({ ref: CommandRef, callId: z.uuid() }),
+} as const;
+
+export interface CallStarted {
+  readonly callId: string;
+  readonly state: 'ringing';
+}
+
+/** What a participant needs to join the call's media. */
+export interface CallMediaAccess {
+  readonly callId: string;
+  readonly liveKitUrl: string;
+  readonly room: string;
+  readonly token: string;
+}
+
+export interface CallIncomingData {
+  readonly callId: string;
+  readonly matchId: string;
+  readonly callerId: string;
+  readonly media: 'audio' | 'video';
+}
+
+export interface CallAcceptedData {
+  readonly callId: string;
+}
+
+export interface CallEndedData {
+  readonly callId: string;
+  readonly matchId: string;
+  readonly state: string;
+  readonly reason: string;
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { CardView } from '../../server/http/cardContracts';
+import { CommandRef } from './common';
+
+/** Room name of the discovery lobby actor, `cell:<h3Index>`. */
+export const LOBBY_ROOM = 'cell';
+
+/** Options of `joinOrCreate('cell', ...)`: the H3 cell, which must be the caller's current one. */
+export const LobbyJoinOptions = z.strictObject({ cell: z.string().regex(/^[0-9a-f]{15}$/, 'cell: an H3 index, 15 hex digits') });
+export type LobbyJoinOptions = z.infer<typeof LobbyJoinOptions>;
+
+export const DECK_DEFAULT_SIZE = 50;
+export const DECK_MAX_SIZE = 100;
+
+/** The session command asking for a deck, for one of the caller's cards. */
+export const DeckCommand = z.strictObject({
+  ref: CommandRef,
+  cardId: z.uuid(),
+  limit: z.number().int().min(1).max(DECK_MAX_SIZE).optional(),
+});
+
+/** One card of a deck: what anyone may see of it, its score for the searcher, and how far it is (0.1 km). */
+export interface DeckCard {
+  readonly card: CardView;
+  readonly score: number;
+  readonly distanceKm: number;
+}
+
+export interface DeckResult {
+  readonly cardId: string;
+  readonly cards: readonly DeckCard[];
+  /** True when served from the session's cache rather than built now. */
+  readonly cached: boolean;
+  readonly builtAt: number;
+  /** The lobby that built it. */
+  readonly cell: string;
+}
+
+/** Messages the lobby sends to devices watching it, by type. */
+export const LobbyEventType = {
+  READY: 'lobby.ready',
+  /** The live "N people nearby now" figure; sent at most once a second, and only when it changed. */
+  NEARBY: 'nearby',
+} as const;
+
+export interface NearbyMessage {
+  readonly cell: string;
+  /** People with an online session whose last location is in this cell. */
+  readonly count: number;
+}
+
+/** `lobby.changed` in the user's event stream (ephemeral): the session moved the user to another lobby. */
+export interface LobbyChangedData {
+  readonly cell: string;
+  readonly previousCell: string | null;
+}

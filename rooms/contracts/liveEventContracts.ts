@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { BREAKOUT_MAX_S, BREAKOUT_MIN_S, MAX_SLOW_MODE_S } from '../../domain/liveEventRules';
+import { CommandRef } from './common';
+
+/** Room name of the live event actor, `event:<eventId>`. */
+export const LIVE_EVENT_ROOM = 'event';
+
+export const LiveEventJoinOptions = z.strictObject({ eventId: z.uuid() });
+
+const Target = z.strictObject({ ref: CommandRef, userId: z.uuid() });
+
+export const LiveEventCommands = {
+  'hand.raise': z.strictObject({ ref: CommandRef }),
+  'hand.lower': z.strictObject({ ref: CommandRef }),
+  /** Hosts: bring someone on stage (they get a publishing token) or take them off it. */
+  promote: Target,
+  demote: Target,
+  /** Hosts: take someone out of the event. */
+  remove: Target,
+  /** Hosts: mute someone's published tracks (they may unmute; demote to stop them publishing). */
+  mute: Target,
+  /** Hosts: a timed 1:1 interview with one attendee in a LiveKit room of its own; both come back when it ends. */
+  breakout: z.strictObject({ ref: CommandRef, userId: z.uuid(), durationS: z.number().int().min(BREAKOUT_MIN_S).max(BREAKOUT_MAX_S) }),
+  /** A message to everyone in the event (subject to slow mode). */
+  say: z.strictObject({ ref: CommandRef, text: z.string().trim().min(1).max(500) }),
+  /** Hosts: at most one message per attendee per `seconds` (0 turns it off). */
+  'slow.mode': z.strictObject({ ref: CommandRef, seconds: z.number().int().min(0).max(MAX_SLOW_MODE_S) }),
+} as const;
+
+export const LiveEventMessageType = {
+  READY: 'event.ready',
+  /** The hand-raise queue, in order, whenever it changes. */
+  HANDS: 'hands',
+  /** To one attendee: their role changed, with a token for it. */
+  ROLE: 'role',
+  /** To the two people of a breakout: its room and a token for it, and when it ends. */
+  BREAKOUT: 'breakout',
+  /** To the same two when it ended: back to the main room, with a token for it. */
+  BREAKOUT_ENDED: 'breakout.ended',
+  /** An event chat message, to everyone. */
+  CHAT: 'chat',
+  /** To one attendee: a host muted them. */
+  MUTED: 'muted',
+  /** Slow mode changed, to everyone. */
+  SLOW_MODE: 'slow.mode',
+} as const;
+
+export interface BreakoutMessage {
+  readonly room: string;
+  readonly token: string;
+  readonly endsAt: number;
+}
+
+export interface EventChatMessage {
+  readonly userId: string;
+  readonly text: string;
+  readonly at: number;
+}
+
+export interface LiveEventReady {
+  readonly eventId: string;
+  readonly role: 'host' | 'speaker' | 'audience';
+  readonly liveKitUrl: string;
+  readonly room: string;
+  readonly token: string;
+  readonly hands: readonly string[];
+}
+
+export interface RoleMessage {
+  readonly role: 'speaker' | 'audience';
+  readonly token: string;
+}
+
+/** `POST /events`: a live hiring event for one of the recruiter's job cards. */
+export const CreateLiveEventBody = z
+  .strictObject({
+    jobCardId: z.uuid(),
+    title: z.string().trim().min(1).max(120),
+    startsAt: z.iso.datetime(),
+    endsAt: z.iso.datetime(),
+    capacity: z.number().int().min(1).max(100_000),
+  })
+  .refine((b) => Date.parse(b.startsAt) < Date.parse(b.endsAt), { message: 'startsAt must be before endsAt', path: ['startsAt'] });

@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { latLngToCell } from 'h3-js';
+import { destinationPoint, greatCircleKm } from '../../domain/geo';
+import { KismetCloseCode } from '../../rooms/contracts/common';
+import { command, connectDevice, disconnect, eventsOf, expectJoinRefused, requestJson, waitForEvents, waitUntil } from '../support/accounts';
+import { useTestCluster } from '../support/cluster';
+import { deckAnswer, deckIds, deckOf, personAt, watchLobby } from '../support/discovery';
+import { codeOf, registerPerson, replyOf, type Person } from '../support/matches';
+import { ADMIN_KEY } from '../support/operator';
+
+
+describe('discovery lobbies and decks, on two nodes', function () {
+  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY });
+  const nodes = () => suite.nodes;
+  const device = async (url: string, person: Person, id = 'phone') => {
+    const d = await connectDevice(url, person, id);
+    suite.open.push(d);
+    return d;
+  };
+  const setMaxDistance = async (person: Person, maxDistanceKm: number) => {
+    const saved = await requestJson(nodes()[1].url, 'PUT', '/me/preferences', { token: person.accessToken, body: { maxDistanceKm } });
+    assert.equal(saved.status, 200);
+  };
+
+  describe('geography', () => {
+    // MG Road, Bengaluru, and cards at known great-circle distances on six bearings.
+    const searcherAt = { lat: 12.9756, lng: 77.6067 };
+    const placed = [1, 4, 9, 24, 49, 51].map((km, i) => ({ km, at: destinationPoint(searcherAt, km, 15 + i * 60) }));
+
+    it('shows a card exactly when it lies within the searcher’s maximum distance, across cells and rings', async () => {
+      const [n0, n1] = nodes();
+      const searcher = await personAt(n0.url, searcherAt, 'searcher');
+      const cards = await Promise.all(placed.map(async (p, i) => ({ ...p, person: await personAt(i % 2 ? n1.url : n0.url, p.at, `${p.km} km`) })));
+      // The geometry under test: the true distances, and cells other than the searcher's.
+      for (const c of cards) assert.ok(Math.abs(greatCircleKm(searcherAt, c.at) - c.km) < 1e-6);
+      const searcherCell = latLngToCell(searcherAt.lat, searcherAt.lng, 7);
+      assert.ok(cards.every((c) => c.person.card.h3Cell !== searcherCell));
+
+      const phone = await device(n0.url, searcher);
+      for (const maxKm of [5, 10, 25, 50, 2]) {
+        await setMaxDistance(searcher, maxKm);
+        const deck = await deckOf(phone, searcher.card.id);
+        assert.equal(deck.cached, false, `${maxKm} km: a new preference rebuilds the deck`);
+        const shown = cards.filter((c) => deckIds(deck).has(c.person.card.id)).map((c) => c.km);
+        assert.deepEqual(shown, placed.map((p) => p.km).filter((km) => km <= maxKm), `within ${maxKm} km`);
+        for (const entry of deck.cards) {
+          const card = cards.find((c) => c.person.card.id === entry.card.id);
+          if (card) assert.ok(Math.abs(entry.distanceKm - card.km) <= 0.05 + 1e-9, `distance of the ${card.km} km card: ${entry.distanceKm}`);
+        }
+      }
+    });
+  });
+
+  describe('lobbies', () => {
+    // Juhu, Mumbai, and the first point due east in another cell.
+    const west = { lat: 19.1075, lng: 72.8263 };
+    const westCell = latLngToCell(west.lat, west.lng, 7);
+    let east = west;
+    while (latLngToCell(east.lat, east.lng, 7) === westCell) east = { lat: east.lat, lng: east.lng + 0.002 };
+    const eastCell = latLngToCell(east.lat, east.lng, 7);
+
+    it('moves a walker from one lobby to the next, and both "nearby now" figures change', async () => {
+      const [n0, n1] = nodes();
+      const [inWest, inEast, walker] = await Promise.all([personAt(n0.url, west, 'west'), personAt(n1.url, east, 'east'), personAt(n1.url, west, 'walker')]);
+      // Watchers are present in their own cells through their sessions, and watch them.
+      await device(n0.url, inWest);
+      await device(n1.url, inEast);
+      const westWatch = await watchLobby(n1.url, inWest, westCell);
+      const eastWatch = await watchLobby(n0.url, inEast, eastCell);
+      suite.open.push(westWatch, eastWatch);
+      await waitUntil(() => westWatch.counts().at(-1) === 1 && eastWatch.counts().at(-1) === 1, 10_000, () => `one in each: ${westWatch.counts()} ${eastWatch.counts()}`);
+
+      const phone = await device(n0.url, walker);
+      assert.equal(phone.ready.cell, westCell);
+      await waitUntil(() => westWatch.counts().at(-1) === 2, 10_000, () => `walker arrives west: ${westWatch.counts()}`);
+      const walkerWatch = await watchLobby(n1.url, walker, westCell);
+      const walkerWatchClosed = new Promise<number>((resolve) => walkerWatch.room.onLeave((code) => resolve(code)));
+
+      const moved = replyOf<{ h3Cell: string }>(await command(phone.room, 'location.update', east));
+      assert.equal(moved.h3Cell, eastCell);
+      await waitUntil(() => westWatch.counts().at(-1) === 1 && eastWatch.counts().at(-1) === 2, 10_000, () => `after the walk: ${westWatch.counts()} ${eastWatch.counts()}`);
+      await waitForEvents(phone, (events) => events.some((e) => e.type === 'lobby.changed' && e.data['cell'] === eastCell && e.data['previousCell'] === westCell));
+      // The old lobby lets the walker's watching device go, and no longer lets it in.
+      assert.equal(await walkerWatchClosed, KismetCloseCode.LOBBY_MOVED);
+      assert.equal(await expectJoinRefused(watchLobby(n0.url, walker, westCell)), 'NOT_IN_CELL');
+      const eastNow = await watchLobby(n0.url, walker, eastCell);
+      suite.open.push(eastNow);
+      assert.equal(eastNow.ready.count, 2);
+
+      // Going offline leaves the lobby too.
+      await disconnect(phone);
+      await waitUntil(() => eastWatch.counts().at(-1) === 1, 10_000, () => `walker offline: ${eastWatch.counts()}`);
+      assert.equal(eventsOf(phone).filter((e) => e.type === 'lobby.changed').length, 2); // placed west on connect, then east
+    });
+
+    it('refuses to let anyone watch a lobby of a cell they are not in, or a malformed one', async () => {
+      const [n0] = nodes();
+      const someone = await personAt(n0.url, west, 'nosy');
+      assert.equal(await expectJoinRefused(watchLobby(n0.url, someone, eastCell)), 'NOT_IN_CELL');
+      assert.equal(await expectJoinRefused(watchLobby(n0.url, someone, 'not-a-cell')), 'INVALID_ROOM_OPTIONS');
+      assert.equal(await expectJoinRefused(watchLobby(n0.url, { accessToken: 'forged' }, westCell)), 'TOKEN_INVALID');
+    });
+  });
+
+  describe('exclusions', () => {
+    // Anna Nagar, Chennai.
+    const here = { lat: 13.085, lng: 80.2101 };
+    const near = (i: number) => destinationPoint(here, 0.5 + i * 0.3, i * 40);
+
+    it('never shows an excluded card, and takes cards out of cached decks at once', async () => {
+      const [n0, n1] = nodes();
+      const searcher = await personAt(n0.url, here, 'searcher');
+      const names = ['passed', 'matched', 'blockedBySearcher', 'blocksSearcher', 'deactivated', 'banned', 'shadowBanned', 'control'] as const;
+      const people = Object.fromEntries(
+        await Promise.all(names.map(async (name, i) => [name, await personAt(i % 2 ? n1.url : n0.url, near(i), name)] as const)),
+      ) as Record<(typeof names)[number], Person>;
+      const phone = await device(n0.url, searcher);
+      const idOf = (name: (typeof names)[number]) => people[name].card.id;
+
+      const cold = await deckOf(phone, searcher.card.id);
+      assert.equal(cold.cached, false);
+      assert.deepEqual(names.filter((n) => deckIds(cold).has(idOf(n))), [...names], 'everyone is shown at first');
+      assert.ok(!deckIds(cold).has(searcher.card.id), 'never one’s own card');
+
+      // Decks of two of them that hold the searcher, to see blocks work both ways.
+      const blockedPhone = await device(n1.url, people.blockedBySearcher);
+      const blockerPhone = await device(n0.url, people.blocksSearcher);
+      const shadowPhone = await device(n1.url, people.shadowBanned);
+      for (const d of [blockedPhone, blockerPhone]) assert.ok(deckIds(await deckOf(d, (d === blockedPhone ? people.blockedBySearcher : people.blocksSearcher).card.id)).has(searcher.card.id));
+
+      const cachedAfter = async (what: string, gone: (typeof names)[number]) => {
+        const deck = await deckOf(phone, searcher.card.id);
+        assert.equal(deck.cached, true, `${what}: served from the cache`);
+        assert.ok(!deckIds(deck).has(idOf(gone)), `${what}: ${gone} is out at once`);
+        return deck;
+      };
+
+      replyOf(await command(phone.room, 'swipe', { fromCardId: searcher.card.id, toCardId: idOf('passed'), action: 'pass' }));
+      await cachedAfter('a pass', 'passed');
+
+      const matchedPhone = await device(n1.url, people.matched);
+      replyOf(await command(matchedPhone.room, 'swipe', { fromCardId: idOf('matched'), toCardId: searcher.card.id, action: 'like' }));
+      const like = replyOf<{ matched: boolean }>(await command(phone.room, 'swipe', { fromCardId: searcher.card.id, toCardId: idOf('matched'), action: 'like' }));
+      assert.equal(like.matched, true);
+      await cachedAfter('a match', 'matched');
+
+      const block = (by: Person, whom: Person) => requestJson(n1.url, 'POST', '/me/blocks', { token: by.accessToken, body: { userId: whom.userId } });
+      assert.equal((await block(searcher, people.blockedBySearcher)).status, 200);
+      await cachedAfter('a block by the searcher', 'blockedBySearcher');
+      assert.ok(!deckIds(await deckOf(blockedPhone, idOf('blockedBySearcher'))).has(searcher.card.id), 'the blocked person’s deck loses the searcher at once');
+      assert.equal((await block(people.blocksSearcher, searcher)).status, 200);
+      await cachedAfter('a block of the searcher', 'blocksSearcher');
+      assert.ok(!deckIds(await deckOf(blockerPhone, idOf('blocksSearcher'))).has(searcher.card.id), 'the blocker’s deck loses the searcher at once');
+
+      const deactivated = await requestJson(n1.url, 'DELETE', `/cards/${idOf('deactivated')}`, { token: people.deactivated.accessToken });
+      assert.equal(deactivated.status, 200);
+      await cachedAfter('a deactivated card', 'deactivated');
+      const admin = (person: Person, body: Record<string, boolean>) =>
+        requestJson(n1.url, 'POST', `/admin/users/${person.userId}`, { token: ADMIN_KEY, body });
+      assert.equal((await admin(people.banned, { banned: true })).status, 200);
+      await cachedAfter('a ban', 'banned');
+      assert.equal((await admin(people.shadowBanned, { shadowBanned: true })).status, 200);
+      const cached = await cachedAfter('a shadow-ban', 'shadowBanned');
+      assert.ok(deckIds(cached).has(idOf('control')));
+
+      // Rebuilt from storage, the deck holds none of them either.
+      await setMaxDistance(searcher, 25);
+      const rebuilt = await deckOf(phone, searcher.card.id);
+      assert.equal(rebuilt.cached, false);
+      assert.deepEqual(names.filter((n) => deckIds(rebuilt).has(idOf(n))), ['control']);
+      // A shadow-banned person notices nothing: their own deck still works and still shows others.
+      const own = await deckOf(shadowPhone, idOf('shadowBanned'));
+      assert.ok(deckIds(own).has(searcher.card.id) && deckIds(own).has(idOf('control')));
+    });
+
+    it('refuses a deck for a card that is not the caller’s, missing, deactivated, or without a location', async () => {
+      const [n0] = nodes();
+      const [a, b] = await Promise.all([personAt(n0.url, here, 'a'), personAt(n0.url, here, 'b')]);
+      const phone = await device(n0.url, a);
+      assert.equal(codeOf(await deckAnswer(phone, b.card.id)), 'NOT_YOUR_CARD');
+      assert.equal(codeOf(await deckAnswer(phone, '00000000-0000-4000-8000-000000000000')), 'CARD_NOT_FOUND');
+      assert.equal(codeOf(await command(phone.room, 'deck', { cardId: 'nope' })), 'INVALID_MESSAGE');
+      assert.equal(codeOf(await command(phone.room, 'deck', { cardId: a.card.id, limit: 1000 })), 'INVALID_MESSAGE');
+      const placeless = await registerPerson(n0.url, 'nowhere');
+      const nowhere = await device(n0.url, placeless);
+      assert.equal(codeOf(await deckAnswer(nowhere, placeless.card.id)), 'LOCATION_UNKNOWN');
+      assert.equal((await requestJson(n0.url, 'DELETE', `/cards/${a.card.id}`, { token: a.accessToken })).status, 200);
+      assert.equal(codeOf(await deckAnswer(phone, a.card.id)), 'CARD_INACTIVE');
+    });
+  });
+});

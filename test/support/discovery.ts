@@ -1,0 +1,45 @@
+import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
+import { LOBBY_ROOM, LobbyEventType, type DeckResult, type NearbyMessage } from '../../rooms/contracts/deckContracts';
+import type { CardView } from '../../server/http/cardContracts';
+import { command, connectDevice, disconnect, joinActor, registerUser, requestJson, type ActorConnection, type Device } from './accounts';
+import type { Person } from './matches';
+import { replyOf } from './matches';
+
+/** Interests and a bio that every test person shares, so their cards score well over the threshold with each other. */
+export const SHARED_PROFILE = { tags: [{ tag: 'hiking', weight: 5 }], bio: 'hiking trails around the city' };
+
+/** A new account with a person card at a place (its location set through a session, as a phone would). */
+export async function personAt(baseUrl: string, at: { lat: number; lng: number }, title = 'someone'): Promise<Person> {
+  const user = await registerUser(baseUrl);
+  const created = await requestJson<CardView>(baseUrl, 'POST', '/cards', {
+    token: user.accessToken,
+    body: { kind: 'person', title, birthYear: 1994, ...SHARED_PROFILE },
+  });
+  if (created.status !== 201) throw new Error(`card: ${created.status} ${JSON.stringify(created.body)}`);
+  const device = await connectDevice(baseUrl, user, 'setup');
+  try {
+    replyOf(await command(device.room, 'location.update', at));
+  } finally {
+    await disconnect(device);
+  }
+  return { ...user, card: created.body };
+}
+
+export async function deckOf(device: Device, cardId: string, limit?: number): Promise<DeckResult> {
+  return replyOf<DeckResult>(await command(device.room, 'deck', limit === undefined ? { cardId } : { cardId, limit }));
+}
+
+export function deckAnswer(device: Device, cardId: string): Promise<ReplyMessage | ErrorMessage> {
+  return command(device.room, 'deck', { cardId });
+}
+
+export const deckIds = (deck: DeckResult) => new Set(deck.cards.map((c) => c.card.id));
+
+/** A device watching a lobby: the "nearby now" figures it was sent, newest last. */
+export async function watchLobby(baseUrl: string, user: { accessToken: string }, cell: string): Promise<ActorConnection<NearbyMessage> & { counts(): number[] }> {
+  const joined = await joinActor<NearbyMessage>(baseUrl, user.accessToken, LOBBY_ROOM, { cell }, LobbyEventType.READY);
+  return {
+    ...joined,
+    counts: () => [joined.ready.count, ...joined.received.filter((m) => m.type === LobbyEventType.NEARBY).map((m) => (m.message as NearbyMessage).count)],
+  };
+}
