@@ -39,6 +39,7 @@ import { startStartingNotices } from './startingNotices';
 import { mountLiveKitWebhookRoute } from './http/liveKitWebhookRoute';
 import { routerEndpoints } from './http/routerEndpoints';
 import { PlacementEstimates, actorIdOfRequest, chooseNodeForActor } from './cluster/actorPlacement';
+import { reportRoomCounts } from './cluster/roomCountReports';
 import { mountMatchmakeRoute } from './http/matchmakeRoute';
 import { LocalRateLimiter, RedisRateLimiter } from './cluster/rateLimiters';
 import { EventLoopLag } from './eventLoopLag';
@@ -60,22 +61,25 @@ export interface KismetNode {
   shutdown(): Promise<void>;
 }
 
-/** Boots one Kismet node: database (migrated), presence and driver, rooms, routes, listening socket. */
-/** How long this node's own placements count on top of its live room count (creating an actor takes a moment). */
+/** How long this node's placements count on top of the room counts nodes report (creating an actor takes a moment). */
 const PLACEMENT_WINDOW_MS = 2000;
 
 /** New actors go to the least loaded live node, a burst spread as it is decided. */
 function balancedPlacement(): (roomName: string, options: Record<string, unknown>) => Promise<string> {
-  let estimates: PlacementEstimates | undefined;
+  const estimates = new PlacementEstimates(PLACEMENT_WINDOW_MS);
   return async (roomName, options) => {
-    estimates ??= new PlacementEstimates(matchMaker.processId, PLACEMENT_WINDOW_MS);
-    const loads = estimates.estimate(await matchMaker.stats.fetchAll(), Date.now());
-    const chosen = chooseNodeForActor(loads, actorIdOfRequest(roomName, options)) ?? matchMaker.processId;
-    estimates.record(chosen);
+    const reported = await matchMaker.stats.fetchAll();
+    const now = Date.now();
+    const chosen = chooseNodeForActor(estimates.estimate(reported, now), actorIdOfRequest(roomName, options)) ?? matchMaker.processId;
+    estimates.record(chosen, now);
     return chosen;
   };
 }
 
+/** How soon after a change this node's room count reaches the other nodes' placement decisions. */
+const ROOM_COUNT_REPORT_MS = 200;
+
+/** Boots one Kismet node: database (migrated), presence and driver, rooms, routes, listening socket. */
 export async function startNode(config: Config, logger: Logger): Promise<KismetNode> {
   const database: DatabaseHandle = await openDatabase(config.database);
   const migration = await migrateToLatest(database.db);
@@ -221,6 +225,9 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
       }, config.staleNodeTimeoutMs)
     : undefined;
   sweep?.unref();
+  const stopRoomCountReports = config.redis
+    ? reportRoomCounts(ROOM_COUNT_REPORT_MS, (error) => logger.warn({ err: error }, 'room count report failed'))
+    : undefined;
   const stopStartingNotices = startStartingNotices({ db: database.db, userEvents, now, logger });
   logger.info(
     {
@@ -242,6 +249,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
         draining = true;
         lag.stop();
         if (sweep) clearInterval(sweep);
+        stopRoomCountReports?.();
         stopStartingNotices();
         await server.gracefullyShutdown(false).catch((error: unknown) => logger.warn({ err: error }, 'shutdown'));
         unsubscribeWithdrawals();

@@ -39,41 +39,37 @@ export function actorIdOfRequest(roomName: string, options: Readonly<Record<stri
 
 /**
  * This node's estimate of every node's load, between the room counts nodes report
- * (each at most once a second). Without it a burst arriving at one node is decided
- * against the same stale figures; with it each decision counts the ones before it,
- * and nothing is counted twice:
- * - this node's own count is read live, but rooms it decided to create on itself
- *   are counted only once created; so its decisions in the current window count
- *   until the live figure has caught up with them;
- * - another node's decisions from here count until that node reports a new figure,
- *   which then holds them (or soon will).
+ * (within a fraction of a second, but a new actor takes a moment to be created).
+ * Without it a burst arriving at one node is decided against the same figures and
+ * lands on one node. A node's first placement from here opens a window: until it
+ * closes, the node counts as at least the figure it had then plus every placement
+ * made on it from here since. The figure it reports by then holds them, so nothing
+ * counts twice, and a node whose actors were meanwhile closed is not under-counted.
  */
 export class PlacementEstimates {
-  private window = { startedAt: Number.NEGATIVE_INFINITY, base: 0, decided: 0 };
-  private readonly reported = new Map<string, number>();
-  private readonly sinceReport = new Map<string, number>();
+  private readonly seen = new Map<string, number>();
+  private readonly windows = new Map<string, { readonly openedAt: number; readonly base: number; decided: number }>();
 
-  constructor(
-    private readonly selfId: string,
-    private readonly windowMs: number,
-  ) {}
+  constructor(private readonly windowMs: number) {}
 
   estimate(loads: readonly NodeLoad[], now: number): NodeLoad[] {
     return loads.map(({ processId, roomCount }) => {
-      if (processId === this.selfId) {
-        if (now - this.window.startedAt > this.windowMs) this.window = { startedAt: now, base: roomCount, decided: 0 };
-        return { processId, roomCount: Math.max(roomCount, this.window.base + this.window.decided) };
-      }
-      if (this.reported.get(processId) !== roomCount) {
-        this.reported.set(processId, roomCount);
-        this.sinceReport.set(processId, 0);
-      }
-      return { processId, roomCount: roomCount + (this.sinceReport.get(processId) ?? 0) };
+      this.seen.set(processId, roomCount);
+      const window = this.openWindow(processId, now);
+      return { processId, roomCount: window ? Math.max(roomCount, window.base + window.decided) : roomCount };
     });
   }
 
-  record(processId: string): void {
-    if (processId === this.selfId) this.window.decided++;
-    else this.sinceReport.set(processId, (this.sinceReport.get(processId) ?? 0) + 1);
+  record(processId: string, now: number): void {
+    const window = this.openWindow(processId, now);
+    if (window) window.decided++;
+    else this.windows.set(processId, { openedAt: now, base: this.seen.get(processId) ?? 0, decided: 1 });
+  }
+
+  private openWindow(processId: string, now: number) {
+    const window = this.windows.get(processId);
+    if (window && now - window.openedAt <= this.windowMs) return window;
+    this.windows.delete(processId);
+    return undefined;
   }
 }

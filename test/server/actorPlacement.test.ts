@@ -36,42 +36,43 @@ describe('actor placement', () => {
   });
 
   it('spreads a burst decided on one node before any count is reported', () => {
-    const estimates = new PlacementEstimates('a', 2000);
+    const estimates = new PlacementEstimates(2000);
     const reported: NodeLoad[] = [
       { processId: 'a', roomCount: 0 },
       { processId: 'b', roomCount: 0 },
     ];
     const placed = actors(200).map((actor, i) => {
       const chosen = chooseNodeForActor(estimates.estimate(reported, 1000 + i), actor)!;
-      estimates.record(chosen);
+      estimates.record(chosen, 1000 + i);
       return chosen;
     });
     const onA = placed.filter((p) => p === 'a').length;
     assert.ok(Math.abs(onA - 100) <= 1, `${onA} of 200 on a`);
   });
 
-  it('counts its own placements until its live room count has caught up with them, never twice', () => {
-    const estimates = new PlacementEstimates('a', 2000);
-    const self = (roomCount: number, now: number) => estimates.estimate([{ processId: 'a', roomCount }], now)[0]!.roomCount;
-    assert.equal(self(4, 0), 4);
-    for (let i = 0; i < 3; i++) estimates.record('a');
-    assert.equal(self(4, 100), 7, 'three being created');
-    assert.equal(self(7, 200), 7, 'created: counted once');
-    assert.equal(self(9, 300), 9, 'rooms other nodes asked for count too');
-    estimates.record('a');
-    assert.equal(self(9, 2500), 9, 'a new window starts from the live count');
+  it('counts its placements on a node until the figure that node reports has caught up with them, never twice', () => {
+    const estimates = new PlacementEstimates(2000);
+    const load = (roomCount: number, now: number) => estimates.estimate([{ processId: 'b', roomCount }], now)[0]!.roomCount;
+    assert.equal(load(4, 0), 4);
+    for (let i = 0; i < 3; i++) estimates.record('b', 50);
+    assert.equal(load(4, 100), 7, 'three being created');
+    assert.equal(load(5, 200), 7, 'one created, two still counted');
+    assert.equal(load(7, 300), 7, 'all created: counted once');
+    assert.equal(load(9, 400), 9, 'rooms other nodes asked for count too');
+    for (let i = 0; i < 3; i++) estimates.record('b', 500);
+    assert.equal(load(9, 600), 10, 'the window counts from the figure it began with: 4 + 6 placements');
   });
 
-  it('counts its placements on another node until that node reports a new figure', () => {
-    const estimates = new PlacementEstimates('a', 2000);
-    const other = (roomCount: number) => estimates.estimate([{ processId: 'b', roomCount }], 0)[0]!.roomCount;
-    assert.equal(other(4), 4);
-    estimates.record('b');
-    estimates.record('b');
-    assert.equal(other(4), 6);
-    assert.equal(other(6), 6, 'the new report holds them');
-    estimates.record('b');
-    assert.equal(other(6), 7);
+  it('stops counting its placements once the window has passed, trusting the reported figure', () => {
+    const estimates = new PlacementEstimates(2000);
+    const load = (roomCount: number, now: number) => estimates.estimate([{ processId: 'b', roomCount }], now)[0]!.roomCount;
+    assert.equal(load(4, 0), 4);
+    estimates.record('b', 0);
+    estimates.record('b', 10);
+    assert.equal(load(4, 1000), 6);
+    assert.equal(load(3, 2500), 3, 'rooms closed meanwhile: the reported figure wins once the window is over');
+    estimates.record('b', 2600);
+    assert.equal(load(3, 2700), 4, 'a new window starts from the figure seen last');
   });
 
   it('names the actor a create request is for', () => {
