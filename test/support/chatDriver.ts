@@ -31,7 +31,9 @@ export const resultOf = <T>(answer: ReplyMessage<T> | ErrorMessage): T => {
  * One member sending `count` messages (ids `<prefix>-<n>`) until each is
  * acknowledged, `window` in flight at a time; when the connection drops it joins
  * again through the first node in `nodeUrls()` that answers and resends what
- * was never acknowledged, under the same ids. The last connection stays open.
+ * was never acknowledged, under the same ids. With `until`, it goes on sending
+ * past `count` until `until()` says enough, so the traffic outlasts whatever the
+ * caller is doing however slow the machine. The last connection stays open.
  */
 export async function converse(options: {
   readonly member: { readonly accessToken: string };
@@ -41,15 +43,17 @@ export async function converse(options: {
   readonly window: number;
   readonly nodeUrls: () => readonly string[];
   readonly pauseMs?: number;
+  readonly until?: () => boolean;
   readonly onConnected?: (client: ThreadClient) => void;
 }): Promise<ConversationRun> {
   const acked = new Map<string, number>();
   const threadNodes = new Set<string>();
-  const todo = Array.from({ length: options.count }, (_, i) => `${options.prefix}-${i}`);
+  const issued: string[] = [];
+  const wantsMore = () => issued.length < options.count || (options.until !== undefined && !options.until());
   let reconnects = 0;
   let interrupted = 0;
   let last: ThreadClient | undefined;
-  while (acked.size < options.count || !last?.open) {
+  while (acked.size < issued.length || wantsMore() || !last?.open) {
     let client: ThreadClient | undefined;
     for (const url of options.nodeUrls()) {
       client = await ThreadClient.join(url, options.member, options.matchId).catch(() => undefined);
@@ -64,10 +68,16 @@ export async function converse(options: {
     options.onConnected?.(client);
     threadNodes.add(client.ready.node);
     const connection = client;
-    // Resends first (same client ids), then the rest.
-    const queue = todo.filter((id) => !acked.has(id));
+    // Resends first (same client ids), then new ones.
+    const resends = issued.filter((id) => !acked.has(id));
+    const nextId = (): string | undefined => {
+      if (resends.length > 0) return resends.shift();
+      if (!wantsMore()) return undefined;
+      issued.push(`${options.prefix}-${issued.length}`);
+      return issued[issued.length - 1];
+    };
     const worker = async () => {
-      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      for (let id = nextId(); id !== undefined; id = nextId()) {
         try {
           acked.set(id, resultOf<SendResult>(await connection.sendText(id, `${options.prefix} says ${id}`)).seq);
         } catch (error) {
