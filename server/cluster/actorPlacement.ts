@@ -44,7 +44,8 @@ export function actorIdOfRequest(roomName: string, options: Readonly<Record<stri
  * lands on one node. A node's first placement from here opens a window: until it
  * closes, the node counts as at least the figure it had then plus every placement
  * made on it from here since. The figure it reports by then holds them, so nothing
- * counts twice, and a node whose actors were meanwhile closed is not under-counted.
+ * counts twice; after the window its reported figure alone counts again, which also
+ * drops any actors it closed meanwhile.
  */
 export class PlacementEstimates {
   private readonly seen = new Map<string, number>();
