@@ -79,9 +79,12 @@ export class LiveEventRoom extends ActorRoom {
       },
       promote: (client, payload) => this.changeRole(client, payload.userId, 'speaker'),
       demote: (client, payload) => this.changeRole(client, payload.userId, 'audience'),
-      remove: (client, payload) => {
+      remove: async (client, payload) => {
         this.moderate(client, payload.userId);
         for (const target of this.clientsOf(payload.userId)) target.leave(REMOVED_FROM_EVENT);
+        const breakout = this.breakouts.has(payload.userId);
+        await this.onMediaServer((control) => control.remove(this.liveKitRoom(), payload.userId));
+        if (breakout) await this.endBreakout(payload.userId); // closes the breakout's media room too
         return { removed: payload.userId };
       },
       mute: async (client, payload) => {
@@ -166,12 +169,10 @@ export class LiveEventRoom extends ActorRoom {
     return roomServices().calls.tokens.mint(this.liveKitRoom(), userId, role === 'audience' ? 'audience' : 'stage');
   }
 
-  /** Runs a change on the LiveKit server when one is configured; someone not in the media room yet is not an error. */
+  /** Runs a change on the LiveKit server when one is configured. */
   private async onMediaServer(change: (control: MediaRoomControl) => Promise<void>): Promise<void> {
-    const services = roomServices();
-    const control = services.calls.roomControl;
-    if (!control) return;
-    await change(control).catch((error: unknown) => services.logger.warn({ err: error, eventId: this.eventId }, 'LiveKit room change failed'));
+    const control = roomServices().calls.roomControl;
+    if (control) await change(control);
   }
 
   private attendee(client: Client): Attendee {
@@ -223,11 +224,14 @@ export class LiveEventRoom extends ActorRoom {
     const breakout = this.breakouts.get(userId);
     if (!breakout) return;
     this.breakouts.delete(userId);
+    clearTimeout(breakout.timer);
     for (const person of [breakout.hostId, userId]) {
       const role = [...this.attendees.values()].find((a) => a.userId === person)?.role ?? 'audience';
       const message = { room: this.liveKitRoom(), token: await this.tokenFor(person, role) };
       for (const target of this.clientsOf(person)) target.send(LiveEventMessageType.BREAKOUT_ENDED, message);
     }
+    // The interview is over for the media too, whether or not the apps move on their own.
+    await this.onMediaServer((control) => control.close(breakout.room));
   }
 
   private say(client: Client, text: string): EventChatMessage {

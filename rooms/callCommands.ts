@@ -18,10 +18,17 @@ export interface MediaTokenIssuer {
   mint(room: string, identity: string, role: MediaRole): Promise<string>;
 }
 
-/** Acts on participants already in a LiveKit room; absent on the development key, where no media server is assumed. */
+/**
+ * Acts on people already in a LiveKit room, where a token alone would take effect only
+ * on their next join; absent on the development key, where no media server is assumed.
+ * Best effort: a failure is logged, never thrown, so moderation and hang-ups go on.
+ */
 export interface MediaRoomControl {
   setRole(room: string, identity: string, role: MediaRole): Promise<void>;
   muteAll(room: string, identity: string): Promise<void>;
+  remove(room: string, identity: string): Promise<void>;
+  /** Disconnects everyone and closes the room. */
+  close(room: string): Promise<void>;
 }
 
 export interface CallServices {
@@ -37,8 +44,8 @@ export interface CallServices {
   };
 }
 
-/** What settling a call needs: storage, the users' buses and the clock. */
-export type CallSettling = Pick<CallServices, 'db' | 'userEvents' | 'now' | 'metrics'>;
+/** What settling a call needs: storage, the users' buses, the clock, and the media server where there is one. */
+export type CallSettling = Pick<CallServices, 'db' | 'userEvents' | 'now' | 'metrics'> & { readonly mediaRooms?: MediaRoomControl | undefined };
 
 /**
  * Tells both people a call is over: stored, so a device offline now sees the missed
@@ -68,6 +75,10 @@ export async function applyCallEvent(services: CallSettling, call: Call, event: 
     return now ?? call;
   }
   if (transition.call.state !== 'accepted') await announceCallEnd(services, transition.call);
+  // An answered call ended here (hang-up, unmatch, block, ban): its media stops now, not when both leave.
+  if (call.state === 'accepted' && transition.call.state !== 'accepted' && event.kind !== 'room_finished') {
+    await services.mediaRooms?.close(call.liveKitRoom);
+  }
   return transition.call;
 }
 
@@ -83,11 +94,15 @@ export async function endCallsOfMatches(services: CallSettling, matchIds: readon
 export class CallDesk {
   private readonly ringTimers = new Map<string, NodeJS.Timeout>();
 
+  private readonly settling: CallSettling;
+
   constructor(
     private readonly services: CallServices,
     private readonly userId: string,
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    this.settling = { ...services, mediaRooms: services.calls.roomControl };
+  }
 
   async start(matchId: string, media: CallMedia): Promise<CallStarted> {
     const { db } = this.services;
@@ -147,7 +162,7 @@ export class CallDesk {
   async act(callId: string, event: CallEvent): Promise<Call> {
     const call = await findCall(this.services.db, callId);
     if (!call || (call.callerId !== this.userId && call.calleeId !== this.userId)) throw new AppError(ErrorCode.CALL_NOT_FOUND, 'no such call');
-    const next = await applyCallEvent(this.services, call, event);
+    const next = await applyCallEvent(this.settling, call, event);
     if (next.state !== 'ringing') {
       clearTimeout(this.ringTimers.get(callId));
       this.ringTimers.delete(callId);

@@ -120,7 +120,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     tokens: new LiveKitTokens(config.liveKit.apiKey, config.liveKit.apiSecret),
     liveKitUrl: config.liveKit.url,
     maxActive: config.calls.maxActive,
-    roomControl: config.liveKit.development ? undefined : new LiveKitRoomControl(config.liveKit.url, config.liveKit.apiKey, config.liveKit.apiSecret),
+    roomControl: config.liveKit.development ? undefined : new LiveKitRoomControl(config.liveKit.url, config.liveKit.apiKey, config.liveKit.apiSecret, logger.child({ component: 'livekit' })),
   };
   const unsubscribeWithdrawals = await withdrawals.subscribe(WITHDRAWALS_TOPIC, (w) => withdrawn.add(w, now().getTime()));
   const lag = new EventLoopLag((ms) => metrics.eventLoopLag.set(ms / 1000));
@@ -177,8 +177,12 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   let draining = false;
   mountAuthRoutes(transport.app, auth, rateLimits, routeOptions);
   mountCardRoutes(transport.app, { db: database.db, accessTokens, h3Resolution: config.matching.h3Resolution, userEvents, withdrawals }, routeOptions);
-  mountMatchRoutes(transport.app, { db: database.db, accessTokens, userEvents, threadSignals, now, metrics }, routeOptions);
-  mountAdminRoutes(transport.app, { db: database.db, adminApiKey: config.auth.adminApiKey, userEvents, threadSignals, withdrawals, metrics, now }, routeOptions);
+  mountMatchRoutes(transport.app, { db: database.db, accessTokens, userEvents, threadSignals, now, metrics, mediaRooms: calls.roomControl }, routeOptions);
+  mountAdminRoutes(
+    transport.app,
+    { db: database.db, adminApiKey: config.auth.adminApiKey, userEvents, threadSignals, withdrawals, metrics, now, mediaRooms: calls.roomControl },
+    routeOptions,
+  );
   mountLiveKitWebhookRoute(
     transport.app,
     {

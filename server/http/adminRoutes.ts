@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
 import { listMatchIds } from '../../db/repositories/matchRepository';
-import { endCallsOfMatches } from '../../rooms/callCommands';
+import { endCallsOfMatches, type MediaRoomControl } from '../../rooms/callCommands';
 import { updateAccount } from '../../db/repositories/userRepository';
 import { WITHDRAWALS_TOPIC, type ThreadSignalBus, type UserEventBus, type WithdrawalBus } from '../../rooms/topicBus';
 import type { Database } from '../../db/types';
@@ -20,6 +20,8 @@ export interface AdminRouteDeps {
   readonly withdrawals: WithdrawalBus;
   readonly metrics: NodeMetrics;
   readonly now: () => Date;
+  /** Closes the media room of a call ended here; absent without a LiveKit server. */
+  readonly mediaRooms?: MediaRoomControl | undefined;
 }
 
 /**

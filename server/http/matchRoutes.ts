@@ -8,7 +8,7 @@ import { insertReport } from '../../db/repositories/reportRepository';
 import { findUserById } from '../../db/repositories/userRepository';
 import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
-import { endCallsOfMatches } from '../../rooms/callCommands';
+import { endCallsOfMatches, type MediaRoomControl } from '../../rooms/callCommands';
 import type { ThreadSignalBus, UserEventBus } from '../../rooms/topicBus';
 import type { AccessTokenService } from '../auth/accessTokens';
 import type { NodeMetrics } from '../metrics';
@@ -24,6 +24,8 @@ export interface MatchRouteDeps {
   readonly threadSignals: ThreadSignalBus;
   readonly now: () => Date;
   readonly metrics: NodeMetrics;
+  /** Closes the media room of a call ended here; absent without a LiveKit server. */
+  readonly mediaRooms?: MediaRoomControl | undefined;
 }
 
 /** The signed-in user's matches and threads: list them, unmatch, block, report. */

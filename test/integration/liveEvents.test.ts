@@ -8,6 +8,7 @@ import { inBatches } from '../support/batches';
 import { useTestCluster } from '../support/cluster';
 import { codeOf, replyOf } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
+import { scheduleEvent } from '../support/liveEvents';
 
 const verifier = new TokenVerifier(DEVELOPMENT_LIVEKIT.apiKey, DEVELOPMENT_LIVEKIT.apiSecret);
 
@@ -16,19 +17,6 @@ describe('live hiring events, on two nodes', function () {
 
   const join = (url: string, user: TokenPair, eventId: string) =>
     joinActor<LiveEventReady>(url, user.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
-
-  /** A recruiter, a job and an event of theirs whose doors open now (it starts in 5 minutes). */
-  const scheduleEvent = async (url: string, capacity: number) => {
-    const recruiter = await registerUser(url, undefined, 'recruiter');
-    const job = await requestJson<{ id: string }>(url, 'POST', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: 'Backend engineer' } });
-    const now = Date.now();
-    const created = await requestJson<{ eventId: string }>(url, 'POST', '/events', {
-      token: recruiter.accessToken,
-      body: { jobCardId: job.body.id, title: 'Hiring day', startsAt: new Date(now + 5 * 60_000).toISOString(), endsAt: new Date(now + 2 * 3_600_000).toISOString(), capacity },
-    });
-    assert.equal(created.status, 201);
-    return { recruiter, eventId: created.body.eventId };
-  };
 
   it('lets exactly 250 of 300 simultaneous joins through both nodes in, and tells each registrant once that it is starting', async function () {
     this.timeout(240_000);

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { CallMediaAccess, CallStarted } from '../../rooms/contracts/callContracts';
+import { LIVE_EVENT_ROOM, LiveEventMessageType, type BreakoutMessage, type LiveEventReady } from '../../rooms/contracts/liveEventContracts';
+import { REMOVED_FROM_EVENT } from '../../rooms/LiveEventRoom';
+import type { TokenPair } from '../../server/http/authContracts';
+import { command, connectDevice, eventsOf, joinActor, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
+import { useTestCluster } from '../support/cluster';
+import { LiveKitStandIn } from '../support/liveKitStandIn';
+import { scheduleEvent } from '../support/liveEvents';
+import { codeOf, matchedPair, replyOf } from '../support/matches';
+import { ADMIN_KEY } from '../support/operator';
+
+describe('changes reach the LiveKit server through its room service, on two nodes', function () {
+  const apiKey = 'kismet-test';
+  const apiSecret = randomBytes(32).toString('hex');
+  const liveKit = new LiveKitStandIn(apiKey, apiSecret);
+  // Read when the cluster starts, after the stand-in has its port.
+  const env: Record<string, string> = { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY, LIVEKIT_API_KEY: apiKey, LIVEKIT_API_SECRET: apiSecret };
+  before(async () => {
+    env['LIVEKIT_URL'] = await liveKit.listen(0);
+  });
+  after(() => liveKit.close());
+  const suite = useTestCluster(2, env);
+  afterEach(() => assert.equal(liveKit.refused, 0, 'every request carried a token with the grants its method needs'));
+
+  const join = async (url: string, user: TokenPair, eventId: string) => {
+    const connection = await joinActor<LiveEventReady>(url, user.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
+    suite.open.push(connection);
+    return connection;
+  };
+  const device = async (url: string, user: { userId: string; accessToken: string }, id: string) => {
+    const d = await connectDevice(url, user, id);
+    suite.open.push(d);
+    return d;
+  };
+
+  it('promote, demote, mute and remove change the participant in the event’s media room; a breakout’s room closes when it ends', async () => {
+    const [n0, n1] = suite.nodes;
+    const { recruiter, eventId } = await scheduleEvent(n0.url, 10);
+    const [x, y] = await Promise.all([0, 1].map(async (i) => {
+      const user = await registerUser(i ? n1.url : n0.url);
+      assert.equal((await requestJson(n0.url, 'POST', `/events/${eventId}/registrations`, { token: user.accessToken })).status, 201);
+      return user;
+    }));
+    const host = await join(n1.url, recruiter, eventId);
+    const [cx, cy] = [await join(n0.url, x!, eventId), await join(n1.url, y!, eventId)];
+    const room = host.ready.room;
+    const updates = () => liveKit.callsOf('UpdateParticipant').map((c) => [c.body['room'], c.body['identity'], (c.body['permission'] as { canPublish?: boolean }).canPublish ?? false]);
+
+    // Refused moderation reaches nobody.
+    assert.equal(codeOf(await command(cx.room, 'promote', { userId: y!.userId })), 'NOT_A_HOST');
+    assert.equal(codeOf(await command(cx.room, 'mute', { userId: y!.userId })), 'NOT_A_HOST');
+    assert.equal(liveKit.calls.length, 0);
+
+    assert.ok('ok' in (await command(host.room, 'promote', { userId: y!.userId })));
+    assert.deepEqual(updates(), [[room, y!.userId, true]]);
+    assert.ok('ok' in (await command(host.room, 'demote', { userId: y!.userId })));
+    assert.deepEqual(updates(), [[room, y!.userId, true], [room, y!.userId, false]]);
+
+    // Mute: every track the participant publishes, as LiveKit lists them.
+    assert.ok('ok' in (await command(host.room, 'mute', { userId: y!.userId })));
+    assert.deepEqual(liveKit.callsOf('GetParticipant').map((c) => [c.body['room'], c.body['identity']]), [[room, y!.userId]]);
+    assert.deepEqual(
+      liveKit.callsOf('MutePublishedTrack').map((c) => [c.body['room'], c.body['identity'], c.body['trackSid'], c.body['muted']]).sort(),
+      [[room, y!.userId, 'TR_audio', true], [room, y!.userId, 'TR_video', true]],
+    );
+
+    // A breakout that runs its time closes its media room.
+    assert.ok('ok' in (await command(host.room, 'breakout', { userId: y!.userId, durationS: 1 })));
+    await waitUntil(() => cy.received.some((m) => m.type === LiveEventMessageType.BREAKOUT_ENDED), 10_000);
+    const yBreakout = (cy.received.find((m) => m.type === LiveEventMessageType.BREAKOUT)!.message as BreakoutMessage).room;
+    await waitUntil(() => liveKit.callsOf('DeleteRoom').length === 1, 5_000);
+    assert.deepEqual(liveKit.callsOf('DeleteRoom').map((c) => c.body['room']), [yBreakout]);
+
+    // Removing someone in an interview: out of the event, out of its media room, and the interview is over.
+    assert.ok('ok' in (await command(host.room, 'breakout', { userId: x!.userId, durationS: 600 })));
+    const xBreakout = (host.received.filter((m) => m.type === LiveEventMessageType.BREAKOUT).at(-1)!.message as BreakoutMessage).room;
+    const left = new Promise<number>((resolve) => cx.room.onLeave(resolve));
+    assert.ok('ok' in (await command(host.room, 'remove', { userId: x!.userId })));
+    assert.equal(await left, REMOVED_FROM_EVENT);
+    assert.deepEqual(liveKit.callsOf('RemoveParticipant').map((c) => [c.body['room'], c.body['identity']]), [[room, x!.userId]]);
+    assert.deepEqual(liveKit.callsOf('DeleteRoom').map((c) => c.body['room']), [yBreakout, xBreakout]);
+    await waitUntil(() => host.received.filter((m) => m.type === LiveEventMessageType.BREAKOUT_ENDED).length === 2);
+  });
+
+  it('closes the media room of an answered call ended by a hang-up or a ban; a call never answered has none to close', async () => {
+    const [n0, n1] = suite.nodes;
+    const closed = () => liveKit.callsOf('DeleteRoom').map((c) => c.body['room']);
+    const before = closed().length;
+    const answeredCall = async (caller: Device, callee: Device, matchId: string) => {
+      const started = replyOf<CallStarted>(await command(caller.room, 'call.start', { matchId, media: 'audio' }));
+      await waitForEvents(callee, () => eventsOf(callee).some((e) => e.type === 'call.incoming' && e.data['callId'] === started.callId));
+      return replyOf<CallMediaAccess>(await command(callee.room, 'call.accept', { callId: started.callId }));
+    };
+
+    // Hung up by the caller, on the other node from the callee.
+    const first = await matchedPair(n0.url, [n0.url, n1.url]);
+    const [a, b] = [await device(n0.url, first.a, 'phone'), await device(n1.url, first.b, 'phone')];
+    const hungUp = await answeredCall(a, b, first.matchId);
+    assert.ok('ok' in (await command(a.room, 'call.end', { callId: hungUp.callId })));
+    assert.deepEqual(closed().slice(before), [hungUp.room]);
+
+    // Cancelled while ringing: nobody had media.
+    const ringing = replyOf<CallStarted>(await command(a.room, 'call.start', { matchId: first.matchId, media: 'audio' }));
+    assert.ok('ok' in (await command(a.room, 'call.end', { callId: ringing.callId })));
+    assert.deepEqual(closed().slice(before), [hungUp.room]);
+
+    // An operator bans the callee mid-call: the media stops with the call.
+    const second = await matchedPair(n1.url, [n1.url, n0.url]);
+    const [c, d] = [await device(n1.url, second.a, 'phone'), await device(n0.url, second.b, 'phone')];
+    const banned = await answeredCall(c, d, second.matchId);
+    const ban = await requestJson(n0.url, 'POST', `/admin/users/${second.b.userId}`, { token: ADMIN_KEY, body: { banned: true } });
+    assert.equal(ban.status, 200);
+    assert.deepEqual(closed().slice(before), [hungUp.room, banned.room]);
+  });
+});
