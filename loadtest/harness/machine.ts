@@ -20,3 +20,8 @@ export function rssMb(pid: number): number {
     return 0;
   }
 }
+
+/** Resident set size of every node process, together, in MB. */
+export function nodesRssMb(nodes: ReadonlyArray<{ readonly child: { readonly pid?: number | undefined } }>): number {
+  return nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+}

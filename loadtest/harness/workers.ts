@@ -13,6 +13,12 @@ export interface WorkerRun {
   go(): void;
 }
 
+/** `items` cut into `workers` contiguous shares, as even as they divide (the last may be short). */
+export function workerShares<T>(items: readonly T[], workers: number): T[][] {
+  const perWorker = Math.ceil(items.length / workers);
+  return Array.from({ length: workers }, (_, w) => items.slice(w * perWorker, (w + 1) * perWorker));
+}
+
 /** Runs each job in a load process of its own, apart from the nodes being measured. */
 export function runWorkers(jobs: readonly LoadJob[]): WorkerRun {
   const children: ChildProcess[] = jobs.map(() => fork(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));

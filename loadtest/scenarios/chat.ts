@@ -2,9 +2,9 @@ import { Client as PgClient } from 'pg';
 import type { BenchThread, ChatJob } from '../jobs';
 import type { BenchCluster } from '../harness/benchCluster';
 import { mergeEncoded, percentiles } from '../harness/histogram';
-import { rssMb } from '../harness/machine';
+import { nodesRssMb } from '../harness/machine';
 import { seedMatchedPairs, seedPersonCards, seedUsers } from '../harness/seed';
-import { runWorkers } from '../harness/workers';
+import { runWorkers, workerShares } from '../harness/workers';
 
 export interface ChatOptions {
   readonly threads: number;
@@ -35,23 +35,22 @@ export async function runChat(cluster: BenchCluster, options: ChatOptions): Prom
   const cards = await seedPersonCards(users, cluster.seedTarget);
   const matchIds = await seedMatchedPairs(users, cards, cluster.seedTarget);
   const threads: BenchThread[] = matchIds.map((matchId, p) => ({ matchId, members: [users[2 * p]!, users[2 * p + 1]!] }));
-  const perWorker = Math.ceil(threads.length / options.workers);
-  const jobs: ChatJob[] = Array.from({ length: options.workers }, (_, w) => ({
+  const jobs: ChatJob[] = workerShares(threads, options.workers).map((share) => ({
     kind: 'chat',
     nodeUrls: cluster.nodes.map((n) => n.url),
-    threads: threads.slice(w * perWorker, (w + 1) * perWorker),
+    threads: share,
     connectRatePerS: options.connectRatePerS / options.workers,
     ratePerS: options.ratePerS / options.workers,
     durationS: options.durationS,
   }));
-  const rssBefore = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const rssBefore = nodesRssMb(cluster.nodes);
   const storedBefore = (await countStoredMessages(cluster.seedTarget.databaseUrl)) ?? 0;
   const run = runWorkers(jobs);
   const connected = await run.ramped;
   process.stdout.write(`chat: ${connected} members connected in ${threads.length} threads; ${options.ratePerS} messages/s for ${options.durationS} s\n`);
   run.go();
   await new Promise((r) => setTimeout(r, (options.durationS * 1000) / 2));
-  const rssRunning = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const rssRunning = nodesRssMb(cluster.nodes);
   const done = await run.results;
   const sum = (key: string) => done.reduce((total, r) => total + (r.counters[key] ?? 0), 0);
   for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);

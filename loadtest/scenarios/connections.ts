@@ -1,6 +1,6 @@
 import type { ConnectionsJob } from '../jobs';
 import { mergeEncoded, percentiles } from '../harness/histogram';
-import { rssMb } from '../harness/machine';
+import { nodesRssMb } from '../harness/machine';
 import { seedUsers } from '../harness/seed';
 import { runWorkers } from '../harness/workers';
 import type { BenchCluster } from '../harness/benchCluster';
@@ -16,7 +16,7 @@ export interface ConnectionsOptions {
 /** Ramp up authenticated users, one session actor each, hold them with heartbeats. */
 export async function runConnections(cluster: BenchCluster, options: ConnectionsOptions): Promise<Record<string, number | string>> {
   const users = await seedUsers(options.users, cluster.seedTarget);
-  const rssBefore = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const rssBefore = nodesRssMb(cluster.nodes);
   const jobs: ConnectionsJob[] = Array.from({ length: options.workers }, (_, w) => ({
     kind: 'connections',
     nodeUrls: cluster.nodes.map((n) => n.url),
@@ -29,7 +29,7 @@ export async function runConnections(cluster: BenchCluster, options: Connections
   const connected = await run.ramped;
   process.stdout.write(`connections: ${connected} of ${options.users} connected; holding ${options.holdS} s\n`);
   await new Promise((r) => setTimeout(r, Math.min(5000, (options.holdS * 1000) / 2)));
-  const rssHeld = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const rssHeld = nodesRssMb(cluster.nodes);
   const done = await run.results;
   const held = done.reduce((sum, r) => sum + (r.counters['held'] ?? 0), 0);
   const errors = done.reduce((sum, r) => sum + r.errors, 0);

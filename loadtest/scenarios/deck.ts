@@ -2,8 +2,8 @@ import type { DeckJob } from '../jobs';
 import type { BenchCluster } from '../harness/benchCluster';
 import { seedDiscoveryCity } from '../harness/discoverySeed';
 import { mergeEncoded, percentiles } from '../harness/histogram';
-import { rssMb } from '../harness/machine';
-import { runWorkers } from '../harness/workers';
+import { nodesRssMb } from '../harness/machine';
+import { runWorkers, workerShares } from '../harness/workers';
 
 export interface DeckOptions {
   readonly cards: number;
@@ -25,11 +25,10 @@ export async function runDeck(cluster: BenchCluster, options: DeckOptions): Prom
   const seedStarted = Date.now();
   const searchers = await seedDiscoveryCity(options.cards, options.users, cluster.seedTarget, options.resolution);
   process.stdout.write(`deck: seeded ${options.cards} cards in ${Math.round((Date.now() - seedStarted) / 1000)} s\n`);
-  const perWorker = Math.ceil(searchers.length / options.workers);
-  const jobs: DeckJob[] = Array.from({ length: options.workers }, (_, w) => ({
+  const jobs: DeckJob[] = workerShares(searchers, options.workers).map((share) => ({
     kind: 'deck',
     nodeUrls: cluster.nodes.map((n) => n.url),
-    users: searchers.slice(w * perWorker, (w + 1) * perWorker),
+    users: share,
     connectRatePerS: options.connectRatePerS / options.workers,
     coldRatePerS: options.coldRatePerS / options.workers,
     cachedRatePerS: options.cachedRatePerS / options.workers,
@@ -43,7 +42,7 @@ export async function runDeck(cluster: BenchCluster, options: DeckOptions): Prom
   );
   run.go();
   const done = await run.results;
-  const rss = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const rss = nodesRssMb(cluster.nodes);
   const sum = (key: string) => done.reduce((total, r) => total + (r.counters[key] ?? 0), 0);
   const longest = (key: string) => Math.max(...done.map((r) => r.counters[key] ?? 0));
   for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);

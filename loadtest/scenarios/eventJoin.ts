@@ -5,10 +5,10 @@ import { insertLiveEvent, registerManyForLiveEvent } from '../../db/repositories
 import type { EventJoinJob } from '../jobs';
 import type { BenchCluster } from '../harness/benchCluster';
 import { mergeEncoded, percentiles } from '../harness/histogram';
-import { rssMb } from '../harness/machine';
+import { nodesRssMb } from '../harness/machine';
 import { NO_HIRING_FIELDS } from '../../domain/cardRules';
 import { seedUsers } from '../harness/seed';
-import { runWorkers } from '../harness/workers';
+import { runWorkers, workerShares } from '../harness/workers';
 
 export interface EventJoinOptions {
   readonly attendees: number;
@@ -40,21 +40,20 @@ async function seedEvent(cluster: BenchCluster, attendees: number) {
 /** A burst of attendees joining one event at once, holding, then leaving at once. */
 export async function runEventJoin(cluster: BenchCluster, options: EventJoinOptions): Promise<Record<string, number | string>> {
   const { eventId, users } = await seedEvent(cluster, options.attendees);
-  const perWorker = Math.ceil(users.length / options.workers);
-  const jobs: EventJoinJob[] = Array.from({ length: options.workers }, (_, w) => ({
+  const jobs: EventJoinJob[] = workerShares(users, options.workers).map((share) => ({
     kind: 'event-join',
     nodeUrls: cluster.nodes.map((n) => n.url),
     eventId,
-    users: users.slice(w * perWorker, (w + 1) * perWorker),
+    users: share,
     holdS: options.holdS,
   }));
   const run = runWorkers(jobs);
   await run.ramped;
   process.stdout.write(`event-join: ${users.length} attendees join one event at once, hold ${options.holdS} s, leave at once\n`);
-  const rssBefore = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const rssBefore = nodesRssMb(cluster.nodes);
   run.go();
   await new Promise((r) => setTimeout(r, (options.holdS * 1000) / 2 + 500));
-  const rssHolding = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const rssHolding = nodesRssMb(cluster.nodes);
   const done = await run.results;
   for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);
   const joined = done.reduce((total, r) => total + (r.counters['joined'] ?? 0), 0);

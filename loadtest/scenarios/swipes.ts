@@ -1,7 +1,7 @@
 import type { SwipesJob } from '../jobs';
 import type { BenchCluster } from '../harness/benchCluster';
 import { mergeEncoded, percentiles } from '../harness/histogram';
-import { rssMb } from '../harness/machine';
+import { nodesRssMb } from '../harness/machine';
 import { seedPersonCards, seedUsers } from '../harness/seed';
 import { runWorkers } from '../harness/workers';
 import { planSwipes } from './swipePlan';
@@ -45,13 +45,13 @@ export async function runSwipes(cluster: BenchCluster, options: SwipesOptions): 
       plan: plan.swipes,
     };
   });
-  const rssBefore = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const rssBefore = nodesRssMb(cluster.nodes);
   const run = runWorkers(jobs);
   const connected = await run.ramped;
   process.stdout.write(`swipes: ${connected} users connected; ${slots * options.workers} swipes over ${options.durationS} s, ${mutualPairs} mutual pairs\n`);
   run.go();
   await new Promise((r) => setTimeout(r, (options.durationS * 1000) / 2));
-  const rssRunning = cluster.nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
+  const rssRunning = nodesRssMb(cluster.nodes);
   const done = await run.results;
   const sum = (key: string) => done.reduce((total, r) => total + (r.counters[key] ?? 0), 0);
   const errors = done.reduce((total, r) => total + r.errors, 0);

@@ -9,7 +9,7 @@ import { AppError, ErrorCode } from '../../domain/errors';
 import { liveEventPhase } from '../../domain/liveEventRules';
 import { CreateLiveEventBody } from '../../rooms/contracts/liveEventContracts';
 import type { AccessTokenService } from '../auth/accessTokens';
-import { bearerToken, jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
+import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 
 export interface LiveEventRouteDeps {
   readonly db: Kysely<Database>;
@@ -20,6 +20,14 @@ export interface LiveEventRouteDeps {
 /** Live hiring events: a recruiter schedules one for a job; candidates register. */
 export function mountLiveEventRoutes(app: TemplatedApp, deps: LiveEventRouteDeps, options: RouteOptions): void {
   const signedIn = async (call: Parameters<typeof bearerToken>[0]) => (await deps.accessTokens.verify(bearerToken(call))).userId;
+  /** The signed-in caller and their view of the event named in the path, or EVENT_NOT_FOUND. */
+  const eventOf = async (call: HttpCall) => {
+    const userId = await signedIn(call);
+    const id = z.uuid().safeParse(call.params[0]);
+    const access = id.success ? await findLiveEventAccess(deps.db, id.data, userId) : undefined;
+    if (!access) throw new AppError(ErrorCode.EVENT_NOT_FOUND, 'no such event');
+    return { userId, access };
+  };
 
   route(app, 'post', '/events', async (call) => {
     const userId = await signedIn(call);
@@ -42,10 +50,7 @@ export function mountLiveEventRoutes(app: TemplatedApp, deps: LiveEventRouteDeps
   }, options);
 
   route(app, 'post', '/events/:id/registrations', async (call) => {
-    const userId = await signedIn(call);
-    const id = z.uuid().safeParse(call.params[0]);
-    const access = id.success ? await findLiveEventAccess(deps.db, id.data, userId) : undefined;
-    if (!access) throw new AppError(ErrorCode.EVENT_NOT_FOUND, 'no such event');
+    const { userId, access } = await eventOf(call);
     if (liveEventPhase(access.event, deps.now().getTime()) === 'ended') throw new AppError(ErrorCode.EVENT_ENDED, 'the event is over');
     const created = await registerForLiveEvent(deps.db, access.event.id, userId);
     return jsonReply(created ? 201 : 200, { eventId: access.event.id, registered: true });
@@ -53,10 +58,7 @@ export function mountLiveEventRoutes(app: TemplatedApp, deps: LiveEventRouteDeps
 
   // Hosts only: who came, with the person card to like from the event's job (an ordinary swipe).
   route(app, 'get', '/events/:id/attendance', async (call) => {
-    const userId = await signedIn(call);
-    const id = z.uuid().safeParse(call.params[0]);
-    const access = id.success ? await findLiveEventAccess(deps.db, id.data, userId) : undefined;
-    if (!access) throw new AppError(ErrorCode.EVENT_NOT_FOUND, 'no such event');
+    const { access } = await eventOf(call);
     if (!access.isHost) throw new AppError(ErrorCode.NOT_A_HOST, 'only the event’s hosts see who attended');
     return jsonReply(200, { eventId: access.event.id, jobCardId: access.event.jobCardId, attendees: await listAttendance(deps.db, access.event.id) });
   }, options);
