@@ -27,6 +27,8 @@ export interface UsersTable {
   lat: number | null;
   lng: number | null;
   h3_cell: string | null;
+  /** When the location was last set. */
+  located_at: Timestamp | null;
   event_seq: DefaultBigInt;
   likes_received: DefaultBigInt;
   created_at: DefaultTimestamp;
@@ -208,6 +210,27 @@ export interface AttendanceTable {
   left_at: Timestamp | null;
 }
 
+/** A host removed this person from the event; they are refused at the door from then on. */
+export interface EventRemovalsTable {
+  event_id: string;
+  user_id: string;
+  removed_by: string;
+  removed_at: DefaultTimestamp;
+}
+
+/**
+ * Access tokens refused before they expire: every token of a user issued
+ * before `revoked_at` (`user`), or every token of one log-in session (`session`,
+ * the refresh-token family). Kept until `expires_at`, when such tokens are dead anyway.
+ */
+export interface TokenRevocationsTable {
+  id: Generated<string>;
+  kind: 'user' | 'session';
+  subject: string;
+  revoked_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface BlocksTable {
   blocker_id: string;
   blocked_id: string;
@@ -246,6 +269,8 @@ export interface Database {
   attendance: AttendanceTable;
   blocks: BlocksTable;
   reports: ReportsTable;
+  event_removals: EventRemovalsTable;
+  token_revocations: TokenRevocationsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -9,6 +9,8 @@ export const ErrorCode = {
   UNKNOWN_MESSAGE_TYPE: 'UNKNOWN_MESSAGE_TYPE',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   NOT_FOUND: 'NOT_FOUND',
+  /** A request path with dot segments, doubled slashes or encoded separators: refused before routing. */
+  INVALID_PATH: 'INVALID_PATH',
 
   // accounts and tokens
   EMAIL_TAKEN: 'EMAIL_TAKEN',
@@ -16,6 +18,8 @@ export const ErrorCode = {
   TOKEN_MISSING: 'TOKEN_MISSING',
   TOKEN_EXPIRED: 'TOKEN_EXPIRED',
   TOKEN_INVALID: 'TOKEN_INVALID',
+  /** The access token was revoked: a log-out, a reused refresh token or a ban. */
+  TOKEN_REVOKED: 'TOKEN_REVOKED',
   REFRESH_TOKEN_INVALID: 'REFRESH_TOKEN_INVALID',
   REFRESH_TOKEN_REUSED: 'REFRESH_TOKEN_REUSED',
   ACCOUNT_BANNED: 'ACCOUNT_BANNED',
@@ -75,12 +79,16 @@ export const ErrorCode = {
   /** Slow mode: the attendee's next event chat message waits (`retryAfterMs`). */
   SLOW_MODE: 'SLOW_MODE',
   IN_BREAKOUT: 'IN_BREAKOUT',
+  /** A host removed this person from the event: they cannot come back in. */
+  REMOVED_FROM_EVENT: 'REMOVED_FROM_EVENT',
 
   // discovery
   /** A lobby is open only to people whose current location is in its cell. */
   NOT_IN_CELL: 'NOT_IN_CELL',
   /** A deck needs a location: send location.update first. */
   LOCATION_UNKNOWN: 'LOCATION_UNKNOWN',
+  /** A location update farther from the last one than anyone could have travelled since (`retryAfterMs`). */
+  LOCATION_IMPLAUSIBLE: 'LOCATION_IMPLAUSIBLE',
 
   // operators
   FORBIDDEN: 'FORBIDDEN',
@@ -99,11 +107,13 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   UNKNOWN_MESSAGE_TYPE: 400,
   PAYLOAD_TOO_LARGE: 413,
   NOT_FOUND: 404,
+  INVALID_PATH: 400,
   EMAIL_TAKEN: 409,
   INVALID_CREDENTIALS: 401,
   TOKEN_MISSING: 401,
   TOKEN_EXPIRED: 401,
   TOKEN_INVALID: 401,
+  TOKEN_REVOKED: 401,
   REFRESH_TOKEN_INVALID: 401,
   REFRESH_TOKEN_REUSED: 401,
   ACCOUNT_BANNED: 403,
@@ -149,8 +159,10 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   NOT_ATTENDING: 404,
   SLOW_MODE: 429,
   IN_BREAKOUT: 409,
+  REMOVED_FROM_EVENT: 403,
   NOT_IN_CELL: 403,
   LOCATION_UNKNOWN: 409,
+  LOCATION_IMPLAUSIBLE: 429,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
   INTERNAL: 500,

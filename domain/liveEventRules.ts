@@ -23,7 +23,14 @@ export type LiveEventJoinDecision =
   | { readonly kind: 'refused'; readonly code: ErrorCode; readonly message: string };
 
 /** Hosts come in any time the doors are open and take no seat; registrants take one. */
-export function decideLiveEventJoin(input: { readonly isHost: boolean; readonly registered: boolean; readonly phase: LiveEventPhase }): LiveEventJoinDecision {
+export function decideLiveEventJoin(input: {
+  readonly isHost: boolean;
+  readonly registered: boolean;
+  /** A host removed them: they stay out, registered or not. */
+  readonly removed?: boolean;
+  readonly phase: LiveEventPhase;
+}): LiveEventJoinDecision {
+  if (input.removed && !input.isHost) return { kind: 'refused', code: ErrorCode.REMOVED_FROM_EVENT, message: 'a host removed you from this event' };
   if (!input.isHost && !input.registered) return { kind: 'refused', code: ErrorCode.NOT_REGISTERED, message: 'register for the event first' };
   if (input.phase === 'scheduled') return { kind: 'refused', code: ErrorCode.EVENT_NOT_OPEN, message: 'the doors open 10 minutes before the start' };
   if (input.phase === 'ended') return { kind: 'refused', code: ErrorCode.EVENT_ENDED, message: 'the event is over' };

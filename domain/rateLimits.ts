@@ -13,15 +13,60 @@ export interface Bucket {
   readonly atMs: number;
 }
 
-export type RateLimitedAction = 'message' | 'swipe' | 'login.account' | 'login.address';
+/**
+ * Everything a user (or an address) does that costs others something: fans out
+ * to other people, creates actors, or runs expensive work. Each has its own
+ * bucket, shared by all the user's devices and nodes.
+ */
+export const RATE_LIMITED_ACTIONS = [
+  'message',
+  'swipe',
+  'typing',
+  'location',
+  'deck',
+  'profile.view',
+  'presence',
+  'call',
+  'event.chat',
+  'event.hand',
+  'login.account',
+  'login.address',
+  'register.address',
+] as const;
+
+export type RateLimitedAction = (typeof RATE_LIMITED_ACTIONS)[number];
+
+export function isRateLimitedAction(value: string): value is RateLimitedAction {
+  return (RATE_LIMITED_ACTIONS as readonly string[]).includes(value);
+}
 
 /**
- * Log-in attempts, successful or not: per account (guessing one password) and per
- * address (trying many accounts). Generous for people, slow for scripts.
+ * Log-in attempts: per account from one address (guessing one password: a
+ * stranger elsewhere spends only their own bucket, never the owner's) and per
+ * address (trying many accounts). Registration per address, since each one
+ * runs the password hash. Generous for people, slow for scripts.
  */
-export const LOGIN_RULES: Readonly<Record<'login.account' | 'login.address', RateRule>> = {
+export const LOGIN_RULES: Readonly<Record<'login.account' | 'login.address' | 'register.address', RateRule>> = {
   'login.account': { perSecond: 5 / 60, burst: 5 },
   'login.address': { perSecond: 30 / 60, burst: 30 },
+  'register.address': { perSecond: 10 / 3600, burst: 10 },
+};
+
+/**
+ * The other commands' buckets. "typing" is relayed at most every 3 s anyway;
+ * a location update may move the user to another lobby actor; a deck may
+ * build; a profile view, a presence change and a call ring other people; an
+ * event's chat and hands reach the whole audience.
+ */
+export const COMMAND_RULES: Readonly<Record<Exclude<RateLimitedAction, 'message' | 'swipe' | keyof typeof LOGIN_RULES>, RateRule>> = {
+  typing: { perSecond: 2, burst: 10 },
+  location: { perSecond: 1 / 10, burst: 10 },
+  deck: { perSecond: 2, burst: 30 },
+  'profile.view': { perSecond: 1, burst: 30 },
+  presence: { perSecond: 1, burst: 10 },
+  call: { perSecond: 1 / 10, burst: 5 },
+  'event.chat': { perSecond: 1, burst: 10 },
+  'event.hand': { perSecond: 1, burst: 10 },
 };
 
 export interface TakeOutcome {

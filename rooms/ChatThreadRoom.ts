@@ -39,12 +39,13 @@ import {
 } from './contracts/chatContracts';
 import { KismetCloseCode } from './contracts/common';
 import { roomServices } from './roomServices';
-import { spendOrRefuse } from './rateLimiter';
 import { REMEMBERED_KEYS, ThreadWriter, type NumberedMessage } from './threadWriter';
 import type { ThreadSignal } from './topicBus';
 
 interface ChatAuth {
   readonly userId: string;
+  /** The match the caller was admitted to. */
+  readonly matchId: string;
 }
 
 interface Member {
@@ -88,7 +89,7 @@ export class ChatThreadRoom extends ActorRoom {
       blockedEitherWay: access?.blockedEitherWay ?? false,
     });
     if (refusal) throw new AppError(refusal.code, refusal.message);
-    return { userId };
+    return { userId, matchId: options.matchId };
   }
 
   override async onCreate(options: { matchId: string }): Promise<void> {
@@ -127,7 +128,6 @@ export class ChatThreadRoom extends ActorRoom {
         const refusal = checkMessageContent(payload);
         if (refusal) throw new AppError(refusal.code, refusal.message);
         const senderId = this.memberOf(client).userId;
-        await spendOrRefuse(services.rateLimits, 'message', senderId);
         const key = senderKey(senderId, payload.clientMessageId);
         this.origins.set(key, client);
         try {
@@ -189,13 +189,14 @@ export class ChatThreadRoom extends ActorRoom {
         }
         return { seq: payload.seq, deleted: true };
       },
-    });
+    }, { actions: { send: 'message', typing: 'typing' }, userOf: (client) => this.memberOf(client).userId });
   }
 
   override onJoin(client: Client, _options: unknown, auth: ChatAuth): void {
     const services = roomServices();
     if (this.closed) throw ActorRoom.joinRefused(ErrorCode.THREAD_CLOSED, 'this thread is closed');
-    if (!this.ledger.isMember(auth.userId)) throw ActorRoom.joinRefused(ErrorCode.NOT_A_MEMBER, 'only the members of a match open its thread');
+    // Whatever route brought the caller here: admitted to this match, and a member of it.
+    if (auth?.matchId !== this.matchId || !this.ledger.isMember(auth.userId)) throw ActorRoom.joinRefused(ErrorCode.NOT_A_MEMBER, 'only the members of a match open its thread');
     // No await before this line: every message committed after it reaches this client live.
     this.members.set(client.sessionId, { userId: auth.userId, joinedAtSeq: this.ledger.lastSeq });
     services.metrics.connections.inc();

@@ -1,5 +1,5 @@
 import type { AuthContext, Client } from '@colyseus/core';
-import { findLiveEventAccess } from '../db/repositories/liveEventRepository';
+import { findLiveEventAccess, recordEventRemoval } from '../db/repositories/liveEventRepository';
 import { AppError, ErrorCode } from '../domain/errors';
 import { decideLiveEventJoin, decideModeration, liveEventPhase, lowerHand, raiseHand, slowModeWaitMs, type LiveEventRole } from '../domain/liveEventRules';
 import { ActorRoom } from './actorRoom';
@@ -18,6 +18,8 @@ import type { MediaRoomControl } from './callCommands';
 
 interface LiveEventAuth {
   readonly userId: string;
+  /** The event the caller was admitted to. */
+  readonly eventId: string;
   readonly role: LiveEventRole;
   /** Whether the person needs a seat (hosts do not); it is taken when they connect. */
   readonly needsSeat: boolean;
@@ -59,7 +61,7 @@ export class LiveEventRoom extends ActorRoom {
     if (!access) throw new AppError(ErrorCode.EVENT_NOT_FOUND, 'no such event');
     const decision = decideLiveEventJoin({ ...access, phase: liveEventPhase(access.event, services.now().getTime()) });
     if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
-    return { userId, role: decision.role, needsSeat: decision.takesSeat, shadowBanned: access.shadowBanned };
+    return { userId, eventId: options.eventId, role: decision.role, needsSeat: decision.takesSeat, shadowBanned: access.shadowBanned };
   }
 
   override onCreate(options: { eventId: string }): void {
@@ -81,6 +83,8 @@ export class LiveEventRoom extends ActorRoom {
       demote: (client, payload) => this.changeRole(client, payload.userId, 'audience'),
       remove: async (client, payload) => {
         this.moderate(client, payload.userId);
+        // Stored first: from now on the door refuses them, on whatever node they knock.
+        await recordEventRemoval(services.db, { eventId: this.eventId, userId: payload.userId, removedBy: this.attendee(client).userId, at: services.now() });
         for (const target of this.clientsOf(payload.userId)) target.leave(REMOVED_FROM_EVENT);
         const breakout = this.breakouts.has(payload.userId);
         await this.onMediaServer((control) => control.remove(this.liveKitRoom(), payload.userId));
@@ -102,6 +106,10 @@ export class LiveEventRoom extends ActorRoom {
         this.broadcast(LiveEventMessageType.SLOW_MODE, { seconds: payload.seconds });
         return { seconds: payload.seconds };
       },
+    }, {
+      // What reaches the whole audience; hosts' moderation is theirs alone and not limited.
+      actions: { say: 'event.chat', 'hand.raise': 'event.hand', 'hand.lower': 'event.hand' },
+      userOf: (client) => this.attendee(client).userId,
     });
   }
 
@@ -110,6 +118,8 @@ export class LiveEventRoom extends ActorRoom {
    * reservation that is never used (the client gave up) then holds no seat.
    */
   override async onJoin(client: Client, _options: unknown, auth: LiveEventAuth): Promise<void> {
+    // Whatever route brought the caller here, the role they were given is for this event alone.
+    if (auth?.eventId !== this.eventId) throw ActorRoom.joinRefused(ErrorCode.NOT_REGISTERED, 'admitted to another event');
     const services = roomServices();
     const seat = auth.needsSeat ? await this.takeSeat(auth.userId) : 'shared';
     if (seat === 'full') throw ActorRoom.joinRefused(ErrorCode.EVENT_FULL, 'the event is full');

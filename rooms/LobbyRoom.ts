@@ -12,6 +12,8 @@ import { roomServices } from './roomServices';
 
 interface LobbyAuth {
   readonly userId: string;
+  /** The cell the caller is in, read at admission: they may watch this cell's lobby alone. */
+  readonly cell: string;
 }
 
 /** A session renews its user's place in the lobby this often; a place not renewed for two periods lapses. */
@@ -54,7 +56,7 @@ export class LobbyRoom extends ActorRoom {
     const { userId, options } = await ActorRoom.admit(token, rawOptions, LobbyJoinOptions);
     const location = await findUserLocation(roomServices().db, userId);
     if (location?.h3Cell !== options.cell) throw new AppError(ErrorCode.NOT_IN_CELL, 'you can watch only the lobby of the cell you are in');
-    return { userId };
+    return { userId, cell: location.h3Cell };
   }
 
   override onCreate(options: { cell: string }): void {
@@ -69,6 +71,8 @@ export class LobbyRoom extends ActorRoom {
   }
 
   override onJoin(client: Client, _options: unknown, auth: LobbyAuth): void {
+    // Whatever route brought the caller here, only someone located in this cell watches it.
+    if (auth?.cell !== this.cell) throw ActorRoom.joinRefused(ErrorCode.NOT_IN_CELL, 'you can watch only the lobby of the cell you are in');
     client.userData = { userId: auth.userId };
     this.emptySince = undefined;
     client.send(LobbyEventType.READY, this.nearbyNow(auth.userId));

@@ -9,6 +9,7 @@ import { canReadCard, type Card } from '../domain/cardRules';
 import type { DeckSearcher } from '../domain/deckFilters';
 import { AppError, ErrorCode } from '../domain/errors';
 import { cellForLocation } from '../domain/geo';
+import { decideMove, discoveryPoint } from '../domain/locationPrivacy';
 import { presenceAfterDisconnect, presenceOnConnect, type PresenceStatus } from '../domain/presence';
 import { deliveryStartSeq, shouldNotifyProfileView, UserEventType } from '../domain/userEvents';
 import { toCardView } from '../server/http/cardContracts';
@@ -33,7 +34,6 @@ import { callLobby } from './lobbyClient';
 import { LOBBY_RENEW_MS } from './LobbyRoom';
 import { DeviceEventFeed } from './deviceEventFeed';
 import { roomServices } from './roomServices';
-import { spendOrRefuse } from './rateLimiter';
 import { SerialQueue } from './serialQueue';
 import { rewind, swipe, type SwipeMemory } from './swipeCommands';
 import type { UserBusMessage } from './topicBus';
@@ -74,7 +74,8 @@ export class SessionRoom extends ActorRoom {
   private readonly swipeMemory: SwipeMemory = { rewoundSinceLastSwipe: false };
   private readonly profileViewsNotified = new Map<string, number>();
   private unsubscribe: (() => void) | undefined;
-  private location: { lat: number; lng: number; h3Cell: string } | undefined;
+  /** Where the user last said they are, and when (ms): their own searches start here. */
+  private location: { lat: number; lng: number; h3Cell: string; atMs: number } | undefined;
   /** The lobby this session placed its user in; undefined while no device is online. */
   private lobbyCell: string | undefined;
   private readonly placement = new SerialQueue();
@@ -118,7 +119,6 @@ export class SessionRoom extends ActorRoom {
       },
       swipe: (_client, payload) =>
         this.swipes.run(async () => {
-          await spendOrRefuse(services.rateLimits, 'swipe', this.userId);
           const outcome = await swipe(services, this.userId, payload, this.swipeMemory);
           // Swiped away: out of every deck of this user's now, cached or being built.
           this.decks.removeCard(payload.toCardId);
@@ -128,9 +128,20 @@ export class SessionRoom extends ActorRoom {
         }),
       rewind: () => this.swipes.run(() => rewind(services, this.userId, this.swipeMemory)),
       'location.update': async (_client, payload) => {
+        const at = services.now();
+        const move = decideMove(this.location, payload, at.getTime());
+        if (move.kind === 'implausible') {
+          throw new AppError(ErrorCode.LOCATION_IMPLAUSIBLE, 'nobody travels that fast; the location stays where it was', { retryAfterMs: move.retryAfterMs });
+        }
         const h3Cell = cellForLocation(payload.lat, payload.lng, services.matching.h3Resolution);
-        await updateUserLocation(services.db, this.userId, { lat: payload.lat, lng: payload.lng, h3Cell });
-        this.location = { lat: payload.lat, lng: payload.lng, h3Cell };
+        // Others see the person card at the centre of its privacy cell, never here.
+        const shown = discoveryPoint(payload);
+        await updateUserLocation(services.db, this.userId, {
+          exact: { lat: payload.lat, lng: payload.lng, h3Cell },
+          shown: { ...shown, h3Cell: cellForLocation(shown.lat, shown.lng, services.matching.h3Resolution) },
+          at,
+        });
+        this.location = { lat: payload.lat, lng: payload.lng, h3Cell, atMs: at.getTime() };
         this.invalidateDecks();
         // Answered once the user is in the lobby of the new cell (or it failed, and renewal retries).
         await this.placeInLobby().catch((error: unknown) => services.logger.warn({ err: error, cell: h3Cell }, 'lobby placement failed'));
@@ -152,10 +163,16 @@ export class SessionRoom extends ActorRoom {
         await saveDeviceCursor(services.db, this.userId, device.info.deviceId, ackedSeq, services.now());
         return { ackedSeq };
       },
+    }, {
+      // Each of these costs other people something: a ring, a notice, a lobby actor, a deck build.
+      actions: { swipe: 'swipe', 'location.update': 'location', deck: 'deck', 'profile.view': 'profile.view', 'presence.set': 'presence', 'call.start': 'call' },
+      userOf: () => this.userId,
     });
   }
 
   override async onJoin(client: Client, _options: unknown, auth: SessionAuth): Promise<void> {
+    // Whatever route brought the caller here, only the session's own user joins it.
+    if (auth?.userId !== this.userId) throw ActorRoom.joinRefused(ErrorCode.NOT_YOUR_SESSION, 'a user can join only their own session');
     const services = roomServices();
     services.metrics.connections.inc();
     // The feed exists before the first await, so live events for this device are held from now on.
@@ -186,9 +203,12 @@ export class SessionRoom extends ActorRoom {
   }
 
   override async onLeave(client: Client): Promise<void> {
+    // Colyseus calls this for a join that onJoin refused too: that client was never a device here.
+    const device = this.devices.get(client.sessionId);
+    if (!device) return;
     const services = roomServices();
     services.metrics.connections.dec();
-    this.devices.get(client.sessionId)?.feed.close();
+    device.feed.close();
     this.devices.delete(client.sessionId);
     await this.changePresence(presenceAfterDisconnect(this.presenceStatus, this.devices.size));
     this.broadcastDevices();
@@ -336,10 +356,13 @@ export class SessionRoom extends ActorRoom {
     }
   }
 
-  /** A person searches from where they are; a job from where it is, if it says. */
+  /**
+   * A person searches from where others see them (distances between two
+   * people are between their privacy points); a job from where it is, if it says.
+   */
   private searchOrigin(card: Card): { lat: number; lng: number; h3Cell: string } | undefined {
     if (card.kind === 'job' && card.lat !== null && card.lng !== null && card.h3Cell !== null) return { lat: card.lat, lng: card.lng, h3Cell: card.h3Cell };
-    return this.location;
+    return this.location && { ...discoveryPoint(this.location), h3Cell: this.location.h3Cell };
   }
 
   private async changePresence(next: PresenceStatus): Promise<void> {

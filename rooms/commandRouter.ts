@@ -1,8 +1,10 @@
 import type { Client, Room } from '@colyseus/core';
 import type { z } from 'zod';
 import { AppError, ErrorCode } from '../domain/errors';
+import type { RateLimitedAction } from '../domain/rateLimits';
 import type { ActorKind } from './actorIdentity';
-import { ServerMessageType, type ErrorMessage, type ReplyMessage } from './contracts/common';
+import { hasNulCharacter, ServerMessageType, type ErrorMessage, type ReplyMessage } from './contracts/common';
+import { spendOrRefuse } from './rateLimiter';
 import type { RoomServices } from './roomServices';
 
 export type CommandSchemas = Readonly<Record<string, z.ZodType<{ ref?: string | undefined }>>>;
@@ -12,6 +14,15 @@ export type CommandHandlers<C extends CommandSchemas> = {
 };
 
 type AnyHandler = (client: Client, payload: { ref?: string | undefined }) => unknown;
+
+/**
+ * The per-user buckets commands spend from before they run (domain/rateLimits),
+ * and whose bucket a connection spends from: its user's, on every device and node.
+ */
+export interface CommandLimits<C extends CommandSchemas> {
+  readonly actions: { readonly [K in keyof C]?: RateLimitedAction };
+  readonly userOf: (client: Client) => string;
+}
 
 /** Sends a coded error to one client and counts it. */
 export function sendError(
@@ -43,13 +54,19 @@ export function mountCommands<C extends CommandSchemas>(
   services: RoomServices,
   schemas: C,
   handlers: CommandHandlers<C>,
+  limits?: CommandLimits<C>,
 ): void {
   for (const type of Object.keys(schemas)) {
     const schema = schemas[type]!;
     const handler = handlers[type as keyof C] as AnyHandler;
+    const action = limits?.actions[type as keyof C];
     room.onMessage(type, (client: Client, raw: unknown) => {
       const started = process.hrtime.bigint();
       services.metrics.messagesIn.inc({ kind, type });
+      if (hasNulCharacter(raw)) {
+        sendError(services, client, { ref: refOf(raw), code: ErrorCode.INVALID_MESSAGE, message: `${type}: text may not contain NUL characters` });
+        return;
+      }
       const parsed = schema.safeParse(raw === undefined ? {} : raw);
       if (!parsed.success) {
         const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
@@ -58,7 +75,10 @@ export function mountCommands<C extends CommandSchemas>(
       }
       const ref = parsed.data.ref;
       Promise.resolve()
-        .then(() => handler(client, parsed.data))
+        .then(async () => {
+          if (action !== undefined && limits) await spendOrRefuse(services.rateLimits, action, limits.userOf(client));
+          return handler(client, parsed.data);
+        })
         .then(
           (result) => {
             const reply: ReplyMessage = { ref, ok: true, result: result ?? null };

@@ -4,6 +4,7 @@ import type { Database } from '../db/types';
 import type { Card } from '../domain/cardRules';
 import { deckKind, failedHardFilter, type DeckSearcher } from '../domain/deckFilters';
 import { cellForLocation, greatCircleKm, searchArea, type LatLng, type SearchArea } from '../domain/geo';
+import { shownDistanceKm } from '../domain/locationPrivacy';
 import { isShown, matchScore, type ScoredCard } from '../domain/matchScore';
 import { wordSet } from '../domain/textSimilarity';
 import { toCardView } from '../server/http/cardContracts';
@@ -55,7 +56,9 @@ export async function buildDeck(db: Kysely<Database>, searcher: DeckSearcher, op
   const area = cachedSearchArea(searcher.location, searcher.preferences.maxDistanceKm, options.resolution);
   const kind = deckKind(searcher.card, searcher.preferences);
   const me: ScoredCard = { ...searcher.card, words: wordSet(searcher.card.bio) };
-  const shown: DeckCard[] = [];
+  // Candidates carry the points others may see (a person's privacy point, a job's own place),
+  // and the searcher's point is its own privacy point: distances go no finer than those.
+  const shown: Array<DeckCard & { readonly km: number }> = [];
   let read = 0;
   for (const [from, to] of ringBatches(area.rings.length)) {
     const want = pool - read;
@@ -75,11 +78,11 @@ export async function buildDeck(db: Kysely<Database>, searcher: DeckSearcher, op
       if (failedHardFilter(searcher, candidate, distanceKm) !== null) continue;
       const score = matchScore(me, candidate);
       if (!isShown(score)) continue;
-      shown.push({ card: toCardView(candidate), score, distanceKm: Math.round((distanceKm as number) * 10) / 10 });
+      shown.push({ card: toCardView(candidate), score, distanceKm: shownDistanceKm(distanceKm as number), km: distanceKm as number });
     }
     // A full read may have left cards of these rings unread: the pool is spent.
     if (candidates.length === want) break;
   }
-  shown.sort((a, b) => b.score - a.score || a.distanceKm - b.distanceKm || (a.card.id < b.card.id ? -1 : 1));
-  return shown.slice(0, options.limit);
+  shown.sort((a, b) => b.score - a.score || a.km - b.km || (a.card.id < b.card.id ? -1 : 1));
+  return shown.slice(0, options.limit).map(({ km: _km, ...card }) => card);
 }

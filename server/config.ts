@@ -1,12 +1,17 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LAG_LIMIT_MS } from '../domain/loadShedding';
-import { LOGIN_RULES, type RateLimitedAction, type RateRule } from '../domain/rateLimits';
+import { COMMAND_RULES, isRateLimitedAction, LOGIN_RULES, type RateLimitedAction, type RateRule } from '../domain/rateLimits';
 import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
 import { DEFAULT_MAX_ACTIVE_CALLS } from '../domain/callState';
 import { DEFAULT_DAILY_LIKE_QUOTA } from '../domain/swipeRules';
+import { randomSecrets, readOrCreateLocalSecrets, type LocalSecrets } from './localSecrets';
 
-/** The development signing secret. Production refuses to start with it. */
+/**
+ * A signing secret that once shipped in Kismet's source, so anyone can sign
+ * with it: refused everywhere but a local development node.
+ */
 export const DEVELOPMENT_JWT_SECRET = 'kismet-development-secret-not-for-production';
 export const DEFAULT_PORT = 2567;
 export const DEFAULT_DATA_DIR = '.data';
@@ -14,8 +19,19 @@ export const DEFAULT_ACCESS_TOKEN_TTL_S = 15 * 60;
 export const DEFAULT_REFRESH_TOKEN_TTL_S = 7 * 24 * 60 * 60;
 export const MIN_JWT_SECRET_LENGTH = 32;
 
-/** LiveKit's own development credentials (`livekit-server --dev`): everything but media works without a server. */
+/**
+ * LiveKit's own development credentials (`livekit-server --dev`), public like
+ * any default: accepted only on a local development node, where a developer
+ * may point Kismet at a local LiveKit. Without settings a node signs with a
+ * random key of its own instead.
+ */
 export const DEVELOPMENT_LIVEKIT = { url: 'ws://127.0.0.1:7880', apiKey: 'devkey', apiSecret: 'secret' } as const;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
+
+function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
+}
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -30,7 +46,7 @@ const url = (protocols: readonly string[]) =>
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(DEFAULT_PORT),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().min(1).optional(),
   PUBLIC_HOST: z.string().regex(/^[A-Za-z0-9.\-\[\]:]+$/, 'must be a host name or address').default('127.0.0.1'),
   PUBLIC_ADDRESS: z
     .string()
@@ -60,12 +76,39 @@ const EnvSchema = z.object({
   MAX_ACTIVE_CALLS: positiveInt.max(10_000_000).default(DEFAULT_MAX_ACTIVE_CALLS),
   STALE_NODE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `action=perSecond:burst,...`: per-user (or per-address) buckets other than the defaults. */
+  RATE_LIMITS: z.string().optional(),
+  /** Origins (comma-separated) whose pages may call the monitor panel's API; none by default. */
+  MONITOR_ORIGINS: z.string().optional(),
+  /** Proxies in front of the nodes that append to X-Forwarded-For; 0: the socket's address is the client's. */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });
+
+/** Parses `RATE_LIMITS`: `deck=5:50,typing=1:5`; problems name the bad entry. */
+function parseRateOverrides(text: string | undefined, problems: string[]): Partial<Record<RateLimitedAction, RateRule>> {
+  const rules: Partial<Record<RateLimitedAction, RateRule>> = {};
+  for (const entry of (text ?? '').split(',').map((e) => e.trim()).filter((e) => e.length > 0)) {
+    const match = /^([a-z.]+)=([0-9.]+):([0-9]+)$/.exec(entry);
+    const perSecond = Number(match?.[2]);
+    const burst = Number(match?.[3]);
+    if (!match || !isRateLimitedAction(match[1]!) || !(perSecond > 0) || !(burst >= 1)) {
+      problems.push(`RATE_LIMITS: "${entry}" is not <action>=<per second>:<burst> for a known action`);
+      continue;
+    }
+    rules[match[1] as RateLimitedAction] = { perSecond, burst };
+  }
+  return rules;
+}
 
 export type RateRules = Readonly<Record<RateLimitedAction, RateRule>>;
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
+  /**
+   * A development node nobody else can reach or share data with: embedded
+   * database and presence, listening on loopback only.
+   */
+  readonly local: boolean;
   readonly http: {
     readonly port: number;
     readonly host: string;
@@ -73,6 +116,10 @@ export interface Config {
     readonly publicAddress: string | undefined;
     readonly maxBodyBytes: number;
     readonly maxMessageBytes: number;
+    /** Origins whose pages may call the monitor panel's API. */
+    readonly monitorOrigins: readonly string[];
+    /** How many proxies in front append to X-Forwarded-For; the client's address is the one before them. */
+    readonly trustedProxyHops: number;
   };
   /**
    * Where a new actor is created: `balanced` on the node holding the fewest rooms,
@@ -100,6 +147,8 @@ export interface Config {
     readonly refreshTokenTtlS: number;
     /** Bearer key of the operator routes (`/admin/*`); they are off without one. */
     readonly adminApiKey: string | undefined;
+    /** Where the signing secret came from: the environment, or made and kept in the data folder. */
+    readonly secretSource: 'environment' | 'data-folder';
   };
   readonly matching: {
     readonly dailyLikeQuota: number;
@@ -109,8 +158,10 @@ export interface Config {
     readonly url: string;
     readonly apiKey: string;
     readonly apiSecret: string;
-    /** True when running on the development credentials: tokens work, no media server is assumed. */
-    readonly development: boolean;
+    /** True when LIVEKIT_URL names a LiveKit server, whose room service Kismet then drives; tokens work either way. */
+    readonly mediaServer: boolean;
+    /** Where the key came from: the environment, the data folder (a local node), or made for this process alone. */
+    readonly keySource: 'environment' | 'data-folder' | 'process';
   };
   readonly calls: { readonly maxActive: number };
   readonly logLevel: string;
@@ -127,7 +178,12 @@ export class ConfigError extends Error {
  * Parses the environment once. A bad value throws a ConfigError naming each bad
  * variable; the entry point prints it and exits non-zero.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export interface ConfigSources {
+  /** The development node's own secrets, kept in its data folder (made on first use). */
+  readonly localSecrets?: (dataDir: string) => LocalSecrets;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: ConfigSources = {}): Config {
   // Empty strings count as unset, as shells and PM2 files often pass them.
   const cleaned = Object.fromEntries(
     Object.keys(EnvSchema.shape).map((key) => [key, env[key] === '' ? undefined : env[key]]),
@@ -140,38 +196,78 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const problems: string[] = [];
+  const production = e.NODE_ENV === 'production';
+  const host = e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const embedded = e.DATABASE_URL === undefined && e.REDIS_URL === undefined;
+  const local = embedded && isLoopbackHost(host) && !production;
+  const dataDir = path.resolve(e.KISMET_DATA_DIR);
+  let localSecrets: LocalSecrets | undefined;
+  const ownSecrets = () => (localSecrets ??= (sources.localSecrets ?? readOrCreateLocalSecrets)(dataDir));
+  const notLocal = 'outside a local development node (embedded database, loopback HOST, not production)';
 
-  const jwtSecret = e.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET;
-  if (e.NODE_ENV === 'production') {
-    if (e.JWT_SECRET === undefined) {
-      problems.push('JWT_SECRET: must be set when NODE_ENV=production');
-    } else if (e.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
-      problems.push('JWT_SECRET: the development secret cannot be used when NODE_ENV=production');
-    } else if (e.JWT_SECRET.length < MIN_JWT_SECRET_LENGTH) {
-      problems.push(`JWT_SECRET: must be at least ${MIN_JWT_SECRET_LENGTH} characters when NODE_ENV=production`);
+  let jwtSecret: string;
+  let secretSource: Config['auth']['secretSource'] = 'environment';
+  if (e.JWT_SECRET !== undefined) {
+    jwtSecret = e.JWT_SECRET;
+    if (!local && e.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
+      problems.push(`JWT_SECRET: the public development secret is refused ${notLocal}`);
+    } else if (!local && e.JWT_SECRET.length < MIN_JWT_SECRET_LENGTH) {
+      problems.push(`JWT_SECRET: must be at least ${MIN_JWT_SECRET_LENGTH} characters ${notLocal}`);
     }
+  } else if (production) {
+    jwtSecret = '';
+    problems.push('JWT_SECRET: must be set when NODE_ENV=production');
+  } else if (!embedded) {
+    jwtSecret = '';
+    problems.push('JWT_SECRET: must be set with DATABASE_URL or REDIS_URL: every node of a deployment signs with the same secret');
+  } else {
+    jwtSecret = ownSecrets().jwtSecret;
+    secretSource = 'data-folder';
   }
   if (e.ADMIN_API_KEY !== undefined && e.ADMIN_API_KEY.length < MIN_JWT_SECRET_LENGTH) {
     problems.push(`ADMIN_API_KEY: must be at least ${MIN_JWT_SECRET_LENGTH} characters`);
   }
-  const liveKitSet = [e.LIVEKIT_URL, e.LIVEKIT_API_KEY, e.LIVEKIT_API_SECRET].filter((v) => v !== undefined).length;
-  if (liveKitSet !== 0 && liveKitSet !== 3) problems.push('LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET: set all three or none');
-  if (e.NODE_ENV === 'production' && (liveKitSet === 0 || e.LIVEKIT_API_SECRET === DEVELOPMENT_LIVEKIT.apiSecret)) {
-    problems.push('LIVEKIT_API_SECRET: a real LiveKit key and secret must be set when NODE_ENV=production');
+
+  const liveKitKeySet = e.LIVEKIT_API_KEY !== undefined && e.LIVEKIT_API_SECRET !== undefined;
+  if ((e.LIVEKIT_API_KEY === undefined) !== (e.LIVEKIT_API_SECRET === undefined)) {
+    problems.push('LIVEKIT_API_KEY, LIVEKIT_API_SECRET: set both or neither');
+  } else if (e.LIVEKIT_URL !== undefined && !liveKitKeySet) {
+    problems.push('LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET: a LiveKit server needs its key and secret');
   }
+  if (production && (e.LIVEKIT_URL === undefined || !liveKitKeySet)) {
+    problems.push('LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET: a real LiveKit server must be set when NODE_ENV=production');
+  }
+  if (!local && e.LIVEKIT_API_SECRET === DEVELOPMENT_LIVEKIT.apiSecret) {
+    problems.push(`LIVEKIT_API_SECRET: LiveKit's public development secret is refused ${notLocal}`);
+  }
+  let liveKitKey: { apiKey: string; apiSecret: string; keySource: Config['liveKit']['keySource'] };
+  if (e.LIVEKIT_API_KEY !== undefined && e.LIVEKIT_API_SECRET !== undefined) {
+    liveKitKey = { apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET, keySource: 'environment' };
+  } else if (embedded) {
+    liveKitKey = { apiKey: ownSecrets().liveKitApiKey, apiSecret: ownSecrets().liveKitApiSecret, keySource: 'data-folder' };
+  } else {
+    // No media server and no key: tokens nobody checks, and webhooks nobody can sign.
+    const made = randomSecrets();
+    liveKitKey = { apiKey: made.liveKitApiKey, apiSecret: made.liveKitApiSecret, keySource: 'process' };
+  }
+
   if (e.REDIS_URL !== undefined && e.DATABASE_URL === undefined) {
     problems.push('DATABASE_URL: must be set with REDIS_URL, since the nodes of a cluster share one Postgres');
   }
+  const rateOverrides = parseRateOverrides(e.RATE_LIMITS, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: Config = {
     env: e.NODE_ENV,
+    local,
     http: {
       port: e.PORT,
-      host: e.HOST,
+      host,
       publicAddress: e.REDIS_URL === undefined ? undefined : (e.PUBLIC_ADDRESS ?? `${e.PUBLIC_HOST}:${e.PORT}`),
       maxBodyBytes: e.MAX_HTTP_BODY_BYTES,
       maxMessageBytes: e.MAX_MESSAGE_BYTES,
+      monitorOrigins: (e.MONITOR_ORIGINS ?? '').split(',').map((o) => o.trim()).filter((o) => o.length > 0),
+      trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     },
     actorPlacement: e.ACTOR_PLACEMENT,
     lagLimitMs: e.EVENT_LOOP_LAG_LIMIT_MS,
@@ -179,27 +275,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       message: { perSecond: e.MESSAGE_RATE_PER_S, burst: e.MESSAGE_BURST },
       swipe: { perSecond: e.SWIPE_RATE_PER_S, burst: e.SWIPE_BURST },
       ...LOGIN_RULES,
+      ...COMMAND_RULES,
+      ...rateOverrides,
     },
     staleNodeTimeoutMs: e.STALE_NODE_TIMEOUT_MS,
     database:
       e.DATABASE_URL !== undefined
         ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
-        : { kind: 'pglite', dataDir: path.resolve(e.KISMET_DATA_DIR, 'pglite') },
+        : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     redis: e.REDIS_URL !== undefined ? { url: e.REDIS_URL } : undefined,
     auth: {
       jwtSecret,
       accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
       refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
       adminApiKey: e.ADMIN_API_KEY,
+      secretSource,
     },
     matching: {
       dailyLikeQuota: e.DAILY_LIKE_QUOTA,
       h3Resolution: e.H3_RESOLUTION,
     },
-    liveKit:
-      e.LIVEKIT_URL !== undefined && e.LIVEKIT_API_KEY !== undefined && e.LIVEKIT_API_SECRET !== undefined
-        ? { url: e.LIVEKIT_URL, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET, development: false }
-        : { ...DEVELOPMENT_LIVEKIT, development: true },
+    liveKit: { url: e.LIVEKIT_URL ?? DEVELOPMENT_LIVEKIT.url, ...liveKitKey, mediaServer: e.LIVEKIT_URL !== undefined },
     calls: { maxActive: e.MAX_ACTIVE_CALLS },
     logLevel: e.LOG_LEVEL,
   };

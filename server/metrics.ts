@@ -31,6 +31,12 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly undecodableFrames = new Counter({
+    name: 'kismet_undecodable_frames_total',
+    help: 'Client frames whose payload could not be decoded (the connection is closed)',
+    registers: [this.registry],
+  });
+
   readonly errors = new Counter({
     name: 'kismet_errors_total',
     help: 'Errors answered to clients, by code',

@@ -1,6 +1,5 @@
 import { LocalPresence, Server, matchMaker, type Presence } from '@colyseus/core';
 import { RedisPresence } from '@colyseus/redis-presence';
-import { uWebSocketsTransport } from '@colyseus/uwebsockets-transport';
 import { Redis } from 'ioredis';
 import { migrateToLatest } from '../db/migrate';
 import { openDatabase, type DatabaseHandle } from '../db/database';
@@ -24,6 +23,8 @@ import type { RateLimiter } from '../rooms/rateLimiter';
 import { WITHDRAWALS_TOPIC, type ThreadSignal, type UserBusMessage, type Withdrawal } from '../rooms/topicBus';
 import { AccessTokenService } from './auth/accessTokens';
 import { AuthService } from './auth/authService';
+import { TokenRevocations } from './auth/tokenRevocations';
+import type { Revocation } from '../domain/revocationList';
 import { ActorLocalDriver, ActorRedisDriver } from './cluster/actorDrivers';
 import type { Config } from './config';
 import { PresenceTopicBus } from './cluster/presenceTopicBus';
@@ -40,9 +41,11 @@ import { mountLiveKitWebhookRoute } from './http/liveKitWebhookRoute';
 import { routerEndpoints } from './http/routerEndpoints';
 import { PlacementEstimates, actorIdOfRequest, chooseNodeForActor } from './cluster/actorPlacement';
 import { reportRoomCounts } from './cluster/roomCountReports';
-import { mountMatchmakeRoute } from './http/matchmakeRoute';
+import { MATCHMAKING_METHODS, mountMatchmakeRoute } from './http/matchmakeRoute';
+import { KismetTransport } from './http/kismetTransport';
 import { LocalRateLimiter, RedisRateLimiter } from './cluster/rateLimiters';
 import { EventLoopLag } from './eventLoopLag';
+import { colyseusLogger } from './colyseusLogger';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { PORT_UNAVAILABLE } from './startupFailures';
@@ -109,18 +112,26 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   }
 
   const metrics = new NodeMetrics({ port: String(config.http.port) });
-  const accessTokens = new AccessTokenService(config.auth.jwtSecret, config.auth.accessTokenTtlS);
-  const auth = new AuthService(database.db, accessTokens, config.auth.refreshTokenTtlS);
+  const now = () => new Date();
+  const revocations = new TokenRevocations(
+    database.db,
+    new PresenceTopicBus<Revocation>(presence, 'kismet:revocations:', logger),
+    config.auth.accessTokenTtlS,
+    now,
+    logger,
+  );
+  await revocations.start();
+  const accessTokens = new AccessTokenService(config.auth.jwtSecret, config.auth.accessTokenTtlS, revocations);
+  const auth = new AuthService(database.db, accessTokens, config.auth.refreshTokenTtlS, revocations);
   const userEvents = new PresenceTopicBus<UserBusMessage>(presence, 'kismet:user:', logger);
   const threadSignals = new PresenceTopicBus<ThreadSignal>(presence, 'kismet:thread:', logger);
-  const now = () => new Date();
   const withdrawals = new PresenceTopicBus<Withdrawal>(presence, 'kismet:discovery:', logger);
   const withdrawn = new WithdrawnCards(DECK_CACHE_TTL_MS);
   const calls = {
     tokens: new LiveKitTokens(config.liveKit.apiKey, config.liveKit.apiSecret),
     liveKitUrl: config.liveKit.url,
     maxActive: config.calls.maxActive,
-    roomControl: config.liveKit.development ? undefined : new LiveKitRoomControl(config.liveKit.url, config.liveKit.apiKey, config.liveKit.apiSecret, logger.child({ component: 'livekit' })),
+    roomControl: !config.liveKit.mediaServer ? undefined : new LiveKitRoomControl(config.liveKit.url, config.liveKit.apiKey, config.liveKit.apiSecret, logger.child({ component: 'livekit' })),
   };
   const unsubscribeWithdrawals = await withdrawals.subscribe(WITHDRAWALS_TOPIC, (w) => withdrawn.add(w, now().getTime()));
   const lag = new EventLoopLag((ms) => metrics.eventLoopLag.set(ms / 1000));
@@ -150,10 +161,13 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     attendance: new AttendanceLedger(database.db),
   });
 
-  const transport = new uWebSocketsTransport({
-    maxPayloadLength: config.http.maxMessageBytes,
-    idleTimeout: 60,
-  });
+  const transport = new KismetTransport(
+    { maxPayloadLength: config.http.maxMessageBytes, idleTimeout: 60 },
+    { monitorOrigins: config.http.monitorOrigins, onError: (error) => logger.error({ err: error }, 'monitor route failed') },
+  );
+  // Matchmaking offers what Kismet's own route offers, whatever path reaches Colyseus's controller:
+  // joinById, create and join would let a caller pick an actor by id, past the identity in its options.
+  matchMaker.controller.exposedMethods = [...MATCHMAKING_METHODS];
   const server = new Server({
     transport,
     presence,
@@ -162,7 +176,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     gracefullyShutdown: false, // the entry point owns signals
     greet: false,
     selectProcessIdToCreateRoom: config.actorPlacement === 'local' ? async () => matchMaker.processId : balancedPlacement(),
-    logger: logger.child({ component: 'colyseus' }),
+    logger: colyseusLogger(logger, () => metrics.undecodableFrames.inc()),
   });
   server.router = routerEndpoints(config.auth.adminApiKey);
   server.define(SESSION_ROOM, SessionRoom).filterBy([ACTOR_KEY_OPTION.session]);
@@ -172,6 +186,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
 
   const routeOptions = {
     maxBodyBytes: config.http.maxBodyBytes,
+    trustedProxyHops: config.http.trustedProxyHops,
     onError: (error: unknown) => logger.error({ err: error }, 'http route failed'),
   };
   let draining = false;
@@ -180,7 +195,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   mountMatchRoutes(transport.app, { db: database.db, accessTokens, userEvents, threadSignals, now, metrics, mediaRooms: calls.roomControl }, routeOptions);
   mountAdminRoutes(
     transport.app,
-    { db: database.db, adminApiKey: config.auth.adminApiKey, userEvents, threadSignals, withdrawals, metrics, now, mediaRooms: calls.roomControl },
+    { db: database.db, adminApiKey: config.auth.adminApiKey, userEvents, threadSignals, withdrawals, metrics, now, mediaRooms: calls.roomControl, revocations },
     routeOptions,
   );
   mountLiveKitWebhookRoute(
@@ -257,6 +272,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
         stopStartingNotices();
         await server.gracefullyShutdown(false).catch((error: unknown) => logger.warn({ err: error }, 'shutdown'));
         unsubscribeWithdrawals();
+        revocations.stop();
         setRoomServices(undefined);
         await database.close();
         await Promise.all(redisClients.map((c) => c.quit().catch(() => undefined)));

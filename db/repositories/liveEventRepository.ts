@@ -37,13 +37,14 @@ export async function findLiveEventAccess(
   db: Kysely<Database>,
   eventId: string,
   userId: string,
-): Promise<{ event: LiveEvent; isHost: boolean; registered: boolean; shadowBanned: boolean } | undefined> {
+): Promise<{ event: LiveEvent; isHost: boolean; registered: boolean; removed: boolean; shadowBanned: boolean } | undefined> {
   const row = await db
     .selectFrom('events as e')
     .select(['e.id', 'e.host_id', 'e.job_card_id', 'e.title', 'e.starts_at', 'e.ends_at', 'e.capacity'])
     .select((eb) => [
       eb.exists(eb.selectFrom('event_hosts as h').select(sql`1`.as('one')).whereRef('h.event_id', '=', 'e.id').where('h.user_id', '=', userId)).as('is_host'),
       eb.exists(eb.selectFrom('registrations as r').select(sql`1`.as('one')).whereRef('r.event_id', '=', 'e.id').where('r.user_id', '=', userId)).as('registered'),
+      eb.exists(eb.selectFrom('event_removals as x').select(sql`1`.as('one')).whereRef('x.event_id', '=', 'e.id').where('x.user_id', '=', userId)).as('removed'),
       eb.exists(eb.selectFrom('users as u').select(sql`1`.as('one')).where('u.id', '=', userId).where('u.shadow_banned', '=', true)).as('shadow_banned'),
     ])
     .where('e.id', '=', eventId)
@@ -61,8 +62,18 @@ export async function findLiveEventAccess(
     },
     isHost: Boolean(row.is_host),
     registered: Boolean(row.registered),
+    removed: Boolean(row.removed),
     shadowBanned: Boolean(row.shadow_banned),
   };
+}
+
+/** A host removed someone from the event: kept, so the door refuses them from now on. */
+export async function recordEventRemoval(db: Kysely<Database>, removal: { eventId: string; userId: string; removedBy: string; at: Date }): Promise<void> {
+  await db
+    .insertInto('event_removals')
+    .values({ event_id: removal.eventId, user_id: removal.userId, removed_by: removal.removedBy, removed_at: removal.at })
+    .onConflict((oc) => oc.columns(['event_id', 'user_id']).doNothing())
+    .execute();
 }
 
 /** Registers a user; true when new. */

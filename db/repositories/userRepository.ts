@@ -103,13 +103,28 @@ export async function placeOwnersAtPersonCards(db: Db, ownerIds: readonly string
     .execute();
 }
 
-/** Stores where the user is, and moves their person cards with them, atomically. */
-export async function updateUserLocation(db: Kysely<Database>, userId: string, location: { lat: number; lng: number; h3Cell: string }): Promise<void> {
+/** A position and the lobby-resolution cell that holds it. */
+export interface CellLocation {
+  readonly lat: number;
+  readonly lng: number;
+  readonly h3Cell: string;
+}
+
+/**
+ * Stores where the user is (for their own searches and lobby), and moves their
+ * person cards to where others see them (`shown`, a coarser point), atomically.
+ */
+export async function updateUserLocation(
+  db: Kysely<Database>,
+  userId: string,
+  location: { readonly exact: CellLocation; readonly shown: CellLocation; readonly at: Date },
+): Promise<void> {
+  const { exact, shown } = location;
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('users').set({ lat: location.lat, lng: location.lng, h3_cell: location.h3Cell }).where('id', '=', userId).execute();
+    await trx.updateTable('users').set({ lat: exact.lat, lng: exact.lng, h3_cell: exact.h3Cell, located_at: location.at }).where('id', '=', userId).execute();
     await trx
       .updateTable('cards')
-      .set({ lat: location.lat, lng: location.lng, h3_cell: location.h3Cell, h3_coarse: coarseCellOf(location.h3Cell) })
+      .set({ lat: shown.lat, lng: shown.lng, h3_cell: shown.h3Cell, h3_coarse: coarseCellOf(shown.h3Cell) })
       .where('owner_id', '=', userId)
       .where('kind', '=', 'person')
       .execute();
@@ -136,7 +151,9 @@ export async function updateAccount(
   return row ? toUser(row) : undefined;
 }
 
-export async function findUserLocation(db: Db, userId: string): Promise<{ lat: number; lng: number; h3Cell: string } | undefined> {
-  const row = await db.selectFrom('users').select(['lat', 'lng', 'h3_cell']).where('id', '=', userId).executeTakeFirst();
-  return row && row.lat !== null && row.lng !== null && row.h3_cell !== null ? { lat: row.lat, lng: row.lng, h3Cell: row.h3_cell } : undefined;
+/** Where the user last said they are, and when (ms since epoch). */
+export async function findUserLocation(db: Db, userId: string): Promise<(CellLocation & { readonly atMs: number }) | undefined> {
+  const row = await db.selectFrom('users').select(['lat', 'lng', 'h3_cell', 'located_at']).where('id', '=', userId).executeTakeFirst();
+  if (!row || row.lat === null || row.lng === null || row.h3_cell === null) return undefined;
+  return { lat: row.lat, lng: row.lng, h3Cell: row.h3_cell, atMs: row.located_at?.getTime() ?? 0 };
 }

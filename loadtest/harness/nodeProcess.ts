@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PORT_UNAVAILABLE } from '../../server/startupFailures';
+import { HARNESS_DEFAULTS } from './secrets';
 
 export const SERVER_ENTRY = path.resolve(__dirname, '../../server/main.js');
 
@@ -24,11 +25,15 @@ export function freePortCandidate(): number {
 }
 
 /** Variables that would leak the developer's or CI's services into a node meant to run embedded. */
-const SERVICE_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'PUBLIC_ADDRESS', 'PUBLIC_HOST', 'PORT', 'KISMET_DATA_DIR', 'NODE_ENV', 'JWT_SECRET'];
+const SERVICE_VARIABLES = [
+  'DATABASE_URL', 'REDIS_URL', 'PUBLIC_ADDRESS', 'PUBLIC_HOST', 'PORT', 'KISMET_DATA_DIR', 'NODE_ENV', 'JWT_SECRET', 'HOST',
+  'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'RATE_LIMITS',
+];
 
 /**
  * Starts a real Kismet node process and resolves once it reports ready
- * (database migrated, presence answering, socket listening).
+ * (database migrated, presence answering, socket listening). It runs with
+ * HARNESS_DEFAULTS unless `env` says otherwise; a variable given as undefined is unset.
  */
 export async function startNodeProcess(env: Record<string, string | undefined>, options: { readyTimeoutMs?: number } = {}): Promise<NodeHandle> {
   if (env['PORT'] !== undefined) return startOnPort(Number(env['PORT']), env, options);
@@ -42,6 +47,10 @@ export async function startNodeProcess(env: Record<string, string | undefined>, 
   }
 }
 
+function withoutUnset(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
 async function startOnPort(port: number, env: Record<string, string | undefined>, options: { readyTimeoutMs?: number }): Promise<NodeHandle> {
   const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const key of SERVICE_VARIABLES) delete cleanEnv[key];
@@ -49,7 +58,7 @@ async function startOnPort(port: number, env: Record<string, string | undefined>
   const profileDir = process.env['KISMET_PROFILE_DIR'];
   const child = fork(SERVER_ENTRY, [], {
     execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
-    env: { ...cleanEnv, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    env: withoutUnset({ ...cleanEnv, LOG_LEVEL: 'warn', ...HARNESS_DEFAULTS, ...env, PORT: String(port) }),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';

@@ -38,3 +38,15 @@ export const KismetCloseCode = {
   /** The user's location moved to another cell: watch the lobby named in `lobby.changed` instead. */
   LOBBY_MOVED: 4505,
 } as const;
+
+/**
+ * Whether a decoded payload holds a NUL character in any string or key. No
+ * text Kismet stores may carry one (Postgres refuses it), so payloads with one
+ * are refused where they are parsed, as INVALID_BODY or INVALID_MESSAGE.
+ */
+export function hasNulCharacter(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value === null || typeof value !== 'object' || depth > 32) return false;
+  if (Array.isArray(value)) return value.some((item) => hasNulCharacter(item, depth + 1));
+  return Object.entries(value).some(([key, item]) => key.includes('\u0000') || hasNulCharacter(item, depth + 1));
+}

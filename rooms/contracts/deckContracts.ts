@@ -19,7 +19,11 @@ export const DeckCommand = z.strictObject({
   limit: z.number().int().min(1).max(DECK_MAX_SIZE).optional(),
 });
 
-/** One card of a deck: what anyone may see of it, its score for the searcher, and how far it is (0.1 km). */
+/**
+ * One card of a deck: what anyone may see of it, its score for the searcher,
+ * and how far it is in whole kilometres, at least 1 ("within about a
+ * kilometre"), between the two people's privacy points (domain/locationPrivacy).
+ */
 export interface DeckCard {
   readonly card: CardView;
   readonly score: number;

@@ -1,29 +1,47 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { AppError, ErrorCode } from '../../domain/errors';
+import type { Revocation, TokenFacts } from '../../domain/revocationList';
 
 export const ACCESS_TOKEN_ISSUER = 'kismet';
 export const ACCESS_TOKEN_AUDIENCE = 'kismet:rooms';
 
 export interface AccessTokenClaims {
   readonly userId: string;
+  /** The log-in session (refresh-token family) it was issued for. */
+  readonly sessionId: string | undefined;
+}
+
+/** Seconds two nodes' clocks may differ by: a token signed on one is checked on another. */
+export const CLOCK_TOLERANCE_S = 5;
+
+/** Answers whether a token was revoked before it expired (server/auth/tokenRevocations). */
+export interface RevocationCheck {
+  revokes(token: TokenFacts): Revocation['kind'] | undefined;
 }
 
 /** Signs and checks the short-lived HS256 access tokens that rooms and HTTP routes accept. */
 export class AccessTokenService {
   readonly #key: Uint8Array;
   readonly #ttlS: number;
+  #revocations: RevocationCheck | undefined;
 
-  constructor(secret: string, ttlS: number) {
+  constructor(secret: string, ttlS: number, revocations?: RevocationCheck) {
     this.#key = new TextEncoder().encode(secret);
     this.#ttlS = ttlS;
+    this.#revocations = revocations;
+  }
+
+  /** Consults this list from now on (it needs storage and the bus, which start after the service). */
+  useRevocations(revocations: RevocationCheck): void {
+    this.#revocations = revocations;
   }
 
   get ttlS(): number {
     return this.#ttlS;
   }
 
-  async sign(userId: string, nowS = Math.floor(Date.now() / 1000)): Promise<string> {
-    return new SignJWT({})
+  async sign(userId: string, sessionId?: string, nowS = Math.floor(Date.now() / 1000)): Promise<string> {
+    return new SignJWT(sessionId === undefined ? {} : { sid: sessionId })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(userId)
       .setIssuer(ACCESS_TOKEN_ISSUER)
@@ -33,7 +51,11 @@ export class AccessTokenService {
       .sign(this.#key);
   }
 
-  /** Throws AppError with TOKEN_MISSING, TOKEN_EXPIRED or TOKEN_INVALID. */
+  /**
+   * Throws AppError with TOKEN_MISSING, TOKEN_EXPIRED (also a token issued longer
+   * ago than the lifetime), TOKEN_INVALID (also one issued in the future), TOKEN_REVOKED
+   * (its session logged out or its refresh token was reused) or ACCOUNT_BANNED.
+   */
   async verify(token: string | undefined | null): Promise<AccessTokenClaims> {
     if (typeof token !== 'string' || token.length === 0) {
       throw new AppError(ErrorCode.TOKEN_MISSING, 'an access token is required');
@@ -43,12 +65,19 @@ export class AccessTokenService {
         issuer: ACCESS_TOKEN_ISSUER,
         audience: ACCESS_TOKEN_AUDIENCE,
         algorithms: ['HS256'],
-        requiredClaims: ['sub', 'exp'],
+        requiredClaims: ['sub', 'exp', 'iat'],
+        maxTokenAge: this.#ttlS,
+        clockTolerance: CLOCK_TOLERANCE_S,
       });
       if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
         throw new AppError(ErrorCode.TOKEN_INVALID, 'the access token has no subject');
       }
-      return { userId: payload.sub };
+      const sessionId = typeof payload['sid'] === 'string' ? payload['sid'] : undefined;
+      const revoked = this.#revocations?.revokes({ userId: payload.sub, sessionId, issuedAtMs: (payload.iat as number) * 1000 });
+      // Every token of an account goes at once only when it is banned; one session's, when it logged out or leaked.
+      if (revoked === 'user') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
+      if (revoked === 'session') throw new AppError(ErrorCode.TOKEN_REVOKED, 'the access token was revoked: log in again');
+      return { userId: payload.sub, sessionId };
     } catch (error) {
       if (error instanceof AppError) throw error;
       if (error instanceof joseErrors.JWTExpired) {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { decideRefresh } from '../../domain/refreshTokenRules';
 import type { Database } from '../../db/types';
@@ -12,6 +12,11 @@ import {
 } from '../../db/repositories/refreshTokenRepository';
 import type { LoginBody, RegisterBody, TokenPair } from '../http/authContracts';
 import type { AccessTokenService } from './accessTokens';
+
+/** Revokes the access tokens of one log-in session on every node (server/auth/tokenRevocations). */
+export interface SessionRevoker {
+  revokeSession(sessionId: string): Promise<void>;
+}
 import { getDecoyHash, hashPassword, verifyPassword } from './passwordHasher';
 
 function hashRefreshToken(token: string): string {
@@ -24,14 +29,17 @@ export class AuthService {
     private readonly db: Kysely<Database>,
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokenTtlS: number,
+    private readonly revoker: SessionRevoker,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   async register(body: RegisterBody): Promise<TokenPair> {
     const passwordHash = await hashPassword(body.password);
     try {
-      const user = await insertUser(this.db, { id: randomUUID(), email: body.email, passwordHash, role: body.role });
-      return await this.issue(user.id, randomUUID());
+      return await this.db.transaction().execute(async (trx) => {
+        const user = await insertUser(trx, { id: randomUUID(), email: body.email, passwordHash, role: body.role });
+        return this.issue(trx, user.id, randomUUID());
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new AppError(ErrorCode.EMAIL_TAKEN, 'an account with this email exists');
       throw error;
@@ -43,7 +51,7 @@ export class AuthService {
     const ok = await verifyPassword(user?.passwordHash ?? (await getDecoyHash()), body.password);
     if (!user || !ok) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong email or password');
     if (user.status === 'banned') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
-    return this.issue(user.id, randomUUID());
+    return this.issue(this.db, user.id, randomUUID());
   }
 
   /** Exchanges a refresh token for a new pair; a second use of the same token revokes its family. */
@@ -61,7 +69,7 @@ export class AuthService {
       );
       if (decision.kind === 'reuse_detected' && token) {
         await revokeRefreshTokenFamily(trx, token.familyId, now);
-        return { kind: 'reuse_detected' as const, code: decision.code };
+        return { kind: 'reuse_detected' as const, code: decision.code, familyId: token.familyId };
       }
       if (decision.kind === 'refused' || !token) return { kind: 'refused' as const, code: ErrorCode.REFRESH_TOKEN_INVALID };
       await markRefreshTokenUsed(trx, token.id, now);
@@ -70,14 +78,17 @@ export class AuthService {
         await revokeRefreshTokenFamily(trx, token.familyId, now);
         return { kind: 'banned' as const };
       }
-      return { kind: 'rotate' as const, userId: token.userId, familyId: token.familyId };
+      // The spent token and its successor are written together: a failure leaves the old one usable.
+      return { kind: 'rotate' as const, pair: await this.issue(trx, token.userId, token.familyId) };
     });
     switch (outcome.kind) {
       case 'rotate':
-        return this.issue(outcome.userId, outcome.familyId);
+        return outcome.pair;
       case 'banned':
         throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
       case 'reuse_detected':
+        // Someone holds a copy of the session: its access tokens stop working too, everywhere.
+        await this.revoker.revokeSession(outcome.familyId);
         throw new AppError(outcome.code, 'this refresh token was already used; its session has been revoked');
       case 'refused':
         throw new AppError(outcome.code, 'the refresh token is not valid');
@@ -86,15 +97,19 @@ export class AuthService {
 
   /** Revokes the session the refresh token belongs to. Unknown tokens are ignored: logging out twice is fine. */
   async logout(refreshToken: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    const familyId = await this.db.transaction().execute(async (trx) => {
       const token = await lockRefreshTokenByHash(trx, hashRefreshToken(refreshToken));
       if (token) await revokeRefreshTokenFamily(trx, token.familyId, this.now());
+      return token?.familyId;
     });
+    // The session's access tokens stop working on every node now, not when they expire.
+    if (familyId !== undefined) await this.revoker.revokeSession(familyId);
   }
 
-  private async issue(userId: string, familyId: string): Promise<TokenPair> {
+  /** A new pair for a session (refresh-token family); its access token names the session. */
+  private async issue(db: Kysely<Database> | Transaction<Database>, userId: string, familyId: string): Promise<TokenPair> {
     const refreshToken = randomBytes(32).toString('base64url');
-    await insertRefreshToken(this.db, {
+    await insertRefreshToken(db, {
       id: randomUUID(),
       userId,
       familyId,
@@ -103,7 +118,7 @@ export class AuthService {
     });
     return {
       userId,
-      accessToken: await this.accessTokens.sign(userId),
+      accessToken: await this.accessTokens.sign(userId, familyId),
       refreshToken,
       expiresIn: this.accessTokens.ttlS,
     };

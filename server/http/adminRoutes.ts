@@ -22,6 +22,8 @@ export interface AdminRouteDeps {
   readonly now: () => Date;
   /** Closes the media room of a call ended here; absent without a LiveKit server. */
   readonly mediaRooms?: MediaRoomControl | undefined;
+  /** Refuses a banned account's access tokens on every node at once. */
+  readonly revocations: { revokeUser(userId: string): Promise<void> };
 }
 
 /**
@@ -42,8 +44,9 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRouteDeps, option
     const user = id.success ? await updateAccount(deps.db, id.data, body) : undefined;
     if (!user) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
     if (body.banned === true) {
-      // Stored first, so nothing closed here can join again; then every connection goes, on every node,
-      // and a call they are in ends for the other person too.
+      // Stored first, so nothing closed here can join again; then their access tokens stop working
+      // and every connection goes, on every node, and a call they are in ends for the other person too.
+      await deps.revocations.revokeUser(user.id);
       deps.userEvents.publish(user.id, { kind: 'revoked' });
       const matchIds = await listMatchIds(deps.db, user.id);
       for (const matchId of matchIds) deps.threadSignals.publish(matchId, { kind: 'revoked', userId: user.id });

@@ -10,12 +10,18 @@ export function mountAuthRoutes(
   rateLimits: RateLimiter,
   options: RouteOptions,
 ): void {
-  route(app, 'post', '/auth/register', async (call) => jsonReply(201, await auth.register(parseBody(RegisterBody, call))), options);
+  route(app, 'post', '/auth/register', async (call) => {
+    const body = parseBody(RegisterBody, call);
+    // Each registration runs the password hash: an address gets a few, then waits.
+    await spendOrRefuse(rateLimits, 'register.address', call.remoteAddress);
+    return jsonReply(201, await auth.register(body));
+  }, options);
   route(app, 'post', '/auth/login', async (call) => {
     const body = parseBody(LoginBody, call);
-    // Counted before the password is checked, so guessing costs attempts whatever the answer.
+    // Counted before the password is checked, so guessing costs attempts whatever the answer. An
+    // account's bucket is per address: a stranger guessing elsewhere never locks its owner out.
     await spendOrRefuse(rateLimits, 'login.address', call.remoteAddress);
-    await spendOrRefuse(rateLimits, 'login.account', body.email.toLowerCase());
+    await spendOrRefuse(rateLimits, 'login.account', `${body.email.toLowerCase()} ${call.remoteAddress}`);
     return jsonReply(200, await auth.login(body));
   }, options);
   route(app, 'post', '/auth/refresh', async (call) => jsonReply(200, await auth.refresh(parseBody(RefreshBody, call).refreshToken)), options);

@@ -16,6 +16,7 @@ import type { Database } from '../../db/types';
 import { canEditCard, canReadCard, decideCardCreation, type Card } from '../../domain/cardRules';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { cellForLocation } from '../../domain/geo';
+import { discoveryPoint } from '../../domain/locationPrivacy';
 import { WITHDRAWALS_TOPIC, type UserEventBus, type WithdrawalBus } from '../../rooms/topicBus';
 import type { AccessTokenService } from '../auth/accessTokens';
 import { CreateCardBody, PreferencesBody, UpdateCardBody, toCardView } from './cardContracts';
@@ -63,7 +64,9 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     if (body.kind === 'person' && body.lat != null) {
       throw new AppError(ErrorCode.INVALID_BODY, "lat: a person's card is where its owner is (location.update)");
     }
-    const location = body.kind === 'person' ? await findUserLocation(db, userId) : undefined;
+    // A person's card is where others see its owner: the centre of their privacy cell.
+    const exact = body.kind === 'person' ? await findUserLocation(db, userId) : undefined;
+    const location = exact && discoveryPoint(exact);
     const card = await insertCard(db, {
       id: randomUUID(),
       ownerId: userId,
@@ -80,7 +83,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
       culture: body.culture,
       lat: location?.lat ?? body.lat ?? null,
       lng: location?.lng ?? body.lng ?? null,
-      h3Cell: location?.h3Cell ?? cellOf(body.lat, body.lng),
+      h3Cell: location ? cellOf(location.lat, location.lng) : cellOf(body.lat, body.lng),
     });
     return jsonReply(201, toCardView(card));
   }, options);

@@ -7,6 +7,8 @@ import { jsonReply, route, type RouteOptions } from './uwsHttp';
 
 /** A webhook older than this is refused even with a good signature: a replay of a captured request. */
 export const WEBHOOK_MAX_AGE_S = 5 * 60;
+/** How far ahead of this node's clock an event may be dated (clocks differ a little), and no further. */
+export const WEBHOOK_MAX_AHEAD_S = 30;
 
 const refuse = (why: string): never => {
   throw new AppError(ErrorCode.WEBHOOK_REFUSED, why);
@@ -15,7 +17,7 @@ const refuse = (why: string): never => {
 /**
  * `POST /livekit/webhook`: LiveKit's room and participant events. The
  * Authorization header must be LiveKit's JWT over the body's sha256, signed
- * with the configured key; anything else, a stale event or one seen before is
+ * with the configured key; anything else, a stale or future-dated event or one seen before is
  * refused (401 WEBHOOK_REFUSED) and changes nothing.
  */
 export function mountLiveKitWebhookRoute(
@@ -31,6 +33,8 @@ export function mountLiveKitWebhookRoute(
     );
     const ageS = deps.now().getTime() / 1000 - Number(event.createdAt);
     if (!event.id || !(ageS <= WEBHOOK_MAX_AGE_S)) refuse('the event is too old');
+    // Dated in the future, it would pass the age check for longer than five minutes.
+    if (!(ageS >= -WEBHOOK_MAX_AHEAD_S)) refuse('the event is dated in the future');
     if (!(await rememberWebhook(deps.db, event.id))) refuse('the event was delivered before');
 
     const roomName = event.room?.name;

@@ -1,10 +1,20 @@
-import { createAuthContext, matchMaker } from '@colyseus/core';
+import { createAuthContext, ErrorCode as ColyseusErrorCode, matchMaker } from '@colyseus/core';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { AppError, ErrorCode, HTTP_STATUS_BY_CODE, isErrorCode } from '../../domain/errors';
 import { isActorKind } from '../../rooms/actorIdentity';
 import { jsonReply, parseJsonObject, route, type HttpReply, type RouteOptions } from './uwsHttp';
 
-const METHODS = new Set(['joinOrCreate', 'reconnect']);
+/** The only matchmaking methods a client may call: an actor is always named by the identity in its join options. */
+export const MATCHMAKING_METHODS = ['joinOrCreate', 'reconnect'] as const;
+const METHODS: ReadonlySet<string> = new Set(MATCHMAKING_METHODS);
+
+/** Colyseus's own matchmaking refusals that mean "no such actor, or no seat in it to take back". */
+const COLYSEUS_NOT_FOUND: ReadonlySet<unknown> = new Set([
+  ColyseusErrorCode.MATCHMAKE_NO_HANDLER,
+  ColyseusErrorCode.MATCHMAKE_INVALID_CRITERIA,
+  ColyseusErrorCode.MATCHMAKE_INVALID_ROOM_ID,
+  ColyseusErrorCode.MATCHMAKE_EXPIRED,
+]);
 
 /**
  * Kismet's own front of Colyseus's `/matchmake/:method/:room` so refusals leave
@@ -48,6 +58,7 @@ export function mountMatchmakeRoute(
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (isErrorCode(code)) return refuse(code, (error as Error).message);
+      if (COLYSEUS_NOT_FOUND.has(code)) return refuse(ErrorCode.NOT_FOUND, (error as Error).message);
       options.onError(error);
       return jsonReply(500, { code: ErrorCode.INTERNAL, message: `${ErrorCode.INTERNAL}: ${(error as Error).message}` });
     }

@@ -1,6 +1,8 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { z } from 'zod';
 import { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from '../../domain/errors';
+import { hasNulCharacter } from '../../rooms/contracts/common';
+import { clientAddress } from './clientAddress';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden',
@@ -46,11 +48,14 @@ export function parseJsonObject(call: HttpCall): unknown {
   if (!type.toLowerCase().startsWith('application/json')) {
     throw new AppError(ErrorCode.INVALID_BODY, 'the body must be JSON (content-type: application/json)');
   }
+  let body: unknown;
   try {
-    return JSON.parse(call.body.toString('utf8'));
+    body = JSON.parse(call.body.toString('utf8'));
   } catch {
     throw new AppError(ErrorCode.INVALID_BODY, 'the body is not valid JSON');
   }
+  if (hasNulCharacter(body)) throw new AppError(ErrorCode.INVALID_BODY, 'text may not contain NUL characters');
+  return body;
 }
 
 function decodeParam(raw: string): string {
@@ -80,6 +85,8 @@ export function bearerToken(call: HttpCall): string | undefined {
 export interface RouteOptions {
   readonly maxBodyBytes: number;
   readonly onError: (error: unknown) => void;
+  /** Proxies in front that append to X-Forwarded-For (config TRUSTED_PROXY_HOPS). */
+  readonly trustedProxyHops?: number;
 }
 
 /**
@@ -108,7 +115,7 @@ export function route(
       method: req.getMethod().toUpperCase(),
       url: req.getUrl(),
       headers,
-      remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+      remoteAddress: clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), headers.get('x-forwarded-for'), options.trustedProxyHops ?? 0),
     };
 
     const respond = (reply: HttpReply) => {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { TokenVerifier } from 'livekit-server-sdk';
 import type { CallMediaAccess, CallStarted } from '../../rooms/contracts/callContracts';
-import { DEVELOPMENT_LIVEKIT } from '../../server/config';
+import { HARNESS_LIVEKIT } from '../../loadtest/harness/secrets';
 import { command, connectDevice, eventsOf, requestJson, waitForEvents, type Device } from '../support/accounts';
 import { postWebhook, signedWebhook } from '../support/calls';
 import { metricValue, useTestCluster } from '../support/cluster';
 import { codeOf, matchedPair, registerPerson, replyOf } from '../support/matches';
 
-const verifier = new TokenVerifier(DEVELOPMENT_LIVEKIT.apiKey, DEVELOPMENT_LIVEKIT.apiSecret);
+const verifier = new TokenVerifier(HARNESS_LIVEKIT.apiKey, HARNESS_LIVEKIT.apiSecret);
 const eventsOfType = (device: Device, type: string, callId: string) => eventsOf(device).filter((e) => e.type === type && e.data['callId'] === callId);
 
 describe('1:1 calls through LiveKit, on two nodes', function () {

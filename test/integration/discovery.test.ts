@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { latLngToCell } from 'h3-js';
 import { destinationPoint, greatCircleKm } from '../../domain/geo';
+import { discoveryPoint } from '../../domain/locationPrivacy';
 import { KismetCloseCode } from '../../rooms/contracts/common';
 import { command, connectDevice, disconnect, eventsOf, expectJoinRefused, requestJson, waitForEvents, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
@@ -23,29 +24,40 @@ describe('discovery lobbies and decks, on two nodes', function () {
   };
 
   describe('geography', () => {
-    // MG Road, Bengaluru, and cards at known great-circle distances on six bearings.
+    // MG Road, Bengaluru, and cards on six bearings at known distances from it. Others see a person at
+    // the centre of their privacy cell, so the distances that count are between those centres (neighbouring
+    // centres are about 2.4 km apart): each card stands where that distance rounds to the one wanted.
     const searcherAt = { lat: 12.9756, lng: 77.6067 };
-    const placed = [1, 4, 9, 24, 49, 51].map((km, i) => ({ km, at: destinationPoint(searcherAt, km, 15 + i * 60) }));
+    const seen = discoveryPoint(searcherAt);
+    const placed = [3, 5, 9, 24, 49, 51].map((km, i) => {
+      for (let turn = 0; turn < 360; turn += 5) {
+        for (let d = Math.max(0.2, km - 3); d <= km + 3; d += 0.05) {
+          const at = destinationPoint(searcherAt, d, 15 + i * 60 + turn);
+          const shownKm = greatCircleKm(seen, discoveryPoint(at));
+          if (Math.round(shownKm) === km) return { km, shownKm, at };
+        }
+      }
+      throw new Error(`no point shows ${km} km`);
+    });
 
     it('shows a card exactly when it lies within the searcher’s maximum distance, across cells and rings', async () => {
       const [n0, n1] = nodes();
       const searcher = await personAt(n0.url, searcherAt, 'searcher');
       const cards = await Promise.all(placed.map(async (p, i) => ({ ...p, person: await personAt(i % 2 ? n1.url : n0.url, p.at, `${p.km} km`) })));
-      // The geometry under test: the true distances, and cells other than the searcher's.
-      for (const c of cards) assert.ok(Math.abs(greatCircleKm(searcherAt, c.at) - c.km) < 1e-6);
+      // The geometry under test: cells other than the searcher's.
       const searcherCell = latLngToCell(searcherAt.lat, searcherAt.lng, 7);
       assert.ok(cards.every((c) => c.person.card.h3Cell !== searcherCell));
 
       const phone = await device(n0.url, searcher);
-      for (const maxKm of [5, 10, 25, 50, 2]) {
+      for (const maxKm of [6, 10, 25, 50, 4]) {
         await setMaxDistance(searcher, maxKm);
         const deck = await deckOf(phone, searcher.card.id);
         assert.equal(deck.cached, false, `${maxKm} km: a new preference rebuilds the deck`);
         const shown = cards.filter((c) => deckIds(deck).has(c.person.card.id)).map((c) => c.km);
-        assert.deepEqual(shown, placed.map((p) => p.km).filter((km) => km <= maxKm), `within ${maxKm} km`);
+        assert.deepEqual(shown, placed.filter((p) => p.shownKm <= maxKm).map((p) => p.km), `within ${maxKm} km`);
         for (const entry of deck.cards) {
           const card = cards.find((c) => c.person.card.id === entry.card.id);
-          if (card) assert.ok(Math.abs(entry.distanceKm - card.km) <= 0.05 + 1e-9, `distance of the ${card.km} km card: ${entry.distanceKm}`);
+          if (card) assert.equal(entry.distanceKm, card.km, `distance of the ${card.km} km card, in whole kilometres`);
         }
       }
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { LIVE_EVENT_ROOM, LiveEventMessageType, type BreakoutMessage, type LiveEventReady, type RoleMessage } from '../../rooms/contracts/liveEventContracts';
-import { DEVELOPMENT_LIVEKIT } from '../../server/config';
+import { HARNESS_LIVEKIT } from '../../loadtest/harness/secrets';
 import type { TokenPair } from '../../server/http/authContracts';
 import { command, connectDevice, disconnect, expectJoinRefused, joinActor, matchmakeCode, registerUser, requestJson, waitUntil } from '../support/accounts';
 import { inBatches } from '../support/batches';
@@ -10,7 +10,7 @@ import { codeOf, replyOf } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
 import { scheduleEvent } from '../support/liveEvents';
 
-const verifier = new TokenVerifier(DEVELOPMENT_LIVEKIT.apiKey, DEVELOPMENT_LIVEKIT.apiSecret);
+const verifier = new TokenVerifier(HARNESS_LIVEKIT.apiKey, HARNESS_LIVEKIT.apiSecret);
 
 describe('live hiring events, on two nodes', function () {
   const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY });

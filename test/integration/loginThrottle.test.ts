@@ -1,33 +1,19 @@
 import assert from 'node:assert/strict';
 import { LOGIN_RULES } from '../../domain/rateLimits';
-import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { postJson, registerUser, TEST_PASSWORD, uniqueEmail } from '../support/accounts';
-import { BACKENDS } from '../support/backends';
+import { useEmbeddedNode } from '../support/backends';
 
 describe('log-in throttling', function () {
-  let node: NodeHandle;
-  let teardown: () => Promise<void> = async () => {};
+  const suite = useEmbeddedNode({});
 
-  before(async function () {
-    const setup = await BACKENDS[0]!.setup(this);
-    if (!setup) return;
-    teardown = setup.teardown;
-    node = await startNodeProcess(setup.env);
-  });
-
-  after(async () => {
-    await node?.stop();
-    await teardown();
-  });
-
-  const login = (email: string, password = TEST_PASSWORD) => fetch(`${node.url}/auth/login`, {
+  const login = (email: string, password = TEST_PASSWORD) => fetch(`${suite.node.url}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
   });
 
   it('stops guessing at one account after a few attempts, even with the right password, and says when to retry', async () => {
-    const user = await registerUser(node.url);
+    const user = await registerUser(suite.node.url);
     const burst = LOGIN_RULES['login.account'].burst;
     for (let i = 0; i < burst; i++) assert.equal((await login(user.email, 'wrong guess')).status, 401, `attempt ${i + 1}`);
     const refused = await login(user.email.toUpperCase()); // the same account, however it is spelled
@@ -37,8 +23,8 @@ describe('log-in throttling', function () {
     assert.ok(body.retryAfterMs > 0);
     assert.equal(refused.headers.get('retry-after'), String(Math.ceil(body.retryAfterMs / 1000)));
     // Another account is not held back by this one.
-    const other = await registerUser(node.url);
-    assert.equal((await postJson(node.url, '/auth/login', { email: other.email, password: TEST_PASSWORD })).status, 200);
+    const other = await registerUser(suite.node.url);
+    assert.equal((await postJson(suite.node.url, '/auth/login', { email: other.email, password: TEST_PASSWORD })).status, 200);
   });
 
   it('stops one address trying many accounts', async () => {

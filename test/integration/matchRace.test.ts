@@ -3,7 +3,8 @@ import type { Pool } from 'pg';
 import type { ReplyMessage } from '../../rooms/contracts/common';
 import type { MatchCreatedData, SwipeResult } from '../../rooms/contracts/sessionContracts';
 import type { CardView } from '../../server/http/cardContracts';
-import { DEVELOPMENT_JWT_SECRET, DEFAULT_ACCESS_TOKEN_TTL_S } from '../../server/config';
+import { DEFAULT_ACCESS_TOKEN_TTL_S } from '../../server/config';
+import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
 import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { seedUsers, type SeededUser } from '../../loadtest/harness/seed';
 import { command, connectDevice, disconnect, eventsOf, requestJson, type Device } from '../support/accounts';
@@ -30,7 +31,7 @@ describe(`${PAIRS} pairs liking each other at the same instant, each side on a d
     const users = await seedUsers(PAIRS * 2, {
       databaseUrl,
       nodeUrl: nodes[0]!.url,
-      jwtSecret: DEVELOPMENT_JWT_SECRET,
+      jwtSecret: HARNESS_JWT_SECRET,
       tokenTtlS: DEFAULT_ACCESS_TOKEN_TTL_S,
     });
     const people = await inBatches(users, 50, async (user, i) => {

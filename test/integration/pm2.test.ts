@@ -9,6 +9,7 @@ import { Pm2 } from '../support/pm2';
 import { ResilientDevice } from '../support/resilientSession';
 import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
 import { UNLIMITED_RATES } from '../support/limits';
+import { HARNESS_DEFAULTS } from '../../loadtest/harness/secrets';
 import { metricValue } from '../support/cluster';
 
 const FIRST_NODES = 3;
@@ -50,6 +51,7 @@ describe('a cluster run by PM2: scale, then reload under chat traffic', function
       LOG_LEVEL: 'warn',
       STALE_NODE_TIMEOUT_MS: '1000',
       ...UNLIMITED_RATES,
+      RATE_LIMITS: HARNESS_DEFAULTS['RATE_LIMITS']!, // every test account registers from one address
     });
     cleanup = [() => pool.end(), () => database.drop(), () => redis.close()];
     await pm2.run('start', 'ecosystem.config.js');

@@ -34,8 +34,10 @@ describe('secrets in the logs', function () {
     await requestJson(node.url, 'POST', `/admin/users/${registered.body.userId}`, { token: adminKey, body: { isPremium: true } });
     await requestJson(node.url, 'POST', '/admin/users/not-a-uuid', { token: adminKey, body: { isPremium: 'yes' } });
     await requestJson(node.url, 'POST', '/cards', { token: refreshed.body.accessToken, body: '{"broken' });
-    const device = await connectDevice(node.url, refreshed.body, 'phone');
-    device.room.send('swipe', { fromCardId: 'x', token: refreshed.body.accessToken });
+    // The reuse above revoked that session's access tokens: a new log-in connects.
+    const again = await postJson<TokenPair>(node.url, '/auth/login', { email, password: TEST_PASSWORD });
+    const device = await connectDevice(node.url, again.body, 'phone');
+    device.room.send('swipe', { fromCardId: 'x', token: again.body.accessToken });
     await disconnect(device);
     await new Promise((resolve) => setTimeout(resolve, 300));
 
@@ -45,6 +47,7 @@ describe('secrets in the logs', function () {
       password: TEST_PASSWORD,
       'wrong password': 'a wrong password here',
       'access token': refreshed.body.accessToken,
+      'another access token': again.body.accessToken,
       'refresh token': login.body.refreshToken,
       'signing secret': jwtSecret,
       'operator key': adminKey,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { AccessTokenService } from '../../server/auth/accessTokens';
-import { DEVELOPMENT_JWT_SECRET } from '../../server/config';
+import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
 import type { TokenPair } from '../../server/http/authContracts';
 import {
   TEST_PASSWORD,
@@ -172,7 +172,7 @@ for (const backend of BACKENDS) {
           return client.joinOrCreate(SESSION_ROOM, { userId, deviceId: 'phone' });
         };
         const longAgo = Math.floor(Date.now() / 1000) - 3600;
-        const expired = await new AccessTokenService(DEVELOPMENT_JWT_SECRET, 60).sign(user.userId, longAgo);
+        const expired = await new AccessTokenService(HARNESS_JWT_SECRET, 60).sign(user.userId, undefined, longAgo);
         const [header, , signature] = user.accessToken.split('.');
         const forgedPayload = Buffer.from(JSON.stringify({ sub: other.userId, iss: 'kismet', aud: 'kismet:rooms', exp: longAgo + 7200 })).toString('base64url');
         const tampered = `${header}.${forgedPayload}.${signature}`;

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ConfigError, DEFAULT_PORT, DEVELOPMENT_JWT_SECRET, DEVELOPMENT_LIVEKIT, loadConfig } from '../../server/config';
+import { ConfigError, DEFAULT_PORT, DEVELOPMENT_JWT_SECRET, DEVELOPMENT_LIVEKIT, loadConfig as load, type ConfigSources } from '../../server/config';
+
+/** The secrets a development node would make and keep in its data folder. */
+const OWN = { jwtSecret: 'own-'.repeat(10), liveKitApiKey: 'own-key', liveKitApiSecret: 'own-secret-'.repeat(4) };
+const sources: ConfigSources = { localSecrets: () => OWN };
+const loadConfig = (env: NodeJS.ProcessEnv) => load(env, sources);
+const SECRET = 'x'.repeat(40);
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -11,6 +17,8 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
   }
   throw new Error('expected a ConfigError');
 }
+
+const liveKitServer = { LIVEKIT_URL: 'wss://media.example.com', LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'y'.repeat(40) };
 
 describe('loadConfig', () => {
   describe('with no variables', () => {
@@ -25,10 +33,19 @@ describe('loadConfig', () => {
       assert.equal(config.database.kind === 'pglite' && config.database.dataDir, path.resolve('.data', 'pglite'));
     });
     it('is frozen', () => assert.throws(() => ((config.http as { port: number }).port = 1)));
+    it('listens on loopback alone, as a local development node', () => {
+      assert.equal(config.http.host, '127.0.0.1');
+      assert.equal(config.local, true);
+    });
+    it('signs with secrets of its own from the data folder, never a public one', () => {
+      assert.equal(config.auth.jwtSecret, OWN.jwtSecret);
+      assert.equal(config.auth.secretSource, 'data-folder');
+      assert.deepEqual([config.liveKit.apiKey, config.liveKit.apiSecret, config.liveKit.keySource], [OWN.liveKitApiKey, OWN.liveKitApiSecret, 'data-folder']);
+    });
   });
 
   describe('with services', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://127.0.0.1:5432/kismet', REDIS_URL: 'redis://127.0.0.1:6379', PORT: '2600' });
+    const config = loadConfig({ DATABASE_URL: 'postgres://127.0.0.1:5432/kismet', REDIS_URL: 'redis://127.0.0.1:6379', PORT: '2600', JWT_SECRET: SECRET });
     it('uses Postgres and Redis, and advertises this node by port', () => {
       assert.deepEqual(config.database, { kind: 'postgres', url: 'postgres://127.0.0.1:5432/kismet', poolSize: 10 });
       assert.deepEqual(config.redis, { url: 'redis://127.0.0.1:6379' });
@@ -40,19 +57,46 @@ describe('loadConfig', () => {
     it('names the variable of a bad port', () => assert.match(problemsOf({ PORT: 'eighty' })[0] ?? '', /^PORT:/));
     it('names the variable of a bad database URL', () => assert.match(problemsOf({ DATABASE_URL: 'mysql://x' })[0] ?? '', /^DATABASE_URL:/));
     it('names the variable of a bad Redis URL', () => assert.match(problemsOf({ REDIS_URL: 'nope' })[0] ?? '', /^REDIS_URL:/));
-    it('refuses Redis without a shared Postgres', () => assert.match(problemsOf({ REDIS_URL: 'redis://127.0.0.1:6379' })[0] ?? '', /^DATABASE_URL:/));
+    it('refuses Redis without a shared Postgres', () => assert.match(problemsOf({ REDIS_URL: 'redis://127.0.0.1:6379', JWT_SECRET: SECRET })[0] ?? '', /^DATABASE_URL:/));
+    it('names a bad rate limit', () => assert.match(problemsOf({ RATE_LIMITS: 'deck=fast' })[0] ?? '', /^RATE_LIMITS: "deck=fast"/));
+  });
+
+  describe('secrets beyond a local development node', () => {
+    const services = { DATABASE_URL: 'postgres://127.0.0.1:5432/kismet', REDIS_URL: 'redis://127.0.0.1:6379' };
+    it('needs a signing secret shared by the nodes', () => assert.match(problemsOf(services)[0] ?? '', /^JWT_SECRET: must be set with DATABASE_URL/));
+    it('refuses the public development secret with services, or on another host', () => {
+      assert.match(problemsOf({ ...services, JWT_SECRET: DEVELOPMENT_JWT_SECRET })[0] ?? '', /^JWT_SECRET: the public development secret/);
+      assert.match(problemsOf({ HOST: '0.0.0.0', JWT_SECRET: DEVELOPMENT_JWT_SECRET })[0] ?? '', /^JWT_SECRET: the public development secret/);
+      assert.equal(loadConfig({ JWT_SECRET: DEVELOPMENT_JWT_SECRET }).auth.jwtSecret, DEVELOPMENT_JWT_SECRET, 'a local node may be told to use it');
+    });
+    it('refuses a short secret', () => assert.match(problemsOf({ ...services, JWT_SECRET: 'short' })[0] ?? '', /^JWT_SECRET: must be at least/));
+    it('refuses LiveKit’s public development secret', () =>
+      assert.match(problemsOf({ ...services, JWT_SECRET: SECRET, LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: DEVELOPMENT_LIVEKIT.apiSecret })[0] ?? '', /^LIVEKIT_API_SECRET:/));
+    it('makes an embedded node on any host its own secrets rather than share a public one', () => {
+      const config = loadConfig({ HOST: '0.0.0.0' });
+      assert.equal(config.local, false);
+      assert.equal(config.auth.jwtSecret, OWN.jwtSecret);
+    });
+    it('signs a cluster’s media tokens with a random key of the process when no LiveKit is set', () => {
+      const a = loadConfig({ ...services, JWT_SECRET: SECRET }).liveKit;
+      const b = loadConfig({ ...services, JWT_SECRET: SECRET }).liveKit;
+      assert.equal(a.keySource, 'process');
+      assert.notEqual(a.apiSecret, b.apiSecret);
+      assert.notEqual(a.apiSecret, DEVELOPMENT_LIVEKIT.apiSecret);
+    });
   });
 
   describe('in production', () => {
     it('refuses a missing signing secret', () => assert.match(problemsOf({ NODE_ENV: 'production' })[0] ?? '', /^JWT_SECRET: must be set/));
     it('refuses the development secret', () =>
-      assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })[0] ?? '', /^JWT_SECRET: the development secret/));
+      assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })[0] ?? '', /^JWT_SECRET: the public development secret/));
+    it('listens on every interface', () => assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, ...liveKitServer }).http.host, '0.0.0.0'));
     it('refuses a short secret', () => assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' })[0] ?? '', /^JWT_SECRET: must be at least/));
-    const liveKit = { LIVEKIT_URL: 'wss://media.example.com', LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'y'.repeat(40) };
+    const liveKit = liveKitServer;
     it('accepts a real secret', () =>
       assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ...liveKit }).auth.jwtSecret, 'x'.repeat(40)));
-    it('refuses to run calls on the development LiveKit key', () => {
-      assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })[0] ?? '', /^LIVEKIT_API_SECRET:/);
+    it('refuses to run calls without a LiveKit server, or on the development LiveKit key', () => {
+      assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })[0] ?? '', /^LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET: a real LiveKit/);
       assert.match(
         problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ...liveKit, LIVEKIT_API_SECRET: DEVELOPMENT_LIVEKIT.apiSecret })[0] ?? '',
         /^LIVEKIT_API_SECRET:/,
@@ -61,14 +105,22 @@ describe('loadConfig', () => {
   });
 
   describe('LiveKit', () => {
-    it('uses the development key and says so when nothing is set', () => {
+    it('assumes no media server when nothing is set', () => {
       const config = loadConfig({});
-      assert.deepEqual(config.liveKit, { ...DEVELOPMENT_LIVEKIT, development: true });
+      assert.equal(config.liveKit.mediaServer, false);
+      assert.equal(config.liveKit.url, DEVELOPMENT_LIVEKIT.url);
     });
-    it('takes all three settings, or refuses a partial set', () => {
+    it('drives the room service of a server it is given, with its key', () => {
       const liveKit = { LIVEKIT_URL: 'wss://media.example.com', LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'secret-of-the-server' };
-      assert.deepEqual(loadConfig(liveKit).liveKit, { url: liveKit.LIVEKIT_URL, apiKey: 'key', apiSecret: 'secret-of-the-server', development: false });
-      assert.match(problemsOf({ LIVEKIT_API_KEY: 'key' })[0] ?? '', /^LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET:/);
+      assert.deepEqual(loadConfig(liveKit).liveKit, { url: liveKit.LIVEKIT_URL, apiKey: 'key', apiSecret: 'secret-of-the-server', mediaServer: true, keySource: 'environment' });
+    });
+    it('signs with a key it is given without a server', () => {
+      const keyOnly = loadConfig({ LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'secret-of-the-server' }).liveKit;
+      assert.deepEqual([keyOnly.apiKey, keyOnly.mediaServer], ['key', false]);
+    });
+    it('refuses half a key, or a server without one', () => {
+      assert.match(problemsOf({ LIVEKIT_API_KEY: 'key' })[0] ?? '', /^LIVEKIT_API_KEY, LIVEKIT_API_SECRET: set both/);
+      assert.match(problemsOf({ LIVEKIT_URL: 'wss://media.example.com' })[0] ?? '', /^LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET: a LiveKit server needs/);
     });
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { NO_SHEDDING } from './limits';
 import { createScratchDatabase, servicesOrSkip } from './services';
 
@@ -30,3 +31,28 @@ export const BACKENDS: readonly Backend[] = [
   },
 ];
 
+
+/**
+ * Registers a suite's hooks: one node on the embedded backend, with `env` on
+ * top of the backend's, started before the suite's tests and stopped after.
+ */
+export function useEmbeddedNode(env: Record<string, string | undefined> = {}): { readonly node: NodeHandle } {
+  let node: NodeHandle | undefined;
+  let teardown: () => Promise<void> = async () => {};
+  before(async function () {
+    const setup = await BACKENDS[0]!.setup(this);
+    if (!setup) return;
+    teardown = setup.teardown;
+    node = await startNodeProcess({ ...setup.env, ...env });
+  });
+  after(async () => {
+    await node?.stop();
+    await teardown();
+  });
+  return {
+    get node() {
+      if (!node) throw new Error('the suite’s node is not running');
+      return node;
+    },
+  };
+}

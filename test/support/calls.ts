@@ -1,14 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AccessToken } from 'livekit-server-sdk';
-import { DEVELOPMENT_LIVEKIT } from '../../server/config';
+import { HARNESS_LIVEKIT } from '../../loadtest/harness/secrets';
 
 /** A LiveKit webhook as LiveKit sends it: the JSON event and an Authorization JWT over its sha256. */
 export async function signedWebhook(
   event: Record<string, unknown>,
-  options: { secret?: string; createdAtS?: number; id?: string } = {},
+  options: { apiKey?: string; secret?: string; createdAtS?: number; id?: string } = {},
 ): Promise<{ body: string; authorization: string }> {
   const body = JSON.stringify({ id: options.id ?? `EV_${randomUUID()}`, createdAt: String(options.createdAtS ?? Math.floor(Date.now() / 1000)), ...event });
-  const token = new AccessToken(DEVELOPMENT_LIVEKIT.apiKey, options.secret ?? DEVELOPMENT_LIVEKIT.apiSecret);
+  const token = new AccessToken(options.apiKey ?? HARNESS_LIVEKIT.apiKey, options.secret ?? HARNESS_LIVEKIT.apiSecret);
   token.sha256 = createHash('sha256').update(body).digest('base64');
   return { body, authorization: await token.toJwt() };
 }

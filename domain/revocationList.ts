@@ -1,0 +1,53 @@
+/**
+ * Access tokens refused before they expire. A revocation names every token of
+ * a user issued up to a moment (`user`: a ban), or every token of one log-in session
+ * (a log-out, a reused refresh token). It matters only as long as a token
+ * issued before it could still be alive, so each carries its own expiry.
+ */
+export interface Revocation {
+  readonly kind: 'user' | 'session';
+  readonly subject: string;
+  readonly revokedAtMs: number;
+  readonly expiresAtMs: number;
+}
+
+export interface TokenFacts {
+  readonly userId: string;
+  /** The log-in session (refresh-token family) the token was issued for, if it says. */
+  readonly sessionId: string | undefined;
+  readonly issuedAtMs: number;
+}
+
+export class RevocationList {
+  /** The latest revocation moment per user, and per session; with when each may be forgotten. */
+  private readonly users = new Map<string, Revocation>();
+  private readonly sessions = new Map<string, Revocation>();
+
+  add(revocation: Revocation): void {
+    const table = revocation.kind === 'user' ? this.users : this.sessions;
+    const known = table.get(revocation.subject);
+    if (!known || known.revokedAtMs < revocation.revokedAtMs) table.set(revocation.subject, revocation);
+  }
+
+  /**
+   * What revoked a token, if anything: its user's revocation, when it was issued
+   * (to the second, as tokens say) no later than that; or its session's.
+   */
+  revokes(token: TokenFacts, nowMs: number): Revocation['kind'] | undefined {
+    const user = this.users.get(token.userId);
+    if (user && user.expiresAtMs > nowMs && token.issuedAtMs <= user.revokedAtMs) return 'user';
+    const session = token.sessionId === undefined ? undefined : this.sessions.get(token.sessionId);
+    return session !== undefined && session.expiresAtMs > nowMs ? 'session' : undefined;
+  }
+
+  /** Forgets what no live token can be affected by any more. */
+  prune(nowMs: number): void {
+    for (const table of [this.users, this.sessions]) {
+      for (const [subject, revocation] of table) if (revocation.expiresAtMs <= nowMs) table.delete(subject);
+    }
+  }
+
+  get size(): number {
+    return this.users.size + this.sessions.size;
+  }
+}

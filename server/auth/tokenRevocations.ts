@@ -1,0 +1,73 @@
+import type { Kysely } from 'kysely';
+import { deleteExpiredRevocations, insertRevocation, listLiveRevocations } from '../../db/repositories/tokenRevocationRepository';
+import type { Database } from '../../db/types';
+import { RevocationList, type Revocation, type TokenFacts } from '../../domain/revocationList';
+import type { TopicBus } from '../../rooms/topicBus';
+import type { Logger } from '../logger';
+
+/** The one key of the revocation bus: every node listens to it. */
+export const REVOCATIONS_TOPIC = 'all';
+
+/** How often expired revocations are forgotten, in memory and in storage. */
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * Access tokens refused before they expire, the same on every node at once:
+ * stored (a node starting later reads them), then announced on the bus (the
+ * running nodes add them). Checking a token is a lookup in memory.
+ */
+export class TokenRevocations {
+  private readonly list = new RevocationList();
+  private unsubscribe: (() => void) | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly bus: TopicBus<Revocation>,
+    /** Access-token lifetime: a revocation matters no longer than the tokens it refuses live. */
+    private readonly accessTokenTtlS: number,
+    private readonly now: () => Date,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Listens first, then reads what is stored, so nothing revoked meanwhile is missed. */
+  async start(): Promise<void> {
+    this.unsubscribe = await this.bus.subscribe(REVOCATIONS_TOPIC, (revocation) => this.list.add(revocation));
+    for (const revocation of await listLiveRevocations(this.db, this.now())) this.list.add(revocation);
+    this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    clearInterval(this.pruneTimer);
+  }
+
+  revokes(token: TokenFacts): Revocation['kind'] | undefined {
+    return this.list.revokes(token, this.now().getTime());
+  }
+
+  /** Every token of the user issued until now (a ban). */
+  revokeUser(userId: string): Promise<void> {
+    return this.revoke('user', userId);
+  }
+
+  /** Every token of one log-in session (a log-out, a reused refresh token). */
+  revokeSession(sessionId: string): Promise<void> {
+    return this.revoke('session', sessionId);
+  }
+
+  private async revoke(kind: Revocation['kind'], subject: string): Promise<void> {
+    const nowMs = this.now().getTime();
+    const revocation: Revocation = { kind, subject, revokedAtMs: nowMs, expiresAtMs: nowMs + this.accessTokenTtlS * 1000 };
+    await insertRevocation(this.db, revocation);
+    this.list.add(revocation);
+    await this.bus.publish(REVOCATIONS_TOPIC, revocation);
+  }
+
+  private prune(): void {
+    const now = this.now();
+    this.list.prune(now.getTime());
+    deleteExpiredRevocations(this.db, now).catch((error: unknown) => this.logger.warn({ err: error }, 'pruning token revocations failed; retried next period'));
+  }
+}

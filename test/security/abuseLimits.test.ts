@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../../rooms/contracts/liveEventContracts';
+import { COMMAND_RULES, LOGIN_RULES } from '../../domain/rateLimits';
+import type { TokenPair } from '../../server/http/authContracts';
+import { OPERATOR_USER } from '../../server/http/routerEndpoints';
+import { command, connectDevice, expectJoinRefused, joinActor, postJson, registerUser, requestJson, TEST_PASSWORD, uniqueEmail, waitUntil } from '../support/accounts';
+import { useTestCluster } from '../support/cluster';
+import { codeOf, replyOf } from '../support/matches';
+import { scheduleEvent } from '../support/liveEvents';
+import { ADMIN_KEY } from '../support/operator';
+import { rawRequest } from '../support/rawHttp';
+
+const PANEL_ORIGIN = 'https://ops.kismet.example';
+
+/** Sends `count` commands as fast as they go and tallies the answers' codes. */
+async function flood(room: Parameters<typeof command>[0], count: number, type: string, payload: (i: number) => Record<string, unknown>): Promise<Map<string, number>> {
+  const codes = await Promise.all(Array.from({ length: count }, (_, i) => command(room, type, payload(i)).then(codeOf)));
+  const tally = new Map<string, number>();
+  for (const code of codes) tally.set(code, (tally.get(code) ?? 0) + 1);
+  return tally;
+}
+
+describe('security: limits on what one person can make others pay for', function () {
+  // Production's limits (the harness lifts the registration throttle; here it stands), one proxy in front.
+  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY, RATE_LIMITS: '', TRUSTED_PROXY_HOPS: '1', MONITOR_ORIGINS: PANEL_ORIGIN });
+  /** Requests as if from one client address, as the proxy in front would say. */
+  const from = (address: string) => ({ 'x-forwarded-for': address });
+
+  it('throttles registration per address, and an account’s failed log-ins per address, so a stranger never locks out its owner', async () => {
+    const [n0, n1] = suite.nodes;
+    const register = (url: string, address: string) =>
+      postJson<TokenPair>(url, '/auth/register', { email: uniqueEmail(), password: TEST_PASSWORD }, from(address));
+    const burst = LOGIN_RULES['register.address'].burst;
+    const statuses = [];
+    for (let i = 0; i < burst + 2; i++) statuses.push((await register(i % 2 ? n1.url : n0.url, '203.0.113.7')).status);
+    assert.deepEqual(statuses, [...Array(burst).fill(201), 429, 429], 'one address, over both nodes');
+    assert.equal((await register(n0.url, '203.0.113.8')).status, 201, 'another address');
+
+    const ownerEmail = uniqueEmail('owner');
+    assert.equal((await postJson(n0.url, '/auth/register', { email: ownerEmail, password: TEST_PASSWORD }, from('198.51.100.2'))).status, 201);
+    const attempts = [];
+    for (let i = 0; i < LOGIN_RULES['login.account'].burst + 3; i++) {
+      attempts.push((await postJson(i % 2 ? n1.url : n0.url, '/auth/login', { email: ownerEmail, password: `wrong guess ${i}` }, from('203.0.113.66'))).status);
+    }
+    assert.ok(attempts.includes(429), `the stranger is throttled: ${attempts}`);
+    const ownerLogin = await postJson(n1.url, '/auth/login', { email: ownerEmail, password: TEST_PASSWORD }, from('198.51.100.2'));
+    assert.equal(ownerLogin.status, 200, 'the owner, from their own address, logs in');
+  });
+
+  it('keeps a removed attendee out of the event, on either node', async () => {
+    const [n0, n1] = suite.nodes;
+    const { recruiter, eventId } = await scheduleEvent(n0.url, 10);
+    const pest = await registerUser(n1.url);
+    assert.equal((await requestJson(n1.url, 'POST', `/events/${eventId}/registrations`, { token: pest.accessToken })).status, 201);
+    const join = (url: string, user: TokenPair) => joinActor<LiveEventReady>(url, user.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
+    const host = await join(n0.url, recruiter);
+    const attendee = await join(n0.url, pest);
+    suite.open.push(host, attendee);
+    const closed = new Promise<number>((resolve) => attendee.room.onLeave(resolve));
+    replyOf(await command(host.room, 'remove', { userId: pest.userId }));
+    assert.equal(await closed, 4506);
+    for (const url of [n0.url, n1.url]) assert.equal(await expectJoinRefused(join(url, pest)), 'REMOVED_FROM_EVENT', url);
+  });
+
+  it('limits each person’s event chat, hands, typing, location updates and decks, whatever they send', async () => {
+    const [n0, n1] = suite.nodes;
+    const { recruiter, eventId } = await scheduleEvent(n0.url, 10);
+    const [loud, listener] = await Promise.all([registerUser(n1.url), registerUser(n0.url)]);
+    for (const user of [loud, listener]) assert.equal((await requestJson(n0.url, 'POST', `/events/${eventId}/registrations`, { token: user.accessToken })).status, 201);
+    const join = (url: string, user: TokenPair) => joinActor<LiveEventReady>(url, user.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
+    const [host, loudConnection, listening] = [await join(n0.url, recruiter), await join(n1.url, loud), await join(n0.url, listener)];
+    suite.open.push(host, loudConnection, listening);
+
+    const says = await flood(loudConnection.room, 100, 'say', (i) => ({ text: `spam ${i}` }));
+    const allowedSays = says.get('ok') ?? 0;
+    assert.ok(allowedSays <= COMMAND_RULES['event.chat'].burst + 2 && (says.get('RATE_LIMITED') ?? 0) > 0, `say: ${[...says]}`);
+    const hands = await flood(loudConnection.room, 60, 'hand.raise', () => ({}));
+    assert.ok((hands.get('ok') ?? 0) <= COMMAND_RULES['event.hand'].burst + 2, `hands: ${[...hands]}`);
+    // The audience heard no more than was let through.
+    await waitUntil(() => listening.received.filter((m) => m.type === LiveEventMessageType.CHAT).length >= allowedSays);
+    assert.equal(listening.received.filter((m) => m.type === LiveEventMessageType.CHAT).length, allowedSays);
+
+    const phone = await connectDevice(n0.url, loud, 'phone');
+    suite.open.push(phone);
+    const moves = await flood(phone.room, 40, 'location.update', (i) => ({ lat: 12.9 + i * 0.01, lng: 77.6 }));
+    assert.ok((moves.get('ok') ?? 0) <= COMMAND_RULES.location.burst + 1 && (moves.get('RATE_LIMITED') ?? 0) > 0, `location: ${[...moves]}`);
+    const decks = await flood(phone.room, 80, 'deck', () => ({ cardId: '00000000-0000-4000-8000-000000000000' }));
+    assert.ok((decks.get('RATE_LIMITED') ?? 0) > 0, `deck: ${[...decks]}`);
+  });
+
+  it('offers the monitor panel’s API to the configured origins alone, and changes nothing through a GET', async () => {
+    const [n0] = suite.nodes;
+    const basic = `Basic ${Buffer.from(`${OPERATOR_USER}:${ADMIN_KEY}`).toString('base64')}`;
+    const evil = await rawRequest(n0.url, 'GET', '/monitor/api', { headers: { origin: 'https://evil.example', authorization: basic } });
+    assert.equal(evil.status, 200);
+    assert.equal(evil.headers['access-control-allow-origin'], undefined, 'no CORS for another origin');
+    const preflight = await rawRequest(n0.url, 'OPTIONS', '/monitor/api', { headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    assert.equal(preflight.headers['access-control-allow-origin'], undefined);
+    const panel = await rawRequest(n0.url, 'GET', '/monitor/api', { headers: { origin: PANEL_ORIGIN, authorization: basic } });
+    assert.equal(panel.headers['access-control-allow-origin'], PANEL_ORIGIN);
+
+    // The panel's "call a room method" was a GET any page could make the operator's browser send.
+    const victim = await registerUser(n0.url);
+    const device = await connectDevice(n0.url, victim, 'phone');
+    suite.open.push(device);
+    const call = await rawRequest(n0.url, 'GET', `/monitor/api/room/call?roomId=session_${victim.userId}&method=disconnect&args=%5B%5D`, { headers: { authorization: basic } });
+    assert.notEqual(call.headers['content-type'], 'application/json', `not the API: ${call.status} ${call.body.slice(0, 80)}`);
+    assert.equal(codeOf(await command(device.room, 'heartbeat')), 'ok', 'the session is still there');
+  });
+});

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { SignJWT } from 'jose';
+import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
+import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../../server/auth/accessTokens';
+import { DEFAULT_ACCESS_TOKEN_TTL_S } from '../../server/config';
+import type { TokenPair } from '../../server/http/authContracts';
+import { connectDevice, expectJoinRefused, postJson, registerUser, requestJson, TEST_PASSWORD } from '../support/accounts';
+import { postWebhook, signedWebhook } from '../support/calls';
+import { useTestCluster } from '../support/cluster';
+import { ADMIN_KEY } from '../support/operator';
+
+const codeOf = (answer: { status: number; body: unknown }) => [answer.status, (answer.body as { code?: string }).code] as const;
+
+/** A token signed with the nodes' own secret, with the times given (seconds since epoch). */
+const tokenAt = (userId: string, iatS: number, expS: number) =>
+  new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(userId)
+    .setIssuer(ACCESS_TOKEN_ISSUER)
+    .setAudience(ACCESS_TOKEN_AUDIENCE)
+    .setIssuedAt(iatS)
+    .setExpirationTime(expS)
+    .sign(new TextEncoder().encode(HARNESS_JWT_SECRET));
+
+describe('security: tokens', function () {
+  const suite = useTestCluster(2, { ADMIN_API_KEY: ADMIN_KEY });
+
+  /** Whether an access token still opens an HTTP route and a session, on the node at `url`. */
+  const refusal = async (url: string, user: { userId: string; accessToken: string }) => ({
+    http: codeOf(await requestJson(url, 'GET', '/me/cards', { token: user.accessToken })),
+    join: await expectJoinRefused(connectDevice(url, user, 'phone')).catch(() => 'joined'),
+  });
+
+  it('stops a session’s access tokens on every node at once when it logs out or its refresh token is reused, and all of a banned account’s', async () => {
+    const [n0, n1] = suite.nodes;
+    const user = await registerUser(n0.url);
+    assert.deepEqual(codeOf(await requestJson(n1.url, 'GET', '/me/cards', { token: user.accessToken })), [200, undefined], 'works before');
+
+    // Log-out on one node: the other refuses the session's token, and another session of the same user goes on.
+    const other = await postJson<TokenPair>(n1.url, '/auth/login', { email: user.email, password: TEST_PASSWORD });
+    assert.equal((await postJson(n0.url, '/auth/logout', { refreshToken: user.refreshToken })).status, 200);
+    assert.deepEqual(await refusal(n1.url, user), { http: [401, 'TOKEN_REVOKED'], join: 'TOKEN_REVOKED' });
+    assert.deepEqual(codeOf(await requestJson(n1.url, 'GET', '/me/cards', { token: other.body.accessToken })), [200, undefined], 'the other session');
+
+    // A refresh token used twice: its session's newest access token stops too.
+    const rotated = await postJson<TokenPair>(n1.url, '/auth/refresh', { refreshToken: other.body.refreshToken });
+    assert.equal(rotated.status, 200);
+    assert.deepEqual(codeOf(await postJson(n0.url, '/auth/refresh', { refreshToken: other.body.refreshToken })), [401, 'REFRESH_TOKEN_REUSED']);
+    assert.deepEqual(await refusal(n1.url, { userId: user.userId, accessToken: rotated.body.accessToken }), { http: [401, 'TOKEN_REVOKED'], join: 'TOKEN_REVOKED' });
+
+    // A ban: every token of the account, on the other node too.
+    const banned = await registerUser(n1.url);
+    assert.equal((await requestJson(n0.url, 'POST', `/admin/users/${banned.userId}`, { token: ADMIN_KEY, body: { banned: true } })).status, 200);
+    assert.deepEqual(await refusal(n1.url, banned), { http: [403, 'ACCOUNT_BANNED'], join: 'ACCOUNT_BANNED' });
+  });
+
+  it('refuses a token issued in the future, or longer ago than a token lives, even when its expiry says otherwise', async () => {
+    const [n0, n1] = suite.nodes;
+    const user = await registerUser(n0.url);
+    const nowS = Math.floor(Date.now() / 1000);
+    const future = await tokenAt(user.userId, nowS + 3600, nowS + 3600 + DEFAULT_ACCESS_TOKEN_TTL_S);
+    const ancient = await tokenAt(user.userId, nowS - 2 * DEFAULT_ACCESS_TOKEN_TTL_S, nowS + 600);
+    const fresh = await tokenAt(user.userId, nowS, nowS + DEFAULT_ACCESS_TOKEN_TTL_S);
+    assert.deepEqual(await refusal(n1.url, { userId: user.userId, accessToken: future }), { http: [401, 'TOKEN_INVALID'], join: 'TOKEN_INVALID' });
+    assert.deepEqual(await refusal(n1.url, { userId: user.userId, accessToken: ancient }), { http: [401, 'TOKEN_EXPIRED'], join: 'TOKEN_EXPIRED' });
+    assert.deepEqual(codeOf(await requestJson(n1.url, 'GET', '/me/cards', { token: fresh })), [200, undefined], 'the same token dated now');
+  });
+
+  it('writes a rotated refresh token in the same transaction as spending the old one', async () => {
+    const [n0] = suite.nodes;
+    const user = await registerUser(n0.url);
+    // The next refresh-token insert fails once (a sequence is not rolled back with the failure).
+    await suite.cluster.pool.query(`
+      create sequence refresh_insert_attempts;
+      create function fail_first_refresh_insert() returns trigger language plpgsql as $$
+        begin
+          if nextval('refresh_insert_attempts') = 1 then raise exception 'injected failure'; end if;
+          return new;
+        end $$;
+      create trigger fail_first_refresh_insert before insert on refresh_tokens for each row execute function fail_first_refresh_insert();`);
+    try {
+      assert.equal((await postJson(n0.url, '/auth/refresh', { refreshToken: user.refreshToken })).status, 500);
+      const retried = await postJson<TokenPair>(n0.url, '/auth/refresh', { refreshToken: user.refreshToken });
+      assert.deepEqual(codeOf(retried), [200, undefined], 'the failed rotation left the old token usable');
+      assert.equal((await requestJson(n0.url, 'GET', '/me/cards', { token: retried.body.accessToken })).status, 200);
+    } finally {
+      await suite.cluster.pool.query('drop trigger fail_first_refresh_insert on refresh_tokens; drop function fail_first_refresh_insert; drop sequence refresh_insert_attempts');
+    }
+  });
+
+  it('refuses a LiveKit webhook dated in the future', async () => {
+    const [n0] = suite.nodes;
+    const nowS = Math.floor(Date.now() / 1000);
+    const ahead = await signedWebhook({ event: 'room_started', room: { name: 'call-none' } }, { createdAtS: nowS + 3600 });
+    assert.deepEqual(await postWebhook(n0.url, ahead), { status: 401, code: 'WEBHOOK_REFUSED' });
+    const now = await signedWebhook({ event: 'room_started', room: { name: 'call-none' } }, { createdAtS: nowS });
+    assert.deepEqual(await postWebhook(n0.url, now), { status: 200 }, 'the same event dated now');
+  });
+});
