@@ -10,7 +10,7 @@ const GROWTH_LIMIT_MB = 10;
 
 const residentMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-/** Sends the 64 MiB body, declared or chunked, and resolves with the status (0 when the node hung up first). */
+/** Sends the 64 MiB body, declared or chunked, and resolves with the status (0 when the node hung up first, -1 when it never answered). */
 function sendBody(baseUrl: string, method: string, path: string, chunked: boolean): Promise<number> {
   const url = new URL(baseUrl);
   return new Promise((resolve) => {
@@ -26,6 +26,10 @@ function sendBody(baseUrl: string, method: string, path: string, chunked: boolea
       response.on('end', () => resolve(response.statusCode ?? 0));
     });
     request.on('error', () => resolve(0));
+    request.setTimeout(20_000, () => {
+      resolve(-1);
+      request.destroy();
+    });
     if (chunked) {
       for (let at = 0; at < BODY.length; at += 1024 * 1024) request.write(BODY.subarray(at, at + 1024 * 1024));
       request.end();

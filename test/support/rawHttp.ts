@@ -17,7 +17,7 @@ export function rawRequest(
   baseUrl: string,
   method: string,
   path: string,
-  options: { headers?: Record<string, string>; body?: string | Buffer } = {},
+  options: { headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number } = {},
 ): Promise<RawAnswer> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
@@ -40,6 +40,8 @@ export function rawRequest(
       },
     );
     request.on('error', reject);
+    // A request the server never answers is a failure of its own, not a test that hangs.
+    request.setTimeout(options.timeoutMs ?? 10_000, () => request.destroy(new Error(`no answer to ${method} ${path}`)));
     request.end(options.body);
   });
 }
