@@ -15,6 +15,19 @@ export const MESSAGE_PREVIEW_CHARS = 120;
 export type MatchStatus = 'active' | 'unmatched' | 'blocked';
 export type MessageKind = 'text' | 'media';
 
+/** One message of a thread, as stored and as delivered. Deleted messages keep their place with no content. */
+export interface ChatMessage {
+  readonly seq: number;
+  readonly senderId: string;
+  readonly clientMessageId: string;
+  readonly kind: MessageKind;
+  readonly body: string | null;
+  readonly mediaUrl: string | null;
+  /** When it was stored, ms since the epoch. */
+  readonly at: number;
+  readonly deleted: boolean;
+}
+
 export interface MessageContent {
   readonly kind: MessageKind;
   readonly body?: string | null | undefined;

@@ -1,4 +1,4 @@
-import type { ChatMessage } from '../rooms/contracts/chatContracts';
+import type { ChatMessage } from '../contracts/chat';
 import { ThreadClient } from './client/threadClient';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
 import { connectOnTimetable, ErrorLog, onTimetable, sleep } from './harness/timetable';

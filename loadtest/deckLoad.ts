@@ -1,5 +1,5 @@
-import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../rooms/contracts/common';
-import type { DeckResult } from '../rooms/contracts/deckContracts';
+import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../contracts/common';
+import type { DeckResult } from '../contracts/deck';
 import { connectBenchSession } from './client/benchSession';
 import type { RawRoomClient } from './client/rawRoomClient';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';

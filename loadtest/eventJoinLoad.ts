@@ -1,4 +1,4 @@
-import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../rooms/contracts/liveEventContracts';
+import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../contracts/liveEvents';
 import { RawRoomClient, reserveSeat } from './client/rawRoomClient';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
 import { ErrorLog, sleep } from './harness/timetable';

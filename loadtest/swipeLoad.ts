@@ -1,5 +1,5 @@
-import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../rooms/contracts/common';
-import { SessionEventType, type MatchCreatedData, type SwipeResult, type UserEventMessage } from '../rooms/contracts/sessionContracts';
+import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../contracts/common';
+import { SessionEventType, type MatchCreatedData, type SwipeResult, type UserEventMessage } from '../contracts/session';
 import { connectBenchSession } from './client/benchSession';
 import type { RawRoomClient } from './client/rawRoomClient';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';

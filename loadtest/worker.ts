@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../rooms/contracts/common';
+import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../contracts/common';
 import { type RawRoomClient, decodeRoomData, encodeRoomData } from './client/rawRoomClient';
 import { connectBenchSession } from './client/benchSession';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';

@@ -2,7 +2,7 @@ import { Room } from '@colyseus/core';
 import type { z } from 'zod';
 import { AppError, ErrorCode } from '../domain/errors';
 import { actorRoomId, type ActorKind } from './actorIdentity';
-import { KismetCloseCode } from './contracts/common';
+import { KismetCloseCode } from '../contracts/common';
 import { roomServices } from './roomServices';
 
 /** The longest delay a Node.js timer accepts (about 24.8 days). */

@@ -3,8 +3,8 @@ import type { z } from 'zod';
 import { AppError, ErrorCode } from '../domain/errors';
 import type { RateLimitedAction } from '../domain/rateLimits';
 import type { ActorKind } from './actorIdentity';
-import { hasNulCharacter, ServerMessageType, type ErrorMessage, type ReplyMessage } from './contracts/common';
-import { spendOrRefuse } from './rateLimiter';
+import { hasNulCharacter, ServerMessageType, type ErrorMessage, type ReplyMessage } from '../contracts/common';
+import { spendOrRefuse } from '../services/rateLimiter';
 import type { RoomServices } from './roomServices';
 
 export type CommandSchemas = Readonly<Record<string, z.ZodType<{ ref?: string | undefined }>>>;

@@ -2,14 +2,14 @@ import type { Kysely } from 'kysely';
 import type { StoreOutcome, ThreadBatch } from '../db/repositories/messageRepository';
 import type { Database } from '../db/types';
 import type { SheddableTraffic } from '../domain/loadShedding';
-import type { RateLimiter } from './rateLimiter';
+import type { RateLimiter } from '../services/rateLimiter';
 import type { AccessTokenService } from '../server/auth/accessTokens';
 import type { Logger } from '../server/logger';
 import type { NodeMetrics } from '../server/metrics';
-import type { ThreadSignalBus, UserEventBus } from './topicBus';
-import type { WithdrawnCards } from './withdrawnCards';
-import type { CallServices } from './callCommands';
-import type { AttendanceLedger } from './attendanceLedger';
+import type { ThreadSignalBus, UserEventBus } from '../services/topicBus';
+import type { WithdrawnCards } from '../services/withdrawnCards';
+import type { CallServices } from '../services/calls';
+import type { AttendanceLedger } from '../db/attendanceLedger';
 
 /** What actors need from the node they run on. */
 export interface RoomServices extends CallServices {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { claimStartingNotices } from '../db/repositories/liveEventRepository';
 import type { Database } from '../db/types';
-import type { UserEventBus } from '../rooms/topicBus';
+import type { UserEventBus } from '../services/topicBus';
 import type { Logger } from './logger';
 
 /** How often each node looks for events whose doors open. */

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { MatchStatus, MessageKind } from '../../domain/chatRules';
+import type { ChatMessage, MatchStatus, MessageKind } from '../../domain/chatRules';
 import type { MemberPosition } from '../../domain/threadLedger';
 import type { NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
@@ -9,17 +9,8 @@ import { isUniqueViolation } from './userRepository';
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** One message of a thread, as stored. A deleted message keeps its sequence and loses its content. */
-export interface StoredMessage {
-  readonly seq: number;
-  readonly senderId: string;
-  readonly clientMessageId: string;
-  readonly kind: MessageKind;
-  readonly body: string | null;
-  readonly mediaUrl: string | null;
-  /** When it was stored, ms since the epoch. */
-  readonly at: number;
-  readonly deleted: boolean;
-}
+/** A message as storage holds it: a thread's message. */
+export type StoredMessage = ChatMessage;
 
 /** A message as its thread actor holds it: hidden ones (sent while shadow-banned) are shown to their sender alone. */
 export interface ThreadMessage extends StoredMessage {

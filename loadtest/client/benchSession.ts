@@ -1,4 +1,4 @@
-import { SESSION_ROOM, SessionEventType } from '../../rooms/contracts/sessionContracts';
+import { SESSION_ROOM, SessionEventType } from '../../contracts/session';
 import { RawRoomClient, reserveSeat } from './rawRoomClient';
 
 /** How long a load client waits for `session.ready` after connecting. */

@@ -1,6 +1,6 @@
-import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
-import { ServerMessageType } from '../../rooms/contracts/common';
-import { CHAT_ROOM, ChatEventType, type ChatMessage, type SendResult, type ThreadReadyMessage } from '../../rooms/contracts/chatContracts';
+import type { ErrorMessage, ReplyMessage } from '../../contracts/common';
+import { ServerMessageType } from '../../contracts/common';
+import { CHAT_ROOM, ChatEventType, type ChatMessage, type SendResult, type ThreadReadyMessage } from '../../contracts/chat';
 import { RawRoomClient, reserveSeat } from './rawRoomClient';
 
 const READY_TIMEOUT_MS = 15_000;

@@ -7,14 +7,14 @@ import { insertMatchesBulk } from '../../db/repositories/matchRepository';
 import { insertSwipesBulk } from '../../db/repositories/swipeRepository';
 import type { Database } from '../../db/types';
 import { analyzeTables } from '../../db/maintenance';
-import type { SwipeResult } from '../../rooms/contracts/sessionContracts';
-import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
-import { ServerMessageType } from '../../rooms/contracts/common';
+import type { SwipeResult } from '../../contracts/session';
+import type { ErrorMessage, ReplyMessage } from '../../contracts/common';
+import { ServerMessageType } from '../../contracts/common';
 import { connectBenchSession } from '../client/benchSession';
 import { insertUsersBulk } from '../../db/repositories/userRepository';
 import { AccessTokenService } from '../../server/auth/accessTokens';
 import { hashPassword } from '../../server/auth/passwordHasher';
-import type { TokenPair } from '../../server/http/authContracts';
+import type { TokenPair } from '../../contracts/auth';
 
 export interface SeededUser {
   readonly userId: string;

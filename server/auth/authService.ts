@@ -10,7 +10,7 @@ import {
   markRefreshTokenUsed,
   revokeRefreshTokenFamily,
 } from '../../db/repositories/refreshTokenRepository';
-import type { LoginBody, RegisterBody, TokenPair } from '../http/authContracts';
+import type { LoginBody, RegisterBody, TokenPair } from '../../contracts/auth';
 import type { AccessTokenService } from './accessTokens';
 
 /** Revokes the access tokens of one log-in session on every node (server/auth/tokenRevocations). */

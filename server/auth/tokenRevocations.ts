@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { deleteExpiredRevocations, insertRevocation, listLiveRevocations } from '../../db/repositories/tokenRevocationRepository';
 import type { Database } from '../../db/types';
 import { RevocationList, type Revocation, type TokenFacts } from '../../domain/revocationList';
-import type { TopicBus } from '../../rooms/topicBus';
+import type { TopicBus } from '../../services/topicBus';
 import type { Logger } from '../logger';
 
 /** The one key of the revocation bus: every node listens to it. */

@@ -1,5 +1,5 @@
 import type { Presence } from '@colyseus/core';
-import type { TopicBus } from '../../rooms/topicBus';
+import type { TopicBus } from '../../services/topicBus';
 import type { Logger } from '../logger';
 
 /** A topic bus over Colyseus presence: Redis pub/sub in a cluster, in-process on one node. */

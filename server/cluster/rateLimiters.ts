@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { bucketLifetimeMs, takeToken, type Bucket, type RateLimitedAction } from '../../domain/rateLimits';
-import type { RateLimiter } from '../../rooms/rateLimiter';
+import type { RateLimiter } from '../../services/rateLimiter';
 import type { RateRules } from '../config';
 
 /** Buckets forgotten at once when the in-process map grows past this (they refill in seconds anyway). */

@@ -2,14 +2,14 @@ import type { Kysely } from 'kysely';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
 import { listMatchIds } from '../../db/repositories/matchRepository';
-import { endCallsOfMatches, type MediaRoomControl } from '../../rooms/callCommands';
+import { endCallsOfMatches, type MediaRoomControl } from '../../services/calls';
 import { updateAccount } from '../../db/repositories/userRepository';
-import { WITHDRAWALS_TOPIC, type ThreadSignalBus, type UserEventBus, type WithdrawalBus } from '../../rooms/topicBus';
+import { WITHDRAWALS_TOPIC, type ThreadSignalBus, type UserEventBus, type WithdrawalBus } from '../../services/topicBus';
 import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { isOperatorKey } from '../auth/operatorKey';
 import type { NodeMetrics } from '../metrics';
-import { AdminUserBody } from './cardContracts';
+import { AdminUserBody } from '../../contracts/cards';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 
 export interface AdminRouteDeps {

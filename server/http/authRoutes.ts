@@ -1,7 +1,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
-import { spendOrRefuse, type RateLimiter } from '../../rooms/rateLimiter';
+import { spendOrRefuse, type RateLimiter } from '../../services/rateLimiter';
 import type { AuthService } from '../auth/authService';
-import { LoginBody, RefreshBody, RegisterBody } from './authContracts';
+import { LoginBody, RefreshBody, RegisterBody } from '../../contracts/auth';
 import { jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
 
 export function mountAuthRoutes(

@@ -17,9 +17,9 @@ import { canEditCard, canReadCard, decideCardCreation, type Card } from '../../d
 import { AppError, ErrorCode } from '../../domain/errors';
 import { cellForLocation } from '../../domain/geo';
 import { discoveryPoint } from '../../domain/locationPrivacy';
-import { WITHDRAWALS_TOPIC, type UserEventBus, type WithdrawalBus } from '../../rooms/topicBus';
+import { WITHDRAWALS_TOPIC, type UserEventBus, type WithdrawalBus } from '../../services/topicBus';
 import type { AccessTokenService } from '../auth/accessTokens';
-import { CreateCardBody, PreferencesBody, UpdateCardBody, toCardView } from './cardContracts';
+import { CreateCardBody, PreferencesBody, UpdateCardBody, toCardView } from '../../contracts/cards';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 
 const CardId = z.uuid();

@@ -7,7 +7,7 @@ import { findLiveEventAccess, insertLiveEvent, listAttendance, registerForLiveEv
 import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { liveEventPhase } from '../../domain/liveEventRules';
-import { CreateLiveEventBody } from '../../rooms/contracts/liveEventContracts';
+import { CreateLiveEventBody } from '../../contracts/liveEvents';
 import type { AccessTokenService } from '../auth/accessTokens';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 

@@ -2,7 +2,7 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { WebhookReceiver } from 'livekit-server-sdk';
 import { findCallByRoom, recordCallPresence, rememberWebhook } from '../../db/repositories/callRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
-import { applyCallEvent, type CallServices } from '../../rooms/callCommands';
+import { applyCallEvent, type CallServices } from '../../services/calls';
 import { jsonReply, route, type RouteOptions } from './uwsHttp';
 
 /** A webhook older than this is refused even with a good signature: a replay of a captured request. */

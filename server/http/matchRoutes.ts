@@ -8,11 +8,11 @@ import { insertReport } from '../../db/repositories/reportRepository';
 import { findUserById } from '../../db/repositories/userRepository';
 import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
-import { endCallsOfMatches, type MediaRoomControl } from '../../rooms/callCommands';
-import type { ThreadSignalBus, UserEventBus } from '../../rooms/topicBus';
+import { endCallsOfMatches, type MediaRoomControl } from '../../services/calls';
+import type { ThreadSignalBus, UserEventBus } from '../../services/topicBus';
 import type { AccessTokenService } from '../auth/accessTokens';
 import type { NodeMetrics } from '../metrics';
-import { BlockBody, ReportBody } from './cardContracts';
+import { BlockBody, ReportBody } from '../../contracts/cards';
 import { bearerToken, jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
 
 const MatchId = z.uuid();

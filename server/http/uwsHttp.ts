@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { z } from 'zod';
 import { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from '../../domain/errors';
-import { hasNulCharacter } from '../../rooms/contracts/common';
+import { hasNulCharacter } from '../../contracts/common';
 import { clientAddress } from './clientAddress';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {

@@ -1,6 +1,6 @@
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { MEDIA_GRANTS, type MediaRole } from '../../domain/mediaRoles';
-import type { MediaRoomControl } from '../../rooms/callCommands';
+import type { MediaRoomControl } from '../../services/calls';
 import type { Logger } from '../logger';
 
 /**

@@ -7,7 +7,7 @@ import { command, connectDevice, disconnect, expectJoinRefused, requestJson, typ
 import { startTestCluster, type TestCluster } from '../support/cluster';
 import { databaseDigest } from '../support/digest';
 import { codeOf, joinThread, matchedPair, registerPerson, replyOf, type Person } from '../support/matches';
-import type { CallStarted } from '../../rooms/contracts/callContracts';
+import type { CallStarted } from '../../contracts/calls';
 import { postWebhook, signedWebhook } from '../support/calls';
 import { watchLobby } from '../support/discovery';
 import { ADMIN_KEY } from '../support/operator';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { TokenVerifier } from 'livekit-server-sdk';
-import type { CallMediaAccess, CallStarted } from '../../rooms/contracts/callContracts';
+import type { CallMediaAccess, CallStarted } from '../../contracts/calls';
 import { HARNESS_LIVEKIT } from '../../loadtest/harness/secrets';
 import { command, connectDevice, eventsOf, requestJson, waitForEvents, type Device } from '../support/accounts';
 import { postWebhook, signedWebhook } from '../support/calls';

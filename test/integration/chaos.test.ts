@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { ReplyMessage } from '../../rooms/contracts/common';
-import type { SwipeResult } from '../../rooms/contracts/sessionContracts';
+import type { ReplyMessage } from '../../contracts/common';
+import type { SwipeResult } from '../../contracts/session';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { sleep } from '../../loadtest/harness/timetable';
 import { command } from '../support/accounts';

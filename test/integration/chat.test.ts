@@ -11,11 +11,11 @@ import {
   type ThreadClosedMessage,
   type TypingMessage,
   type TypingResult,
-} from '../../rooms/contracts/chatContracts';
-import { KismetCloseCode } from '../../rooms/contracts/common';
+} from '../../contracts/chat';
+import { KismetCloseCode } from '../../contracts/common';
 import type { ThreadSummary } from '../../db/repositories/messageRepository';
 import { MAX_PAGE_SIZE, MAX_TEXT_CHARS } from '../../domain/chatRules';
-import { REMEMBERED_KEYS } from '../../rooms/threadWriter';
+import { REMEMBERED_KEYS } from '../../rooms/chat/threadWriter';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { command, connectDevice, disconnect, eventsOf, expectJoinRefused, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
 import { BACKENDS } from '../support/backends';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Pool } from 'pg';
-import type { ChatMessage, MessagePage } from '../../rooms/contracts/chatContracts';
-import { KismetCloseCode } from '../../rooms/contracts/common';
+import type { ChatMessage, MessagePage } from '../../contracts/chat';
+import { KismetCloseCode } from '../../contracts/common';
 import { ThreadClient } from '../../loadtest/client/threadClient';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { sleep } from '../../loadtest/harness/timetable';

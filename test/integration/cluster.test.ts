@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import type { TokenPair } from '../../server/http/authContracts';
+import type { TokenPair } from '../../contracts/auth';
 import { command, connectDevice, registerUser, withTimeout, type Device } from '../support/accounts';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { inBatches } from '../support/batches';
 import { metricValue } from '../support/cluster';
 import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
-import { SessionEventType, type DevicesChangedMessage } from '../../rooms/contracts/sessionContracts';
+import { SessionEventType, type DevicesChangedMessage } from '../../contracts/session';
 
 const USERS = 200;
 const DEVICES_PER_USER = 3;

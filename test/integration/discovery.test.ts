@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { latLngToCell } from 'h3-js';
 import { destinationPoint, greatCircleKm } from '../../domain/geo';
 import { discoveryPoint } from '../../domain/locationPrivacy';
-import { KismetCloseCode } from '../../rooms/contracts/common';
+import { KismetCloseCode } from '../../contracts/common';
 import { command, connectDevice, disconnect, eventsOf, expectJoinRefused, requestJson, waitForEvents, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { deckAnswer, deckIds, deckOf, personAt, watchLobby } from '../support/discovery';

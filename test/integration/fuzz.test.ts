@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Packr } from 'msgpackr';
-import { CHAT_ROOM } from '../../rooms/contracts/chatContracts';
-import { SESSION_ROOM } from '../../rooms/contracts/sessionContracts';
+import { CHAT_ROOM } from '../../contracts/chat';
+import { SESSION_ROOM } from '../../contracts/session';
 import { RawRoomClient, encodeRoomData, reserveSeat } from '../../loadtest/client/rawRoomClient';
 import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { ThreadClient } from '../../loadtest/client/threadClient';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { TokenVerifier } from 'livekit-server-sdk';
-import { LIVE_EVENT_ROOM, LiveEventMessageType, type BreakoutMessage, type LiveEventReady, type RoleMessage } from '../../rooms/contracts/liveEventContracts';
+import { LIVE_EVENT_ROOM, LiveEventMessageType, type BreakoutMessage, type LiveEventReady, type RoleMessage } from '../../contracts/liveEvents';
 import { HARNESS_LIVEKIT } from '../../loadtest/harness/secrets';
-import type { TokenPair } from '../../server/http/authContracts';
+import type { TokenPair } from '../../contracts/auth';
 import { command, connectDevice, disconnect, expectJoinRefused, joinActor, matchmakeCode, registerUser, requestJson, waitUntil } from '../support/accounts';
 import { inBatches } from '../support/batches';
 import { useTestCluster } from '../support/cluster';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { CallMediaAccess, CallStarted } from '../../rooms/contracts/callContracts';
-import { LIVE_EVENT_ROOM, LiveEventMessageType, type BreakoutMessage, type LiveEventReady } from '../../rooms/contracts/liveEventContracts';
-import { REMOVED_FROM_EVENT } from '../../rooms/LiveEventRoom';
-import type { TokenPair } from '../../server/http/authContracts';
+import type { CallMediaAccess, CallStarted } from '../../contracts/calls';
+import { LIVE_EVENT_ROOM, LiveEventMessageType, type BreakoutMessage, type LiveEventReady } from '../../contracts/liveEvents';
+import { REMOVED_FROM_EVENT } from '../../rooms/event/LiveEventRoom';
+import type { TokenPair } from '../../contracts/auth';
 import { command, connectDevice, eventsOf, joinActor, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { LiveKitStandIn } from '../support/liveKitStandIn';

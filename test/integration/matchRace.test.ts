@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Pool } from 'pg';
-import type { ReplyMessage } from '../../rooms/contracts/common';
-import type { MatchCreatedData, SwipeResult } from '../../rooms/contracts/sessionContracts';
-import type { CardView } from '../../server/http/cardContracts';
+import type { ReplyMessage } from '../../contracts/common';
+import type { MatchCreatedData, SwipeResult } from '../../contracts/session';
+import type { CardView } from '../../contracts/cards';
 import { DEFAULT_ACCESS_TOKEN_TTL_S } from '../../server/config';
 import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
 import type { NodeHandle } from '../../loadtest/harness/nodeProcess';

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
+import type { ErrorMessage, ReplyMessage } from '../../contracts/common';
 import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { ThreadClient } from '../../loadtest/client/threadClient';
 import { command, connectDevice, disconnect, registerUser, requestJson, type Device } from '../support/accounts';
 import { startTestCluster, type TestCluster } from '../support/cluster';
 import { matchedPair, registerPerson, type Person } from '../support/matches';
-import type { CardView } from '../../server/http/cardContracts';
+import type { CardView } from '../../contracts/cards';
 
 const RATE = 5;
 const BURST = 10;

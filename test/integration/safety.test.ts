@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import type { Room } from '@colyseus/sdk';
 import { destinationPoint } from '../../domain/geo';
 import { UserEventType } from '../../domain/userEvents';
-import type { CallStarted } from '../../rooms/contracts/callContracts';
-import { ChatEventType, type ChatMessage, type MessagePage, type SendResult, type ThreadReadyMessage } from '../../rooms/contracts/chatContracts';
-import { KismetCloseCode } from '../../rooms/contracts/common';
-import type { SwipeResult } from '../../rooms/contracts/sessionContracts';
-import type { CardView } from '../../server/http/cardContracts';
+import type { CallStarted } from '../../contracts/calls';
+import { ChatEventType, type ChatMessage, type MessagePage, type SendResult, type ThreadReadyMessage } from '../../contracts/chat';
+import { KismetCloseCode } from '../../contracts/common';
+import type { SwipeResult } from '../../contracts/session';
+import type { CardView } from '../../contracts/cards';
 import {
   command,
   connectDevice,

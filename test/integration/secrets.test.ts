@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { TokenPair } from '../../server/http/authContracts';
+import type { TokenPair } from '../../contracts/auth';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { connectDevice, disconnect, postJson, requestJson, TEST_PASSWORD, uniqueEmail } from '../support/accounts';
 import { BACKENDS } from '../support/backends';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { AccessTokenService } from '../../server/auth/accessTokens';
 import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
-import type { TokenPair } from '../../server/http/authContracts';
+import type { TokenPair } from '../../contracts/auth';
 import {
   TEST_PASSWORD,
   command,
@@ -20,7 +20,7 @@ import {
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { BACKENDS } from '../support/backends';
 import { Client } from '@colyseus/sdk';
-import { SESSION_ROOM, SessionEventType } from '../../rooms/contracts/sessionContracts';
+import { SESSION_ROOM, SessionEventType } from '../../contracts/session';
 
 for (const backend of BACKENDS) {
   describe(`single node on ${backend.name}`, function () {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { isValidCell, getResolution } from 'h3-js';
-import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
-import type { LocationUpdateResult, MatchCreatedData, RewindResult, SwipeResult } from '../../rooms/contracts/sessionContracts';
-import type { TokenPair } from '../../server/http/authContracts';
-import type { CardView } from '../../server/http/cardContracts';
+import type { ErrorMessage, ReplyMessage } from '../../contracts/common';
+import type { LocationUpdateResult, MatchCreatedData, RewindResult, SwipeResult } from '../../contracts/session';
+import type { TokenPair } from '../../contracts/auth';
+import type { CardView } from '../../contracts/cards';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { BACKENDS } from '../support/backends';
 import { command, connectDevice, disconnect, eventsOf, registerUser, requestJson, waitForEvents, type Device } from '../support/accounts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../../rooms/contracts/liveEventContracts';
+import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../../contracts/liveEvents';
 import { COMMAND_RULES, LOGIN_RULES } from '../../domain/rateLimits';
-import type { TokenPair } from '../../server/http/authContracts';
+import type { TokenPair } from '../../contracts/auth';
 import { OPERATOR_USER } from '../../server/http/routerEndpoints';
 import { command, connectDevice, expectJoinRefused, joinActor, postJson, registerUser, requestJson, TEST_PASSWORD, uniqueEmail, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';

@@ -8,7 +8,7 @@ import { latLngToCell } from 'h3-js';
 import { freePortCandidate } from '../../loadtest/harness/nodeProcess';
 import { HARNESS_DEFAULTS } from '../../loadtest/harness/secrets';
 import { actorRoomId, type ActorKind } from '../../rooms/actorIdentity';
-import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../../rooms/contracts/liveEventContracts';
+import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../../contracts/liveEvents';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { startNode, type KismetNode } from '../../server/node';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { reserveSeat, RawRoomClient, encodeRoomData } from '../../loadtest/client/rawRoomClient';
 import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
-import { SESSION_ROOM } from '../../rooms/contracts/sessionContracts';
+import { SESSION_ROOM } from '../../contracts/session';
 import { command, postJson, registerUser, requestJson, uniqueEmail, TEST_PASSWORD } from '../support/accounts';
 import { useEmbeddedNode } from '../support/backends';
 import { metricValue } from '../support/cluster';

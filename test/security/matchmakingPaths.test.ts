@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { latLngToCell } from 'h3-js';
-import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../../rooms/contracts/liveEventContracts';
-import { LOBBY_ROOM } from '../../rooms/contracts/deckContracts';
-import { SessionEventType } from '../../rooms/contracts/sessionContracts';
+import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../../contracts/liveEvents';
+import { LOBBY_ROOM } from '../../contracts/deck';
+import { SessionEventType } from '../../contracts/session';
 import { command, connectDevice, joinActor, requestJson, type ActorConnection } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { joinThread, matchPeople, registerPerson, replyOf, type Person } from '../support/matches';

@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../../server/auth/accessTokens';
 import { DEFAULT_ACCESS_TOKEN_TTL_S } from '../../server/config';
-import type { TokenPair } from '../../server/http/authContracts';
+import type { TokenPair } from '../../contracts/auth';
 import { connectDevice, expectJoinRefused, postJson, registerUser, requestJson, TEST_PASSWORD } from '../support/accounts';
 import { postWebhook, signedWebhook } from '../support/calls';
 import { useTestCluster } from '../support/cluster';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, type Room } from '@colyseus/sdk';
-import type { TokenPair } from '../../server/http/authContracts';
-import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../../rooms/contracts/common';
-import { SESSION_ROOM, SessionEventType, type SessionReadyMessage, type UserEventMessage } from '../../rooms/contracts/sessionContracts';
+import type { TokenPair } from '../../contracts/auth';
+import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../../contracts/common';
+import { SESSION_ROOM, SessionEventType, type SessionReadyMessage, type UserEventMessage } from '../../contracts/session';
 
 export interface HttpResult<T = unknown> {
   readonly status: number;

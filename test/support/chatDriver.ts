@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Pool } from 'pg';
 import { ErrorCode } from '../../domain/errors';
-import type { SendResult } from '../../rooms/contracts/chatContracts';
-import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
+import type { SendResult } from '../../contracts/chat';
+import type { ErrorMessage, ReplyMessage } from '../../contracts/common';
 import { Disconnected, ThreadClient } from '../../loadtest/client/threadClient';
 import { sleep } from '../../loadtest/harness/timetable';
 import { waitUntil } from './accounts';

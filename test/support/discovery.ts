@@ -1,6 +1,6 @@
-import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
-import { LOBBY_ROOM, LobbyEventType, type DeckResult, type NearbyMessage } from '../../rooms/contracts/deckContracts';
-import type { CardView } from '../../server/http/cardContracts';
+import type { ErrorMessage, ReplyMessage } from '../../contracts/common';
+import { LOBBY_ROOM, LobbyEventType, type DeckResult, type NearbyMessage } from '../../contracts/deck';
+import type { CardView } from '../../contracts/cards';
 import { command, connectDevice, disconnect, joinActor, registerUser, requestJson, type ActorConnection, type Device } from './accounts';
 import type { Person } from './matches';
 import { replyOf } from './matches';

@@ -1,8 +1,8 @@
-import type { ErrorMessage, ReplyMessage } from '../../rooms/contracts/common';
-import { CHAT_ROOM, ChatEventType, type ThreadReadyMessage } from '../../rooms/contracts/chatContracts';
-import type { SwipeResult } from '../../rooms/contracts/sessionContracts';
-import type { TokenPair } from '../../server/http/authContracts';
-import type { CardView } from '../../server/http/cardContracts';
+import type { ErrorMessage, ReplyMessage } from '../../contracts/common';
+import { CHAT_ROOM, ChatEventType, type ThreadReadyMessage } from '../../contracts/chat';
+import type { SwipeResult } from '../../contracts/session';
+import type { TokenPair } from '../../contracts/auth';
+import type { CardView } from '../../contracts/cards';
 import { command, connectDevice, disconnect, joinActor, registerUser, requestJson, type ActorConnection } from './accounts';
 
 export interface Person extends TokenPair {

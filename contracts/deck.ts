@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CardView } from '../../server/http/cardContracts';
+import type { CardView } from './cards';
 import { CommandRef } from './common';
 
 /** Room name of the discovery lobby actor, `cell:<h3Index>`. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ErrorCode } from '../../domain/errors';
+import type { ErrorCode } from '../domain/errors';
 
 /** Types of the messages every actor may send to its clients. */
 export const ServerMessageType = {

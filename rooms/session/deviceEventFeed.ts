@@ -1,4 +1,4 @@
-import type { StoredUserEvent } from '../db/repositories/eventRepository';
+import type { StoredUserEvent } from '../../db/repositories/eventRepository';
 
 /** Stored events are read back in pages of this many. */
 export const FEED_PAGE_SIZE = 200;

@@ -1,4 +1,4 @@
-import type { DeckCard } from './contracts/deckContracts';
+import type { DeckCard } from '../../contracts/deck';
 
 /** How long a built deck is served again before it is rebuilt. */
 export const DECK_CACHE_TTL_MS = 10 * 60 * 1000;

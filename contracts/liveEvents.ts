@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BREAKOUT_MAX_S, BREAKOUT_MIN_S, MAX_SLOW_MODE_S } from '../../domain/liveEventRules';
+import { BREAKOUT_MAX_S, BREAKOUT_MIN_S, MAX_SLOW_MODE_S } from '../domain/liveEventRules';
 import { CommandRef } from './common';
 
 /** Room name of the live event actor, `event:<eventId>`. */

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { StoredUserEvent } from '../db/repositories/eventRepository';
-import { deletePass, findLastSwipe, loadSwipeContext, recordSwipe } from '../db/repositories/swipeRepository';
-import { findUserById } from '../db/repositories/userRepository';
-import { AppError, ErrorCode } from '../domain/errors';
-import { decideRewind, decideSwipe, isLike, likesLeft, quotaDayStartMs, type SwipeAction } from '../domain/swipeRules';
-import { likeReceivedEvent, matchCreatedEvents } from '../domain/userEvents';
-import type { RewindResult, SwipeResult } from './contracts/sessionContracts';
-import type { RoomServices } from './roomServices';
+import type { StoredUserEvent } from '../../db/repositories/eventRepository';
+import { deletePass, findLastSwipe, loadSwipeContext, recordSwipe } from '../../db/repositories/swipeRepository';
+import { findUserById } from '../../db/repositories/userRepository';
+import { AppError, ErrorCode } from '../../domain/errors';
+import { decideRewind, decideSwipe, isLike, likesLeft, quotaDayStartMs, type SwipeAction } from '../../domain/swipeRules';
+import { likeReceivedEvent, matchCreatedEvents } from '../../domain/userEvents';
+import type { RewindResult, SwipeResult } from '../../contracts/session';
+import type { RoomServices } from '../roomServices';
 
 /** What a session remembers between a user's swipes. */
 export interface SwipeMemory {

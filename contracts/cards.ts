@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Card } from '../../domain/cardRules';
+import type { Card } from '../domain/cardRules';
 
 /** Bodies and answers of the card, preference and operator routes. Shared by the server, tests and load generators. */
 export const CARD_TITLE_MAX = 120;

@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely';
-import { listDeckCandidates } from '../db/repositories/deckRepository';
-import type { Database } from '../db/types';
-import type { Card } from '../domain/cardRules';
-import { deckKind, failedHardFilter, type DeckSearcher } from '../domain/deckFilters';
-import { cellForLocation, greatCircleKm, searchArea, type LatLng, type SearchArea } from '../domain/geo';
-import { shownDistanceKm } from '../domain/locationPrivacy';
-import { isShown, matchScore, type ScoredCard } from '../domain/matchScore';
-import { wordSet } from '../domain/textSimilarity';
-import { toCardView } from '../server/http/cardContracts';
-import type { DeckCard } from './contracts/deckContracts';
+import { listDeckCandidates } from '../../db/repositories/deckRepository';
+import type { Database } from '../../db/types';
+import type { Card } from '../../domain/cardRules';
+import { deckKind, failedHardFilter, type DeckSearcher } from '../../domain/deckFilters';
+import { cellForLocation, greatCircleKm, searchArea, type LatLng, type SearchArea } from '../../domain/geo';
+import { shownDistanceKm } from '../../domain/locationPrivacy';
+import { isShown, matchScore, type ScoredCard } from '../../domain/matchScore';
+import { wordSet } from '../../domain/textSimilarity';
+import { toCardView } from '../../contracts/cards';
+import type { DeckCard } from '../../contracts/deck';
 
 /**
  * Cards read for one deck, at most: the nearest rings first. In a dense city

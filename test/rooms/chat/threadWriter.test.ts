@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { NewMessage, StoreOutcome, ThreadMessage } from '../../db/repositories/messageRepository';
-import { AppError } from '../../domain/errors';
-import { ThreadWriter, type SendOutcome, type ThreadWriterDeps } from '../../rooms/threadWriter';
+import type { NewMessage, StoreOutcome, ThreadMessage } from '../../../db/repositories/messageRepository';
+import { AppError } from '../../../domain/errors';
+import { ThreadWriter, type SendOutcome, type ThreadWriterDeps } from '../../../rooms/chat/threadWriter';
 
 const text = (clientMessageId: string, senderId = 'ada'): NewMessage => ({ senderId, clientMessageId, kind: 'text', body: clientMessageId, mediaUrl: null, hidden: false });
 

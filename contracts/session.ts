@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { PresenceStatus } from '../../db/types';
-import { UserEventType } from '../../domain/userEvents';
+import type { PresenceStatus } from '../domain/presence';
+import { UserEventType } from '../domain/userEvents';
 import { CommandRef } from './common';
-import { CallCommands } from './callContracts';
-import { DeckCommand } from './deckContracts';
+import { CallCommands } from './calls';
+import { DeckCommand } from './deck';
 
 /** Room name of the session actor, `session:<userId>`. */
 export const SESSION_ROOM = 'session';
@@ -88,7 +88,7 @@ export interface UserEventMessage {
 }
 
 export { UserEventType };
-export type { MatchCreatedData, MatchEndedData } from '../../domain/userEvents';
+export type { MatchCreatedData, MatchEndedData } from '../domain/userEvents';
 
 export interface DeviceInfo {
   readonly deviceId: string;

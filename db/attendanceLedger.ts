@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { claimSeats, recordArrivals, recordDepartures } from '../db/repositories/liveEventRepository';
-import type { Database } from '../db/types';
+import { claimSeats, recordArrivals, recordDepartures } from './repositories/liveEventRepository';
+import type { Database } from './types';
 import { GroupCommit } from './groupCommit';
 
 /** One write of each kind in flight per node; whatever arrives meanwhile shares the next. */

@@ -1,9 +1,9 @@
 import type { AuthContext, Client } from '@colyseus/core';
-import { findLiveEventAccess, recordEventRemoval } from '../db/repositories/liveEventRepository';
-import { AppError, ErrorCode } from '../domain/errors';
-import { decideLiveEventJoin, decideModeration, liveEventPhase, lowerHand, raiseHand, slowModeWaitMs, type LiveEventRole } from '../domain/liveEventRules';
-import { ActorRoom } from './actorRoom';
-import { mountCommands } from './commandRouter';
+import { findLiveEventAccess, recordEventRemoval } from '../../db/repositories/liveEventRepository';
+import { AppError, ErrorCode } from '../../domain/errors';
+import { decideLiveEventJoin, decideModeration, liveEventPhase, lowerHand, raiseHand, slowModeWaitMs, type LiveEventRole } from '../../domain/liveEventRules';
+import { ActorRoom } from '../actorRoom';
+import { mountCommands } from '../commandRouter';
 import {
   LiveEventCommands,
   LiveEventJoinOptions,
@@ -12,9 +12,9 @@ import {
   type EventChatMessage,
   type LiveEventReady,
   type RoleMessage,
-} from './contracts/liveEventContracts';
-import { roomServices } from './roomServices';
-import type { MediaRoomControl } from './callCommands';
+} from '../../contracts/liveEvents';
+import { roomServices } from '../roomServices';
+import type { MediaRoomControl } from '../../services/calls';
 
 interface LiveEventAuth {
   readonly userId: string;

@@ -10,8 +10,8 @@ import {
   saveReadMarker,
   type StoredMessage,
   type ThreadMessage,
-} from '../db/repositories/messageRepository';
-import type { StoredUserEvent } from '../db/repositories/eventRepository';
+} from '../../db/repositories/messageRepository';
+import type { StoredUserEvent } from '../../db/repositories/eventRepository';
 import {
   checkMessageContent,
   decideMessageDeletion,
@@ -20,12 +20,12 @@ import {
   pageSize,
   shouldRelayTyping,
   type TypingSent,
-} from '../domain/chatRules';
-import { AppError, ErrorCode } from '../domain/errors';
-import { ThreadLedger } from '../domain/threadLedger';
-import { UserEventType, type NewUserEvent } from '../domain/userEvents';
-import { mountCommands } from './commandRouter';
-import { ActorRoom } from './actorRoom';
+} from '../../domain/chatRules';
+import { AppError, ErrorCode } from '../../domain/errors';
+import { ThreadLedger } from '../../domain/threadLedger';
+import { UserEventType, type NewUserEvent } from '../../domain/userEvents';
+import { mountCommands } from '../commandRouter';
+import { ActorRoom } from '../actorRoom';
 import {
   ChatCommands,
   ChatEventType,
@@ -36,11 +36,11 @@ import {
   type ThreadClosedMessage,
   type ThreadReadyMessage,
   type TypingMessage,
-} from './contracts/chatContracts';
-import { KismetCloseCode } from './contracts/common';
-import { roomServices } from './roomServices';
+} from '../../contracts/chat';
+import { KismetCloseCode } from '../../contracts/common';
+import { roomServices } from '../roomServices';
 import { REMEMBERED_KEYS, ThreadWriter, type NumberedMessage } from './threadWriter';
-import type { ThreadSignal } from './topicBus';
+import type { ThreadSignal } from '../../services/topicBus';
 
 interface ChatAuth {
   readonly userId: string;

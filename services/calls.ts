@@ -9,7 +9,7 @@ import { decideCallStart, nextCallState, RING_TIMEOUT_MS, type Call, type CallEv
 import { AppError, ErrorCode } from '../domain/errors';
 import type { MediaRole } from '../domain/mediaRoles';
 import { UserEventType } from '../domain/userEvents';
-import type { CallAcceptedData, CallEndedData, CallIncomingData, CallMediaAccess, CallStarted } from './contracts/callContracts';
+import type { CallAcceptedData, CallEndedData, CallIncomingData, CallMediaAccess, CallStarted } from '../contracts/calls';
 import type { NodeMetrics } from '../server/metrics';
 import type { UserEventBus } from './topicBus';
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { StoredMessage } from '../../db/repositories/messageRepository';
-import type { MessageKind } from '../../domain/chatRules';
+import type { ChatMessage, MessageKind } from '../domain/chatRules';
+
+export type { ChatMessage };
 import { CommandRef } from './common';
 
 /** Room name of the chat thread actor, `chat:<matchId>`. */
@@ -48,9 +49,6 @@ export const ChatEventType = {
   DELETED: 'message.deleted',
   CLOSED: 'thread.closed',
 } as const;
-
-/** One message of a thread, as stored and as delivered. Deleted messages keep their place with no content. */
-export type ChatMessage = StoredMessage;
 
 export interface ReadMarker {
   readonly userId: string;

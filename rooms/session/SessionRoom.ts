@@ -1,20 +1,20 @@
 import type { AuthContext, Client } from '@colyseus/core';
-import { isBlockedEitherWay } from '../db/repositories/blockRepository';
-import { findCardById } from '../db/repositories/cardRepository';
-import { appendUserEvents, findStreamPosition, listEventsAfter, saveDeviceCursor, type StoredUserEvent } from '../db/repositories/eventRepository';
-import { listMatchCounterparts } from '../db/repositories/matchRepository';
-import { findPreferences } from '../db/repositories/preferenceRepository';
-import { findUserById, findUserLocation, isHiddenAccount, isShadowBanned, updatePresence, updateUserLocation } from '../db/repositories/userRepository';
-import { canReadCard, type Card } from '../domain/cardRules';
-import type { DeckSearcher } from '../domain/deckFilters';
-import { AppError, ErrorCode } from '../domain/errors';
-import { cellForLocation } from '../domain/geo';
-import { decideMove, discoveryPoint } from '../domain/locationPrivacy';
-import { presenceAfterDisconnect, presenceOnConnect, type PresenceStatus } from '../domain/presence';
-import { deliveryStartSeq, shouldNotifyProfileView, UserEventType } from '../domain/userEvents';
-import { toCardView } from '../server/http/cardContracts';
-import { mountCommands } from './commandRouter';
-import { ActorRoom } from './actorRoom';
+import { isBlockedEitherWay } from '../../db/repositories/blockRepository';
+import { findCardById } from '../../db/repositories/cardRepository';
+import { appendUserEvents, findStreamPosition, listEventsAfter, saveDeviceCursor, type StoredUserEvent } from '../../db/repositories/eventRepository';
+import { listMatchCounterparts } from '../../db/repositories/matchRepository';
+import { findPreferences } from '../../db/repositories/preferenceRepository';
+import { findUserById, findUserLocation, isHiddenAccount, isShadowBanned, updatePresence, updateUserLocation } from '../../db/repositories/userRepository';
+import { canReadCard, type Card } from '../../domain/cardRules';
+import type { DeckSearcher } from '../../domain/deckFilters';
+import { AppError, ErrorCode } from '../../domain/errors';
+import { cellForLocation } from '../../domain/geo';
+import { decideMove, discoveryPoint } from '../../domain/locationPrivacy';
+import { presenceAfterDisconnect, presenceOnConnect, type PresenceStatus } from '../../domain/presence';
+import { deliveryStartSeq, shouldNotifyProfileView, UserEventType } from '../../domain/userEvents';
+import { toCardView } from '../../contracts/cards';
+import { mountCommands } from '../commandRouter';
+import { ActorRoom } from '../actorRoom';
 import {
   SessionCommands,
   SessionEventType,
@@ -25,18 +25,18 @@ import {
   type MatchEndedData,
   type SessionReadyMessage,
   type UserEventMessage,
-} from './contracts/sessionContracts';
-import { KismetCloseCode } from './contracts/common';
-import { DECK_DEFAULT_SIZE, type DeckCard, type DeckResult, type LobbyChangedData } from './contracts/deckContracts';
+} from '../../contracts/session';
+import { KismetCloseCode } from '../../contracts/common';
+import { DECK_DEFAULT_SIZE, type DeckCard, type DeckResult, type LobbyChangedData } from '../../contracts/deck';
 import { DeckCache } from './deckCache';
-import { CallDesk } from './callCommands';
-import { callLobby } from './lobbyClient';
-import { LOBBY_RENEW_MS } from './LobbyRoom';
+import { CallDesk } from '../../services/calls';
+import { callLobby } from '../lobby/lobbyClient';
+import { LOBBY_RENEW_MS } from '../lobby/LobbyRoom';
 import { DeviceEventFeed } from './deviceEventFeed';
-import { roomServices } from './roomServices';
+import { roomServices } from '../roomServices';
 import { SerialQueue } from './serialQueue';
 import { rewind, swipe, type SwipeMemory } from './swipeCommands';
-import type { UserBusMessage } from './topicBus';
+import type { UserBusMessage } from '../../services/topicBus';
 
 interface SessionAuth {
   readonly userId: string;

@@ -1,7 +1,7 @@
 import { matchMaker } from '@colyseus/core';
-import { AppError, ErrorCode } from '../domain/errors';
-import { actorRoomId } from './actorIdentity';
-import { LOBBY_ROOM } from './contracts/deckContracts';
+import { AppError, ErrorCode } from '../../domain/errors';
+import { actorRoomId } from '../actorIdentity';
+import { LOBBY_ROOM } from '../../contracts/deck';
 import type { LobbyAnswer, LobbyRoom } from './LobbyRoom';
 
 /** Tries to reach a lobby before giving up; a lobby on a dead node comes back elsewhere once the node is swept. */

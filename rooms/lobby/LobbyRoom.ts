@@ -1,14 +1,14 @@
 import type { AuthContext, Client } from '@colyseus/core';
 import { z } from 'zod';
-import { findUserLocation } from '../db/repositories/userRepository';
-import type { DeckSearcher } from '../domain/deckFilters';
-import { AppError, ErrorCode } from '../domain/errors';
-import { ActorRoom } from './actorRoom';
-import { mountCommands } from './commandRouter';
-import { CommandRef, KismetCloseCode } from './contracts/common';
-import { LobbyEventType, LobbyJoinOptions, type DeckCard, type NearbyMessage } from './contracts/deckContracts';
+import { findUserLocation } from '../../db/repositories/userRepository';
+import type { DeckSearcher } from '../../domain/deckFilters';
+import { AppError, ErrorCode } from '../../domain/errors';
+import { ActorRoom } from '../actorRoom';
+import { mountCommands } from '../commandRouter';
+import { CommandRef, KismetCloseCode } from '../../contracts/common';
+import { LobbyEventType, LobbyJoinOptions, type DeckCard, type NearbyMessage } from '../../contracts/deck';
 import { buildDeck } from './deckBuilder';
-import { roomServices } from './roomServices';
+import { roomServices } from '../roomServices';
 
 interface LobbyAuth {
   readonly userId: string;

@@ -1,8 +1,8 @@
-import type { NewMessage, StoredMessage, StoredMessageKey, StoreOutcome, ThreadMessage } from '../db/repositories/messageRepository';
-import type { StoredUserEvent } from '../db/repositories/eventRepository';
-import { AppError, ErrorCode } from '../domain/errors';
-import type { MatchStatus } from '../domain/chatRules';
-import type { NewUserEvent } from '../domain/userEvents';
+import type { NewMessage, StoredMessage, StoredMessageKey, StoreOutcome, ThreadMessage } from '../../db/repositories/messageRepository';
+import type { StoredUserEvent } from '../../db/repositories/eventRepository';
+import { AppError, ErrorCode } from '../../domain/errors';
+import type { MatchStatus } from '../../domain/chatRules';
+import type { NewUserEvent } from '../../domain/userEvents';
 
 /** Messages stored in one statement at most; more wait for the next. */
 const MAX_BATCH = 256;

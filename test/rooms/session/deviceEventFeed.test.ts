@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { StoredUserEvent } from '../../db/repositories/eventRepository';
-import { DeviceEventFeed, FEED_PAGE_SIZE } from '../../rooms/deviceEventFeed';
+import type { StoredUserEvent } from '../../../db/repositories/eventRepository';
+import { DeviceEventFeed, FEED_PAGE_SIZE } from '../../../rooms/session/deviceEventFeed';
 
 const event = (seq: number): StoredUserEvent => ({ userId: 'u', seq, type: 'like.received', data: {}, at: seq });
 const settle = () => new Promise((resolve) => setImmediate(resolve));
