@@ -1,7 +1,7 @@
 import { Room } from '@colyseus/core';
 import type { z } from 'zod';
 import { AppError, ErrorCode } from '../domain/errors';
-import { actorRoomId, type ActorKind } from './actorIdentity';
+import { actorRoomId, type ActorKind } from '../contracts/actors';
 import { KismetCloseCode } from '../contracts/common';
 import { roomServices } from './roomServices';
 

@@ -2,7 +2,7 @@ import type { Client, Room } from '@colyseus/core';
 import type { z } from 'zod';
 import { AppError, ErrorCode } from '../domain/errors';
 import type { RateLimitedAction } from '../domain/rateLimits';
-import type { ActorKind } from './actorIdentity';
+import type { ActorKind } from '../contracts/actors';
 import { hasNulCharacter, ServerMessageType, type ErrorMessage, type ReplyMessage } from '../contracts/common';
 import { spendOrRefuse } from '../services/rateLimiter';
 import type { RoomServices } from './roomServices';

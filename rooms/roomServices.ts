@@ -3,20 +3,43 @@ import type { StoreOutcome, ThreadBatch } from '../db/repositories/messageReposi
 import type { Database } from '../db/types';
 import type { SheddableTraffic } from '../domain/loadShedding';
 import type { RateLimiter } from '../services/rateLimiter';
-import type { AccessTokenService } from '../server/auth/accessTokens';
-import type { Logger } from '../server/logger';
-import type { NodeMetrics } from '../server/metrics';
 import type { ThreadSignalBus, UserEventBus } from '../services/topicBus';
 import type { WithdrawnCards } from '../services/withdrawnCards';
-import type { CallServices } from '../services/calls';
+import type { CallMetrics, CallServices } from '../services/calls';
 import type { AttendanceLedger } from '../db/attendanceLedger';
+
+/** Checks an access token (server/auth implements it): the user it speaks for, or a coded refusal. */
+export interface TokenVerifier {
+  verify(token: string | undefined | null): Promise<{ readonly userId: string }>;
+}
+
+/** Structured logging, as pino does it: context first, then the message. */
+export interface ActorLogger {
+  debug(context: object, message: string): void;
+  info(context: object, message: string): void;
+  warn(context: object, message: string): void;
+  error(context: object, message: string): void;
+}
+
+type Labels = Readonly<Record<string, string>>;
+
+/** The figures actors keep (server/metrics implements them with Prometheus). */
+export interface ActorMetrics extends CallMetrics {
+  readonly rooms: { inc(labels: { kind: string }): void; dec(labels: { kind: string }): void };
+  readonly connections: { inc(): void; dec(): void };
+  readonly messagesIn: { inc(labels: Labels): void };
+  readonly messagesOut: { inc(labels: Labels, value?: number): void };
+  readonly errors: { inc(labels: { code: string }): void };
+  readonly commandLatency: { observe(labels: Labels, seconds: number): void };
+  readonly chatMessagesStored: { inc(value?: number): void };
+}
 
 /** What actors need from the node they run on. */
 export interface RoomServices extends CallServices {
   readonly db: Kysely<Database>;
-  readonly accessTokens: AccessTokenService;
-  readonly metrics: NodeMetrics;
-  readonly logger: Logger;
+  readonly accessTokens: TokenVerifier;
+  readonly metrics: ActorMetrics;
+  readonly logger: ActorLogger;
   readonly userEvents: UserEventBus;
   readonly threadSignals: ThreadSignalBus;
   /** Stores a thread's next messages, sharing commits with the node's other threads. */

@@ -14,7 +14,7 @@ import { AttendanceLedger } from '../db/attendanceLedger';
 import { SessionRoom } from '../rooms/session/SessionRoom';
 import { CHAT_ROOM } from '../contracts/chat';
 import { SESSION_ROOM } from '../contracts/session';
-import { ACTOR_KEY_OPTION } from '../rooms/actorIdentity';
+import { ACTOR_KEY_OPTION } from '../contracts/actors';
 import { shouldShed } from '../domain/loadShedding';
 import { GroupCommit } from '../db/groupCommit';
 import { setRoomServices } from '../rooms/roomServices';

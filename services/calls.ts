@@ -1,17 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { findCall, findCallPeer, findLiveCallOfMatch, saveCallTransition, startCall } from '../db/repositories/callRepository';
+import { findCall, findLiveCallOfMatch, saveCallTransition } from '../db/repositories/callRepository';
 import { appendUserEvents } from '../db/repositories/eventRepository';
 import { isShadowBanned } from '../db/repositories/userRepository';
-import { findThreadAccess } from '../db/repositories/messageRepository';
 import type { Database } from '../db/types';
-import { decideCallStart, nextCallState, RING_TIMEOUT_MS, type Call, type CallEvent, type CallMedia } from '../domain/callState';
-import { AppError, ErrorCode } from '../domain/errors';
+import { nextCallState, type Call, type CallEvent } from '../domain/callState';
+import { AppError } from '../domain/errors';
 import type { MediaRole } from '../domain/mediaRoles';
 import { UserEventType } from '../domain/userEvents';
-import type { CallAcceptedData, CallEndedData, CallIncomingData, CallMediaAccess, CallStarted } from '../contracts/calls';
-import type { NodeMetrics } from '../server/metrics';
+import type { CallEndedData } from '../contracts/calls';
 import type { UserEventBus } from './topicBus';
+
+/** The call figures a node keeps (server/metrics implements them). */
+export interface CallMetrics {
+  readonly callsStarted: { inc(): void };
+  readonly callsEnded: { inc(labels: { state: string }): void };
+}
 
 /** Mints media tokens; LiveKit's in production (server/livekit), the same with the development key locally. */
 export interface MediaTokenIssuer {
@@ -33,7 +36,7 @@ export interface MediaRoomControl {
 
 export interface CallServices {
   readonly db: Kysely<Database>;
-  readonly metrics: NodeMetrics;
+  readonly metrics: CallMetrics;
   readonly userEvents: UserEventBus;
   readonly now: () => Date;
   readonly calls: {
@@ -87,104 +90,5 @@ export async function endCallsOfMatches(services: CallSettling, matchIds: readon
   for (const matchId of matchIds) {
     const call = await findLiveCallOfMatch(services.db, matchId);
     if (call) await applyCallEvent(services, call, { kind: why });
-  }
-}
-
-/** The call commands of one user's session. */
-export class CallDesk {
-  private readonly ringTimers = new Map<string, NodeJS.Timeout>();
-
-  private readonly settling: CallSettling;
-
-  constructor(
-    private readonly services: CallServices,
-    private readonly userId: string,
-    private readonly onError: (error: unknown) => void,
-  ) {
-    this.settling = { ...services, mediaRooms: services.calls.roomControl };
-  }
-
-  async start(matchId: string, media: CallMedia): Promise<CallStarted> {
-    const { db } = this.services;
-    const [access, calleeId] = await Promise.all([findThreadAccess(db, matchId, this.userId), findCallPeer(db, matchId, this.userId)]);
-    const decision = decideCallStart({
-      isMember: access?.isMember === true && calleeId !== undefined,
-      matchStatus: access?.status,
-      blocked: access?.blockedEitherWay === true,
-      callInProgress: false, // checked, with the cap, where the call is stored
-      activeCalls: 0,
-      maxActiveCalls: 1,
-    });
-    if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
-    const id = randomUUID();
-    const outcome = await startCall(db, {
-      id,
-      matchId,
-      callerId: this.userId,
-      calleeId: calleeId as string,
-      media,
-      liveKitRoom: `call-${id}`,
-      at: this.services.now(),
-      maxActive: this.services.calls.maxActive,
-    });
-    if (outcome.kind === 'in_progress') throw new AppError(ErrorCode.CALL_IN_PROGRESS, 'a call between you is already ringing or on');
-    if (outcome.kind === 'cap_reached') throw new AppError(ErrorCode.CALL_CAP_REACHED, 'too many calls right now; try again shortly');
-    const call = outcome.call;
-    this.services.metrics.callsStarted.inc();
-    const incoming: CallIncomingData = { callId: call.id, matchId, callerId: this.userId, media };
-    // A shadow-banned caller's call rings nobody, and goes on to be missed like any unanswered one.
-    if (!access?.callerShadowBanned) {
-      await this.services.userEvents.publish(call.calleeId, { kind: 'ephemeral', type: UserEventType.CALL_INCOMING, data: { ...incoming } });
-    }
-    this.ringTimers.set(
-      call.id,
-      setTimeout(() => {
-        this.ringTimers.delete(call.id);
-        this.act(call.id, { kind: 'tick' }).catch(this.onError);
-      }, RING_TIMEOUT_MS + 50),
-    );
-    return { callId: call.id, state: 'ringing' };
-  }
-
-  async accept(callId: string): Promise<CallMediaAccess> {
-    const call = await this.act(callId, { kind: 'accept', by: this.userId });
-    if (call.state !== 'accepted') throw new AppError(ErrorCode.CALL_OVER, `the call is over (${call.state})`);
-    const answered: CallAcceptedData = { callId };
-    // The caller starts media; the callee's other devices stop ringing.
-    await Promise.all(
-      [call.callerId, call.calleeId].map((userId) =>
-        this.services.userEvents.publish(userId, { kind: 'ephemeral', type: UserEventType.CALL_ACCEPTED, data: { ...answered } }),
-      ),
-    );
-    return this.mediaAccess(call);
-  }
-
-  async act(callId: string, event: CallEvent): Promise<Call> {
-    const call = await findCall(this.services.db, callId);
-    if (!call || (call.callerId !== this.userId && call.calleeId !== this.userId)) throw new AppError(ErrorCode.CALL_NOT_FOUND, 'no such call');
-    const next = await applyCallEvent(this.settling, call, event);
-    if (next.state !== 'ringing') {
-      clearTimeout(this.ringTimers.get(callId));
-      this.ringTimers.delete(callId);
-    }
-    return next;
-  }
-
-  async token(callId: string): Promise<CallMediaAccess> {
-    const call = await findCall(this.services.db, callId);
-    if (!call || (call.callerId !== this.userId && call.calleeId !== this.userId)) throw new AppError(ErrorCode.CALL_NOT_FOUND, 'no such call');
-    if (call.state !== 'accepted') throw new AppError(ErrorCode.CALL_NOT_RINGING, `media is only for an answered call (${call.state})`);
-    return this.mediaAccess(call);
-  }
-
-  /** The session is going: its ring timers go with it (a later event or start finds the call missed). */
-  close(): void {
-    for (const timer of this.ringTimers.values()) clearTimeout(timer);
-    this.ringTimers.clear();
-  }
-
-  private async mediaAccess(call: Call): Promise<CallMediaAccess> {
-    const token = await this.services.calls.tokens.mint(call.liveKitRoom, this.userId, 'call');
-    return { callId: call.id, liveKitUrl: this.services.calls.liveKitUrl, room: call.liveKitRoom, token };
   }
 }

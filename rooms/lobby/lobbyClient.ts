@@ -1,6 +1,6 @@
 import { matchMaker } from '@colyseus/core';
 import { AppError, ErrorCode } from '../../domain/errors';
-import { actorRoomId } from '../actorIdentity';
+import { actorRoomId } from '../../contracts/actors';
 import { LOBBY_ROOM } from '../../contracts/deck';
 import type { LobbyAnswer, LobbyRoom } from './LobbyRoom';
 

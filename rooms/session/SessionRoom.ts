@@ -29,7 +29,7 @@ import {
 import { KismetCloseCode } from '../../contracts/common';
 import { DECK_DEFAULT_SIZE, type DeckCard, type DeckResult, type LobbyChangedData } from '../../contracts/deck';
 import { DeckCache } from './deckCache';
-import { CallDesk } from '../../services/calls';
+import { CallDesk } from './callDesk';
 import { callLobby } from '../lobby/lobbyClient';
 import { LOBBY_RENEW_MS } from '../lobby/LobbyRoom';
 import { DeviceEventFeed } from './deviceEventFeed';

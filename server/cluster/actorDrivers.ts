@@ -1,7 +1,7 @@
 import { LocalDriver, type IRoomCache, type SortOptions } from '@colyseus/core';
 import { RedisDriver } from '@colyseus/redis-driver';
 import type { Redis } from 'ioredis';
-import { actorRoomIdFromConditions } from '../../rooms/actorIdentity';
+import { actorRoomIdFromConditions } from '../../contracts/actors';
 
 const ROOMCACHES_KEY = 'roomcaches'; // the hash RedisDriver keeps listings in
 

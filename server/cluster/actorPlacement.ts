@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ACTOR_KEY_OPTION, actorRoomId, isActorKind } from '../../rooms/actorIdentity';
+import { ACTOR_KEY_OPTION, actorRoomId, isActorKind } from '../../contracts/actors';
 
 /** One live node as the cluster's room counts report it. */
 export interface NodeLoad {

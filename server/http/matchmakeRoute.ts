@@ -1,7 +1,7 @@
 import { createAuthContext, ErrorCode as ColyseusErrorCode, matchMaker } from '@colyseus/core';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { AppError, ErrorCode, HTTP_STATUS_BY_CODE, isErrorCode } from '../../domain/errors';
-import { isActorKind } from '../../rooms/actorIdentity';
+import { isActorKind } from '../../contracts/actors';
 import { jsonReply, parseJsonObject, route, type HttpReply, type RouteOptions } from './uwsHttp';
 
 /** The only matchmaking methods a client may call: an actor is always named by the identity in its join options. */

@@ -7,7 +7,7 @@ import { Client } from '@colyseus/sdk';
 import { latLngToCell } from 'h3-js';
 import { freePortCandidate } from '../../loadtest/harness/nodeProcess';
 import { HARNESS_DEFAULTS } from '../../loadtest/harness/secrets';
-import { actorRoomId, type ActorKind } from '../../rooms/actorIdentity';
+import { actorRoomId, type ActorKind } from '../../contracts/actors';
 import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../../contracts/liveEvents';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';

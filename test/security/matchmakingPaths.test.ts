@@ -9,7 +9,7 @@ import { useTestCluster } from '../support/cluster';
 import { joinThread, matchPeople, registerPerson, replyOf, type Person } from '../support/matches';
 import { rawRequest } from '../support/rawHttp';
 import { scheduleEvent } from '../support/liveEvents';
-import { actorRoomId, type ActorKind } from '../../rooms/actorIdentity';
+import { actorRoomId, type ActorKind } from '../../contracts/actors';
 
 /** Every matchmaking method Colyseus knows. */
 const METHODS = ['joinOrCreate', 'create', 'join', 'joinById', 'reconnect'] as const;

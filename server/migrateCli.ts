@@ -1,6 +1,6 @@
-import { loadConfig } from '../server/config';
-import { openDatabase } from './database';
-import { migrateToLatest } from './migrate';
+import { loadConfig } from './config';
+import { openDatabase } from '../db/database';
+import { migrateToLatest } from '../db/migrate';
 
 /** `npm run migrate`: brings the configured database up to date and exits non-zero on failure. */
 async function run(): Promise<void> {
