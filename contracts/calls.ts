@@ -27,20 +27,4 @@ export interface CallMediaAccess {
   readonly token: string;
 }
 
-export interface CallIncomingData {
-  readonly callId: string;
-  readonly matchId: string;
-  readonly callerId: string;
-  readonly media: 'audio' | 'video';
-}
-
-export interface CallAcceptedData {
-  readonly callId: string;
-}
-
-export interface CallEndedData {
-  readonly callId: string;
-  readonly matchId: string;
-  readonly state: string;
-  readonly reason: string;
-}
+export type { CallAcceptedData, CallEndedData, CallIncomingData } from '../domain/userEvents';

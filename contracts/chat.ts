@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ChatMessage, MessageKind } from '../domain/chatRules';
+import type { ChatMessage } from '../domain/chatRules';
 
 export type { ChatMessage };
 import { CommandRef } from './common';
@@ -102,13 +102,4 @@ export interface ThreadClosedMessage {
   readonly code: 'UNMATCHED' | 'BLOCKED';
 }
 
-/** `message.received` in a member's event stream, when no device of theirs was in the thread. */
-export interface MessageReceivedData {
-  readonly matchId: string;
-  readonly seq: number;
-  readonly senderId: string;
-  readonly kind: MessageKind;
-  readonly preview: string;
-  /** The member's unread messages in this thread, this one included. */
-  readonly unread: number;
-}
+export type { MessageReceivedData } from '../domain/userEvents';

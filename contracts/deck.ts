@@ -53,8 +53,4 @@ export interface NearbyMessage {
   readonly count: number;
 }
 
-/** `lobby.changed` in the user's event stream (ephemeral): the session moved the user to another lobby. */
-export interface LobbyChangedData {
-  readonly cell: string;
-  readonly previousCell: string | null;
-}
+export type { LobbyChangedData } from '../domain/userEvents';

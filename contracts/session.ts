@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { PresenceStatus } from '../domain/presence';
-import { UserEventType } from '../domain/userEvents';
+import { UserEventType, type UserEventBody } from '../domain/userEvents';
 import { CommandRef } from './common';
 import { CallCommands } from './calls';
 import { DeckCommand } from './deck';
@@ -80,15 +80,13 @@ export interface EventsAckResult {
  * per-user `seq` and stay until acknowledged; ephemeral ones (`presence.changed`)
  * have `seq: null` and go only to devices online at the time.
  */
-export interface UserEventMessage {
+export type UserEventMessage = UserEventBody & {
   readonly seq: number | null;
-  readonly type: UserEventType;
-  readonly data: Readonly<Record<string, unknown>>;
   readonly at: number;
-}
+};
 
 export { UserEventType };
-export type { MatchCreatedData, MatchEndedData } from '../domain/userEvents';
+export type { UserEventData, MatchCreatedData, MatchEndedData, LikeReceivedData, ProfileViewedData, PresenceChangedData, ThreadReadData, EventStartingData } from '../domain/userEvents';
 
 export interface DeviceInfo {
   readonly deviceId: string;

@@ -172,9 +172,24 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ErrorCode, value);
 }
 
+/** An AppError as it travels between processes: what `toJSON` writes and `fromJSON` reads back. */
+export interface CodedErrorJson {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly retryAfterMs?: number;
+}
+
+export function isCodedErrorJson(value: unknown): value is CodedErrorJson {
+  const v = value as Partial<CodedErrorJson> | null;
+  return typeof v === 'object' && v !== null && isErrorCode(v.code) && typeof v.message === 'string';
+}
+
 /**
- * The one error type of Kismet. `toJSON` keeps the code so it survives Redis,
- * IPC and HTTP hops between nodes.
+ * The one error type of Kismet. Wherever an error leaves a process it goes as
+ * JSON (`toJSON`: the code, the message, when to retry), and comes back as
+ * itself (`fromJSON`): in HTTP bodies, room messages, and the answers of one
+ * node's actor to another's (rooms/remoteAnswer, since Colyseus's IPC keeps only
+ * the message of an error thrown across it).
  */
 export class AppError extends Error {
   readonly code: ErrorCode;
@@ -188,9 +203,13 @@ export class AppError extends Error {
     this.retryAfterMs = options?.retryAfterMs;
   }
 
-  toJSON(): { code: ErrorCode; message: string; retryAfterMs?: number } {
+  toJSON(): CodedErrorJson {
     return this.retryAfterMs === undefined
       ? { code: this.code, message: this.message }
       : { code: this.code, message: this.message, retryAfterMs: this.retryAfterMs };
+  }
+
+  static fromJSON(json: CodedErrorJson): AppError {
+    return new AppError(json.code, json.message, json.retryAfterMs === undefined ? undefined : { retryAfterMs: json.retryAfterMs });
   }
 }

@@ -1,3 +1,6 @@
+import type { MessageKind } from './chatRules';
+import type { PresenceStatus } from './presence';
+
 /**
  * The user's event stream: what happened to them, in the order it happened.
  * Stored events get a per-user increasing sequence and survive until a device
@@ -27,14 +30,6 @@ export const UserEventType = {
 } as const;
 export type UserEventType = (typeof UserEventType)[keyof typeof UserEventType];
 
-/** An event to append to one user's stream. `countsLike` adds to their likes-received figure. */
-export interface NewUserEvent {
-  readonly userId: string;
-  readonly type: UserEventType;
-  readonly data: Readonly<Record<string, unknown>>;
-  readonly countsLike?: boolean;
-}
-
 export interface MatchCreatedData {
   readonly matchId: string;
   /** The chat thread of the match, `chat:<threadId>`; one per match. */
@@ -53,7 +48,7 @@ export function matchCreatedEvents(
   const toOwner = (own: typeof cardX, other: typeof cardX): NewUserEvent => ({
     userId: own.ownerId,
     type: UserEventType.MATCH_CREATED,
-    data: { matchId, threadId: matchId, cardId: own.id, otherCardId: other.id, otherUserId: other.ownerId } satisfies MatchCreatedData,
+    data: { matchId, threadId: matchId, cardId: own.id, otherCardId: other.id, otherUserId: other.ownerId },
   });
   return [toOwner(cardX, cardY), toOwner(cardY, cardX)];
 }
@@ -63,12 +58,117 @@ export interface MatchEndedData {
   readonly otherUserIds: readonly string[];
 }
 
+/**
+ * `like.received`: the running count (added where the event is stored); premium
+ * accounts also see who liked which of their cards.
+ */
+export interface LikeReceivedData {
+  readonly count?: number;
+  readonly fromCardId?: string;
+  readonly fromUserId?: string;
+  readonly toCardId?: string;
+  readonly superlike?: boolean;
+}
+
+export interface ProfileViewedData {
+  readonly cardId: string;
+  readonly viewerId: string;
+}
+
+export interface PresenceChangedData {
+  readonly userId: string;
+  readonly presence: PresenceStatus;
+  readonly lastSeenAt: number;
+}
+
+/** `message.received` in a member's event stream, when no device of theirs was in the thread. */
+export interface MessageReceivedData {
+  readonly matchId: string;
+  readonly seq: number;
+  readonly senderId: string;
+  readonly kind: MessageKind;
+  readonly preview: string;
+  /** The member's unread messages in this thread, this one included. */
+  readonly unread: number;
+  /** Set once the sender deleted the message: the preview is erased. */
+  readonly deleted?: boolean;
+}
+
+export interface ThreadReadData {
+  readonly matchId: string;
+  readonly lastReadSeq: number;
+  readonly unread: number;
+}
+
+export interface CallIncomingData {
+  readonly callId: string;
+  readonly matchId: string;
+  readonly callerId: string;
+  readonly media: 'audio' | 'video';
+}
+
+export interface CallAcceptedData {
+  readonly callId: string;
+}
+
+export interface CallEndedData {
+  readonly callId: string;
+  readonly matchId: string;
+  readonly state: string;
+  readonly reason: string;
+}
+
+export interface EventStartingData {
+  readonly eventId: string;
+  readonly title: string;
+  readonly startsAt: number;
+}
+
+/** `lobby.changed` (ephemeral): the session moved the user to another lobby. */
+export interface LobbyChangedData {
+  readonly cell: string;
+  readonly previousCell: string | null;
+}
+
+/** What each kind of event carries. */
+export interface UserEventData {
+  'match.created': MatchCreatedData;
+  'like.received': LikeReceivedData;
+  'profile.viewed': ProfileViewedData;
+  'presence.changed': PresenceChangedData;
+  'message.received': MessageReceivedData;
+  'thread.read': ThreadReadData;
+  'match.ended': MatchEndedData;
+  'call.incoming': CallIncomingData;
+  'call.accepted': CallAcceptedData;
+  'call.ended': CallEndedData;
+  'event.starting': EventStartingData;
+  'lobby.changed': LobbyChangedData;
+}
+
+/** An event's type and what it carries, one union member per type. */
+export type UserEventBody = { [T in UserEventType]: { readonly type: T; readonly data: UserEventData[T] } }[UserEventType];
+
+/** The events that live only while a device is online: never stored, never acknowledged. */
+export const EPHEMERAL_EVENT_TYPES = ['presence.changed', 'thread.read', 'call.incoming', 'call.accepted', 'lobby.changed'] as const;
+export type EphemeralEventType = (typeof EPHEMERAL_EVENT_TYPES)[number];
+export type EphemeralEventBody = Extract<UserEventBody, { readonly type: EphemeralEventType }>;
+export type StoredEventBody = Exclude<UserEventBody, { readonly type: EphemeralEventType }>;
+
+/** Just an event's type and data, from anything that carries them (a stored event, a bus message). */
+export function bodyOf<B extends UserEventBody>(event: B): B {
+  return { type: event.type, data: event.data } as B;
+}
+
+/** An event to append to one user's stream. `countsLike` adds to their likes-received figure. */
+export type NewUserEvent = StoredEventBody & { readonly userId: string; readonly countsLike?: boolean };
+
 /** `match.ended` to every member of a match, each told who else was in it; never why. */
 export function matchEndedEvents(matchId: string, memberIds: readonly string[]): NewUserEvent[] {
   return memberIds.map((userId) => ({
     userId,
     type: UserEventType.MATCH_ENDED,
-    data: { matchId, otherUserIds: memberIds.filter((id) => id !== userId) } satisfies MatchEndedData,
+    data: { matchId, otherUserIds: memberIds.filter((id) => id !== userId) },
   }));
 }
 
@@ -80,7 +180,7 @@ export function likeReceivedEvent(
   recipient: { readonly userId: string; readonly isPremium: boolean },
   like: { readonly fromCardId: string; readonly fromUserId: string; readonly toCardId: string; readonly superlike: boolean },
 ): NewUserEvent {
-  const data = recipient.isPremium ? { ...like } : {};
+  const data: LikeReceivedData = recipient.isPremium ? { ...like } : {};
   return { userId: recipient.userId, type: UserEventType.LIKE_RECEIVED, data, countsLike: true };
 }
 

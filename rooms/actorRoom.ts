@@ -1,8 +1,9 @@
-import { Room } from '@colyseus/core';
+import { Room, type Client } from '@colyseus/core';
 import type { z } from 'zod';
 import { AppError, ErrorCode } from '../domain/errors';
 import { actorRoomId, type ActorKind } from '../contracts/actors';
 import { KismetCloseCode } from '../contracts/common';
+import { reaches } from '../domain/shadowBanAudience';
 import { roomServices } from './roomServices';
 
 /** The longest delay a Node.js timer accepts (about 24.8 days). */
@@ -57,8 +58,40 @@ export abstract class ActorRoom extends Room {
     this.liveKind = undefined;
   }
 
+  /** Records whose connection this is, once admitted (see userOf). */
+  protected admitted(client: Client, userId: string): void {
+    client.userData = { userId };
+  }
+
+  /** The user a connection belongs to; undefined until it was admitted. */
+  protected userOf(client: Client): string | undefined {
+    return (client.userData as { userId?: string } | undefined)?.userId;
+  }
+
+  /** The connections of one user, on every device. */
+  protected clientsOf(userId: string): Client[] {
+    return this.clients.filter((c) => this.userOf(c) === userId);
+  }
+
+  /** To every connection of one user, but `except`. */
+  protected sendToUser(userId: string, type: string, message: unknown, except?: Client): void {
+    for (const client of this.clients) if (client !== except && this.userOf(client) === userId) client.send(type, message);
+  }
+
+  /**
+   * What a person did, to every connection it reaches (domain/shadowBanAudience):
+   * everyone, or only the person's own while they are shadow-banned.
+   */
+  protected sendFrom(sender: { readonly userId: string; readonly hidden: boolean }, type: string, message: unknown, except?: Client): void {
+    if (!sender.hidden) {
+      this.broadcast(type, message, except ? { except } : undefined);
+      return;
+    }
+    for (const client of this.clients) if (client !== except && reaches(sender, this.userOf(client))) client.send(type, message);
+  }
+
   /** A draining node tells its clients so (4501): they join again and the actor comes back elsewhere. */
   override onBeforeShutdown(): void {
-    this.disconnect(KismetCloseCode.NODE_DRAINING).catch(() => undefined);
+    this.disconnect(KismetCloseCode.NODE_DRAINING).catch((error: unknown) => roomServices().logger.warn({ err: error, roomId: this.roomId }, 'closing connections on drain failed'));
   }
 }

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import type { StoreOutcome, ThreadBatch } from '../db/repositories/messageRepository';
 import type { Database } from '../db/types';
 import type { SheddableTraffic } from '../domain/loadShedding';
 import type { RateLimiter } from '../services/rateLimiter';
@@ -7,6 +6,7 @@ import type { ThreadSignalBus, UserEventBus } from '../services/topicBus';
 import type { WithdrawnCards } from '../services/withdrawnCards';
 import type { CallMetrics, CallServices } from '../services/calls';
 import type { AttendanceLedger } from '../db/attendanceLedger';
+import type { ChatStore } from './chat/chatStore';
 
 /** Checks an access token (server/auth implements it): the user it speaks for, or a coded refusal. */
 export interface TokenVerifier {
@@ -42,8 +42,8 @@ export interface RoomServices extends CallServices {
   readonly logger: ActorLogger;
   readonly userEvents: UserEventBus;
   readonly threadSignals: ThreadSignalBus;
-  /** Stores a thread's next messages, sharing commits with the node's other threads. */
-  readonly storeMessages: (batch: ThreadBatch) => Promise<StoreOutcome>;
+  /** Where threads store their messages, sharing commits with the node's other threads. */
+  readonly chatStore: ChatStore;
   readonly matching: { readonly dailyLikeQuota: number; readonly h3Resolution: number };
   /** This node's id in the cluster (Colyseus process id). */
   readonly nodeId: () => string;

@@ -16,9 +16,8 @@ import { CHAT_ROOM } from '../contracts/chat';
 import { SESSION_ROOM } from '../contracts/session';
 import { ACTOR_KEY_OPTION } from '../contracts/actors';
 import { shouldShed } from '../domain/loadShedding';
-import { GroupCommit } from '../db/groupCommit';
 import { setRoomServices } from '../rooms/roomServices';
-import { storeThreadBatches, type ThreadBatch } from '../db/repositories/messageRepository';
+import { BatchedChatStore } from '../db/batchedChatStore';
 import type { RateLimiter } from '../services/rateLimiter';
 import { WITHDRAWALS_TOPIC, type ThreadSignal, type UserBusMessage, type Withdrawal } from '../services/topicBus';
 import { AccessTokenService } from './auth/accessTokens';
@@ -50,12 +49,6 @@ import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { PORT_UNAVAILABLE } from './startupFailures';
 
-/**
- * Message writes in flight at once per node, and threads per write. With one in
- * flight, whatever arrives meanwhile shares the next commit: fewer, larger
- * commits measured best (loadtest/README.md, chat).
- */
-const MESSAGE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 100 };
 
 export interface KismetNode {
   readonly port: number;
@@ -135,10 +128,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   };
   const unsubscribeWithdrawals = await withdrawals.subscribe(WITHDRAWALS_TOPIC, (w) => withdrawn.add(w, now().getTime()));
   const lag = new EventLoopLag((ms) => metrics.eventLoopLag.set(ms / 1000));
-  const messageCommits = new GroupCommit((batches: readonly ThreadBatch[]) => {
-    metrics.messageFlushThreads.observe(batches.length);
-    return storeThreadBatches(database.db, batches);
-  }, MESSAGE_COMMIT_LIMITS);
+  const chatStore = new BatchedChatStore(database.db, (threads) => metrics.messageFlushThreads.observe(threads));
   setRoomServices({
     db: database.db,
     accessTokens,
@@ -146,7 +136,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     logger,
     userEvents,
     threadSignals,
-    storeMessages: (batch) => messageCommits.submit(batch),
+    chatStore,
     matching: config.matching,
     nodeId: () => matchMaker.processId,
     now,
@@ -192,12 +182,10 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   let draining = false;
   mountAuthRoutes(transport.app, auth, rateLimits, routeOptions);
   mountCardRoutes(transport.app, { db: database.db, accessTokens, h3Resolution: config.matching.h3Resolution, userEvents, withdrawals }, routeOptions);
-  mountMatchRoutes(transport.app, { db: database.db, accessTokens, userEvents, threadSignals, now, metrics, mediaRooms: calls.roomControl }, routeOptions);
-  mountAdminRoutes(
-    transport.app,
-    { db: database.db, adminApiKey: config.auth.adminApiKey, userEvents, threadSignals, withdrawals, metrics, now, mediaRooms: calls.roomControl, revocations },
-    routeOptions,
-  );
+  // Moderation decisions reach every node's actors through the same announcements, whichever route made them.
+  const moderation = { db: database.db, userEvents, threadSignals, withdrawals, metrics, now, mediaRooms: calls.roomControl, revocations };
+  mountMatchRoutes(transport.app, { ...moderation, accessTokens }, routeOptions);
+  mountAdminRoutes(transport.app, { ...moderation, adminApiKey: config.auth.adminApiKey }, routeOptions);
   mountLiveKitWebhookRoute(
     transport.app,
     {

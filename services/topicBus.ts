@@ -1,5 +1,5 @@
 import type { StoredUserEvent } from '../db/repositories/eventRepository';
-import type { UserEventType } from '../domain/userEvents';
+import type { EphemeralEventBody } from '../domain/userEvents';
 
 /**
  * Messages to the one actor of a key (a user's session, a thread), wherever in
@@ -16,7 +16,7 @@ export interface TopicBus<Message> {
 /** What travels to a user's session actor. Stored events are durable when published. */
 export type UserBusMessage =
   | { readonly kind: 'stored'; readonly event: StoredUserEvent }
-  | { readonly kind: 'ephemeral'; readonly type: UserEventType; readonly data: Readonly<Record<string, unknown>> }
+  | ({ readonly kind: 'ephemeral' } & EphemeralEventBody)
   /** The account was banned: close every device now. */
   | { readonly kind: 'revoked' }
   /** The account's shadow-ban was set or lifted: what it does from now on shows to others, or does not. */

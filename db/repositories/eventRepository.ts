@@ -1,18 +1,16 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { NewUserEvent } from '../../domain/userEvents';
+import type { NewUserEvent, StoredEventBody } from '../../domain/userEvents';
 import type { Database } from '../types';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** One event of a user's stream, as stored and as delivered. */
-export interface StoredUserEvent {
+/** An event of a user's stream as stored: its type and data, its sequence, when it was stored (ms since the epoch). */
+export type StoredUserEvent = StoredEventBody & {
   readonly userId: string;
   readonly seq: number;
-  readonly type: string;
-  readonly data: Readonly<Record<string, unknown>>;
-  /** When it was stored, ms since the epoch. */
   readonly at: number;
-}
+};
 
 interface EventRow {
   seq: string | number;
@@ -21,13 +19,9 @@ interface EventRow {
   created_at: Date;
 }
 
-const toEvent = (userId: string) => (row: EventRow): StoredUserEvent => ({
-  userId,
-  seq: Number(row.seq),
-  type: row.type,
-  data: row.payload,
-  at: row.created_at.getTime(),
-});
+// Rows are written from NewUserEvent alone (appendUserEvents), so type and payload agree.
+const toEvent = (userId: string) => (row: EventRow): StoredUserEvent =>
+  ({ userId, seq: Number(row.seq), type: row.type, data: row.payload, at: row.created_at.getTime() }) as StoredUserEvent;
 
 /**
  * Appends events to one user's stream in one statement. Taking the next numbers

@@ -151,7 +151,7 @@ export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): P
       const events: StoredUserEvent[] =
         row.seq === null
           ? []
-          : [{ userId: pending.userId, seq: Number(row.seq), type: row.type!, data: row.payload!, at: row.created_at!.getTime() }];
+          : [{ userId: pending.userId, seq: Number(row.seq), type: row.type!, data: row.payload!, at: row.created_at!.getTime() } as StoredUserEvent];
       return { kind: 'recorded', matchId: null, events } as const;
     }
 

@@ -1,63 +1,25 @@
 import type { AuthContext, Client } from '@colyseus/core';
-import {
-  eraseMessage,
-  findMessage,
-  findMessagesByClientIds,
-  findThreadAccess,
-  listMessagesBefore,
-  listMessagesBetween,
-  loadThread,
-  saveReadMarker,
-  type StoredMessage,
-  type ThreadMessage,
-} from '../../db/repositories/messageRepository';
+import type { StoredMessage, ThreadMessage } from '../../db/repositories/messageRepository';
+import { findThreadAccess, loadThread } from '../../db/repositories/threadRepository';
 import type { StoredUserEvent } from '../../db/repositories/eventRepository';
-import {
-  checkMessageContent,
-  decideMessageDeletion,
-  decideThreadAccess,
-  messagePreview,
-  pageSize,
-  shouldRelayTyping,
-  type TypingSent,
-} from '../../domain/chatRules';
+import { decideThreadAccess, type TypingSent } from '../../domain/chatRules';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { ThreadLedger } from '../../domain/threadLedger';
-import { UserEventType, type NewUserEvent } from '../../domain/userEvents';
-import { mountCommands } from '../commandRouter';
+import { messageNotices } from '../../domain/threadNotifications';
 import { ActorRoom } from '../actorRoom';
-import {
-  ChatCommands,
-  ChatEventType,
-  ChatJoinOptions,
-  type MessageReceivedData,
-  type ReadResult,
-  type SendResult,
-  type ThreadClosedMessage,
-  type ThreadReadyMessage,
-  type TypingMessage,
-} from '../../contracts/chat';
+import { ChatEventType, ChatJoinOptions, type ThreadClosedMessage, type ThreadReadyMessage, type TypingMessage } from '../../contracts/chat';
 import { KismetCloseCode } from '../../contracts/common';
-import { roomServices } from '../roomServices';
-import { REMEMBERED_KEYS, ThreadWriter, type NumberedMessage } from './threadWriter';
 import type { ThreadSignal } from '../../services/topicBus';
+import { roomServices } from '../roomServices';
+import { mountChatCommands, type Member } from './chatCommands';
+import { MessageOrigins } from './messageOrigins';
+import { REMEMBERED_KEYS, ThreadWriter } from './threadWriter';
 
 interface ChatAuth {
   readonly userId: string;
   /** The match the caller was admitted to. */
   readonly matchId: string;
 }
-
-interface Member {
-  readonly userId: string;
-  /** The thread's last sequence when this client joined: `sync` serves up to here, the rest arrives live. */
-  readonly joinedAtSeq: number;
-}
-
-/** Client ids of the newest messages loaded when a thread starts, to answer resends from memory. */
-const RECENT_KEYS_LOADED = REMEMBERED_KEYS;
-
-const senderKey = (senderId: string, clientMessageId: string) => `${senderId}\u0000${clientMessageId}`;
 
 /**
  * `chat:<matchId>`: one thread per match. Messages are stored before they are
@@ -70,8 +32,7 @@ export class ChatThreadRoom extends ActorRoom {
   private ledger!: ThreadLedger;
   private writer!: ThreadWriter;
   private readonly members = new Map<string, Member>(); // by Colyseus sessionId
-  /** Which client sent a message still being stored, so the broadcast skips it (it gets the reply). */
-  private readonly origins = new Map<string, Client>();
+  private readonly origins = new MessageOrigins();
   private readonly typing = new Map<string, TypingSent>();
   /** Shadow-banned members: what they send, type or read reaches their own devices only. */
   private hiddenMembers = new Set<string>();
@@ -83,11 +44,7 @@ export class ChatThreadRoom extends ActorRoom {
     const { userId, options } = await ActorRoom.admit(token, rawOptions, ChatJoinOptions);
     const access = await findThreadAccess(roomServices().db, options.matchId, userId);
     if (access?.callerBanned) throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
-    const refusal = decideThreadAccess({
-      isMember: access?.isMember ?? false,
-      status: access?.status,
-      blockedEitherWay: access?.blockedEitherWay ?? false,
-    });
+    const refusal = decideThreadAccess({ isMember: access?.isMember ?? false, status: access?.status, blockedEitherWay: access?.blockedEitherWay ?? false });
     if (refusal) throw new AppError(refusal.code, refusal.message);
     return { userId, matchId: options.matchId };
   }
@@ -95,10 +52,9 @@ export class ChatThreadRoom extends ActorRoom {
   override async onCreate(options: { matchId: string }): Promise<void> {
     this.matchId = options.matchId;
     const services = roomServices();
-
     // Subscribed before loading: a close published from here on is heard, one published before is in the row.
     this.unsubscribe = await services.threadSignals.subscribe(this.matchId, (signal) => this.onSignal(signal));
-    const thread = await loadThread(services.db, this.matchId, RECENT_KEYS_LOADED);
+    const thread = await loadThread(services.db, this.matchId, REMEMBERED_KEYS);
     if (!thread || thread.status !== 'active') {
       this.unsubscribe();
       throw new AppError(ErrorCode.THREAD_CLOSED, 'this thread is closed');
@@ -106,90 +62,38 @@ export class ChatThreadRoom extends ActorRoom {
     this.becomeActor('chat', this.matchId);
     this.ledger = new ThreadLedger(thread.lastSeq, thread.members);
     this.hiddenMembers = new Set(thread.hiddenMemberIds);
-    this.writer = new ThreadWriter(
-      {
-        lastSeq: () => this.ledger.lastSeq,
-        store: (input) => services.storeMessages({ matchId: this.matchId, ...input }),
-        lookup: (keys) => findMessagesByClientIds(services.db, this.matchId, keys),
-        notifyFor: (messages) => this.notificationsFor(messages),
-        onStored: (messages, events) => this.onStored(messages, events),
-        onClosed: (status) => this.closeThread(status === 'blocked' ? 'BLOCKED' : 'UNMATCHED'),
-        resync: () => this.resync(),
-        onConflict: (lastSeq) => {
-          services.logger.error({ matchId: this.matchId, expected: this.ledger.lastSeq, found: lastSeq }, 'another thread actor wrote this thread; handing over');
-          this.disconnect(KismetCloseCode.ACTOR_MOVED).catch(() => undefined);
-        },
+    this.writer = new ThreadWriter(this.matchId, services.chatStore, {
+      lastSeq: () => this.ledger.lastSeq,
+      noticesFor: (messages) =>
+        messageNotices({
+          matchId: this.matchId,
+          memberIds: this.ledger.memberIds(),
+          isPresent: (userId) => this.clientsOf(userId).length > 0,
+          unreadOf: (userId) => this.ledger.unread(userId),
+          messages,
+        }),
+      onStored: (messages, events) => this.onStored(messages, events),
+      onClosed: (status) => this.closeThread(status === 'blocked' ? 'BLOCKED' : 'UNMATCHED'),
+      resync: () => this.resync(),
+      onConflict: (lastSeq) => {
+        services.logger.error({ matchId: this.matchId, expected: this.ledger.lastSeq, found: lastSeq }, 'another thread actor wrote this thread; handing over');
+        this.disconnect(KismetCloseCode.ACTOR_MOVED).catch((error: unknown) => this.warn(error, 'closing a moved thread failed'));
       },
-      thread.recent,
-    );
-
-    mountCommands(this, 'chat', services, ChatCommands, {
-      send: async (client, payload): Promise<SendResult> => {
-        const refusal = checkMessageContent(payload);
-        if (refusal) throw new AppError(refusal.code, refusal.message);
-        const senderId = this.memberOf(client).userId;
-        const key = senderKey(senderId, payload.clientMessageId);
-        this.origins.set(key, client);
-        try {
-          return await this.writer.send({
-            senderId,
-            clientMessageId: payload.clientMessageId,
-            kind: payload.kind,
-            body: payload.body ?? null,
-            mediaUrl: payload.mediaUrl ?? null,
-            hidden: this.hiddenMembers.has(senderId),
-          });
-        } finally {
-          if (this.origins.get(key) === client) this.origins.delete(key);
-        }
+    }, thread.recent);
+    mountChatCommands(this, {
+      matchId: this.matchId,
+      writer: this.writer,
+      ledger: () => this.ledger,
+      memberOf: (client) => {
+        const member = this.members.get(client.sessionId);
+        if (!member) throw new AppError(ErrorCode.NOT_A_MEMBER, 'this connection has not joined the thread');
+        return member;
       },
-      history: (client, payload) =>
-        listMessagesBefore(services.db, this.matchId, this.memberOf(client).userId, payload.beforeSeq ?? this.ledger.lastSeq + 1, pageSize(payload.limit)),
-      sync: (client, payload) => {
-        const member = this.memberOf(client);
-        return listMessagesBetween(services.db, this.matchId, member.userId, { afterSeq: payload.afterSeq, upToSeq: member.joinedAtSeq }, pageSize(payload.limit));
-      },
-      typing: (client, payload) => {
-        const userId = this.memberOf(client).userId;
-        const nowMs = services.now().getTime();
-        if (!shouldRelayTyping(this.typing.get(userId), payload.active, nowMs)) return { relayed: false };
-        // A shadow-banned member is answered as anyone would be, and nobody hears it.
-        if (this.hiddenMembers.has(userId)) return { relayed: true };
-        // Under overload "typing" goes unsaid; "stopped" always follows one that was said.
-        if (payload.active && services.shouldShed('typing')) return { relayed: false };
-        this.typing.set(userId, { active: payload.active, atMs: nowMs });
-        const message: TypingMessage = { userId, active: payload.active };
-        this.broadcast(ChatEventType.TYPING, message, { except: client });
-        return { relayed: true };
-      },
-      read: async (client, payload): Promise<ReadResult> => {
-        const userId = this.memberOf(client).userId;
-        const outcome = this.ledger.markRead(userId, payload.seq);
-        if (outcome.changed) {
-          await saveReadMarker(services.db, this.matchId, userId, outcome.lastReadSeq, services.now());
-          this.broadcastFrom(userId, ChatEventType.READ, { userId, lastReadSeq: outcome.lastReadSeq });
-          // The user's devices outside the thread update their unread count.
-          services.userEvents.publish(userId, {
-            kind: 'ephemeral',
-            type: UserEventType.THREAD_READ,
-            data: { matchId: this.matchId, lastReadSeq: outcome.lastReadSeq, unread: outcome.unread },
-          });
-        }
-        return { lastReadSeq: outcome.lastReadSeq, unread: outcome.unread };
-      },
-      delete: async (client, payload) => {
-        const userId = this.memberOf(client).userId;
-        const message = await findMessage(services.db, this.matchId, payload.seq);
-        const refusal = decideMessageDeletion(message, userId);
-        if (refusal) throw new AppError(refusal.code, refusal.message);
-        if (!message!.deleted) {
-          await eraseMessage(services.db, { matchId: this.matchId, seq: payload.seq, memberIds: this.ledger.memberIds(), at: services.now() });
-          if (message!.hidden) this.sendToUser(userId, ChatEventType.DELETED, { seq: payload.seq });
-          else this.broadcast(ChatEventType.DELETED, { seq: payload.seq });
-        }
-        return { seq: payload.seq, deleted: true };
-      },
-    }, { actions: { send: 'message', typing: 'typing' }, userOf: (client) => this.memberOf(client).userId });
+      typing: this.typing,
+      isHidden: (userId) => this.hiddenMembers.has(userId),
+      sending: (senderId, clientMessageId, client, write) => this.origins.during(senderId, clientMessageId, client, write),
+      sendFrom: (sender, type, message, except) => this.sendFrom(sender, type, message, except),
+    });
   }
 
   override onJoin(client: Client, _options: unknown, auth: ChatAuth): void {
@@ -199,6 +103,7 @@ export class ChatThreadRoom extends ActorRoom {
     if (auth?.matchId !== this.matchId || !this.ledger.isMember(auth.userId)) throw ActorRoom.joinRefused(ErrorCode.NOT_A_MEMBER, 'only the members of a match open its thread');
     // No await before this line: every message committed after it reaches this client live.
     this.members.set(client.sessionId, { userId: auth.userId, joinedAtSeq: this.ledger.lastSeq });
+    this.admitted(client, auth.userId);
     services.metrics.connections.inc();
     const ready: ThreadReadyMessage = {
       matchId: this.matchId,
@@ -216,7 +121,8 @@ export class ChatThreadRoom extends ActorRoom {
     if (!member) return;
     roomServices().metrics.connections.dec();
     this.members.delete(client.sessionId);
-    if (this.typing.get(member.userId)?.active && !this.isPresent(member.userId)) {
+    // The member's last connection left while "typing": the others hear it stop.
+    if (this.typing.get(member.userId)?.active && this.clientsOf(member.userId).every((c) => c === client)) {
       this.typing.delete(member.userId);
       this.broadcast(ChatEventType.TYPING, { userId: member.userId, active: false } satisfies TypingMessage);
     }
@@ -229,62 +135,11 @@ export class ChatThreadRoom extends ActorRoom {
     await this.writer?.idle();
   }
 
-  private memberOf(client: Client): Member {
-    const member = this.members.get(client.sessionId);
-    if (!member) throw new AppError(ErrorCode.NOT_A_MEMBER, 'this connection has not joined the thread');
-    return member;
-  }
-
-  /** To every connection of one member, but `except`. */
-  private sendToUser(userId: string, type: string, message: unknown, except?: Client): void {
-    for (const client of this.clients) {
-      if (client !== except && this.members.get(client.sessionId)?.userId === userId) client.send(type, message);
-    }
-  }
-
-  /** To everyone, or only to the member's own connections while they are shadow-banned. */
-  private broadcastFrom(userId: string, type: string, message: unknown): void {
-    if (this.hiddenMembers.has(userId)) this.sendToUser(userId, type, message);
-    else this.broadcast(type, message);
-  }
-
-  private isPresent(userId: string): boolean {
-    for (const member of this.members.values()) if (member.userId === userId) return true;
-    return false;
-  }
-
-  /** `message.received` for each member with no device in the thread, with their unread count after it. */
-  private notificationsFor(messages: readonly NumberedMessage[]): Array<{ userId: string; events: NewUserEvent[] }> {
-    const notify: Array<{ userId: string; events: NewUserEvent[] }> = [];
-    for (const userId of this.ledger.memberIds()) {
-      if (this.isPresent(userId)) continue;
-      let unread = this.ledger.unread(userId);
-      const events: NewUserEvent[] = [];
-      for (const message of messages) {
-        if (message.senderId === userId || message.hidden) continue;
-        unread += 1;
-        const data: MessageReceivedData = {
-          matchId: this.matchId,
-          seq: message.seq,
-          senderId: message.senderId,
-          kind: message.kind,
-          preview: messagePreview(message),
-          unread,
-        };
-        events.push({ userId, type: UserEventType.MESSAGE_RECEIVED, data: { ...data } });
-      }
-      if (events.length > 0) notify.push({ userId, events });
-    }
-    return notify;
-  }
-
   private onStored(messages: readonly ThreadMessage[], events: readonly StoredUserEvent[]): void {
     const services = roomServices();
     this.ledger.commit(messages);
     for (const { hidden, ...message } of messages) {
-      const origin = this.origins.get(senderKey(message.senderId, message.clientMessageId));
-      if (hidden) this.sendToUser(message.senderId, ChatEventType.MESSAGE, message satisfies StoredMessage, origin);
-      else this.broadcast(ChatEventType.MESSAGE, message satisfies StoredMessage, origin ? { except: origin } : undefined);
+      this.sendFrom({ userId: message.senderId, hidden }, ChatEventType.MESSAGE, message satisfies StoredMessage, this.origins.of(message));
     }
     services.metrics.chatMessagesStored.inc(messages.length);
     services.metrics.messagesOut.inc({ kind: 'chat', type: ChatEventType.MESSAGE }, messages.length);
@@ -294,7 +149,7 @@ export class ChatThreadRoom extends ActorRoom {
   /** Starts over from storage after another actor of this thread wrote to it. */
   private async resync() {
     const services = roomServices();
-    const thread = await loadThread(services.db, this.matchId, RECENT_KEYS_LOADED);
+    const thread = await loadThread(services.db, this.matchId, REMEMBERED_KEYS);
     if (!thread || thread.status !== 'active') {
       this.closeThread(thread?.status === 'blocked' ? 'BLOCKED' : 'UNMATCHED');
       return [];
@@ -306,15 +161,21 @@ export class ChatThreadRoom extends ActorRoom {
   }
 
   private onSignal(signal: ThreadSignal): void {
-    if (signal.kind === 'closed') return this.closeThread(signal.code);
-    if (signal.kind === 'standing') {
-      if (signal.shadowBanned) this.hiddenMembers.add(signal.userId);
-      else this.hiddenMembers.delete(signal.userId);
-      return;
-    }
-    // A banned member's connections go at once; the others stay.
-    for (const client of this.clients) {
-      if (this.members.get(client.sessionId)?.userId === signal.userId) client.leave(KismetCloseCode.SESSION_REVOKED);
+    switch (signal.kind) {
+      case 'closed':
+        return this.closeThread(signal.code);
+      case 'standing':
+        if (signal.shadowBanned) this.hiddenMembers.add(signal.userId);
+        else this.hiddenMembers.delete(signal.userId);
+        return;
+      case 'revoked':
+        // A banned member's connections go at once; the others stay.
+        for (const client of this.clientsOf(signal.userId)) client.leave(KismetCloseCode.SESSION_REVOKED);
+        return;
+      default: {
+        const unknown: never = signal;
+        this.warn(unknown, 'unknown thread signal');
+      }
     }
   }
 
@@ -326,6 +187,10 @@ export class ChatThreadRoom extends ActorRoom {
     const message: ThreadClosedMessage = { matchId: this.matchId, code };
     this.broadcast(ChatEventType.CLOSED, message);
     // Let the broadcast leave before the sockets close.
-    setTimeout(() => void this.disconnect(KismetCloseCode.THREAD_CLOSED).catch(() => undefined), 50);
+    setTimeout(() => void this.disconnect(KismetCloseCode.THREAD_CLOSED).catch((error: unknown) => this.warn(error, 'closing a closed thread failed')), 50);
+  }
+
+  private warn(error: unknown, message: string): void {
+    roomServices().logger.warn({ err: error, matchId: this.matchId }, message);
   }
 }

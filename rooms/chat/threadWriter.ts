@@ -1,8 +1,10 @@
-import type { NewMessage, StoredMessage, StoredMessageKey, StoreOutcome, ThreadMessage } from '../../db/repositories/messageRepository';
+import type { NewMessage, StoredMessageKey, ThreadMessage } from '../../db/repositories/messageRepository';
+import type { StoreOutcome } from '../../db/repositories/messageBatchRepository';
 import type { StoredUserEvent } from '../../db/repositories/eventRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import type { MatchStatus } from '../../domain/chatRules';
 import type { NewUserEvent } from '../../domain/userEvents';
+import type { ChatStore } from './chatStore';
 
 /** Messages stored in one statement at most; more wait for the next. */
 const MAX_BATCH = 256;
@@ -26,13 +28,12 @@ export interface NumberedMessage extends NewMessage {
   readonly seq: number;
 }
 
-export interface ThreadWriterDeps {
+/** What the writer asks of its thread actor, and tells it. */
+export interface ThreadWriterHost {
   /** The thread's last committed sequence. */
   lastSeq(): number;
-  store(input: { expectedLastSeq: number; messages: readonly NewMessage[]; notify: ReadonlyArray<{ userId: string; events: readonly NewUserEvent[] }> }): Promise<StoreOutcome>;
-  lookup(keys: ReadonlyArray<{ senderId: string; clientMessageId: string }>): Promise<StoredMessage[]>;
   /** Events for members who will not see these messages live. */
-  notifyFor(messages: readonly NumberedMessage[]): Array<{ userId: string; events: NewUserEvent[] }>;
+  noticesFor(messages: readonly NumberedMessage[]): Array<{ userId: string; events: NewUserEvent[] }>;
   /** Runs once a batch is durable, before any sender hears back. */
   onStored(messages: readonly ThreadMessage[], events: readonly StoredUserEvent[]): void;
   /** The match ended under the writer. */
@@ -69,7 +70,9 @@ export class ThreadWriter {
   private readonly known = new Map<string, { seq: number; at: number }>();
 
   constructor(
-    private readonly deps: ThreadWriterDeps,
+    private readonly matchId: string,
+    private readonly store: ChatStore,
+    private readonly thread: ThreadWriterHost,
     recent: readonly StoredMessageKey[],
   ) {
     for (const key of recent) this.remember(key);
@@ -137,24 +140,24 @@ export class ThreadWriter {
     let resyncs = 0;
     while (fresh.length > 0) {
       if (this.shut) return fail(fresh, this.shut);
-      const expectedLastSeq = this.deps.lastSeq();
+      const expectedLastSeq = this.thread.lastSeq();
       const numbered = fresh.map((p, i) => ({ ...p.message, seq: expectedLastSeq + i + 1 }));
       let outcome: StoreOutcome;
       try {
-        outcome = await this.deps.store({ expectedLastSeq, messages: numbered, notify: this.deps.notifyFor(numbered) });
+        outcome = await this.store.store({ matchId: this.matchId, expectedLastSeq, messages: numbered, notify: this.thread.noticesFor(numbered) });
       } catch (error) {
         return fail(fresh, error); // nothing stored, no sequence taken: the senders may resend
       }
       switch (outcome.kind) {
         case 'stored': {
           for (const message of outcome.messages) this.remember(message);
-          this.deps.onStored(outcome.messages, outcome.events);
+          this.thread.onStored(outcome.messages, outcome.events);
           fresh.forEach((pending, i) => settle(pending, outcome.messages[i]!, false));
           return;
         }
         case 'duplicate': {
           // A resend of a message older than memory: answer it from storage, store the rest.
-          const stored = new Map((await this.deps.lookup(fresh.map((p) => p.message))).map((m) => [keyOf(m), m]));
+          const stored = new Map((await this.store.lookup(this.matchId, fresh.map((p) => p.message))).map((m) => [keyOf(m), m]));
           const next: Pending[] = [];
           for (const pending of fresh) {
             const found = stored.get(keyOf(pending.message));
@@ -171,13 +174,13 @@ export class ThreadWriter {
           const code = outcome.status === 'blocked' ? ErrorCode.BLOCKED : ErrorCode.UNMATCHED;
           this.close(new AppError(ErrorCode.THREAD_CLOSED, `this thread is closed (${code})`));
           fail(fresh, this.shut);
-          this.deps.onClosed(outcome.status);
+          this.thread.onClosed(outcome.status);
           return;
         }
         case 'moved': {
           if (resyncs++ < MAX_RESYNCS) {
             try {
-              for (const key of await this.deps.resync()) this.remember(key);
+              for (const key of await this.thread.resync()) this.remember(key);
             } catch (error) {
               return fail(fresh, error);
             }
@@ -185,7 +188,7 @@ export class ThreadWriter {
           }
           this.close(new AppError(ErrorCode.ACTOR_UNAVAILABLE, 'this thread moved; rejoin and resend'));
           fail(fresh, this.shut);
-          this.deps.onConflict(outcome.lastSeq);
+          this.thread.onConflict(outcome.lastSeq);
           return;
         }
       }

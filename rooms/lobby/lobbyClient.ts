@@ -2,7 +2,8 @@ import { matchMaker } from '@colyseus/core';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { actorRoomId } from '../../contracts/actors';
 import { LOBBY_ROOM } from '../../contracts/deck';
-import type { LobbyAnswer, LobbyRoom } from './LobbyRoom';
+import { resultOf, type RemoteAnswer } from '../remoteAnswer';
+import type { LobbyRoom } from './LobbyRoom';
 
 /** Tries to reach a lobby before giving up; a lobby on a dead node comes back elsewhere once the node is swept. */
 const ATTEMPTS = 3;
@@ -18,9 +19,7 @@ export async function callLobby<T>(cell: string, method: LobbyMethod, args: unkn
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     try {
       const listing = (await matchMaker.findOneRoomAvailable(LOBBY_ROOM, { cell })) ?? (await matchMaker.createRoom(LOBBY_ROOM, { cell }));
-      const answer = (await matchMaker.remoteRoomCall<LobbyRoom>(listing.roomId ?? actorRoomId('cell', cell), method, args)) as LobbyAnswer<T>;
-      if (!answer.ok) throw new AppError(answer.code, answer.message);
-      return answer.result;
+      return resultOf((await matchMaker.remoteRoomCall<LobbyRoom>(listing.roomId ?? actorRoomId('cell', cell), method, args)) as RemoteAnswer<T>);
     } catch (error) {
       if (error instanceof AppError) throw error;
       lastError = error;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { findCall, findCallPeer, startCall } from '../../db/repositories/callRepository';
-import { findThreadAccess } from '../../db/repositories/messageRepository';
+import { findThreadAccess } from '../../db/repositories/threadRepository';
 import { decideCallStart, RING_TIMEOUT_MS, type Call, type CallEvent, type CallMedia } from '../../domain/callState';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { UserEventType } from '../../domain/userEvents';

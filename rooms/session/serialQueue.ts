@@ -7,6 +7,7 @@ export class SerialQueue {
 
   run<T>(task: () => Promise<T>): Promise<T> {
     const result = this.tail.then(task, task);
+    // A failed task is its caller's to handle (it gets `result`); the queue goes on to the next.
     this.tail = result.catch(() => undefined);
     return result;
   }

@@ -22,7 +22,7 @@ export class PresenceTopicBus<Message> implements TopicBus<Message> {
     const listener = (message: Message) => handler(message);
     await this.presence.subscribe(topic, listener);
     return () => {
-      Promise.resolve(this.presence.unsubscribe(topic, listener)).catch(() => undefined);
+      Promise.resolve(this.presence.unsubscribe(topic, listener)).catch((error: unknown) => this.logger.warn({ err: error, channel: topic }, 'unsubscribe failed'));
     };
   }
 }

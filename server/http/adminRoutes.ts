@@ -1,29 +1,14 @@
-import type { Kysely } from 'kysely';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
-import { listMatchIds } from '../../db/repositories/matchRepository';
-import { endCallsOfMatches, type MediaRoomControl } from '../../services/calls';
 import { updateAccount } from '../../db/repositories/userRepository';
-import { WITHDRAWALS_TOPIC, type ThreadSignalBus, type UserEventBus, type WithdrawalBus } from '../../services/topicBus';
-import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
+import { announceBan, announceStanding, withdrawOwner, type ModerationDeps } from '../../services/moderation';
 import { isOperatorKey } from '../auth/operatorKey';
-import type { NodeMetrics } from '../metrics';
 import { AdminUserBody } from '../../contracts/cards';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 
-export interface AdminRouteDeps {
-  readonly db: Kysely<Database>;
+export interface AdminRouteDeps extends ModerationDeps {
   readonly adminApiKey: string | undefined;
-  readonly userEvents: UserEventBus;
-  readonly threadSignals: ThreadSignalBus;
-  readonly withdrawals: WithdrawalBus;
-  readonly metrics: NodeMetrics;
-  readonly now: () => Date;
-  /** Closes the media room of a call ended here; absent without a LiveKit server. */
-  readonly mediaRooms?: MediaRoomControl | undefined;
-  /** Refuses a banned account's access tokens on every node at once. */
-  readonly revocations: { revokeUser(userId: string): Promise<void> };
 }
 
 /**
@@ -43,25 +28,9 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRouteDeps, option
     const id = z.uuid().safeParse(call.params[0]);
     const user = id.success ? await updateAccount(deps.db, id.data, body) : undefined;
     if (!user) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
-    if (body.banned === true) {
-      // Stored first, so nothing closed here can join again; then their access tokens stop working
-      // and every connection goes, on every node, and a call they are in ends for the other person too.
-      await deps.revocations.revokeUser(user.id);
-      deps.userEvents.publish(user.id, { kind: 'revoked' });
-      const matchIds = await listMatchIds(deps.db, user.id);
-      for (const matchId of matchIds) deps.threadSignals.publish(matchId, { kind: 'revoked', userId: user.id });
-      await endCallsOfMatches(deps, matchIds, 'account_banned');
-    }
-    if (body.shadowBanned !== undefined) {
-      // Stored first, so an actor starting now reads it; the live ones hear it here. Awaited: it holds once answered.
-      const standing = { userId: user.id, shadowBanned: user.shadowBanned };
-      const matchIds = await listMatchIds(deps.db, user.id);
-      await Promise.all([
-        deps.userEvents.publish(user.id, { kind: 'standing', shadowBanned: user.shadowBanned }),
-        ...matchIds.map((matchId) => deps.threadSignals.publish(matchId, { kind: 'standing', ...standing })),
-      ]);
-    }
-    if (body.banned === true || body.shadowBanned === true) await deps.withdrawals.publish(WITHDRAWALS_TOPIC, { kind: 'owner', userId: user.id });
+    if (body.banned === true) await announceBan(deps, user.id);
+    if (body.shadowBanned !== undefined) await announceStanding(deps, user.id, user.shadowBanned);
+    if (body.banned === true || body.shadowBanned === true) await withdrawOwner(deps, user.id);
     return jsonReply(200, {
       userId: user.id,
       role: user.role,

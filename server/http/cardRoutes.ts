@@ -5,15 +5,15 @@ import { z } from 'zod';
 import {
   countActiveCardsByOwner,
   deactivateCard,
-  findCardById,
   insertCard,
   listCardsByOwner,
   updateCard,
 } from '../../db/repositories/cardRepository';
 import { findPreferences, savePreferences } from '../../db/repositories/preferenceRepository';
-import { findUserById, findUserLocation, isHiddenAccount } from '../../db/repositories/userRepository';
+import { findUserById, findUserLocation } from '../../db/repositories/userRepository';
+import { findViewableCard } from '../../services/cardVisibility';
 import type { Database } from '../../db/types';
-import { canEditCard, canReadCard, decideCardCreation, type Card } from '../../domain/cardRules';
+import { canEditCard, decideCardCreation, type Card } from '../../domain/cardRules';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { cellForLocation } from '../../domain/geo';
 import { discoveryPoint } from '../../domain/locationPrivacy';
@@ -42,10 +42,8 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
   /** The card at `:id` if the caller may see it; missing and hidden look the same. */
   const readableCard = async (call: HttpCall, userId: string): Promise<Card> => {
     const id = CardId.safeParse(call.params[0]);
-    const card = id.success ? await findCardById(db, id.data) : undefined;
-    if (!card || !canReadCard(card, userId)) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
-    // A banned or shadow-banned owner's cards are for the owner alone.
-    if (card.ownerId !== userId && (await isHiddenAccount(db, card.ownerId))) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
+    const card = id.success ? await findViewableCard(db, userId, id.data) : undefined;
+    if (!card) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
     return card;
   };
   const ownCard = async (call: HttpCall, userId: string): Promise<Card> => {

@@ -1,31 +1,20 @@
-import type { Kysely } from 'kysely';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
 import { blockUser } from '../../db/repositories/blockRepository';
-import { endMatches, type MatchesEnded } from '../../db/repositories/matchRepository';
-import { findThreadAccess, listThreads } from '../../db/repositories/messageRepository';
+import { endMatches } from '../../db/repositories/matchRepository';
+import { findThreadAccess, listThreads } from '../../db/repositories/threadRepository';
 import { insertReport } from '../../db/repositories/reportRepository';
 import { findUserById } from '../../db/repositories/userRepository';
-import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
-import { endCallsOfMatches, type MediaRoomControl } from '../../services/calls';
-import type { ThreadSignalBus, UserEventBus } from '../../services/topicBus';
+import { announceBlock, announceMatchesEnded, type ModerationDeps } from '../../services/moderation';
 import type { AccessTokenService } from '../auth/accessTokens';
-import type { NodeMetrics } from '../metrics';
 import { BlockBody, ReportBody } from '../../contracts/cards';
 import { bearerToken, jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
 
 const MatchId = z.uuid();
 
-export interface MatchRouteDeps {
-  readonly db: Kysely<Database>;
+export interface MatchRouteDeps extends ModerationDeps {
   readonly accessTokens: AccessTokenService;
-  readonly userEvents: UserEventBus;
-  readonly threadSignals: ThreadSignalBus;
-  readonly now: () => Date;
-  readonly metrics: NodeMetrics;
-  /** Closes the media room of a call ended here; absent without a LiveKit server. */
-  readonly mediaRooms?: MediaRoomControl | undefined;
 }
 
 /** The signed-in user's matches and threads: list them, unmatch, block, report. */
@@ -39,12 +28,6 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
     if (!(await findUserById(db, targetId))) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
   };
 
-  /** Closes the ended matches' threads wherever they run, ends their calls, and tells every member's sessions. */
-  const announce = async (outcome: MatchesEnded, code: 'UNMATCHED' | 'BLOCKED') => {
-    for (const match of outcome.ended) deps.threadSignals.publish(match.matchId, { kind: 'closed', code });
-    for (const event of outcome.events) deps.userEvents.publish(event.userId, { kind: 'stored', event });
-    await endCallsOfMatches(deps, outcome.ended.map((m) => m.matchId));
-  };
 
   route(app, 'get', '/me/threads', async (call) => jsonReply(200, { threads: await listThreads(db, await signedIn(call)) }), options);
 
@@ -55,7 +38,7 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
     if (!matchId.success || !access?.isMember) throw new AppError(ErrorCode.MATCH_NOT_FOUND, 'no such match');
     if (access.status !== 'active') return jsonReply(200, { matchId: matchId.data, status: access.status });
     const outcome = await endMatches(db, { scope: { matchId: matchId.data, memberId: userId }, status: 'unmatched', at: deps.now() });
-    await announce(outcome, 'UNMATCHED');
+    await announceMatchesEnded(deps, outcome, 'UNMATCHED');
     // A block that landed first wins: report what the match is now.
     const status = outcome.ended.length > 0 ? 'unmatched' : (await findThreadAccess(db, matchId.data, userId))?.status;
     return jsonReply(200, { matchId: matchId.data, status });
@@ -80,12 +63,8 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
     const body = parseBody(BlockBody, call);
     await otherAccount(userId, body.userId, 'block');
     const outcome = await blockUser(db, userId, body.userId, deps.now());
-    await announce(outcome, 'BLOCKED');
-    // Stored first, so no deck built from here on shows either; cached decks drop them now.
-    await Promise.all([
-      deps.userEvents.publish(userId, { kind: 'deck.exclude', userId: body.userId }),
-      deps.userEvents.publish(body.userId, { kind: 'deck.exclude', userId }),
-    ]);
+    await announceMatchesEnded(deps, outcome, 'BLOCKED');
+    await announceBlock(deps, userId, body.userId);
     return jsonReply(200, { blocked: body.userId, endedMatches: outcome.ended.map((m) => m.matchId) });
   }, options);
 }

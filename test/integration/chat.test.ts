@@ -13,7 +13,7 @@ import {
   type TypingResult,
 } from '../../contracts/chat';
 import { KismetCloseCode } from '../../contracts/common';
-import type { ThreadSummary } from '../../db/repositories/messageRepository';
+import type { ThreadSummary } from '../../db/repositories/threadRepository';
 import { MAX_PAGE_SIZE, MAX_TEXT_CHARS } from '../../domain/chatRules';
 import { REMEMBERED_KEYS } from '../../rooms/chat/threadWriter';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';

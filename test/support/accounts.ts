@@ -100,13 +100,16 @@ export async function disconnect(device: { readonly room: Room }): Promise<void>
   if (device.room.connection?.isOpen) await device.room.leave().catch(() => undefined);
 }
 
+/** An `event` message as a test reads it off the wire: any field of its data by name. */
+export type ReceivedEvent = Omit<UserEventMessage, 'data'> & { readonly data: Readonly<Record<string, unknown>> };
+
 /** The stream events a device received so far (`event` messages), in arrival order. */
-export function eventsOf(device: Device): UserEventMessage[] {
-  return device.received.filter((m) => m.type === SessionEventType.EVENT).map((m) => m.message as UserEventMessage);
+export function eventsOf(device: Device): ReceivedEvent[] {
+  return device.received.filter((m) => m.type === SessionEventType.EVENT).map((m) => m.message as ReceivedEvent);
 }
 
 /** Resolves once `predicate` holds for the device's events; rejects after `ms`. */
-export async function waitForEvents(device: Device, predicate: (events: UserEventMessage[]) => boolean, ms = 10_000): Promise<UserEventMessage[]> {
+export async function waitForEvents(device: Device, predicate: (events: ReceivedEvent[]) => boolean, ms = 10_000): Promise<ReceivedEvent[]> {
   await waitUntil(() => predicate(eventsOf(device)), ms, () => `events; have ${JSON.stringify(eventsOf(device).map((e) => [e.seq, e.type]))}`);
   return eventsOf(device);
 }

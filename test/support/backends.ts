@@ -33,14 +33,15 @@ export const BACKENDS: readonly Backend[] = [
 
 
 /**
- * Registers a suite's hooks: one node on the embedded backend, with `env` on
- * top of the backend's, started before the suite's tests and stopped after.
+ * Registers a suite's hooks: one node on `backend`, with `env` on top of the
+ * backend's, started before the suite's tests and stopped after (or the suite
+ * skipped, outside CI, without the backend's service).
  */
-export function useEmbeddedNode(env: Record<string, string | undefined> = {}): { readonly node: NodeHandle } {
+export function useSingleNode(backend: Backend, env: Record<string, string | undefined> = {}): { readonly node: NodeHandle } {
   let node: NodeHandle | undefined;
   let teardown: () => Promise<void> = async () => {};
   before(async function () {
-    const setup = await BACKENDS[0]!.setup(this);
+    const setup = await backend.setup(this);
     if (!setup) return;
     teardown = setup.teardown;
     node = await startNodeProcess({ ...setup.env, ...env });
@@ -55,4 +56,9 @@ export function useEmbeddedNode(env: Record<string, string | undefined> = {}): {
       return node;
     },
   };
+}
+
+/** useSingleNode on the embedded backend: for what only the embedded node does (its data folder, its secrets). */
+export function useEmbeddedNode(env: Record<string, string | undefined> = {}): { readonly node: NodeHandle } {
+  return useSingleNode(BACKENDS[0]!, env);
 }

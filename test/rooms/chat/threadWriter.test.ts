@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import type { NewMessage, StoreOutcome, ThreadMessage } from '../../../db/repositories/messageRepository';
+import type { NewMessage, ThreadMessage } from '../../../db/repositories/messageRepository';
+import type { StoreOutcome } from '../../../db/repositories/messageBatchRepository';
 import { AppError } from '../../../domain/errors';
-import { ThreadWriter, type SendOutcome, type ThreadWriterDeps } from '../../../rooms/chat/threadWriter';
+import type { ChatStore } from '../../../rooms/chat/chatStore';
+import { ThreadWriter, type SendOutcome, type ThreadWriterHost } from '../../../rooms/chat/threadWriter';
 
 const text = (clientMessageId: string, senderId = 'ada'): NewMessage => ({ senderId, clientMessageId, kind: 'text', body: clientMessageId, mediaUrl: null, hidden: false });
 
@@ -24,9 +26,8 @@ class FakeThread {
     this.gate = undefined;
   }
 
-  deps(): ThreadWriterDeps {
+  store(): ChatStore {
     return {
-      lastSeq: () => this.lastSeq,
       store: async (input) => {
         await this.gate;
         const forced = this.next.shift();
@@ -41,11 +42,17 @@ class FakeThread {
         this.batches.push(messages.map((m) => m.seq));
         return { kind: 'stored', messages, events: [] };
       },
-      lookup: async (keys) => {
+      lookup: async (_matchId, keys) => {
         if (this.lookupFails) throw new Error('lookup failed');
         return this.stored.filter((s) => keys.some((k) => k.senderId === s.senderId && k.clientMessageId === s.clientMessageId));
       },
-      notifyFor: () => [],
+    };
+  }
+
+  host(): ThreadWriterHost {
+    return {
+      lastSeq: () => this.lastSeq,
+      noticesFor: () => [],
       onStored: (messages) => (this.lastSeq = messages[messages.length - 1]!.seq),
       onClosed: (status) => this.signals.push(`closed:${status}`),
       resync: async () => {
@@ -56,6 +63,9 @@ class FakeThread {
     };
   }
 }
+
+/** A writer of the fake thread, knowing the given client ids. */
+const writerFor = (thread: FakeThread, recent: ConstructorParameters<typeof ThreadWriter>[3] = []) => new ThreadWriter('match', thread.store(), thread.host(), recent);
 
 const codeOf = async (promise: Promise<unknown>) => {
   try {
@@ -69,7 +79,7 @@ const codeOf = async (promise: Promise<unknown>) => {
 describe('ThreadWriter', () => {
   it('stores what arrives during a write as the next batch, in arrival order, without gaps', async () => {
     const thread = new FakeThread();
-    const writer = new ThreadWriter(thread.deps(), []);
+    const writer = writerFor(thread);
     thread.hold();
     const first = writer.send(text('a'));
     const rest = ['b', 'c', 'd'].map((id) => writer.send(text(id, 'bob')));
@@ -83,7 +93,7 @@ describe('ThreadWriter', () => {
     const thread = new FakeThread();
     thread.stored.push({ ...text('old'), seq: 1, at: 500, deleted: false });
     thread.lastSeq = 1;
-    const writer = new ThreadWriter(thread.deps(), []); // knows nothing: "old" is only in storage
+    const writer = writerFor(thread); // knows nothing: "old" is only in storage
     thread.hold();
     const inFlight = writer.send(text('x'));
     const twice = [writer.send(text('y')), writer.send(text('y')), writer.send(text('old')), writer.send(text('z'))];
@@ -99,7 +109,7 @@ describe('ThreadWriter', () => {
 
   it('takes no sequence when a write fails, so the next message gets it', async () => {
     const thread = new FakeThread();
-    const writer = new ThreadWriter(thread.deps(), []);
+    const writer = writerFor(thread);
     thread.next = ['error'];
     assert.equal(await codeOf(writer.send(text('lost'))), 'database went away');
     assert.equal((await writer.send(text('kept'))).seq, 1);
@@ -109,7 +119,7 @@ describe('ThreadWriter', () => {
 
   it('refuses the batch, what waits and what follows once the match has ended', async () => {
     const thread = new FakeThread();
-    const writer = new ThreadWriter(thread.deps(), []);
+    const writer = writerFor(thread);
     thread.next = ['closed'];
     thread.hold();
     const first = writer.send(text('a'));
@@ -121,7 +131,7 @@ describe('ThreadWriter', () => {
 
   it('says when everything handed in is stored', async () => {
     const thread = new FakeThread();
-    const writer = new ThreadWriter(thread.deps(), []);
+    const writer = writerFor(thread);
     await writer.idle(); // nothing handed in yet
     thread.hold();
     void writer.send(text('a'));
@@ -137,7 +147,7 @@ describe('ThreadWriter', () => {
 
   it('answers every sender when something unforeseen fails, and goes on', async () => {
     const thread = new FakeThread();
-    const writer = new ThreadWriter(thread.deps(), []);
+    const writer = writerFor(thread);
     thread.next = ['duplicate'];
     thread.lookupFails = true;
     assert.equal(await codeOf(writer.send(text('a'))), 'lookup failed');
@@ -146,7 +156,7 @@ describe('ThreadWriter', () => {
 
   it('reloads from storage when another writer moved the sequence, and stores after it', async () => {
     const thread = new FakeThread();
-    const writer = new ThreadWriter(thread.deps(), []);
+    const writer = writerFor(thread);
     // Another actor stored seq 1 with client id "x"; this one still thinks the thread is empty.
     thread.stored.push({ ...text('x'), seq: 1, at: 900, deleted: false });
     thread.next = ['moved'];
@@ -160,7 +170,7 @@ describe('ThreadWriter', () => {
 
   it('gives up on its thread when the sequence keeps moving', async () => {
     const thread = new FakeThread();
-    const writer = new ThreadWriter(thread.deps(), []);
+    const writer = writerFor(thread);
     thread.next = ['moved', 'moved', 'moved', 'moved'];
     assert.equal(await codeOf(writer.send(text('a'))), 'ACTOR_UNAVAILABLE');
     assert.equal(await codeOf(writer.send(text('b'))), 'ACTOR_UNAVAILABLE');

@@ -7,16 +7,14 @@ import { BACKENDS } from '../support/backends';
 import { deckIds, deckOf, personAt, watchLobby } from '../support/discovery';
 import { replyOf } from '../support/matches';
 
-// The quick start's node: one process, in-process presence, PGlite. Lobbies and decks work there too.
-const embedded = BACKENDS[0]!;
-
-describe(`discovery on one node, ${embedded.name}`, function () {
+// One process with in-process presence: the quick start's node (PGlite) and a lone node on Postgres. Lobbies and decks work there too.
+for (const backend of BACKENDS) describe(`discovery on one node, ${backend.name}`, function () {
   let node: NodeHandle | undefined;
   let teardown: () => Promise<void> = async () => {};
   const open: Array<{ room: Device['room'] }> = [];
 
   before(async function () {
-    const setup = await embedded.setup(this);
+    const setup = await backend.setup(this);
     if (!setup) return;
     teardown = setup.teardown;
     node = await startNodeProcess(setup.env);

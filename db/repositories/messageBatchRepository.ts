@@ -1,0 +1,116 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { MatchStatus } from '../../domain/chatRules';
+import type { NewUserEvent } from '../../domain/userEvents';
+import type { Database } from '../types';
+import { appendUserEvents, type StoredUserEvent } from './eventRepository';
+import { isUniqueViolation } from './userRepository';
+
+type Db = Kysely<Database> | Transaction<Database>;
+import { toMessage, type MessageRow, type NewMessage, type ThreadMessage } from './messageRepository';
+
+export type StoreOutcome =
+  | { readonly kind: 'stored'; readonly messages: ThreadMessage[]; readonly events: StoredUserEvent[] }
+  /** The match is no longer active: nothing was stored. */
+  | { readonly kind: 'closed'; readonly status: MatchStatus }
+  /** The thread's last sequence is not the one expected (another writer): nothing was stored. */
+  | { readonly kind: 'moved'; readonly lastSeq: number }
+  /** A client message id of the batch is stored already: nothing was stored. */
+  | { readonly kind: 'duplicate' };
+
+/** One thread's next messages, numbered `expectedLastSeq + 1...`, and the events telling absent members. */
+export interface ThreadBatch {
+  readonly matchId: string;
+  readonly expectedLastSeq: number;
+  readonly messages: readonly NewMessage[];
+  readonly notify: ReadonlyArray<{ readonly userId: string; readonly events: readonly NewUserEvent[] }>;
+}
+
+/**
+ * Stores the batches of several threads at once: all their messages in one
+ * statement, and the events of the threads that stored in the same
+ * transaction, so one commit (one WAL flush) serves them all. Each thread's
+ * `last_seq` advances only if it still is the batch's `expectedLastSeq` and the
+ * match is active: a sequence cannot skip or repeat even if two writers ever
+ * raced, and no message lands after its match ended. Threads whose guard fails
+ * store nothing and do not hold back the others. A thread's batch at most once
+ * per call: its writer has one batch in flight at a time.
+ */
+export async function storeThreadBatches(db: Kysely<Database>, batches: readonly ThreadBatch[]): Promise<StoreOutcome[]> {
+  if (batches.length === 0) return [];
+  const write = async (tx: Db): Promise<Array<StoreOutcome | undefined>> => {
+    const stored = await insertThreadBatches(tx, batches);
+    const eventsByBatch = await appendBatchEvents(tx, batches.filter((b) => stored.has(b.matchId)));
+    return batches.map((b) => {
+      const messages = stored.get(b.matchId);
+      return messages ? { kind: 'stored', messages, events: eventsByBatch.get(b) ?? [] } : undefined;
+    });
+  };
+  let outcomes: Array<StoreOutcome | undefined>;
+  try {
+    // Without events the insert is one statement and needs no transaction of its own.
+    outcomes = batches.some((b) => b.notify.length > 0) ? await db.transaction().execute(write) : await write(db);
+  } catch (error) {
+    if (!(isUniqueViolation(error) && String((error as Error).message).includes('messages_client_id_unique'))) throw error;
+    // A resend older than its thread's memory: find out whose, storing each thread on its own.
+    if (batches.length === 1) return [{ kind: 'duplicate' }];
+    return (await Promise.all(batches.map((b) => storeThreadBatches(db, [b])))).flat();
+  }
+  const refused = batches.filter((_, i) => outcomes[i] === undefined).map((b) => b.matchId);
+  const states = refused.length === 0 ? [] : await db.selectFrom('matches').select(['id', 'status', 'last_seq']).where('id', 'in', refused).execute();
+  return batches.map((b, i): StoreOutcome => {
+    const outcome = outcomes[i];
+    if (outcome) return outcome;
+    const match = states.find((m) => m.id === b.matchId);
+    if (!match || match.status !== 'active') return { kind: 'closed', status: match?.status ?? 'unmatched' };
+    return { kind: 'moved', lastSeq: Number(match.last_seq) };
+  });
+}
+
+async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Promise<Map<string, ThreadMessage[]>> {
+  // Columns as arrays: the statement's text is the same for any batch, so it is parsed and planned once.
+  const messages = batches.flatMap((b) => b.messages.map((m, i) => ({ matchId: b.matchId, i: i + 1, ...m })));
+  const result = await sql<MessageRow & { match_id: string; hidden: boolean }>`
+    with batch as (
+      select * from unnest(${batches.map((b) => b.matchId)}::uuid[], ${batches.map((b) => b.expectedLastSeq)}::bigint[],
+                           ${batches.map((b) => b.messages.length)}::int[]) as g(match_id, expected_last_seq, n)
+    ), thread as (
+      update matches m set last_seq = m.last_seq + batch.n
+        from batch
+       where m.id = batch.match_id and m.status = 'active' and m.last_seq = batch.expected_last_seq
+      returning m.id, batch.expected_last_seq
+    )
+    insert into messages (match_id, seq, sender_id, client_message_id, kind, body, media_url, hidden)
+    select thread.id, thread.expected_last_seq + v.i, v.sender_id, v.client_message_id, v.kind, v.body, v.media_url,
+           -- the account's standing as committed, even if the actor has not heard of a change yet
+           v.hidden or exists(select 1 from users u where u.id = v.sender_id and u.shadow_banned)
+      from thread
+      join unnest(${messages.map((m) => m.matchId)}::uuid[], ${messages.map((m) => m.i)}::int[], ${messages.map((m) => m.senderId)}::uuid[],
+                  ${messages.map((m) => m.clientMessageId)}::text[], ${messages.map((m) => m.kind)}::text[],
+                  ${messages.map((m) => m.body)}::text[], ${messages.map((m) => m.mediaUrl)}::text[], ${messages.map((m) => m.hidden)}::boolean[])
+           as v(match_id, i, sender_id, client_message_id, kind, body, media_url, hidden) on v.match_id = thread.id
+    returning match_id, seq, sender_id, client_message_id, kind, body, media_url, created_at, deleted_at, hidden`.execute(db);
+  const stored = new Map<string, ThreadMessage[]>();
+  for (const row of result.rows) stored.set(row.match_id, [...(stored.get(row.match_id) ?? []), { ...toMessage(row), hidden: row.hidden }]);
+  for (const messages of stored.values()) messages.sort((x, y) => x.seq - y.seq);
+  return stored;
+}
+
+/** Appends the batches' events, user by user in id order so concurrent writers never deadlock; returns them by batch. */
+async function appendBatchEvents(tx: Db, batches: readonly ThreadBatch[]): Promise<Map<ThreadBatch, StoredUserEvent[]>> {
+  const byUser = new Map<string, Array<{ batch: ThreadBatch; events: readonly NewUserEvent[] }>>();
+  for (const batch of batches) {
+    for (const target of batch.notify) byUser.set(target.userId, [...(byUser.get(target.userId) ?? []), { batch, events: target.events }]);
+  }
+  const byBatch = new Map<ThreadBatch, StoredUserEvent[]>();
+  for (const userId of [...byUser.keys()].sort()) {
+    const parts = byUser.get(userId)!;
+    const appended = await appendUserEvents(tx, userId, parts.flatMap((p) => p.events));
+    let offset = 0;
+    for (const part of parts) {
+      byBatch.set(part.batch, [...(byBatch.get(part.batch) ?? []), ...appended.slice(offset, offset + part.events.length)]);
+      offset += part.events.length;
+    }
+  }
+  return byBatch;
+}
+

@@ -1,0 +1,130 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { MatchStatus } from '../../domain/chatRules';
+import type { MemberPosition } from '../../domain/threadLedger';
+import type { Database } from '../types';
+
+type Db = Kysely<Database> | Transaction<Database>;
+import type { StoredMessageKey } from './messageRepository';
+
+/** What decides whether a user may open a thread, in one round trip; undefined when the match does not exist. */
+export async function findThreadAccess(
+  db: Db,
+  matchId: string,
+  userId: string,
+): Promise<{ status: MatchStatus; isMember: boolean; blockedEitherWay: boolean; callerBanned: boolean; callerShadowBanned: boolean } | undefined> {
+  const result = await sql<{ status: MatchStatus; is_member: boolean; blocked: boolean; caller_banned: boolean; caller_hidden: boolean }>`
+    select m.status,
+           exists(select 1 from users u where u.id = ${userId} and u.status = 'banned') as caller_banned,
+           exists(select 1 from users u where u.id = ${userId} and u.shadow_banned) as caller_hidden,
+           exists(select 1 from match_members mm where mm.match_id = m.id and mm.user_id = ${userId}) as is_member,
+           exists(select 1 from match_members o
+                    join blocks k on (k.blocker_id = o.user_id and k.blocked_id = ${userId})
+                                  or (k.blocker_id = ${userId} and k.blocked_id = o.user_id)
+                   where o.match_id = m.id and o.user_id <> ${userId}) as blocked
+      from matches m
+     where m.id = ${matchId}`.execute(db);
+  const row = result.rows[0];
+  return row && {
+    status: row.status,
+    isMember: row.is_member,
+    blockedEitherWay: row.blocked,
+    callerBanned: row.caller_banned,
+    callerShadowBanned: row.caller_hidden,
+  };
+}
+
+export interface LoadedThread {
+  readonly status: MatchStatus;
+  readonly lastSeq: number;
+  readonly members: MemberPosition[];
+  /** Members shadow-banned now: what they send is shown to them alone. */
+  readonly hiddenMemberIds: string[];
+  /** The newest messages' client ids, so resends are answered without a query. */
+  readonly recent: StoredMessageKey[];
+}
+
+/** Everything a thread actor starts from; undefined when the match does not exist. */
+export async function loadThread(db: Db, matchId: string, recentCount: number): Promise<LoadedThread | undefined> {
+  const match = await db.selectFrom('matches').select(['status', 'last_seq']).where('id', '=', matchId).executeTakeFirst();
+  if (!match) return undefined;
+  const members = await db
+    .selectFrom('match_members as mm')
+    .leftJoin('read_markers as r', (join) => join.onRef('r.match_id', '=', 'mm.match_id').onRef('r.user_id', '=', 'mm.user_id'))
+    .innerJoin('users as u', 'u.id', 'mm.user_id')
+    .select(['mm.user_id', 'r.last_read_seq', 'u.shadow_banned'])
+    .where('mm.match_id', '=', matchId)
+    .execute();
+  const positions = members.map((m) => ({ userId: m.user_id, lastReadSeq: Number(m.last_read_seq ?? 0) }));
+  const oldestRead = positions.length > 0 ? Math.min(...positions.map((p) => p.lastReadSeq)) : Number(match.last_seq);
+  const unreadRows = await db
+    .selectFrom('messages')
+    .select(['seq', 'sender_id'])
+    .where('match_id', '=', matchId)
+    .where('seq', '>', String(oldestRead))
+    .where('hidden', '=', false)
+    .orderBy('seq')
+    .execute();
+  const recent = await db
+    .selectFrom('messages')
+    .select(['seq', 'sender_id', 'client_message_id', 'created_at'])
+    .where('match_id', '=', matchId)
+    .orderBy('seq', 'desc')
+    .limit(recentCount)
+    .execute();
+  return {
+    status: match.status,
+    lastSeq: Number(match.last_seq),
+    hiddenMemberIds: members.filter((m) => m.shadow_banned).map((m) => m.user_id),
+    members: positions.map((p) => ({
+      ...p,
+      unreadSeqs: unreadRows.filter((r) => Number(r.seq) > p.lastReadSeq && r.sender_id !== p.userId).map((r) => Number(r.seq)),
+    })),
+    recent: recent.map((r) => ({ senderId: r.sender_id, clientMessageId: r.client_message_id, seq: Number(r.seq), at: r.created_at.getTime() })),
+  };
+}
+
+/** Moves a member's read marker forward; a slower writer never moves it back. */
+export async function saveReadMarker(db: Db, matchId: string, userId: string, seq: number, at: Date): Promise<void> {
+  await db
+    .insertInto('read_markers')
+    .values({ match_id: matchId, user_id: userId, last_read_seq: String(seq), updated_at: at })
+    .onConflict((oc) =>
+      oc.columns(['match_id', 'user_id']).doUpdateSet({
+        last_read_seq: sql`greatest(read_markers.last_read_seq, excluded.last_read_seq)`,
+        updated_at: at,
+      }),
+    )
+    .execute();
+}
+
+export interface ThreadSummary {
+  readonly matchId: string;
+  readonly status: MatchStatus;
+  readonly otherUserIds: string[];
+  readonly lastSeq: number;
+  readonly lastReadSeq: number;
+  readonly unread: number;
+}
+
+/** The user's threads, newest match first, with their unread counts. */
+export async function listThreads(db: Db, userId: string): Promise<ThreadSummary[]> {
+  const result = await sql<{ match_id: string; status: MatchStatus; others: string[]; last_seq: string | number; last_read_seq: string | number; unread: string | number }>`
+    select m.id as match_id, m.status, m.last_seq,
+           coalesce(r.last_read_seq, 0) as last_read_seq,
+           array(select o.user_id::text from match_members o where o.match_id = m.id and o.user_id <> ${userId} order by o.user_id) as others,
+           (select count(*) from messages x
+             where x.match_id = m.id and x.seq > coalesce(r.last_read_seq, 0) and x.sender_id <> ${userId} and not x.hidden) as unread
+      from match_members mine
+      join matches m on m.id = mine.match_id
+      left join read_markers r on r.match_id = m.id and r.user_id = ${userId}
+     where mine.user_id = ${userId}
+     order by m.created_at desc`.execute(db);
+  return result.rows.map((r) => ({
+    matchId: r.match_id,
+    status: r.status,
+    otherUserIds: r.others,
+    lastSeq: Number(r.last_seq),
+    lastReadSeq: Number(r.last_read_seq),
+    unread: Number(r.unread),
+  }));
+}

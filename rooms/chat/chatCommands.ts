@@ -1,0 +1,103 @@
+import type { Client, Room } from '@colyseus/core';
+import { eraseMessage, findMessage, listMessagesBefore, listMessagesBetween } from '../../db/repositories/messageRepository';
+import { saveReadMarker } from '../../db/repositories/threadRepository';
+import { ChatCommands, ChatEventType, type ReadResult, type SendResult, type TypingMessage } from '../../contracts/chat';
+import { checkMessageContent, decideMessageDeletion, pageSize, shouldRelayTyping, type TypingSent } from '../../domain/chatRules';
+import { AppError } from '../../domain/errors';
+import type { ThreadLedger } from '../../domain/threadLedger';
+import { UserEventType } from '../../domain/userEvents';
+import { mountCommands } from '../commandRouter';
+import { roomServices } from '../roomServices';
+import type { ThreadWriter } from './threadWriter';
+
+/** A connection in a thread: whose it is, and the thread's last sequence when it joined (`sync` serves up to there). */
+export interface Member {
+  readonly userId: string;
+  readonly joinedAtSeq: number;
+}
+
+/** What the thread's commands act on: the parts of one thread actor. */
+export interface ThreadParts {
+  readonly matchId: string;
+  readonly writer: ThreadWriter;
+  ledger(): ThreadLedger;
+  /** The member a connection is; NOT_A_MEMBER for one that has not joined. */
+  memberOf(client: Client): Member;
+  /** Who said "typing" last and when, by member: relayed at most every few seconds. */
+  readonly typing: Map<string, TypingSent>;
+  /** Shadow-banned now: what they send, type or read reaches their own connections only. */
+  isHidden(userId: string): boolean;
+  /** Remembers which connection sent a message being stored, so the broadcast of it skips that one (it gets the reply). */
+  sending<T>(senderId: string, clientMessageId: string, client: Client, write: () => Promise<T>): Promise<T>;
+  /** What a member did, to the connections it reaches (domain/shadowBanAudience). */
+  sendFrom(sender: { readonly userId: string; readonly hidden: boolean }, type: string, message: unknown, except?: Client): void;
+}
+
+/** Registers every command a member sends the thread (contracts/chat), with their per-person limits. */
+export function mountChatCommands(room: Room, parts: ThreadParts): void {
+  const services = roomServices();
+  const { matchId } = parts;
+  const { typing } = parts;
+  mountCommands(room, 'chat', services, ChatCommands, {
+    send: (client, payload): Promise<SendResult> => {
+      const refusal = checkMessageContent(payload);
+      if (refusal) throw new AppError(refusal.code, refusal.message);
+      const senderId = parts.memberOf(client).userId;
+      return parts.sending(senderId, payload.clientMessageId, client, () =>
+        parts.writer.send({
+          senderId,
+          clientMessageId: payload.clientMessageId,
+          kind: payload.kind,
+          body: payload.body ?? null,
+          mediaUrl: payload.mediaUrl ?? null,
+          hidden: parts.isHidden(senderId),
+        }),
+      );
+    },
+    history: (client, payload) =>
+      listMessagesBefore(services.db, matchId, parts.memberOf(client).userId, payload.beforeSeq ?? parts.ledger().lastSeq + 1, pageSize(payload.limit)),
+    sync: (client, payload) => {
+      const member = parts.memberOf(client);
+      return listMessagesBetween(services.db, matchId, member.userId, { afterSeq: payload.afterSeq, upToSeq: member.joinedAtSeq }, pageSize(payload.limit));
+    },
+    typing: (client, payload) => {
+      const userId = parts.memberOf(client).userId;
+      const nowMs = services.now().getTime();
+      if (!shouldRelayTyping(typing.get(userId), payload.active, nowMs)) return { relayed: false };
+      // A shadow-banned member is answered as anyone would be, and nobody hears it.
+      if (parts.isHidden(userId)) return { relayed: true };
+      // Under overload "typing" goes unsaid; "stopped" always follows one that was said.
+      if (payload.active && services.shouldShed('typing')) return { relayed: false };
+      typing.set(userId, { active: payload.active, atMs: nowMs });
+      const message: TypingMessage = { userId, active: payload.active };
+      room.broadcast(ChatEventType.TYPING, message, { except: client });
+      return { relayed: true };
+    },
+    read: async (client, payload): Promise<ReadResult> => {
+      const userId = parts.memberOf(client).userId;
+      const outcome = parts.ledger().markRead(userId, payload.seq);
+      if (outcome.changed) {
+        await saveReadMarker(services.db, matchId, userId, outcome.lastReadSeq, services.now());
+        parts.sendFrom({ userId, hidden: parts.isHidden(userId) }, ChatEventType.READ, { userId, lastReadSeq: outcome.lastReadSeq });
+        // The user's devices outside the thread update their unread count.
+        services.userEvents.publish(userId, {
+          kind: 'ephemeral',
+          type: UserEventType.THREAD_READ,
+          data: { matchId, lastReadSeq: outcome.lastReadSeq, unread: outcome.unread },
+        });
+      }
+      return { lastReadSeq: outcome.lastReadSeq, unread: outcome.unread };
+    },
+    delete: async (client, payload) => {
+      const userId = parts.memberOf(client).userId;
+      const message = await findMessage(services.db, matchId, payload.seq);
+      const refusal = decideMessageDeletion(message, userId);
+      if (refusal) throw new AppError(refusal.code, refusal.message);
+      if (!message!.deleted) {
+        await eraseMessage(services.db, { matchId, seq: payload.seq, memberIds: parts.ledger().memberIds(), at: services.now() });
+        parts.sendFrom({ userId, hidden: message!.hidden }, ChatEventType.DELETED, { seq: payload.seq });
+      }
+      return { seq: payload.seq, deleted: true };
+    },
+  }, { actions: { send: 'message', typing: 'typing' }, userOf: (client) => parts.memberOf(client).userId });
+}

@@ -1,0 +1,63 @@
+import { LiveEventMessageType, type BreakoutMessage } from '../../contracts/liveEvents';
+import { AppError, ErrorCode } from '../../domain/errors';
+import type { LiveEventRole } from '../../domain/liveEventRules';
+import { roomServices } from '../roomServices';
+import type { EventMedia } from './eventMedia';
+
+/** How breakouts reach the people in them. */
+export interface BreakoutHost {
+  sendToUser(userId: string, type: string, message: unknown): void;
+  /** A person's role in the main room, to hand them its token back. */
+  roleOf(userId: string): LiveEventRole;
+}
+
+/**
+ * Breakout interviews of one event: a host pulls an attendee into a timed 1:1
+ * LiveKit room of their own; when the time is up both get the main room back,
+ * and the breakout's media room is closed.
+ */
+export class Breakouts {
+  /** By the attendee interviewed: the room and the timer that ends it. */
+  private readonly rooms = new Map<string, { readonly hostId: string; readonly room: string; readonly timer: NodeJS.Timeout }>();
+
+  constructor(
+    private readonly media: EventMedia,
+    private readonly host: BreakoutHost,
+  ) {}
+
+  has(userId: string): boolean {
+    return this.rooms.has(userId);
+  }
+
+  async start(hostId: string, userId: string, durationS: number): Promise<{ userId: string; room: string; endsAt: number }> {
+    if (this.rooms.has(userId)) throw new AppError(ErrorCode.IN_BREAKOUT, 'that person is in an interview already');
+    const services = roomServices();
+    const nowMs = services.now().getTime();
+    const room = `${this.media.room}-breakout-${userId}-${nowMs}`;
+    const endsAt = nowMs + durationS * 1000;
+    const timer = setTimeout(() => this.end(userId).catch((error: unknown) => services.logger.warn({ err: error, room }, 'breakout end failed')), durationS * 1000);
+    this.rooms.set(userId, { hostId, room, timer });
+    for (const person of [hostId, userId]) {
+      const message: BreakoutMessage = { room, token: await this.media.callToken(room, person), endsAt };
+      this.host.sendToUser(person, LiveEventMessageType.BREAKOUT, message);
+    }
+    return { userId, room, endsAt };
+  }
+
+  async end(userId: string): Promise<void> {
+    const breakout = this.rooms.get(userId);
+    if (!breakout) return;
+    this.rooms.delete(userId);
+    clearTimeout(breakout.timer);
+    for (const person of [breakout.hostId, userId]) {
+      const message = { room: this.media.room, token: await this.media.tokenFor(person, this.host.roleOf(person)) };
+      this.host.sendToUser(person, LiveEventMessageType.BREAKOUT_ENDED, message);
+    }
+    // The interview is over for the media too, whether or not the apps move on their own.
+    await this.media.onServer((control) => control.close(breakout.room));
+  }
+
+  close(): void {
+    for (const breakout of this.rooms.values()) clearTimeout(breakout.timer);
+  }
+}

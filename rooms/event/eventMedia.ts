@@ -1,0 +1,28 @@
+import type { LiveEventRole } from '../../domain/liveEventRules';
+import type { MediaRoomControl } from '../../services/calls';
+import { roomServices } from '../roomServices';
+
+/** One live event's LiveKit side: its room, tokens for each role, and the room service where there is one. */
+export class EventMedia {
+  readonly room: string;
+
+  constructor(eventId: string) {
+    this.room = `event-${eventId}`;
+  }
+
+  /** Hosts and speakers publish on the stage; the audience only subscribes. */
+  tokenFor(userId: string, role: LiveEventRole, room = this.room): Promise<string> {
+    return roomServices().calls.tokens.mint(room, userId, role === 'audience' ? 'audience' : 'stage');
+  }
+
+  /** A 1:1 room's token: both publish. */
+  callToken(room: string, userId: string): Promise<string> {
+    return roomServices().calls.tokens.mint(room, userId, 'call');
+  }
+
+  /** Runs a change on the LiveKit server when one is configured (best effort: the control logs its failures). */
+  async onServer(change: (control: MediaRoomControl) => Promise<void>): Promise<void> {
+    const control = roomServices().calls.roomControl;
+    if (control) await change(control);
+  }
+}

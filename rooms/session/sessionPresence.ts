@@ -1,0 +1,59 @@
+import { listMatchCounterparts } from '../../db/repositories/matchRepository';
+import { isShadowBanned, updatePresence } from '../../db/repositories/userRepository';
+import type { PresenceStatus } from '../../domain/presence';
+import { UserEventType } from '../../domain/userEvents';
+import { roomServices } from '../roomServices';
+
+/**
+ * A user's presence as their session keeps it: online, away or offline, told
+ * to the people they matched with, unless the user is shadow-banned, when
+ * nobody else hears of it.
+ */
+export class SessionPresence {
+  status: PresenceStatus = 'offline';
+  shadowBanned = false;
+  /** The other members of the user's active matches: who hears of their presence. */
+  private readonly counterparts = new Set<string>();
+
+  constructor(private readonly userId: string) {}
+
+  async load(): Promise<void> {
+    const { db } = roomServices();
+    for (const id of await listMatchCounterparts(db, this.userId)) this.counterparts.add(id);
+    this.shadowBanned = await isShadowBanned(db, this.userId);
+  }
+
+  /** Stores the new presence and tells the user's matches. */
+  async change(next: PresenceStatus): Promise<void> {
+    if (next === this.status) return;
+    this.status = next;
+    const services = roomServices();
+    const at = services.now();
+    await updatePresence(services.db, this.userId, next, at);
+    if (!this.shadowBanned) this.announce(next, at);
+  }
+
+  matched(otherUserId: string): void {
+    this.counterparts.add(otherUserId);
+  }
+
+  /** Presence stops going to people this user no longer matches with. */
+  unmatched(otherUserIds: readonly string[]): void {
+    for (const other of otherUserIds) this.counterparts.delete(other);
+  }
+
+  /** Shadow-banned, the user goes offline for everyone else; lifted, they are back as they are. True when it changed. */
+  changeStanding(shadowBanned: boolean): boolean {
+    if (shadowBanned === this.shadowBanned) return false;
+    this.shadowBanned = shadowBanned;
+    this.announce(shadowBanned ? 'offline' : this.status, roomServices().now());
+    return true;
+  }
+
+  private announce(presence: PresenceStatus, at: Date): void {
+    const { userEvents } = roomServices();
+    for (const other of this.counterparts) {
+      userEvents.publish(other, { kind: 'ephemeral', type: UserEventType.PRESENCE_CHANGED, data: { userId: this.userId, presence, lastSeenAt: at.getTime() } });
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/** The variables a Kismet node takes, and how each is parsed. server/config.ts reads them and checks how they go together. */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { DEFAULT_LAG_LIMIT_MS } from '../domain/loadShedding';
+import { isRateLimitedAction, type RateLimitedAction, type RateRule } from '../domain/rateLimits';
+import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
+import { DEFAULT_MAX_ACTIVE_CALLS } from '../domain/callState';
+import { DEFAULT_DAILY_LIKE_QUOTA } from '../domain/swipeRules';
+
+/**
+ * A signing secret that once shipped in Kismet's source, so anyone can sign
+ * with it: refused everywhere but a local development node.
+ */
+export const DEVELOPMENT_JWT_SECRET = 'kismet-development-secret-not-for-production';
+export const DEFAULT_PORT = 2567;
+export const DEFAULT_DATA_DIR = '.data';
+export const DEFAULT_ACCESS_TOKEN_TTL_S = 15 * 60;
+export const DEFAULT_REFRESH_TOKEN_TTL_S = 7 * 24 * 60 * 60;
+export const MIN_JWT_SECRET_LENGTH = 32;
+
+/**
+ * LiveKit's own development credentials (`livekit-server --dev`), public like
+ * any default: accepted only on a local development node, where a developer
+ * may point Kismet at a local LiveKit. Without settings a node signs with a
+ * random key of its own instead.
+ */
+export const DEVELOPMENT_LIVEKIT = { url: 'ws://127.0.0.1:7880', apiKey: 'devkey', apiSecret: 'secret' } as const;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const url = (protocols: readonly string[]) =>
+  z
+    .string()
+    .url()
+    .refine((value) => protocols.some((p) => value.startsWith(`${p}:`)), {
+      message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    });
+
+/** Every variable a node reads, with its default. Empty strings count as unset (see loadConfig). */
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(DEFAULT_PORT),
+  HOST: z.string().min(1).optional(),
+  PUBLIC_HOST: z.string().regex(/^[A-Za-z0-9.\-\[\]:]+$/, 'must be a host name or address').default('127.0.0.1'),
+  PUBLIC_ADDRESS: z
+    .string()
+    .regex(/^[A-Za-z0-9.\-\[\]:]+(\/[\w\-./]*)?$/, 'must be host:port, optionally with a path')
+    .optional(),
+  KISMET_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
+  DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
+  REDIS_URL: url(['redis', 'rediss']).optional(),
+  JWT_SECRET: z.string().min(1).optional(),
+  ACCESS_TOKEN_TTL_S: positiveInt.default(DEFAULT_ACCESS_TOKEN_TTL_S),
+  REFRESH_TOKEN_TTL_S: positiveInt.default(DEFAULT_REFRESH_TOKEN_TTL_S),
+  MAX_MESSAGE_BYTES: positiveInt.max(1024 * 1024).default(16 * 1024),
+  MAX_HTTP_BODY_BYTES: positiveInt.max(1024 * 1024).default(16 * 1024),
+  DAILY_LIKE_QUOTA: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_DAILY_LIKE_QUOTA),
+  H3_RESOLUTION: z.coerce.number().int().min(0).max(15).default(DEFAULT_H3_RESOLUTION),
+  ADMIN_API_KEY: z.string().min(1).optional(),
+  ACTOR_PLACEMENT: z.enum(['balanced', 'local']).default('balanced'),
+  EVENT_LOOP_LAG_LIMIT_MS: positiveInt.max(60_000).default(DEFAULT_LAG_LIMIT_MS),
+  MESSAGE_RATE_PER_S: z.coerce.number().positive().max(100_000).default(10),
+  MESSAGE_BURST: positiveInt.max(100_000).default(30),
+  SWIPE_RATE_PER_S: z.coerce.number().positive().max(100_000).default(10),
+  SWIPE_BURST: positiveInt.max(100_000).default(50),
+  LIVEKIT_URL: url(['ws', 'wss', 'http', 'https']).optional(),
+  LIVEKIT_API_KEY: z.string().min(1).optional(),
+  LIVEKIT_API_SECRET: z.string().min(1).optional(),
+  MAX_ACTIVE_CALLS: positiveInt.max(10_000_000).default(DEFAULT_MAX_ACTIVE_CALLS),
+  STALE_NODE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `action=perSecond:burst,...`: per-user (or per-address) buckets other than the defaults. */
+  RATE_LIMITS: z.string().optional(),
+  /** Origins (comma-separated) whose pages may call the monitor panel's API; none by default. */
+  MONITOR_ORIGINS: z.string().optional(),
+  /** Proxies in front of the nodes that append to X-Forwarded-For; 0: the socket's address is the client's. */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+});
+
+/** Parses `RATE_LIMITS`: `deck=5:50,typing=1:5`; problems name the bad entry. */
+export function parseRateOverrides(text: string | undefined, problems: string[]): Partial<Record<RateLimitedAction, RateRule>> {
+  const rules: Partial<Record<RateLimitedAction, RateRule>> = {};
+  for (const entry of (text ?? '').split(',').map((e) => e.trim()).filter((e) => e.length > 0)) {
+    const match = /^([a-z.]+)=([0-9.]+):([0-9]+)$/.exec(entry);
+    const perSecond = Number(match?.[2]);
+    const burst = Number(match?.[3]);
+    if (!match || !isRateLimitedAction(match[1]!) || !(perSecond > 0) || !(burst >= 1)) {
+      problems.push(`RATE_LIMITS: "${entry}" is not <action>=<per second>:<burst> for a known action`);
+      continue;
+    }
+    rules[match[1] as RateLimitedAction] = { perSecond, burst };
+  }
+  return rules;
+}

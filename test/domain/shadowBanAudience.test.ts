@@ -1,0 +1,14 @@
+import assert from 'node:assert/strict';
+import { reaches } from '../../domain/shadowBanAudience';
+
+describe('who hears what a person does', () => {
+  it('reaches everyone while the person is in good standing', () => {
+    assert.equal(reaches({ userId: 'sam', hidden: false }, 'vera'), true);
+    assert.equal(reaches({ userId: 'sam', hidden: false }, undefined), true);
+  });
+  it('reaches only the person’s own connections while they are shadow-banned', () => {
+    assert.equal(reaches({ userId: 'sam', hidden: true }, 'sam'), true);
+    assert.equal(reaches({ userId: 'sam', hidden: true }, 'vera'), false);
+    assert.equal(reaches({ userId: 'sam', hidden: true }, undefined), false);
+  });
+});
