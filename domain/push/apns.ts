@@ -23,8 +23,13 @@ export interface ApnsPayload {
 /** APNs' limit on the body of a notification other than VoIP. */
 export const MAX_APNS_PAYLOAD_BYTES = 4096;
 
-/** Apple's tokens are hex, of a length Apple may change: checked so a token can never reach the path as anything else. */
-const DEVICE_TOKEN = /^(?:[0-9a-fA-F]{2}){8,200}$/;
+/**
+ * Apple's device tokens are hex, of a length Apple may change (32 bytes today):
+ * checked so that a token can never reach the request path as anything else.
+ */
+export function isApnsDeviceToken(token: string): boolean {
+  return /^(?:[0-9a-fA-F]{2}){8,200}$/.test(token);
+}
 
 /** `alert` for what the person sees (text or badge); `background` wakes the app and shows nothing. */
 export function apnsPushType(notification: PushNotification): 'alert' | 'background' {
@@ -43,7 +48,7 @@ export function apnsPriority(notification: PushNotification): '10' | '5' {
 export function apnsRequest(target: ApnsTarget, notification: PushNotification, topic: string, apnsId: string, nowMs: number): Shaped<ApnsRequest> {
   const cannot = unsendable(notification, nowMs);
   if (cannot) return cannot;
-  if (!DEVICE_TOKEN.test(target.token)) return { kind: 'refused', outcome: { kind: 'gone', reason: 'bad-token', detail: 'not a hex device token' } };
+  if (!isApnsDeviceToken(target.token)) return { kind: 'refused', outcome: { kind: 'gone', reason: 'bad-token', detail: 'not a hex device token' } };
   const { title, body: text, badge } = notification;
   const alert = { ...(title === '' ? {} : { title }), ...(text === '' ? {} : { body: text }) };
   const payload: ApnsPayload = {
@@ -115,4 +120,19 @@ export function classifyApnsResponse(status: number, body: string, apnsId: strin
     default:
       return outcomeOfStatus(status, retryAfterMs, detail);
   }
+}
+
+/** Apple refuses provider tokens older than an hour: a new one is made well before. */
+export const APNS_TOKEN_RENEW_AFTER_MS = 50 * 60_000;
+/** Apple refuses new provider tokens more often than every 20 minutes (TooManyProviderTokenUpdates). */
+export const APNS_TOKEN_MIN_LIFE_MS = 20 * 60_000;
+
+/**
+ * Whether the provider token issued at `issuedAtMs` must be replaced: it is
+ * due, or APNs just called it stale and it has lived long enough to change
+ * (a younger one refused is a wrong key or clock, which a new token would not mend).
+ */
+export function apnsTokenNeedsRenewal(issuedAtMs: number, nowMs: number, refusedByApns: boolean): boolean {
+  const ageMs = nowMs - issuedAtMs;
+  return ageMs >= APNS_TOKEN_RENEW_AFTER_MS || ageMs < 0 || (refusedByApns && ageMs >= APNS_TOKEN_MIN_LIFE_MS);
 }

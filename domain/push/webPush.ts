@@ -1,4 +1,4 @@
-import { remainingTtlS, unsendable, type PushNotification } from './notification';
+import { remainingTtlS, unsendable, type PushNotification, type WebPushTarget } from './notification';
 import { outcomeOfStatus, parseRetryAfterMs, refused, utf8Bytes, type PushOutcome, type Shaped } from './outcome';
 
 /**
@@ -28,6 +28,25 @@ export interface WebPushRequest {
  * padding delimiter. Push services refuse larger bodies.
  */
 export const MAX_WEB_PUSH_PAYLOAD_BYTES = 4096 - 86 - 16 - 1;
+
+/**
+ * Why a subscription can never be pushed to (registration refuses it for the
+ * same reason); undefined when it can: an https endpoint, a 65-byte P-256
+ * public key and a 16-byte auth secret, base64url.
+ */
+export function webPushTargetProblem(target: WebPushTarget): string | undefined {
+  let endpoint: URL;
+  try {
+    endpoint = new URL(target.endpoint);
+  } catch {
+    return 'endpoint is not a URL';
+  }
+  if (endpoint.protocol !== 'https:') return 'endpoint is not https';
+  // 65 bytes make 87 base64url characters; the first byte, 4 (uncompressed point), makes a "B".
+  if (!/^B[A-Za-z0-9_-]{86}=?$/.test(target.keys.p256dh)) return 'p256dh is not an uncompressed P-256 public key';
+  if (!/^[A-Za-z0-9_-]{22}(==)?$/.test(target.keys.auth)) return 'auth is not a 16-byte secret';
+  return undefined;
+}
 
 export function webPushRequest(notification: PushNotification, nowMs: number): Shaped<WebPushRequest> {
   const cannot = unsendable(notification, nowMs);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { apnsRequest, classifyApnsResponse, type ApnsPayload } from '../../../domain/push/apns';
+import { apnsRequest, apnsTokenNeedsRenewal, classifyApnsResponse, type ApnsPayload } from '../../../domain/push/apns';
 import type { ApnsTarget } from '../../../domain/push/notification';
 import { messageNotification, ready, refusal } from '../../support/push/notifications';
 
@@ -71,4 +71,17 @@ describe('APNs shaping', () => {
       assert.deepEqual(answer(413, 'PayloadTooLarge'), { kind: 'failed', reason: 'payload-too-large', detail: 'PayloadTooLarge' });
     });
   });
+});
+
+describe('APNs provider token age', () => {
+  const MINUTE = 60_000;
+  it('keeps a token for 50 minutes, then renews it', () => {
+    assert.equal(apnsTokenNeedsRenewal(NOW, NOW + 49 * MINUTE, false), false);
+    assert.equal(apnsTokenNeedsRenewal(NOW, NOW + 50 * MINUTE, false), true);
+  });
+  it('renews a refused token only once it is 20 minutes old', () => {
+    assert.equal(apnsTokenNeedsRenewal(NOW, NOW + 19 * MINUTE, true), false);
+    assert.equal(apnsTokenNeedsRenewal(NOW, NOW + 20 * MINUTE, true), true);
+  });
+  it('renews a token from the future (the clock went back)', () => assert.equal(apnsTokenNeedsRenewal(NOW, NOW - 1, false), true));
 });

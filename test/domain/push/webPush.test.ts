@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { classifyWebPushResponse, MAX_WEB_PUSH_PAYLOAD_BYTES, webPushRequest, type WebPushPayload } from '../../../domain/push/webPush';
+import type { WebPushTarget } from '../../../domain/push/notification';
+import { classifyWebPushResponse, MAX_WEB_PUSH_PAYLOAD_BYTES, webPushRequest, webPushTargetProblem, type WebPushPayload } from '../../../domain/push/webPush';
 import { messageNotification, ready, refusal } from '../../support/push/notifications';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -52,5 +53,20 @@ describe('Web Push shaping', () => {
       assert.deepEqual(classifyWebPushResponse(502, undefined, NOW), { kind: 'retry', reason: 'unavailable', detail: '502' });
     });
     it('fails on a refused VAPID key', () => assert.equal(classifyWebPushResponse(403, undefined, NOW).kind, 'failed'));
+  });
+});
+
+describe('Web Push subscriptions', () => {
+  const good: WebPushTarget = {
+    platform: 'webpush',
+    endpoint: 'https://push.example.net/send/abc',
+    keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'q'.repeat(22) },
+  };
+  it('takes an https endpoint with a P-256 key and a 16-byte secret', () => assert.equal(webPushTargetProblem(good), undefined));
+  it('names what is wrong with one that can never be pushed to', () => {
+    assert.equal(webPushTargetProblem({ ...good, endpoint: 'http://push.example.net/send/abc' }), 'endpoint is not https');
+    assert.equal(webPushTargetProblem({ ...good, endpoint: 'push' }), 'endpoint is not a URL');
+    assert.equal(webPushTargetProblem({ ...good, keys: { ...good.keys, p256dh: `A${'A'.repeat(86)}` } }), 'p256dh is not an uncompressed P-256 public key');
+    assert.equal(webPushTargetProblem({ ...good, keys: { ...good.keys, auth: 'short' } }), 'auth is not a 16-byte secret');
   });
 });
