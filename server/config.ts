@@ -7,6 +7,7 @@ import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
 import { DEFAULT_MAX_ACTIVE_CALLS } from '../domain/callState';
 import { DEFAULT_DAILY_LIKE_QUOTA } from '../domain/swipeRules';
 import { randomSecrets, readOrCreateLocalSecrets, type LocalSecrets } from './localSecrets';
+import { parsePushConfig, type PushConfig } from './push/pushConfig';
 
 /**
  * A signing secret that once shipped in Kismet's source, so anyone can sign
@@ -82,6 +83,18 @@ const EnvSchema = z.object({
   MONITOR_ORIGINS: z.string().optional(),
   /** Proxies in front of the nodes that append to X-Forwarded-For; 0: the socket's address is the client's. */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Push providers, each off without its settings; server/push/pushConfig.ts checks them together. */
+  WEB_PUSH_VAPID_PUBLIC_KEY: z.string().optional(),
+  WEB_PUSH_VAPID_PRIVATE_KEY: z.string().optional(),
+  WEB_PUSH_SUBJECT: z.string().optional(),
+  FCM_SERVICE_ACCOUNT_FILE: z.string().optional(),
+  FCM_ENDPOINT: url(['https']).optional(),
+  FCM_TOKEN_ENDPOINT: url(['https']).optional(),
+  APNS_KEY_FILE: z.string().optional(),
+  APNS_KEY_ID: z.string().optional(),
+  APNS_TEAM_ID: z.string().optional(),
+  APNS_TOPIC: z.string().optional(),
+  APNS_ENDPOINT: url(['https']).optional(),
 });
 
 /** Parses `RATE_LIMITS`: `deck=5:50,typing=1:5`; problems name the bad entry. */
@@ -164,6 +177,8 @@ export interface Config {
     readonly keySource: 'environment' | 'data-folder' | 'process';
   };
   readonly calls: { readonly maxActive: number };
+  /** Push providers (Web Push, FCM, APNs); a development node signs Web Push with keys of its own. */
+  readonly push: PushConfig;
   readonly logLevel: string;
 }
 
@@ -255,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     problems.push('DATABASE_URL: must be set with REDIS_URL, since the nodes of a cluster share one Postgres');
   }
   const rateOverrides = parseRateOverrides(e.RATE_LIMITS, problems);
+  const push = parsePushConfig(e, !production && embedded ? () => ownSecrets().vapid : undefined, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: Config = {
@@ -297,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     },
     liveKit: { url: e.LIVEKIT_URL ?? DEVELOPMENT_LIVEKIT.url, ...liveKitKey, mediaServer: e.LIVEKIT_URL !== undefined },
     calls: { maxActive: e.MAX_ACTIVE_CALLS },
+    push,
     logLevel: e.LOG_LEVEL,
   };
   return deepFreeze(config);
