@@ -2,7 +2,7 @@ import https from 'node:https';
 import { gaxios, JWT } from 'google-auth-library';
 import { classifyFcmResponse, fcmMessage } from '../../domain/push/fcm';
 import type { FcmTarget, PushNotification } from '../../domain/push/notification';
-import { outcomeOfStatus, parseRetryAfterMs, type PushOutcome } from '../../domain/push/outcome';
+import { outcomeOfStatus, parseRetryAfterMs, retryOutcome, type PushOutcome } from '../../domain/push/outcome';
 import { DEFAULT_PUSH_TIMEOUT_MS, networkFailure, type PushProvider, type PushProviderOptions } from './pushProvider';
 import { DEFAULT_FCM_TOKEN_ENDPOINT, type PushConfig } from './pushConfig';
 
@@ -30,7 +30,8 @@ export class FcmProvider implements PushProvider<'fcm'> {
     this.nowMs = options.nowMs ?? Date.now;
     this.sendUrl = `${account.endpoint.replace(/\/$/, '')}/v1/projects/${encodeURIComponent(account.projectId)}/messages:send`;
     this.agent = new https.Agent({ keepAlive: true, ...(options.ca === undefined ? {} : { ca: options.ca }) });
-    const transporter = new gaxios.Gaxios({ agent: this.agent });
+    // The timeout covers the token request too, which the library sends without one.
+    const transporter = new gaxios.Gaxios({ agent: this.agent, timeout: options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS });
     const ownTokenEndpoint = account.tokenEndpoint !== DEFAULT_FCM_TOKEN_ENDPOINT;
     if (ownTokenEndpoint) {
       // The library posts the grant to Google's endpoint, named in its code: this sends it where configured instead.
@@ -73,7 +74,11 @@ export class FcmProvider implements PushProvider<'fcm'> {
   private failure(error: unknown): PushOutcome {
     if (!(error instanceof gaxios.GaxiosError)) return networkFailure(error);
     const response = error.response;
-    if (!response) return networkFailure(error.cause ?? error, error.name === 'TimeoutError' || error.code === 'ETIMEDOUT');
+    if (!response) {
+      // The only abort is the request's timeout.
+      if ((error.cause as Error | undefined)?.name === 'AbortError') return retryOutcome('timeout', undefined, 'no answer in time');
+      return networkFailure(error.cause ?? error);
+    }
     const retryAfter = response.headers.get('retry-after') ?? undefined;
     if (String(error.config.url) === this.options.account.tokenEndpoint) {
       // The token endpoint refused the grant (a revoked or wrong key) or could not answer.

@@ -6,7 +6,7 @@ import { createLogger } from '../../../server/logger';
 import { ApnsProvider, apnsIdOf } from '../../../server/push/apnsProvider';
 import { ApnsService } from '../../support/push/apnsService';
 import { messageNotification } from '../../support/push/notifications';
-import { testCertificate, type TestCertificate } from '../../support/push/tlsStandIn';
+import { listenSilent, testCertificate, type TestCertificate } from '../../support/push/tlsStandIn';
 
 const TEAM_ID = 'TEAM123456';
 const KEY_ID = 'KEY1234567';
@@ -130,6 +130,20 @@ describe('APNs provider', () => {
       const outcome = await provider({ endpoints }).send(device(), messageNotification(clock));
       assert.deepEqual(outcome, { kind: 'retry', reason: 'network', detail: 'ECONNREFUSED' });
     });
+  });
+
+  it('gives up on an APNs that does not answer, as a timeout to retry', async () => {
+    const silent = await listenSilent(certificate, 'http2');
+    const stuck = new ApnsProvider({
+      credentials: { keyId: KEY_ID, teamId: TEAM_ID, privateKeyPem: key.privateKeyPem, topic: TOPIC, endpoints: { production: silent.origin, sandbox: silent.origin } },
+      logger,
+      nowMs,
+      ca: certificate.cert,
+      timeoutMs: 200,
+    });
+    assert.deepEqual(await stuck.send(device(), messageNotification(clock)), { kind: 'retry', reason: 'timeout', detail: 'ETIMEDOUT' });
+    await stuck.close();
+    await silent.close();
   });
 
   describe('the HTTP/2 session', () => {

@@ -3,7 +3,7 @@ import type { FcmTarget } from '../../../domain/push/notification';
 import { FcmProvider } from '../../../server/push/fcmProvider';
 import { FcmService, FCM_MESSAGING_SCOPE, makeServiceAccount } from '../../support/push/fcmService';
 import { messageNotification } from '../../support/push/notifications';
-import { testCertificate, type TestCertificate } from '../../support/push/tlsStandIn';
+import { listenSilent, testCertificate, type TestCertificate } from '../../support/push/tlsStandIn';
 
 const PROJECT = 'kismet-test';
 
@@ -83,6 +83,18 @@ describe('FCM provider', () => {
       assert.deepEqual(await provider.send(to, messageNotification(NOW)), { kind: 'retry', reason: 'unavailable', detail: 'INTERNAL' });
       assert.equal((await provider.send(to, messageNotification(NOW))).kind, 'delivered');
     });
+  });
+
+  it('gives up on a service that does not answer, as a timeout to retry', async () => {
+    const silent = await listenSilent(certificate, 'https');
+    const stuck = new FcmProvider({
+      account: { projectId: PROJECT, clientEmail: account.key.client_email, privateKeyPem: account.key.private_key, endpoint: silent.origin, tokenEndpoint: `${silent.origin}/token` },
+      ca: certificate.cert,
+      timeoutMs: 200,
+    });
+    assert.deepEqual(await stuck.send(target(), messageNotification(NOW)), { kind: 'retry', reason: 'timeout', detail: 'no answer in time' });
+    await stuck.close();
+    await silent.close();
   });
 
   describe('credentials FCM refuses', () => {

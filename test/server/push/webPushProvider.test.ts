@@ -3,7 +3,7 @@ import { generateVAPIDKeys } from 'web-push';
 import { webPushRequest, type WebPushPayload } from '../../../domain/push/webPush';
 import { WebPushProvider } from '../../../server/push/webPushProvider';
 import { messageNotification, ready } from '../../support/push/notifications';
-import { testCertificate, type TestCertificate } from '../../support/push/tlsStandIn';
+import { listenSilent, testCertificate, type TestCertificate } from '../../support/push/tlsStandIn';
 import { WebPushService } from '../../support/push/webPushService';
 
 const SUBJECT = 'mailto:ops@kismet.example';
@@ -82,6 +82,16 @@ describe('Web Push provider', () => {
     });
   });
 
+  it('gives up on a service that does not answer, as a timeout to retry', async () => {
+    const silent = await listenSilent(certificate, 'https');
+    const target = service.subscribe(vapid.publicKey);
+    const stuck = new WebPushProvider({ vapid, ca: certificate.cert, nowMs: () => NOW, timeoutMs: 200 });
+    const outcome = await stuck.send({ ...target, endpoint: target.endpoint.replace(service.origin, silent.origin) }, messageNotification(NOW));
+    assert.deepEqual(outcome, { kind: 'retry', reason: 'timeout', detail: 'Socket timeout' });
+    await stuck.close();
+    await silent.close();
+  });
+
   describe('what the service refuses', () => {
     it('refuses a VAPID key other than the one the subscription was made for', async () => {
       const target = service.subscribe(generateVAPIDKeys().publicKey);
@@ -94,6 +104,13 @@ describe('Web Push provider', () => {
       assert.deepEqual(await forger.send(target, messageNotification(NOW)), { kind: 'failed', reason: 'credentials-refused', detail: '401' });
       assert.match(service.refusals.at(-1)?.why ?? '', /^VAPID JWT refused: signature verification failed/);
       await forger.close();
+    });
+    it('refuses a JWT made for another origin', async () => {
+      // The same service under another name: the JWT's audience is that name, not the service's origin.
+      const target = service.subscribe(vapid.publicKey);
+      const elsewhere = { ...target, endpoint: target.endpoint.replace('https://127.0.0.1:', 'https://localhost:') };
+      assert.deepEqual(await provider.send(elsewhere, messageNotification(NOW)), { kind: 'failed', reason: 'credentials-refused', detail: '401' });
+      assert.match(service.refusals.at(-1)?.why ?? '', /^VAPID JWT refused: unexpected "aud" claim value/);
     });
     it('cannot decrypt a payload encrypted for another subscription', async () => {
       const target = service.subscribe(vapid.publicKey);

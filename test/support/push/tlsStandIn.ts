@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { createSecureServer } from 'node:http2';
 import { createServer, type Server } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 import { generate } from 'selfsigned';
 
 /** A certificate and its key, PEM. */
@@ -54,4 +56,22 @@ export async function listenHttps(certificate: TestCertificate, handle: (request
 export async function closeServer(server: Server | undefined): Promise<void> {
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+}
+
+/** A server that takes requests and never answers (HTTP/1.1, or HTTP/2 with `http2`): for providers' timeouts. */
+export async function listenSilent(certificate: TestCertificate, protocol: 'https' | 'http2'): Promise<{ origin: string; close(): Promise<void> }> {
+  const server =
+    protocol === 'https'
+      ? createServer({ key: certificate.key, cert: certificate.cert }, () => undefined)
+      : createSecureServer({ key: certificate.key, cert: certificate.cert }, () => undefined);
+  const sockets = new Set<Socket>();
+  server.on('secureConnection', (socket: Socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
