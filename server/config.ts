@@ -9,6 +9,7 @@ import {
   parseRateOverrides,
 } from './environment';
 import { randomSecrets, readOrCreateLocalSecrets, type LocalSecrets } from './localSecrets';
+import { parsePushConfig, type PushConfig } from './push/pushConfig';
 
 export {
   DEFAULT_ACCESS_TOKEN_TTL_S,
@@ -84,6 +85,8 @@ export interface Config {
     readonly keySource: 'environment' | 'data-folder' | 'process';
   };
   readonly calls: { readonly maxActive: number };
+  /** Push providers (Web Push, FCM, APNs); a development node signs Web Push with keys of its own. */
+  readonly push: PushConfig;
   readonly logLevel: string;
 }
 
@@ -175,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     problems.push('DATABASE_URL: must be set with REDIS_URL, since the nodes of a cluster share one Postgres');
   }
   const rateOverrides = parseRateOverrides(e.RATE_LIMITS, problems);
+  const push = parsePushConfig(e, !production && embedded ? () => ownSecrets().vapid : undefined, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: Config = {
@@ -217,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     },
     liveKit: { url: e.LIVEKIT_URL ?? DEVELOPMENT_LIVEKIT.url, ...liveKitKey, mediaServer: e.LIVEKIT_URL !== undefined },
     calls: { maxActive: e.MAX_ACTIVE_CALLS },
+    push,
     logLevel: e.LOG_LEVEL,
   };
   return deepFreeze(config);

@@ -82,6 +82,18 @@ export const EnvSchema = z.object({
   MONITOR_ORIGINS: z.string().optional(),
   /** Proxies in front of the nodes that append to X-Forwarded-For; 0: the socket's address is the client's. */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Push providers, each off without its settings; server/push/pushConfig.ts checks them together. */
+  WEB_PUSH_VAPID_PUBLIC_KEY: z.string().optional(),
+  WEB_PUSH_VAPID_PRIVATE_KEY: z.string().optional(),
+  WEB_PUSH_SUBJECT: z.string().optional(),
+  FCM_SERVICE_ACCOUNT_FILE: z.string().optional(),
+  FCM_ENDPOINT: url(['https']).optional(),
+  FCM_TOKEN_ENDPOINT: url(['https']).optional(),
+  APNS_KEY_FILE: z.string().optional(),
+  APNS_KEY_ID: z.string().optional(),
+  APNS_TEAM_ID: z.string().optional(),
+  APNS_TOPIC: z.string().optional(),
+  APNS_ENDPOINT: url(['https']).optional(),
 });
 
 /** Parses `RATE_LIMITS`: `deck=5:50,typing=1:5`; problems name the bad entry. */

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { generateVAPIDKeys } from 'web-push';
 import { ConfigError, DEFAULT_PORT, DEVELOPMENT_JWT_SECRET, DEVELOPMENT_LIVEKIT, loadConfig as load, type ConfigSources } from '../../server/config';
 
 /** The secrets a development node would make and keep in its data folder. */
-const OWN = { jwtSecret: 'own-'.repeat(10), liveKitApiKey: 'own-key', liveKitApiSecret: 'own-secret-'.repeat(4) };
+const OWN = { jwtSecret: 'own-'.repeat(10), liveKitApiKey: 'own-key', liveKitApiSecret: 'own-secret-'.repeat(4), vapid: generateVAPIDKeys() };
 const sources: ConfigSources = { localSecrets: () => OWN };
 const loadConfig = (env: NodeJS.ProcessEnv) => load(env, sources);
 const SECRET = 'x'.repeat(40);

@@ -1,0 +1,70 @@
+import https from 'node:https';
+import webPush from 'web-push';
+import type { PushNotification, WebPushTarget } from '../../domain/push/notification';
+import type { PushOutcome } from '../../domain/push/outcome';
+import { classifyWebPushResponse, webPushRequest, webPushTargetProblem } from '../../domain/push/webPush';
+import type { VapidKeys } from './pushConfig';
+import { DEFAULT_PUSH_TIMEOUT_MS, networkFailure, type PushProvider, type PushProviderOptions } from './pushProvider';
+
+export interface WebPushProviderOptions extends PushProviderOptions {
+  readonly vapid: VapidKeys & { readonly subject: string };
+  /** Connections kept open per push service origin. */
+  readonly maxSocketsPerOrigin?: number;
+}
+
+/**
+ * Web Push (RFC 8030) through the `web-push` package: a VAPID JWT for the push
+ * service's origin (RFC 8292) and the payload encrypted with `aes128gcm` for
+ * the subscription's keys (RFC 8291), with `TTL`, `Urgency` and `Topic`.
+ * Connections to each push service are kept alive between pushes.
+ */
+export class WebPushProvider implements PushProvider<'webpush'> {
+  readonly platform = 'webpush';
+  private readonly agent: https.Agent;
+  private readonly nowMs: () => number;
+
+  constructor(private readonly options: WebPushProviderOptions) {
+    this.nowMs = options.nowMs ?? Date.now;
+    this.agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: options.maxSocketsPerOrigin ?? 64,
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+    });
+  }
+
+  async send(target: WebPushTarget, notification: PushNotification): Promise<PushOutcome> {
+    const problem = webPushTargetProblem(target);
+    if (problem) return { kind: 'gone', reason: 'bad-token', detail: problem };
+    const shaped = webPushRequest(notification, this.nowMs());
+    if (shaped.kind === 'refused') return shaped.outcome;
+    const { payload, ttlS, urgency, topic } = shaped.request;
+    try {
+      const result = await webPush.sendNotification({ endpoint: target.endpoint, keys: target.keys }, payload, {
+        vapidDetails: this.options.vapid,
+        contentEncoding: 'aes128gcm',
+        TTL: ttlS,
+        urgency,
+        topic,
+        agent: this.agent,
+        timeout: this.options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS,
+      });
+      const outcome = classifyWebPushResponse(result.statusCode, undefined, this.nowMs());
+      const location = result.headers['location'];
+      return outcome.kind === 'delivered' && typeof location === 'string' ? { kind: 'delivered', providerId: location } : outcome;
+    } catch (error) {
+      if (error instanceof webPush.WebPushError) {
+        const retryAfter = (error.headers as Record<string, string | string[] | undefined>)['retry-after'];
+        return classifyWebPushResponse(error.statusCode, typeof retryAfter === 'string' ? retryAfter : undefined, this.nowMs());
+      }
+      if ((error as NodeJS.ErrnoException).code === 'ERR_CRYPTO_ECDH_INVALID_PUBLIC_KEY') {
+        return { kind: 'gone', reason: 'bad-token', detail: 'p256dh is not a point of P-256' };
+      }
+      // web-push destroys a request that timed out with this message, and has no code for it.
+      return networkFailure(error, error instanceof Error && error.message === 'Socket timeout');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
+}
