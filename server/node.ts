@@ -34,6 +34,7 @@ import { mountAdminRoutes } from './http/adminRoutes';
 import { mountAuthRoutes } from './http/authRoutes';
 import { mountCardRoutes } from './http/cardRoutes';
 import { mountHealthRoutes } from './http/healthRoutes';
+import { KismetTransport } from './http/kismetTransport';
 import { mountMatchRoutes } from './http/matchRoutes';
 import { mountLiveEventRoutes } from './http/liveEventRoutes';
 import { startStartingNotices } from './startingNotices';
@@ -42,7 +43,6 @@ import { routerEndpoints } from './http/routerEndpoints';
 import { PlacementEstimates, actorIdOfRequest, chooseNodeForActor } from './cluster/actorPlacement';
 import { reportRoomCounts } from './cluster/roomCountReports';
 import { MATCHMAKING_METHODS, mountMatchmakeRoute } from './http/matchmakeRoute';
-import { KismetTransport } from './http/kismetTransport';
 import { LocalRateLimiter, RedisRateLimiter } from './cluster/rateLimiters';
 import { EventLoopLag } from './eventLoopLag';
 import { colyseusLogger } from './colyseusLogger';
@@ -228,9 +228,9 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   );
 
   await server.listen(config.http.port, config.http.host);
-  // uWS reports a failed bind (port taken) only as a false listen socket, and the transport
-  // ignores it: without this check a node would report ready while serving nothing.
-  if (!(transport as unknown as { _listeningSocket?: unknown })._listeningSocket) {
+  // uWS reports a failed bind (port taken, also by another node: it listens exclusively) only
+  // as a false listen socket: without this check a node would report ready while serving nothing.
+  if (!transport.listening) {
     lag.stop();
     await database.close();
     await Promise.all(redisClients.map((c) => c.quit().catch(() => undefined)));
