@@ -84,7 +84,14 @@ const ROOM_COUNT_REPORT_MS = 200;
 
 /** Boots one Kismet node: database (migrated), presence and driver, rooms, routes, listening socket. */
 export async function startNode(config: Config, logger: Logger): Promise<KismetNode> {
-  const database: DatabaseHandle = await openDatabase(config.database);
+  const database: DatabaseHandle = await openDatabase(config.database, {
+    // Another process took the embedded folder (this one stalled past the lock's staleness):
+    // going on would interleave two engines' writes in one folder, so this node stops.
+    onDataDirLost: (error) => {
+      logger.fatal({ err: error }, 'lost the lock on the embedded database folder; stopping');
+      process.exit(1);
+    },
+  });
   const migration = await migrateToLatest(database.db);
   if (migration.error) {
     await database.close();
