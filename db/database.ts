@@ -9,11 +9,24 @@ export type DatabaseSettings =
   | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number }
   | { readonly kind: 'pglite'; readonly dataDir: string };
 
+/** Where a connection's error goes when the caller gives no listener (scripts, load generators). */
+function reportConnectionError(error: Error): void {
+  process.stderr.write(`kismet: a Postgres connection failed: ${error.message}\n`);
+}
+
+/** How long pg waits for a connection when none is given (no timeout at all is pg's default). */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
   readonly kind: DatabaseSettings['kind'];
   /** Answers true when a trivial query round-trips. */
   ping(): Promise<boolean>;
+  /**
+   * From now on every query gives up after `ms` (answered UNAVAILABLE) and its
+   * connection is closed. Set once migrations ran: those may take long.
+   */
+  limitQueries(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -23,6 +36,10 @@ export interface OpenOptions {
    * lockDataDir): it must stop using the folder at once. Required with PGlite.
    */
   readonly onDataDirLost?: (error: Error) => void;
+  /** Every error of a Postgres connection, idle or in use (logged and counted by the caller). */
+  readonly onConnectionError?: (error: Error) => void;
+  /** How long to wait for a Postgres connection before answering UNAVAILABLE. */
+  readonly connectTimeoutMs?: number;
 }
 
 /**
@@ -32,9 +49,17 @@ export interface OpenOptions {
 export async function openDatabase(settings: DatabaseSettings, options: OpenOptions = {}): Promise<DatabaseHandle> {
   let db: Kysely<Database>;
   let releaseDataDir: (() => Promise<void>) | undefined;
+  let preparing: PreparingPool | undefined;
   if (settings.kind === 'postgres') {
-    const pool = new Pool({ connectionString: settings.url, max: settings.poolSize });
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PreparingPool(pool) }) });
+    const pool = new Pool({
+      connectionString: settings.url,
+      max: settings.poolSize,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      // A peer that vanished without a word (a cut network) is found out by TCP keepalive.
+      keepAlive: true,
+    });
+    preparing = new PreparingPool(pool, options.onConnectionError ?? reportConnectionError);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing }) });
   } else {
     fs.mkdirSync(settings.dataDir, { recursive: true });
     releaseDataDir = await lockDataDir(settings.dataDir, options.onDataDirLost ?? ((error) => { throw error; }));
@@ -59,6 +84,9 @@ export async function openDatabase(settings: DatabaseSettings, options: OpenOpti
       } catch {
         return false;
       }
+    },
+    limitQueries(ms) {
+      if (preparing) preparing.queryTimeoutMs = ms;
     },
     async close() {
       try {

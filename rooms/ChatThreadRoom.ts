@@ -291,7 +291,11 @@ export class ChatThreadRoom extends ActorRoom {
     for (const event of events) services.userEvents.publish(event.userId, { kind: 'stored', event });
   }
 
-  /** Starts over from storage after another actor of this thread wrote to it. */
+  /**
+   * Starts over from storage: another actor of this thread wrote to it, or a write of
+   * this one failed without an answer (it may have committed). Messages stored
+   * meanwhile reach the connections here, once, as they would have live.
+   */
   private async resync() {
     const services = roomServices();
     const thread = await loadThread(services.db, this.matchId, RECENT_KEYS_LOADED);
@@ -299,10 +303,22 @@ export class ChatThreadRoom extends ActorRoom {
       this.closeThread(thread?.status === 'blocked' ? 'BLOCKED' : 'UNMATCHED');
       return [];
     }
-    services.logger.warn({ matchId: this.matchId, from: this.ledger.lastSeq, to: thread.lastSeq }, 'thread written by another actor; reloaded from storage');
+    const from = this.ledger.lastSeq;
+    services.logger.warn({ matchId: this.matchId, from, to: thread.lastSeq }, 'thread reloaded from storage');
+    if (thread.lastSeq > from) await this.deliverStored(from, thread.lastSeq);
     this.ledger = new ThreadLedger(thread.lastSeq, thread.members);
     this.hiddenMembers = new Set(thread.hiddenMemberIds);
     return thread.recent;
+  }
+
+  /** Sends each connection the messages in (afterSeq, upToSeq] that it may see (a page at most; `sync` has the rest). */
+  private async deliverStored(afterSeq: number, upToSeq: number): Promise<void> {
+    const db = roomServices().db;
+    const viewers = new Set([...this.members.values()].map((m) => m.userId));
+    for (const userId of viewers) {
+      const { messages } = await listMessagesBetween(db, this.matchId, userId, { afterSeq, upToSeq }, pageSize(undefined));
+      for (const message of messages) this.sendToUser(userId, ChatEventType.MESSAGE, message satisfies StoredMessage);
+    }
   }
 
   private onSignal(signal: ThreadSignal): void {

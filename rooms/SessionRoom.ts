@@ -223,6 +223,11 @@ export class SessionRoom extends ActorRoom {
     this.actorGone();
   }
 
+  /** Events published while Redis was away never came: each device reads what storage holds past what it was sent. */
+  override onClusterRejoined(): void {
+    for (const device of this.devices.values()) device.feed.catchUp();
+  }
+
   /** Hands stored events to their users' sessions: this one directly, the others through the bus. */
   private dispatch(events: readonly StoredUserEvent[]): void {
     const bus = roomServices().userEvents;

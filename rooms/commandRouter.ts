@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { AppError, ErrorCode } from '../domain/errors';
 import type { RateLimitedAction } from '../domain/rateLimits';
 import type { ActorKind } from './actorIdentity';
+import { withinDeadline } from './commandDeadline';
 import { hasNulCharacter, ServerMessageType, type ErrorMessage, type ReplyMessage } from './contracts/common';
 import { spendOrRefuse } from './rateLimiter';
 import type { RoomServices } from './roomServices';
@@ -74,11 +75,11 @@ export function mountCommands<C extends CommandSchemas>(
         return;
       }
       const ref = parsed.data.ref;
-      Promise.resolve()
-        .then(async () => {
-          if (action !== undefined && limits) await spendOrRefuse(services.rateLimits, action, limits.userOf(client));
-          return handler(client, parsed.data);
-        })
+      const work = Promise.resolve().then(async () => {
+        if (action !== undefined && limits) await spendOrRefuse(services.rateLimits, action, limits.userOf(client));
+        return handler(client, parsed.data);
+      });
+      withinDeadline(work, services.commandTimeoutMs, type)
         .then(
           (result) => {
             const reply: ReplyMessage = { ref, ok: true, result: result ?? null };

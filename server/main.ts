@@ -1,6 +1,9 @@
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { assertNativeUws } from './nativeUws';
+import type { KismetNode } from './node';
+import { isDatabaseUnreachable } from '../db/faults';
+import { isRedisUnreachable } from './cluster/redisFaults';
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
@@ -16,11 +19,21 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  // Libraries fire some Redis and Postgres calls and forget them (Colyseus's room
+  // counts, IPC replies, unsubscribes): while a dependency is away those reject with
+  // nobody listening, which must not end the process. Each is logged and counted.
+  let node: KismetNode | undefined;
+  process.on('unhandledRejection', (reason) => {
+    node?.metrics.unhandledRejections.inc();
+    const dependencyFault = isDatabaseUnreachable(reason) || isRedisUnreachable(reason);
+    logger[dependencyFault ? 'warn' : 'error']({ err: reason }, 'a promise rejected with nobody to handle it');
+  });
   assertNativeUws();
   // Colyseus reads its wait for another node's answer once, as it loads: set it before.
   process.env['COLYSEUS_PRESENCE_SHORT_TIMEOUT'] = String(config.staleNodeTimeoutMs);
   const { startNode } = await import('./node.js');
-  const node = await startNode(config, logger);
+  node = await startNode(config, logger);
+  const started = node;
 
   // PM2 (wait_ready) and test harnesses wait for this: Postgres and Redis have answered.
   process.send?.('ready');
@@ -32,7 +45,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    node.shutdown().then(
+    started.shutdown().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

@@ -1,7 +1,7 @@
 import { LocalPresence, Server, matchMaker, type Presence } from '@colyseus/core';
-import { RedisPresence } from '@colyseus/redis-presence';
-import { Redis } from 'ioredis';
 import { migrateToLatest } from '../db/migrate';
+import { classifyDatabaseError } from '../db/faults';
+import { unavailable } from '../domain/errors';
 import { openDatabase, type DatabaseHandle } from '../db/database';
 import { ChatThreadRoom } from '../rooms/ChatThreadRoom';
 import { LobbyRoom } from '../rooms/LobbyRoom';
@@ -25,7 +25,10 @@ import { AccessTokenService } from './auth/accessTokens';
 import { AuthService } from './auth/authService';
 import { TokenRevocations } from './auth/tokenRevocations';
 import type { Revocation } from '../domain/revocationList';
-import { ActorLocalDriver, ActorRedisDriver } from './cluster/actorDrivers';
+import { ActorLocalDriver } from './cluster/actorDrivers';
+import { connectRedisCluster } from './cluster/redisCluster';
+import { classifyRedisError } from './cluster/redisFaults';
+import { DependencyHealth } from './dependencyHealth';
 import type { Config } from './config';
 import { PresenceTopicBus } from './cluster/presenceTopicBus';
 import { LiveKitTokens } from './livekit/liveKitTokens';
@@ -43,7 +46,7 @@ import { routerEndpoints } from './http/routerEndpoints';
 import { PlacementEstimates, actorIdOfRequest, chooseNodeForActor } from './cluster/actorPlacement';
 import { reportRoomCounts } from './cluster/roomCountReports';
 import { MATCHMAKING_METHODS, mountMatchmakeRoute } from './http/matchmakeRoute';
-import { LocalRateLimiter, RedisRateLimiter } from './cluster/rateLimiters';
+import { LocalRateLimiter } from './cluster/rateLimiters';
 import { EventLoopLag } from './eventLoopLag';
 import { colyseusLogger } from './colyseusLogger';
 import type { Logger } from './logger';
@@ -59,6 +62,7 @@ const MESSAGE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 100 };
 
 export interface KismetNode {
   readonly port: number;
+  readonly metrics: NodeMetrics;
   readonly nodeId: () => string;
   /** Stops taking actors, lets actors persist and disconnect their clients, then closes connections. */
   shutdown(): Promise<void>;
@@ -79,12 +83,36 @@ function balancedPlacement(): (roomName: string, options: Record<string, unknown
   };
 }
 
+/**
+ * Placement that refuses (UNAVAILABLE) while this node may not create actors: it is
+ * fenced off, or rejoining after Redis dropped. Every creation a join or a session
+ * asks for passes here, on the node that asks.
+ */
+function refuseCreationWhile(
+  refusal: () => string | undefined,
+  place: (roomName: string, options: Record<string, unknown>) => Promise<string>,
+): (roomName: string, options: Record<string, unknown>) => Promise<string> {
+  return (roomName, options) => {
+    const why = refusal();
+    return why === undefined ? place(roomName, options) : Promise.reject(unavailable(why));
+  };
+}
+
 /** How soon after a change this node's room count reaches the other nodes' placement decisions. */
 const ROOM_COUNT_REPORT_MS = 200;
 
 /** Boots one Kismet node: database (migrated), presence and driver, rooms, routes, listening socket. */
 export async function startNode(config: Config, logger: Logger): Promise<KismetNode> {
+  const metrics = new NodeMetrics({ port: String(config.http.port) });
+  const databaseLog = logger.child({ component: 'database' });
   const database: DatabaseHandle = await openDatabase(config.database, {
+    connectTimeoutMs: config.dependencyTimeoutMs,
+    // A connection that drops (Postgres restarting: 57P01) is reported here; the pool opens
+    // new ones on demand, and queries meanwhile answer UNAVAILABLE.
+    onConnectionError: (error) => {
+      metrics.dependencyErrors.inc({ dependency: 'postgres' });
+      databaseLog.warn({ err: error }, 'a Postgres connection failed');
+    },
     // Another process took the embedded folder (this one stalled past the lock's staleness):
     // going on would interleave two engines' writes in one folder, so this node stops.
     onDataDirLost: (error) => {
@@ -98,27 +126,20 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     throw new Error('database migration failed', { cause: migration.error });
   }
   if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'migrations applied');
+  // From here on no query waits longer than the bound (migrations had none: an index build may take long).
+  database.limitQueries(config.dependencyTimeoutMs);
 
-  const redisClients: Redis[] = [];
-  let presence: Presence;
-  let driver: ActorRedisDriver | ActorLocalDriver;
-  let rateLimits: RateLimiter;
-  if (config.redis) {
-    const connect = () => {
-      const client = new Redis(config.redis!.url, { maxRetriesPerRequest: 3, lazyConnect: false });
-      redisClients.push(client);
-      return client;
-    };
-    presence = new RedisPresence(connect());
-    driver = new ActorRedisDriver(connect());
-    rateLimits = new RedisRateLimiter(connect(), config.rateLimits);
-  } else {
-    presence = new LocalPresence();
-    driver = new ActorLocalDriver();
-    rateLimits = new LocalRateLimiter(config.rateLimits);
+  const cluster = config.redis ? connectRedisCluster(config, logger, metrics) : undefined;
+  const presence: Presence = cluster?.presence ?? new LocalPresence();
+  const driver = cluster?.driver ?? new ActorLocalDriver();
+  const rateLimits: RateLimiter = cluster?.rateLimits ?? new LocalRateLimiter(config.rateLimits);
+  try {
+    await cluster?.waitForRedis();
+  } catch (error) {
+    await cluster?.stop();
+    await database.close();
+    throw error;
   }
-
-  const metrics = new NodeMetrics({ port: String(config.http.port) });
   const now = () => new Date();
   const revocations = new TokenRevocations(
     database.db,
@@ -166,6 +187,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     withdrawn,
     calls,
     attendance: new AttendanceLedger(database.db),
+    commandTimeoutMs: config.dependencyTimeoutMs,
   });
 
   const transport = new KismetTransport(
@@ -182,7 +204,10 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     publicAddress: config.http.publicAddress,
     gracefullyShutdown: false, // the entry point owns signals
     greet: false,
-    selectProcessIdToCreateRoom: config.actorPlacement === 'local' ? async () => matchMaker.processId : balancedPlacement(),
+    selectProcessIdToCreateRoom: refuseCreationWhile(
+      () => cluster?.lease.creationRefusal(),
+      config.actorPlacement === 'local' ? async () => matchMaker.processId : balancedPlacement(),
+    ),
     logger: colyseusLogger(logger, () => metrics.undecodableFrames.inc()),
   });
   server.router = routerEndpoints(config.auth.adminApiKey);
@@ -219,20 +244,22 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     routeOptions,
   );
   mountLiveEventRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
-  mountMatchmakeRoute(transport.app, routeOptions);
-  mountHealthRoutes(
-    transport.app,
-    metrics,
+  mountMatchmakeRoute(transport.app, {
+    ...routeOptions,
+    timeoutMs: config.dependencyTimeoutMs,
+    refusal: () => (cluster?.lease.fenced ? unavailable('this node (cut off from the cluster)') : undefined),
+    classify: (error) => classifyRedisError(classifyDatabaseError(error)),
+  });
+  const health = new DependencyHealth(
     [
-      { name: 'database', check: () => database.ping() },
-      {
-        name: 'presence',
-        check: async () =>
-          redisClients.length === 0 || (await Promise.all(redisClients.map((c) => c.ping()))).every((r) => r === 'PONG'),
-      },
+      { check: 'database', dependency: 'postgres', probe: () => database.ping() },
+      { check: 'presence', ...(cluster ? { dependency: 'redis' } : {}), probe: () => cluster?.connected() ?? true },
+      ...(cluster ? [{ check: 'cluster', probe: () => !cluster.lease.fenced }] : []),
     ],
-    { ...routeOptions, isDraining: () => draining },
+    metrics,
+    logger.child({ component: 'health' }),
   );
+  mountHealthRoutes(transport.app, metrics, health, { ...routeOptions, isDraining: () => draining });
 
   await server.listen(config.http.port, config.http.host);
   // uWS reports a failed bind (port taken, also by another node: it listens exclusively) only
@@ -240,14 +267,17 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   if (!transport.listening) {
     lag.stop();
     await database.close();
-    await Promise.all(redisClients.map((c) => c.quit().catch(() => undefined)));
+    await cluster?.stop();
     throw new Error(`${PORT_UNAVAILABLE}: could not listen on ${config.http.host}:${config.http.port}`);
   }
+  await cluster?.holdLease();
+  await health.start();
   // A node that died (SIGKILL, power) leaves its actors in the shared listing; each
   // live node sweeps regularly so joins stop going to it within about two timeouts.
   const sweep = config.redis
     ? setInterval(() => {
-        matchMaker.healthCheckAllProcesses().catch((error: unknown) => logger.warn({ err: error }, 'stale node sweep failed'));
+        // While Redis is away every sweep fails, and the connections' own log says why.
+        matchMaker.healthCheckAllProcesses().catch((error: unknown) => logger[cluster?.connected() ? 'warn' : 'debug']({ err: error }, 'stale node sweep failed'));
       }, config.staleNodeTimeoutMs)
     : undefined;
   sweep?.unref();
@@ -269,11 +299,13 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   let shuttingDown: Promise<void> | undefined;
   return {
     port: config.http.port,
+    metrics,
     nodeId: () => matchMaker.processId,
     shutdown() {
       shuttingDown ??= (async () => {
         draining = true;
         lag.stop();
+        health.stop();
         if (sweep) clearInterval(sweep);
         stopRoomCountReports?.();
         stopStartingNotices();
@@ -282,7 +314,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
         revocations.stop();
         setRoomServices(undefined);
         await database.close();
-        await Promise.all(redisClients.map((c) => c.quit().catch(() => undefined)));
+        await cluster?.stop();
       })();
       return shuttingDown;
     },
