@@ -40,6 +40,8 @@ export abstract class ActorRoom extends Room {
   }
 
   private liveKind: ActorKind | undefined;
+  /** When this instance became the actor (ms since the epoch): tells two instances of one identity apart. */
+  private liveSinceMs = 0;
 
   /**
    * Makes this room the actor `<kind>:<key>`, once it is sure to live: its
@@ -56,6 +58,7 @@ export abstract class ActorRoom extends Room {
     this.maxClients = Number.POSITIVE_INFINITY;
     this.setPatchRate(LONGEST_TIMER_MS);
     this.liveKind = kind;
+    this.liveSinceMs = roomServices().now().getTime();
     liveActors.add(this);
     roomServices().metrics.rooms.inc({ kind });
   }
@@ -65,6 +68,11 @@ export abstract class ActorRoom extends Room {
     liveActors.delete(this);
     if (this.liveKind) roomServices().metrics.rooms.dec({ kind: this.liveKind });
     this.liveKind = undefined;
+  }
+
+  /** When this instance became the actor. */
+  get liveSince(): number {
+    return this.liveSinceMs;
   }
 
   /** This actor's entry in the cluster's listing, as Colyseus keeps it. */

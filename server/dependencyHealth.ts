@@ -5,6 +5,8 @@ import type { NodeMetrics } from './metrics';
 const PROBE_PERIOD_MS = 500;
 /** A probe that has not answered by then counts as down: /readyz must say so within 2 s of a cut. */
 const PROBE_TIMEOUT_MS = 1_000;
+/** A dependency whose connection just failed counts as down this long, whatever a probe says meanwhile. */
+const DOWN_AFTER_FAILURE_MS = 1_000;
 
 export interface DependencyProbe {
   /** The name in /readyz's `checks` (`database`, `presence`, `cluster`). */
@@ -21,6 +23,7 @@ export interface DependencyProbe {
  */
 export class DependencyHealth {
   private readonly state = new Map<string, boolean>();
+  private readonly downUntil = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private probing = false;
 
@@ -43,6 +46,17 @@ export class DependencyHealth {
     clearInterval(this.timer);
   }
 
+  /**
+   * A connection of this check's dependency just failed (Postgres terminated it, Redis
+   * closed it): down now, and for a second at least, so that even a restart quicker
+   * than a probe shows on /readyz.
+   */
+  noteFailure(check: string): void {
+    this.downUntil.set(check, Date.now() + DOWN_AFTER_FAILURE_MS);
+    const probe = this.probes.find((p) => p.check === check);
+    if (probe) this.record(probe, false);
+  }
+
   /** The last answer of each check. */
   checks(): Record<string, boolean> {
     return Object.fromEntries(this.probes.map((p) => [p.check, this.state.get(p.check) ?? false]));
@@ -51,7 +65,12 @@ export class DependencyHealth {
   private async probeAll(): Promise<void> {
     this.probing = true;
     try {
-      await Promise.all(this.probes.map(async (p) => this.record(p, await answerWithin(p, PROBE_TIMEOUT_MS))));
+      await Promise.all(
+        this.probes.map(async (p) => {
+          const up = await answerWithin(p, PROBE_TIMEOUT_MS);
+          this.record(p, up && Date.now() >= (this.downUntil.get(p.check) ?? 0));
+        }),
+      );
     } finally {
       this.probing = false;
     }

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { assertNativeUws } from './nativeUws';
 import type { KismetNode } from './node';
 import { isDatabaseUnreachable } from '../db/faults';
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     const dependencyFault = isDatabaseUnreachable(reason) || isRedisUnreachable(reason);
     logger[dependencyFault ? 'warn' : 'error']({ err: reason }, 'a promise rejected with nobody to handle it');
   });
+  quietPm2Io(logger);
   assertNativeUws();
   // Colyseus reads its wait for another node's answer once, as it loads: set it before.
   process.env['COLYSEUS_PRESENCE_SHORT_TIMEOUT'] = String(config.staleNodeTimeoutMs);
@@ -58,6 +59,28 @@ async function main(): Promise<void> {
   process.on('message', (message) => {
     if (message === 'shutdown') stop('message'); // PM2 on platforms without signals
   });
+}
+
+/**
+ * Colyseus loads `@pm2/io` for its metrics when it is installed (it comes with the
+ * dev tools), and that hooks the process's uncaught errors and rejections and
+ * prints them raw on stderr. Kismet logs those itself, as JSON: it loads the
+ * module first and takes its two hooks off (the module's own `destroy` misses
+ * them: it registers bound copies). Its metrics stay.
+ */
+function quietPm2Io(logger: Logger): void {
+  try {
+    require('@pm2/io');
+  } catch (error) {
+    logger.debug({ err: error }, '@pm2/io is not installed: nothing to quiet');
+    return;
+  }
+  for (const listener of process.listeners('uncaughtException')) {
+    if (listener.name === 'bound onUncaughtException') process.removeListener('uncaughtException', listener);
+  }
+  for (const listener of process.listeners('unhandledRejection')) {
+    if (listener.name === 'bound onUnhandledRejection') process.removeListener('unhandledRejection', listener);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,6 +1,6 @@
 import { LocalPresence, Server, matchMaker, type Presence } from '@colyseus/core';
 import { migrateToLatest } from '../db/migrate';
-import { classifyDatabaseError } from '../db/faults';
+import { classifyDatabaseError, isDatabaseUnreachable } from '../db/faults';
 import { unavailable } from '../domain/errors';
 import { openDatabase, type DatabaseHandle } from '../db/database';
 import { ChatThreadRoom } from '../rooms/ChatThreadRoom';
@@ -38,12 +38,13 @@ import { mountAuthRoutes } from './http/authRoutes';
 import { mountCardRoutes } from './http/cardRoutes';
 import { mountHealthRoutes } from './http/healthRoutes';
 import { KismetTransport } from './http/kismetTransport';
+import { mountNodeActorsRoute } from './http/nodeActorsRoute';
 import { mountMatchRoutes } from './http/matchRoutes';
 import { mountLiveEventRoutes } from './http/liveEventRoutes';
 import { startStartingNotices } from './startingNotices';
 import { mountLiveKitWebhookRoute } from './http/liveKitWebhookRoute';
 import { routerEndpoints } from './http/routerEndpoints';
-import { PlacementEstimates, actorIdOfRequest, chooseNodeForActor } from './cluster/actorPlacement';
+import { refuseCreationWhile } from './cluster/placementPolicy';
 import { reportRoomCounts } from './cluster/roomCountReports';
 import { MATCHMAKING_METHODS, mountMatchmakeRoute } from './http/matchmakeRoute';
 import { LocalRateLimiter } from './cluster/rateLimiters';
@@ -68,42 +69,13 @@ export interface KismetNode {
   shutdown(): Promise<void>;
 }
 
-/** How long this node's placements count on top of the room counts nodes report (creating an actor takes a moment). */
-const PLACEMENT_WINDOW_MS = 2000;
-
-/** New actors go to the least loaded live node, a burst spread as it is decided. */
-function balancedPlacement(): (roomName: string, options: Record<string, unknown>) => Promise<string> {
-  const estimates = new PlacementEstimates(PLACEMENT_WINDOW_MS);
-  return async (roomName, options) => {
-    const reported = await matchMaker.stats.fetchAll();
-    const now = Date.now();
-    const chosen = chooseNodeForActor(estimates.estimate(reported, now), actorIdOfRequest(roomName, options)) ?? matchMaker.processId;
-    estimates.record(chosen, now);
-    return chosen;
-  };
-}
-
-/**
- * Placement that refuses (UNAVAILABLE) while this node may not create actors: it is
- * fenced off, or rejoining after Redis dropped. Every creation a join or a session
- * asks for passes here, on the node that asks.
- */
-function refuseCreationWhile(
-  refusal: () => string | undefined,
-  place: (roomName: string, options: Record<string, unknown>) => Promise<string>,
-): (roomName: string, options: Record<string, unknown>) => Promise<string> {
-  return (roomName, options) => {
-    const why = refusal();
-    return why === undefined ? place(roomName, options) : Promise.reject(unavailable(why));
-  };
-}
-
 /** How soon after a change this node's room count reaches the other nodes' placement decisions. */
 const ROOM_COUNT_REPORT_MS = 200;
 
 /** Boots one Kismet node: database (migrated), presence and driver, rooms, routes, listening socket. */
 export async function startNode(config: Config, logger: Logger): Promise<KismetNode> {
   const metrics = new NodeMetrics({ port: String(config.http.port) });
+  let health: DependencyHealth | undefined; // set once the dependencies it probes exist
   const databaseLog = logger.child({ component: 'database' });
   const database: DatabaseHandle = await openDatabase(config.database, {
     connectTimeoutMs: config.dependencyTimeoutMs,
@@ -111,6 +83,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     // new ones on demand, and queries meanwhile answer UNAVAILABLE.
     onConnectionError: (error) => {
       metrics.dependencyErrors.inc({ dependency: 'postgres' });
+      if (isDatabaseUnreachable(error)) health?.noteFailure('database');
       databaseLog.warn({ err: error }, 'a Postgres connection failed');
     },
     // Another process took the embedded folder (this one stalled past the lock's staleness):
@@ -204,10 +177,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     publicAddress: config.http.publicAddress,
     gracefullyShutdown: false, // the entry point owns signals
     greet: false,
-    selectProcessIdToCreateRoom: refuseCreationWhile(
-      () => cluster?.lease.creationRefusal(),
-      config.actorPlacement === 'local' ? async () => matchMaker.processId : balancedPlacement(),
-    ),
+    selectProcessIdToCreateRoom: refuseCreationWhile(() => cluster?.lease.creationRefusal(), config.actorPlacement),
     logger: colyseusLogger(logger, () => metrics.undecodableFrames.inc()),
   });
   server.router = routerEndpoints(config.auth.adminApiKey);
@@ -244,13 +214,14 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     routeOptions,
   );
   mountLiveEventRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
+  mountNodeActorsRoute(transport.app, { adminApiKey: config.auth.adminApiKey, nodeId: () => matchMaker.processId, fenced: () => cluster?.lease.fenced ?? false }, routeOptions);
   mountMatchmakeRoute(transport.app, {
     ...routeOptions,
     timeoutMs: config.dependencyTimeoutMs,
     refusal: () => (cluster?.lease.fenced ? unavailable('this node (cut off from the cluster)') : undefined),
     classify: (error) => classifyRedisError(classifyDatabaseError(error)),
   });
-  const health = new DependencyHealth(
+  health = new DependencyHealth(
     [
       { check: 'database', dependency: 'postgres', probe: () => database.ping() },
       { check: 'presence', ...(cluster ? { dependency: 'redis' } : {}), probe: () => cluster?.connected() ?? true },
@@ -259,6 +230,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     metrics,
     logger.child({ component: 'health' }),
   );
+  cluster?.onConnectionLost(() => health?.noteFailure('presence'));
   mountHealthRoutes(transport.app, metrics, health, { ...routeOptions, isDraining: () => draining });
 
   await server.listen(config.http.port, config.http.host);
@@ -272,6 +244,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   }
   await cluster?.holdLease();
   await health.start();
+  const probing = health;
   // A node that died (SIGKILL, power) leaves its actors in the shared listing; each
   // live node sweeps regularly so joins stop going to it within about two timeouts.
   const sweep = config.redis
@@ -305,7 +278,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
       shuttingDown ??= (async () => {
         draining = true;
         lag.stop();
-        health.stop();
+        probing.stop();
         if (sweep) clearInterval(sweep);
         stopRoomCountReports?.();
         stopStartingNotices();

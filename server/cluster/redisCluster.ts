@@ -21,6 +21,8 @@ export interface RedisCluster {
   readonly lease: ClusterLease;
   /** True while every connection to Redis is up. */
   readonly connected: () => boolean;
+  /** Runs `listener` (too) whenever a connection to Redis drops. */
+  onConnectionLost(listener: () => void): void;
   /** Resolves once every connection answers (before the server starts: the listing never queues a command). */
   waitForRedis(): Promise<void>;
   /** Takes the lease and keeps it; once the node's process id is set (after listen). */
@@ -72,7 +74,10 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
       for (const actor of ActorRoom.live()) actor.onClusterRejoined();
     },
   });
-  connections.onDisconnected = () => lease.noteTrouble();
+  const lostListeners: Array<() => void> = [() => lease.noteTrouble()];
+  connections.onDisconnected = () => {
+    for (const listener of lostListeners) listener();
+  };
 
   return {
     presence,
@@ -80,6 +85,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
     rateLimits,
     lease,
     connected: () => connections.up,
+    onConnectionLost: (listener) => lostListeners.push(listener),
     waitForRedis: () => connections.ready(START_WAIT_MS),
     holdLease: () => lease.start(),
     async stop() {

@@ -44,6 +44,11 @@ export class RedisConnections {
   /** A new connection for one role (`presence`, `driver`, `rateLimits`, ...). */
   open(role: string, options: RedisClientOptions): Redis {
     const settings: RedisOptions = {
+      // ioredis 5.11 sends CLIENT SETINFO after connecting and, on a connection without a
+      // ready check (the presence's subscriber), declares the connection ready when those
+      // settle, even if it closed meanwhile: the client then stays "ready" on a dead socket
+      // and never reconnects (seen with a proxy that accepts and then drops the connection).
+      disableClientInfo: true,
       maxRetriesPerRequest: 1,
       commandTimeout: this.timeoutMs,
       connectTimeout: this.timeoutMs,

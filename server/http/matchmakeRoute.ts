@@ -1,6 +1,6 @@
 import { createAuthContext, ErrorCode as ColyseusErrorCode, matchMaker } from '@colyseus/core';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { AppError, ErrorCode, HTTP_STATUS_BY_CODE, isErrorCode } from '../../domain/errors';
+import { AppError, ErrorCode, HTTP_STATUS_BY_CODE, isErrorCode, unavailable } from '../../domain/errors';
 import { isActorKind } from '../../rooms/actorIdentity';
 import { withinDeadline } from '../../rooms/commandDeadline';
 import { jsonReply, parseJsonObject, route, type HttpReply, type RouteOptions } from './uwsHttp';
@@ -65,7 +65,9 @@ export function mountMatchmakeRoute(
       );
       return jsonReply(200, reservation);
     } catch (thrown) {
-      const error = options.classify(thrown);
+      // Colyseus's seat refusals (the node holding the actor did not answer, the actor went
+      // meanwhile) carry no code: the next join finds or re-creates the actor.
+      const error = isSeatReservationError(thrown) ? unavailable('the node holding this actor', thrown) : options.classify(thrown);
       const code = (error as { code?: unknown }).code;
       if (isErrorCode(code)) return refuse(code, (error as Error).message, (error as { retryAfterMs?: number }).retryAfterMs);
       if (COLYSEUS_NOT_FOUND.has(code)) return refuse(ErrorCode.NOT_FOUND, (error as Error).message);
@@ -73,4 +75,9 @@ export function mountMatchmakeRoute(
       return jsonReply(500, { code: ErrorCode.INTERNAL, message: `${ErrorCode.INTERNAL}: ${(error as Error).message}` });
     }
   }, options);
+}
+
+/** Colyseus's SeatReservationError, which it does not export. */
+function isSeatReservationError(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === 'SeatReservationError';
 }
