@@ -1,5 +1,3 @@
-import lockfile from 'proper-lockfile';
-
 /** A lock whose holder stopped refreshing it for this long is taken for a dead process's. */
 export const DATA_DIR_LOCK_STALE_MS = 5_000;
 /** How often the holder refreshes its lock. */
@@ -31,6 +29,10 @@ export class DataDirInUseError extends Error {
  * await release();
  */
 export async function lockDataDir(dataDir: string, onLost: (error: Error) => void): Promise<() => Promise<void>> {
+  // Loaded here, not with this module: proper-lockfile hooks the process's signals (to drop
+  // its locks on exit) as it loads, and a process that never locks a folder (a load
+  // generator reading Postgres) must keep its own SIGINT handling.
+  const { default: lockfile } = await import('proper-lockfile');
   try {
     return await lockfile.lock(dataDir, {
       stale: DATA_DIR_LOCK_STALE_MS,
