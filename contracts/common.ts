@@ -37,6 +37,11 @@ export const KismetCloseCode = {
   ACTOR_MOVED: 4504,
   /** The user's location moved to another cell: watch the lobby named in `lobby.changed` instead. */
   LOBBY_MOVED: 4505,
+  /**
+   * The node lost Redis, and with it its place in the cluster: it stopped serving its
+   * actors before another node may take them. Rejoin through any node, with backoff.
+   */
+  NODE_FENCED: 4507,
 } as const;
 
 /**

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
+import { lockDataDir } from './dataDirLock';
 import { PreparingPool } from './preparingPool';
 import type { Database } from './types';
 
@@ -8,27 +9,70 @@ export type DatabaseSettings =
   | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number }
   | { readonly kind: 'pglite'; readonly dataDir: string };
 
+/** Where a connection's error goes when the caller gives no listener (scripts, load generators). */
+function reportConnectionError(error: Error): void {
+  process.stderr.write(`kismet: a Postgres connection failed: ${error.message}\n`);
+}
+
+/** How long pg waits for a connection when none is given (no timeout at all is pg's default). */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
   readonly kind: DatabaseSettings['kind'];
   /** Answers true when a trivial query round-trips. */
   ping(): Promise<boolean>;
+  /**
+   * From now on every query gives up after `ms` (answered UNAVAILABLE) and its
+   * connection is closed. Set once migrations ran: those may take long.
+   */
+  limitQueries(ms: number): void;
   close(): Promise<void>;
 }
 
-/** Opens real Postgres through `pg`, or the embedded PGlite persisted in a folder. */
-export async function openDatabase(settings: DatabaseSettings): Promise<DatabaseHandle> {
+export interface OpenOptions {
+  /**
+   * The embedded folder's lock was taken from under this process (see
+   * lockDataDir): it must stop using the folder at once. Required with PGlite.
+   */
+  readonly onDataDirLost?: (error: Error) => void;
+  /** Every error of a Postgres connection, idle or in use (logged and counted by the caller). */
+  readonly onConnectionError?: (error: Error) => void;
+  /** How long to wait for a Postgres connection before answering UNAVAILABLE. */
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * Opens real Postgres through `pg`, or the embedded PGlite persisted in a folder,
+ * which this process then holds alone until `close()` (DATA_DIR_IN_USE otherwise).
+ */
+export async function openDatabase(settings: DatabaseSettings, options: OpenOptions = {}): Promise<DatabaseHandle> {
   let db: Kysely<Database>;
+  let releaseDataDir: (() => Promise<void>) | undefined;
+  let preparing: PreparingPool | undefined;
   if (settings.kind === 'postgres') {
-    const pool = new Pool({ connectionString: settings.url, max: settings.poolSize });
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PreparingPool(pool) }) });
+    const pool = new Pool({
+      connectionString: settings.url,
+      max: settings.poolSize,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      // A peer that vanished without a word (a cut network) is found out by TCP keepalive.
+      keepAlive: true,
+    });
+    preparing = new PreparingPool(pool, options.onConnectionError ?? reportConnectionError);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing }) });
   } else {
     fs.mkdirSync(settings.dataDir, { recursive: true });
-    // Loaded lazily so a Postgres deployment never pays for the embedded engine.
-    const { PGlite } = await import('@electric-sql/pglite');
-    const { PGliteDialect } = await import('kysely-pglite-dialect');
-    const pglite = await PGlite.create(settings.dataDir);
-    db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    releaseDataDir = await lockDataDir(settings.dataDir, options.onDataDirLost ?? ((error) => { throw error; }));
+    try {
+      // Loaded lazily so a Postgres deployment never pays for the embedded engine.
+      const { PGlite } = await import('@electric-sql/pglite');
+      const { PGliteDialect } = await import('kysely-pglite-dialect');
+      const pglite = await PGlite.create(settings.dataDir);
+      db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    } catch (error) {
+      await releaseDataDir();
+      throw error;
+    }
   }
   return {
     db,
@@ -41,6 +85,15 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
         return false;
       }
     },
-    close: () => db.destroy(),
+    limitQueries(ms) {
+      if (preparing) preparing.queryTimeoutMs = ms;
+    },
+    async close() {
+      try {
+        await db.destroy();
+      } finally {
+        await releaseDataDir?.();
+      }
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type { Pool, PoolClient } from 'pg';
+import { classifyDatabaseError, isDatabaseUnreachable } from './faults';
 
 /** At most this many distinct statements are prepared per process; beyond it they run unprepared. */
 export const MAX_PREPARED_STATEMENTS = 500;
@@ -29,22 +30,33 @@ function statementName(text: string, parameterCount: number): string | undefined
 }
 
 class PreparingClient implements PostgresPoolClient {
-  constructor(private readonly client: PoolClient) {}
+  /** The connection failed or a query on it timed out: it goes back to no one. */
+  private broken = false;
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly queryTimeoutMs: () => number | undefined,
+  ) {}
 
   get processID(): number | undefined {
     return (this.client as unknown as { processID?: number }).processID;
   }
 
   query(sqlOrCursor: unknown, parameters?: readonly unknown[]): never {
-    const client = this.client as unknown as { query: (...args: unknown[]) => never };
-    if (typeof sqlOrCursor !== 'string') return client.query(sqlOrCursor);
+    const client = this.client as unknown as { query: (...args: unknown[]) => Promise<unknown> };
+    if (typeof sqlOrCursor !== 'string') return client.query(sqlOrCursor) as never;
     const values = parameters ? [...parameters] : [];
     const name = statementName(sqlOrCursor, values.length);
-    return name === undefined ? client.query(sqlOrCursor, values) : client.query({ name, text: sqlOrCursor, values });
+    const timeout = this.queryTimeoutMs();
+    const running = client.query({ ...(name === undefined ? {} : { name }), text: sqlOrCursor, values, ...(timeout === undefined ? {} : { query_timeout: timeout }) });
+    return running.catch((error: unknown) => {
+      if (isDatabaseUnreachable(error)) this.broken = true;
+      throw classifyDatabaseError(error);
+    }) as never;
   }
 
   release(destroy?: boolean): void {
-    this.client.release(destroy);
+    this.client.release(destroy || this.broken);
   }
 }
 
@@ -55,7 +67,30 @@ class PreparingClient implements PostgresPoolClient {
  * which costs more than running them.
  */
 export class PreparingPool implements PostgresPool {
-  constructor(private readonly pool: Pool) {}
+  /** Clients that already carry the listener for errors that arrive while they are checked out. */
+  private readonly watched = new WeakSet<PoolClient>();
+  /** Each query's limit, once set (migrations run without one: an index build may take long). */
+  queryTimeoutMs: number | undefined;
+
+  /**
+   * `onConnectionError` hears every error of a connection, idle (pg-pool drops it)
+   * or checked out (its query fails, and the connection is destroyed on release):
+   * without a listener, such an error (57P01 when Postgres restarts) ends the process.
+   */
+  constructor(
+    private readonly pool: Pool,
+    private readonly onConnectionError: (error: Error) => void,
+  ) {
+    pool.on('error', (error) => this.connectionFailed(error));
+  }
+
+  /** An idle connection's error reaches both its own listener and the pool's: reported once. */
+  private readonly reported = new WeakSet<Error>();
+  private connectionFailed(error: Error): void {
+    if (this.reported.has(error)) return;
+    this.reported.add(error);
+    this.onConnectionError(error);
+  }
 
   /** The wrapped pool's settings; kysely reads them to open its cancellation connections. */
   get options(): object {
@@ -67,7 +102,17 @@ export class PreparingPool implements PostgresPool {
   }
 
   async connect(): Promise<PostgresPoolClient> {
-    return new PreparingClient(await this.pool.connect());
+    let client: PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw classifyDatabaseError(error);
+    }
+    if (!this.watched.has(client)) {
+      this.watched.add(client);
+      client.on('error', (error: Error) => this.connectionFailed(error));
+    }
+    return new PreparingClient(client, () => this.queryTimeoutMs);
   }
 
   end(): Promise<void> {

@@ -52,6 +52,16 @@ export function isActive(state: CallState): boolean {
 
 const refused = (code: ErrorCode, message: string): CallTransition => ({ kind: 'refused', code, message });
 
+/**
+ * Whether a member may have a media token for a call in this state: only while it
+ * is answered. Every command on a call that has ended answers CALL_OVER.
+ */
+export function decideCallToken(state: CallState): { readonly code: ErrorCode; readonly message: string } | undefined {
+  if (!isActive(state)) return { code: ErrorCode.CALL_OVER, message: `the call is over (${state})` };
+  if (state !== 'accepted') return { code: ErrorCode.CALL_NOT_RINGING, message: `media is only for an answered call (${state})` };
+  return undefined;
+}
+
 function end(call: Call, state: Exclude<CallState, 'ringing' | 'accepted'>, reason: CallEndReason, nowMs: number): CallTransition {
   return { kind: 'changed', call: { ...call, state, endedAt: nowMs, endReason: reason } };
 }

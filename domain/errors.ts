@@ -95,6 +95,12 @@ export const ErrorCode = {
 
   // generic
   RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * Postgres or Redis cannot be reached, or this node is cut off from the cluster:
+   * nothing was acknowledged; retry after `retryAfterMs` (the same ids make a
+   * resend safe), through any node.
+   */
+  UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;
 
@@ -165,8 +171,20 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   LOCATION_IMPLAUSIBLE: 429,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
+
+/** What an UNAVAILABLE refusal tells a client to wait before it retries. */
+export const UNAVAILABLE_RETRY_AFTER_MS = 1_000;
+
+/** The refusal of work that needs a dependency this node cannot reach now (`dependency`: `database`, `redis`, `cluster`). */
+export function unavailable(dependency: string, cause?: unknown): AppError {
+  return new AppError(ErrorCode.UNAVAILABLE, `${dependency} is unavailable; retry shortly (a resend with the same ids is stored once)`, {
+    cause,
+    retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS,
+  });
+}
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ErrorCode, value);

@@ -1,4 +1,4 @@
-import { Room, type Client } from '@colyseus/core';
+import { Room, RoomInternalState, type Client, type IRoomCache } from '@colyseus/core';
 import type { z } from 'zod';
 import { AppError, ErrorCode } from '../domain/errors';
 import { actorRoomId, type ActorKind } from '../contracts/actors';
@@ -9,13 +9,21 @@ import { roomServices } from './roomServices';
 /** The longest delay a Node.js timer accepts (about 24.8 days). */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
-/** What every Kismet actor shares: messages only, and how it leaves a draining node. */
+/** The actors alive on this node (from becoming an actor until they go). */
+const liveActors = new Set<ActorRoom>();
+
+/** What every Kismet actor shares: messages only, and how it leaves a draining or fenced node. */
 export abstract class ActorRoom extends Room {
+  /** Every actor alive on this node now. */
+  static live(): readonly ActorRoom[] {
+    return [...liveActors];
+  }
+
   /**
    * The first steps of every actor's onAuth: the caller's access token verified
    * and the join options parsed, or a coded refusal (TOKEN_*, INVALID_ROOM_OPTIONS).
    */
-  protected static async admit<Options>(token: string, rawOptions: unknown, schema: z.ZodType<Options>): Promise<{ userId: string; options: Options }> {
+  static async admitCaller<Options>(token: string, rawOptions: unknown, schema: z.ZodType<Options>): Promise<{ userId: string; options: Options }> {
     const claims = await roomServices().accessTokens.verify(token);
     const options = schema.safeParse(rawOptions);
     if (!options.success) {
@@ -33,6 +41,8 @@ export abstract class ActorRoom extends Room {
   }
 
   private liveKind: ActorKind | undefined;
+  /** When this instance became the actor (ms since the epoch): tells two instances of one identity apart. */
+  private liveSinceMs = 0;
 
   /**
    * Makes this room the actor `<kind>:<key>`, once it is sure to live: its
@@ -49,11 +59,14 @@ export abstract class ActorRoom extends Room {
     this.maxClients = Number.POSITIVE_INFINITY;
     this.setPatchRate(LONGEST_TIMER_MS);
     this.liveKind = kind;
+    this.liveSinceMs = roomServices().now().getTime();
+    liveActors.add(this);
     roomServices().metrics.rooms.inc({ kind });
   }
 
   /** The actor is going: it no longer counts among the node's rooms. */
   protected actorGone(): void {
+    liveActors.delete(this);
     if (this.liveKind) roomServices().metrics.rooms.dec({ kind: this.liveKind });
     this.liveKind = undefined;
   }
@@ -89,6 +102,42 @@ export abstract class ActorRoom extends Room {
     }
     for (const client of this.clients) if (client !== except && reaches(sender, this.userOf(client))) client.send(type, message);
   }
+
+  /** When this instance became the actor. */
+  get liveSince(): number {
+    return this.liveSinceMs;
+  }
+
+  /** This actor's entry in the cluster's listing, as Colyseus keeps it. */
+  get listing(): IRoomCache {
+    return (this as unknown as { _listing: IRoomCache })._listing;
+  }
+
+  /**
+   * Closes every connection with `code` and disposes the actor: the node was fenced
+   * off (4507), or another node lists this actor now (4504). An actor still being
+   * created cannot be disconnected yet; it is left to its creation, which fails while
+   * the node cannot reach Redis.
+   */
+  async leaveWith(code: number): Promise<void> {
+    try {
+      await this.disconnect(code);
+    } catch (error) {
+      roomServices().logger.warn({ err: error, roomId: this.roomId }, 'actor not closed (still being created, or its closing failed)');
+    }
+  }
+
+  /** True from creation until the actor starts going (a disconnect or a dispose). */
+  get serving(): boolean {
+    return (this as unknown as { _internalState: RoomInternalState })._internalState === RoomInternalState.CREATED;
+  }
+
+  /**
+   * The node is back in touch with the cluster after Redis dropped: what was
+   * published meanwhile never arrived. Actors that live on published news re-read
+   * it from storage here.
+   */
+  onClusterRejoined(): void {}
 
   /** A draining node tells its clients so (4501): they join again and the actor comes back elsewhere. */
   override onBeforeShutdown(): void {

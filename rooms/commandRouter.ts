@@ -4,6 +4,7 @@ import { AppError, ErrorCode } from '../domain/errors';
 import type { RateLimitedAction } from '../domain/rateLimits';
 import type { ActorKind } from '../contracts/actors';
 import { hasNulCharacter, ServerMessageType, type ErrorMessage, type ReplyMessage } from '../contracts/common';
+import { withinDeadline } from '../services/commandDeadline';
 import { spendOrRefuse } from '../services/rateLimiter';
 import type { RoomServices } from './roomServices';
 
@@ -74,11 +75,11 @@ export function mountCommands<C extends CommandSchemas>(
         return;
       }
       const ref = parsed.data.ref;
-      Promise.resolve()
-        .then(async () => {
-          if (action !== undefined && limits) await spendOrRefuse(services.rateLimits, action, limits.userOf(client));
-          return handler(client, parsed.data);
-        })
+      const work = Promise.resolve().then(async () => {
+        if (action !== undefined && limits) await spendOrRefuse(services.rateLimits, action, limits.userOf(client));
+        return handler(client, parsed.data);
+      });
+      withinDeadline(work, services.commandTimeoutMs, type)
         .then(
           (result) => {
             const reply: ReplyMessage = { ref, ok: true, result: result ?? null };

@@ -55,6 +55,8 @@ export interface RoomServices extends CallServices {
   readonly withdrawn: WithdrawnCards;
   /** Seats and attendance of live events, written in shared batches. */
   readonly attendance: AttendanceLedger;
+  /** The longest a command waits for its answer before it is answered UNAVAILABLE (DEPENDENCY_TIMEOUT_MS). */
+  readonly commandTimeoutMs: number;
 }
 
 // Colyseus constructs rooms itself (and runs static onAuth before any room exists),

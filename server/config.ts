@@ -16,6 +16,8 @@ export {
   DEFAULT_DATA_DIR,
   DEFAULT_PORT,
   DEFAULT_REFRESH_TOKEN_TTL_S,
+  DEFAULT_DEPENDENCY_TIMEOUT_MS,
+  MAX_DEPENDENCY_TIMEOUT_MS,
   DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_LIVEKIT,
   MIN_JWT_SECRET_LENGTH,
@@ -58,6 +60,12 @@ export interface Config {
    * nodes' actors from the listing, so joins stop being sent to them.
    */
   readonly staleNodeTimeoutMs: number;
+  /**
+   * The longest a command waits on Postgres or Redis: a connection attempt, a
+   * query, a Redis command, and the whole command, after which it is answered
+   * UNAVAILABLE (at most MAX_DEPENDENCY_TIMEOUT_MS).
+   */
+  readonly dependencyTimeoutMs: number;
   readonly database:
     | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number }
     | { readonly kind: 'pglite'; readonly dataDir: string };
@@ -203,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
       ...rateOverrides,
     },
     staleNodeTimeoutMs: e.STALE_NODE_TIMEOUT_MS,
+    dependencyTimeoutMs: e.DEPENDENCY_TIMEOUT_MS,
     database:
       e.DATABASE_URL !== undefined
         ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }

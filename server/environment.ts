@@ -17,6 +17,10 @@ export const DEFAULT_DATA_DIR = '.data';
 export const DEFAULT_ACCESS_TOKEN_TTL_S = 15 * 60;
 export const DEFAULT_REFRESH_TOKEN_TTL_S = 7 * 24 * 60 * 60;
 export const MIN_JWT_SECRET_LENGTH = 32;
+/** How long a command may wait on Postgres or Redis before it is answered UNAVAILABLE. */
+export const DEFAULT_DEPENDENCY_TIMEOUT_MS = 5_000;
+/** The contract: no command waits longer than this for an answer, whatever the configuration. */
+export const MAX_DEPENDENCY_TIMEOUT_MS = 10_000;
 
 /**
  * LiveKit's own development credentials (`livekit-server --dev`), public like
@@ -75,6 +79,7 @@ export const EnvSchema = z.object({
   LIVEKIT_API_SECRET: z.string().min(1).optional(),
   MAX_ACTIVE_CALLS: positiveInt.max(10_000_000).default(DEFAULT_MAX_ACTIVE_CALLS),
   STALE_NODE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  DEPENDENCY_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_DEPENDENCY_TIMEOUT_MS).default(DEFAULT_DEPENDENCY_TIMEOUT_MS),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `action=perSecond:burst,...`: per-user (or per-address) buckets other than the defaults. */
   RATE_LIMITS: z.string().optional(),

@@ -1,6 +1,9 @@
 import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { assertNativeUws } from './nativeUws';
+import type { KismetNode } from './node';
+import { isDatabaseUnreachable } from '../db/faults';
+import { isRedisUnreachable } from './cluster/redisFaults';
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
@@ -16,11 +19,22 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  // Libraries fire some Redis and Postgres calls and forget them (Colyseus's room
+  // counts, IPC replies, unsubscribes): while a dependency is away those reject with
+  // nobody listening, which must not end the process. Each is logged and counted.
+  let node: KismetNode | undefined;
+  process.on('unhandledRejection', (reason) => {
+    node?.metrics.unhandledRejections.inc();
+    const dependencyFault = isDatabaseUnreachable(reason) || isRedisUnreachable(reason);
+    logger[dependencyFault ? 'warn' : 'error']({ err: reason }, 'a promise rejected with nobody to handle it');
+  });
+  quietPm2Io(logger);
   assertNativeUws();
   // Colyseus reads its wait for another node's answer once, as it loads: set it before.
   process.env['COLYSEUS_PRESENCE_SHORT_TIMEOUT'] = String(config.staleNodeTimeoutMs);
   const { startNode } = await import('./node.js');
-  const node = await startNode(config, logger);
+  node = await startNode(config, logger);
+  const started = node;
 
   // PM2 (wait_ready) and test harnesses wait for this: Postgres and Redis have answered.
   process.send?.('ready');
@@ -32,7 +46,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
-    node.shutdown().then(
+    started.shutdown().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -45,6 +59,28 @@ async function main(): Promise<void> {
   process.on('message', (message) => {
     if (message === 'shutdown') stop('message'); // PM2 on platforms without signals
   });
+}
+
+/**
+ * Colyseus loads `@pm2/io` for its metrics when it is installed (it comes with the
+ * dev tools), and that hooks the process's uncaught errors and rejections and
+ * prints them raw on stderr. Kismet logs those itself, as JSON: it loads the
+ * module first and takes its two hooks off (the module's own `destroy` misses
+ * them: it registers bound copies). Its metrics stay.
+ */
+function quietPm2Io(logger: Logger): void {
+  try {
+    require('@pm2/io');
+  } catch (error) {
+    logger.debug({ err: error }, '@pm2/io is not installed: nothing to quiet');
+    return;
+  }
+  for (const listener of process.listeners('uncaughtException')) {
+    if (listener.name === 'bound onUncaughtException') process.removeListener('uncaughtException', listener);
+  }
+  for (const listener of process.listeners('unhandledRejection')) {
+    if (listener.name === 'bound onUnhandledRejection') process.removeListener('unhandledRejection', listener);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -98,6 +98,38 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly dependencyUp = new Gauge({
+    name: 'kismet_dependency_up',
+    help: 'Whether this node reaches a dependency now (1) or not (0): postgres, redis',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dependencyErrors = new Counter({
+    name: 'kismet_dependency_errors_total',
+    help: 'Errors of connections to a dependency (dropped, refused, timed out), by dependency',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
+
+  readonly fenced = new Gauge({
+    name: 'kismet_fenced',
+    help: '1 while this node is cut off from the cluster and serves no actor, else 0',
+    registers: [this.registry],
+  });
+
+  readonly fences = new Counter({
+    name: 'kismet_fences_total',
+    help: 'Times this node fenced itself off (lost Redis for half of STALE_NODE_TIMEOUT_MS)',
+    registers: [this.registry],
+  });
+
+  readonly unhandledRejections = new Counter({
+    name: 'kismet_unhandled_rejections_total',
+    help: 'Promise rejections nothing handled (logged; the process goes on)',
+    registers: [this.registry],
+  });
+
   constructor(nodeLabels: Record<string, string>) {
     this.registry.setDefaultLabels(nodeLabels);
     collectDefaultMetrics({ register: this.registry, prefix: 'kismet_process_' });

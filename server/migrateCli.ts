@@ -5,7 +5,12 @@ import { migrateToLatest } from '../db/migrate';
 /** `npm run migrate`: brings the configured database up to date and exits non-zero on failure. */
 async function run(): Promise<void> {
   const config = loadConfig();
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database, {
+    onDataDirLost: (error) => {
+      process.stderr.write(`kismet migrate: lost the lock on the data folder; stopping: ${error.message}\n`);
+      process.exit(1);
+    },
+  });
   try {
     const outcome = await migrateToLatest(database.db);
     for (const name of outcome.applied) process.stdout.write(`applied ${name}\n`);

@@ -1,7 +1,7 @@
 import { LocalPresence, Server, matchMaker, type Presence } from '@colyseus/core';
-import { RedisPresence } from '@colyseus/redis-presence';
-import { Redis } from 'ioredis';
 import { migrateToLatest } from '../db/migrate';
+import { classifyDatabaseError, isDatabaseUnreachable } from '../db/faults';
+import { unavailable } from '../domain/errors';
 import { openDatabase, type DatabaseHandle } from '../db/database';
 import { ChatThreadRoom } from '../rooms/chat/ChatThreadRoom';
 import { LobbyRoom } from '../rooms/lobby/LobbyRoom';
@@ -16,6 +16,7 @@ import { CHAT_ROOM } from '../contracts/chat';
 import { SESSION_ROOM } from '../contracts/session';
 import { ACTOR_KEY_OPTION } from '../contracts/actors';
 import { shouldShed } from '../domain/loadShedding';
+import { ActorRoom } from '../rooms/actorRoom';
 import { setRoomServices } from '../rooms/roomServices';
 import { BatchedChatStore } from '../db/batchedChatStore';
 import type { RateLimiter } from '../services/rateLimiter';
@@ -24,7 +25,10 @@ import { AccessTokenService } from './auth/accessTokens';
 import { AuthService } from './auth/authService';
 import { TokenRevocations } from './auth/tokenRevocations';
 import type { Revocation } from '../domain/revocationList';
-import { ActorLocalDriver, ActorRedisDriver } from './cluster/actorDrivers';
+import { ActorLocalDriver } from './cluster/actorDrivers';
+import { connectRedisCluster } from './cluster/redisCluster';
+import { classifyRedisError } from './cluster/redisFaults';
+import { DependencyHealth } from './dependencyHealth';
 import type { Config } from './config';
 import { PresenceTopicBus } from './cluster/presenceTopicBus';
 import { LiveKitTokens } from './livekit/liveKitTokens';
@@ -33,16 +37,17 @@ import { mountAdminRoutes } from './http/adminRoutes';
 import { mountAuthRoutes } from './http/authRoutes';
 import { mountCardRoutes } from './http/cardRoutes';
 import { mountHealthRoutes } from './http/healthRoutes';
+import { KismetTransport } from './http/kismetTransport';
+import { mountNodeActorsRoute } from './http/nodeActorsRoute';
 import { mountMatchRoutes } from './http/matchRoutes';
 import { mountLiveEventRoutes } from './http/liveEventRoutes';
 import { startStartingNotices } from './startingNotices';
 import { mountLiveKitWebhookRoute } from './http/liveKitWebhookRoute';
 import { routerEndpoints } from './http/routerEndpoints';
-import { PlacementEstimates, actorIdOfRequest, chooseNodeForActor } from './cluster/actorPlacement';
+import { refuseCreationWhile } from './cluster/placementPolicy';
 import { reportRoomCounts } from './cluster/roomCountReports';
 import { MATCHMAKING_METHODS, mountMatchmakeRoute } from './http/matchmakeRoute';
-import { KismetTransport } from './http/kismetTransport';
-import { LocalRateLimiter, RedisRateLimiter } from './cluster/rateLimiters';
+import { LocalRateLimiter } from './cluster/rateLimiters';
 import { EventLoopLag } from './eventLoopLag';
 import { colyseusLogger } from './colyseusLogger';
 import type { Logger } from './logger';
@@ -52,24 +57,10 @@ import { PORT_UNAVAILABLE } from './startupFailures';
 
 export interface KismetNode {
   readonly port: number;
+  readonly metrics: NodeMetrics;
   readonly nodeId: () => string;
   /** Stops taking actors, lets actors persist and disconnect their clients, then closes connections. */
   shutdown(): Promise<void>;
-}
-
-/** How long this node's placements count on top of the room counts nodes report (creating an actor takes a moment). */
-const PLACEMENT_WINDOW_MS = 2000;
-
-/** New actors go to the least loaded live node, a burst spread as it is decided. */
-function balancedPlacement(): (roomName: string, options: Record<string, unknown>) => Promise<string> {
-  const estimates = new PlacementEstimates(PLACEMENT_WINDOW_MS);
-  return async (roomName, options) => {
-    const reported = await matchMaker.stats.fetchAll();
-    const now = Date.now();
-    const chosen = chooseNodeForActor(estimates.estimate(reported, now), actorIdOfRequest(roomName, options)) ?? matchMaker.processId;
-    estimates.record(chosen, now);
-    return chosen;
-  };
 }
 
 /** How soon after a change this node's room count reaches the other nodes' placement decisions. */
@@ -77,34 +68,45 @@ const ROOM_COUNT_REPORT_MS = 200;
 
 /** Boots one Kismet node: database (migrated), presence and driver, rooms, routes, listening socket. */
 export async function startNode(config: Config, logger: Logger): Promise<KismetNode> {
-  const database: DatabaseHandle = await openDatabase(config.database);
+  const metrics = new NodeMetrics({ port: String(config.http.port) });
+  let health: DependencyHealth | undefined; // set once the dependencies it probes exist
+  const databaseLog = logger.child({ component: 'database' });
+  const database: DatabaseHandle = await openDatabase(config.database, {
+    connectTimeoutMs: config.dependencyTimeoutMs,
+    // A connection that drops (Postgres restarting: 57P01) is reported here; the pool opens
+    // new ones on demand, and queries meanwhile answer UNAVAILABLE.
+    onConnectionError: (error) => {
+      metrics.dependencyErrors.inc({ dependency: 'postgres' });
+      if (isDatabaseUnreachable(error)) health?.noteFailure('database');
+      databaseLog.warn({ err: error }, 'a Postgres connection failed');
+    },
+    // Another process took the embedded folder (this one stalled past the lock's staleness):
+    // going on would interleave two engines' writes in one folder, so this node stops.
+    onDataDirLost: (error) => {
+      logger.fatal({ err: error }, 'lost the lock on the embedded database folder; stopping');
+      process.exit(1);
+    },
+  });
   const migration = await migrateToLatest(database.db);
   if (migration.error) {
     await database.close();
     throw new Error('database migration failed', { cause: migration.error });
   }
   if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'migrations applied');
+  // From here on no query waits longer than the bound (migrations had none: an index build may take long).
+  database.limitQueries(config.dependencyTimeoutMs);
 
-  const redisClients: Redis[] = [];
-  let presence: Presence;
-  let driver: ActorRedisDriver | ActorLocalDriver;
-  let rateLimits: RateLimiter;
-  if (config.redis) {
-    const connect = () => {
-      const client = new Redis(config.redis!.url, { maxRetriesPerRequest: 3, lazyConnect: false });
-      redisClients.push(client);
-      return client;
-    };
-    presence = new RedisPresence(connect());
-    driver = new ActorRedisDriver(connect());
-    rateLimits = new RedisRateLimiter(connect(), config.rateLimits);
-  } else {
-    presence = new LocalPresence();
-    driver = new ActorLocalDriver();
-    rateLimits = new LocalRateLimiter(config.rateLimits);
+  const cluster = config.redis ? connectRedisCluster(config, logger, metrics) : undefined;
+  const presence: Presence = cluster?.presence ?? new LocalPresence();
+  const driver = cluster?.driver ?? new ActorLocalDriver();
+  const rateLimits: RateLimiter = cluster?.rateLimits ?? new LocalRateLimiter(config.rateLimits);
+  try {
+    await cluster?.waitForRedis();
+  } catch (error) {
+    await cluster?.stop();
+    await database.close();
+    throw error;
   }
-
-  const metrics = new NodeMetrics({ port: String(config.http.port) });
   const now = () => new Date();
   const revocations = new TokenRevocations(
     database.db,
@@ -149,6 +151,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     withdrawn,
     calls,
     attendance: new AttendanceLedger(database.db),
+    commandTimeoutMs: config.dependencyTimeoutMs,
   });
 
   const transport = new KismetTransport(
@@ -165,7 +168,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     publicAddress: config.http.publicAddress,
     gracefullyShutdown: false, // the entry point owns signals
     greet: false,
-    selectProcessIdToCreateRoom: config.actorPlacement === 'local' ? async () => matchMaker.processId : balancedPlacement(),
+    selectProcessIdToCreateRoom: refuseCreationWhile(() => cluster?.lease.creationRefusal(), config.actorPlacement),
     logger: colyseusLogger(logger, () => metrics.undecodableFrames.inc()),
   });
   server.router = routerEndpoints(config.auth.adminApiKey);
@@ -200,35 +203,52 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     routeOptions,
   );
   mountLiveEventRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
-  mountMatchmakeRoute(transport.app, routeOptions);
-  mountHealthRoutes(
+  mountNodeActorsRoute(
     transport.app,
-    metrics,
-    [
-      { name: 'database', check: () => database.ping() },
-      {
-        name: 'presence',
-        check: async () =>
-          redisClients.length === 0 || (await Promise.all(redisClients.map((c) => c.ping()))).every((r) => r === 'PONG'),
-      },
-    ],
-    { ...routeOptions, isDraining: () => draining },
+    {
+      adminApiKey: config.auth.adminApiKey,
+      nodeId: () => matchMaker.processId,
+      fenced: () => cluster?.lease.fenced ?? false,
+      actors: () => ActorRoom.live().filter((actor) => actor.serving).map((actor) => ({ roomId: actor.roomId, since: actor.liveSince })),
+    },
+    routeOptions,
   );
+  mountMatchmakeRoute(transport.app, {
+    ...routeOptions,
+    timeoutMs: config.dependencyTimeoutMs,
+    refusal: () => (cluster?.lease.fenced ? unavailable('this node (cut off from the cluster)') : undefined),
+    classify: (error) => classifyRedisError(classifyDatabaseError(error)),
+  });
+  health = new DependencyHealth(
+    [
+      { check: 'database', dependency: 'postgres', probe: () => database.ping() },
+      { check: 'presence', ...(cluster ? { dependency: 'redis' } : {}), probe: () => cluster?.connected() ?? true },
+      ...(cluster ? [{ check: 'cluster', probe: () => !cluster.lease.fenced }] : []),
+    ],
+    metrics,
+    logger.child({ component: 'health' }),
+  );
+  cluster?.onConnectionLost(() => health?.noteFailure('presence'));
+  mountHealthRoutes(transport.app, metrics, health, { ...routeOptions, isDraining: () => draining });
 
   await server.listen(config.http.port, config.http.host);
-  // uWS reports a failed bind (port taken) only as a false listen socket, and the transport
-  // ignores it: without this check a node would report ready while serving nothing.
-  if (!(transport as unknown as { _listeningSocket?: unknown })._listeningSocket) {
+  // uWS reports a failed bind (port taken, also by another node: it listens exclusively) only
+  // as a false listen socket: without this check a node would report ready while serving nothing.
+  if (!transport.listening) {
     lag.stop();
     await database.close();
-    await Promise.all(redisClients.map((c) => c.quit().catch(() => undefined)));
+    await cluster?.stop();
     throw new Error(`${PORT_UNAVAILABLE}: could not listen on ${config.http.host}:${config.http.port}`);
   }
+  await cluster?.holdLease();
+  await health.start();
+  const probing = health;
   // A node that died (SIGKILL, power) leaves its actors in the shared listing; each
   // live node sweeps regularly so joins stop going to it within about two timeouts.
   const sweep = config.redis
     ? setInterval(() => {
-        matchMaker.healthCheckAllProcesses().catch((error: unknown) => logger.warn({ err: error }, 'stale node sweep failed'));
+        // While Redis is away every sweep fails, and the connections' own log says why.
+        matchMaker.healthCheckAllProcesses().catch((error: unknown) => logger[cluster?.connected() ? 'warn' : 'debug']({ err: error }, 'stale node sweep failed'));
       }, config.staleNodeTimeoutMs)
     : undefined;
   sweep?.unref();
@@ -250,11 +270,13 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   let shuttingDown: Promise<void> | undefined;
   return {
     port: config.http.port,
+    metrics,
     nodeId: () => matchMaker.processId,
     shutdown() {
       shuttingDown ??= (async () => {
         draining = true;
         lag.stop();
+        probing.stop();
         if (sweep) clearInterval(sweep);
         stopRoomCountReports?.();
         stopStartingNotices();
@@ -263,7 +285,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
         revocations.stop();
         setRoomServices(undefined);
         await database.close();
-        await Promise.all(redisClients.map((c) => c.quit().catch(() => undefined)));
+        await cluster?.stop();
       })();
       return shuttingDown;
     },

@@ -1,25 +1,20 @@
 import type { AuthContext, Client } from '@colyseus/core';
 import type { StoredMessage, ThreadMessage } from '../../db/repositories/messageRepository';
-import { findThreadAccess, loadThread } from '../../db/repositories/threadRepository';
+import { loadThread } from '../../db/repositories/threadRepository';
 import type { StoredUserEvent } from '../../db/repositories/eventRepository';
-import { decideThreadAccess, type TypingSent } from '../../domain/chatRules';
+import type { TypingSent } from '../../domain/chatRules';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { ThreadLedger } from '../../domain/threadLedger';
 import { messageNotices } from '../../domain/threadNotifications';
 import { ActorRoom } from '../actorRoom';
-import { ChatEventType, ChatJoinOptions, type ThreadClosedMessage, type ThreadReadyMessage, type TypingMessage } from '../../contracts/chat';
+import { ChatEventType, type ThreadClosedMessage, type ThreadReadyMessage, type TypingMessage } from '../../contracts/chat';
 import { KismetCloseCode } from '../../contracts/common';
 import type { ThreadSignal } from '../../services/topicBus';
 import { roomServices } from '../roomServices';
-import { mountChatCommands, type Member } from './chatCommands';
+import { deliverStored, mountChatCommands, type Member } from './chatCommands';
 import { MessageOrigins } from './messageOrigins';
+import { admitToThread, type ChatAuth } from './threadAdmission';
 import { REMEMBERED_KEYS, ThreadWriter } from './threadWriter';
-
-interface ChatAuth {
-  readonly userId: string;
-  /** The match the caller was admitted to. */
-  readonly matchId: string;
-}
 
 /**
  * `chat:<matchId>`: one thread per match. Messages are stored before they are
@@ -40,13 +35,8 @@ export class ChatThreadRoom extends ActorRoom {
   private closed = false;
 
   /** Runs in matchmaking, on whichever node took the join: only members of a live match get in. */
-  static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<ChatAuth> {
-    const { userId, options } = await ActorRoom.admit(token, rawOptions, ChatJoinOptions);
-    const access = await findThreadAccess(roomServices().db, options.matchId, userId);
-    if (access?.callerBanned) throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
-    const refusal = decideThreadAccess({ isMember: access?.isMember ?? false, status: access?.status, blockedEitherWay: access?.blockedEitherWay ?? false });
-    if (refusal) throw new AppError(refusal.code, refusal.message);
-    return { userId, matchId: options.matchId };
+  static override onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<ChatAuth> {
+    return admitToThread(token, rawOptions);
   }
 
   override async onCreate(options: { matchId: string }): Promise<void> {
@@ -146,7 +136,11 @@ export class ChatThreadRoom extends ActorRoom {
     for (const event of events) services.userEvents.publish(event.userId, { kind: 'stored', event });
   }
 
-  /** Starts over from storage after another actor of this thread wrote to it. */
+  /**
+   * Starts over from storage: another actor of this thread wrote to it, or a write of
+   * this one failed without an answer (it may have committed). Messages stored
+   * meanwhile reach the connections here, once, as they would have live.
+   */
   private async resync() {
     const services = roomServices();
     const thread = await loadThread(services.db, this.matchId, REMEMBERED_KEYS);
@@ -154,7 +148,9 @@ export class ChatThreadRoom extends ActorRoom {
       this.closeThread(thread?.status === 'blocked' ? 'BLOCKED' : 'UNMATCHED');
       return [];
     }
-    services.logger.warn({ matchId: this.matchId, from: this.ledger.lastSeq, to: thread.lastSeq }, 'thread written by another actor; reloaded from storage');
+    const from = this.ledger.lastSeq;
+    services.logger.warn({ matchId: this.matchId, from, to: thread.lastSeq }, 'thread reloaded from storage');
+    if (thread.lastSeq > from) await deliverStored(this.matchId, [...this.members.values()], { afterSeq: from, upToSeq: thread.lastSeq }, (userId, message) => this.sendToUser(userId, ChatEventType.MESSAGE, message));
     this.ledger = new ThreadLedger(thread.lastSeq, thread.members);
     this.hiddenMembers = new Set(thread.hiddenMemberIds);
     return thread.recent;

@@ -1,5 +1,5 @@
 import type { Client, Room } from '@colyseus/core';
-import { eraseMessage, findMessage, listMessagesBefore, listMessagesBetween } from '../../db/repositories/messageRepository';
+import { eraseMessage, findMessage, listMessagesBefore, listMessagesBetween, type StoredMessage } from '../../db/repositories/messageRepository';
 import { saveReadMarker } from '../../db/repositories/threadRepository';
 import { ChatCommands, ChatEventType, type ReadResult, type SendResult, type TypingMessage } from '../../contracts/chat';
 import { checkMessageContent, decideMessageDeletion, pageSize, shouldRelayTyping, type TypingSent } from '../../domain/chatRules';
@@ -100,4 +100,22 @@ export function mountChatCommands(room: Room, parts: ThreadParts): void {
       return { seq: payload.seq, deleted: true };
     },
   }, { actions: { send: 'message', typing: 'typing' }, userOf: (client) => parts.memberOf(client).userId });
+}
+
+/**
+ * Sends each member in the thread the messages in (afterSeq, upToSeq] that they
+ * may see (a page at most; `sync` has the rest): what was stored while the actor
+ * could not tell, once, as it would have arrived live.
+ */
+export async function deliverStored(
+  matchId: string,
+  members: readonly Member[],
+  range: { readonly afterSeq: number; readonly upToSeq: number },
+  send: (userId: string, message: StoredMessage) => void,
+): Promise<void> {
+  const { db } = roomServices();
+  for (const userId of new Set(members.map((m) => m.userId))) {
+    const { messages } = await listMessagesBetween(db, matchId, userId, range, pageSize(undefined));
+    for (const message of messages) send(userId, message);
+  }
 }

@@ -67,6 +67,12 @@ export class ThreadWriter {
   private writing = false;
   private draining: Promise<void> = Promise.resolve();
   private shut: AppError | undefined;
+  /**
+   * A write failed without an answer (the database dropped mid-commit): it may have
+   * committed. The thread is reloaded from storage before the next write, so its
+   * resends are answered with the sequence they got and nothing is stored twice.
+   */
+  private uncertain = false;
   private readonly known = new Map<string, { seq: number; at: number }>();
 
   constructor(
@@ -140,13 +146,30 @@ export class ThreadWriter {
     let resyncs = 0;
     while (fresh.length > 0) {
       if (this.shut) return fail(fresh, this.shut);
+      if (this.uncertain) {
+        try {
+          for (const key of await this.thread.resync()) this.remember(key);
+        } catch (error) {
+          return fail(fresh, error);
+        }
+        this.uncertain = false;
+        // What the uncertain write did store answers its resends now.
+        fresh = fresh.filter((pending) => {
+          const stored = this.known.get(keyOf(pending.message));
+          if (stored) settle(pending, stored, true);
+          return !stored;
+        });
+        continue;
+      }
       const expectedLastSeq = this.thread.lastSeq();
       const numbered = fresh.map((p, i) => ({ ...p.message, seq: expectedLastSeq + i + 1 }));
       let outcome: StoreOutcome;
       try {
         outcome = await this.store.store({ matchId: this.matchId, expectedLastSeq, messages: numbered, notify: this.thread.noticesFor(numbered) });
       } catch (error) {
-        return fail(fresh, error); // nothing stored, no sequence taken: the senders may resend
+        // Stored or not, nobody knows: nothing is acknowledged, the senders resend under the same ids.
+        this.uncertain = true;
+        return fail(fresh, error);
       }
       switch (outcome.kind) {
         case 'stored': {

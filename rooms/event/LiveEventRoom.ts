@@ -53,7 +53,7 @@ export class LiveEventRoom extends ActorRoom {
   private breakouts!: Breakouts;
 
   static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<LiveEventAuth> {
-    const { userId, options } = await ActorRoom.admit(token, rawOptions, LiveEventJoinOptions);
+    const { userId, options } = await ActorRoom.admitCaller(token, rawOptions, LiveEventJoinOptions);
     const services = roomServices();
     const access = await findLiveEventAccess(services.db, options.eventId, userId);
     if (!access) throw new AppError(ErrorCode.EVENT_NOT_FOUND, 'no such event');

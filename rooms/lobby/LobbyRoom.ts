@@ -46,7 +46,7 @@ export class LobbyRoom extends ActorRoom {
 
   /** Only someone whose current location is in the cell watches its lobby. */
   static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<LobbyAuth> {
-    const { userId, options } = await ActorRoom.admit(token, rawOptions, LobbyJoinOptions);
+    const { userId, options } = await ActorRoom.admitCaller(token, rawOptions, LobbyJoinOptions);
     const location = await findUserLocation(roomServices().db, userId);
     if (location?.h3Cell !== options.cell) throw new AppError(ErrorCode.NOT_IN_CELL, 'you can watch only the lobby of the cell you are in');
     return { userId, cell: location.h3Cell };

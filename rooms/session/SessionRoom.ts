@@ -38,7 +38,7 @@ export class SessionRoom extends ActorRoom {
 
   /** Runs in matchmaking, before any actor exists: nobody creates or joins a session that is not theirs. */
   static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<SessionAuth> {
-    const { userId, options } = await ActorRoom.admit(token, rawOptions, SessionJoinOptions);
+    const { userId, options } = await ActorRoom.admitCaller(token, rawOptions, SessionJoinOptions);
     if (options.userId !== userId) {
       throw new AppError(ErrorCode.NOT_YOUR_SESSION, 'a user can join only their own session');
     }
@@ -116,6 +116,11 @@ export class SessionRoom extends ActorRoom {
     this.calls?.close();
     this.location?.close();
     this.actorGone();
+  }
+
+  /** Events published while Redis was away never came: each device reads what storage holds past what it was sent. */
+  override onClusterRejoined(): void {
+    this.devices.catchUp();
   }
 
   /** Hands stored events to their users' sessions: this one directly, the others through the bus. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { findCall, findCallPeer, startCall } from '../../db/repositories/callRepository';
 import { findThreadAccess } from '../../db/repositories/threadRepository';
-import { decideCallStart, RING_TIMEOUT_MS, type Call, type CallEvent, type CallMedia } from '../../domain/callState';
+import { decideCallStart, decideCallToken, RING_TIMEOUT_MS, type Call, type CallEvent, type CallMedia } from '../../domain/callState';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { UserEventType } from '../../domain/userEvents';
 import type { CallAcceptedData, CallIncomingData, CallMediaAccess, CallStarted } from '../../contracts/calls';
@@ -88,9 +88,10 @@ export class CallDesk {
   }
 
   async token(callId: string): Promise<CallMediaAccess> {
-    const call = await findCall(this.services.db, callId);
-    if (!call || (call.callerId !== this.userId && call.calleeId !== this.userId)) throw new AppError(ErrorCode.CALL_NOT_FOUND, 'no such call');
-    if (call.state !== 'accepted') throw new AppError(ErrorCode.CALL_NOT_RINGING, `media is only for an answered call (${call.state})`);
+    // A tick first: a ringing call past its time is missed, and answers CALL_OVER like any ended call.
+    const call = await this.act(callId, { kind: 'tick' });
+    const refusal = decideCallToken(call.state);
+    if (refusal) throw new AppError(refusal.code, refusal.message);
     return this.mediaAccess(call);
   }
 

@@ -55,6 +55,11 @@ export class DeviceEventFeed {
     this.readStorage();
   }
 
+  /** Reads storage again for what was stored but never offered (its publish was lost while Redis was away). */
+  catchUp(): void {
+    if (this.started) this.readStorage();
+  }
+
   close(): void {
     this.closed = true;
     this.buffer = [];

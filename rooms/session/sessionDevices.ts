@@ -55,6 +55,11 @@ export class SessionDevices {
     for (const device of this.devices.values()) device.feed.offer(event);
   }
 
+  /** Events published while this node could not hear them: each device reads what storage holds past what it was sent. */
+  catchUp(): void {
+    for (const device of this.devices.values()) device.feed.catchUp();
+  }
+
   list(): DeviceInfo[] {
     return [...this.devices.values()].map((d) => d.info);
   }

@@ -4,29 +4,112 @@ import type { Redis } from 'ioredis';
 import { actorRoomIdFromConditions } from '../../contracts/actors';
 
 const ROOMCACHES_KEY = 'roomcaches'; // the hash RedisDriver keeps listings in
+/** Listings removed at once by a sweep of a dead node. */
+const CLEANUP_BATCH = 500;
 
-/** Applies the non-identity conditions of a matchmaking query (locked, private) to one listing. */
-function matches(listing: IRoomCache | undefined, conditions: Partial<IRoomCache>): IRoomCache | undefined {
-  if (!listing) return undefined;
-  if (conditions.locked !== undefined && Boolean(listing.locked) !== conditions.locked) return undefined;
-  if (conditions.private !== undefined && Boolean(listing.private) !== conditions.private) return undefined;
-  return listing;
+/**
+ * The key a live node keeps alive while it may serve its actors (see ClusterLease).
+ * A sweep never removes the listings of a node whose lease still runs.
+ */
+export function leaseKey(processId: string): string {
+  return `kismet:lease:${processId}`;
+}
+
+// Listings are written and removed only while they name the node doing it: a node
+// that was cut off never deletes or overwrites the listing of the actor another node
+// re-created under the same deterministic id in the meantime.
+const REMOVE_OWN = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local ok, listing = pcall(cjson.decode, raw)
+if ok and listing.processId == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return -1
+`;
+// ARGV: roomId, processId, listing JSON, '1' when the listing may be created.
+const WRITE_OWN = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then
+  local ok, listing = pcall(cjson.decode, raw)
+  if not (ok and listing.processId == ARGV[2]) then return -1 end
+elseif ARGV[4] ~= '1' then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`;
+// KEYS: the listing hash, the dead node's lease. ARGV: its process id, then room ids.
+const REMOVE_DEAD_NODES = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+local removed = 0
+for i = 2, #ARGV do
+  local raw = redis.call('HGET', KEYS[1], ARGV[i])
+  if raw then
+    local ok, listing = pcall(cjson.decode, raw)
+    if ok and listing.processId == ARGV[1] then
+      redis.call('HDEL', KEYS[1], ARGV[i])
+      removed = removed + 1
+    end
+  end
+end
+return removed
+`;
+
+type Script = (keyCount: number, ...keysThenArgs: string[]) => Promise<number>;
+
+export interface ActorDriverHooks {
+  /** This node's Colyseus process id. */
+  readonly processId: () => string;
+  /** True when this node holds a live actor of that id. */
+  readonly holdsLocally: (roomId: string) => boolean;
+  /** A listing write that could not reach Redis (logged and counted; retried where it matters). */
+  readonly onError: (operation: string, roomId: string | undefined, error: unknown) => void;
+  /** A sweep left a silent node's listings alone: its lease still runs. */
+  readonly onLeaseAlive: (processId: string) => void;
 }
 
 /**
- * The cluster's room listing, with two things the stock driver lacks:
+ * The cluster's room listing, with what the stock driver lacks:
  * - `insert` is atomic (HSETNX), so when two nodes create the same actor id at once,
- *   Colyseus keeps the first and discards the other: one actor per identity.
- * - an actor is found by its id in one HGET instead of reading the whole listing.
+ *   Colyseus keeps the first and discards the other: one actor per identity;
+ * - an actor is found by its id in one HGET instead of reading the whole listing;
+ * - every other write is conditional on the listing naming this node, and a sweep
+ *   spares a node whose lease runs, so nothing a node does late (after it was cut
+ *   off) can remove or overwrite another node's actor;
+ * - writes never reject: Colyseus fires some and forgets them, and awaits others
+ *   before an actor's own cleanup. A removal that could not reach Redis is kept
+ *   and done when it is back (`retryRemovals`).
  */
 export class ActorRedisDriver extends RedisDriver {
-  constructor(private readonly redis: Redis) {
+  private readonly removeOwn: Script;
+  private readonly writeOwn: Script;
+  private readonly removeDeadNodes: Script;
+  /** Listings of this node's gone actors that Redis has not yet dropped. */
+  private readonly pendingRemovals = new Set<string>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly hooks: ActorDriverHooks,
+  ) {
     super(redis);
+    const define = (name: string, lua: string): Script => {
+      redis.defineCommand(name, { lua });
+      return (redis as unknown as Record<string, Script>)[name]!.bind(redis);
+    };
+    this.removeOwn = define('kismetRemoveOwnListing', REMOVE_OWN);
+    this.writeOwn = define('kismetWriteOwnListing', WRITE_OWN);
+    this.removeDeadNodes = define('kismetRemoveDeadNodeListings', REMOVE_DEAD_NODES);
   }
 
   async insert(room: IRoomCache): Promise<boolean> {
     if (!room.roomId) return false;
-    return (await this.redis.hsetnx(ROOMCACHES_KEY, room.roomId, JSON.stringify(room))) === 1;
+    try {
+      return (await this.redis.hsetnx(ROOMCACHES_KEY, room.roomId, JSON.stringify(room))) === 1;
+    } catch (error) {
+      // Colyseus discards the new actor; if the write landed all the same, its listing goes later.
+      this.hooks.onError('insert', room.roomId, error);
+      this.pendingRemovals.add(room.roomId);
+      return false;
+    }
   }
 
   override findOne(conditions: Partial<IRoomCache>, sortOptions?: SortOptions): Promise<IRoomCache> {
@@ -34,6 +117,77 @@ export class ActorRedisDriver extends RedisDriver {
     if (roomId === undefined || conditions.roomId !== undefined) return super.findOne(conditions, sortOptions);
     return super.findOne({ roomId }).then((listing) => matches(listing, conditions) as IRoomCache);
   }
+
+  override async update(room: IRoomCache, operations: Partial<{ $set: Partial<IRoomCache>; $inc: Partial<IRoomCache> }>): Promise<boolean> {
+    for (const [field, value] of Object.entries(operations.$set ?? {})) (room as unknown as Record<string, unknown>)[field] = value;
+    const fields = room as unknown as Record<string, number>;
+    for (const [field, value] of Object.entries(operations.$inc ?? {})) fields[field] = (fields[field] ?? 0) + (value as number);
+    return (await this.write('update', room, false)) === 'written';
+  }
+
+  override async persist(room: IRoomCache, create = false): Promise<boolean> {
+    return (await this.write('persist', room, create)) === 'written';
+  }
+
+  /**
+   * Writes this node's listing of one of its actors, creating it if absent: what a
+   * node does for each of its actors once Redis is back (it may have lost its data).
+   * `taken` when another node lists that actor now: this one must go.
+   */
+  async reassert(room: IRoomCache): Promise<'kept' | 'taken' | 'failed'> {
+    const outcome = await this.write('reassert', room, true);
+    return outcome === 'written' ? 'kept' : outcome === 'not ours' ? 'taken' : 'failed';
+  }
+
+  override async remove(roomId: string): Promise<boolean> {
+    this.pendingRemovals.delete(roomId);
+    try {
+      return (await this.removeOwn(1, ROOMCACHES_KEY, roomId, this.hooks.processId())) === 1;
+    } catch (error) {
+      this.hooks.onError('remove', roomId, error);
+      this.pendingRemovals.add(roomId);
+      return false;
+    }
+  }
+
+  /** Drops the listings of this node's gone actors that could not be dropped while Redis was away. */
+  async retryRemovals(): Promise<void> {
+    for (const roomId of [...this.pendingRemovals]) {
+      this.pendingRemovals.delete(roomId);
+      if (!this.hooks.holdsLocally(roomId)) await this.remove(roomId);
+    }
+  }
+
+  /** A sweep's removal of a silent node's listings (Colyseus calls it once the node failed to answer). */
+  override async cleanup(processId: string): Promise<void> {
+    const roomIds = (await this.query({ processId })).map((listing) => listing.roomId).filter((id): id is string => typeof id === 'string');
+    for (let i = 0; i < roomIds.length; i += CLEANUP_BATCH) {
+      const outcome = await this.removeDeadNodes(2, ROOMCACHES_KEY, leaseKey(processId), processId, ...roomIds.slice(i, i + CLEANUP_BATCH));
+      if (outcome === -1) {
+        this.hooks.onLeaseAlive(processId);
+        return;
+      }
+    }
+  }
+
+  private async write(operation: string, room: IRoomCache, create: boolean): Promise<'written' | 'absent' | 'not ours' | 'failed'> {
+    if (!room.roomId) return 'absent';
+    try {
+      const outcome = await this.writeOwn(1, ROOMCACHES_KEY, room.roomId, this.hooks.processId(), JSON.stringify(room), create ? '1' : '0');
+      return outcome === 1 ? 'written' : outcome === 0 ? 'absent' : 'not ours';
+    } catch (error) {
+      this.hooks.onError(operation, room.roomId, error);
+      return 'failed';
+    }
+  }
+}
+
+/** Applies the non-identity conditions of a matchmaking query (locked, private) to one listing. */
+function matches(listing: IRoomCache | undefined, conditions: Partial<IRoomCache>): IRoomCache | undefined {
+  if (!listing) return undefined;
+  if (conditions.locked !== undefined && Boolean(listing.locked) !== conditions.locked) return undefined;
+  if (conditions.private !== undefined && Boolean(listing.private) !== conditions.private) return undefined;
+  return listing;
 }
 
 /** The single-node listing, with the same lookup by actor id. */

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { bucketLifetimeMs, takeToken, type Bucket, type RateLimitedAction } from '../../domain/rateLimits';
 import type { RateLimiter } from '../../services/rateLimiter';
 import type { RateRules } from '../config';
+import { classifyRedisError } from './redisFaults';
 
 /** Buckets forgotten at once when the in-process map grows past this (they refill in seconds anyway). */
 const LOCAL_BUCKETS_MAX = 100_000;
@@ -105,7 +106,7 @@ export class RedisRateLimiter implements RateLimiter {
     });
     this.takeTokens(batch.length, ...batch.map((p) => p.key), ...args).then(
       (out) => batch.forEach((p, i) => p.resolve({ allowed: out[2 * i] === 1, retryAfterMs: out[2 * i + 1]! })),
-      (error: unknown) => batch.forEach((p) => p.reject(error)),
+      (error: unknown) => batch.forEach((p) => p.reject(classifyRedisError(error))),
     );
   }
 }

@@ -1,11 +1,31 @@
 import type { Router } from '@colyseus/core';
 import { uWebSocketsTransport, type TransportOptions } from '@colyseus/uwebsockets-transport';
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import uWS, { type HttpRequest, type HttpResponse } from 'uWebSockets.js';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../domain/errors';
 import { isCanonicalPath } from './requestPaths';
 
 /** The panel's path; its API answers pages of the configured origins alone. */
 export const MONITOR_PREFIX = '/monitor';
+
+/** WebSocket close code for a message over the size limit (RFC 6455, "message too big"). */
+export const CLOSE_MESSAGE_TOO_BIG = 1009;
+
+/**
+ * How far past the limit uWS itself still reads a message, so that Kismet can close
+ * with 1009: uWS answers a message over its own `maxPayloadLength` by dropping the
+ * TCP connection without a close frame (the client sees 1006).
+ */
+export const TRANSPORT_READ_FACTOR = 4;
+
+/** uWS's listen option that binds without SO_REUSEPORT, so a taken port fails the bind. */
+const LIBUS_LISTEN_EXCLUSIVE_PORT: number = (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
+
+type RawSocket = { end(code?: number, reason?: string): void };
+type Wrapper = { emit(event: string | symbol, ...args: unknown[]): boolean };
+type ListenWithOptions = {
+  (port: number, options: number, cb: (listenSocket: unknown) => void): unknown;
+  (host: string, port: number, options: number, cb: (listenSocket: unknown) => void): unknown;
+};
 
 export interface FallbackOptions {
   /** Origins whose pages may call the monitor panel's API (CORS); none by default. */
@@ -33,13 +53,28 @@ function writeJson(res: HttpResponse, code: ErrorCode, message: string): void {
  * - only the monitor panel's GETs reach Colyseus's router, and they carry no body;
  * - everything else is 404 NOT_FOUND at once, its body never read;
  * - CORS is granted to the configured monitor origins on the panel alone.
+ *
+ * It also listens exclusively (`LIBUS_LISTEN_EXCLUSIVE_PORT`), on the configured
+ * host: uWS otherwise listens with port reuse, and a second node started on a
+ * taken port would share it and report ready. And a message over
+ * `maxPayloadLength` closes its connection with 1009: uWS reads messages up to
+ * TRANSPORT_READ_FACTOR times that; a larger one is dropped by uWS with the TCP
+ * connection (1006) before anything reads it.
  */
 export class KismetTransport extends uWebSocketsTransport {
+  private readonly maxMessageBytes: number;
+
   constructor(
-    options: TransportOptions,
+    options: TransportOptions & { readonly maxPayloadLength: number },
     private readonly fallback: FallbackOptions,
   ) {
-    super(options);
+    super({ ...options, maxPayloadLength: options.maxPayloadLength * TRANSPORT_READ_FACTOR });
+    this.maxMessageBytes = options.maxPayloadLength;
+  }
+
+  /** True once the port is bound; uWS reports a failed bind only by not handing a socket. */
+  get listening(): boolean {
+    return Boolean((this as unknown as { _listeningSocket?: unknown })._listeningSocket);
   }
 
   override bindRouter(router: Router): void {
@@ -76,15 +111,38 @@ export class KismetTransport extends uWebSocketsTransport {
     });
   }
 
-  /** uWS listens on every interface unless told a host; the stock transport never tells it. */
+  /**
+   * uWS listens on every interface unless told a host (the stock transport never tells
+   * it), and shares a port with other processes unless told to listen exclusively.
+   */
   override listen(port: number, hostname?: string, _backlog?: number, listeningListener?: () => void): this {
     const callback = (socket: unknown) => {
-      (this as unknown as { _listeningSocket: unknown })._listeningSocket = socket;
+      (this as unknown as { _listeningSocket: unknown })._listeningSocket = socket || undefined;
       listeningListener?.();
     };
-    if (hostname === undefined) this.app.listen(port, callback);
-    else this.app.listen(hostname, port, callback);
+    // The typings lack the forms with options that the native binary takes.
+    const listen = this.app.listen.bind(this.app) as unknown as ListenWithOptions;
+    if (hostname === undefined) listen(port, LIBUS_LISTEN_EXCLUSIVE_PORT, callback);
+    else listen(hostname, port, LIBUS_LISTEN_EXCLUSIVE_PORT, callback);
     return this;
+  }
+
+  protected override async onConnection(rawClient: Parameters<uWebSocketsTransport['onConnection']>[0]): Promise<void> {
+    const connecting = super.onConnection(rawClient);
+    // The wrapper exists once the synchronous part of onConnection has run: messages reach
+    // the room through its "message" event, so an oversized one is stopped here.
+    const wrapper = (this as unknown as { clientWrappers: WeakMap<object, Wrapper> }).clientWrappers.get(rawClient);
+    if (wrapper) {
+      const emit = wrapper.emit.bind(wrapper);
+      wrapper.emit = (event, ...args) => {
+        if (event === 'message' && (args[0] as Buffer).byteLength > this.maxMessageBytes) {
+          (rawClient as unknown as RawSocket).end(CLOSE_MESSAGE_TOO_BIG, 'message too big');
+          return false;
+        }
+        return emit(event, ...args);
+      };
+    }
+    return connecting;
   }
 
   /** A bodiless request for the monitor panel, answered by Colyseus's router. */

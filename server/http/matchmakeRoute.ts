@@ -1,7 +1,8 @@
 import { createAuthContext, ErrorCode as ColyseusErrorCode, matchMaker } from '@colyseus/core';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { AppError, ErrorCode, HTTP_STATUS_BY_CODE, isErrorCode } from '../../domain/errors';
+import { AppError, ErrorCode, HTTP_STATUS_BY_CODE, isErrorCode, unavailable } from '../../domain/errors';
 import { isActorKind } from '../../contracts/actors';
+import { withinDeadline } from '../../services/commandDeadline';
 import { jsonReply, parseJsonObject, route, type HttpReply, type RouteOptions } from './uwsHttp';
 
 /** The only matchmaking methods a client may call: an actor is always named by the identity in its join options. */
@@ -23,10 +24,17 @@ const COLYSEUS_NOT_FOUND: ReadonlySet<unknown> = new Set([
  */
 export function mountMatchmakeRoute(
   app: TemplatedApp,
-  options: RouteOptions,
+  options: RouteOptions & {
+    /** The longest a join waits for its seat before it is answered UNAVAILABLE. */
+    readonly timeoutMs: number;
+    /** Why this node takes no join now (it is fenced off), if it takes none. */
+    readonly refusal: () => AppError | undefined;
+    /** Turns a dependency's failure into its coded refusal (UNAVAILABLE); other errors pass as they are. */
+    readonly classify: (error: unknown) => unknown;
+  },
 ): void {
-  const refuse = (code: ErrorCode, message: string): HttpReply =>
-    jsonReply(HTTP_STATUS_BY_CODE[code], { code, message: `${code}: ${message}` });
+  const refuse = (code: ErrorCode, message: string, retryAfterMs?: number): HttpReply =>
+    jsonReply(HTTP_STATUS_BY_CODE[code], { code, message: `${code}: ${message}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
 
   route(app, 'post', '/matchmake/:method/:roomName', async (call) => {
     const [, , method = '', roomName = ''] = call.url.split('/');
@@ -36,6 +44,8 @@ export function mountMatchmakeRoute(
     if (matchMaker.state === matchMaker.MatchMakerState.SHUTTING_DOWN) {
       return refuse(ErrorCode.NODE_DRAINING, 'this node is draining; retry on another node');
     }
+    const refused = options.refusal();
+    if (refused) return refuse(refused.code, refused.message, refused.retryAfterMs);
     let body: unknown;
     try {
       body = call.body.length === 0 ? {} : parseJsonObject(call);
@@ -48,19 +58,26 @@ export function mountMatchmakeRoute(
     }
     try {
       const headers: Record<string, string> = Object.fromEntries(call.headers);
-      const reservation = await matchMaker.controller.invokeMethod(
-        method,
-        roomName,
-        body as Record<string, unknown>,
-        createAuthContext({ headers, remoteAddress: call.remoteAddress }),
+      const reservation = await withinDeadline(
+        matchMaker.controller.invokeMethod(method, roomName, body as Record<string, unknown>, createAuthContext({ headers, remoteAddress: call.remoteAddress })),
+        options.timeoutMs,
+        'the join',
       );
       return jsonReply(200, reservation);
-    } catch (error) {
+    } catch (thrown) {
+      // Colyseus's seat refusals (the node holding the actor did not answer, the actor went
+      // meanwhile) carry no code: the next join finds or re-creates the actor.
+      const error = isSeatReservationError(thrown) ? unavailable('the node holding this actor', thrown) : options.classify(thrown);
       const code = (error as { code?: unknown }).code;
-      if (isErrorCode(code)) return refuse(code, (error as Error).message);
+      if (isErrorCode(code)) return refuse(code, (error as Error).message, (error as { retryAfterMs?: number }).retryAfterMs);
       if (COLYSEUS_NOT_FOUND.has(code)) return refuse(ErrorCode.NOT_FOUND, (error as Error).message);
       options.onError(error);
       return jsonReply(500, { code: ErrorCode.INTERNAL, message: `${ErrorCode.INTERNAL}: ${(error as Error).message}` });
     }
   }, options);
+}
+
+/** Colyseus's SeatReservationError, which it does not export. */
+function isSeatReservationError(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === 'SeatReservationError';
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decideCallStart, nextCallState, RING_TIMEOUT_MS, type Call, type CallEvent } from '../../domain/callState';
+import { decideCallStart, decideCallToken, nextCallState, RING_TIMEOUT_MS, type Call, type CallEvent } from '../../domain/callState';
 
 const T0 = 1_700_000_000_000;
 const ringing: Call = {
@@ -101,4 +101,13 @@ describe('decideCallStart', () => {
     assert.equal(code({ activeCalls: 2 }), 'CALL_CAP_REACHED');
     assert.equal(code({ activeCalls: 1 }), 'start');
   });
+});
+
+describe('decideCallToken', () => {
+  const code = (state: Call['state']) => decideCallToken(state)?.code ?? 'token';
+  it('gives media only to an answered call', () => assert.equal(code('accepted'), 'token'));
+  it('answers CALL_OVER for every way a call ends, as the other commands do', () => {
+    for (const state of ['ended', 'declined', 'missed', 'cancelled'] as const) assert.equal(code(state), 'CALL_OVER', state);
+  });
+  it('keeps a ringing call waiting for its answer', () => assert.equal(code('ringing'), 'CALL_NOT_RINGING'));
 });

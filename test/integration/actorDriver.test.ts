@@ -1,22 +1,34 @@
 import assert from 'node:assert/strict';
 import { initializeRoomCache } from '@colyseus/core';
 import { Redis } from 'ioredis';
-import { ActorRedisDriver } from '../../server/cluster/actorDrivers';
+import { ActorRedisDriver, leaseKey } from '../../server/cluster/actorDrivers';
 import { scratchRedis, servicesOrSkip } from '../support/services';
 
 describe('ActorRedisDriver on real Redis', function () {
   let redis: Awaited<ReturnType<typeof scratchRedis>> | undefined;
   const connections: Redis[] = [];
   let drivers: ActorRedisDriver[] = [];
+  const driverErrors: string[] = [];
+  const sparedNodes: string[] = [];
+  const listing = (roomId: string, processId: string) => initializeRoomCache({ name: 'session', roomId, processId, clients: 0 } as never);
+  const listedOn = async (roomId: string) => {
+    const raw = await redis!.redis.hget('roomcaches', roomId);
+    return raw === null ? undefined : (JSON.parse(raw) as { processId: string; clients: number });
+  };
 
   before(async function () {
     const services = servicesOrSkip(this, { redis: true });
     if (!services) return;
     redis = await scratchRedis(services.redisUrl);
-    drivers = [0, 1].map(() => {
+    drivers = [0, 1].map((n) => {
       const connection = new Redis(redis!.url);
       connections.push(connection);
-      return new ActorRedisDriver(connection);
+      return new ActorRedisDriver(connection, {
+        processId: () => `node-${n}`,
+        holdsLocally: () => false,
+        onError: (operation, roomId, error) => driverErrors.push(`${operation} ${roomId}: ${String(error)}`),
+        onLeaseAlive: (processId) => sparedNodes.push(processId),
+      });
     });
   });
 
@@ -54,6 +66,52 @@ describe('ActorRedisDriver on real Redis', function () {
 
     it('finds nothing for an actor that does not exist', async () => {
       assert.equal(await drivers[0]!.findOne({ name: 'session', userId: 'nobody', locked: false } as never), undefined);
+    });
+  });
+
+  describe('writes of a node that no longer holds an actor', () => {
+    // Node 1 was cut off; node 0 re-created the actor under the same id meanwhile.
+    it('never remove or overwrite the listing of the node that holds it now', async () => {
+      const roomId = 'session_taken-over';
+      assert.equal(await drivers[0]!.insert(listing(roomId, 'node-0')), true);
+      const stale = listing(roomId, 'node-1');
+      assert.equal(await drivers[1]!.remove(roomId), false);
+      assert.equal(await drivers[1]!.update(stale, { $inc: { clients: 5 } }), false);
+      assert.equal(await drivers[1]!.persist(stale, true), false);
+      assert.equal(await drivers[1]!.reassert(stale), 'taken');
+      const after = await listedOn(roomId);
+      assert.deepEqual([after?.processId, after?.clients], ['node-0', 0]);
+      // The holder itself updates and removes its listing as before.
+      const own = listing(roomId, 'node-0');
+      assert.equal(await drivers[0]!.update(own, { $inc: { clients: 1 } }), true);
+      assert.equal((await listedOn(roomId))?.clients, 1);
+      assert.equal(await drivers[0]!.remove(roomId), true);
+      assert.equal(await listedOn(roomId), undefined);
+      assert.deepEqual(driverErrors, []);
+    });
+
+    it('reassert a listing Redis lost, and only persist creates one', async () => {
+      const roomId = 'session_lost';
+      assert.equal(await drivers[0]!.update(listing(roomId, 'node-0'), { $set: { locked: false } }), false);
+      assert.equal(await listedOn(roomId), undefined);
+      assert.equal(await drivers[0]!.reassert(listing(roomId, 'node-0')), 'kept');
+      assert.equal((await listedOn(roomId))?.processId, 'node-0');
+    });
+  });
+
+  describe('a sweep of a silent node', () => {
+    it('removes its listings only once its lease is gone, and only its own', async () => {
+      const [mine, other] = ['session_swept-1', 'session_swept-2'];
+      assert.equal(await drivers[1]!.insert(listing(mine, 'node-1')), true);
+      assert.equal(await drivers[0]!.insert(listing(other, 'node-0')), true);
+      await redis!.redis.set(leaseKey('node-1'), '1', 'PX', 60_000);
+      await drivers[0]!.cleanup('node-1');
+      assert.equal((await listedOn(mine))?.processId, 'node-1');
+      assert.deepEqual(sparedNodes, ['node-1']);
+      await redis!.redis.del(leaseKey('node-1'));
+      await drivers[0]!.cleanup('node-1');
+      assert.equal(await listedOn(mine), undefined);
+      assert.equal((await listedOn(other))?.processId, 'node-0');
     });
   });
 });

@@ -74,6 +74,9 @@ describe('1:1 calls through LiveKit, on two nodes', function () {
     const after = await callRow(started.callId);
     assert.deepEqual([after.state, after.end_reason], ['ended', 'room_finished']);
     for (const d of [caller, tablet]) await waitForEvents(d, () => eventsOfType(d, 'call.ended', started.callId).length === 1);
+    // Every command on the ended call answers CALL_OVER, a fresh token included.
+    assert.equal(codeOf(await command(caller.room, 'call.token', { callId: started.callId })), 'CALL_OVER');
+    assert.equal(codeOf(await command(tablet.room, 'call.end', { callId: started.callId })), 'CALL_OVER');
     // The same webhook again is a replay.
     assert.deepEqual(await postWebhook(n1.url, finished), { status: 401, code: 'WEBHOOK_REFUSED' });
   });
@@ -91,6 +94,7 @@ describe('1:1 calls through LiveKit, on two nodes', function () {
     assert.deepEqual(replyOf(await command(caller.room, 'call.cancel', { callId: first.callId })), { callId: first.callId, state: 'cancelled', reason: 'cancelled' });
     await waitForEvents(callee, () => eventsOfType(callee, 'call.ended', first.callId).some((e) => e.data['reason'] === 'cancelled'));
     assert.equal(codeOf(await command(callee.room, 'call.accept', { callId: first.callId })), 'CALL_OVER');
+    assert.equal(codeOf(await command(caller.room, 'call.token', { callId: first.callId })), 'CALL_OVER');
 
     const second = replyOf<CallStarted>(await command(callee.room, 'call.start', { matchId, media: 'audio' }));
     assert.deepEqual(replyOf(await command(caller.room, 'call.decline', { callId: second.callId })), { callId: second.callId, state: 'declined', reason: 'declined' });

@@ -1,26 +1,122 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePortCandidate, startNodeProcess } from '../../loadtest/harness/nodeProcess';
+import { freePortCandidate, SERVER_ENTRY, startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { PORT_UNAVAILABLE } from '../../server/startupFailures';
+import { postJson, registerUser, TEST_PASSWORD } from '../support/accounts';
+
+const MIGRATE_ENTRY = path.resolve(SERVER_ENTRY, '../migrateCli.js');
+
+/** `npm run migrate` (built) on an embedded data folder: its exit code and what it printed. */
+function runMigrate(dataDir: string): Promise<{ code: number; output: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, KISMET_DATA_DIR: dataDir };
+  delete env['DATABASE_URL'];
+  delete env['REDIS_URL'];
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MIGRATE_ENTRY], { env, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+/** A fresh folder for an embedded node's data, removed after the test. */
+function scratchDataDir(): { dir: string; remove(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kismet-test-'));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
 
 describe('node start-up', () => {
   describe('on a port another process holds', () => {
     it('fails to start, naming the port, instead of reporting ready', async () => {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kismet-test-'));
+      const data = scratchDataDir();
       const blocker = net.createServer();
       const port = freePortCandidate();
       await new Promise<void>((resolve) => blocker.listen(port, resolve));
       try {
-        await assert.rejects(startNodeProcess({ KISMET_DATA_DIR: dataDir, PORT: String(port) }), (error: Error) => {
+        await assert.rejects(startNodeProcess({ KISMET_DATA_DIR: data.dir, PORT: String(port) }), (error: Error) => {
           assert.match(error.message, new RegExp(`${PORT_UNAVAILABLE}: could not listen on .*:${port}`));
           return true;
         });
       } finally {
         blocker.close();
-        fs.rmSync(dataDir, { recursive: true, force: true });
+        data.remove();
+      }
+    });
+  });
+
+  describe('on the port of a running Kismet node', () => {
+    it('refuses with PORT_UNAVAILABLE and a non-zero exit, and the first node alone goes on serving', async () => {
+      const [first, second] = [scratchDataDir(), scratchDataDir()];
+      let running: NodeHandle | undefined;
+      try {
+        running = await startNodeProcess({ KISMET_DATA_DIR: first.dir });
+        const user = await registerUser(running.url);
+        await assert.rejects(startNodeProcess({ KISMET_DATA_DIR: second.dir, PORT: String(running.port) }), (error: Error) => {
+          assert.match(error.message, new RegExp(`${PORT_UNAVAILABLE}: could not listen on .*:${running!.port}`));
+          assert.match(error.message, /exited with [1-9]/);
+          return true;
+        });
+        // Every login lands on the first node, which knows the account (the second one never did).
+        for (let i = 0; i < 5; i++) assert.equal((await postJson(running.url, '/auth/login', { email: user.email, password: TEST_PASSWORD })).status, 200);
+        assert.equal((await fetch(`${running.url}/readyz`)).status, 200);
+      } finally {
+        await running?.stop();
+        first.remove();
+        second.remove();
+      }
+    });
+  });
+
+  describe('on an embedded data folder another process holds', () => {
+    const pglite = (dataDir: string) => path.join(dataDir, 'pglite');
+
+    it('refuses a second node and `npm run migrate`, naming the folder, and the first node keeps serving its data', async () => {
+      const data = scratchDataDir();
+      let first: NodeHandle | undefined;
+      try {
+        first = await startNodeProcess({ KISMET_DATA_DIR: data.dir });
+        const user = await registerUser(first.url);
+
+        await assert.rejects(startNodeProcess({ KISMET_DATA_DIR: data.dir }), (error: Error) => {
+          assert.match(error.message, /exited with [1-9]/);
+          assert.ok(error.message.includes(`DATA_DIR_IN_USE: the embedded database folder ${pglite(data.dir)} is in use`), error.message);
+          return true;
+        });
+        const migrate = await runMigrate(data.dir);
+        assert.notEqual(migrate.code, 0);
+        assert.ok(migrate.output.includes(`DATA_DIR_IN_USE: the embedded database folder ${pglite(data.dir)} is in use`), migrate.output);
+
+        // The first node was not disturbed, and what it stored is there after its own restart.
+        assert.equal((await postJson(first.url, '/auth/login', { email: user.email, password: TEST_PASSWORD })).status, 200);
+        assert.equal(await first.stop(), 0);
+        first = await startNodeProcess({ KISMET_DATA_DIR: data.dir });
+        assert.equal((await postJson(first.url, '/auth/login', { email: user.email, password: TEST_PASSWORD })).status, 200);
+        // Once no node runs, the folder is free for migrations.
+        assert.equal(await first.stop(), 0);
+        first = undefined;
+        const alone = await runMigrate(data.dir);
+        assert.equal(alone.code, 0, alone.output);
+      } finally {
+        await first?.stop();
+        data.remove();
+      }
+    });
+
+    it('is taken over by the next node once the holder has died (SIGKILL), with its data', async () => {
+      const data = scratchDataDir();
+      let node: NodeHandle | undefined;
+      try {
+        node = await startNodeProcess({ KISMET_DATA_DIR: data.dir });
+        const user = await registerUser(node.url);
+        await node.kill();
+        node = await startNodeProcess({ KISMET_DATA_DIR: data.dir });
+        assert.equal((await postJson(node.url, '/auth/login', { email: user.email, password: TEST_PASSWORD })).status, 200);
+      } finally {
+        await node?.stop();
+        data.remove();
       }
     });
   });

@@ -115,7 +115,13 @@ export async function assertEveryClientConnected(
   devices: ReadonlyArray<{ readonly connected: boolean }>,
   nodeUrl: string,
 ): Promise<void> {
-  const final = await Promise.all(runs.map((run) => (run.last.open ? run.last : ThreadClient.join(nodeUrl, run.member, run.matchId))));
+  // A join may be refused UNAVAILABLE while the cluster drops a killed node's actors: an app retries.
+  const rejoin = async (run: ConversationRun) => {
+    let joined: ThreadClient | undefined;
+    await waitUntil(async () => (joined = await ThreadClient.join(nodeUrl, run.member, run.matchId).catch(() => undefined)) !== undefined, 30_000, () => `thread ${run.matchId} to take a join`);
+    return joined!;
+  };
+  const final = await Promise.all(runs.map((run) => (run.last.open ? run.last : rejoin(run))));
   for (const connection of final) assert.equal(connection.open, true);
   await waitUntil(() => devices.every((d) => d.connected), 30_000, () => `${devices.filter((d) => !d.connected).length} devices to reconnect`);
   for (const connection of final) connection.close();

@@ -12,7 +12,7 @@ class FakeThread {
   lastSeq = 0;
   readonly stored: ThreadMessage[] = [];
   readonly batches: number[][] = [];
-  next: Array<StoreOutcome['kind'] | 'error'> = [];
+  next: Array<StoreOutcome['kind'] | 'error' | 'committed, then error'> = [];
   private gate: Promise<void> | undefined;
   private open: (() => void) | undefined;
   readonly signals: string[] = [];
@@ -32,6 +32,11 @@ class FakeThread {
         await this.gate;
         const forced = this.next.shift();
         if (forced === 'error') throw new Error('database went away');
+        if (forced === 'committed, then error') {
+          // The commit landed, and the connection dropped before its answer came back.
+          this.stored.push(...input.messages.map((m, i) => ({ ...m, seq: input.expectedLastSeq + i + 1, at: 2000 + i, deleted: false })));
+          throw new Error('database went away');
+        }
         if (forced === 'closed') return { kind: 'closed', status: 'blocked' };
         if (forced === 'moved') return { kind: 'moved', lastSeq: input.expectedLastSeq + 5 };
         const clash = input.messages.some((m) => this.stored.some((s) => s.senderId === m.senderId && s.clientMessageId === m.clientMessageId));
@@ -57,6 +62,7 @@ class FakeThread {
       onClosed: (status) => this.signals.push(`closed:${status}`),
       resync: async () => {
         this.signals.push('resync');
+        this.lastSeq = Math.max(this.lastSeq, ...this.stored.map((m) => m.seq)); // the reload's view of the thread
         return this.stored;
       },
       onConflict: (lastSeq) => this.signals.push(`moved:${lastSeq}`),
@@ -175,5 +181,18 @@ describe('ThreadWriter', () => {
     assert.equal(await codeOf(writer.send(text('a'))), 'ACTOR_UNAVAILABLE');
     assert.equal(await codeOf(writer.send(text('b'))), 'ACTOR_UNAVAILABLE');
     assert.deepEqual(thread.signals, ['resync', 'resync', 'resync', 'moved:5']);
+  });
+
+  it('reloads from storage before its next write when one failed without an answer, so a resend is stored once', async () => {
+    const thread = new FakeThread();
+    const writer = writerFor(thread);
+    thread.next = ['committed, then error'];
+    assert.equal(await codeOf(writer.send(text('m1'))), 'database went away');
+    assert.deepEqual(thread.signals, []);
+    // The client resends under the same id: the reload finds it stored, and it is answered as a repeat.
+    assert.deepEqual(await writer.send(text('m1')), { seq: 1, at: 2000, repeated: true });
+    assert.equal((await writer.send(text('m2'))).seq, 2);
+    assert.deepEqual(thread.stored.map((m) => [m.seq, m.clientMessageId]), [[1, 'm1'], [2, 'm2']]);
+    assert.deepEqual(thread.signals, ['resync']);
   });
 });

@@ -106,4 +106,23 @@ describe('DeviceEventFeed', () => {
       assert.deepEqual(sent, []);
     });
   });
+
+  describe('after Redis was away', () => {
+    it('catches up on events stored but never offered (their publish was lost), once each', async () => {
+      const storage = new FakeStorage();
+      const { feed, sent } = feedOn(storage);
+      feed.start(0);
+      await settle();
+      feed.offer(storage.store(1));
+      storage.store(2); // published while Redis was down: never offered
+      storage.store(3);
+      await settle();
+      assert.deepEqual(sent, [1]);
+      feed.catchUp();
+      await settle();
+      feed.offer(storage.events[2]!); // a late copy changes nothing
+      feed.offer(storage.store(4));
+      assert.deepEqual(sent, [1, 2, 3, 4]);
+    });
+  });
 });

@@ -1,0 +1,38 @@
+import { AppError, unavailable } from '../domain/errors';
+
+/**
+ * SQLSTATEs that say the server or the connection failed, not the statement:
+ * class 08 (connection exceptions), 57P01–57P03 (administrator or crash
+ * shutdown, cannot connect now), 53300 (too many connections), 57014 (a query
+ * cancelled, as a statement timeout does).
+ */
+const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
+/** Socket errors that say a peer could not be reached or dropped the connection (any dependency's). */
+export const NETWORK_ERRNOS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+/** What `pg`, `pg-pool` and kysely say when a connection is gone or never came. */
+const CONNECTION_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Query read timeout',
+  'is not queryable',
+  'Postgres connection has been discarded',
+  'Client was closed and is not queryable',
+];
+
+/**
+ * True when a database error says Postgres could not be reached or dropped the
+ * connection (a restart, a failover, a network cut, a timeout): the work may be
+ * retried. A statement's own failure (a constraint, bad SQL) is not one.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  if (error instanceof AppError || error === null || typeof error !== 'object') return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (code.startsWith('08') || CONNECTION_SQLSTATES.has(code) || NETWORK_ERRNOS.has(code))) return true;
+  if (error instanceof AggregateError) return error.errors.some(isDatabaseUnreachable); // a refused connect to every address
+  return typeof message === 'string' && CONNECTION_MESSAGES.some((text) => message.includes(text));
+}
+
+/** The one place a database fault becomes a client's answer: UNAVAILABLE with a retry hint; anything else as it was. */
+export function classifyDatabaseError(error: unknown): unknown {
+  return isDatabaseUnreachable(error) ? unavailable('the database', error) : error;
+}

@@ -1,0 +1,177 @@
+import type { Presence } from '@colyseus/core';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger';
+import type { NodeMetrics } from '../metrics';
+import { leaseKey } from './actorDrivers';
+
+/** Heartbeats (and lease renewals) per STALE_NODE_TIMEOUT_MS. */
+const BEATS_PER_TIMEOUT = 10;
+/** A node fences itself once no heartbeat sent in the last half of STALE_NODE_TIMEOUT_MS came back. */
+const FENCE_AFTER = 1 / 2;
+/** Its lease outlives that moment, so no sweep removes its actors before it stopped serving them. */
+const LEASE_LIFETIME = 3 / 4;
+
+export interface ClusterLeaseDeps {
+  readonly presence: Presence;
+  /** A connection that never queues a command for later: a lease renewal must never land late. */
+  readonly leaseClient: Redis;
+  readonly processId: () => string;
+  readonly staleNodeTimeoutMs: number;
+  readonly logger: Logger;
+  readonly metrics: NodeMetrics;
+  readonly now: () => number;
+  /** Stop serving: disconnect the clients of every local actor and dispose them. */
+  readonly fence: () => Promise<void>;
+  /**
+   * Back in touch with Redis after it dropped: drop the listings of gone actors,
+   * reassert those of live ones (Redis may have lost them), report the room count.
+   */
+  readonly rejoin: () => Promise<void>;
+}
+
+/**
+ * This node's right to serve its actors, kept through Redis.
+ *
+ * The other nodes take a node for dead once its process channel is gone from Redis
+ * and it has not answered a health check for STALE_NODE_TIMEOUT_MS; they then drop
+ * its actors from the listing, and the next join re-creates them elsewhere. A node
+ * cut off from Redis cannot hear that, so it stops serving first, on its own clock:
+ *
+ * - every tenth of the timeout it publishes a heartbeat to its own channel (a round
+ *   trip through Redis on the same connections the health checks use) and renews
+ *   its lease key (PX three quarters of the timeout, on a connection that never
+ *   sends a command late);
+ * - once neither has succeeded for half the timeout, counted from the send time of
+ *   the last one that did, it fences itself: every client of its actors is
+ *   disconnected with 4507, its actors are disposed, joins and creations are refused
+ *   (UNAVAILABLE) and /readyz answers 503;
+ * - a sweep never removes the listings of a node whose lease key still exists, so a
+ *   node that lost Redis only for a moment (and missed a health check) keeps its
+ *   actors, and no other node creates them meanwhile.
+ *
+ * When the heartbeat comes back after any connection trouble, the node rejoins:
+ * it drops the listings of its gone actors, reasserts those of its live ones, and
+ * holds off creating actors for one timeout, so that every other node that lost
+ * Redis too has either fenced itself or reasserted its own listings by then (a
+ * restarted Redis may have lost the whole listing).
+ */
+export class ClusterLease {
+  private lastRoundTripSentAt: number;
+  private lastLeaseSentAt: number;
+  private fencedAt: number | undefined;
+  private fencing: Promise<void> | undefined;
+  /** Connection trouble was seen at this time; the node rejoins once a heartbeat sent after it returns. */
+  private troubleSince: number | undefined;
+  private rejoining = false;
+  private creationHeldUntil = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly deps: ClusterLeaseDeps) {
+    const now = deps.now();
+    this.lastRoundTripSentAt = now;
+    this.lastLeaseSentAt = now;
+  }
+
+  private get channel(): string {
+    return `kismet:heartbeat:${this.deps.processId()}`;
+  }
+
+  private get periodMs(): number {
+    return Math.max(10, Math.floor(this.deps.staleNodeTimeoutMs / BEATS_PER_TIMEOUT));
+  }
+
+  /** Takes the lease (resolves once Redis holds it) and keeps it. */
+  async start(): Promise<void> {
+    const listener = (sentAt: unknown) => {
+      if (typeof sentAt === 'number') this.roundTripDone(sentAt);
+    };
+    await this.deps.presence.subscribe(this.channel, listener);
+    this.unsubscribe = () => {
+      Promise.resolve(this.deps.presence.unsubscribe(this.channel, listener)).catch((error: unknown) =>
+        this.deps.logger.debug({ err: error }, 'heartbeat channel not unsubscribed'),
+      );
+    };
+    await this.renewLease(this.deps.now());
+    this.deps.metrics.fenced.set(0);
+    this.timer = setInterval(() => this.beat(), this.periodMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+  }
+
+  /** A Redis connection dropped: once Redis answers again, this node rejoins the cluster. */
+  noteTrouble(): void {
+    this.troubleSince ??= this.deps.now();
+  }
+
+  /** True while this node serves no actor: it lost Redis for half of STALE_NODE_TIMEOUT_MS. */
+  get fenced(): boolean {
+    return this.fencedAt !== undefined;
+  }
+
+  /** What is unavailable when this node may not create an actor now: fenced, or just back and waiting for the others. */
+  creationRefusal(): string | undefined {
+    if (this.fenced) return 'this node (cut off from the cluster)';
+    if (this.deps.now() < this.creationHeldUntil) return 'this node (rejoining the cluster)';
+    return undefined;
+  }
+
+  private beat(): void {
+    const now = this.deps.now();
+    const lastOk = Math.min(this.lastRoundTripSentAt, this.lastLeaseSentAt);
+    if (now - lastOk > 2 * this.periodMs) this.noteTrouble();
+    if (!this.fenced && now - lastOk > this.deps.staleNodeTimeoutMs * FENCE_AFTER) this.fenceOff(now - lastOk);
+    Promise.resolve(this.deps.presence.publish(this.channel, now)).catch((error: unknown) =>
+      this.deps.logger.debug({ err: error }, 'heartbeat not published'),
+    );
+    this.renewLease(now).catch((error: unknown) => this.deps.logger.debug({ err: error }, 'lease not renewed'));
+  }
+
+  private async renewLease(sentAt: number): Promise<void> {
+    const lifetimeMs = Math.ceil(this.deps.staleNodeTimeoutMs * LEASE_LIFETIME);
+    await this.deps.leaseClient.set(leaseKey(this.deps.processId()), '1', 'PX', lifetimeMs);
+    this.lastLeaseSentAt = Math.max(this.lastLeaseSentAt, sentAt);
+    this.maybeRejoin();
+  }
+
+  private roundTripDone(sentAt: number): void {
+    this.lastRoundTripSentAt = Math.max(this.lastRoundTripSentAt, sentAt);
+    this.maybeRejoin();
+  }
+
+  private fenceOff(silentForMs: number): void {
+    this.fencedAt = this.deps.now();
+    this.deps.metrics.fenced.set(1);
+    this.deps.metrics.fences.inc();
+    this.deps.logger.error({ silentForMs, staleNodeTimeoutMs: this.deps.staleNodeTimeoutMs }, 'cut off from Redis: fencing this node (its clients go elsewhere)');
+    this.fencing = this.deps.fence().catch((error: unknown) => this.deps.logger.error({ err: error }, 'fencing did not finish cleanly'));
+  }
+
+  /** Rejoins once both a heartbeat and a lease renewal sent after the trouble came back. */
+  private maybeRejoin(): void {
+    const since = this.troubleSince ?? this.fencedAt;
+    if (since === undefined || this.rejoining) return;
+    if (Math.min(this.lastRoundTripSentAt, this.lastLeaseSentAt) <= since) return;
+    this.rejoining = true;
+    void (async () => {
+      try {
+        await this.fencing; // every actor is gone before the node takes new ones
+        await this.deps.rejoin();
+        this.creationHeldUntil = this.deps.now() + this.deps.staleNodeTimeoutMs;
+        if (this.fencedAt !== undefined) this.deps.logger.warn({ fencedForMs: this.deps.now() - this.fencedAt }, 'Redis is back: this node serves again');
+        else this.deps.logger.info('Redis is back: listings reasserted');
+        this.fencedAt = undefined;
+        this.fencing = undefined;
+        this.troubleSince = undefined;
+        this.deps.metrics.fenced.set(0);
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, 'rejoining the cluster failed; retried on the next heartbeat');
+      } finally {
+        this.rejoining = false;
+      }
+    })();
+  }
+}

@@ -1,0 +1,34 @@
+import { matchMaker } from '@colyseus/core';
+import { unavailable } from '../../domain/errors';
+import { PlacementEstimates, actorIdOfRequest, chooseNodeForActor } from './actorPlacement';
+
+type Placement = (roomName: string, options: Record<string, unknown>) => Promise<string>;
+
+/** How long this node's placements count on top of the room counts nodes report (creating an actor takes a moment). */
+const PLACEMENT_WINDOW_MS = 2000;
+
+/** New actors go to the least loaded live node, a burst spread as it is decided. */
+function balancedPlacement(): Placement {
+  const estimates = new PlacementEstimates(PLACEMENT_WINDOW_MS);
+  return async (roomName, options) => {
+    const reported = await matchMaker.stats.fetchAll();
+    const now = Date.now();
+    const chosen = chooseNodeForActor(estimates.estimate(reported, now), actorIdOfRequest(roomName, options)) ?? matchMaker.processId;
+    estimates.record(chosen, now);
+    return chosen;
+  };
+}
+
+/**
+ * Where a new actor goes (`ACTOR_PLACEMENT`: `balanced`, or `local` to the node that
+ * took the join), refused (UNAVAILABLE) while this node may not create actors: it
+ * is fenced off, or rejoining after Redis dropped. Every creation a join or a
+ * session asks for passes here, on the node that asks.
+ */
+export function refuseCreationWhile(refusal: () => string | undefined, policy: 'balanced' | 'local'): Placement {
+  const place: Placement = policy === 'local' ? async () => matchMaker.processId : balancedPlacement();
+  return (roomName, options) => {
+    const why = refusal();
+    return why === undefined ? place(roomName, options) : Promise.reject(unavailable(why));
+  };
+}

@@ -1,0 +1,97 @@
+import { matchMaker } from '@colyseus/core';
+import { RedisPresence } from '@colyseus/redis-presence';
+import { ActorRoom } from '../../rooms/actorRoom';
+import { KismetCloseCode } from '../../contracts/common';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { NodeMetrics } from '../metrics';
+import { ActorRedisDriver } from './actorDrivers';
+import { ClusterLease } from './clusterLease';
+import { RedisRateLimiter } from './rateLimiters';
+import { RedisConnections } from './redisConnections';
+
+/** How long a starting node waits for Redis to answer. */
+const START_WAIT_MS = 30_000;
+
+/** A node's part of a Redis cluster: presence, listing, rate limits, and its lease on its actors. */
+export interface RedisCluster {
+  readonly presence: RedisPresence;
+  readonly driver: ActorRedisDriver;
+  readonly rateLimits: RedisRateLimiter;
+  readonly lease: ClusterLease;
+  /** True while every connection to Redis is up. */
+  readonly connected: () => boolean;
+  /** Runs `listener` (too) whenever a connection to Redis drops. */
+  onConnectionLost(listener: () => void): void;
+  /** Resolves once every connection answers (before the server starts: the listing never queues a command). */
+  waitForRedis(): Promise<void>;
+  /** Takes the lease and keeps it; once the node's process id is set (after listen). */
+  holdLease(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function connectRedisCluster(config: Config, logger: Logger, metrics: NodeMetrics): RedisCluster {
+  const url = config.redis!.url;
+  const log = logger.child({ component: 'redis' });
+  const connections = new RedisConnections(url, config.dependencyTimeoutMs, log, metrics);
+  // Colyseus's presence expects its commands kept while Redis is away; listing writes,
+  // the lease and rate-limit takes fail at once instead, and never run late.
+  const publisher = connections.open('presence', { queueWhileDisconnected: true });
+  const presence = new RedisPresence(publisher);
+  connections.watch((presence as unknown as { sub: typeof publisher }).sub, 'presence.subscriber');
+  const listing = connections.open('listing', { queueWhileDisconnected: false });
+  const driver = new ActorRedisDriver(listing, {
+    processId: () => matchMaker.processId,
+    holdsLocally: (roomId) => matchMaker.getLocalRoomById(roomId) !== undefined,
+    onError: (operation, roomId, error) => log.warn({ err: error, operation, roomId }, 'listing write did not reach Redis'),
+    onLeaseAlive: (processId) => log.info({ processId }, 'a silent node still holds its lease: its actors stay listed'),
+  });
+  const rateLimits = new RedisRateLimiter(connections.open('rateLimits', { queueWhileDisconnected: false }), config.rateLimits);
+
+  const lease = new ClusterLease({
+    presence,
+    leaseClient: listing,
+    processId: () => matchMaker.processId,
+    staleNodeTimeoutMs: config.staleNodeTimeoutMs,
+    logger: log,
+    metrics,
+    now: Date.now,
+    fence: async () => {
+      await Promise.all(ActorRoom.live().map((actor) => actor.leaveWith(KismetCloseCode.NODE_FENCED)));
+    },
+    rejoin: async () => {
+      await driver.retryRemovals();
+      for (const actor of ActorRoom.live()) {
+        if (!actor.serving) continue;
+        const outcome = await driver.reassert(actor.listing);
+        if (outcome === 'failed') throw new Error(`the listing of ${actor.roomId} could not be reasserted`);
+        if (outcome === 'taken') {
+          log.error({ roomId: actor.roomId }, 'another node lists this actor now; this copy hands over');
+          void actor.leaveWith(KismetCloseCode.ACTOR_MOVED);
+        }
+      }
+      await matchMaker.stats.persist(true);
+      for (const actor of ActorRoom.live()) actor.onClusterRejoined();
+    },
+  });
+  const lostListeners: Array<() => void> = [() => lease.noteTrouble()];
+  connections.onDisconnected = () => {
+    for (const listener of lostListeners) listener();
+  };
+
+  return {
+    presence,
+    driver,
+    rateLimits,
+    lease,
+    connected: () => connections.up,
+    onConnectionLost: (listener) => lostListeners.push(listener),
+    waitForRedis: () => connections.ready(START_WAIT_MS),
+    holdLease: () => lease.start(),
+    async stop() {
+      lease.stop();
+      connections.onDisconnected = () => undefined;
+      await connections.quitAll();
+    },
+  };
+}

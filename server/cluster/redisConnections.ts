@@ -1,0 +1,132 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../logger';
+import type { NodeMetrics } from '../metrics';
+
+/** The longest pause between two attempts to reconnect. */
+const MAX_RECONNECT_DELAY_MS = 1_000;
+
+/** Reconnection backoff: 100 ms, 200 ms, 400 ms, ... up to a second, for as long as it takes. */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS);
+}
+
+export interface RedisClientOptions {
+  /**
+   * Keep commands issued while disconnected, to send when the connection is back
+   * (what Colyseus's presence expects), and resend the unanswered ones. Off, a
+   * command fails at once while Redis is away and never runs late: a listing
+   * write or a rate-limit take must not land after the cluster moved on.
+   */
+  readonly queueWhileDisconnected: boolean;
+}
+
+/**
+ * Every Redis connection of a node: made with bounded timeouts and a capped
+ * reconnection backoff, and watched. Errors go to the node's JSON log (the first
+ * of an outage as a warning, the rest at debug level) and to
+ * `kismet_dependency_errors_total`; without a listener ioredis would print
+ * "[ioredis] Unhandled error event" lines on stderr.
+ */
+export class RedisConnections {
+  private readonly clients = new Map<Redis, { role: string; failing: boolean }>();
+  /** Runs when a connection that had failed is ready again. */
+  onReconnected: (role: string) => void = () => undefined;
+  /** Runs when a connection closes unasked. */
+  onDisconnected: (role: string) => void = () => undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs: number,
+    private readonly logger: Logger,
+    private readonly metrics: NodeMetrics,
+  ) {}
+
+  /** A new connection for one role (`presence`, `driver`, `rateLimits`, ...). */
+  open(role: string, options: RedisClientOptions): Redis {
+    const settings: RedisOptions = {
+      // ioredis 5.11 sends CLIENT SETINFO after connecting and, on a connection without a
+      // ready check (the presence's subscriber), declares the connection ready when those
+      // settle, even if it closed meanwhile: the client then stays "ready" on a dead socket
+      // and never reconnects (seen with a proxy that accepts and then drops the connection).
+      disableClientInfo: true,
+      maxRetriesPerRequest: 1,
+      commandTimeout: this.timeoutMs,
+      connectTimeout: this.timeoutMs,
+      enableOfflineQueue: options.queueWhileDisconnected,
+      autoResendUnfulfilledCommands: options.queueWhileDisconnected,
+      retryStrategy: reconnectDelayMs,
+    };
+    const client = new Redis(this.url, settings);
+    this.watch(client, role);
+    return client;
+  }
+
+  /** Watches a connection made elsewhere (the presence's subscriber, a duplicate of its publisher). */
+  watch(client: Redis, role: string): void {
+    const state = { role, failing: false };
+    this.clients.set(client, state);
+    client.on('error', (error: Error) => {
+      this.metrics.dependencyErrors.inc({ dependency: 'redis' });
+      if (state.failing) {
+        this.logger.debug({ err: error, role }, 'redis connection still failing');
+        return;
+      }
+      state.failing = true;
+      this.logger.warn({ err: error, role }, 'redis connection failed; reconnecting with backoff');
+    });
+    client.on('close', () => {
+      if (this.clients.has(client) && !state.failing) {
+        state.failing = true;
+        this.logger.warn({ role }, 'redis connection closed; reconnecting with backoff');
+      }
+      this.onDisconnected(role);
+    });
+    client.on('ready', () => {
+      if (!state.failing) return;
+      state.failing = false;
+      this.logger.info({ role }, 'redis connection is back');
+      this.onReconnected(role);
+    });
+  }
+
+  /** True while every connection is up. */
+  get up(): boolean {
+    for (const client of this.clients.keys()) if (client.status !== 'ready') return false;
+    return true;
+  }
+
+  /** Resolves once every connection is ready, however many attempts it takes; rejects after `ms`. */
+  async ready(ms: number): Promise<void> {
+    const waiting = [...this.clients.keys()].filter((c) => c.status !== 'ready');
+    await Promise.all(
+      waiting.map(
+        (client) =>
+          new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => {
+              client.off('ready', onReady);
+              reject(new Error(`Redis at ${new URL(this.url).host} did not answer within ${ms} ms`));
+            }, ms);
+            const onReady = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+            client.once('ready', onReady);
+          }),
+      ),
+    );
+  }
+
+  /** Closes every connection (they no longer reconnect, and their closing is no outage). */
+  async quitAll(): Promise<void> {
+    const clients = [...this.clients.keys()];
+    this.clients.clear();
+    await Promise.all(
+      clients.map((client) =>
+        client.quit().catch((error: unknown) => {
+          this.logger.debug({ err: error }, 'redis connection closed uncleanly at shutdown');
+          client.disconnect();
+        }),
+      ),
+    );
+  }
+}

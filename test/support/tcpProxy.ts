@@ -1,0 +1,71 @@
+import net from 'node:net';
+
+/**
+ * A TCP proxy a test puts between one node and a service, to cut that node off
+ * (a partition) and let it back in, while other nodes reach the service directly.
+ */
+export class TcpProxy {
+  private readonly pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  private cutOff = false;
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
+
+  /** Listens on a free local port and forwards each connection to `targetPort`. */
+  static async start(targetPort: number): Promise<TcpProxy> {
+    let proxy: TcpProxy | undefined;
+    const server = net.createServer((client) => proxy!.accept(client, targetPort));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    proxy = new TcpProxy(server, (server.address() as net.AddressInfo).port);
+    return proxy;
+  }
+
+  /** Connections being forwarded now. */
+  get connections(): number {
+    return this.pairs.size;
+  }
+
+  /**
+   * Cuts the node off: every forwarded connection is reset on both sides (the
+   * service sees its client go, as it would when a network partition is detected)
+   * and new ones are refused until `restore()`.
+   */
+  cut(): void {
+    this.cutOff = true;
+    for (const pair of this.pairs) {
+      pair.client.resetAndDestroy();
+      pair.upstream.resetAndDestroy();
+    }
+    this.pairs.clear();
+  }
+
+  restore(): void {
+    this.cutOff = false;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(client: net.Socket, targetPort: number): void {
+    if (this.cutOff) {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    const pair = { client, upstream };
+    this.pairs.add(pair);
+    const drop = () => {
+      this.pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+}
