@@ -122,7 +122,8 @@ export class ClusterLease {
   private beat(): void {
     const now = this.deps.now();
     const lastOk = Math.min(this.lastRoundTripSentAt, this.lastLeaseSentAt);
-    if (now - lastOk > 2 * this.periodMs) this.noteTrouble();
+    // A late heartbeat alone is no trouble to rejoin from (a busy event loop delays it): a
+    // dropped connection is (Redis may have restarted empty), and so is a fence.
     if (!this.fenced && now - lastOk > this.deps.staleNodeTimeoutMs * FENCE_AFTER) this.fenceOff(now - lastOk);
     Promise.resolve(this.deps.presence.publish(this.channel, now)).catch((error: unknown) =>
       this.deps.logger.debug({ err: error }, 'heartbeat not published'),

@@ -2,6 +2,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger';
 import type { NodeMetrics } from '../metrics';
 
+/** A failing connection's errors are logged as warnings at most this often. */
+const WARN_EVERY_MS = 10_000;
+
 /** The longest pause between two attempts to reconnect. */
 const MAX_RECONNECT_DELAY_MS = 1_000;
 
@@ -29,8 +32,6 @@ export interface RedisClientOptions {
  */
 export class RedisConnections {
   private readonly clients = new Map<Redis, { role: string; failing: boolean }>();
-  /** Runs when a connection that had failed is ready again. */
-  onReconnected: (role: string) => void = () => undefined;
   /** Runs when a connection closes unasked. */
   onDisconnected: (role: string) => void = () => undefined;
 
@@ -65,29 +66,31 @@ export class RedisConnections {
   watch(client: Redis, role: string): void {
     const state = { role, failing: false };
     this.clients.set(client, state);
+    // A connection that flaps (accepted, then dropped, by a proxy in front of a Redis
+    // that is away) warns once every WARN_EVERY_MS; the rest goes to debug.
+    let lastWarnAt = 0;
+    const report = (details: object, message: string) => {
+      state.failing = true;
+      const now = Date.now();
+      if (now - lastWarnAt < WARN_EVERY_MS) return this.logger.debug({ ...details, role }, message);
+      lastWarnAt = now;
+      this.logger.warn({ ...details, role }, message);
+    };
     client.on('error', (error: Error) => {
       this.metrics.dependencyErrors.inc({ dependency: 'redis' });
-      if (state.failing) {
-        this.logger.debug({ err: error, role }, 'redis connection still failing');
-        return;
-      }
-      state.failing = true;
-      this.logger.warn({ err: error, role }, 'redis connection failed; reconnecting with backoff');
+      report({ err: error }, 'redis connection failed; reconnecting with backoff');
     });
     client.on('close', () => {
-      if (this.clients.has(client) && !state.failing) {
-        state.failing = true;
-        this.logger.warn({ role }, 'redis connection closed; reconnecting with backoff');
-      }
+      if (this.clients.has(client) && !state.failing) report({}, 'redis connection closed; reconnecting with backoff');
       this.onDisconnected(role);
     });
     client.on('ready', () => {
       if (!state.failing) return;
       state.failing = false;
       this.logger.info({ role }, 'redis connection is back');
-      this.onReconnected(role);
     });
   }
+
 
   /** True while every connection is up. */
   get up(): boolean {

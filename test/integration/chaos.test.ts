@@ -11,7 +11,8 @@ import { ResilientDevice } from '../support/resilientSession';
 import { UNLIMITED_RATES } from '../support/limits';
 
 const NODES = 3;
-const CHAOS_MS = 15_000;
+/** Nodes killed, one every few seconds (a count, not a duration: a busy machine starts replacements slower). */
+const KILLS = 5;
 const KILL_EVERY_MS = 3_000;
 
 describe('chaos: a node killed every few seconds while people swipe and chat', function () {
@@ -68,8 +69,7 @@ describe('chaos: a node killed every few seconds while people swipe and chat', f
 
     // Chaos: kill a node with SIGKILL every few seconds and start a fresh one in its place.
     let kills = 0;
-    const chaosEnds = Date.now() + CHAOS_MS;
-    while (Date.now() < chaosEnds) {
+    while (kills < KILLS) {
       await sleep(KILL_EVERY_MS);
       const victim = cluster!.nodes[kills % NODES]!;
       cluster!.nodes = cluster!.nodes.filter((n) => n !== victim);
@@ -79,7 +79,6 @@ describe('chaos: a node killed every few seconds while people swipe and chat', f
       cluster!.nodes.push(replacement);
     }
     const [runs] = await Promise.all([Promise.all(conversations), swiping]);
-    assert.ok(kills >= 4, `${kills} nodes killed`);
 
     // Messages: every thread gap-free, every acknowledged message once under its sequence.
     for (const [p, pair] of pairs.entries()) {

@@ -159,6 +159,8 @@ export const READY_AGAIN_WITHIN_MS = 5_000;
  * one match per mutual pair.
  */
 export async function assertNothingLost(cluster: FaultCluster, record: TrafficRecord, runs: { chats: ChatterRun[]; swipes: SwiperRun[] }): Promise<void> {
+  const refused = record.answers.filter((a) => a.code === 'UNAVAILABLE').length;
+  process.stdout.write(`      measured: ${record.answers.length} answers (${refused} UNAVAILABLE), slowest ${record.slowestMs()} ms (${record.answers.filter((a) => a.ms === record.slowestMs()).map((a) => `${a.type} ${a.code}`)[0] ?? '-'}), ${record.hanging} hanging, ${record.joinRefusals.length} joins refused, close codes ${[...new Set(record.closeCodes)].sort().join('/') || '-'}\n`);
   assert.equal(record.hanging, 0, 'commands left hanging');
   assert.ok(record.slowestMs() < ANSWER_BOUND_MS, `slowest answer ${record.slowestMs()} ms`);
   for (const code of record.codes()) assert.ok(['ok', 'UNAVAILABLE', 'not-joined'].includes(code), `answered ${code}`);
@@ -184,6 +186,8 @@ export async function assertNothingLost(cluster: FaultCluster, record: TrafficRe
 /** /readyz went 503 within the bound after `cutAt` and 200 within the bound after `backAt`, on each of `urls`. */
 export function assertReadiness(readiness: ReadinessWatch, urls: readonly string[], cutAt: number, backAt: number): void {
   for (const url of urls) {
+    const [down0, up0] = [readiness.firstAfter(url, false, cutAt), readiness.firstAfter(url, true, backAt)];
+    process.stdout.write(`      measured: ${url} /readyz 503 ${down0 === undefined ? 'never' : `${down0 - cutAt} ms`} after the cut, 200 ${up0 === undefined ? 'never' : `${up0 - backAt} ms`} after the return\n`);
     const down = readiness.firstAfter(url, false, cutAt);
     assert.ok(down !== undefined && down - cutAt <= NOT_READY_WITHIN_MS, `${url}: 503 ${down === undefined ? 'never' : `${down - cutAt} ms`} after the cut`);
     const up = readiness.firstAfter(url, true, backAt);

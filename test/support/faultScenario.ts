@@ -37,7 +37,10 @@ export function useFaultScenarios(): FaultScenarios {
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && cluster) {
-      for (const [i, node] of cluster.nodes.entries()) process.stdout.write(`--- node ${i}, last lines\n${node.output().split('\n').slice(-40).join('\n')}\n`);
+      for (const [i, node] of cluster.nodes.entries()) {
+        const state = node.child.exitCode !== null || node.child.signalCode !== null ? `exited (${node.child.exitCode ?? node.child.signalCode})` : 'running';
+        process.stdout.write(`--- node ${i}, ${state}, last lines\n${node.output().split('\n').slice(-40).join('\n')}\n`);
+      }
     }
     await Promise.all([readiness?.stop(), overlaps?.stop()]);
     [readiness, overlaps] = [undefined, undefined];
@@ -70,7 +73,17 @@ export function useFaultScenarios(): FaultScenarios {
       const traffic = startTraffic(cluster!, nodeOrder);
       await traffic.flowing(3);
       const times = await fault(traffic);
-      await waitUntil(() => readiness!.allNow(true), SCENARIO_WAIT_MS, () => 'every node to be ready again');
+      await waitUntil(
+        () => {
+          // A node that died will never be ready: say so at once.
+          for (const [i, node] of cluster!.nodes.entries()) {
+            if (node.child.exitCode !== null || node.child.signalCode !== null) throw new Error(`node ${i} exited (${node.child.exitCode ?? node.child.signalCode})`);
+          }
+          return readiness!.allNow(true);
+        },
+        SCENARIO_WAIT_MS,
+        () => 'every node to be ready again',
+      );
       traffic.mark();
       await traffic.flowing(3);
       traffic.stop();
