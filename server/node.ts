@@ -180,6 +180,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const routeOptions = {
     maxBodyBytes: config.http.maxBodyBytes,
     trustedProxyHops: config.http.trustedProxyHops,
+    timeoutMs: config.dependencyTimeoutMs,
     onError: (error: unknown) => logger.error({ err: error }, 'http route failed'),
   };
   let draining = false;

@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { z } from 'zod';
 import { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from '../../domain/errors';
 import { hasNulCharacter } from '../../contracts/common';
+import { withinDeadline } from '../../services/commandDeadline';
 import { clientAddress } from './clientAddress';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -87,6 +88,8 @@ export interface RouteOptions {
   readonly onError: (error: unknown) => void;
   /** Proxies in front that append to X-Forwarded-For (config TRUSTED_PROXY_HOPS). */
   readonly trustedProxyHops?: number;
+  /** The longest a route may take (DEPENDENCY_TIMEOUT_MS): past it, the answer is 503 UNAVAILABLE, whatever is still waiting. */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -131,7 +134,10 @@ export function route(
 
     const run = (body: Buffer) => {
       Promise.resolve()
-        .then(() => handler({ ...partial, body }))
+        .then(() => {
+          const answer = Promise.resolve(handler({ ...partial, body }));
+          return options.timeoutMs === undefined ? answer : withinDeadline(answer, options.timeoutMs, `${partial.method} ${partial.url}`);
+        })
         .then(respond, (error: unknown) => {
           if (error instanceof AppError) {
             respond(errorReply(error.code, error.message, error.retryAfterMs));
