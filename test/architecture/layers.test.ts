@@ -43,10 +43,10 @@ function sourceFiles(): string[] {
   return files;
 }
 
-/** The repository files a source file imports, resolved from its relative import specifiers. */
+/** The repository files a source file imports (named, side-effect, dynamic and re-exports), resolved from its relative specifiers. */
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
-  const specifiers = [...text.matchAll(/(?:from\s+|import\s*\(\s*|require\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]!);
+  const specifiers = [...text.matchAll(/(?:from\s+|import\s+|import\s*\(\s*|require\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]!);
   return specifiers.map((spec) => {
     const base = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec.replace(/\.js$/, '')));
     return fs.existsSync(path.join(ROOT, `${base}.ts`)) ? `${base}.ts` : `${base}/index.ts`;
