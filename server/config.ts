@@ -6,6 +6,7 @@ import {
   EnvSchema,
   isLoopbackHost,
   MIN_JWT_SECRET_LENGTH,
+  parseCorsOrigins,
   parseRateOverrides,
 } from './environment';
 import { randomSecrets, readOrCreateLocalSecrets, type LocalSecrets } from './localSecrets';
@@ -41,6 +42,8 @@ export interface Config {
     readonly maxMessageBytes: number;
     /** Origins whose pages may call the monitor panel's API. */
     readonly monitorOrigins: readonly string[];
+    /** Origins whose pages may call the node's routes and matchmaking (CORS): any, or those listed. */
+    readonly corsOrigins: 'any' | readonly string[];
     /** How many proxies in front append to X-Forwarded-For; the client's address is the one before them. */
     readonly trustedProxyHops: number;
   };
@@ -186,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     problems.push('DATABASE_URL: must be set with REDIS_URL, since the nodes of a cluster share one Postgres');
   }
   const rateOverrides = parseRateOverrides(e.RATE_LIMITS, problems);
+  const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS, production, problems);
   const push = parsePushConfig(e, !production && embedded ? () => ownSecrets().vapid : undefined, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -199,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
       maxBodyBytes: e.MAX_HTTP_BODY_BYTES,
       maxMessageBytes: e.MAX_MESSAGE_BYTES,
       monitorOrigins: (e.MONITOR_ORIGINS ?? '').split(',').map((o) => o.trim()).filter((o) => o.length > 0),
+      corsOrigins,
       trustedProxyHops: e.TRUSTED_PROXY_HOPS,
     },
     actorPlacement: e.ACTOR_PLACEMENT,

@@ -85,6 +85,8 @@ export const EnvSchema = z.object({
   RATE_LIMITS: z.string().optional(),
   /** Origins (comma-separated) whose pages may call the monitor panel's API; none by default. */
   MONITOR_ORIGINS: z.string().optional(),
+  /** Origins (comma-separated, or `*` outside production) whose pages may call the node's routes. */
+  CORS_ORIGINS: z.string().optional(),
   /** Proxies in front of the nodes that append to X-Forwarded-For; 0: the socket's address is the client's. */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** Push providers, each off without its settings; server/push/pushConfig.ts checks them together. */
@@ -115,4 +117,28 @@ export function parseRateOverrides(text: string | undefined, problems: string[])
     rules[match[1] as RateLimitedAction] = { perSecond, burst };
   }
   return rules;
+}
+
+/**
+ * Parses `CORS_ORIGINS`: `*` (any origin; refused in production) or origins such as
+ * `https://app.example.com,http://localhost:5173`. Unset: any origin in development,
+ * none in production. Problems name the bad entry.
+ */
+export function parseCorsOrigins(text: string | undefined, production: boolean, problems: string[]): 'any' | readonly string[] {
+  if (text === undefined) return production ? [] : 'any';
+  const entries = text.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+  if (entries.includes('*')) {
+    if (production) problems.push('CORS_ORIGINS: "*" is refused when NODE_ENV=production; list the origins');
+    return 'any';
+  }
+  for (const entry of entries) {
+    let origin: string | undefined;
+    try {
+      origin = new URL(entry).origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== entry || !/^https?:/.test(entry)) problems.push(`CORS_ORIGINS: "${entry}" is not an origin (scheme://host[:port], no path)`);
+  }
+  return entries;
 }

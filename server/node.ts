@@ -156,7 +156,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
 
   const transport = new KismetTransport(
     { maxPayloadLength: config.http.maxMessageBytes, idleTimeout: 60 },
-    { monitorOrigins: config.http.monitorOrigins, onError: (error) => logger.error({ err: error }, 'monitor route failed') },
+    { monitorOrigins: config.http.monitorOrigins, corsOrigins: config.http.corsOrigins, onError: (error) => logger.error({ err: error }, 'monitor route failed') },
   );
   // Matchmaking offers what Kismet's own route offers, whatever path reaches Colyseus's controller:
   // joinById, create and join would let a caller pick an actor by id, past the identity in its options.
@@ -180,6 +180,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const routeOptions = {
     maxBodyBytes: config.http.maxBodyBytes,
     trustedProxyHops: config.http.trustedProxyHops,
+    cors: config.http.corsOrigins,
     timeoutMs: config.dependencyTimeoutMs,
     onError: (error: unknown) => logger.error({ err: error }, 'http route failed'),
   };

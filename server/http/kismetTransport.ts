@@ -2,6 +2,7 @@ import type { Router } from '@colyseus/core';
 import { uWebSocketsTransport, type TransportOptions } from '@colyseus/uwebsockets-transport';
 import uWS, { type HttpRequest, type HttpResponse } from 'uWebSockets.js';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../domain/errors';
+import { corsHeaders, preflightHeaders, type CorsOrigins } from './cors';
 import { isCanonicalPath } from './requestPaths';
 
 /** The panel's path; its API answers pages of the configured origins alone. */
@@ -30,15 +31,18 @@ type ListenWithOptions = {
 export interface FallbackOptions {
   /** Origins whose pages may call the monitor panel's API (CORS); none by default. */
   readonly monitorOrigins: readonly string[];
+  /** Origins whose pages may call every other route (config CORS_ORIGINS). */
+  readonly corsOrigins: CorsOrigins;
   readonly onError: (error: unknown) => void;
 }
 
 const isMonitorPath = (url: string) => url === MONITOR_PREFIX || url.startsWith(`${MONITOR_PREFIX}/`);
 
-function writeJson(res: HttpResponse, code: ErrorCode, message: string): void {
+function writeJson(res: HttpResponse, code: ErrorCode, message: string, headers: Readonly<Record<string, string>> = {}): void {
   res.cork(() => {
     res.writeStatus(String(HTTP_STATUS_BY_CODE[code]));
     res.writeHeader('content-type', 'application/json');
+    for (const [key, value] of Object.entries(headers)) res.writeHeader(key, value);
     res.end(JSON.stringify({ code, message }));
   });
 }
@@ -52,7 +56,8 @@ function writeJson(res: HttpResponse, code: ErrorCode, message: string): void {
  * - a path that is not canonical is refused (400 INVALID_PATH) before routing;
  * - only the monitor panel's GETs reach Colyseus's router, and they carry no body;
  * - everything else is 404 NOT_FOUND at once, its body never read;
- * - CORS is granted to the configured monitor origins on the panel alone.
+ * - every preflight (OPTIONS) is answered here, for Kismet's routes as for the
+ *   panel: CORS_ORIGINS grant the routes, the monitor origins the panel alone.
  *
  * It also listens exclusively (`LIBUS_LISTEN_EXCLUSIVE_PORT`), on the configured
  * host: uWS otherwise listens with port reuse, and a second node started on a
@@ -80,18 +85,11 @@ export class KismetTransport extends uWebSocketsTransport {
   override bindRouter(router: Router): void {
     this.app.options('/*', (res, req) => {
       const url = req.getUrl();
-      const origin = req.getHeader('origin');
-      const allowed = isMonitorPath(url) && this.fallback.monitorOrigins.includes(origin);
+      const origin = req.getHeader('origin') || undefined;
+      const headers = isMonitorPath(url) ? this.monitorPreflight(origin) : preflightHeaders(this.fallback.corsOrigins, origin);
       res.cork(() => {
         res.writeStatus('204 No Content');
-        res.writeHeader('vary', 'origin');
-        if (allowed) {
-          res.writeHeader('access-control-allow-origin', origin);
-          res.writeHeader('access-control-allow-credentials', 'true');
-          res.writeHeader('access-control-allow-methods', 'GET, HEAD');
-          res.writeHeader('access-control-allow-headers', 'authorization');
-          res.writeHeader('access-control-max-age', '600');
-        }
+        for (const [key, value] of Object.entries(headers)) res.writeHeader(key, value);
         res.end();
       });
     });
@@ -99,16 +97,30 @@ export class KismetTransport extends uWebSocketsTransport {
     this.app.any('/*', (res, req) => {
       const url = req.getUrl();
       const method = req.getMethod().toUpperCase();
+      const cors = corsHeaders(this.fallback.corsOrigins, req.getHeader('origin') || undefined);
       if (!isCanonicalPath(url)) {
-        writeJson(res, ErrorCode.INVALID_PATH, 'the path has dot segments, doubled slashes or encoded separators');
+        writeJson(res, ErrorCode.INVALID_PATH, 'the path has dot segments, doubled slashes or encoded separators', cors);
         return;
       }
       if ((method === 'GET' || method === 'HEAD') && isMonitorPath(url) && router.findRoute(method, url) !== undefined) {
         this.toRouter(router, res, req, method, url);
         return;
       }
-      writeJson(res, ErrorCode.NOT_FOUND, 'no such route');
+      writeJson(res, ErrorCode.NOT_FOUND, 'no such route', cors);
     });
+  }
+
+  /** The monitor panel's preflight: its own origins, read-only methods. */
+  private monitorPreflight(origin: string | undefined): Record<string, string> {
+    if (origin === undefined || !this.fallback.monitorOrigins.includes(origin)) return { vary: 'origin' };
+    return {
+      vary: 'origin',
+      'access-control-allow-origin': origin,
+      'access-control-allow-credentials': 'true',
+      'access-control-allow-methods': 'GET, HEAD',
+      'access-control-allow-headers': 'authorization',
+      'access-control-max-age': '600',
+    };
   }
 
   /**

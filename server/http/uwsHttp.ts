@@ -4,6 +4,7 @@ import { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from '../../domain/errors';
 import { hasNulCharacter } from '../../contracts/common';
 import { withinDeadline } from '../../services/commandDeadline';
 import { clientAddress } from './clientAddress';
+import { corsHeaders, type CorsOrigins } from './cors';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden',
@@ -90,6 +91,8 @@ export interface RouteOptions {
   readonly trustedProxyHops?: number;
   /** The longest a route may take (DEPENDENCY_TIMEOUT_MS): past it, the answer is 503 UNAVAILABLE, whatever is still waiting. */
   readonly timeoutMs?: number;
+  /** Which pages of other origins may read the answers (config CORS_ORIGINS); none when left out. */
+  readonly cors?: CorsOrigins;
 }
 
 /**
@@ -127,7 +130,8 @@ export function route(
       res.cork(() => {
         res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? ''}`.trim());
         res.writeHeader('content-type', reply.contentType ?? 'text/plain; charset=utf-8');
-        for (const [key, value] of Object.entries(reply.headers ?? {})) res.writeHeader(key, value);
+        const cors = corsHeaders(options.cors ?? [], headers.get('origin'));
+        for (const [key, value] of Object.entries({ ...cors, ...reply.headers })) res.writeHeader(key, value);
         res.end(reply.body);
       });
     };

@@ -87,6 +87,21 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('CORS_ORIGINS', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, ...liveKitServer };
+    it('grants any origin by default in development', () => assert.equal(loadConfig({}).http.corsOrigins, 'any'));
+    it('grants none by default in production', () => assert.deepEqual(loadConfig(production).http.corsOrigins, []));
+    it('takes a list of origins', () =>
+      assert.deepEqual(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).http.corsOrigins, ['https://app.example.com', 'http://localhost:5173']));
+    it('takes * outside production', () => assert.equal(loadConfig({ CORS_ORIGINS: '*' }).http.corsOrigins, 'any'));
+    it('refuses * in production', () => assert.match(problemsOf({ ...production, CORS_ORIGINS: '*' })[0] ?? '', /^CORS_ORIGINS: "\*" is refused/));
+    it('refuses what is not an origin', () => {
+      for (const bad of ['app.example.com', 'https://app.example.com/', 'https://app.example.com/path', 'ftp://files.example.com']) {
+        assert.match(problemsOf({ CORS_ORIGINS: bad })[0] ?? '', /^CORS_ORIGINS: .* is not an origin/, bad);
+      }
+    });
+  });
+
   describe('in production', () => {
     it('refuses a missing signing secret', () => assert.match(problemsOf({ NODE_ENV: 'production' })[0] ?? '', /^JWT_SECRET: must be set/));
     it('refuses the development secret', () =>
