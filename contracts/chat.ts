@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ChatMessage } from '../domain/chatRules';
 
 export type { ChatMessage };
-import { CommandRef } from './common';
+import { CommandRef, READY_COMMAND, ReadyCommand } from './common';
 
 /** Room name of the chat thread actor, `chat:<matchId>`. */
 export const CHAT_ROOM = 'chat';
@@ -16,6 +16,8 @@ const PageLimit = z.number().int().min(1).max(10_000).optional();
 
 /** Commands a member's device sends to a thread, by message type. */
 export const ChatCommands = {
+  /** The message sent on joining, again (see READY_COMMAND). */
+  [READY_COMMAND]: ReadyCommand,
   /**
    * A new message. `clientMessageId` is chosen by the client and kept across
    * resends: a resend gets the first answer back and stores nothing new.

@@ -12,6 +12,24 @@ export const ServerMessageType = {
 /** A client-chosen id that ties a reply or an error to its command. */
 export const CommandRef = z.string().min(1).max(64).optional();
 
+/**
+ * The command every actor answers with the message it sent on joining
+ * (`session.ready`, `thread.ready`, `lobby.ready`, `event.ready`), unchanged: a
+ * client that registers its handler late asks for it with `room.request('ready')`.
+ */
+export const READY_COMMAND = 'ready';
+export const ReadyCommand = z.strictObject({ ref: CommandRef });
+
+/**
+ * A refused command, as `room.request()` of `@colyseus/sdk` rejects it: the
+ * error's `reason` (its `name` is `rejected`). The same fields as `error`, without `ref`.
+ */
+export interface CommandRefusal {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly retryAfterMs?: number;
+}
+
 export interface ReplyMessage<Result = unknown> {
   readonly ref: string | undefined;
   readonly ok: true;

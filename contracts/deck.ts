@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CardView } from './cards';
-import { CommandRef } from './common';
+import { CommandRef, READY_COMMAND, ReadyCommand } from './common';
 
 /** Room name of the discovery lobby actor, `cell:<h3Index>`. */
 export const LOBBY_ROOM = 'cell';
@@ -39,6 +39,14 @@ export interface DeckResult {
   /** The lobby that built it. */
   readonly cell: string;
 }
+
+/** Commands a device watching a lobby sends it, by message type. */
+export const LobbyCommands = {
+  /** The message sent on joining, again (see READY_COMMAND). */
+  [READY_COMMAND]: ReadyCommand,
+  /** The current "nearby now" figure. */
+  nearby: z.strictObject({ ref: CommandRef }),
+} as const;
 
 /** Messages the lobby sends to devices watching it, by type. */
 export const LobbyEventType = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BREAKOUT_MAX_S, BREAKOUT_MIN_S, MAX_SLOW_MODE_S } from '../domain/liveEventRules';
-import { CommandRef } from './common';
+import { CommandRef, READY_COMMAND, ReadyCommand } from './common';
 
 /** Room name of the live event actor, `event:<eventId>`. */
 export const LIVE_EVENT_ROOM = 'event';
@@ -10,6 +10,8 @@ export const LiveEventJoinOptions = z.strictObject({ eventId: z.uuid() });
 const Target = z.strictObject({ ref: CommandRef, userId: z.uuid() });
 
 export const LiveEventCommands = {
+  /** The message sent on joining, again (see READY_COMMAND). */
+  [READY_COMMAND]: ReadyCommand,
   'hand.raise': z.strictObject({ ref: CommandRef }),
   'hand.lower': z.strictObject({ ref: CommandRef }),
   /** Hosts: bring someone on stage (they get a publishing token) or take them off it. */

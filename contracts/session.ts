@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PresenceStatus } from '../domain/presence';
 import { UserEventType, type UserEventBody } from '../domain/userEvents';
-import { CommandRef } from './common';
+import { CommandRef, READY_COMMAND, ReadyCommand } from './common';
 import { CallCommands } from './calls';
 import { DeckCommand } from './deck';
 
@@ -17,6 +17,8 @@ export type SessionJoinOptions = z.infer<typeof SessionJoinOptions>;
 
 /** Commands a device sends to its session, by message type. */
 export const SessionCommands = {
+  /** The message sent on joining, again (see READY_COMMAND). */
+  [READY_COMMAND]: ReadyCommand,
   heartbeat: z.strictObject({ ref: CommandRef }),
   'presence.set': z.strictObject({ ref: CommandRef, status: z.enum(['online', 'away']) }),
   /** A swipe from one of the user's cards on another card. */

@@ -4,6 +4,7 @@ import { AppError, ErrorCode } from '../domain/errors';
 import { actorRoomId, type ActorKind } from '../contracts/actors';
 import { KismetCloseCode } from '../contracts/common';
 import { reaches } from '../domain/shadowBanAudience';
+import { rememberReady } from './commandRouter';
 import { roomServices } from './roomServices';
 
 /** The longest delay a Node.js timer accepts (about 24.8 days). */
@@ -69,6 +70,15 @@ export abstract class ActorRoom extends Room {
     liveActors.delete(this);
     if (this.liveKind) roomServices().metrics.rooms.dec({ kind: this.liveKind });
     this.liveKind = undefined;
+  }
+
+  /**
+   * Sends the message that opens a connection (`session.ready`, ...) and keeps it,
+   * so that the `ready` command answers it unchanged to a client that asks later.
+   */
+  protected sendReady(client: Client, type: string, ready: unknown): void {
+    rememberReady(client, ready);
+    client.send(type, ready);
   }
 
   /** Records whose connection this is, once admitted (see userOf). */

@@ -3,15 +3,24 @@ import type { z } from 'zod';
 import { AppError, ErrorCode } from '../domain/errors';
 import type { RateLimitedAction } from '../domain/rateLimits';
 import type { ActorKind } from '../contracts/actors';
-import { hasNulCharacter, ServerMessageType, type ErrorMessage, type ReplyMessage } from '../contracts/common';
+import {
+  hasNulCharacter,
+  READY_COMMAND,
+  ServerMessageType,
+  type CommandRefusal,
+  type ErrorMessage,
+  type ReplyMessage,
+} from '../contracts/common';
 import { withinDeadline } from '../services/commandDeadline';
 import { spendOrRefuse } from '../services/rateLimiter';
+import { answerUnknownTypes, isRequest, type RequestContext } from './roomRequests';
 import type { RoomServices } from './roomServices';
 
 export type CommandSchemas = Readonly<Record<string, z.ZodType<{ ref?: string | undefined }>>>;
 
+/** A handler per command; `ready` is answered by the router itself (see rememberReady). */
 export type CommandHandlers<C extends CommandSchemas> = {
-  readonly [K in keyof C]: (client: Client, payload: z.infer<C[K]>) => unknown;
+  readonly [K in Exclude<keyof C, typeof READY_COMMAND>]: (client: Client, payload: z.infer<C[K]>) => unknown;
 };
 
 type AnyHandler = (client: Client, payload: { ref?: string | undefined }) => unknown;
@@ -25,6 +34,14 @@ export interface CommandLimits<C extends CommandSchemas> {
   readonly userOf: (client: Client) => string;
 }
 
+/** What each connection was sent on joining, answered again by `ready`. */
+const readyMessages = new WeakMap<Client, unknown>();
+
+/** Keeps the message a connection was sent on joining, for its `ready` command. */
+export function rememberReady(client: Client, ready: unknown): void {
+  readyMessages.set(client, ready);
+}
+
 /** Sends a coded error to one client and counts it. */
 export function sendError(
   services: RoomServices,
@@ -33,6 +50,19 @@ export function sendError(
 ): void {
   services.metrics.errors.inc({ code: error.code });
   client.send(ServerMessageType.ERROR, { ref: error.ref, code: error.code, message: error.message, retryAfterMs: error.retryAfterMs });
+}
+
+/**
+ * Answers a refusal the way the command came: a request (`room.request()` of the
+ * SDK) rejects with the refusal as its reason; a plain message gets `error` with its ref.
+ */
+function refuse(services: RoomServices, client: Client, ref: string | undefined, refusal: CommandRefusal, request: RequestContext | undefined): void {
+  if (request === undefined) {
+    sendError(services, client, { ref, ...refusal });
+    return;
+  }
+  services.metrics.errors.inc({ code: refusal.code });
+  request.reject(refusal.retryAfterMs === undefined ? { code: refusal.code, message: refusal.message } : refusal);
 }
 
 function refOf(payload: unknown): string | undefined {
@@ -45,9 +75,14 @@ function refOf(payload: unknown): string | undefined {
 
 /**
  * Registers an actor's commands: each payload is validated against its schema,
- * then handed to its handler; what the handler returns is the reply. Invalid or
- * unknown messages and AppErrors are answered with a coded error and never reach
+ * then handed to its handler; what the handler returns is the answer. Invalid or
+ * unknown messages and AppErrors are answered with a coded refusal and never reach
  * the room's own error path, so one bad message cannot dispose an actor.
+ *
+ * Every command is answered either way a client sends it: sent as a request
+ * (`await room.request(type, payload)`), it resolves with the result or rejects
+ * with the refusal ({@link CommandRefusal}) as the error's `reason`; sent as a
+ * plain message, the answer is a `reply` or an `error` carrying the payload's `ref`.
  */
 export function mountCommands<C extends CommandSchemas>(
   room: Room,
@@ -57,42 +92,48 @@ export function mountCommands<C extends CommandSchemas>(
   handlers: CommandHandlers<C>,
   limits?: CommandLimits<C>,
 ): void {
+  const handlerOf = (type: string): AnyHandler =>
+    type === READY_COMMAND ? (client) => readyMessages.get(client) ?? null : ((handlers as Record<string, AnyHandler>)[type] as AnyHandler);
   for (const type of Object.keys(schemas)) {
     const schema = schemas[type]!;
-    const handler = handlers[type as keyof C] as AnyHandler;
+    const handler = handlerOf(type);
     const action = limits?.actions[type as keyof C];
-    room.onMessage(type, (client: Client, raw: unknown) => {
+    room.onMessage(type, (client: Client, raw: unknown, context?: RequestContext) => {
+      const request = isRequest(context) ? context : undefined;
       const started = process.hrtime.bigint();
       services.metrics.messagesIn.inc({ kind, type });
       if (hasNulCharacter(raw)) {
-        sendError(services, client, { ref: refOf(raw), code: ErrorCode.INVALID_MESSAGE, message: `${type}: text may not contain NUL characters` });
-        return;
+        refuse(services, client, refOf(raw), { code: ErrorCode.INVALID_MESSAGE, message: `${type}: text may not contain NUL characters` }, request);
+        return undefined;
       }
       const parsed = schema.safeParse(raw === undefined ? {} : raw);
       if (!parsed.success) {
         const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
-        sendError(services, client, { ref: refOf(raw), code: ErrorCode.INVALID_MESSAGE, message: `${type}: ${detail}` });
-        return;
+        refuse(services, client, refOf(raw), { code: ErrorCode.INVALID_MESSAGE, message: `${type}: ${detail}` }, request);
+        return undefined;
       }
       const ref = parsed.data.ref;
       const work = Promise.resolve().then(async () => {
         if (action !== undefined && limits) await spendOrRefuse(services.rateLimits, action, limits.userOf(client));
         return handler(client, parsed.data);
       });
-      withinDeadline(work, services.commandTimeoutMs, type)
+      return withinDeadline(work, services.commandTimeoutMs, type)
         .then(
           (result) => {
+            services.metrics.messagesOut.inc({ kind, type: ServerMessageType.REPLY });
+            if (request) return result ?? null;
             const reply: ReplyMessage = { ref, ok: true, result: result ?? null };
             client.send(ServerMessageType.REPLY, reply);
-            services.metrics.messagesOut.inc({ kind, type: ServerMessageType.REPLY });
+            return undefined;
           },
           (error: unknown) => {
             if (error instanceof AppError) {
-              sendError(services, client, { ref, code: error.code, message: error.message, retryAfterMs: error.retryAfterMs });
+              refuse(services, client, ref, { code: error.code, message: error.message, retryAfterMs: error.retryAfterMs }, request);
             } else {
               services.logger.error({ err: error, kind, type }, 'command failed');
-              sendError(services, client, { ref, code: ErrorCode.INTERNAL, message: 'internal error' });
+              refuse(services, client, ref, { code: ErrorCode.INTERNAL, message: 'internal error' }, request);
             }
+            return undefined;
           },
         )
         .finally(() => {
@@ -102,12 +143,11 @@ export function mountCommands<C extends CommandSchemas>(
     });
   }
 
-  room.onMessage('*', (client: Client, type: string | number, raw: unknown) => {
+  const unknownType = (client: Client, type: string | number, raw: unknown, request: RequestContext | undefined): undefined => {
     services.metrics.messagesIn.inc({ kind, type: 'unknown' });
-    sendError(services, client, {
-      ref: refOf(raw),
-      code: ErrorCode.UNKNOWN_MESSAGE_TYPE,
-      message: `unknown message type "${String(type).slice(0, 64)}"`,
-    });
-  });
+    refuse(services, client, refOf(raw), { code: ErrorCode.UNKNOWN_MESSAGE_TYPE, message: `unknown message type "${String(type).slice(0, 64)}"` }, request);
+    return undefined;
+  };
+  room.onMessage('*', (client: Client, type: string | number, raw: unknown) => unknownType(client, type, raw, undefined));
+  answerUnknownTypes(room, unknownType);
 }

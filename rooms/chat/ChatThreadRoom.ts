@@ -103,7 +103,7 @@ export class ChatThreadRoom extends ActorRoom {
       unread: this.ledger.unread(auth.userId),
       node: services.nodeId(),
     };
-    client.send(ChatEventType.READY, ready);
+    this.sendReady(client, ChatEventType.READY, ready);
   }
 
   override onLeave(client: Client): void {

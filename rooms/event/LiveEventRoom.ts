@@ -142,7 +142,7 @@ export class LiveEventRoom extends ActorRoom {
       token: await this.media.tokenFor(auth.userId, auth.role),
       hands: this.hands.seenBy(auth.userId),
     };
-    client.send(LiveEventMessageType.READY, ready);
+    this.sendReady(client, LiveEventMessageType.READY, ready);
   }
 
   override async onLeave(client: Client): Promise<void> {

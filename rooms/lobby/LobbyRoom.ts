@@ -1,5 +1,4 @@
 import type { AuthContext, Client } from '@colyseus/core';
-import { z } from 'zod';
 import { findUserLocation } from '../../db/repositories/userRepository';
 import type { DeckSearcher } from '../../domain/deckFilters';
 import { AppError, ErrorCode } from '../../domain/errors';
@@ -7,8 +6,8 @@ import { LOBBY_RENEW_MS, LobbyLeases } from '../../domain/lobbyLeases';
 import { ActorRoom } from '../actorRoom';
 import { mountCommands } from '../commandRouter';
 import { answerRemotely, type RemoteAnswer } from '../remoteAnswer';
-import { CommandRef, KismetCloseCode } from '../../contracts/common';
-import { LobbyEventType, LobbyJoinOptions, type DeckCard, type NearbyMessage } from '../../contracts/deck';
+import { KismetCloseCode } from '../../contracts/common';
+import { LobbyCommands, LobbyEventType, LobbyJoinOptions, type DeckCard, type NearbyMessage } from '../../contracts/deck';
 import { buildDeck } from './deckBuilder';
 import { roomServices } from '../roomServices';
 
@@ -23,11 +22,6 @@ export const NEARBY_INTERVAL_MS = 1_000;
 
 /** A lobby with nobody in it and nobody watching lingers this long, then goes. */
 const EMPTY_LINGER_MS = 30_000;
-
-const LobbyCommands = {
-  /** The current "nearby now" figure. */
-  nearby: z.strictObject({ ref: CommandRef }),
-} as const;
 
 /**
  * `cell:<h3Index>`: the discovery lobby of one H3 cell. Sessions place their
@@ -68,7 +62,7 @@ export class LobbyRoom extends ActorRoom {
     if (auth?.cell !== this.cell) throw ActorRoom.joinRefused(ErrorCode.NOT_IN_CELL, 'you can watch only the lobby of the cell you are in');
     this.admitted(client, auth.userId);
     this.emptySince = undefined;
-    client.send(LobbyEventType.READY, this.nearbyNow(auth.userId));
+    this.sendReady(client, LobbyEventType.READY, this.nearbyNow(auth.userId));
   }
 
   override onLeave(): void {

@@ -96,7 +96,7 @@ export class SessionRoom extends ActorRoom {
       latestSeq: position.latestSeq,
       cell: this.location.location?.h3Cell ?? null,
     };
-    client.send(SessionEventType.READY, ready);
+    this.sendReady(client, SessionEventType.READY, ready);
     this.broadcastDevices(client);
     feed.start(deliveryStartSeq(position.ackedSeq, position.latestSeq));
     this.placeInLobby();
