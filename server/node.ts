@@ -37,6 +37,7 @@ import { mountAdminRoutes } from './http/adminRoutes';
 import { mountAuthRoutes } from './http/authRoutes';
 import { mountCardRoutes } from './http/cardRoutes';
 import { mountHealthRoutes } from './http/healthRoutes';
+import { mountOpenApiRoute } from './http/openApi';
 import { KismetTransport } from './http/kismetTransport';
 import { mountNodeActorsRoute } from './http/nodeActorsRoute';
 import { mountMatchRoutes } from './http/matchRoutes';
@@ -232,6 +233,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   );
   cluster?.onConnectionLost(() => health?.noteFailure('presence'));
   mountHealthRoutes(transport.app, metrics, health, { ...routeOptions, isDraining: () => draining });
+  mountOpenApiRoute(transport.app, routeOptions); // last: it checks every route above is documented
 
   await server.listen(config.http.port, config.http.host);
   // uWS reports a failed bind (port taken, also by another node: it listens exclusively) only

@@ -95,6 +95,13 @@ export interface RouteOptions {
   readonly cors?: CorsOrigins;
 }
 
+/** The routes mounted on each app (`<method> <pattern>`), for the OpenAPI document's check. */
+const mounted = new WeakMap<TemplatedApp, Set<string>>();
+
+export function mountedRoutes(app: TemplatedApp): ReadonlySet<string> {
+  return mounted.get(app) ?? new Set();
+}
+
 /**
  * Routes straight on the uWS app, ahead of Colyseus's catch-all router (uWS picks
  * the most specific route), so bodies are capped while they stream in rather than
@@ -107,6 +114,8 @@ export function route(
   handler: HttpHandler,
   options: RouteOptions,
 ): void {
+  if (!mounted.has(app)) mounted.set(app, new Set());
+  mounted.get(app)!.add(`${method} ${pattern}`);
   const paramCount = pattern.split('/').filter((segment) => segment.startsWith(':')).length;
   app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
     let aborted = false;

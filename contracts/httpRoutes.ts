@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { LoginBody, RefreshBody, RegisterBody } from './auth';
+import { AdminUserBody, BlockBody, CreateCardBody, PreferencesBody, ReportBody, UpdateCardBody } from './cards';
+import { CreateLiveEventBody } from './liveEvents';
+
+/**
+ * Every HTTP route of a node, with the schemas of what it takes and answers:
+ * the source of `GET /openapi.json` (server/http/openApi.ts), and what a node
+ * checks its mounted routes against at start, so none goes undocumented.
+ */
+const Uuid = z.uuid();
+const EpochMs = z.number().int().describe('milliseconds since the epoch');
+
+export const ErrorBody = z.object({
+  code: z.string().describe('a stable code (PROTOCOL.md, error codes)'),
+  message: z.string(),
+  retryAfterMs: z.number().int().optional().describe('on refusals that pass with time, with a Retry-After header'),
+});
+
+export const TokenPairBody = z.object({ userId: Uuid, accessToken: z.string(), refreshToken: z.string(), expiresIn: z.number().int() });
+
+const Tags = z.array(z.object({ tag: z.string(), weight: z.number().int() }));
+export const CardBody = z.object({
+  id: Uuid,
+  ownerId: Uuid,
+  kind: z.enum(['person', 'job']),
+  title: z.string(),
+  bio: z.string(),
+  tags: Tags,
+  birthYear: z.number().int().nullable(),
+  experienceYears: z.number().int().nullable(),
+  salaryMin: z.number().int().nullable(),
+  salaryMax: z.number().int().nullable(),
+  workAuthorizations: z.array(z.string()),
+  remote: z.boolean(),
+  culture: z.record(z.string(), z.number()),
+  verified: z.boolean(),
+  active: z.boolean(),
+  h3Cell: z.string().nullable(),
+});
+
+const PreferencesAnswer = z.object({
+  maxDistanceKm: z.number().int(),
+  ageMin: z.number().int().nullable(),
+  ageMax: z.number().int().nullable(),
+  salaryMin: z.number().int().nullable(),
+  remoteOnly: z.boolean(),
+  minExperienceYears: z.number().int().nullable(),
+  workAuthorizations: z.array(z.string()),
+  cardKind: z.enum(['person', 'job']).nullable(),
+});
+const MatchStatusBody = z.enum(['active', 'unmatched', 'blocked']);
+const Ok = z.object({ ok: z.literal(true) });
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'del';
+
+export interface HttpRouteSpec {
+  readonly method: HttpMethod;
+  /** The path as routed (`:name` segments). */
+  readonly path: string;
+  readonly summary: string;
+  /** Who may call it: anyone, a signed-in user (access token), or an operator (ADMIN_API_KEY). */
+  readonly auth: 'none' | 'bearer' | 'operator' | 'livekit';
+  readonly body?: z.ZodType;
+  /** The body's media type, when not application/json. */
+  readonly bodyType?: string;
+  /** The answers by status; refusals are ErrorBody. A string schema is an answer in plain text. */
+  readonly answers: Readonly<Record<number, z.ZodType>>;
+  readonly contentType?: string;
+}
+
+export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
+  { method: 'post', path: '/auth/register', summary: 'Create an account', auth: 'none', body: RegisterBody, answers: { 201: TokenPairBody } },
+  { method: 'post', path: '/auth/login', summary: 'Log in', auth: 'none', body: LoginBody, answers: { 200: TokenPairBody } },
+  { method: 'post', path: '/auth/refresh', summary: 'Exchange a refresh token for a new pair', auth: 'none', body: RefreshBody, answers: { 200: TokenPairBody } },
+  { method: 'post', path: '/auth/logout', summary: "Revoke the refresh token's session", auth: 'none', body: RefreshBody, answers: { 200: Ok } },
+  { method: 'post', path: '/cards', summary: 'Create a card (a profile or a job)', auth: 'bearer', body: CreateCardBody, answers: { 201: CardBody } },
+  { method: 'get', path: '/cards/:id', summary: 'Read a card', auth: 'bearer', answers: { 200: CardBody } },
+  { method: 'patch', path: '/cards/:id', summary: 'Change one of your cards', auth: 'bearer', body: UpdateCardBody, answers: { 200: CardBody } },
+  { method: 'del', path: '/cards/:id', summary: 'Deactivate one of your cards', auth: 'bearer', answers: { 200: CardBody } },
+  { method: 'get', path: '/me/cards', summary: 'Your cards', auth: 'bearer', answers: { 200: z.object({ cards: z.array(CardBody) }) } },
+  { method: 'get', path: '/me/preferences', summary: 'Your deck preferences', auth: 'bearer', answers: { 200: PreferencesAnswer } },
+  { method: 'put', path: '/me/preferences', summary: 'Set your deck preferences', auth: 'bearer', body: PreferencesBody, answers: { 200: PreferencesAnswer } },
+  {
+    method: 'post', path: '/me/blocks', summary: 'Block someone', auth: 'bearer', body: BlockBody,
+    answers: { 200: z.object({ blocked: Uuid, endedMatches: z.array(Uuid) }) },
+  },
+  { method: 'post', path: '/reports', summary: 'Report someone', auth: 'bearer', body: ReportBody, answers: { 201: z.object({ reportId: Uuid }) } },
+  { method: 'del', path: '/me/matches/:id', summary: 'Unmatch', auth: 'bearer', answers: { 200: z.object({ matchId: Uuid, status: MatchStatusBody }) } },
+  {
+    method: 'get', path: '/me/threads', summary: 'Your chat threads, newest match first', auth: 'bearer',
+    answers: {
+      200: z.object({
+        threads: z.array(z.object({ matchId: Uuid, status: MatchStatusBody, otherUserIds: z.array(Uuid), lastSeq: z.number().int(), lastReadSeq: z.number().int(), unread: z.number().int() })),
+      }),
+    },
+  },
+  {
+    method: 'post', path: '/admin/users/:id', summary: "Change an account's standing (operators)", auth: 'operator', body: AdminUserBody,
+    answers: { 200: z.object({ userId: Uuid, role: z.enum(['member', 'recruiter']), isPremium: z.boolean(), banned: z.boolean(), shadowBanned: z.boolean() }) },
+  },
+  { method: 'post', path: '/livekit/webhook', summary: "LiveKit's webhook", auth: 'livekit', body: z.looseObject({ event: z.string() }), bodyType: 'application/webhook+json', answers: { 200: Ok } },
+  {
+    method: 'post', path: '/events', summary: 'Schedule a live hiring event', auth: 'bearer', body: CreateLiveEventBody,
+    answers: { 201: z.object({ eventId: Uuid, title: z.string(), startsAt: EpochMs, endsAt: EpochMs, capacity: z.number().int() }) },
+  },
+  {
+    method: 'get', path: '/events/:id/attendance', summary: "An event's attendance (its hosts)", auth: 'bearer',
+    answers: {
+      200: z.object({ eventId: Uuid, jobCardId: Uuid, attendees: z.array(z.object({ userId: Uuid, cardId: Uuid.nullable(), firstJoinedAt: EpochMs, lastLeftAt: EpochMs.nullable() })) }),
+    },
+  },
+  {
+    method: 'post', path: '/events/:id/registrations', summary: 'Register for an event', auth: 'bearer',
+    answers: { 200: z.object({ eventId: Uuid, registered: z.literal(true) }), 201: z.object({ eventId: Uuid, registered: z.literal(true) }) },
+  },
+  { method: 'get', path: '/healthz', summary: 'The process runs', auth: 'none', answers: { 200: z.object({ status: z.literal('ok') }) } },
+  {
+    method: 'get', path: '/readyz', summary: 'The node serves: database and presence answer, not fenced, not draining', auth: 'none',
+    answers: {
+      200: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.boolean()) }),
+      503: z.object({ status: z.enum(['not_ready', 'draining']), checks: z.record(z.string(), z.boolean()) }),
+    },
+  },
+  {
+    method: 'get', path: '/admin/node', summary: 'The actors this node serves (operators)', auth: 'operator',
+    answers: { 200: z.object({ nodeId: z.string(), fenced: z.boolean(), actors: z.array(z.object({ roomId: z.string(), since: EpochMs })) }) },
+  },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', auth: 'none', answers: { 200: z.string() }, contentType: 'text/plain' },
+  {
+    method: 'post', path: '/matchmake/:method/:roomName', summary: 'Reserve a seat in an actor (joinOrCreate, reconnect), as @colyseus/sdk does', auth: 'bearer',
+    body: z.record(z.string(), z.unknown()),
+    answers: { 200: z.looseObject({ name: z.string(), roomId: z.string(), processId: z.string(), sessionId: z.string() }) },
+  },
+  { method: 'get', path: '/openapi.json', summary: 'This document', auth: 'none', answers: { 200: z.looseObject({ openapi: z.string() }) } },
+];
