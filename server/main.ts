@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { assertNativeUws } from './nativeUws';
+import { bannerFacts, startBanner } from './startBanner';
 import type { KismetNode } from './node';
 import { isDatabaseUnreachable } from '../db/faults';
 import { isRedisUnreachable } from './cluster/redisFaults';
@@ -18,7 +19,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  // A person at a terminal reads the logs; anything else (PM2, a file, a pipe) gets JSON lines.
+  const terminal = process.stdout.isTTY === true;
+  const logger = createLogger(config.logLevel, {}, terminal && config.env === 'development');
   // Libraries fire some Redis and Postgres calls and forget them (Colyseus's room
   // counts, IPC replies, unsubscribes): while a dependency is away those reject with
   // nobody listening, which must not end the process. Each is logged and counted.
@@ -38,6 +41,7 @@ async function main(): Promise<void> {
 
   // PM2 (wait_ready) and test harnesses wait for this: Postgres and Redis have answered.
   process.send?.('ready');
+  if (terminal) process.stdout.write(startBanner(bannerFacts(config)));
 
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
