@@ -3,9 +3,9 @@ import type { ChatMessage } from '../domain/chatRules';
 
 export type { ChatMessage };
 import { CommandRef, READY_COMMAND, ReadyCommand } from './common';
+import { CHAT_ROOM, ChatEventType } from './messageTypes';
 
-/** Room name of the chat thread actor, `chat:<matchId>`. */
-export const CHAT_ROOM = 'chat';
+export { CHAT_ROOM, ChatEventType };
 
 /** Options of `joinOrCreate('chat', ...)`: the match whose thread to open. */
 export const ChatJoinOptions = z.strictObject({ matchId: z.uuid() });
@@ -41,16 +41,6 @@ export const ChatCommands = {
   delete: z.strictObject({ ref: CommandRef, seq: Seq.min(1) }),
 } as const;
 export type ChatCommandType = keyof typeof ChatCommands;
-
-/** Messages a thread sends to its members' devices, by type. */
-export const ChatEventType = {
-  READY: 'thread.ready',
-  MESSAGE: 'message',
-  TYPING: 'typing',
-  READ: 'read',
-  DELETED: 'message.deleted',
-  CLOSED: 'thread.closed',
-} as const;
 
 export interface ReadMarker {
   readonly userId: string;

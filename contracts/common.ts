@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../domain/errors';
+import { KismetCloseCode, READY_COMMAND } from './messageTypes';
+
+export { KismetCloseCode, READY_COMMAND };
 
 /** Types of the messages every actor may send to its clients. */
 export const ServerMessageType = {
@@ -12,12 +15,7 @@ export const ServerMessageType = {
 /** A client-chosen id that ties a reply or an error to its command. */
 export const CommandRef = z.string().min(1).max(64).optional();
 
-/**
- * The command every actor answers with the message it sent on joining
- * (`session.ready`, `thread.ready`, `lobby.ready`, `event.ready`), unchanged: a
- * client that registers its handler late asks for it with `room.request('ready')`.
- */
-export const READY_COMMAND = 'ready';
+/** The payload of READY_COMMAND (contracts/messageTypes.ts). */
 export const ReadyCommand = z.strictObject({ ref: CommandRef });
 
 /**
@@ -42,25 +40,6 @@ export interface ErrorMessage {
   readonly message: string;
   readonly retryAfterMs?: number;
 }
-
-/** WebSocket close codes Kismet uses, clear of Colyseus's own 4000–4010. */
-export const KismetCloseCode = {
-  /** The node is draining: reconnect, and the actor is re-created on another node. */
-  NODE_DRAINING: 4501,
-  /** The account was banned or its session revoked. */
-  SESSION_REVOKED: 4502,
-  /** The match ended (unmatch or block): the thread is closed for good. */
-  THREAD_CLOSED: 4503,
-  /** The actor found another instance of itself writing: rejoin to reach the one that stays. */
-  ACTOR_MOVED: 4504,
-  /** The user's location moved to another cell: watch the lobby named in `lobby.changed` instead. */
-  LOBBY_MOVED: 4505,
-  /**
-   * The node lost Redis, and with it its place in the cluster: it stopped serving its
-   * actors before another node may take them. Rejoin through any node, with backoff.
-   */
-  NODE_FENCED: 4507,
-} as const;
 
 /**
  * Whether a decoded payload holds a NUL character in any string or key. No

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { PresenceStatus } from '../domain/presence';
 import { UserEventType, type UserEventBody } from '../domain/userEvents';
 import { CommandRef, READY_COMMAND, ReadyCommand } from './common';
+import { SESSION_ROOM, SessionEventType } from './messageTypes';
+
+export { SESSION_ROOM, SessionEventType };
 import { CallCommands } from './calls';
 import { DeckCommand } from './deck';
-
-/** Room name of the session actor, `session:<userId>`. */
-export const SESSION_ROOM = 'session';
 
 /** Options of `joinOrCreate('session', ...)`: the caller's own user id and a stable id of this device. */
 export const SessionJoinOptions = z.strictObject({
@@ -94,14 +94,6 @@ export interface DeviceInfo {
   readonly deviceId: string;
   readonly connectedAt: number;
 }
-
-/** Messages the session sends to its devices, by type. */
-export const SessionEventType = {
-  READY: 'session.ready',
-  DEVICES_CHANGED: 'devices.changed',
-  /** One event of the user's stream: see UserEventMessage. */
-  EVENT: 'event',
-} as const;
 
 export interface SessionReadyMessage {
   readonly userId: string;

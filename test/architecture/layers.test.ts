@@ -9,7 +9,8 @@ const ROOT = path.resolve(__dirname, '../../..');
  * What each top-level folder may import, besides itself: every layer only
  * downward. `loadtest → server → rooms → services → db → domain`, with the
  * contracts (message and body schemas, importable by a client alone) just
- * above the domain.
+ * above the domain. The client library (`client/`, the package
+ * `@kismet/client`) stands on the contracts alone, and the web app on it.
  */
 const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   domain: [],
@@ -19,7 +20,13 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   rooms: ['services', 'db', 'contracts', 'domain'],
   server: ['rooms', 'services', 'db', 'contracts', 'domain'],
   loadtest: ['server', 'rooms', 'services', 'db', 'contracts', 'domain'],
+  client: ['contracts', 'domain'],
+  web: ['client', 'contracts', 'domain'],
 };
+
+/** Packages the client library and the web app may import: they run in browsers, so no Node built-ins. */
+const BROWSER_LAYERS = ['client', 'web'];
+const BROWSER_PACKAGES = ['@colyseus/sdk', 'zod'];
 
 /** Narrower rules inside a layer: HTTP routes are served by services, never by actors. */
 const MAY_NOT_IMPORT: ReadonlyArray<[string, string, string]> = [['server/http/', 'rooms/', 'an HTTP route imports an actor']];
@@ -55,6 +62,18 @@ function importsOf(file: string): string[] {
 
 const layerOf = (file: string) => file.split('/')[0]!;
 
+/** Whether `file` is imported, directly or not, by a file of `layers`. */
+function graphReaches(graph: ReadonlyMap<string, readonly string[]>, layers: readonly string[], file: string): boolean {
+  const reached = new Set<string>();
+  const visit = (f: string) => {
+    if (reached.has(f)) return;
+    reached.add(f);
+    for (const target of graph.get(f) ?? []) visit(target);
+  };
+  for (const start of graph.keys()) if (layers.includes(layerOf(start))) visit(start);
+  return reached.has(file);
+}
+
 describe('architecture', () => {
   const files = sourceFiles();
   const graph = new Map(files.map((f) => [f, importsOf(f)]));
@@ -73,6 +92,17 @@ describe('architecture', () => {
     }
     assert.ok(files.length > 100, `read ${files.length} files`);
     assert.deepEqual(crossings, []);
+  });
+
+  it('keeps the client library and the web app free of Node built-ins and server packages', () => {
+    const foreign: string[] = [];
+    for (const file of files.filter((f) => BROWSER_LAYERS.includes(layerOf(f)) || graphReaches(graph, BROWSER_LAYERS, f))) {
+      const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      for (const match of text.matchAll(/(?:from\s+|import\s*\(\s*|require\(\s*)['"]([^'".][^'"]*)['"]/g)) {
+        if (!BROWSER_PACKAGES.includes(match[1]!)) foreign.push(`${file} -> ${match[1]}`);
+      }
+    }
+    assert.deepEqual(foreign, []);
   });
 
   it('has no import cycles', () => {

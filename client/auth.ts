@@ -1,0 +1,133 @@
+import type { TokenPair } from '../contracts/auth';
+import { KismetError, toKismetError } from './errors';
+
+/** Where the client keeps its tokens between page loads (browsers: localStorage); in memory by default. */
+export interface TokenStore {
+  load(): StoredTokens | undefined;
+  save(tokens: StoredTokens | undefined): void;
+}
+
+export interface StoredTokens extends TokenPair {
+  /** When the access token expires, ms since the epoch (by this device's clock). */
+  readonly expiresAt: number;
+}
+
+/** Refresh the access token when it has less than this left. */
+export const REFRESH_MARGIN_MS = 30_000;
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * Kismet's HTTP routes with the account's tokens: log-in, registration, a
+ * refresh shared by every caller that needs one at the same moment, and
+ * authenticated calls that refresh once and retry on TOKEN_EXPIRED.
+ */
+export class KismetAuth {
+  private tokens: StoredTokens | undefined;
+  private refreshing: Promise<StoredTokens> | undefined;
+
+  constructor(
+    private readonly baseUrl: () => string,
+    private readonly store: TokenStore = memoryStore(),
+    private readonly now: () => number = () => Date.now(),
+  ) {
+    this.tokens = store.load();
+  }
+
+  /** The signed-in user's id, if any. */
+  get userId(): string | undefined {
+    return this.tokens?.userId;
+  }
+
+  register(email: string, password: string, role: 'member' | 'recruiter' = 'member'): Promise<StoredTokens> {
+    return this.obtain('/auth/register', { email, password, role });
+  }
+
+  login(email: string, password: string): Promise<StoredTokens> {
+    return this.obtain('/auth/login', { email, password });
+  }
+
+  /** Exchanges the refresh token for a new pair (once, however many callers ask at the same time). */
+  refresh(): Promise<StoredTokens> {
+    const refreshToken = this.tokens?.refreshToken;
+    if (refreshToken === undefined) return Promise.reject(new KismetError('TOKEN_MISSING', 'not signed in'));
+    this.refreshing ??= this.obtain('/auth/refresh', { refreshToken }).finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  async logout(): Promise<void> {
+    const refreshToken = this.tokens?.refreshToken;
+    this.setTokens(undefined);
+    if (refreshToken !== undefined) await this.call('POST', '/auth/logout', { refreshToken }, undefined).catch(() => undefined);
+  }
+
+  /** A valid access token, refreshed first when it is about to expire. */
+  async accessToken(): Promise<string> {
+    if (this.tokens === undefined) throw new KismetError('TOKEN_MISSING', 'not signed in');
+    if (this.tokens.expiresAt - this.now() < REFRESH_MARGIN_MS) return (await this.refresh()).accessToken;
+    return this.tokens.accessToken;
+  }
+
+  /** An authenticated call; answers the body, or throws a KismetError with the route's code. */
+  async api<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
+    try {
+      return await this.call<T>(method, path, body, await this.accessToken());
+    } catch (error) {
+      if (toKismetError(error).code !== 'TOKEN_EXPIRED') throw error;
+      return this.call<T>(method, path, body, (await this.refresh()).accessToken);
+    }
+  }
+
+  private async obtain(path: string, body: unknown): Promise<StoredTokens> {
+    try {
+      const pair = await this.call<TokenPair>('POST', path, body, undefined);
+      const tokens = { ...pair, expiresAt: this.now() + pair.expiresIn * 1000 };
+      this.setTokens(tokens);
+      return tokens;
+    } catch (error) {
+      const code = toKismetError(error).code;
+      if (code === 'REFRESH_TOKEN_INVALID' || code === 'REFRESH_TOKEN_REUSED' || code === 'ACCOUNT_BANNED') this.setTokens(undefined);
+      throw error;
+    }
+  }
+
+  private setTokens(tokens: StoredTokens | undefined): void {
+    this.tokens = tokens;
+    this.store.save(tokens);
+  }
+
+  private async call<T>(method: HttpMethod, path: string, body: unknown, token: string | undefined): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+    const response = await fetch(`${this.baseUrl()}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    const parsed = parseJson(text);
+    if (!response.ok) throw toKismetError(parsed ?? new Error(`HTTP ${response.status}`));
+    return parsed as T;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined; // not JSON (a proxy's error page): the status speaks
+  }
+}
+
+export function memoryStore(): TokenStore {
+  let kept: StoredTokens | undefined;
+  return { load: () => kept, save: (tokens) => (kept = tokens) };
+}
+
+/** Tokens kept in a Web Storage (a browser's localStorage) under `key`. */
+export function webStorageStore(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>, key = 'kismet.tokens'): TokenStore {
+  return {
+    load: () => {
+      const raw = storage.getItem(key);
+      return raw === null ? undefined : (JSON.parse(raw) as StoredTokens);
+    },
+    save: (tokens) => (tokens === undefined ? storage.removeItem(key) : storage.setItem(key, JSON.stringify(tokens))),
+  };
+}

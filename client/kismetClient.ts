@@ -1,0 +1,93 @@
+import type { ThreadReadyMessage } from '../contracts/chat';
+import type { SessionReadyMessage } from '../contracts/session';
+import { CHAT_ROOM, ChatEventType, SESSION_ROOM, SessionEventType } from '../contracts/messageTypes';
+import { ActorConnection } from './actorConnection';
+import { KismetAuth, type HttpMethod, type StoredTokens, type TokenStore } from './auth';
+import { KismetError } from './errors';
+import { KismetSession } from './session';
+import { KismetThread } from './thread';
+
+export interface KismetClientOptions {
+  /** A node's origin (`http://localhost:2567`), or several: joins go through them in turn. */
+  readonly url: string | readonly string[];
+  /** Where tokens live between runs; in memory unless given (`webStorageStore(localStorage)` in a browser). */
+  readonly tokens?: TokenStore;
+  /** How long event acknowledgements wait to be sent together (ms). */
+  readonly ackDelayMs?: number;
+}
+
+/**
+ * Kismet for an app: an account's tokens, a device's session and chat threads.
+ * Runs in Node 20+ and in browsers (fetch, WebSocket and crypto.randomUUID).
+ *
+ * @example
+ * const kismet = new KismetClient({ url: 'http://localhost:2567' });
+ * await kismet.login('ada@example.com', 'correct horse battery');
+ * const session = await kismet.connect('phone');
+ * session.on('match.created', ({ matchId }) => console.log('match', matchId));
+ */
+export class KismetClient {
+  readonly auth: KismetAuth;
+  private readonly urls: readonly string[];
+
+  constructor(private readonly options: KismetClientOptions) {
+    this.urls = (typeof options.url === 'string' ? [options.url] : options.url).map((u) => u.replace(/\/+$/, ''));
+    if (this.urls.length === 0) throw new Error('KismetClient needs at least one url');
+    this.auth = new KismetAuth(() => this.urls[0]!, options.tokens);
+  }
+
+  get userId(): string | undefined {
+    return this.auth.userId;
+  }
+
+  register(email: string, password: string, role?: 'member' | 'recruiter'): Promise<StoredTokens> {
+    return this.auth.register(email, password, role);
+  }
+
+  login(email: string, password: string): Promise<StoredTokens> {
+    return this.auth.login(email, password);
+  }
+
+  logout(): Promise<void> {
+    return this.auth.logout();
+  }
+
+  /** An authenticated HTTP route (PROTOCOL.md): `api('POST', '/cards', card)`. */
+  api<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
+    return this.auth.api<T>(method, path, body);
+  }
+
+  /** Connects this device to the user's session (`session_<userId>`), wherever it lives in the cluster. */
+  async connect(deviceId: string, options: { readonly afterSeq?: number } = {}): Promise<KismetSession> {
+    const userId = this.requireUser();
+    const connection = await ActorConnection.open<SessionReadyMessage>({
+      ...this.connectionBase(),
+      roomName: SESSION_ROOM,
+      joinOptions: { userId, deviceId },
+      readyType: SessionEventType.READY,
+    });
+    return new KismetSession(connection, { ackDelayMs: this.options.ackDelayMs, afterSeq: options.afterSeq });
+  }
+
+  /** Opens the chat thread of a match (`chat_<matchId>`). */
+  async openThread(matchId: string): Promise<KismetThread> {
+    this.requireUser();
+    const connection = await ActorConnection.open<ThreadReadyMessage>({
+      ...this.connectionBase(),
+      roomName: CHAT_ROOM,
+      joinOptions: { matchId },
+      readyType: ChatEventType.READY,
+    });
+    return new KismetThread(connection);
+  }
+
+  private connectionBase() {
+    return { urls: () => this.urls, accessToken: () => this.auth.accessToken() };
+  }
+
+  private requireUser(): string {
+    const userId = this.auth.userId;
+    if (userId === undefined) throw new KismetError('TOKEN_MISSING', 'log in or register first');
+    return userId;
+  }
+}

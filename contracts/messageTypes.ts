@@ -1,0 +1,55 @@
+/**
+ * Room names, the types of the messages actors send, and Kismet's close codes:
+ * plain constants without schemas, so that a browser client imports them
+ * without the validation library. The modules of each actor re-export them.
+ */
+
+/**
+ * The command every actor answers with the message it sent on joining
+ * (`session.ready`, `thread.ready`, `lobby.ready`, `event.ready`), unchanged: a
+ * client that registers its handler late asks for it with `room.request('ready')`.
+ */
+export const READY_COMMAND = 'ready';
+
+/** Room name of the session actor, `session:<userId>`. */
+export const SESSION_ROOM = 'session';
+
+/** Messages the session sends to its devices, by type. */
+export const SessionEventType = {
+  READY: 'session.ready',
+  DEVICES_CHANGED: 'devices.changed',
+  /** One event of the user's stream: see UserEventMessage. */
+  EVENT: 'event',
+} as const;
+
+/** Room name of the chat thread actor, `chat:<matchId>`. */
+export const CHAT_ROOM = 'chat';
+
+/** Messages a thread sends to its members' devices, by type. */
+export const ChatEventType = {
+  READY: 'thread.ready',
+  MESSAGE: 'message',
+  TYPING: 'typing',
+  READ: 'read',
+  DELETED: 'message.deleted',
+  CLOSED: 'thread.closed',
+} as const;
+
+/** WebSocket close codes Kismet uses, clear of Colyseus's own 4000–4010. */
+export const KismetCloseCode = {
+  /** The node is draining: reconnect, and the actor is re-created on another node. */
+  NODE_DRAINING: 4501,
+  /** The account was banned or its session revoked. */
+  SESSION_REVOKED: 4502,
+  /** The match ended (unmatch or block): the thread is closed for good. */
+  THREAD_CLOSED: 4503,
+  /** The actor found another instance of itself writing: rejoin to reach the one that stays. */
+  ACTOR_MOVED: 4504,
+  /** The user's location moved to another cell: watch the lobby named in `lobby.changed` instead. */
+  LOBBY_MOVED: 4505,
+  /**
+   * The node lost Redis, and with it its place in the cluster: it stopped serving its
+   * actors before another node may take them. Rejoin through any node, with backoff.
+   */
+  NODE_FENCED: 4507,
+} as const;

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { KismetClient, KismetError, type CardView, type ChatMessage, type KismetSession, type KismetThread } from '../../client/index';
+import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { startNodeProcess } from '../../loadtest/harness/nodeProcess';
+import { TEST_PASSWORD, uniqueEmail, waitUntil } from '../support/accounts';
+import { BACKENDS } from '../support/backends';
+import { startTestCluster, type TestCluster } from '../support/cluster';
+import { SHARED_PROFILE } from '../support/discovery';
+
+/** A person as an app makes one with the client: an account, a card, a connected device. */
+interface ClientPerson {
+  readonly kismet: KismetClient;
+  readonly card: CardView;
+  readonly session: KismetSession;
+}
+
+async function person(urls: readonly string[], name: string, ackDelayMs = 50): Promise<ClientPerson> {
+  const kismet = new KismetClient({ url: urls, ackDelayMs });
+  await kismet.register(uniqueEmail(name), TEST_PASSWORD);
+  const card = await kismet.api<CardView>('POST', '/cards', { kind: 'person', title: name, birthYear: 1994, ...SHARED_PROFILE });
+  return { kismet, card, session: await kismet.connect('phone') };
+}
+
+/** Both like each other; the match id. */
+async function match(a: ClientPerson, b: ClientPerson): Promise<string> {
+  await a.session.request('swipe', { fromCardId: a.card.id, toCardId: b.card.id, action: 'like' });
+  const second = await b.session.request('swipe', { fromCardId: b.card.id, toCardId: a.card.id, action: 'like' });
+  assert.equal(second.matched, true);
+  return second.matchId!;
+}
+
+async function refusalOf(promise: Promise<unknown>): Promise<KismetError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof KismetError, String(error));
+    return error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('@kismet/client against a node', function () {
+  let node: NodeHandle | undefined;
+  let teardown: () => Promise<void> = async () => {};
+  const open: Array<{ close(): Promise<void> }> = [];
+
+  before(async function () {
+    const setup = await BACKENDS[0]!.setup(this);
+    teardown = setup!.teardown;
+    node = await startNodeProcess(setup!.env);
+  });
+
+  after(async () => {
+    await Promise.all(open.map((o) => o.close().catch(() => undefined)));
+    await node?.stop();
+    await teardown();
+  });
+
+  it('logs in, refreshes, and calls routes with a fresh token', async () => {
+    const email = uniqueEmail('login');
+    const kismet = new KismetClient({ url: node!.url });
+    await kismet.register(email, TEST_PASSWORD);
+    const again = new KismetClient({ url: node!.url });
+    const first = await again.login(email, TEST_PASSWORD);
+    const refreshed = await again.auth.refresh();
+    assert.notEqual(refreshed.refreshToken, first.refreshToken);
+    assert.equal(refreshed.userId, first.userId);
+    assert.deepEqual(await again.api('GET', '/me/cards'), { cards: [] });
+    assert.equal((await refusalOf(again.login(email, 'wrong password'))).code, 'INVALID_CREDENTIALS');
+  });
+
+  it('answers typed commands, rejects refused ones with their code, and delivers events once, acknowledged', async () => {
+    const [ada, bo] = [await person([node!.url], 'ada'), await person([node!.url], 'bo')];
+    open.push(ada.session, bo.session);
+    const { serverTime } = await ada.session.request('heartbeat', {});
+    assert.equal(typeof serverTime, 'number');
+    const refused = await refusalOf(ada.session.request('swipe', { fromCardId: bo.card.id, toCardId: ada.card.id, action: 'like' }));
+    assert.equal(refused.code, 'NOT_YOUR_CARD');
+
+    const matches: string[] = [];
+    bo.session.on('match.created', (data) => matches.push(data.matchId));
+    const matchId = await match(ada, bo);
+    await waitUntil(() => matches.length === 1 && bo.session.ackedSeq === bo.session.lastSeq && bo.session.lastSeq > 0);
+    assert.deepEqual(matches, [matchId]);
+  });
+
+  it('chats: sends, hears the other side live, reads history, and sees typing, receipts and deletes', async () => {
+    const [ada, bo] = [await person([node!.url], 'ada'), await person([node!.url], 'bo')];
+    open.push(ada.session, bo.session);
+    const matchId = await match(ada, bo);
+    const [adaThread, boThread] = [await ada.kismet.openThread(matchId), await bo.kismet.openThread(matchId)];
+    open.push(adaThread, boThread);
+    const heard: ChatMessage[] = [];
+    const typing: boolean[] = [];
+    const reads: number[] = [];
+    const deleted: number[] = [];
+    boThread.on('message', (m) => heard.push(m));
+    boThread.on('typing', (t) => typing.push(t.active));
+    adaThread.on('read', (r) => reads.push(r.lastReadSeq));
+    boThread.on('message.deleted', (d) => deleted.push(d.seq));
+
+    assert.deepEqual(await adaThread.typing(true), { relayed: true });
+    const sent = await adaThread.sendText('hello Bo');
+    await waitUntil(() => heard.length === 1 && typing.includes(true));
+    assert.equal(heard[0]!.body, 'hello Bo');
+    await boThread.read(sent.seq);
+    await waitUntil(() => reads.includes(sent.seq));
+    const page = await boThread.history();
+    assert.deepEqual(page.messages.map((m) => m.body), ['hello Bo']);
+    await adaThread.delete(sent.seq);
+    await waitUntil(() => deleted.includes(sent.seq));
+    assert.equal((await refusalOf(boThread.delete(sent.seq))).code, 'NOT_YOUR_MESSAGE');
+  });
+});
+
+describe('@kismet/client on a two-node cluster', function () {
+  let cluster: TestCluster | undefined;
+  const open: Array<{ close(): Promise<void> }> = [];
+
+  before(async function () {
+    // Actors go where they are joined, so the test knows which node to kill.
+    cluster = await startTestCluster(this, 2, { ACTOR_PLACEMENT: 'local', STALE_NODE_TIMEOUT_MS: '500' });
+  });
+
+  after(async () => {
+    await Promise.all(open.map((o) => o.close().catch(() => undefined)));
+    await cluster?.close();
+  });
+
+  it('rejoins through the other node when its node is killed, reads what it missed once, and acknowledges it', async () => {
+    const [doomed, survivor] = cluster!.nodes as [NodeHandle, NodeHandle];
+    // Ada's device joins through the doomed node first; Bo stays on the survivor.
+    const ada = await person([doomed.url, survivor.url], 'ada', 60_000);
+    const bo = await person([survivor.url], 'bo');
+    open.push(ada.session, bo.session);
+    const events: Array<number | null> = [];
+    ada.session.on('*', (_data, event) => events.push(event.seq));
+    const matchId = await match(bo, ada);
+    const adaThread: KismetThread = await ada.kismet.openThread(matchId);
+    const boThread = await bo.kismet.openThread(matchId);
+    open.push(adaThread, boThread);
+    const heard: string[] = [];
+    adaThread.on('message', (m) => heard.push(m.body ?? ''));
+    await boThread.sendText('before');
+    await waitUntil(() => heard.length === 1 && ada.session.lastSeq > 0 && events.includes(ada.session.lastSeq), 10_000, () => `'before' and the match event (${JSON.stringify({ heard, events })})`);
+    const sessionNode = ada.session.ready.node;
+    const statuses: string[] = [];
+    ada.session.onStatus((status) => statuses.push(status));
+
+    await doomed.kill();
+    await boThread.sendText('while away');
+    await waitUntil(() => ada.session.connection.joins === 2 && adaThread.connection.joins === 2, 30_000, () => `rejoins (${statuses.join(', ')})`);
+    assert.notEqual(ada.session.ready.node, sessionNode);
+    assert.deepEqual(statuses.slice(0, 2), ['rejoining', 'open']);
+
+    await waitUntil(() => heard.includes('while away'));
+    await boThread.sendText('after');
+    await waitUntil(() => heard.includes('after'));
+    assert.deepEqual(heard, ['before', 'while away', 'after'], 'each message once, in order');
+    // The session resent what was never acknowledged (the ack waits 60 s): delivered once all the same.
+    const stored = events.filter((seq): seq is number => seq !== null);
+    assert.deepEqual(stored, [...new Set(stored)].sort((x, y) => x - y));
+    assert.deepEqual((await ada.session.request('heartbeat', {})).serverTime > 0, true);
+  });
+});
