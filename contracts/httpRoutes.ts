@@ -133,4 +133,9 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
     answers: { 200: z.looseObject({ name: z.string(), roomId: z.string(), processId: z.string(), sessionId: z.string() }) },
   },
   { method: 'get', path: '/openapi.json', summary: 'This document', auth: 'none', answers: { 200: z.looseObject({ openapi: z.string() }) } },
+  { method: 'get', path: '/app/', summary: 'The reference web app', auth: 'none', answers: { 200: z.string() }, contentType: 'text/html' },
+  {
+    method: 'get', path: '/app/:file', summary: "A file of the web app, by exact name: its page (text/html), script (text/javascript) and styles (text/css)", auth: 'none',
+    answers: { 200: z.string() }, contentType: 'text/html',
+  },
 ];

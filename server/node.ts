@@ -42,6 +42,7 @@ import { KismetTransport } from './http/kismetTransport';
 import { mountNodeActorsRoute } from './http/nodeActorsRoute';
 import { mountMatchRoutes } from './http/matchRoutes';
 import { mountLiveEventRoutes } from './http/liveEventRoutes';
+import { mountWebAppRoute } from './http/webAppRoute';
 import { startStartingNotices } from './startingNotices';
 import { mountLiveKitWebhookRoute } from './http/liveKitWebhookRoute';
 import { routerEndpoints } from './http/routerEndpoints';
@@ -233,6 +234,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   );
   cluster?.onConnectionLost(() => health?.noteFailure('presence'));
   mountHealthRoutes(transport.app, metrics, health, { ...routeOptions, isDraining: () => draining });
+  mountWebAppRoute(transport.app, routeOptions);
   mountOpenApiRoute(transport.app, routeOptions); // last: it checks every route above is documented
 
   await server.listen(config.http.port, config.http.host);

@@ -115,6 +115,8 @@ describe('OpenAPI', function () {
     await call('GET', '/healthz', '/healthz');
     await call('GET', '/readyz', '/readyz');
     await call('GET', '/metrics', '/metrics');
+    await call('GET', '/app/', '/app/');
+    await call('GET', '/app/:file', '/app/index.html');
     const seat = await call('POST', '/matchmake/:method/:roomName', '/matchmake/joinOrCreate/session', { token: d.accessToken, body: { userId: d.userId, deviceId: 'web' } });
     assert.equal(seat.status, 200);
     assert.equal((await call('POST', '/matchmake/:method/:roomName', '/matchmake/join/session', { token: d.accessToken, body: {} })).status, 404);

@@ -1,0 +1,125 @@
+import { KismetClient, webStorageStore, type CardView, type KismetSession, type KismetThread } from '../client/index';
+import { h, show, toast } from './dom';
+import { deviceId, serverUrl } from './settings';
+
+export type Screen = 'discover' | 'matches' | 'profile';
+
+/** A match as the app lists it: whose it is, and their card's name once known. */
+export interface MatchInfo {
+  readonly matchId: string;
+  readonly otherUserId: string;
+  otherCardId?: string;
+  name?: string;
+}
+
+/** What every view shares: the client, the session, the user's card, their matches and who is online. */
+export class App {
+  readonly kismet: KismetClient;
+  session: KismetSession | undefined;
+  thread: KismetThread | undefined;
+  myCard: CardView | undefined;
+  /** The H3 cell the session placed the user in; null before a location. */
+  cell: string | null = null;
+  readonly matches = new Map<string, MatchInfo>();
+  readonly presence = new Map<string, string>();
+  private readonly renderers = new Map<Screen, (app: App, main: HTMLElement) => void | Promise<void>>();
+  private readonly listeners = new Set<() => void>();
+  screen: Screen = 'discover';
+  readonly root: HTMLElement;
+  readonly main: HTMLElement;
+
+  constructor(root: HTMLElement) {
+    this.root = root;
+    this.main = h('main.screen');
+    this.kismet = new KismetClient({ url: serverUrl(), tokens: webStorageStore(localStorage) });
+  }
+
+  register(screen: Screen, render: (app: App, main: HTMLElement) => void | Promise<void>): void {
+    this.renderers.set(screen, render);
+  }
+
+  /** Something the views show changed (a match, someone's presence): redraw what listens. */
+  changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async go(screen: Screen): Promise<void> {
+    this.screen = screen;
+    this.listeners.clear();
+    await this.thread?.close().catch(() => undefined);
+    this.thread = undefined;
+    show(this.root, this.header(), this.main);
+    show(this.main);
+    try {
+      await this.renderers.get(screen)?.(this, this.main);
+    } catch (error) {
+      toast(error instanceof Error ? error.message : String(error), 'error');
+    }
+  }
+
+  /** Connects this browser's device to the session and loads the user's card. */
+  async connect(): Promise<void> {
+    this.session = await this.kismet.connect(deviceId());
+    this.cell = this.session.ready.cell;
+    const mine = await this.kismet.api<{ cards: CardView[] }>('GET', '/me/cards');
+    this.myCard = mine.cards.find((c) => c.kind === 'person' && c.active);
+    this.loadMatches();
+    this.session.on('match.created', (data) => this.rememberMatch({ matchId: data.matchId, otherUserId: data.otherUserId, otherCardId: data.otherCardId }));
+    this.session.on('presence.changed', (data) => {
+      this.presence.set(data.userId, data.presence);
+      this.changed();
+    });
+    this.session.onStatus((status) => document.body.classList.toggle('offline', status !== 'open'));
+  }
+
+  rememberMatch(match: MatchInfo): void {
+    const known = this.matches.get(match.matchId);
+    this.matches.set(match.matchId, { ...known, ...match, name: match.name ?? known?.name });
+    this.saveMatches();
+    this.changed();
+  }
+
+  async nameOf(match: MatchInfo): Promise<string> {
+    if (match.name) return match.name;
+    if (!match.otherCardId) return 'Your match';
+    const card = await this.kismet.api<CardView>('GET', `/cards/${match.otherCardId}`).catch(() => undefined);
+    if (card) this.rememberMatch({ ...match, name: card.title });
+    return card?.title ?? 'Your match';
+  }
+
+  async signOut(): Promise<void> {
+    await this.session?.close().catch(() => undefined);
+    this.session = undefined;
+    await this.kismet.logout();
+    location.reload();
+  }
+
+  private matchesKey(): string {
+    return `kismet.matches.${this.kismet.userId ?? ''}`;
+  }
+
+  private loadMatches(): void {
+    const raw = localStorage.getItem(this.matchesKey());
+    for (const match of raw ? (JSON.parse(raw) as MatchInfo[]) : []) this.matches.set(match.matchId, match);
+  }
+
+  private saveMatches(): void {
+    localStorage.setItem(this.matchesKey(), JSON.stringify([...this.matches.values()]));
+  }
+
+  private header(): HTMLElement {
+    const tab = (screen: Screen, label: string) =>
+      h('button.tab', { class: this.screen === screen ? 'active' : '', dataset: { test: `tab-${screen}` }, onclick: () => void this.go(screen) }, label);
+    return h(
+      'header.bar',
+      {},
+      h('div.brand', {}, h('span.logo', {}, '✦'), 'Kismet'),
+      h('nav.tabs', {}, tab('discover', 'Discover'), tab('matches', 'Matches'), tab('profile', 'Profile')),
+    );
+  }
+}
