@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { uniqueEmail, TEST_PASSWORD } from '../support/accounts';
+import { BACKENDS } from '../support/backends';
+import { ARTIFACTS_DIR, chromiumOrSkip, serveWebApp } from '../support/browser';
+
+const BERLIN = { lat: '52.5200', lng: '13.4050' };
+
+/** One person in a browser context of their own, on the app served from another origin than the node. */
+interface Person {
+  readonly name: string;
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly problems: string[];
+}
+
+describe('the reference web app in Chromium, served from another origin than the node', function () {
+  let browser: Browser | undefined;
+  let node: NodeHandle | undefined;
+  let site: Awaited<ReturnType<typeof serveWebApp>> | undefined;
+  let teardown: () => Promise<void> = async () => {};
+  const people: Person[] = [];
+
+  before(async function () {
+    browser = await chromiumOrSkip(this);
+    const backend = (await BACKENDS[0]!.setup(this))!;
+    teardown = backend.teardown;
+    node = await startNodeProcess(backend.env);
+    site = await serveWebApp();
+    fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  });
+
+  after(async () => {
+    await Promise.all(people.map((p) => p.context.close()));
+    await browser?.close();
+    await site?.close();
+    await node?.stop();
+    await teardown();
+  });
+
+  const open = async (name: string): Promise<Person> => {
+    const context = await browser!.newContext({ viewport: { width: 430, height: 860 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`${name}: ${error.message}`));
+    page.on('console', (message) => {
+      // A failed load is reported below with its address.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`${name}: ${message.text()}`);
+    });
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.push(`${name}: ${response.status()} ${response.request().method()} ${response.url()}`);
+    });
+    page.on('requestfailed', (request) => problems.push(`${name}: ${request.failure()?.errorText ?? 'failed'} ${request.method()} ${request.url()}`));
+    await page.goto(`${site!.url}/?server=${encodeURIComponent(node!.url)}`);
+    const person = { name, context, page, problems };
+    people.push(person);
+    return person;
+  };
+
+  let step = 0;
+  const snap = async (person: Person, what: string) => {
+    step += 1;
+    await person.page.screenshot({ path: path.join(ARTIFACTS_DIR, `${String(step).padStart(2, '0')}-${person.name}-${what}.png`) });
+  };
+  const on = (person: Person, test: string, text?: string) =>
+    person.page.locator(`[data-test="${test}"]`, text === undefined ? {} : { hasText: text }).first();
+
+  const signUpWithCard = async (person: Person) => {
+    await on(person, 'email').fill(uniqueEmail(person.name.toLowerCase()));
+    await on(person, 'password').fill(TEST_PASSWORD);
+    await snap(person, 'register');
+    await on(person, 'submit-auth').click();
+    await on(person, 'card-name').fill(person.name);
+    await on(person, 'card-year').fill('1993');
+    await on(person, 'card-tags').fill('hiking, jazz');
+    await on(person, 'card-bio').fill('hiking trails around the city');
+    await snap(person, 'profile');
+    await on(person, 'save-card').click();
+    await on(person, 'set-location').waitFor();
+  };
+  const setLocation = async (person: Person) => {
+    await on(person, 'lat').fill(BERLIN.lat);
+    await on(person, 'lng').fill(BERLIN.lng);
+    await on(person, 'set-location').click();
+  };
+
+  it('lets two people register, match, chat, see typing and a read receipt', async () => {
+    const [ada, bo] = [await open('Ada'), await open('Bo')];
+    assert.notEqual(new URL(site!.url).origin, new URL(node!.url).origin);
+
+    await signUpWithCard(ada);
+    await setLocation(ada);
+    await on(ada, 'deck-empty').waitFor(); // nobody else is here yet
+    await signUpWithCard(bo);
+    await setLocation(bo);
+    await on(bo, 'deck-card').waitFor();
+    assert.equal(await on(bo, 'deck-card').getAttribute('data-name'), 'Ada');
+    await snap(bo, 'deck');
+    await on(bo, 'like').click();
+    await on(bo, 'deck-empty').waitFor();
+
+    // Ada's deck was built before Bo arrived: setting her location again builds a new one.
+    await on(ada, 'tab-profile').click();
+    await setLocation(ada);
+    await on(ada, 'deck-card', 'Bo').waitFor();
+    await on(ada, 'like').click();
+    await on(ada, 'match-overlay').waitFor();
+    await on(bo, 'match-overlay').waitFor();
+    await snap(ada, 'match');
+    await snap(bo, 'match');
+
+    await on(ada, 'say-hi').click();
+    await on(bo, 'say-hi').click();
+    await on(ada, 'message-input').waitFor();
+    await on(bo, 'message-input').waitFor();
+
+    await on(ada, 'message-input').pressSequentially('Hi Bo');
+    await on(bo, 'typing', 'Ada is typing').waitFor();
+    await snap(bo, 'sees-typing');
+    await on(ada, 'send').click();
+    await on(bo, 'message', 'Hi Bo').waitFor();
+    await snap(bo, 'chat');
+    // Bo's open thread read the message: Ada sees the receipt under it.
+    await on(ada, 'receipt', 'Seen').waitFor();
+    await snap(ada, 'read-receipt');
+
+    await on(bo, 'message-input').fill('Hey Ada!');
+    await on(bo, 'send').click();
+    await on(ada, 'message', 'Hey Ada!').waitFor();
+    await on(ada, 'delete').click();
+    await on(bo, 'message', 'Message deleted').waitFor();
+    await snap(bo, 'deleted');
+
+    await on(ada, 'call').click();
+    await on(bo, 'incoming-call').waitFor();
+    await snap(bo, 'incoming-call');
+
+    assert.deepEqual([...ada.problems, ...bo.problems], []);
+  });
+});
