@@ -41,7 +41,7 @@ describe('the reference web app in Chromium, served from another origin than the
     await teardown();
   });
 
-  const open = async (name: string): Promise<Person> => {
+  const open = async (name: string, at?: string): Promise<Person> => {
     const context = await browser!.newContext({ viewport: { width: 430, height: 860 } });
     const page = await context.newPage();
     const problems: string[] = [];
@@ -54,7 +54,7 @@ describe('the reference web app in Chromium, served from another origin than the
       if (response.status() >= 400) problems.push(`${name}: ${response.status()} ${response.request().method()} ${response.url()}`);
     });
     page.on('requestfailed', (request) => problems.push(`${name}: ${request.failure()?.errorText ?? 'failed'} ${request.method()} ${request.url()}`));
-    await page.goto(`${site!.url}/?server=${encodeURIComponent(node!.url)}`);
+    await page.goto(at ?? `${site!.url}/?server=${encodeURIComponent(node!.url)}`);
     const person = { name, context, page, problems };
     people.push(person);
     return person;
@@ -139,5 +139,12 @@ describe('the reference web app in Chromium, served from another origin than the
     await snap(bo, 'incoming-call');
 
     assert.deepEqual([...ada.problems, ...bo.problems], []);
+  });
+
+  it('is served by the node itself at /app/, under its content security policy, and signs people up there', async () => {
+    const cy = await open('Cy', `${node!.url}/app/`);
+    await signUpWithCard(cy);
+    await snap(cy, 'same-origin');
+    assert.deepEqual(cy.problems, []);
   });
 });
