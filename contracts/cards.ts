@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Card } from '../domain/cardRules';
+import { CARD_PHOTOS_MAX, type Card } from '../domain/cardRules';
 
 /** Bodies and answers of the card, preference and operator routes. Shared by the server, tests and load generators. */
 export const CARD_TITLE_MAX = 120;
@@ -10,6 +10,22 @@ const SALARY_MAX = 10_000_000;
 const Tag = z.strictObject({ tag: z.string().trim().min(1).max(40), weight: z.number().int().min(1).max(5) });
 const Label = z.string().trim().min(1).max(40);
 const nullableInt = (min: number, max: number) => z.number().int().min(min).max(max).nullable();
+
+export const PHOTO_URL_MAX = 2048;
+export const PHOTO_SIDE_MAX = 20_000;
+
+/**
+ * A photo reference: where the app's storage provider serves it (https, a public
+ * host name), its size in pixels, and optionally a blurhash to show while it loads.
+ * Kismet never receives the bytes.
+ */
+export const PhotoRef = z.strictObject({
+  url: z.url({ protocol: /^https$/, hostname: z.regexes.domain }).max(PHOTO_URL_MAX),
+  width: z.number().int().min(1).max(PHOTO_SIDE_MAX),
+  height: z.number().int().min(1).max(PHOTO_SIDE_MAX),
+  blurhash: z.string().regex(/^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{6,100}$/, 'blurhash: 6–100 characters of the blurhash alphabet').optional(),
+});
+export type PhotoRef = z.infer<typeof PhotoRef>;
 
 const cardFields = {
   title: z.string().trim().min(1).max(CARD_TITLE_MAX),
@@ -27,6 +43,8 @@ const cardFields = {
   /** Where a job is; a person's card follows its owner's location instead. */
   lat: z.number().min(-90).max(90).nullable(),
   lng: z.number().min(-180).max(180).nullable(),
+  /** Up to six, in order; the first is the cover. */
+  photos: z.array(PhotoRef).max(CARD_PHOTOS_MAX),
 };
 
 const salaryOrdered = (c: { salaryMin?: number | null | undefined; salaryMax?: number | null | undefined }) =>
@@ -48,6 +66,7 @@ export const CreateCardBody = z
     culture: cardFields.culture.default({}),
     lat: cardFields.lat.optional(),
     lng: cardFields.lng.optional(),
+    photos: cardFields.photos.default([]),
   })
   .refine(salaryOrdered, { message: 'salaryMin must not exceed salaryMax', path: ['salaryMin'] })
   .refine(locationWhole, { message: 'lat and lng come together', path: ['lat'] })
@@ -68,6 +87,7 @@ export const UpdateCardBody = z
     culture: cardFields.culture.optional(),
     lat: cardFields.lat.optional(),
     lng: cardFields.lng.optional(),
+    photos: cardFields.photos.optional(),
   })
   .refine((c) => Object.keys(c).length > 0, { message: 'nothing to update' })
   .refine(salaryOrdered, { message: 'salaryMin must not exceed salaryMax', path: ['salaryMin'] })

@@ -91,7 +91,8 @@ export interface DeletedMessage {
 
 export interface ThreadClosedMessage {
   readonly matchId: string;
-  readonly code: 'UNMATCHED' | 'BLOCKED';
+  /** ACCOUNT_DELETED: the other person deleted their account. */
+  readonly code: 'UNMATCHED' | 'BLOCKED' | 'ACCOUNT_DELETED';
 }
 
 export type { MessageReceivedData } from '../domain/userEvents';

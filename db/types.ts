@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { PhotoRef } from '../domain/cardRules';
 
 /** Timestamps read back as Date and may be written as Date or ISO text. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -32,6 +33,10 @@ export interface UsersTable {
   event_seq: DefaultBigInt;
   likes_received: DefaultBigInt;
   created_at: DefaultTimestamp;
+  /** An operator verified the account: its cards carry `verified`, new ones too. */
+  verified: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Set when the person deleted the account: the row stays, emptied, so others' threads keep their history. */
+  deleted_at: Timestamp | null;
 }
 
 export interface RefreshTokensTable {
@@ -66,6 +71,8 @@ export interface CardsTable {
   /** The coarse cell holding h3_cell (domain/geo coarseCellOf), for long-distance searches. */
   h3_coarse: string | null;
   active: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Ordered photo references (https URL, size, optional blurhash); the bytes live with the app's storage. */
+  photos: JsonDefault<PhotoRef[]>;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
 }
@@ -245,6 +252,20 @@ export interface ReportsTable {
   context_id: string | null;
   reason: string;
   created_at: DefaultTimestamp;
+  status: ColumnType<'open' | 'resolved', 'open' | 'resolved' | undefined, 'open' | 'resolved'>;
+  resolved_at: Timestamp | null;
+  resolution: string | null;
+  resolution_note: string | null;
+}
+
+/** Every operator action, append-only (a trigger refuses updates and deletes). */
+export interface OperatorAuditTable {
+  id: Generated<string>;
+  at: DefaultTimestamp;
+  action: string;
+  target_kind: string;
+  target_id: string;
+  detail: JsonDefault<Record<string, unknown>>;
 }
 
 export interface Database {
@@ -271,6 +292,7 @@ export interface Database {
   reports: ReportsTable;
   event_removals: EventRemovalsTable;
   token_revocations: TokenRevocationsTable;
+  operator_audit: OperatorAuditTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

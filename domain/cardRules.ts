@@ -4,6 +4,17 @@ import type { CardKind } from './swipeRules';
 export type { CardKind };
 
 /** Anything that can be swiped: a person's profile or a job posting. */
+/** A photo of a card, stored by the app's own storage provider; Kismet keeps the reference. */
+export interface PhotoRef {
+  readonly url: string;
+  readonly width: number;
+  readonly height: number;
+  readonly blurhash?: string;
+}
+
+/** How many photos a card holds at most, in order. */
+export const CARD_PHOTOS_MAX = 6;
+
 export interface Card {
   readonly id: string;
   readonly ownerId: string;
@@ -20,6 +31,8 @@ export interface Card {
   readonly culture: Readonly<Record<string, number>>;
   readonly verified: boolean;
   readonly active: boolean;
+  /** In the order the owner chose; the first is the cover. */
+  readonly photos: readonly PhotoRef[];
   readonly lat: number | null;
   readonly lng: number | null;
   readonly h3Cell: string | null;

@@ -92,6 +92,10 @@ export const ErrorCode = {
 
   // operators
   FORBIDDEN: 'FORBIDDEN',
+  /** The report was resolved already (by another operator, or a retry): nothing changed. */
+  REPORT_RESOLVED: 'REPORT_RESOLVED',
+  /** The action does not fit the report (removing a message of a profile report, or one the reported person did not send). */
+  ACTION_NOT_APPLICABLE: 'ACTION_NOT_APPLICABLE',
 
   // generic
   RATE_LIMITED: 'RATE_LIMITED',
@@ -170,6 +174,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   LOCATION_UNKNOWN: 409,
   LOCATION_IMPLAUSIBLE: 429,
   FORBIDDEN: 403,
+  REPORT_RESOLVED: 409,
+  ACTION_NOT_APPLICABLE: 409,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
   INTERNAL: 500,

@@ -27,6 +27,8 @@ export const UserEventType = {
   EVENT_STARTING: 'event.starting',
   /** The session placed the user in another discovery lobby (ephemeral). */
   LOBBY_CHANGED: 'lobby.changed',
+  /** An operator upheld a report against the user and warned them. */
+  ACCOUNT_WARNED: 'account.warned',
 } as const;
 export type UserEventType = (typeof UserEventType)[keyof typeof UserEventType];
 
@@ -130,6 +132,12 @@ export interface LobbyChangedData {
   readonly previousCell: string | null;
 }
 
+/** `account.warned`: which report was upheld, and where it happened. */
+export interface AccountWarnedData {
+  readonly reportId: string;
+  readonly context: 'profile' | 'message' | 'call' | 'event';
+}
+
 /** What each kind of event carries. */
 export interface UserEventData {
   'match.created': MatchCreatedData;
@@ -144,6 +152,7 @@ export interface UserEventData {
   'call.ended': CallEndedData;
   'event.starting': EventStartingData;
   'lobby.changed': LobbyChangedData;
+  'account.warned': AccountWarnedData;
 }
 
 /** An event's type and what it carries, one union member per type. */

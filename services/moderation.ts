@@ -49,7 +49,7 @@ export function withdrawOwner(deps: Pick<ModerationDeps, 'withdrawals'>, userId:
 }
 
 /** Matches ended (unmatch, block): their threads close wherever they run, their calls end, every member's sessions hear it. */
-export async function announceMatchesEnded(deps: ModerationDeps, outcome: MatchesEnded, code: 'UNMATCHED' | 'BLOCKED'): Promise<void> {
+export async function announceMatchesEnded(deps: ModerationDeps, outcome: MatchesEnded, code: 'UNMATCHED' | 'BLOCKED' | 'ACCOUNT_DELETED'): Promise<void> {
   for (const match of outcome.ended) deps.threadSignals.publish(match.matchId, { kind: 'closed', code });
   for (const event of outcome.events) deps.userEvents.publish(event.userId, { kind: 'stored', event });
   await endCallsOfMatches(deps, outcome.ended.map((m) => m.matchId));

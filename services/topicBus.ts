@@ -33,9 +33,11 @@ export type UserEventBus = TopicBus<UserBusMessage>;
  * banned (close theirs), or a member's shadow-ban was set or lifted.
  */
 export type ThreadSignal =
-  | { readonly kind: 'closed'; readonly code: 'UNMATCHED' | 'BLOCKED' }
+  | { readonly kind: 'closed'; readonly code: 'UNMATCHED' | 'BLOCKED' | 'ACCOUNT_DELETED' }
   | { readonly kind: 'revoked'; readonly userId: string }
-  | { readonly kind: 'standing'; readonly userId: string; readonly shadowBanned: boolean };
+  | { readonly kind: 'standing'; readonly userId: string; readonly shadowBanned: boolean }
+  /** An operator removed a stored message: every device in the thread drops it. */
+  | { readonly kind: 'erased'; readonly seq: number };
 
 export type ThreadSignalBus = TopicBus<ThreadSignal>;
 

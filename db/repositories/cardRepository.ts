@@ -1,11 +1,11 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Card, CardKind } from '../../domain/cardRules';
+import type { Card, CardKind, PhotoRef } from '../../domain/cardRules';
 import { coarseCellOf } from '../../domain/geo';
 import type { CardsTable, Database } from '../types';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export type CardFields = Omit<Card, 'id' | 'ownerId' | 'kind' | 'verified' | 'active'>;
+export type CardFields = Omit<Card, 'id' | 'ownerId' | 'kind' | 'verified' | 'active' | 'photos'> & { photos?: readonly PhotoRef[] };
 
 export function cardFromRow(row: Selectable<CardsTable>): Card {
   return {
@@ -24,6 +24,7 @@ export function cardFromRow(row: Selectable<CardsTable>): Card {
     culture: row.culture,
     verified: row.verified,
     active: row.active,
+    photos: row.photos,
     lat: row.lat,
     lng: row.lng,
     h3Cell: row.h3_cell,
@@ -42,6 +43,7 @@ function toRow(fields: Partial<CardFields>) {
     work_authorizations: fields.workAuthorizations === undefined ? undefined : JSON.stringify(fields.workAuthorizations),
     remote: fields.remote,
     culture: fields.culture === undefined ? undefined : JSON.stringify(fields.culture),
+    photos: fields.photos === undefined ? undefined : JSON.stringify(fields.photos),
     lat: fields.lat,
     lng: fields.lng,
     h3_cell: fields.h3Cell,
@@ -49,10 +51,18 @@ function toRow(fields: Partial<CardFields>) {
   };
 }
 
+/** Inserts a card; it is verified when its owner's account is. */
 export async function insertCard(db: Db, card: { id: string; ownerId: string; kind: CardKind } & CardFields): Promise<Card> {
   const row = await db
     .insertInto('cards')
-    .values({ id: card.id, owner_id: card.ownerId, kind: card.kind, ...toRow(card), title: card.title })
+    .values((eb) => ({
+      id: card.id,
+      owner_id: card.ownerId,
+      kind: card.kind,
+      ...toRow(card),
+      title: card.title,
+      verified: eb.selectFrom('users').select('verified').where('id', '=', card.ownerId),
+    }))
     .returningAll()
     .executeTakeFirstOrThrow();
   return cardFromRow(row);

@@ -26,6 +26,12 @@ export async function listMatchIds(db: Db, userId: string): Promise<string[]> {
   return rows.map((r) => r.match_id);
 }
 
+/** Everyone in a match's thread. */
+export async function listMatchMemberIds(db: Db, matchId: string): Promise<string[]> {
+  const rows = await db.selectFrom('match_members').select('user_id').where('match_id', '=', matchId).orderBy('user_id').execute();
+  return rows.map((r) => r.user_id);
+}
+
 /** Inserts earlier matches with their members; for seeding load tests. */
 export async function insertMatchesBulk(
   db: Db,

@@ -127,20 +127,30 @@ export async function findMessage(db: Db, matchId: string, seq: number): Promise
  * Deletes a message for everyone: its content is erased in storage, its sequence
  * stays, and so does the text's preview in the members' `message.received` events.
  */
-export async function eraseMessage(db: Kysely<Database>, input: { matchId: string; seq: number; memberIds: readonly string[]; at: Date }): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    await tx
-      .updateTable('messages')
-      .set({ body: null, media_url: null, deleted_at: input.at })
-      .where('match_id', '=', input.matchId)
-      .where('seq', '=', String(input.seq))
-      .where('deleted_at', 'is', null)
-      .execute();
-    if (input.memberIds.length === 0) return;
-    await sql`
-      update stored_events set payload = payload || '{"preview": "", "deleted": true}'::jsonb
-       where user_id = any(${[...input.memberIds]}::uuid[]) and type = 'message.received'
-         and payload->>'matchId' = ${input.matchId} and payload->>'seq' = ${String(input.seq)}`.execute(tx);
-  });
+export async function eraseMessage(db: Kysely<Database>, input: ErasedMessage): Promise<void> {
+  await db.transaction().execute((tx) => eraseMessageWithin(tx, input));
+}
+
+export interface ErasedMessage {
+  readonly matchId: string;
+  readonly seq: number;
+  readonly memberIds: readonly string[];
+  readonly at: Date;
+}
+
+/** `eraseMessage` inside a transaction the caller holds (an operator's removal resolves its report with it). */
+export async function eraseMessageWithin(tx: Transaction<Database>, input: ErasedMessage): Promise<void> {
+  await tx
+    .updateTable('messages')
+    .set({ body: null, media_url: null, deleted_at: input.at })
+    .where('match_id', '=', input.matchId)
+    .where('seq', '=', String(input.seq))
+    .where('deleted_at', 'is', null)
+    .execute();
+  if (input.memberIds.length === 0) return;
+  await sql`
+    update stored_events set payload = payload || '{"preview": "", "deleted": true}'::jsonb
+     where user_id = any(${[...input.memberIds]}::uuid[]) and type = 'message.received'
+       and payload->>'matchId' = ${input.matchId} and payload->>'seq' = ${String(input.seq)}`.execute(tx);
 }
 

@@ -157,3 +157,14 @@ export async function findUserLocation(db: Db, userId: string): Promise<(CellLoc
   if (!row || row.lat === null || row.lng === null || row.h3_cell === null) return undefined;
   return { lat: row.lat, lng: row.lng, h3Cell: row.h3_cell, atMs: row.located_at?.getTime() ?? 0 };
 }
+
+/**
+ * Sets or clears an operator's verification on an account and every card it has;
+ * its later cards inherit it. False when there is no such (undeleted) account.
+ */
+export async function setAccountVerified(db: Db, userId: string, verified: boolean): Promise<boolean> {
+  const user = await db.updateTable('users').set({ verified }).where('id', '=', userId).where('deleted_at', 'is', null).returning('id').executeTakeFirst();
+  if (!user) return false;
+  await db.updateTable('cards').set({ verified, updated_at: new Date() }).where('owner_id', '=', userId).execute();
+  return true;
+}

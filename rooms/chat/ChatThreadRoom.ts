@@ -164,6 +164,8 @@ export class ChatThreadRoom extends ActorRoom {
         if (signal.shadowBanned) this.hiddenMembers.add(signal.userId);
         else this.hiddenMembers.delete(signal.userId);
         return;
+      case 'erased':
+        return this.broadcast(ChatEventType.DELETED, { seq: signal.seq });
       case 'revoked':
         // A banned member's connections go at once; the others stay.
         for (const client of this.clientsOf(signal.userId)) client.leave(KismetCloseCode.SESSION_REVOKED);

@@ -1,18 +1,26 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { z } from 'zod';
+import { appendAudit, listAudit } from '../../db/repositories/auditRepository';
+import { listReports } from '../../db/repositories/reportRepository';
 import { updateAccount } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { announceBan, announceStanding, withdrawOwner, type ModerationDeps } from '../../services/moderation';
+import { resolveReport, setVerified } from '../../services/moderationDesk';
 import { isOperatorKey } from '../auth/operatorKey';
 import { AdminUserBody } from '../../contracts/cards';
-import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import { AuditQuery, ReportListQuery, ResolveReportBody, VerifyBody, type AuditEntry, type ReportView } from '../../contracts/moderation';
+import { bearerToken, jsonReply, parseBody, parseQuery, route, type HttpCall, type RouteOptions } from './uwsHttp';
 
 export interface AdminRouteDeps extends ModerationDeps {
   readonly adminApiKey: string | undefined;
 }
 
+const Id = z.uuid();
+
 /**
- * Operator routes, for the back office, moderators and the billing system.
+ * Operator routes, for the back office, moderators and the billing system: account
+ * changes, the moderation desk (reports, verification) and its audit log. Every
+ * change is written to the append-only audit log with what it changed.
  * Without ADMIN_API_KEY they answer FORBIDDEN to everyone.
  */
 export function mountAdminRoutes(app: TemplatedApp, deps: AdminRouteDeps, options: RouteOptions): void {
@@ -21,12 +29,21 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRouteDeps, option
       throw new AppError(ErrorCode.FORBIDDEN, 'operator routes need the ADMIN_API_KEY bearer key');
     }
   };
+  const idParam = (call: HttpCall, what: string): string => {
+    const id = Id.safeParse(call.params[0]);
+    if (!id.success) throw new AppError(ErrorCode.NOT_FOUND, `no such ${what}`);
+    return id.data;
+  };
 
   route(app, 'post', '/admin/users/:id', async (call) => {
     operator(call);
     const body = parseBody(AdminUserBody, call);
-    const id = z.uuid().safeParse(call.params[0]);
-    const user = id.success ? await updateAccount(deps.db, id.data, body) : undefined;
+    const userId = idParam(call, 'account');
+    const user = await deps.db.transaction().execute(async (tx) => {
+      const changed = await updateAccount(tx, userId, body);
+      if (changed) await appendAudit(tx, { action: 'user.update', targetKind: 'user', targetId: userId, detail: { ...body }, at: deps.now() });
+      return changed;
+    });
     if (!user) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
     if (body.banned === true) await announceBan(deps, user.id);
     if (body.shadowBanned !== undefined) await announceStanding(deps, user.id, user.shadowBanned);
@@ -38,5 +55,50 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRouteDeps, option
       banned: user.status === 'banned',
       shadowBanned: user.shadowBanned,
     });
+  }, options);
+
+  route(app, 'post', '/admin/users/:id/verified', async (call) => {
+    operator(call);
+    const body = parseBody(VerifyBody, call);
+    const userId = idParam(call, 'account');
+    if (!(await setVerified(deps, userId, body.verified, body.note))) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
+    return jsonReply(200, { userId, verified: body.verified });
+  }, options);
+
+  route(app, 'get', '/admin/reports', async (call) => {
+    operator(call);
+    const query = parseQuery(ReportListQuery, call);
+    const reports = await listReports(deps.db, { ...query, contextKind: query.context });
+    const views: ReportView[] = reports.map((r) => ({
+      reportId: r.id,
+      reporterId: r.reporterId,
+      reportedId: r.reportedId,
+      context: r.contextKind,
+      contextId: r.contextId,
+      reason: r.reason,
+      createdAt: r.createdAt.toISOString(),
+      status: r.status,
+      openAgainstReported: r.openAgainstReported,
+      resolvedAt: r.resolvedAt?.toISOString() ?? null,
+      resolution: r.resolution as ReportView['resolution'],
+      note: r.note,
+    }));
+    const next = views.length === query.limit ? query.offset + query.limit : null;
+    return jsonReply(200, { reports: views, nextOffset: next });
+  }, options);
+
+  route(app, 'post', '/admin/reports/:id/resolve', async (call) => {
+    operator(call);
+    const body = parseBody(ResolveReportBody, call);
+    const reportId = idParam(call, 'report');
+    return jsonReply(200, await resolveReport(deps, reportId, body));
+  }, options);
+
+  route(app, 'get', '/admin/audit', async (call) => {
+    operator(call);
+    const query = parseQuery(AuditQuery, call);
+    const entries = await listAudit(deps.db, query);
+    const views: AuditEntry[] = entries.map((e) => ({ ...e, at: e.at.toISOString() }));
+    return jsonReply(200, { entries: views, before: views.length === query.limit ? views[views.length - 1]!.id : null });
   }, options);
 }

@@ -79,6 +79,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
       workAuthorizations: body.workAuthorizations,
       remote: body.remote,
       culture: body.culture,
+      photos: body.photos,
       lat: location?.lat ?? body.lat ?? null,
       lng: location?.lng ?? body.lng ?? null,
       h3Cell: location ? cellOf(location.lat, location.lng) : cellOf(body.lat, body.lng),

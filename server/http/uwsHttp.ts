@@ -16,6 +16,8 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 export interface HttpCall {
   readonly method: string;
   readonly url: string;
+  /** The query string, without its `?` (empty when there is none). */
+  readonly query: string;
   readonly headers: ReadonlyMap<string, string>;
   readonly remoteAddress: string;
   /** The values of the pattern's `:name` segments, in order. */
@@ -78,6 +80,22 @@ export function parseBody<S extends z.ZodType>(schema: S, call: HttpCall): z.inf
   return parsed.data;
 }
 
+/** Parses the query string against a schema (each key once); answers INVALID_BODY naming each bad field. */
+export function parseQuery<S extends z.ZodType>(schema: S, call: HttpCall): z.infer<S> {
+  const params = new URLSearchParams(call.query);
+  const fields: Record<string, string> = {};
+  for (const [key, value] of params) {
+    if (key in fields) throw new AppError(ErrorCode.INVALID_BODY, `${key}: given more than once`);
+    fields[key] = value;
+  }
+  const parsed = schema.safeParse(fields);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ');
+    throw new AppError(ErrorCode.INVALID_BODY, detail);
+  }
+  return parsed.data;
+}
+
 /** The token of an `Authorization: Bearer <token>` header, if there is one. */
 export function bearerToken(call: HttpCall): string | undefined {
   const match = /^Bearer\s+(\S+)$/i.exec(call.headers.get('authorization') ?? '');
@@ -129,6 +147,7 @@ export function route(
       params,
       method: req.getMethod().toUpperCase(),
       url: req.getUrl(),
+      query: req.getQuery() ?? '',
       headers,
       remoteAddress: clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), headers.get('x-forwarded-for'), options.trustedProxyHops ?? 0),
     };

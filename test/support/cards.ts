@@ -11,6 +11,7 @@ export function blankCard(fields: Partial<Card> & Pick<Card, 'id' | 'kind'>): Ca
     ...NO_HIRING_FIELDS,
     verified: false,
     active: true,
+    photos: [],
     lat: null,
     lng: null,
     h3Cell: null,
