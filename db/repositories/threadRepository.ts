@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { PhotoRef } from '../../domain/cardRules';
 import type { MatchStatus } from '../../domain/chatRules';
 import type { MemberPosition } from '../../domain/threadLedger';
 import type { Database } from '../types';
@@ -97,10 +98,24 @@ export async function saveReadMarker(db: Db, matchId: string, userId: string, se
     .execute();
 }
 
+/** Who the user matched with in a thread, as shown in the list: a deleted account shows as such, without name or photos. */
+export interface ThreadCounterpart {
+  readonly userId: string;
+  readonly cardId: string;
+  readonly name: string;
+  readonly photos: readonly PhotoRef[];
+  readonly deleted: boolean;
+}
+
+/** What the list shows for a person who deleted their account. */
+export const DELETED_ACCOUNT_NAME = 'deleted account';
+
 export interface ThreadSummary {
   readonly matchId: string;
   readonly status: MatchStatus;
   readonly otherUserIds: string[];
+  /** The other side's card in this match; null only if it cannot be found. */
+  readonly counterpart: ThreadCounterpart | null;
   readonly lastSeq: number;
   readonly lastReadSeq: number;
   readonly unread: number;
@@ -108,10 +123,16 @@ export interface ThreadSummary {
 
 /** The user's threads, newest match first, with their unread counts. */
 export async function listThreads(db: Db, userId: string): Promise<ThreadSummary[]> {
-  const result = await sql<{ match_id: string; status: MatchStatus; others: string[]; last_seq: string | number; last_read_seq: string | number; unread: string | number }>`
+  const result = await sql<{ match_id: string; status: MatchStatus; others: string[]; counterpart: ThreadCounterpart | null; last_seq: string | number; last_read_seq: string | number; unread: string | number }>`
     select m.id as match_id, m.status, m.last_seq,
            coalesce(r.last_read_seq, 0) as last_read_seq,
            array(select o.user_id::text from match_members o where o.match_id = m.id and o.user_id <> ${userId} order by o.user_id) as others,
+           (select json_build_object('userId', c.owner_id, 'cardId', c.id, 'deleted', u.deleted_at is not null,
+                                     'name', case when u.deleted_at is null then c.title else ${DELETED_ACCOUNT_NAME} end,
+                                     'photos', case when u.deleted_at is null then c.photos else '[]'::jsonb end)
+              from cards c join users u on u.id = c.owner_id
+             where c.id in (m.card_a_id, m.card_b_id) and c.owner_id <> ${userId}
+             limit 1) as counterpart,
            (select count(*) from messages x
              where x.match_id = m.id and x.seq > coalesce(r.last_read_seq, 0) and x.sender_id <> ${userId} and not x.hidden) as unread
       from match_members mine
@@ -123,6 +144,7 @@ export async function listThreads(db: Db, userId: string): Promise<ThreadSummary
     matchId: r.match_id,
     status: r.status,
     otherUserIds: r.others,
+    counterpart: r.counterpart,
     lastSeq: Number(r.last_seq),
     lastReadSeq: Number(r.last_read_seq),
     unread: Number(r.unread),
