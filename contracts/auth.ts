@@ -42,3 +42,7 @@ export interface HttpErrorBody {
   readonly code: string;
   readonly message: string;
 }
+
+/** `DELETE /me`: the account's password, to confirm that its person means it. */
+export const DeleteAccountBody = z.strictObject({ password: z.string().min(1).max(PASSWORD_MAX_LENGTH) });
+export type DeleteAccountBody = z.infer<typeof DeleteAccountBody>;

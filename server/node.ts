@@ -33,6 +33,7 @@ import type { Config } from './config';
 import { PresenceTopicBus } from './cluster/presenceTopicBus';
 import { LiveKitTokens } from './livekit/liveKitTokens';
 import { LiveKitRoomControl } from './livekit/liveKitRoomControl';
+import { mountAccountRoutes } from './http/accountRoutes';
 import { mountAdminRoutes } from './http/adminRoutes';
 import { mountAuthRoutes } from './http/authRoutes';
 import { mountCardRoutes } from './http/cardRoutes';
@@ -193,6 +194,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const moderation = { db: database.db, userEvents, threadSignals, withdrawals, metrics, now, mediaRooms: calls.roomControl, revocations };
   mountMatchRoutes(transport.app, { ...moderation, accessTokens }, routeOptions);
   mountAdminRoutes(transport.app, { ...moderation, adminApiKey: config.auth.adminApiKey }, routeOptions);
+  mountAccountRoutes(transport.app, { ...moderation, accessTokens, auth, rateLimits }, routeOptions);
   mountLiveKitWebhookRoute(
     transport.app,
     {

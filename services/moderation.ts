@@ -62,3 +62,21 @@ export async function announceBlock(deps: Pick<ModerationDeps, 'userEvents'>, bl
     deps.userEvents.publish(blockedId, { kind: 'deck.exclude', userId: blockerId }),
   ]);
 }
+
+/**
+ * An account deleted, once stored: its access tokens stop working and its
+ * devices are closed on every node, its matches' threads close for the others
+ * (`ACCOUNT_DELETED`) who hear `match.ended`, its calls end, its cards leave
+ * every deck.
+ */
+export async function announceAccountDeleted(
+  deps: ModerationDeps,
+  userId: string,
+  erased: { readonly ended: MatchesEnded; readonly matchIds: readonly string[] },
+): Promise<void> {
+  await deps.revocations.revokeUser(userId);
+  await deps.userEvents.publish(userId, { kind: 'revoked' });
+  await Promise.all(erased.matchIds.map((matchId) => deps.threadSignals.publish(matchId, { kind: 'revoked', userId })));
+  await announceMatchesEnded(deps, erased.ended, 'ACCOUNT_DELETED');
+  await withdrawOwner(deps, userId);
+}

@@ -75,7 +75,7 @@ export class AccessTokenService {
       const sessionId = typeof payload['sid'] === 'string' ? payload['sid'] : undefined;
       const revoked = this.#revocations?.revokes({ userId: payload.sub, sessionId, issuedAtMs: (payload.iat as number) * 1000 });
       // Every token of an account goes at once only when it is banned; one session's, when it logged out or leaked.
-      if (revoked === 'user') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
+      if (revoked === 'user') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned or deleted');
       if (revoked === 'session') throw new AppError(ErrorCode.TOKEN_REVOKED, 'the access token was revoked: log in again');
       return { userId: payload.sub, sessionId };
     } catch (error) {

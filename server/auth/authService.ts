@@ -54,7 +54,14 @@ export class AuthService {
     return this.issue(this.db, user.id, randomUUID());
   }
 
-  /** Exchanges a refresh token for a new pair; a second use of the same token revokes its family. */
+  /** Whether `password` is the account's: the confirmation a destructive act (deleting the account) asks for. */
+  async confirmPassword(userId: string, password: string): Promise<boolean> {
+    const user = await findUserById(this.db, userId);
+    const ok = await verifyPassword(user?.passwordHash ?? (await getDecoyHash()), password);
+    return ok && user !== undefined;
+  }
+
+    /** Exchanges a refresh token for a new pair; a second use of the same token revokes its family. */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const now = this.now();
     const outcome = await this.db.transaction().execute(async (trx) => {

@@ -1,0 +1,112 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../types';
+import { endMatchesWithin, type MatchesEnded } from './matchRepository';
+
+/** The address a deleted account's row keeps: unique, undeliverable, and free of the person's own. */
+export const erasedEmail = (userId: string) => `deleted-${userId}@deleted.invalid`;
+
+/** A password hash no password verifies against. */
+const NO_PASSWORD = '!deleted';
+
+export interface AccountErased {
+  /** The matches ended for the others, with their `match.ended` events (the deleted person's own are gone). */
+  readonly ended: MatchesEnded;
+  /** Every match the person was in, ended now or before: their threads drop the person's connections. */
+  readonly matchIds: string[];
+}
+
+/**
+ * Deletes a person's account in one transaction: ends their active matches for
+ * the others (`match.ended`), erases the content of every message they sent and
+ * its previews in others' notices, removes their swipes, like pairs, tokens,
+ * device cursors, preferences, blocks, registrations, read markers and events,
+ * removes their cards (a card a match or a live event still refers to stays as
+ * an empty, inactive shell), and empties the account row, which stays so that
+ * others' threads keep their sequence and their own messages; its email is freed.
+ * Undefined when there is no such (undeleted) account.
+ */
+export async function eraseAccount(db: Kysely<Database>, userId: string, at: Date): Promise<AccountErased | undefined> {
+  return db.transaction().execute(async (tx) => {
+    const user = await tx.selectFrom('users').select('id').where('id', '=', userId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
+    if (!user) return undefined;
+    const ended = await endMatchesWithin(tx, { scope: { between: [userId, userId] }, status: 'unmatched', at });
+    const matchIds = (await tx.selectFrom('match_members').select('match_id').where('user_id', '=', userId).execute()).map((r) => r.match_id);
+    await eraseMessagesOf(tx, userId, at);
+    const cardIds = (await tx.selectFrom('cards').select('id').where('owner_id', '=', userId).execute()).map((r) => r.id);
+    if (cardIds.length > 0) await eraseCards(tx, cardIds);
+    await tx.deleteFrom('swipes').where('swiper_id', '=', userId).execute();
+    for (const table of ['refresh_tokens', 'device_cursors', 'preferences', 'stored_events', 'registrations', 'read_markers'] as const) {
+      await tx.deleteFrom(table).where('user_id', '=', userId).execute();
+    }
+    await tx.deleteFrom('blocks').where((eb) => eb.or([eb('blocker_id', '=', userId), eb('blocked_id', '=', userId)])).execute();
+    await tx
+      .updateTable('users')
+      .set({
+        email: erasedEmail(userId),
+        password_hash: NO_PASSWORD,
+        is_premium: false,
+        shadow_banned: false,
+        verified: false,
+        presence: 'offline',
+        last_seen_at: null,
+        lat: null,
+        lng: null,
+        h3_cell: null,
+        located_at: null,
+        deleted_at: at,
+      })
+      .where('id', '=', userId)
+      .execute();
+    return { ended: { ended: ended.ended, events: ended.events.filter((e) => e.userId !== userId) }, matchIds };
+  });
+}
+
+/** Their messages keep their sequence and lose their content; the others' notices of them lose their preview. */
+async function eraseMessagesOf(tx: Transaction<Database>, userId: string, at: Date): Promise<void> {
+  await tx
+    .updateTable('messages')
+    .set((eb) => ({ body: null, media_url: null, deleted_at: eb.fn.coalesce('deleted_at', sql<Date>`${at}`) }))
+    .where('sender_id', '=', userId)
+    .execute();
+  await sql`
+    update stored_events set payload = payload || '{"preview": "", "deleted": true}'::jsonb
+     where type = 'message.received' and payload->>'senderId' = ${userId}`.execute(tx);
+}
+
+/** Swipes and like pairs on the cards go; cards nothing refers to go; the rest are emptied and deactivated. */
+async function eraseCards(tx: Transaction<Database>, cardIds: string[]): Promise<void> {
+  await tx.deleteFrom('swipes').where((eb) => eb.or([eb('from_card_id', 'in', cardIds), eb('to_card_id', 'in', cardIds)])).execute();
+  await tx.deleteFrom('like_pairs').where((eb) => eb.or([eb('card_a_id', 'in', cardIds), eb('card_b_id', 'in', cardIds)])).execute();
+  await tx
+    .updateTable('cards')
+    .set({
+      title: '',
+      bio: '',
+      tags: '[]',
+      photos: '[]',
+      birth_year: null,
+      experience_years: null,
+      salary_min: null,
+      salary_max: null,
+      work_authorizations: '[]',
+      culture: '{}',
+      remote: false,
+      verified: false,
+      active: false,
+      lat: null,
+      lng: null,
+      h3_cell: null,
+      h3_coarse: null,
+      updated_at: new Date(),
+    })
+    .where('id', 'in', cardIds)
+    .execute();
+  await tx
+    .deleteFrom('cards')
+    .where('id', 'in', cardIds)
+    .where(({ exists, not, selectFrom }) =>
+      not(exists(selectFrom('matches as m').select(sql`1`.as('one')).where(sql<boolean>`cards.id in (m.card_a_id, m.card_b_id)`))),
+    )
+    .where(({ exists, not, selectFrom }) => not(exists(selectFrom('events as e').select(sql`1`.as('one')).whereRef('e.job_card_id', '=', 'cards.id'))))
+    .execute();
+}

@@ -1,0 +1,107 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../types';
+import { cardFromRow } from './cardRepository';
+
+/** Everything a person's account holds about them, as `GET /me/export` answers it. */
+export interface AccountExport {
+  readonly profile: {
+    readonly userId: string;
+    readonly email: string;
+    readonly role: string;
+    readonly isPremium: boolean;
+    readonly verified: boolean;
+    readonly location: { readonly lat: number; readonly lng: number; readonly at: string | null } | null;
+    readonly createdAt: string;
+  };
+  readonly preferences: Record<string, unknown> | null;
+  readonly cards: ReturnType<typeof cardFromRow>[];
+  readonly swipes: Array<{ fromCardId: string; toCardId: string; kind: string; at: string }>;
+  readonly matches: Array<{ matchId: string; status: string; otherUserIds: string[]; createdAt: string; endedAt: string | null }>;
+  readonly messages: Array<{ matchId: string; seq: number; kind: string; body: string | null; mediaUrl: string | null; at: string; deleted: boolean }>;
+  readonly reports: Array<{ reportId: string; reportedId: string; context: string; contextId: string | null; reason: string; at: string; status: string }>;
+  readonly blocks: Array<{ userId: string; at: string }>;
+}
+
+/** A person's own data, read in one consistent snapshot; undefined when there is no such (undeleted) account. */
+export function exportAccount(db: Kysely<Database>, userId: string): Promise<AccountExport | undefined> {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (tx) => {
+      const user = await tx.selectFrom('users').selectAll().where('id', '=', userId).where('deleted_at', 'is', null).executeTakeFirst();
+      if (!user) return undefined;
+      const prefs = await tx.selectFrom('preferences').selectAll().where('user_id', '=', userId).executeTakeFirst();
+      const cards = await tx.selectFrom('cards').selectAll().where('owner_id', '=', userId).orderBy('created_at').orderBy('id').execute();
+      const swipes = await tx.selectFrom('swipes').select(['from_card_id', 'to_card_id', 'kind', 'created_at']).where('swiper_id', '=', userId).orderBy('id').execute();
+      const matches = await tx
+        .selectFrom('match_members as mine')
+        .innerJoin('matches as m', 'm.id', 'mine.match_id')
+        .select(['m.id', 'm.status', 'm.created_at', 'm.ended_at'])
+        .where('mine.user_id', '=', userId)
+        .orderBy('m.created_at')
+        .execute();
+      const others = matches.length === 0
+        ? []
+        : await tx.selectFrom('match_members').select(['match_id', 'user_id']).where('match_id', 'in', matches.map((m) => m.id)).where('user_id', '<>', userId).execute();
+      const messages = await tx
+        .selectFrom('messages')
+        .select(['match_id', 'seq', 'kind', 'body', 'media_url', 'created_at', 'deleted_at'])
+        .where('sender_id', '=', userId)
+        .orderBy('created_at')
+        .orderBy('seq')
+        .execute();
+      const reports = await tx.selectFrom('reports').selectAll().where('reporter_id', '=', userId).orderBy('created_at').execute();
+      const blocks = await tx.selectFrom('blocks').select(['blocked_id', 'created_at']).where('blocker_id', '=', userId).orderBy('created_at').execute();
+      return {
+        profile: {
+          userId: user.id,
+          email: user.email,
+          role: user.role,
+          isPremium: user.is_premium,
+          verified: user.verified,
+          location: user.lat === null || user.lng === null ? null : { lat: user.lat, lng: user.lng, at: user.located_at?.toISOString() ?? null },
+          createdAt: user.created_at.toISOString(),
+        },
+        preferences: prefs
+          ? {
+              maxDistanceKm: prefs.max_distance_km,
+              ageMin: prefs.age_min,
+              ageMax: prefs.age_max,
+              salaryMin: prefs.salary_min,
+              remoteOnly: prefs.remote_only,
+              minExperienceYears: prefs.min_experience_years,
+              workAuthorizations: prefs.work_authorizations,
+              cardKind: prefs.card_kind,
+            }
+          : null,
+        cards: cards.map(cardFromRow),
+        swipes: swipes.map((s) => ({ fromCardId: s.from_card_id, toCardId: s.to_card_id, kind: s.kind, at: s.created_at.toISOString() })),
+        matches: matches.map((m) => ({
+          matchId: m.id,
+          status: m.status,
+          otherUserIds: others.filter((o) => o.match_id === m.id).map((o) => o.user_id).sort(),
+          createdAt: m.created_at.toISOString(),
+          endedAt: m.ended_at?.toISOString() ?? null,
+        })),
+        messages: messages.map((m) => ({
+          matchId: m.match_id,
+          seq: Number(m.seq),
+          kind: m.kind,
+          body: m.body,
+          mediaUrl: m.media_url,
+          at: m.created_at.toISOString(),
+          deleted: m.deleted_at !== null,
+        })),
+        reports: reports.map((r) => ({
+          reportId: r.id,
+          reportedId: r.reported_id,
+          context: r.context_kind,
+          contextId: r.context_id,
+          reason: r.reason,
+          at: r.created_at.toISOString(),
+          status: r.status,
+        })),
+        blocks: blocks.map((b) => ({ userId: b.blocked_id, at: b.created_at.toISOString() })),
+      };
+    });
+}

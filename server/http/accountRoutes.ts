@@ -1,0 +1,41 @@
+import type { TemplatedApp } from 'uWebSockets.js';
+import { exportAccount } from '../../db/repositories/accountExportRepository';
+import { eraseAccount } from '../../db/repositories/accountErasureRepository';
+import { AppError, ErrorCode } from '../../domain/errors';
+import { announceAccountDeleted, type ModerationDeps } from '../../services/moderation';
+import { spendOrRefuse, type RateLimiter } from '../../services/rateLimiter';
+import type { AccessTokenService } from '../auth/accessTokens';
+import type { AuthService } from '../auth/authService';
+import { DeleteAccountBody } from '../../contracts/auth';
+import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+
+export interface AccountRouteDeps extends ModerationDeps {
+  readonly accessTokens: AccessTokenService;
+  readonly auth: Pick<AuthService, 'confirmPassword'>;
+  readonly rateLimits: RateLimiter;
+}
+
+/** A person's own account: export everything it holds, or delete it. */
+export function mountAccountRoutes(app: TemplatedApp, deps: AccountRouteDeps, options: RouteOptions): void {
+  const signedIn = async (call: HttpCall) => (await deps.accessTokens.verify(bearerToken(call))).userId;
+  const gone = () => new AppError(ErrorCode.TOKEN_INVALID, 'this account no longer exists');
+
+  route(app, 'get', '/me/export', async (call) => {
+    const userId = await signedIn(call);
+    const data = await exportAccount(deps.db, userId);
+    if (!data) throw gone();
+    return jsonReply(200, { exportedAt: deps.now().toISOString(), ...data });
+  }, options);
+
+  route(app, 'del', '/me', async (call) => {
+    const userId = await signedIn(call);
+    const body = parseBody(DeleteAccountBody, call);
+    // The password check costs a hash and answers a guess: counted as log-ins are.
+    await spendOrRefuse(deps.rateLimits, 'login.account', `delete ${userId} ${call.remoteAddress}`);
+    if (!(await deps.auth.confirmPassword(userId, body.password))) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong password');
+    const erased = await eraseAccount(deps.db, userId, deps.now());
+    if (!erased) throw gone();
+    await announceAccountDeleted(deps, userId, erased);
+    return jsonReply(200, { userId, deleted: true });
+  }, options);
+}

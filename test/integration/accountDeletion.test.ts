@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Room } from '@colyseus/sdk';
+import { UserEventType } from '../../domain/userEvents';
+import { ChatEventType, type SendResult, type ThreadClosedMessage } from '../../contracts/chat';
+import { KismetCloseCode } from '../../contracts/common';
+import type { CardView } from '../../contracts/cards';
+import type { AccountExport } from '../../db/repositories/accountExportRepository';
+import type { ThreadSummary } from '../../db/repositories/threadRepository';
+import { command, connectDevice, postJson, registerUser, requestJson, TEST_PASSWORD, uniqueEmail, waitForEvents, waitUntil } from '../support/accounts';
+import { useTestCluster } from '../support/cluster';
+import { joinThread, matchPeople, messagesOfType, registerPerson, replyOf, type Person } from '../support/matches';
+
+const closeCode = (room: Room) => new Promise<number>((resolve) => room.onLeave((code) => resolve(code)));
+
+describe('accounts people can leave, on two nodes', function () {
+  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local' });
+
+  /** A person whose every personal field is unique, so a scan of the database finds any copy of it. */
+  async function memorablePerson(url: string) {
+    const mark = randomUUID().slice(0, 8);
+    const email = uniqueEmail(`leaver-${mark}`);
+    const user = await registerUser(url, email);
+    const secrets = { email, name: `Zephyrine ${mark}`, bio: `collects antique maps ${mark}`, photo: `https://cdn.example.com/${mark}/face.jpg` };
+    const card = await requestJson<CardView>(url, 'POST', '/cards', {
+      token: user.accessToken,
+      body: { kind: 'person', title: secrets.name, bio: secrets.bio, birthYear: 1991, photos: [{ url: secrets.photo, width: 800, height: 1000 }] },
+    });
+    assert.equal(card.status, 201, JSON.stringify(card.body));
+    return { person: { ...user, card: card.body } as Person, secrets };
+  }
+
+  /** Every table of the database whose rows, as text, contain `needle`. */
+  async function tablesHolding(needle: string): Promise<string[]> {
+    const tables = await suite.cluster.pool.query<{ table_name: string }>(
+      `select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`,
+    );
+    assert.ok(tables.rows.length >= 20, 'every table is listed');
+    const holding: string[] = [];
+    for (const { table_name } of tables.rows) {
+      const found = await suite.cluster.pool.query(`select count(*)::int as n from "${table_name}" t where strpos(lower(t::text), lower($1)) > 0`, [needle]);
+      if (found.rows[0].n > 0) holding.push(table_name);
+    }
+    return holding;
+  }
+
+  it('exports a person’s own data, and only theirs', async () => {
+    const [n0, n1] = suite.nodes;
+    const { person: a, secrets } = await memorablePerson(n0.url);
+    const [b, c] = await Promise.all([registerPerson(n1.url, 'B'), registerPerson(n1.url, 'C')]);
+    const matchId = await matchPeople(a, b, [n0.url, n1.url]);
+    const phone = await connectDevice(n1.url, a, 'phone');
+    suite.open.push(phone);
+    replyOf(await command(phone.room, 'swipe', { fromCardId: a.card.id, toCardId: c.card.id, action: 'pass' }));
+    const [threadA, threadB] = [await joinThread(n0.url, a, matchId), await joinThread(n1.url, b, matchId)];
+    suite.open.push(threadA, threadB);
+    replyOf<SendResult>(await command(threadA.room, 'send', { clientMessageId: 'a-1', kind: 'text', body: 'mine' }));
+    replyOf<SendResult>(await command(threadB.room, 'send', { clientMessageId: 'b-1', kind: 'text', body: 'theirs' }));
+    await requestJson(n0.url, 'POST', '/reports', { token: a.accessToken, body: { userId: c.userId, context: 'profile', reason: 'spam profile' } });
+    await requestJson(n0.url, 'POST', '/reports', { token: b.accessToken, body: { userId: a.userId, context: 'profile', reason: 'not theirs to see' } });
+
+    assert.equal((await requestJson<{ code: string }>(n0.url, 'GET', '/me/export')).body.code, 'TOKEN_MISSING');
+    const exported = await requestJson<AccountExport & { exportedAt: string }>(n1.url, 'GET', '/me/export', { token: a.accessToken });
+    assert.equal(exported.status, 200);
+    const data = exported.body;
+    assert.equal(data.profile.userId, a.userId);
+    assert.equal(data.profile.email, secrets.email);
+    assert.deepEqual(data.cards.map((card) => [card.title, card.bio, card.photos.map((p) => p.url)]), [[secrets.name, secrets.bio, [secrets.photo]]]);
+    assert.deepEqual(data.swipes.map((s) => [s.toCardId, s.kind]), [[b.card.id, 'like'], [c.card.id, 'pass']]);
+    assert.deepEqual(data.matches.map((m) => [m.matchId, m.status, m.otherUserIds]), [[matchId, 'active', [b.userId]]]);
+    assert.deepEqual(data.messages.map((m) => [m.matchId, m.body]), [[matchId, 'mine']], 'their own messages, not the other’s');
+    assert.deepEqual(data.reports.map((r) => [r.reportedId, r.reason]), [[c.userId, 'spam profile']], 'reports they filed, not those about them');
+  });
+
+  it('deletes an account connected on two nodes and in a thread: closed everywhere, history kept for the other, nothing personal left', async () => {
+    const [n0, n1] = suite.nodes;
+    const { person: a, secrets } = await memorablePerson(n0.url);
+    const b = await registerPerson(n1.url, 'B');
+    const matchId = await matchPeople(a, b, [n0.url, n1.url]);
+    const phoneA = await connectDevice(n0.url, a, 'phone');
+    const tabletA = await connectDevice(n1.url, a, 'tablet');
+    const phoneB = await connectDevice(n0.url, b, 'phone');
+    const threadB = await joinThread(n1.url, b, matchId);
+    const threadA = await joinThread(n0.url, a, matchId);
+    suite.open.push(phoneA, tabletA, phoneB, threadA, threadB);
+    // A's session (both devices) on one node, A's thread on the other.
+    assert.notEqual(phoneA.ready.node, threadA.ready.node);
+    const fromA = replyOf<SendResult>(await command(threadA.room, 'send', { clientMessageId: 'a-1', kind: 'text', body: `hello, I am ${secrets.name}` }));
+    const fromB = replyOf<SendResult>(await command(threadB.room, 'send', { clientMessageId: 'b-1', kind: 'text', body: 'nice to meet you' }));
+    await requestJson(n1.url, 'PUT', '/me/preferences', { token: a.accessToken, body: { maxDistanceKm: 40 } });
+
+    // Bad input changes nothing: the account, its devices and its thread stay.
+    const refused: Array<[string, Record<string, unknown>, number, string]> = [
+      ['no body', {}, 400, 'INVALID_BODY'],
+      ['wrong password', { body: { password: 'not the password' } }, 401, 'INVALID_CREDENTIALS'],
+      ['an unknown field', { body: { password: TEST_PASSWORD, also: true } }, 400, 'INVALID_BODY'],
+      ['an oversized password', { body: { password: 'x'.repeat(500) } }, 400, 'INVALID_BODY'],
+      ['no token', { body: { password: TEST_PASSWORD }, token: undefined }, 401, 'TOKEN_MISSING'],
+    ];
+    for (const [what, options, status, code] of refused) {
+      const answer = await requestJson<{ code: string }>(n0.url, 'DELETE', '/me', { token: a.accessToken, ...options });
+      assert.equal(answer.status, status, `${what}: ${JSON.stringify(answer.body)}`);
+      assert.equal(answer.body.code, code, what);
+    }
+    assert.equal((await requestJson(n1.url, 'GET', '/me/export', { token: a.accessToken })).status, 200);
+    assert.ok(phoneA.room.connection.isOpen && tabletA.room.connection.isOpen && threadA.room.connection.isOpen);
+
+    const closures = [closeCode(phoneA.room), closeCode(tabletA.room)];
+    const deleted = await requestJson<{ deleted: boolean }>(n1.url, 'DELETE', '/me', { token: a.accessToken, body: { password: TEST_PASSWORD } });
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    assert.deepEqual(await Promise.all(closures), [KismetCloseCode.SESSION_REVOKED, KismetCloseCode.SESSION_REVOKED], 'closed on both nodes');
+    await waitUntil(() => messagesOfType<ThreadClosedMessage>(threadB, ChatEventType.CLOSED).some((m) => m.code === 'ACCOUNT_DELETED'));
+    await waitUntil(() => !threadA.room.connection.isOpen, 10_000, () => 'the deleted person’s thread connection to close');
+    await waitForEvents(phoneB, (events) => events.some((e) => e.type === UserEventType.MATCH_ENDED && e.data['matchId'] === matchId));
+
+    // Its tokens and password are dead, and its email is free; the other keeps the history, with their own words.
+    // Every token of the account is refused as a banned one's is, on every node.
+    assert.equal((await requestJson<{ code: string }>(n0.url, 'GET', '/me/export', { token: a.accessToken })).body.code, 'ACCOUNT_BANNED');
+    assert.equal((await postJson<{ code: string }>(n0.url, '/auth/login', { email: secrets.email, password: TEST_PASSWORD })).body.code, 'INVALID_CREDENTIALS');
+    const threads = await requestJson<{ threads: ThreadSummary[] }>(n0.url, 'GET', '/me/threads', { token: b.accessToken });
+    const thread = threads.body.threads.find((t) => t.matchId === matchId);
+    assert.equal(thread?.status, 'unmatched');
+    assert.deepEqual(thread?.counterpart, { userId: a.userId, cardId: a.card.id, name: 'deleted account', photos: [], deleted: true });
+    const stored = await suite.cluster.pool.query('select seq::int, sender_id, body from messages where match_id = $1 order by seq', [matchId]);
+    assert.deepEqual(stored.rows, [
+      { seq: fromA.seq, sender_id: a.userId, body: null },
+      { seq: fromB.seq, sender_id: b.userId, body: 'nice to meet you' },
+    ]);
+
+    for (const [what, value] of Object.entries(secrets)) {
+      assert.deepEqual(await tablesHolding(value), [], `no table still holds the deleted person's ${what}`);
+    }
+    const owned = await suite.cluster.pool.query(
+      `select (select count(*) from swipes where swiper_id = $1)::int as swipes, (select count(*) from refresh_tokens where user_id = $1)::int as tokens,
+              (select count(*) from preferences where user_id = $1)::int as preferences, (select count(*) from cards where owner_id = $1 and active)::int as active_cards`,
+      [a.userId],
+    );
+    assert.deepEqual(owned.rows[0], { swipes: 0, tokens: 0, preferences: 0, active_cards: 0 });
+    const again = await postJson(n1.url, '/auth/register', { email: secrets.email, password: TEST_PASSWORD });
+    assert.equal(again.status, 201, 'the email is free again');
+  });
+});
