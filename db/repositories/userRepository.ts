@@ -59,8 +59,9 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | und
   return row ? toUser(row) : undefined;
 }
 
+/** The account, unless there is none or its person deleted it. */
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {
-  const row = await db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
+  const row = await db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
   return row ? toUser(row) : undefined;
 }
 
@@ -70,10 +71,10 @@ export async function isShadowBanned(db: Db, id: string): Promise<boolean> {
   return row?.shadow_banned === true;
 }
 
-/** Whether others must not see the account at all: banned or shadow-banned (or gone). */
+/** Whether others must not see the account at all: banned, shadow-banned or deleted (or gone). */
 export async function isHiddenAccount(db: Db, id: string): Promise<boolean> {
-  const row = await db.selectFrom('users').select(['status', 'shadow_banned']).where('id', '=', id).executeTakeFirst();
-  return !row || row.status !== 'active' || row.shadow_banned;
+  const row = await db.selectFrom('users').select(['status', 'shadow_banned', 'deleted_at']).where('id', '=', id).executeTakeFirst();
+  return !row || row.status !== 'active' || row.shadow_banned || row.deleted_at !== null;
 }
 
 /** Records the user's presence; `lastSeenAt` is the moment the change was observed. */

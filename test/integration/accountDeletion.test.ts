@@ -136,6 +136,8 @@ describe('accounts people can leave, on two nodes', function () {
       [a.userId],
     );
     assert.deepEqual(owned.rows[0], { swipes: 0, tokens: 0, preferences: 0, active_cards: 0 });
+    const reportDeleted = await requestJson<{ code: string }>(n0.url, 'POST', '/reports', { token: b.accessToken, body: { userId: a.userId, context: 'profile', reason: 'x' } });
+    assert.equal(reportDeleted.body.code, 'NOT_FOUND', 'a deleted account is no one to report or block');
     const again = await postJson(n1.url, '/auth/register', { email: secrets.email, password: TEST_PASSWORD });
     assert.equal(again.status, 201, 'the email is free again');
   });
