@@ -122,7 +122,15 @@ export async function updateUserLocation(
 ): Promise<void> {
   const { exact, shown } = location;
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('users').set({ lat: exact.lat, lng: exact.lng, h3_cell: exact.h3Cell, located_at: location.at }).where('id', '=', userId).execute();
+    // A deleted account (its erasure holds the row's lock until it commits) keeps no location.
+    const located = await trx
+      .updateTable('users')
+      .set({ lat: exact.lat, lng: exact.lng, h3_cell: exact.h3Cell, located_at: location.at })
+      .where('id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (!located) return;
     await trx
       .updateTable('cards')
       .set({ lat: shown.lat, lng: shown.lng, h3_cell: shown.h3Cell, h3_coarse: coarseCellOf(shown.h3Cell) })
