@@ -38,6 +38,7 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
     for (const table of ['refresh_tokens', 'device_cursors', 'preferences', 'stored_events', 'registrations', 'read_markers'] as const) {
       await tx.deleteFrom(table).where('user_id', '=', userId).execute();
     }
+    await deleteFromOptionalTables(tx, userId);
     await tx.deleteFrom('blocks').where((eb) => eb.or([eb('blocker_id', '=', userId), eb('blocked_id', '=', userId)])).execute();
     await tx
       .updateTable('users')
@@ -59,6 +60,19 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
       .execute();
     return { ended: { ended: ended.ended, events: ended.events.filter((e) => e.userId !== userId) }, matchIds };
   });
+}
+
+/**
+ * Tables of features that a deployment may not have migrated yet (push targets and
+ * their outbox, progress): rows of the person are removed wherever the table exists.
+ */
+export const OPTIONAL_PERSONAL_TABLES = ['push_targets', 'push_outbox', 'progress_ledger', 'user_progress', 'quest_progress'] as const;
+
+async function deleteFromOptionalTables(tx: Transaction<Database>, userId: string): Promise<void> {
+  const present = await sql<{ name: string }>`
+    select table_name as name from information_schema.tables
+     where table_schema = current_schema() and table_name = any(${[...OPTIONAL_PERSONAL_TABLES]}::text[])`.execute(tx);
+  for (const { name } of present.rows) await sql`delete from ${sql.table(name)} where user_id = ${userId}`.execute(tx);
 }
 
 /** Their messages keep their sequence and lose their content; the others' notices of them lose their preview. */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../types';
 import { cardFromRow } from './cardRepository';
 
@@ -20,6 +20,8 @@ export interface AccountExport {
   readonly messages: Array<{ matchId: string; seq: number; kind: string; body: string | null; mediaUrl: string | null; at: string; deleted: boolean }>;
   readonly reports: Array<{ reportId: string; reportedId: string; context: string; contextId: string | null; reason: string; at: string; status: string }>;
   readonly blocks: Array<{ userId: string; at: string }>;
+  /** XP earned, where progress is kept (null before its table exists). */
+  readonly progress: { readonly xp: number } | null;
 }
 
 /** A person's own data, read in one consistent snapshot; undefined when there is no such (undeleted) account. */
@@ -51,6 +53,10 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
         .orderBy('seq')
         .execute();
       const reports = await tx.selectFrom('reports').selectAll().where('reporter_id', '=', userId).orderBy('created_at').execute();
+      const progressKept = await sql<{ kept: boolean }>`select to_regclass('user_progress') is not null as kept`.execute(tx);
+      const progress = progressKept.rows[0]?.kept
+        ? (await sql<{ xp: string }>`select xp::text as xp from user_progress where user_id = ${userId}`.execute(tx)).rows[0]
+        : undefined;
       const blocks = await tx.selectFrom('blocks').select(['blocked_id', 'created_at']).where('blocker_id', '=', userId).orderBy('created_at').execute();
       return {
         profile: {
@@ -102,6 +108,7 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
           status: r.status,
         })),
         blocks: blocks.map((b) => ({ userId: b.blocked_id, at: b.created_at.toISOString() })),
+        progress: progressKept.rows[0]?.kept ? { xp: Number(progress?.xp ?? 0) } : null,
       };
     });
 }

@@ -70,6 +70,7 @@ describe('accounts people can leave, on two nodes', function () {
     assert.deepEqual(data.matches.map((m) => [m.matchId, m.status, m.otherUserIds]), [[matchId, 'active', [b.userId]]]);
     assert.deepEqual(data.messages.map((m) => [m.matchId, m.body]), [[matchId, 'mine']], 'their own messages, not the other’s');
     assert.deepEqual(data.reports.map((r) => [r.reportedId, r.reason]), [[c.userId, 'spam profile']], 'reports they filed, not those about them');
+    assert.ok('progress' in data, 'progress is part of the export');
   });
 
   it('deletes an account connected on two nodes and in a thread: closed everywhere, history kept for the other, nothing personal left', async () => {
