@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { LoginBody, RefreshBody, RegisterBody } from './auth';
-import { AdminUserBody, BlockBody, CreateCardBody, PreferencesBody, ReportBody, UpdateCardBody } from './cards';
+import { DeleteAccountBody, LoginBody, RefreshBody, RegisterBody } from './auth';
+import { AdminUserBody, BlockBody, CreateCardBody, PhotoRef, PreferencesBody, ReportBody, UpdateCardBody } from './cards';
+import { RESOLUTION_ACTIONS, ResolveReportBody, VerifyBody } from './moderation';
 import { CreateLiveEventBody } from './liveEvents';
 
 /**
@@ -36,6 +37,7 @@ export const CardBody = z.object({
   culture: z.record(z.string(), z.number()),
   verified: z.boolean(),
   active: z.boolean(),
+  photos: z.array(PhotoRef),
   h3Cell: z.string().nullable(),
 });
 
@@ -91,7 +93,10 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
     method: 'get', path: '/me/threads', summary: 'Your chat threads, newest match first', auth: 'bearer',
     answers: {
       200: z.object({
-        threads: z.array(z.object({ matchId: Uuid, status: MatchStatusBody, otherUserIds: z.array(Uuid), lastSeq: z.number().int(), lastReadSeq: z.number().int(), unread: z.number().int() })),
+        threads: z.array(z.object({
+          matchId: Uuid, status: MatchStatusBody, otherUserIds: z.array(Uuid), lastSeq: z.number().int(), lastReadSeq: z.number().int(), unread: z.number().int(),
+          counterpart: z.object({ userId: Uuid, cardId: Uuid, name: z.string(), photos: z.array(PhotoRef), deleted: z.boolean() }).nullable(),
+        })),
       }),
     },
   },
@@ -99,6 +104,21 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
     method: 'post', path: '/admin/users/:id', summary: "Change an account's standing (operators)", auth: 'operator', body: AdminUserBody,
     answers: { 200: z.object({ userId: Uuid, role: z.enum(['member', 'recruiter']), isPremium: z.boolean(), banned: z.boolean(), shadowBanned: z.boolean() }) },
   },
+  { method: 'post', path: '/admin/users/:id/verified', summary: "Set or clear an account's verification (operators)", auth: 'operator', body: VerifyBody, answers: { 200: z.object({ userId: Uuid, verified: z.boolean() }) } },
+  {
+    method: 'get', path: '/admin/reports', summary: 'Reports, most-reported people first; query status, reportedId, reporterId, context, limit, offset (operators)', auth: 'operator',
+    answers: { 200: z.object({ reports: z.array(z.looseObject({ reportId: Uuid, reportedId: Uuid, status: z.enum(['open', 'resolved']), openAgainstReported: z.number().int() })), nextOffset: z.number().int().nullable() }) },
+  },
+  {
+    method: 'post', path: '/admin/reports/:id/resolve', summary: 'Resolve a report with an action and a note (operators)', auth: 'operator', body: ResolveReportBody,
+    answers: { 200: z.object({ reportId: Uuid, reportedId: Uuid, action: z.enum(RESOLUTION_ACTIONS) }) },
+  },
+  {
+    method: 'get', path: '/admin/audit', summary: 'The operator audit log, newest first; query limit, before, targetId (operators)', auth: 'operator',
+    answers: { 200: z.object({ entries: z.array(z.object({ id: z.string(), at: z.string(), action: z.string(), targetKind: z.string(), targetId: z.string(), detail: z.record(z.string(), z.unknown()) })), before: z.string().nullable() }) },
+  },
+  { method: 'get', path: '/me/export', summary: "Your account's data", auth: 'bearer', answers: { 200: z.looseObject({ exportedAt: z.string(), profile: z.looseObject({ userId: Uuid }) }) } },
+  { method: 'del', path: '/me', summary: 'Delete your account (confirm with the password)', auth: 'bearer', body: DeleteAccountBody, answers: { 200: z.object({ userId: Uuid, deleted: z.literal(true) }) } },
   { method: 'post', path: '/livekit/webhook', summary: "LiveKit's webhook", auth: 'livekit', body: z.looseObject({ event: z.string() }), bodyType: 'application/webhook+json', answers: { 200: Ok } },
   {
     method: 'post', path: '/events', summary: 'Schedule a live hiring event', auth: 'bearer', body: CreateLiveEventBody,

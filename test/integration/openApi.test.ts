@@ -95,6 +95,10 @@ describe('OpenAPI', function () {
     // Operators.
     await call('POST', '/admin/users/:id', `/admin/users/${me.userId}`, { token: ADMIN_KEY, body: { isPremium: true } });
     await call('GET', '/admin/node', '/admin/node', { token: ADMIN_KEY });
+    await call('POST', '/admin/users/:id/verified', `/admin/users/${d.userId}/verified`, { token: ADMIN_KEY, body: { verified: true } });
+    const reports = await call<{ reports: Array<{ reportId: string }> }>('GET', '/admin/reports', `/admin/reports?reportedId=${c.userId}`, { token: ADMIN_KEY });
+    await call('POST', '/admin/reports/:id/resolve', `/admin/reports/${reports.body.reports[0]!.reportId}/resolve`, { token: ADMIN_KEY, body: { action: 'dismiss', note: 'fine' } });
+    await call('GET', '/admin/audit', '/admin/audit', { token: ADMIN_KEY });
 
     // Live events.
     const recruiter = await registerUser(suite.node.url, undefined, 'recruiter');
@@ -120,6 +124,10 @@ describe('OpenAPI', function () {
     const seat = await call('POST', '/matchmake/:method/:roomName', '/matchmake/joinOrCreate/session', { token: d.accessToken, body: { userId: d.userId, deviceId: 'web' } });
     assert.equal(seat.status, 200);
     assert.equal((await call('POST', '/matchmake/:method/:roomName', '/matchmake/join/session', { token: d.accessToken, body: {} })).status, 404);
+
+    // Leaving.
+    await call('GET', '/me/export', '/me/export', { token: c.accessToken });
+    assert.equal((await call('DELETE', '/me', '/me', { token: c.accessToken, body: { password: TEST_PASSWORD } })).status, 200);
   });
 
   it('has seen every documented route answer as documented', function () {
