@@ -57,7 +57,6 @@ import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
 import { PORT_UNAVAILABLE } from './startupFailures';
 
-
 export interface KismetNode {
   readonly port: number;
   readonly metrics: NodeMetrics;
@@ -195,19 +194,8 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   mountMatchRoutes(transport.app, { ...moderation, accessTokens }, routeOptions);
   mountAdminRoutes(transport.app, { ...moderation, adminApiKey: config.auth.adminApiKey }, routeOptions);
   mountAccountRoutes(transport.app, { ...moderation, accessTokens, auth, rateLimits }, routeOptions);
-  mountLiveKitWebhookRoute(
-    transport.app,
-    {
-      db: database.db,
-      metrics,
-      userEvents,
-      now,
-      calls,
-      apiKey: config.liveKit.apiKey,
-      apiSecret: config.liveKit.apiSecret,
-    },
-    routeOptions,
-  );
+  const liveKitKeys = { apiKey: config.liveKit.apiKey, apiSecret: config.liveKit.apiSecret };
+  mountLiveKitWebhookRoute(transport.app, { db: database.db, metrics, userEvents, now, calls, ...liveKitKeys }, routeOptions);
   mountLiveEventRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
   mountNodeActorsRoute(
     transport.app,
