@@ -30,6 +30,8 @@ export interface UsersTable {
   h3_cell: string | null;
   /** When the location was last set. */
   located_at: Timestamp | null;
+  /** Whether message text may appear in this user's pushes. */
+  push_previews: ColumnType<boolean, boolean | undefined, boolean>;
   event_seq: DefaultBigInt;
   likes_received: DefaultBigInt;
   created_at: DefaultTimestamp;
@@ -268,6 +270,33 @@ export interface OperatorAuditTable {
   detail: JsonDefault<Record<string, unknown>>;
 }
 
+/** Where a device is reached when its app is closed; registered by the log-in session `session_id`. */
+export interface PushTargetsTable {
+  user_id: string;
+  device_id: string;
+  platform: 'webpush' | 'fcm' | 'apns';
+  target: Json<unknown>;
+  session_id: string | null;
+  updated_at: DefaultTimestamp;
+}
+
+/** A push owed to one device for one event, written with the event; leased, delivered, then pruned. */
+export interface PushOutboxTable {
+  id: Generated<string>;
+  user_id: string;
+  device_id: string;
+  kind: string;
+  event_seq: string | null;
+  payload: Json<unknown>;
+  created_at: DefaultTimestamp;
+  due_at: DefaultTimestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  leased_until: Timestamp | null;
+  state: ColumnType<'pending' | 'done' | 'skipped' | 'dead', 'pending' | undefined, 'pending' | 'done' | 'skipped' | 'dead'>;
+  reason: string | null;
+  finished_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -292,6 +321,8 @@ export interface Database {
   reports: ReportsTable;
   event_removals: EventRemovalsTable;
   token_revocations: TokenRevocationsTable;
+  push_targets: PushTargetsTable;
+  push_outbox: PushOutboxTable;
   operator_audit: OperatorAuditTable;
 }
 

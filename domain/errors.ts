@@ -65,6 +65,8 @@ export const ErrorCode = {
   CALL_IN_PROGRESS: 'CALL_IN_PROGRESS',
   /** The cluster's simultaneous-call cap is reached. */
   CALL_CAP_REACHED: 'CALL_CAP_REACHED',
+  /** A push target for a platform this deployment has no provider for. */
+  PUSH_PLATFORM_DISABLED: 'PUSH_PLATFORM_DISABLED',
   /** A LiveKit webhook whose signature, body hash or freshness does not hold. */
   WEBHOOK_REFUSED: 'WEBHOOK_REFUSED',
 
@@ -159,6 +161,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   CALL_OVER: 409,
   CALL_IN_PROGRESS: 409,
   CALL_CAP_REACHED: 503,
+  PUSH_PLATFORM_DISABLED: 400,
   WEBHOOK_REFUSED: 401,
   EVENT_NOT_FOUND: 404,
   NOT_REGISTERED: 403,

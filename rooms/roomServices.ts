@@ -34,6 +34,15 @@ export interface ActorMetrics extends CallMetrics {
   readonly chatMessagesStored: { inc(value?: number): void };
 }
 
+/**
+ * Which devices have a connection to their session now, cluster-wide: a push
+ * worker sends nothing to a device that got the event live (server/push implements it).
+ */
+export interface ConnectedDevices {
+  connected(userId: string, deviceId: string): Promise<void>;
+  disconnected(userId: string, deviceId: string): Promise<void>;
+}
+
 /** What actors need from the node they run on. */
 export interface RoomServices extends CallServices {
   readonly db: Kysely<Database>;
@@ -55,6 +64,7 @@ export interface RoomServices extends CallServices {
   readonly withdrawn: WithdrawnCards;
   /** Seats and attendance of live events, written in shared batches. */
   readonly attendance: AttendanceLedger;
+  readonly connectedDevices: ConnectedDevices;
   /** The longest a command waits for its answer before it is answered UNAVAILABLE (DEPENDENCY_TIMEOUT_MS). */
   readonly commandTimeoutMs: number;
 }

@@ -98,6 +98,8 @@ export interface Config {
   readonly calls: { readonly maxActive: number };
   /** Push providers (Web Push, FCM, APNs); a development node signs Web Push with keys of its own. */
   readonly push: PushConfig;
+  /** The push outbox's workers. */
+  readonly pushOutbox: { readonly maxAttempts: number; readonly retentionMs: number };
   readonly logLevel: string;
 }
 
@@ -236,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     liveKit: { url: e.LIVEKIT_URL ?? DEVELOPMENT_LIVEKIT.url, ...liveKitKey, mediaServer: e.LIVEKIT_URL !== undefined },
     calls: { maxActive: e.MAX_ACTIVE_CALLS },
     push,
+    pushOutbox: { maxAttempts: e.PUSH_MAX_ATTEMPTS, retentionMs: e.PUSH_RETENTION_S * 1000 },
     logLevel: e.LOG_LEVEL,
   };
   return deepFreeze(config);

@@ -90,6 +90,9 @@ export const EnvSchema = z.object({
   /** Proxies in front of the nodes that append to X-Forwarded-For; 0: the socket's address is the client's. */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** Push providers, each off without its settings; server/push/pushConfig.ts checks them together. */
+  /** Attempts of one push before it is dead-lettered, and how long delivered rows are kept. */
+  PUSH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  PUSH_RETENTION_S: z.coerce.number().int().min(0).max(90 * 86400).default(86400),
   WEB_PUSH_VAPID_PUBLIC_KEY: z.string().optional(),
   WEB_PUSH_VAPID_PRIVATE_KEY: z.string().optional(),
   WEB_PUSH_SUBJECT: z.string().optional(),

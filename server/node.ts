@@ -55,6 +55,7 @@ import { EventLoopLag } from './eventLoopLag';
 import { colyseusLogger } from './colyseusLogger';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
+import { createNodePush } from './push/nodePush';
 import { PORT_UNAVAILABLE } from './startupFailures';
 
 export interface KismetNode {
@@ -133,6 +134,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const unsubscribeWithdrawals = await withdrawals.subscribe(WITHDRAWALS_TOPIC, (w) => withdrawn.add(w, now().getTime()));
   const lag = new EventLoopLag((ms) => metrics.eventLoopLag.set(ms / 1000));
   const chatStore = new BatchedChatStore(database.db, (threads) => metrics.messageFlushThreads.observe(threads));
+  const push = createNodePush({ config, db: database.db, presence, nodeId: () => matchMaker.processId, metrics, logger });
   setRoomServices({
     db: database.db,
     accessTokens,
@@ -154,6 +156,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     calls,
     attendance: new AttendanceLedger(database.db),
     commandTimeoutMs: config.dependencyTimeoutMs,
+    connectedDevices: push.connectedDevices,
   });
 
   const transport = new KismetTransport(
@@ -197,6 +200,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const liveKitKeys = { apiKey: config.liveKit.apiKey, apiSecret: config.liveKit.apiSecret };
   mountLiveKitWebhookRoute(transport.app, { db: database.db, metrics, userEvents, now, calls, ...liveKitKeys }, routeOptions);
   mountLiveEventRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
+  push.mountRoutes(transport.app, { accessTokens, now }, routeOptions);
   mountNodeActorsRoute(
     transport.app,
     {
@@ -252,6 +256,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     ? reportRoomCounts(ROOM_COUNT_REPORT_MS, (error) => logger.warn({ err: error }, 'room count report failed'))
     : undefined;
   const stopStartingNotices = startStartingNotices({ db: database.db, userEvents, now, logger });
+  push.start();
   logger.info(
     {
       port: config.http.port,
@@ -277,6 +282,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
         stopRoomCountReports?.();
         stopStartingNotices();
         await server.gracefullyShutdown(false).catch((error: unknown) => logger.warn({ err: error }, 'shutdown'));
+        await push.stop();
         unsubscribeWithdrawals();
         revocations.stop();
         setRoomServices(undefined);

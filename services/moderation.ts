@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { listMatchIds, type MatchesEnded } from '../db/repositories/matchRepository';
+import { deletePushTargetsOfUser } from '../db/repositories/pushTargetRepository';
 import type { Database } from '../db/types';
 import { endCallsOfMatches, type CallSettling } from './calls';
 import { WITHDRAWALS_TOPIC, type ThreadSignalBus, type UserEventBus, type WithdrawalBus } from './topicBus';
@@ -20,10 +21,12 @@ export interface ModerationDeps extends CallSettling {
 
 /**
  * A ban, once stored (so nothing closed here can join again): the account's
- * access tokens stop working, every connection goes, on every node, and a
- * call it is in ends for the other person too.
+ * access tokens stop working, its devices' push targets go, every connection
+ * goes, on every node, and a call it is in ends for the other person too.
  */
 export async function announceBan(deps: ModerationDeps, userId: string): Promise<void> {
+  // No device of a banned account is pushed anything again (pushes already queued are withheld at delivery).
+  await deletePushTargetsOfUser(deps.db, userId);
   await deps.revocations.revokeUser(userId);
   await deps.userEvents.publish(userId, { kind: 'revoked' });
   const matchIds = await listMatchIds(deps.db, userId);

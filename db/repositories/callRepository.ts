@@ -1,6 +1,7 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { RING_TIMEOUT_MS, type Call, type CallEndReason, type CallMedia } from '../../domain/callState';
 import type { CallsTable, Database } from '../types';
+import { queueCallPushes } from './pushOutboxRepository';
 
 function callFromRow(row: Selectable<CallsTable>): Call {
   return {
@@ -28,7 +29,7 @@ export type CallStartOutcome = { readonly kind: 'started'; readonly call: Call }
  */
 export async function startCall(
   db: Kysely<Database>,
-  input: { id: string; matchId: string; callerId: string; calleeId: string; media: CallMedia; liveKitRoom: string; at: Date; maxActive: number },
+  input: { id: string; matchId: string; callerId: string; calleeId: string; media: CallMedia; liveKitRoom: string; at: Date; maxActive: number; callerShadowBanned: boolean },
 ): Promise<CallStartOutcome> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('kismet:call-starts'))`.execute(trx);
@@ -59,7 +60,11 @@ export async function startCall(
       .onConflict((oc) => oc.column('match_id').where('state', 'in', ['ringing', 'accepted']).doNothing())
       .returningAll()
       .executeTakeFirst();
-    return row ? ({ kind: 'started', call: callFromRow(row) } as const) : ({ kind: 'in_progress' } as const);
+    if (!row) return { kind: 'in_progress' } as const;
+    const call = callFromRow(row);
+    // The callee's closed apps ring with the call, unless it rings nobody (a shadow-banned caller).
+    if (!input.callerShadowBanned) await queueCallPushes(trx, call.calleeId, 'call.incoming', callPushPayload(call));
+    return { kind: 'started', call } as const;
   });
 }
 
@@ -81,6 +86,23 @@ export async function findLiveCallOfMatch(db: Kysely<Database>, matchId: string)
 
 /** Stores a transition only if the call is still in the state it was decided from; false when another got there first. */
 export async function saveCallTransition(db: Kysely<Database>, from: Call, to: Call): Promise<boolean> {
+  // Answered on one device: the callee's closed apps stop ringing (an end stops them through its call.ended event).
+  if (to.state === 'accepted') {
+    return db.transaction().execute(async (trx) => {
+      const saved = await updateCall(trx, from, to);
+      if (saved) await queueCallPushes(trx, to.calleeId, 'call.answered', callPushPayload(to));
+      return saved;
+    });
+  }
+  return updateCall(db, from, to);
+}
+
+/** What a call's pushes carry. */
+function callPushPayload(call: Call): Record<string, unknown> {
+  return { callId: call.id, matchId: call.matchId, callerId: call.callerId, media: call.media, state: call.state };
+}
+
+async function updateCall(db: Kysely<Database> | Transaction<Database>, from: Call, to: Call): Promise<boolean> {
   const result = await db
     .updateTable('calls')
     .set({

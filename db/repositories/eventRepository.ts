@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { PUSHED_EVENT_TYPES } from '../../domain/push/userPush';
 import type { NewUserEvent, StoredEventBody } from '../../domain/userEvents';
 import type { Database } from '../types';
 
@@ -24,7 +25,8 @@ const toEvent = (userId: string) => (row: EventRow): StoredUserEvent =>
   ({ userId, seq: Number(row.seq), type: row.type, data: row.payload, at: row.created_at.getTime() }) as StoredUserEvent;
 
 /**
- * Appends events to one user's stream in one statement. Taking the next numbers
+ * Appends events to one user's stream in one statement, with the pushes they
+ * owe the user's registered devices (push_outbox). Taking the next numbers
  * from the user's row locks it until commit, so a later number is never visible
  * before an earlier one: readers that see seq N can trust 1..N-1 are there.
  * Callers appending for several users do it in user-id order, so transactions
@@ -44,12 +46,20 @@ export async function appendUserEvents(db: Db, userId: string, events: readonly 
          set event_seq = event_seq + ${events.length}, likes_received = likes_received + ${likes}
        where id = ${userId}
        returning event_seq, likes_received
+    ), stored as (
+      insert into stored_events (user_id, seq, type, payload)
+      select ${userId}, u.event_seq - ${events.length} + v.i, v.type,
+             case when v.counts_like then v.payload || jsonb_build_object('count', u.likes_received) else v.payload end
+        from u, (values ${rows}) as v(i, type, payload, counts_like)
+      returning seq, type, payload, created_at
+    ), pushed as (
+      -- The push each registered device is owed, in the same statement: never one without the other.
+      insert into push_outbox (user_id, device_id, kind, event_seq, payload)
+      select ${userId}, t.device_id, stored.type, stored.seq, stored.payload
+        from stored join push_targets t on t.user_id = ${userId}
+       where stored.type = any(${[...PUSHED_EVENT_TYPES]}::text[])
     )
-    insert into stored_events (user_id, seq, type, payload)
-    select ${userId}, u.event_seq - ${events.length} + v.i, v.type,
-           case when v.counts_like then v.payload || jsonb_build_object('count', u.likes_received) else v.payload end
-      from u, (values ${rows}) as v(i, type, payload, counts_like)
-    returning seq, type, payload, created_at`.execute(db);
+    select seq, type, payload, created_at from stored`.execute(db);
   return result.rows.map(toEvent(userId)).sort((x, y) => x.seq - y.seq);
 }
 

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { orderedPair, type CardKind, type LastSwipe, type SwipeAction, type SwipeContext } from '../../domain/swipeRules';
 import type { NewUserEvent } from '../../domain/userEvents';
+import { PUSHED_EVENT_TYPES } from '../../domain/push/userPush';
 import type { Database } from '../types';
 import { appendUserEvents, type StoredUserEvent } from './eventRepository';
 
@@ -143,6 +144,12 @@ export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): P
                     else ${JSON.stringify(pending.data)}::jsonb end
           from u
         returning seq, type, payload, created_at
+      ), o as (
+        -- The like's push to each registered device of the liked owner, with the event.
+        insert into push_outbox (user_id, device_id, kind, event_seq, payload)
+        select ${pending.userId}, t.device_id, e.type, e.seq, e.payload
+          from e join push_targets t on t.user_id = ${pending.userId}
+         where e.type = any(${[...PUSHED_EVENT_TYPES]}::text[])
       )
       select p.mutual, e.seq, e.type, e.payload, e.created_at from p left join e on true`.execute(trx);
     const row = result.rows[0];

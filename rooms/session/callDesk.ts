@@ -43,6 +43,7 @@ export class CallDesk {
       liveKitRoom: `call-${id}`,
       at: this.services.now(),
       maxActive: this.services.calls.maxActive,
+      callerShadowBanned: access?.callerShadowBanned === true,
     });
     if (outcome.kind === 'in_progress') throw new AppError(ErrorCode.CALL_IN_PROGRESS, 'a call between you is already ringing or on');
     if (outcome.kind === 'cap_reached') throw new AppError(ErrorCode.CALL_CAP_REACHED, 'too many calls right now; try again shortly');

@@ -35,6 +35,7 @@ export class SessionDevices {
       },
     );
     this.devices.set(client.sessionId, { info: { deviceId, connectedAt: services.now().getTime() }, feed });
+    this.track('connected', deviceId);
     return feed;
   }
 
@@ -42,7 +43,18 @@ export class SessionDevices {
   remove(client: Client): boolean {
     const device = this.devices.get(client.sessionId);
     device?.feed.close();
-    return this.devices.delete(client.sessionId);
+    const removed = this.devices.delete(client.sessionId);
+    // The same device may hold a second connection (a reconnect overlapping the old one).
+    if (device && ![...this.devices.values()].some((d) => d.info.deviceId === device.info.deviceId)) this.track('disconnected', device.info.deviceId);
+    return removed;
+  }
+
+  /** Pushes skip a device while it is connected; a failure to say so costs at most a push too many or too few. */
+  private track(change: 'connected' | 'disconnected', deviceId: string): void {
+    const { connectedDevices, logger } = roomServices();
+    connectedDevices[change](this.userId, deviceId).catch((error: unknown) =>
+      logger.warn({ err: error, userId: this.userId, deviceId }, `could not record the device as ${change} for pushes`),
+    );
   }
 
   feedOf(client: Client): { readonly deviceId: string; readonly feed: DeviceEventFeed } | undefined {

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { decideRefresh } from '../../domain/refreshTokenRules';
 import type { Database } from '../../db/types';
+import { deletePushTargetsOfSession } from '../../db/repositories/pushTargetRepository';
 import { findUserByEmail, findUserById, insertUser, isUniqueViolation } from '../../db/repositories/userRepository';
 import {
   insertRefreshToken,
@@ -102,11 +103,13 @@ export class AuthService {
     }
   }
 
-  /** Revokes the session the refresh token belongs to. Unknown tokens are ignored: logging out twice is fine. */
+  /** Revokes the session the refresh token belongs to, and removes the push targets it registered. Unknown tokens are ignored: logging out twice is fine. */
   async logout(refreshToken: string): Promise<void> {
     const familyId = await this.db.transaction().execute(async (trx) => {
       const token = await lockRefreshTokenByHash(trx, hashRefreshToken(refreshToken));
       if (token) await revokeRefreshTokenFamily(trx, token.familyId, this.now());
+      // The devices this session registered for pushes are reached no more.
+      if (token) await deletePushTargetsOfSession(trx, token.familyId);
       return token?.familyId;
     });
     // The session's access tokens stop working on every node now, not when they expire.

@@ -1,0 +1,123 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { PushTarget } from '../../domain/push/notification';
+import type { OutboxPush, PushRecipient } from '../../domain/push/userPush';
+import type { Database } from '../types';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** A leased row with what delivering it needs, read in the same statement. */
+export interface LeasedPush extends OutboxPush {
+  readonly attempts: number;
+  /** Undefined: the device has no target any more (unregistered, logged out, banned). */
+  readonly target: PushTarget | undefined;
+  /** The recipient may not be pushed at all (banned), or the match it is about has ended. */
+  readonly withheld: boolean;
+  readonly recipient: PushRecipient;
+}
+
+interface LeasedRow {
+  id: string;
+  user_id: string;
+  device_id: string;
+  kind: string;
+  event_seq: string | null;
+  payload: Record<string, unknown>;
+  created_at: Date;
+  attempts: number;
+  target: PushTarget | null;
+  withheld: boolean;
+  previews: boolean;
+  unread: string | number;
+}
+
+/** Pushes owed to a callee's registered devices for a call (its ring, or the answer that stops it). */
+export async function queueCallPushes(db: Db, calleeId: string, kind: 'call.incoming' | 'call.answered', payload: Record<string, unknown>): Promise<void> {
+  await sql`
+    insert into push_outbox (user_id, device_id, kind, payload)
+    select t.user_id, t.device_id, ${kind}, ${JSON.stringify(payload)}::jsonb from push_targets t where t.user_id = ${calleeId}`.execute(db);
+}
+
+/**
+ * Leases up to `limit` due rows for `leaseMs`: `for update skip locked`, so
+ * workers on every node take different rows without waiting on each other, and
+ * a row whose worker died is due again when its lease runs out. Each comes with
+ * the device's target, the recipient's preview setting and total unread count,
+ * and whether it is withheld (a banned recipient; a thread or call whose match ended).
+ */
+export async function leaseDuePushes(db: Db, limit: number, leaseMs: number): Promise<LeasedPush[]> {
+  const result = await sql<LeasedRow>`
+    with due as (
+      select id from push_outbox
+       where state = 'pending' and due_at <= clock_timestamp() and (leased_until is null or leased_until <= clock_timestamp())
+       order by due_at, id
+       limit ${limit}
+       for update skip locked
+    ), leased as (
+      update push_outbox o
+         set attempts = o.attempts + 1, leased_until = clock_timestamp() + ${leaseMs} * interval '1 millisecond'
+        from due where o.id = due.id
+      returning o.id, o.user_id, o.device_id, o.kind, o.event_seq, o.payload, o.created_at, o.attempts
+    )
+    select l.*, t.target,
+           coalesce(u.status = 'banned', true)
+             or (l.kind in ('message.received', 'call.incoming')
+                 and not exists(select 1 from matches m where m.id = (l.payload->>'matchId')::uuid and m.status = 'active')) as withheld,
+           coalesce(u.push_previews, false) as previews,
+           case when l.kind = 'message.received' then
+             (select count(*) from match_members mine
+                join matches m on m.id = mine.match_id and m.status = 'active'
+                left join read_markers r on r.match_id = m.id and r.user_id = l.user_id
+                join messages x on x.match_id = m.id and x.seq > coalesce(r.last_read_seq, 0) and x.sender_id <> l.user_id and not x.hidden
+               where mine.user_id = l.user_id)
+           else 0 end as unread
+      from leased l
+      left join users u on u.id = l.user_id
+      left join push_targets t on t.user_id = l.user_id and t.device_id = l.device_id`.execute(db);
+  return result.rows.map((r) => ({
+    id: String(r.id),
+    userId: r.user_id,
+    deviceId: r.device_id,
+    kind: r.kind,
+    eventSeq: r.event_seq === null ? null : Number(r.event_seq),
+    payload: r.payload,
+    createdAtMs: r.created_at.getTime(),
+    attempts: r.attempts,
+    target: r.target ?? undefined,
+    withheld: r.withheld,
+    recipient: { previews: r.previews, unread: Number(r.unread) },
+  }));
+}
+
+export type FinishedState = 'done' | 'skipped' | 'dead';
+
+/** Rows finished as `state` (with a reason for skipped and dead ones). */
+export async function finishPushes(db: Db, rows: ReadonlyArray<{ id: string; state: FinishedState; reason: string | null }>): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    update push_outbox o set state = v.state, reason = v.reason, finished_at = clock_timestamp(), leased_until = null
+      from unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.state)}::text[], ${rows.map((r) => r.reason)}::text[]) as v(id, state, reason)
+     where o.id = v.id`.execute(db);
+}
+
+/** A row to try again after `delayMs`. */
+export async function retryPushLater(db: Db, id: string, delayMs: number, reason: string): Promise<void> {
+  await sql`
+    update push_outbox set due_at = clock_timestamp() + ${delayMs} * interval '1 millisecond', leased_until = null, reason = ${reason}
+     where id = ${id}`.execute(db);
+}
+
+/** Deletes finished rows older than the retention, at most `limit` at a time. */
+export async function pruneFinishedPushes(db: Db, retentionMs: number, limit: number): Promise<number> {
+  const result = await sql`
+    delete from push_outbox where id in (
+      select id from push_outbox where state <> 'pending' and finished_at < clock_timestamp() - ${retentionMs} * interval '1 millisecond' limit ${limit})`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/** Rows waiting and the age of the oldest (seconds). */
+export async function outboxBacklog(db: Db): Promise<{ depth: number; oldestAgeS: number }> {
+  const row = await sql<{ depth: string; age: string | number | null }>`
+    select count(*) as depth, extract(epoch from clock_timestamp() - min(created_at)) as age from push_outbox where state = 'pending'`.execute(db);
+  const r = row.rows[0];
+  return { depth: Number(r?.depth ?? 0), oldestAgeS: Math.max(0, Number(r?.age ?? 0)) };
+}

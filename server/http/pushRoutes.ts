@@ -1,0 +1,74 @@
+import type { Kysely } from 'kysely';
+import type { TemplatedApp } from 'uWebSockets.js';
+import { deletePushTarget, savePushTarget, setPushPreviews } from '../../db/repositories/pushTargetRepository';
+import type { Database } from '../../db/types';
+import { AppError, ErrorCode } from '../../domain/errors';
+import { isApnsDeviceToken } from '../../domain/push/apns';
+import type { PushPlatform, PushTarget } from '../../domain/push/notification';
+import { webPushTargetProblem } from '../../domain/push/webPush';
+import { DeviceIdParam, PushSettingsBody, PushTargetBody, type VapidPublicKeyReply } from '../../contracts/push';
+import type { AccessTokenService } from '../auth/accessTokens';
+import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+
+export interface PushRouteDeps {
+  readonly db: Kysely<Database>;
+  readonly accessTokens: AccessTokenService;
+  readonly now: () => Date;
+  /** The platforms with a provider configured. */
+  readonly platforms: ReadonlySet<PushPlatform>;
+  readonly vapidPublicKey: string | undefined;
+}
+
+/** Where a device is reached when its app is closed: register, replace, remove; the Web Push key; the preview setting. */
+export function mountPushRoutes(app: TemplatedApp, deps: PushRouteDeps, options: RouteOptions): void {
+  const device = (call: HttpCall): string => {
+    const id = DeviceIdParam.safeParse(decodeURIComponent(call.params[0] ?? ''));
+    if (!id.success) throw new AppError(ErrorCode.INVALID_BODY, 'deviceId: 1–64 of A–Z a–z 0–9 . _ : -');
+    return id.data;
+  };
+
+  route(app, 'put', '/me/devices/:deviceId/push', async (call) => {
+    const claims = await deps.accessTokens.verify(bearerToken(call));
+    const deviceId = device(call);
+    const target = pushTarget(parseBody(PushTargetBody, call));
+    if (!deps.platforms.has(target.platform)) throw new AppError(ErrorCode.PUSH_PLATFORM_DISABLED, `${target.platform} pushes are not configured on this deployment`);
+    await savePushTarget(deps.db, { userId: claims.userId, deviceId, target, sessionId: claims.sessionId, at: deps.now() });
+    return jsonReply(200, { deviceId, platform: target.platform });
+  }, options);
+
+  route(app, 'del', '/me/devices/:deviceId/push', async (call) => {
+    const { userId } = await deps.accessTokens.verify(bearerToken(call));
+    const deviceId = device(call);
+    return jsonReply(200, { deviceId, removed: await deletePushTarget(deps.db, userId, deviceId) });
+  }, options);
+
+  route(app, 'put', '/me/push-settings', async (call) => {
+    const { userId } = await deps.accessTokens.verify(bearerToken(call));
+    const body = parseBody(PushSettingsBody, call);
+    await setPushPreviews(deps.db, userId, body.previews);
+    return jsonReply(200, body);
+  }, options);
+
+  route(app, 'get', '/push/vapid-public-key', () => {
+    if (deps.vapidPublicKey === undefined) throw new AppError(ErrorCode.PUSH_PLATFORM_DISABLED, 'Web Push is not configured on this deployment');
+    const reply: VapidPublicKeyReply = { publicKey: deps.vapidPublicKey };
+    return jsonReply(200, reply);
+  }, options);
+}
+
+/** The body as a target, checked as each platform needs (INVALID_BODY with the reason). */
+function pushTarget(body: PushTargetBody): PushTarget {
+  switch (body.platform) {
+    case 'webpush': {
+      const target: PushTarget = { platform: 'webpush', endpoint: body.subscription.endpoint, keys: { p256dh: body.subscription.keys.p256dh, auth: body.subscription.keys.auth } };
+      const problem = webPushTargetProblem(target);
+      if (problem) throw new AppError(ErrorCode.INVALID_BODY, `subscription: ${problem}`);
+      return target;
+    }
+    case 'fcm':
+      return { platform: 'fcm', token: body.token };
+    case 'apns':
+      if (!isApnsDeviceToken(body.token)) throw new AppError(ErrorCode.INVALID_BODY, 'token: an APNs device token is hex');
+      return { platform: 'apns', token: body.token, environment: body.environment };
+  }
+}

@@ -1,0 +1,58 @@
+import type { Presence } from '@colyseus/core';
+import type { Kysely } from 'kysely';
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { Database } from '../../db/types';
+import type { PushPlatform } from '../../domain/push/notification';
+import type { AccessTokenService } from '../auth/accessTokens';
+import type { Config } from '../config';
+import { mountPushRoutes } from '../http/pushRoutes';
+import type { RouteOptions } from '../http/uwsHttp';
+import type { Logger } from '../logger';
+import type { NodeMetrics } from '../metrics';
+import { PresenceConnectedDevices } from './connectedDevices';
+import { PushMetrics } from './pushMetrics';
+import { DEFAULT_PUSH_OUTBOX_OPTIONS, PushOutboxWorker } from './pushOutboxWorker';
+import { closePushProviders, createPushProviders } from './pushProviders';
+
+/** A node's part in pushes: the providers, who is connected, the outbox worker and the routes. */
+export interface NodePush {
+  readonly connectedDevices: PresenceConnectedDevices;
+  mountRoutes(app: TemplatedApp, deps: { readonly accessTokens: AccessTokenService; readonly now: () => Date }, options: RouteOptions): void;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createNodePush(input: {
+  readonly config: Config;
+  readonly db: Kysely<Database>;
+  readonly presence: Presence;
+  readonly nodeId: () => string;
+  readonly metrics: NodeMetrics;
+  readonly logger: Logger;
+}): NodePush {
+  const logger = input.logger.child({ component: 'push' });
+  const providers = createPushProviders(input.config.push, { logger });
+  const connectedDevices = new PresenceConnectedDevices(input.presence, input.nodeId);
+  const worker = new PushOutboxWorker(
+    {
+      db: input.db,
+      providers,
+      isConnected: (userId, deviceId) => connectedDevices.isConnected(userId, deviceId),
+      metrics: new PushMetrics(input.metrics.registry),
+      logger,
+    },
+    { ...DEFAULT_PUSH_OUTBOX_OPTIONS, ...input.config.pushOutbox },
+  );
+  return {
+    connectedDevices,
+    mountRoutes(app, deps, options) {
+      const platforms = new Set(Object.keys(providers) as PushPlatform[]);
+      mountPushRoutes(app, { db: input.db, ...deps, platforms, vapidPublicKey: input.config.push.webPush?.publicKey }, options);
+    },
+    start: () => worker.start(),
+    async stop() {
+      await worker.stop();
+      await closePushProviders(providers);
+    },
+  };
+}

@@ -1,0 +1,190 @@
+import type { Kysely } from 'kysely';
+import { deleteGonePushTarget } from '../../db/repositories/pushTargetRepository';
+import {
+  finishPushes,
+  leaseDuePushes,
+  outboxBacklog,
+  pruneFinishedPushes,
+  retryPushLater,
+  type FinishedState,
+  type LeasedPush,
+} from '../../db/repositories/pushOutboxRepository';
+import type { Database } from '../../db/types';
+import { nextOutboxStep, notificationFor } from '../../domain/push/userPush';
+import type { Logger } from '../logger';
+import type { PushMetrics } from './pushMetrics';
+import { sendThrough, type PushProviders } from './pushProvider';
+
+export interface PushOutboxOptions {
+  /** Rows leased at a time. */
+  readonly batchSize: number;
+  /** How long a leased row is this worker's; after that another worker may take it (a crash). */
+  readonly leaseMs: number;
+  /** The wait before looking again when nothing was due. */
+  readonly idlePollMs: number;
+  readonly maxAttempts: number;
+  /** Finished rows are deleted after this long. */
+  readonly retentionMs: number;
+}
+
+export const DEFAULT_PUSH_OUTBOX_OPTIONS: PushOutboxOptions = {
+  batchSize: 256,
+  leaseMs: 30_000,
+  idlePollMs: 100,
+  maxAttempts: 8,
+  retentionMs: 24 * 3600_000,
+};
+
+const HOUSEKEEPING_MS = 5_000;
+const FAILED_ROUND_RETRY_MS = 1_000;
+
+export interface PushOutboxDeps {
+  readonly db: Kysely<Database>;
+  readonly providers: PushProviders;
+  /** A device connected now got the event live: it is not pushed. */
+  readonly isConnected: (userId: string, deviceId: string) => Promise<boolean>;
+  readonly metrics: PushMetrics;
+  readonly logger: Logger;
+  readonly random?: () => number;
+}
+
+type Finished = { id: string; state: FinishedState; reason: string | null };
+
+/**
+ * The outbox's worker on this node (one per node; any number of nodes): leases
+ * due rows, delivers each to its device through the platform's provider, and
+ * marks it done, retries it later with backoff, deletes a gone target, or
+ * dead-letters it after the last attempt. At least once: a worker killed
+ * mid-delivery leaves its rows leased until the lease runs out, and another
+ * sends them again with the same id and collapse key.
+ */
+export class PushOutboxWorker {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private lastHousekeeping = 0;
+
+  constructor(
+    private readonly deps: PushOutboxDeps,
+    private readonly options: PushOutboxOptions = DEFAULT_PUSH_OUTBOX_OPTIONS,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let leased = 0;
+      try {
+        leased = await this.deliverBatch();
+        await this.housekeeping();
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, 'push outbox round failed; its rows are due again when their leases end');
+      }
+      if (leased < this.options.batchSize && this.running) await this.sleep(this.options.idlePollMs);
+    }
+  }
+
+  /** Leases and delivers one batch; the number of rows it leased. */
+  async deliverBatch(): Promise<number> {
+    const rows = await leaseDuePushes(this.deps.db, this.options.batchSize, this.options.leaseMs);
+    if (rows.length === 0) return 0;
+    const finished: Finished[] = [];
+    // Of several rows for one device and collapse key in a batch, the newest replaces the others on the device anyway.
+    const newest = new Map<string, LeasedPush>();
+    const notifications = new Map<LeasedPush, NonNullable<ReturnType<typeof notificationFor>>>();
+    for (const row of rows) {
+      const notification = notificationFor(row, row.recipient);
+      if (!notification) {
+        finished.push({ id: row.id, state: 'skipped', reason: 'unknown-kind' });
+        continue;
+      }
+      notifications.set(row, notification);
+      const key = `${row.userId}/${row.deviceId}/${notification.collapseKey}`;
+      const seen = newest.get(key);
+      if (seen && Number(seen.id) > Number(row.id)) {
+        finished.push({ id: row.id, state: 'skipped', reason: 'collapsed' });
+        continue;
+      }
+      if (seen) finished.push({ id: seen.id, state: 'skipped', reason: 'collapsed' });
+      newest.set(key, row);
+    }
+    await Promise.all([...newest.values()].map(async (row) => {
+      try {
+        const result = await this.deliver(row, notifications.get(row)!);
+        if (result) finished.push(result);
+      } catch (error) {
+        // Presence or the database failed for this row: it waits, and the others of the batch finish.
+        this.deps.logger.warn({ err: error, outboxId: row.id }, 'push delivery failed; retrying the row later');
+        await retryPushLater(this.deps.db, row.id, FAILED_ROUND_RETRY_MS, 'retry/internal').catch((e: unknown) =>
+          this.deps.logger.warn({ err: e, outboxId: row.id }, 'could not reschedule the push; due again when its lease ends'),
+        );
+      }
+    }));
+    for (const f of finished) if (f.state === 'skipped') this.deps.metrics.skipped.inc({ reason: f.reason ?? 'unknown' });
+    await finishPushes(this.deps.db, finished);
+    return rows.length;
+  }
+
+  /** Sends one row; what finished it, or undefined when it waits for another attempt. */
+  private async deliver(row: LeasedPush, notification: NonNullable<ReturnType<typeof notificationFor>>): Promise<Finished | undefined> {
+    const { metrics } = this.deps;
+    if (row.withheld) return { id: row.id, state: 'skipped', reason: 'withheld' };
+    if (!row.target) return { id: row.id, state: 'skipped', reason: 'no-target' };
+    if (await this.deps.isConnected(row.userId, row.deviceId)) return { id: row.id, state: 'skipped', reason: 'connected' };
+    const platform = row.target.platform;
+    const sending = sendThrough(this.deps.providers, row.target, notification);
+    if (!sending) return { id: row.id, state: 'dead', reason: 'platform-disabled' };
+    const outcome = await sending;
+    const step = nextOutboxStep(outcome, row.attempts, this.options.maxAttempts, (this.deps.random ?? Math.random)());
+    switch (step.kind) {
+      case 'done':
+        metrics.sent.inc({ platform });
+        metrics.latency.observe({ platform }, Math.max(0, Date.now() - row.createdAtMs) / 1000);
+        return { id: row.id, state: 'done', reason: null };
+      case 'drop-target':
+        metrics.failed.inc({ platform, reason: step.reason });
+        metrics.targetsRemoved.inc({ platform });
+        await deleteGonePushTarget(this.deps.db, row.userId, row.deviceId, row.target);
+        return { id: row.id, state: 'dead', reason: step.reason };
+      case 'dead':
+        metrics.failed.inc({ platform, reason: step.reason });
+        metrics.dead.inc({ platform, reason: step.reason });
+        this.deps.logger.warn({ outboxId: row.id, userId: row.userId, platform, reason: step.reason, detail: 'detail' in outcome ? outcome.detail : undefined }, 'push dead-lettered');
+        return { id: row.id, state: 'dead', reason: step.reason };
+      case 'retry':
+        metrics.failed.inc({ platform, reason: step.reason });
+        await retryPushLater(this.deps.db, row.id, step.delayMs, step.reason);
+        return undefined;
+    }
+  }
+
+  private async housekeeping(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastHousekeeping < HOUSEKEEPING_MS) return;
+    this.lastHousekeeping = now;
+    await pruneFinishedPushes(this.deps.db, this.options.retentionMs, 5_000);
+    const backlog = await outboxBacklog(this.deps.db);
+    this.deps.metrics.depth.set(backlog.depth);
+    this.deps.metrics.oldestAge.set(backlog.oldestAgeS);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
