@@ -99,7 +99,7 @@ export interface Config {
   /** Push providers (Web Push, FCM, APNs); a development node signs Web Push with keys of its own. */
   readonly push: PushConfig;
   /** The push outbox's workers. */
-  readonly pushOutbox: { readonly maxAttempts: number; readonly retentionMs: number };
+  readonly pushOutbox: { readonly maxAttempts: number; readonly retentionMs: number; readonly leaseMs: number };
   readonly logLevel: string;
 }
 
@@ -238,7 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     liveKit: { url: e.LIVEKIT_URL ?? DEVELOPMENT_LIVEKIT.url, ...liveKitKey, mediaServer: e.LIVEKIT_URL !== undefined },
     calls: { maxActive: e.MAX_ACTIVE_CALLS },
     push,
-    pushOutbox: { maxAttempts: e.PUSH_MAX_ATTEMPTS, retentionMs: e.PUSH_RETENTION_S * 1000 },
+    pushOutbox: { maxAttempts: e.PUSH_MAX_ATTEMPTS, retentionMs: e.PUSH_RETENTION_S * 1000, leaseMs: e.PUSH_LEASE_MS },
     logLevel: e.LOG_LEVEL,
   };
   return deepFreeze(config);

@@ -93,6 +93,8 @@ export const EnvSchema = z.object({
   /** Attempts of one push before it is dead-lettered, and how long delivered rows are kept. */
   PUSH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   PUSH_RETENTION_S: z.coerce.number().int().min(0).max(90 * 86400).default(86400),
+  /** How long a worker holds the rows it leased; a crashed node's rows are sent again after it. */
+  PUSH_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   WEB_PUSH_VAPID_PUBLIC_KEY: z.string().optional(),
   WEB_PUSH_VAPID_PRIVATE_KEY: z.string().optional(),
   WEB_PUSH_SUBJECT: z.string().optional(),

@@ -8,6 +8,7 @@ export class PushMetrics {
   readonly skipped: Counter<'reason'>;
   readonly targetsRemoved: Counter<'platform'>;
   readonly depth: Gauge;
+  readonly inFlight: Gauge;
   readonly oldestAge: Gauge;
   readonly latency: Histogram<'platform'>;
 
@@ -29,6 +30,7 @@ export class PushMetrics {
     });
     this.targetsRemoved = new Counter({ name: 'kismet_push_targets_gone_total', help: 'Push targets deleted because the provider said they are gone', labelNames: ['platform'], registers });
     this.depth = new Gauge({ name: 'kismet_push_outbox_depth', help: 'Pushes waiting in the outbox (cluster-wide)', registers });
+    this.inFlight = new Gauge({ name: 'kismet_push_in_flight', help: 'Pushes this node leased and is sending now', registers });
     this.oldestAge = new Gauge({ name: 'kismet_push_outbox_oldest_age_seconds', help: 'Age of the oldest waiting push', registers });
     this.latency = new Histogram({
       name: 'kismet_push_event_to_provider_seconds',

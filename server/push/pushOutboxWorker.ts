@@ -25,6 +25,8 @@ export interface PushOutboxOptions {
   readonly maxAttempts: number;
   /** Finished rows are deleted after this long. */
   readonly retentionMs: number;
+  /** Rows this node sends at once, over all its rounds. */
+  readonly maxInFlight: number;
 }
 
 export const DEFAULT_PUSH_OUTBOX_OPTIONS: PushOutboxOptions = {
@@ -33,6 +35,7 @@ export const DEFAULT_PUSH_OUTBOX_OPTIONS: PushOutboxOptions = {
   idlePollMs: 100,
   maxAttempts: 8,
   retentionMs: 24 * 3600_000,
+  maxInFlight: 1024,
 };
 
 const HOUSEKEEPING_MS = 5_000;
@@ -63,6 +66,8 @@ export class PushOutboxWorker {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private lastHousekeeping = 0;
+  private inFlight = 0;
+  private readonly rounds = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: PushOutboxDeps,
@@ -84,20 +89,41 @@ export class PushOutboxWorker {
   private async run(): Promise<void> {
     while (this.running) {
       let leased = 0;
+      const room = this.options.maxInFlight - this.inFlight;
       try {
-        leased = await this.deliverBatch();
+        if (room > 0) leased = await this.leaseRound(Math.min(this.options.batchSize, room));
         await this.housekeeping();
       } catch (error) {
         this.deps.logger.warn({ err: error }, 'push outbox round failed; its rows are due again when their leases end');
       }
-      if (leased < this.options.batchSize && this.running) await this.sleep(this.options.idlePollMs);
+      // A full batch: there may be more due at once. Otherwise look again shortly, or when a round ends.
+      if ((leased < this.options.batchSize || this.inFlight >= this.options.maxInFlight) && this.running) await this.sleep(this.options.idlePollMs);
     }
+    await Promise.all(this.rounds);
   }
 
-  /** Leases and delivers one batch; the number of rows it leased. */
-  async deliverBatch(): Promise<number> {
-    const rows = await leaseDuePushes(this.deps.db, this.options.batchSize, this.options.leaseMs);
+  /**
+   * Leases up to `limit` rows and delivers them in a round of their own, not
+   * awaited: a slow push service holds up only its own rows, while the next
+   * rounds are leased (up to maxInFlight rows in all). The number of rows leased.
+   */
+  private async leaseRound(limit: number): Promise<number> {
+    const rows = await leaseDuePushes(this.deps.db, limit, this.options.leaseMs);
     if (rows.length === 0) return 0;
+    this.inFlight += rows.length;
+    const round = this.deliverRows(rows)
+      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'push outbox round failed; its rows are due again when their leases end'))
+      .finally(() => {
+        this.inFlight -= rows.length;
+        this.rounds.delete(round);
+        this.wake?.();
+      });
+    this.rounds.add(round);
+    return rows.length;
+  }
+
+  private async deliverRows(rows: readonly LeasedPush[]): Promise<void> {
+    if (rows.length === 0) return;
     const finished: Finished[] = [];
     // Of several rows for one device and collapse key in a batch, the newest replaces the others on the device anyway.
     const newest = new Map<string, LeasedPush>();
@@ -118,6 +144,7 @@ export class PushOutboxWorker {
       if (seen) finished.push({ id: seen.id, state: 'skipped', reason: 'collapsed' });
       newest.set(key, row);
     }
+    this.deps.metrics.inFlight.inc(newest.size);
     await Promise.all([...newest.values()].map(async (row) => {
       try {
         const result = await this.deliver(row, notifications.get(row)!);
@@ -128,11 +155,12 @@ export class PushOutboxWorker {
         await retryPushLater(this.deps.db, row.id, FAILED_ROUND_RETRY_MS, 'retry/internal').catch((e: unknown) =>
           this.deps.logger.warn({ err: e, outboxId: row.id }, 'could not reschedule the push; due again when its lease ends'),
         );
+      } finally {
+        this.deps.metrics.inFlight.dec();
       }
     }));
     for (const f of finished) if (f.state === 'skipped') this.deps.metrics.skipped.inc({ reason: f.reason ?? 'unknown' });
     await finishPushes(this.deps.db, finished);
-    return rows.length;
   }
 
   /** Sends one row; what finished it, or undefined when it waits for another attempt. */

@@ -50,6 +50,10 @@ export class WebPushService extends EventEmitter {
   private readonly answers = new Map<string, WebPushAnswer>();
   private server: Server | undefined;
   private nextId = 0;
+  private gate: Promise<void> | undefined;
+  private openGate: (() => void) | undefined;
+  /** Pushes decrypted and waiting behind a hold. */
+  held = 0;
 
   constructor(private readonly nowMs: () => number = Date.now) {
     super();
@@ -81,6 +85,16 @@ export class WebPushService extends EventEmitter {
   /** Answers pushes to `endpoint` with `answer` instead of accepting them. */
   answer(endpoint: string, answer: WebPushAnswer): void {
     this.answers.set(endpoint, answer);
+  }
+
+  /** Holds every valid push until `release()`: a sender sees no answer meanwhile (to kill it mid-delivery). */
+  hold(): void {
+    this.gate ??= new Promise((resolve) => (this.openGate = resolve));
+  }
+
+  release(): void {
+    this.openGate?.();
+    this.gate = undefined;
   }
 
   /** Resolves once `count` pushes have been accepted in all. */
@@ -122,6 +136,11 @@ export class WebPushService extends EventEmitter {
       return this.refuse(400, `cannot decrypt: ${(error as Error).message}`);
     }
 
+    if (this.gate) {
+      this.held++;
+      await this.gate;
+      this.held--;
+    }
     const answer = this.answers.get(endpoint);
     if (answer) {
       if (answer.times !== undefined && answer.times <= 1) this.answers.delete(endpoint);
