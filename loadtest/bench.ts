@@ -8,6 +8,7 @@ import { runConnections } from './scenarios/connections';
 import { runDeck } from './scenarios/deck';
 import { runEventJoin } from './scenarios/eventJoin';
 import { runEchoBaseline } from './scenarios/echoBaseline';
+import { runPushBench } from './scenarios/push';
 import { runSwipes } from './scenarios/swipes';
 
 const USAGE = `usage: npm run bench -- <scenario> [options]
@@ -19,14 +20,16 @@ scenarios:
   deck            a metro area of cards (Postgres); searchers ask for decks, first cold, then cached
   event-join      a burst of registered attendees joining one live event at once, then leaving (Postgres)
   echo-baseline   a bare uWebSockets.js echo server and the same client: this machine's ceiling
+  push            offline users each get a message notification through the Web Push stand-in (Postgres)
 
 options:
-  --users N        users, default 1000 (connections), 4000 (swipes) or 2000 searchers (deck)
+  --users N        users, default 1000 (connections), 4000 (swipes), 2000 searchers (deck) or
+                   10000 offline recipients (push)
   --threads N      chat threads, two members each (chat), default 1000
   --duration S     seconds to hold / to send, default 30 (connections, swipes, chat) or 10 (echo-baseline)
   --rate R         connections per second (connections, default 200), swipes per second (swipes,
-                   default 2000), chat messages per second (chat, default 5000) or messages per
-                   second (echo, default 40000)
+                   default 2000), chat messages per second (chat, default 5000), messages per
+                   second (echo, default 40000) or messages stored per second (push, default 2500)
   --cards N        cards seeded over the metro area (deck), default 100000
   --cold-rate R    cold decks per second (deck), default 100; --rate sets cached decks per second, default 2000
   --deck-size N    cards per deck (deck), default 50
@@ -169,6 +172,10 @@ async function main(): Promise<void> {
     const cluster = await startCluster(`${attendees} attendees`);
     const result = await runEventJoin(cluster, { attendees, holdS, workers });
     report = { scenario, nodes: cluster.nodes.length, users: attendees, duration_s: holdS, ...result };
+  } else if (scenario === 'push') {
+    const users = intOption(values.users, 10_000, 'users');
+    const result = await runPushBench({ users, ratePerS: intOption(values.rate, 2500, 'rate'), nodes: intOption(values.nodes, defaultNodeCount(), 'nodes') });
+    report = { scenario, nodes: intOption(values.nodes, defaultNodeCount(), 'nodes'), users, duration_s: result['store_s']!, ...result };
   } else {
     throw new Error(`unknown scenario "${scenario}"\n${USAGE}`);
   }

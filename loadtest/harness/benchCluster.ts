@@ -19,10 +19,10 @@ export interface BenchCluster {
  * Starts what a scenario measures: N nodes on scratch copies of the Postgres and
  * Redis given by DATABASE_URL and REDIS_URL, or one embedded node without them.
  */
-export async function startBenchCluster(nodeCount: number): Promise<BenchCluster> {
+export async function startBenchCluster(nodeCount: number, extraEnv: Record<string, string> = {}): Promise<BenchCluster> {
   const jwtSecret = randomBytes(32).toString('hex');
   const tokenTtlS = 6 * 60 * 60;
-  const baseEnv: Record<string, string> = { JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn', ACCESS_TOKEN_TTL_S: String(tokenTtlS) };
+  const baseEnv: Record<string, string> = { JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn', ACCESS_TOKEN_TTL_S: String(tokenTtlS), ...extraEnv };
   const databaseUrl = process.env['DATABASE_URL'];
   const redisUrl = process.env['REDIS_URL'];
   let env: Record<string, string>;

@@ -6,6 +6,9 @@ import { classifyWebPushResponse, webPushRequest, webPushTargetProblem } from '.
 import type { VapidKeys } from './pushConfig';
 import { DEFAULT_PUSH_TIMEOUT_MS, networkFailure, type PushProvider, type PushProviderOptions } from './pushProvider';
 
+/** How long a VAPID JWT is valid (RFC 8292 allows at most 24 hours). */
+export const VAPID_JWT_LIFE_S = 12 * 60 * 60;
+
 export interface WebPushProviderOptions extends PushProviderOptions {
   readonly vapid: VapidKeys & { readonly subject: string };
   /** Connections kept open per push service origin. */
@@ -22,6 +25,8 @@ export class WebPushProvider implements PushProvider<'webpush'> {
   readonly platform = 'webpush';
   private readonly agent: https.Agent;
   private readonly nowMs: () => number;
+  /** The VAPID authorization per push service origin, signed once and reused until it is half-way to expiry. */
+  private readonly authorizations = new Map<string, { readonly header: string; readonly renewAtMs: number }>();
 
   constructor(private readonly options: WebPushProviderOptions) {
     this.nowMs = options.nowMs ?? Date.now;
@@ -40,7 +45,7 @@ export class WebPushProvider implements PushProvider<'webpush'> {
     const { payload, ttlS, urgency, topic } = shaped.request;
     try {
       const result = await webPush.sendNotification({ endpoint: target.endpoint, keys: target.keys }, payload, {
-        vapidDetails: this.options.vapid,
+        headers: { Authorization: this.authorization(target.endpoint) },
         contentEncoding: 'aes128gcm',
         TTL: ttlS,
         urgency,
@@ -62,6 +67,23 @@ export class WebPushProvider implements PushProvider<'webpush'> {
       // web-push destroys a request that timed out with this message, and has no code for it.
       return networkFailure(error, error instanceof Error && error.message === 'Socket timeout');
     }
+  }
+
+  /**
+   * The VAPID header for the endpoint's origin (its JWT's audience). Signing an
+   * ES256 JWT for every push cost as much as encrypting it; one JWT per push
+   * service lives VAPID_JWT_LIFE_S (the spec allows 24 hours) and is renewed at half-life.
+   */
+  private authorization(endpoint: string): string {
+    const origin = new URL(endpoint).origin;
+    const nowMs = this.nowMs();
+    const cached = this.authorizations.get(origin);
+    if (cached && cached.renewAtMs > nowMs) return cached.header;
+    const { publicKey, privateKey, subject } = this.options.vapid;
+    const expiresS = Math.floor(nowMs / 1000) + VAPID_JWT_LIFE_S;
+    const headers = webPush.getVapidHeaders(origin, subject, publicKey, privateKey, 'aes128gcm', expiresS) as { Authorization: string };
+    this.authorizations.set(origin, { header: headers.Authorization, renewAtMs: nowMs + (VAPID_JWT_LIFE_S * 1000) / 2 });
+    return headers.Authorization;
   }
 
   async close(): Promise<void> {

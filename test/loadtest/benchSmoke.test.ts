@@ -129,6 +129,13 @@ describe('load test harness (smoke)', function () {
       assert.equal(run.report!['matches_notified'], run.report!['mutual_pairs']);
     });
 
+    it('push: every offline recipient gets one decryptable Web Push, with latency and outbox depth reported', async () => {
+      const run = await runBench(['push', '--users', '30', '--rate', '100', '--nodes', '2'], process.env);
+      assert.equal(run.code, 0, run.output);
+      for (const key of [...FIXED_KEYS, 'pushes_per_s', 'event_to_provider_p50_ms', 'event_to_provider_p99_ms', 'outbox_depth_max']) assert.ok(key in run.report!, `missing ${key}`);
+      assert.deepEqual([run.report!['pushes'], run.report!['missing'], run.report!['repeats'], run.report!['errors']], [30, 0, 0, 0]);
+    });
+
     it('chat: acknowledges, delivers and persists every planned message', async () => {
       const run = await runBench(['chat', '--threads', '20', '--duration', '2', '--rate', '100', '--nodes', '2'], process.env);
       assert.equal(run.code, 0, run.output);

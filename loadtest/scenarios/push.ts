@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client as PgClient } from 'pg';
+import webpush from 'web-push';
+import { openDatabase } from '../../db/database';
+import { storeThreadBatches, type ThreadBatch } from '../../db/repositories/messageBatchRepository';
+import { testCertificate } from '../../test/support/push/tlsStandIn';
+import { WebPushService } from '../../test/support/push/webPushService';
+import { startBenchCluster } from '../harness/benchCluster';
+import { onCleanup } from '../harness/cleanup';
+import { newHistogram, percentiles, recordMs } from '../harness/histogram';
+import { nodesRssMb } from '../harness/machine';
+import { seedMatchedPairs, seedPersonCards, seedUsers } from '../harness/seed';
+
+export interface PushBenchOptions {
+  readonly users: number;
+  /** Messages stored per second (one per offline recipient). */
+  readonly ratePerS: number;
+  readonly nodes: number;
+}
+
+const STORE_BATCH = 100;
+
+/**
+ * Offline users each receive one message notification through the Web Push
+ * stand-in (VAPID verified, payload decrypted): the messages are stored as the
+ * chat actors store them (storeThreadBatches, outbox rows in the same
+ * transaction) at a fixed rate, and the nodes' outbox workers push them.
+ * Measures pushes per second, event-to-provider latency (stored → accepted by
+ * the stand-in) and the outbox's depth over time. Needs Postgres.
+ */
+export async function runPushBench(options: PushBenchOptions): Promise<Record<string, number | string>> {
+  if (!process.env['DATABASE_URL'] || !process.env['REDIS_URL']) throw new Error('the push benchmark needs DATABASE_URL and REDIS_URL');
+  const certificate = await testCertificate();
+  const service = new WebPushService();
+  await service.listen(certificate);
+  onCleanup('web push stand-in', () => service.close());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kismet-bench-push-'));
+  onCleanup('push certificate', async () => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'ca.pem'), certificate.cert);
+  const vapid = webpush.generateVAPIDKeys();
+  const cluster = await startBenchCluster(options.nodes, {
+    NODE_EXTRA_CA_CERTS: path.join(dir, 'ca.pem'),
+    WEB_PUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
+    WEB_PUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
+    WEB_PUSH_SUBJECT: 'mailto:bench@kismet.test',
+  });
+  process.stdout.write(`push: ${cluster.description}, ${options.users} offline recipients, ${options.ratePerS} messages/s\n`);
+
+  const users = await seedUsers(options.users * 2, cluster.seedTarget);
+  const cards = await seedPersonCards(users, cluster.seedTarget);
+  const matchIds = await seedMatchedPairs(users, cards, cluster.seedTarget);
+  const database = await openDatabase({ kind: 'postgres', url: cluster.seedTarget.databaseUrl!, poolSize: 4 });
+  onCleanup('bench database pool', () => database.close());
+  const pg = new PgClient({ connectionString: cluster.seedTarget.databaseUrl });
+  await pg.connect();
+  onCleanup('bench pg client', () => pg.end());
+  // Each recipient (the second of each pair) has a browser subscribed with the nodes' key, and is offline.
+  const targets = matchIds.map((_, p) => ({ userId: users[2 * p + 1]!.userId, target: service.subscribe(vapid.publicKey) }));
+  for (let i = 0; i < targets.length; i += 1000) {
+    const slice = targets.slice(i, i + 1000);
+    await pg.query(
+      `insert into push_targets (user_id, device_id, platform, target) select u, 'phone', 'webpush', t::jsonb from unnest($1::uuid[], $2::text[]) as v(u, t)`,
+      [slice.map((t) => t.userId), slice.map((t) => JSON.stringify(t.target))],
+    );
+  }
+
+  const storedAt = new Map<string, number>();
+  const latency = newHistogram();
+  let firstPushMs = 0;
+  let lastPushMs = 0;
+  service.on('push', () => {
+    const now = Date.now();
+    const payload = service.received[service.received.length - 1]!.payload as { data?: { threadId?: string } };
+    const at = storedAt.get(String(payload.data?.threadId));
+    if (at !== undefined) recordMs(latency, Math.max(0, now - at));
+    firstPushMs ||= now;
+    lastPushMs = now;
+  });
+  const depths: number[] = [];
+  const sampler = setInterval(() => {
+    pg.query<{ n: string }>("select count(*) as n from push_outbox where state = 'pending'")
+      .then((r) => depths.push(Number(r.rows[0]!.n)))
+      .catch((error: unknown) => process.stderr.write(`push: depth sample failed: ${String(error)}\n`));
+  }, 1000);
+  onCleanup('depth sampler', async () => clearInterval(sampler));
+
+  const started = Date.now();
+  for (let i = 0; i < matchIds.length; i += STORE_BATCH) {
+    const due = started + (i / options.ratePerS) * 1000;
+    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    const batches: ThreadBatch[] = matchIds.slice(i, i + STORE_BATCH).map((matchId, k) => {
+      const p = i + k;
+      const sender = users[2 * p]!.userId;
+      const recipient = users[2 * p + 1]!.userId;
+      return {
+        matchId,
+        expectedLastSeq: 0,
+        messages: [{ senderId: sender, clientMessageId: `bench-${p}`, kind: 'text', body: 'hello', mediaUrl: null, hidden: false }],
+        notify: [{ userId: recipient, events: [{ userId: recipient, type: 'message.received', data: { matchId, seq: 1, senderId: sender, kind: 'text', preview: 'hello', unread: 1 } }] }],
+      };
+    });
+    const outcomes = await storeThreadBatches(database.db, batches);
+    const now = Date.now();
+    outcomes.forEach((o, k) => {
+      if (o.kind !== 'stored') throw new Error(`push bench: message not stored (${o.kind})`);
+      storedAt.set(batches[k]!.matchId, now);
+    });
+  }
+  const storedS = (Date.now() - started) / 1000;
+  const deadline = Date.now() + 120_000;
+  while (service.received.length < options.users && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  clearInterval(sampler);
+  const pushed = service.received.length;
+  const spanS = Math.max(0.001, (lastPushMs - started) / 1000);
+  return {
+    ops_per_s: Math.round(pushed / spanS),
+    pushes_per_s: Math.round(pushed / spanS),
+    pushes: pushed,
+    missing: options.users - pushed,
+    repeats: pushed - new Set(service.received.map((r) => (r.payload as { id: string }).id)).size,
+    refused: service.refusals.length,
+    errors: options.users - pushed + service.refusals.length,
+    ...percentiles('event_to_provider', latency),
+    store_s: Math.round(storedS * 10) / 10,
+    first_push_after_ms: firstPushMs ? firstPushMs - started : -1,
+    outbox_depth_max: Math.max(0, ...depths),
+    outbox_depth_per_s: depths.join(' '),
+    offered_rate_per_s: options.ratePerS,
+    server_rss_mb: Math.round(nodesRssMb(cluster.nodes)),
+  };
+}
