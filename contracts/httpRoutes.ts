@@ -3,6 +3,7 @@ import { DeleteAccountBody, LoginBody, RefreshBody, RegisterBody } from './auth'
 import { AdminUserBody, BlockBody, CreateCardBody, PhotoRef, PreferencesBody, ReportBody, UpdateCardBody } from './cards';
 import { RESOLUTION_ACTIONS, ResolveReportBody, VerifyBody } from './moderation';
 import { CreateLiveEventBody } from './liveEvents';
+import { PushSettingsBody, PushTargetBody } from './push';
 
 /**
  * Every HTTP route of a node, with the schemas of what it takes and answers:
@@ -134,6 +135,13 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
     method: 'post', path: '/events/:id/registrations', summary: 'Register for an event', auth: 'bearer',
     answers: { 200: z.object({ eventId: Uuid, registered: z.literal(true) }), 201: z.object({ eventId: Uuid, registered: z.literal(true) }) },
   },
+  {
+    method: 'put', path: '/me/devices/:deviceId/push', summary: "Register (or replace) where a device is pushed when its app is closed", auth: 'bearer', body: PushTargetBody,
+    answers: { 200: z.object({ deviceId: z.string(), platform: z.enum(['webpush', 'fcm', 'apns']) }) },
+  },
+  { method: 'del', path: '/me/devices/:deviceId/push', summary: "Remove a device's push target", auth: 'bearer', answers: { 200: z.object({ deviceId: z.string(), removed: z.boolean() }) } },
+  { method: 'put', path: '/me/push-settings', summary: 'Whether message text may appear in your pushes', auth: 'bearer', body: PushSettingsBody, answers: { 200: PushSettingsBody } },
+  { method: 'get', path: '/push/vapid-public-key', summary: 'The Web Push applicationServerKey', auth: 'none', answers: { 200: z.object({ publicKey: z.string() }) } },
   { method: 'get', path: '/healthz', summary: 'The process runs', auth: 'none', answers: { 200: z.object({ status: z.literal('ok') }) } },
   {
     method: 'get', path: '/readyz', summary: 'The node serves: database and presence answer, not fenced, not draining', auth: 'none',

@@ -65,7 +65,6 @@ export interface KismetNode {
   /** Stops taking actors, lets actors persist and disconnect their clients, then closes connections. */
   shutdown(): Promise<void>;
 }
-
 /** How soon after a change this node's room count reaches the other nodes' placement decisions. */
 const ROOM_COUNT_REPORT_MS = 200;
 
@@ -252,9 +251,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
       }, config.staleNodeTimeoutMs)
     : undefined;
   sweep?.unref();
-  const stopRoomCountReports = config.redis
-    ? reportRoomCounts(ROOM_COUNT_REPORT_MS, (error) => logger.warn({ err: error }, 'room count report failed'))
-    : undefined;
+  const stopRoomCountReports = config.redis ? reportRoomCounts(ROOM_COUNT_REPORT_MS, (error) => logger.warn({ err: error }, 'room count report failed')) : undefined;
   const stopStartingNotices = startStartingNotices({ db: database.db, userEvents, now, logger });
   push.start();
   logger.info(

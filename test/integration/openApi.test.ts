@@ -83,6 +83,13 @@ describe('OpenAPI', function () {
     await call('GET', '/me/preferences', '/me/preferences', { token });
     await call('PUT', '/me/preferences', '/me/preferences', { token, body: { maxDistanceKm: 40 } });
 
+    // Push targets (a development node has Web Push with its own VAPID keys).
+    await call('GET', '/push/vapid-public-key', '/push/vapid-public-key');
+    const subscription = { endpoint: 'https://push.example.invalid/s/1', keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) } };
+    assert.equal((await call('PUT', '/me/devices/:deviceId/push', '/me/devices/web/push', { token, body: { platform: 'webpush', subscription } })).status, 200);
+    await call('PUT', '/me/push-settings', '/me/push-settings', { token, body: { previews: false } });
+    await call('DELETE', '/me/devices/:deviceId/push', '/me/devices/web/push', { token });
+
     // Matches, blocks, reports.
     const [c, d] = await Promise.all([registerPerson(suite.node.url, 'C'), registerPerson(suite.node.url, 'D')]);
     const matchId = await matchPeople(c, d, [suite.node.url, suite.node.url]);
