@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { CallStarted } from '../../contracts/calls';
-import { command, connectDevice, disconnect, postJson, requestJson, waitUntil } from '../support/accounts';
+import { command, connectDevice, disconnect, postJson, registerUser, requestJson, waitUntil } from '../support/accounts';
 import { BACKENDS, useSingleNode } from '../support/backends';
 import { codeOf, joinThread, matchPeople, registerPerson, replyOf, type Person } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
@@ -90,6 +90,22 @@ for (const backend of BACKENDS) {
           assert.equal(payloadsTo(standIn.service, target, 'match.created')[0]!.data['matchId'], matchId);
         }
         assert.equal(payloadsTo(standIn.service, pa, 'like.received').length, 0);
+      });
+
+      it('a live event opening its doors reaches a registrant whose app is closed', async () => {
+        const recruiter = await registerUser(url(), undefined, 'recruiter');
+        const job = await requestJson<{ id: string }>(url(), 'POST', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: 'Engineer' } });
+        const now = Date.now();
+        const event = await requestJson<{ eventId: string }>(url(), 'POST', '/events', {
+          token: recruiter.accessToken,
+          body: { jobCardId: job.body.id, title: 'Hiring day', startsAt: new Date(now + 300_000).toISOString(), endsAt: new Date(now + 3_600_000).toISOString(), capacity: 5 },
+        });
+        const b = await registerPerson(url(), 'B');
+        const phone = await registerWebPush(url(), standIn.service, b, 'phone');
+        assert.equal((await requestJson(url(), 'POST', `/events/${event.body.eventId}/registrations`, { token: b.accessToken })).status, 201);
+        await waitUntil(() => payloadsTo(standIn.service, phone, 'event.starting').length === 1, 15_000, () => 'the event.starting push');
+        const push = payloadsTo(standIn.service, phone, 'event.starting')[0]!;
+        assert.deepEqual([push.title, push.data['eventId']], ['Hiring day', event.body.eventId]);
       });
 
       it('a target replaced on re-registration, removed by DELETE and by logging out the session that registered it', async () => {
