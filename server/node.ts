@@ -65,8 +65,7 @@ export interface KismetNode {
   /** Stops taking actors, lets actors persist and disconnect their clients, then closes connections. */
   shutdown(): Promise<void>;
 }
-/** How soon after a change this node's room count reaches the other nodes' placement decisions. */
-const ROOM_COUNT_REPORT_MS = 200;
+const ROOM_COUNT_REPORT_MS = 200; // how soon a change of this node's room count reaches the others' placement decisions
 
 /** Boots one Kismet node: database (migrated), presence and driver, rooms, routes, listening socket. */
 export async function startNode(config: Config, logger: Logger): Promise<KismetNode> {
@@ -199,7 +198,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const liveKitKeys = { apiKey: config.liveKit.apiKey, apiSecret: config.liveKit.apiSecret };
   mountLiveKitWebhookRoute(transport.app, { db: database.db, metrics, userEvents, now, calls, ...liveKitKeys }, routeOptions);
   mountLiveEventRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
-  push.mountRoutes(transport.app, { accessTokens, now }, routeOptions);
+  push.serve(transport.app, { accessTokens, now }, routeOptions);
   mountNodeActorsRoute(
     transport.app,
     {
@@ -235,7 +234,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   // as a false listen socket: without this check a node would report ready while serving nothing.
   if (!transport.listening) {
     lag.stop();
-    await database.close();
+    await push.stop().then(() => database.close());
     await cluster?.stop();
     throw new Error(`${PORT_UNAVAILABLE}: could not listen on ${config.http.host}:${config.http.port}`);
   }
@@ -253,7 +252,6 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   sweep?.unref();
   const stopRoomCountReports = config.redis ? reportRoomCounts(ROOM_COUNT_REPORT_MS, (error) => logger.warn({ err: error }, 'room count report failed')) : undefined;
   const stopStartingNotices = startStartingNotices({ db: database.db, userEvents, now, logger });
-  push.start();
   logger.info(
     {
       port: config.http.port,

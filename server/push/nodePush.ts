@@ -17,8 +17,8 @@ import { closePushProviders, createPushProviders } from './pushProviders';
 /** A node's part in pushes: the providers, who is connected, the outbox worker and the routes. */
 export interface NodePush {
   readonly connectedDevices: PresenceConnectedDevices;
-  mountRoutes(app: TemplatedApp, deps: { readonly accessTokens: AccessTokenService; readonly now: () => Date }, options: RouteOptions): void;
-  start(): void;
+  /** Mounts the push routes and starts the outbox worker (it only polls the database until the node serves). */
+  serve(app: TemplatedApp, deps: { readonly accessTokens: AccessTokenService; readonly now: () => Date }, options: RouteOptions): void;
   stop(): Promise<void>;
 }
 
@@ -45,11 +45,11 @@ export function createNodePush(input: {
   );
   return {
     connectedDevices,
-    mountRoutes(app, deps, options) {
+    serve(app, deps, options) {
       const platforms = new Set(Object.keys(providers) as PushPlatform[]);
       mountPushRoutes(app, { db: input.db, ...deps, platforms, vapidPublicKey: input.config.push.webPush?.publicKey }, options);
+      worker.start();
     },
-    start: () => worker.start(),
     async stop() {
       await worker.stop();
       await closePushProviders(providers);
