@@ -268,6 +268,30 @@ export interface OperatorAuditTable {
   detail: JsonDefault<Record<string, unknown>>;
 }
 
+/** One counted action of a user: its key makes it count once. */
+export interface ProgressLedgerTable {
+  user_id: string;
+  action_key: string;
+  action: string;
+  xp: number;
+  /** The UTC day it counted on (YYYY-MM-DD). */
+  day: ColumnType<string, string, string>;
+  created_at: DefaultTimestamp;
+}
+
+export interface UserProgressTable {
+  user_id: string;
+  xp: DefaultBigInt;
+  updated_at: DefaultTimestamp;
+}
+
+export interface QuestProgressTable {
+  user_id: string;
+  day: ColumnType<string, string, string>;
+  quest_id: string;
+  count: ColumnType<number, number | undefined, number>;
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -293,6 +317,9 @@ export interface Database {
   event_removals: EventRemovalsTable;
   token_revocations: TokenRevocationsTable;
   operator_audit: OperatorAuditTable;
+  progress_ledger: ProgressLedgerTable;
+  user_progress: UserProgressTable;
+  quest_progress: QuestProgressTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -44,6 +44,7 @@ import { mountNodeActorsRoute } from './http/nodeActorsRoute';
 import { mountMatchRoutes } from './http/matchRoutes';
 import { mountLiveEventRoutes } from './http/liveEventRoutes';
 import { mountWebAppRoute } from './http/webAppRoute';
+import { mountProgressRoutes } from './http/progressRoutes';
 import { startStartingNotices } from './startingNotices';
 import { mountLiveKitWebhookRoute } from './http/liveKitWebhookRoute';
 import { routerEndpoints } from './http/routerEndpoints';
@@ -197,6 +198,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const liveKitKeys = { apiKey: config.liveKit.apiKey, apiSecret: config.liveKit.apiSecret };
   mountLiveKitWebhookRoute(transport.app, { db: database.db, metrics, userEvents, now, calls, ...liveKitKeys }, routeOptions);
   mountLiveEventRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
+  mountProgressRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
   mountNodeActorsRoute(
     transport.app,
     {

@@ -1,0 +1,67 @@
+import type { Kysely } from 'kysely';
+import type { StoredUserEvent } from '../db/repositories/eventRepository';
+import { hasEarlierMessage, recordProgress, type ProgressAward } from '../db/repositories/progressRepository';
+import type { Database } from '../db/types';
+import { actionKey, ProgressAction } from '../domain/progress';
+import type { UserEventBus } from './topicBus';
+
+export type { ProgressAward };
+
+/**
+ * Counts actions already stored, each in its own transaction right after the
+ * action's own: an award never holds another user's rows, so awards never
+ * deadlock with swipes, matches or messages. The ledger keeps each (user, key)
+ * once, so offering an award again (a retried command answered as a repeat,
+ * another node reporting the same action) earns nothing more, and completes an
+ * award a crash cut off between the two commits.
+ *
+ * Returns the `quest.completed` and `level.up` events stored; an award that
+ * fails is reported to `onError` and the others still run.
+ */
+export async function awardProgress(
+  db: Kysely<Database>,
+  awards: readonly ProgressAward[],
+  nowMs: number,
+  onError: (error: unknown, award: ProgressAward) => void,
+): Promise<StoredUserEvent[]> {
+  const events: StoredUserEvent[] = [];
+  for (const award of awards) {
+    try {
+      events.push(...(await recordProgress(db, award, nowMs)));
+    } catch (error) {
+      onError(error, award);
+    }
+  }
+  return events;
+}
+
+/** What a stored swipe counts: the swipe for the swiper, and a match for both owners. */
+export function swipeAwards(swipe: {
+  readonly swiperId: string;
+  readonly fromCardId: string;
+  readonly toCardId: string;
+  readonly match: { readonly matchId: string; readonly ownerIds: readonly string[] } | undefined;
+}): ProgressAward[] {
+  const awards: ProgressAward[] = [
+    { userId: swipe.swiperId, action: ProgressAction.SWIPE, key: actionKey(ProgressAction.SWIPE, `${swipe.fromCardId}:${swipe.toCardId}`) },
+  ];
+  for (const userId of new Set(swipe.match?.ownerIds ?? [])) {
+    awards.push({ userId, action: ProgressAction.MATCH, key: actionKey(ProgressAction.MATCH, swipe.match!.matchId) });
+  }
+  return awards;
+}
+
+/**
+ * A member's first message in a thread, once stored: counted under the thread's
+ * key, so a resend, a later actor of the thread or another node counts nothing
+ * more; a message with an earlier one of theirs before it is not a first.
+ */
+export async function countFirstMessage(
+  deps: { readonly db: Kysely<Database>; readonly userEvents: UserEventBus; now(): Date },
+  message: { readonly matchId: string; readonly senderId: string; readonly seq: number },
+): Promise<void> {
+  if (await hasEarlierMessage(deps.db, message.matchId, message.senderId, message.seq)) return;
+  const award = { userId: message.senderId, action: ProgressAction.FIRST_MESSAGE, key: actionKey(ProgressAction.FIRST_MESSAGE, message.matchId) };
+  const events = await recordProgress(deps.db, award, deps.now().getTime());
+  await Promise.all(events.map((event) => deps.userEvents.publish(event.userId, { kind: 'stored', event })));
+}
