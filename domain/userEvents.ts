@@ -228,6 +228,14 @@ export function shouldNotifyProfileView(input: {
   return input.lastNotifiedMs === undefined || input.nowMs - input.lastNotifiedMs >= PROFILE_VIEW_NOTIFY_INTERVAL_MS;
 }
 
+/**
+ * Retention: a stored event some device of the user acknowledged is delivered,
+ * and is pruned once older than this. Events no device acknowledged stay, so a
+ * device coming back, or a new one, still gets them.
+ */
+export const DEFAULT_STORED_EVENT_RETENTION_DAYS = 30;
+export const DEFAULT_RETENTION_PRUNE_INTERVAL_MS = 15 * 60 * 1000;
+
 /** A device that never acknowledged anything starts this far back from the newest event. */
 export const NEW_DEVICE_BACKLOG = 500;
 

@@ -46,6 +46,7 @@ import { mountLiveEventRoutes } from './http/liveEventRoutes';
 import { mountWebAppRoute } from './http/webAppRoute';
 import { mountProgressRoutes } from './http/progressRoutes';
 import { startStartingNotices } from './startingNotices';
+import { startRetentionJob } from './retentionJob';
 import { mountLiveKitWebhookRoute } from './http/liveKitWebhookRoute';
 import { routerEndpoints } from './http/routerEndpoints';
 import { refuseCreationWhile } from './cluster/placementPolicy';
@@ -254,6 +255,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     ? reportRoomCounts(ROOM_COUNT_REPORT_MS, (error) => logger.warn({ err: error }, 'room count report failed'))
     : undefined;
   const stopStartingNotices = startStartingNotices({ db: database.db, userEvents, now, logger });
+  const stopRetention = startRetentionJob({ db: database.db, retention: config.retention, now, logger: logger.child({ component: 'retention' }), metrics });
   logger.info(
     {
       port: config.http.port,
@@ -278,6 +280,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
         if (sweep) clearInterval(sweep);
         stopRoomCountReports?.();
         stopStartingNotices();
+        stopRetention();
         await server.gracefullyShutdown(false).catch((error: unknown) => logger.warn({ err: error }, 'shutdown'));
         unsubscribeWithdrawals();
         revocations.stop();
