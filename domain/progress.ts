@@ -14,10 +14,24 @@ export const ProgressAction = {
   SWIPE: 'swipe',
   /** In a live event's room when it ended. */
   EVENT_ATTENDED: 'event_attended',
-  /** The person card first complete (domain/cardRules `isProfileComplete`). */
+  /** The person card first complete (`isProfileComplete`). */
   PROFILE_COMPLETED: 'profile_completed',
 } as const;
 export type ProgressAction = (typeof ProgressAction)[keyof typeof ProgressAction];
+
+/** Tags a person's profile needs to count as complete. */
+export const COMPLETE_PROFILE_MIN_TAGS = 3;
+
+/** A person's card with a title, a bio, a birth year and at least three tags. */
+export function isProfileComplete(card: {
+  readonly kind: string;
+  readonly title: string;
+  readonly bio: string;
+  readonly birthYear: number | null;
+  readonly tags: readonly unknown[];
+}): boolean {
+  return card.kind === 'person' && card.title.trim() !== '' && card.bio.trim() !== '' && card.birthYear !== null && card.tags.length >= COMPLETE_PROFILE_MIN_TAGS;
+}
 
 /** XP each counted action earns. */
 export const XP_RULES: Readonly<Record<ProgressAction, number>> = {

@@ -190,7 +190,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   };
   let draining = false;
   mountAuthRoutes(transport.app, auth, rateLimits, routeOptions);
-  mountCardRoutes(transport.app, { db: database.db, accessTokens, h3Resolution: config.matching.h3Resolution, userEvents, withdrawals }, routeOptions);
+  mountCardRoutes(transport.app, { db: database.db, accessTokens, h3Resolution: config.matching.h3Resolution, userEvents, withdrawals, now }, routeOptions);
   // Moderation decisions reach every node's actors through the same announcements, whichever route made them.
   const moderation = { db: database.db, userEvents, threadSignals, withdrawals, metrics, now, mediaRooms: calls.roomControl, revocations };
   mountMatchRoutes(transport.app, { ...moderation, accessTokens }, routeOptions);

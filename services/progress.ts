@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { StoredUserEvent } from '../db/repositories/eventRepository';
-import { hasEarlierMessage, recordProgress, type ProgressAward } from '../db/repositories/progressRepository';
+import { findUncountedAttendance, hasEarlierMessage, recordProgress, type ProgressAward } from '../db/repositories/progressRepository';
 import type { Database } from '../db/types';
-import { actionKey, ProgressAction } from '../domain/progress';
+import type { Card } from '../domain/cardRules';
+import { actionKey, isProfileComplete, ProgressAction } from '../domain/progress';
 import type { UserEventBus } from './topicBus';
 
 export type { ProgressAward };
@@ -57,11 +58,38 @@ export function swipeAwards(swipe: {
  * more; a message with an earlier one of theirs before it is not a first.
  */
 export async function countFirstMessage(
-  deps: { readonly db: Kysely<Database>; readonly userEvents: UserEventBus; now(): Date },
+  deps: ProgressDeps,
   message: { readonly matchId: string; readonly senderId: string; readonly seq: number },
 ): Promise<void> {
   if (await hasEarlierMessage(deps.db, message.matchId, message.senderId, message.seq)) return;
-  const award = { userId: message.senderId, action: ProgressAction.FIRST_MESSAGE, key: actionKey(ProgressAction.FIRST_MESSAGE, message.matchId) };
+  await countAndPublish(deps, { userId: message.senderId, action: ProgressAction.FIRST_MESSAGE, key: actionKey(ProgressAction.FIRST_MESSAGE, message.matchId) });
+}
+
+/** What counting needs, and where the events it stores go. */
+export interface ProgressDeps {
+  readonly db: Kysely<Database>;
+  readonly userEvents: UserEventBus;
+  now(): Date;
+}
+
+/** Counts one action (once per key) and hands its events to the user's session. */
+export async function countAndPublish(deps: ProgressDeps, award: ProgressAward): Promise<void> {
   const events = await recordProgress(deps.db, award, deps.now().getTime());
   await Promise.all(events.map((event) => deps.userEvents.publish(event.userId, { kind: 'stored', event })));
+}
+
+/** A person's profile first complete (`isProfileComplete`): once per account, however often it is edited. */
+export async function countCompletedProfile(deps: ProgressDeps, card: Card): Promise<void> {
+  if (!isProfileComplete(card)) return;
+  await countAndPublish(deps, { userId: card.ownerId, action: ProgressAction.PROFILE_COMPLETED, key: actionKey(ProgressAction.PROFILE_COMPLETED, card.ownerId) });
+}
+
+/** Attendees who stayed in a live event to its end (within the last `windowMs`), each event counted once per person. */
+export async function countEventAttendance(deps: ProgressDeps, windowMs: number): Promise<number> {
+  const until = deps.now();
+  const uncounted = await findUncountedAttendance(deps.db, { since: new Date(until.getTime() - windowMs), until }, 500);
+  for (const { eventId, userId } of uncounted) {
+    await countAndPublish(deps, { userId, action: ProgressAction.EVENT_ATTENDED, key: actionKey(ProgressAction.EVENT_ATTENDED, eventId) });
+  }
+  return uncounted.length;
 }

@@ -98,3 +98,25 @@ export async function hasEarlierMessage(db: Db, matchId: string, senderId: strin
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/**
+ * Attendees of events that ended since `since` who were in the room at the
+ * end (their last attendance not closed before it), hosts aside, whose
+ * attendance is not counted yet: at most `limit`.
+ */
+export async function findUncountedAttendance(
+  db: Db,
+  window: { readonly since: Date; readonly until: Date },
+  limit: number,
+): Promise<Array<{ eventId: string; userId: string }>> {
+  const result = await sql<{ event_id: string; user_id: string }>`
+    select distinct a.event_id, a.user_id
+      from events e
+      join attendance a on a.event_id = e.id
+     where e.ends_at > ${window.since} and e.ends_at <= ${window.until}
+       and (a.left_at is null or a.left_at >= e.ends_at)
+       and not exists (select 1 from event_hosts h where h.event_id = e.id and h.user_id = a.user_id)
+       and not exists (select 1 from progress_ledger l where l.user_id = a.user_id and l.action_key = 'event_attended:' || e.id::text)
+     limit ${limit}`.execute(db);
+  return result.rows.map((row) => ({ eventId: row.event_id, userId: row.user_id }));
+}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   actionKey,
+  isProfileComplete,
   levelForXp,
   progressView,
   QUEST_POOL,
@@ -101,5 +102,16 @@ describe('progress', () => {
       assert.deepEqual([view.quests[0]!.count, view.quests[0]!.completed], [first!.target, true]);
       assert.ok(view.quests.slice(1).every((q) => q.count === 0 && !q.completed));
     });
+  });
+});
+
+describe('isProfileComplete', () => {
+  const card = { kind: 'person', title: 'Ada', bio: 'climbs', birthYear: 1990, tags: [1, 2, 3] };
+  it('wants a person’s title, bio, birth year and three tags', () => {
+    assert.equal(isProfileComplete(card), true);
+    assert.equal(isProfileComplete({ ...card, bio: '  ' }), false);
+    assert.equal(isProfileComplete({ ...card, birthYear: null }), false);
+    assert.equal(isProfileComplete({ ...card, tags: [1, 2] }), false);
+    assert.equal(isProfileComplete({ ...card, kind: 'job' }), false);
   });
 });

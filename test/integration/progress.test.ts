@@ -4,7 +4,9 @@ import type { CardView } from '../../contracts/cards';
 import type { ProgressResponse } from '../../contracts/progress';
 import type { SwipeResult } from '../../contracts/session';
 import { questsForDay, utcDay, XP_RULES, type ProgressAction } from '../../domain/progress';
-import { command, connectDevice, eventsOf, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
+import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../../contracts/liveEvents';
+import { command, connectDevice, disconnect, eventsOf, joinActor, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
+import { scheduleEvent } from '../support/liveEvents';
 import { codeOf, joinThread, registerPerson, replyOf, type Person } from '../support/matches';
 import { useTestCluster } from '../support/cluster';
 import { UNLIMITED_RATES } from '../support/limits';
@@ -133,6 +135,50 @@ describe('progress across two nodes', function () {
     // Counted once, whatever more is sent.
     replyOf(await send(ta, 'a-3'));
     assert.equal((await progressOf(n0, a)).xp, after.xp);
+  });
+
+  it('counts a completed profile once, however often it is edited, and an incomplete one not at all', async () => {
+    const [n0, n1] = urls();
+    const person = await registerPerson(n0, 'P'); // a title and a birth year: not complete yet
+    assert.equal((await progressOf(n0, person)).xp, 0);
+    const edit = (url: string, body: Record<string, unknown>) => requestJson(url, 'PATCH', `/cards/${person.card.id}`, { token: person.accessToken, body });
+    assert.equal((await edit(n0, { bio: 'climbs, cooks, reads' })).status, 200);
+    assert.equal((await progressOf(n1, person)).xp, 0);
+    const tags = [{ tag: 'climbing', weight: 3 }, { tag: 'cooking', weight: 2 }, { tag: 'books', weight: 4 }];
+    const [x, y] = await Promise.all([edit(n0, { tags }), edit(n1, { tags, bio: 'climbs, cooks and reads' })]);
+    assert.deepEqual([x.status, y.status], [200, 200]);
+    assert.equal((await edit(n1, { title: 'P again' })).status, 200);
+    assert.equal((await progressOf(n0, person)).xp, XP_RULES.profile_completed);
+    assert.equal(await ledgerRows(person.userId, `profile_completed:${person.userId}`), 1);
+    // Refused edits change nothing.
+    const refused = await requestJson<{ code: string }>(n0, 'PATCH', `/cards/${person.card.id}`, { token: person.accessToken, body: { tags: 'many' } });
+    assert.deepEqual([refused.status, refused.body.code], [400, 'INVALID_BODY']);
+    assert.equal((await progressOf(n1, person)).xp, XP_RULES.profile_completed);
+  });
+
+  it('counts attending a live event to its end once, and not for those who left before it or host it', async () => {
+    const [n0, n1] = urls();
+    const { recruiter, eventId } = await scheduleEvent(n0, 10);
+    const [stayer, leaver] = await Promise.all([registerPerson(n0, 'stays'), registerPerson(n1, 'leaves')]);
+    for (const user of [stayer, leaver]) {
+      assert.equal((await requestJson(n1, 'POST', `/events/${eventId}/registrations`, { token: user.accessToken })).status, 201);
+    }
+    const join = (url: string, user: { accessToken: string }) => joinActor<LiveEventReady>(url, user.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
+    const [host, stays, leaves] = await Promise.all([join(n0, recruiter), join(n1, stayer), join(n0, leaver)]);
+    suite.open.push(host, stays, leaves);
+    await disconnect(leaves);
+    const closed = async () =>
+      (await pool().query('select count(*)::int as n from attendance where event_id = $1 and user_id = $2 and left_at is not null', [eventId, leaver.userId])).rows[0].n === 1;
+    await waitUntil(closed, 10_000, () => 'the leaver’s attendance closed');
+    // The event ends now, with the stayer and the host still in the room.
+    await pool().query("update events set starts_at = now() - interval '1 hour', ends_at = now() where id = $1", [eventId]);
+    const key = `event_attended:${eventId}`;
+    await waitUntil(async () => (await ledgerRows(stayer.userId, key)) === 1, 10_000, () => 'the stayer’s attendance counted');
+    assert.equal((await progressOf(n0, stayer)).xp, XP_RULES.event_attended + questXp('event_attended'));
+    // Counted for the one who stayed, never for the one who left or the host.
+    const rows = await pool().query('select user_id from progress_ledger where action_key = $1', [key]);
+    assert.deepEqual(rows.rows.map((r: { user_id: string }) => r.user_id), [stayer.userId]);
+    assert.equal((await progressOf(n1, leaver)).xp, 0);
   });
 
   it('refuses GET /me/progress without a valid token, with its code', async () => {
