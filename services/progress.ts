@@ -2,11 +2,30 @@ import type { Kysely } from 'kysely';
 import type { StoredUserEvent } from '../db/repositories/eventRepository';
 import { findUncountedAttendance, hasEarlierMessage, recordProgress, type ProgressAward } from '../db/repositories/progressRepository';
 import type { Database } from '../db/types';
+import { GroupCommit } from '../db/groupCommit';
 import type { Card } from '../domain/cardRules';
 import { actionKey, isProfileComplete, ProgressAction } from '../domain/progress';
 import type { UserEventBus } from './topicBus';
 
 export type { ProgressAward };
+
+/**
+ * Counts in flight per node at most: the rest wait in memory, so a burst of
+ * awards (a wave of matches) never takes the pool's connections from the
+ * commands whose answers people wait for.
+ */
+export const PROGRESS_CONCURRENCY = 2;
+const counters = new WeakMap<Kysely<Database>, GroupCommit<{ award: ProgressAward; nowMs: number }, StoredUserEvent[]>>();
+
+/** Counts one action through the node's queue of counts (see `recordProgress`). */
+function count(db: Kysely<Database>, award: ProgressAward, nowMs: number): Promise<StoredUserEvent[]> {
+  let counter = counters.get(db);
+  if (!counter) {
+    counter = new GroupCommit(async ([item]) => [await recordProgress(db, item!.award, item!.nowMs)], { maxInFlight: PROGRESS_CONCURRENCY, maxBatch: 1 });
+    counters.set(db, counter);
+  }
+  return counter.submit({ award, nowMs });
+}
 
 /**
  * Counts actions already stored, each in its own transaction right after the
@@ -28,7 +47,7 @@ export async function awardProgress(
   const events: StoredUserEvent[] = [];
   for (const award of awards) {
     try {
-      events.push(...(await recordProgress(db, award, nowMs)));
+      events.push(...(await count(db, award, nowMs)));
     } catch (error) {
       onError(error, award);
     }
@@ -74,7 +93,7 @@ export interface ProgressDeps {
 
 /** Counts one action (once per key) and hands its events to the user's session. */
 export async function countAndPublish(deps: ProgressDeps, award: ProgressAward): Promise<void> {
-  const events = await recordProgress(deps.db, award, deps.now().getTime());
+  const events = await count(deps.db, award, deps.now().getTime());
   await Promise.all(events.map((event) => deps.userEvents.publish(event.userId, { kind: 'stored', event })));
 }
 

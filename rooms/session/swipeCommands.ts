@@ -18,6 +18,8 @@ export interface SwipeOutcome {
   readonly result: SwipeResult;
   /** Stored events to hand to their users' sessions. */
   readonly events: readonly StoredUserEvent[];
+  /** The swipe's progress, counted once the swipe is stored and off its answer's path: the events it stores. */
+  readonly progress: Promise<readonly StoredUserEvent[]>;
 }
 
 /** One swipe: read the context, let the rules decide, store atomically. */
@@ -45,9 +47,10 @@ export async function swipe(
     if (decision.kind === 'repeat') {
       return {
         result: { action: decision.action, matched: decision.matchId !== null, matchId: decision.matchId, repeated: true, likesLeft: left(context.likesToday) },
+        events: [],
         // The match is offered again, counted once: that completes an award a failure cut off, and
         // earns nothing otherwise. The swipe is not: a swipe worth nothing on its day left no ledger row.
-        events: await counted(decision.matchId, false),
+        progress: counted(decision.matchId, false),
       };
     }
 
@@ -72,7 +75,8 @@ export async function swipe(
     const used = context.likesToday + (isLike(decision.action) ? 1 : 0);
     return {
       result: { action: decision.action, matched: write.matchId !== null, matchId: write.matchId, repeated: false, likesLeft: left(used) },
-      events: [...write.events, ...(await counted(write.matchId, true))],
+      events: write.events,
+      progress: counted(write.matchId, true),
     };
   }
   throw new AppError(ErrorCode.INTERNAL, 'the swipe could not be settled');
