@@ -3,6 +3,7 @@ import { DeleteAccountBody, LoginBody, RefreshBody, RegisterBody } from './auth'
 import { AdminUserBody, BlockBody, CreateCardBody, PhotoRef, PreferencesBody, ReportBody, UpdateCardBody } from './cards';
 import { RESOLUTION_ACTIONS, ResolveReportBody, VerifyBody } from './moderation';
 import { CreateLiveEventBody } from './liveEvents';
+import { ProgressResponse } from './progress';
 
 /**
  * Every HTTP route of a node, with the schemas of what it takes and answers:
@@ -89,6 +90,7 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
   },
   { method: 'post', path: '/reports', summary: 'Report someone', auth: 'bearer', body: ReportBody, answers: { 201: z.object({ reportId: Uuid }) } },
   { method: 'del', path: '/me/matches/:id', summary: 'Unmatch', auth: 'bearer', answers: { 200: z.object({ matchId: Uuid, status: MatchStatusBody }) } },
+  { method: 'get', path: '/me/progress', summary: 'Your XP, level and the quests of the UTC day', auth: 'bearer', answers: { 200: ProgressResponse } },
   {
     method: 'get', path: '/me/threads', summary: 'Your chat threads, newest match first', auth: 'bearer',
     answers: {

@@ -45,8 +45,7 @@ import { mountMatchRoutes } from './http/matchRoutes';
 import { mountLiveEventRoutes } from './http/liveEventRoutes';
 import { mountWebAppRoute } from './http/webAppRoute';
 import { mountProgressRoutes } from './http/progressRoutes';
-import { startStartingNotices } from './startingNotices';
-import { startRetentionJob } from './retentionJob';
+import { startBackgroundJobs } from './backgroundJobs';
 import { mountLiveKitWebhookRoute } from './http/liveKitWebhookRoute';
 import { routerEndpoints } from './http/routerEndpoints';
 import { refuseCreationWhile } from './cluster/placementPolicy';
@@ -254,8 +253,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const stopRoomCountReports = config.redis
     ? reportRoomCounts(ROOM_COUNT_REPORT_MS, (error) => logger.warn({ err: error }, 'room count report failed'))
     : undefined;
-  const stopStartingNotices = startStartingNotices({ db: database.db, userEvents, now, logger });
-  const stopRetention = startRetentionJob({ db: database.db, retention: config.retention, now, logger: logger.child({ component: 'retention' }), metrics });
+  const stopBackgroundJobs = startBackgroundJobs({ db: database.db, userEvents, retention: config.retention, now, logger, metrics });
   logger.info(
     {
       port: config.http.port,
@@ -279,8 +277,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
         probing.stop();
         if (sweep) clearInterval(sweep);
         stopRoomCountReports?.();
-        stopStartingNotices();
-        stopRetention();
+        stopBackgroundJobs();
         await server.gracefullyShutdown(false).catch((error: unknown) => logger.warn({ err: error }, 'shutdown'));
         unsubscribeWithdrawals();
         revocations.stop();
