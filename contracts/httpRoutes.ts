@@ -4,6 +4,7 @@ import { AdminUserBody, BlockBody, CreateCardBody, PhotoRef, PreferencesBody, Re
 import { RESOLUTION_ACTIONS, ResolveReportBody, VerifyBody } from './moderation';
 import { CreateLiveEventBody } from './liveEvents';
 import { PushSettingsBody, PushTargetBody } from './push';
+import { ProgressResponse } from './progress';
 
 /**
  * Every HTTP route of a node, with the schemas of what it takes and answers:
@@ -90,6 +91,7 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
   },
   { method: 'post', path: '/reports', summary: 'Report someone', auth: 'bearer', body: ReportBody, answers: { 201: z.object({ reportId: Uuid }) } },
   { method: 'del', path: '/me/matches/:id', summary: 'Unmatch', auth: 'bearer', answers: { 200: z.object({ matchId: Uuid, status: MatchStatusBody }) } },
+  { method: 'get', path: '/me/progress', summary: 'Your XP, level and the quests of the UTC day', auth: 'bearer', answers: { 200: ProgressResponse } },
   {
     method: 'get', path: '/me/threads', summary: 'Your chat threads, newest match first', auth: 'bearer',
     answers: {

@@ -88,7 +88,7 @@ export type UserEventMessage = UserEventBody & {
 };
 
 export { UserEventType };
-export type { UserEventData, MatchCreatedData, MatchEndedData, LikeReceivedData, ProfileViewedData, PresenceChangedData, ThreadReadData, EventStartingData } from '../domain/userEvents';
+export type { UserEventData, MatchCreatedData, MatchEndedData, LikeReceivedData, ProfileViewedData, PresenceChangedData, ThreadReadData, EventStartingData, QuestCompletedData, LevelUpData } from '../domain/userEvents';
 
 export interface DeviceInfo {
   readonly deviceId: string;

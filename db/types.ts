@@ -297,6 +297,30 @@ export interface PushOutboxTable {
   finished_at: Timestamp | null;
 }
 
+/** One counted action of a user: its key makes it count once. */
+export interface ProgressLedgerTable {
+  user_id: string;
+  action_key: string;
+  action: string;
+  xp: number;
+  /** The UTC day it counted on (YYYY-MM-DD). */
+  day: ColumnType<string, string, string>;
+  created_at: DefaultTimestamp;
+}
+
+export interface UserProgressTable {
+  user_id: string;
+  xp: DefaultBigInt;
+  updated_at: DefaultTimestamp;
+}
+
+export interface QuestProgressTable {
+  user_id: string;
+  day: ColumnType<string, string, string>;
+  quest_id: string;
+  count: ColumnType<number, number | undefined, number>;
+}
+
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -324,6 +348,9 @@ export interface Database {
   push_targets: PushTargetsTable;
   push_outbox: PushOutboxTable;
   operator_audit: OperatorAuditTable;
+  progress_ledger: ProgressLedgerTable;
+  user_progress: UserProgressTable;
+  quest_progress: QuestProgressTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

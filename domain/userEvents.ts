@@ -29,6 +29,10 @@ export const UserEventType = {
   LOBBY_CHANGED: 'lobby.changed',
   /** An operator upheld a report against the user and warned them. */
   ACCOUNT_WARNED: 'account.warned',
+  /** A daily quest reached its target (its XP is added). */
+  QUEST_COMPLETED: 'quest.completed',
+  /** The user's XP crossed into a higher level. */
+  LEVEL_UP: 'level.up',
 } as const;
 export type UserEventType = (typeof UserEventType)[keyof typeof UserEventType];
 
@@ -138,6 +142,22 @@ export interface AccountWarnedData {
   readonly context: 'profile' | 'message' | 'call' | 'event';
 }
 
+export interface QuestCompletedData {
+  readonly questId: string;
+  readonly title: string;
+  /** The UTC day the quest belonged to (YYYY-MM-DD). */
+  readonly day: string;
+  readonly xp: number;
+  /** The user's XP after it. */
+  readonly totalXp: number;
+}
+
+export interface LevelUpData {
+  readonly level: number;
+  readonly previousLevel: number;
+  readonly xp: number;
+}
+
 /** What each kind of event carries. */
 export interface UserEventData {
   'match.created': MatchCreatedData;
@@ -153,6 +173,8 @@ export interface UserEventData {
   'event.starting': EventStartingData;
   'lobby.changed': LobbyChangedData;
   'account.warned': AccountWarnedData;
+  'quest.completed': QuestCompletedData;
+  'level.up': LevelUpData;
 }
 
 /** An event's type and what it carries, one union member per type. */
@@ -205,6 +227,14 @@ export function shouldNotifyProfileView(input: {
   if (input.viewerId === input.ownerId) return false;
   return input.lastNotifiedMs === undefined || input.nowMs - input.lastNotifiedMs >= PROFILE_VIEW_NOTIFY_INTERVAL_MS;
 }
+
+/**
+ * Retention: a stored event some device of the user acknowledged is delivered,
+ * and is pruned once older than this. Events no device acknowledged stay, so a
+ * device coming back, or a new one, still gets them.
+ */
+export const DEFAULT_STORED_EVENT_RETENTION_DAYS = 30;
+export const DEFAULT_RETENTION_PRUNE_INTERVAL_MS = 15 * 60 * 1000;
 
 /** A device that never acknowledged anything starts this far back from the newest event. */
 export const NEW_DEVICE_BACKLOG = 500;

@@ -96,6 +96,8 @@ export interface Config {
     readonly keySource: 'environment' | 'data-folder' | 'process';
   };
   readonly calls: { readonly maxActive: number };
+  /** Stored events acknowledged by a device and older than `storedEventMaxAgeMs` are pruned, every `pruneIntervalMs`. */
+  readonly retention: { readonly storedEventMaxAgeMs: number; readonly pruneIntervalMs: number };
   /** Push providers (Web Push, FCM, APNs); a development node signs Web Push with keys of its own. */
   readonly push: PushConfig;
   /** The push outbox's workers. */
@@ -237,6 +239,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     },
     liveKit: { url: e.LIVEKIT_URL ?? DEVELOPMENT_LIVEKIT.url, ...liveKitKey, mediaServer: e.LIVEKIT_URL !== undefined },
     calls: { maxActive: e.MAX_ACTIVE_CALLS },
+    retention: {
+      storedEventMaxAgeMs: Math.round(e.STORED_EVENT_RETENTION_DAYS * 24 * 60 * 60 * 1000),
+      pruneIntervalMs: e.RETENTION_PRUNE_INTERVAL_MS,
+    },
     push,
     pushOutbox: { maxAttempts: e.PUSH_MAX_ATTEMPTS, retentionMs: e.PUSH_RETENTION_S * 1000, leaseMs: e.PUSH_LEASE_MS },
     logLevel: e.LOG_LEVEL,

@@ -6,6 +6,7 @@ import { isRateLimitedAction, type RateLimitedAction, type RateRule } from '../d
 import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
 import { DEFAULT_MAX_ACTIVE_CALLS } from '../domain/callState';
 import { DEFAULT_DAILY_LIKE_QUOTA } from '../domain/swipeRules';
+import { DEFAULT_RETENTION_PRUNE_INTERVAL_MS, DEFAULT_STORED_EVENT_RETENTION_DAYS } from '../domain/userEvents';
 
 /**
  * A signing secret that once shipped in Kismet's source, so anyone can sign
@@ -80,6 +81,10 @@ export const EnvSchema = z.object({
   MAX_ACTIVE_CALLS: positiveInt.max(10_000_000).default(DEFAULT_MAX_ACTIVE_CALLS),
   STALE_NODE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   DEPENDENCY_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_DEPENDENCY_TIMEOUT_MS).default(DEFAULT_DEPENDENCY_TIMEOUT_MS),
+  /** Stored events a device acknowledged are pruned once older than this (fractions allowed). */
+  STORED_EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(DEFAULT_STORED_EVENT_RETENTION_DAYS),
+  /** How often a node tries to run the pruning job (one node of the cluster runs it at a time). */
+  RETENTION_PRUNE_INTERVAL_MS: z.coerce.number().int().min(100).max(24 * 60 * 60 * 1000).default(DEFAULT_RETENTION_PRUNE_INTERVAL_MS),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `action=perSecond:burst,...`: per-user (or per-address) buckets other than the defaults. */
   RATE_LIMITS: z.string().optional(),

@@ -52,6 +52,19 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly retentionRuns = new Counter({
+    name: 'kismet_retention_runs_total',
+    help: 'Rounds of the stored-event pruning job on this node: pruned (this node ran it) or busy (another node was running it)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly storedEventsPruned = new Counter({
+    name: 'kismet_stored_events_pruned_total',
+    help: 'Delivered stored events older than the retention age deleted by this node',
+    registers: [this.registry],
+  });
+
   readonly chatMessagesStored = new Counter({
     name: 'kismet_chat_messages_stored_total',
     help: 'Chat messages stored (and then acknowledged) by thread actors on this node',

@@ -44,7 +44,8 @@ import { mountNodeActorsRoute } from './http/nodeActorsRoute';
 import { mountMatchRoutes } from './http/matchRoutes';
 import { mountLiveEventRoutes } from './http/liveEventRoutes';
 import { mountWebAppRoute } from './http/webAppRoute';
-import { startStartingNotices } from './startingNotices';
+import { mountProgressRoutes } from './http/progressRoutes';
+import { startBackgroundJobs } from './backgroundJobs';
 import { mountLiveKitWebhookRoute } from './http/liveKitWebhookRoute';
 import { routerEndpoints } from './http/routerEndpoints';
 import { refuseCreationWhile } from './cluster/placementPolicy';
@@ -189,7 +190,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   };
   let draining = false;
   mountAuthRoutes(transport.app, auth, rateLimits, routeOptions);
-  mountCardRoutes(transport.app, { db: database.db, accessTokens, h3Resolution: config.matching.h3Resolution, userEvents, withdrawals }, routeOptions);
+  mountCardRoutes(transport.app, { db: database.db, accessTokens, h3Resolution: config.matching.h3Resolution, userEvents, withdrawals, now }, routeOptions);
   // Moderation decisions reach every node's actors through the same announcements, whichever route made them.
   const moderation = { db: database.db, userEvents, threadSignals, withdrawals, metrics, now, mediaRooms: calls.roomControl, revocations };
   mountMatchRoutes(transport.app, { ...moderation, accessTokens }, routeOptions);
@@ -199,6 +200,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   mountLiveKitWebhookRoute(transport.app, { db: database.db, metrics, userEvents, now, calls, ...liveKitKeys }, routeOptions);
   mountLiveEventRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
   push.serve(transport.app, { accessTokens, now }, routeOptions);
+  mountProgressRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
   mountNodeActorsRoute(
     transport.app,
     {
@@ -251,7 +253,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     : undefined;
   sweep?.unref();
   const stopRoomCountReports = config.redis ? reportRoomCounts(ROOM_COUNT_REPORT_MS, (error) => logger.warn({ err: error }, 'room count report failed')) : undefined;
-  const stopStartingNotices = startStartingNotices({ db: database.db, userEvents, now, logger });
+  const stopBackgroundJobs = startBackgroundJobs({ db: database.db, userEvents, retention: config.retention, now, logger, metrics });
   logger.info(
     {
       port: config.http.port,
@@ -275,7 +277,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
         probing.stop();
         if (sweep) clearInterval(sweep);
         stopRoomCountReports?.();
-        stopStartingNotices();
+        stopBackgroundJobs();
         await server.gracefullyShutdown(false).catch((error: unknown) => logger.warn({ err: error }, 'shutdown'));
         await push.stop();
         unsubscribeWithdrawals();

@@ -6,6 +6,7 @@ import * as calls from './2026_11_23_0004_calls';
 import * as hiddenMessages from './2026_11_23_0005_hidden_messages';
 import * as security from './2026_12_02_0006_security';
 import * as pushOutbox from './2026_12_02_0007_push_outbox';
+import * as progress from './2026_12_02_0008_progress';
 import * as moderationPhotosErasure from './2026_12_02_0009_moderation_photos_erasure';
 
 /**
@@ -20,5 +21,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_11_23_0005_hidden_messages': hiddenMessages,
   '2026_12_02_0006_security': security,
   '2026_12_02_0007_push_outbox': pushOutbox,
+  '2026_12_02_0008_progress': progress,
   '2026_12_02_0009_moderation_photos_erasure': moderationPhotosErasure,
 };

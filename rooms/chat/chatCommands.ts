@@ -6,6 +6,7 @@ import { checkMessageContent, decideMessageDeletion, pageSize, shouldRelayTyping
 import { AppError } from '../../domain/errors';
 import type { ThreadLedger } from '../../domain/threadLedger';
 import { UserEventType } from '../../domain/userEvents';
+import { countFirstMessage } from '../../services/progress';
 import { mountCommands } from '../commandRouter';
 import { roomServices } from '../roomServices';
 import type { ThreadWriter } from './threadWriter';
@@ -38,12 +39,14 @@ export function mountChatCommands(room: Room, parts: ThreadParts): void {
   const services = roomServices();
   const { matchId } = parts;
   const { typing } = parts;
+  // Members whose first message here is counted (or was, by an earlier actor): no more queries for them.
+  const firstMessageCounted = new Set<string>();
   mountCommands(room, 'chat', services, ChatCommands, {
-    send: (client, payload): Promise<SendResult> => {
+    send: async (client, payload): Promise<SendResult> => {
       const refusal = checkMessageContent(payload);
       if (refusal) throw new AppError(refusal.code, refusal.message);
       const senderId = parts.memberOf(client).userId;
-      return parts.sending(senderId, payload.clientMessageId, client, () =>
+      const outcome = await parts.sending(senderId, payload.clientMessageId, client, () =>
         parts.writer.send({
           senderId,
           clientMessageId: payload.clientMessageId,
@@ -53,6 +56,15 @@ export function mountChatCommands(room: Room, parts: ThreadParts): void {
           hidden: parts.isHidden(senderId),
         }),
       );
+      if (!firstMessageCounted.has(senderId)) {
+        firstMessageCounted.add(senderId);
+        // Counted after the answer's message is stored, off the answer's path; a resend offers it again.
+        countFirstMessage(services, { matchId, senderId, seq: outcome.seq }).catch((error: unknown) => {
+          firstMessageCounted.delete(senderId);
+          services.logger.warn({ err: error, matchId, userId: senderId }, 'first message not counted; the next message offers it again');
+        });
+      }
+      return outcome;
     },
     history: (client, payload) =>
       listMessagesBefore(services.db, matchId, parts.memberOf(client).userId, payload.beforeSeq ?? parts.ledger().lastSeq + 1, pageSize(payload.limit)),

@@ -49,6 +49,7 @@ export function mountSessionCommands(room: Room, parts: SessionParts): void {
         const outcome = await swipe(services, userId, payload, swipeMemory);
         parts.decks.swiped(payload.toCardId);
         parts.dispatch(outcome.events);
+        void outcome.progress.then((events) => parts.dispatch(events)); // never rejects: failures are logged where counted
         return outcome.result;
       }),
     rewind: () => swipes.run(() => rewind(services, userId, swipeMemory)),

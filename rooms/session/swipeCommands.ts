@@ -6,6 +6,7 @@ import { AppError, ErrorCode } from '../../domain/errors';
 import { decideRewind, decideSwipe, isLike, likesLeft, quotaDayStartMs, type SwipeAction } from '../../domain/swipeRules';
 import { likeReceivedEvent, matchCreatedEvents } from '../../domain/userEvents';
 import type { RewindResult, SwipeResult } from '../../contracts/session';
+import { awardProgress, swipeAwards } from '../../services/progress';
 import type { RoomServices } from '../roomServices';
 
 /** What a session remembers between a user's swipes. */
@@ -17,6 +18,8 @@ export interface SwipeOutcome {
   readonly result: SwipeResult;
   /** Stored events to hand to their users' sessions. */
   readonly events: readonly StoredUserEvent[];
+  /** The swipe's progress, counted once the swipe is stored and off its answer's path: the events it stores. */
+  readonly progress: Promise<readonly StoredUserEvent[]>;
 }
 
 /** One swipe: read the context, let the rules decide, store atomically. */
@@ -39,10 +42,15 @@ export async function swipe(
     const decision = decideSwipe(context, command.action, services.matching);
     if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
     const left = (likesUsed: number) => likesLeft(context.swiperIsPremium, likesUsed, services.matching);
+    const counted = (matchId: string | null, swipeToo: boolean) =>
+      countSwipe(services, userId, command, swipeToo, matchId === null ? undefined : { matchId, ownerIds: [context.from!.ownerId, context.to!.ownerId] });
     if (decision.kind === 'repeat') {
       return {
         result: { action: decision.action, matched: decision.matchId !== null, matchId: decision.matchId, repeated: true, likesLeft: left(context.likesToday) },
         events: [],
+        // The match is offered again, counted once: that completes an award a failure cut off, and
+        // earns nothing otherwise. The swipe is not: a swipe worth nothing on its day left no ledger row.
+        progress: counted(decision.matchId, false),
       };
     }
 
@@ -68,9 +76,26 @@ export async function swipe(
     return {
       result: { action: decision.action, matched: write.matchId !== null, matchId: write.matchId, repeated: false, likesLeft: left(used) },
       events: write.events,
+      progress: counted(write.matchId, true),
     };
   }
   throw new AppError(ErrorCode.INTERNAL, 'the swipe could not be settled');
+}
+
+/** The swipe's progress (and the match's, for both owners), once stored. */
+function countSwipe(
+  services: RoomServices,
+  swiperId: string,
+  command: { readonly fromCardId: string; readonly toCardId: string },
+  swipeToo: boolean,
+  match: { readonly matchId: string; readonly ownerIds: readonly string[] } | undefined,
+): Promise<StoredUserEvent[]> {
+  const all = swipeAwards({ swiperId, fromCardId: command.fromCardId, toCardId: command.toCardId, match });
+  const awards = swipeToo ? all : all.filter((award) => award.action !== 'swipe');
+  if (awards.length === 0) return Promise.resolve([]);
+  return awardProgress(services.db, awards, services.now().getTime(), (error, award) =>
+    services.logger.warn({ err: error, userId: award.userId, key: award.key }, 'progress not counted; a retry of the swipe counts it'),
+  );
 }
 
 /** Undoes the user's most recent swipe if it was a pass (premium, once per swipe). */

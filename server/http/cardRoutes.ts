@@ -12,6 +12,7 @@ import {
 import { findPreferences, savePreferences } from '../../db/repositories/preferenceRepository';
 import { findUserById, findUserLocation } from '../../db/repositories/userRepository';
 import { findViewableCard } from '../../services/cardVisibility';
+import { countCompletedProfile } from '../../services/progress';
 import type { Database } from '../../db/types';
 import { canEditCard, decideCardCreation, type Card } from '../../domain/cardRules';
 import { AppError, ErrorCode } from '../../domain/errors';
@@ -30,6 +31,7 @@ export interface CardRouteDeps {
   readonly h3Resolution: number;
   readonly userEvents: UserEventBus;
   readonly withdrawals: WithdrawalBus;
+  readonly now: () => Date;
 }
 
 /** Cards (profiles and jobs), and the signed-in user's deck preferences. */
@@ -84,6 +86,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
       lng: location?.lng ?? body.lng ?? null,
       h3Cell: location ? cellOf(location.lat, location.lng) : cellOf(body.lat, body.lng),
     });
+    await countCompletedProfile(deps, card);
     return jsonReply(201, toCardView(card));
   }, options);
 
@@ -105,6 +108,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     const updated = await updateCard(db, card.id, { ...body, ...moved });
     // What the card looks for changed: its decks are rebuilt on the next ask.
     await deps.userEvents.publish(userId, { kind: 'deck.invalidate' });
+    await countCompletedProfile(deps, updated);
     return jsonReply(200, toCardView(updated));
   }, options);
 

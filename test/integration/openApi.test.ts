@@ -94,6 +94,7 @@ describe('OpenAPI', function () {
     const [c, d] = await Promise.all([registerPerson(suite.node.url, 'C'), registerPerson(suite.node.url, 'D')]);
     const matchId = await matchPeople(c, d, [suite.node.url, suite.node.url]);
     await call('GET', '/me/threads', '/me/threads', { token: c.accessToken });
+    await call('GET', '/me/progress', '/me/progress', { token: c.accessToken });
     await call('DELETE', '/me/matches/:id', `/me/matches/${matchId}`, { token: c.accessToken });
     await call('POST', '/reports', '/reports', { token, body: { userId: c.userId, context: 'profile', reason: 'spam' } });
     await call('POST', '/me/blocks', '/me/blocks', { token, body: { userId: c.userId } });

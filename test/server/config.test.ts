@@ -34,6 +34,10 @@ describe('loadConfig', () => {
       assert.equal(config.database.kind === 'pglite' && config.database.dataDir, path.resolve('.data', 'pglite'));
     });
     it('is frozen', () => assert.throws(() => ((config.http as { port: number }).port = 1)));
+    it('keeps delivered stored events 30 days, tried every 15 minutes', () => {
+      assert.deepEqual(config.retention, { storedEventMaxAgeMs: 30 * 24 * 3_600_000, pruneIntervalMs: 15 * 60_000 });
+      assert.equal(loadConfig({ STORED_EVENT_RETENTION_DAYS: '0.5' }).retention.storedEventMaxAgeMs, 12 * 3_600_000);
+    });
     it('listens on loopback alone, as a local development node', () => {
       assert.equal(config.http.host, '127.0.0.1');
       assert.equal(config.local, true);
@@ -59,6 +63,10 @@ describe('loadConfig', () => {
     it('names the variable of a bad database URL', () => assert.match(problemsOf({ DATABASE_URL: 'mysql://x' })[0] ?? '', /^DATABASE_URL:/));
     it('names the variable of a bad Redis URL', () => assert.match(problemsOf({ REDIS_URL: 'nope' })[0] ?? '', /^REDIS_URL:/));
     it('refuses Redis without a shared Postgres', () => assert.match(problemsOf({ REDIS_URL: 'redis://127.0.0.1:6379', JWT_SECRET: SECRET })[0] ?? '', /^DATABASE_URL:/));
+    it('names a bad retention', () => {
+      assert.match(problemsOf({ STORED_EVENT_RETENTION_DAYS: '0' })[0] ?? '', /^STORED_EVENT_RETENTION_DAYS:/);
+      assert.match(problemsOf({ RETENTION_PRUNE_INTERVAL_MS: 'often' })[0] ?? '', /^RETENTION_PRUNE_INTERVAL_MS:/);
+    });
     it('names a bad rate limit', () => assert.match(problemsOf({ RATE_LIMITS: 'deck=fast' })[0] ?? '', /^RATE_LIMITS: "deck=fast"/));
   });
 

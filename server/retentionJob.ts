@@ -1,0 +1,37 @@
+import type { Kysely } from 'kysely';
+import { pruneDeliveredEvents } from '../db/repositories/retentionRepository';
+import type { Database } from '../db/types';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import type { NodeMetrics } from './metrics';
+
+/**
+ * Every node runs this timer; each round, one node of the cluster (whichever
+ * takes the database's advisory lock) prunes the stored events that were
+ * delivered and are older than the retention age. The others find it busy.
+ */
+export function startRetentionJob(deps: {
+  readonly db: Kysely<Database>;
+  readonly retention: Config['retention'];
+  readonly now: () => Date;
+  readonly logger: Logger;
+  readonly metrics: Pick<NodeMetrics, 'retentionRuns' | 'storedEventsPruned'>;
+}): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    const before = new Date(deps.now().getTime() - deps.retention.storedEventMaxAgeMs);
+    pruneDeliveredEvents(deps.db, before)
+      .then((outcome) => {
+        deps.metrics.retentionRuns.inc({ outcome: outcome.kind });
+        if (outcome.kind === 'busy') return;
+        deps.metrics.storedEventsPruned.inc(outcome.events);
+        if (outcome.events > 0) deps.logger.info({ events: outcome.events, before }, 'pruned delivered stored events');
+      })
+      .catch((error: unknown) => deps.logger.warn({ err: error }, 'pruning stored events failed; retried next period'))
+      .finally(() => (running = false));
+  }, deps.retention.pruneIntervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,114 @@
+import type { Kysely } from 'kysely';
+import type { StoredUserEvent } from '../db/repositories/eventRepository';
+import { findUncountedAttendance, hasEarlierMessage, recordProgress, type ProgressAward } from '../db/repositories/progressRepository';
+import type { Database } from '../db/types';
+import { GroupCommit } from '../db/groupCommit';
+import type { Card } from '../domain/cardRules';
+import { actionKey, isProfileComplete, ProgressAction } from '../domain/progress';
+import type { UserEventBus } from './topicBus';
+
+export type { ProgressAward };
+
+/**
+ * Counts in flight per node at most: the rest wait in memory, so a burst of
+ * awards (a wave of matches) never takes the pool's connections from the
+ * commands whose answers people wait for.
+ */
+export const PROGRESS_CONCURRENCY = 2;
+const counters = new WeakMap<Kysely<Database>, GroupCommit<{ award: ProgressAward; nowMs: number }, StoredUserEvent[]>>();
+
+/** Counts one action through the node's queue of counts (see `recordProgress`). */
+function count(db: Kysely<Database>, award: ProgressAward, nowMs: number): Promise<StoredUserEvent[]> {
+  let counter = counters.get(db);
+  if (!counter) {
+    counter = new GroupCommit(async ([item]) => [await recordProgress(db, item!.award, item!.nowMs)], { maxInFlight: PROGRESS_CONCURRENCY, maxBatch: 1 });
+    counters.set(db, counter);
+  }
+  return counter.submit({ award, nowMs });
+}
+
+/**
+ * Counts actions already stored, each in its own transaction right after the
+ * action's own: an award never holds another user's rows, so awards never
+ * deadlock with swipes, matches or messages. The ledger keeps each (user, key)
+ * once, so offering an award again (a retried command answered as a repeat,
+ * another node reporting the same action) earns nothing more, and completes an
+ * award a crash cut off between the two commits.
+ *
+ * Returns the `quest.completed` and `level.up` events stored; an award that
+ * fails is reported to `onError` and the others still run.
+ */
+export async function awardProgress(
+  db: Kysely<Database>,
+  awards: readonly ProgressAward[],
+  nowMs: number,
+  onError: (error: unknown, award: ProgressAward) => void,
+): Promise<StoredUserEvent[]> {
+  const events: StoredUserEvent[] = [];
+  for (const award of awards) {
+    try {
+      events.push(...(await count(db, award, nowMs)));
+    } catch (error) {
+      onError(error, award);
+    }
+  }
+  return events;
+}
+
+/** What a stored swipe counts: the swipe for the swiper, and a match for both owners. */
+export function swipeAwards(swipe: {
+  readonly swiperId: string;
+  readonly fromCardId: string;
+  readonly toCardId: string;
+  readonly match: { readonly matchId: string; readonly ownerIds: readonly string[] } | undefined;
+}): ProgressAward[] {
+  const awards: ProgressAward[] = [
+    { userId: swipe.swiperId, action: ProgressAction.SWIPE, key: actionKey(ProgressAction.SWIPE, `${swipe.fromCardId}:${swipe.toCardId}`) },
+  ];
+  for (const userId of new Set(swipe.match?.ownerIds ?? [])) {
+    awards.push({ userId, action: ProgressAction.MATCH, key: actionKey(ProgressAction.MATCH, swipe.match!.matchId) });
+  }
+  return awards;
+}
+
+/**
+ * A member's first message in a thread, once stored: counted under the thread's
+ * key, so a resend, a later actor of the thread or another node counts nothing
+ * more; a message with an earlier one of theirs before it is not a first.
+ */
+export async function countFirstMessage(
+  deps: ProgressDeps,
+  message: { readonly matchId: string; readonly senderId: string; readonly seq: number },
+): Promise<void> {
+  if (await hasEarlierMessage(deps.db, message.matchId, message.senderId, message.seq)) return;
+  await countAndPublish(deps, { userId: message.senderId, action: ProgressAction.FIRST_MESSAGE, key: actionKey(ProgressAction.FIRST_MESSAGE, message.matchId) });
+}
+
+/** What counting needs, and where the events it stores go. */
+export interface ProgressDeps {
+  readonly db: Kysely<Database>;
+  readonly userEvents: UserEventBus;
+  now(): Date;
+}
+
+/** Counts one action (once per key) and hands its events to the user's session. */
+export async function countAndPublish(deps: ProgressDeps, award: ProgressAward): Promise<void> {
+  const events = await count(deps.db, award, deps.now().getTime());
+  await Promise.all(events.map((event) => deps.userEvents.publish(event.userId, { kind: 'stored', event })));
+}
+
+/** A person's profile first complete (`isProfileComplete`): once per account, however often it is edited. */
+export async function countCompletedProfile(deps: ProgressDeps, card: Card): Promise<void> {
+  if (!isProfileComplete(card)) return;
+  await countAndPublish(deps, { userId: card.ownerId, action: ProgressAction.PROFILE_COMPLETED, key: actionKey(ProgressAction.PROFILE_COMPLETED, card.ownerId) });
+}
+
+/** Attendees who stayed in a live event to its end (within the last `windowMs`), each event counted once per person. */
+export async function countEventAttendance(deps: ProgressDeps, windowMs: number): Promise<number> {
+  const until = deps.now();
+  const uncounted = await findUncountedAttendance(deps.db, { since: new Date(until.getTime() - windowMs), until }, 500);
+  for (const { eventId, userId } of uncounted) {
+    await countAndPublish(deps, { userId, action: ProgressAction.EVENT_ATTENDED, key: actionKey(ProgressAction.EVENT_ATTENDED, eventId) });
+  }
+  return uncounted.length;
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import type { CardView } from '../../contracts/cards';
+import { RETENTION_LOCK_KEY } from '../../db/repositories/retentionRepository';
+import { command, connectDevice, eventsOf, waitForEvents, waitUntil, type Device } from '../support/accounts';
+import { metricValue, useTestCluster } from '../support/cluster';
+import { registerPerson, replyOf, type Person } from '../support/matches';
+
+describe('retention of stored events across two nodes', function () {
+  // A day of retention, tried every 200 ms by each node; the test ages events by hand.
+  const suite = useTestCluster(2, { STORED_EVENT_RETENTION_DAYS: '1', RETENTION_PRUNE_INTERVAL_MS: '200' });
+  const urls = () => [suite.nodes[0].url, suite.nodes[1].url] as const;
+
+  async function device(url: string, user: Person, id: string): Promise<Device> {
+    const connected = await connectDevice(url, user, id);
+    suite.open.push(connected);
+    return connected;
+  }
+  async function storedSeqs(userId: string): Promise<number[]> {
+    const result = await suite.cluster.pool.query('select seq::int as seq from stored_events where user_id = $1 order by seq', [userId]);
+    return result.rows.map((row: { seq: number }) => row.seq);
+  }
+  const runs = async (outcome: 'busy' | 'pruned') =>
+    Promise.all(urls().map((url) => metricValue({ url }, new RegExp(`^kismet_retention_runs_total\\{outcome="${outcome}"`))));
+  const seqsOf = (d: Device) => eventsOf(d).filter((e) => e.seq !== null).map((e) => e.seq as number);
+  async function likedBy(target: { card: CardView }, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const liker = await registerPerson(urls()[1], `liker ${i}`);
+      const d = await device(urls()[1], liker, 'phone');
+      replyOf(await command(d.room, 'swipe', { fromCardId: liker.card.id, toCardId: target.card.id, action: 'like' }));
+    }
+  }
+
+  it('prunes old events a device acknowledged, one node at a time, and a new device still gets the rest', async () => {
+    const [n0, n1] = urls();
+    const target = await registerPerson(n0, 'T');
+    const phone = await device(n0, target, 'phone');
+    await likedBy(target, 4);
+    await waitForEvents(phone, () => seqsOf(phone).length === 4);
+    assert.deepEqual(replyOf(await command(phone.room, 'events.ack', { seq: 2 })), { ackedSeq: 2 });
+
+    // While something else holds the job's lock, neither node prunes, old as the events are.
+    const holder = await suite.cluster.pool.connect();
+    try {
+      await holder.query('select pg_advisory_lock($1)', [RETENTION_LOCK_KEY]);
+      await suite.cluster.pool.query("update stored_events set created_at = now() - interval '2 days' where user_id = $1", [target.userId]);
+      const busyBefore = await runs('busy');
+      await waitUntil(async () => (await runs('busy')).every((n, i) => n >= (busyBefore[i] || 0) + 2), 10_000, () => 'both nodes finding the job busy');
+      assert.deepEqual(await storedSeqs(target.userId), [1, 2, 3, 4]);
+    } finally {
+      await holder.query('select pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
+      holder.release();
+    }
+
+    // Released: what the phone acknowledged goes; what no device acknowledged stays, however old.
+    await waitUntil(async () => (await storedSeqs(target.userId)).join() === '3,4', 10_000, () => 'the acknowledged events pruned');
+    const pruned = await Promise.all(urls().map((url) => metricValue({ url }, /^kismet_stored_events_pruned_total/)));
+    assert.equal(pruned.reduce((x, y) => x + y, 0), 2);
+
+    // A new device starts from what is left; numbering goes on after the gap.
+    const laptop = await device(n1, target, 'laptop');
+    assert.equal(laptop.ready.latestSeq, 4);
+    await waitForEvents(laptop, () => seqsOf(laptop).length >= 2);
+    await likedBy(target, 1);
+    await waitForEvents(laptop, () => seqsOf(laptop).includes(5));
+    await waitForEvents(phone, () => seqsOf(phone).includes(5));
+    assert.deepEqual(seqsOf(laptop), [3, 4, 5]);
+    assert.deepEqual(seqsOf(phone), [1, 2, 3, 4, 5]);
+
+    // Acknowledging 5 delivers 3 and 4 (old: pruned); 5 itself is young and kept through further rounds.
+    replyOf(await command(laptop.room, 'events.ack', { seq: 5 }));
+    const roundsBefore = await runs('pruned');
+    await waitUntil(async () => (await runs('pruned')).reduce((x, y) => x + y, 0) >= roundsBefore.reduce((x, y) => x + y, 0) + 3, 10_000, () => 'more pruning rounds');
+    assert.deepEqual(await storedSeqs(target.userId), [5]);
+  });
+});
