@@ -67,6 +67,7 @@ export const ErrorCode = {
   CALL_CAP_REACHED: 'CALL_CAP_REACHED',
   /** A push target for a platform this deployment has no provider for. */
   PUSH_PLATFORM_DISABLED: 'PUSH_PLATFORM_DISABLED',
+  PUSH_ENDPOINT_REFUSED: 'PUSH_ENDPOINT_REFUSED',
   /** A LiveKit webhook whose signature, body hash or freshness does not hold. */
   WEBHOOK_REFUSED: 'WEBHOOK_REFUSED',
 
@@ -162,6 +163,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   CALL_IN_PROGRESS: 409,
   CALL_CAP_REACHED: 503,
   PUSH_PLATFORM_DISABLED: 400,
+  PUSH_ENDPOINT_REFUSED: 400,
   WEBHOOK_REFUSED: 401,
   EVENT_NOT_FOUND: 404,
   NOT_REGISTERED: 403,

@@ -103,6 +103,7 @@ export const EnvSchema = z.object({
   WEB_PUSH_VAPID_PUBLIC_KEY: z.string().optional(),
   WEB_PUSH_VAPID_PRIVATE_KEY: z.string().optional(),
   WEB_PUSH_SUBJECT: z.string().optional(),
+  WEB_PUSH_ENDPOINT_HOSTS: z.string().optional(),
   FCM_SERVICE_ACCOUNT_FILE: z.string().optional(),
   FCM_ENDPOINT: url(['https']).optional(),
   FCM_TOKEN_ENDPOINT: url(['https']).optional(),

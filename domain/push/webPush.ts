@@ -48,6 +48,24 @@ export function webPushTargetProblem(target: WebPushTarget): string | undefined 
   return undefined;
 }
 
+/**
+ * The push services of today's browsers (Chrome and Edge's FCM, Firefox's
+ * autopush, Windows' WNS, Safari's). A node posts to a subscription's endpoint,
+ * so an endpoint anywhere else would let a user aim the node at any host.
+ */
+export const BROWSER_PUSH_SERVICE_HOSTS: readonly string[] = ['fcm.googleapis.com', 'push.services.mozilla.com', 'notify.windows.com', 'push.apple.com'];
+
+/** Whether an endpoint's host is one of `hosts` or below one of them (`updates.push.services.mozilla.com`). */
+export function webPushEndpointAllowed(endpoint: string, hosts: readonly string[]): boolean {
+  let host: string;
+  try {
+    host = new URL(endpoint).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return hosts.some((allowed) => host === allowed || host.endsWith(`.${allowed}`));
+}
+
 export function webPushRequest(notification: PushNotification, nowMs: number): Shaped<WebPushRequest> {
   const cannot = unsendable(notification, nowMs);
   if (cannot) return cannot;

@@ -27,7 +27,7 @@ export function freePortCandidate(): number {
 /** Variables that would leak the developer's or CI's services into a node meant to run embedded. */
 const SERVICE_VARIABLES = [
   'DATABASE_URL', 'REDIS_URL', 'PUBLIC_ADDRESS', 'PUBLIC_HOST', 'PORT', 'KISMET_DATA_DIR', 'NODE_ENV', 'JWT_SECRET', 'HOST',
-  'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'RATE_LIMITS', 'CORS_ORIGINS',
+  'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'RATE_LIMITS', 'CORS_ORIGINS', 'WEB_PUSH_ENDPOINT_HOSTS',
 ];
 
 /**

@@ -45,6 +45,7 @@ export async function runPushBench(options: PushBenchOptions): Promise<Record<st
     WEB_PUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
     WEB_PUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
     WEB_PUSH_SUBJECT: 'mailto:bench@kismet.test',
+    WEB_PUSH_ENDPOINT_HOSTS: new URL(service.origin).hostname,
   });
   process.stdout.write(`push: ${cluster.description}, ${options.users} offline recipients, ${options.ratePerS} messages/s\n`);
 

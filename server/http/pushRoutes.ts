@@ -5,7 +5,7 @@ import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { isApnsDeviceToken } from '../../domain/push/apns';
 import type { PushPlatform, PushTarget } from '../../domain/push/notification';
-import { webPushTargetProblem } from '../../domain/push/webPush';
+import { webPushEndpointAllowed, webPushTargetProblem } from '../../domain/push/webPush';
 import { DeviceIdParam, PushSettingsBody, PushTargetBody, type VapidPublicKeyReply } from '../../contracts/push';
 import type { AccessTokenService } from '../auth/accessTokens';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
@@ -17,6 +17,8 @@ export interface PushRouteDeps {
   /** The platforms with a provider configured. */
   readonly platforms: ReadonlySet<PushPlatform>;
   readonly vapidPublicKey: string | undefined;
+  /** Hosts a Web Push endpoint may be on: the node posts to it, so nowhere else. */
+  readonly webPushEndpointHosts: readonly string[];
 }
 
 /** Where a device is reached when its app is closed: register, replace, remove; the Web Push key; the preview setting. */
@@ -31,6 +33,9 @@ export function mountPushRoutes(app: TemplatedApp, deps: PushRouteDeps, options:
     const claims = await deps.accessTokens.verify(bearerToken(call));
     const deviceId = device(call);
     const target = pushTarget(parseBody(PushTargetBody, call));
+    if (target.platform === 'webpush' && !webPushEndpointAllowed(target.endpoint, deps.webPushEndpointHosts)) {
+      throw new AppError(ErrorCode.PUSH_ENDPOINT_REFUSED, 'subscription: the endpoint is not on a push service this deployment accepts');
+    }
     if (!deps.platforms.has(target.platform)) throw new AppError(ErrorCode.PUSH_PLATFORM_DISABLED, `${target.platform} pushes are not configured on this deployment`);
     await savePushTarget(deps.db, { userId: claims.userId, deviceId, target, sessionId: claims.sessionId, at: deps.now() });
     return jsonReply(200, { deviceId, platform: target.platform });

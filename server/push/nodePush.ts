@@ -47,7 +47,7 @@ export function createNodePush(input: {
     connectedDevices,
     serve(app, deps, options) {
       const platforms = new Set(Object.keys(providers) as PushPlatform[]);
-      mountPushRoutes(app, { db: input.db, ...deps, platforms, vapidPublicKey: input.config.push.webPush?.publicKey }, options);
+      mountPushRoutes(app, { db: input.db, ...deps, platforms, vapidPublicKey: input.config.push.webPush?.publicKey, webPushEndpointHosts: input.config.push.webPush?.endpointHosts ?? [] }, options);
       worker.start();
     },
     async stop() {

@@ -1,6 +1,7 @@
 import { createECDH, createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { BROWSER_PUSH_SERVICE_HOSTS } from '../../domain/push/webPush';
 
 export const DEFAULT_FCM_ENDPOINT = 'https://fcm.googleapis.com';
 export const DEFAULT_FCM_TOKEN_ENDPOINT = 'https://oauth2.googleapis.com/token';
@@ -22,6 +23,8 @@ export interface PushConfig {
         readonly subject: string;
         /** The environment, or made and kept in the data folder of a development node. */
         readonly keySource: 'environment' | 'data-folder';
+        /** Hosts a subscription's endpoint may be on (and their subdomains); WEB_PUSH_ENDPOINT_HOSTS. */
+        readonly endpointHosts: readonly string[];
       })
     | undefined;
   readonly fcm:
@@ -52,6 +55,7 @@ export interface PushEnv {
   readonly WEB_PUSH_VAPID_PUBLIC_KEY?: string | undefined;
   readonly WEB_PUSH_VAPID_PRIVATE_KEY?: string | undefined;
   readonly WEB_PUSH_SUBJECT?: string | undefined;
+  readonly WEB_PUSH_ENDPOINT_HOSTS?: string | undefined;
   readonly FCM_SERVICE_ACCOUNT_FILE?: string | undefined;
   readonly FCM_ENDPOINT?: string | undefined;
   readonly FCM_TOKEN_ENDPOINT?: string | undefined;
@@ -68,10 +72,21 @@ export interface PushEnv {
  * when the environment has none (Web Push then works with no setup).
  */
 export function parsePushConfig(env: PushEnv, developmentVapidKeys: (() => VapidKeys) | undefined, problems: string[]): PushConfig {
-  return { webPush: webPushConfig(env, developmentVapidKeys, problems), fcm: fcmConfig(env, problems), apns: apnsConfig(env, problems) };
+  const webPush = webPushConfig(env, developmentVapidKeys, problems);
+  const endpointHosts = webPushEndpointHosts(env, problems);
+  return { webPush: webPush && { ...webPush, endpointHosts }, fcm: fcmConfig(env, problems), apns: apnsConfig(env, problems) };
 }
 
-function webPushConfig(env: PushEnv, developmentVapidKeys: (() => VapidKeys) | undefined, problems: string[]): PushConfig['webPush'] {
+/** WEB_PUSH_ENDPOINT_HOSTS, comma-separated host names; the browsers' push services when unset. */
+function webPushEndpointHosts(env: PushEnv, problems: string[]): readonly string[] {
+  if (env.WEB_PUSH_ENDPOINT_HOSTS === undefined) return BROWSER_PUSH_SERVICE_HOSTS;
+  const hosts = env.WEB_PUSH_ENDPOINT_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  const bad = hosts.filter((h) => !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(h));
+  if (hosts.length === 0 || bad.length > 0) problems.push(`WEB_PUSH_ENDPOINT_HOSTS: host names separated by commas${bad.length > 0 ? `, not ${bad.join(', ')}` : ''}`);
+  return hosts;
+}
+
+function webPushConfig(env: PushEnv, developmentVapidKeys: (() => VapidKeys) | undefined, problems: string[]): Omit<NonNullable<PushConfig['webPush']>, 'endpointHosts'> | undefined {
   const { WEB_PUSH_VAPID_PUBLIC_KEY: publicKey, WEB_PUSH_VAPID_PRIVATE_KEY: privateKey, WEB_PUSH_SUBJECT: subject } = env;
   const count = problems.length;
   if (subject !== undefined && !/^(mailto:[^@\s]+@[^@\s]+|https:\/\/[^\s]+)$/.test(subject)) {

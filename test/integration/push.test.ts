@@ -129,6 +129,8 @@ for (const backend of BACKENDS) {
           ['unknown platform', 'phone', { platform: 'pigeon', token: 'x' }, 400, 'INVALID_BODY'],
           ['http endpoint', 'phone', { platform: 'webpush', subscription: { endpoint: 'http://push.example/x', keys: { p256dh: 'B'.repeat(87), auth: 'a'.repeat(22) } } }, 400, 'INVALID_BODY'],
           ['short key', 'phone', { platform: 'webpush', subscription: { endpoint: 'https://push.example/x', keys: { p256dh: 'abc', auth: 'a'.repeat(22) } } }, 400, 'INVALID_BODY'],
+          ['endpoint off the push services', 'phone', { platform: 'webpush', subscription: { endpoint: 'https://169.254.169.254/latest/meta-data', keys: { p256dh: 'B'.repeat(87), auth: 'a'.repeat(22) } } }, 400, 'PUSH_ENDPOINT_REFUSED'],
+          ['endpoint on a look-alike host', 'phone', { platform: 'webpush', subscription: { endpoint: 'https://evilfcm.googleapis.com.example/x', keys: { p256dh: 'B'.repeat(87), auth: 'a'.repeat(22) } } }, 400, 'PUSH_ENDPOINT_REFUSED'],
           ['extra field', 'phone', { platform: 'fcm', token: 'abc', extra: 1 }, 400, 'INVALID_BODY'],
           ['bad device id', 'a%20b', { platform: 'fcm', token: 'abc' }, 400, 'INVALID_BODY'],
           ['fcm not configured', 'phone', { platform: 'fcm', token: 'abc' }, 400, 'PUSH_PLATFORM_DISABLED'],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { WebPushTarget } from '../../../domain/push/notification';
-import { classifyWebPushResponse, MAX_WEB_PUSH_PAYLOAD_BYTES, webPushRequest, webPushTargetProblem, type WebPushPayload } from '../../../domain/push/webPush';
+import { classifyWebPushResponse, MAX_WEB_PUSH_PAYLOAD_BYTES, BROWSER_PUSH_SERVICE_HOSTS, webPushEndpointAllowed, webPushRequest, webPushTargetProblem, type WebPushPayload } from '../../../domain/push/webPush';
 import { messageNotification, ready, refusal } from '../../support/push/notifications';
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -68,5 +68,22 @@ describe('Web Push subscriptions', () => {
     assert.equal(webPushTargetProblem({ ...good, endpoint: 'push' }), 'endpoint is not a URL');
     assert.equal(webPushTargetProblem({ ...good, keys: { ...good.keys, p256dh: `A${'A'.repeat(86)}` } }), 'p256dh is not an uncompressed P-256 public key');
     assert.equal(webPushTargetProblem({ ...good, keys: { ...good.keys, auth: 'short' } }), 'auth is not a 16-byte secret');
+  });
+});
+
+describe('Web Push endpoints a node will post to', () => {
+  it("takes the browsers' push services and their subdomains", () => {
+    for (const endpoint of ['https://fcm.googleapis.com/fcm/send/abc', 'https://updates.push.services.mozilla.com/wpush/v2/x', 'https://db5p.notify.windows.com/w/?token=x', 'https://web.push.apple.com/QGx']) {
+      assert.equal(webPushEndpointAllowed(endpoint, BROWSER_PUSH_SERVICE_HOSTS), true, endpoint);
+    }
+  });
+  it('refuses other hosts, look-alikes, addresses and what is not a URL', () => {
+    for (const endpoint of ['https://169.254.169.254/latest', 'https://localhost/x', 'https://evilfcm.googleapis.com/x', 'https://fcm.googleapis.com.evil.example/x', 'https://[::1]/x', 'not a url']) {
+      assert.equal(webPushEndpointAllowed(endpoint, BROWSER_PUSH_SERVICE_HOSTS), false, endpoint);
+    }
+  });
+  it('takes the hosts a deployment lists instead', () => {
+    assert.equal(webPushEndpointAllowed('https://127.0.0.1:4430/push/1', ['127.0.0.1']), true);
+    assert.equal(webPushEndpointAllowed('https://fcm.googleapis.com/x', ['127.0.0.1']), false);
   });
 });

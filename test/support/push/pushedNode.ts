@@ -28,6 +28,7 @@ export function useWebPushStandIn(): { readonly env: Record<string, string>; rea
       WEB_PUSH_VAPID_PUBLIC_KEY: keys.publicKey,
       WEB_PUSH_VAPID_PRIVATE_KEY: keys.privateKey,
       WEB_PUSH_SUBJECT: 'mailto:ops@kismet.test',
+      WEB_PUSH_ENDPOINT_HOSTS: new URL(service.origin).hostname,
     });
   });
   after(async () => {
