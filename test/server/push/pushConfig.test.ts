@@ -7,6 +7,7 @@ import { generateVAPIDKeys } from 'web-push';
 import { ConfigError, loadConfig, type ConfigSources } from '../../../server/config';
 import { APNS_ENDPOINTS, DEFAULT_FCM_ENDPOINT, DEFAULT_FCM_TOKEN_ENDPOINT, DEVELOPMENT_WEB_PUSH_SUBJECT } from '../../../server/push/pushConfig';
 import { makeServiceAccount } from '../../support/push/fcmService';
+import { BROWSER_PUSH_SERVICE_HOSTS } from '../../../domain/push/webPush';
 
 const OWN_VAPID = generateVAPIDKeys();
 const sources: ConfigSources = {
@@ -37,7 +38,7 @@ describe('push configuration', () => {
 
   describe('with no push variables', () => {
     it('signs Web Push with the development node’s own keys from its data folder', () => {
-      assert.deepEqual(loadConfig({}, sources).push.webPush, { ...OWN_VAPID, subject: DEVELOPMENT_WEB_PUSH_SUBJECT, keySource: 'data-folder' });
+      assert.deepEqual(loadConfig({}, sources).push.webPush, { ...OWN_VAPID, subject: DEVELOPMENT_WEB_PUSH_SUBJECT, keySource: 'data-folder', endpointHosts: BROWSER_PUSH_SERVICE_HOSTS });
     });
     it('leaves every provider off on a cluster node or in production', () => {
       assert.deepEqual(loadConfig(CLUSTER, sources).push, { webPush: undefined, fcm: undefined, apns: undefined });
@@ -50,7 +51,11 @@ describe('push configuration', () => {
     const keys = generateVAPIDKeys();
     const vapid = { WEB_PUSH_VAPID_PUBLIC_KEY: keys.publicKey, WEB_PUSH_VAPID_PRIVATE_KEY: keys.privateKey, WEB_PUSH_SUBJECT: 'mailto:ops@example.com' };
     it('takes a key pair and a contact', () => {
-      assert.deepEqual(loadConfig({ ...CLUSTER, ...vapid }, sources).push.webPush, { ...keys, subject: 'mailto:ops@example.com', keySource: 'environment' });
+      assert.deepEqual(loadConfig({ ...CLUSTER, ...vapid }, sources).push.webPush, { ...keys, subject: 'mailto:ops@example.com', keySource: 'environment', endpointHosts: BROWSER_PUSH_SERVICE_HOSTS });
+    });
+    it('takes the push service hosts a deployment lists, and names a bad one', () => {
+      assert.deepEqual(loadConfig({ ...CLUSTER, ...vapid, WEB_PUSH_ENDPOINT_HOSTS: ' Push.Example.com, localhost ' }, sources).push.webPush?.endpointHosts, ['push.example.com', 'localhost']);
+      assert.throws(() => loadConfig({ ...CLUSTER, ...vapid, WEB_PUSH_ENDPOINT_HOSTS: 'push.example.com,https://x/' }, sources), (error: unknown) => error instanceof ConfigError && /WEB_PUSH_ENDPOINT_HOSTS/.test(error.message));
     });
     it('refuses half a key pair, a missing or bad contact, and keys that do not belong together', () => {
       assert.deepEqual(problemsOf({ ...CLUSTER, WEB_PUSH_VAPID_PUBLIC_KEY: keys.publicKey }), ['WEB_PUSH_VAPID_PUBLIC_KEY, WEB_PUSH_VAPID_PRIVATE_KEY: set both or neither']);
