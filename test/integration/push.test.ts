@@ -254,6 +254,23 @@ for (const backend of BACKENDS) {
         assert.equal(payloadsTo(standIn.service, phone, 'message.received').length, 1);
         assert.equal(payloadsTo(standIn.service, phone, 'call.incoming').length, 0);
       });
+
+      it('an unmatch withholds a message push still waiting in the outbox', async () => {
+        const [a, b] = await Promise.all([registerPerson(url(), 'A'), registerPerson(url(), 'B')]);
+        const matchId = await matchPeople(a, b, [url(), url()]);
+        const phone = await registerWebPush(url(), standIn.service, b, 'phone');
+        // The push service stays busy, so the push waits in the outbox, retried, when the unmatch comes.
+        standIn.service.answer(phone.endpoint, { status: 429, retryAfter: '1' });
+        const busy = /^kismet_push_failed_total\{[^}]*reason="retry\/rate-limited"/;
+        const dead = /^kismet_push_dead_total/;
+        const [busyBefore, withheldBefore, deadBefore] = [await counterSum(suite.node, busy), await counterSum(suite.node, /^kismet_push_skipped_total\{[^}]*reason="withheld"/), await counterSum(suite.node, dead)];
+        await send(a, matchId, 'before-the-unmatch');
+        await waitUntil(async () => (await counterSum(suite.node, busy)) > busyBefore, 15_000, () => 'the push refused once');
+        assert.equal((await requestJson(url(), 'DELETE', `/me/matches/${matchId}`, { token: a.accessToken })).status, 200);
+        await skippedPushes(suite.node, 'withheld', withheldBefore + 1);
+        assert.equal(payloadsTo(standIn.service, phone, 'message.received').length, 0);
+        assert.equal(await counterSum(suite.node, dead), deadBefore, 'withheld, not dead-lettered');
+      });
     });
   });
 }
