@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
 import { startBenchCluster } from './harness/benchCluster';
 import { cleanupAll, interruption } from './harness/cleanup';
+import { cpuLedger } from './harness/cpuLedger';
 import { machineInfo } from './harness/machine';
 import { runChat } from './scenarios/chat';
 import { runConnections } from './scenarios/connections';
@@ -180,7 +181,7 @@ async function main(): Promise<void> {
     throw new Error(`unknown scenario "${scenario}"\n${USAGE}`);
   }
 
-  report = { ...report, cpu_model: machine.cpu_model, cores: machine.cores, total_mem_gb: machine.total_mem_gb, node: machine.node, wall_s: Math.round((Date.now() - started) / 1000) };
+  report = { ...report, cpu_model: machine.cpu_model, cores: machine.cores, total_mem_gb: machine.total_mem_gb, node: machine.node, wall_s: Math.round((Date.now() - started) / 1000), ...cpuLedger.report() };
   await cleanupAll();
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }

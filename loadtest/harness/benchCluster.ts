@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { onCleanup } from './cleanup';
+import { cpuLedger } from './cpuLedger';
 import { startNodeProcess, type NodeHandle } from './nodeProcess';
 import { createScratchDatabase, scratchRedis } from './scratchServices';
 
@@ -49,6 +50,7 @@ export async function startBenchCluster(nodeCount: number, extraEnv: Record<stri
       await stopped;
       clearTimeout(timer);
     });
+    cpuLedger.track('node', node.child.pid);
     process.stdout.write(`harness: node pid=${node.child.pid} port=${node.port}\n`);
     nodes.push(node);
   }

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { LoadJob, LoadResult, WorkerMessage } from '../jobs';
 import { onCleanup } from './cleanup';
+import { cpuLedger } from './cpuLedger';
 
 const WORKER_ENTRY = path.resolve(__dirname, '../worker.js');
 
@@ -22,6 +23,7 @@ export function workerShares<T>(items: readonly T[], workers: number): T[][] {
 /** Runs each job in a load process of its own, apart from the nodes being measured. */
 export function runWorkers(jobs: readonly LoadJob[]): WorkerRun {
   const children: ChildProcess[] = jobs.map(() => fork(WORKER_ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  for (const child of children) cpuLedger.track('load', child.pid);
   onCleanup('load workers', async () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   });
@@ -38,6 +40,7 @@ export function runWorkers(jobs: readonly LoadJob[]): WorkerRun {
               connected += message.connected;
               if (++rampedCount === children.length) resolveRamped(connected);
             } else {
+              cpuLedger.sample(child.pid); // the worker exits once this message is sent
               resolve(message.result);
             }
           });

@@ -5,7 +5,7 @@ import { Client as PgClient } from 'pg';
 import { servicesOrSkip } from '../support/services';
 
 const BENCH = path.resolve(__dirname, '../../loadtest/bench.js');
-const FIXED_KEYS = ['scenario', 'nodes', 'users', 'duration_s', 'ops_per_s', 'errors', 'server_rss_mb', 'cpu_model', 'cores'];
+const FIXED_KEYS = ['scenario', 'nodes', 'users', 'duration_s', 'ops_per_s', 'errors', 'server_rss_mb', 'cpu_model', 'cores', 'node_cpu_s', 'load_cpu_s', 'node_cpu_share', 'load_cpu_share'];
 
 interface BenchRun {
   readonly code: number | null;
@@ -87,6 +87,8 @@ describe('load test harness (smoke)', function () {
       assert.equal(run.report!['connections_held'], 6);
       assert.equal(run.report!['errors'], 0);
       assert.ok(Number(run.report!['ops_per_s']) > 0, 'heartbeats were answered');
+      // The node started, migrated and answered; the load worker connected and sent: both used CPU.
+      assert.ok(Number(run.report!['node_cpu_s']) > 0 && Number(run.report!['load_cpu_s']) > 0, `CPU ${run.report!['node_cpu_s']} s node, ${run.report!['load_cpu_s']} s load`);
       assert.equal(run.nodePids.length, 1);
       assert.deepEqual(run.nodePids.filter(alive), []);
     });
