@@ -161,10 +161,22 @@ export async function updateAccount(
 }
 
 /** Where the user last said they are, and when (ms since epoch). */
-export async function findUserLocation(db: Db, userId: string): Promise<(CellLocation & { readonly atMs: number }) | undefined> {
+export async function findUserLocation(db: Db, userId: string): Promise<StoredLocation | undefined> {
   const row = await db.selectFrom('users').select(['lat', 'lng', 'h3_cell', 'located_at']).where('id', '=', userId).executeTakeFirst();
-  if (!row || row.lat === null || row.lng === null || row.h3_cell === null) return undefined;
+  return row ? storedLocationOf(row) : undefined;
+}
+
+export type StoredLocation = CellLocation & { readonly atMs: number };
+
+function storedLocationOf(row: { lat: number | null; lng: number | null; h3_cell: string | null; located_at: Date | null }): StoredLocation | undefined {
+  if (row.lat === null || row.lng === null || row.h3_cell === null) return undefined;
   return { lat: row.lat, lng: row.lng, h3Cell: row.h3_cell, atMs: row.located_at?.getTime() ?? 0 };
+}
+
+/** What a session actor starts from, in one read: whether the user is shadow-banned, and where they were. */
+export async function findSessionStart(db: Db, userId: string): Promise<{ readonly shadowBanned: boolean; readonly location: StoredLocation | undefined }> {
+  const row = await db.selectFrom('users').select(['shadow_banned', 'lat', 'lng', 'h3_cell', 'located_at']).where('id', '=', userId).executeTakeFirst();
+  return { shadowBanned: row?.shadow_banned === true, location: row ? storedLocationOf(row) : undefined };
 }
 
 /**

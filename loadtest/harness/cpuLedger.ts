@@ -43,6 +43,17 @@ class CpuLedger {
     if (entry && now !== undefined) entry.lastS = now;
   }
 
+  /** CPU seconds every tracked process of `role` has used since tracked, read now: a phase's cost is the difference of two reads. */
+  cpuNowS(role: CpuRole): number {
+    let sum = 0;
+    for (const [pid, entry] of this.tracked) {
+      if (entry.role !== role) continue;
+      this.sample(pid);
+      sum += entry.lastS - entry.firstS;
+    }
+    return sum;
+  }
+
   /** CPU seconds and shares of the machine (1 = every core for the whole run) since this process started. */
   report(): Record<string, number> {
     for (const pid of this.tracked.keys()) this.sample(pid);

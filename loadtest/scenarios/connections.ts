@@ -1,5 +1,6 @@
 import type { ConnectionsJob } from '../jobs';
 import { mergeEncoded, percentiles } from '../harness/histogram';
+import { cpuLedger } from '../harness/cpuLedger';
 import { nodesRssMb } from '../harness/machine';
 import { seedUsers } from '../harness/seed';
 import { runWorkers } from '../harness/workers';
@@ -25,8 +26,10 @@ export async function runConnections(cluster: BenchCluster, options: Connections
     holdS: options.holdS,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
   }));
+  const cpuBeforeS = cpuLedger.cpuNowS('node');
   const run = runWorkers(jobs);
   const connected = await run.ramped;
+  const rampCpuS = cpuLedger.cpuNowS('node') - cpuBeforeS;
   process.stdout.write(`connections: ${connected} of ${options.users} connected; holding ${options.holdS} s\n`);
   await new Promise((r) => setTimeout(r, Math.min(5000, (options.holdS * 1000) / 2)));
   const rssHeld = nodesRssMb(cluster.nodes);
@@ -40,6 +43,8 @@ export async function runConnections(cluster: BenchCluster, options: Connections
     ...percentiles('heartbeat', mergeEncoded(done.map((r) => r.histograms['heartbeat']!))),
     errors,
     connections_held: held,
+    // The nodes' CPU over the ramp, per user joined: what a join costs the cluster, whatever the machine's other load.
+    node_cpu_per_join_ms: connected > 0 ? Math.round((rampCpuS * 1e6) / connected) / 1000 : 0,
     server_rss_mb: Math.round(rssHeld),
     server_rss_idle_mb: Math.round(rssBefore),
     rss_per_connection_kb: held > 0 ? Math.round(((rssHeld - rssBefore) * 1024) / held * 10) / 10 : 0,

@@ -1,6 +1,6 @@
 import type { AuthContext, Client } from '@colyseus/core';
 import { findStreamPosition, type StoredUserEvent } from '../../db/repositories/eventRepository';
-import { findUserById } from '../../db/repositories/userRepository';
+import { findSessionStart, findUserById } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { presenceAfterDisconnect, presenceOnConnect } from '../../domain/presence';
 import { bodyOf, deliveryStartSeq, UserEventType, type UserEventBody } from '../../domain/userEvents';
@@ -65,7 +65,9 @@ export class SessionRoom extends ActorRoom {
     // Subscribed before any device joins, so nothing published from here on is missed;
     // what was published before is in storage, where each device starts.
     this.unsubscribe = await services.userEvents.subscribe(this.userId, (message) => this.onBusMessage(message));
-    await Promise.all([this.userPresence.load(), this.location.load()]);
+    const [start] = await Promise.all([findSessionStart(services.db, this.userId), this.userPresence.loadCounterparts()]);
+    this.userPresence.shadowBanned = start.shadowBanned;
+    this.location.begin(start.location);
     mountSessionCommands(this, {
       userId: this.userId,
       presence: this.userPresence,
@@ -98,7 +100,7 @@ export class SessionRoom extends ActorRoom {
     };
     this.sendReady(client, SessionEventType.READY, ready);
     this.broadcastDevices(client);
-    feed.start(deliveryStartSeq(position.ackedSeq, position.latestSeq));
+    feed.start(deliveryStartSeq(position.ackedSeq, position.latestSeq), position.latestSeq);
     this.placeInLobby();
   }
 

@@ -33,11 +33,16 @@ export class DeviceEventFeed {
     return this.deliveredSeq;
   }
 
-  /** Starts delivery after `afterSeq`. Events offered before this are held, not lost. */
-  start(afterSeq: number): void {
+  /**
+   * Starts delivery after `afterSeq`. Events offered before this are held, not lost.
+   * `storedThrough` is the user's last stored sequence as read after this feed was
+   * made: when the device has everything up to it, storage holds nothing for it and
+   * anything newer was offered here, so a reconnecting device costs no read.
+   */
+  start(afterSeq: number, storedThrough = Number.POSITIVE_INFINITY): void {
     this.deliveredSeq = afterSeq;
     this.started = true;
-    this.readStorage();
+    if (afterSeq < storedThrough || this.deliverBuffered() === 'gap') this.readStorage();
   }
 
   offer(event: StoredUserEvent): void {
@@ -91,18 +96,19 @@ export class DeviceEventFeed {
       for (const event of page) if (event.seq > this.deliveredSeq) this.deliver(event);
       if (page.length === FEED_PAGE_SIZE) continue;
       // Storage is read to its end; whatever was buffered meanwhile continues it, unless it skips ahead.
-      const buffered = this.buffer.sort((x, y) => x.seq - y.seq);
-      this.buffer = [];
-      let gap = false;
-      for (const event of buffered) {
-        if (event.seq <= this.deliveredSeq) continue;
-        if (event.seq !== this.deliveredSeq + 1) {
-          gap = true;
-          break;
-        }
-        this.deliver(event);
-      }
-      if (!gap) return;
+      if (this.deliverBuffered() === 'done') return;
     }
+  }
+
+  /** Delivers the buffered events that continue the sequence; a gap means storage holds what is missing. */
+  private deliverBuffered(): 'done' | 'gap' {
+    const buffered = this.buffer.sort((x, y) => x.seq - y.seq);
+    this.buffer = [];
+    for (const event of buffered) {
+      if (event.seq <= this.deliveredSeq) continue;
+      if (event.seq !== this.deliveredSeq + 1) return 'gap';
+      this.deliver(event);
+    }
+    return 'done';
   }
 }

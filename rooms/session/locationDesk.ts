@@ -1,4 +1,4 @@
-import { findUserLocation, updateUserLocation } from '../../db/repositories/userRepository';
+import { updateUserLocation, type StoredLocation } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { cellForLocation } from '../../domain/geo';
 import { LOBBY_RENEW_MS } from '../../domain/lobbyLeases';
@@ -46,8 +46,9 @@ export class LocationDesk {
     },
   ) {}
 
-  async load(): Promise<void> {
-    this.location = await findUserLocation(roomServices().db, this.userId);
+  /** Starts from where the user was, as the session read it at its start. */
+  begin(location: StoredLocation | undefined): void {
+    this.location = location;
     this.renewTimer = setInterval(() => this.renew(), LOBBY_RENEW_MS);
   }
 

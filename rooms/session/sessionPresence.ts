@@ -1,5 +1,5 @@
 import { listMatchCounterparts } from '../../db/repositories/matchRepository';
-import { isShadowBanned, updatePresence } from '../../db/repositories/userRepository';
+import { updatePresence } from '../../db/repositories/userRepository';
 import type { PresenceStatus } from '../../domain/presence';
 import { UserEventType } from '../../domain/userEvents';
 import { roomServices } from '../roomServices';
@@ -17,10 +17,9 @@ export class SessionPresence {
 
   constructor(private readonly userId: string) {}
 
-  async load(): Promise<void> {
-    const { db } = roomServices();
-    for (const id of await listMatchCounterparts(db, this.userId)) this.counterparts.add(id);
-    this.shadowBanned = await isShadowBanned(db, this.userId);
+  /** Reads who hears of the user's presence (`shadowBanned` is set by the session from its start read). */
+  async loadCounterparts(): Promise<void> {
+    for (const id of await listMatchCounterparts(roomServices().db, this.userId)) this.counterparts.add(id);
   }
 
   /** Stores the new presence and tells the user's matches. */

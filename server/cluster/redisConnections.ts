@@ -56,6 +56,9 @@ export class RedisConnections {
       enableOfflineQueue: options.queueWhileDisconnected,
       autoResendUnfulfilledCommands: options.queueWhileDisconnected,
       retryStrategy: reconnectDelayMs,
+      // Commands issued in one turn of the event loop leave in one socket write: a join's
+      // presence, listing and rate-limit commands were a system call each.
+      enableAutoPipelining: true,
     };
     const client = new Redis(this.url, settings);
     this.watch(client, role);

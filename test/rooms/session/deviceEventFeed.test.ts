@@ -63,6 +63,33 @@ describe('DeviceEventFeed', () => {
     });
   });
 
+  describe('a device that has everything stored', () => {
+    it('starts without reading storage, and delivers what was offered meanwhile, in order', async () => {
+      const storage = new FakeStorage();
+      for (let s = 1; s <= 4; s++) storage.store(s);
+      const { feed, sent } = feedOn(storage);
+      // Stored after the join read the position (4): offered to the feed before it started.
+      feed.offer(storage.store(6));
+      feed.offer(storage.store(5));
+      feed.start(4, 4);
+      await settle();
+      assert.deepEqual(sent, [5, 6]);
+      assert.equal(storage.reads, 0);
+    });
+
+    it('goes to storage when what was offered skips ahead of the position', async () => {
+      const storage = new FakeStorage();
+      for (let s = 1; s <= 4; s++) storage.store(s);
+      const { feed, sent } = feedOn(storage);
+      storage.store(5); // its publish was lost
+      feed.offer(storage.store(6));
+      feed.start(4, 4);
+      await settle();
+      assert.deepEqual(sent, [5, 6]);
+      assert.equal(storage.reads, 1);
+    });
+  });
+
   describe('live events racing the read of storage', () => {
     it('holds them, and sends each once after the backlog', async () => {
       const storage = new FakeStorage();
