@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import type { CallStarted } from '../../contracts/calls';
-import { command, connectDevice, disconnect, requestJson, waitUntil } from '../support/accounts';
+import { command, connectDevice, disconnect, postJson, requestJson, TEST_PASSWORD, waitUntil } from '../support/accounts';
 import { BACKENDS, useSingleNode } from '../support/backends';
 import { joinThread, matchPeople, registerPerson, replyOf, type Person } from '../support/matches';
 import { APNS_TOPIC, apnsPayloadOf, apnsPushesTo, fcmMessagesTo, fcmPayloadOf, registerApns, registerFcm, useNativePushStandIns } from '../support/push/nativePush';
+import { ADMIN_KEY } from '../support/operator';
 import { counterSum } from '../support/push/pushedNode';
 
 const SECRET = 'the spare key is under the mat';
@@ -13,7 +14,7 @@ const POSTGRES = BACKENDS.find((b) => b.name === 'Postgres')!;
 // behind Google's OAuth2 token endpoint, and APNs over HTTP/2 with a provider token.
 describe('push notifications to native apps (FCM and APNs, through the outbox)', function () {
   const standIns = useNativePushStandIns();
-  const suite = useSingleNode(POSTGRES, standIns.env);
+  const suite = useSingleNode(POSTGRES, Object.assign(standIns.env, { ADMIN_API_KEY: ADMIN_KEY }));
   const url = () => suite.node.url;
   const send = async (from: Person, matchId: string, clientMessageId: string) => {
     const thread = await joinThread(url(), from, matchId);
@@ -33,11 +34,15 @@ describe('push notifications to native apps (FCM and APNs, through the outbox)',
     try {
       const skippedBefore = await counterSum(suite.node, /^kismet_push_skipped_total\{[^}]*reason="connected"/);
       const matchId = await matchPeople(a, b, [url(), url()]);
-      await send(a, matchId, 'm-1');
-      for (const type of ['like.received', 'match.created', 'message.received']) {
+      const pushedOnce = async (type: string) => {
         await waitUntil(() => fcmMessagesTo(standIns.fcm, android, type).length === 1, 15_000, () => `the ${type} FCM message`);
         await waitUntil(() => apnsPushesTo(standIns.apns, iphone, type).length === 1, 15_000, () => `the ${type} APNs push`);
-      }
+      };
+      // The match and the thread's messages share a collapse key: a message leased with the match replaces it, so the match goes first.
+      await pushedOnce('like.received');
+      await pushedOnce('match.created');
+      await send(a, matchId, 'm-1');
+      await pushedOnce('message.received');
       // The tablet was connected when the like, the match and the message were stored: three skipped, none sent.
       await waitUntil(async () => (await counterSum(suite.node, /^kismet_push_skipped_total\{[^}]*reason="connected"/)) >= skippedBefore + 3, 15_000, () => 'the connected device skipped');
       assert.equal(standIns.apns.received.filter((p) => p.deviceToken === tablet).length, 0);
@@ -97,6 +102,26 @@ describe('push notifications to native apps (FCM and APNs, through the outbox)',
       assert.equal(fcmPayloadOf(fcmMessagesTo(standIns.fcm, android, 'call.answered')[0]!).collapseKey, fcmPayloadOf(androidRing).collapseKey);
     } finally {
       await Promise.all([disconnect(caller), disconnect(laptop)]);
+    }
+  });
+
+  it('a ban removes every push target of the account', async () => {
+    const b = await registerPerson(url(), 'B');
+    await registerFcm(url(), b, 'android');
+    await registerApns(url(), b, 'iphone');
+    const standing = (banned: boolean) => requestJson(url(), 'POST', `/admin/users/${b.userId}`, { token: ADMIN_KEY, body: { banned } });
+    assert.equal((await standing(true)).status, 200);
+    assert.equal((await standing(false)).status, 200);
+    // A token from a log-in in the same second as the ban is still refused as issued before it: log in until one is taken.
+    let accessToken = '';
+    await waitUntil(async () => {
+      const login = await postJson<{ accessToken: string }>(url(), '/auth/login', { email: b.email, password: TEST_PASSWORD });
+      accessToken = login.body.accessToken;
+      return login.status === 200 && (await requestJson(url(), 'GET', '/me/progress', { token: accessToken })).status === 200;
+    }, 15_000, () => 'a log-in after the ban was lifted');
+    for (const device of ['android', 'iphone']) {
+      const removed = await requestJson<{ removed: boolean }>(url(), 'DELETE', `/me/devices/${device}/push`, { token: accessToken });
+      assert.deepEqual([removed.status, removed.body.removed], [200, false], `${device}: removed by the ban (${JSON.stringify(removed.body)})`);
     }
   });
 
