@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { CallStarted } from '../../contracts/calls';
+import { DomainEventSchema } from '../../contracts/domainEvents';
 import { DOMAIN_EVENT_TYPES } from '../../domain/domainEvents';
 import { command, connectDevice, disconnect, requestJson, waitUntil } from '../support/accounts';
 import { BACKENDS, useSingleNode } from '../support/backends';
@@ -70,6 +71,7 @@ async function checkStory(stream: TestStream, story: Story): Promise<StreamedEve
   const events = await stream.waitFor((all) => eventsOfType(all, 'account.banned').length >= 1 && eventsOfType(all, 'match.ended').length >= 1 && eventsOfType(all, 'report.filed').length >= 1);
   assert.equal(new Set(events.map((m) => m.event.id)).size, events.length, 'no event twice');
   assert.ok(events.every((m) => (DOMAIN_EVENT_TYPES as readonly string[]).includes(m.event.type)));
+  for (const m of events) DomainEventSchema.parse(m.event); // every event matches its documented schema
 
   const pass = single(stream, events, 'swipe.recorded', (d) => d['swiperId'] === story.a && d['action'] === 'pass');
   assert.equal(pass['toOwnerId'], story.c);
