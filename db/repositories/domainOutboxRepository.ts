@@ -67,19 +67,3 @@ export async function retryDomainEventsLater(db: Db, rows: ReadonlyArray<{ id: s
       from unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.delayMs)}::int[], ${rows.map((r) => r.reason)}::text[]) as v(id, delay_ms, reason)
      where o.id = v.id`.execute(db);
 }
-
-/** Deletes finished rows older than the retention, at most `limit` at a time. */
-export async function pruneFinishedDomainEvents(db: Db, retentionMs: number, limit: number): Promise<number> {
-  const result = await sql`
-    delete from domain_event_outbox where id in (
-      select id from domain_event_outbox where state <> 'pending' and finished_at < clock_timestamp() - ${retentionMs} * interval '1 millisecond' limit ${limit})`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
-}
-
-/** Rows waiting and the age of the oldest (seconds). */
-export async function domainOutboxBacklog(db: Db): Promise<{ depth: number; oldestAgeS: number }> {
-  const row = await sql<{ depth: string; age: string | number | null }>`
-    select count(*) as depth, extract(epoch from clock_timestamp() - min(occurred_at)) as age from domain_event_outbox where state = 'pending'`.execute(db);
-  const r = row.rows[0];
-  return { depth: Number(r?.depth ?? 0), oldestAgeS: Math.max(0, Number(r?.age ?? 0)) };
-}

@@ -107,11 +107,9 @@ interface LikeRow {
  */
 export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): Promise<SwipeWrite> {
   const values = { from_card_id: swipe.from.id, to_card_id: swipe.to.id, swiper_id: swipe.swiperId, kind: swipe.action };
-  // The swipe's domain event, completed with the swipe's id in the statement that stores it.
+  // The swipe (`s`, its id when new) and its domain event, completed with that id, in one statement.
   const recorded = JSON.stringify({ swiperId: swipe.swiperId, fromCardId: swipe.from.id, toCardId: swipe.to.id, toOwnerId: swipe.to.ownerId, action: swipe.action });
-  if (swipe.action === 'pass' || swipe.silent) {
-    const inserted = await sql<{ id: string }>`
-      with s as (
+  const swipeWithEvent = sql`s as (
         insert into swipes (from_card_id, to_card_id, swiper_id, kind)
         values (${values.from_card_id}, ${values.to_card_id}, ${values.swiper_id}, ${values.kind})
         on conflict (from_card_id, to_card_id) do nothing
@@ -119,7 +117,10 @@ export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): P
       ), d as (
         insert into domain_event_outbox (type, data)
         select 'swipe.recorded', ${recorded}::jsonb || jsonb_build_object('swipeId', s.id::text) from s where ${DOMAIN_EVENTS_ON}
-      )
+      )`;
+  if (swipe.action === 'pass' || swipe.silent) {
+    const inserted = await sql<{ id: string }>`
+      with ${swipeWithEvent}
       select id from s`.execute(db);
     return inserted.rows.length > 0 ? { kind: 'recorded', matchId: null, events: [] } : { kind: 'duplicate' };
   }
@@ -128,15 +129,7 @@ export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): P
   const pending = swipe.eventIfPending;
   return db.transaction().execute(async (trx) => {
     const result = await sql<LikeRow>`
-      with s as (
-        insert into swipes (from_card_id, to_card_id, swiper_id, kind)
-        values (${values.from_card_id}, ${values.to_card_id}, ${values.swiper_id}, ${values.kind})
-        on conflict (from_card_id, to_card_id) do nothing
-        returning id
-      ), d as (
-        insert into domain_event_outbox (type, data)
-        select 'swipe.recorded', ${recorded}::jsonb || jsonb_build_object('swipeId', s.id::text) from s where ${DOMAIN_EVENTS_ON}
-      ), p as (
+      with ${swipeWithEvent}, p as (
         insert into like_pairs (card_a_id, card_b_id, a_likes_b, b_likes_a)
         select ${pair.a}, ${pair.b}, ${pair.xIsA}, ${!pair.xIsA} from s
         on conflict (card_a_id, card_b_id) do update

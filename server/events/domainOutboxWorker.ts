@@ -1,15 +1,14 @@
 import type { Kysely } from 'kysely';
 import {
-  domainOutboxBacklog,
   finishDomainEvents,
   leaseDueDomainEvents,
-  pruneFinishedDomainEvents,
   retryDomainEventsLater,
   type LeasedDomainEvent,
 } from '../../db/repositories/domainOutboxRepository';
 import type { Database } from '../../db/types';
 import { DOMAIN_PUBLISH_BACKOFF, domainEventEnvelope, domainEventSubject, domainPublishRetryDelayMs } from '../../domain/domainEvents';
 import type { Logger } from '../logger';
+import { OutboxUpkeep } from '../outboxUpkeep';
 import type { DomainEventMetrics } from './domainEventMetrics';
 
 /** Where the worker publishes: the bus, as far as the worker needs it (server/events/natsLink.ts). */
@@ -33,7 +32,6 @@ export interface DomainOutboxOptions {
 
 export const DEFAULT_DOMAIN_OUTBOX_OPTIONS: Omit<DomainOutboxOptions, 'subjectPrefix' | 'leaseMs' | 'retentionMs'> = { batchSize: 256, idlePollMs: 100 };
 
-const HOUSEKEEPING_MS = 5_000;
 
 export interface DomainOutboxDeps {
   readonly db: Kysely<Database>;
@@ -55,13 +53,14 @@ export interface DomainOutboxDeps {
 export class DomainOutboxWorker {
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private lastHousekeeping = 0;
+  private readonly upkeep: OutboxUpkeep;
 
   constructor(
     private readonly deps: DomainOutboxDeps,
     private readonly options: DomainOutboxOptions,
-  ) {}
+  ) {
+    this.upkeep = new OutboxUpkeep(deps.db, 'domain_event_outbox', options.retentionMs, deps.metrics);
+  }
 
   start(): void {
     if (this.running) return;
@@ -71,7 +70,7 @@ export class DomainOutboxWorker {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.upkeep.wake();
     await this.loop;
   }
 
@@ -80,12 +79,12 @@ export class DomainOutboxWorker {
       let leased = 0;
       try {
         if (this.deps.bus.ready()) leased = await this.publishRound();
-        await this.housekeeping();
+        await this.upkeep.runIfDue();
       } catch (error) {
         this.deps.metrics.failures.inc({ reason: 'internal' });
         this.deps.logger.warn({ err: error }, 'domain event round failed; its rows are due again when their leases end');
       }
-      if (leased < this.options.batchSize && this.running) await this.sleep(this.options.idlePollMs);
+      if (leased < this.options.batchSize && this.running) await this.upkeep.sleep(this.options.idlePollMs);
     }
   }
 
@@ -128,25 +127,5 @@ export class DomainOutboxWorker {
       this.deps.logger.warn({ err: error, eventId: row.id, type: row.type, attempts: row.attempts }, 'publishing a domain event failed; trying again later');
       return failure.reason;
     }
-  }
-
-  private async housekeeping(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastHousekeeping < HOUSEKEEPING_MS) return;
-    this.lastHousekeeping = now;
-    await pruneFinishedDomainEvents(this.deps.db, this.options.retentionMs, 5_000);
-    const backlog = await domainOutboxBacklog(this.deps.db);
-    this.deps.metrics.depth.set(backlog.depth);
-    this.deps.metrics.oldestAge.set(backlog.oldestAgeS);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 }

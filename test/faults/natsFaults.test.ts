@@ -3,7 +3,7 @@ import { startNodeProcess } from '../../loadtest/harness/nodeProcess';
 import { waitUntil } from '../support/accounts';
 import { metricValue, useTestCluster } from '../support/cluster';
 import { matchedPair } from '../support/matches';
-import { eventsOfType, useNatsStream } from '../support/nats';
+import { eventsOfType, outboxPublished, useNatsStream } from '../support/nats';
 import { TcpProxy } from '../support/tcpProxy';
 
 const natsUp = (node: { url: string }) => metricValue(node, /^kismet_dependency_up\{dependency="nats"/);
@@ -35,10 +35,7 @@ describe('NATS going away and coming back', function () {
     await waitUntil(async () => (await natsUp(node!)) === 1, 20_000, () => 'NATS reported back');
     const events = await stream.waitFor((all) => eventsOfType(all, 'match.created', (d) => d['matchId'] === matchId).length === 1);
     assert.equal(eventsOfType(events, 'swipe.recorded').length, 2);
-    await waitUntil(async () => {
-      const pending = await suite.cluster.pool.query<{ n: string }>("select count(*) as n from domain_event_outbox where state = 'pending'");
-      return Number(pending.rows[0]!.n) === 0;
-    }, 20_000, () => 'the outbox emptied');
+    await outboxPublished(suite.cluster.pool);
     assert.equal((await stream.messages()).length, 3);
   });
 });

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import type { CallStarted } from '../../contracts/calls';
 import { DomainEventSchema } from '../../contracts/domainEvents';
 import { DOMAIN_EVENT_TYPES } from '../../domain/domainEvents';
-import { command, connectDevice, disconnect, requestJson, waitUntil } from '../support/accounts';
+import { command, connectDevice, disconnect, requestJson } from '../support/accounts';
 import { BACKENDS, useSingleNode } from '../support/backends';
 import { metricValue, useTestCluster } from '../support/cluster';
 import { joinThread, matchPeople, registerPerson, replyOf } from '../support/matches';
-import { eventsOfType, useNatsStream, type StreamedEvent, type TestStream } from '../support/nats';
+import { eventsOfType, outboxPublished, type StreamedEvent, type TestStream, useNatsStream } from '../support/nats';
 import { ADMIN_KEY } from '../support/operator';
 
 const REPORT_REASON = 'a reason only moderators read';
@@ -127,10 +127,7 @@ describe('domain events to NATS JetStream', function () {
       const [n0, n1] = suite.nodes;
       const story = await tellStory([n0.url, n1.url]);
       await checkStory(stream, story);
-      await waitUntil(async () => {
-        const pending = await suite.cluster.pool.query<{ n: string }>("select count(*) as n from domain_event_outbox where state = 'pending'");
-        return Number(pending.rows[0]!.n) === 0;
-      }, 20_000, () => 'every outbox row published');
+      await outboxPublished(suite.cluster.pool);
       const rows = await suite.cluster.pool.query<{ id: string }>('select id::text from domain_event_outbox');
       const published = await stream.messages();
       assert.equal(published.length, rows.rows.length);

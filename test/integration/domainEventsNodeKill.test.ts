@@ -3,7 +3,7 @@ import { startNodeProcess } from '../../loadtest/harness/nodeProcess';
 import { command, waitUntil } from '../support/accounts';
 import { metricValue, useTestCluster } from '../support/cluster';
 import { joinThread, matchPeople, registerPerson, replyOf, type ThreadConnection } from '../support/matches';
-import { useNatsStream } from '../support/nats';
+import { outboxPublished, useNatsStream } from '../support/nats';
 import { counterSum } from '../support/push/pushedNode';
 import { TcpProxy } from '../support/tcpProxy';
 
@@ -55,10 +55,7 @@ describe('domain events across a node kill', function () {
     await suite.cluster.nodes[0]!.kill();
     suite.cluster.nodes.splice(0, 1);
 
-    await waitUntil(async () => {
-      const pending = await suite.cluster.pool.query<{ n: string }>("select count(*) as n from domain_event_outbox where state = 'pending'");
-      return Number(pending.rows[0]!.n) === 0;
-    }, 30_000, () => 'the survivor to publish every row');
+    await outboxPublished(suite.cluster.pool);
 
     const rows = await suite.cluster.pool.query<{ id: string }>('select id::text from domain_event_outbox');
     const messages = await stream.messages();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { connect, type NatsConnection } from 'nats';
+import type { Pool } from 'pg';
 import type { DomainEvent } from '../../domain/domainEvents';
 import { waitUntil } from './accounts';
 
@@ -103,4 +104,12 @@ export function useNatsStream(): TestStream {
 /** The events of one type, optionally about one id in their data. */
 export function eventsOfType(events: readonly StreamedEvent[], type: string, where: (data: Record<string, unknown>) => boolean = () => true): StreamedEvent[] {
   return events.filter((m) => m.event.type === type && where(m.event.data as unknown as Record<string, unknown>));
+}
+
+/** Waits until no domain outbox row is pending: every event was published. */
+export async function outboxPublished(pool: Pool, ms = 30_000): Promise<void> {
+  await waitUntil(async () => {
+    const pending = await pool.query<{ n: string }>("select count(*) as n from domain_event_outbox where state = 'pending'");
+    return Number(pending.rows[0]!.n) === 0;
+  }, ms, () => 'every domain outbox row published');
 }
