@@ -54,6 +54,8 @@ export class DomainOutboxWorker {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly upkeep: OutboxUpkeep;
+  /** The last publish error, logged with its round. */
+  private lastError: unknown;
 
   constructor(
     private readonly deps: DomainOutboxDeps,
@@ -103,6 +105,8 @@ export class DomainOutboxWorker {
     }));
     await finishDomainEvents(this.deps.db, done);
     await retryDomainEventsLater(this.deps.db, retry);
+    // One line per round, not per row: NATS going away fails a whole batch at once.
+    if (retry.length > 0) this.deps.logger.warn({ err: this.lastError, failed: retry.length, reasons: [...new Set(retry.map((r) => r.reason))] }, 'publishing domain events failed; trying them again later');
     return rows.length;
   }
 
@@ -124,7 +128,7 @@ export class DomainOutboxWorker {
       const failure = bus.classify(error);
       metrics.failures.inc({ reason: failure.reason });
       if (failure.recheck) bus.recheck();
-      this.deps.logger.warn({ err: error, eventId: row.id, type: row.type, attempts: row.attempts }, 'publishing a domain event failed; trying again later');
+      this.lastError = error;
       return failure.reason;
     }
   }

@@ -46,7 +46,7 @@ export function parseDomainEventsConfig(e: NatsEnvironment, problems: string[]):
     } catch {
       ok = false;
     }
-    if (!ok) problems.push(`NATS_URL: "${server}" is not a nats:// or tls:// address`);
+    if (!ok) problems.push(`NATS_URL: "${withoutCredentials(server)}" is not a nats:// or tls:// address`);
   }
   if (servers.length === 0) problems.push('NATS_URL: names no server');
   if (!STREAM_NAME.test(e.NATS_STREAM)) problems.push('NATS_STREAM: 1–64 of A–Z a–z 0–9 _ -');
@@ -64,4 +64,9 @@ export function parseDomainEventsConfig(e: NatsEnvironment, problems: string[]):
     leaseMs: e.DOMAIN_EVENTS_LEASE_MS,
     retentionMs: e.PUSH_RETENTION_S * 1000,
   };
+}
+
+/** A server address fit for logs: any user and password in it left out. */
+export function withoutCredentials(server: string): string {
+  return server.replace(/^([a-z]+:\/\/)[^@/]*@/i, '$1');
 }

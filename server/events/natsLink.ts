@@ -1,6 +1,6 @@
 import { connect, NatsError, nanos, type JetStreamClient, type NatsConnection, type PubAck } from 'nats';
 import type { Logger } from '../logger';
-import type { DomainEventsConfig } from './natsConfig';
+import { withoutCredentials, type DomainEventsConfig } from './natsConfig';
 
 /** How long a publish waits for its PubAck before it counts as failed (and is tried again later). */
 const PUBLISH_TIMEOUT_MS = 5_000;
@@ -93,7 +93,7 @@ export class NatsLink {
     }
     this.js = connection.jetstream();
     this.connected = true;
-    this.logger.info({ servers: this.config.servers }, 'connected to NATS');
+    this.logger.info({ servers: this.config.servers.map(withoutCredentials) }, 'connected to NATS');
     void this.ensureStreamUntilReady();
     for await (const status of connection.status()) {
       if (status.type === 'disconnect') this.connected = false;

@@ -169,6 +169,7 @@ describe('loadConfig', () => {
 
     it('names each bad variable', () => {
       assert.match(problemsOf({ NATS_URL: 'http://127.0.0.1:4222' })[0] ?? '', /^NATS_URL: "http:\/\/127.0.0.1:4222" is not/);
+      assert.equal(problemsOf({ NATS_URL: 'http://kismet:s3cret@127.0.0.1:4222' })[0], 'NATS_URL: "http://127.0.0.1:4222" is not a nats:// or tls:// address', 'no password in the message');
       assert.match(problemsOf({ NATS_URL: 'nats://x:4222', NATS_STREAM: 'has.dots' })[0] ?? '', /^NATS_STREAM:/);
       assert.match(problemsOf({ NATS_URL: 'nats://x:4222', NATS_SUBJECT_PREFIX: 'kismet.>' })[0] ?? '', /^NATS_SUBJECT_PREFIX:/);
       assert.match(problemsOf({ NATS_URL: 'nats://x:4222', NATS_DUPLICATE_WINDOW_S: '30', DOMAIN_EVENTS_LEASE_MS: '30000' })[0] ?? '', /^NATS_DUPLICATE_WINDOW_S:/);
