@@ -28,6 +28,7 @@ module.exports = {
         DATABASE_URL: process.env.DATABASE_URL,
         REDIS_URL: process.env.REDIS_URL,
         JWT_SECRET: process.env.JWT_SECRET,
+        NATS_URL: process.env.NATS_URL, // domain events to NATS JetStream; off when unset
         NODE_ENV: process.env.NODE_ENV || 'production',
         LOG_LEVEL: process.env.LOG_LEVEL || 'info',
       },

@@ -40,6 +40,12 @@ export interface OpenOptions {
   readonly onConnectionError?: (error: Error) => void;
   /** How long to wait for a Postgres connection before answering UNAVAILABLE. */
   readonly connectTimeoutMs?: number;
+  /**
+   * This node publishes domain events: every connection carries
+   * `kismet.domain_events = on`, which the statements that store facts read to
+   * write their domain outbox rows (db/repositories/domainOutboxRepository.ts).
+   */
+  readonly domainEvents?: boolean;
 }
 
 /**
@@ -57,6 +63,7 @@ export async function openDatabase(settings: DatabaseSettings, options: OpenOpti
       connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       // A peer that vanished without a word (a cut network) is found out by TCP keepalive.
       keepAlive: true,
+      ...(options.domainEvents ? { options: '-c kismet.domain_events=on' } : {}),
     });
     preparing = new PreparingPool(pool, options.onConnectionError ?? reportConnectionError);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing }) });
@@ -68,6 +75,8 @@ export async function openDatabase(settings: DatabaseSettings, options: OpenOpti
       const { PGlite } = await import('@electric-sql/pglite');
       const { PGliteDialect } = await import('kysely-pglite-dialect');
       const pglite = await PGlite.create(settings.dataDir);
+      // One connection for the process: the setting holds for its whole life.
+      if (options.domainEvents) await pglite.exec(`set kismet.domain_events = 'on'`);
       db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
     } catch (error) {
       await releaseDataDir();

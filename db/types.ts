@@ -297,6 +297,20 @@ export interface PushOutboxTable {
   finished_at: Timestamp | null;
 }
 
+/** A domain event owed to the platform's bus, written with the fact it reports; leased, published, then pruned. */
+export interface DomainEventOutboxTable {
+  id: Generated<string>;
+  type: string;
+  data: Json<unknown>;
+  occurred_at: DefaultTimestamp;
+  due_at: DefaultTimestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  leased_until: Timestamp | null;
+  state: ColumnType<'pending' | 'done' | 'dead', 'pending' | undefined, 'pending' | 'done' | 'dead'>;
+  reason: string | null;
+  finished_at: Timestamp | null;
+}
+
 /** One counted action of a user: its key makes it count once. */
 export interface ProgressLedgerTable {
   user_id: string;
@@ -347,6 +361,7 @@ export interface Database {
   token_revocations: TokenRevocationsTable;
   push_targets: PushTargetsTable;
   push_outbox: PushOutboxTable;
+  domain_event_outbox: DomainEventOutboxTable;
   operator_audit: OperatorAuditTable;
   progress_ledger: ProgressLedgerTable;
   user_progress: UserProgressTable;

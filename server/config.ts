@@ -10,6 +10,7 @@ import {
   parseRateOverrides,
 } from './environment';
 import { randomSecrets, readOrCreateLocalSecrets, type LocalSecrets } from './localSecrets';
+import { parseDomainEventsConfig, type DomainEventsConfig } from './events/natsConfig';
 import { parsePushConfig, type PushConfig } from './push/pushConfig';
 
 export {
@@ -102,6 +103,8 @@ export interface Config {
   readonly push: PushConfig;
   /** The push outbox's workers. */
   readonly pushOutbox: { readonly maxAttempts: number; readonly retentionMs: number; readonly leaseMs: number };
+  /** Domain events out to NATS JetStream; undefined without NATS_URL (nothing is written or published). */
+  readonly domainEvents: DomainEventsConfig | undefined;
   readonly logLevel: string;
 }
 
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
   const rateOverrides = parseRateOverrides(e.RATE_LIMITS, problems);
   const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS, production, problems);
   const push = parsePushConfig(e, !production && embedded ? () => ownSecrets().vapid : undefined, problems);
+  const domainEvents = parseDomainEventsConfig(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const config: Config = {
@@ -245,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     },
     push,
     pushOutbox: { maxAttempts: e.PUSH_MAX_ATTEMPTS, retentionMs: e.PUSH_RETENTION_S * 1000, leaseMs: e.PUSH_LEASE_MS },
+    domainEvents,
     logLevel: e.LOG_LEVEL,
   };
   return deepFreeze(config);

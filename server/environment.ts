@@ -100,6 +100,13 @@ export const EnvSchema = z.object({
   PUSH_RETENTION_S: z.coerce.number().int().min(0).max(90 * 86400).default(86400),
   /** How long a worker holds the rows it leased; a crashed node's rows are sent again after it. */
   PUSH_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** Domain events to NATS JetStream, off without NATS_URL; server/events/natsConfig.ts checks them together. */
+  NATS_URL: z.string().optional(),
+  NATS_STREAM: z.string().default('KISMET'),
+  NATS_SUBJECT_PREFIX: z.string().default('kismet'),
+  NATS_DUPLICATE_WINDOW_S: z.coerce.number().int().min(1).max(7 * 86400).default(600),
+  NATS_STREAM_MAX_AGE_S: z.coerce.number().int().min(1).max(365 * 86400).default(7 * 86400),
+  DOMAIN_EVENTS_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   WEB_PUSH_VAPID_PUBLIC_KEY: z.string().optional(),
   WEB_PUSH_VAPID_PRIVATE_KEY: z.string().optional(),
   WEB_PUSH_SUBJECT: z.string().optional(),

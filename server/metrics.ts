@@ -113,7 +113,7 @@ export class NodeMetrics {
 
   readonly dependencyUp = new Gauge({
     name: 'kismet_dependency_up',
-    help: 'Whether this node reaches a dependency now (1) or not (0): postgres, redis',
+    help: 'Whether this node reaches a dependency now (1) or not (0): postgres, redis, nats (with NATS_URL)',
     labelNames: ['dependency'] as const,
     registers: [this.registry],
   });

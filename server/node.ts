@@ -56,6 +56,7 @@ import { EventLoopLag } from './eventLoopLag';
 import { colyseusLogger } from './colyseusLogger';
 import type { Logger } from './logger';
 import { NodeMetrics } from './metrics';
+import { createNodeDomainEvents } from './events/nodeDomainEvents';
 import { createNodePush } from './push/nodePush';
 import { PORT_UNAVAILABLE } from './startupFailures';
 
@@ -75,6 +76,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const databaseLog = logger.child({ component: 'database' });
   const database: DatabaseHandle = await openDatabase(config.database, {
     connectTimeoutMs: config.dependencyTimeoutMs,
+    domainEvents: config.domainEvents !== undefined, // only a publishing node writes domain outbox rows
     // A connection that drops (Postgres restarting: 57P01) is reported here; the pool opens
     // new ones on demand, and queries meanwhile answer UNAVAILABLE.
     onConnectionError: (error) => {
@@ -134,6 +136,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const lag = new EventLoopLag((ms) => metrics.eventLoopLag.set(ms / 1000));
   const chatStore = new BatchedChatStore(database.db, (threads) => metrics.messageFlushThreads.observe(threads));
   const push = createNodePush({ config, db: database.db, presence, nodeId: () => matchMaker.processId, metrics, logger });
+  const domainEvents = createNodeDomainEvents({ config, db: database.db, metrics, logger });
   setRoomServices({
     db: database.db,
     accessTokens,
@@ -200,6 +203,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   mountLiveKitWebhookRoute(transport.app, { db: database.db, metrics, userEvents, now, calls, ...liveKitKeys }, routeOptions);
   mountLiveEventRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
   push.serve(transport.app, { accessTokens, now }, routeOptions);
+  domainEvents?.start();
   mountProgressRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
   mountNodeActorsRoute(
     transport.app,
@@ -236,7 +240,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   // as a false listen socket: without this check a node would report ready while serving nothing.
   if (!transport.listening) {
     lag.stop();
-    await push.stop().then(() => database.close());
+    await push.stop().then(() => domainEvents?.stop()).then(() => database.close());
     await cluster?.stop();
     throw new Error(`${PORT_UNAVAILABLE}: could not listen on ${config.http.host}:${config.http.port}`);
   }
@@ -280,6 +284,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
         stopBackgroundJobs();
         await server.gracefullyShutdown(false).catch((error: unknown) => logger.warn({ err: error }, 'shutdown'));
         await push.stop();
+        await domainEvents?.stop();
         unsubscribeWithdrawals();
         revocations.stop();
         setRoomServices(undefined);

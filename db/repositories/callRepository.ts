@@ -1,6 +1,8 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { RING_TIMEOUT_MS, type Call, type CallEndReason, type CallMedia } from '../../domain/callState';
+import { callEndedData, type NewDomainEvent } from '../../domain/domainEvents';
 import type { CallsTable, Database } from '../types';
+import { DOMAIN_EVENTS_ON, queueDomainEvents } from './domainOutboxRepository';
 import { queueCallPushes } from './pushOutboxRepository';
 
 function callFromRow(row: Selectable<CallsTable>): Call {
@@ -33,12 +35,14 @@ export async function startCall(
 ): Promise<CallStartOutcome> {
   return db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('kismet:call-starts'))`.execute(trx);
-    await trx
+    const swept = await trx
       .updateTable('calls')
       .set({ state: 'missed', ended_at: input.at, end_reason: 'missed' })
       .where('state', '=', 'ringing')
       .where('created_at', '<=', new Date(input.at.getTime() - RING_TIMEOUT_MS))
+      .returningAll()
       .execute();
+    await queueDomainEvents(trx, swept.flatMap((row) => callEndedEvents(callFromRow(row))));
     const live = await trx
       .selectFrom('calls')
       .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -102,19 +106,27 @@ function callPushPayload(call: Call): Record<string, unknown> {
   return { callId: call.id, matchId: call.matchId, callerId: call.callerId, media: call.media, state: call.state };
 }
 
+/** Saves the transition; an end writes its `call.ended` domain event in the same statement. */
 async function updateCall(db: Kysely<Database> | Transaction<Database>, from: Call, to: Call): Promise<boolean> {
-  const result = await db
-    .updateTable('calls')
-    .set({
-      state: to.state,
-      accepted_at: to.acceptedAt === null ? null : new Date(to.acceptedAt),
-      ended_at: to.endedAt === null ? null : new Date(to.endedAt),
-      end_reason: to.endReason,
-    })
-    .where('id', '=', from.id)
-    .where('state', '=', from.state)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const ended = callEndedData(to);
+  const result = await sql<{ id: string }>`
+    with u as (
+      update calls
+         set state = ${to.state}, accepted_at = ${to.acceptedAt === null ? null : new Date(to.acceptedAt)},
+             ended_at = ${to.endedAt === null ? null : new Date(to.endedAt)}, end_reason = ${to.endReason}
+       where id = ${from.id} and state = ${from.state}
+      returning id
+    ), d as (
+      insert into domain_event_outbox (type, data)
+      select 'call.ended', ${JSON.stringify(ended ?? null)}::jsonb from u where ${ended !== undefined} and ${DOMAIN_EVENTS_ON}
+    )
+    select id from u`.execute(db);
+  return result.rows.length === 1;
+}
+
+function callEndedEvents(call: Call): NewDomainEvent[] {
+  const data = callEndedData(call);
+  return data ? [{ type: 'call.ended', data }] : [];
 }
 
 /** A participant joined or left the call's LiveKit room (from a webhook). */

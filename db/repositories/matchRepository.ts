@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { matchEndedEvents, type NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
+import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
 import { appendUserEvents, type StoredUserEvent } from './eventRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -57,7 +58,7 @@ export interface EndedMatch {
 /**
  * Ends active matches, by unmatch (one match the user is in) or by block (every
  * match between two users), and appends `match.ended` for every member, in one
- * transaction. The status change takes each match row's lock, so a message batch
+ * transaction, with each match's `match.ended` domain event. The status change takes each match row's lock, so a message batch
  * racing it either commits before it or sees the match ended.
  */
 export function endMatches(db: Kysely<Database>, input: EndMatchesInput): Promise<MatchesEnded> {
@@ -81,12 +82,20 @@ export async function endMatchesWithin(tx: Transaction<Database>, input: EndMatc
   const [x, y] = 'between' in scope ? scope.between : [scope.memberId, scope.memberId];
   const onlyMatch = 'between' in scope ? sql.raw('') : sql`and a.match_id = ${scope.matchId}`;
   const result = await sql<{ id: string }>`
+  with u as (
     update matches m set status = ${input.status}, ended_at = ${input.at}
      where m.status = 'active'
        and m.id in (select a.match_id from match_members a
                       join match_members b on b.match_id = a.match_id
                      where a.user_id = ${x} and b.user_id = ${y} ${onlyMatch})
-    returning m.id`.execute(tx);
+    returning m.id
+  ), d as (
+    insert into domain_event_outbox (type, data)
+    select 'match.ended', jsonb_build_object('matchId', u.id, 'status', ${input.status}::text,
+           'memberIds', (select coalesce(jsonb_agg(x.user_id order by x.user_id), '[]'::jsonb) from match_members x where x.match_id = u.id))
+      from u where ${DOMAIN_EVENTS_ON}
+  )
+  select id from u`.execute(tx);
   const ids = result.rows.map((r) => r.id);
   if (ids.length === 0) return { ended: [], events: [] };
   const members = await tx.selectFrom('match_members').select(['match_id', 'user_id']).where('match_id', 'in', ids).orderBy('user_id').execute();

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { MatchStatus } from '../../domain/chatRules';
 import type { NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
+import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
 import { appendUserEvents, type StoredUserEvent } from './eventRepository';
 import { isUniqueViolation } from './userRepository';
 
@@ -78,7 +79,7 @@ async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Pro
         from batch
        where m.id = batch.match_id and m.status = 'active' and m.last_seq = batch.expected_last_seq
       returning m.id, batch.expected_last_seq
-    )
+    ), stored as (
     insert into messages (match_id, seq, sender_id, client_message_id, kind, body, media_url, hidden)
     select thread.id, thread.expected_last_seq + v.i, v.sender_id, v.client_message_id, v.kind, v.body, v.media_url,
            -- the account's standing as committed, even if the actor has not heard of a change yet
@@ -88,7 +89,15 @@ async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Pro
                   ${messages.map((m) => m.clientMessageId)}::text[], ${messages.map((m) => m.kind)}::text[],
                   ${messages.map((m) => m.body)}::text[], ${messages.map((m) => m.mediaUrl)}::text[], ${messages.map((m) => m.hidden)}::boolean[])
            as v(match_id, i, sender_id, client_message_id, kind, body, media_url, hidden) on v.match_id = thread.id
-    returning match_id, seq, sender_id, client_message_id, kind, body, media_url, created_at, deleted_at, hidden`.execute(db);
+    returning match_id, seq, sender_id, client_message_id, kind, body, media_url, created_at, deleted_at, hidden
+    ), events as (
+      -- One message.stored per message for the platform's bus, in this statement: ids and length, never the text.
+      insert into domain_event_outbox (type, data, occurred_at)
+      select 'message.stored', jsonb_build_object('matchId', match_id, 'seq', seq, 'senderId', sender_id, 'kind', kind,
+                                                  'length', coalesce(char_length(body), 0), 'hidden', hidden), created_at
+        from stored where ${DOMAIN_EVENTS_ON}
+    )
+    select * from stored`.execute(db);
   const stored = new Map<string, ThreadMessage[]>();
   for (const row of result.rows) stored.set(row.match_id, [...(stored.get(row.match_id) ?? []), { ...toMessage(row), hidden: row.hidden }]);
   for (const messages of stored.values()) messages.sort((x, y) => x.seq - y.seq);

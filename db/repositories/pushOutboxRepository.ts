@@ -105,19 +105,3 @@ export async function retryPushLater(db: Db, id: string, delayMs: number, reason
     update push_outbox set due_at = clock_timestamp() + ${delayMs} * interval '1 millisecond', leased_until = null, reason = ${reason}
      where id = ${id}`.execute(db);
 }
-
-/** Deletes finished rows older than the retention, at most `limit` at a time. */
-export async function pruneFinishedPushes(db: Db, retentionMs: number, limit: number): Promise<number> {
-  const result = await sql`
-    delete from push_outbox where id in (
-      select id from push_outbox where state <> 'pending' and finished_at < clock_timestamp() - ${retentionMs} * interval '1 millisecond' limit ${limit})`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
-}
-
-/** Rows waiting and the age of the oldest (seconds). */
-export async function outboxBacklog(db: Db): Promise<{ depth: number; oldestAgeS: number }> {
-  const row = await sql<{ depth: string; age: string | number | null }>`
-    select count(*) as depth, extract(epoch from clock_timestamp() - min(created_at)) as age from push_outbox where state = 'pending'`.execute(db);
-  const r = row.rows[0];
-  return { depth: Number(r?.depth ?? 0), oldestAgeS: Math.max(0, Number(r?.age ?? 0)) };
-}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../types';
+import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -15,17 +16,17 @@ export interface NewReport {
 /** Files a report for the moderators; returns its id. */
 export async function insertReport(db: Db, report: NewReport): Promise<string> {
   const id = randomUUID();
-  await db
-    .insertInto('reports')
-    .values({
-      id,
-      reporter_id: report.reporterId,
-      reported_id: report.reportedId,
-      context_kind: report.contextKind,
-      context_id: report.contextId,
-      reason: report.reason,
-    })
-    .execute();
+  await sql`
+    with r as (
+      insert into reports (id, reporter_id, reported_id, context_kind, context_id, reason)
+      values (${id}, ${report.reporterId}, ${report.reportedId}, ${report.contextKind}, ${report.contextId}, ${report.reason})
+      returning id, reporter_id, reported_id, context_kind, context_id
+    )
+    -- The report's domain event: who, about whom, in what context; never the reason's text.
+    insert into domain_event_outbox (type, data)
+    select 'report.filed', jsonb_build_object('reportId', id, 'reporterId', reporter_id, 'reportedId', reported_id,
+                                              'contextKind', context_kind, 'contextId', context_id)
+      from r where ${DOMAIN_EVENTS_ON}`.execute(db);
   return id;
 }
 

@@ -3,6 +3,7 @@ import { orderedPair, type CardKind, type LastSwipe, type SwipeAction, type Swip
 import type { NewUserEvent } from '../../domain/userEvents';
 import { PUSHED_EVENT_TYPES } from '../../domain/push/userPush';
 import type { Database } from '../types';
+import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
 import { appendUserEvents, type StoredUserEvent } from './eventRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -106,26 +107,29 @@ interface LikeRow {
  */
 export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): Promise<SwipeWrite> {
   const values = { from_card_id: swipe.from.id, to_card_id: swipe.to.id, swiper_id: swipe.swiperId, kind: swipe.action };
+  // The swipe (`s`, its id when new) and its domain event, completed with that id, in one statement.
+  const recorded = JSON.stringify({ swiperId: swipe.swiperId, fromCardId: swipe.from.id, toCardId: swipe.to.id, toOwnerId: swipe.to.ownerId, action: swipe.action });
+  const swipeWithEvent = sql`s as (
+        insert into swipes (from_card_id, to_card_id, swiper_id, kind)
+        values (${values.from_card_id}, ${values.to_card_id}, ${values.swiper_id}, ${values.kind})
+        on conflict (from_card_id, to_card_id) do nothing
+        returning id
+      ), d as (
+        insert into domain_event_outbox (type, data)
+        select 'swipe.recorded', ${recorded}::jsonb || jsonb_build_object('swipeId', s.id::text) from s where ${DOMAIN_EVENTS_ON}
+      )`;
   if (swipe.action === 'pass' || swipe.silent) {
-    const inserted = await db
-      .insertInto('swipes')
-      .values(values)
-      .onConflict((oc) => oc.columns(['from_card_id', 'to_card_id']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    return inserted ? { kind: 'recorded', matchId: null, events: [] } : { kind: 'duplicate' };
+    const inserted = await sql<{ id: string }>`
+      with ${swipeWithEvent}
+      select id from s`.execute(db);
+    return inserted.rows.length > 0 ? { kind: 'recorded', matchId: null, events: [] } : { kind: 'duplicate' };
   }
 
   const pair = orderedPair(swipe.from.id, swipe.to.id);
   const pending = swipe.eventIfPending;
   return db.transaction().execute(async (trx) => {
     const result = await sql<LikeRow>`
-      with s as (
-        insert into swipes (from_card_id, to_card_id, swiper_id, kind)
-        values (${values.from_card_id}, ${values.to_card_id}, ${values.swiper_id}, ${values.kind})
-        on conflict (from_card_id, to_card_id) do nothing
-        returning id
-      ), p as (
+      with ${swipeWithEvent}, p as (
         insert into like_pairs (card_a_id, card_b_id, a_likes_b, b_likes_a)
         select ${pair.a}, ${pair.b}, ${pair.xIsA}, ${!pair.xIsA} from s
         on conflict (card_a_id, card_b_id) do update
@@ -168,7 +172,12 @@ export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): P
         insert into matches (id, card_a_id, card_b_id, user_a_id, user_b_id)
         values (${swipe.matchIdIfMutual}, ${cardA.id}, ${cardB.id}, ${cardA.ownerId}, ${cardB.ownerId})
         on conflict (card_a_id, card_b_id) do nothing
-        returning id, user_a_id, user_b_id
+        returning id, card_a_id, card_b_id, user_a_id, user_b_id
+      ), d as (
+        insert into domain_event_outbox (type, data)
+        select 'match.created', jsonb_build_object('matchId', id, 'cardIds', jsonb_build_array(card_a_id, card_b_id),
+               'userIds', case when user_a_id = user_b_id then jsonb_build_array(user_a_id) else jsonb_build_array(user_a_id, user_b_id) end)
+          from m where ${DOMAIN_EVENTS_ON}
       )
       insert into match_members (match_id, user_id)
       select id, user_a_id from m

@@ -1,6 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { coarseCellOf } from '../../domain/geo';
 import type { Database, PresenceStatus, UserRole, UserStatus } from '../types';
+import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -146,6 +147,14 @@ export async function updateAccount(
   userId: string,
   changes: { isPremium?: boolean | undefined; role?: UserRole | undefined; banned?: boolean | undefined; shadowBanned?: boolean | undefined },
 ): Promise<User | undefined> {
+  // A ban's domain event, once: the row lock makes a second ban racing this one see the account banned.
+  if (changes.banned === true) {
+    await sql`
+      insert into domain_event_outbox (type, data)
+      select 'account.banned', jsonb_build_object('userId', u.id) from users u
+       where u.id = ${userId} and u.status <> 'banned' and ${DOMAIN_EVENTS_ON}
+       for update of u`.execute(db);
+  }
   const row = await db
     .updateTable('users')
     .set({

@@ -3,8 +3,6 @@ import { deleteGonePushTarget } from '../../db/repositories/pushTargetRepository
 import {
   finishPushes,
   leaseDuePushes,
-  outboxBacklog,
-  pruneFinishedPushes,
   retryPushLater,
   type FinishedState,
   type LeasedPush,
@@ -12,6 +10,7 @@ import {
 import type { Database } from '../../db/types';
 import { nextOutboxStep, notificationFor } from '../../domain/push/userPush';
 import type { Logger } from '../logger';
+import { OutboxUpkeep } from '../outboxUpkeep';
 import type { PushMetrics } from './pushMetrics';
 import { sendThrough, type PushProviders } from './pushProvider';
 
@@ -38,7 +37,6 @@ export const DEFAULT_PUSH_OUTBOX_OPTIONS: PushOutboxOptions = {
   maxInFlight: 1024,
 };
 
-const HOUSEKEEPING_MS = 5_000;
 const FAILED_ROUND_RETRY_MS = 1_000;
 
 export interface PushOutboxDeps {
@@ -64,15 +62,16 @@ type Finished = { id: string; state: FinishedState; reason: string | null };
 export class PushOutboxWorker {
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private lastHousekeeping = 0;
+  private readonly upkeep: OutboxUpkeep;
   private inFlight = 0;
   private readonly rounds = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: PushOutboxDeps,
     private readonly options: PushOutboxOptions = DEFAULT_PUSH_OUTBOX_OPTIONS,
-  ) {}
+  ) {
+    this.upkeep = new OutboxUpkeep(deps.db, 'push_outbox', options.retentionMs, deps.metrics);
+  }
 
   start(): void {
     if (this.running) return;
@@ -82,7 +81,7 @@ export class PushOutboxWorker {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.upkeep.wake();
     await this.loop;
   }
 
@@ -92,12 +91,12 @@ export class PushOutboxWorker {
       const room = this.options.maxInFlight - this.inFlight;
       try {
         if (room > 0) leased = await this.leaseRound(Math.min(this.options.batchSize, room));
-        await this.housekeeping();
+        await this.upkeep.runIfDue();
       } catch (error) {
         this.deps.logger.warn({ err: error }, 'push outbox round failed; its rows are due again when their leases end');
       }
       // A full batch: there may be more due at once. Otherwise look again shortly, or when a round ends.
-      if ((leased < this.options.batchSize || this.inFlight >= this.options.maxInFlight) && this.running) await this.sleep(this.options.idlePollMs);
+      if ((leased < this.options.batchSize || this.inFlight >= this.options.maxInFlight) && this.running) await this.upkeep.sleep(this.options.idlePollMs);
     }
     await Promise.all(this.rounds);
   }
@@ -116,7 +115,7 @@ export class PushOutboxWorker {
       .finally(() => {
         this.inFlight -= rows.length;
         this.rounds.delete(round);
-        this.wake?.();
+        this.upkeep.wake();
       });
     this.rounds.add(round);
     return rows.length;
@@ -194,25 +193,5 @@ export class PushOutboxWorker {
         await retryPushLater(this.deps.db, row.id, step.delayMs, step.reason);
         return undefined;
     }
-  }
-
-  private async housekeeping(): Promise<void> {
-    const now = Date.now();
-    if (now - this.lastHousekeeping < HOUSEKEEPING_MS) return;
-    this.lastHousekeeping = now;
-    await pruneFinishedPushes(this.deps.db, this.options.retentionMs, 5_000);
-    const backlog = await outboxBacklog(this.deps.db);
-    this.deps.metrics.depth.set(backlog.depth);
-    this.deps.metrics.oldestAge.set(backlog.oldestAgeS);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 }

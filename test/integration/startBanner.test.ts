@@ -19,7 +19,7 @@ describe('what a node prints on starting', function () {
       }
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kismet-tty-'));
       const port = freePortCandidate();
-      const env: NodeJS.ProcessEnv = { ...process.env, KISMET_DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'development', LOG_LEVEL: 'info' };
+      const env: NodeJS.ProcessEnv = { ...process.env, NATS_URL: '', KISMET_DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'development', LOG_LEVEL: 'info' };
       for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'HOST', 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET']) delete env[key];
       const child = spawn('script', ['-qfec', `exec ${process.execPath} ${SERVER_ENTRY}`, '/dev/null'], { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
       let output = '';

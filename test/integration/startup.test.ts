@@ -12,7 +12,7 @@ const MIGRATE_ENTRY = path.resolve(SERVER_ENTRY, '../migrateCli.js');
 
 /** `npm run migrate` (built) on an embedded data folder: its exit code and what it printed. */
 function runMigrate(dataDir: string): Promise<{ code: number; output: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, KISMET_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, NATS_URL: '', KISMET_DATA_DIR: dataDir };
   delete env['DATABASE_URL'];
   delete env['REDIS_URL'];
   return new Promise((resolve) => {

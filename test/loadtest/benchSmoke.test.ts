@@ -64,7 +64,7 @@ async function scratchDatabases(): Promise<string[]> {
 
 /** Tiny runs of each scenario, so the harness cannot rot. Figures are not checked: timings belong to real runs. */
 describe('load test harness (smoke)', function () {
-  const embeddedEnv = { ...process.env, DATABASE_URL: '', REDIS_URL: '' };
+  const embeddedEnv = { ...process.env, DATABASE_URL: '', REDIS_URL: '', NATS_URL: '' };
 
   describe('echo-baseline', () => {
     it('prints its JSON line with the fixed keys', async () => {

@@ -18,7 +18,8 @@ export class Pm2 {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [PM2_BIN, ...args], {
         cwd: ROOT,
-        env: { ...process.env, ...this.env, PM2_HOME: this.home },
+        // A suite's nodes publish domain events only to a stream of the suite's own (empty is unset).
+        env: { ...process.env, NATS_URL: '', ...this.env, PM2_HOME: this.home },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';

@@ -7,6 +7,7 @@ import net from 'node:net';
 export class TcpProxy {
   private readonly pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   private cutOff = false;
+  private holding = false;
 
   private constructor(
     private readonly server: net.Server,
@@ -41,8 +42,22 @@ export class TcpProxy {
     this.pairs.clear();
   }
 
+  /**
+   * Keeps forwarding what the node sends but holds back the service's answers
+   * (a node whose requests land but whose replies are stuck), from now until `cut()`
+   * or `close()`: for a node about to be killed, since the held replies are not kept.
+   */
+  holdReplies(): void {
+    this.holding = true;
+    for (const pair of this.pairs) {
+      pair.upstream.unpipe(pair.client);
+      pair.upstream.pause();
+    }
+  }
+
   restore(): void {
     this.cutOff = false;
+    this.holding = false;
   }
 
   async close(): Promise<void> {
@@ -66,6 +81,6 @@ export class TcpProxy {
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     client.pipe(upstream);
-    upstream.pipe(client);
+    if (!this.holding) upstream.pipe(client);
   }
 }

@@ -1,0 +1,52 @@
+import type { Kysely } from 'kysely';
+import type { Gauge } from 'prom-client';
+import { outboxBacklog, pruneFinishedOutboxRows, type OutboxTable } from '../db/repositories/outboxMaintenanceRepository';
+import type { Database } from '../db/types';
+
+/** How often an outbox worker prunes and reports its backlog. */
+const UPKEEP_PERIOD_MS = 5_000;
+
+/** Rows pruned per round at most. */
+const PRUNE_LIMIT = 5_000;
+
+/**
+ * What an outbox worker does besides its rows (the push outbox, the domain event
+ * outbox): at most every few seconds, delete finished rows past their retention
+ * and set the depth and oldest-age gauges. And the pause of the worker's loop,
+ * which `wake()` cuts short (a stop, a finished round).
+ */
+export class OutboxUpkeep {
+  private last = 0;
+  private wakeSleeper: (() => void) | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly table: OutboxTable,
+    private readonly retentionMs: number,
+    private readonly gauges: { readonly depth: Gauge; readonly oldestAge: Gauge },
+  ) {}
+
+  async runIfDue(): Promise<void> {
+    const now = Date.now();
+    if (now - this.last < UPKEEP_PERIOD_MS) return;
+    this.last = now;
+    await pruneFinishedOutboxRows(this.db, this.table, this.retentionMs, PRUNE_LIMIT);
+    const backlog = await outboxBacklog(this.db, this.table);
+    this.gauges.depth.set(backlog.depth);
+    this.gauges.oldestAge.set(backlog.oldestAgeS);
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeSleeper = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  wake(): void {
+    this.wakeSleeper?.();
+  }
+}
