@@ -8,6 +8,7 @@ import * as security from './2026_12_02_0006_security';
 import * as pushOutbox from './2026_12_02_0007_push_outbox';
 import * as progress from './2026_12_02_0008_progress';
 import * as moderationPhotosErasure from './2026_12_02_0009_moderation_photos_erasure';
+import * as companies from './2026_12_02_0011_companies';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -23,4 +24,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_02_0007_push_outbox': pushOutbox,
   '2026_12_02_0008_progress': progress,
   '2026_12_02_0009_moderation_photos_erasure': moderationPhotosErasure,
+  '2026_12_02_0011_companies': companies,
 };
