@@ -63,6 +63,8 @@ export const ErrorCode = {
   COLLEAGUE_LIMIT_REACHED: 'COLLEAGUE_LIMIT_REACHED',
   /** The account is one of the two matched people, not a colleague: they leave by unmatching. */
   NOT_A_COLLEAGUE: 'NOT_A_COLLEAGUE',
+  /** Only the two matched people unmatch; a colleague leaves the thread instead. */
+  NOT_A_PARTY: 'NOT_A_PARTY',
   /** A recruiter's company is another one already: an operator removes them from it first. */
   ALREADY_IN_COMPANY: 'ALREADY_IN_COMPANY',
 
@@ -170,6 +172,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   ALREADY_MEMBER: 409,
   COLLEAGUE_LIMIT_REACHED: 409,
   NOT_A_COLLEAGUE: 409,
+  NOT_A_PARTY: 403,
   ALREADY_IN_COMPANY: 409,
   CALL_NOT_FOUND: 404,
   NOT_IN_CALL: 403,
