@@ -6,6 +6,7 @@ import type {
   ReadMarker,
   SendResult,
   ThreadClosedMessage,
+  ThreadMembersMessage,
   ThreadReadyMessage,
   TypingMessage,
 } from '../contracts/chat';
@@ -20,6 +21,8 @@ export interface ThreadEvents {
   read: ReadMarker;
   'message.deleted': DeletedMessage;
   'thread.closed': ThreadClosedMessage;
+  /** A colleague came or went: everyone in the thread now. */
+  'thread.members': ThreadMembersMessage;
 }
 
 const EVENT_OF_TYPE: Readonly<Record<string, keyof ThreadEvents>> = {
@@ -28,6 +31,7 @@ const EVENT_OF_TYPE: Readonly<Record<string, keyof ThreadEvents>> = {
   [ChatEventType.READ]: 'read',
   [ChatEventType.DELETED]: 'message.deleted',
   [ChatEventType.CLOSED]: 'thread.closed',
+  [ChatEventType.MEMBERS]: 'thread.members',
 };
 
 /** Errors after which a send is tried again with the same client message id. */

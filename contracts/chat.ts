@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { ChatMessage } from '../domain/chatRules';
+import type { ThreadMember } from '../domain/threadColleagues';
 
-export type { ChatMessage };
+export type { ChatMessage, ThreadMember };
 import { CommandRef, READY_COMMAND, ReadyCommand } from './common';
 import { CHAT_ROOM, ChatEventType } from './messageTypes';
 
@@ -53,8 +54,16 @@ export interface ThreadReadyMessage {
   readonly lastSeq: number;
   readonly readMarkers: readonly ReadMarker[];
   readonly unread: number;
+  /** Everyone in the thread: the two matched people, and colleagues a recruiter added. */
+  readonly members: readonly ThreadMember[];
   /** Which node holds the actor, for operators and tests. */
   readonly node: string;
+}
+
+/** `thread.members`: who is in the thread now, after a colleague came or went. */
+export interface ThreadMembersMessage {
+  readonly matchId: string;
+  readonly members: readonly ThreadMember[];
 }
 
 export interface SendResult {

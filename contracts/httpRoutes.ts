@@ -5,6 +5,7 @@ import { RESOLUTION_ACTIONS, ResolveReportBody, VerifyBody } from './moderation'
 import { CreateLiveEventBody } from './liveEvents';
 import { PushSettingsBody, PushTargetBody } from './push';
 import { ProgressResponse } from './progress';
+import { AddColleagueBody, CompanyBody, CreateCompanyBody, ThreadMembersBody } from './companies';
 
 /**
  * Every HTTP route of a node, with the schemas of what it takes and answers:
@@ -90,7 +91,16 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
     answers: { 200: z.object({ blocked: Uuid, endedMatches: z.array(Uuid) }) },
   },
   { method: 'post', path: '/reports', summary: 'Report someone', auth: 'bearer', body: ReportBody, answers: { 201: z.object({ reportId: Uuid }) } },
-  { method: 'del', path: '/me/matches/:id', summary: 'Unmatch', auth: 'bearer', answers: { 200: z.object({ matchId: Uuid, status: MatchStatusBody }) } },
+  { method: 'del', path: '/me/matches/:id', summary: 'Unmatch (the two matched people; colleagues leave instead)', auth: 'bearer', answers: { 200: z.object({ matchId: Uuid, status: MatchStatusBody }) } },
+  {
+    method: 'post', path: '/me/matches/:id/colleagues', summary: "Add a recruiter of your company to a hiring thread (the job card's owner)", auth: 'bearer',
+    body: AddColleagueBody, answers: { 201: ThreadMembersBody },
+  },
+  {
+    method: 'del', path: '/me/matches/:id/colleagues/:userId', summary: "Take a colleague out of a hiring thread (the job card's owner), or leave it (the colleague)", auth: 'bearer',
+    answers: { 200: ThreadMembersBody },
+  },
+  { method: 'get', path: '/me/company', summary: 'Your company and its recruiters', auth: 'bearer', answers: { 200: CompanyBody } },
   { method: 'get', path: '/me/progress', summary: 'Your XP, level and the quests of the UTC day', auth: 'bearer', answers: { 200: ProgressResponse } },
   {
     method: 'get', path: '/me/threads', summary: 'Your chat threads, newest match first', auth: 'bearer',
@@ -107,6 +117,9 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
     method: 'post', path: '/admin/users/:id', summary: "Change an account's standing (operators)", auth: 'operator', body: AdminUserBody,
     answers: { 200: z.object({ userId: Uuid, role: z.enum(['member', 'recruiter']), isPremium: z.boolean(), banned: z.boolean(), shadowBanned: z.boolean() }) },
   },
+  { method: 'post', path: '/admin/companies', summary: 'Create a company (operators)', auth: 'operator', body: CreateCompanyBody, answers: { 201: CompanyBody } },
+  { method: 'put', path: '/admin/companies/:id/members/:userId', summary: 'Make a recruiter account a member of a company (operators)', auth: 'operator', answers: { 200: CompanyBody } },
+  { method: 'del', path: '/admin/companies/:id/members/:userId', summary: 'Take an account out of a company (operators)', auth: 'operator', answers: { 200: CompanyBody } },
   { method: 'post', path: '/admin/users/:id/verified', summary: "Set or clear an account's verification (operators)", auth: 'operator', body: VerifyBody, answers: { 200: z.object({ userId: Uuid, verified: z.boolean() }) } },
   {
     method: 'get', path: '/admin/reports', summary: 'Reports, most-reported people first; query status, reportedId, reporterId, context, limit, offset (operators)', auth: 'operator',

@@ -33,6 +33,8 @@ export const ChatEventType = {
   READ: 'read',
   DELETED: 'message.deleted',
   CLOSED: 'thread.closed',
+  /** Who is in the thread changed (a colleague came or went): the whole list. */
+  MEMBERS: 'thread.members',
 } as const;
 
 /** WebSocket close codes Kismet uses, clear of Colyseus's own 4000–4010. */
@@ -52,4 +54,6 @@ export const KismetCloseCode = {
    * actors before another node may take them. Rejoin through any node, with backoff.
    */
   NODE_FENCED: 4507,
+  /** A colleague left a hiring thread or was taken out of it: rejoining is refused (NOT_A_MEMBER). */
+  REMOVED_FROM_THREAD: 4508,
 } as const;

@@ -124,6 +124,23 @@ export interface MatchMembersTable {
   match_id: string;
   user_id: string;
   added_at: DefaultTimestamp;
+  /** 'party': one of the two matched people; 'colleague': a recruiter the job's owner added. */
+  role: ColumnType<'party' | 'colleague', 'party' | 'colleague' | undefined>;
+  /** Who added a colleague (the job card's owner); null for the parties. */
+  added_by: string | null;
+}
+
+export interface CompaniesTable {
+  id: string;
+  name: string;
+  created_at: DefaultTimestamp;
+}
+
+/** A recruiter's company: one at most per account. */
+export interface CompanyMembersTable {
+  user_id: string;
+  company_id: string;
+  added_at: DefaultTimestamp;
 }
 
 export interface MessagesTable {
@@ -366,6 +383,8 @@ export interface Database {
   progress_ledger: ProgressLedgerTable;
   user_progress: UserProgressTable;
   quest_progress: QuestProgressTable;
+  companies: CompaniesTable;
+  company_members: CompanyMembersTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -54,6 +54,19 @@ export const ErrorCode = {
   NOT_YOUR_MESSAGE: 'NOT_YOUR_MESSAGE',
   /** The node holding an actor stopped answering; retry and the actor comes back elsewhere. */
   ACTOR_UNAVAILABLE: 'ACTOR_UNAVAILABLE',
+  /** Only the recruiter who owns a match's job card adds or removes its colleagues. */
+  NOT_THE_JOB_OWNER: 'NOT_THE_JOB_OWNER',
+  /** A colleague must be a recruiter of the job owner's own company. */
+  NOT_SAME_COMPANY: 'NOT_SAME_COMPANY',
+  /** The account is in the thread already (a party or a colleague). */
+  ALREADY_MEMBER: 'ALREADY_MEMBER',
+  COLLEAGUE_LIMIT_REACHED: 'COLLEAGUE_LIMIT_REACHED',
+  /** The account is one of the two matched people, not a colleague: they leave by unmatching. */
+  NOT_A_COLLEAGUE: 'NOT_A_COLLEAGUE',
+  /** Only the two matched people unmatch; a colleague leaves the thread instead. */
+  NOT_A_PARTY: 'NOT_A_PARTY',
+  /** A recruiter's company is another one already: an operator removes them from it first. */
+  ALREADY_IN_COMPANY: 'ALREADY_IN_COMPANY',
 
   // calls
   CALL_NOT_FOUND: 'CALL_NOT_FOUND',
@@ -154,6 +167,13 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   MESSAGE_NOT_FOUND: 404,
   NOT_YOUR_MESSAGE: 403,
   ACTOR_UNAVAILABLE: 503,
+  NOT_THE_JOB_OWNER: 403,
+  NOT_SAME_COMPANY: 403,
+  ALREADY_MEMBER: 409,
+  COLLEAGUE_LIMIT_REACHED: 409,
+  NOT_A_COLLEAGUE: 409,
+  NOT_A_PARTY: 403,
+  ALREADY_IN_COMPANY: 409,
   CALL_NOT_FOUND: 404,
   NOT_IN_CALL: 403,
   NOT_THE_CALLEE: 403,

@@ -1,6 +1,10 @@
-/** A member's position in a thread, as loaded when the thread actor starts. */
+import type { ThreadMember, ThreadRole } from './threadColleagues';
+
+/** A member's position in a thread, as loaded when the thread actor starts (or takes a colleague). */
 export interface MemberPosition {
   readonly userId: string;
+  /** A party unless said otherwise. */
+  readonly role?: ThreadRole;
   readonly lastReadSeq: number;
   /** Sequences above `lastReadSeq` sent by someone else, ascending. */
   readonly unreadSeqs: readonly number[];
@@ -13,6 +17,7 @@ export interface ReadOutcome {
 }
 
 interface Member {
+  readonly role: ThreadRole;
   lastReadSeq: number;
   unread: number[];
 }
@@ -28,7 +33,30 @@ export class ThreadLedger {
 
   constructor(lastSeq: number, members: readonly MemberPosition[]) {
     this.last = lastSeq;
-    for (const m of members) this.members.set(m.userId, { lastReadSeq: m.lastReadSeq, unread: [...m.unreadSeqs] });
+    for (const m of members) this.addMember(m);
+  }
+
+  /**
+   * Takes a member in (a colleague added to a live thread): their unread messages
+   * are the ones after their read marker, up to the last sequence. A member already
+   * in stays as they are; false then.
+   */
+  addMember(position: MemberPosition): boolean {
+    if (this.members.has(position.userId)) return false;
+    this.members.set(position.userId, { role: position.role ?? 'party', lastReadSeq: position.lastReadSeq, unread: position.unreadSeqs.filter((seq) => seq <= this.last) });
+    return true;
+  }
+
+  /** Lets a member go (a colleague removed or leaving); false when they were not in. */
+  removeMember(userId: string): boolean {
+    return this.members.delete(userId);
+  }
+
+  /** Everyone in the thread with their role, parties first, each group by id. */
+  memberList(): ThreadMember[] {
+    return [...this.members]
+      .map(([userId, m]) => ({ userId, role: m.role }))
+      .sort((x, y) => (x.role === y.role ? (x.userId < y.userId ? -1 : 1) : x.role === 'party' ? -1 : 1));
   }
 
   get lastSeq(): number {

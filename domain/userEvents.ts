@@ -1,5 +1,6 @@
 import type { MessageKind } from './chatRules';
 import type { PresenceStatus } from './presence';
+import type { ThreadMember } from './threadColleagues';
 
 /**
  * The user's event stream: what happened to them, in the order it happened.
@@ -33,6 +34,10 @@ export const UserEventType = {
   QUEST_COMPLETED: 'quest.completed',
   /** The user's XP crossed into a higher level. */
   LEVEL_UP: 'level.up',
+  /** A colleague joined a hiring thread the user is in (or the user was added to one). */
+  THREAD_MEMBER_ADDED: 'thread.member.added',
+  /** A colleague left or was taken out of a hiring thread the user is (or was) in. */
+  THREAD_MEMBER_REMOVED: 'thread.member.removed',
 } as const;
 export type UserEventType = (typeof UserEventType)[keyof typeof UserEventType];
 
@@ -158,6 +163,14 @@ export interface LevelUpData {
   readonly xp: number;
 }
 
+/** `thread.member.added` / `thread.member.removed`: who changed, who did it, and everyone in the thread now. */
+export interface ThreadMemberChangeData {
+  readonly matchId: string;
+  readonly userId: string;
+  readonly byUserId: string;
+  readonly members: readonly ThreadMember[];
+}
+
 /** What each kind of event carries. */
 export interface UserEventData {
   'match.created': MatchCreatedData;
@@ -175,6 +188,8 @@ export interface UserEventData {
   'account.warned': AccountWarnedData;
   'quest.completed': QuestCompletedData;
   'level.up': LevelUpData;
+  'thread.member.added': ThreadMemberChangeData;
+  'thread.member.removed': ThreadMemberChangeData;
 }
 
 /** An event's type and what it carries, one union member per type. */
@@ -213,6 +228,16 @@ export function likeReceivedEvent(
 ): NewUserEvent {
   const data: LikeReceivedData = recipient.isPremium ? { ...like } : {};
   return { userId: recipient.userId, type: UserEventType.LIKE_RECEIVED, data, countsLike: true };
+}
+
+/** The change of a thread's members, to everyone in it and to the colleague who changed (in it or not any more). */
+export function threadMemberEvents(
+  type: 'thread.member.added' | 'thread.member.removed',
+  change: { readonly matchId: string; readonly userId: string; readonly byUserId: string },
+  members: readonly ThreadMember[],
+): NewUserEvent[] {
+  const recipients = new Set([...members.map((m) => m.userId), change.userId]);
+  return [...recipients].sort().map((userId) => ({ userId, type, data: { ...change, members } }));
 }
 
 /** A viewer looking at the same card again within this window notifies its owner only once. */

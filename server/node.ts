@@ -42,6 +42,8 @@ import { mountOpenApiRoute } from './http/openApi';
 import { KismetTransport } from './http/kismetTransport';
 import { mountNodeActorsRoute } from './http/nodeActorsRoute';
 import { mountMatchRoutes } from './http/matchRoutes';
+import { mountColleagueRoutes } from './http/colleagueRoutes';
+import { mountCompanyRoutes } from './http/companyRoutes';
 import { mountLiveEventRoutes } from './http/liveEventRoutes';
 import { mountWebAppRoute } from './http/webAppRoute';
 import { mountProgressRoutes } from './http/progressRoutes';
@@ -197,6 +199,8 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   // Moderation decisions reach every node's actors through the same announcements, whichever route made them.
   const moderation = { db: database.db, userEvents, threadSignals, withdrawals, metrics, now, mediaRooms: calls.roomControl, revocations };
   mountMatchRoutes(transport.app, { ...moderation, accessTokens }, routeOptions);
+  mountColleagueRoutes(transport.app, { ...moderation, accessTokens }, routeOptions);
+  mountCompanyRoutes(transport.app, { db: database.db, accessTokens, adminApiKey: config.auth.adminApiKey, now }, routeOptions);
   mountAdminRoutes(transport.app, { ...moderation, adminApiKey: config.auth.adminApiKey }, routeOptions);
   mountAccountRoutes(transport.app, { ...moderation, accessTokens, auth, rateLimits }, routeOptions);
   const liveKitKeys = { apiKey: config.liveKit.apiKey, apiSecret: config.liveKit.apiSecret };

@@ -68,18 +68,19 @@ export async function announceBlock(deps: Pick<ModerationDeps, 'userEvents'>, bl
 
 /**
  * An account deleted, once stored: its access tokens stop working and its
- * devices are closed on every node, its matches' threads close for the others
+ * devices are closed on every node, the hiring threads it was a colleague in let it go, its matches' threads close for the others
  * (`ACCOUNT_DELETED`) who hear `match.ended`, its calls end, its cards leave
  * every deck.
  */
 export async function announceAccountDeleted(
   deps: ModerationDeps,
   userId: string,
-  erased: { readonly ended: MatchesEnded; readonly matchIds: readonly string[] },
+  erased: { readonly ended: MatchesEnded; readonly matchIds: readonly string[]; readonly colleagueOf: readonly string[] },
 ): Promise<void> {
   await deps.revocations.revokeUser(userId);
   await deps.userEvents.publish(userId, { kind: 'revoked' });
   await Promise.all(erased.matchIds.map((matchId) => deps.threadSignals.publish(matchId, { kind: 'revoked', userId })));
+  await Promise.all(erased.colleagueOf.map((matchId) => deps.threadSignals.publish(matchId, { kind: 'member.removed', userId })));
   await announceMatchesEnded(deps, erased.ended, 'ACCOUNT_DELETED');
   await withdrawOwner(deps, userId);
 }

@@ -30,14 +30,21 @@ export type UserEventBus = TopicBus<UserBusMessage>;
 
 /**
  * What travels to a thread actor: the match ended (close for everyone), a member was
- * banned (close theirs), or a member's shadow-ban was set or lifted.
+ * banned (close theirs), a member's shadow-ban was set or lifted, a colleague came or went.
  */
 export type ThreadSignal =
   | { readonly kind: 'closed'; readonly code: 'UNMATCHED' | 'BLOCKED' | 'ACCOUNT_DELETED' }
   | { readonly kind: 'revoked'; readonly userId: string }
   | { readonly kind: 'standing'; readonly userId: string; readonly shadowBanned: boolean }
   /** An operator removed a stored message: every device in the thread drops it. */
-  | { readonly kind: 'erased'; readonly seq: number };
+  | { readonly kind: 'erased'; readonly seq: number }
+  /**
+   * A colleague was added (stored already): the actor takes them in through its writer, and
+   * tells them of the messages it stored after their read marker before it heard.
+   */
+  | { readonly kind: 'member.added'; readonly userId: string }
+  /** A colleague left or was removed: their connections close, the others see the list change. */
+  | { readonly kind: 'member.removed'; readonly userId: string };
 
 export type ThreadSignalBus = TopicBus<ThreadSignal>;
 

@@ -9,6 +9,7 @@ import * as pushOutbox from './2026_12_02_0007_push_outbox';
 import * as progress from './2026_12_02_0008_progress';
 import * as moderationPhotosErasure from './2026_12_02_0009_moderation_photos_erasure';
 import * as domainOutbox from './2026_12_02_0010_domain_outbox';
+import * as companies from './2026_12_02_0011_companies';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -25,4 +26,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_02_0008_progress': progress,
   '2026_12_02_0009_moderation_photos_erasure': moderationPhotosErasure,
   '2026_12_02_0010_domain_outbox': domainOutbox,
+  '2026_12_02_0011_companies': companies,
 };

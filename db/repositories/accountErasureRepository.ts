@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../types';
 import { endMatchesWithin, type MatchesEnded } from './matchRepository';
+import { removeColleaguePlaces } from './threadMemberRepository';
 
 /** The address a deleted account's row keeps: unique, undeliverable, and free of the person's own. */
 export const erasedEmail = (userId: string) => `deleted-${userId}@deleted.invalid`;
@@ -13,11 +14,14 @@ export interface AccountErased {
   readonly ended: MatchesEnded;
   /** Every match the person was in, ended now or before: their threads drop the person's connections. */
   readonly matchIds: string[];
+  /** Hiring threads the person was a colleague in: they leave them, and the threads go on for the others. */
+  readonly colleagueOf: string[];
 }
 
 /**
- * Deletes a person's account in one transaction: ends their active matches for
- * the others (`match.ended`), erases the content of every message they sent and
+ * Deletes a person's account in one transaction: takes them out of the hiring
+ * threads they were a colleague in and out of their company, ends their active
+ * matches for the others (`match.ended`), erases the content of every message they sent and
  * its previews in others' notices, removes their swipes, like pairs, tokens,
  * device cursors, preferences, blocks, registrations, read markers and events,
  * removes their cards (a card a match or a live event still refers to stays as
@@ -29,6 +33,8 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
   return db.transaction().execute(async (tx) => {
     const user = await tx.selectFrom('users').select('id').where('id', '=', userId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
     if (!user) return undefined;
+    // Before the matches end: a colleague leaving does not end the candidate's match.
+    const colleagueOf = await removeColleaguePlaces(tx, userId);
     const ended = await endMatchesWithin(tx, { scope: { between: [userId, userId] }, status: 'unmatched', at });
     const matchIds = (await tx.selectFrom('match_members').select('match_id').where('user_id', '=', userId).execute()).map((r) => r.match_id);
     await eraseMessagesOf(tx, userId, at);
@@ -58,7 +64,7 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
       })
       .where('id', '=', userId)
       .execute();
-    return { ended: { ended: ended.ended, events: ended.events.filter((e) => e.userId !== userId) }, matchIds };
+    return { ended: { ended: ended.ended, events: ended.events.filter((e) => e.userId !== userId) }, matchIds, colleagueOf };
   });
 }
 
@@ -66,7 +72,7 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
  * Tables of features that a deployment may not have migrated yet (push targets and
  * their outbox, progress): rows of the person are removed wherever the table exists.
  */
-export const OPTIONAL_PERSONAL_TABLES = ['push_targets', 'push_outbox', 'progress_ledger', 'user_progress', 'quest_progress'] as const;
+export const OPTIONAL_PERSONAL_TABLES = ['push_targets', 'push_outbox', 'progress_ledger', 'user_progress', 'quest_progress', 'company_members'] as const;
 
 async function deleteFromOptionalTables(tx: Transaction<Database>, userId: string): Promise<void> {
   const present = await sql<{ name: string }>`

@@ -16,12 +16,15 @@ export interface AccountExport {
   readonly preferences: Record<string, unknown> | null;
   readonly cards: ReturnType<typeof cardFromRow>[];
   readonly swipes: Array<{ fromCardId: string; toCardId: string; kind: string; at: string }>;
-  readonly matches: Array<{ matchId: string; status: string; otherUserIds: string[]; createdAt: string; endedAt: string | null }>;
+  /** `role`: 'party' in the person's own matches, 'colleague' in hiring threads they were added to. */
+  readonly matches: Array<{ matchId: string; status: string; role: string; otherUserIds: string[]; createdAt: string; endedAt: string | null }>;
   readonly messages: Array<{ matchId: string; seq: number; kind: string; body: string | null; mediaUrl: string | null; at: string; deleted: boolean }>;
   readonly reports: Array<{ reportId: string; reportedId: string; context: string; contextId: string | null; reason: string; at: string; status: string }>;
   readonly blocks: Array<{ userId: string; at: string }>;
   /** XP earned, where progress is kept (null before its table exists). */
   readonly progress: { readonly xp: number } | null;
+  /** The company the person is a recruiter of, if any. */
+  readonly company: { readonly companyId: string; readonly name: string; readonly joinedAt: string } | null;
 }
 
 /** A person's own data, read in one consistent snapshot; undefined when there is no such (undeleted) account. */
@@ -38,7 +41,7 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
       const matches = await tx
         .selectFrom('match_members as mine')
         .innerJoin('matches as m', 'm.id', 'mine.match_id')
-        .select(['m.id', 'm.status', 'm.created_at', 'm.ended_at'])
+        .select(['m.id', 'm.status', 'mine.role', 'm.created_at', 'm.ended_at'])
         .where('mine.user_id', '=', userId)
         .orderBy('m.created_at')
         .execute();
@@ -57,6 +60,12 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
       const progress = progressKept.rows[0]?.kept
         ? (await sql<{ xp: string }>`select xp::text as xp from user_progress where user_id = ${userId}`.execute(tx)).rows[0]
         : undefined;
+      const company = await tx
+        .selectFrom('company_members as cm')
+        .innerJoin('companies as c', 'c.id', 'cm.company_id')
+        .select(['c.id', 'c.name', 'cm.added_at'])
+        .where('cm.user_id', '=', userId)
+        .executeTakeFirst();
       const blocks = await tx.selectFrom('blocks').select(['blocked_id', 'created_at']).where('blocker_id', '=', userId).orderBy('created_at').execute();
       return {
         profile: {
@@ -85,6 +94,7 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
         matches: matches.map((m) => ({
           matchId: m.id,
           status: m.status,
+          role: m.role,
           otherUserIds: others.filter((o) => o.match_id === m.id).map((o) => o.user_id).sort(),
           createdAt: m.created_at.toISOString(),
           endedAt: m.ended_at?.toISOString() ?? null,
@@ -109,6 +119,7 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
         })),
         blocks: blocks.map((b) => ({ userId: b.blocked_id, at: b.created_at.toISOString() })),
         progress: progressKept.rows[0]?.kept ? { xp: Number(progress?.xp ?? 0) } : null,
+        company: company ? { companyId: company.id, name: company.name, joinedAt: company.added_at.toISOString() } : null,
       };
     });
 }

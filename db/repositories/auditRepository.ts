@@ -6,7 +6,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 /** One operator action, as the audit log keeps it: ids and the operator's note, never personal data. */
 export interface NewAuditEntry {
   readonly action: string;
-  readonly targetKind: 'user' | 'report' | 'card' | 'message';
+  readonly targetKind: 'user' | 'report' | 'card' | 'message' | 'company';
   readonly targetId: string;
   readonly detail: Record<string, unknown>;
   readonly at: Date;

@@ -3,10 +3,11 @@ import { matchEndedEvents, type NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
 import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
 import { appendUserEvents, type StoredUserEvent } from './eventRepository';
+import { blockEndsThreadSql } from './threadMemberRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** The other members of the user's active matches: who hears of their presence. */
+/** The other party of the user's active matches (colleagues in hiring threads aside): who hears of their presence. */
 export async function listMatchCounterparts(db: Db, userId: string): Promise<string[]> {
   const rows = await db
     .selectFrom('match_members as mine')
@@ -16,6 +17,8 @@ export async function listMatchCounterparts(db: Db, userId: string): Promise<str
     .distinct()
     .where('mine.user_id', '=', userId)
     .where('other.user_id', '<>', userId)
+    .where('mine.role', '=', 'party')
+    .where('other.role', '=', 'party')
     .where('matches.status', '=', 'active')
     .execute();
   return rows.map((r) => r.user_id);
@@ -56,9 +59,11 @@ export interface EndedMatch {
 }
 
 /**
- * Ends active matches, by unmatch (one match the user is in) or by block (every
- * match between two users), and appends `match.ended` for every member, in one
- * transaction, with each match's `match.ended` domain event. The status change takes each match row's lock, so a message batch
+ * Ends active matches, by unmatch (one match the user is a party of) or by block
+ * (every match where the two are on opposite sides: both parties, or a colleague
+ * and the candidate), and appends `match.ended` for every member, in one
+ * transaction, with each match's `match.ended` domain event. The status change
+ * takes each match row's lock, so a message batch
  * racing it either commits before it or sees the match ended.
  */
 export function endMatches(db: Kysely<Database>, input: EndMatchesInput): Promise<MatchesEnded> {
@@ -87,7 +92,7 @@ export async function endMatchesWithin(tx: Transaction<Database>, input: EndMatc
      where m.status = 'active'
        and m.id in (select a.match_id from match_members a
                       join match_members b on b.match_id = a.match_id
-                     where a.user_id = ${x} and b.user_id = ${y} ${onlyMatch})
+                     where a.user_id = ${x} and b.user_id = ${y} and ${blockEndsThreadSql('a', 'b')} ${onlyMatch})
     returning m.id
   ), d as (
     insert into domain_event_outbox (type, data)

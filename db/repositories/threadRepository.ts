@@ -1,8 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PhotoRef } from '../../domain/cardRules';
 import type { MatchStatus } from '../../domain/chatRules';
+import type { ThreadRole } from '../../domain/threadColleagues';
 import type { MemberPosition } from '../../domain/threadLedger';
 import type { Database } from '../types';
+import { blockEndsThreadSql } from './threadMemberRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 import type { StoredMessageKey } from './messageRepository';
@@ -12,22 +14,25 @@ export async function findThreadAccess(
   db: Db,
   matchId: string,
   userId: string,
-): Promise<{ status: MatchStatus; isMember: boolean; blockedEitherWay: boolean; callerBanned: boolean; callerShadowBanned: boolean } | undefined> {
-  const result = await sql<{ status: MatchStatus; is_member: boolean; blocked: boolean; caller_banned: boolean; caller_hidden: boolean }>`
+): Promise<{ status: MatchStatus; isMember: boolean; role: ThreadRole | undefined; blockedEitherWay: boolean; callerBanned: boolean; callerShadowBanned: boolean } | undefined> {
+  const result = await sql<{ status: MatchStatus; role: ThreadRole | null; blocked: boolean; caller_banned: boolean; caller_hidden: boolean }>`
     select m.status,
            exists(select 1 from users u where u.id = ${userId} and u.status = 'banned') as caller_banned,
            exists(select 1 from users u where u.id = ${userId} and u.shadow_banned) as caller_hidden,
-           exists(select 1 from match_members mm where mm.match_id = m.id and mm.user_id = ${userId}) as is_member,
-           exists(select 1 from match_members o
-                    join blocks k on (k.blocker_id = o.user_id and k.blocked_id = ${userId})
-                                  or (k.blocker_id = ${userId} and k.blocked_id = o.user_id)
-                   where o.match_id = m.id and o.user_id <> ${userId}) as blocked
+           (select mm.role from match_members mm where mm.match_id = m.id and mm.user_id = ${userId}) as role,
+           -- only a block across the thread's sides counts (one between the owner and a colleague does not)
+           exists(select 1 from match_members me
+                    join match_members o on o.match_id = me.match_id and o.user_id <> me.user_id
+                    join blocks k on (k.blocker_id = o.user_id and k.blocked_id = me.user_id)
+                                  or (k.blocker_id = me.user_id and k.blocked_id = o.user_id)
+                   where me.match_id = m.id and me.user_id = ${userId} and ${blockEndsThreadSql('me', 'o')}) as blocked
       from matches m
      where m.id = ${matchId}`.execute(db);
   const row = result.rows[0];
   return row && {
     status: row.status,
-    isMember: row.is_member,
+    isMember: row.role !== null,
+    role: row.role ?? undefined,
     blockedEitherWay: row.blocked,
     callerBanned: row.caller_banned,
     callerShadowBanned: row.caller_hidden,
@@ -52,10 +57,10 @@ export async function loadThread(db: Db, matchId: string, recentCount: number): 
     .selectFrom('match_members as mm')
     .leftJoin('read_markers as r', (join) => join.onRef('r.match_id', '=', 'mm.match_id').onRef('r.user_id', '=', 'mm.user_id'))
     .innerJoin('users as u', 'u.id', 'mm.user_id')
-    .select(['mm.user_id', 'r.last_read_seq', 'u.shadow_banned'])
+    .select(['mm.user_id', 'mm.role', 'r.last_read_seq', 'u.shadow_banned'])
     .where('mm.match_id', '=', matchId)
     .execute();
-  const positions = members.map((m) => ({ userId: m.user_id, lastReadSeq: Number(m.last_read_seq ?? 0) }));
+  const positions = members.map((m) => ({ userId: m.user_id, role: m.role, lastReadSeq: Number(m.last_read_seq ?? 0) }));
   const oldestRead = positions.length > 0 ? Math.min(...positions.map((p) => p.lastReadSeq)) : Number(match.last_seq);
   const unreadRows = await db
     .selectFrom('messages')
@@ -132,6 +137,8 @@ export async function listThreads(db: Db, userId: string): Promise<ThreadSummary
                                      'photos', case when u.deleted_at is null then c.photos else '[]'::jsonb end)
               from cards c join users u on u.id = c.owner_id
              where c.id in (m.card_a_id, m.card_b_id) and c.owner_id <> ${userId}
+             -- a colleague owns neither card: theirs is the candidate's (the person card)
+             order by c.kind = 'job'
              limit 1) as counterpart,
            (select count(*) from messages x
              where x.match_id = m.id and x.seq > coalesce(r.last_read_seq, 0) and x.sender_id <> ${userId} and not x.hidden) as unread

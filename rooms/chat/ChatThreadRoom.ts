@@ -14,6 +14,7 @@ import { roomServices } from '../roomServices';
 import { deliverStored, mountChatCommands, type Member } from './chatCommands';
 import { MessageOrigins } from './messageOrigins';
 import { admitToThread, type ChatAuth } from './threadAdmission';
+import { ThreadMembership } from './threadMembership';
 import { REMEMBERED_KEYS, ThreadWriter } from './threadWriter';
 
 /**
@@ -26,6 +27,7 @@ export class ChatThreadRoom extends ActorRoom {
   private matchId = '';
   private ledger!: ThreadLedger;
   private writer!: ThreadWriter;
+  private membership!: ThreadMembership;
   private readonly members = new Map<string, Member>(); // by Colyseus sessionId
   private readonly origins = new MessageOrigins();
   private readonly typing = new Map<string, TypingSent>();
@@ -54,14 +56,9 @@ export class ChatThreadRoom extends ActorRoom {
     this.hiddenMembers = new Set(thread.hiddenMemberIds);
     this.writer = new ThreadWriter(this.matchId, services.chatStore, {
       lastSeq: () => this.ledger.lastSeq,
-      noticesFor: (messages) =>
-        messageNotices({
-          matchId: this.matchId,
-          memberIds: this.ledger.memberIds(),
-          isPresent: (userId) => this.clientsOf(userId).length > 0,
-          unreadOf: (userId) => this.ledger.unread(userId),
-          messages,
-        }),
+      noticesFor: (messages) => messageNotices({
+        matchId: this.matchId, memberIds: this.ledger.memberIds(), isPresent: (userId) => this.clientsOf(userId).length > 0, unreadOf: (userId) => this.ledger.unread(userId), messages,
+      }),
       onStored: (messages, events) => this.onStored(messages, events),
       onClosed: (status) => this.closeThread(status === 'blocked' ? 'BLOCKED' : 'UNMATCHED'),
       resync: () => this.resync(),
@@ -70,28 +67,28 @@ export class ChatThreadRoom extends ActorRoom {
         this.disconnect(KismetCloseCode.ACTOR_MOVED).catch((error: unknown) => this.warn(error, 'closing a moved thread failed'));
       },
     }, thread.recent);
+    const { matchId, writer } = this;
+    this.membership = new ThreadMembership({ matchId, writer, ledger: () => this.ledger, clientsOf: (userId) => this.clientsOf(userId), broadcast: (type, message) => this.broadcast(type, message) });
     mountChatCommands(this, {
-      matchId: this.matchId,
-      writer: this.writer,
-      ledger: () => this.ledger,
+      matchId, writer, ledger: () => this.ledger, typing: this.typing,
       memberOf: (client) => {
         const member = this.members.get(client.sessionId);
         if (!member) throw new AppError(ErrorCode.NOT_A_MEMBER, 'this connection has not joined the thread');
         return member;
       },
-      typing: this.typing,
       isHidden: (userId) => this.hiddenMembers.has(userId),
       sending: (senderId, clientMessageId, client, write) => this.origins.during(senderId, clientMessageId, client, write),
       sendFrom: (sender, type, message, except) => this.sendFrom(sender, type, message, except),
     });
   }
 
-  override onJoin(client: Client, _options: unknown, auth: ChatAuth): void {
+  override async onJoin(client: Client, _options: unknown, auth: ChatAuth): Promise<void> {
     const services = roomServices();
+    // Whatever route brought the caller here: admitted to this match, and a member of it (a colleague just added is taken in first).
+    const member = auth?.matchId === this.matchId && !this.closed && (this.ledger.isMember(auth.userId) || (await this.membership.admit(auth.userId)));
     if (this.closed) throw ActorRoom.joinRefused(ErrorCode.THREAD_CLOSED, 'this thread is closed');
-    // Whatever route brought the caller here: admitted to this match, and a member of it.
-    if (auth?.matchId !== this.matchId || !this.ledger.isMember(auth.userId)) throw ActorRoom.joinRefused(ErrorCode.NOT_A_MEMBER, 'only the members of a match open its thread');
-    // No await before this line: every message committed after it reaches this client live.
+    if (!member) throw ActorRoom.joinRefused(ErrorCode.NOT_A_MEMBER, 'only the members of a match open its thread');
+    // No await from here: every message committed after this line reaches this client live.
     this.members.set(client.sessionId, { userId: auth.userId, joinedAtSeq: this.ledger.lastSeq });
     this.admitted(client, auth.userId);
     services.metrics.connections.inc();
@@ -101,6 +98,7 @@ export class ChatThreadRoom extends ActorRoom {
       // A shadow-banned member's reading shows to nobody else.
       readMarkers: this.ledger.readMarkers().filter((m) => m.userId === auth.userId || !this.hiddenMembers.has(m.userId)),
       unread: this.ledger.unread(auth.userId),
+      members: this.ledger.memberList(),
       node: services.nodeId(),
     };
     this.sendReady(client, ChatEventType.READY, ready);
@@ -170,6 +168,10 @@ export class ChatThreadRoom extends ActorRoom {
         // A banned member's connections go at once; the others stay.
         for (const client of this.clientsOf(signal.userId)) client.leave(KismetCloseCode.SESSION_REVOKED);
         return;
+      case 'member.added':
+        return void this.membership.admit(signal.userId).catch((error: unknown) => this.warn(error, 'colleague not taken in; their join does it'));
+      case 'member.removed':
+        return void this.membership.release(signal.userId).catch((error: unknown) => this.warn(error, 'colleague not let go'));
       default: {
         const unknown: never = signal;
         this.warn(unknown, 'unknown thread signal');

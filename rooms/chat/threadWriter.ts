@@ -54,6 +54,14 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** Work that must not interleave with the thread's writes (taking a member in or out). */
+interface Task {
+  run(): Promise<void>;
+  reject(error: unknown): void;
+}
+
+const isTask = (item: Pending | Task): item is Task => 'run' in item;
+
 const keyOf = (m: { readonly senderId: string; readonly clientMessageId: string }) => `${m.senderId}\u0000${m.clientMessageId}`;
 
 /**
@@ -63,7 +71,7 @@ const keyOf = (m: { readonly senderId: string; readonly clientMessageId: string 
  * before gets its first answer back and nothing is stored again.
  */
 export class ThreadWriter {
-  private queue: Pending[] = [];
+  private queue: Array<Pending | Task> = [];
   private writing = false;
   private draining: Promise<void> = Promise.resolve();
   private shut: AppError | undefined;
@@ -94,6 +102,19 @@ export class ThreadWriter {
     });
   }
 
+  /**
+   * Runs `task` in the thread's write order: after every message handed in before
+   * it is stored or refused, and before any handed in after it. A membership change
+   * taken this way can never fall between a batch's numbering and its notices.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    if (this.shut) return Promise.reject(this.shut);
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run: () => task().then(resolve, reject), reject });
+      if (!this.writing) this.draining = this.drain();
+    });
+  }
+
   /** Refuses everything waiting and everything after, with `error`. */
   close(error: AppError): void {
     this.shut ??= error;
@@ -109,7 +130,13 @@ export class ThreadWriter {
     this.writing = true;
     try {
       while (this.queue.length > 0 && !this.shut) {
-        const batch = this.queue.splice(0, MAX_BATCH);
+        if (isTask(this.queue[0]!)) {
+          await (this.queue.shift() as Task).run();
+          continue;
+        }
+        let size = 1;
+        while (size < this.queue.length && size < MAX_BATCH && !isTask(this.queue[size]!)) size++;
+        const batch = this.queue.splice(0, size) as Pending[];
         // Whatever fails unforeseen, no sender is left waiting (settled ones ignore this).
         await this.write(batch).catch((error: unknown) => batch.forEach((pending) => pending.reject(error)));
       }

@@ -36,6 +36,7 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
     const matchId = MatchId.safeParse(call.params[0]);
     const access = matchId.success ? await findThreadAccess(db, matchId.data, userId) : undefined;
     if (!matchId.success || !access?.isMember) throw new AppError(ErrorCode.MATCH_NOT_FOUND, 'no such match');
+    if (access.role !== 'party') throw new AppError(ErrorCode.NOT_A_PARTY, 'colleagues leave a thread (DELETE /me/matches/:id/colleagues/:userId); only the matched people unmatch');
     if (access.status !== 'active') return jsonReply(200, { matchId: matchId.data, status: access.status });
     const outcome = await endMatches(db, { scope: { matchId: matchId.data, memberId: userId }, status: 'unmatched', at: deps.now() });
     await announceMatchesEnded(deps, outcome, 'UNMATCHED');

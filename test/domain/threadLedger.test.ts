@@ -45,4 +45,18 @@ describe('ThreadLedger', () => {
     assert.deepEqual([ledger.isMember('ada'), ledger.isMember('eve'), ledger.memberIds()], [true, false, ['ada', 'bob']]);
     assert.deepEqual(ledger.markRead('eve', 3), { changed: false, lastReadSeq: 0, unread: 0 });
   });
+
+  it('takes a colleague in with their own read marker and unread messages, counts later messages for them, and lets them go', () => {
+    const ledger = fresh();
+    assert.equal(ledger.addMember({ userId: 'cid', role: 'colleague', lastReadSeq: 2, unreadSeqs: [3] }), true);
+    assert.equal(ledger.addMember({ userId: 'cid', role: 'colleague', lastReadSeq: 0, unreadSeqs: [1, 2, 3] }), false, 'a member already in stays as they are');
+    ledger.commit([{ seq: 4, senderId: 'ada', hidden: false }, { seq: 5, senderId: 'cid', hidden: false }]);
+    assert.deepEqual([ledger.unread('ada'), ledger.unread('bob'), ledger.unread('cid')], [1, 4, 2]);
+    assert.deepEqual(ledger.memberList(), [{ userId: 'ada', role: 'party' }, { userId: 'bob', role: 'party' }, { userId: 'cid', role: 'colleague' }]);
+    assert.deepEqual(ledger.markRead('cid', 4), { changed: true, lastReadSeq: 4, unread: 0 });
+    assert.equal(ledger.removeMember('cid'), true);
+    assert.equal(ledger.removeMember('cid'), false);
+    ledger.commit([{ seq: 6, senderId: 'ada', hidden: false }]);
+    assert.deepEqual([ledger.isMember('cid'), ledger.unread('cid'), ledger.memberIds()], [false, 0, ['ada', 'bob']]);
+  });
 });

@@ -10,11 +10,13 @@ import type { ThreadSummary } from '../../db/repositories/threadRepository';
 import { command, connectDevice, postJson, registerUser, requestJson, TEST_PASSWORD, uniqueEmail, waitForEvents, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { joinThread, matchPeople, messagesOfType, registerPerson, replyOf, type Person } from '../support/matches';
+import { ADMIN_KEY } from '../support/operator';
+import type { ThreadMembersMessage } from '../../contracts/chat';
 
 const closeCode = (room: Room) => new Promise<number>((resolve) => room.onLeave((code) => resolve(code)));
 
 describe('accounts people can leave, on two nodes', function () {
-  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local' });
+  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY });
 
   /** A person whose every personal field is unique, so a scan of the database finds any copy of it. */
   async function memorablePerson(url: string) {
@@ -141,5 +143,44 @@ describe('accounts people can leave, on two nodes', function () {
     assert.equal(reportDeleted.body.code, 'NOT_FOUND', 'a deleted account is no one to report or block');
     const again = await postJson(n1.url, '/auth/register', { email: secrets.email, password: TEST_PASSWORD });
     assert.equal(again.status, 201, 'the email is free again');
+  });
+
+  it('deletes a colleague’s account: they leave the hiring thread, which goes on for the matched two, and no company or thread row keeps them', async () => {
+    const [n0, n1] = suite.nodes;
+    const owner = await registerUser(n0.url, undefined, 'recruiter');
+    const job = await requestJson<CardView>(n0.url, 'POST', '/cards', { token: owner.accessToken, body: { kind: 'job', title: 'Data engineer' } });
+    const candidate = await registerPerson(n1.url, 'Candidate');
+    const colleagueEmail = uniqueEmail(`colleague-${randomUUID().slice(0, 8)}`);
+    const colleague = await registerUser(n1.url, colleagueEmail, 'recruiter');
+    const company = await requestJson<{ companyId: string }>(n1.url, 'POST', '/admin/companies', { token: ADMIN_KEY, body: { name: 'Initech' } });
+    for (const member of [owner, colleague]) {
+      assert.equal((await requestJson(n0.url, 'PUT', `/admin/companies/${company.body.companyId}/members/${member.userId}`, { token: ADMIN_KEY })).status, 200);
+    }
+    const matchId = await matchPeople({ ...owner, card: job.body }, candidate, [n0.url, n1.url]);
+    assert.equal((await requestJson(n1.url, 'POST', `/me/matches/${matchId}/colleagues`, { token: owner.accessToken, body: { userId: colleague.userId } })).status, 201);
+    const ownerThread = await joinThread(n0.url, owner, matchId);
+    const colleagueThread = await joinThread(n1.url, colleague, matchId);
+    suite.open.push(ownerThread, colleagueThread);
+    replyOf<SendResult>(await command(colleagueThread.room, 'send', { clientMessageId: 'c-1', kind: 'text', body: 'hello from the team' }));
+
+    const exported = (await requestJson<AccountExport>(n0.url, 'GET', '/me/export', { token: colleague.accessToken })).body;
+    assert.deepEqual(exported.company && [exported.company.companyId, exported.company.name], [company.body.companyId, 'Initech']);
+    assert.deepEqual(exported.matches.map((m) => [m.matchId, m.role]), [[matchId, 'colleague']]);
+
+    const left = closeCode(colleagueThread.room);
+    assert.equal((await requestJson(n0.url, 'DELETE', '/me', { token: colleague.accessToken, body: { password: TEST_PASSWORD } })).status, 200);
+    assert.equal(await left, KismetCloseCode.REMOVED_FROM_THREAD);
+    await waitUntil(() => messagesOfType<ThreadMembersMessage>(ownerThread, ChatEventType.MEMBERS).some((m) => m.members.length === 2));
+    const status = await suite.cluster.pool.query('select status from matches where id = $1', [matchId]);
+    assert.equal(status.rows[0].status, 'active', 'a colleague leaving ends nobody’s match');
+    replyOf<SendResult>(await command(ownerThread.room, 'send', { clientMessageId: 'o-1', kind: 'text', body: 'still here' }));
+
+    const rows = await suite.cluster.pool.query(
+      `select (select count(*) from company_members where user_id = $1)::int as companies, (select count(*) from match_members where user_id = $1)::int as threads,
+              (select count(*) from read_markers where user_id = $1)::int as markers`,
+      [colleague.userId],
+    );
+    assert.deepEqual(rows.rows[0], { companies: 0, threads: 0, markers: 0 });
+    assert.deepEqual(await tablesHolding(colleagueEmail), [], 'no table still holds the colleague’s email');
   });
 });

@@ -5,6 +5,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { HTTP_ROUTES } from '../../contracts/httpRoutes';
 import type { TokenPair } from '../../contracts/auth';
+import type { CardView } from '../../contracts/cards';
 import { registerUser, TEST_PASSWORD, uniqueEmail } from '../support/accounts';
 import { useEmbeddedNode } from '../support/backends';
 import { signedWebhook } from '../support/calls';
@@ -111,7 +112,7 @@ describe('OpenAPI', function () {
 
     // Live events.
     const recruiter = await registerUser(suite.node.url, undefined, 'recruiter');
-    const job = await call<{ id: string }>('POST', '/cards', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: 'Engineer' } });
+    const job = await call<CardView>('POST', '/cards', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: 'Engineer' } });
     const now = Date.now();
     const event = await call<{ eventId: string }>('POST', '/events', '/events', {
       token: recruiter.accessToken,
@@ -121,6 +122,20 @@ describe('OpenAPI', function () {
     assert.equal((await call('POST', '/events/:id/registrations', `/events/${event.body.eventId}/registrations`, { token: d.accessToken })).status, 201);
     assert.equal((await call('POST', '/events/:id/registrations', `/events/${event.body.eventId}/registrations`, { token: d.accessToken })).status, 200);
     await call('GET', '/events/:id/attendance', `/events/${event.body.eventId}/attendance`, { token: recruiter.accessToken });
+
+    // Companies and colleagues in a hiring thread.
+    const colleague = await registerUser(suite.node.url, undefined, 'recruiter');
+    const company = await call<{ companyId: string }>('POST', '/admin/companies', '/admin/companies', { token: ADMIN_KEY, body: { name: 'Acme' } });
+    assert.equal(company.status, 201);
+    for (const member of [recruiter, colleague]) {
+      await call('PUT', '/admin/companies/:id/members/:userId', `/admin/companies/${company.body.companyId}/members/${member.userId}`, { token: ADMIN_KEY });
+    }
+    await call('GET', '/me/company', '/me/company', { token: colleague.accessToken });
+    const hiring = await matchPeople({ ...recruiter, card: job.body }, d, [suite.node.url, suite.node.url]);
+    const added = await call('POST', '/me/matches/:id/colleagues', `/me/matches/${hiring}/colleagues`, { token: recruiter.accessToken, body: { userId: colleague.userId } });
+    assert.equal(added.status, 201);
+    await call('DELETE', '/me/matches/:id/colleagues/:userId', `/me/matches/${hiring}/colleagues/${colleague.userId}`, { token: colleague.accessToken });
+    await call('DELETE', '/admin/companies/:id/members/:userId', `/admin/companies/${company.body.companyId}/members/${colleague.userId}`, { token: ADMIN_KEY });
 
     // LiveKit, health, metrics, matchmaking.
     const webhook = await signedWebhook({ event: 'room_finished', room: { name: 'call_nobody' } });

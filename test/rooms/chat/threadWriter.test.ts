@@ -195,4 +195,31 @@ describe('ThreadWriter', () => {
     assert.deepEqual(thread.stored.map((m) => [m.seq, m.clientMessageId]), [[1, 'm1'], [2, 'm2']]);
     assert.deepEqual(thread.signals, ['resync']);
   });
+
+  it('runs exclusive work between batches: after what came before it is stored, before what came after is numbered', async () => {
+    const thread = new FakeThread();
+    const writer = writerFor(thread);
+    const seen: string[] = [];
+    thread.hold();
+    const before = [writer.send(text('a')), writer.send(text('b'))];
+    const task = writer.exclusive(async () => {
+      seen.push(`task at ${thread.lastSeq}`);
+      return 'taken';
+    });
+    const after = [writer.send(text('c')), writer.send(text('d'))];
+    thread.release();
+    const outcomes = await Promise.all([...before, task, ...after]);
+    assert.deepEqual(outcomes.map((o) => (typeof o === 'string' ? o : o.seq)), [1, 2, 'taken', 3, 4]);
+    assert.deepEqual(seen, ['task at 2'], 'the task saw both earlier messages stored and neither later one');
+    assert.deepEqual(thread.batches, [[1], [2], [3, 4]], 'no batch spans the task');
+  });
+
+  it('refuses exclusive work once closed, and goes on after a task that failed', async () => {
+    const thread = new FakeThread();
+    const writer = writerFor(thread);
+    assert.equal(await codeOf(writer.exclusive(async () => Promise.reject(new Error('task failed')))), 'task failed');
+    assert.equal((await writer.send(text('a'))).seq, 1);
+    writer.close(new AppError('THREAD_CLOSED', 'closed'));
+    assert.equal(await codeOf(writer.exclusive(async () => 'never')), 'THREAD_CLOSED');
+  });
 });

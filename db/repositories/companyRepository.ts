@@ -1,0 +1,55 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { ErrorCode } from '../../domain/errors';
+import type { Database } from '../types';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** A company: a name and the recruiter accounts that are its members. */
+export interface Company {
+  readonly companyId: string;
+  readonly name: string;
+  readonly memberIds: string[];
+}
+
+export async function insertCompany(db: Db, input: { readonly id: string; readonly name: string; readonly at: Date }): Promise<void> {
+  await db.insertInto('companies').values({ id: input.id, name: input.name, created_at: input.at }).execute();
+}
+
+/** A company with its members (by id); undefined when there is none. */
+export async function findCompany(db: Db, companyId: string): Promise<Company | undefined> {
+  const company = await db.selectFrom('companies').select(['id', 'name']).where('id', '=', companyId).executeTakeFirst();
+  if (!company) return undefined;
+  const members = await db.selectFrom('company_members').select('user_id').where('company_id', '=', companyId).orderBy('user_id').execute();
+  return { companyId: company.id, name: company.name, memberIds: members.map((m) => m.user_id) };
+}
+
+/** The company a user belongs to, if any. */
+export async function findCompanyOf(db: Db, userId: string): Promise<Company | undefined> {
+  const row = await db.selectFrom('company_members').select('company_id').where('user_id', '=', userId).executeTakeFirst();
+  return row && findCompany(db, row.company_id);
+}
+
+export type CompanyMemberOutcome = { readonly kind: 'added' | 'unchanged' } | { readonly kind: 'refused'; readonly code: ErrorCode; readonly message: string };
+
+/**
+ * Makes a recruiter account a member of a company; a member of it already is
+ * left as is. Only recruiter accounts that are not deleted, and not in another company.
+ */
+export async function addCompanyMember(tx: Transaction<Database>, companyId: string, userId: string, at: Date): Promise<CompanyMemberOutcome> {
+  const company = await tx.selectFrom('companies').select('id').where('id', '=', companyId).forUpdate().executeTakeFirst();
+  if (!company) return { kind: 'refused', code: 'NOT_FOUND', message: 'no such company' };
+  const user = await tx.selectFrom('users').select('role').where('id', '=', userId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
+  if (!user) return { kind: 'refused', code: 'NOT_FOUND', message: 'no such account' };
+  if (user.role !== 'recruiter') return { kind: 'refused', code: 'RECRUITER_ONLY', message: 'only recruiter accounts belong to a company' };
+  const current = await tx.selectFrom('company_members').select('company_id').where('user_id', '=', userId).executeTakeFirst();
+  if (current?.company_id === companyId) return { kind: 'unchanged' };
+  if (current) return { kind: 'refused', code: 'ALREADY_IN_COMPANY', message: 'that account belongs to another company' };
+  await tx.insertInto('company_members').values({ company_id: companyId, user_id: userId, added_at: at }).execute();
+  return { kind: 'added' };
+}
+
+/** Takes an account out of a company; false when it was not a member of it. Threads they were added to stay theirs until the job's owner removes them. */
+export async function removeCompanyMember(db: Db, companyId: string, userId: string): Promise<boolean> {
+  const result = await db.deleteFrom('company_members').where('company_id', '=', companyId).where('user_id', '=', userId).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

@@ -1,0 +1,154 @@
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { Refusal } from '../../domain/chatRules';
+import { decideColleagueAddition, decideColleagueRemoval, type ThreadMember, type ThreadRole } from '../../domain/threadColleagues';
+import { threadMemberEvents } from '../../domain/userEvents';
+import type { Database } from '../types';
+import { appendUserEvents, type StoredUserEvent } from './eventRepository';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Whether a block between the members `a` and `b` (aliases of match_members)
+ * ends their match: between the two parties, and between a colleague and the
+ * party on the other side (the candidate); never between the job's owner and
+ * the colleagues they added, or between colleagues.
+ */
+export function blockEndsThreadSql(a: string, b: string): RawBuilder<boolean> {
+  const [x, y] = [sql.ref(a), sql.ref(b)];
+  return sql<boolean>`((${x}.role = 'party' and ${y}.role = 'party')
+    or (${x}.role = 'colleague' and ${y}.role = 'party' and ${y}.user_id is distinct from ${x}.added_by)
+    or (${y}.role = 'colleague' and ${x}.role = 'party' and ${x}.user_id is distinct from ${y}.added_by))`;
+}
+
+export type MembershipChange =
+  | {
+      readonly kind: 'changed';
+      /** The thread's last sequence when the change committed: an added colleague's read marker, and where their notices start. */
+      readonly atSeq: number;
+      readonly members: ThreadMember[];
+      readonly events: StoredUserEvent[];
+    }
+  | { readonly kind: 'refused'; readonly refusal: Refusal };
+
+interface LockedMatch {
+  readonly status: 'active' | 'unmatched' | 'blocked';
+  readonly lastSeq: number;
+  readonly jobOwnerId: string | undefined;
+  readonly members: ReadonlyArray<{ readonly userId: string; readonly role: ThreadRole }>;
+}
+
+/**
+ * The match row, locked: a message batch of its thread (which advances `last_seq`
+ * under the same lock) commits wholly before or after a membership change.
+ */
+async function lockMatch(tx: Transaction<Database>, matchId: string): Promise<LockedMatch | undefined> {
+  const match = await tx.selectFrom('matches').select(['status', 'last_seq', 'card_a_id', 'card_b_id']).where('id', '=', matchId).forUpdate().executeTakeFirst();
+  if (!match) return undefined;
+  const job = await tx.selectFrom('cards').select('owner_id').where('id', 'in', [match.card_a_id, match.card_b_id]).where('kind', '=', 'job').executeTakeFirst();
+  const members = await tx.selectFrom('match_members').select(['user_id', 'role']).where('match_id', '=', matchId).execute();
+  return { status: match.status, lastSeq: Number(match.last_seq), jobOwnerId: job?.owner_id, members: members.map((m) => ({ userId: m.user_id, role: m.role })) };
+}
+
+const sortedMembers = (members: LockedMatch['members']): ThreadMember[] =>
+  [...members].sort((x, y) => (x.role === y.role ? (x.userId < y.userId ? -1 : 1) : x.role === 'party' ? -1 : 1)).map((m) => ({ userId: m.userId, role: m.role }));
+
+/** Appends the change's events, user by user in id order (as message batches do, so the two never deadlock). */
+async function appendChangeEvents(tx: Transaction<Database>, events: ReturnType<typeof threadMemberEvents>): Promise<StoredUserEvent[]> {
+  const stored: StoredUserEvent[] = [];
+  for (const event of events) stored.push(...(await appendUserEvents(tx, event.userId, [event])));
+  return stored;
+}
+
+/**
+ * The job's owner adds a recruiter of their company to a hiring thread, in one
+ * transaction under the match's lock: the colleague's membership, a read marker
+ * at the thread's last sequence (history is theirs to read, later messages count
+ * as unread), and `thread.member.added` to everyone in it. Refused changes nothing.
+ */
+export function addColleague(db: Kysely<Database>, input: { readonly matchId: string; readonly callerId: string; readonly colleagueId: string; readonly at: Date }): Promise<MembershipChange> {
+  return db.transaction().execute(async (tx): Promise<MembershipChange> => {
+    const match = await lockMatch(tx, input.matchId);
+    const callerRole = match?.members.find((m) => m.userId === input.callerId)?.role;
+    const companyOf = async (userId: string) => (await tx.selectFrom('company_members').select('company_id').where('user_id', '=', userId).executeTakeFirst())?.company_id;
+    const colleague = await tx.selectFrom('users').select(['role', 'status']).where('id', '=', input.colleagueId).where('deleted_at', 'is', null).executeTakeFirst();
+    const parties = match?.members.filter((m) => m.role === 'party').map((m) => m.userId) ?? [];
+    const blocked = colleague && parties.length > 0
+      ? await tx
+          .selectFrom('blocks')
+          .select('blocker_id')
+          .where((eb) => eb.or([
+            eb.and([eb('blocker_id', '=', input.colleagueId), eb('blocked_id', 'in', parties)]),
+            eb.and([eb('blocked_id', '=', input.colleagueId), eb('blocker_id', 'in', parties)]),
+          ]))
+          .executeTakeFirst()
+      : undefined;
+    const refusal = decideColleagueAddition({
+      status: match?.status,
+      callerRole,
+      callerOwnsJob: match?.jobOwnerId === input.callerId,
+      callerCompanyId: await companyOf(input.callerId),
+      colleague: colleague && {
+        role: colleague.role,
+        banned: colleague.status === 'banned',
+        companyId: await companyOf(input.colleagueId),
+        inThread: match?.members.some((m) => m.userId === input.colleagueId) ?? false,
+        blockedWithParty: blocked !== undefined,
+      },
+      colleagueCount: match?.members.filter((m) => m.role === 'colleague').length ?? 0,
+    });
+    if (refusal || !match) return { kind: 'refused', refusal: refusal ?? { code: 'MATCH_NOT_FOUND', message: 'no such match' } };
+    await tx.insertInto('match_members').values({ match_id: input.matchId, user_id: input.colleagueId, role: 'colleague', added_by: input.callerId, added_at: input.at }).execute();
+    await tx
+      .insertInto('read_markers')
+      .values({ match_id: input.matchId, user_id: input.colleagueId, last_read_seq: String(match.lastSeq), updated_at: input.at })
+      .onConflict((oc) => oc.columns(['match_id', 'user_id']).doUpdateSet({ last_read_seq: String(match.lastSeq), updated_at: input.at }))
+      .execute();
+    const members = sortedMembers([...match.members, { userId: input.colleagueId, role: 'colleague' }]);
+    const events = await appendChangeEvents(tx, threadMemberEvents('thread.member.added', { matchId: input.matchId, userId: input.colleagueId, byUserId: input.callerId }, members));
+    return { kind: 'changed', atSeq: match.lastSeq, members, events };
+  });
+}
+
+/**
+ * A colleague leaves a thread, or its job's owner takes them out, in one
+ * transaction under the match's lock: their membership and read marker go,
+ * their messages stay, and `thread.member.removed` goes to everyone who was in it.
+ */
+export function removeColleague(db: Kysely<Database>, input: { readonly matchId: string; readonly callerId: string; readonly colleagueId: string }): Promise<MembershipChange> {
+  return db.transaction().execute(async (tx): Promise<MembershipChange> => {
+    const match = await lockMatch(tx, input.matchId);
+    const refusal = decideColleagueRemoval({
+      status: match?.status,
+      callerId: input.callerId,
+      callerRole: match?.members.find((m) => m.userId === input.callerId)?.role,
+      callerOwnsJob: match?.jobOwnerId === input.callerId,
+      targetId: input.colleagueId,
+      targetRole: match?.members.find((m) => m.userId === input.colleagueId)?.role,
+    });
+    if (refusal || !match) return { kind: 'refused', refusal: refusal ?? { code: 'MATCH_NOT_FOUND', message: 'no such match' } };
+    await tx.deleteFrom('match_members').where('match_id', '=', input.matchId).where('user_id', '=', input.colleagueId).execute();
+    await tx.deleteFrom('read_markers').where('match_id', '=', input.matchId).where('user_id', '=', input.colleagueId).execute();
+    const members = sortedMembers(match.members.filter((m) => m.userId !== input.colleagueId));
+    const events = await appendChangeEvents(tx, threadMemberEvents('thread.member.removed', { matchId: input.matchId, userId: input.colleagueId, byUserId: input.callerId }, members));
+    return { kind: 'changed', atSeq: match.lastSeq, members, events };
+  });
+}
+
+/** A colleague's place in a thread, for its actor to take them in; undefined when they are not a colleague there. */
+export async function findColleague(db: Db, matchId: string, userId: string): Promise<{ readonly lastReadSeq: number } | undefined> {
+  const row = await db
+    .selectFrom('match_members as mm')
+    .leftJoin('read_markers as r', (join) => join.onRef('r.match_id', '=', 'mm.match_id').onRef('r.user_id', '=', 'mm.user_id'))
+    .select(['r.last_read_seq'])
+    .where('mm.match_id', '=', matchId)
+    .where('mm.user_id', '=', userId)
+    .where('mm.role', '=', 'colleague')
+    .executeTakeFirst();
+  return row && { lastReadSeq: Number(row.last_read_seq ?? 0) };
+}
+
+/** The user's colleague places (threads they were added to), removed at once; the matches they were in. */
+export async function removeColleaguePlaces(tx: Transaction<Database>, userId: string): Promise<string[]> {
+  const rows = await tx.deleteFrom('match_members').where('user_id', '=', userId).where('role', '=', 'colleague').returning('match_id').execute();
+  return rows.map((r) => r.match_id);
+}

@@ -1,0 +1,78 @@
+import type { MatchStatus, Refusal } from './chatRules';
+import { ErrorCode } from './errors';
+
+/** The two matched people are a thread's parties; recruiters their job's owner added are colleagues. */
+export type ThreadRole = 'party' | 'colleague';
+
+/** A member of a thread as everyone in it sees them. */
+export interface ThreadMember {
+  readonly userId: string;
+  readonly role: ThreadRole;
+}
+
+/** Colleagues one hiring thread holds at most, besides its two parties. */
+export const MAX_COLLEAGUES_PER_THREAD = 10;
+
+/** What decides whether a recruiter may add a colleague to a thread, read under the match's lock. */
+export interface ColleagueAdditionFacts {
+  /** The match, or undefined when there is none. */
+  readonly status: MatchStatus | undefined;
+  /** The caller's role in the thread, undefined when not a member. */
+  readonly callerRole: ThreadRole | undefined;
+  /** The caller owns the match's job card (a dating match has none). */
+  readonly callerOwnsJob: boolean;
+  /** The caller's company, if any. */
+  readonly callerCompanyId: string | undefined;
+  /** The account to add, undefined when there is none (or it was deleted). */
+  readonly colleague:
+    | { readonly role: string; readonly banned: boolean; readonly companyId: string | undefined; readonly inThread: boolean; readonly blockedWithParty: boolean }
+    | undefined;
+  readonly colleagueCount: number;
+}
+
+/**
+ * Only the recruiter who owns the match's job card adds, only while the match is
+ * active, only a recruiter account of their own company that is not in the
+ * thread already (the candidate is), not banned, and not blocked by or blocking
+ * either party. Undefined when the addition may go ahead.
+ */
+export function decideColleagueAddition(f: ColleagueAdditionFacts): Refusal | undefined {
+  if (f.status === undefined || f.callerRole === undefined) return { code: ErrorCode.MATCH_NOT_FOUND, message: 'no such match' };
+  if (f.callerRole !== 'party' || !f.callerOwnsJob) return { code: ErrorCode.NOT_THE_JOB_OWNER, message: 'only the recruiter who owns the job of this match adds colleagues' };
+  if (f.status !== 'active') return { code: ErrorCode.THREAD_CLOSED, message: `this thread is closed (${f.status})` };
+  if (!f.colleague) return { code: ErrorCode.NOT_FOUND, message: 'no such account' };
+  if (f.colleague.inThread) return { code: ErrorCode.ALREADY_MEMBER, message: 'that account is in this thread already' };
+  if (f.colleague.banned) return { code: ErrorCode.ACCOUNT_BANNED, message: 'that account is banned' };
+  if (f.callerCompanyId === undefined || f.colleague.companyId !== f.callerCompanyId || f.colleague.role !== 'recruiter') {
+    return { code: ErrorCode.NOT_SAME_COMPANY, message: 'only recruiters of your own company can be added' };
+  }
+  if (f.colleague.blockedWithParty) return { code: ErrorCode.BLOCKED, message: 'that account and someone in this thread blocked each other' };
+  if (f.colleagueCount >= MAX_COLLEAGUES_PER_THREAD) return { code: ErrorCode.COLLEAGUE_LIMIT_REACHED, message: `a thread holds at most ${MAX_COLLEAGUES_PER_THREAD} colleagues` };
+  return undefined;
+}
+
+/** What decides whether a colleague may be taken out of a thread. */
+export interface ColleagueRemovalFacts {
+  readonly status: MatchStatus | undefined;
+  readonly callerId: string;
+  readonly callerRole: ThreadRole | undefined;
+  readonly callerOwnsJob: boolean;
+  readonly targetId: string;
+  readonly targetRole: ThreadRole | undefined;
+}
+
+/**
+ * The job's owner removes any colleague; a colleague may leave on their own; a
+ * party is never removed (they unmatch). Undefined when the removal may go ahead.
+ */
+export function decideColleagueRemoval(f: ColleagueRemovalFacts): Refusal | undefined {
+  if (f.status === undefined || f.callerRole === undefined) return { code: ErrorCode.MATCH_NOT_FOUND, message: 'no such match' };
+  const leaving = f.callerId === f.targetId;
+  if (!leaving && !(f.callerRole === 'party' && f.callerOwnsJob)) {
+    return { code: ErrorCode.NOT_THE_JOB_OWNER, message: 'only the recruiter who owns the job of this match removes colleagues' };
+  }
+  if (f.status !== 'active') return { code: ErrorCode.THREAD_CLOSED, message: `this thread is closed (${f.status})` };
+  if (f.targetRole === undefined) return { code: ErrorCode.NOT_A_MEMBER, message: 'that account is not in this thread' };
+  if (f.targetRole !== 'colleague') return { code: ErrorCode.NOT_A_COLLEAGUE, message: 'the matched people leave a thread by unmatching' };
+  return undefined;
+}

@@ -1,0 +1,46 @@
+import type { TemplatedApp } from 'uWebSockets.js';
+import { z } from 'zod';
+import { AppError, ErrorCode } from '../../domain/errors';
+import type { ModerationDeps } from '../../services/moderation';
+import { addThreadColleague, removeThreadColleague } from '../../services/threadColleagues';
+import type { AccessTokenService } from '../auth/accessTokens';
+import { AddColleagueBody } from '../../contracts/companies';
+import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+
+export interface ColleagueRouteDeps extends Pick<ModerationDeps, 'db' | 'userEvents' | 'threadSignals'> {
+  readonly accessTokens: AccessTokenService;
+  now(): Date;
+}
+
+const Id = z.uuid();
+
+/**
+ * Colleagues in hiring threads: the recruiter who owns a match's job card adds a
+ * recruiter of their company, or takes one out; a colleague leaves by removing
+ * themselves. Whichever node takes the request, the thread hears it on the bus.
+ */
+export function mountColleagueRoutes(app: TemplatedApp, deps: ColleagueRouteDeps, options: RouteOptions): void {
+  const signedIn = async (call: HttpCall) => (await deps.accessTokens.verify(bearerToken(call))).userId;
+  const matchIdOf = (call: HttpCall): string => {
+    const matchId = Id.safeParse(call.params[0]);
+    if (!matchId.success) throw new AppError(ErrorCode.MATCH_NOT_FOUND, 'no such match');
+    return matchId.data;
+  };
+
+  route(app, 'post', '/me/matches/:id/colleagues', async (call) => {
+    const callerId = await signedIn(call);
+    const matchId = matchIdOf(call);
+    const body = parseBody(AddColleagueBody, call);
+    const members = await addThreadColleague(deps, { matchId, callerId, colleagueId: body.userId });
+    return jsonReply(201, { matchId, members });
+  }, options);
+
+  route(app, 'del', '/me/matches/:id/colleagues/:userId', async (call) => {
+    const callerId = await signedIn(call);
+    const matchId = matchIdOf(call);
+    const colleagueId = Id.safeParse(call.params[1]);
+    if (!colleagueId.success) throw new AppError(ErrorCode.NOT_A_MEMBER, 'that account is not in this thread');
+    const members = await removeThreadColleague(deps, { matchId, callerId, colleagueId: colleagueId.data });
+    return jsonReply(200, { matchId, members });
+  }, options);
+}

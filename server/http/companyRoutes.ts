@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { TemplatedApp } from 'uWebSockets.js';
+import { z } from 'zod';
+import { appendAudit } from '../../db/repositories/auditRepository';
+import { addCompanyMember, findCompany, findCompanyOf, insertCompany, removeCompanyMember } from '../../db/repositories/companyRepository';
+import type { Database } from '../../db/types';
+import { AppError, ErrorCode } from '../../domain/errors';
+import type { AccessTokenService } from '../auth/accessTokens';
+import { isOperatorKey } from '../auth/operatorKey';
+import { CreateCompanyBody } from '../../contracts/companies';
+import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+
+export interface CompanyRouteDeps {
+  readonly db: Kysely<Database>;
+  readonly accessTokens: AccessTokenService;
+  readonly adminApiKey: string | undefined;
+  now(): Date;
+}
+
+const Id = z.uuid();
+
+/**
+ * Companies: sets of recruiter accounts, kept by operators (a company is onboarded
+ * and its recruiters vouched for outside Kismet), each change in the audit log.
+ * A recruiter reads their own company, to know whom they may add to a hiring thread.
+ */
+export function mountCompanyRoutes(app: TemplatedApp, deps: CompanyRouteDeps, options: RouteOptions): void {
+  const { db } = deps;
+  const operator = (call: HttpCall) => {
+    if (!isOperatorKey(bearerToken(call), deps.adminApiKey)) throw new AppError(ErrorCode.FORBIDDEN, 'operator routes need the ADMIN_API_KEY bearer key');
+  };
+  const ids = (call: HttpCall): { companyId: string; userId: string | undefined } => {
+    const [companyId, userId] = [Id.safeParse(call.params[0]), call.params[1] === undefined ? undefined : Id.safeParse(call.params[1])];
+    if (!companyId.success) throw new AppError(ErrorCode.NOT_FOUND, 'no such company');
+    if (userId && !userId.success) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
+    return { companyId: companyId.data, userId: userId?.data };
+  };
+  const answer = async (status: number, companyId: string) => {
+    const company = await findCompany(db, companyId);
+    if (!company) throw new AppError(ErrorCode.NOT_FOUND, 'no such company');
+    return jsonReply(status, company);
+  };
+
+  route(app, 'post', '/admin/companies', async (call) => {
+    operator(call);
+    const body = parseBody(CreateCompanyBody, call);
+    const id = randomUUID();
+    await db.transaction().execute(async (tx) => {
+      await insertCompany(tx, { id, name: body.name, at: deps.now() });
+      await appendAudit(tx, { action: 'company.create', targetKind: 'company', targetId: id, detail: { name: body.name }, at: deps.now() });
+    });
+    return answer(201, id);
+  }, options);
+
+  route(app, 'put', '/admin/companies/:id/members/:userId', async (call) => {
+    operator(call);
+    const { companyId, userId } = ids(call);
+    const outcome = await db.transaction().execute(async (tx) => {
+      const added = await addCompanyMember(tx, companyId, userId!, deps.now());
+      if (added.kind === 'added') await appendAudit(tx, { action: 'company.member.add', targetKind: 'company', targetId: companyId, detail: { userId }, at: deps.now() });
+      return added;
+    });
+    if (outcome.kind === 'refused') throw new AppError(outcome.code, outcome.message);
+    return answer(200, companyId);
+  }, options);
+
+  route(app, 'del', '/admin/companies/:id/members/:userId', async (call) => {
+    operator(call);
+    const { companyId, userId } = ids(call);
+    const removed = await db.transaction().execute(async (tx) => {
+      const gone = await removeCompanyMember(tx, companyId, userId!);
+      if (gone) await appendAudit(tx, { action: 'company.member.remove', targetKind: 'company', targetId: companyId, detail: { userId }, at: deps.now() });
+      return gone;
+    });
+    if (!removed && !(await findCompany(db, companyId))) throw new AppError(ErrorCode.NOT_FOUND, 'no such company');
+    return answer(200, companyId);
+  }, options);
+
+  route(app, 'get', '/me/company', async (call) => {
+    const { userId } = await deps.accessTokens.verify(bearerToken(call));
+    const company = await findCompanyOf(db, userId);
+    if (!company) throw new AppError(ErrorCode.NOT_FOUND, 'your account belongs to no company');
+    return jsonReply(200, company);
+  }, options);
+}

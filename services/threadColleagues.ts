@@ -1,0 +1,43 @@
+import { addColleague, removeColleague, type MembershipChange } from '../db/repositories/threadMemberRepository';
+import { AppError } from '../domain/errors';
+import type { ThreadMember } from '../domain/threadColleagues';
+import type { ModerationDeps } from './moderation';
+
+/**
+ * Colleagues in hiring threads, from whichever node took the request: the change
+ * is stored first (under the match's lock, so it never races the thread's own
+ * writes), then the thread's actor, wherever it lives, hears it on the bus and
+ * takes it through its writer, and everyone's sessions get their stored events.
+ */
+export async function addThreadColleague(
+  deps: Pick<ModerationDeps, 'db' | 'userEvents' | 'threadSignals'> & { now(): Date },
+  input: { readonly matchId: string; readonly callerId: string; readonly colleagueId: string },
+): Promise<ThreadMember[]> {
+  const change = await addColleague(deps.db, { ...input, at: deps.now() });
+  const members = settled(change);
+  await deps.threadSignals.publish(input.matchId, { kind: 'member.added', userId: input.colleagueId });
+  await publishEvents(deps, change);
+  return members;
+}
+
+/** A colleague taken out of a hiring thread by its job's owner, or leaving on their own. */
+export async function removeThreadColleague(
+  deps: Pick<ModerationDeps, 'db' | 'userEvents' | 'threadSignals'>,
+  input: { readonly matchId: string; readonly callerId: string; readonly colleagueId: string },
+): Promise<ThreadMember[]> {
+  const change = await removeColleague(deps.db, input);
+  const members = settled(change);
+  await deps.threadSignals.publish(input.matchId, { kind: 'member.removed', userId: input.colleagueId });
+  await publishEvents(deps, change);
+  return members;
+}
+
+function settled(change: MembershipChange): ThreadMember[] {
+  if (change.kind === 'refused') throw new AppError(change.refusal.code, change.refusal.message);
+  return change.members;
+}
+
+async function publishEvents(deps: Pick<ModerationDeps, 'userEvents'>, change: MembershipChange): Promise<void> {
+  if (change.kind !== 'changed') return;
+  await Promise.all(change.events.map((event) => deps.userEvents.publish(event.userId, { kind: 'stored', event })));
+}

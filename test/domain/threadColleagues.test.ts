@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { decideColleagueAddition, decideColleagueRemoval, MAX_COLLEAGUES_PER_THREAD, type ColleagueAdditionFacts, type ColleagueRemovalFacts } from '../../domain/threadColleagues';
+
+describe('threadColleagues', () => {
+  describe('decideColleagueAddition', () => {
+    const allowed: ColleagueAdditionFacts = {
+      status: 'active',
+      callerRole: 'party',
+      callerOwnsJob: true,
+      callerCompanyId: 'acme',
+      colleague: { role: 'recruiter', banned: false, companyId: 'acme', inThread: false, blockedWithParty: false },
+      colleagueCount: 0,
+    };
+    const codeOf = (change: Partial<ColleagueAdditionFacts>, colleague: Partial<NonNullable<ColleagueAdditionFacts['colleague']>> = {}) =>
+      decideColleagueAddition({ ...allowed, ...change, colleague: 'colleague' in change ? change.colleague : { ...allowed.colleague!, ...colleague } })?.code ?? 'ok';
+
+    it('lets the job owner add a recruiter of their company to an active thread', () => {
+      assert.equal(codeOf({}), 'ok');
+      assert.equal(codeOf({ colleagueCount: MAX_COLLEAGUES_PER_THREAD - 1 }), 'ok');
+    });
+
+    it('refuses each case with its code', () => {
+      const cases: Array<[string, string, Partial<ColleagueAdditionFacts>, Partial<NonNullable<ColleagueAdditionFacts['colleague']>>?]> = [
+        ['no such match', 'MATCH_NOT_FOUND', { status: undefined, callerRole: undefined }],
+        ['a caller outside the thread', 'MATCH_NOT_FOUND', { callerRole: undefined }],
+        ['the candidate', 'NOT_THE_JOB_OWNER', { callerOwnsJob: false }],
+        ['a colleague adding another', 'NOT_THE_JOB_OWNER', { callerRole: 'colleague', callerOwnsJob: false }],
+        ['an unmatched thread', 'THREAD_CLOSED', { status: 'unmatched' }],
+        ['a blocked thread', 'THREAD_CLOSED', { status: 'blocked' }],
+        ['no such account', 'NOT_FOUND', { colleague: undefined }],
+        ['someone in the thread (the candidate, or a colleague again)', 'ALREADY_MEMBER', {}, { inThread: true }],
+        ['a banned account', 'ACCOUNT_BANNED', {}, { banned: true }],
+        ['another company', 'NOT_SAME_COMPANY', {}, { companyId: 'globex' }],
+        ['an account in no company', 'NOT_SAME_COMPANY', {}, { companyId: undefined }],
+        ['an owner in no company', 'NOT_SAME_COMPANY', { callerCompanyId: undefined }, { companyId: undefined }],
+        ['a member account (not a recruiter)', 'NOT_SAME_COMPANY', {}, { role: 'member' }],
+        ['someone blocked with a party', 'BLOCKED', {}, { blockedWithParty: true }],
+        ['a full thread', 'COLLEAGUE_LIMIT_REACHED', { colleagueCount: MAX_COLLEAGUES_PER_THREAD }],
+      ];
+      for (const [what, code, change, colleague] of cases) assert.equal(codeOf(change, colleague), code, what);
+    });
+  });
+
+  describe('decideColleagueRemoval', () => {
+    const owner: ColleagueRemovalFacts = { status: 'active', callerId: 'owner', callerRole: 'party', callerOwnsJob: true, targetId: 'col', targetRole: 'colleague' };
+    const codeOf = (change: Partial<ColleagueRemovalFacts>) => decideColleagueRemoval({ ...owner, ...change })?.code ?? 'ok';
+
+    it('lets the owner remove a colleague, and a colleague leave', () => {
+      assert.equal(codeOf({}), 'ok');
+      assert.equal(codeOf({ callerId: 'col', callerRole: 'colleague', callerOwnsJob: false }), 'ok');
+    });
+
+    it('refuses each case with its code', () => {
+      const cases: Array<[string, string, Partial<ColleagueRemovalFacts>]> = [
+        ['no such match', 'MATCH_NOT_FOUND', { status: undefined, callerRole: undefined }],
+        ['a caller outside the thread', 'MATCH_NOT_FOUND', { callerRole: undefined }],
+        ['the candidate removing a colleague', 'NOT_THE_JOB_OWNER', { callerId: 'cand', callerOwnsJob: false }],
+        ['a colleague removing another', 'NOT_THE_JOB_OWNER', { callerId: 'col2', callerRole: 'colleague', callerOwnsJob: false }],
+        ['a closed thread', 'THREAD_CLOSED', { status: 'unmatched' }],
+        ['someone not in the thread', 'NOT_A_MEMBER', { targetRole: undefined }],
+        ['the candidate', 'NOT_A_COLLEAGUE', { targetId: 'cand', targetRole: 'party' }],
+        ['the owner leaving by this route', 'NOT_A_COLLEAGUE', { targetId: 'owner', targetRole: 'party' }],
+      ];
+      for (const [what, code, change] of cases) assert.equal(codeOf(change), code, what);
+    });
+  });
+});
