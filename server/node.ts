@@ -3,18 +3,10 @@ import { migrateToLatest } from '../db/migrate';
 import { classifyDatabaseError, isDatabaseUnreachable } from '../db/faults';
 import { unavailable } from '../domain/errors';
 import { openDatabase, type DatabaseHandle } from '../db/database';
-import { ChatThreadRoom } from '../rooms/chat/ChatThreadRoom';
-import { LobbyRoom } from '../rooms/lobby/LobbyRoom';
-import { LiveEventRoom } from '../rooms/event/LiveEventRoom';
-import { LIVE_EVENT_ROOM } from '../contracts/liveEvents';
-import { LOBBY_ROOM } from '../contracts/deck';
 import { DECK_CACHE_TTL_MS } from '../rooms/session/deckCache';
 import { WithdrawnCards } from '../services/withdrawnCards';
 import { AttendanceLedger } from '../db/attendanceLedger';
-import { SessionRoom } from '../rooms/session/SessionRoom';
-import { CHAT_ROOM } from '../contracts/chat';
-import { SESSION_ROOM } from '../contracts/session';
-import { ACTOR_KEY_OPTION } from '../contracts/actors';
+import { defineActors } from './actorDefinitions';
 import { shouldShed } from '../domain/loadShedding';
 import { ActorRoom } from '../rooms/actorRoom';
 import { setRoomServices } from '../rooms/roomServices';
@@ -181,10 +173,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     logger: colyseusLogger(logger, () => metrics.undecodableFrames.inc()),
   });
   server.router = routerEndpoints(config.auth.adminApiKey);
-  server.define(SESSION_ROOM, SessionRoom).filterBy([ACTOR_KEY_OPTION.session]);
-  server.define(CHAT_ROOM, ChatThreadRoom).filterBy([ACTOR_KEY_OPTION.chat]);
-  server.define(LOBBY_ROOM, LobbyRoom).filterBy([ACTOR_KEY_OPTION.cell]);
-  server.define(LIVE_EVENT_ROOM, LiveEventRoom).filterBy([ACTOR_KEY_OPTION.event]);
+  defineActors(server);
 
   const routeOptions = {
     maxBodyBytes: config.http.maxBodyBytes,
