@@ -79,7 +79,7 @@ describe('colleagues in hiring threads, on two nodes', function () {
     const addedAt = await readMarker(matchId, colleague.userId);
     assert.ok(addedAt >= 5 && addedAt <= 35, `added at ${addedAt}`);
     const expected = Array.from({ length: lastSeq - addedAt }, (_, i) => addedAt + 1 + i);
-    await waitForEvents(phone, () => noticesOf(phone, matchId).length >= expected.length);
+    await waitForEvents(phone, () => noticesOf(phone, matchId).length >= expected.length, 30_000);
     const notices = noticesOf(phone, matchId);
     assert.deepEqual(notices.map((n) => n.seq).sort((x, y) => x - y), expected, 'each later message once, none from before');
     assert.deepEqual(notices.map((n) => n.unread).sort((x, y) => x - y), expected.map((_, i) => i + 1), 'a running unread count of their own');
@@ -89,7 +89,7 @@ describe('colleagues in hiring threads, on two nodes', function () {
 
     // Everyone in the thread saw the list change.
     for (const thread of [ownerThread, candidateThread]) {
-      await waitUntil(() => messagesOfType<ThreadMembersMessage>(thread, ChatEventType.MEMBERS).length > 0);
+      await waitUntil(() => messagesOfType<ThreadMembersMessage>(thread, ChatEventType.MEMBERS).length > 0, 30_000);
       assert.ok(messagesOfType<ThreadMembersMessage>(thread, ChatEventType.MEMBERS).at(-1)!.members.some((m) => m.userId === colleague.userId && m.role === 'colleague'));
     }
 
@@ -106,10 +106,10 @@ describe('colleagues in hiring threads, on two nodes', function () {
     // What they send reaches both parties live; what the others send reaches them live, once.
     const seq = await send(colleagueThread, 'from-colleague');
     for (const thread of [ownerThread, candidateThread]) {
-      await waitUntil(() => messagesOfType<ChatMessage>(thread, ChatEventType.MESSAGE).some((m) => m.seq === seq));
+      await waitUntil(() => messagesOfType<ChatMessage>(thread, ChatEventType.MESSAGE).some((m) => m.seq === seq), 30_000);
     }
     const reply = await send(candidateThread, 'to-colleague');
-    await waitUntil(() => messagesOfType<ChatMessage>(colleagueThread, ChatEventType.MESSAGE).some((m) => m.seq === reply));
+    await waitUntil(() => messagesOfType<ChatMessage>(colleagueThread, ChatEventType.MESSAGE).some((m) => m.seq === reply), 30_000);
     assert.equal(messagesOfType<ChatMessage>(colleagueThread, ChatEventType.MESSAGE).filter((m) => m.seq === reply).length, 1);
     assert.equal(noticesOf(phone, matchId).some((n) => n.seq >= seq), false, 'no notice while a device is in the thread');
 
@@ -140,10 +140,10 @@ describe('colleagues in hiring threads, on two nodes', function () {
     const colleagueThread = await joinThread(url(1), colleague, matchId);
     suite.open.push(colleagueThread);
     assert.equal(colleagueThread.ready.unread, 3);
-    await waitForEvents(phone, () => noticesOf(phone, matchId).length >= 3);
+    await waitForEvents(phone, () => noticesOf(phone, matchId).length >= 3, 30_000);
     assert.deepEqual(noticesOf(phone, matchId), missed.map((seq, i) => ({ seq, unread: i + 1 })));
     const later = await send(candidateThread, 'm5');
-    await waitUntil(() => messagesOfType<ChatMessage>(colleagueThread, ChatEventType.MESSAGE).some((m) => m.seq === later));
+    await waitUntil(() => messagesOfType<ChatMessage>(colleagueThread, ChatEventType.MESSAGE).some((m) => m.seq === later), 30_000);
     assert.equal(noticesOf(phone, matchId).length, 3, 'a member in the thread gets it live, not as a notice');
   });
 
@@ -161,14 +161,14 @@ describe('colleagues in hiring threads, on two nodes', function () {
     assert.equal(removed.status, 200, JSON.stringify(removed.body));
     assert.equal(removed.body.members.length, 2);
     assert.equal(await closed, KismetCloseCode.REMOVED_FROM_THREAD);
-    await waitUntil(() => messagesOfType<ThreadMembersMessage>(candidateThread, ChatEventType.MEMBERS).some((m) => m.members.length === 2));
-    await waitForEvents(phone, (events) => events.some((e) => e.type === 'thread.member.removed'));
+    await waitUntil(() => messagesOfType<ThreadMembersMessage>(candidateThread, ChatEventType.MEMBERS).some((m) => m.members.length === 2), 30_000);
+    await waitForEvents(phone, (events) => events.some((e) => e.type === 'thread.member.removed'), 30_000);
     const refused = await ThreadClient.join(url(0), colleague, matchId).then(() => 'joined', (error: { code?: string }) => error.code);
     assert.equal(refused, 'NOT_A_MEMBER');
     const seq = await send(candidateThread, 'after-removal');
     const ownerPhone = await connectDevice(url(0), owner, 'phone');
     suite.open.push(ownerPhone);
-    await waitForEvents(ownerPhone, (events) => events.some((e) => e.type === 'message.received' && e.data.seq === seq));
+    await waitForEvents(ownerPhone, (events) => events.some((e) => e.type === 'message.received' && e.data.seq === seq), 30_000);
     assert.equal(noticesOf(phone, matchId).some((n) => n.seq === seq), false);
     assert.equal((await threadsOf(colleague)).some((t) => t.matchId === matchId), false);
 
@@ -190,7 +190,7 @@ describe('colleagues in hiring threads, on two nodes', function () {
     const closed = [closeCode(ownerThread.room), closeCode(colleagueThread.room)];
     assert.equal((await requestJson(url(1), 'DELETE', `/me/matches/${matchId}`, { token: candidate.accessToken })).status, 200);
     assert.deepEqual(await Promise.all(closed), [KismetCloseCode.THREAD_CLOSED, KismetCloseCode.THREAD_CLOSED]);
-    await waitForEvents(phone, (events) => events.some((e) => e.type === 'match.ended' && e.data.matchId === matchId));
+    await waitForEvents(phone, (events) => events.some((e) => e.type === 'match.ended' && e.data.matchId === matchId), 30_000);
     const refused = await ThreadClient.join(url(1), colleague, matchId).then(() => 'joined', (error: { code?: string }) => error.code);
     assert.equal(refused, 'UNMATCHED');
   });
