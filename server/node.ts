@@ -189,7 +189,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const moderation = { db: database.db, userEvents, threadSignals, withdrawals, metrics, now, mediaRooms: calls.roomControl, revocations };
   mountMatchRoutes(transport.app, { ...moderation, accessTokens }, routeOptions);
   mountColleagueRoutes(transport.app, { ...moderation, accessTokens }, routeOptions);
-  mountCompanyRoutes(transport.app, { db: database.db, accessTokens, adminApiKey: config.auth.adminApiKey, now }, routeOptions);
+  mountCompanyRoutes(transport.app, { db: database.db, accessTokens, adminApiKey: config.auth.adminApiKey, now, userEvents, threadSignals }, routeOptions);
   mountAdminRoutes(transport.app, { ...moderation, adminApiKey: config.auth.adminApiKey }, routeOptions);
   mountAccountRoutes(transport.app, { ...moderation, accessTokens, auth, rateLimits }, routeOptions);
   const liveKitKeys = { apiKey: config.liveKit.apiKey, apiSecret: config.liveKit.apiSecret };

@@ -1,4 +1,4 @@
-import { addColleague, removeColleague, type MembershipChange } from '../db/repositories/threadMemberRepository';
+import { addColleague, listColleaguePlaces, removeColleague, type MembershipChange } from '../db/repositories/threadMemberRepository';
 import { AppError } from '../domain/errors';
 import type { ThreadMember } from '../domain/threadColleagues';
 import type { ModerationDeps } from './moderation';
@@ -30,6 +30,17 @@ export async function removeThreadColleague(
   await deps.threadSignals.publish(input.matchId, { kind: 'member.removed', userId: input.colleagueId });
   await publishEvents(deps, change);
   return members;
+}
+
+/**
+ * A recruiter who left their company leaves its hiring threads, each as if they
+ * left it themselves, so a candidate's conversation is no longer theirs to read.
+ * Safe to run again: a place already left is not listed.
+ */
+export async function leaveCompanyThreads(deps: Pick<ModerationDeps, 'db' | 'userEvents' | 'threadSignals'>, userId: string): Promise<number> {
+  const places = await listColleaguePlaces(deps.db, userId);
+  for (const matchId of places) await removeThreadColleague(deps, { matchId, callerId: userId, colleagueId: userId });
+  return places.length;
 }
 
 function settled(change: MembershipChange): ThreadMember[] {

@@ -152,3 +152,9 @@ export async function removeColleaguePlaces(tx: Transaction<Database>, userId: s
   const rows = await tx.deleteFrom('match_members').where('user_id', '=', userId).where('role', '=', 'colleague').returning('match_id').execute();
   return rows.map((r) => r.match_id);
 }
+
+/** The hiring threads the user is a colleague in (a recruiter belongs to one company: all of them are its). */
+export async function listColleaguePlaces(db: Db, userId: string): Promise<string[]> {
+  const rows = await db.selectFrom('match_members').select('match_id').where('user_id', '=', userId).where('role', '=', 'colleague').execute();
+  return rows.map((r) => r.match_id);
+}

@@ -9,9 +9,11 @@ import { AppError, ErrorCode } from '../../domain/errors';
 import type { AccessTokenService } from '../auth/accessTokens';
 import { isOperatorKey } from '../auth/operatorKey';
 import { CreateCompanyBody } from '../../contracts/companies';
+import type { ModerationDeps } from '../../services/moderation';
+import { leaveCompanyThreads } from '../../services/threadColleagues';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 
-export interface CompanyRouteDeps {
+export interface CompanyRouteDeps extends Pick<ModerationDeps, 'userEvents' | 'threadSignals'> {
   readonly db: Kysely<Database>;
   readonly accessTokens: AccessTokenService;
   readonly adminApiKey: string | undefined;
@@ -74,6 +76,8 @@ export function mountCompanyRoutes(app: TemplatedApp, deps: CompanyRouteDeps, op
       return gone;
     });
     if (!removed && !(await findCompany(db, companyId))) throw new AppError(ErrorCode.NOT_FOUND, 'no such company');
+    // Out of the company, out of its hiring threads; a retry of this call finishes what a crash left.
+    if ((await findCompanyOf(db, userId!))?.companyId !== companyId) await leaveCompanyThreads({ ...deps, db }, userId!);
     return answer(200, companyId);
   }, options);
 

@@ -181,6 +181,23 @@ describe('colleagues in hiring threads, on two nodes', function () {
     assert.equal(await left, KismetCloseCode.REMOVED_FROM_THREAD);
   });
 
+  it('takes a recruiter who leaves the company out of its hiring threads', async () => {
+    const { owner, candidate, colleague, companyId, matchId } = await hiringThread();
+    assert.equal((await addColleague(0, matchId, owner, colleague.userId)).status, 201);
+    const colleagueThread = await joinThread(url(1), colleague, matchId);
+    suite.open.push(colleagueThread);
+    const closed = closeCode(colleagueThread.room);
+    assert.equal((await admin('DELETE', `/admin/companies/${companyId}/members/${colleague.userId}`)).status, 200);
+    assert.equal(await closed, KismetCloseCode.REMOVED_FROM_THREAD);
+    const refused = await ThreadClient.join(url(0), colleague, matchId).then(() => 'joined', (error: { code?: string }) => error.code);
+    assert.equal(refused, 'NOT_A_MEMBER');
+    assert.equal((await threadsOf(colleague)).some((t) => t.matchId === matchId), false);
+    // Repeated, the operator's call answers the same and changes nothing more.
+    assert.equal((await admin('DELETE', `/admin/companies/${companyId}/members/${colleague.userId}`)).status, 200);
+    const members = await pool().query('select user_id from match_members where match_id = $1 order by user_id', [matchId]);
+    assert.deepEqual(members.rows.map((r: { user_id: string }) => r.user_id), [owner.userId, candidate.userId].sort());
+  });
+
   it('closes the thread for the colleague too when the match ends', async () => {
     const { owner, candidate, colleague, matchId } = await hiringThread();
     assert.equal((await addColleague(1, matchId, owner, colleague.userId)).status, 201);
