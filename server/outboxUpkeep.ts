@@ -11,13 +11,16 @@ const PRUNE_LIMIT = 5_000;
 
 /**
  * What an outbox worker does besides its rows (the push outbox, the domain event
- * outbox): at most every few seconds, delete finished rows past their retention
- * and set the depth and oldest-age gauges. And the pause of the worker's loop,
- * which `wake()` cuts short (a stop, a finished round).
+ * outbox): its loop (a round of rows, then upkeep when due, then a pause unless
+ * the round says more is due at once), and the upkeep: at most every few
+ * seconds, delete finished rows past their retention and set the depth and
+ * oldest-age gauges. `wake()` cuts the pause short (a stop, a finished round).
  */
 export class OutboxUpkeep {
   private last = 0;
   private wakeSleeper: (() => void) | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -25,6 +28,35 @@ export class OutboxUpkeep {
     private readonly retentionMs: number,
     private readonly gauges: { readonly depth: Gauge; readonly oldestAge: Gauge },
   ) {}
+
+  /**
+   * Runs `round` until stopped: it leases and handles rows and says whether more
+   * are due at once; a failed round or upkeep goes to `onError`, and its rows are
+   * due again when their leases end.
+   */
+  start(round: () => Promise<boolean>, idlePollMs: number, onError: (error: unknown) => void): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        let moreDue = false;
+        try {
+          moreDue = await round();
+          await this.runIfDue();
+        } catch (error) {
+          onError(error);
+        }
+        if (!moreDue && this.running) await this.sleep(idlePollMs);
+      }
+    })();
+  }
+
+  /** Ends the loop after its current round. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
 
   async runIfDue(): Promise<void> {
     const now = Date.now();

@@ -51,8 +51,6 @@ export interface DomainOutboxDeps {
  * drops within its duplicate window.
  */
 export class DomainOutboxWorker {
-  private running = false;
-  private loop: Promise<void> | undefined;
   private readonly upkeep: OutboxUpkeep;
   /** The last publish error, logged with its round. */
   private lastError: unknown;
@@ -65,29 +63,18 @@ export class DomainOutboxWorker {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    this.upkeep.wake();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let leased = 0;
-      try {
-        if (this.deps.bus.ready()) leased = await this.publishRound();
-        await this.upkeep.runIfDue();
-      } catch (error) {
+    this.upkeep.start(
+      async () => (this.deps.bus.ready() ? await this.publishRound() : 0) >= this.options.batchSize,
+      this.options.idlePollMs,
+      (error) => {
         this.deps.metrics.failures.inc({ reason: 'internal' });
         this.deps.logger.warn({ err: error }, 'domain event round failed; its rows are due again when their leases end');
-      }
-      if (leased < this.options.batchSize && this.running) await this.upkeep.sleep(this.options.idlePollMs);
-    }
+      },
+    );
+  }
+
+  stop(): Promise<void> {
+    return this.upkeep.stop();
   }
 
   /** Leases a batch and publishes it; the number of rows leased. */

@@ -60,8 +60,6 @@ type Finished = { id: string; state: FinishedState; reason: string | null };
  * sends them again with the same id and collapse key.
  */
 export class PushOutboxWorker {
-  private running = false;
-  private loop: Promise<void> | undefined;
   private readonly upkeep: OutboxUpkeep;
   private inFlight = 0;
   private readonly rounds = new Set<Promise<void>>();
@@ -74,30 +72,20 @@ export class PushOutboxWorker {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.upkeep.start(
+      async () => {
+        const room = this.options.maxInFlight - this.inFlight;
+        const leased = room > 0 ? await this.leaseRound(Math.min(this.options.batchSize, room)) : 0;
+        // A full batch: there may be more due at once. Otherwise look again shortly, or when a round ends.
+        return leased === this.options.batchSize && this.inFlight < this.options.maxInFlight;
+      },
+      this.options.idlePollMs,
+      (error) => this.deps.logger.warn({ err: error }, 'push outbox round failed; its rows are due again when their leases end'),
+    );
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.upkeep.wake();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let leased = 0;
-      const room = this.options.maxInFlight - this.inFlight;
-      try {
-        if (room > 0) leased = await this.leaseRound(Math.min(this.options.batchSize, room));
-        await this.upkeep.runIfDue();
-      } catch (error) {
-        this.deps.logger.warn({ err: error }, 'push outbox round failed; its rows are due again when their leases end');
-      }
-      // A full batch: there may be more due at once. Otherwise look again shortly, or when a round ends.
-      if ((leased < this.options.batchSize || this.inFlight >= this.options.maxInFlight) && this.running) await this.upkeep.sleep(this.options.idlePollMs);
-    }
+    await this.upkeep.stop();
     await Promise.all(this.rounds);
   }
 
