@@ -4,6 +4,7 @@ import { startBenchCluster } from './harness/benchCluster';
 import { cleanupAll, interruption } from './harness/cleanup';
 import { cpuLedger } from './harness/cpuLedger';
 import { machineInfo } from './harness/machine';
+import { nodeLog } from './harness/nodeLog';
 import { runChat } from './scenarios/chat';
 import { runConnections } from './scenarios/connections';
 import { runDeck } from './scenarios/deck';
@@ -181,7 +182,9 @@ async function main(): Promise<void> {
     throw new Error(`unknown scenario "${scenario}"\n${USAGE}`);
   }
 
-  report = { ...report, cpu_model: machine.cpu_model, cores: machine.cores, total_mem_gb: machine.total_mem_gb, node: machine.node, wall_s: Math.round((Date.now() - started) / 1000), ...cpuLedger.report() };
+  report = { ...report, cpu_model: machine.cpu_model, cores: machine.cores, total_mem_gb: machine.total_mem_gb, node: machine.node, wall_s: Math.round((Date.now() - started) / 1000), ...cpuLedger.report(), ...nodeLog.report() };
+  const logDir = process.env['KISMET_BENCH_LOG_DIR'];
+  if (logDir) nodeLog.keep(logDir);
   await cleanupAll();
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }

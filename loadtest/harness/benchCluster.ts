@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { onCleanup } from './cleanup';
 import { cpuLedger } from './cpuLedger';
+import { nodeLog } from './nodeLog';
 import { startNodeProcess, type NodeHandle } from './nodeProcess';
 import { createScratchDatabase, scratchRedis } from './scratchServices';
 
@@ -51,6 +52,7 @@ export async function startBenchCluster(nodeCount: number, extraEnv: Record<stri
       clearTimeout(timer);
     });
     cpuLedger.track('node', node.child.pid);
+    nodeLog.track(node);
     process.stdout.write(`harness: node pid=${node.child.pid} port=${node.port}\n`);
     nodes.push(node);
   }

@@ -30,7 +30,12 @@ export function runWorkers(jobs: readonly LoadJob[]): WorkerRun {
   let rampedCount = 0;
   let connected = 0;
   let resolveRamped: (n: number) => void = () => {};
-  const ramped = new Promise<number>((resolve) => (resolveRamped = resolve));
+  let rejectRamped: (error: Error) => void = () => {};
+  const ramped = new Promise<number>((resolve, reject) => {
+    resolveRamped = resolve;
+    rejectRamped = reject;
+  });
+  ramped.catch(() => undefined); // the same failure reaches `results`; a scenario that never awaits `ramped` must not crash
   const results = Promise.all(
     children.map(
       (child, i) =>
@@ -44,7 +49,12 @@ export function runWorkers(jobs: readonly LoadJob[]): WorkerRun {
               resolve(message.result);
             }
           });
-          child.once('exit', (code) => reject(new Error(`load worker ${i} exited with ${code} before reporting`)));
+          child.once('exit', (code, signal) => {
+            // A worker gone before ramping would otherwise leave the run waiting for it for ever.
+            const error = new Error(`load worker ${i} exited with ${code ?? signal} before reporting`);
+            rejectRamped(error);
+            reject(error);
+          });
           child.send(jobs[i]!);
         }),
     ),

@@ -147,7 +147,11 @@ export class ClusterLease {
     this.fencedAt = this.deps.now();
     this.deps.metrics.fenced.set(1);
     this.deps.metrics.fences.inc();
-    this.deps.logger.error({ silentForMs, staleNodeTimeoutMs: this.deps.staleNodeTimeoutMs }, 'cut off from Redis: fencing this node (its clients go elsewhere)');
+    const now = this.deps.now();
+    this.deps.logger.error(
+      { silentForMs, heartbeatSilentForMs: now - this.lastRoundTripSentAt, leaseSilentForMs: now - this.lastLeaseSentAt, staleNodeTimeoutMs: this.deps.staleNodeTimeoutMs },
+      'cut off from Redis: fencing this node (its clients go elsewhere)',
+    );
     this.fencing = this.deps.fence().catch((error: unknown) => this.deps.logger.error({ err: error }, 'fencing did not finish cleanly'));
   }
 

@@ -5,7 +5,7 @@ import { Client as PgClient } from 'pg';
 import { servicesOrSkip } from '../support/services';
 
 const BENCH = path.resolve(__dirname, '../../loadtest/bench.js');
-const FIXED_KEYS = ['scenario', 'nodes', 'users', 'duration_s', 'ops_per_s', 'errors', 'server_rss_mb', 'cpu_model', 'cores', 'node_cpu_s', 'load_cpu_s', 'node_cpu_share', 'load_cpu_share'];
+const FIXED_KEYS = ['scenario', 'nodes', 'users', 'duration_s', 'ops_per_s', 'errors', 'server_rss_mb', 'cpu_model', 'cores', 'node_cpu_s', 'load_cpu_s', 'node_cpu_share', 'load_cpu_share', 'node_fences'];
 
 interface BenchRun {
   readonly code: number | null;
@@ -85,6 +85,7 @@ describe('load test harness (smoke)', function () {
         assert.ok(key in run.report!, `missing ${key}`);
       }
       assert.equal(run.report!['connections_held'], 6);
+      assert.equal(run.report!['node_fences'], 0);
       assert.equal(run.report!['errors'], 0);
       assert.ok(Number(run.report!['ops_per_s']) > 0, 'heartbeats were answered');
       // The node started, migrated and answered; the load worker connected and sent: both used CPU.
