@@ -133,7 +133,7 @@ export class NodeMetrics {
 
   readonly fences = new Counter({
     name: 'kismet_fences_total',
-    help: 'Times this node fenced itself off (lost Redis for half of STALE_NODE_TIMEOUT_MS)',
+    help: 'Times this node fenced itself off (lost Redis for 1¼ STALE_NODE_TIMEOUT_MS)',
     registers: [this.registry],
   });
 

@@ -6,10 +6,15 @@ import { leaseKey } from './actorDrivers';
 
 /** Heartbeats (and lease renewals) per STALE_NODE_TIMEOUT_MS. */
 const BEATS_PER_TIMEOUT = 10;
-/** A node fences itself once no heartbeat sent in the last half of STALE_NODE_TIMEOUT_MS came back. */
-const FENCE_AFTER = 1 / 2;
+/**
+ * A node fences itself once no heartbeat sent in the last 1¼ STALE_NODE_TIMEOUT_MS came back.
+ * Not sooner: a node short of CPU in a burst of joins or rejoins can go a second or more
+ * without reading its sockets, and a node that fences then drops every client onto the
+ * others, which are as busy: an outage made of load alone.
+ */
+const FENCE_AFTER = 5 / 4;
 /** Its lease outlives that moment, so no sweep removes its actors before it stopped serving them. */
-const LEASE_LIFETIME = 3 / 4;
+const LEASE_LIFETIME = 3 / 2;
 
 export interface ClusterLeaseDeps {
   readonly presence: Presence;
@@ -39,9 +44,8 @@ export interface ClusterLeaseDeps {
  *
  * - every tenth of the timeout it publishes a heartbeat to its own channel (a round
  *   trip through Redis on the same connections the health checks use) and renews
- *   its lease key (PX three quarters of the timeout, on a connection that never
- *   sends a command late);
- * - once neither has succeeded for half the timeout, counted from the send time of
+ *   its lease key (PX 1½ timeouts, on a connection that never sends a command late);
+ * - once neither has succeeded for 1¼ timeouts, counted from the send time of
  *   the last one that did, it fences itself: every client of its actors is
  *   disconnected with 4507, its actors are disposed, joins and creations are refused
  *   (UNAVAILABLE) and /readyz answers 503;
@@ -51,7 +55,7 @@ export interface ClusterLeaseDeps {
  *
  * When the heartbeat comes back after any connection trouble, the node rejoins:
  * it drops the listings of its gone actors, reasserts those of its live ones, and
- * holds off creating actors for one timeout, so that every other node that lost
+ * holds off creating actors for one lease lifetime, so that every other node that lost
  * Redis too has either fenced itself or reasserted its own listings by then (a
  * restarted Redis may have lost the whole listing).
  */
@@ -107,7 +111,7 @@ export class ClusterLease {
     this.troubleSince ??= this.deps.now();
   }
 
-  /** True while this node serves no actor: it lost Redis for half of STALE_NODE_TIMEOUT_MS. */
+  /** True while this node serves no actor: it lost Redis for 1¼ STALE_NODE_TIMEOUT_MS. */
   get fenced(): boolean {
     return this.fencedAt !== undefined;
   }
@@ -165,7 +169,7 @@ export class ClusterLease {
       try {
         await this.fencing; // every actor is gone before the node takes new ones
         await this.deps.rejoin();
-        this.creationHeldUntil = this.deps.now() + this.deps.staleNodeTimeoutMs;
+        this.creationHeldUntil = this.deps.now() + Math.ceil(this.deps.staleNodeTimeoutMs * LEASE_LIFETIME);
         if (this.fencedAt !== undefined) this.deps.logger.warn({ fencedForMs: this.deps.now() - this.fencedAt }, 'Redis is back: this node serves again');
         else this.deps.logger.info('Redis is back: listings reasserted');
         this.fencedAt = undefined;

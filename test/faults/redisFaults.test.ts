@@ -72,7 +72,7 @@ describe('faults: Redis restarts and a partition under chat and swipe traffic on
   });
 
   it('a quick Redis restart (it lost the listing): nodes keep serving on the same sockets, and a new connection reaches the same actor', async function () {
-    // Nodes fence after half of STALE_NODE_TIMEOUT_MS without Redis: far longer than this restart.
+    // Nodes fence after 1¼ STALE_NODE_TIMEOUT_MS without Redis: far longer than this restart.
     if (!(await scenarios.start(this, { env: { STALE_NODE_TIMEOUT_MS: '20000' } }))) return;
     const { cluster } = scenarios;
     const urls = cluster.nodes.map((n) => n.url);
