@@ -6,6 +6,7 @@ import type { ThreadSignalBus, UserEventBus } from '../services/topicBus';
 import type { WithdrawnCards } from '../services/withdrawnCards';
 import type { CallMetrics, CallServices } from '../services/calls';
 import type { AttendanceLedger } from '../db/attendanceLedger';
+import type { SessionLedger } from '../db/sessionLedger';
 import type { ChatStore } from './chat/chatStore';
 
 /** Checks an access token (server/auth implements it): the user it speaks for, or a coded refusal. */
@@ -64,6 +65,8 @@ export interface RoomServices extends CallServices {
   readonly withdrawn: WithdrawnCards;
   /** Seats and attendance of live events, written in shared batches. */
   readonly attendance: AttendanceLedger;
+  /** Sessions' account reads at admission, stream positions of joining devices and presence writes, in shared batches. */
+  readonly sessions: SessionLedger;
   readonly connectedDevices: ConnectedDevices;
   /** The longest a command waits for its answer before it is answered UNAVAILABLE (DEPENDENCY_TIMEOUT_MS). */
   readonly commandTimeoutMs: number;

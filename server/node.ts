@@ -6,6 +6,7 @@ import { openDatabase, type DatabaseHandle } from '../db/database';
 import { DECK_CACHE_TTL_MS } from '../rooms/session/deckCache';
 import { WithdrawnCards } from '../services/withdrawnCards';
 import { AttendanceLedger } from '../db/attendanceLedger';
+import { SessionLedger } from '../db/sessionLedger';
 import { defineActors } from './actorDefinitions';
 import { shouldShed } from '../domain/loadShedding';
 import { ActorRoom } from '../rooms/actorRoom';
@@ -151,6 +152,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     withdrawn,
     calls,
     attendance: new AttendanceLedger(database.db),
+    sessions: new SessionLedger(database.db),
     commandTimeoutMs: config.dependencyTimeoutMs,
     connectedDevices: push.connectedDevices,
   });

@@ -75,20 +75,25 @@ export async function listEventsAfter(db: Db, userId: string, afterSeq: number, 
   return rows.map((row) => toEvent(userId)(row as EventRow));
 }
 
-/** The newest sequence of the user's stream, and what this device acknowledged (undefined: never). */
-export async function findStreamPosition(db: Db, userId: string, deviceId: string): Promise<{ latestSeq: number; ackedSeq: number | undefined }> {
-  const row = await db
-    .selectFrom('users')
-    .leftJoin('device_cursors', (join) =>
-      join.onRef('device_cursors.user_id', '=', 'users.id').on('device_cursors.device_id', '=', deviceId),
-    )
-    .select(['users.event_seq', 'device_cursors.acked_seq'])
-    .where('users.id', '=', userId)
-    .executeTakeFirst();
-  return {
-    latestSeq: Number(row?.event_seq ?? 0),
-    ackedSeq: row?.acked_seq == null ? undefined : Number(row.acked_seq),
-  };
+/** Where a device stands in its user's stream: the newest sequence, and what the device acknowledged (undefined: never). */
+export interface StreamPosition {
+  readonly latestSeq: number;
+  readonly ackedSeq: number | undefined;
+}
+
+/** The stream position of many devices in one statement, in the order asked. */
+export async function findStreamPositions(db: Db, devices: ReadonlyArray<{ userId: string; deviceId: string }>): Promise<StreamPosition[]> {
+  if (devices.length === 0) return [];
+  const { rows } = await sql<{ i: string; event_seq: string | null; acked_seq: string | null }>`
+    select q.i, u.event_seq, c.acked_seq
+      from unnest(${devices.map((d) => d.userId)}::uuid[], ${devices.map((d) => d.deviceId)}::text[]) with ordinality as q(user_id, device_id, i)
+      left join users u on u.id = q.user_id
+      left join device_cursors c on c.user_id = q.user_id and c.device_id = q.device_id`.execute(db);
+  const byIndex = new Map(rows.map((row) => [Number(row.i), row]));
+  return devices.map((_, i) => {
+    const row = byIndex.get(i + 1);
+    return { latestSeq: Number(row?.event_seq ?? 0), ackedSeq: row?.acked_seq == null ? undefined : Number(row.acked_seq) };
+  });
 }
 
 /** Records a device's acknowledgement; a cursor never moves back. */

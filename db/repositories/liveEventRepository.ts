@@ -32,39 +32,57 @@ export async function insertLiveEvent(db: Kysely<Database>, event: LiveEvent): P
   });
 }
 
+/** What a user is to an event, with the event: what the door decides from. */
+export interface LiveEventAccess {
+  readonly event: LiveEvent;
+  readonly isHost: boolean;
+  readonly registered: boolean;
+  readonly removed: boolean;
+  readonly shadowBanned: boolean;
+}
+
 /** The event and what the user is to it, in one read; undefined when there is no such event. */
-export async function findLiveEventAccess(
+export async function findLiveEventAccess(db: Kysely<Database>, eventId: string, userId: string): Promise<LiveEventAccess | undefined> {
+  return (await findLiveEventAccesses(db, [{ eventId, userId }]))[0];
+}
+
+/** `findLiveEventAccess` for many (event, user) pairs in one statement, in the order asked: a burst of joins at a node's door. */
+export async function findLiveEventAccesses(
   db: Kysely<Database>,
-  eventId: string,
-  userId: string,
-): Promise<{ event: LiveEvent; isHost: boolean; registered: boolean; removed: boolean; shadowBanned: boolean } | undefined> {
-  const row = await db
-    .selectFrom('events as e')
-    .select(['e.id', 'e.host_id', 'e.job_card_id', 'e.title', 'e.starts_at', 'e.ends_at', 'e.capacity'])
-    .select((eb) => [
-      eb.exists(eb.selectFrom('event_hosts as h').select(sql`1`.as('one')).whereRef('h.event_id', '=', 'e.id').where('h.user_id', '=', userId)).as('is_host'),
-      eb.exists(eb.selectFrom('registrations as r').select(sql`1`.as('one')).whereRef('r.event_id', '=', 'e.id').where('r.user_id', '=', userId)).as('registered'),
-      eb.exists(eb.selectFrom('event_removals as x').select(sql`1`.as('one')).whereRef('x.event_id', '=', 'e.id').where('x.user_id', '=', userId)).as('removed'),
-      eb.exists(eb.selectFrom('users as u').select(sql`1`.as('one')).where('u.id', '=', userId).where('u.shadow_banned', '=', true)).as('shadow_banned'),
-    ])
-    .where('e.id', '=', eventId)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    event: {
-      id: row.id,
-      hostId: row.host_id,
-      jobCardId: row.job_card_id,
-      title: row.title,
-      startsAt: row.starts_at.getTime(),
-      endsAt: row.ends_at.getTime(),
-      capacity: row.capacity,
-    },
-    isHost: Boolean(row.is_host),
-    registered: Boolean(row.registered),
-    removed: Boolean(row.removed),
-    shadowBanned: Boolean(row.shadow_banned),
-  };
+  asks: ReadonlyArray<{ eventId: string; userId: string }>,
+): Promise<Array<LiveEventAccess | undefined>> {
+  if (asks.length === 0) return [];
+  const { rows } = await sql<{
+    i: string; id: string; host_id: string; job_card_id: string; title: string; starts_at: Date; ends_at: Date; capacity: number;
+    is_host: boolean; registered: boolean; removed: boolean; shadow_banned: boolean;
+  }>`
+    select q.i, e.id, e.host_id, e.job_card_id, e.title, e.starts_at, e.ends_at, e.capacity,
+           exists (select 1 from event_hosts h where h.event_id = e.id and h.user_id = q.user_id) as is_host,
+           exists (select 1 from registrations r where r.event_id = e.id and r.user_id = q.user_id) as registered,
+           exists (select 1 from event_removals x where x.event_id = e.id and x.user_id = q.user_id) as removed,
+           exists (select 1 from users u where u.id = q.user_id and u.shadow_banned) as shadow_banned
+      from unnest(${asks.map((a) => a.eventId)}::uuid[], ${asks.map((a) => a.userId)}::uuid[]) with ordinality as q(event_id, user_id, i)
+      join events e on e.id = q.event_id`.execute(db);
+  const byIndex = new Map(rows.map((row) => [Number(row.i), row]));
+  return asks.map((_, i) => {
+    const row = byIndex.get(i + 1);
+    if (!row) return undefined;
+    return {
+      event: {
+        id: row.id,
+        hostId: row.host_id,
+        jobCardId: row.job_card_id,
+        title: row.title,
+        startsAt: row.starts_at.getTime(),
+        endsAt: row.ends_at.getTime(),
+        capacity: row.capacity,
+      },
+      isHost: row.is_host,
+      registered: row.registered,
+      removed: row.removed,
+      shadowBanned: row.shadow_banned,
+    };
+  });
 }
 
 /** A host removed someone from the event: kept, so the door refuses them from now on. */

@@ -7,23 +7,6 @@ import { blockEndsThreadSql } from './threadMemberRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** The other party of the user's active matches (colleagues in hiring threads aside): who hears of their presence. */
-export async function listMatchCounterparts(db: Db, userId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('match_members as mine')
-    .innerJoin('matches', 'matches.id', 'mine.match_id')
-    .innerJoin('match_members as other', 'other.match_id', 'mine.match_id')
-    .select('other.user_id')
-    .distinct()
-    .where('mine.user_id', '=', userId)
-    .where('other.user_id', '<>', userId)
-    .where('mine.role', '=', 'party')
-    .where('other.role', '=', 'party')
-    .where('matches.status', '=', 'active')
-    .execute();
-  return rows.map((r) => r.user_id);
-}
-
 /** Every match the user is a member of, whatever its status. */
 export async function listMatchIds(db: Db, userId: string): Promise<string[]> {
   const rows = await db.selectFrom('match_members').select('match_id').where('user_id', '=', userId).execute();

@@ -78,9 +78,22 @@ export async function isHiddenAccount(db: Db, id: string): Promise<boolean> {
   return !row || row.status !== 'active' || row.shadow_banned || row.deleted_at !== null;
 }
 
-/** Records the user's presence; `lastSeenAt` is the moment the change was observed. */
-export async function updatePresence(db: Db, userId: string, presence: PresenceStatus, lastSeenAt: Date): Promise<void> {
-  await db.updateTable('users').set({ presence, last_seen_at: lastSeenAt }).where('id', '=', userId).execute();
+/** Records many users' presence in one statement; `lastSeenAt` is the moment each change was observed. A user's last entry wins. */
+export async function updatePresences(db: Db, changes: ReadonlyArray<{ userId: string; presence: PresenceStatus; lastSeenAt: Date }>): Promise<void> {
+  const latest = [...new Map(changes.map((change) => [change.userId, change])).values()];
+  if (latest.length === 0) return;
+  await sql`
+    update users u set presence = c.presence, last_seen_at = c.at
+      from unnest(${latest.map((c) => c.userId)}::uuid[], ${latest.map((c) => c.presence)}::text[], ${latest.map((c) => c.lastSeenAt)}::timestamptz[])
+           as c(id, presence, at)
+     where u.id = c.id`.execute(db);
+}
+
+/** The status of each account that exists and is not deleted, by id: what admitting a join asks. */
+export async function findAccountStatuses(db: Db, ids: readonly string[]): Promise<Map<string, UserStatus>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('users').select(['id', 'status']).where('id', 'in', [...new Set(ids)]).where('deleted_at', 'is', null).execute();
+  return new Map(rows.map((row) => [row.id, row.status]));
 }
 
 /** Inserts many users in one statement; for seeding load tests. */
@@ -182,10 +195,25 @@ function storedLocationOf(row: { lat: number | null; lng: number | null; h3_cell
   return { lat: row.lat, lng: row.lng, h3Cell: row.h3_cell, atMs: row.located_at?.getTime() ?? 0 };
 }
 
-/** What a session actor starts from, in one read: whether the user is shadow-banned, and where they were. */
-export async function findSessionStart(db: Db, userId: string): Promise<{ readonly shadowBanned: boolean; readonly location: StoredLocation | undefined }> {
-  const row = await db.selectFrom('users').select(['shadow_banned', 'lat', 'lng', 'h3_cell', 'located_at']).where('id', '=', userId).executeTakeFirst();
-  return { shadowBanned: row?.shadow_banned === true, location: row ? storedLocationOf(row) : undefined };
+/**
+ * What a session actor starts from, in one read: whether the user is shadow-banned,
+ * where they were, and the other members of their active matches (who hears of their presence).
+ */
+export async function findSessionStart(
+  db: Db,
+  userId: string,
+): Promise<{ readonly shadowBanned: boolean; readonly location: StoredLocation | undefined; readonly counterparts: readonly string[] }> {
+  const counterparts = sql<string[]>`array(
+    select distinct other.user_id from match_members mine
+      join matches m on m.id = mine.match_id and m.status = 'active'
+      join match_members other on other.match_id = mine.match_id and other.role = 'party' and other.user_id <> mine.user_id
+     where mine.user_id = ${userId} and mine.role = 'party')::text[]`;
+  const row = await db
+    .selectFrom('users')
+    .select(['shadow_banned', 'lat', 'lng', 'h3_cell', 'located_at', counterparts.as('counterparts')])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  return { shadowBanned: row?.shadow_banned === true, location: row ? storedLocationOf(row) : undefined, counterparts: row?.counterparts ?? [] };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { AuthContext, Client } from '@colyseus/core';
-import { findLiveEventAccess, recordEventRemoval } from '../../db/repositories/liveEventRepository';
+import { recordEventRemoval } from '../../db/repositories/liveEventRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { decideLiveEventJoin, decideModeration, liveEventPhase, lowerHand, raiseHand, type LiveEventRole } from '../../domain/liveEventRules';
 import { LiveEventCommands, LiveEventJoinOptions, LiveEventMessageType, type LiveEventReady, type RoleMessage } from '../../contracts/liveEvents';
@@ -55,7 +55,7 @@ export class LiveEventRoom extends ActorRoom {
   static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<LiveEventAuth> {
     const { userId, options } = await ActorRoom.admitCaller(token, rawOptions, LiveEventJoinOptions);
     const services = roomServices();
-    const access = await findLiveEventAccess(services.db, options.eventId, userId);
+    const access = await services.attendance.access(options.eventId, userId);
     if (!access) throw new AppError(ErrorCode.EVENT_NOT_FOUND, 'no such event');
     const decision = decideLiveEventJoin({ ...access, phase: liveEventPhase(access.event, services.now().getTime()) });
     if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);

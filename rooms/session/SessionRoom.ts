@@ -1,6 +1,6 @@
 import type { AuthContext, Client } from '@colyseus/core';
-import { findStreamPosition, type StoredUserEvent } from '../../db/repositories/eventRepository';
-import { findSessionStart, findUserById } from '../../db/repositories/userRepository';
+import type { StoredUserEvent } from '../../db/repositories/eventRepository';
+import { findSessionStart } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { presenceAfterDisconnect, presenceOnConnect } from '../../domain/presence';
 import { bodyOf, deliveryStartSeq, UserEventType, type UserEventBody } from '../../domain/userEvents';
@@ -43,8 +43,8 @@ export class SessionRoom extends ActorRoom {
       throw new AppError(ErrorCode.NOT_YOUR_SESSION, 'a user can join only their own session');
     }
     // An access token outlives a ban by up to its lifetime: the account itself is asked.
-    const user = await findUserById(roomServices().db, userId);
-    if (!user || user.status === 'banned') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
+    const status = await roomServices().sessions.accountStatus(userId);
+    if (status === undefined || status === 'banned') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
     return { userId, deviceId: options.deviceId };
   }
 
@@ -65,8 +65,8 @@ export class SessionRoom extends ActorRoom {
     // Subscribed before any device joins, so nothing published from here on is missed;
     // what was published before is in storage, where each device starts.
     this.unsubscribe = await services.userEvents.subscribe(this.userId, (message) => this.onBusMessage(message));
-    const [start] = await Promise.all([findSessionStart(services.db, this.userId), this.userPresence.loadCounterparts()]);
-    this.userPresence.shadowBanned = start.shadowBanned;
+    const start = await findSessionStart(services.db, this.userId);
+    this.userPresence.begin(start);
     this.location.begin(start.location);
     mountSessionCommands(this, {
       userId: this.userId,
@@ -87,7 +87,7 @@ export class SessionRoom extends ActorRoom {
     services.metrics.connections.inc();
     // The feed exists before the first await, so live events for this device are held from now on.
     const feed = this.devices.add(client, auth.deviceId);
-    const position = await findStreamPosition(services.db, this.userId, auth.deviceId);
+    const position = await services.sessions.streamPosition(this.userId, auth.deviceId);
     await this.userPresence.change(presenceOnConnect(this.userPresence.status));
     const ready: SessionReadyMessage = {
       userId: this.userId,

@@ -1,5 +1,3 @@
-import { listMatchCounterparts } from '../../db/repositories/matchRepository';
-import { updatePresence } from '../../db/repositories/userRepository';
 import type { PresenceStatus } from '../../domain/presence';
 import { UserEventType } from '../../domain/userEvents';
 import { roomServices } from '../roomServices';
@@ -17,9 +15,10 @@ export class SessionPresence {
 
   constructor(private readonly userId: string) {}
 
-  /** Reads who hears of the user's presence (`shadowBanned` is set by the session from its start read). */
-  async loadCounterparts(): Promise<void> {
-    for (const id of await listMatchCounterparts(roomServices().db, this.userId)) this.counterparts.add(id);
+  /** Who hears of the user's presence, from the session's start read (which sets `shadowBanned` too). */
+  begin(start: { readonly shadowBanned: boolean; readonly counterparts: readonly string[] }): void {
+    this.shadowBanned = start.shadowBanned;
+    for (const id of start.counterparts) this.counterparts.add(id);
   }
 
   /** Stores the new presence and tells the user's matches. */
@@ -28,7 +27,7 @@ export class SessionPresence {
     this.status = next;
     const services = roomServices();
     const at = services.now();
-    await updatePresence(services.db, this.userId, next, at);
+    await services.sessions.recordPresence(this.userId, next, at);
     if (!this.shadowBanned) this.announce(next, at);
   }
 

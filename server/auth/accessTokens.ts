@@ -21,12 +21,13 @@ export interface RevocationCheck {
 
 /** Signs and checks the short-lived HS256 access tokens that rooms and HTTP routes accept. */
 export class AccessTokenService {
-  readonly #key: Uint8Array;
+  /** Imported once: given raw bytes, jose would import the key again for every token it signs or checks. */
+  readonly #key: Promise<CryptoKey>;
   readonly #ttlS: number;
   #revocations: RevocationCheck | undefined;
 
   constructor(secret: string, ttlS: number, revocations?: RevocationCheck) {
-    this.#key = new TextEncoder().encode(secret);
+    this.#key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
     this.#ttlS = ttlS;
     this.#revocations = revocations;
   }
@@ -48,7 +49,7 @@ export class AccessTokenService {
       .setAudience(ACCESS_TOKEN_AUDIENCE)
       .setIssuedAt(nowS)
       .setExpirationTime(nowS + this.#ttlS)
-      .sign(this.#key);
+      .sign(await this.#key);
   }
 
   /**
@@ -61,7 +62,7 @@ export class AccessTokenService {
       throw new AppError(ErrorCode.TOKEN_MISSING, 'an access token is required');
     }
     try {
-      const { payload } = await jwtVerify(token, this.#key, {
+      const { payload } = await jwtVerify(token, await this.#key, {
         issuer: ACCESS_TOKEN_ISSUER,
         audience: ACCESS_TOKEN_AUDIENCE,
         algorithms: ['HS256'],

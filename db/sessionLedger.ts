@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely';
+import type { Database, PresenceStatus, UserStatus } from './types';
+import { GroupCommit } from './groupCommit';
+import { findStreamPositions, type StreamPosition } from './repositories/eventRepository';
+import { findAccountStatuses, updatePresences } from './repositories/userRepository';
+
+/**
+ * A node's per-join reads (account status, a device's stream position) and presence
+ * writes, grouped: a burst of joins takes one statement per flush instead of one per
+ * join. Presence writes keep one flush in flight, so a user's changes land in order.
+ */
+export class SessionLedger {
+  private readonly statuses: GroupCommit<string, UserStatus | undefined>;
+  private readonly positions: GroupCommit<{ userId: string; deviceId: string }, StreamPosition>;
+  private readonly presences: GroupCommit<{ userId: string; presence: PresenceStatus; lastSeenAt: Date }, void>;
+
+  constructor(db: Kysely<Database>) {
+    this.statuses = new GroupCommit(async (ids) => {
+      const found = await findAccountStatuses(db, ids);
+      return ids.map((id) => found.get(id));
+    }, { maxInFlight: 2, maxBatch: 500 });
+    this.positions = new GroupCommit((devices) => findStreamPositions(db, devices), { maxInFlight: 2, maxBatch: 500 });
+    this.presences = new GroupCommit(async (changes) => {
+      await updatePresences(db, changes);
+      return changes.map(() => undefined);
+    }, { maxInFlight: 1, maxBatch: 500 });
+  }
+
+  /** The account's status, or undefined when it does not exist (or was deleted). */
+  accountStatus(userId: string): Promise<UserStatus | undefined> {
+    return this.statuses.submit(userId);
+  }
+
+  /** Where the device stands in its user's stream now. */
+  streamPosition(userId: string, deviceId: string): Promise<StreamPosition> {
+    return this.positions.submit({ userId, deviceId });
+  }
+
+  /** Records the user's presence; `lastSeenAt` is the moment the change was observed. */
+  recordPresence(userId: string, presence: PresenceStatus, lastSeenAt: Date): Promise<void> {
+    return this.presences.submit({ userId, presence, lastSeenAt });
+  }
+}
