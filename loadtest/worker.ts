@@ -9,6 +9,7 @@ import { runChat } from './chatLoad';
 import { runSwipes } from './swipeLoad';
 import { runDecks } from './deckLoad';
 import { runEventJoin } from './eventJoinLoad';
+import { runReconnect } from './reconnectLoad';
 
 async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
   const errors = new ErrorLog();
@@ -125,7 +126,7 @@ async function runEcho(job: EchoJob): Promise<LoadResult> {
 process.on('message', (job: LoadJob | { kind?: undefined }) => {
   if (job.kind === undefined) return; // a signal to a running job, not a job
   const run =
-    job.kind === 'connections' ? runConnections(job) : job.kind === 'swipes' ? runSwipes(job) : job.kind === 'chat' ? runChat(job) : job.kind === 'deck' ? runDecks(job) : job.kind === 'event-join' ? runEventJoin(job) : runEcho(job);
+    job.kind === 'connections' ? runConnections(job) : job.kind === 'swipes' ? runSwipes(job) : job.kind === 'chat' ? runChat(job) : job.kind === 'deck' ? runDecks(job) : job.kind === 'event-join' ? runEventJoin(job) : job.kind === 'reconnect' ? runReconnect(job) : runEcho(job);
   run.then(
     (result) => process.send?.({ type: 'result', result } satisfies WorkerMessage, () => process.exit(0)),
     (error: unknown) => {
