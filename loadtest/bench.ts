@@ -34,7 +34,7 @@ options:
   --bystanders N   sessions on the surviving nodes (reconnect), default 1000
   --threads N      chat threads, two members each (chat), default 1000
   --duration S     seconds to hold / to send, default 30 (connections, swipes, chat) or 10 (echo-baseline);
-                   reconnect: seconds after the kill before a session not served again is an error, default 55
+                   reconnect: seconds after the kill before a session not served again is an error, default 300
   --rate R         connections per second (connections, default 200), swipes per second (swipes,
                    default 2000), chat messages per second (chat, default 5000), messages per
                    second (echo, default 40000) or messages stored per second (push, default 2500)
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
       bystanders,
       survivors: nodes - 1,
       connectRatePerS: intOption(values['connect-rate'], 300, 'connect-rate'),
-      recoveryTimeoutS: intOption(values.duration, 55, 'duration'),
+      recoveryTimeoutS: Math.min(intOption(values.duration, 300, 'duration'), 590),
       workers,
       staleNodeTimeoutMs: Number(process.env['STALE_NODE_TIMEOUT_MS'] ?? 2000),
     });

@@ -4,6 +4,7 @@ import { cpuLedger } from '../harness/cpuLedger';
 import { nodesRssMb } from '../harness/machine';
 import { seedUsers } from '../harness/seed';
 import { runWorkers, workerShares } from '../harness/workers';
+import { OUTAGE_CEILING_MS } from '../reconnectLoad';
 import type { BenchCluster } from '../harness/benchCluster';
 
 export interface ReconnectOptions {
@@ -70,7 +71,7 @@ export async function runReconnect(cluster: BenchCluster, options: ReconnectOpti
     bystanders_lost: sum('bystandersLost'),
     served_again: sum('servedAgain'),
     all_served_again_s: Math.round(lastServedMs / 100) / 10,
-    ...percentiles('outage', mergeEncoded(done.map((r) => r.histograms['outage']!))),
+    ...percentiles('outage', mergeEncoded(done.map((r) => r.histograms['outage']!), OUTAGE_CEILING_MS)),
     rejoin_retries: sum('retries'),
     ...percentiles('connect', mergeEncoded(done.map((r) => r.histograms['connect']!))),
     stale_node_timeout_ms: options.staleNodeTimeoutMs,
