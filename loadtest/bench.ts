@@ -201,7 +201,7 @@ async function main(): Promise<void> {
       workers,
       staleNodeTimeoutMs: Number(process.env['STALE_NODE_TIMEOUT_MS'] ?? 2000),
     });
-    report = { scenario, nodes, users: sessions + bystanders, duration_s: Number(result['all_served_again_s']), ...result };
+    report = { scenario, nodes, users: sessions + bystanders, duration_s: Number(result['last_served_s']), ...result };
   } else if (scenario === 'push') {
     const users = intOption(values.users, 10_000, 'users');
     const result = await runPushBench({ users, ratePerS: intOption(values.rate, 2500, 'rate'), nodes: intOption(values.nodes, defaultNodeCount(), 'nodes') });

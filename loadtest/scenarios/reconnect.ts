@@ -70,7 +70,9 @@ export async function runReconnect(cluster: BenchCluster, options: ReconnectOpti
     sessions_lost: sum('lost'),
     bystanders_lost: sum('bystandersLost'),
     served_again: sum('servedAgain'),
-    all_served_again_s: Math.round(lastServedMs / 100) / 10,
+    // -1 when some never came back within --duration: then last_served_s is only the last that did.
+    all_served_again_s: sum('servedAgain') === sum('lost') ? Math.round(lastServedMs / 100) / 10 : -1,
+    last_served_s: Math.round(lastServedMs / 100) / 10,
     ...percentiles('outage', mergeEncoded(done.map((r) => r.histograms['outage']!), OUTAGE_CEILING_MS)),
     rejoin_retries: sum('retries'),
     ...percentiles('connect', mergeEncoded(done.map((r) => r.histograms['connect']!))),
