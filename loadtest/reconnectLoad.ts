@@ -98,7 +98,9 @@ export async function runReconnect(job: ReconnectJob): Promise<LoadResult> {
   process.off('message', signals);
 
   const outage = newHistogram(OUTAGE_CEILING_MS);
-  const lost = all.filter((t) => t.closedAtMs !== undefined);
+  // Closed by the kill or after it; a close before it (a survivor that fenced itself as the bystanders joined) is counted apart.
+  const lost = all.filter((t) => t.closedAtMs !== undefined && t.closedAtMs >= killedAtMs!);
+  const closedBeforeKill = all.filter((t) => t.closedAtMs !== undefined && t.closedAtMs < killedAtMs!).length;
   let lastServedMs = 0;
   let retries = 0;
   for (const t of lost) {
@@ -110,7 +112,7 @@ export async function runReconnect(job: ReconnectJob): Promise<LoadResult> {
   }
   const notServed = lost.filter((t) => t.servedAgainAtMs === undefined && !t.closedForGood).length;
   for (let k = 0; k < notServed; k++) errors.add(`not served again within ${job.recoveryTimeoutS} s`);
-  const bystandersLost = bystanders.filter((t) => t.closedAtMs !== undefined).length;
+  const bystandersLost = bystanders.filter((t) => t.closedAtMs !== undefined && t.closedAtMs >= killedAtMs!).length;
   finishing = true;
   await Promise.all(all.map((t) => t.connection!.close()));
   return {
@@ -125,6 +127,7 @@ export async function runReconnect(job: ReconnectJob): Promise<LoadResult> {
       lastServedMs,
       retries,
       bystandersLost,
+      closedBeforeKill,
     },
   };
 }

@@ -69,6 +69,7 @@ export async function runReconnect(cluster: BenchCluster, options: ReconnectOpti
     sessions_connected: sum('connected'),
     sessions_lost: sum('lost'),
     bystanders_lost: sum('bystandersLost'),
+    closed_before_kill: sum('closedBeforeKill'),
     served_again: sum('servedAgain'),
     // -1 when some never came back within --duration: then last_served_s is only the last that did.
     all_served_again_s: sum('servedAgain') === sum('lost') ? Math.round(lastServedMs / 100) / 10 : -1,
