@@ -18,6 +18,8 @@ async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
   const clients: Array<RawRoomClient | undefined> = new Array(job.users.length);
   const pending = new Map<string, number>();
   let holding = false;
+  /** Set before this worker closes its own connections. */
+  let finished = false;
   let unexpectedCloses = 0;
   let replies = 0;
 
@@ -38,10 +40,9 @@ async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
         }
       });
       client.onClose = (code) => {
-        if (holding) {
-          unexpectedCloses += 1;
-          errors.add(`closed during hold (${code})`);
-        }
+        if (finished) return;
+        unexpectedCloses += 1;
+        errors.add(`closed during ${holding ? 'hold' : 'ramp'} (${code})`);
       };
       clients[i] = client;
     },
@@ -67,6 +68,7 @@ async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
   for (const _ of pending) errors.add('heartbeat unanswered');
   const held = live.filter(([c]) => c.open).length;
   holding = false;
+  finished = true;
   for (const [client] of live) client.close();
   return {
     ops: replies,
