@@ -12,6 +12,9 @@ import { runEventJoin } from './scenarios/eventJoin';
 import { runEchoBaseline } from './scenarios/echoBaseline';
 import { runPushBench } from './scenarios/push';
 import { runSwipes } from './scenarios/swipes';
+import { runReconnect } from './scenarios/reconnect';
+import { checkConnectionsFit } from './harness/fileLimit';
+import { workersFor } from './harness/workers';
 
 const USAGE = `usage: npm run bench -- <scenario> [options]
 
@@ -22,13 +25,16 @@ scenarios:
   deck            a metro area of cards (Postgres); searchers ask for decks, first cold, then cached
   event-join      a burst of registered attendees joining one live event at once, then leaving (Postgres)
   echo-baseline   a bare uWebSockets.js echo server and the same client: this machine's ceiling
+  reconnect       sessions held on one node, which is then killed (SIGKILL): time until each is served again elsewhere
   push            offline users each get a message notification through the Web Push stand-in (Postgres)
 
 options:
-  --users N        users, default 1000 (connections), 4000 (swipes), 2000 searchers (deck) or
-                   10000 offline recipients (push)
+  --users N        users, default 1000 (connections), 4000 (swipes), 2000 searchers (deck),
+                   10000 offline recipients (push) or 10000 sessions on the killed node (reconnect)
+  --bystanders N   sessions on the surviving nodes (reconnect), default 1000
   --threads N      chat threads, two members each (chat), default 1000
-  --duration S     seconds to hold / to send, default 30 (connections, swipes, chat) or 10 (echo-baseline)
+  --duration S     seconds to hold / to send, default 30 (connections, swipes, chat) or 10 (echo-baseline);
+                   reconnect: seconds after the kill before a session not served again is an error, default 300
   --rate R         connections per second (connections, default 200), swipes per second (swipes,
                    default 2000), chat messages per second (chat, default 5000), messages per
                    second (echo, default 40000) or messages stored per second (push, default 2500)
@@ -37,7 +43,7 @@ options:
   --deck-size N    cards per deck (deck), default 50
   --attendees N    attendees of the burst (event-join), default 2000
   --mutual F       share of swipes that are the likes of mutual pairs (swipes), default 0.05
-  --connect-rate R users (swipes) or members (chat) connecting per second before the run, default 300
+  --connect-rate R users (swipes, reconnect) or members (chat) connecting per second before the run, default 300
   --nodes N        Kismet nodes, default 2 with DATABASE_URL and REDIS_URL, else 1 embedded
   --workers N      load processes, default 2
   --connections N  echo-baseline sockets, default 1000
@@ -74,6 +80,7 @@ async function main(): Promise<void> {
       'cold-rate': { type: 'string' },
       'deck-size': { type: 'string' },
       'connect-rate': { type: 'string' },
+      bystanders: { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -84,7 +91,7 @@ async function main(): Promise<void> {
     process.exitCode = scenario ? 0 : 2;
     return;
   }
-  const workers = intOption(values.workers, 2, 'workers');
+  let workers = intOption(values.workers, 2, 'workers');
   const machine = machineInfo();
   /** Starts the nodes a scenario measures, and says what runs on them. */
   const startCluster = async (what: string) => {
@@ -103,6 +110,8 @@ async function main(): Promise<void> {
   } else if (scenario === 'connections') {
     const users = intOption(values.users, 1000, 'users');
     const holdS = intOption(values.duration, 30, 'duration');
+    workers = workersFor(users, workers);
+    checkConnectionsFit(users, intOption(values.nodes, defaultNodeCount(), 'nodes'));
     let ceiling = 0;
     if (!values['no-baseline']) {
       ceiling = Number((await runEchoBaseline({ connections: 200, ratePerS: 40_000, durationS: 3, workers })).ops_per_s);
@@ -174,6 +183,25 @@ async function main(): Promise<void> {
     const cluster = await startCluster(`${attendees} attendees`);
     const result = await runEventJoin(cluster, { attendees, holdS, workers });
     report = { scenario, nodes: cluster.nodes.length, users: attendees, duration_s: holdS, ...result };
+  } else if (scenario === 'reconnect') {
+    const sessions = intOption(values.users, 10_000, 'users');
+    const bystanders = values.bystanders === '0' ? 0 : intOption(values.bystanders, 1000, 'bystanders');
+    const nodes = intOption(values.nodes, 2, 'nodes');
+    if (nodes < 2) throw new Error('reconnect needs --nodes 2 or more: one to kill, the others to rejoin');
+    workers = workersFor(sessions + bystanders, workers);
+    checkConnectionsFit(sessions + bystanders, nodes - 1);
+    const cluster = await startBenchCluster(1); // the victim; the survivors start once it holds every victim session
+    process.stdout.write(`reconnect: ${nodes} nodes, Postgres + Redis, ${sessions} sessions on the killed node, ${bystanders} on the others, ${workers} load processes\n`);
+    const result = await runReconnect(cluster, {
+      sessions,
+      bystanders,
+      survivors: nodes - 1,
+      connectRatePerS: intOption(values['connect-rate'], 300, 'connect-rate'),
+      recoveryTimeoutS: Math.min(intOption(values.duration, 300, 'duration'), 590),
+      workers,
+      staleNodeTimeoutMs: Number(process.env['STALE_NODE_TIMEOUT_MS'] ?? 2000),
+    });
+    report = { scenario, nodes, users: sessions + bystanders, duration_s: Number(result['last_served_s']), ...result };
   } else if (scenario === 'push') {
     const users = intOption(values.users, 10_000, 'users');
     const result = await runPushBench({ users, ratePerS: intOption(values.rate, 2500, 'rate'), nodes: intOption(values.nodes, defaultNodeCount(), 'nodes') });

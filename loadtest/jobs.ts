@@ -75,7 +75,25 @@ export interface EventJoinJob {
   readonly holdS: number;
 }
 
-export type LoadJob = ConnectionsJob | EchoJob | SwipesJob | ChatJob | DeckJob | EventJoinJob;
+export interface ReconnectJob {
+  readonly kind: 'reconnect';
+  /** The node every victim session is opened on (the only node up while they connect). */
+  readonly victimUrl: string;
+  /** Users whose sessions the victim holds; they rejoin when it dies. */
+  readonly victims: ReadonlyArray<{ userId: string; accessToken: string }>;
+  /** Users whose sessions the surviving nodes hold: they must stay connected throughout. */
+  readonly bystanders: ReadonlyArray<{ userId: string; accessToken: string }>;
+  readonly connectRatePerS: number;
+  /** Seconds after the kill before a session not served again counts as an error. */
+  readonly recoveryTimeoutS: number;
+}
+
+/** The harness's signals to a reconnect worker: the surviving nodes are up, and when the victim was killed. */
+export type ReconnectSignal =
+  | { readonly type: 'go'; readonly stage: 'survivors'; readonly survivorUrls: readonly string[] }
+  | { readonly type: 'go'; readonly stage: 'killed'; readonly killedAtMs: number };
+
+export type LoadJob = ConnectionsJob | EchoJob | SwipesJob | ChatJob | DeckJob | EventJoinJob | ReconnectJob;
 
 export interface LoadResult {
   readonly ops: number;
@@ -88,4 +106,5 @@ export interface LoadResult {
 
 export type WorkerMessage =
   | { readonly type: 'ramped'; readonly connected: number }
+  | { readonly type: 'phase'; readonly name: string }
   | { readonly type: 'result'; readonly result: LoadResult };

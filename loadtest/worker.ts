@@ -9,6 +9,7 @@ import { runChat } from './chatLoad';
 import { runSwipes } from './swipeLoad';
 import { runDecks } from './deckLoad';
 import { runEventJoin } from './eventJoinLoad';
+import { runReconnect } from './reconnectLoad';
 
 async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
   const errors = new ErrorLog();
@@ -17,6 +18,8 @@ async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
   const clients: Array<RawRoomClient | undefined> = new Array(job.users.length);
   const pending = new Map<string, number>();
   let holding = false;
+  /** Set before this worker closes its own connections. */
+  let finished = false;
   let unexpectedCloses = 0;
   let replies = 0;
 
@@ -37,10 +40,9 @@ async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
         }
       });
       client.onClose = (code) => {
-        if (holding) {
-          unexpectedCloses += 1;
-          errors.add(`closed during hold (${code})`);
-        }
+        if (finished) return;
+        unexpectedCloses += 1;
+        errors.add(`closed during ${holding ? 'hold' : 'ramp'} (${code})`);
       };
       clients[i] = client;
     },
@@ -66,6 +68,7 @@ async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
   for (const _ of pending) errors.add('heartbeat unanswered');
   const held = live.filter(([c]) => c.open).length;
   holding = false;
+  finished = true;
   for (const [client] of live) client.close();
   return {
     ops: replies,
@@ -125,7 +128,7 @@ async function runEcho(job: EchoJob): Promise<LoadResult> {
 process.on('message', (job: LoadJob | { kind?: undefined }) => {
   if (job.kind === undefined) return; // a signal to a running job, not a job
   const run =
-    job.kind === 'connections' ? runConnections(job) : job.kind === 'swipes' ? runSwipes(job) : job.kind === 'chat' ? runChat(job) : job.kind === 'deck' ? runDecks(job) : job.kind === 'event-join' ? runEventJoin(job) : runEcho(job);
+    job.kind === 'connections' ? runConnections(job) : job.kind === 'swipes' ? runSwipes(job) : job.kind === 'chat' ? runChat(job) : job.kind === 'deck' ? runDecks(job) : job.kind === 'event-join' ? runEventJoin(job) : job.kind === 'reconnect' ? runReconnect(job) : runEcho(job);
   run.then(
     (result) => process.send?.({ type: 'result', result } satisfies WorkerMessage, () => process.exit(0)),
     (error: unknown) => {

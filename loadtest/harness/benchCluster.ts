@@ -15,6 +15,8 @@ export interface BenchCluster {
   readonly nodes: readonly NodeHandle[];
   readonly seedTarget: { databaseUrl?: string; nodeUrl: string; jwtSecret: string; tokenTtlS: number };
   readonly description: string;
+  /** Starts `count` more nodes on the same Postgres and Redis (they join the cluster) and returns them. */
+  grow(count: number): Promise<NodeHandle[]>;
 }
 
 /**
@@ -43,21 +45,28 @@ export async function startBenchCluster(nodeCount: number, extraEnv: Record<stri
     env = { ...baseEnv, KISMET_DATA_DIR: dataDir };
   }
   const nodes: NodeHandle[] = [];
-  for (let i = 0; i < nodeCount; i++) {
-    const node = await startNodeProcess(env); // advertises 127.0.0.1:<its port>, the configuration's default
-    onCleanup(`node ${node.port}`, async () => {
-      const stopped = node.stop();
-      const timer = setTimeout(() => void node.kill(), 10_000);
-      await stopped;
-      clearTimeout(timer);
-    });
-    cpuLedger.track('node', node.child.pid);
-    nodeLog.track(node);
-    process.stdout.write(`harness: node pid=${node.child.pid} port=${node.port}\n`);
-    nodes.push(node);
-  }
+  const grow = async (count: number) => {
+    const started: NodeHandle[] = [];
+    for (let i = 0; i < count; i++) {
+      const node = await startNodeProcess(env); // advertises 127.0.0.1:<its port>, the configuration's default
+      onCleanup(`node ${node.port}`, async () => {
+        const stopped = node.stop();
+        const timer = setTimeout(() => void node.kill(), 10_000);
+        await stopped;
+        clearTimeout(timer);
+      });
+      cpuLedger.track('node', node.child.pid);
+      nodeLog.track(node);
+      process.stdout.write(`harness: node pid=${node.child.pid} port=${node.port}\n`);
+      nodes.push(node);
+      started.push(node);
+    }
+    return started;
+  };
+  await grow(nodeCount);
   return {
     nodes,
+    grow: (count) => (scratchUrl ? grow(count) : Promise.reject(new Error('more than one node needs DATABASE_URL and REDIS_URL'))),
     seedTarget: { databaseUrl: scratchUrl, nodeUrl: nodes[0]!.url, jwtSecret, tokenTtlS },
     description: scratchUrl ? `${nodeCount} nodes, Postgres + Redis` : '1 node, embedded',
   };

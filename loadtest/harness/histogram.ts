@@ -1,8 +1,8 @@
 import * as hdr from 'hdr-histogram-js';
 
-/** Latencies are recorded in microseconds, up to one minute, to 3 significant digits. */
-export function newHistogram(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3, bitBucketSize: 32 });
+/** Latencies are recorded in microseconds, up to one minute unless `highestMs` says longer, to 3 significant digits. */
+export function newHistogram(highestMs = 60_000): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: highestMs * 1000, numberOfSignificantValueDigits: 3, bitBucketSize: 32 });
 }
 
 export function recordMs(histogram: hdr.Histogram, ms: number): void {
@@ -13,8 +13,8 @@ export function encodeHistogram(histogram: hdr.Histogram): string {
   return hdr.encodeIntoCompressedBase64(histogram);
 }
 
-export function mergeEncoded(encoded: readonly string[]): hdr.Histogram {
-  const total = newHistogram();
+export function mergeEncoded(encoded: readonly string[], highestMs?: number): hdr.Histogram {
+  const total = newHistogram(highestMs);
   for (const text of encoded) total.add(hdr.decodeFromCompressedBase64(text, 32));
   return total;
 }

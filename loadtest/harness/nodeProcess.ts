@@ -1,6 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { PORT_UNAVAILABLE } from '../../server/startupFailures';
+import { forkWithFullFileLimit } from './fileLimit';
 import { HARNESS_DEFAULTS } from './secrets';
 
 export const SERVER_ENTRY = path.resolve(__dirname, '../../server/main.js');
@@ -58,7 +59,7 @@ async function startOnPort(port: number, env: Record<string, string | undefined>
   for (const key of SERVICE_VARIABLES) delete cleanEnv[key];
   // KISMET_PROFILE_DIR: each node writes a V8 CPU profile there when it exits (where a benchmark's time goes).
   const profileDir = process.env['KISMET_PROFILE_DIR'];
-  const child = fork(SERVER_ENTRY, [], {
+  const child = forkWithFullFileLimit(SERVER_ENTRY, {
     execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
     env: withoutUnset({ ...cleanEnv, LOG_LEVEL: 'warn', ...HARNESS_DEFAULTS, ...env, PORT: String(port) }),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

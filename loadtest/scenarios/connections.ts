@@ -16,7 +16,9 @@ export interface ConnectionsOptions {
 
 /** Ramp up authenticated users, one session actor each, hold them with heartbeats. */
 export async function runConnections(cluster: BenchCluster, options: ConnectionsOptions): Promise<Record<string, number | string>> {
+  const seedStarted = Date.now();
   const users = await seedUsers(options.users, cluster.seedTarget);
+  const seedS = (Date.now() - seedStarted) / 1000;
   const rssBefore = nodesRssMb(cluster.nodes);
   const jobs: ConnectionsJob[] = Array.from({ length: options.workers }, (_, w) => ({
     kind: 'connections',
@@ -46,6 +48,8 @@ export async function runConnections(cluster: BenchCluster, options: Connections
     // The nodes' CPU over the ramp, per user joined: what a join costs the cluster, whatever the machine's other load.
     node_cpu_per_join_ms: connected > 0 ? Math.round((rampCpuS * 1e6) / connected) / 1000 : 0,
     server_rss_mb: Math.round(rssHeld),
+    seed_s: Math.round(seedS * 10) / 10,
+    load_workers: options.workers,
     server_rss_idle_mb: Math.round(rssBefore),
     rss_per_connection_kb: held > 0 ? Math.round(((rssHeld - rssBefore) * 1024) / held * 10) / 10 : 0,
   };

@@ -152,6 +152,16 @@ describe('load test harness (smoke)', function () {
       assert.equal(run.report!['connections_held'], 40);
     });
 
+    it('reconnect: every session of the killed node is served again on a survivor, and no node is left behind', async () => {
+      const run = await runBench(['reconnect', '--users', '8', '--bystanders', '4', '--nodes', '3', '--connect-rate', '40'], process.env);
+      assert.equal(run.code, 0, run.output);
+      for (const key of [...FIXED_KEYS, 'outage_p50_ms', 'outage_p99_ms', 'all_served_again_s', 'rejoin_retries', 'sessions_lost']) assert.ok(key in run.report!, `missing ${key}`);
+      assert.equal(run.report!['errors'], 0);
+      assert.deepEqual([run.report!['sessions_lost'], run.report!['served_again'], run.report!['bystanders_lost']], [8, 8, 0]);
+      assert.equal(run.nodePids.length, 3);
+      assert.deepEqual(run.nodePids.filter(alive), []);
+    });
+
     it('cleans up after Ctrl-C in the middle of a run', async () => {
       const before = await scratchDatabases();
       const run = await runBench(['connections', '--users', '10', '--duration', '30', '--nodes', '2', '--no-baseline'], process.env, /holding/);
