@@ -1,15 +1,12 @@
 /**
  * V8 flags every Kismet node runs with, set where nodes are launched: PM2's
  * `ecosystem.config.js` (`node_args`) and the test and bench launcher
- * (`loadtest/harness/nodeProcess.ts`). Why each, with figures: loadtest/README.md,
- * "Chat, 2026-12-02 (tail)".
- *
- * - `--no-parallel-scavenge`: young-generation collections run on the main thread
- *   alone. On a box whose cores are all busy (nodes, Postgres, Redis), a parallel
- *   scavenge waits for helper threads the scheduler has not run yet, and a pause
- *   of a few milliseconds of work became 50–180 ms of wall time.
+ * (`loadtest/harness/nodeProcess.ts`). None today: `--no-parallel-scavenge` was
+ * tried against the chat tail and showed no difference beyond the shared box's
+ * noise (loadtest/README.md, "Chat, 2026-12-02 (tail)"); a flag goes here only
+ * with figures that show it helps.
  */
-export const NODE_FLAGS: readonly string[] = ['--no-parallel-scavenge'];
+export const NODE_FLAGS: readonly string[] = [];
 
 /** The flags for a node launch: KISMET_NODE_FLAGS (space-separated) replaces them for an experiment. */
 export function nodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
