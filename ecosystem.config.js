@@ -5,6 +5,8 @@
 // Every node gets its own port, BASE_PORT + instance number, and advertises it at
 // PUBLIC_HOST:port, so joins routed to it through Redis reach it directly.
 const os = require('node:os');
+// The V8 flags every node runs with (server/nodeFlags.ts; KISMET_NODE_FLAGS replaces them).
+const { nodeFlags } = require('./dist/server/nodeFlags.js');
 
 const nodes = Number(process.env.KISMET_NODES || os.cpus().length);
 const basePort = Number(process.env.BASE_PORT || 2567);
@@ -15,6 +17,7 @@ module.exports = {
       name: 'kismet',
       script: 'dist/server/main.js',
       exec_mode: 'fork',
+      node_args: nodeFlags(),
       instances: nodes,
       increment_var: 'PORT',
       wait_ready: true, // the node says 'ready' once Postgres and Redis have answered

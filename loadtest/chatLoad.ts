@@ -2,6 +2,7 @@ import type { ChatMessage } from '../contracts/chat';
 import { ThreadClient } from './client/threadClient';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
 import { connectOnTimetable, ErrorLog, onTimetable, sleep } from './harness/timetable';
+import { SecondMaxima } from './harness/secondMaxima';
 import type { ChatJob, LoadResult, WorkerMessage } from './jobs';
 
 /** After the last send, how long acknowledgements and deliveries may still take before they count as lost. */
@@ -24,12 +25,15 @@ export async function runChat(job: ChatJob): Promise<LoadResult> {
   let delivered = 0;
   let closes = 0;
   let running = false;
+  let seconds: SecondMaxima | undefined;
 
   const onDelivered = (message: ChatMessage) => {
     const scheduled = scheduledAt.get(message.clientMessageId);
     if (scheduled === undefined) return errors.add(`delivered a message not sent by this run: ${message.clientMessageId}`);
     scheduledAt.delete(message.clientMessageId);
-    recordMs(deliver, performance.now() - scheduled);
+    const now = performance.now();
+    recordMs(deliver, now - scheduled);
+    seconds?.record(now, now - scheduled);
     delivered += 1;
   };
 
@@ -59,6 +63,8 @@ export async function runChat(job: ChatJob): Promise<LoadResult> {
   const total = Math.floor(job.ratePerS * job.durationS);
   const unanswered = new Set<string>();
   const start = performance.now();
+  seconds = new SecondMaxima(start);
+  seconds.start();
   await onTimetable(start, 1000 / job.ratePerS, total, (n, scheduled) => {
     const t = n % job.threads.length;
     const side = Math.floor(n / job.threads.length) % 2;
@@ -89,6 +95,8 @@ export async function runChat(job: ChatJob): Promise<LoadResult> {
   const drainUntil = performance.now() + DRAIN_MS;
   while ((unanswered.size > 0 || scheduledAt.size > 0) && performance.now() < drainUntil) await sleep(20);
   running = false;
+  if (process.env['KISMET_BENCH_SECONDS']) process.stdout.write(seconds.stop(`load ${process.pid}`));
+  else seconds.stop('');
   for (const _ of unanswered) errors.add('send unanswered');
   for (const _ of scheduledAt) errors.add('message never delivered to the other member');
   for (const client of members.flat()) client?.close();

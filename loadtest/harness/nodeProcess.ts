@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import { nodeFlags } from '../../server/nodeFlags';
 import { PORT_UNAVAILABLE } from '../../server/startupFailures';
 import { forkWithFullFileLimit } from './fileLimit';
 import { HARNESS_DEFAULTS } from './secrets';
@@ -59,12 +61,15 @@ async function startOnPort(port: number, env: Record<string, string | undefined>
   for (const key of SERVICE_VARIABLES) delete cleanEnv[key];
   // KISMET_PROFILE_DIR: each node writes a V8 CPU profile there when it exits (where a benchmark's time goes).
   const profileDir = process.env['KISMET_PROFILE_DIR'];
+  // KISMET_TRACE_GC_DIR: each node's --trace-gc lines go to <dir>/gc-<pid>.log (when its collector pauses).
+  const gcDir = process.env['KISMET_TRACE_GC_DIR'];
   const child = forkWithFullFileLimit(SERVER_ENTRY, {
-    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    execArgv: [...nodeFlags(), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(gcDir ? ['--trace-gc'] : [])],
     env: withoutUnset({ ...cleanEnv, LOG_LEVEL: 'warn', ...HARNESS_DEFAULTS, ...env, PORT: String(port) }),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
+  if (gcDir) child.stdout?.pipe(fs.createWriteStream(path.join(gcDir, `gc-${child.pid}.log`)));
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -26,6 +26,8 @@ async function countStoredMessages(databaseUrl: string | undefined): Promise<num
   }
 }
 
+const perConnectionKb = (mb: number, connections: number) => (connections > 0 ? Math.round(((mb * 1024) / connections) * 10) / 10 : 0);
+
 /**
  * Matched pairs chatting: both members of every thread connected (joining
  * through different nodes), messages at a fixed total rate over all threads.
@@ -48,6 +50,7 @@ export async function runChat(cluster: BenchCluster, options: ChatOptions): Prom
   const run = runWorkers(jobs);
   const connected = await run.ramped;
   process.stdout.write(`chat: ${connected} members connected in ${threads.length} threads; ${options.ratePerS} messages/s for ${options.durationS} s\n`);
+  const rssRamped = nodesRssMb(cluster.nodes);
   run.go();
   await new Promise((r) => setTimeout(r, (options.durationS * 1000) / 2));
   const rssRunning = nodesRssMb(cluster.nodes);
@@ -69,6 +72,8 @@ export async function runChat(cluster: BenchCluster, options: ChatOptions): Prom
     connections_held: connected - sum('closes'),
     ...percentiles('connect', mergeEncoded(done.map((r) => r.histograms['connect']!))),
     server_rss_mb: Math.round(rssRunning),
-    rss_per_connection_kb: connected > 0 ? Math.round((((rssRunning - rssBefore) * 1024) / connected) * 10) / 10 : 0,
+    // What the members hold once connected, and what the nodes hold mid-run (traffic, collector headroom and the threads' memory included).
+    rss_per_connection_ramped_kb: perConnectionKb(rssRamped - rssBefore, connected),
+    rss_per_connection_kb: perConnectionKb(rssRunning - rssBefore, connected),
   };
 }

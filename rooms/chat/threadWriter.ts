@@ -5,15 +5,17 @@ import { AppError, ErrorCode } from '../../domain/errors';
 import type { MatchStatus } from '../../domain/chatRules';
 import type { NewUserEvent } from '../../domain/userEvents';
 import type { ChatStore } from './chatStore';
+import { RecentSends } from './recentSends';
 
 /** Messages stored in one statement at most; more wait for the next. */
 const MAX_BATCH = 256;
 /**
  * Client ids remembered per thread, so most resends (of the last moments before
  * a reconnect) are answered without a query; older ones are found in storage.
- * Kept small: a node holds many threads.
+ * Kept small: a node holds many threads (256, as joined keys, held about 46 KB
+ * per busy thread; see loadtest/README.md, "Chat, 2026-12-02 (tail)").
  */
-export const REMEMBERED_KEYS = 256;
+export const REMEMBERED_KEYS = 64;
 /** Reloads from storage one batch may take before the writer gives up on its thread. */
 const MAX_RESYNCS = 3;
 
@@ -81,7 +83,7 @@ export class ThreadWriter {
    * resends are answered with the sequence they got and nothing is stored twice.
    */
   private uncertain = false;
-  private readonly known = new Map<string, { seq: number; at: number }>();
+  private readonly known = new RecentSends(REMEMBERED_KEYS);
 
   constructor(
     private readonly matchId: string,
@@ -94,7 +96,7 @@ export class ThreadWriter {
 
   send(message: NewMessage): Promise<SendOutcome> {
     if (this.shut) return Promise.reject(this.shut);
-    const known = this.known.get(keyOf(message));
+    const known = this.known.get(message.senderId, message.clientMessageId);
     if (known) return Promise.resolve({ ...known, repeated: true });
     return new Promise<SendOutcome>((resolve, reject) => {
       this.queue.push({ message, resolve, reject });
@@ -151,7 +153,7 @@ export class ThreadWriter {
     const followers = new Map<string, Pending[]>();
     for (const pending of batch) {
       const key = keyOf(pending.message);
-      const known = this.known.get(key);
+      const known = this.known.get(pending.message.senderId, pending.message.clientMessageId);
       if (known) pending.resolve({ ...known, repeated: true });
       else if (followers.has(key)) followers.get(key)!.push(pending);
       else {
@@ -182,7 +184,7 @@ export class ThreadWriter {
         this.uncertain = false;
         // What the uncertain write did store answers its resends now.
         fresh = fresh.filter((pending) => {
-          const stored = this.known.get(keyOf(pending.message));
+          const stored = this.known.get(pending.message.senderId, pending.message.clientMessageId);
           if (stored) settle(pending, stored, true);
           return !stored;
         });
@@ -246,7 +248,6 @@ export class ThreadWriter {
   }
 
   private remember(key: StoredMessageKey): void {
-    this.known.set(keyOf(key), { seq: key.seq, at: key.at });
-    if (this.known.size > REMEMBERED_KEYS) this.known.delete(this.known.keys().next().value!);
+    this.known.remember(key);
   }
 }
