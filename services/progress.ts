@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { StoredUserEvent } from '../db/repositories/eventRepository';
-import { findUncountedAttendance, hasEarlierMessage, recordProgress, type ProgressAward } from '../db/repositories/progressRepository';
+import { findUncountedAttendance, hasEarlierMessage, type ProgressAward } from '../db/repositories/progressRepository';
+import { recordProgressBatch, type TimedAward } from '../db/repositories/progressBatchRepository';
 import type { Database } from '../db/types';
 import { GroupCommit } from '../db/groupCommit';
 import type { Card } from '../domain/cardRules';
@@ -15,21 +16,43 @@ export type { ProgressAward };
  * commands whose answers people wait for.
  */
 export const PROGRESS_CONCURRENCY = 2;
-const counters = new WeakMap<Kysely<Database>, GroupCommit<{ award: ProgressAward; nowMs: number }, StoredUserEvent[]>>();
+/** Awards counted per flush: a node's swipes award thousands a second, in a few commits. */
+export const PROGRESS_BATCH = 250;
+type Counted = { readonly events: StoredUserEvent[] } | { readonly failed: unknown };
+const counters = new WeakMap<Kysely<Database>, GroupCommit<TimedAward, Counted>>();
 
 /** Counts one action through the node's queue of counts (see `recordProgress`). */
-function count(db: Kysely<Database>, award: ProgressAward, nowMs: number): Promise<StoredUserEvent[]> {
+async function count(db: Kysely<Database>, award: ProgressAward, nowMs: number): Promise<StoredUserEvent[]> {
   let counter = counters.get(db);
   if (!counter) {
-    counter = new GroupCommit(async ([item]) => [await recordProgress(db, item!.award, item!.nowMs)], { maxInFlight: PROGRESS_CONCURRENCY, maxBatch: 1 });
+    counter = new GroupCommit((items) => countTogether(db, items), { maxInFlight: PROGRESS_CONCURRENCY, maxBatch: PROGRESS_BATCH });
     counters.set(db, counter);
   }
-  return counter.submit({ award, nowMs });
+  const counted = await counter.submit({ award, nowMs });
+  if ('failed' in counted) throw counted.failed;
+  return counted.events;
 }
 
 /**
- * Counts actions already stored, each in its own transaction right after the
- * action's own: an award never holds another user's rows, so awards never
+ * Counts a flush of awards in one transaction; if it fails (a deadlock with the
+ * other flush in flight, or one award's fault), each is counted on its own, so
+ * one award's failure never costs the others theirs.
+ */
+async function countTogether(db: Kysely<Database>, items: readonly TimedAward[]): Promise<Counted[]> {
+  const alone = (item: TimedAward): Promise<Counted> =>
+    recordProgressBatch(db, [item]).then(([events]) => ({ events: events! }), (failed: unknown) => ({ failed }));
+  if (items.length === 1) return [await alone(items[0]!)];
+  try {
+    return (await recordProgressBatch(db, items)).map((events) => ({ events }));
+  } catch {
+    // Not swallowed: each award is counted again on its own, and its own failure reaches its caller's onError.
+    return Promise.all(items.map(alone));
+  }
+}
+
+/**
+ * Counts actions already stored, in the node's next shared commit of awards right after the
+ * action's own: a flush locks only progress rows and then users' rows, each in user order, so awards never
  * deadlock with swipes, matches or messages. The ledger keeps each (user, key)
  * once, so offering an award again (a retried command answered as a repeat,
  * another node reporting the same action) earns nothing more, and completes an
@@ -44,15 +67,16 @@ export async function awardProgress(
   nowMs: number,
   onError: (error: unknown, award: ProgressAward) => void,
 ): Promise<StoredUserEvent[]> {
-  const events: StoredUserEvent[] = [];
-  for (const award of awards) {
-    try {
-      events.push(...(await count(db, award, nowMs)));
-    } catch (error) {
-      onError(error, award);
-    }
-  }
-  return events;
+  // Submitted together, in order: they share a flush, counted as if one after another.
+  const counted = await Promise.all(
+    awards.map((award) =>
+      count(db, award, nowMs).catch((error: unknown) => {
+        onError(error, award);
+        return [];
+      }),
+    ),
+  );
+  return counted.flat();
 }
 
 /** What a stored swipe counts: the swipe for the swiper, and a match for both owners. */

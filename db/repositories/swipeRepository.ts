@@ -1,10 +1,8 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { orderedPair, type CardKind, type LastSwipe, type SwipeAction, type SwipeContext } from '../../domain/swipeRules';
 import type { NewUserEvent } from '../../domain/userEvents';
-import { PUSHED_EVENT_TYPES } from '../../domain/push/userPush';
 import type { Database } from '../types';
-import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
-import { appendUserEvents, type StoredUserEvent } from './eventRepository';
+import type { StoredUserEvent } from './eventRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -27,47 +25,64 @@ export interface LoadedSwipeContext {
   readonly swiperShadowBanned: boolean;
 }
 
-/** Everything `decideSwipe` needs, in one round trip. Undefined when the swiper does not exist. */
-export async function loadSwipeContext(
-  db: Db,
-  input: { swiperId: string; fromCardId: string; toCardId: string; quotaDayStart: Date },
-): Promise<LoadedSwipeContext | undefined> {
-  const { a, b } = orderedPair(input.fromCardId, input.toCardId);
-  const result = await sql<ContextRow>`
-    select s.is_premium as swiper_premium, s.shadow_banned as swiper_hidden,
+/** What one swipe's read asks for. */
+export interface SwipeContextQuery {
+  readonly swiperId: string;
+  readonly fromCardId: string;
+  readonly toCardId: string;
+  readonly quotaDayStart: Date;
+  /** The session knows the day's likes already: they are not counted again. */
+  readonly likesTodayKnown: boolean;
+}
+
+/**
+ * Everything `decideSwipe` needs for many swipes (a node's read flush), in one
+ * statement whose text is the same for any number. Undefined for a swiper who
+ * does not exist. `likesToday` is 0 where the query said it is known.
+ */
+export async function loadSwipeContexts(db: Db, inputs: readonly SwipeContextQuery[]): Promise<Array<LoadedSwipeContext | undefined>> {
+  if (inputs.length === 0) return [];
+  const pairs = inputs.map((q) => orderedPair(q.fromCardId, q.toCardId));
+  const result = await sql<ContextRow & { i: string | number }>`
+    select v.i, s.is_premium as swiper_premium, s.shadow_banned as swiper_hidden,
            f.id as f_id, f.owner_id as f_owner, f.kind as f_kind, f.active as f_active, fu.status as f_owner_status,
            t.id as t_id, t.owner_id as t_owner, t.kind as t_kind, t.active as t_active, tu.status as t_owner_status,
            tu.is_premium as t_owner_premium,
-           (select w.kind from swipes w where w.from_card_id = ${input.fromCardId} and w.to_card_id = ${input.toCardId}) as previous_kind,
-           (select m.id from matches m where m.card_a_id = ${a} and m.card_b_id = ${b}) as match_id,
+           (select w.kind from swipes w where w.from_card_id = v.from_id and w.to_card_id = v.to_id) as previous_kind,
+           (select m.id from matches m where m.card_a_id = v.a and m.card_b_id = v.b) as match_id,
            exists(select 1 from blocks k
                    where (k.blocker_id = s.id and k.blocked_id = t.owner_id)
                       or (k.blocker_id = t.owner_id and k.blocked_id = s.id)) as blocked,
-           (select count(*) from swipes w
-             where w.swiper_id = s.id and w.kind <> 'pass' and w.created_at >= ${input.quotaDayStart}) as likes_today
-      from users s
-      left join cards f on f.id = ${input.fromCardId}
+           case when v.likes_known then 0
+                else (select count(*) from swipes w where w.swiper_id = s.id and w.kind <> 'pass' and w.created_at >= v.day_start) end as likes_today
+      from unnest(${inputs.map((q) => q.swiperId)}::uuid[], ${inputs.map((q) => q.fromCardId)}::uuid[], ${inputs.map((q) => q.toCardId)}::uuid[],
+                  ${pairs.map((p) => p.a)}::uuid[], ${pairs.map((p) => p.b)}::uuid[], ${inputs.map((q) => q.quotaDayStart)}::timestamptz[],
+                  ${inputs.map((q) => q.likesTodayKnown)}::boolean[]) with ordinality as v(swiper_id, from_id, to_id, a, b, day_start, likes_known, i)
+      join users s on s.id = v.swiper_id
+      left join cards f on f.id = v.from_id
       left join users fu on fu.id = f.owner_id
-      left join cards t on t.id = ${input.toCardId}
-      left join users tu on tu.id = t.owner_id
-     where s.id = ${input.swiperId}`.execute(db);
-  const row = result.rows[0];
-  if (!row) return undefined;
+      left join cards t on t.id = v.to_id
+      left join users tu on tu.id = t.owner_id`.execute(db);
+  const rows = new Map(result.rows.map((row) => [Number(row.i) - 1, row]));
   const card = (id: string | null, owner: string | null, kind: CardKind | null, active: boolean | null, status: string | null) =>
     id && owner && kind ? { id, ownerId: owner, kind, active: active === true, ownerBanned: status === 'banned' } : undefined;
-  return {
-    context: {
-      swiperId: input.swiperId,
-      swiperIsPremium: row.swiper_premium,
-      from: card(row.f_id, row.f_owner, row.f_kind, row.f_active, row.f_owner_status),
-      to: card(row.t_id, row.t_owner, row.t_kind, row.t_active, row.t_owner_status),
-      blocked: row.blocked,
-      previous: row.previous_kind ? { action: row.previous_kind, matchId: row.match_id } : undefined,
-      likesToday: Number(row.likes_today),
-    },
-    toOwnerIsPremium: row.t_owner_premium === true,
-    swiperShadowBanned: row.swiper_hidden,
-  };
+  return inputs.map((input, i): LoadedSwipeContext | undefined => {
+    const row = rows.get(i);
+    if (!row) return undefined;
+    return {
+      context: {
+        swiperId: input.swiperId,
+        swiperIsPremium: row.swiper_premium,
+        from: card(row.f_id, row.f_owner, row.f_kind, row.f_active, row.f_owner_status),
+        to: card(row.t_id, row.t_owner, row.t_kind, row.t_active, row.t_owner_status),
+        blocked: row.blocked,
+        previous: row.previous_kind ? { action: row.previous_kind, matchId: row.match_id } : undefined,
+        likesToday: Number(row.likes_today),
+      },
+      toOwnerIsPremium: row.t_owner_premium === true,
+      swiperShadowBanned: row.swiper_hidden,
+    };
+  });
 }
 
 export type SwipeWrite =
@@ -75,6 +90,7 @@ export type SwipeWrite =
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'recorded'; readonly matchId: string | null; readonly events: readonly StoredUserEvent[] };
 
+/** One swipe to store (`swipeBatchRepository.ts` `recordSwipes`). */
 export interface SwipeToRecord {
   readonly swiperId: string;
   readonly from: { readonly id: string; readonly ownerId: string };
@@ -88,111 +104,6 @@ export interface SwipeToRecord {
   readonly eventIfPending: NewUserEvent;
   /** The events a like produces when it makes the match. */
   readonly eventsIfMatched: readonly NewUserEvent[];
-}
-
-interface LikeRow {
-  mutual: boolean;
-  seq: string | null;
-  type: string | null;
-  payload: Record<string, unknown> | null;
-  created_at: Date | null;
-}
-
-/**
- * Stores a swipe and everything it causes, atomically. A like upserts the pair's
- * row, which serialises the two sides of a pair on its lock and lets exactly one
- * of two racing likes see both flags set: that one creates the match (and the
- * match's unique pair constraint stands behind it). The common case, a like that
- * makes no match, is one statement: swipe, pair and the liked owner's event.
- */
-export async function recordSwipe(db: Kysely<Database>, swipe: SwipeToRecord): Promise<SwipeWrite> {
-  const values = { from_card_id: swipe.from.id, to_card_id: swipe.to.id, swiper_id: swipe.swiperId, kind: swipe.action };
-  // The swipe (`s`, its id when new) and its domain event, completed with that id, in one statement.
-  const recorded = JSON.stringify({ swiperId: swipe.swiperId, fromCardId: swipe.from.id, toCardId: swipe.to.id, toOwnerId: swipe.to.ownerId, action: swipe.action });
-  const swipeWithEvent = sql`s as (
-        insert into swipes (from_card_id, to_card_id, swiper_id, kind)
-        values (${values.from_card_id}, ${values.to_card_id}, ${values.swiper_id}, ${values.kind})
-        on conflict (from_card_id, to_card_id) do nothing
-        returning id
-      ), d as (
-        insert into domain_event_outbox (type, data)
-        select 'swipe.recorded', ${recorded}::jsonb || jsonb_build_object('swipeId', s.id::text) from s where ${DOMAIN_EVENTS_ON}
-      )`;
-  if (swipe.action === 'pass' || swipe.silent) {
-    const inserted = await sql<{ id: string }>`
-      with ${swipeWithEvent}
-      select id from s`.execute(db);
-    return inserted.rows.length > 0 ? { kind: 'recorded', matchId: null, events: [] } : { kind: 'duplicate' };
-  }
-
-  const pair = orderedPair(swipe.from.id, swipe.to.id);
-  const pending = swipe.eventIfPending;
-  return db.transaction().execute(async (trx) => {
-    const result = await sql<LikeRow>`
-      with ${swipeWithEvent}, p as (
-        insert into like_pairs (card_a_id, card_b_id, a_likes_b, b_likes_a)
-        select ${pair.a}, ${pair.b}, ${pair.xIsA}, ${!pair.xIsA} from s
-        on conflict (card_a_id, card_b_id) do update
-          set a_likes_b = like_pairs.a_likes_b or excluded.a_likes_b,
-              b_likes_a = like_pairs.b_likes_a or excluded.b_likes_a
-        returning a_likes_b and b_likes_a as mutual
-      ), u as (
-        update users
-           set event_seq = event_seq + 1, likes_received = likes_received + ${pending.countsLike ? 1 : 0}
-         where id = ${pending.userId} and exists (select 1 from p where not p.mutual)
-         returning event_seq, likes_received
-      ), e as (
-        insert into stored_events (user_id, seq, type, payload)
-        select ${pending.userId}, u.event_seq, ${pending.type},
-               case when ${pending.countsLike === true} then ${JSON.stringify(pending.data)}::jsonb || jsonb_build_object('count', u.likes_received)
-                    else ${JSON.stringify(pending.data)}::jsonb end
-          from u
-        returning seq, type, payload, created_at
-      ), o as (
-        -- The like's push to each registered device of the liked owner, with the event.
-        insert into push_outbox (user_id, device_id, kind, event_seq, payload)
-        select ${pending.userId}, t.device_id, e.type, e.seq, e.payload
-          from e join push_targets t on t.user_id = ${pending.userId}
-         where e.type = any(${[...PUSHED_EVENT_TYPES]}::text[])
-      )
-      select p.mutual, e.seq, e.type, e.payload, e.created_at from p left join e on true`.execute(trx);
-    const row = result.rows[0];
-    if (!row) return { kind: 'duplicate' } as const;
-    if (!row.mutual) {
-      const events: StoredUserEvent[] =
-        row.seq === null
-          ? []
-          : [{ userId: pending.userId, seq: Number(row.seq), type: row.type!, data: row.payload!, at: row.created_at!.getTime() } as StoredUserEvent];
-      return { kind: 'recorded', matchId: null, events } as const;
-    }
-
-    const [cardA, cardB] = pair.xIsA ? [swipe.from, swipe.to] : [swipe.to, swipe.from];
-    const created = await sql<{ match_id: string }>`
-      with m as (
-        insert into matches (id, card_a_id, card_b_id, user_a_id, user_b_id)
-        values (${swipe.matchIdIfMutual}, ${cardA.id}, ${cardB.id}, ${cardA.ownerId}, ${cardB.ownerId})
-        on conflict (card_a_id, card_b_id) do nothing
-        returning id, card_a_id, card_b_id, user_a_id, user_b_id
-      ), d as (
-        insert into domain_event_outbox (type, data)
-        select 'match.created', jsonb_build_object('matchId', id, 'cardIds', jsonb_build_array(card_a_id, card_b_id),
-               'userIds', case when user_a_id = user_b_id then jsonb_build_array(user_a_id) else jsonb_build_array(user_a_id, user_b_id) end)
-          from m where ${DOMAIN_EVENTS_ON}
-      )
-      insert into match_members (match_id, user_id)
-      select id, user_a_id from m
-      union all
-      select id, user_b_id from m where user_b_id <> user_a_id
-      returning match_id`.execute(trx);
-    const matchId = created.rows[0]?.match_id ?? null;
-    if (matchId === null) return { kind: 'recorded', matchId: null, events: [] } as const;
-
-    const byUser = new Map<string, NewUserEvent[]>();
-    for (const event of swipe.eventsIfMatched) byUser.set(event.userId, [...(byUser.get(event.userId) ?? []), event]);
-    const events: StoredUserEvent[] = [];
-    for (const userId of [...byUser.keys()].sort()) events.push(...(await appendUserEvents(trx, userId, byUser.get(userId)!)));
-    return { kind: 'recorded', matchId, events } as const;
-  });
 }
 
 export async function findLastSwipe(db: Db, swiperId: string): Promise<LastSwipe | undefined> {

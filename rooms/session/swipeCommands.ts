@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredUserEvent } from '../../db/repositories/eventRepository';
-import { deletePass, findLastSwipe, loadSwipeContext, recordSwipe } from '../../db/repositories/swipeRepository';
+import { swipeStoreOf } from '../../db/batchedSwipeStore';
+import { deletePass, findLastSwipe } from '../../db/repositories/swipeRepository';
 import { findUserById } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { decideRewind, decideSwipe, isLike, likesLeft, quotaDayStartMs, type SwipeAction } from '../../domain/swipeRules';
@@ -12,6 +13,12 @@ import type { RoomServices } from '../roomServices';
 /** What a session remembers between a user's swipes. */
 export interface SwipeMemory {
   rewoundSinceLastSwipe: boolean;
+  /**
+   * The likes the user spent on the quota day starting at `dayStartMs`, counted
+   * once and kept here: the session is the only place its user swipes (one
+   * actor per identity, swipes serial), and a rewind takes back passes only.
+   */
+  likesToday?: { readonly dayStartMs: number; used: number };
 }
 
 export interface SwipeOutcome {
@@ -22,23 +29,27 @@ export interface SwipeOutcome {
   readonly progress: Promise<readonly StoredUserEvent[]>;
 }
 
-/** One swipe: read the context, let the rules decide, store atomically. */
+/** One swipe: read the context, let the rules decide, store atomically (each with the node's other swipes). */
 export async function swipe(
   services: RoomServices,
   userId: string,
   command: { readonly fromCardId: string; readonly toCardId: string; readonly action: SwipeAction },
   memory: SwipeMemory,
 ): Promise<SwipeOutcome> {
+  const store = swipeStoreOf(services.db);
   for (let attempt = 0; attempt < 2; attempt++) {
-    const nowMs = services.now().getTime();
-    const loaded = await loadSwipeContext(services.db, {
+    const dayStartMs = quotaDayStartMs(services.now().getTime());
+    const known = memory.likesToday?.dayStartMs === dayStartMs ? memory.likesToday : undefined; // a new day counts afresh
+    const loaded = await store.read({
       swiperId: userId,
       fromCardId: command.fromCardId,
       toCardId: command.toCardId,
-      quotaDayStart: new Date(quotaDayStartMs(nowMs)),
+      quotaDayStart: new Date(dayStartMs),
+      likesTodayKnown: known !== undefined,
     });
     if (!loaded) throw new AppError(ErrorCode.NOT_FOUND, 'this account no longer exists');
-    const { context } = loaded;
+    const context = known ? { ...loaded.context, likesToday: known.used } : loaded.context;
+    memory.likesToday = { dayStartMs, used: context.likesToday };
     const decision = decideSwipe(context, command.action, services.matching);
     if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
     const left = (likesUsed: number) => likesLeft(context.swiperIsPremium, likesUsed, services.matching);
@@ -57,22 +68,28 @@ export async function swipe(
     const from = { id: context.from!.id, ownerId: context.from!.ownerId };
     const to = { id: context.to!.id, ownerId: context.to!.ownerId };
     const matchIdIfMutual = randomUUID();
-    const write = await recordSwipe(services.db, {
-      swiperId: userId,
-      from,
-      to,
-      action: decision.action,
-      silent: loaded.swiperShadowBanned,
-      matchIdIfMutual,
-      eventIfPending: likeReceivedEvent(
-        { userId: to.ownerId, isPremium: loaded.toOwnerIsPremium },
-        { fromCardId: from.id, fromUserId: userId, toCardId: to.id, superlike: decision.action === 'superlike' },
-      ),
-      eventsIfMatched: matchCreatedEvents(matchIdIfMutual, from, to),
-    });
+    const write = await store
+      .record({
+        swiperId: userId,
+        from,
+        to,
+        action: decision.action,
+        silent: loaded.swiperShadowBanned,
+        matchIdIfMutual,
+        eventIfPending: likeReceivedEvent(
+          { userId: to.ownerId, isPremium: loaded.toOwnerIsPremium },
+          { fromCardId: from.id, fromUserId: userId, toCardId: to.id, superlike: decision.action === 'superlike' },
+        ),
+        eventsIfMatched: matchCreatedEvents(matchIdIfMutual, from, to),
+      })
+      .catch((error: unknown) => {
+        memory.likesToday = undefined; // stored or not is unknown: the next swipe counts again
+        throw error;
+      });
     if (write.kind === 'duplicate') continue; // stored meanwhile: the next read answers it as a repeat
     memory.rewoundSinceLastSwipe = false;
     const used = context.likesToday + (isLike(decision.action) ? 1 : 0);
+    memory.likesToday = { dayStartMs, used };
     return {
       result: { action: decision.action, matched: write.matchId !== null, matchId: write.matchId, repeated: false, likesLeft: left(used) },
       events: write.events,

@@ -1,0 +1,64 @@
+import type { Kysely } from 'kysely';
+import { GroupCommit } from './groupCommit';
+import { recordSwipes } from './repositories/swipeBatchRepository';
+import { loadSwipeContexts, type LoadedSwipeContext, type SwipeContextQuery, type SwipeToRecord, type SwipeWrite } from './repositories/swipeRepository';
+import type { Database } from './types';
+
+/**
+ * Swipe writes in flight at once per node, and swipes per write: with one in
+ * flight, whatever arrives meanwhile shares the next commit (as chat's).
+ */
+export const SWIPE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 250 } as const;
+/** Swipe reads in flight at once per node, and swipes per read. */
+export const SWIPE_READ_LIMITS = { maxInFlight: 2, maxBatch: 250 } as const;
+/** A flush that lost a deadlock to another transaction is tried again this many times. */
+const DEADLOCK_RETRIES = 3;
+
+const isDeadlock = (error: unknown) => (error as { code?: unknown } | undefined)?.code === '40P01';
+
+/**
+ * A node's swipes: every session's swipe context is read in the node's next
+ * shared read, and every swipe stored in its next shared commit
+ * (`recordSwipes`), however many sessions the node holds.
+ */
+export class BatchedSwipeStore {
+  private readonly reads: GroupCommit<SwipeContextQuery, LoadedSwipeContext | undefined>;
+  private readonly commits: GroupCommit<SwipeToRecord, SwipeWrite>;
+
+  constructor(db: Kysely<Database>, onFlush: (swipes: number) => void = () => {}) {
+    this.reads = new GroupCommit((queries) => loadSwipeContexts(db, queries), SWIPE_READ_LIMITS);
+    this.commits = new GroupCommit(async (swipes) => {
+      onFlush(swipes.length);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await recordSwipes(db, swipes);
+        } catch (error) {
+          // Rolled back whole: trying again stores each swipe once.
+          if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
+        }
+      }
+    }, SWIPE_COMMIT_LIMITS);
+  }
+
+  /** Everything deciding a swipe needs, read with the node's other sessions' swipes. */
+  read(query: SwipeContextQuery): Promise<LoadedSwipeContext | undefined> {
+    return this.reads.submit(query);
+  }
+
+  /** Stores a swipe (and what it causes) in the node's next shared commit. */
+  record(swipe: SwipeToRecord): Promise<SwipeWrite> {
+    return this.commits.submit(swipe);
+  }
+}
+
+const stores = new WeakMap<Kysely<Database>, BatchedSwipeStore>();
+
+/** The node's swipe store of this database (one per pool, so one flush in flight per node). */
+export function swipeStoreOf(db: Kysely<Database>): BatchedSwipeStore {
+  let store = stores.get(db);
+  if (!store) {
+    store = new BatchedSwipeStore(db);
+    stores.set(db, store);
+  }
+  return store;
+}

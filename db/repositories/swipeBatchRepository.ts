@@ -1,0 +1,152 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { isLike, orderedPair } from '../../domain/swipeRules';
+import type { NewUserEvent } from '../../domain/userEvents';
+import type { Database } from '../types';
+import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
+import type { StoredUserEvent } from './eventRepository';
+import type { SwipeToRecord, SwipeWrite } from './swipeRepository';
+import { appendEventsOfUsers } from './userEventBatchRepository';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+interface StoredRow {
+  part: 'swipe' | 'pair';
+  x: string;
+  y: string;
+  mutual: boolean | null;
+}
+
+/** Whether a like pairs: a pass keeps no pair, and a shadow-banned swiper's like reaches nobody. */
+const pairs = (swipe: SwipeToRecord) => isLike(swipe.action) && !swipe.silent;
+
+/**
+ * Stores many users' swipes (a node's flush) as one: the swipes, their domain
+ * events and the like pairs in one statement, the matches they make in a
+ * second, and every event they cause in a third, in one transaction. The
+ * outcome is as if the swipes had been stored one after another in the order
+ * given, each as `recordSwipe` stores one:
+ *
+ * - Pair rows are upserted in (card a, card b) order, so two nodes' flushes
+ *   lock them in one order and never deadlock; the second waits for the first
+ *   to commit and then sees its flag, so exactly one like of a pair sees the
+ *   pair turn mutual, whichever flush it is in.
+ * - Both likes of a pair in one flush: the later one makes the match, the
+ *   earlier one is a pending like (its `like.received` is stored), as in order.
+ * - The match's unique pair stands behind all of it: a match that exists is
+ *   never made twice.
+ *
+ * A swipe stored before (the same from and to) answers `duplicate`. A swipe is
+ * at most once per call: a user's swipes are serial.
+ */
+export async function recordSwipes(db: Kysely<Database>, swipes: readonly SwipeToRecord[]): Promise<SwipeWrite[]> {
+  if (swipes.length === 0) return [];
+  const write = async (tx: Db): Promise<SwipeWrite[]> => {
+    const { inserted, mutual } = await insertSwipesAndPairs(tx, swipes);
+    const key = (x: string, y: string) => `${x}|${y}`;
+    // Which likes of the flush touched each pair, in order.
+    const likesOfPair = new Map<string, number[]>();
+    swipes.forEach((s, i) => {
+      if (!inserted.has(key(s.from.id, s.to.id)) || !pairs(s)) return;
+      const { a, b } = orderedPair(s.from.id, s.to.id);
+      likesOfPair.set(key(a, b), [...(likesOfPair.get(key(a, b)) ?? []), i]);
+    });
+    // The later like of a pair the flush turned mutual makes the match (the pair's only one, if the other side was older).
+    const matchers = new Set<number>();
+    for (const [pairKey, likes] of likesOfPair) if (mutual.get(pairKey) === true) matchers.add(likes[likes.length - 1]!);
+    const made = matchers.size === 0 ? new Set<string>() : await insertMatches(tx, [...matchers].map((i) => swipes[i]!));
+    // The events each swipe causes: a pending like tells the liked owner, a match both owners.
+    const owed: Array<{ swipe: number; event: NewUserEvent }> = [];
+    swipes.forEach((s, i) => {
+      if (!inserted.has(key(s.from.id, s.to.id)) || !pairs(s)) return;
+      if (!matchers.has(i)) owed.push({ swipe: i, event: s.eventIfPending });
+      else if (made.has(s.matchIdIfMutual)) for (const event of s.eventsIfMatched) owed.push({ swipe: i, event });
+    });
+    // Only a flush with likes owes events, and it runs in a transaction.
+    const stored = owed.length === 0 ? [] : await appendEventsOfUsers(tx as Transaction<Database>, owed.map((o) => o.event));
+    const events = swipes.map((): StoredUserEvent[] => []);
+    owed.forEach((o, k) => {
+      const event = stored[k];
+      if (event) events[o.swipe]!.push(event);
+    });
+    return swipes.map((s, i): SwipeWrite => {
+      if (!inserted.has(key(s.from.id, s.to.id))) return { kind: 'duplicate' };
+      return { kind: 'recorded', matchId: matchers.has(i) && made.has(s.matchIdIfMutual) ? s.matchIdIfMutual : null, events: events[i]! };
+    });
+  };
+  // Passes and silent likes alone are one statement and need no transaction of their own.
+  return swipes.some(pairs) ? db.transaction().execute(write) : write(db);
+}
+
+/** The swipes stored now (from|to) and, for each pair they touched, whether it is mutual now (a|b). */
+async function insertSwipesAndPairs(db: Db, swipes: readonly SwipeToRecord[]): Promise<{ inserted: Set<string>; mutual: Map<string, boolean> }> {
+  const column = <T>(f: (s: SwipeToRecord) => T) => swipes.map(f);
+  const pair = swipes.map((s) => orderedPair(s.from.id, s.to.id));
+  // Columns as arrays: the statement's text is the same for any flush, so it is parsed and planned once.
+  const result = await sql<StoredRow>`
+    with v as (
+      select * from unnest(${column((s) => s.from.id)}::uuid[], ${column((s) => s.to.id)}::uuid[], ${column((s) => s.swiperId)}::uuid[],
+                           ${column((s) => s.action)}::text[], ${column(pairs)}::boolean[], ${pair.map((p) => p.a)}::uuid[],
+                           ${pair.map((p) => p.b)}::uuid[], ${pair.map((p) => p.xIsA)}::boolean[],
+                           ${column((s) => JSON.stringify({ swiperId: s.swiperId, fromCardId: s.from.id, toCardId: s.to.id, toOwnerId: s.to.ownerId, action: s.action }))}::jsonb[])
+        as v(from_card_id, to_card_id, swiper_id, kind, pairs, a, b, x_is_a, recorded)
+    ), s as (
+      insert into swipes (from_card_id, to_card_id, swiper_id, kind)
+      select from_card_id, to_card_id, swiper_id, kind from v order by from_card_id, to_card_id
+      on conflict (from_card_id, to_card_id) do nothing
+      returning id, from_card_id, to_card_id
+    ), d as (
+      insert into domain_event_outbox (type, data)
+      select 'swipe.recorded', v.recorded || jsonb_build_object('swipeId', s.id::text)
+        from s join v using (from_card_id, to_card_id) where ${DOMAIN_EVENTS_ON}
+    ), p as (
+      -- One row per pair (both likes of a pair may share the flush), locked in pair order.
+      insert into like_pairs (card_a_id, card_b_id, a_likes_b, b_likes_a)
+      select v.a, v.b, bool_or(v.x_is_a), bool_or(not v.x_is_a)
+        from s join v using (from_card_id, to_card_id)
+       where v.pairs
+       group by v.a, v.b
+       order by v.a, v.b
+      on conflict (card_a_id, card_b_id) do update
+        set a_likes_b = like_pairs.a_likes_b or excluded.a_likes_b,
+            b_likes_a = like_pairs.b_likes_a or excluded.b_likes_a
+      returning card_a_id, card_b_id, a_likes_b and b_likes_a as mutual
+    )
+    select 'swipe' as part, from_card_id::text as x, to_card_id::text as y, null::boolean as mutual from s
+    union all
+    select 'pair', card_a_id::text, card_b_id::text, mutual from p`.execute(db);
+  const inserted = new Set<string>();
+  const mutual = new Map<string, boolean>();
+  for (const row of result.rows) {
+    if (row.part === 'swipe') inserted.add(`${row.x}|${row.y}`);
+    else mutual.set(`${row.x}|${row.y}`, row.mutual === true);
+  }
+  return { inserted, mutual };
+}
+
+/** Makes each like's match unless the pair has one; answers the ids of the matches made. */
+async function insertMatches(db: Db, likes: readonly SwipeToRecord[]): Promise<Set<string>> {
+  if (likes.length === 0) return new Set();
+  const cards = likes.map((s): [SwipeToRecord['from'], SwipeToRecord['to']] => (orderedPair(s.from.id, s.to.id).xIsA ? [s.from, s.to] : [s.to, s.from]));
+  const result = await sql<{ id: string }>`
+    with m as (
+      insert into matches (id, card_a_id, card_b_id, user_a_id, user_b_id)
+      select * from unnest(${likes.map((s) => s.matchIdIfMutual)}::uuid[], ${cards.map(([a]) => a.id)}::uuid[], ${cards.map(([, b]) => b.id)}::uuid[],
+                           ${cards.map(([a]) => a.ownerId)}::uuid[], ${cards.map(([, b]) => b.ownerId)}::uuid[])
+               as v(id, card_a_id, card_b_id, user_a_id, user_b_id)
+       order by card_a_id, card_b_id
+      on conflict (card_a_id, card_b_id) do nothing
+      returning id, card_a_id, card_b_id, user_a_id, user_b_id
+    ), d as (
+      insert into domain_event_outbox (type, data)
+      select 'match.created', jsonb_build_object('matchId', id, 'cardIds', jsonb_build_array(card_a_id, card_b_id),
+             'userIds', case when user_a_id = user_b_id then jsonb_build_array(user_a_id) else jsonb_build_array(user_a_id, user_b_id) end)
+        from m where ${DOMAIN_EVENTS_ON}
+    ), members as (
+      insert into match_members (match_id, user_id)
+      select id, user_a_id from m
+      union all
+      select id, user_b_id from m where user_b_id <> user_a_id
+    )
+    select id::text as id from m`.execute(db);
+  return new Set(result.rows.map((row) => row.id));
+}

@@ -1,0 +1,69 @@
+import { sql, type Transaction } from 'kysely';
+import { PUSHED_EVENT_TYPES } from '../../domain/push/userPush';
+import type { NewUserEvent } from '../../domain/userEvents';
+import type { Database } from '../types';
+import type { StoredUserEvent } from './eventRepository';
+
+interface StoredRow {
+  user_id: string;
+  seq: string | number;
+  type: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
+}
+
+/**
+ * Appends the events of many users in two statements, whatever their number
+ * (as `appendUserEvents` does for one): the users' rows are locked first, in id
+ * order, so two batches (or a batch and a thread's commit) never wait on each
+ * other in a cycle; then one statement numbers each user's events after their
+ * last, counts likes, and writes the pushes they owe. Answers the stored events
+ * in the order given (undefined for a user who no longer exists). Runs inside the caller's transaction.
+ */
+export async function appendEventsOfUsers(trx: Transaction<Database>, events: readonly NewUserEvent[]): Promise<Array<StoredUserEvent | undefined>> {
+  if (events.length === 0) return [];
+  const userIds = [...new Set(events.map((e) => e.userId))].sort();
+  if (userIds.length > 1) await sql`select 1 from users where id = any(${userIds}::uuid[]) order by id for update`.execute(trx);
+  const result = await sql<StoredRow>`
+    with v as (
+      select * from unnest(${events.map((e) => e.userId)}::uuid[], ${events.map((_, i) => i)}::int[], ${events.map((e) => e.type)}::text[],
+                           ${events.map((e) => JSON.stringify(e.data))}::jsonb[], ${events.map((e) => e.countsLike === true)}::boolean[])
+        as v(user_id, i, type, payload, counts_like)
+    ), n as (
+      select v.*, row_number() over w as rn, count(*) filter (where v.counts_like) over w as likes_upto
+        from v window w as (partition by v.user_id order by v.i)
+    ), total as (
+      select user_id, count(*) as n, count(*) filter (where counts_like) as likes from v group by user_id
+    ), u as (
+      update users
+         set event_seq = event_seq + total.n, likes_received = likes_received + total.likes
+        from total
+       where users.id = total.user_id
+      returning users.id, users.event_seq, users.likes_received, total.n, total.likes
+    ), stored as (
+      insert into stored_events (user_id, seq, type, payload)
+      select n.user_id, u.event_seq - u.n + n.rn, n.type,
+             case when n.counts_like then n.payload || jsonb_build_object('count', u.likes_received - u.likes + n.likes_upto) else n.payload end
+        from n join u on u.id = n.user_id
+      returning user_id, seq, type, payload, created_at
+    ), pushed as (
+      -- The push each registered device is owed, in the same statement: never one without the other.
+      insert into push_outbox (user_id, device_id, kind, event_seq, payload)
+      select stored.user_id, t.device_id, stored.type, stored.seq, stored.payload
+        from stored join push_targets t on t.user_id = stored.user_id
+       where stored.type = any(${[...PUSHED_EVENT_TYPES]}::text[])
+    )
+    select user_id::text as user_id, seq, type, payload, created_at from stored`.execute(trx);
+  // Each user's events were numbered in the order given: hand them back in that order.
+  const byUser = new Map<string, StoredRow[]>();
+  for (const row of result.rows) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), row]);
+  for (const rows of byUser.values()) rows.sort((x, y) => Number(x.seq) - Number(y.seq));
+  const taken = new Map<string, number>();
+  return events.map((event) => {
+    const k = taken.get(event.userId) ?? 0;
+    taken.set(event.userId, k + 1);
+    const row = byUser.get(event.userId)?.[k];
+    if (!row) return undefined; // the user is gone (erased meanwhile): nothing to tell
+    return { userId: event.userId, seq: Number(row.seq), type: row.type, data: row.payload, at: row.created_at.getTime() } as StoredUserEvent;
+  });
+}
