@@ -65,6 +65,21 @@ export abstract class ActorRoom extends Room {
     roomServices().metrics.rooms.inc({ kind });
   }
 
+  /**
+   * Called first in onLeave: when no connection is left, the actor outlives it by
+   * ACTOR_LINGER_MS before Colyseus disposes it (a join meanwhile cancels the wait).
+   * A device whose connection closed rejoins at once (client/rejoinPolicy) and finds
+   * the actor here. Disposed at once, the actor would race that rejoin: a join that
+   * read the listing just before the actor went sends its seat request to a room no
+   * node listens for any more, and waits out Colyseus's 2 s IPC timeout.
+   */
+  protected lingerWhenEmpty(): void {
+    // An actor being disconnected (a fenced or draining node, a ban, a closed thread) goes at once.
+    if (this.clients.length > 0 || !this.serving) return;
+    const lingerMs = roomServices().actorLingerMs;
+    (this as unknown as { resetAutoDisposeTimeout(seconds: number): void }).resetAutoDisposeTimeout(lingerMs / 1000);
+  }
+
   /** The actor is going: it no longer counts among the node's rooms. */
   protected actorGone(): void {
     liveActors.delete(this);

@@ -70,6 +70,8 @@ export interface RoomServices extends CallServices {
   readonly connectedDevices: ConnectedDevices;
   /** The longest a command waits for its answer before it is answered UNAVAILABLE (DEPENDENCY_TIMEOUT_MS). */
   readonly commandTimeoutMs: number;
+  /** How long an actor outlives its last connection (ACTOR_LINGER_MS). */
+  readonly actorLingerMs: number;
 }
 
 // Colyseus constructs rooms itself (and runs static onAuth before any room exists),

@@ -70,6 +70,8 @@ export interface Config {
    * UNAVAILABLE (at most MAX_DEPENDENCY_TIMEOUT_MS).
    */
   readonly dependencyTimeoutMs: number;
+  /** How long a session, thread or live event actor outlives its last connection (see ActorRoom.lingerWhenEmpty). */
+  readonly actorLingerMs: number;
   readonly database:
     | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number }
     | { readonly kind: 'pglite'; readonly dataDir: string };
@@ -225,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     },
     staleNodeTimeoutMs: e.STALE_NODE_TIMEOUT_MS,
     dependencyTimeoutMs: e.DEPENDENCY_TIMEOUT_MS,
+    actorLingerMs: e.ACTOR_LINGER_MS,
     database:
       e.DATABASE_URL !== undefined
         ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }

@@ -154,6 +154,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     attendance: new AttendanceLedger(database.db),
     sessions: new SessionLedger(database.db),
     commandTimeoutMs: config.dependencyTimeoutMs,
+    actorLingerMs: config.actorLingerMs,
     connectedDevices: push.connectedDevices,
   });
 

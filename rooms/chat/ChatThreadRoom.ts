@@ -105,6 +105,7 @@ export class ChatThreadRoom extends ActorRoom {
   }
 
   override onLeave(client: Client): void {
+    this.lingerWhenEmpty();
     const member = this.members.get(client.sessionId);
     if (!member) return;
     roomServices().metrics.connections.dec();

@@ -146,6 +146,7 @@ export class LiveEventRoom extends ActorRoom {
   }
 
   override async onLeave(client: Client): Promise<void> {
+    this.lingerWhenEmpty();
     const attendee = this.attendees.get(client.sessionId);
     if (!attendee) return;
     this.attendees.delete(client.sessionId);

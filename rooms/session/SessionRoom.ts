@@ -105,6 +105,7 @@ export class SessionRoom extends ActorRoom {
   }
 
   override async onLeave(client: Client): Promise<void> {
+    this.lingerWhenEmpty();
     // Colyseus calls this for a join that onJoin refused too: that client was never a device here.
     if (!this.devices.remove(client)) return;
     roomServices().metrics.connections.dec();
