@@ -13,6 +13,7 @@ import { runEchoBaseline } from './scenarios/echoBaseline';
 import { runPushBench } from './scenarios/push';
 import { runSwipes } from './scenarios/swipes';
 import { runReconnect } from './scenarios/reconnect';
+import { runRejoin } from './scenarios/rejoin';
 import { checkConnectionsFit } from './harness/fileLimit';
 import { workersFor } from './harness/workers';
 
@@ -26,11 +27,14 @@ scenarios:
   event-join      a burst of registered attendees joining one live event at once, then leaving (Postgres)
   echo-baseline   a bare uWebSockets.js echo server and the same client: this machine's ceiling
   reconnect       sessions held on one node, which is then killed (SIGKILL): time until each is served again elsewhere
+  rejoin          devices whose connection closes rejoin at once through the next node, again and again
   push            offline users each get a message notification through the Web Push stand-in (Postgres)
 
 options:
   --users N        users, default 1000 (connections), 4000 (swipes), 2000 searchers (deck),
-                   10000 offline recipients (push) or 10000 sessions on the killed node (reconnect)
+                   10000 offline recipients (push), 10000 sessions on the killed node (reconnect)
+                   or 50 devices (rejoin)
+  --cycles N       close-and-rejoin cycles per device (rejoin), default 40
   --bystanders N   sessions on the surviving nodes (reconnect), default 1000
   --threads N      chat threads, two members each (chat), default 1000
   --duration S     seconds to hold / to send, default 30 (connections, swipes, chat) or 10 (echo-baseline);
@@ -81,6 +85,7 @@ async function main(): Promise<void> {
       'deck-size': { type: 'string' },
       'connect-rate': { type: 'string' },
       bystanders: { type: 'string' },
+      cycles: { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -202,6 +207,13 @@ async function main(): Promise<void> {
       staleNodeTimeoutMs: Number(process.env['STALE_NODE_TIMEOUT_MS'] ?? 2000),
     });
     report = { scenario, nodes, users: sessions + bystanders, duration_s: Number(result['last_served_s']), ...result };
+  } else if (scenario === 'rejoin') {
+    const users = intOption(values.users, 50, 'users');
+    const cycles = intOption(values.cycles, 40, 'cycles');
+    workers = 0; // the devices run in this process
+    const cluster = await startCluster(`${users} devices rejoining ${cycles} times each`);
+    const result = await runRejoin(cluster, { users, cycles });
+    report = { scenario, nodes: cluster.nodes.length, users, duration_s: Math.round((Date.now() - started) / 1000), ...result };
   } else if (scenario === 'push') {
     const users = intOption(values.users, 10_000, 'users');
     const result = await runPushBench({ users, ratePerS: intOption(values.rate, 2500, 'rate'), nodes: intOption(values.nodes, defaultNodeCount(), 'nodes') });

@@ -162,6 +162,14 @@ describe('load test harness (smoke)', function () {
       assert.deepEqual(run.nodePids.filter(alive), []);
     });
 
+    it('rejoin: every close-and-rejoin through the next node is served', async () => {
+      const run = await runBench(['rejoin', '--users', '3', '--cycles', '4', '--nodes', '2'], process.env);
+      assert.equal(run.code, 0, run.output);
+      for (const key of [...FIXED_KEYS, 'seat_p99_ms', 'join_p99_ms', 'join_max_ms']) assert.ok(key in run.report!, `missing ${key}`);
+      assert.deepEqual([run.report!['errors'], run.report!['rejoins']], [0, 12]);
+      assert.deepEqual(run.nodePids.filter(alive), []);
+    });
+
     it('cleans up after Ctrl-C in the middle of a run', async () => {
       const before = await scratchDatabases();
       const run = await runBench(['connections', '--users', '10', '--duration', '30', '--nodes', '2', '--no-baseline'], process.env, /holding/);
