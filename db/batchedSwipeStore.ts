@@ -50,15 +50,3 @@ export class BatchedSwipeStore {
     return this.commits.submit(swipe);
   }
 }
-
-const stores = new WeakMap<Kysely<Database>, BatchedSwipeStore>();
-
-/** The node's swipe store of this database (one per pool, so one flush in flight per node). */
-export function swipeStoreOf(db: Kysely<Database>): BatchedSwipeStore {
-  let store = stores.get(db);
-  if (!store) {
-    store = new BatchedSwipeStore(db);
-    stores.set(db, store);
-  }
-  return store;
-}

@@ -7,6 +7,7 @@ import type { WithdrawnCards } from '../services/withdrawnCards';
 import type { CallMetrics, CallServices } from '../services/calls';
 import type { AttendanceLedger } from '../db/attendanceLedger';
 import type { SessionLedger } from '../db/sessionLedger';
+import type { BatchedSwipeStore } from '../db/batchedSwipeStore';
 import type { ChatStore } from './chat/chatStore';
 
 /** Checks an access token (server/auth implements it): the user it speaks for, or a coded refusal. */
@@ -65,6 +66,8 @@ export interface RoomServices extends CallServices {
   readonly withdrawn: WithdrawnCards;
   /** Seats and attendance of live events, written in shared batches. */
   readonly attendance: AttendanceLedger;
+  /** The node's swipe reads and writes, in shared flushes (one write in flight). */
+  readonly swipes: BatchedSwipeStore;
   /** Sessions' account reads at admission, stream positions of joining devices and presence writes, in shared batches. */
   readonly sessions: SessionLedger;
   readonly connectedDevices: ConnectedDevices;

@@ -7,6 +7,7 @@ import { DECK_CACHE_TTL_MS } from '../rooms/session/deckCache';
 import { WithdrawnCards } from '../services/withdrawnCards';
 import { AttendanceLedger } from '../db/attendanceLedger';
 import { SessionLedger } from '../db/sessionLedger';
+import { BatchedSwipeStore } from '../db/batchedSwipeStore';
 import { defineActors } from './actorDefinitions';
 import { shouldShed } from '../domain/loadShedding';
 import { ActorRoom } from '../rooms/actorRoom';
@@ -153,6 +154,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     calls,
     attendance: new AttendanceLedger(database.db),
     sessions: new SessionLedger(database.db),
+    swipes: new BatchedSwipeStore(database.db),
     commandTimeoutMs: config.dependencyTimeoutMs,
     actorLingerMs: config.actorLingerMs,
     connectedDevices: push.connectedDevices,

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredUserEvent } from '../../db/repositories/eventRepository';
-import { swipeStoreOf } from '../../db/batchedSwipeStore';
 import { deletePass, findLastSwipe } from '../../db/repositories/swipeRepository';
 import { findUserById } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
@@ -36,7 +35,7 @@ export async function swipe(
   command: { readonly fromCardId: string; readonly toCardId: string; readonly action: SwipeAction },
   memory: SwipeMemory,
 ): Promise<SwipeOutcome> {
-  const store = swipeStoreOf(services.db);
+  const store = services.swipes;
   for (let attempt = 0; attempt < 2; attempt++) {
     const dayStartMs = quotaDayStartMs(services.now().getTime());
     const known = memory.likesToday?.dayStartMs === dayStartMs ? memory.likesToday : undefined; // a new day counts afresh
