@@ -83,7 +83,11 @@ export abstract class ActorRoom extends Room {
   /** The actor is going: it no longer counts among the node's rooms. */
   protected actorGone(): void {
     liveActors.delete(this);
-    if (this.liveKind) roomServices().metrics.rooms.dec({ kind: this.liveKind });
+    if (this.liveKind) {
+      roomServices().metrics.rooms.dec({ kind: this.liveKind });
+      // Never listed: another join created this actor first (this copy was discarded), or the creation failed.
+      if (this.listing.roomId === undefined) roomServices().metrics.actorCreationsDiscarded.inc({ kind: this.liveKind });
+    }
     this.liveKind = undefined;
   }
 

@@ -28,6 +28,7 @@ type Labels = Readonly<Record<string, string>>;
 /** The figures actors keep (server/metrics implements them with Prometheus). */
 export interface ActorMetrics extends CallMetrics {
   readonly rooms: { inc(labels: { kind: string }): void; dec(labels: { kind: string }): void };
+  readonly actorCreationsDiscarded: { inc(labels: { kind: string }): void };
   readonly connections: { inc(): void; dec(): void };
   readonly messagesIn: { inc(labels: Labels): void };
   readonly messagesOut: { inc(labels: Labels, value?: number): void };

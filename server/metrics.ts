@@ -17,6 +17,13 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly actorCreationsDiscarded = new Counter({
+    name: 'kismet_actor_creations_discarded_total',
+    help: 'Actors created on this node and disposed before they were ever listed, by kind: another join created the same actor first, or the creation failed',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly messagesIn = new Counter({
     name: 'kismet_messages_in_total',
     help: 'Client messages received by actors, by kind and type',
@@ -146,6 +153,9 @@ export class NodeMetrics {
   constructor(nodeLabels: Record<string, string>) {
     this.registry.setDefaultLabels(nodeLabels);
     collectDefaultMetrics({ register: this.registry, prefix: 'kismet_process_' });
-    for (const kind of ['session', 'chat', 'cell', 'event']) this.rooms.set({ kind }, 0);
+    for (const kind of ['session', 'chat', 'cell', 'event']) {
+      this.rooms.set({ kind }, 0);
+      this.actorCreationsDiscarded.inc({ kind }, 0);
+    }
   }
 }

@@ -3,6 +3,7 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { AppError, ErrorCode, HTTP_STATUS_BY_CODE, isErrorCode, unavailable } from '../../domain/errors';
 import { isActorKind } from '../../contracts/actors';
 import { withinDeadline } from '../../services/commandDeadline';
+import { isSeatReservationError, joinOrCreateActor } from './actorJoin';
 import { jsonReply, parseJsonObject, route, type HttpReply, type RouteOptions } from './uwsHttp';
 
 /** The only matchmaking methods a client may call: an actor is always named by the identity in its join options. */
@@ -58,8 +59,12 @@ export function mountMatchmakeRoute(
     }
     try {
       const headers: Record<string, string> = Object.fromEntries(call.headers);
+      const context = createAuthContext({ headers, remoteAddress: call.remoteAddress });
+      const joinOptions = body as Record<string, unknown>;
       const reservation = await withinDeadline(
-        matchMaker.controller.invokeMethod(method, roomName, body as Record<string, unknown>, createAuthContext({ headers, remoteAddress: call.remoteAddress })),
+        method === 'joinOrCreate'
+          ? joinOrCreateActor(roomName, joinOptions, context)
+          : matchMaker.controller.invokeMethod(method, roomName, joinOptions, context),
         options.timeoutMs,
         'the join',
       );
@@ -75,9 +80,4 @@ export function mountMatchmakeRoute(
       return jsonReply(500, { code: ErrorCode.INTERNAL, message: `${ErrorCode.INTERNAL}: ${(error as Error).message}` });
     }
   }, options);
-}
-
-/** Colyseus's SeatReservationError, which it does not export. */
-function isSeatReservationError(error: unknown): boolean {
-  return error instanceof Error && error.constructor.name === 'SeatReservationError';
 }

@@ -1,0 +1,71 @@
+import { ErrorCode as ColyseusErrorCode, matchMaker, ServerError, type AuthContext, type IRoomCache } from '@colyseus/core';
+import { actorIdOfRequest } from '../cluster/actorPlacement';
+
+/** Seat refusals retried before the join is answered UNAVAILABLE (as Colyseus's own joinOrCreate does). */
+const SEAT_RETRIES = 5;
+/** The first retry waits up to this long; each later one up to twice as long as the one before. */
+const FIRST_RETRY_MAX_MS = 400;
+
+type SeatReservation = Awaited<ReturnType<typeof matchMaker.reserveSeatFor>>;
+
+/** Colyseus's SeatReservationError, which it does not export. */
+export function isSeatReservationError(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === 'SeatReservationError';
+}
+
+/**
+ * `joinOrCreate` for an actor: the caller admitted by the actor's static onAuth,
+ * then its actor found by id, or created, and a seat reserved in it.
+ *
+ * Colyseus's own joinOrCreate also takes a cluster-wide lock per identity around
+ * the find-or-create (two MULTI round trips to Redis, a second read of the
+ * listing and a publish on every join that creates). Actors do not need it: the
+ * listing's insert is atomic (ActorRedisDriver.insert), so when two nodes create
+ * the same identity at once the second copy is discarded and its join reserves
+ * its seat in the first. Joins of one identity on one node share one creation
+ * (a live event's attendees arrive together), so a burst creates at most one copy
+ * per node, not one per join.
+ *
+ * Errors leave as Colyseus's matchmaking controller leaves them, except seat
+ * refusals still standing after the retries, which the route answers UNAVAILABLE.
+ */
+export async function joinOrCreateActor(roomName: string, options: Record<string, unknown>, context: AuthContext): Promise<SeatReservation> {
+  try {
+    const authData = await admit(roomName, options, context);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const listing: IRoomCache = (await matchMaker.findOneRoomAvailable(roomName, options)) ?? (await createOnce(roomName, options));
+        return await matchMaker.reserveSeatFor(listing, options, authData);
+      } catch (error) {
+        if (!isSeatReservationError(error) || attempt >= SEAT_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 2 ** (attempt + 1) * FIRST_RETRY_MAX_MS)));
+      }
+    }
+  } catch (error) {
+    if (isSeatReservationError(error)) throw error;
+    const { code, message } = error as { code?: number; message?: string };
+    throw new ServerError(code || ColyseusErrorCode.MATCHMAKE_UNHANDLED, message ?? String(error));
+  }
+}
+
+/** Creations under way on this node, by actor id. */
+const creating = new Map<string, Promise<IRoomCache>>();
+
+/** Creates the actor a join names, or waits for the creation of it this node has under way. */
+function createOnce(roomName: string, options: Record<string, unknown>): Promise<IRoomCache> {
+  const actorId = actorIdOfRequest(roomName, options);
+  const underWay = creating.get(actorId);
+  if (underWay) return underWay;
+  const creation = matchMaker.createRoom(roomName, options).finally(() => creating.delete(actorId));
+  creating.set(actorId, creation);
+  return creation;
+}
+
+/** The room class's static onAuth, as Colyseus calls it at matchmaking: its result is the seat's auth data. */
+async function admit(roomName: string, options: Record<string, unknown>, context: AuthContext): Promise<unknown> {
+  const onAuth = (matchMaker.getRoomClass(roomName) as unknown as { onAuth?: (token: string | undefined, options: unknown, context: AuthContext) => unknown } | undefined)?.onAuth;
+  if (!onAuth) return undefined;
+  const result = await onAuth(context.token, options, context);
+  if (result === false || result === null || result === undefined) throw new ServerError(ColyseusErrorCode.AUTH_FAILED, 'onAuth failed');
+  return result === true ? undefined : result;
+}
