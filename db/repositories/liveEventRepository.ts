@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import { DOORS_OPEN_BEFORE_MS } from '../../domain/liveEventRules';
 import { UserEventType } from '../../domain/userEvents';
 import type { Database } from '../types';
-import { appendUserEvents, type StoredUserEvent } from './eventRepository';
+import type { StoredUserEvent } from './eventRepository';
+import { appendEventsOfUsers } from './userEventBatchRepository';
 
 export interface LiveEvent {
   readonly id: string;
@@ -219,11 +220,15 @@ export async function claimStartingNotices(db: Kysely<Database>, now: Date): Pro
       .where('e.ends_at', '>', now)
       .returning(['r.user_id', 'r.event_id', 'e.title', 'e.starts_at'])
       .execute();
-    const stored: StoredUserEvent[] = [];
-    for (const notice of due) {
-      const data = { eventId: notice.event_id, title: notice.title, startsAt: notice.starts_at.getTime() };
-      stored.push(...(await appendUserEvents(trx, notice.user_id, [{ userId: notice.user_id, type: UserEventType.EVENT_STARTING, data }])));
-    }
-    return stored;
+    // One statement for every notice: a large event's registrants are claimed together as its doors open.
+    const stored = await appendEventsOfUsers(
+      trx,
+      due.map((notice) => ({
+        userId: notice.user_id,
+        type: UserEventType.EVENT_STARTING,
+        data: { eventId: notice.event_id, title: notice.title, startsAt: notice.starts_at.getTime() },
+      })),
+    );
+    return stored.filter((event): event is StoredUserEvent => event !== undefined);
   });
 }
