@@ -16,6 +16,7 @@ const READY_TIMEOUT_MS = 15_000;
 export async function runEventJoin(job: EventJoinJob): Promise<LoadResult> {
   const errors = new ErrorLog();
   const join = newHistogram();
+  const seat = newHistogram();
   const leave = newHistogram();
   process.send?.({ type: 'ramped', connected: 0 } satisfies WorkerMessage);
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
@@ -25,8 +26,9 @@ export async function runEventJoin(job: EventJoinJob): Promise<LoadResult> {
     job.users.map(async (user, i) => {
       try {
         const url = job.nodeUrls[i % job.nodeUrls.length]!;
-        const seat = await reserveSeat(url, LIVE_EVENT_ROOM, { eventId: job.eventId }, user.accessToken);
-        const client = await RawRoomClient.connect(url, seat);
+        const reservation = await reserveSeat(url, LIVE_EVENT_ROOM, { eventId: job.eventId }, user.accessToken);
+        recordMs(seat, performance.now() - burst);
+        const client = await RawRoomClient.connect(url, reservation);
         await new Promise<void>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('no event.ready')), READY_TIMEOUT_MS);
           client.onMessage = (type) => {
@@ -59,7 +61,7 @@ export async function runEventJoin(job: EventJoinJob): Promise<LoadResult> {
     ops: joined.length,
     errors: errors.count,
     errorSamples: errors.samples,
-    histograms: { join: encodeHistogram(join), leave: encodeHistogram(leave) },
+    histograms: { join: encodeHistogram(join), seat: encodeHistogram(seat), leave: encodeHistogram(leave) },
     counters: { joined: joined.length, held },
   };
 }

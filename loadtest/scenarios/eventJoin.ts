@@ -61,6 +61,7 @@ export async function runEventJoin(cluster: BenchCluster, options: EventJoinOpti
     attendees: users.length,
     joined,
     ...percentiles('join', mergeEncoded(done.map((r) => r.histograms['join']!))),
+    ...percentiles('seat', mergeEncoded(done.map((r) => r.histograms['seat']!))),
     ...percentiles('leave', mergeEncoded(done.map((r) => r.histograms['leave']!))),
     errors: done.reduce((total, r) => total + r.errors, 0),
     connections_held: done.reduce((total, r) => total + (r.counters['held'] ?? 0), 0),
