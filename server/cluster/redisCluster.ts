@@ -1,5 +1,5 @@
 import { matchMaker } from '@colyseus/core';
-import { RedisPresence } from '@colyseus/redis-presence';
+import { BatchedRedisPresence } from './batchedPresence';
 import { ActorRoom } from '../../rooms/actorRoom';
 import { KismetCloseCode } from '../../contracts/common';
 import type { Config } from '../config';
@@ -15,7 +15,7 @@ const START_WAIT_MS = 30_000;
 
 /** A node's part of a Redis cluster: presence, listing, rate limits, and its lease on its actors. */
 export interface RedisCluster {
-  readonly presence: RedisPresence;
+  readonly presence: BatchedRedisPresence;
   readonly driver: ActorRedisDriver;
   readonly rateLimits: RedisRateLimiter;
   readonly lease: ClusterLease;
@@ -37,7 +37,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
   // Colyseus's presence expects its commands kept while Redis is away; listing writes,
   // the lease and rate-limit takes fail at once instead, and never run late.
   const publisher = connections.open('presence', { queueWhileDisconnected: true });
-  const presence = new RedisPresence(publisher);
+  const presence = new BatchedRedisPresence(publisher);
   connections.watch((presence as unknown as { sub: typeof publisher }).sub, 'presence.subscriber');
   const listing = connections.open('listing', { queueWhileDisconnected: false });
   const driver = new ActorRedisDriver(listing, {
