@@ -164,12 +164,17 @@ export abstract class ActorRoom extends Room {
    */
   override hasReachedMaxClients(): boolean {
     if (this.maxClients !== Number.POSITIVE_INFINITY) return super.hasReachedMaxClients();
-    return (this as unknown as { _internalState: RoomInternalState })._internalState === RoomInternalState.DISPOSING;
+    return this.lifecycle === RoomInternalState.DISPOSING;
   }
 
   /** True from creation until the actor starts going (a disconnect or a dispose). */
   get serving(): boolean {
-    return (this as unknown as { _internalState: RoomInternalState })._internalState === RoomInternalState.CREATED;
+    return this.lifecycle === RoomInternalState.CREATED;
+  }
+
+  /** Where Colyseus has this room in its life (creating, created, disposing), which it keeps unexported. */
+  private get lifecycle(): RoomInternalState {
+    return (this as unknown as { _internalState: RoomInternalState })._internalState;
   }
 
   /**

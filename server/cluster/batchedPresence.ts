@@ -1,4 +1,5 @@
 import { RedisPresence } from '@colyseus/redis-presence';
+import type { Redis } from 'ioredis';
 
 type Callback = Parameters<RedisPresence['subscribe']>[1];
 
@@ -17,6 +18,11 @@ type Callback = Parameters<RedisPresence['subscribe']>[1];
 export class BatchedRedisPresence extends RedisPresence {
   private readonly changed = new Set<string>();
   private scheduled: Promise<void> | undefined;
+
+  /** The connection the subscriptions live on, for the node to watch. */
+  get subscriber(): Redis {
+    return this.sub as Redis;
+  }
 
   override async subscribe(topic: string, callback: Callback): Promise<this> {
     this.subscriptions.addListener(topic, callback);
@@ -44,8 +50,9 @@ export class BatchedRedisPresence extends RedisPresence {
     this.changed.clear();
     this.scheduled = undefined;
     // Whatever happened to a channel during the turn, only where it ended matters.
-    const wanted = topics.filter((topic) => this.subscriptions.listenerCount(topic) > 0);
-    const dropped = topics.filter((topic) => this.subscriptions.listenerCount(topic) === 0);
+    const wanted: string[] = [];
+    const dropped: string[] = [];
+    for (const topic of topics) (this.subscriptions.listenerCount(topic) > 0 ? wanted : dropped).push(topic);
     await Promise.all([wanted.length > 0 ? this.sub.subscribe(...wanted) : undefined, dropped.length > 0 ? this.sub.unsubscribe(...dropped) : undefined]);
   }
 }

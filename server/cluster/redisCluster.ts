@@ -38,7 +38,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
   // the lease and rate-limit takes fail at once instead, and never run late.
   const publisher = connections.open('presence', { queueWhileDisconnected: true });
   const presence = new BatchedRedisPresence(publisher);
-  connections.watch((presence as unknown as { sub: typeof publisher }).sub, 'presence.subscriber');
+  connections.watch(presence.subscriber, 'presence.subscriber');
   const listing = connections.open('listing', { queueWhileDisconnected: false });
   const driver = new ActorRedisDriver(listing, {
     processId: () => matchMaker.processId,

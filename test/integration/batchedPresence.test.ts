@@ -25,7 +25,7 @@ describe('BatchedRedisPresence on real Redis', function () {
     presence = new BatchedRedisPresence(new Redis(services.redisUrl));
     observer = new Redis(services.redisUrl);
     // Counts the commands the presence's subscriber connection is asked to send.
-    const sub = (presence as unknown as { sub: Redis }).sub;
+    const sub = presence.subscriber;
     const subscribe = sub.subscribe.bind(sub);
     const unsubscribe = sub.unsubscribe.bind(sub);
     sub.subscribe = ((...args: Parameters<Redis['subscribe']>) => {
