@@ -44,6 +44,7 @@ export abstract class ActorRoom extends Room {
   private liveKind: ActorKind | undefined;
   /** When this instance became the actor (ms since the epoch): tells two instances of one identity apart. */
   private liveSinceMs = 0;
+  private isListed = false;
 
   /**
    * Makes this room the actor `<kind>:<key>`, once it is sure to live: its
@@ -167,9 +168,18 @@ export abstract class ActorRoom extends Room {
     return this.lifecycle === RoomInternalState.DISPOSING;
   }
 
-  /** True from creation until the actor starts going (a disconnect or a dispose). */
+  /**
+   * Colyseus listed this instance: its insert into the cluster's listing won. Until
+   * then it may be a copy of an actor another join created at the same moment,
+   * which Colyseus throws away (server/actorDefinitions.ts calls this).
+   */
+  listed(): void {
+    this.isListed = true;
+  }
+
+  /** True from the listing of the actor until it starts going (a disconnect or a dispose). */
   get serving(): boolean {
-    return this.lifecycle === RoomInternalState.CREATED;
+    return this.isListed && this.lifecycle === RoomInternalState.CREATED;
   }
 
   /** Where Colyseus has this room in its life (creating, created, disposing), which it keeps unexported. */
