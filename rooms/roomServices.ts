@@ -7,6 +7,7 @@ import type { WithdrawnCards } from '../services/withdrawnCards';
 import type { CallMetrics, CallServices } from '../services/calls';
 import type { AttendanceLedger } from '../db/attendanceLedger';
 import type { SessionLedger } from '../db/sessionLedger';
+import type { ThreadReads } from '../db/threadReads';
 import type { BatchedSwipeStore } from '../db/batchedSwipeStore';
 import type { ChatStore } from './chat/chatStore';
 
@@ -71,6 +72,8 @@ export interface RoomServices extends CallServices {
   readonly swipes: BatchedSwipeStore;
   /** Sessions' account reads at admission, stream positions of joining devices and presence writes, in shared batches. */
   readonly sessions: SessionLedger;
+  /** Door checks of joins to threads and loads of thread actors being created, in shared batches. */
+  readonly threads: ThreadReads;
   readonly connectedDevices: ConnectedDevices;
   /** The longest a command waits for its answer before it is answered UNAVAILABLE (DEPENDENCY_TIMEOUT_MS). */
   readonly commandTimeoutMs: number;

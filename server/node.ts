@@ -7,11 +7,13 @@ import { DECK_CACHE_TTL_MS } from '../rooms/session/deckCache';
 import { WithdrawnCards } from '../services/withdrawnCards';
 import { AttendanceLedger } from '../db/attendanceLedger';
 import { SessionLedger } from '../db/sessionLedger';
+import { ThreadReads } from '../db/threadReads';
 import { BatchedSwipeStore } from '../db/batchedSwipeStore';
 import { defineActors } from './actorDefinitions';
 import { shouldShed } from '../domain/loadShedding';
 import { ActorRoom } from '../rooms/actorRoom';
 import { setRoomServices } from '../rooms/roomServices';
+import { REMEMBERED_KEYS } from '../rooms/chat/threadWriter';
 import { BatchedChatStore } from '../db/batchedChatStore';
 import type { RateLimiter } from '../services/rateLimiter';
 import { WITHDRAWALS_TOPIC, type ThreadSignal, type UserBusMessage, type Withdrawal } from '../services/topicBus';
@@ -154,6 +156,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     calls,
     attendance: new AttendanceLedger(database.db),
     sessions: new SessionLedger(database.db),
+    threads: new ThreadReads(database.db, REMEMBERED_KEYS),
     swipes: new BatchedSwipeStore(database.db),
     commandTimeoutMs: config.dependencyTimeoutMs,
     actorLingerMs: config.actorLingerMs,

@@ -9,34 +9,49 @@ import { blockEndsThreadSql } from './threadMemberRepository';
 type Db = Kysely<Database> | Transaction<Database>;
 import type { StoredMessageKey } from './messageRepository';
 
-/** What decides whether a user may open a thread, in one round trip; undefined when the match does not exist. */
-export async function findThreadAccess(
-  db: Db,
-  matchId: string,
-  userId: string,
-): Promise<{ status: MatchStatus; isMember: boolean; role: ThreadRole | undefined; blockedEitherWay: boolean; callerBanned: boolean; callerShadowBanned: boolean } | undefined> {
-  const result = await sql<{ status: MatchStatus; role: ThreadRole | null; blocked: boolean; caller_banned: boolean; caller_hidden: boolean }>`
-    select m.status,
-           exists(select 1 from users u where u.id = ${userId} and u.status = 'banned') as caller_banned,
-           exists(select 1 from users u where u.id = ${userId} and u.shadow_banned) as caller_hidden,
-           (select mm.role from match_members mm where mm.match_id = m.id and mm.user_id = ${userId}) as role,
+/** What decides whether a user may open a thread. */
+export interface ThreadAccess {
+  readonly status: MatchStatus;
+  readonly isMember: boolean;
+  readonly role: ThreadRole | undefined;
+  readonly blockedEitherWay: boolean;
+  readonly callerBanned: boolean;
+  readonly callerShadowBanned: boolean;
+}
+
+/** One user's access to one thread; undefined when the match does not exist. */
+export async function findThreadAccess(db: Db, matchId: string, userId: string): Promise<ThreadAccess | undefined> {
+  return (await findThreadAccesses(db, [{ matchId, userId }]))[0];
+}
+
+/** Many users' access to many threads in one statement, in the order asked; undefined where the match does not exist. */
+export async function findThreadAccesses(db: Db, asks: ReadonlyArray<{ matchId: string; userId: string }>): Promise<Array<ThreadAccess | undefined>> {
+  if (asks.length === 0) return [];
+  const { rows } = await sql<{ i: string; status: MatchStatus; role: ThreadRole | null; blocked: boolean; caller_banned: boolean; caller_hidden: boolean }>`
+    select q.i, m.status,
+           exists(select 1 from users u where u.id = q.user_id and u.status = 'banned') as caller_banned,
+           exists(select 1 from users u where u.id = q.user_id and u.shadow_banned) as caller_hidden,
+           (select mm.role from match_members mm where mm.match_id = m.id and mm.user_id = q.user_id) as role,
            -- only a block across the thread's sides counts (one between the owner and a colleague does not)
            exists(select 1 from match_members me
                     join match_members o on o.match_id = me.match_id and o.user_id <> me.user_id
                     join blocks k on (k.blocker_id = o.user_id and k.blocked_id = me.user_id)
                                   or (k.blocker_id = me.user_id and k.blocked_id = o.user_id)
-                   where me.match_id = m.id and me.user_id = ${userId} and ${blockEndsThreadSql('me', 'o')}) as blocked
-      from matches m
-     where m.id = ${matchId}`.execute(db);
-  const row = result.rows[0];
-  return row && {
-    status: row.status,
-    isMember: row.role !== null,
-    role: row.role ?? undefined,
-    blockedEitherWay: row.blocked,
-    callerBanned: row.caller_banned,
-    callerShadowBanned: row.caller_hidden,
-  };
+                   where me.match_id = m.id and me.user_id = q.user_id and ${blockEndsThreadSql('me', 'o')}) as blocked
+      from unnest(${asks.map((a) => a.matchId)}::uuid[], ${asks.map((a) => a.userId)}::uuid[]) with ordinality as q(match_id, user_id, i)
+      join matches m on m.id = q.match_id`.execute(db);
+  const byIndex = new Map(rows.map((row) => [Number(row.i), row]));
+  return asks.map((_, i) => {
+    const row = byIndex.get(i + 1);
+    return row && {
+      status: row.status,
+      isMember: row.role !== null,
+      role: row.role ?? undefined,
+      blockedEitherWay: row.blocked,
+      callerBanned: row.caller_banned,
+      callerShadowBanned: row.caller_hidden,
+    };
+  });
 }
 
 export interface LoadedThread {
@@ -51,42 +66,78 @@ export interface LoadedThread {
 
 /** Everything a thread actor starts from; undefined when the match does not exist. */
 export async function loadThread(db: Db, matchId: string, recentCount: number): Promise<LoadedThread | undefined> {
-  const match = await db.selectFrom('matches').select(['status', 'last_seq']).where('id', '=', matchId).executeTakeFirst();
-  if (!match) return undefined;
-  const members = await db
-    .selectFrom('match_members as mm')
-    .leftJoin('read_markers as r', (join) => join.onRef('r.match_id', '=', 'mm.match_id').onRef('r.user_id', '=', 'mm.user_id'))
-    .innerJoin('users as u', 'u.id', 'mm.user_id')
-    .select(['mm.user_id', 'mm.role', 'r.last_read_seq', 'u.shadow_banned'])
-    .where('mm.match_id', '=', matchId)
-    .execute();
-  const positions = members.map((m) => ({ userId: m.user_id, role: m.role, lastReadSeq: Number(m.last_read_seq ?? 0) }));
-  const oldestRead = positions.length > 0 ? Math.min(...positions.map((p) => p.lastReadSeq)) : Number(match.last_seq);
-  const unreadRows = await db
-    .selectFrom('messages')
-    .select(['seq', 'sender_id'])
-    .where('match_id', '=', matchId)
-    .where('seq', '>', String(oldestRead))
-    .where('hidden', '=', false)
-    .orderBy('seq')
-    .execute();
-  const recent = await db
-    .selectFrom('messages')
-    .select(['seq', 'sender_id', 'client_message_id', 'created_at'])
-    .where('match_id', '=', matchId)
-    .orderBy('seq', 'desc')
-    .limit(recentCount)
-    .execute();
-  return {
-    status: match.status,
-    lastSeq: Number(match.last_seq),
-    hiddenMemberIds: members.filter((m) => m.shadow_banned).map((m) => m.user_id),
-    members: positions.map((p) => ({
-      ...p,
-      unreadSeqs: unreadRows.filter((r) => Number(r.seq) > p.lastReadSeq && r.sender_id !== p.userId).map((r) => Number(r.seq)),
-    })),
-    recent: recent.map((r) => ({ senderId: r.sender_id, clientMessageId: r.client_message_id, seq: Number(r.seq), at: r.created_at.getTime() })),
-  };
+  return (await loadThreads(db, [matchId], recentCount)).get(matchId);
+}
+
+/**
+ * What many thread actors start from, by match id, in four statements whatever
+ * their number (a node creating a burst of threads); a match that does not exist
+ * is absent. `recentCount` newest message keys per thread.
+ */
+export async function loadThreads(db: Db, matchIds: readonly string[], recentCount: number): Promise<Map<string, LoadedThread>> {
+  const loaded = new Map<string, LoadedThread>();
+  const asked = [...new Set(matchIds)];
+  if (asked.length === 0) return loaded;
+  const { rows: matches } = await sql<{ id: string; status: MatchStatus; last_seq: string }>`
+    select id, status, last_seq from matches where id = any(${asked}::uuid[])`.execute(db);
+  if (matches.length === 0) return loaded;
+  const ids = matches.map((m) => m.id);
+  const { rows: members } = await sql<{ match_id: string; user_id: string; role: ThreadRole; last_read_seq: string | null; shadow_banned: boolean }>`
+    select mm.match_id, mm.user_id, mm.role, r.last_read_seq, u.shadow_banned
+      from match_members mm
+      left join read_markers r on r.match_id = mm.match_id and r.user_id = mm.user_id
+      join users u on u.id = mm.user_id
+     where mm.match_id = any(${ids}::uuid[])`.execute(db);
+  const membersOf = groupBy(members, (m) => m.match_id);
+  // Unread messages count from the oldest read marker of each thread.
+  const oldestRead = matches.map((m) => {
+    const reads = (membersOf.get(m.id) ?? []).map((p) => Number(p.last_read_seq ?? 0));
+    return reads.length > 0 ? Math.min(...reads) : Number(m.last_seq);
+  });
+  const { rows: unread } = await sql<{ match_id: string; seq: string; sender_id: string }>`
+    select x.match_id, x.seq, x.sender_id
+      from unnest(${ids}::uuid[], ${oldestRead.map(String)}::bigint[]) as t(match_id, after)
+      join messages x on x.match_id = t.match_id and x.seq > t.after and not x.hidden
+     order by x.match_id, x.seq`.execute(db);
+  const unreadOf = groupBy(unread, (r) => r.match_id);
+  const { rows: recent } = await sql<{ match_id: string; seq: string; sender_id: string; client_message_id: string; created_at: Date }>`
+    select t.match_id, x.seq, x.sender_id, x.client_message_id, x.created_at
+      from unnest(${ids}::uuid[]) as t(match_id)
+      cross join lateral (select seq, sender_id, client_message_id, created_at from messages
+                           where match_id = t.match_id order by seq desc limit ${recentCount}) x
+     order by t.match_id, x.seq desc`.execute(db);
+  const recentOf = groupBy(recent, (r) => r.match_id);
+  for (const match of matches) {
+    const rows = membersOf.get(match.id) ?? [];
+    const unreadRows = unreadOf.get(match.id) ?? [];
+    loaded.set(match.id, {
+      status: match.status,
+      lastSeq: Number(match.last_seq),
+      hiddenMemberIds: rows.filter((m) => m.shadow_banned).map((m) => m.user_id),
+      members: rows.map((m) => {
+        const lastReadSeq = Number(m.last_read_seq ?? 0);
+        return {
+          userId: m.user_id,
+          role: m.role,
+          lastReadSeq,
+          unreadSeqs: unreadRows.filter((r) => Number(r.seq) > lastReadSeq && r.sender_id !== m.user_id).map((r) => Number(r.seq)),
+        };
+      }),
+      recent: (recentOf.get(match.id) ?? []).map((r) => ({ senderId: r.sender_id, clientMessageId: r.client_message_id, seq: Number(r.seq), at: r.created_at.getTime() })),
+    });
+  }
+  return loaded;
+}
+
+function groupBy<Row>(rows: readonly Row[], keyOf: (row: Row) => string): Map<string, Row[]> {
+  const groups = new Map<string, Row[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
 }
 
 /** Moves a member's read marker forward; a slower writer never moves it back. */

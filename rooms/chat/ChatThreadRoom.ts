@@ -1,6 +1,5 @@
 import type { AuthContext, Client } from '@colyseus/core';
 import type { StoredMessage, ThreadMessage } from '../../db/repositories/messageRepository';
-import { loadThread } from '../../db/repositories/threadRepository';
 import type { StoredUserEvent } from '../../db/repositories/eventRepository';
 import type { TypingSent } from '../../domain/chatRules';
 import { AppError, ErrorCode } from '../../domain/errors';
@@ -15,7 +14,7 @@ import { deliverStored, mountChatCommands, type Member } from './chatCommands';
 import { MessageOrigins } from './messageOrigins';
 import { admitToThread, type ChatAuth } from './threadAdmission';
 import { ThreadMembership } from './threadMembership';
-import { REMEMBERED_KEYS, ThreadWriter } from './threadWriter';
+import { ThreadWriter } from './threadWriter';
 
 /**
  * `chat:<matchId>`: one thread per match. Messages are stored before they are
@@ -46,7 +45,7 @@ export class ChatThreadRoom extends ActorRoom {
     const services = roomServices();
     // Subscribed before loading: a close published from here on is heard, one published before is in the row.
     this.unsubscribe = await services.threadSignals.subscribe(this.matchId, (signal) => this.onSignal(signal));
-    const thread = await loadThread(services.db, this.matchId, REMEMBERED_KEYS);
+    const thread = await services.threads.load(this.matchId);
     if (!thread || thread.status !== 'active') {
       this.unsubscribe();
       throw new AppError(ErrorCode.THREAD_CLOSED, 'this thread is closed');
@@ -142,7 +141,7 @@ export class ChatThreadRoom extends ActorRoom {
    */
   private async resync() {
     const services = roomServices();
-    const thread = await loadThread(services.db, this.matchId, REMEMBERED_KEYS);
+    const thread = await services.threads.load(this.matchId);
     if (!thread || thread.status !== 'active') {
       this.closeThread(thread?.status === 'blocked' ? 'BLOCKED' : 'UNMATCHED');
       return [];

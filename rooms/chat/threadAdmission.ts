@@ -1,4 +1,3 @@
-import { findThreadAccess } from '../../db/repositories/threadRepository';
 import { ChatJoinOptions } from '../../contracts/chat';
 import { decideThreadAccess } from '../../domain/chatRules';
 import { AppError, ErrorCode } from '../../domain/errors';
@@ -17,7 +16,7 @@ export interface ChatAuth {
  */
 export async function admitToThread(token: string, rawOptions: unknown): Promise<ChatAuth> {
   const { userId, options } = await ActorRoom.admitCaller(token, rawOptions, ChatJoinOptions);
-  const access = await findThreadAccess(roomServices().db, options.matchId, userId);
+  const access = await roomServices().threads.access(options.matchId, userId);
   if (access?.callerBanned) throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
   const refusal = decideThreadAccess({ isMember: access?.isMember ?? false, status: access?.status, blockedEitherWay: access?.blockedEitherWay ?? false });
   if (refusal) throw new AppError(refusal.code, refusal.message);
