@@ -2,15 +2,16 @@ import type { Kysely } from 'kysely';
 import type { Database, PresenceStatus, UserStatus } from './types';
 import { GroupCommit } from './groupCommit';
 import { findStreamPositions, type StreamPosition } from './repositories/eventRepository';
-import { findAccountStatuses, updatePresences } from './repositories/userRepository';
+import { findAccountStatuses, findSessionStarts, updatePresences, type SessionStart } from './repositories/userRepository';
 
 /**
- * A node's per-join reads (account status, a device's stream position) and presence
+ * A node's per-join reads (account status, a session's start, a device's stream position) and presence
  * writes, grouped: a burst of joins takes one statement per flush instead of one per
  * join. Presence writes keep one flush in flight, so a user's changes land in order.
  */
 export class SessionLedger {
   private readonly statuses: GroupCommit<string, UserStatus | undefined>;
+  private readonly starts: GroupCommit<string, SessionStart>;
   private readonly positions: GroupCommit<{ userId: string; deviceId: string }, StreamPosition>;
   private readonly presences: GroupCommit<{ userId: string; presence: PresenceStatus; lastSeenAt: Date }, void>;
 
@@ -19,6 +20,7 @@ export class SessionLedger {
       const found = await findAccountStatuses(db, ids);
       return ids.map((id) => found.get(id));
     }, { maxInFlight: 2, maxBatch: 500 });
+    this.starts = new GroupCommit((userIds) => findSessionStarts(db, userIds), { maxInFlight: 2, maxBatch: 500 });
     this.positions = new GroupCommit((devices) => findStreamPositions(db, devices), { maxInFlight: 2, maxBatch: 500 });
     this.presences = new GroupCommit(async (changes) => {
       await updatePresences(db, changes);
@@ -29,6 +31,11 @@ export class SessionLedger {
   /** The account's status, or undefined when it does not exist (or was deleted). */
   accountStatus(userId: string): Promise<UserStatus | undefined> {
     return this.statuses.submit(userId);
+  }
+
+  /** What the user's session actor starts from. */
+  sessionStart(userId: string): Promise<SessionStart> {
+    return this.starts.submit(userId);
   }
 
   /** Where the device stands in its user's stream now. */

@@ -196,24 +196,31 @@ function storedLocationOf(row: { lat: number | null; lng: number | null; h3_cell
 }
 
 /**
- * What a session actor starts from, in one read: whether the user is shadow-banned,
- * where they were, and the other members of their active matches (who hears of their presence).
+ * What a session actor starts from: whether the user is shadow-banned, where they
+ * were, and the other members of their active matches (who hears of their presence).
  */
-export async function findSessionStart(
-  db: Db,
-  userId: string,
-): Promise<{ readonly shadowBanned: boolean; readonly location: StoredLocation | undefined; readonly counterparts: readonly string[] }> {
-  const counterparts = sql<string[]>`array(
-    select distinct other.user_id from match_members mine
-      join matches m on m.id = mine.match_id and m.status = 'active'
-      join match_members other on other.match_id = mine.match_id and other.role = 'party' and other.user_id <> mine.user_id
-     where mine.user_id = ${userId} and mine.role = 'party')::text[]`;
-  const row = await db
-    .selectFrom('users')
-    .select(['shadow_banned', 'lat', 'lng', 'h3_cell', 'located_at', counterparts.as('counterparts')])
-    .where('id', '=', userId)
-    .executeTakeFirst();
-  return { shadowBanned: row?.shadow_banned === true, location: row ? storedLocationOf(row) : undefined, counterparts: row?.counterparts ?? [] };
+export interface SessionStart {
+  readonly shadowBanned: boolean;
+  readonly location: StoredLocation | undefined;
+  readonly counterparts: readonly string[];
+}
+
+/** What many session actors start from, in one statement, in the order asked. */
+export async function findSessionStarts(db: Db, userIds: readonly string[]): Promise<SessionStart[]> {
+  if (userIds.length === 0) return [];
+  const { rows } = await sql<{ i: string; shadow_banned: boolean | null; lat: number | null; lng: number | null; h3_cell: string | null; located_at: Date | null; counterparts: string[] }>`
+    select q.i, u.shadow_banned, u.lat, u.lng, u.h3_cell, u.located_at,
+           array(select distinct other.user_id from match_members mine
+                   join matches m on m.id = mine.match_id and m.status = 'active'
+                   join match_members other on other.match_id = mine.match_id and other.role = 'party' and other.user_id <> mine.user_id
+                  where mine.user_id = u.id and mine.role = 'party')::text[] as counterparts
+      from unnest(${userIds}::uuid[]) with ordinality as q(user_id, i)
+      left join users u on u.id = q.user_id`.execute(db);
+  const byIndex = new Map(rows.map((row) => [Number(row.i), row]));
+  return userIds.map((_, i) => {
+    const row = byIndex.get(i + 1);
+    return { shadowBanned: row?.shadow_banned === true, location: row ? storedLocationOf(row) : undefined, counterparts: row?.counterparts ?? [] };
+  });
 }
 
 /**

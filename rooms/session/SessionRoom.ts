@@ -1,6 +1,5 @@
 import type { AuthContext, Client } from '@colyseus/core';
 import type { StoredUserEvent } from '../../db/repositories/eventRepository';
-import { findSessionStart } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { presenceAfterDisconnect, presenceOnConnect } from '../../domain/presence';
 import { bodyOf, deliveryStartSeq, UserEventType, type UserEventBody } from '../../domain/userEvents';
@@ -65,7 +64,7 @@ export class SessionRoom extends ActorRoom {
     // Subscribed before any device joins, so nothing published from here on is missed;
     // what was published before is in storage, where each device starts.
     this.unsubscribe = await services.userEvents.subscribe(this.userId, (message) => this.onBusMessage(message));
-    const start = await findSessionStart(services.db, this.userId);
+    const start = await services.sessions.sessionStart(this.userId);
     this.userPresence.begin(start);
     this.location.begin(start.location);
     mountSessionCommands(this, {

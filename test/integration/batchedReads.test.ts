@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../../db/database';
 import { findThreadAccesses, loadThreads } from '../../db/repositories/threadRepository';
+import { findSessionStarts } from '../../db/repositories/userRepository';
 import type { ReadResult, SendResult } from '../../contracts/chat';
 import { command, disconnect, waitUntil } from '../support/accounts';
 import { inBatches } from '../support/batches';
@@ -22,12 +23,13 @@ interface Thread {
 }
 
 /**
- * Thread actors created together on a node load together (db/threadReads): their
- * door checks and their start reads share statements. Every thread must still
- * start from its own history: numbers, unread counts, read markers, and the
- * client ids that answer a resend.
+ * Actors created together on a node load together (db/threadReads,
+ * db/sessionLedger): their door checks and their start reads share statements.
+ * Every thread must still start from its own history (numbers, unread counts,
+ * read markers, the client ids that answer a resend), and every session from its
+ * own user's standing.
  */
-describe('threads opened together start from their own history', function () {
+describe('actors opened together start from their own state', function () {
   // No linger: the threads' actors go as soon as their members leave, so the burst creates them all again.
   const suite = useTestCluster(2, { ACTOR_LINGER_MS: '0' });
   let threads: Thread[] = [];
@@ -79,6 +81,29 @@ describe('threads opened together start from their own history', function () {
       assert.deepEqual([own?.isMember, other?.isMember, stranger?.isMember, missing], [true, true, false, undefined]);
     } finally {
       await database.close();
+    }
+  });
+
+  it('the starts of many sessions, read at once, are each their own user’s', async () => {
+    const [hidden, located, plain] = [threads[0]!.a, threads[1]!.b, threads[2]!.a];
+    const pool = suite.cluster.pool;
+    const locatedAt = new Date('2026-11-30T12:00:00Z');
+    await pool.query('update users set shadow_banned = true where id = $1', [hidden.userId]);
+    await pool.query('update users set lat = 52.5, lng = 13.4, h3_cell = $2, located_at = $3 where id = $1', [located.userId, '891f1d48177ffff', locatedAt]);
+    const database = await openDatabase({ kind: 'postgres', url: suite.cluster.env['DATABASE_URL']!, poolSize: 2 });
+    try {
+      const starts = await findSessionStarts(database.db, [hidden.userId, located.userId, plain.userId, randomUUID(), hidden.userId]);
+      const hiddenStart = { shadowBanned: true, location: undefined, counterparts: [threads[0]!.b.userId] };
+      assert.deepEqual(starts, [
+        hiddenStart,
+        { shadowBanned: false, location: { lat: 52.5, lng: 13.4, h3Cell: '891f1d48177ffff', atMs: locatedAt.getTime() }, counterparts: [threads[1]!.a.userId] },
+        { shadowBanned: false, location: undefined, counterparts: [threads[2]!.b.userId] },
+        { shadowBanned: false, location: undefined, counterparts: [] },
+        hiddenStart,
+      ]);
+    } finally {
+      await database.close();
+      await pool.query('update users set shadow_banned = false where id = $1', [hidden.userId]);
     }
   });
 
