@@ -103,8 +103,10 @@ export function swipeAwards(swipe: {
 export async function countFirstMessage(
   deps: ProgressDeps,
   message: { readonly matchId: string; readonly senderId: string; readonly seq: number },
+  /** Whether the sender had sent here before, when the thread knows it; asked of storage otherwise. */
+  sentBefore?: boolean,
 ): Promise<void> {
-  if (await hasEarlierMessage(deps.db, message.matchId, message.senderId, message.seq)) return;
+  if (sentBefore ?? (await hasEarlierMessage(deps.db, message.matchId, message.senderId, message.seq))) return;
   await countAndPublish(deps, { userId: message.senderId, action: ProgressAction.FIRST_MESSAGE, key: actionKey(ProgressAction.FIRST_MESSAGE, message.matchId) });
 }
 

@@ -62,6 +62,8 @@ export interface LoadedThread {
   readonly hiddenMemberIds: string[];
   /** The newest messages' client ids, so resends are answered without a query. */
   readonly recent: StoredMessageKey[];
+  /** Members who had sent a message here: anyone else's next message is their first. */
+  readonly senderIds: string[];
 }
 
 /** Everything a thread actor starts from; undefined when the match does not exist. */
@@ -82,8 +84,9 @@ export async function loadThreads(db: Db, matchIds: readonly string[], recentCou
     select id, status, last_seq from matches where id = any(${asked}::uuid[])`.execute(db);
   if (matches.length === 0) return loaded;
   const ids = matches.map((m) => m.id);
-  const { rows: members } = await sql<{ match_id: string; user_id: string; role: ThreadRole; last_read_seq: string | null; shadow_banned: boolean }>`
-    select mm.match_id, mm.user_id, mm.role, r.last_read_seq, u.shadow_banned
+  const { rows: members } = await sql<{ match_id: string; user_id: string; role: ThreadRole; last_read_seq: string | null; shadow_banned: boolean; has_sent: boolean }>`
+    select mm.match_id, mm.user_id, mm.role, r.last_read_seq, u.shadow_banned,
+           exists(select 1 from messages x where x.match_id = mm.match_id and x.sender_id = mm.user_id) as has_sent
       from match_members mm
       left join read_markers r on r.match_id = mm.match_id and r.user_id = mm.user_id
       join users u on u.id = mm.user_id
@@ -114,6 +117,7 @@ export async function loadThreads(db: Db, matchIds: readonly string[], recentCou
       status: match.status,
       lastSeq: Number(match.last_seq),
       hiddenMemberIds: rows.filter((m) => m.shadow_banned).map((m) => m.user_id),
+      senderIds: rows.filter((m) => m.has_sent).map((m) => m.user_id),
       members: rows.map((m) => {
         const lastReadSeq = Number(m.last_read_seq ?? 0);
         return {

@@ -30,6 +30,8 @@ export interface ThreadParts {
   isHidden(userId: string): boolean;
   /** Remembers which connection sent a message being stored, so the broadcast of it skips that one (it gets the reply). */
   sending<T>(senderId: string, clientMessageId: string, client: Client, write: () => Promise<T>): Promise<T>;
+  /** Whether a member had sent a message here when the thread loaded; undefined for one who joined since. */
+  sentBefore(userId: string): boolean | undefined;
   /** What a member did, to the connections it reaches (domain/shadowBanAudience). */
   sendFrom(sender: { readonly userId: string; readonly hidden: boolean }, type: string, message: unknown, except?: Client): void;
 }
@@ -39,13 +41,15 @@ export function mountChatCommands(room: Room, parts: ThreadParts): void {
   const services = roomServices();
   const { matchId } = parts;
   const { typing } = parts;
-  // Members whose first message here is counted (or was, by an earlier actor): no more queries for them.
+  // Members whose first message here is counted (or was, by an earlier actor): nothing more to count for them.
   const firstMessageCounted = new Set<string>();
   mountCommands(room, 'chat', services, ChatCommands, {
     send: async (client, payload): Promise<SendResult> => {
       const refusal = checkMessageContent(payload);
       if (refusal) throw new AppError(refusal.code, refusal.message);
       const senderId = parts.memberOf(client).userId;
+      // Asked before storing: a reload of the thread meanwhile would count this very message as an earlier one.
+      const sentBefore = parts.sentBefore(senderId);
       const outcome = await parts.sending(senderId, payload.clientMessageId, client, () =>
         parts.writer.send({
           senderId,
@@ -59,7 +63,7 @@ export function mountChatCommands(room: Room, parts: ThreadParts): void {
       if (!firstMessageCounted.has(senderId)) {
         firstMessageCounted.add(senderId);
         // Counted after the answer's message is stored, off the answer's path; a resend offers it again.
-        countFirstMessage(services, { matchId, senderId, seq: outcome.seq }).catch((error: unknown) => {
+        countFirstMessage(services, { matchId, senderId, seq: outcome.seq }, sentBefore).catch((error: unknown) => {
           firstMessageCounted.delete(senderId);
           services.logger.warn({ err: error, matchId, userId: senderId }, 'first message not counted; the next message offers it again');
         });
