@@ -104,6 +104,12 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly silentNodeSweeps = new Counter({
+    name: 'kismet_silent_node_sweeps_total',
+    help: 'Nodes nobody heard any more whose listings a join removed once their lease lapsed',
+    registers: [this.registry],
+  });
+
   readonly shed = new Counter({
     name: 'kismet_shed_total',
     help: 'Sheddable traffic dropped because the node fell behind, by kind',

@@ -49,6 +49,7 @@ import { routerEndpoints } from './http/routerEndpoints';
 import { refuseCreationWhile } from './cluster/placementPolicy';
 import { reportRoomCounts } from './cluster/roomCountReports';
 import { MATCHMAKING_METHODS, mountMatchmakeRoute } from './http/matchmakeRoute';
+import { JoinGate } from './http/joinGate';
 import { LocalRateLimiter } from './cluster/rateLimiters';
 import { EventLoopLag } from './eventLoopLag';
 import { colyseusLogger } from './colyseusLogger';
@@ -219,6 +220,8 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   mountMatchmakeRoute(transport.app, {
     ...routeOptions,
     timeoutMs: config.dependencyTimeoutMs,
+    ...(cluster ? { silentNodes: cluster.silentNodes } : {}),
+    gate: new JoinGate({ maxInFlight: config.joinConcurrency, maxWaitMs: config.dependencyTimeoutMs / 2 }, () => metrics.shed.inc({ traffic: 'join' })),
     refusal: () => (cluster?.lease.fenced ? unavailable('this node (cut off from the cluster)') : undefined),
     classify: (error) => classifyRedisError(classifyDatabaseError(error)),
   });

@@ -16,6 +16,11 @@ const FENCE_AFTER = 5 / 4;
 /** Its lease outlives that moment, so no sweep removes its actors before it stopped serving them. */
 const LEASE_LIFETIME = 3 / 2;
 
+/** How long a node's lease lives after its last renewal. */
+export function leaseLifetimeMs(staleNodeTimeoutMs: number): number {
+  return Math.ceil(staleNodeTimeoutMs * LEASE_LIFETIME);
+}
+
 export interface ClusterLeaseDeps {
   readonly presence: Presence;
   /** A connection that never queues a command for later: a lease renewal must never land late. */
@@ -136,7 +141,7 @@ export class ClusterLease {
   }
 
   private async renewLease(sentAt: number): Promise<void> {
-    const lifetimeMs = Math.ceil(this.deps.staleNodeTimeoutMs * LEASE_LIFETIME);
+    const lifetimeMs = leaseLifetimeMs(this.deps.staleNodeTimeoutMs);
     await this.deps.leaseClient.set(leaseKey(this.deps.processId()), '1', 'PX', lifetimeMs);
     this.lastLeaseSentAt = Math.max(this.lastLeaseSentAt, sentAt);
     this.maybeRejoin();
@@ -169,7 +174,7 @@ export class ClusterLease {
       try {
         await this.fencing; // every actor is gone before the node takes new ones
         await this.deps.rejoin();
-        this.creationHeldUntil = this.deps.now() + Math.ceil(this.deps.staleNodeTimeoutMs * LEASE_LIFETIME);
+        this.creationHeldUntil = this.deps.now() + leaseLifetimeMs(this.deps.staleNodeTimeoutMs);
         if (this.fencedAt !== undefined) this.deps.logger.warn({ fencedForMs: this.deps.now() - this.fencedAt }, 'Redis is back: this node serves again');
         else this.deps.logger.info('Redis is back: listings reasserted');
         this.fencedAt = undefined;

@@ -6,7 +6,8 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { NodeMetrics } from '../metrics';
 import { ActorRedisDriver } from './actorDrivers';
-import { ClusterLease } from './clusterLease';
+import { ClusterLease, leaseLifetimeMs } from './clusterLease';
+import { SilentNodes } from './silentNodes';
 import { RedisRateLimiter } from './rateLimiters';
 import { RedisConnections } from './redisConnections';
 
@@ -19,6 +20,8 @@ export interface RedisCluster {
   readonly driver: ActorRedisDriver;
   readonly rateLimits: RedisRateLimiter;
   readonly lease: ClusterLease;
+  /** Nodes nobody hears any more, which a join waits out instead of their IPC timeout. */
+  readonly silentNodes: SilentNodes;
   /** True while every connection to Redis is up. */
   readonly connected: () => boolean;
   /** Runs `listener` (too) whenever a connection to Redis drops. */
@@ -45,6 +48,16 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
     holdsLocally: (roomId) => matchMaker.getLocalRoomById(roomId) !== undefined,
     onError: (operation, roomId, error) => log.warn({ err: error, operation, roomId }, 'listing write did not reach Redis'),
     onLeaseAlive: (processId) => log.info({ processId }, 'a silent node still holds its lease: its actors stay listed'),
+  });
+  const silentNodes = new SilentNodes({
+    redis: listing,
+    leaseLifetimeMs: leaseLifetimeMs(config.staleNodeTimeoutMs),
+    sweep: (processId) => driver.cleanup(processId),
+    exclude: async (processId) => {
+      await matchMaker.stats.excludeProcess(processId);
+    },
+    onSwept: () => metrics.silentNodeSweeps.inc(),
+    now: Date.now,
   });
   const rateLimits = new RedisRateLimiter(connections.open('rateLimits', { queueWhileDisconnected: false }), config.rateLimits);
 
@@ -84,6 +97,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
     driver,
     rateLimits,
     lease,
+    silentNodes,
     connected: () => connections.up,
     onConnectionLost: (listener) => lostListeners.push(listener),
     waitForRedis: () => connections.ready(START_WAIT_MS),

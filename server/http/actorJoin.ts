@@ -1,5 +1,6 @@
 import { ErrorCode as ColyseusErrorCode, matchMaker, ServerError, type AuthContext, type IRoomCache } from '@colyseus/core';
 import { actorIdOfRequest } from '../cluster/actorPlacement';
+import type { SilentNodes } from '../cluster/silentNodes';
 
 /** Seat refusals retried before the join is answered UNAVAILABLE (as Colyseus's own joinOrCreate does). */
 const SEAT_RETRIES = 5;
@@ -26,19 +27,39 @@ export function isSeatReservationError(error: unknown): boolean {
  * (a live event's attendees arrive together), so a burst creates at most one copy
  * per node, not one per join.
  *
+ * An actor listed on a node nobody hears any more (killed without a word) is not
+ * asked for a seat, which would wait out Colyseus's IPC timeout and then a health
+ * check: the join waits for that node's lease to lapse, its listings go, and the
+ * join creates the actor anew (server/cluster/silentNodes.ts).
+ *
  * Errors leave as Colyseus's matchmaking controller leaves them, except seat
  * refusals still standing after the retries, which the route answers UNAVAILABLE.
  */
-export async function joinOrCreateActor(roomName: string, options: Record<string, unknown>, context: AuthContext): Promise<SeatReservation> {
+export async function joinOrCreateActor(
+  roomName: string,
+  options: Record<string, unknown>,
+  context: AuthContext,
+  {
+    deadlineAt = Number.POSITIVE_INFINITY,
+    silentNodes,
+  }: {
+    /** When the join is answered UNAVAILABLE whatever happens (ms since the epoch): no retry starts after it. */
+    readonly deadlineAt?: number;
+    /** In a cluster: an actor found on a node nobody hears any more is created anew once that node's lease lapsed. */
+    readonly silentNodes?: SilentNodes | undefined;
+  } = {},
+): Promise<SeatReservation> {
   try {
     const authData = await admit(roomName, options, context);
     for (let attempt = 0; ; attempt++) {
       try {
         const listing: IRoomCache = (await matchMaker.findOneRoomAvailable(roomName, options)) ?? (await createOnce(roomName, options));
+        if (attempt < SEAT_RETRIES && silentNodes && (await heldBySilentNode(listing, silentNodes))) continue; // its listings are gone: find or create again
         return await matchMaker.reserveSeatFor(listing, options, authData);
       } catch (error) {
-        if (!isSeatReservationError(error) || attempt >= SEAT_RETRIES) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 2 ** (attempt + 1) * FIRST_RETRY_MAX_MS)));
+        const backoffMs = Math.floor(Math.random() * 2 ** (attempt + 1) * FIRST_RETRY_MAX_MS);
+        if (!isSeatReservationError(error) || attempt >= SEAT_RETRIES || Date.now() + backoffMs >= deadlineAt) throw error;
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
       }
     }
   } catch (error) {
@@ -46,6 +67,13 @@ export async function joinOrCreateActor(roomName: string, options: Record<string
     const { code, message } = error as { code?: number; message?: string };
     throw new ServerError(code || ColyseusErrorCode.MATCHMAKE_UNHANDLED, message ?? String(error));
   }
+}
+
+/** True once the listing's node, which nobody hears any more, let its lease lapse and its listings were removed. */
+async function heldBySilentNode(listing: IRoomCache, silentNodes: SilentNodes): Promise<boolean> {
+  const owner = listing.processId;
+  if (!owner || owner === matchMaker.processId || !(await silentNodes.isSilent(owner))) return false;
+  return silentNodes.sweep(owner);
 }
 
 /** Creations under way on this node, by actor id. */

@@ -4,6 +4,8 @@ import { AppError, ErrorCode, HTTP_STATUS_BY_CODE, isErrorCode, unavailable } fr
 import { isActorKind } from '../../contracts/actors';
 import { withinDeadline } from '../../services/commandDeadline';
 import { isSeatReservationError, joinOrCreateActor } from './actorJoin';
+import type { JoinGate } from './joinGate';
+import type { SilentNodes } from '../cluster/silentNodes';
 import { jsonReply, parseJsonObject, route, type HttpReply, type RouteOptions } from './uwsHttp';
 
 /** The only matchmaking methods a client may call: an actor is always named by the identity in its join options. */
@@ -28,6 +30,10 @@ export function mountMatchmakeRoute(
   options: RouteOptions & {
     /** The longest a join waits for its seat before it is answered UNAVAILABLE. */
     readonly timeoutMs: number;
+    /** How many joins the node works on at once; the rest wait their turn, or are refused UNAVAILABLE. */
+    readonly gate: JoinGate;
+    /** Nodes nobody hears any more (in a cluster): a join waits out their lease instead of their IPC timeout. */
+    readonly silentNodes?: SilentNodes;
     /** Why this node takes no join now (it is fenced off), if it takes none. */
     readonly refusal: () => AppError | undefined;
     /** Turns a dependency's failure into its coded refusal (UNAVAILABLE); other errors pass as they are. */
@@ -61,12 +67,16 @@ export function mountMatchmakeRoute(
       const headers: Record<string, string> = Object.fromEntries(call.headers);
       const context = createAuthContext({ headers, remoteAddress: call.remoteAddress });
       const joinOptions = body as Record<string, unknown>;
-      const reservation = await withinDeadline(
-        method === 'joinOrCreate'
-          ? joinOrCreateActor(roomName, joinOptions, context)
-          : matchMaker.controller.invokeMethod(method, roomName, joinOptions, context),
-        options.timeoutMs,
-        'the join',
+      const deadlineAt = Date.now() + options.timeoutMs;
+      // The deadline inside the gate: a join answered UNAVAILABLE gives its turn back at once, whatever it still waits for.
+      const reservation = await options.gate.run(() =>
+        withinDeadline(
+          method === 'joinOrCreate'
+            ? joinOrCreateActor(roomName, joinOptions, context, { deadlineAt, silentNodes: options.silentNodes })
+            : matchMaker.controller.invokeMethod(method, roomName, joinOptions, context),
+          Math.max(0, deadlineAt - Date.now()),
+          'the join',
+        ),
       );
       return jsonReply(200, reservation);
     } catch (thrown) {

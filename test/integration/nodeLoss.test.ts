@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { connectDevice, disconnect, registerUser, waitUntil, type Device } from '../support/accounts';
-import { startTestCluster, type TestCluster } from '../support/cluster';
+import { metricValue, startTestCluster, type TestCluster } from '../support/cluster';
 
 const STALE_NODE_TIMEOUT_MS = 500;
 
@@ -40,5 +40,34 @@ describe('a node that dies without a word', function () {
     const after = await Promise.all(users.map((user) => connectDevice(survivor.url, user, 'phone')));
     devices.push(...after);
     for (const device of after) assert.notEqual(device.ready.node, deadId);
+  });
+});
+
+describe('a join to an actor of a node that died', function () {
+  let cluster: TestCluster | undefined;
+  const devices: Device[] = [];
+
+  before(async function () {
+    // The default timeout (2 s): the cluster's own sweep needs a health check that long before it can remove
+    // anything, so the join, sent at once, is the one that finds the node silent and waits out its lease.
+    cluster = await startTestCluster(this, 2, { ACTOR_PLACEMENT: 'local' });
+  });
+
+  after(async () => {
+    await Promise.all(devices.map(disconnect));
+    await cluster?.close();
+  });
+
+  it('is served by that one join, on a live node, once the dead node’s lease lapsed', async () => {
+    const [doomed, survivor] = cluster!.nodes as [NodeHandle, NodeHandle];
+    const user = await registerUser(survivor.url);
+    const before = await connectDevice(doomed.url, user, 'phone');
+    devices.push(before);
+    const sweptBefore = await metricValue(survivor, /^kismet_silent_node_sweeps_total/);
+    await doomed.kill();
+    const after = await connectDevice(survivor.url, user, 'phone');
+    devices.push(after);
+    assert.notEqual(after.ready.node, before.ready.node);
+    assert.equal((await metricValue(survivor, /^kismet_silent_node_sweeps_total/)) - sweptBefore, 1);
   });
 });
