@@ -8,6 +8,8 @@ export interface MemberPosition {
   readonly lastReadSeq: number;
   /** Sequences above `lastReadSeq` sent by someone else, ascending. */
   readonly unreadSeqs: readonly number[];
+  /** Whether they had sent a message in the thread; unknown when not given. */
+  readonly hasSent?: boolean;
 }
 
 export interface ReadOutcome {
@@ -20,6 +22,7 @@ interface Member {
   readonly role: ThreadRole;
   lastReadSeq: number;
   unread: number[];
+  hasSent: boolean | undefined;
 }
 
 /**
@@ -43,7 +46,7 @@ export class ThreadLedger {
    */
   addMember(position: MemberPosition): boolean {
     if (this.members.has(position.userId)) return false;
-    this.members.set(position.userId, { role: position.role ?? 'party', lastReadSeq: position.lastReadSeq, unread: position.unreadSeqs.filter((seq) => seq <= this.last) });
+    this.members.set(position.userId, { role: position.role ?? 'party', lastReadSeq: position.lastReadSeq, unread: position.unreadSeqs.filter((seq) => seq <= this.last), hasSent: position.hasSent });
     return true;
   }
 
@@ -79,9 +82,16 @@ export class ThreadLedger {
     for (const message of messages) {
       if (message.seq !== this.last + 1) throw new Error(`thread sequence would skip from ${this.last} to ${message.seq}`);
       this.last = message.seq;
+      const sender = this.members.get(message.senderId);
+      if (sender) sender.hasSent = true;
       if (message.hidden) continue;
       for (const [userId, member] of this.members) if (userId !== message.senderId) member.unread.push(message.seq);
     }
+  }
+
+  /** Whether a member has sent a message in the thread (loaded, then counted on commit); undefined when unknown. */
+  hasSent(userId: string): boolean | undefined {
+    return this.members.get(userId)?.hasSent;
   }
 
   unread(userId: string): number {

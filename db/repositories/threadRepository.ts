@@ -62,8 +62,6 @@ export interface LoadedThread {
   readonly hiddenMemberIds: string[];
   /** The newest messages' client ids, so resends are answered without a query. */
   readonly recent: StoredMessageKey[];
-  /** Members who had sent a message here: anyone else's next message is their first. */
-  readonly senderIds: string[];
 }
 
 /** Everything a thread actor starts from; undefined when the match does not exist. */
@@ -117,7 +115,6 @@ export async function loadThreads(db: Db, matchIds: readonly string[], recentCou
       status: match.status,
       lastSeq: Number(match.last_seq),
       hiddenMemberIds: rows.filter((m) => m.shadow_banned).map((m) => m.user_id),
-      senderIds: rows.filter((m) => m.has_sent).map((m) => m.user_id),
       members: rows.map((m) => {
         const lastReadSeq = Number(m.last_read_seq ?? 0);
         return {
@@ -125,6 +122,7 @@ export async function loadThreads(db: Db, matchIds: readonly string[], recentCou
           role: m.role,
           lastReadSeq,
           unreadSeqs: unreadRows.filter((r) => Number(r.seq) > lastReadSeq && r.sender_id !== m.user_id).map((r) => Number(r.seq)),
+          hasSent: m.has_sent,
         };
       }),
       recent: (recentOf.get(match.id) ?? []).map((r) => ({ senderId: r.sender_id, clientMessageId: r.client_message_id, seq: Number(r.seq), at: r.created_at.getTime() })),

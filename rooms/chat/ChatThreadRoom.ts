@@ -1,6 +1,5 @@
 import type { AuthContext, Client } from '@colyseus/core';
 import type { StoredMessage, ThreadMessage } from '../../db/repositories/messageRepository';
-import type { LoadedThread } from '../../db/repositories/threadRepository';
 import type { StoredUserEvent } from '../../db/repositories/eventRepository';
 import type { TypingSent } from '../../domain/chatRules';
 import { AppError, ErrorCode } from '../../domain/errors';
@@ -33,8 +32,6 @@ export class ChatThreadRoom extends ActorRoom {
   private readonly typing = new Map<string, TypingSent>();
   /** Shadow-banned members: what they send, type or read reaches their own devices only. */
   private hiddenMembers = new Set<string>();
-  /** Whether each member at the last load had sent a message here (their first message is counted for progress). */
-  private sentAtLoad = new Map<string, boolean>();
   private unsubscribe: (() => void) | undefined;
   private closed = false;
 
@@ -56,7 +53,6 @@ export class ChatThreadRoom extends ActorRoom {
     this.becomeActor('chat', this.matchId);
     this.ledger = new ThreadLedger(thread.lastSeq, thread.members);
     this.hiddenMembers = new Set(thread.hiddenMemberIds);
-    this.sentAtLoad = sentAtLoad(thread);
     this.writer = new ThreadWriter(this.matchId, services.chatStore, {
       lastSeq: () => this.ledger.lastSeq,
       noticesFor: (messages) => messageNotices({
@@ -80,7 +76,7 @@ export class ChatThreadRoom extends ActorRoom {
         return member;
       },
       isHidden: (userId) => this.hiddenMembers.has(userId),
-      sentBefore: (userId) => this.sentAtLoad.get(userId),
+      sentBefore: (userId) => this.ledger.hasSent(userId),
       sending: (senderId, clientMessageId, client, write) => this.origins.during(senderId, clientMessageId, client, write),
       sendFrom: (sender, type, message, except) => this.sendFrom(sender, type, message, except),
     });
@@ -156,7 +152,6 @@ export class ChatThreadRoom extends ActorRoom {
     if (thread.lastSeq > from) await deliverStored(this.matchId, [...this.members.values()], { afterSeq: from, upToSeq: thread.lastSeq }, (userId, message) => this.sendToUser(userId, ChatEventType.MESSAGE, message));
     this.ledger = new ThreadLedger(thread.lastSeq, thread.members);
     this.hiddenMembers = new Set(thread.hiddenMemberIds);
-    this.sentAtLoad = sentAtLoad(thread);
     return thread.recent;
   }
 
@@ -199,9 +194,4 @@ export class ChatThreadRoom extends ActorRoom {
   private warn(error: unknown, message: string): void {
     roomServices().logger.warn({ err: error, matchId: this.matchId }, message);
   }
-}
-
-function sentAtLoad(thread: LoadedThread): Map<string, boolean> {
-  const senders = new Set(thread.senderIds);
-  return new Map(thread.members.map((m) => [m.userId, senders.has(m.userId)]));
 }

@@ -30,7 +30,7 @@ export interface ThreadParts {
   isHidden(userId: string): boolean;
   /** Remembers which connection sent a message being stored, so the broadcast of it skips that one (it gets the reply). */
   sending<T>(senderId: string, clientMessageId: string, client: Client, write: () => Promise<T>): Promise<T>;
-  /** Whether a member had sent a message here when the thread loaded; undefined for one who joined since. */
+  /** Whether a member has sent a message here; undefined when the thread does not know (a colleague added since it loaded). */
   sentBefore(userId: string): boolean | undefined;
   /** What a member did, to the connections it reaches (domain/shadowBanAudience). */
   sendFrom(sender: { readonly userId: string; readonly hidden: boolean }, type: string, message: unknown, except?: Client): void;
@@ -48,7 +48,7 @@ export function mountChatCommands(room: Room, parts: ThreadParts): void {
       const refusal = checkMessageContent(payload);
       if (refusal) throw new AppError(refusal.code, refusal.message);
       const senderId = parts.memberOf(client).userId;
-      // Asked before storing: a reload of the thread meanwhile would count this very message as an earlier one.
+      // Asked before storing: once stored, this very message counts as sent.
       const sentBefore = parts.sentBefore(senderId);
       const outcome = await parts.sending(senderId, payload.clientMessageId, client, () =>
         parts.writer.send({

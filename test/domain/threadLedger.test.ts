@@ -59,4 +59,15 @@ describe('ThreadLedger', () => {
     ledger.commit([{ seq: 6, senderId: 'ada', hidden: false }]);
     assert.deepEqual([ledger.isMember('cid'), ledger.unread('cid'), ledger.memberIds()], [false, 0, ['ada', 'bob']]);
   });
+
+  it('knows who has sent a message: as loaded, then from what it commits, hidden or not; unknown where not loaded', () => {
+    const ledger = new ThreadLedger(2, [
+      { userId: 'ada', lastReadSeq: 2, unreadSeqs: [], hasSent: true },
+      { userId: 'bob', lastReadSeq: 2, unreadSeqs: [], hasSent: false },
+    ]);
+    ledger.addMember({ userId: 'cid', role: 'colleague', lastReadSeq: 2, unreadSeqs: [] });
+    assert.deepEqual(['ada', 'bob', 'cid', 'dan'].map((u) => ledger.hasSent(u)), [true, false, undefined, undefined]);
+    ledger.commit([{ seq: 3, senderId: 'bob', hidden: true }, { seq: 4, senderId: 'cid', hidden: false }]);
+    assert.deepEqual(['ada', 'bob', 'cid', 'dan'].map((u) => ledger.hasSent(u)), [true, true, true, undefined]);
+  });
 });
