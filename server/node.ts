@@ -48,6 +48,7 @@ import { mountLiveKitWebhookRoute } from './http/liveKitWebhookRoute';
 import { routerEndpoints } from './http/routerEndpoints';
 import { refuseCreationWhile } from './cluster/placementPolicy';
 import { reportRoomCounts } from './cluster/roomCountReports';
+import { sweepStaleNodes } from './cluster/staleNodeSweeps';
 import { MATCHMAKING_METHODS, mountMatchmakeRoute } from './http/matchmakeRoute';
 import { JoinGate } from './http/joinGate';
 import { LocalRateLimiter } from './cluster/rateLimiters';
@@ -220,7 +221,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   mountMatchmakeRoute(transport.app, {
     ...routeOptions,
     timeoutMs: config.dependencyTimeoutMs,
-    ...(cluster ? { silentNodes: cluster.silentNodes } : {}),
+    silentNodes: cluster?.silentNodes,
     gate: new JoinGate({ maxInFlight: config.joinConcurrency, maxWaitMs: config.dependencyTimeoutMs / 2 }, () => metrics.shed.inc({ traffic: 'join' })),
     refusal: () => (cluster?.lease.fenced ? unavailable('this node (cut off from the cluster)') : undefined),
     classify: (error) => classifyRedisError(classifyDatabaseError(error)),
@@ -251,15 +252,8 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   await cluster?.holdLease();
   await health.start();
   const probing = health;
-  // A node that died (SIGKILL, power) leaves its actors in the shared listing; each
-  // live node sweeps regularly so joins stop going to it within about two timeouts.
-  const sweep = config.redis
-    ? setInterval(() => {
-        // While Redis is away every sweep fails, and the connections' own log says why.
-        matchMaker.healthCheckAllProcesses().catch((error: unknown) => logger[cluster?.connected() ? 'warn' : 'debug']({ err: error }, 'stale node sweep failed'));
-      }, config.staleNodeTimeoutMs)
-    : undefined;
-  sweep?.unref();
+  // While Redis is away every sweep fails, and the connections' own log says why.
+  const stopSweeps = config.redis ? sweepStaleNodes(config.staleNodeTimeoutMs, (error) => logger[cluster?.connected() ? 'warn' : 'debug']({ err: error }, 'stale node sweep failed')) : undefined;
   const stopRoomCountReports = config.redis ? reportRoomCounts(ROOM_COUNT_REPORT_MS, (error) => logger.warn({ err: error }, 'room count report failed')) : undefined;
   const stopBackgroundJobs = startBackgroundJobs({ db: database.db, userEvents, retention: config.retention, now, logger, metrics });
   logger.info(
@@ -283,7 +277,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
         draining = true;
         lag.stop();
         probing.stop();
-        if (sweep) clearInterval(sweep);
+        stopSweeps?.();
         stopRoomCountReports?.();
         stopBackgroundJobs();
         await server.gracefullyShutdown(false).catch((error: unknown) => logger.warn({ err: error }, 'shutdown'));

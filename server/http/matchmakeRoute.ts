@@ -33,7 +33,7 @@ export function mountMatchmakeRoute(
     /** How many joins the node works on at once; the rest wait their turn, or are refused UNAVAILABLE. */
     readonly gate: JoinGate;
     /** Nodes nobody hears any more (in a cluster): a join waits out their lease instead of their IPC timeout. */
-    readonly silentNodes?: SilentNodes;
+    readonly silentNodes: SilentNodes | undefined;
     /** Why this node takes no join now (it is fenced off), if it takes none. */
     readonly refusal: () => AppError | undefined;
     /** Turns a dependency's failure into its coded refusal (UNAVAILABLE); other errors pass as they are. */
