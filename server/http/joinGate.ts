@@ -37,7 +37,7 @@ export class JoinGate {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Joins in progress and joins waiting, for metrics and tests. */
+  /** Joins in progress and joins waiting. */
   get load(): { readonly inFlight: number; readonly waiting: number } {
     return { inFlight: this.inFlight, waiting: this.queue.length - this.head };
   }
