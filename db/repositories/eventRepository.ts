@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { PUSHED_EVENT_TYPES } from '../../domain/push/userPush';
 import type { NewUserEvent, StoredEventBody } from '../../domain/userEvents';
 import type { Database } from '../types';
+import { inAskedOrder } from './askedOrder';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -89,11 +90,7 @@ export async function findStreamPositions(db: Db, devices: ReadonlyArray<{ userI
       from unnest(${devices.map((d) => d.userId)}::uuid[], ${devices.map((d) => d.deviceId)}::text[]) with ordinality as q(user_id, device_id, i)
       left join users u on u.id = q.user_id
       left join device_cursors c on c.user_id = q.user_id and c.device_id = q.device_id`.execute(db);
-  const byIndex = new Map(rows.map((row) => [Number(row.i), row]));
-  return devices.map((_, i) => {
-    const row = byIndex.get(i + 1);
-    return { latestSeq: Number(row?.event_seq ?? 0), ackedSeq: row?.acked_seq == null ? undefined : Number(row.acked_seq) };
-  });
+  return inAskedOrder(rows, devices.length, (row) => ({ latestSeq: Number(row?.event_seq ?? 0), ackedSeq: row?.acked_seq == null ? undefined : Number(row.acked_seq) }));
 }
 
 /** Records a device's acknowledgement; a cursor never moves back. */

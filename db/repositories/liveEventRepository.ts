@@ -4,6 +4,7 @@ import { UserEventType } from '../../domain/userEvents';
 import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
 import { appendEventsOfUsers } from './userEventBatchRepository';
+import { inAskedOrder } from './askedOrder';
 
 export interface LiveEvent {
   readonly id: string;
@@ -64,9 +65,7 @@ export async function findLiveEventAccesses(
            exists (select 1 from users u where u.id = q.user_id and u.shadow_banned) as shadow_banned
       from unnest(${asks.map((a) => a.eventId)}::uuid[], ${asks.map((a) => a.userId)}::uuid[]) with ordinality as q(event_id, user_id, i)
       join events e on e.id = q.event_id`.execute(db);
-  const byIndex = new Map(rows.map((row) => [Number(row.i), row]));
-  return asks.map((_, i) => {
-    const row = byIndex.get(i + 1);
+  return inAskedOrder(rows, asks.length, (row) => {
     if (!row) return undefined;
     return {
       event: {

@@ -4,10 +4,11 @@ import type { MatchStatus } from '../../domain/chatRules';
 import type { ThreadRole } from '../../domain/threadColleagues';
 import type { MemberPosition } from '../../domain/threadLedger';
 import type { Database } from '../types';
+import { inAskedOrder } from './askedOrder';
+import type { StoredMessageKey } from './messageRepository';
 import { blockEndsThreadSql } from './threadMemberRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
-import type { StoredMessageKey } from './messageRepository';
 
 /** What decides whether a user may open a thread. */
 export interface ThreadAccess {
@@ -40,17 +41,13 @@ export async function findThreadAccesses(db: Db, asks: ReadonlyArray<{ matchId: 
                    where me.match_id = m.id and me.user_id = q.user_id and ${blockEndsThreadSql('me', 'o')}) as blocked
       from unnest(${asks.map((a) => a.matchId)}::uuid[], ${asks.map((a) => a.userId)}::uuid[]) with ordinality as q(match_id, user_id, i)
       join matches m on m.id = q.match_id`.execute(db);
-  const byIndex = new Map(rows.map((row) => [Number(row.i), row]));
-  return asks.map((_, i) => {
-    const row = byIndex.get(i + 1);
-    return row && {
-      status: row.status,
-      isMember: row.role !== null,
-      role: row.role ?? undefined,
-      blockedEitherWay: row.blocked,
-      callerBanned: row.caller_banned,
-      callerShadowBanned: row.caller_hidden,
-    };
+  return inAskedOrder(rows, asks.length, (row) => row && {
+    status: row.status,
+    isMember: row.role !== null,
+    role: row.role ?? undefined,
+    blockedEitherWay: row.blocked,
+    callerBanned: row.caller_banned,
+    callerShadowBanned: row.caller_hidden,
   });
 }
 
@@ -62,11 +59,6 @@ export interface LoadedThread {
   readonly hiddenMemberIds: string[];
   /** The newest messages' client ids, so resends are answered without a query. */
   readonly recent: StoredMessageKey[];
-}
-
-/** Everything a thread actor starts from; undefined when the match does not exist. */
-export async function loadThread(db: Db, matchId: string, recentCount: number): Promise<LoadedThread | undefined> {
-  return (await loadThreads(db, [matchId], recentCount)).get(matchId);
 }
 
 /**

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { coarseCellOf } from '../../domain/geo';
 import type { Database, PresenceStatus, UserRole, UserStatus } from '../types';
 import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
+import { inAskedOrder } from './askedOrder';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -216,11 +217,11 @@ export async function findSessionStarts(db: Db, userIds: readonly string[]): Pro
                   where mine.user_id = u.id and mine.role = 'party')::text[] as counterparts
       from unnest(${userIds}::uuid[]) with ordinality as q(user_id, i)
       left join users u on u.id = q.user_id`.execute(db);
-  const byIndex = new Map(rows.map((row) => [Number(row.i), row]));
-  return userIds.map((_, i) => {
-    const row = byIndex.get(i + 1);
-    return { shadowBanned: row?.shadow_banned === true, location: row ? storedLocationOf(row) : undefined, counterparts: row?.counterparts ?? [] };
-  });
+  return inAskedOrder(rows, userIds.length, (row) => ({
+    shadowBanned: row?.shadow_banned === true,
+    location: row ? storedLocationOf(row) : undefined,
+    counterparts: row?.counterparts ?? [],
+  }));
 }
 
 /**
