@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { freePortCandidate } from '../../loadtest/harness/nodeProcess';
 import { registerUser, waitUntil } from '../support/accounts';
 import { assertEveryClientConnected, converse, storedMessages, type ConversationRun } from '../support/chatDriver';
 import { matchedPair } from '../support/matches';
 import { Pm2 } from '../support/pm2';
 import { ResilientDevice } from '../support/resilientSession';
-import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
+import { createScratchDatabase, scratchRedis, servicesOrSkip, testPool } from '../support/services';
 import { UNLIMITED_RATES } from '../support/limits';
 import { HARNESS_DEFAULTS } from '../../loadtest/harness/secrets';
 import { metricValue } from '../support/cluster';
@@ -35,7 +35,7 @@ describe('a cluster run by PM2: scale, then reload under chat traffic', function
     if (!services) return;
     const database = await createScratchDatabase(services.databaseUrl);
     const redis = await scratchRedis(services.redisUrl);
-    pool = new Pool({ connectionString: database.url, max: 2 });
+    pool = testPool(database.url);
     ports = Array.from({ length: FIRST_NODES + 1 }, () => freePortCandidate()); // consecutive: BASE_PORT + instance
     pm2 = new Pm2({
       DATABASE_URL: database.url,

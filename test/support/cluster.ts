@@ -1,9 +1,9 @@
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { Room } from '@colyseus/sdk';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { disconnect } from './accounts';
 import { NO_SHEDDING } from './limits';
-import { createScratchDatabase, scratchRedis, servicesOrSkip } from './services';
+import { createScratchDatabase, scratchRedis, servicesOrSkip, testPool } from './services';
 
 /** Node processes sharing one scratch Postgres database and one Redis, and a pool on that database. */
 export interface TestCluster {
@@ -26,7 +26,7 @@ export async function startTestCluster(
   if (!services) return undefined;
   const database = await createScratchDatabase(services.databaseUrl);
   const redis = await scratchRedis(services.redisUrl);
-  const pool = new Pool({ connectionString: database.url, max: 2 });
+  const pool = testPool(database.url);
   const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, ...NO_SHEDDING, ...extraEnv };
   const cluster: TestCluster = {
     nodes: [],

@@ -1,9 +1,10 @@
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { NO_SHEDDING, UNLIMITED_RATES } from './limits';
 import { matchPeople, registerPerson, type Person } from './matches';
 import { privateServicesOrSkip, startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './privateServices';
 import { TcpProxy } from './tcpProxy';
+import { testPool } from './services';
 
 /** The operator key fault tests use to read each node's own view of its actors. */
 export const FAULT_ADMIN_KEY = 'fault-test-operator-key-0123456789abcdef';
@@ -40,8 +41,7 @@ export async function startFaultCluster(
     opened.push({ close: () => postgres.destroy() });
     const proxy = await TcpProxy.start(redis.port);
     opened.push({ close: () => proxy.close() });
-    const pool = new Pool({ connectionString: postgres.url, max: 2 });
-    pool.on('error', () => undefined); // its idle connections die with each Postgres restart: expected here
+    const pool = testPool(postgres.url); // its idle connections die with each Postgres restart: expected here
     opened.push({ close: () => pool.end() });
 
     const env = { DATABASE_URL: postgres.url, ADMIN_API_KEY: FAULT_ADMIN_KEY, ...UNLIMITED_RATES, ...NO_SHEDDING, ...options.env };

@@ -1,3 +1,4 @@
+import { Pool } from 'pg';
 import { createScratchDatabase, scratchRedis as scratchRedisDb } from '../../loadtest/harness/scratchServices';
 
 /**
@@ -26,6 +27,18 @@ export function servicesOrSkip(context: Mocha.Context, needs: { postgres?: boole
 }
 
 export { createScratchDatabase };
+
+/**
+ * A small pool for a suite's own queries. pg's `end()` resolves before its
+ * connections are gone, so dropping the database right after may end one of
+ * them from the server side; without a listener that error would crash the
+ * whole test run. pg has discarded such a connection already: nothing to do.
+ */
+export function testPool(url: string): Pool {
+  const pool = new Pool({ connectionString: url, max: 2 });
+  pool.on('error', () => undefined);
+  return pool;
+}
 
 /** The Redis logical database the test suites use, emptied before and after. */
 export const TEST_REDIS_DB = Number(process.env['KISMET_TEST_REDIS_DB'] ?? 13);
