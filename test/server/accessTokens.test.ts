@@ -88,4 +88,49 @@ describe('access tokens, checked once per node and remembered', () => {
     const theirs = new AccessTokenService('z'.repeat(48), TTL_S);
     assert.equal(await outcome(ours, await theirs.sign(USER, undefined, issuedS), issuedS + 1), ErrorCode.TOKEN_INVALID);
   });
+
+  describe('a token signed with the right secret but not as Kismet issues them', () => {
+    const key = new TextEncoder().encode(SECRET);
+    /** A token with the given claims and header, signed with the service's own secret. */
+    const crafted = (claims: Record<string, unknown>, alg = 'HS256') => {
+      const jwt = new SignJWT({ sub: USER, iss: ACCESS_TOKEN_ISSUER, aud: ACCESS_TOKEN_AUDIENCE, iat: issuedS, exp: issuedS + TTL_S, ...claims });
+      return jwt.setProtectedHeader({ alg }).sign(key);
+    };
+
+    it('takes one made as Kismet makes them (the check below is not refusing everything)', async () => {
+      assert.equal(await outcome(new AccessTokenService(SECRET, TTL_S), await crafted({}), issuedS + 1), 'ok');
+    });
+
+    for (const [what, claims] of [
+      ['another issuer', { iss: 'someone-else' }],
+      ['another audience', { aud: 'someone-else:api' }],
+      ['no subject', { sub: undefined }],
+      ['an empty subject', { sub: '' }],
+      ['no expiry', { exp: undefined }],
+      ['no issue time', { iat: undefined }],
+      ['an expiry that is not a number', { exp: 'tomorrow' }],
+      ['an issue time that is not a number', { iat: String(issuedS) }],
+      ['an issue time in the future', { iat: issuedS + 3600, exp: issuedS + 3600 + TTL_S }],
+    ] as const) {
+      it(`refuses one with ${what}`, async () => {
+        const service = new AccessTokenService(SECRET, TTL_S);
+        assert.equal(await outcome(service, await crafted(claims), issuedS + 1), ErrorCode.TOKEN_INVALID);
+      });
+    }
+
+    it('refuses one signed with another algorithm of the same secret, and one not signed at all', async () => {
+      const service = new AccessTokenService(SECRET, TTL_S);
+      assert.equal(await outcome(service, await crafted({}, 'HS512'), issuedS + 1), ErrorCode.TOKEN_INVALID);
+      const [, payload] = (await crafted({})).split('.') as [string, string];
+      const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
+      assert.equal(await outcome(service, none, issuedS + 1), ErrorCode.TOKEN_INVALID);
+    });
+
+    it('refuses one presented before it was issued, within the tolerance of two clocks only', async () => {
+      const service = new AccessTokenService(SECRET, TTL_S);
+      const token = await crafted({});
+      assert.equal(await outcome(service, token, issuedS - CLOCK_TOLERANCE_S - 1), ErrorCode.TOKEN_INVALID);
+      assert.equal(await outcome(service, token, issuedS - CLOCK_TOLERANCE_S + 1), 'ok');
+    });
+  });
 });
