@@ -53,8 +53,10 @@ export async function joinOrCreateActor(
     const authData = await admit(roomName, options, context);
     for (let attempt = 0; ; attempt++) {
       try {
-        const listing: IRoomCache = (await matchMaker.findOneRoomAvailable(roomName, options)) ?? (await createOnce(roomName, options));
-        if (attempt < SEAT_RETRIES && silentNodes && (await heldBySilentNode(listing, silentNodes))) continue; // its listings are gone: find or create again
+        const found: IRoomCache | undefined = await matchMaker.findOneRoomAvailable(roomName, options);
+        // A node that just created the actor has answered this join: only an actor found listed may be on a dead one.
+        if (found && attempt < SEAT_RETRIES && silentNodes && (await heldBySilentNode(found, silentNodes))) continue; // its listings are gone: find or create again
+        const listing = found ?? (await createOnce(roomName, options));
         return await matchMaker.reserveSeatFor(listing, options, authData);
       } catch (error) {
         const backoffMs = Math.floor(Math.random() * 2 ** (attempt + 1) * FIRST_RETRY_MAX_MS);
