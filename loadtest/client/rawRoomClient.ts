@@ -1,6 +1,7 @@
 import { decode, encode, type Iterator } from '@colyseus/schema';
 import { Packr, unpack } from 'msgpackr';
 import WebSocket from 'ws';
+import { postJson } from './postJson';
 
 // Colyseus wire bytes (see @colyseus/shared-types Protocol).
 const JOIN_ROOM = 10;
@@ -44,13 +45,9 @@ export class MatchmakeRefused extends Error {
 
 /** Asks any node for a seat in an actor, as the SDK does. */
 export async function reserveSeat(baseUrl: string, room: string, options: object, accessToken: string): Promise<SeatReservation> {
-  const response = await fetch(`${baseUrl}/matchmake/joinOrCreate/${room}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
-    body: JSON.stringify(options),
-  });
-  const body = (await response.json()) as SeatReservation & { code?: string; message?: string };
-  if (!response.ok) throw new MatchmakeRefused(response.status, body.code, body.message ?? `matchmake ${response.status}`);
+  const answer = await postJson(`${baseUrl}/matchmake/joinOrCreate/${room}`, options, { authorization: `Bearer ${accessToken}` });
+  const body = answer.body as SeatReservation & { code?: string; message?: string };
+  if (answer.status < 200 || answer.status >= 300) throw new MatchmakeRefused(answer.status, body?.code, body?.message ?? `matchmake ${answer.status}`);
   return body;
 }
 
