@@ -1,9 +1,10 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { matchEndedEvents, type NewUserEvent } from '../../domain/userEvents';
+import { matchEndedEvents } from '../../domain/userEvents';
 import type { Database } from '../types';
 import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
 import { appendUserEvents, type StoredUserEvent } from './eventRepository';
 import { blockEndsThreadSql } from './threadMemberRepository';
+import { groupBy } from './groupBy';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -88,10 +89,7 @@ export async function endMatchesWithin(tx: Transaction<Database>, input: EndMatc
   if (ids.length === 0) return { ended: [], events: [] };
   const members = await tx.selectFrom('match_members').select(['match_id', 'user_id']).where('match_id', 'in', ids).orderBy('user_id').execute();
   const ended = ids.map((matchId) => ({ matchId, memberIds: members.filter((m) => m.match_id === matchId).map((m) => m.user_id) }));
-  const byUser = new Map<string, NewUserEvent[]>();
-  for (const match of ended) {
-    for (const event of matchEndedEvents(match.matchId, match.memberIds)) byUser.set(event.userId, [...(byUser.get(event.userId) ?? []), event]);
-  }
+  const byUser = groupBy(ended.flatMap((match) => matchEndedEvents(match.matchId, match.memberIds)), (event) => event.userId);
   const events: StoredUserEvent[] = [];
   for (const userId of [...byUser.keys()].sort()) events.push(...(await appendUserEvents(tx, userId, byUser.get(userId)!)));
   return { ended, events };

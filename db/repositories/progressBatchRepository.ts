@@ -4,6 +4,7 @@ import { UserEventType, type NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
 import { appendEventsOfUsers } from './userEventBatchRepository';
+import { groupBy } from './groupBy';
 
 /** One action to count for one user, under the key that makes it count once. */
 export interface ProgressAward {
@@ -46,8 +47,7 @@ export async function recordProgressBatch(db: Kysely<Database>, items: readonly 
     const totals = new Map((row.totals ?? []).map((t) => [t.u, Number(t.xp)]));
     const questCounts = new Map((row.quests ?? []).map((q) => [`${q.u}|${q.d}|${q.q}`, Number(q.n)]));
     // Settle each user's awards in order, from the XP before the flush's and each quest's count after each award.
-    const byUser = new Map<string, typeof worth>();
-    for (const c of worth) if (won.has(c.i)) byUser.set(c.award.userId, [...(byUser.get(c.award.userId) ?? []), c]);
+    const byUser = groupBy(worth.filter((c) => won.has(c.i)), (c) => c.award.userId);
     const owed: Array<{ item: number; event: NewUserEvent }> = [];
     const bonuses: Array<{ userId: string; bonus: number }> = [];
     for (const [userId, awards] of byUser) {

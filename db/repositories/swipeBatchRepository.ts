@@ -6,6 +6,7 @@ import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
 import type { StoredUserEvent } from './eventRepository';
 import type { SwipeToRecord, SwipeWrite } from './swipeRepository';
 import { appendEventsOfUsers } from './userEventBatchRepository';
+import { groupBy } from './groupBy';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -44,11 +45,10 @@ export async function recordSwipes(db: Kysely<Database>, swipes: readonly SwipeT
     const { inserted, mutual } = await insertSwipesAndPairs(tx, swipes);
     const key = (x: string, y: string) => `${x}|${y}`;
     // Which likes of the flush touched each pair, in order.
-    const likesOfPair = new Map<string, number[]>();
-    swipes.forEach((s, i) => {
-      if (!inserted.has(key(s.from.id, s.to.id)) || !pairs(s)) return;
-      const { a, b } = orderedPair(s.from.id, s.to.id);
-      likesOfPair.set(key(a, b), [...(likesOfPair.get(key(a, b)) ?? []), i]);
+    const touching = swipes.flatMap((s, i) => (inserted.has(key(s.from.id, s.to.id)) && pairs(s) ? [i] : []));
+    const likesOfPair = groupBy(touching, (i) => {
+      const { a, b } = orderedPair(swipes[i]!.from.id, swipes[i]!.to.id);
+      return key(a, b);
     });
     // The later like of a pair the flush turned mutual makes the match (the pair's only one, if the other side was older).
     const matchers = new Set<number>();

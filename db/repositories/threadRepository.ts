@@ -5,6 +5,7 @@ import type { ThreadRole } from '../../domain/threadColleagues';
 import type { MemberPosition } from '../../domain/threadLedger';
 import type { Database } from '../types';
 import { inAskedOrder } from './askedOrder';
+import { groupBy } from './groupBy';
 import type { StoredMessageKey } from './messageRepository';
 import { blockEndsThreadSql } from './threadMemberRepository';
 
@@ -123,16 +124,6 @@ export async function loadThreads(db: Db, matchIds: readonly string[], recentCou
   return loaded;
 }
 
-function groupBy<Row>(rows: readonly Row[], keyOf: (row: Row) => string): Map<string, Row[]> {
-  const groups = new Map<string, Row[]>();
-  for (const row of rows) {
-    const key = keyOf(row);
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  }
-  return groups;
-}
 
 /** Moves a member's read marker forward; a slower writer never moves it back. */
 export async function saveReadMarker(db: Db, matchId: string, userId: string, seq: number, at: Date): Promise<void> {

@@ -3,6 +3,7 @@ import { PUSHED_EVENT_TYPES } from '../../domain/push/userPush';
 import type { NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
+import { groupBy } from './groupBy';
 
 interface StoredRow {
   user_id: string;
@@ -55,8 +56,7 @@ export async function appendEventsOfUsers(trx: Transaction<Database>, events: re
     )
     select user_id::text as user_id, seq, type, payload, created_at from stored`.execute(trx);
   // Each user's events were numbered in the order given: hand them back in that order.
-  const byUser = new Map<string, StoredRow[]>();
-  for (const row of result.rows) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), row]);
+  const byUser = groupBy(result.rows, (row) => row.user_id);
   for (const rows of byUser.values()) rows.sort((x, y) => Number(x.seq) - Number(y.seq));
   const taken = new Map<string, number>();
   return events.map((event) => {
