@@ -110,6 +110,13 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly remoteSeats = new Counter({
+    name: 'kismet_remote_seats_total',
+    help: 'Seats this node asked another node for (with the creation of the actor, or in one it lists), by outcome: seated, elsewhere (another node created the actor first), refused, failed, unanswered',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly shed = new Counter({
     name: 'kismet_shed_total',
     help: 'Sheddable traffic dropped because the node fell behind, by kind',
@@ -163,5 +170,6 @@ export class NodeMetrics {
       this.rooms.set({ kind }, 0);
       this.actorCreationsDiscarded.inc({ kind }, 0);
     }
+    for (const outcome of ['seated', 'elsewhere', 'refused', 'failed', 'unanswered']) this.remoteSeats.inc({ outcome }, 0);
   }
 }

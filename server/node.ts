@@ -222,6 +222,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     ...routeOptions,
     timeoutMs: config.dependencyTimeoutMs,
     silentNodes: cluster?.silentNodes,
+    remoteSeats: cluster?.remoteSeats,
     gate: new JoinGate({ maxInFlight: config.joinConcurrency, maxWaitMs: config.dependencyTimeoutMs / 2 }, () => metrics.shed.inc({ traffic: 'join' })),
     refusal: () => (cluster?.lease.fenced ? unavailable('this node (cut off from the cluster)') : undefined),
     classify: (error) => classifyRedisError(classifyDatabaseError(error)),
@@ -240,6 +241,8 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   mountWebAppRoute(transport.app, routeOptions);
   mountOpenApiRoute(transport.app, routeOptions); // last: it checks every route above is documented
 
+  // Before the node is listed (the process id is set with the server): a node that places an actor here finds it listening.
+  await cluster?.remoteSeats.start();
   await server.listen(config.http.port, config.http.host);
   // uWS reports a failed bind (port taken, also by another node: it listens exclusively) only
   // as a false listen socket: without this check a node would report ready while serving nothing.

@@ -8,6 +8,7 @@ import type { NodeMetrics } from '../metrics';
 import { ActorRedisDriver } from './actorDrivers';
 import { ClusterLease, leaseLifetimeMs } from './clusterLease';
 import { SilentNodes } from './silentNodes';
+import { RemoteSeats } from './remoteSeats';
 import { RedisRateLimiter } from './rateLimiters';
 import { RedisConnections } from './redisConnections';
 
@@ -22,6 +23,8 @@ export interface RedisCluster {
   readonly lease: ClusterLease;
   /** Nodes nobody hears any more, which a join waits out instead of their IPC timeout. */
   readonly silentNodes: SilentNodes;
+  /** Seats in actors on other nodes, one message each way; started before the node is listed. */
+  readonly remoteSeats: RemoteSeats;
   /** True while every connection to Redis is up. */
   readonly connected: () => boolean;
   /** Runs `listener` (too) whenever a connection to Redis drops. */
@@ -87,6 +90,11 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
       for (const actor of ActorRoom.live()) actor.onClusterRejoined();
     },
   });
+  const remoteSeats = new RemoteSeats({
+    presence,
+    creationRefusal: () => lease.creationRefusal(),
+    onOutcome: (outcome) => metrics.remoteSeats.inc({ outcome }),
+  });
   const lostListeners: Array<() => void> = [() => lease.noteTrouble()];
   connections.onDisconnected = () => {
     for (const listener of lostListeners) listener();
@@ -98,11 +106,13 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
     rateLimits,
     lease,
     silentNodes,
+    remoteSeats,
     connected: () => connections.up,
     onConnectionLost: (listener) => lostListeners.push(listener),
     waitForRedis: () => connections.ready(START_WAIT_MS),
     holdLease: () => lease.start(),
     async stop() {
+      remoteSeats.stop();
       lease.stop();
       connections.onDisconnected = () => undefined;
       await connections.quitAll();

@@ -1,5 +1,7 @@
-import { ErrorCode as ColyseusErrorCode, matchMaker, ServerError, type AuthContext, type IRoomCache } from '@colyseus/core';
+import { ErrorCode as ColyseusErrorCode, generateId, matchMaker, ServerError, type AuthContext, type IRoomCache } from '@colyseus/core';
 import { actorIdOfRequest } from '../cluster/actorPlacement';
+import { actorCreations, type Placing } from '../cluster/actorCreations';
+import { RemoteSeatRefused, type RemoteSeats, type SeatListing } from '../cluster/remoteSeats';
 import type { SilentNodes } from '../cluster/silentNodes';
 
 /** Seat refusals retried before the join is answered UNAVAILABLE (as Colyseus's own joinOrCreate does). */
@@ -9,9 +11,9 @@ const FIRST_RETRY_MAX_MS = 400;
 
 type SeatReservation = Awaited<ReturnType<typeof matchMaker.reserveSeatFor>>;
 
-/** Colyseus's SeatReservationError, which it does not export. */
+/** A seat refusal a join may retry: Colyseus's SeatReservationError (which it does not export), or another node's. */
 export function isSeatReservationError(error: unknown): boolean {
-  return error instanceof Error && error.constructor.name === 'SeatReservationError';
+  return error instanceof RemoteSeatRefused || (error instanceof Error && error.constructor.name === 'SeatReservationError');
 }
 
 /**
@@ -24,11 +26,14 @@ export function isSeatReservationError(error: unknown): boolean {
  * listing's insert is atomic (ActorRedisDriver.insert), so when two nodes create
  * the same identity at once the second copy is discarded and its join reserves
  * its seat in the first. Joins of one identity on one node share one creation
- * (a live event's attendees arrive together), so a burst creates at most one copy
- * per node, not one per join.
+ * (server/cluster/actorCreations.ts).
+ *
+ * In a cluster, a seat in an actor on another node, and the creation of an actor
+ * placed on another node together with the first seat in it, are one request
+ * there and one answer back (server/cluster/remoteSeats.ts).
  *
  * An actor listed on a node nobody hears any more (killed without a word) is not
- * asked for a seat, which would wait out Colyseus's IPC timeout and then a health
+ * asked for a seat, which would wait out the other node's answer and then a health
  * check: the join waits for that node's lease to lapse, its listings go, and the
  * join creates the actor anew (server/cluster/silentNodes.ts).
  *
@@ -42,22 +47,25 @@ export async function joinOrCreateActor(
   {
     deadlineAt = Number.POSITIVE_INFINITY,
     silentNodes,
+    remoteSeats,
   }: {
     /** When the join is answered UNAVAILABLE whatever happens (ms since the epoch): no retry starts after it. */
     readonly deadlineAt?: number;
     /** In a cluster: an actor found on a node nobody hears any more is created anew once that node's lease lapsed. */
     readonly silentNodes?: SilentNodes | undefined;
+    /** In a cluster: seats in actors on other nodes, in one call each. */
+    readonly remoteSeats?: RemoteSeats | undefined;
   } = {},
 ): Promise<SeatReservation> {
   try {
     const authData = await admit(roomName, options, context);
+    const seats = new Seats(options, authData, remoteSeats);
     for (let attempt = 0; ; attempt++) {
       try {
         const found: IRoomCache | undefined = await matchMaker.findOneRoomAvailable(roomName, options);
         // A node that just created the actor has answered this join: only an actor found listed may be on a dead one.
         if (found && attempt < SEAT_RETRIES && silentNodes && (await heldBySilentNode(found, silentNodes))) continue; // its listings are gone: find or create again
-        const listing = found ?? (await createOnce(roomName, options));
-        return await matchMaker.reserveSeatFor(listing, options, authData);
+        return await (found ? seats.seatIn(found) : seats.createAndSeat(roomName));
       } catch (error) {
         const backoffMs = Math.floor(Math.random() * 2 ** (attempt + 1) * FIRST_RETRY_MAX_MS);
         if (!isSeatReservationError(error) || attempt >= SEAT_RETRIES || Date.now() + backoffMs >= deadlineAt) throw error;
@@ -78,17 +86,78 @@ async function heldBySilentNode(listing: IRoomCache, silentNodes: SilentNodes): 
   return silentNodes.sweep(owner);
 }
 
-/** Creations under way on this node, by actor id. */
-const creating = new Map<string, Promise<IRoomCache>>();
+/** The seat of one join, wherever its actor is or is to be. */
+class Seats {
+  constructor(
+    private readonly options: Record<string, unknown>,
+    private readonly authData: unknown,
+    private readonly remote: RemoteSeats | undefined,
+  ) {}
 
-/** Creates the actor a join names, or waits for the creation of it this node has under way. */
-function createOnce(roomName: string, options: Record<string, unknown>): Promise<IRoomCache> {
-  const actorId = actorIdOfRequest(roomName, options);
-  const underWay = creating.get(actorId);
-  if (underWay) return underWay;
-  const creation = matchMaker.createRoom(roomName, options).finally(() => creating.delete(actorId));
-  creating.set(actorId, creation);
-  return creation;
+  /** A seat in a listed actor: by Colyseus on this node (or without a cluster), in one call on another. */
+  async seatIn(listing: IRoomCache): Promise<SeatReservation> {
+    if (!this.remote || listing.processId === matchMaker.processId) return matchMaker.reserveSeatFor(listing, this.options, this.authData);
+    const sessionId = this.sessionId();
+    const seat = await this.remote.seatIn(listing, this.options, this.authData, sessionId);
+    return seatReservation(seat.listing, sessionId);
+  }
+
+  /**
+   * The actor created where placement puts it, and a seat in it; or, while a
+   * creation of it is under way on this node, a seat in what that creates. The
+   * creation is shared from before placement is decided, so joins that arrive
+   * together do not decide apart.
+   */
+  async createAndSeat(roomName: string): Promise<SeatReservation> {
+    const actorId = actorIdOfRequest(roomName, this.options);
+    const underWay = actorCreations.underWayFor(actorId);
+    if (underWay) return this.seatIn(await underWay);
+    const placing: Placing = { here: false };
+    const creation = this.placeAndCreate(roomName, placing);
+    actorCreations.share(actorId, creation.then(({ listing }) => listing), placing);
+    const { listing, reservation } = await creation;
+    return reservation ?? this.seatIn(listing);
+  }
+
+  /** Creates the actor where placement puts it; when that is another node, with this join's seat. */
+  private async placeAndCreate(roomName: string, placing: Placing): Promise<{ listing: IRoomCache; reservation?: SeatReservation }> {
+    const createHere = async () => {
+      placing.here = true;
+      return { listing: await matchMaker.handleCreateRoom(roomName, this.options) };
+    };
+    const placed = matchMaker.state === matchMaker.MatchMakerState.READY ? await matchMaker.selectProcessIdToCreateRoom(roomName, this.options) : matchMaker.processId;
+    if (placed === matchMaker.processId) return createHere();
+    if (!this.remote) return { listing: await matchMaker.createRoom(roomName, this.options) }; // Colyseus's own call to that node
+    const sessionId = this.sessionId();
+    try {
+      const seat = await this.remote.createAndSeat(placed, roomName, this.options, this.authData, sessionId);
+      const listing = seat.listing as IRoomCache;
+      return seat.seated ? { listing, reservation: seatReservation(seat.listing, sessionId) } : { listing };
+    } catch (error) {
+      if (!(error instanceof RemoteSeatRefused)) throw error;
+      // As Colyseus does when a node does not answer a creation: leave it out of placement, create here.
+      // A node that refused (it drains, or may not create now) leaves placement by itself.
+      if (error.unanswered) await matchMaker.stats.excludeProcess(placed);
+      return createHere();
+    }
+  }
+
+  /** The seat's session id, as Colyseus picks it. */
+  private sessionId(): string {
+    const fromAuth = (this.authData as { sessionId?: unknown } | undefined)?.sessionId;
+    return typeof fromAuth === 'string' && fromAuth.length > 0 ? fromAuth : generateId();
+  }
+}
+
+/** The reservation a client connects with, as Colyseus builds it. */
+function seatReservation(listing: SeatListing, sessionId: string): SeatReservation {
+  return {
+    name: listing.name,
+    sessionId,
+    roomId: listing.roomId,
+    processId: listing.processId,
+    ...(listing.publicAddress ? { publicAddress: listing.publicAddress } : {}),
+  } as SeatReservation;
 }
 
 /** The room class's static onAuth, as Colyseus calls it at matchmaking: its result is the seat's auth data. */

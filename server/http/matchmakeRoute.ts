@@ -6,6 +6,7 @@ import { withinDeadline } from '../../services/commandDeadline';
 import { isSeatReservationError, joinOrCreateActor } from './actorJoin';
 import type { JoinGate } from './joinGate';
 import type { SilentNodes } from '../cluster/silentNodes';
+import type { RemoteSeats } from '../cluster/remoteSeats';
 import { jsonReply, parseJsonObject, route, type HttpReply, type RouteOptions } from './uwsHttp';
 
 /** The only matchmaking methods a client may call: an actor is always named by the identity in its join options. */
@@ -34,6 +35,8 @@ export function mountMatchmakeRoute(
     readonly gate: JoinGate;
     /** Nodes nobody hears any more (in a cluster): a join waits out their lease instead of their IPC timeout. */
     readonly silentNodes: SilentNodes | undefined;
+    /** Seats in actors on other nodes, in one call each (in a cluster). */
+    readonly remoteSeats: RemoteSeats | undefined;
     /** Why this node takes no join now (it is fenced off), if it takes none. */
     readonly refusal: () => AppError | undefined;
     /** Turns a dependency's failure into its coded refusal (UNAVAILABLE); other errors pass as they are. */
@@ -72,7 +75,7 @@ export function mountMatchmakeRoute(
       const reservation = await options.gate.run(() =>
         withinDeadline(
           method === 'joinOrCreate'
-            ? joinOrCreateActor(roomName, joinOptions, context, { deadlineAt, silentNodes: options.silentNodes })
+            ? joinOrCreateActor(roomName, joinOptions, context, { deadlineAt, silentNodes: options.silentNodes, remoteSeats: options.remoteSeats })
             : matchMaker.controller.invokeMethod(method, roomName, joinOptions, context),
           Math.max(0, deadlineAt - Date.now()),
           'the join',
