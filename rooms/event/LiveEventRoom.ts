@@ -11,6 +11,7 @@ import { EventChat } from './eventChat';
 import { EventMedia } from './eventMedia';
 import { EventSeats } from './eventSeats';
 import { HandRaises } from './handRaises';
+import { EventAttendees, type Attendee } from './eventAttendees';
 
 interface LiveEventAuth {
   readonly userId: string;
@@ -20,15 +21,6 @@ interface LiveEventAuth {
   /** Whether the person needs a seat (hosts do not); it is taken when they connect. */
   readonly needsSeat: boolean;
   readonly shadowBanned: boolean;
-}
-
-interface Attendee {
-  readonly userId: string;
-  role: LiveEventRole;
-  /** This connection holds its person's one seat (a second device shares it, unseated). */
-  seated: boolean;
-  /** Shadow-banned when they joined: what they say or raise reaches their own devices only. */
-  readonly hidden: boolean;
 }
 
 /** Close code for an attendee a host removed. */
@@ -41,11 +33,11 @@ export const REMOVED_FROM_EVENT = 4506;
  */
 export class LiveEventRoom extends ActorRoom {
   private eventId = '';
-  private readonly attendees = new Map<string, Attendee>(); // by sessionId
+  private readonly attendees = new EventAttendees();
   private readonly chat = new EventChat();
   private readonly hands = new HandRaises({
     viewers: () => this.clients.map((client) => ({ userId: this.userOf(client), send: (type: string, message: unknown) => client.send(type, message) })),
-    hiddenIds: () => new Set([...this.attendees.values()].filter((a) => a.hidden).map((a) => a.userId)),
+    hiddenIds: () => this.attendees.hiddenIds(),
     broadcast: (type, message) => this.broadcast(type, message),
   });
   private media!: EventMedia;
@@ -131,7 +123,7 @@ export class LiveEventRoom extends ActorRoom {
     const seat = auth.needsSeat ? await this.seats.take(auth.userId, this.peopleOf(auth.userId).some((a) => a.seated)) : 'shared';
     if (seat === 'full') throw ActorRoom.joinRefused(ErrorCode.EVENT_FULL, 'the event is full');
     const firstConnection = this.peopleOf(auth.userId).length === 0;
-    this.attendees.set(client.sessionId, { userId: auth.userId, role: auth.role, seated: seat === 'seated', hidden: auth.shadowBanned });
+    this.attendees.add(client.sessionId, { userId: auth.userId, role: auth.role, seated: seat === 'seated', hidden: auth.shadowBanned });
     this.admitted(client, auth.userId);
     if (firstConnection) await services.attendance.arrive(this.eventId, auth.userId, services.now());
     const ready: LiveEventReady = {
@@ -147,9 +139,8 @@ export class LiveEventRoom extends ActorRoom {
 
   override async onLeave(client: Client): Promise<void> {
     this.lingerWhenEmpty();
-    const attendee = this.attendees.get(client.sessionId);
+    const attendee = this.attendees.remove(client.sessionId);
     if (!attendee) return;
-    this.attendees.delete(client.sessionId);
     const remaining = this.peopleOf(attendee.userId);
     if (remaining.length > 0) {
       // Still here on another device: the seat passes to it, and they have not left.
@@ -173,11 +164,11 @@ export class LiveEventRoom extends ActorRoom {
   }
 
   /** Every connection of one person, as attendees. */
-  private peopleOf(userId: string): Attendee[] {
-    return [...this.attendees.values()].filter((a) => a.userId === userId);
+  private peopleOf(userId: string): readonly Attendee[] {
+    return this.attendees.of(userId);
   }
 
-  private moderate(client: Client, targetId: string): Attendee[] {
+  private moderate(client: Client, targetId: string): readonly Attendee[] {
     const targets = this.peopleOf(targetId);
     const decision = decideModeration(this.attendee(client).role, targets[0]?.role);
     if (!decision.ok) throw new AppError(decision.code, decision.message);

@@ -1,0 +1,71 @@
+import type { LiveEventRole } from '../../domain/liveEventRules';
+
+/** One connection to a live event, as the event knows it. */
+export interface Attendee {
+  readonly userId: string;
+  role: LiveEventRole;
+  /** This connection holds its person's one seat (a second device shares it, unseated). */
+  seated: boolean;
+  /** Shadow-banned when they joined: what they say or raise reaches their own devices only. */
+  readonly hidden: boolean;
+}
+
+/**
+ * An event's connections, by connection and by person, and the people whose
+ * hands and words are hidden. Every join and leave asks who else of that person
+ * is here, and every join which hands to show it: kept by person, these answers
+ * cost the same for the two-thousandth attendee of a burst as for the first,
+ * instead of a pass over everyone connected.
+ */
+export class EventAttendees {
+  private readonly byConnection = new Map<string, Attendee>();
+  private readonly byPerson = new Map<string, Attendee[]>();
+  /** People with a hidden connection, and how many they have. */
+  private readonly hiddenConnections = new Map<string, number>();
+  private readonly hidden = new Set<string>();
+
+  get(sessionId: string): Attendee | undefined {
+    return this.byConnection.get(sessionId);
+  }
+
+  add(sessionId: string, attendee: Attendee): void {
+    this.remove(sessionId);
+    this.byConnection.set(sessionId, attendee);
+    const connections = this.byPerson.get(attendee.userId);
+    if (connections) connections.push(attendee);
+    else this.byPerson.set(attendee.userId, [attendee]);
+    if (attendee.hidden) {
+      this.hiddenConnections.set(attendee.userId, (this.hiddenConnections.get(attendee.userId) ?? 0) + 1);
+      this.hidden.add(attendee.userId);
+    }
+  }
+
+  /** Forgets a connection; the attendee it was, if it was one. */
+  remove(sessionId: string): Attendee | undefined {
+    const attendee = this.byConnection.get(sessionId);
+    if (!attendee) return undefined;
+    this.byConnection.delete(sessionId);
+    const others = (this.byPerson.get(attendee.userId) ?? []).filter((a) => a !== attendee);
+    if (others.length > 0) this.byPerson.set(attendee.userId, others);
+    else this.byPerson.delete(attendee.userId);
+    if (attendee.hidden) {
+      const left = (this.hiddenConnections.get(attendee.userId) ?? 1) - 1;
+      if (left > 0) this.hiddenConnections.set(attendee.userId, left);
+      else {
+        this.hiddenConnections.delete(attendee.userId);
+        this.hidden.delete(attendee.userId);
+      }
+    }
+    return attendee;
+  }
+
+  /** Every connection of one person, first connected first. */
+  of(userId: string): readonly Attendee[] {
+    return this.byPerson.get(userId) ?? [];
+  }
+
+  /** The people whose hands and words only they see. */
+  hiddenIds(): ReadonlySet<string> {
+    return this.hidden;
+  }
+}
