@@ -190,11 +190,38 @@ function matches(listing: IRoomCache | undefined, conditions: Partial<IRoomCache
   return listing;
 }
 
-/** The single-node listing, with the same lookup by actor id. */
+/**
+ * The single-node listing, with the same lookup by actor id, kept in a map: the
+ * stock driver finds a listing by a pass over every listing, once per join.
+ */
 export class ActorLocalDriver extends LocalDriver {
+  private readonly byId = new Map<string, IRoomCache>();
+
+  override async insert(room: IRoomCache): Promise<boolean> {
+    const inserted = await super.insert(room);
+    if (inserted && room.roomId) this.byId.set(room.roomId, room);
+    return inserted;
+  }
+
+  override persist(room: IRoomCache, create = false): boolean {
+    const persisted = super.persist(room, create);
+    if (persisted && room.roomId) this.byId.set(room.roomId, room);
+    return persisted;
+  }
+
+  override remove(roomId: string): boolean {
+    this.byId.delete(roomId);
+    return super.remove(roomId);
+  }
+
+  override clear(): void {
+    super.clear();
+    this.byId.clear();
+  }
+
   override findOne(conditions: Partial<IRoomCache>, sortOptions?: SortOptions): Promise<IRoomCache> {
     const roomId = actorRoomIdFromConditions(conditions as Record<string, unknown>);
     if (roomId === undefined) return super.findOne(conditions, sortOptions);
-    return Promise.resolve(matches(this.rooms.find((room) => room.roomId === roomId), conditions) as IRoomCache);
+    return Promise.resolve(matches(this.byId.get(roomId), conditions) as IRoomCache);
   }
 }
