@@ -124,7 +124,6 @@ export async function loadThreads(db: Db, matchIds: readonly string[], recentCou
   return loaded;
 }
 
-
 /** Moves a member's read marker forward; a slower writer never moves it back. */
 export async function saveReadMarker(db: Db, matchId: string, userId: string, seq: number, at: Date): Promise<void> {
   await db

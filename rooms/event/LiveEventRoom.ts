@@ -61,7 +61,7 @@ export class LiveEventRoom extends ActorRoom {
     this.seats = new EventSeats(this.eventId);
     this.breakouts = new Breakouts(this.media, {
       sendToUser: (userId, type, message) => this.sendToUser(userId, type, message),
-      roleOf: (userId) => this.peopleOf(userId)[0]?.role ?? 'audience',
+      roleOf: (userId) => this.attendees.of(userId)[0]?.role ?? 'audience',
     });
     const services = roomServices();
     const hand = (client: Client, change: typeof raiseHand) => {
@@ -120,9 +120,9 @@ export class LiveEventRoom extends ActorRoom {
     // Whatever route brought the caller here, the role they were given is for this event alone.
     if (auth?.eventId !== this.eventId) throw ActorRoom.joinRefused(ErrorCode.NOT_REGISTERED, 'admitted to another event');
     const services = roomServices();
-    const seat = auth.needsSeat ? await this.seats.take(auth.userId, this.peopleOf(auth.userId).some((a) => a.seated)) : 'shared';
+    const seat = auth.needsSeat ? await this.seats.take(auth.userId, this.attendees.of(auth.userId).some((a) => a.seated)) : 'shared';
     if (seat === 'full') throw ActorRoom.joinRefused(ErrorCode.EVENT_FULL, 'the event is full');
-    const firstConnection = this.peopleOf(auth.userId).length === 0;
+    const firstConnection = this.attendees.of(auth.userId).length === 0;
     this.attendees.add(client.sessionId, { userId: auth.userId, role: auth.role, seated: seat === 'seated', hidden: auth.shadowBanned });
     this.admitted(client, auth.userId);
     if (firstConnection) await services.attendance.arrive(this.eventId, auth.userId, services.now());
@@ -141,7 +141,7 @@ export class LiveEventRoom extends ActorRoom {
     this.lingerWhenEmpty();
     const attendee = this.attendees.remove(client.sessionId);
     if (!attendee) return;
-    const remaining = this.peopleOf(attendee.userId);
+    const remaining = this.attendees.of(attendee.userId);
     if (remaining.length > 0) {
       // Still here on another device: the seat passes to it, and they have not left.
       if (attendee.seated) remaining[0]!.seated = true;
@@ -163,13 +163,8 @@ export class LiveEventRoom extends ActorRoom {
     return attendee;
   }
 
-  /** Every connection of one person, as attendees. */
-  private peopleOf(userId: string): readonly Attendee[] {
-    return this.attendees.of(userId);
-  }
-
   private moderate(client: Client, targetId: string): readonly Attendee[] {
-    const targets = this.peopleOf(targetId);
+    const targets = this.attendees.of(targetId);
     const decision = decideModeration(this.attendee(client).role, targets[0]?.role);
     if (!decision.ok) throw new AppError(decision.code, decision.message);
     return targets;

@@ -46,6 +46,11 @@ export class RemoteSeatRefused extends Error {
   }
 }
 
+/** A seat refusal a join may retry: Colyseus's SeatReservationError (which it does not export), or another node's. */
+export function isSeatReservationError(error: unknown): boolean {
+  return error instanceof RemoteSeatRefused || (error instanceof Error && error.constructor.name === 'SeatReservationError');
+}
+
 type ReservingRoom = { _reserveSeat(sessionId: string, options: unknown, authData: unknown): Promise<boolean> };
 
 const requestsChannel = (processId: string) => `kismet:seats:${processId}`;
@@ -73,7 +78,6 @@ export class RemoteSeats {
       readonly creationRefusal: () => string | undefined;
       /** Each request this node made, by how it ended (for the node's metrics). */
       readonly onOutcome?: (outcome: SeatAnswer['outcome'] | 'unanswered') => void;
-      readonly answerTimeoutMs?: number;
     },
   ) {}
 
@@ -121,12 +125,11 @@ export class RemoteSeats {
 
   private call(processId: string, request: SeatRequest): Promise<SeatAnswer> {
     if (this.stopped) return Promise.reject(new RemoteSeatRefused('this node is stopping'));
-    const timeoutMs = this.deps.answerTimeoutMs ?? ANSWER_TIMEOUT_MS;
     return new Promise<SeatAnswer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(request.id);
-        reject(new RemoteSeatRefused(`node ${processId} did not answer within ${timeoutMs} ms`, true));
-      }, timeoutMs);
+        reject(new RemoteSeatRefused(`node ${processId} did not answer within ${ANSWER_TIMEOUT_MS} ms`, true));
+      }, ANSWER_TIMEOUT_MS);
       this.waiting.set(request.id, { resolve, reject, timer });
       Promise.resolve(this.deps.presence.publish(requestsChannel(processId), request)).catch((error: unknown) => {
         clearTimeout(timer);
@@ -150,8 +153,8 @@ export class RemoteSeats {
       answer = await this.answer(request);
     } catch (error) {
       const { code, message } = error as { code?: number | string; message?: string };
-      answer = error instanceof Error && error.constructor.name === 'SeatReservationError'
-        ? { id: request.id, outcome: 'refused', reason: error.message }
+      answer = isSeatReservationError(error)
+        ? { id: request.id, outcome: 'refused', reason: (error as Error).message }
         : { id: request.id, outcome: 'failed', ...(code === undefined ? {} : { code }), message: message ?? String(error) };
     }
     // A lost answer: the asking node's wait runs out and its join asks again.

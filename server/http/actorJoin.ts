@@ -1,7 +1,7 @@
 import { ErrorCode as ColyseusErrorCode, generateId, matchMaker, ServerError, type AuthContext, type IRoomCache } from '@colyseus/core';
 import { actorIdOfRequest } from '../cluster/actorPlacement';
 import { actorCreations, type Placing } from '../cluster/actorCreations';
-import { RemoteSeatRefused, type RemoteSeats, type SeatListing } from '../cluster/remoteSeats';
+import { isSeatReservationError, RemoteSeatRefused, type RemoteSeats, type SeatListing } from '../cluster/remoteSeats';
 import type { SilentNodes } from '../cluster/silentNodes';
 
 /** Seat refusals retried before the join is answered UNAVAILABLE (as Colyseus's own joinOrCreate does). */
@@ -10,11 +10,6 @@ const SEAT_RETRIES = 5;
 const FIRST_RETRY_MAX_MS = 400;
 
 type SeatReservation = Awaited<ReturnType<typeof matchMaker.reserveSeatFor>>;
-
-/** A seat refusal a join may retry: Colyseus's SeatReservationError (which it does not export), or another node's. */
-export function isSeatReservationError(error: unknown): boolean {
-  return error instanceof RemoteSeatRefused || (error instanceof Error && error.constructor.name === 'SeatReservationError');
-}
 
 /**
  * `joinOrCreate` for an actor: the caller admitted by the actor's static onAuth,
@@ -149,15 +144,9 @@ class Seats {
   }
 }
 
-/** The reservation a client connects with, as Colyseus builds it. */
+/** The reservation a client connects with, as Colyseus builds it: the seat's listing and its session id. */
 function seatReservation(listing: SeatListing, sessionId: string): SeatReservation {
-  return {
-    name: listing.name,
-    sessionId,
-    roomId: listing.roomId,
-    processId: listing.processId,
-    ...(listing.publicAddress ? { publicAddress: listing.publicAddress } : {}),
-  } as SeatReservation;
+  return { ...listing, sessionId } as SeatReservation;
 }
 
 /** The room class's static onAuth, as Colyseus calls it at matchmaking: its result is the seat's auth data. */

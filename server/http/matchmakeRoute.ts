@@ -3,10 +3,10 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { AppError, ErrorCode, HTTP_STATUS_BY_CODE, isErrorCode, unavailable } from '../../domain/errors';
 import { isActorKind } from '../../contracts/actors';
 import { withinDeadline } from '../../services/commandDeadline';
-import { isSeatReservationError, joinOrCreateActor } from './actorJoin';
+import { joinOrCreateActor } from './actorJoin';
 import type { JoinGate } from './joinGate';
 import type { SilentNodes } from '../cluster/silentNodes';
-import type { RemoteSeats } from '../cluster/remoteSeats';
+import { isSeatReservationError, type RemoteSeats } from '../cluster/remoteSeats';
 import { jsonReply, parseJsonObject, route, type HttpReply, type RouteOptions } from './uwsHttp';
 
 /** The only matchmaking methods a client may call: an actor is always named by the identity in its join options. */
