@@ -13,25 +13,30 @@ import {
 } from '../contracts/common';
 import { withinDeadline } from '../services/commandDeadline';
 import { spendOrRefuse } from '../services/rateLimiter';
-import { answerUnknownTypes, isRequest, type RequestContext } from './roomRequests';
+import { routeEveryType, type RequestContext } from './roomRequests';
 import type { RoomServices } from './roomServices';
 
 export type CommandSchemas = Readonly<Record<string, z.ZodType<{ ref?: string | undefined }>>>;
 
-/** A handler per command; `ready` is answered by the router itself (see rememberReady). */
-export type CommandHandlers<C extends CommandSchemas> = {
-  readonly [K in Exclude<keyof C, typeof READY_COMMAND>]: (client: Client, payload: z.infer<C[K]>) => unknown;
+/**
+ * A handler per command; `ready` is answered by the router itself (see rememberReady).
+ * `actor` is what the actor gave mountCommands: handlers written once per kind of
+ * actor find their actor's parts there, so an actor needs no closure of its own per
+ * command (sessions are many: one per connected user).
+ */
+export type CommandHandlers<C extends CommandSchemas, A = undefined> = {
+  readonly [K in Exclude<keyof C, typeof READY_COMMAND>]: (client: Client, payload: z.infer<C[K]>, actor: A) => unknown;
 };
 
-type AnyHandler = (client: Client, payload: { ref?: string | undefined }) => unknown;
+type AnyHandler = (client: Client, payload: { ref?: string | undefined }, actor: unknown) => unknown;
 
 /**
  * The per-user buckets commands spend from before they run (domain/rateLimits),
  * and whose bucket a connection spends from: its user's, on every device and node.
  */
-export interface CommandLimits<C extends CommandSchemas> {
+export interface CommandLimits<C extends CommandSchemas, A = undefined> {
   readonly actions: { readonly [K in keyof C]?: RateLimitedAction };
-  readonly userOf: (client: Client) => string;
+  readonly userOf: (client: Client, actor: A) => string;
 }
 
 /** What each connection was sent on joining, answered again by `ready`. */
@@ -83,71 +88,76 @@ function refOf(payload: unknown): string | undefined {
  * (`await room.request(type, payload)`), it resolves with the result or rejects
  * with the refusal ({@link CommandRefusal}) as the error's `reason`; sent as a
  * plain message, the answer is a `reply` or an `error` carrying the payload's `ref`.
+ *
+ * `actor` is handed to every handler and to `limits.userOf`: a kind of actor that
+ * has many instances writes its handlers once and keeps its parts there.
  */
-export function mountCommands<C extends CommandSchemas>(
+export function mountCommands<C extends CommandSchemas, A = undefined>(
   room: Room,
   kind: ActorKind,
   services: RoomServices,
   schemas: C,
-  handlers: CommandHandlers<C>,
-  limits?: CommandLimits<C>,
+  handlers: CommandHandlers<C, A>,
+  limits?: CommandLimits<C, A>,
+  actor?: A,
 ): void {
-  const handlerOf = (type: string): AnyHandler =>
-    type === READY_COMMAND ? (client) => readyMessages.get(client) ?? null : ((handlers as Record<string, AnyHandler>)[type] as AnyHandler);
-  for (const type of Object.keys(schemas)) {
-    const schema = schemas[type]!;
-    const handler = handlerOf(type);
-    const action = limits?.actions[type as keyof C];
-    room.onMessage(type, (client: Client, raw: unknown, context?: RequestContext) => {
-      const request = isRequest(context) ? context : undefined;
-      const started = process.hrtime.bigint();
-      services.metrics.messagesIn.inc({ kind, type });
-      if (hasNulCharacter(raw)) {
-        refuse(services, client, refOf(raw), { code: ErrorCode.INVALID_MESSAGE, message: `${type}: text may not contain NUL characters` }, request);
-        return undefined;
-      }
-      const parsed = schema.safeParse(raw === undefined ? {} : raw);
-      if (!parsed.success) {
-        const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
-        refuse(services, client, refOf(raw), { code: ErrorCode.INVALID_MESSAGE, message: `${type}: ${detail}` }, request);
-        return undefined;
-      }
-      const ref = parsed.data.ref;
-      const work = Promise.resolve().then(async () => {
-        if (action !== undefined && limits) await spendOrRefuse(services.rateLimits, action, limits.userOf(client));
-        return handler(client, parsed.data);
-      });
-      return withinDeadline(work, services.commandTimeoutMs, type)
-        .then(
-          (result) => {
-            services.metrics.messagesOut.inc({ kind, type: ServerMessageType.REPLY });
-            if (request) return result ?? null;
-            const reply: ReplyMessage = { ref, ok: true, result: result ?? null };
-            client.send(ServerMessageType.REPLY, reply);
-            return undefined;
-          },
-          (error: unknown) => {
-            if (error instanceof AppError) {
-              refuse(services, client, ref, { code: error.code, message: error.message, retryAfterMs: error.retryAfterMs }, request);
-            } else {
-              services.logger.error({ err: error, kind, type }, 'command failed');
-              refuse(services, client, ref, { code: ErrorCode.INTERNAL, message: 'internal error' }, request);
-            }
-            return undefined;
-          },
-        )
-        .finally(() => {
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          services.metrics.commandLatency.observe({ kind, type }, seconds);
-        });
-    });
-  }
-
-  const unknownType = (client: Client, type: string | number, raw: unknown, request: RequestContext | undefined): undefined => {
+  const unknownType = (type: string, client: Client, raw: unknown, request: RequestContext | undefined): undefined => {
     services.metrics.messagesIn.inc({ kind, type: 'unknown' });
-    refuse(services, client, refOf(raw), { code: ErrorCode.UNKNOWN_MESSAGE_TYPE, message: `unknown message type "${String(type).slice(0, 64)}"` }, request);
+    refuse(services, client, refOf(raw), { code: ErrorCode.UNKNOWN_MESSAGE_TYPE, message: `unknown message type "${type.slice(0, 64)}"` }, request);
     return undefined;
   };
-  room.onMessage('*', (client: Client, type: string | number, raw: unknown) => unknownType(client, type, raw, undefined));
-  answerUnknownTypes(room, unknownType);
+  const command = (type: string, client: Client, raw: unknown, request: RequestContext | undefined): unknown => {
+    const schema = schemas[type]!;
+    const handler = type === READY_COMMAND ? answerReady : ((handlers as Record<string, AnyHandler>)[type] as AnyHandler);
+    const action = limits?.actions[type as keyof C];
+    const started = process.hrtime.bigint();
+    services.metrics.messagesIn.inc({ kind, type });
+    if (hasNulCharacter(raw)) {
+      refuse(services, client, refOf(raw), { code: ErrorCode.INVALID_MESSAGE, message: `${type}: text may not contain NUL characters` }, request);
+      return undefined;
+    }
+    const parsed = schema.safeParse(raw === undefined ? {} : raw);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
+      refuse(services, client, refOf(raw), { code: ErrorCode.INVALID_MESSAGE, message: `${type}: ${detail}` }, request);
+      return undefined;
+    }
+    const ref = parsed.data.ref;
+    const work = Promise.resolve().then(async () => {
+      if (action !== undefined && limits) await spendOrRefuse(services.rateLimits, action, limits.userOf(client, actor as A));
+      return handler(client, parsed.data, actor);
+    });
+    return withinDeadline(work, services.commandTimeoutMs, type)
+      .then(
+        (result) => {
+          services.metrics.messagesOut.inc({ kind, type: ServerMessageType.REPLY });
+          if (request) return result ?? null;
+          const reply: ReplyMessage = { ref, ok: true, result: result ?? null };
+          client.send(ServerMessageType.REPLY, reply);
+          return undefined;
+        },
+        (error: unknown) => {
+          if (error instanceof AppError) {
+            refuse(services, client, ref, { code: error.code, message: error.message, retryAfterMs: error.retryAfterMs }, request);
+          } else {
+            services.logger.error({ err: error, kind, type }, 'command failed');
+            refuse(services, client, ref, { code: ErrorCode.INTERNAL, message: 'internal error' }, request);
+          }
+          return undefined;
+        },
+      )
+      .finally(() => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        services.metrics.commandLatency.observe({ kind, type }, seconds);
+      });
+  };
+  // A command sent as bytes is not one: every command's payload is an object.
+  routeEveryType(
+    room,
+    (type, client, raw, request) => (Object.hasOwn(schemas, type) ? command(type, client, raw, request) : unknownType(type, client, raw, request)),
+    unknownType,
+  );
 }
+
+/** `ready` answers the message the connection was sent on joining. */
+const answerReady: AnyHandler = (client) => readyMessages.get(client) ?? null;

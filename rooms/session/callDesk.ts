@@ -5,21 +5,18 @@ import { decideCallStart, decideCallToken, RING_TIMEOUT_MS, type Call, type Call
 import { AppError, ErrorCode } from '../../domain/errors';
 import { UserEventType } from '../../domain/userEvents';
 import type { CallAcceptedData, CallIncomingData, CallMediaAccess, CallStarted } from '../../contracts/calls';
-import { applyCallEvent, type CallServices, type CallSettling } from '../../services/calls';
+import { applyCallEvent, type CallServices } from '../../services/calls';
 
 /** The call commands of one user's session. */
 export class CallDesk {
-  private readonly ringTimers = new Map<string, NodeJS.Timeout>();
-
-  private readonly settling: CallSettling;
+  /** Made at the first call: most sessions never call (and there is one session per connected user). */
+  private ringTimers: Map<string, NodeJS.Timeout> | undefined;
 
   constructor(
     private readonly services: CallServices,
     private readonly userId: string,
     private readonly onError: (error: unknown) => void,
-  ) {
-    this.settling = { ...services, mediaRooms: services.calls.roomControl };
-  }
+  ) {}
 
   async start(matchId: string, media: CallMedia): Promise<CallStarted> {
     const { db } = this.services;
@@ -54,10 +51,11 @@ export class CallDesk {
     if (!access?.callerShadowBanned) {
       await this.services.userEvents.publish(call.calleeId, { kind: 'ephemeral', type: UserEventType.CALL_INCOMING, data: { ...incoming } });
     }
+    this.ringTimers ??= new Map();
     this.ringTimers.set(
       call.id,
       setTimeout(() => {
-        this.ringTimers.delete(call.id);
+        this.ringTimers?.delete(call.id);
         this.act(call.id, { kind: 'tick' }).catch(this.onError);
       }, RING_TIMEOUT_MS + 50),
     );
@@ -80,8 +78,9 @@ export class CallDesk {
   async act(callId: string, event: CallEvent): Promise<Call> {
     const call = await findCall(this.services.db, callId);
     if (!call || (call.callerId !== this.userId && call.calleeId !== this.userId)) throw new AppError(ErrorCode.CALL_NOT_FOUND, 'no such call');
-    const next = await applyCallEvent(this.settling, call, event);
-    if (next.state !== 'ringing') {
+    const { db, userEvents, now, metrics, calls } = this.services;
+    const next = await applyCallEvent({ db, userEvents, now, metrics, mediaRooms: calls.roomControl }, call, event);
+    if (next.state !== 'ringing' && this.ringTimers?.has(callId)) {
       clearTimeout(this.ringTimers.get(callId));
       this.ringTimers.delete(callId);
     }
@@ -98,8 +97,8 @@ export class CallDesk {
 
   /** The session is going: its ring timers go with it (a later event or start finds the call missed). */
   close(): void {
-    for (const timer of this.ringTimers.values()) clearTimeout(timer);
-    this.ringTimers.clear();
+    for (const timer of this.ringTimers?.values() ?? []) clearTimeout(timer);
+    this.ringTimers = undefined;
   }
 
   private async mediaAccess(call: Call): Promise<CallMediaAccess> {

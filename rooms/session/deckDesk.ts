@@ -24,26 +24,27 @@ interface DeckBuildWatch {
  */
 export class DeckDesk {
   private readonly cache = new DeckCache();
-  private readonly builds = new Set<DeckBuildWatch>();
+  /** Decks being built now; made at the first build (one desk per connected user, most of them idle). */
+  private builds: Set<DeckBuildWatch> | undefined;
 
   constructor(private readonly userId: string) {}
 
   /** A card swiped away leaves every deck of the user's now, cached or being built. */
   swiped(cardId: string): void {
     this.cache.removeCard(cardId);
-    for (const build of this.builds) build.swiped.add(cardId);
+    for (const build of this.builds ?? []) build.swiped.add(cardId);
   }
 
   /** Someone the user must no longer see (a block, either way). */
   excludeOwner(ownerId: string): void {
     this.cache.removeOwner(ownerId);
-    for (const build of this.builds) build.excludedOwners.add(ownerId);
+    for (const build of this.builds ?? []) build.excludedOwners.add(ownerId);
   }
 
   /** New preferences, a card edit or a move: every deck is built again on the next ask. */
   invalidate(): void {
     this.cache.clear();
-    for (const build of this.builds) build.invalidated = true;
+    for (const build of this.builds ?? []) build.invalidated = true;
   }
 
   async deck(cardId: string, limit: number, location: UserLocation | undefined): Promise<DeckResult> {
@@ -62,6 +63,7 @@ export class DeckDesk {
     const searcher: DeckSearcher = { card, preferences, location: origin, year: new Date(nowMs).getUTCFullYear() };
 
     const watch: DeckBuildWatch = { swiped: new Set(), excludedOwners: new Set(), invalidated: false };
+    this.builds ??= new Set();
     this.builds.add(watch);
     try {
       const built = await callLobby<DeckCard[]>(origin.h3Cell, 'deck', [searcher, limit]);
@@ -69,7 +71,7 @@ export class DeckDesk {
       if (!watch.invalidated) this.cache.put(cardId, { cards, builtAt: nowMs, cell: origin.h3Cell, limit });
       return { cardId, cards: visible(cards), cached: false, builtAt: nowMs, cell: origin.h3Cell };
     } finally {
-      this.builds.delete(watch);
+      this.builds?.delete(watch);
     }
   }
 }

@@ -10,7 +10,8 @@ const PROFILE_VIEW_MEMORY = 1000;
 
 /** A user looking at cards: the card as they may see it, and its owner told (`profile.viewed`) now and then. */
 export class ProfileViews {
-  private readonly notified = new Map<string, number>();
+  /** Made at the first view: many sessions never view a profile (one session per connected user). */
+  private notified: Map<string, number> | undefined;
 
   constructor(
     private readonly userId: string,
@@ -23,9 +24,10 @@ export class ProfileViews {
     const card = await findViewableCard(services.db, this.userId, cardId);
     if (!card) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
     const nowMs = services.now().getTime();
-    const notify = shouldNotifyProfileView({ viewerId: this.userId, ownerId: card.ownerId, lastNotifiedMs: this.notified.get(card.id), nowMs });
+    const notify = shouldNotifyProfileView({ viewerId: this.userId, ownerId: card.ownerId, lastNotifiedMs: this.notified?.get(card.id), nowMs });
     // Under overload the view is still answered; only the owner's notice is dropped. A shadow-banned viewer tells nobody.
     if (notify && !viewerShadowBanned && !services.shouldShed('profile.viewed')) {
+      this.notified ??= new Map();
       if (this.notified.size >= PROFILE_VIEW_MEMORY) this.notified.clear();
       this.notified.set(card.id, nowMs);
       this.dispatch(
