@@ -22,6 +22,8 @@ export const TRANSPORT_READ_FACTOR = 4;
 const LIBUS_LISTEN_EXCLUSIVE_PORT: number = (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
 
 type RawSocket = { end(code?: number, reason?: string): void };
+/** What the stock transport keeps on each socket from its upgrade request, read only while the connection joins. */
+type UpgradeRequest = { url?: string; searchParams?: unknown; context?: unknown };
 type Wrapper = { emit(event: string | symbol, ...args: unknown[]): boolean };
 type ListenWithOptions = {
   (port: number, options: number, cb: (listenSocket: unknown) => void): unknown;
@@ -34,6 +36,17 @@ export interface FallbackOptions {
   /** Origins whose pages may call every other route (config CORS_ORIGINS). */
   readonly corsOrigins: CorsOrigins;
   readonly onError: (error: unknown) => void;
+}
+
+/**
+ * Once a connection has joined (or failed to), nothing reads its upgrade request
+ * again: the stock transport keeps its URL, query and auth context (every header)
+ * on the socket for the connection's life, about 1 KB of each connection's heap.
+ */
+function forgetUpgradeRequest(socket: UpgradeRequest): void {
+  socket.url = undefined;
+  socket.searchParams = undefined;
+  socket.context = undefined;
 }
 
 const isMonitorPath = (url: string) => url === MONITOR_PREFIX || url.startsWith(`${MONITOR_PREFIX}/`);
@@ -154,7 +167,11 @@ export class KismetTransport extends uWebSocketsTransport {
         return emit(event, ...args);
       };
     }
-    return connecting;
+    try {
+      await connecting;
+    } finally {
+      forgetUpgradeRequest(rawClient as unknown as UpgradeRequest);
+    }
   }
 
   /** A bodiless request for the monitor panel, answered by Colyseus's router. */
