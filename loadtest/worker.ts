@@ -11,6 +11,9 @@ import { runDecks } from './deckLoad';
 import { runEventJoin } from './eventJoinLoad';
 import { runReconnect } from './reconnectLoad';
 
+/** How long the hold's last heartbeats may take to be answered before they count as unanswered. */
+const LAST_REPLIES_WAIT_MS = 5000;
+
 async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
   const errors = new ErrorLog();
   const connect = newHistogram();
@@ -64,7 +67,9 @@ async function runConnections(job: ConnectionsJob): Promise<LoadResult> {
   });
   const holdEnd = holdStart + job.holdS * 1000;
   while (performance.now() < holdEnd) await sleep(50);
-  await sleep(Math.min(2000, 200 + pending.size)); // let the last replies land
+  // The last beats' replies land, or 5 s pass: a beat not answered by then is an error.
+  const repliesDeadline = performance.now() + LAST_REPLIES_WAIT_MS;
+  while (pending.size > 0 && performance.now() < repliesDeadline) await sleep(10);
   for (const _ of pending) errors.add('heartbeat unanswered');
   const held = live.filter(([c]) => c.open).length;
   holding = false;
