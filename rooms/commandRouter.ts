@@ -156,6 +156,7 @@ export function mountCommands<C extends CommandSchemas, A = undefined>(
     room,
     (type, client, raw, request) => (Object.hasOwn(schemas, type) ? command(type, client, raw, request) : unknownType(type, client, raw, request)),
     unknownType,
+    (type) => Object.hasOwn(schemas, type),
   );
 }
 

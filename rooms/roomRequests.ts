@@ -34,7 +34,10 @@ const BYTES_PREFIX = '_$b';
  * a session held about 6 KB per session in those arrays and their map, and more
  * in their closures: a third of what a connected session cost. Instead the
  * room's map is given a view in which every type without handlers of its own
- * has one that calls the route, made when Colyseus reads it.
+ * has one that calls the route, made when Colyseus first reads it. It is kept
+ * for the types `keeps` names (the actor's commands: a session keeps a few, the
+ * ones its devices use), so a message costs no allocation; other types get a
+ * new one at each read, so that no client can grow an actor by inventing types.
  *
  * This also answers requests of types the actor does not have with the actor's
  * own coded refusal: Colyseus answers such a request itself, with an uncoded fault
@@ -43,11 +46,15 @@ const BYTES_PREFIX = '_$b';
  * still works: nanoevents pushes onto what it reads, and the pushed handler is then
  * stored as that type's own.
  */
-export function routeEveryType(room: Room, route: MessageRoute, bytes: MessageRoute): void {
+export function routeEveryType(room: Room, route: MessageRoute, bytes: MessageRoute, keeps: (type: string) => boolean): void {
   const registry = (room as unknown as { onMessageEvents: Registry }).onMessageEvents;
+  // The handlers of the types this actor has, made at their first message and kept (one per command used, at most).
+  let kept: Map<string, Handler[]> | undefined;
   registry.events = new Proxy(registry.events, {
     get(target, key) {
       if (typeof key !== 'string' || (target[key]?.length ?? 0) > 0) return target[key as string];
+      const known = kept?.get(key);
+      if (known) return known;
       const isBytes = key.startsWith(BYTES_PREFIX);
       const type = isBytes ? key.slice(BYTES_PREFIX.length) : key;
       const to = isBytes ? bytes : route;
@@ -56,10 +63,13 @@ export function routeEveryType(room: Room, route: MessageRoute, bytes: MessageRo
       const handlers = [handler];
       Object.defineProperty(handlers, 'push', {
         value: (...added: Handler[]) => {
+          kept?.delete(key);
           target[key] = [...(target[key] ?? []), ...added];
           return target[key]!.length;
         },
       });
+      // Unknown types are not kept: a client choosing them must not grow the actor.
+      if (!isBytes && keeps(type)) (kept ??= new Map()).set(key, handlers);
       return handlers;
     },
   });

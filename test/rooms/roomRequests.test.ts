@@ -6,6 +6,9 @@ import { routeEveryType, type RequestContext } from '../../rooms/roomRequests';
 
 class BareRoom extends Room {}
 
+/** The types the routed room has commands for. */
+const COMMANDS = new Set(['swipe', 'own']);
+
 interface Routed {
   readonly type: string;
   readonly raw: unknown;
@@ -53,13 +56,18 @@ function routedRoom(): { room: Room; routed: Routed[]; bytes: Routed[] } {
     into.push({ type, raw, requestId: request?.id });
     return { answeredType: type };
   };
-  routeEveryType(room, keep(routed), keep(bytes));
+  routeEveryType(room, keep(routed), keep(bytes), (type) => COMMANDS.has(type));
   return { room, routed, bytes };
 }
 
-/** The handler arrays Colyseus keeps for the room, by type (what the routing view stands in front of). */
+/** What Colyseus reads as the room's handlers, by type. */
+function handlerMap(room: Room): Record<string, unknown> {
+  return (room as unknown as { onMessageEvents: { events: Record<string, unknown> } }).onMessageEvents.events;
+}
+
+/** The handler arrays registered for the room, by type (what the routing view stands in front of). */
 function registeredTypes(room: Room): string[] {
-  return Object.keys((room as unknown as { onMessageEvents: { events: object } }).onMessageEvents.events);
+  return Object.keys(handlerMap(room));
 }
 
 describe('one route for every message type of a room', () => {
@@ -78,12 +86,16 @@ describe('one route for every message type of a room', () => {
     assert.deepEqual(answers, [{ requestId: 7, status: ResponseStatus.OK, payload: { answeredType: 'no.such.type' } }]);
   });
 
-  it('keeps no handler per type, however many types arrive', () => {
+  it('keeps a handler only for the commands the room has, made at their first message, however many other types arrive', () => {
     const { room, routed } = routedRoom();
     const { client } = connection();
     for (let i = 0; i < 50; i++) deliver(room, client, frame(Protocol.ROOM_DATA, `type.${i}`, { i }));
-    assert.equal(routed.length, 50);
+    deliver(room, client, frame(Protocol.ROOM_DATA, 'swipe', {}));
+    assert.equal(routed.length, 51);
     assert.deepEqual(registeredTypes(room), []);
+    const handlers = handlerMap(room);
+    assert.equal(handlers['swipe'], handlers['swipe'], 'a command keeps its handler');
+    assert.notEqual(handlers['type.7'], handlers['type.7'], 'another type gets one only while it is read');
   });
 
   it('lets a handler registered with onMessage later take its type, and only its type', () => {
