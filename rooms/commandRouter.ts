@@ -152,11 +152,12 @@ export function mountCommands<C extends CommandSchemas, A = undefined>(
       });
   };
   // A command sent as bytes is not one: every command's payload is an object.
+  const isCommand = (type: string): boolean => Object.hasOwn(schemas, type);
   routeEveryType(
     room,
-    (type, client, raw, request) => (Object.hasOwn(schemas, type) ? command(type, client, raw, request) : unknownType(type, client, raw, request)),
+    (type, client, raw, request) => (isCommand(type) ? command(type, client, raw, request) : unknownType(type, client, raw, request)),
     unknownType,
-    (type) => Object.hasOwn(schemas, type),
+    isCommand,
   );
 }
 

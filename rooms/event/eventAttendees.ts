@@ -20,8 +20,7 @@ export interface Attendee {
 export class EventAttendees {
   private readonly byConnection = new Map<string, Attendee>();
   private readonly byPerson = new Map<string, Attendee[]>();
-  /** People with a hidden connection, and how many they have. */
-  private readonly hiddenConnections = new Map<string, number>();
+  /** People with a hidden connection. */
   private readonly hidden = new Set<string>();
 
   get(sessionId: string): Attendee | undefined {
@@ -34,10 +33,7 @@ export class EventAttendees {
     const connections = this.byPerson.get(attendee.userId);
     if (connections) connections.push(attendee);
     else this.byPerson.set(attendee.userId, [attendee]);
-    if (attendee.hidden) {
-      this.hiddenConnections.set(attendee.userId, (this.hiddenConnections.get(attendee.userId) ?? 0) + 1);
-      this.hidden.add(attendee.userId);
-    }
+    if (attendee.hidden) this.hidden.add(attendee.userId);
   }
 
   /** Forgets a connection; the attendee it was, if it was one. */
@@ -48,14 +44,7 @@ export class EventAttendees {
     const others = (this.byPerson.get(attendee.userId) ?? []).filter((a) => a !== attendee);
     if (others.length > 0) this.byPerson.set(attendee.userId, others);
     else this.byPerson.delete(attendee.userId);
-    if (attendee.hidden) {
-      const left = (this.hiddenConnections.get(attendee.userId) ?? 1) - 1;
-      if (left > 0) this.hiddenConnections.set(attendee.userId, left);
-      else {
-        this.hiddenConnections.delete(attendee.userId);
-        this.hidden.delete(attendee.userId);
-      }
-    }
+    if (attendee.hidden && !others.some((a) => a.hidden)) this.hidden.delete(attendee.userId);
     return attendee;
   }
 

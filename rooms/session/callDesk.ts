@@ -97,7 +97,7 @@ export class CallDesk {
 
   /** The session is going: its ring timers go with it (a later event or start finds the call missed). */
   close(): void {
-    for (const timer of this.ringTimers?.values() ?? []) clearTimeout(timer);
+    this.ringTimers?.forEach((timer) => clearTimeout(timer));
     this.ringTimers = undefined;
   }
 

@@ -32,19 +32,19 @@ export class DeckDesk {
   /** A card swiped away leaves every deck of the user's now, cached or being built. */
   swiped(cardId: string): void {
     this.cache.removeCard(cardId);
-    for (const build of this.builds ?? []) build.swiped.add(cardId);
+    this.builds?.forEach((build) => build.swiped.add(cardId));
   }
 
   /** Someone the user must no longer see (a block, either way). */
   excludeOwner(ownerId: string): void {
     this.cache.removeOwner(ownerId);
-    for (const build of this.builds ?? []) build.excludedOwners.add(ownerId);
+    this.builds?.forEach((build) => build.excludedOwners.add(ownerId));
   }
 
   /** New preferences, a card edit or a move: every deck is built again on the next ask. */
   invalidate(): void {
     this.cache.clear();
-    for (const build of this.builds ?? []) build.invalidated = true;
+    this.builds?.forEach((build) => (build.invalidated = true));
   }
 
   async deck(cardId: string, limit: number, location: UserLocation | undefined): Promise<DeckResult> {
