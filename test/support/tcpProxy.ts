@@ -8,6 +8,8 @@ export class TcpProxy {
   private readonly pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
   private cutOff = false;
   private holding = false;
+  /** What the service answered while replies were held, in arrival order across connections. */
+  private held = '';
 
   private constructor(
     private readonly server: net.Server,
@@ -45,14 +47,21 @@ export class TcpProxy {
   /**
    * Keeps forwarding what the node sends but holds back the service's answers
    * (a node whose requests land but whose replies are stuck), from now until `cut()`
-   * or `close()`: for a node about to be killed, since the held replies are not kept.
+   * or `close()`: for a node about to be killed, since the held replies are never
+   * delivered. `heldReplies` says what was held, so a test can wait for a reply
+   * the node is missing rather than for time.
    */
   holdReplies(): void {
     this.holding = true;
     for (const pair of this.pairs) {
       pair.upstream.unpipe(pair.client);
-      pair.upstream.pause();
+      this.keep(pair.upstream);
     }
+  }
+
+  /** Everything the service sent since `holdReplies()` that the node never received, as text. */
+  get heldReplies(): string {
+    return this.held;
   }
 
   restore(): void {
@@ -81,6 +90,15 @@ export class TcpProxy {
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     client.pipe(upstream);
-    if (!this.holding) upstream.pipe(client);
+    if (this.holding) this.keep(upstream);
+    else upstream.pipe(client);
+  }
+
+  private keep(upstream: net.Socket): void {
+    upstream.on('data', (chunk: Buffer) => {
+      this.held += chunk.toString('latin1');
+    });
+    // Unpiping pauses the socket, and a 'data' listener does not undo an explicit pause.
+    upstream.resume();
   }
 }
