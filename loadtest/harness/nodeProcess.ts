@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { nodeFlags } from '../../server/nodeFlags';
 import { PORT_UNAVAILABLE } from '../../server/startupFailures';
@@ -25,6 +26,24 @@ let nextPort = 20_000 + Math.floor(Math.random() * 10_000);
 export function freePortCandidate(): number {
   nextPort += 1;
   return nextPort;
+}
+
+/**
+ * A port nothing listens on now, below the ephemeral range, checked by binding it:
+ * for what cannot retry its start on another port, as a node process does (a
+ * private service, or a node started in the test's own process, where Colyseus's
+ * matchmaker is set up once).
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = freePortCandidate();
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
 }
 
 /** Variables that would leak the developer's or CI's services into a node meant to run embedded. */

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePortCandidate, SERVER_ENTRY } from '../../loadtest/harness/nodeProcess';
+import { freePort, SERVER_ENTRY } from '../../loadtest/harness/nodeProcess';
 import { waitUntil } from '../support/accounts';
 import { useEmbeddedNode } from '../support/backends';
 
@@ -18,7 +18,7 @@ describe('what a node prints on starting', function () {
         this.skip();
       }
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kismet-tty-'));
-      const port = freePortCandidate();
+      const port = await freePort();
       const env: NodeJS.ProcessEnv = { ...process.env, NATS_URL: '', KISMET_DATA_DIR: dataDir, PORT: String(port), NODE_ENV: 'development', LOG_LEVEL: 'info' };
       for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'HOST', 'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET']) delete env[key];
       const child = spawn('script', ['-qfec', `exec ${process.execPath} ${SERVER_ENTRY}`, '/dev/null'], { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createAuthContext, matchMaker } from '@colyseus/core';
 import { Client } from '@colyseus/sdk';
 import { latLngToCell } from 'h3-js';
-import { freePortCandidate } from '../../loadtest/harness/nodeProcess';
+import { freePort } from '../../loadtest/harness/nodeProcess';
 import { HARNESS_DEFAULTS } from '../../loadtest/harness/secrets';
 import { actorRoomId, type ActorKind } from '../../contracts/actors';
 import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../../contracts/liveEvents';
@@ -30,7 +30,7 @@ describe('security: every actor checks that its caller belongs to it, however th
 
   before(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kismet-test-'));
-    const port = freePortCandidate();
+    const port = await freePort();
     const config = loadConfig({ ...HARNESS_DEFAULTS, KISMET_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'silent' });
     node = await startNode(config, createLogger('silent'));
     url = `http://127.0.0.1:${port}`;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePortCandidate } from '../../loadtest/harness/nodeProcess';
+import { freePort } from '../../loadtest/harness/nodeProcess';
 import { waitUntil } from './accounts';
 
 /**
@@ -40,19 +40,6 @@ function which(command: string): string | undefined {
     if (fs.existsSync(candidate)) return candidate;
   }
   return undefined;
-}
-
-/** A port nothing listens on now, below the ephemeral range. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = freePortCandidate();
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = net.createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
 }
 
 const cleanups = new Set<() => void>();
