@@ -4,8 +4,15 @@ import https from 'node:https';
 /**
  * Connections kept for reuse, without limit, as `fetch` keeps them: a load
  * process's devices reuse its idle connections to a node between requests.
+ * An idle one is closed here after 4 s (fetch's own keep-alive time), well before
+ * a node closes it (uWS closes an HTTP connection idle for 10 s): reused just as
+ * the node closed it, it would fail its request with a reset or a hang-up.
  */
-const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+const IDLE_CLOSE_MS = 4_000;
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, timeout: IDLE_CLOSE_MS }),
+  'https:': new https.Agent({ keepAlive: true, timeout: IDLE_CLOSE_MS }),
+};
 
 export interface JsonAnswer {
   readonly status: number;

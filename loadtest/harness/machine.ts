@@ -25,3 +25,21 @@ export function rssMb(pid: number): number {
 export function nodesRssMb(nodes: ReadonlyArray<{ readonly child: { readonly pid?: number | undefined } }>): number {
   return nodes.reduce((sum, n) => sum + rssMb(n.child.pid!), 0);
 }
+
+/**
+ * The V8 heap of every node together, in MB, as each node's /metrics reports it:
+ * `used` is what objects take, live or not yet collected; `committed` what V8
+ * holds for the heap. Beside RSS they tell live memory from garbage and headroom.
+ */
+export async function nodesHeapMb(nodes: ReadonlyArray<{ readonly url: string }>): Promise<{ used: number; committed: number }> {
+  const sums = { used: 0, committed: 0 };
+  await Promise.all(
+    nodes.map(async (node) => {
+      const text = await (await fetch(`${node.url}/metrics`)).text();
+      const read = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20;
+      sums.used += read('kismet_process_nodejs_heap_size_used_bytes');
+      sums.committed += read('kismet_process_nodejs_heap_size_total_bytes');
+    }),
+  );
+  return sums;
+}

@@ -1,7 +1,7 @@
 import type { ConnectionsJob } from '../jobs';
 import { mergeEncoded, percentiles } from '../harness/histogram';
 import { cpuLedger } from '../harness/cpuLedger';
-import { nodesRssMb } from '../harness/machine';
+import { nodesHeapMb, nodesRssMb } from '../harness/machine';
 import { seedUsers } from '../harness/seed';
 import { runWorkers } from '../harness/workers';
 import type { BenchCluster } from '../harness/benchCluster';
@@ -33,8 +33,14 @@ export async function runConnections(cluster: BenchCluster, options: Connections
   const connected = await run.ramped;
   const rampCpuS = cpuLedger.cpuNowS('node') - cpuBeforeS;
   process.stdout.write(`connections: ${connected} of ${options.users} connected; holding ${options.holdS} s\n`);
+  const heldSince = Date.now();
   await new Promise((r) => setTimeout(r, Math.min(5000, (options.holdS * 1000) / 2)));
   const rssHeld = nodesRssMb(cluster.nodes);
+  const heapHeld = await nodesHeapMb(cluster.nodes);
+  // Again near the end of the hold: what the ramp left behind (garbage, a grown heap) has had time to go.
+  await new Promise((r) => setTimeout(r, Math.max(0, heldSince + (options.holdS - 3) * 1000 - Date.now())));
+  const rssLate = nodesRssMb(cluster.nodes);
+  const heapLate = await nodesHeapMb(cluster.nodes);
   const done = await run.results;
   const held = done.reduce((sum, r) => sum + (r.counters['held'] ?? 0), 0);
   const errors = done.reduce((sum, r) => sum + r.errors, 0);
@@ -51,6 +57,15 @@ export async function runConnections(cluster: BenchCluster, options: Connections
     seed_s: Math.round(seedS * 10) / 10,
     load_workers: options.workers,
     server_rss_idle_mb: Math.round(rssBefore),
-    rss_per_connection_kb: held > 0 ? Math.round(((rssHeld - rssBefore) * 1024) / held * 10) / 10 : 0,
+    rss_per_connection_kb: perConnectionKb(rssHeld - rssBefore, held),
+    server_heap_used_mb: Math.round(heapHeld.used),
+    server_heap_committed_mb: Math.round(heapHeld.committed),
+    server_rss_late_mb: Math.round(rssLate),
+    server_heap_used_late_mb: Math.round(heapLate.used),
+    rss_per_connection_late_kb: perConnectionKb(rssLate - rssBefore, held),
   };
+}
+
+function perConnectionKb(mb: number, connections: number): number {
+  return connections > 0 ? Math.round(((mb * 1024) / connections) * 10) / 10 : 0;
 }
