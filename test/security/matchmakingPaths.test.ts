@@ -4,7 +4,7 @@ import { latLngToCell } from 'h3-js';
 import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../../contracts/liveEvents';
 import { LOBBY_ROOM } from '../../contracts/deck';
 import { SessionEventType } from '../../contracts/session';
-import { command, connectDevice, joinActor, requestJson, type ActorConnection } from '../support/accounts';
+import { command, connectDevice, joinActor, requestJson, waitUntil, type ActorConnection } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { joinThread, matchPeople, registerPerson, replyOf, type Person } from '../support/matches';
 import { rawRequest } from '../support/rawHttp';
@@ -111,7 +111,11 @@ describe('security: nobody joins an actor that is not theirs, by any matchmaking
     const bobLaptop = await connectDevice(n0.url, bob, 'laptop');
     suite.open.push(bobLaptop);
     assert.deepEqual(bobLaptop.ready.devices.map((d) => d.deviceId).sort(), ['laptop', 'phone']);
-    const changes = bobPhone.received.filter((m) => m.type === SessionEventType.DEVICES_CHANGED);
+    // The phone hears of the laptop on its own socket, maybe after the laptop is ready; in
+    // order, so any device announced before the laptop would come first.
+    const devicesChanges = () => bobPhone.received.filter((m) => m.type === SessionEventType.DEVICES_CHANGED);
+    await waitUntil(() => devicesChanges().length > 0, 10_000, () => 'the phone told of the laptop');
+    const changes = devicesChanges();
     assert.deepEqual(changes.map((m) => (m.message as { devices: Array<{ deviceId: string }> }).devices.map((d) => d.deviceId).sort()), [['laptop', 'phone']]);
   });
 });
