@@ -14,16 +14,22 @@ const residentMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync
 function sendBody(baseUrl: string, method: string, path: string, chunked: boolean): Promise<number> {
   const url = new URL(baseUrl);
   return new Promise((resolve) => {
+    // A socket of its own, never pooled: a node that answers early leaves the rest of the
+    // body unsent, and the write the node resets must reach this request's error handler.
     const request = http.request({
       host: url.hostname,
       port: url.port,
       method,
       path,
+      agent: false,
       headers: { 'content-type': 'application/json', ...(chunked ? {} : { 'content-length': String(BODY.length) }) },
     });
     request.on('response', (response) => {
       response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
+      response.on('end', () => {
+        resolve(response.statusCode ?? 0);
+        request.destroy();
+      });
     });
     request.on('error', () => resolve(0));
     request.setTimeout(20_000, () => {
