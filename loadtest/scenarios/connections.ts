@@ -3,6 +3,7 @@ import { mergeEncoded, percentiles } from '../harness/histogram';
 import { cpuLedger } from '../harness/cpuLedger';
 import { nodesHeapMb, nodesRssMb } from '../harness/machine';
 import { seedUsers } from '../harness/seed';
+import { watchTeardown } from '../harness/teardownWatch';
 import { runWorkers } from '../harness/workers';
 import type { BenchCluster } from '../harness/benchCluster';
 
@@ -13,6 +14,9 @@ export interface ConnectionsOptions {
   readonly heartbeatIntervalMs: number;
   readonly workers: number;
 }
+
+/** How long the nodes may take to see every client go and dispose every session actor. */
+const TEARDOWN_TIMEOUT_MS = 60_000;
 
 /** Ramp up authenticated users, one session actor each, hold them with heartbeats. */
 export async function runConnections(cluster: BenchCluster, options: ConnectionsOptions): Promise<Record<string, number | string>> {
@@ -42,6 +46,8 @@ export async function runConnections(cluster: BenchCluster, options: Connections
   const rssLate = nodesRssMb(cluster.nodes);
   const heapLate = await nodesHeapMb(cluster.nodes);
   const done = await run.results;
+  // Every load process closed its connections at once: what that costs the nodes.
+  const teardown = await watchTeardown(cluster.nodes, TEARDOWN_TIMEOUT_MS);
   const held = done.reduce((sum, r) => sum + (r.counters['held'] ?? 0), 0);
   const errors = done.reduce((sum, r) => sum + r.errors, 0);
   for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);
@@ -63,6 +69,9 @@ export async function runConnections(cluster: BenchCluster, options: Connections
     server_rss_late_mb: Math.round(rssLate),
     server_heap_used_late_mb: Math.round(heapLate.used),
     rss_per_connection_late_kb: perConnectionKb(rssLate - rssBefore, held),
+    teardown_all_left_s: teardown.allLeftS,
+    teardown_all_disposed_s: teardown.allDisposedS,
+    teardown_longest_answer_ms: teardown.longestAnswerMs,
   };
 }
 

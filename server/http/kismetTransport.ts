@@ -3,6 +3,7 @@ import { uWebSocketsTransport, type TransportOptions } from '@colyseus/uwebsocke
 import uWS, { type HttpRequest, type HttpResponse } from 'uWebSockets.js';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../domain/errors';
 import { corsHeaders, preflightHeaders, type CorsOrigins } from './cors';
+import { OpenSockets } from './openSockets';
 import { isCanonicalPath } from './requestPaths';
 
 /** The panel's path; its API answers pages of the configured origins alone. */
@@ -77,7 +78,8 @@ function writeJson(res: HttpResponse, code: ErrorCode, message: string, headers:
  * taken port would share it and report ready. And a message over
  * `maxPayloadLength` closes its connection with 1009: uWS reads messages up to
  * TRANSPORT_READ_FACTOR times that; a larger one is dropped by uWS with the TCP
- * connection (1006) before anything reads it.
+ * connection (1006) before anything reads it. Its open sockets are kept in a set
+ * (OpenSockets), so that a mass disconnect costs each close the same.
  */
 export class KismetTransport extends uWebSocketsTransport {
   private readonly maxMessageBytes: number;
@@ -88,6 +90,12 @@ export class KismetTransport extends uWebSocketsTransport {
   ) {
     super({ ...options, maxPayloadLength: options.maxPayloadLength * TRANSPORT_READ_FACTOR });
     this.maxMessageBytes = options.maxPayloadLength;
+    (this as unknown as { clients: OpenSockets<unknown> }).clients = new OpenSockets();
+  }
+
+  /** The sockets open on this node, joined to an actor or not. */
+  get openSockets(): OpenSockets<unknown> {
+    return (this as unknown as { clients: OpenSockets<unknown> }).clients;
   }
 
   /** True once the port is bound; uWS reports a failed bind only by not handing a socket. */
