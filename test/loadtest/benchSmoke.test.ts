@@ -88,6 +88,9 @@ describe('load test harness (smoke)', function () {
       assert.equal(run.report!['node_fences'], 0);
       assert.equal(run.report!['errors'], 0);
       assert.ok(Number(run.report!['ops_per_s']) > 0, 'heartbeats were answered');
+      // After the hold the node saw every client go, then disposed every session actor (each lingers first).
+      const [left, disposed] = [Number(run.report!['teardown_all_left_s']), Number(run.report!['teardown_all_disposed_s'])];
+      assert.ok(left >= 0 && disposed >= left, `teardown: all left after ${left} s, all disposed after ${disposed} s`);
       // The node started, migrated and answered; the load worker connected and sent: both used CPU.
       assert.ok(Number(run.report!['node_cpu_s']) > 0 && Number(run.report!['load_cpu_s']) > 0, `CPU ${run.report!['node_cpu_s']} s node, ${run.report!['load_cpu_s']} s load`);
       assert.equal(run.nodePids.length, 1);
