@@ -10,6 +10,15 @@ import { roomServices } from './roomServices';
 /** The longest delay a Node.js timer accepts (about 24.8 days). */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
+/** What makes a room an actor, kept in one object (see ActorRoom). */
+interface ActorLife {
+  kind: ActorKind | undefined;
+  /** When this instance became the actor (ms since the epoch): tells two instances of one identity apart. */
+  sinceMs: number;
+  /** Colyseus listed this instance in the cluster (listed()). */
+  listed: boolean;
+}
+
 /** The actors alive on this node (from becoming an actor until they go). */
 const liveActors = new Set<ActorRoom>();
 
@@ -41,10 +50,13 @@ export abstract class ActorRoom extends Room {
     return new AppError(code, `${code}: ${message}`);
   }
 
-  private liveKind: ActorKind | undefined;
-  /** When this instance became the actor (ms since the epoch): tells two instances of one identity apart. */
-  private liveSinceMs = 0;
-  private isListed = false;
+  /**
+   * Colyseus redefines five of every room's properties as accessors of its own,
+   * which turns the room's properties into a hash table; past 43 entries V8
+   * doubles that table, to about 3 KB per room. So an actor keeps what it adds
+   * to a room in as few properties as it can: this one here, and one per kind.
+   */
+  private life: ActorLife = { kind: undefined, sinceMs: 0, listed: false };
 
   /**
    * Makes this room the actor `<kind>:<key>`, once it is sure to live: its
@@ -60,8 +72,8 @@ export abstract class ActorRoom extends Room {
     this.roomId = actorRoomId(kind, key);
     this.maxClients = Number.POSITIVE_INFINITY;
     this.setPatchRate(LONGEST_TIMER_MS);
-    this.liveKind = kind;
-    this.liveSinceMs = roomServices().now().getTime();
+    this.life.kind = kind;
+    this.life.sinceMs = roomServices().now().getTime();
     liveActors.add(this);
     roomServices().metrics.rooms.inc({ kind });
   }
@@ -84,12 +96,13 @@ export abstract class ActorRoom extends Room {
   /** The actor is going: it no longer counts among the node's rooms. */
   protected actorGone(): void {
     liveActors.delete(this);
-    if (this.liveKind) {
-      roomServices().metrics.rooms.dec({ kind: this.liveKind });
+    const { kind } = this.life;
+    if (kind) {
+      roomServices().metrics.rooms.dec({ kind });
       // Never listed: another join created this actor first (this copy was discarded), or the creation failed.
-      if (this.listing.roomId === undefined) roomServices().metrics.actorCreationsDiscarded.inc({ kind: this.liveKind });
+      if (this.listing.roomId === undefined) roomServices().metrics.actorCreationsDiscarded.inc({ kind });
     }
-    this.liveKind = undefined;
+    this.life.kind = undefined;
   }
 
   /**
@@ -135,7 +148,7 @@ export abstract class ActorRoom extends Room {
 
   /** When this instance became the actor. */
   get liveSince(): number {
-    return this.liveSinceMs;
+    return this.life.sinceMs;
   }
 
   /** This actor's entry in the cluster's listing, as Colyseus keeps it. */
@@ -174,12 +187,12 @@ export abstract class ActorRoom extends Room {
    * which Colyseus throws away (server/actorDefinitions.ts calls this).
    */
   listed(): void {
-    this.isListed = true;
+    this.life.listed = true;
   }
 
   /** True from the listing of the actor until it starts going (a disconnect or a dispose). */
   get serving(): boolean {
-    return this.isListed && this.lifecycle === RoomInternalState.CREATED;
+    return this.life.listed && this.lifecycle === RoomInternalState.CREATED;
   }
 
   /** Where Colyseus has this room in its life (creating, created, disposing), which it keeps unexported. */

@@ -21,19 +21,25 @@ interface SessionAuth {
   readonly deviceId: string;
 }
 
+/** What a session is made of besides Colyseus's room. */
+interface OwnParts {
+  readonly userId: string;
+  readonly devices: SessionDevices;
+  readonly presence: SessionPresence;
+  readonly location: LocationDesk;
+  readonly decks: DeckDesk;
+  readonly calls: CallDesk;
+  unsubscribe: (() => void) | undefined;
+}
+
 /**
  * `session:<userId>`: the one actor of a user, joined by every device of theirs.
  * Holds which devices are online and delivers the user's event stream to each;
  * its parts keep presence, location and lobby place, decks, profile views and calls.
  */
 export class SessionRoom extends ActorRoom {
-  private userId = '';
-  private devices!: SessionDevices;
-  private unsubscribe: (() => void) | undefined;
-  private userPresence!: SessionPresence;
-  private location!: LocationDesk;
-  private decks!: DeckDesk;
-  private calls!: CallDesk;
+  /** Made in onCreate; one field for all of them (see ActorRoom on a room's own properties). */
+  private parts!: OwnParts;
 
   /** Runs in matchmaking, before any actor exists: nobody creates or joins a session that is not theirs. */
   static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<SessionAuth> {
@@ -48,54 +54,55 @@ export class SessionRoom extends ActorRoom {
   }
 
   override async onCreate(options: { userId: string }): Promise<void> {
-    this.userId = options.userId;
-    this.becomeActor('session', options.userId);
+    const { userId } = options;
+    this.becomeActor('session', userId);
     const services = roomServices();
-    this.devices = new SessionDevices(this.userId);
-    this.userPresence = new SessionPresence(this.userId);
-    this.decks = new DeckDesk(this.userId);
-    this.location = new LocationDesk(this.userId, {
-      state: () => ({ online: this.devices.size > 0, hidden: this.userPresence.shadowBanned }),
-      onMoved: () => this.decks.invalidate(),
+    const devices = new SessionDevices(userId);
+    const presence = new SessionPresence(userId);
+    const decks = new DeckDesk(userId);
+    const location = new LocationDesk(userId, {
+      state: () => ({ online: devices.size > 0, hidden: presence.shadowBanned }),
+      onMoved: () => decks.invalidate(),
       onLobbyChanged: (data) => this.sendToDevices({ type: UserEventType.LOBBY_CHANGED, data }),
     });
-    this.calls = new CallDesk(services, this.userId, (error) => services.logger.warn({ err: error, userId: this.userId }, 'call timeout failed'));
+    const calls = new CallDesk(services, userId, (error) => services.logger.warn({ err: error, userId }, 'call timeout failed'));
+    this.parts = { userId, devices, presence, location, decks, calls, unsubscribe: undefined };
 
     // Subscribed before any device joins, so nothing published from here on is missed;
     // what was published before is in storage, where each device starts.
-    this.unsubscribe = await services.userEvents.subscribe(this.userId, (message) => this.onBusMessage(message));
-    const start = await services.sessions.sessionStart(this.userId);
-    this.userPresence.begin(start);
-    this.location.begin(start.location);
+    this.parts.unsubscribe = await services.userEvents.subscribe(userId, (message) => this.onBusMessage(message));
+    const start = await services.sessions.sessionStart(userId);
+    presence.begin(start);
+    location.begin(start.location);
     mountSessionCommands(this, {
-      userId: this.userId,
-      presence: this.userPresence,
-      location: this.location,
-      decks: this.decks,
-      views: new ProfileViews(this.userId, (events) => this.dispatch(events)),
-      calls: this.calls,
-      feedOf: (client) => this.devices.feedOf(client),
+      userId,
+      presence,
+      location,
+      decks,
+      views: new ProfileViews(userId, (events) => this.dispatch(events)),
+      calls,
+      feedOf: (client) => devices.feedOf(client),
       dispatch: (events) => this.dispatch(events),
     });
   }
 
   override async onJoin(client: Client, _options: unknown, auth: SessionAuth): Promise<void> {
     // Whatever route brought the caller here, only the session's own user joins it.
-    if (auth?.userId !== this.userId) throw ActorRoom.joinRefused(ErrorCode.NOT_YOUR_SESSION, 'a user can join only their own session');
+    if (auth?.userId !== this.parts.userId) throw ActorRoom.joinRefused(ErrorCode.NOT_YOUR_SESSION, 'a user can join only their own session');
     const services = roomServices();
     services.metrics.connections.inc();
     // The feed exists before the first await, so live events for this device are held from now on.
-    const feed = this.devices.add(client, auth.deviceId);
-    const position = await services.sessions.streamPosition(this.userId, auth.deviceId);
-    await this.userPresence.change(presenceOnConnect(this.userPresence.status));
+    const feed = this.parts.devices.add(client, auth.deviceId);
+    const position = await services.sessions.streamPosition(this.parts.userId, auth.deviceId);
+    await this.parts.presence.change(presenceOnConnect(this.parts.presence.status));
     const ready: SessionReadyMessage = {
-      userId: this.userId,
+      userId: this.parts.userId,
       deviceId: auth.deviceId,
-      presence: this.userPresence.status,
-      devices: this.devices.list(),
+      presence: this.parts.presence.status,
+      devices: this.parts.devices.list(),
       node: services.nodeId(),
       latestSeq: position.latestSeq,
-      cell: this.location.location?.h3Cell ?? null,
+      cell: this.parts.location.location?.h3Cell ?? null,
     };
     this.sendReady(client, SessionEventType.READY, ready);
     this.broadcastDevices(client);
@@ -106,30 +113,31 @@ export class SessionRoom extends ActorRoom {
   override async onLeave(client: Client): Promise<void> {
     this.lingerWhenEmpty();
     // Colyseus calls this for a join that onJoin refused too: that client was never a device here.
-    if (!this.devices.remove(client)) return;
+    if (!this.parts.devices.remove(client)) return;
     roomServices().metrics.connections.dec();
-    await this.userPresence.change(presenceAfterDisconnect(this.userPresence.status, this.devices.size));
+    await this.parts.presence.change(presenceAfterDisconnect(this.parts.presence.status, this.parts.devices.size));
     this.broadcastDevices();
     this.placeInLobby();
   }
 
   override onDispose(): void {
-    this.unsubscribe?.();
-    this.calls?.close();
-    this.location?.close();
+    // parts is undefined when onCreate failed before making them.
+    this.parts?.unsubscribe?.();
+    this.parts?.calls.close();
+    this.parts?.location.close();
     this.actorGone();
   }
 
   /** Events published while Redis was away never came: each device reads what storage holds past what it was sent. */
   override onClusterRejoined(): void {
-    this.devices.catchUp();
+    this.parts.devices.catchUp();
   }
 
   /** Hands stored events to their users' sessions: this one directly, the others through the bus. */
   private dispatch(events: readonly StoredUserEvent[]): void {
     const bus = roomServices().userEvents;
     for (const event of events) {
-      if (event.userId === this.userId) this.onBusMessage({ kind: 'stored', event });
+      if (event.userId === this.parts.userId) this.onBusMessage({ kind: 'stored', event });
       else bus.publish(event.userId, { kind: 'stored', event });
     }
   }
@@ -142,22 +150,22 @@ export class SessionRoom extends ActorRoom {
         return;
       case 'standing':
         // Counted, or no longer, in "nearby now" at once.
-        if (this.userPresence.changeStanding(message.shadowBanned)) this.location.renew();
+        if (this.parts.presence.changeStanding(message.shadowBanned)) this.parts.location.renew();
         return;
       case 'deck.invalidate':
-        this.decks.invalidate();
+        this.parts.decks.invalidate();
         return;
       case 'deck.exclude':
-        this.decks.excludeOwner(message.userId);
+        this.parts.decks.excludeOwner(message.userId);
         return;
       case 'ephemeral':
         this.sendToDevices(bodyOf(message));
         return;
       case 'stored': {
         const { event } = message;
-        if (event.type === UserEventType.MATCH_CREATED) this.userPresence.matched(event.data.otherUserId);
-        else if (event.type === UserEventType.MATCH_ENDED) this.userPresence.unmatched(event.data.otherUserIds);
-        this.devices.offer(event);
+        if (event.type === UserEventType.MATCH_CREATED) this.parts.presence.matched(event.data.otherUserId);
+        else if (event.type === UserEventType.MATCH_ENDED) this.parts.presence.unmatched(event.data.otherUserIds);
+        this.parts.devices.offer(event);
         return;
       }
       default: {
@@ -174,15 +182,15 @@ export class SessionRoom extends ActorRoom {
   }
 
   private placeInLobby(): void {
-    this.location.place().catch((error: unknown) => this.warn(error, 'lobby placement failed; renewal retries'));
+    this.parts.location.place().catch((error: unknown) => this.warn(error, 'lobby placement failed; renewal retries'));
   }
 
   private warn(error: unknown, message: string): void {
-    roomServices().logger.warn({ err: error, userId: this.userId }, message);
+    roomServices().logger.warn({ err: error, userId: this.parts.userId }, message);
   }
 
   private broadcastDevices(except?: Client): void {
-    const message: DevicesChangedMessage = { devices: this.devices.list() };
+    const message: DevicesChangedMessage = { devices: this.parts.devices.list() };
     this.broadcast(SessionEventType.DEVICES_CHANGED, message, except ? { except } : undefined);
   }
 }
