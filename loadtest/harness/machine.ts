@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import { sampleValue } from './metricsText';
 
 export function machineInfo(): { cpu_model: string; cores: number; total_mem_gb: number; node: string } {
   return {
@@ -36,7 +37,7 @@ export async function nodesHeapMb(nodes: ReadonlyArray<{ readonly url: string }>
   await Promise.all(
     nodes.map(async (node) => {
       const text = await (await fetch(`${node.url}/metrics`)).text();
-      const read = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 0) / 2 ** 20;
+      const read = (name: string) => sampleValue(text, name) / 2 ** 20;
       sums.used += read('kismet_process_nodejs_heap_size_used_bytes');
       sums.committed += read('kismet_process_nodejs_heap_size_total_bytes');
     }),

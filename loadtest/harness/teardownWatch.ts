@@ -1,3 +1,5 @@
+import { sampleValue } from './metricsText';
+
 /** How often each node is asked while its clients go. */
 const PROBE_INTERVAL_MS = 100;
 
@@ -29,7 +31,7 @@ export async function watchTeardown(nodes: ReadonlyArray<{ readonly url: string 
         await fetch(`${url}/healthz`);
         longestAnswerMs = Math.max(longestAnswerMs, performance.now() - asked);
         const text = await (await fetch(`${url}/metrics`)).text();
-        states[index] = { connections: gauge(text, 'kismet_connections'), sessions: gauge(text, 'kismet_rooms', 'kind="session"') };
+        states[index] = { connections: sampleValue(text, 'kismet_connections'), sessions: sampleValue(text, 'kismet_rooms', 'kind="session"') };
       } catch {
         // A node that does not answer counts as still busy; its next answer tells.
       }
@@ -41,12 +43,6 @@ export async function watchTeardown(nodes: ReadonlyArray<{ readonly url: string 
   };
   await Promise.all(nodes.map((node, i) => probe(node.url, i)));
   return { allLeftS: round1(allLeftS), allDisposedS: round1(allDisposedS), longestAnswerMs: Math.round(longestAnswerMs) };
-}
-
-/** A gauge's value in Prometheus text, 0 when absent (a label never set). */
-function gauge(text: string, name: string, label?: string): number {
-  const pattern = label ? `^${name}\\{[^}]*${label}[^}]*\\} (\\S+)$` : `^${name}(?:\\{[^}]*\\})? (\\S+)$`;
-  return Number(new RegExp(pattern, 'm').exec(text)?.[1] ?? 0);
 }
 
 function round1(value: number): number {
