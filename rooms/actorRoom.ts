@@ -53,8 +53,9 @@ export abstract class ActorRoom extends Room {
   /**
    * Colyseus redefines five of every room's properties as accessors of its own,
    * which turns the room's properties into a hash table; past 43 entries V8
-   * doubles that table, to about 3 KB per room. So an actor keeps what it adds
-   * to a room in as few properties as it can: this one here, and one per kind.
+   * doubles that table, to about 3 KB per room. So what an actor adds to a room
+   * goes in few properties: this one for every actor, and one for the parts of
+   * the actors a node holds by the thousand (sessions, chat threads).
    */
   private life: ActorLife = { kind: undefined, sinceMs: 0, listed: false };
 

@@ -16,6 +16,21 @@ import { admitToThread, type ChatAuth } from './threadAdmission';
 import { ThreadMembership } from './threadMembership';
 import { ThreadWriter } from './threadWriter';
 
+/** What a thread actor is made of besides Colyseus's room, in one property (see ActorRoom on a room's own properties). */
+class ThreadParts {
+  matchId = '';
+  ledger!: ThreadLedger;
+  writer!: ThreadWriter;
+  membership!: ThreadMembership;
+  readonly members = new Map<string, Member>(); // by Colyseus sessionId
+  readonly origins = new MessageOrigins();
+  readonly typing = new Map<string, TypingSent>();
+  /** Shadow-banned members: what they send, type or read reaches their own devices only. */
+  hiddenMembers = new Set<string>();
+  unsubscribe: (() => void) | undefined;
+  closed = false;
+}
+
 /**
  * `chat:<matchId>`: one thread per match. Messages are stored before they are
  * acknowledged, numbered without gaps by the thread's own sequence, and
@@ -23,17 +38,7 @@ import { ThreadWriter } from './threadWriter';
  * others. Unmatch or block closes it for everyone at once.
  */
 export class ChatThreadRoom extends ActorRoom {
-  private matchId = '';
-  private ledger!: ThreadLedger;
-  private writer!: ThreadWriter;
-  private membership!: ThreadMembership;
-  private readonly members = new Map<string, Member>(); // by Colyseus sessionId
-  private readonly origins = new MessageOrigins();
-  private readonly typing = new Map<string, TypingSent>();
-  /** Shadow-banned members: what they send, type or read reaches their own devices only. */
-  private hiddenMembers = new Set<string>();
-  private unsubscribe: (() => void) | undefined;
-  private closed = false;
+  private readonly parts = new ThreadParts();
 
   /** Runs in matchmaking, on whichever node took the join: only members of a live match get in. */
   static override onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<ChatAuth> {
@@ -41,43 +46,43 @@ export class ChatThreadRoom extends ActorRoom {
   }
 
   override async onCreate(options: { matchId: string }): Promise<void> {
-    this.matchId = options.matchId;
+    this.parts.matchId = options.matchId;
     const services = roomServices();
     // Subscribed before loading: a close published from here on is heard, one published before is in the row.
-    this.unsubscribe = await services.threadSignals.subscribe(this.matchId, (signal) => this.onSignal(signal));
-    const thread = await services.threads.load(this.matchId);
+    this.parts.unsubscribe = await services.threadSignals.subscribe(this.parts.matchId, (signal) => this.onSignal(signal));
+    const thread = await services.threads.load(this.parts.matchId);
     if (!thread || thread.status !== 'active') {
-      this.unsubscribe();
+      this.parts.unsubscribe();
       throw new AppError(ErrorCode.THREAD_CLOSED, 'this thread is closed');
     }
-    this.becomeActor('chat', this.matchId);
-    this.ledger = new ThreadLedger(thread.lastSeq, thread.members);
-    this.hiddenMembers = new Set(thread.hiddenMemberIds);
-    this.writer = new ThreadWriter(this.matchId, services.chatStore, {
-      lastSeq: () => this.ledger.lastSeq,
+    this.becomeActor('chat', this.parts.matchId);
+    this.parts.ledger = new ThreadLedger(thread.lastSeq, thread.members);
+    this.parts.hiddenMembers = new Set(thread.hiddenMemberIds);
+    this.parts.writer = new ThreadWriter(this.parts.matchId, services.chatStore, {
+      lastSeq: () => this.parts.ledger.lastSeq,
       noticesFor: (messages) => messageNotices({
-        matchId: this.matchId, memberIds: this.ledger.memberIds(), isPresent: (userId) => this.clientsOf(userId).length > 0, unreadOf: (userId) => this.ledger.unread(userId), messages,
+        matchId: this.parts.matchId, memberIds: this.parts.ledger.memberIds(), isPresent: (userId) => this.clientsOf(userId).length > 0, unreadOf: (userId) => this.parts.ledger.unread(userId), messages,
       }),
       onStored: (messages, events) => this.onStored(messages, events),
       onClosed: (status) => this.closeThread(status === 'blocked' ? 'BLOCKED' : 'UNMATCHED'),
       resync: () => this.resync(),
       onConflict: (lastSeq) => {
-        services.logger.error({ matchId: this.matchId, expected: this.ledger.lastSeq, found: lastSeq }, 'another thread actor wrote this thread; handing over');
+        services.logger.error({ matchId: this.parts.matchId, expected: this.parts.ledger.lastSeq, found: lastSeq }, 'another thread actor wrote this thread; handing over');
         this.disconnect(KismetCloseCode.ACTOR_MOVED).catch((error: unknown) => this.warn(error, 'closing a moved thread failed'));
       },
     }, thread.recent);
-    const { matchId, writer } = this;
-    this.membership = new ThreadMembership({ matchId, writer, ledger: () => this.ledger, clientsOf: (userId) => this.clientsOf(userId), broadcast: (type, message) => this.broadcast(type, message) });
+    const { matchId, writer } = this.parts;
+    this.parts.membership = new ThreadMembership({ matchId, writer, ledger: () => this.parts.ledger, clientsOf: (userId) => this.clientsOf(userId), broadcast: (type, message) => this.broadcast(type, message) });
     mountChatCommands(this, {
-      matchId, writer, ledger: () => this.ledger, typing: this.typing,
+      matchId, writer, ledger: () => this.parts.ledger, typing: this.parts.typing,
       memberOf: (client) => {
-        const member = this.members.get(client.sessionId);
+        const member = this.parts.members.get(client.sessionId);
         if (!member) throw new AppError(ErrorCode.NOT_A_MEMBER, 'this connection has not joined the thread');
         return member;
       },
-      isHidden: (userId) => this.hiddenMembers.has(userId),
-      sentBefore: (userId) => this.ledger.hasSent(userId),
-      sending: (senderId, clientMessageId, client, write) => this.origins.during(senderId, clientMessageId, client, write),
+      isHidden: (userId) => this.parts.hiddenMembers.has(userId),
+      sentBefore: (userId) => this.parts.ledger.hasSent(userId),
+      sending: (senderId, clientMessageId, client, write) => this.parts.origins.during(senderId, clientMessageId, client, write),
       sendFrom: (sender, type, message, except) => this.sendFrom(sender, type, message, except),
     });
   }
@@ -85,20 +90,20 @@ export class ChatThreadRoom extends ActorRoom {
   override async onJoin(client: Client, _options: unknown, auth: ChatAuth): Promise<void> {
     const services = roomServices();
     // Whatever route brought the caller here: admitted to this match, and a member of it (a colleague just added is taken in first).
-    const member = auth?.matchId === this.matchId && !this.closed && (this.ledger.isMember(auth.userId) || (await this.membership.admit(auth.userId)));
-    if (this.closed) throw ActorRoom.joinRefused(ErrorCode.THREAD_CLOSED, 'this thread is closed');
+    const member = auth?.matchId === this.parts.matchId && !this.parts.closed && (this.parts.ledger.isMember(auth.userId) || (await this.parts.membership.admit(auth.userId)));
+    if (this.parts.closed) throw ActorRoom.joinRefused(ErrorCode.THREAD_CLOSED, 'this thread is closed');
     if (!member) throw ActorRoom.joinRefused(ErrorCode.NOT_A_MEMBER, 'only the members of a match open its thread');
     // No await from here: every message committed after this line reaches this client live.
-    this.members.set(client.sessionId, { userId: auth.userId, joinedAtSeq: this.ledger.lastSeq });
+    this.parts.members.set(client.sessionId, { userId: auth.userId, joinedAtSeq: this.parts.ledger.lastSeq });
     this.admitted(client, auth.userId);
     services.metrics.connections.inc();
     const ready: ThreadReadyMessage = {
-      matchId: this.matchId,
-      lastSeq: this.ledger.lastSeq,
+      matchId: this.parts.matchId,
+      lastSeq: this.parts.ledger.lastSeq,
       // A shadow-banned member's reading shows to nobody else.
-      readMarkers: this.ledger.readMarkers().filter((m) => m.userId === auth.userId || !this.hiddenMembers.has(m.userId)),
-      unread: this.ledger.unread(auth.userId),
-      members: this.ledger.memberList(),
+      readMarkers: this.parts.ledger.readMarkers().filter((m) => m.userId === auth.userId || !this.parts.hiddenMembers.has(m.userId)),
+      unread: this.parts.ledger.unread(auth.userId),
+      members: this.parts.ledger.memberList(),
       node: services.nodeId(),
     };
     this.sendReady(client, ChatEventType.READY, ready);
@@ -106,29 +111,29 @@ export class ChatThreadRoom extends ActorRoom {
 
   override onLeave(client: Client): void {
     this.lingerWhenEmpty();
-    const member = this.members.get(client.sessionId);
+    const member = this.parts.members.get(client.sessionId);
     if (!member) return;
     roomServices().metrics.connections.dec();
-    this.members.delete(client.sessionId);
+    this.parts.members.delete(client.sessionId);
     // The member's last connection left while "typing": the others hear it stop.
-    if (this.typing.get(member.userId)?.active && this.clientsOf(member.userId).every((c) => c === client)) {
-      this.typing.delete(member.userId);
+    if (this.parts.typing.get(member.userId)?.active && this.clientsOf(member.userId).every((c) => c === client)) {
+      this.parts.typing.delete(member.userId);
       this.broadcast(ChatEventType.TYPING, { userId: member.userId, active: false } satisfies TypingMessage);
     }
   }
 
   /** Colyseus awaits this, and a stopping node awaits its actors: messages in flight are stored before the database closes. */
   override async onDispose(): Promise<void> {
-    this.unsubscribe?.();
+    this.parts.unsubscribe?.();
     this.actorGone();
-    await this.writer?.idle();
+    await this.parts.writer?.idle();
   }
 
   private onStored(messages: readonly ThreadMessage[], events: readonly StoredUserEvent[]): void {
     const services = roomServices();
-    this.ledger.commit(messages);
+    this.parts.ledger.commit(messages);
     for (const { hidden, ...message } of messages) {
-      this.sendFrom({ userId: message.senderId, hidden }, ChatEventType.MESSAGE, message satisfies StoredMessage, this.origins.of(message));
+      this.sendFrom({ userId: message.senderId, hidden }, ChatEventType.MESSAGE, message satisfies StoredMessage, this.parts.origins.of(message));
     }
     services.metrics.chatMessagesStored.inc(messages.length);
     services.metrics.messagesOut.inc({ kind: 'chat', type: ChatEventType.MESSAGE }, messages.length);
@@ -142,16 +147,16 @@ export class ChatThreadRoom extends ActorRoom {
    */
   private async resync() {
     const services = roomServices();
-    const thread = await services.threads.load(this.matchId);
+    const thread = await services.threads.load(this.parts.matchId);
     if (!thread || thread.status !== 'active') {
       this.closeThread(thread?.status === 'blocked' ? 'BLOCKED' : 'UNMATCHED');
       return [];
     }
-    const from = this.ledger.lastSeq;
-    services.logger.warn({ matchId: this.matchId, from, to: thread.lastSeq }, 'thread reloaded from storage');
-    if (thread.lastSeq > from) await deliverStored(this.matchId, [...this.members.values()], { afterSeq: from, upToSeq: thread.lastSeq }, (userId, message) => this.sendToUser(userId, ChatEventType.MESSAGE, message));
-    this.ledger = new ThreadLedger(thread.lastSeq, thread.members);
-    this.hiddenMembers = new Set(thread.hiddenMemberIds);
+    const from = this.parts.ledger.lastSeq;
+    services.logger.warn({ matchId: this.parts.matchId, from, to: thread.lastSeq }, 'thread reloaded from storage');
+    if (thread.lastSeq > from) await deliverStored(this.parts.matchId, [...this.parts.members.values()], { afterSeq: from, upToSeq: thread.lastSeq }, (userId, message) => this.sendToUser(userId, ChatEventType.MESSAGE, message));
+    this.parts.ledger = new ThreadLedger(thread.lastSeq, thread.members);
+    this.parts.hiddenMembers = new Set(thread.hiddenMemberIds);
     return thread.recent;
   }
 
@@ -160,8 +165,8 @@ export class ChatThreadRoom extends ActorRoom {
       case 'closed':
         return this.closeThread(signal.code);
       case 'standing':
-        if (signal.shadowBanned) this.hiddenMembers.add(signal.userId);
-        else this.hiddenMembers.delete(signal.userId);
+        if (signal.shadowBanned) this.parts.hiddenMembers.add(signal.userId);
+        else this.parts.hiddenMembers.delete(signal.userId);
         return;
       case 'erased':
         return this.broadcast(ChatEventType.DELETED, { seq: signal.seq });
@@ -170,9 +175,9 @@ export class ChatThreadRoom extends ActorRoom {
         for (const client of this.clientsOf(signal.userId)) client.leave(KismetCloseCode.SESSION_REVOKED);
         return;
       case 'member.added':
-        return void this.membership.admit(signal.userId).catch((error: unknown) => this.warn(error, 'colleague not taken in; their join does it'));
+        return void this.parts.membership.admit(signal.userId).catch((error: unknown) => this.warn(error, 'colleague not taken in; their join does it'));
       case 'member.removed':
-        return void this.membership.release(signal.userId).catch((error: unknown) => this.warn(error, 'colleague not let go'));
+        return void this.parts.membership.release(signal.userId).catch((error: unknown) => this.warn(error, 'colleague not let go'));
       default: {
         const unknown: never = signal;
         this.warn(unknown, 'unknown thread signal');
@@ -182,16 +187,16 @@ export class ChatThreadRoom extends ActorRoom {
 
   /** The match ended: refuse what is waiting, tell every device why, and go. */
   private closeThread(code: ThreadClosedMessage['code']): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.writer?.close(new AppError(ErrorCode.THREAD_CLOSED, `this thread is closed (${code})`));
-    const message: ThreadClosedMessage = { matchId: this.matchId, code };
+    if (this.parts.closed) return;
+    this.parts.closed = true;
+    this.parts.writer?.close(new AppError(ErrorCode.THREAD_CLOSED, `this thread is closed (${code})`));
+    const message: ThreadClosedMessage = { matchId: this.parts.matchId, code };
     this.broadcast(ChatEventType.CLOSED, message);
     // Let the broadcast leave before the sockets close.
     setTimeout(() => void this.disconnect(KismetCloseCode.THREAD_CLOSED).catch((error: unknown) => this.warn(error, 'closing a closed thread failed')), 50);
   }
 
   private warn(error: unknown, message: string): void {
-    roomServices().logger.warn({ err: error, matchId: this.matchId }, message);
+    roomServices().logger.warn({ err: error, matchId: this.parts.matchId }, message);
   }
 }
