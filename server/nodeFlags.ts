@@ -1,8 +1,9 @@
 /**
  * V8 flags every Kismet node runs with, set where nodes are launched: PM2's
- * `ecosystem.config.js` (`node_args`) and the test and bench launcher
- * (`loadtest/harness/nodeProcess.ts`). A flag goes here only with figures that
- * show it helps (loadtest/README.md).
+ * `ecosystem.config.js` (`node_args`), the test and bench launcher
+ * (`loadtest/harness/nodeProcess.ts`) and `npm start` (package.json, which a
+ * test holds to this list). A flag goes here only with figures that show it
+ * helps (loadtest/README.md).
  *
  * `--heap-growing-percent=60`: after each full collection V8 lets the old
  * generation grow by a factor it picks from its collection and allocation speeds,
