@@ -9,8 +9,8 @@ class BareRoom extends Room {}
 const ownKeys = (room: object) => Reflect.ownKeys(room).length;
 
 /**
- * Colyseus turns every room's properties into a hash table that V8 doubles past
- * 43 entries (rooms/actorRoom.ts). Colyseus's own take most of them, so an actor
+ * Colyseus turns every room's properties into a hash table whose size doubles
+ * with a few entries more (rooms/actorRoom.ts). Colyseus's own take most of them, so an actor
  * the node holds by the thousand adds two: what every actor keeps, and its parts.
  */
 describe('the properties an actor adds to a Colyseus room', () => {
