@@ -1,7 +1,6 @@
 import type { AuthContext, Client } from '@colyseus/core';
 import type { StoredMessage, ThreadMessage } from '../../db/repositories/messageRepository';
 import type { StoredUserEvent } from '../../db/repositories/eventRepository';
-import type { TypingSent } from '../../domain/chatRules';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { ThreadLedger } from '../../domain/threadLedger';
 import { messageNotices } from '../../domain/threadNotifications';
@@ -10,26 +9,11 @@ import { ChatEventType, type ThreadClosedMessage, type ThreadReadyMessage, type 
 import { KismetCloseCode } from '../../contracts/common';
 import type { ThreadSignal } from '../../services/topicBus';
 import { roomServices } from '../roomServices';
-import { deliverStored, mountChatCommands, type Member } from './chatCommands';
-import { MessageOrigins } from './messageOrigins';
+import { deliverStored, mountChatCommands } from './chatCommands';
 import { admitToThread, type ChatAuth } from './threadAdmission';
 import { ThreadMembership } from './threadMembership';
+import { ThreadParts } from './threadParts';
 import { ThreadWriter } from './threadWriter';
-
-/** What a thread actor is made of besides Colyseus's room, in one property (see ActorRoom on a room's own properties). */
-class ThreadParts {
-  matchId = '';
-  ledger!: ThreadLedger;
-  writer!: ThreadWriter;
-  membership!: ThreadMembership;
-  readonly members = new Map<string, Member>(); // by Colyseus sessionId
-  readonly origins = new MessageOrigins();
-  readonly typing = new Map<string, TypingSent>();
-  /** Shadow-banned members: what they send, type or read reaches their own devices only. */
-  hiddenMembers = new Set<string>();
-  unsubscribe: (() => void) | undefined;
-  closed = false;
-}
 
 /**
  * `chat:<matchId>`: one thread per match. Messages are stored before they are
