@@ -12,7 +12,7 @@ import { CallDesk } from './callDesk';
 import { DeckDesk } from './deckDesk';
 import { LocationDesk } from './locationDesk';
 import { ProfileViews } from './profileViews';
-import { mountSessionCommands } from './sessionCommands';
+import { mountSessionCommands, type SessionParts } from './sessionCommands';
 import { SessionDevices } from './sessionDevices';
 import { SessionPresence } from './sessionPresence';
 
@@ -21,14 +21,9 @@ interface SessionAuth {
   readonly deviceId: string;
 }
 
-/** What a session is made of besides Colyseus's room. */
-interface OwnParts {
-  readonly userId: string;
+/** What a session is made of besides Colyseus's room: the parts its commands act on, its devices and its subscription. */
+interface OwnParts extends SessionParts {
   readonly devices: SessionDevices;
-  readonly presence: SessionPresence;
-  readonly location: LocationDesk;
-  readonly decks: DeckDesk;
-  readonly calls: CallDesk;
   unsubscribe: (() => void) | undefined;
 }
 
@@ -66,7 +61,13 @@ export class SessionRoom extends ActorRoom {
       onLobbyChanged: (data) => this.sendToDevices({ type: UserEventType.LOBBY_CHANGED, data }),
     });
     const calls = new CallDesk(services, userId, (error) => services.logger.warn({ err: error, userId }, 'call timeout failed'));
-    this.parts = { userId, devices, presence, location, decks, calls, unsubscribe: undefined };
+    const dispatch = (events: readonly StoredUserEvent[]) => this.dispatch(events);
+    this.parts = {
+      userId, devices, presence, location, decks, calls, dispatch,
+      views: new ProfileViews(userId, dispatch),
+      feedOf: (client) => devices.feedOf(client),
+      unsubscribe: undefined,
+    };
 
     // Subscribed before any device joins, so nothing published from here on is missed;
     // what was published before is in storage, where each device starts.
@@ -74,16 +75,7 @@ export class SessionRoom extends ActorRoom {
     const start = await services.sessions.sessionStart(userId);
     presence.begin(start);
     location.begin(start.location);
-    mountSessionCommands(this, {
-      userId,
-      presence,
-      location,
-      decks,
-      views: new ProfileViews(userId, (events) => this.dispatch(events)),
-      calls,
-      feedOf: (client) => devices.feedOf(client),
-      dispatch: (events) => this.dispatch(events),
-    });
+    mountSessionCommands(this, this.parts);
   }
 
   override async onJoin(client: Client, _options: unknown, auth: SessionAuth): Promise<void> {
