@@ -1,19 +1,20 @@
 import type { Kysely } from 'kysely';
 import type { Database, PresenceStatus, UserStatus } from './types';
 import { GroupCommit } from './groupCommit';
-import { findStreamPositions, type StreamPosition } from './repositories/eventRepository';
+import { findStreamPositions, saveDeviceCursors, type DeviceAck, type StreamPosition } from './repositories/eventRepository';
 import { findAccountStatuses, findSessionStarts, updatePresences, type SessionStart } from './repositories/userRepository';
 
 /**
- * A node's per-join reads (account status, a session's start, a device's stream position) and presence
- * writes, grouped: a burst of joins takes one statement per flush instead of one per
- * join. Presence writes keep one flush in flight, so a user's changes land in order.
+ * A node's per-join reads (account status, a session's start, a device's stream position), presence
+ * writes and devices' acknowledgements, grouped: a burst of joins or of acknowledgements takes one
+ * statement per flush instead of one each. Writes keep one flush in flight, so a user's changes land in order.
  */
 export class SessionLedger {
   private readonly statuses: GroupCommit<string, UserStatus | undefined>;
   private readonly starts: GroupCommit<string, SessionStart>;
   private readonly positions: GroupCommit<{ userId: string; deviceId: string }, StreamPosition>;
   private readonly presences: GroupCommit<{ userId: string; presence: PresenceStatus; lastSeenAt: Date }, void>;
+  private readonly acks: GroupCommit<DeviceAck, void>;
 
   constructor(db: Kysely<Database>) {
     this.statuses = new GroupCommit(async (ids) => {
@@ -25,6 +26,17 @@ export class SessionLedger {
     this.presences = new GroupCommit(async (changes) => {
       await updatePresences(db, changes);
       return changes.map(() => undefined);
+    }, { maxInFlight: 1, maxBatch: 500 });
+    this.acks = new GroupCommit(async (acks) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await saveDeviceCursors(db, acks);
+          return acks.map(() => undefined);
+        } catch (error) {
+          // An account erased while the statement ran (a foreign key violation): tried again, it is passed over.
+          if ((error as { code?: unknown }).code !== '23503' || attempt > 0) throw error;
+        }
+      }
     }, { maxInFlight: 1, maxBatch: 500 });
   }
 
@@ -41,6 +53,11 @@ export class SessionLedger {
   /** Where the device stands in its user's stream now. */
   streamPosition(userId: string, deviceId: string): Promise<StreamPosition> {
     return this.positions.submit({ userId, deviceId });
+  }
+
+  /** Records a device's acknowledgement, with the node's others; its cursor never moves back. */
+  recordAck(ack: DeviceAck): Promise<void> {
+    return this.acks.submit(ack);
   }
 
   /** Records the user's presence; `lastSeenAt` is the moment the change was observed. */

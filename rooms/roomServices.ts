@@ -70,7 +70,7 @@ export interface RoomServices extends CallServices {
   readonly attendance: AttendanceLedger;
   /** The node's swipe reads and writes, in shared flushes (one write in flight). */
   readonly swipes: BatchedSwipeStore;
-  /** Sessions' account reads at admission, stream positions of joining devices and presence writes, in shared batches. */
+  /** Sessions' account reads at admission, stream positions of joining devices, presence writes and devices' acknowledgements, in shared batches. */
   readonly sessions: SessionLedger;
   /** Door checks of joins to threads and loads of thread actors being created, in shared batches. */
   readonly threads: ThreadReads;

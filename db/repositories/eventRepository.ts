@@ -93,16 +93,36 @@ export async function findStreamPositions(db: Db, devices: ReadonlyArray<{ userI
   return inAskedOrder(rows, devices.length, (row) => ({ latestSeq: Number(row?.event_seq ?? 0), ackedSeq: row?.acked_seq == null ? undefined : Number(row.acked_seq) }));
 }
 
-/** Records a device's acknowledgement; a cursor never moves back. */
-export async function saveDeviceCursor(db: Db, userId: string, deviceId: string, ackedSeq: number, at: Date): Promise<void> {
-  await db
-    .insertInto('device_cursors')
-    .values({ user_id: userId, device_id: deviceId, acked_seq: ackedSeq, last_seen_at: at })
-    .onConflict((oc) =>
-      oc.columns(['user_id', 'device_id']).doUpdateSet({
-        acked_seq: sql`greatest(device_cursors.acked_seq, excluded.acked_seq)`,
-        last_seen_at: at,
-      }),
-    )
-    .execute();
+/** A device's acknowledgement: it holds its user's events up to `ackedSeq`, as of `at`. */
+export interface DeviceAck {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly ackedSeq: number;
+  readonly at: Date;
+}
+
+/**
+ * Records many devices' acknowledgements in one statement; a cursor never moves
+ * back. A device acknowledged twice keeps the higher of the two, and a device
+ * whose account is gone is passed over rather than failing the others.
+ */
+export async function saveDeviceCursors(db: Db, acks: readonly DeviceAck[]): Promise<void> {
+  const byDevice = new Map<string, DeviceAck>();
+  for (const ack of acks) {
+    const key = `${ack.userId}\0${ack.deviceId}`;
+    const seen = byDevice.get(key);
+    byDevice.set(key, seen ? { ...ack, ackedSeq: Math.max(seen.ackedSeq, ack.ackedSeq), at: seen.at > ack.at ? seen.at : ack.at } : ack);
+  }
+  if (byDevice.size === 0) return;
+  // In key order, so two nodes' statements lock the rows they share in one order.
+  const rows = [...byDevice.values()].sort((x, y) => (x.userId === y.userId ? (x.deviceId < y.deviceId ? -1 : 1) : x.userId < y.userId ? -1 : 1));
+  await sql`
+    insert into device_cursors (user_id, device_id, acked_seq, last_seen_at)
+    select a.user_id, a.device_id, a.acked_seq, a.at
+      from unnest(${rows.map((r) => r.userId)}::uuid[], ${rows.map((r) => r.deviceId)}::text[],
+                  ${rows.map((r) => r.ackedSeq)}::bigint[], ${rows.map((r) => r.at)}::timestamptz[]) with ordinality as a(user_id, device_id, acked_seq, at, i)
+      join users u on u.id = a.user_id
+     order by a.i
+    on conflict (user_id, device_id) do update
+       set acked_seq = greatest(device_cursors.acked_seq, excluded.acked_seq), last_seen_at = excluded.last_seen_at`.execute(db);
 }

@@ -1,5 +1,5 @@
 import type { Client, Room } from '@colyseus/core';
-import { saveDeviceCursor, type StoredUserEvent } from '../../db/repositories/eventRepository';
+import type { StoredUserEvent } from '../../db/repositories/eventRepository';
 import { SessionCommands } from '../../contracts/session';
 import { DECK_DEFAULT_SIZE } from '../../contracts/deck';
 import type { Call } from '../../domain/callState';
@@ -70,7 +70,7 @@ const handlers: CommandHandlers<typeof SessionCommands, SessionActor> = {
     if (!device) throw new AppError(ErrorCode.NOT_FOUND, 'this device is not joined');
     // A device cannot acknowledge what it was never sent.
     const ackedSeq = Math.min(payload.seq, device.feed.delivered);
-    await saveDeviceCursor(services.db, userId, device.deviceId, ackedSeq, services.now());
+    await services.sessions.recordAck({ userId, deviceId: device.deviceId, ackedSeq, at: services.now() });
     return { ackedSeq };
   },
 };
