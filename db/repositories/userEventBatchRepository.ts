@@ -17,14 +17,18 @@ interface StoredRow {
  * Appends the events of many users in two statements, whatever their number
  * (as `appendUserEvents` does for one): the users' rows are locked first, in id
  * order, so two batches (or a batch and a thread's commit) never wait on each
- * other in a cycle; then one statement numbers each user's events after their
+ * other in a cycle. The lock is the one the numbering's update takes (no key
+ * update): it leaves alone the key-share locks that other transactions' foreign
+ * keys hold on users (a swipe's swiper, a match's members), which `for update`
+ * would wait on, and so closed a cycle with another node's swipe flush that held
+ * them and waited on this one's pair rows. Then one statement numbers each user's events after their
  * last, counts likes, and writes the pushes they owe. Answers the stored events
  * in the order given (undefined for a user who no longer exists). Runs inside the caller's transaction.
  */
 export async function appendEventsOfUsers(trx: Transaction<Database>, events: readonly NewUserEvent[]): Promise<Array<StoredUserEvent | undefined>> {
   if (events.length === 0) return [];
   const userIds = [...new Set(events.map((e) => e.userId))].sort();
-  if (userIds.length > 1) await sql`select 1 from users where id = any(${userIds}::uuid[]) order by id for update`.execute(trx);
+  if (userIds.length > 1) await sql`select 1 from users where id = any(${userIds}::uuid[]) order by id for no key update`.execute(trx);
   const result = await sql<StoredRow>`
     with v as (
       select * from unnest(${events.map((e) => e.userId)}::uuid[], ${events.map((_, i) => i)}::int[], ${events.map((e) => e.type)}::text[],
