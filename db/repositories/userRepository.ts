@@ -79,15 +79,23 @@ export async function isHiddenAccount(db: Db, id: string): Promise<boolean> {
   return !row || row.status !== 'active' || row.shadow_banned || row.deleted_at !== null;
 }
 
-/** Records many users' presence in one statement; `lastSeenAt` is the moment each change was observed. A user's last entry wins. */
+/**
+ * Records many users' presence in one statement; `lastSeenAt` is the moment each change was observed. A user's last entry wins.
+ * The rows are locked in id order first, as a batch of events locks them (`appendEventsOfUsers`): updated in the order the
+ * join happened to meet them, a wave of leaves and another node's flush could each hold a user the other waited on.
+ */
 export async function updatePresences(db: Db, changes: ReadonlyArray<{ userId: string; presence: PresenceStatus; lastSeenAt: Date }>): Promise<void> {
   const latest = [...new Map(changes.map((change) => [change.userId, change])).values()];
   if (latest.length === 0) return;
   await sql`
+    with locked as materialized (
+      select id from users where id = any(${latest.map((c) => c.userId)}::uuid[]) order by id for no key update
+    )
     update users u set presence = c.presence, last_seen_at = c.at
-      from unnest(${latest.map((c) => c.userId)}::uuid[], ${latest.map((c) => c.presence)}::text[], ${latest.map((c) => c.lastSeenAt)}::timestamptz[])
-           as c(id, presence, at)
-     where u.id = c.id`.execute(db);
+      from locked l
+      join unnest(${latest.map((c) => c.userId)}::uuid[], ${latest.map((c) => c.presence)}::text[], ${latest.map((c) => c.lastSeenAt)}::timestamptz[])
+           as c(id, presence, at) on c.id = l.id
+     where u.id = l.id`.execute(db);
 }
 
 /** The status of each account that exists and is not deleted, by id: what admitting a join asks. */

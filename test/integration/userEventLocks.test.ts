@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { openDatabase } from '../../db/database';
 import { appendEventsOfUsers } from '../../db/repositories/userEventBatchRepository';
+import { updatePresences } from '../../db/repositories/userRepository';
 import { likeReceivedEvent } from '../../domain/userEvents';
-import { registerUser } from '../support/accounts';
+import { registerUser, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 
 /**
@@ -13,7 +14,7 @@ import { useTestCluster } from '../support/cluster';
  * their events. Postgres broke each cycle after a second, and the flush began
  * again. Numbering events must not wait on such locks.
  */
-describe('numbering many users’ events beside another transaction’s foreign keys', function () {
+describe('locks on many users’ rows at once', function () {
   const suite = useTestCluster(1);
 
   it('locks the users without waiting on the key-share locks another transaction holds on them', async () => {
@@ -37,5 +38,34 @@ describe('numbering many users’ events beside another transaction’s foreign 
       holder.release();
       await database.close();
     }
+  });
+
+  it('takes many users’ presence in id order: waiting on one, it holds none of the later ones', async () => {
+    const ids = (await Promise.all(Array.from({ length: 6 }, () => registerUser(suite.nodes[0].url)))).map((u) => u.userId).sort();
+    const [first, ...later] = ids as [string, ...string[]];
+    const database = await openDatabase({ kind: 'postgres', url: suite.cluster.env['DATABASE_URL']!, poolSize: 1 });
+    const holder = await suite.cluster.pool.connect();
+    let updating: Promise<void> | undefined;
+    const at = new Date();
+    try {
+      await holder.query('begin');
+      // As a flush numbering these users' events holds the first and goes on to the others.
+      await holder.query('select 1 from users where id = $1 for no key update', [first]);
+      // Given latest first: the order a join might meet them in.
+      updating = updatePresences(database.db, [...[...later].reverse(), first].map((userId) => ({ userId, presence: 'away' as const, lastSeenAt: at })));
+      await waitUntil(async () => {
+        const { rows } = await suite.cluster.pool.query("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%update users u set presence%'");
+        return rows[0].n === 1;
+      }, 10_000, () => 'the presence update waiting on the first user');
+      const { rows } = await holder.query('select id from users where id = any($1::uuid[]) for no key update skip locked', [later]);
+      assert.equal(rows.length, later.length, 'users the waiting presence update already held');
+    } finally {
+      await holder.query('rollback');
+      holder.release();
+      await updating;
+      await database.close();
+    }
+    const { rows } = await suite.cluster.pool.query("select count(*)::int as n from users where id = any($1::uuid[]) and presence = 'away' and last_seen_at = $2", [ids, at]);
+    assert.equal(rows[0].n, ids.length);
   });
 });
