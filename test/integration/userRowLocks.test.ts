@@ -8,11 +8,14 @@ import { registerUser, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 
 /**
- * Two nodes' swipe flushes once met in a cycle: one held the key-share locks its
- * foreign keys take on users (a swipe's swiper) and waited on a pair row, while
- * the other held that pair row and locked the same users `for update` to number
- * their events. Postgres broke each cycle after a second, and the flush began
- * again. Numbering events must not wait on such locks.
+ * Statements that lock many users' rows (numbering their events, writing their
+ * presence) run beside each other on two nodes. Two nodes' swipe flushes once
+ * met in a cycle: one held the key-share locks its foreign keys take on users
+ * (a swipe's swiper) and waited on a pair row, while the other held that pair
+ * row and locked the same users `for update` to number their events. Postgres
+ * broke each cycle after a second, and the flush began again. So: numbering
+ * takes no lock that waits on a foreign key's, and every such statement takes
+ * its users in one order.
  */
 describe('locks on many users’ rows at once', function () {
   const suite = useTestCluster(1);
