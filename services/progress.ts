@@ -13,9 +13,11 @@ export type { ProgressAward };
 /**
  * Counts in flight per node at most: the rest wait in memory, so a burst of
  * awards (a wave of matches) never takes the pool's connections from the
- * commands whose answers people wait for.
+ * commands whose answers people wait for. One: what arrives meanwhile shares
+ * the next flush, and a busy node's fewer, larger flushes left swipes answered
+ * sooner than two at a time (loadtest/README.md, "Swipes without deadlocks").
  */
-export const PROGRESS_CONCURRENCY = 2;
+export const PROGRESS_CONCURRENCY = 1;
 /** Awards counted per flush: a node's swipes award thousands a second, in a few commits. */
 export const PROGRESS_BATCH = 250;
 type Counted = { readonly events: StoredUserEvent[] } | { readonly failed: unknown };
@@ -34,8 +36,8 @@ async function count(db: Kysely<Database>, award: ProgressAward, nowMs: number):
 }
 
 /**
- * Counts a flush of awards in one transaction; if it fails (a deadlock with the
- * other flush in flight, or one award's fault), each is counted on its own, so
+ * Counts a flush of awards in one transaction; if it fails (a deadlock with
+ * another node's flush, or one award's fault), each is counted on its own, so
  * one award's failure never costs the others theirs.
  */
 async function countTogether(db: Kysely<Database>, items: readonly TimedAward[]): Promise<Counted[]> {
