@@ -18,11 +18,11 @@ interface StoredRow {
  * (as `appendUserEvents` does for one): the users' rows are locked first, in id
  * order, so two batches (or a batch and a thread's commit) never wait on each
  * other in a cycle. The lock is the one the numbering's update takes (no key
- * update): it leaves alone the key-share locks that other transactions' foreign
- * keys hold on users (a swipe's swiper, a match's members), which `for update`
- * would wait on, and so closed a cycle with another node's swipe flush that held
- * them and waited on this one's pair rows. Then one statement numbers each user's events after their
- * last, counts likes, and writes the pushes they owe. Answers the stored events
+ * update), which does not wait on the key-share locks other transactions'
+ * foreign keys hold on users (a swipe's swiper, a match's members): `for update`
+ * would, and another node's swipe flush holding them while it waited on this
+ * one's pair rows made a cycle. Then one statement numbers each user's events
+ * after their last, counts likes, and writes the pushes they owe. Answers the stored events
  * in the order given (undefined for a user who no longer exists). Runs inside the caller's transaction.
  */
 export async function appendEventsOfUsers(trx: Transaction<Database>, events: readonly NewUserEvent[]): Promise<Array<StoredUserEvent | undefined>> {

@@ -57,7 +57,7 @@ describe('locks on many users’ rows at once', function () {
       // Given latest first: the order a join might meet them in.
       updating = updatePresences(database.db, [...[...later].reverse(), first].map((userId) => ({ userId, presence: 'away' as const, lastSeenAt: at })));
       await waitUntil(async () => {
-        const { rows } = await suite.cluster.pool.query("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%update users u set presence%'");
+        const { rows } = await suite.cluster.pool.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%update users u set presence%'");
         return rows[0].n === 1;
       }, 10_000, () => 'the presence update waiting on the first user');
       const { rows } = await holder.query('select id from users where id = any($1::uuid[]) for no key update skip locked', [later]);
