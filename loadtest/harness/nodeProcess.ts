@@ -37,13 +37,32 @@ export function freePortCandidate(): number {
 export async function freePort(): Promise<number> {
   for (;;) {
     const port = freePortCandidate();
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = net.createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-    if (free) return port;
+    if (await nothingListensOn(port)) return port;
   }
+}
+
+/**
+ * `count` consecutive ports nothing listens on now, each checked by binding it:
+ * for processes that take a base port plus their number (PM2's instances). The
+ * range below the ephemeral one holds other services' ports too (RabbitMQ's
+ * distribution port, 25672, on these machines).
+ */
+export async function freePortRun(count: number): Promise<number[]> {
+  for (;;) {
+    const first = await freePort();
+    const run = [first];
+    while (run.length < count && (await nothingListensOn(first + run.length))) run.push(first + run.length);
+    nextPort = Math.max(nextPort, first + run.length); // later candidates start past what was probed
+    if (run.length === count) return run;
+  }
+}
+
+function nothingListensOn(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
 
 /** Variables that would leak the developer's or CI's services into a node meant to run embedded. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import { freePortCandidate } from '../../loadtest/harness/nodeProcess';
+import { freePortRun } from '../../loadtest/harness/nodeProcess';
 import { registerUser, waitUntil } from '../support/accounts';
 import { assertEveryClientConnected, converse, storedMessages, type ConversationRun } from '../support/chatDriver';
 import { matchedPair } from '../support/matches';
@@ -36,7 +36,7 @@ describe('a cluster run by PM2: scale, then reload under chat traffic', function
     const database = await createScratchDatabase(services.databaseUrl);
     const redis = await scratchRedis(services.redisUrl);
     pool = testPool(database.url);
-    ports = Array.from({ length: FIRST_NODES + 1 }, () => freePortCandidate()); // consecutive: BASE_PORT + instance
+    ports = await freePortRun(FIRST_NODES + 1); // consecutive: BASE_PORT + instance; the last is for `pm2 scale`
     pm2 = new Pm2({
       DATABASE_URL: database.url,
       REDIS_URL: redis.url,
