@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePortCandidate, SERVER_ENTRY, startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { freePort, SERVER_ENTRY, startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { PORT_UNAVAILABLE } from '../../server/startupFailures';
 import { postJson, registerUser, TEST_PASSWORD } from '../support/accounts';
 
@@ -33,7 +33,7 @@ describe('node start-up', () => {
     it('fails to start, naming the port, instead of reporting ready', async () => {
       const data = scratchDataDir();
       const blocker = net.createServer();
-      const port = freePortCandidate();
+      const port = await freePort(); // free now: a port of another service would fail the blocker, not the node
       await new Promise<void>((resolve) => blocker.listen(port, resolve));
       try {
         await assert.rejects(startNodeProcess({ KISMET_DATA_DIR: data.dir, PORT: String(port) }), (error: Error) => {
