@@ -114,8 +114,8 @@ export async function saveDeviceCursors(db: Db, acks: readonly DeviceAck[]): Pro
     byDevice.set(key, seen ? { ...ack, ackedSeq: Math.max(seen.ackedSeq, ack.ackedSeq), at: seen.at > ack.at ? seen.at : ack.at } : ack);
   }
   if (byDevice.size === 0) return;
-  // In key order, so two nodes' statements lock the rows they share in one order.
-  const rows = [...byDevice.values()].sort((x, y) => (x.userId === y.userId ? (x.deviceId < y.deviceId ? -1 : 1) : x.userId < y.userId ? -1 : 1));
+  // In key order (user, then device), so two nodes' statements lock the rows they share in one order.
+  const rows = [...byDevice].sort(([x], [y]) => (x < y ? -1 : 1)).map(([, ack]) => ack);
   await sql`
     insert into device_cursors (user_id, device_id, acked_seq, last_seen_at)
     select a.user_id, a.device_id, a.acked_seq, a.at
