@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import { connectDevice, registerUser, type Device } from '../support/accounts';
 import { metricValue, useTestCluster } from '../support/cluster';
+import { RedisMonitor } from '../support/redisMonitor';
 
 const USERS = 12;
 
@@ -21,9 +21,7 @@ describe('seats in actors on another node', function () {
   it('are one request there and one answer back, with no reply channel of their own', async () => {
     const [entry, other] = suite.nodes;
     const seatedBefore = await remoteSeats(entry, 'seated');
-    const monitor = await new Redis(suite.cluster.env['REDIS_URL']!).monitor();
-    const commands: string[][] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => commands.push(args.map(String)));
+    const monitor = await RedisMonitor.start(suite.cluster.env['REDIS_URL']!);
     try {
       const users = await Promise.all(Array.from({ length: USERS }, () => registerUser(entry.url)));
       // Every actor is created by a join through `entry`; a second device then takes a seat in the listed actor.
@@ -37,8 +35,9 @@ describe('seats in actors on another node', function () {
       for (const [i, tablet] of tablets.entries()) assert.equal(tablet.room.roomId, phones[i]!.room.roomId, 'both devices are in the one actor');
       assert.equal((await remoteSeats(entry, 'seated')) - seatedBefore, 2 * elsewhere, 'one remote seat per join of an actor on the other node');
     } finally {
-      monitor.disconnect();
+      monitor.stop();
     }
+    const { commands } = monitor;
     const replyChannels = commands.filter(([command, channel]) => /^(p?subscribe)$/i.test(command ?? '') && channel?.startsWith('ipc:'));
     assert.deepEqual(replyChannels, [], 'no join subscribed a reply channel of its own');
     assert.ok(commands.some(([command, channel]) => /^publish$/i.test(command ?? '') && channel?.startsWith('kismet:seats:')), 'the requests went to the other node’s channel');
