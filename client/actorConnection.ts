@@ -40,6 +40,15 @@ export interface ConnectionListener<Ready> {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
+ * The join's matchmaking request got no answer at all (refused connection, reset,
+ * no route): the SDK reports an HTTP answer with its numeric status, and a request
+ * that never got one with the network error's code, or none.
+ */
+function notReached(error: unknown): boolean {
+  return error instanceof Error && error.name === 'MatchMakeError' && typeof (error as { code?: unknown }).code !== 'number';
+}
+
+/**
  * One device's connection to one actor, kept up by itself: when the socket
  * closes with a code PROTOCOL.md says means "rejoin through any node" (a node
  * drained, died or was fenced), it joins again through the next node, with
@@ -131,20 +140,29 @@ export class ActorConnection<Ready> {
   private async joinThroughAnyNode(first: boolean): Promise<void> {
     const random = this.options.random ?? Math.random;
     const sleep = this.options.sleep ?? defaultSleep;
-    let retryAfterMs = 0;
-    for (let attempt = 0; ; attempt++) {
-      await sleep(rejoinDelayMs(attempt, random(), retryAfterMs));
+    let delayMs = 0;
+    // Nodes in a row that could not be reached: the next is tried at once, until a whole round failed.
+    let unreached = 0;
+    for (let attempt = 0; ; ) {
+      if (delayMs > 0) await sleep(delayMs);
       if (this.state === 'closed') return;
       try {
         await this.join(!first);
         return;
       } catch (error) {
         const refusal = toKismetError(error);
-        if (FINAL_JOIN_CODES.has(refusal.code) || (first && attempt + 1 >= FIRST_JOIN_ATTEMPTS)) {
+        // A node that is down (killed, not yet replaced) answers nothing: it is no reason to wait before the next.
+        if (notReached(error) && ++unreached < this.options.urls().length) {
+          delayMs = 0;
+          continue;
+        }
+        unreached = 0;
+        attempt += 1;
+        if (FINAL_JOIN_CODES.has(refusal.code) || (first && attempt >= FIRST_JOIN_ATTEMPTS)) {
           if (!first) this.setStatus('closed', { error: refusal });
           throw refusal;
         }
-        retryAfterMs = refusal.retryAfterMs ?? 0;
+        delayMs = rejoinDelayMs(attempt, random(), refusal.retryAfterMs ?? 0);
       }
     }
   }

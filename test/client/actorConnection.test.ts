@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { ActorConnection } from '../../client/actorConnection';
+import { KismetError } from '../../client/errors';
+import { SESSION_ROOM, SessionEventType } from '../../contracts/session';
+import { freePort, startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { registerUser } from '../support/accounts';
+import { BACKENDS } from '../support/backends';
+
+/** Opens a session through `urls` in turn, recording every wait between tries instead of waiting it out. */
+async function openSession(urls: readonly string[], user: { userId: string; accessToken: string }, waits: number[]) {
+  let tries = 0;
+  const connection = await ActorConnection.open<unknown>({
+    urls: () => urls,
+    roomName: SESSION_ROOM,
+    joinOptions: { userId: user.userId, deviceId: 'phone' },
+    readyType: SessionEventType.READY,
+    accessToken: async () => {
+      tries += 1;
+      return user.accessToken;
+    },
+    random: () => 0.5,
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+  });
+  return { connection, tries: () => tries };
+}
+
+describe('a client connection that finds a node down', function () {
+  let node: NodeHandle | undefined;
+  let teardown: () => Promise<void> = async () => {};
+  /** A port nothing listens on: a node that died. */
+  let downUrl = '';
+
+  before(async function () {
+    const setup = await BACKENDS[0]!.setup(this);
+    teardown = setup!.teardown;
+    node = await startNodeProcess(setup!.env);
+    downUrl = `http://127.0.0.1:${await freePort()}`;
+  });
+
+  after(async () => {
+    await node?.stop();
+    await teardown();
+  });
+
+  it('joins through the next node at once, without a backoff', async () => {
+    const user = await registerUser(node!.url);
+    const waits: number[] = [];
+    const { connection, tries } = await openSession([downUrl, node!.url], user, waits);
+    try {
+      assert.equal(connection.status, 'open');
+      assert.equal(tries(), 2, 'the node that is down, then the live one');
+      assert.deepEqual(waits, [], 'no wait between a node that answered nothing and the next');
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('backs off between rounds when no node answers, and gives up a first join as before', async () => {
+    const user = await registerUser(node!.url);
+    const waits: number[] = [];
+    const otherDown = `http://127.0.0.1:${await freePort()}`;
+    let tries = 0;
+    const refusal = await openSession([downUrl, otherDown], { ...user, get accessToken() { tries += 1; return user.accessToken; } }, waits).then(
+      () => assert.fail('joined with every node down'),
+      (error: unknown) => error,
+    );
+    assert.ok(refusal instanceof KismetError);
+    // Five rounds of two tries each, a backoff after each round but the last: 0.5 s, 1 s, 2 s, 4 s.
+    assert.equal(tries, 10);
+    assert.deepEqual(waits, [500, 1000, 2000, 4000]);
+  });
+});
