@@ -70,8 +70,9 @@ export interface Config {
    * UNAVAILABLE (at most MAX_DEPENDENCY_TIMEOUT_MS).
    */
   readonly dependencyTimeoutMs: number;
-  /** Joins a node works on at once (JOIN_CONCURRENCY); the others wait up to half of dependencyTimeoutMs. */
+  /** Joins a node works on at once (JOIN_CONCURRENCY); the others wait their turn up to joinWaitMs (JOIN_WAIT_MS). */
   readonly joinConcurrency: number;
+  readonly joinWaitMs: number;
   /** How long a session, thread or live event actor outlives its last connection (see ActorRoom.lingerWhenEmpty). */
   readonly actorLingerMs: number;
   readonly database:
@@ -230,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     staleNodeTimeoutMs: e.STALE_NODE_TIMEOUT_MS,
     dependencyTimeoutMs: e.DEPENDENCY_TIMEOUT_MS,
     joinConcurrency: e.JOIN_CONCURRENCY,
+    joinWaitMs: e.JOIN_WAIT_MS,
     actorLingerMs: e.ACTOR_LINGER_MS,
     database:
       e.DATABASE_URL !== undefined

@@ -21,6 +21,8 @@ export const MIN_JWT_SECRET_LENGTH = 32;
 /** How long a command may wait on Postgres or Redis before it is answered UNAVAILABLE. */
 export const DEFAULT_DEPENDENCY_TIMEOUT_MS = 5_000;
 export const DEFAULT_JOIN_CONCURRENCY = 256;
+/** Long enough for a node to serve a dead node's sessions rejoining at once (10,000 at about 1,000 a second here). */
+export const DEFAULT_JOIN_WAIT_MS = 15_000;
 /** How long an actor outlives its last connection unless ACTOR_LINGER_MS says otherwise. */
 export const DEFAULT_ACTOR_LINGER_MS = 5_000;
 /** The contract: no command waits longer than this for an answer, whatever the configuration. */
@@ -86,6 +88,8 @@ export const EnvSchema = z.object({
   ACTOR_LINGER_MS: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_ACTOR_LINGER_MS),
   /** Joins a node works on at once; the rest wait their turn (server/http/joinGate.ts). */
   JOIN_CONCURRENCY: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_JOIN_CONCURRENCY),
+  /** The longest a join waits for its turn before it is refused UNAVAILABLE. */
+  JOIN_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(DEFAULT_JOIN_WAIT_MS),
   DEPENDENCY_TIMEOUT_MS: z.coerce.number().int().min(100).max(MAX_DEPENDENCY_TIMEOUT_MS).default(DEFAULT_DEPENDENCY_TIMEOUT_MS),
   /** Stored events a device acknowledged are pruned once older than this (fractions allowed). */
   STORED_EVENT_RETENTION_DAYS: z.coerce.number().positive().max(3650).default(DEFAULT_STORED_EVENT_RETENTION_DAYS),

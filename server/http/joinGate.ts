@@ -5,6 +5,8 @@ export interface JoinGateLimits {
   readonly maxInFlight: number;
   /** The longest a join waits for its turn before it is refused UNAVAILABLE. */
   readonly maxWaitMs: number;
+  /** A refused join is told to come back in one to two of these, at random. */
+  readonly retryAfterMs: number;
 }
 
 interface Waiter {
@@ -16,6 +18,15 @@ interface Waiter {
  * How many joins a node works on at once. The others wait their turn in arrival
  * order, and one that waited `maxWaitMs` is refused UNAVAILABLE, with a
  * retryAfterMs that spreads the refused over the next few seconds.
+ *
+ * The wait is long (JOIN_WAIT_MS, 15 s by default) because a waiting join costs
+ * the node next to nothing, while a refused one costs its device the wait it
+ * already did, the time it is told to stay away and the trip back, and the node
+ * the turns nobody takes meanwhile. Measured with `npm run bench -- reconnect`:
+ * a node given 10,000 rejoins at once, refusing those that waited 2.5 s, ran
+ * dry for seconds while the refused stayed away, and the last device was served
+ * again 20–22 s after its node died; waiting up to 15 s, the node served them
+ * back to back (loadtest/README.md).
  *
  * Without it, a node that receives more joins than it can serve (a node died and
  * all its devices rejoin on the others at once) works on all of them together:
@@ -36,6 +47,10 @@ export class JoinGate {
     private readonly onRefused: () => void = () => {},
     private readonly random: () => number = Math.random,
   ) {}
+
+  get maxWaitMs(): number {
+    return this.limits.maxWaitMs;
+  }
 
   /** Joins in progress and joins waiting. */
   get load(): { readonly inFlight: number; readonly waiting: number } {
@@ -61,7 +76,7 @@ export class JoinGate {
       const timer = setTimeout(() => {
         waiter.admit = undefined;
         this.onRefused();
-        const retryAfterMs = Math.round(this.limits.maxWaitMs * (1 + this.random()));
+        const retryAfterMs = Math.round(this.limits.retryAfterMs * (1 + this.random()));
         reject(new AppError(ErrorCode.UNAVAILABLE, `this node has more joins than it can serve now; retry in ${retryAfterMs} ms`, { retryAfterMs }));
       }, this.limits.maxWaitMs);
       waiter.admit = () => {

@@ -29,7 +29,7 @@ const COLYSEUS_NOT_FOUND: ReadonlySet<unknown> = new Set([
 export function mountMatchmakeRoute(
   app: TemplatedApp,
   options: RouteOptions & {
-    /** The longest a join waits for its seat before it is answered UNAVAILABLE. */
+    /** The longest a join works on its seat once its turn came (after its wait in the gate) before it is answered UNAVAILABLE. */
     readonly timeoutMs: number;
     /** How many joins the node works on at once; the rest wait their turn, or are refused UNAVAILABLE. */
     readonly gate: JoinGate;
@@ -70,17 +70,19 @@ export function mountMatchmakeRoute(
       const headers: Record<string, string> = Object.fromEntries(call.headers);
       const context = createAuthContext({ headers, remoteAddress: call.remoteAddress });
       const joinOptions = body as Record<string, unknown>;
-      const deadlineAt = Date.now() + options.timeoutMs;
       // The deadline inside the gate: a join answered UNAVAILABLE gives its turn back at once, whatever it still waits for.
-      const reservation = await options.gate.run(() =>
-        withinDeadline(
+      const reservation = await options.gate.run(() => {
+        // A device that gave up while its join waited takes no seat: the turn goes to the next.
+        if (call.callerGone()) return Promise.reject(new AppError(ErrorCode.UNAVAILABLE, 'the caller left while the join waited its turn'));
+        const deadlineAt = Date.now() + options.timeoutMs;
+        return withinDeadline(
           method === 'joinOrCreate'
             ? joinOrCreateActor(roomName, joinOptions, context, { deadlineAt, silentNodes: options.silentNodes, remoteSeats: options.remoteSeats })
             : matchMaker.controller.invokeMethod(method, roomName, joinOptions, context),
-          Math.max(0, deadlineAt - Date.now()),
+          options.timeoutMs,
           'the join',
-        ),
-      );
+        );
+      });
       return jsonReply(200, reservation);
     } catch (thrown) {
       // Colyseus's seat refusals (the node holding the actor did not answer, the actor went
@@ -92,5 +94,5 @@ export function mountMatchmakeRoute(
       options.onError(error);
       return jsonReply(500, { code: ErrorCode.INTERNAL, message: `${ErrorCode.INTERNAL}: ${(error as Error).message}` });
     }
-  }, options);
+  }, { ...options, timeoutMs: options.gate.maxWaitMs + options.timeoutMs });
 }

@@ -23,6 +23,8 @@ export interface HttpCall {
   /** The values of the pattern's `:name` segments, in order. */
   readonly params: readonly string[];
   readonly body: Buffer;
+  /** True once the caller closed the connection: nobody will read the answer. */
+  readonly callerGone: () => boolean;
 }
 
 export interface HttpReply {
@@ -137,8 +139,10 @@ export function route(
   const paramCount = pattern.split('/').filter((segment) => segment.startsWith(':')).length;
   app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
     let aborted = false;
+    let callerGone = false;
     res.onAborted(() => {
       aborted = true;
+      callerGone = true;
     });
     const headers = new Map<string, string>();
     req.forEach((key, value) => headers.set(key, value));
@@ -167,7 +171,7 @@ export function route(
     const run = (body: Buffer) => {
       Promise.resolve()
         .then(() => {
-          const answer = Promise.resolve(handler({ ...partial, body }));
+          const answer = Promise.resolve(handler({ ...partial, body, callerGone: () => callerGone }));
           return options.timeoutMs === undefined ? answer : withinDeadline(answer, options.timeoutMs, `${partial.method} ${partial.url}`);
         })
         .then(respond, (error: unknown) => {

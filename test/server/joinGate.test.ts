@@ -22,7 +22,7 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('the join gate', () => {
   it('works on at most its limit at once and hands each freed turn to the oldest waiting join', async () => {
-    const gate = new JoinGate({ maxInFlight: 2, maxWaitMs: 60_000 });
+    const gate = new JoinGate({ maxInFlight: 2, maxWaitMs: 60_000, retryAfterMs: 1_000 });
     const joins = Array.from({ length: 5 }, () => heldJoin());
     const answers = joins.map((join) => gate.run(join.run));
     await settle();
@@ -47,7 +47,7 @@ describe('the join gate', () => {
 
   it('refuses a join that waited too long, with a retry hint, and never runs it', async () => {
     let refused = 0;
-    const gate = new JoinGate({ maxInFlight: 1, maxWaitMs: 20 }, () => refused++, () => 0.5);
+    const gate = new JoinGate({ maxInFlight: 1, maxWaitMs: 20, retryAfterMs: 20 }, () => refused++, () => 0.5);
     const holder = heldJoin();
     const held = gate.run(holder.run);
     const waiting = heldJoin();
@@ -67,7 +67,7 @@ describe('the join gate', () => {
   });
 
   it('frees the turn of a join that failed', async () => {
-    const gate = new JoinGate({ maxInFlight: 1, maxWaitMs: 60_000 });
+    const gate = new JoinGate({ maxInFlight: 1, maxWaitMs: 60_000, retryAfterMs: 1_000 });
     const failing = gate.run(() => Promise.reject(new Error('no seat')));
     const next = gate.run(() => Promise.resolve('served'));
     await assert.rejects(failing, /no seat/);
