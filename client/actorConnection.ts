@@ -1,4 +1,4 @@
-import { Client, type Room } from '@colyseus/sdk';
+import { Client, type FetchFn, type Room } from '@colyseus/sdk';
 import { READY_COMMAND } from '../contracts/messageTypes';
 import { KismetError, toKismetError } from './errors';
 import { rejoinDelayMs, shouldRejoin } from './rejoinPolicy';
@@ -23,6 +23,8 @@ export interface ActorConnectionOptions {
   /** The message the actor sends once after a join (`session.ready`, `thread.ready`, ...). */
   readonly readyType: string;
   readonly accessToken: () => Promise<string>;
+  /** How the matchmaking requests go out (the SDK's `fetchFn`): the platform's `fetch` when left out. */
+  readonly fetch?: FetchFn;
   readonly readyTimeoutMs?: number;
   readonly random?: () => number;
   /** Replaces setTimeout for the waits between rejoins (tests). */
@@ -170,7 +172,7 @@ export class ActorConnection<Ready> {
   private async join(rejoined: boolean): Promise<void> {
     const urls = this.options.urls();
     const url = urls[this.nodeTurn++ % urls.length]!;
-    const client = new Client(url);
+    const client = new Client(url, this.options.fetch ? { fetchFn: this.options.fetch } : undefined);
     client.http.authToken = await this.options.accessToken();
     const room = await client.joinOrCreate(this.options.roomName, { ...this.options.joinOptions });
     // Kismet keeps no seat for a dropped connection: a fresh join, through any node, replaces the SDK's reconnection.

@@ -1,5 +1,6 @@
 import { ActorConnection } from '../client/actorConnection';
 import { SESSION_ROOM, SessionEventType } from '../contracts/session';
+import { nodeFetch } from './client/nodeFetch';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
 import { connectOnTimetable, ErrorLog, sleep } from './harness/timetable';
 import type { LoadResult, ReconnectJob, ReconnectSignal, WorkerMessage } from './jobs';
@@ -51,6 +52,7 @@ export async function runReconnect(job: ReconnectJob): Promise<LoadResult> {
         roomName: SESSION_ROOM,
         joinOptions: { userId: user.userId, deviceId: 'bench' },
         readyType: SessionEventType.READY,
+        fetch: nodeFetch,
         accessToken: async () => {
           tracked.attempts += 1;
           return user.accessToken;

@@ -14,6 +14,11 @@ const agents = {
   'https:': new https.Agent({ keepAlive: true, timeout: IDLE_CLOSE_MS }),
 };
 
+/** The kept-alive connections of a load process to `url`'s origin, or undefined for a URL that is not http(s). */
+export function keepAliveAgent(url: URL): http.Agent | undefined {
+  return agents[url.protocol as keyof typeof agents];
+}
+
 export interface JsonAnswer {
   readonly status: number;
   readonly body: unknown;
@@ -28,7 +33,7 @@ export interface JsonAnswer {
 export function postJson(url: string, payload: unknown, headers: Readonly<Record<string, string>> = {}): Promise<JsonAnswer> {
   const target = new URL(url);
   const transport = target.protocol === 'https:' ? https : http;
-  const agent = agents[target.protocol as keyof typeof agents];
+  const agent = keepAliveAgent(target);
   if (!agent) return Promise.reject(new Error(`not an http(s) URL: ${url}`));
   const body = Buffer.from(JSON.stringify(payload));
   return new Promise((resolve, reject) => {
