@@ -223,10 +223,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     timeoutMs: config.dependencyTimeoutMs,
     silentNodes: cluster?.silentNodes,
     remoteSeats: cluster?.remoteSeats,
-    gate: new JoinGate(
-      { maxInFlight: config.joinConcurrency, maxWaitMs: config.joinWaitMs, retryAfterMs: config.dependencyTimeoutMs / 2 },
-      () => metrics.shed.inc({ traffic: 'join' }),
-    ),
+    gate: new JoinGate({ maxInFlight: config.joinConcurrency, maxWaitMs: config.joinWaitMs, retryAfterMs: config.dependencyTimeoutMs / 2 }, () => metrics.shed.inc({ traffic: 'join' })),
     refusal: () => (cluster?.lease.fenced ? unavailable('this node (cut off from the cluster)') : undefined),
     classify: (error) => classifyRedisError(classifyDatabaseError(error)),
   });

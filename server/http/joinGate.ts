@@ -19,21 +19,20 @@ interface Waiter {
  * order, and one that waited `maxWaitMs` is refused UNAVAILABLE, with a
  * retryAfterMs that spreads the refused over the next few seconds.
  *
+ * Without it, a node that receives more joins than it can serve (a node died and
+ * all its devices rejoin on the others at once) works on all of them together:
+ * each gets a sliver of the node, none finishes within the join deadline, every
+ * one is answered UNAVAILABLE, and the work done for them is lost while they all
+ * come back. With it, the joins it admits are served at the node's pace.
+ *
  * The wait is long (JOIN_WAIT_MS, 15 s by default) because a waiting join costs
  * the node next to nothing, while a refused one costs its device the wait it
  * already did, the time it is told to stay away and the trip back, and the node
  * the turns nobody takes meanwhile. Measured with `npm run bench -- reconnect`:
  * a node given 10,000 rejoins at once, refusing those that waited 2.5 s, ran
  * dry for seconds while the refused stayed away, and the last device was served
- * again 20–22 s after its node died; waiting up to 15 s, the node served them
+ * again about 19 s after its node died; waiting up to 15 s, the node served them
  * back to back (loadtest/README.md).
- *
- * Without it, a node that receives more joins than it can serve (a node died and
- * all its devices rejoin on the others at once) works on all of them together:
- * each gets a sliver of the node, none finishes within the join deadline, every
- * one is answered UNAVAILABLE, and the work done for them is lost while they all
- * come back. With it, the joins it admits are served at the node's pace and the
- * rest learn early when to come back.
  */
 export class JoinGate {
   private inFlight = 0;
