@@ -46,6 +46,8 @@ options:
   --cold-rate R    cold decks per second (deck), default 100; --rate sets cached decks per second, default 2000
   --deck-size N    cards per deck (deck), default 50
   --attendees N    attendees of the burst (event-join), default 2000
+  --warm-after S   seconds into the sends after which latencies also count as warm (swipes: ack_warm_p*,
+                   notify_warm_p*; chat: ack_warm_p*, deliver_warm_p*), default 5
   --mutual F       share of swipes that are the likes of mutual pairs (swipes), default 0.05
   --connect-rate R users (swipes, reconnect) or members (chat) connecting per second before the run, default 300
   --nodes N        Kismet nodes, default 2 with DATABASE_URL and REDIS_URL, else 1 embedded
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
       'cold-rate': { type: 'string' },
       'deck-size': { type: 'string' },
       'connect-rate': { type: 'string' },
+      'warm-after': { type: 'string' },
       bystanders: { type: 'string' },
       cycles: { type: 'string' },
       'no-baseline': { type: 'boolean', default: false },
@@ -148,6 +151,7 @@ async function main(): Promise<void> {
       users,
       durationS,
       ratePerS: intOption(values.rate, 2000, 'rate'),
+      warmAfterS: intOption(values['warm-after'], 5, 'warm-after'),
       mutualFraction,
       connectRatePerS: intOption(values['connect-rate'], 300, 'connect-rate'),
       workers,
@@ -161,6 +165,7 @@ async function main(): Promise<void> {
       threads,
       durationS,
       ratePerS: intOption(values.rate, 5000, 'rate'),
+      warmAfterS: intOption(values['warm-after'], 5, 'warm-after'),
       connectRatePerS: intOption(values['connect-rate'], 300, 'connect-rate'),
       workers,
     });

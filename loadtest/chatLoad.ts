@@ -1,6 +1,7 @@
 import type { ChatMessage } from '../contracts/chat';
 import { ThreadClient } from './client/threadClient';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
+import { WarmSplit } from './harness/warmSplit';
 import { connectOnTimetable, ErrorLog, onTimetable, sleep } from './harness/timetable';
 import { SecondMaxima } from './harness/secondMaxima';
 import type { ChatJob, LoadResult, WorkerMessage } from './jobs';
@@ -16,8 +17,8 @@ const DRAIN_MS = 5000;
  */
 export async function runChat(job: ChatJob): Promise<LoadResult> {
   const errors = new ErrorLog();
-  const ack = newHistogram();
-  const deliver = newHistogram();
+  const ack = new WarmSplit();
+  const deliver = new WarmSplit();
   const connect = newHistogram();
   const members: Array<[ThreadClient | undefined, ThreadClient | undefined]> = job.threads.map(() => [undefined, undefined]);
   const scheduledAt = new Map<string, number>(); // clientMessageId -> scheduled send time, until delivered
@@ -32,7 +33,7 @@ export async function runChat(job: ChatJob): Promise<LoadResult> {
     if (scheduled === undefined) return errors.add(`delivered a message not sent by this run: ${message.clientMessageId}`);
     scheduledAt.delete(message.clientMessageId);
     const now = performance.now();
-    recordMs(deliver, now - scheduled);
+    deliver.record(scheduled, now - scheduled);
     seconds?.record(now, now - scheduled);
     delivered += 1;
   };
@@ -63,6 +64,8 @@ export async function runChat(job: ChatJob): Promise<LoadResult> {
   const total = Math.floor(job.ratePerS * job.durationS);
   const unanswered = new Set<string>();
   const start = performance.now();
+  ack.start(start, job.warmAfterS);
+  deliver.start(start, job.warmAfterS);
   seconds = new SecondMaxima(start);
   seconds.start();
   await onTimetable(start, 1000 / job.ratePerS, total, (n, scheduled) => {
@@ -77,7 +80,7 @@ export async function runChat(job: ChatJob): Promise<LoadResult> {
       (answer) => {
         unanswered.delete(clientMessageId);
         if ('ok' in answer) {
-          recordMs(ack, performance.now() - scheduled);
+          ack.record(scheduled, performance.now() - scheduled);
           acked += 1;
         } else {
           scheduledAt.delete(clientMessageId);
@@ -104,7 +107,7 @@ export async function runChat(job: ChatJob): Promise<LoadResult> {
     ops: acked,
     errors: errors.count,
     errorSamples: errors.samples,
-    histograms: { ack: encodeHistogram(ack), deliver: encodeHistogram(deliver), connect: encodeHistogram(connect) },
+    histograms: { ...ack.encode('ack'), ...deliver.encode('deliver'), connect: encodeHistogram(connect) },
     counters: { acked, delivered, closes, sendWindowS, planned: total },
   };
 }

@@ -34,6 +34,8 @@ export interface SwipesJob {
   /** Swipes per second from this worker, on a fixed timetable through the plan. */
   readonly ratePerS: number;
   readonly plan: readonly PlannedSwipe[];
+  /** Seconds into the swipes after which latencies also count as warm (harness/warmSplit). */
+  readonly warmAfterS: number;
 }
 
 /** A thread of the chat scenario: its match and its two members. */
@@ -50,6 +52,8 @@ export interface ChatJob {
   /** Messages per second from this worker, on a fixed timetable over its threads. */
   readonly ratePerS: number;
   readonly durationS: number;
+  /** Seconds into the sends after which latencies also count as warm (harness/warmSplit). */
+  readonly warmAfterS: number;
 }
 
 export interface DeckJob {

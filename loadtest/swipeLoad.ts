@@ -3,6 +3,7 @@ import { SessionEventType, type MatchCreatedData, type SwipeResult, type UserEve
 import { connectBenchSession } from './client/benchSession';
 import type { RawRoomClient } from './client/rawRoomClient';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
+import { WarmSplit } from './harness/warmSplit';
 import { connectOnTimetable, ErrorLog, onTimetable, sleep } from './harness/timetable';
 import type { LoadResult, SwipesJob, WorkerMessage } from './jobs';
 
@@ -25,8 +26,8 @@ interface Connected {
  */
 export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
   const errors = new ErrorLog();
-  const ack = newHistogram();
-  const notify = newHistogram();
+  const ack = new WarmSplit();
+  const notify = new WarmSplit();
   const connect = newHistogram();
   const users: Array<Connected | undefined> = new Array(job.users.length);
   const pending = new Map<string, number>(); // ref -> scheduled time
@@ -43,7 +44,7 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
       const scheduled = pending.get(reply.ref ?? '');
       if (scheduled === undefined) return;
       pending.delete(reply.ref!);
-      recordMs(ack, performance.now() - scheduled);
+      ack.record(scheduled, performance.now() - scheduled);
       acked += 1;
       if (reply.result.matched && !reply.result.repeated) {
         matches += 1;
@@ -93,6 +94,8 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
 
   running = true;
   const start = performance.now();
+  ack.start(start, job.warmAfterS);
+  notify.start(start, job.warmAfterS);
   await onTimetable(start, 1000 / job.ratePerS, job.plan.length, (n, scheduled) => {
     const step = job.plan[n]!;
     const user = users[step.user];
@@ -118,7 +121,7 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
     }
     if (arrivals.length > 2) errors.add(`match ${matchId}: notified ${arrivals.length} times`);
     notifiedMatches += 1;
-    recordMs(notify, Math.max(...arrivals) - sent);
+    notify.record(sent, Math.max(...arrivals) - sent);
   }
   for (const user of users) {
     if (user?.ackTimer) clearTimeout(user.ackTimer);
@@ -128,7 +131,7 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
     ops: acked,
     errors: errors.count,
     errorSamples: errors.samples,
-    histograms: { ack: encodeHistogram(ack), notify: encodeHistogram(notify), connect: encodeHistogram(connect) },
+    histograms: { ...ack.encode('ack'), ...notify.encode('notify'), connect: encodeHistogram(connect) },
     counters: { acked, matches, notifiedMatches, closes, sendWindowS, elapsedS, planned: job.plan.length },
   };
 }

@@ -4,12 +4,14 @@ import type { BenchCluster } from '../harness/benchCluster';
 import { mergeEncoded, percentiles } from '../harness/histogram';
 import { nodesRssMb } from '../harness/machine';
 import { seedMatchedPairs, seedPersonCards, seedUsers } from '../harness/seed';
+import { warmSplitPercentiles } from '../harness/warmSplit';
 import { runWorkers, workerShares } from '../harness/workers';
 
 export interface ChatOptions {
   readonly threads: number;
   readonly durationS: number;
   readonly ratePerS: number;
+  readonly warmAfterS: number;
   readonly connectRatePerS: number;
   readonly workers: number;
 }
@@ -44,6 +46,7 @@ export async function runChat(cluster: BenchCluster, options: ChatOptions): Prom
     connectRatePerS: options.connectRatePerS / options.workers,
     ratePerS: options.ratePerS / options.workers,
     durationS: options.durationS,
+    warmAfterS: options.warmAfterS,
   }));
   const rssBefore = nodesRssMb(cluster.nodes);
   const storedBefore = (await countStoredMessages(cluster.seedTarget.databaseUrl)) ?? 0;
@@ -61,8 +64,8 @@ export async function runChat(cluster: BenchCluster, options: ChatOptions): Prom
   const stored = await countStoredMessages(cluster.seedTarget.databaseUrl);
   return {
     ops_per_s: Math.round(sum('acked') / Math.max(options.durationS, sendWindowS)),
-    ...percentiles('ack', mergeEncoded(done.map((r) => r.histograms['ack']!))),
-    ...percentiles('deliver', mergeEncoded(done.map((r) => r.histograms['deliver']!))),
+    ...warmSplitPercentiles('ack', 'ack', done),
+    ...warmSplitPercentiles('deliver', 'deliver', done),
     errors: done.reduce((total, r) => total + r.errors, 0),
     threads: threads.length,
     messages_planned: sum('planned'),

@@ -1,6 +1,7 @@
 import type { SwipesJob } from '../jobs';
 import type { BenchCluster } from '../harness/benchCluster';
 import { mergeEncoded, percentiles } from '../harness/histogram';
+import { warmSplitPercentiles } from '../harness/warmSplit';
 import { nodesRssMb } from '../harness/machine';
 import { seedPersonCards, seedUsers } from '../harness/seed';
 import { runWorkers } from '../harness/workers';
@@ -10,6 +11,7 @@ export interface SwipesOptions {
   readonly users: number;
   readonly durationS: number;
   readonly ratePerS: number;
+  readonly warmAfterS: number;
   readonly mutualFraction: number;
   readonly connectRatePerS: number;
   readonly workers: number;
@@ -42,6 +44,7 @@ export async function runSwipes(cluster: BenchCluster, options: SwipesOptions): 
       users: users.slice(offset, offset + perWorker).map((u, i) => ({ ...u, cardId: cards[offset + i]! })),
       connectRatePerS: options.connectRatePerS / options.workers,
       ratePerS: options.ratePerS / options.workers,
+      warmAfterS: options.warmAfterS,
       plan: plan.swipes,
     };
   });
@@ -57,8 +60,8 @@ export async function runSwipes(cluster: BenchCluster, options: SwipesOptions): 
   const errors = done.reduce((total, r) => total + r.errors, 0);
   for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);
   const sendWindowS = Math.max(...done.map((r) => r.counters['sendWindowS'] ?? 0));
-  const ack = percentiles('ack', mergeEncoded(done.map((r) => r.histograms['ack']!)));
-  const notify = percentiles('notify', mergeEncoded(done.map((r) => r.histograms['notify']!)));
+  const ack = warmSplitPercentiles('ack', 'ack', done);
+  const notify = warmSplitPercentiles('notify', 'notify', done);
   return {
     ops_per_s: Math.round(sum('acked') / Math.max(options.durationS, sendWindowS)),
     ...ack,
