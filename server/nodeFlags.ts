@@ -13,8 +13,17 @@
  * for about 3 % more CPU per join on one node and none beyond the noise on three
  * ("Connections: the collector's headroom, 2026-12-03"). `--no-parallel-scavenge`
  * was tried against the chat tail and showed no difference ("Chat, 2026-12-02 (tail)").
+ *
+ * `--v8-pool-size=1`: one helper thread for V8 (compiling hot code, parallel and
+ * concurrent collection) instead of four. A node that has just started compiles
+ * whatever traffic it meets first on those threads, and where nodes share the
+ * cores (PM2 runs one per core) four of them took half a core from every main
+ * thread for the first second of a burst. With one, the same work is spread
+ * thinner: the first seconds of a chat or a live-event burst were answered
+ * sooner, and nothing measured got slower ("Chat and swipes, cold and warm,
+ * 2026-12-04").
  */
-export const NODE_FLAGS: readonly string[] = ['--heap-growing-percent=60'];
+export const NODE_FLAGS: readonly string[] = ['--heap-growing-percent=60', '--v8-pool-size=1'];
 
 /** The flags for a node launch: KISMET_NODE_FLAGS (space-separated) replaces them for an experiment. */
 export function nodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
