@@ -10,8 +10,8 @@ import { encodeHistogram, mergeEncoded, newHistogram, percentiles, recordMs } fr
  * that has been running.
  */
 export class WarmSplit {
-  readonly all: hdr.Histogram = newHistogram();
-  readonly warm: hdr.Histogram = newHistogram();
+  private readonly all: hdr.Histogram = newHistogram();
+  private readonly warm: hdr.Histogram = newHistogram();
   private warmFrom = Infinity;
 
   /** Counts as warm what is scheduled `warmAfterS` after `startMs` or later. */
@@ -30,10 +30,10 @@ export class WarmSplit {
   }
 }
 
-/** `{prefix}_p*_ms` and `{prefix}_warm_p*_ms` over the load processes' results. */
-export function warmSplitPercentiles(prefix: string, name: string, results: ReadonlyArray<{ readonly histograms: Readonly<Record<string, string>> }>): Record<string, number> {
+/** `{name}_p*_ms` and `{name}_warm_p*_ms` over the load processes' results (as `encode(name)` wrote them). */
+export function warmSplitPercentiles(name: string, results: ReadonlyArray<{ readonly histograms: Readonly<Record<string, string>> }>): Record<string, number> {
   return {
-    ...percentiles(prefix, mergeEncoded(results.map((r) => r.histograms[name]!))),
-    ...percentiles(`${prefix}_warm`, mergeEncoded(results.map((r) => r.histograms[`${name}Warm`]!))),
+    ...percentiles(name, mergeEncoded(results.map((r) => r.histograms[name]!))),
+    ...percentiles(`${name}_warm`, mergeEncoded(results.map((r) => r.histograms[`${name}Warm`]!))),
   };
 }

@@ -64,8 +64,8 @@ export async function runChat(cluster: BenchCluster, options: ChatOptions): Prom
   const stored = await countStoredMessages(cluster.seedTarget.databaseUrl);
   return {
     ops_per_s: Math.round(sum('acked') / Math.max(options.durationS, sendWindowS)),
-    ...warmSplitPercentiles('ack', 'ack', done),
-    ...warmSplitPercentiles('deliver', 'deliver', done),
+    ...warmSplitPercentiles('ack', done),
+    ...warmSplitPercentiles('deliver', done),
     errors: done.reduce((total, r) => total + r.errors, 0),
     threads: threads.length,
     messages_planned: sum('planned'),

@@ -60,8 +60,8 @@ export async function runSwipes(cluster: BenchCluster, options: SwipesOptions): 
   const errors = done.reduce((total, r) => total + r.errors, 0);
   for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);
   const sendWindowS = Math.max(...done.map((r) => r.counters['sendWindowS'] ?? 0));
-  const ack = warmSplitPercentiles('ack', 'ack', done);
-  const notify = warmSplitPercentiles('notify', 'notify', done);
+  const ack = warmSplitPercentiles('ack', done);
+  const notify = warmSplitPercentiles('notify', done);
   return {
     ops_per_s: Math.round(sum('acked') / Math.max(options.durationS, sendWindowS)),
     ...ack,
