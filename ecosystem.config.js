@@ -5,7 +5,7 @@
 // Every node gets its own port, BASE_PORT + instance number, and advertises it at
 // PUBLIC_HOST:port, so joins routed to it through Redis reach it directly.
 const os = require('node:os');
-// The V8 flags every node runs with (server/nodeFlags.ts; KISMET_NODE_FLAGS replaces them).
+// The Node and V8 flags every node runs with (server/nodeFlags.ts; KISMET_NODE_FLAGS replaces them).
 const { nodeFlags } = require('./dist/server/nodeFlags.js');
 
 const nodes = Number(process.env.KISMET_NODES || os.cpus().length);

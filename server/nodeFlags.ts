@@ -1,5 +1,5 @@
 /**
- * V8 flags every Kismet node runs with, set where nodes are launched: PM2's
+ * The Node and V8 flags every Kismet node runs with, set where nodes are launched: PM2's
  * `ecosystem.config.js` (`node_args`), the test and bench launcher
  * (`loadtest/harness/nodeProcess.ts`) and `npm start` (package.json, which a
  * test holds to this list). A flag goes here only with figures that show it
@@ -17,8 +17,8 @@
  * `--v8-pool-size=1`: one helper thread for V8 (compiling hot code, parallel and
  * concurrent collection) instead of four. A node that has just started compiles
  * whatever traffic it meets first on those threads, and where nodes share the
- * cores (PM2 runs one per core) four of them took half a core from every main
- * thread for the first second of a burst. With one, the same work is spread
+ * cores (PM2 runs one per core) the four took half a core from the main
+ * threads for the first second of a burst. With one, the same work is spread
  * thinner: the first seconds of a chat or a live-event burst were answered
  * sooner, and nothing measured got slower ("Chat and swipes, cold and warm,
  * 2026-12-04").

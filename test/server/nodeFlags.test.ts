@@ -5,7 +5,7 @@ import { NODE_FLAGS, nodeFlags } from '../../server/nodeFlags';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-describe('the V8 flags of a node', () => {
+describe('the Node and V8 flags of a node', () => {
   it('npm start runs the server with every one of them', () => {
     const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     assert.equal(scripts['start'], ['node', ...NODE_FLAGS, 'dist/server/main.js'].join(' '));
