@@ -5,7 +5,7 @@ import { recordProgressBatch, type TimedAward } from '../db/repositories/progres
 import type { Database } from '../db/types';
 import { GroupCommit } from '../db/groupCommit';
 import type { Card } from '../domain/cardRules';
-import { actionKey, isProfileComplete, ProgressAction } from '../domain/progress';
+import { actionKey, isProfileComplete, ProgressAction, swipeActionKey } from '../domain/progress';
 import type { UserEventBus } from './topicBus';
 
 export type { ProgressAward };
@@ -89,7 +89,7 @@ export function swipeAwards(swipe: {
   readonly match: { readonly matchId: string; readonly ownerIds: readonly string[] } | undefined;
 }): ProgressAward[] {
   const awards: ProgressAward[] = [
-    { userId: swipe.swiperId, action: ProgressAction.SWIPE, key: actionKey(ProgressAction.SWIPE, `${swipe.fromCardId}:${swipe.toCardId}`) },
+    { userId: swipe.swiperId, action: ProgressAction.SWIPE, key: swipeActionKey(swipe.fromCardId, swipe.toCardId) },
   ];
   for (const userId of new Set(swipe.match?.ownerIds ?? [])) {
     awards.push({ userId, action: ProgressAction.MATCH, key: actionKey(ProgressAction.MATCH, swipe.match!.matchId) });

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { orderedPair, type CardKind, type LastSwipe, type SwipeAction, type SwipeContext } from '../../domain/swipeRules';
+import { ProgressAction, swipeActionKey } from '../../domain/progress';
 import type { NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
@@ -117,10 +118,23 @@ export async function findLastSwipe(db: Db, swiperId: string): Promise<LastSwipe
   return row ? { id: String(row.id), action: row.kind, fromCardId: row.from_card_id, toCardId: row.to_card_id } : undefined;
 }
 
-/** Removes a pass so its card can come round again. */
-export async function deletePass(db: Db, swipeId: string): Promise<boolean> {
-  const result = await db.deleteFrom('swipes').where('id', '=', swipeId).where('kind', '=', 'pass').executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+/**
+ * Removes a pass so its card can come round again, and writes the swipe's key
+ * to the progress ledger in the same statement: a swipe needs no ledger row
+ * while its row stands (`keptOnceByItsRecord`), so the same swipe made again
+ * counts no more.
+ */
+export async function deletePass(db: Db, swiperId: string, swipe: LastSwipe, day: string): Promise<boolean> {
+  const result = await sql<{ n: number }>`
+    with d as (
+      delete from swipes where id = ${swipe.id} and swiper_id = ${swiperId} and kind = 'pass' returning id
+    ), k as (
+      insert into progress_ledger (user_id, action_key, action, xp, day)
+      select ${swiperId}::uuid, ${swipeActionKey(swipe.fromCardId, swipe.toCardId)}::text, ${ProgressAction.SWIPE}::text, 0, ${day}::date from d
+      on conflict (user_id, action_key) do nothing
+    )
+    select count(*)::int as n from d`.execute(db);
+  return result.rows[0]!.n > 0;
 }
 
 /** Inserts swipe history in one statement; for seeding load tests with a realistic table. */

@@ -5,6 +5,7 @@ import { findUserById } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { decideRewind, decideSwipe, isLike, likesLeft, quotaDayStartMs, type SwipeAction } from '../../domain/swipeRules';
 import { likeReceivedEvent, matchCreatedEvents } from '../../domain/userEvents';
+import { utcDay } from '../../domain/progress';
 import type { RewindResult, SwipeResult } from '../../contracts/session';
 import { awardProgress, swipeAwards } from '../../services/progress';
 import type { RoomServices } from '../roomServices';
@@ -59,7 +60,7 @@ export async function swipe(
         result: { action: decision.action, matched: decision.matchId !== null, matchId: decision.matchId, repeated: true, likesLeft: left(context.likesToday) },
         events: [],
         // The match is offered again, counted once: that completes an award a failure cut off, and
-        // earns nothing otherwise. The swipe is not: a swipe worth nothing on its day left no ledger row.
+        // earns nothing otherwise. The swipe is not: its row is what keeps it counted once (no ledger row).
         progress: counted(decision.matchId, false),
       };
     }
@@ -110,7 +111,7 @@ function countSwipe(
   const awards = swipeToo ? all : all.filter((award) => award.action !== 'swipe');
   if (awards.length === 0) return Promise.resolve([]);
   return awardProgress(services.db, awards, services.now().getTime(), (error, award) =>
-    services.logger.warn({ err: error, userId: award.userId, key: award.key }, 'progress not counted; a retry of the swipe counts it'),
+    services.logger.warn({ err: error, userId: award.userId, key: award.key }, 'progress not counted; a retried like counts its match'),
   );
 }
 
@@ -119,7 +120,7 @@ export async function rewind(services: RoomServices, userId: string, memory: Swi
   const [user, last] = await Promise.all([findUserById(services.db, userId), findLastSwipe(services.db, userId)]);
   const decision = decideRewind({ isPremium: user?.isPremium === true, last, rewoundSinceLastSwipe: memory.rewoundSinceLastSwipe });
   if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
-  if (!(await deletePass(services.db, decision.swipe.id))) {
+  if (!(await deletePass(services.db, userId, decision.swipe, utcDay(services.now().getTime())))) {
     throw new AppError(ErrorCode.NOTHING_TO_REWIND, 'there is no swipe to rewind');
   }
   memory.rewoundSinceLastSwipe = true;

@@ -98,17 +98,70 @@ describe('progress across two nodes', function () {
       const progress = await progressOf(n1, swiper);
       assert.deepEqual(progress.quests.find((q) => q.id === quest.id), { ...progress.quests.find((q) => q.id === quest.id)!, count: 20, completed: true });
       assert.equal(progress.xp, quest.xp);
+      // The swipes' own rows keep them counted once: no ledger row each.
       const rows = await pool().query("select count(*)::int as n from progress_ledger where user_id = $1 and action = 'swipe'", [swiper.userId]);
-      assert.equal(rows.rows[0].n, 20);
-      // A 21st swipe after completion adds nothing to the quest's XP.
+      assert.equal(rows.rows[0].n, 0);
+      // A 21st swipe after completion adds nothing to the quest's XP, nor to its stored count.
       replyOf(await swipe(phone, swiper, jobs[20]!, 'pass'));
       assert.equal((await progressOf(n0, swiper)).xp, quest.xp);
       assert.equal(ofType(phone, 'quest.completed').length, 1);
+      // A match made after it is counted in the same or a later flush of the swiper's node: once its level.up is out, so is the 21st.
+      const fan = await registerPerson(n1, 'F');
+      replyOf(await swipe(await device(n1, fan, 'phone'), fan, swiper));
+      assert.equal(replyOf<SwipeResult>(await swipe(phone, swiper, fan)).matched, true);
+      await waitForEvents(phone, (events) => events.some((e) => e.type === 'level.up'));
+      const stored = await pool().query('select count from quest_progress where user_id = $1 and quest_id = $2', [swiper.userId, quest.id]);
+      assert.deepEqual(stored.rows, [{ count: 20 }]);
     } else {
       assert.equal((await progressOf(n1, swiper)).xp, 0);
       const rows = await pool().query('select count(*)::int as n from progress_ledger where user_id = $1', [swiper.userId]);
       assert.equal(rows.rows[0].n, 0);
     }
+  });
+
+  it('settles a quest completed by swipes, which earn no XP, on the XP stored before it: a level crossed', async () => {
+    const [n0, n1] = urls();
+    const swiper = await registerPerson(n0, 'L');
+    const recruiter = await registerUser(n1, undefined, 'recruiter');
+    const jobs = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const job = await requestJson<CardView>(n1, 'POST', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: `role ${i}`, lat: 52.52, lng: 13.405 } });
+        assert.equal(job.status, 201);
+        return { card: job.body };
+      }),
+    );
+    await pool().query('insert into user_progress (user_id, xp) values ($1, 280)', [swiper.userId]); // level 2; 300 is level 3
+    const phone = await device(n0, swiper, 'phone');
+    for (const job of jobs) replyOf(await swipe(phone, swiper, job, 'pass'));
+    const quest = todaysQuest('swipe');
+    if (quest) {
+      await waitForEvents(phone, (events) => events.some((e) => e.type === 'level.up'));
+      const xp = 280 + quest.xp;
+      assert.deepEqual(ofType(phone, 'quest.completed').map((e) => e.data['totalXp']), [xp]);
+      assert.deepEqual(ofType(phone, 'level.up').map((e) => e.data), [{ level: 3, previousLevel: 2, xp }]);
+      assert.equal((await progressOf(n1, swiper)).xp, xp);
+    } else {
+      assert.equal((await progressOf(n1, swiper)).xp, 280);
+    }
+  });
+
+  it('counts a pass taken back and made again once, the take-back writing its key', async () => {
+    const [n0, n1] = urls();
+    const [swiper, passed, fan] = await Promise.all([registerPerson(n0, 'S'), registerPerson(n1, 'X'), registerPerson(n1, 'F')]);
+    const phone = await device(n0, swiper, 'phone');
+    replyOf(await swipe(await device(n1, fan, 'phone'), fan, swiper));
+    replyOf(await swipe(phone, swiper, passed, 'pass'));
+    await pool().query('update users set is_premium = true where id = $1', [swiper.userId]);
+    replyOf(await command(phone.room, 'rewind'));
+    assert.equal(await ledgerRows(swiper.userId, `swipe:${swiper.card.id}:${passed.card.id}`), 1);
+    assert.equal(replyOf<SwipeResult>(await swipe(phone, swiper, passed, 'pass')).repeated, false);
+    // The match's awards follow the second pass's in the node's queue of counts: once its level.up is out, the pass is counted.
+    assert.equal(replyOf<SwipeResult>(await swipe(phone, swiper, fan)).matched, true);
+    await waitForEvents(phone, (events) => events.some((e) => e.type === 'level.up'));
+    const quest = todaysQuest('swipe');
+    const count = (await progressOf(n1, swiper)).quests.find((q) => q.id === quest?.id)?.count;
+    // The pass once, the like once.
+    assert.equal(count, quest ? 2 : undefined);
   });
 
   it('counts a member’s first message in a thread once, through resends and on either node', async () => {
