@@ -58,29 +58,29 @@ export async function recordProgressBatch(db: Kysely<Database>, items: readonly 
     const totals = new Map((row.totals ?? []).map((t) => [t.u, Number(t.xp)]));
     const questCounts = new Map((row.quests ?? []).map((q) => [`${q.u}|${q.d}|${q.q}`, Number(q.n)]));
     const byUser = groupBy(worth.filter((c) => won.has(c.i)), (c) => c.award.userId);
-    // The quests each user completed add their XP; a user whose awards earned none has an XP total read only now.
-    const bonuses = [...byUser].flatMap(([userId, awards]) => {
-      const bonus = settleUser(userId, awards, 0, questCounts).bonus;
-      return bonus > 0 ? [{ userId, bonus }] : [];
-    });
-    const after = new Map<string, number>();
+    const owed: Array<{ item: number; event: NewUserEvent }> = [];
+    const bonuses: Array<{ userId: string; bonus: number }> = [];
+    // A user with XP in the flush has their total (locked) before it. One without is settled from 0, which
+    // finds the quests they completed; only those with a bonus need their total, which the bonus's upsert answers.
+    const untotalled: Array<[string, readonly Settling[]]> = [];
+    for (const [userId, awards] of byUser) {
+      const total = totals.get(userId);
+      const settled = settleUser(userId, awards, total === undefined ? 0 : total - awards.reduce((sum, c) => sum + c.xp, 0), questCounts);
+      if (settled.bonus > 0) bonuses.push({ userId, bonus: settled.bonus });
+      if (total !== undefined) owed.push(...settled.owed);
+      else if (settled.bonus > 0) untotalled.push([userId, awards]);
+    }
     if (bonuses.length > 0) {
       const added = await sql<{ user_id: string; xp: string }>`
         insert into user_progress (user_id, xp)
         select * from unnest(${bonuses.map((b) => b.userId)}::uuid[], ${bonuses.map((b) => b.bonus)}::int[]) as b(user_id, bonus) order by user_id
         on conflict (user_id) do update set xp = user_progress.xp + excluded.xp, updated_at = now()
         returning user_id::text, xp`.execute(trx);
-      for (const r of added.rows) after.set(r.user_id, Number(r.xp));
-    }
-    const bonusOf = new Map(bonuses.map((b) => [b.userId, b.bonus]));
-    const owed: Array<{ item: number; event: NewUserEvent }> = [];
-    for (const [userId, awards] of byUser) {
-      const bonus = bonusOf.get(userId) ?? 0;
-      const total = totals.get(userId);
-      // Without XP of its own and without a bonus, nothing here can complete a quest or cross a level.
-      if (total === undefined && bonus === 0) continue;
-      const xpBefore = total !== undefined ? total - awards.reduce((sum, c) => sum + c.xp, 0) : after.get(userId)! - bonus;
-      owed.push(...settleUser(userId, awards, xpBefore, questCounts).owed);
+      const after = new Map(added.rows.map((r) => [r.user_id, Number(r.xp)]));
+      const bonusOf = new Map(bonuses.map((b) => [b.userId, b.bonus]));
+      for (const [userId, awards] of untotalled) {
+        owed.push(...settleUser(userId, awards, after.get(userId)! - bonusOf.get(userId)!, questCounts).owed);
+      }
     }
     const stored = await appendEventsOfUsers(trx, owed.map((o) => o.event));
     const events = items.map((): StoredUserEvent[] => []);

@@ -38,6 +38,17 @@ describe('progress across two nodes', function () {
   const swipe = (d: Device, from: Person, to: { card: CardView }, action = 'like') =>
     command(d.room, 'swipe', { fromCardId: from.card.id, toCardId: to.card.id, action });
   const ofType = (d: Device, type: string) => eventsOf(d).filter((e) => e.type === type);
+  /** A new recruiter's job cards, to swipe for the swipe quest (a person's swipes on jobs make no match). */
+  async function jobCards(url: string, count: number): Promise<Array<{ card: CardView }>> {
+    const recruiter = await registerUser(url, undefined, 'recruiter');
+    const jobs: Array<{ card: CardView }> = [];
+    for (let i = 0; i < count; i++) {
+      const job = await requestJson<CardView>(url, 'POST', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: `job ${i}`, lat: 52.52, lng: 13.405 } });
+      assert.equal(job.status, 201);
+      jobs.push({ card: job.body });
+    }
+    return jobs;
+  }
 
   it('gives each owner of a match 100 XP and one level.up on their own node, however often the likes are retried', async () => {
     const [n0, n1] = urls();
@@ -76,13 +87,7 @@ describe('progress across two nodes', function () {
   it('counts a swipe once for the daily quest, and refused or repeated swipes not at all', async () => {
     const [n0, n1] = urls();
     const swiper = await registerPerson(n0, 'S');
-    const recruiter = await registerUser(n1, undefined, 'recruiter');
-    const jobs: Array<{ card: CardView }> = [];
-    for (let i = 0; i < 21; i++) {
-      const job = await requestJson<CardView>(n1, 'POST', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: `job ${i}`, lat: 52.52, lng: 13.405 } });
-      assert.equal(job.status, 201);
-      jobs.push({ card: job.body });
-    }
+    const jobs = await jobCards(n1, 21);
     const [phone, tablet] = await Promise.all([device(n0, swiper, 'phone'), device(n1, swiper, 'tablet')]);
     // Refused: own card, unknown card. They earn nothing.
     assert.equal(codeOf(await swipe(phone, swiper, swiper)), 'SELF_SWIPE');
@@ -122,14 +127,7 @@ describe('progress across two nodes', function () {
   it('settles a quest completed by swipes, which earn no XP, on the XP stored before it: a level crossed', async () => {
     const [n0, n1] = urls();
     const swiper = await registerPerson(n0, 'L');
-    const recruiter = await registerUser(n1, undefined, 'recruiter');
-    const jobs = await Promise.all(
-      Array.from({ length: 20 }, async (_, i) => {
-        const job = await requestJson<CardView>(n1, 'POST', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: `role ${i}`, lat: 52.52, lng: 13.405 } });
-        assert.equal(job.status, 201);
-        return { card: job.body };
-      }),
-    );
+    const jobs = await jobCards(n1, 20);
     await pool().query('insert into user_progress (user_id, xp) values ($1, 280)', [swiper.userId]); // level 2; 300 is level 3
     const phone = await device(n0, swiper, 'phone');
     for (const job of jobs) replyOf(await swipe(phone, swiper, job, 'pass'));
