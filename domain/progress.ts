@@ -50,23 +50,6 @@ export function actionKey(action: ProgressAction, id: string): string {
   return `${action}:${id}`;
 }
 
-/** A swipe's key: the card pair swiped. */
-export function swipeActionKey(fromCardId: string, toCardId: string): string {
-  return actionKey(ProgressAction.SWIPE, `${fromCardId}:${toCardId}`);
-}
-
-/**
- * Whether an action's own stored record keeps it counted once, so that it
- * needs no ledger row: a swipe is offered for counting only when it is first
- * stored (a repeat offers it no more), and taking a pass back writes its key
- * to the ledger, so the same swipe made again counts no more. The rest are
- * offered again by design (a retried like offers its match, the attendance
- * job looks again), and their ledger row is what keeps them once.
- */
-export function keptOnceByItsRecord(action: ProgressAction): boolean {
-  return action === ProgressAction.SWIPE;
-}
-
 export interface QuestDefinition {
   readonly id: string;
   readonly title: string;

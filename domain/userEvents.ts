@@ -1,5 +1,6 @@
 import type { MessageKind } from './chatRules';
 import type { PresenceStatus } from './presence';
+import type { ProgressOutcome } from './progress';
 import type { ThreadMember } from './threadColleagues';
 
 /**
@@ -228,6 +229,19 @@ export function likeReceivedEvent(
 ): NewUserEvent {
   const data: LikeReceivedData = recipient.isPremium ? { ...like } : {};
   return { userId: recipient.userId, type: UserEventType.LIKE_RECEIVED, data, countsLike: true };
+}
+
+/** What a counted action earned, told to its user: each quest it completed, then the level it crossed into. */
+export function progressEvents(userId: string, day: string, outcome: ProgressOutcome): NewUserEvent[] {
+  const events: NewUserEvent[] = outcome.completed.map((quest) => ({
+    userId,
+    type: UserEventType.QUEST_COMPLETED,
+    data: { questId: quest.id, title: quest.title, day, xp: quest.xp, totalXp: outcome.xpAfter },
+  }));
+  if (outcome.levelUp) {
+    events.push({ userId, type: UserEventType.LEVEL_UP, data: { level: outcome.levelUp.to, previousLevel: outcome.levelUp.from, xp: outcome.xpAfter } });
+  }
+  return events;
 }
 
 /** The change of a thread's members, to everyone in it and to the colleague who changed (in it or not any more). */

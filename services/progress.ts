@@ -5,7 +5,7 @@ import { recordProgressBatch, type TimedAward } from '../db/repositories/progres
 import type { Database } from '../db/types';
 import { GroupCommit } from '../db/groupCommit';
 import type { Card } from '../domain/cardRules';
-import { actionKey, isProfileComplete, ProgressAction, swipeActionKey } from '../domain/progress';
+import { actionKey, isProfileComplete, ProgressAction } from '../domain/progress';
 import type { UserEventBus } from './topicBus';
 
 export type { ProgressAward };
@@ -81,20 +81,9 @@ export async function awardProgress(
   return counted.flat();
 }
 
-/** What a stored swipe counts: the swipe for the swiper, and a match for both owners. */
-export function swipeAwards(swipe: {
-  readonly swiperId: string;
-  readonly fromCardId: string;
-  readonly toCardId: string;
-  readonly match: { readonly matchId: string; readonly ownerIds: readonly string[] } | undefined;
-}): ProgressAward[] {
-  const awards: ProgressAward[] = [
-    { userId: swipe.swiperId, action: ProgressAction.SWIPE, key: swipeActionKey(swipe.fromCardId, swipe.toCardId) },
-  ];
-  for (const userId of new Set(swipe.match?.ownerIds ?? [])) {
-    awards.push({ userId, action: ProgressAction.MATCH, key: actionKey(ProgressAction.MATCH, swipe.match!.matchId) });
-  }
-  return awards;
+/** What a match counts: the match, for each of its owners. */
+export function matchAwards(match: { readonly matchId: string; readonly ownerIds: readonly string[] }): ProgressAward[] {
+  return [...new Set(match.ownerIds)].map((userId) => ({ userId, action: ProgressAction.MATCH, key: actionKey(ProgressAction.MATCH, match.matchId) }));
 }
 
 /**

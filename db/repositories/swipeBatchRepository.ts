@@ -7,14 +7,28 @@ import type { StoredUserEvent } from './eventRepository';
 import type { SwipeToRecord, SwipeWrite } from './swipeRepository';
 import { appendEventsOfUsers } from './userEventBatchRepository';
 import { groupBy } from './groupBy';
+import { addQuestBonuses, type QuestReached } from './questBonusRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 interface StoredRow {
-  part: 'swipe' | 'pair';
+  part: 'swipe' | 'pair' | 'quest';
   x: string;
   y: string;
   mutual: boolean | null;
+  /** A quest's count after the statement, and its day. */
+  n: number | null;
+  d: string | null;
+}
+
+/** What the swipes and pairs statement stored. */
+interface Stored {
+  /** The swipes stored now (from|to). */
+  readonly inserted: Set<string>;
+  /** For each pair the swipes touched, whether it is mutual now (a|b). */
+  readonly mutual: Map<string, boolean>;
+  /** The count after it of each quest the stored swipes advanced, while it was open (user|day|quest). */
+  readonly questCounts: Map<string, number>;
 }
 
 /** Whether a like pairs: a pass keeps no pair, and a shadow-banned swiper's like reaches nobody. */
@@ -36,14 +50,20 @@ const pairs = (swipe: SwipeToRecord) => isLike(swipe.action) && !swipe.silent;
  * - The match's unique pair stands behind all of it: a match that exists is
  *   never made twice.
  *
+ * - The daily quests a stored swipe advances are counted in the same
+ *   statement, up to their target, so a swipe counts exactly when it is
+ *   stored; a quest it completes adds its XP and its `quest.completed` (and a
+ *   `level.up`) in the same transaction.
+ *
  * A swipe stored before (the same from and to) answers `duplicate`. A swipe is
  * at most once per call: a user's swipes are serial.
  */
 export async function recordSwipes(db: Kysely<Database>, swipes: readonly SwipeToRecord[]): Promise<SwipeWrite[]> {
   if (swipes.length === 0) return [];
   const write = async (tx: Db): Promise<SwipeWrite[]> => {
-    const { inserted, mutual } = await insertSwipesAndPairs(tx, swipes);
+    const { inserted, mutual, questCounts } = await insertSwipesAndPairs(tx, swipes);
     const key = (x: string, y: string) => `${x}|${y}`;
+    const questKey = (s: SwipeToRecord, questId: string) => `${s.swiperId}|${s.questDay}|${questId}`;
     // Which likes of the flush touched each pair, in order.
     const touching = swipes.flatMap((s, i) => (inserted.has(key(s.from.id, s.to.id)) && pairs(s) ? [i] : []));
     const likesOfPair = groupBy(touching, (i) => {
@@ -61,7 +81,20 @@ export async function recordSwipes(db: Kysely<Database>, swipes: readonly SwipeT
       if (!matchers.has(i)) owed.push({ swipe: i, event: s.eventIfPending });
       else if (made.has(s.matchIdIfMutual)) for (const event of s.eventsIfMatched) owed.push({ swipe: i, event });
     });
-    // Only a flush with likes owes events, and it runs in a transaction.
+    // A quest whose count the statement brought to its target: its bonus and events, owed by the last swipe that advanced it.
+    const reachedBy = new Map<string, QuestReached & { swipe: number }>();
+    swipes.forEach((s, i) => {
+      if (!inserted.has(key(s.from.id, s.to.id))) return;
+      for (const quest of s.quests) {
+        if (questCounts.get(questKey(s, quest.id)) === quest.target) reachedBy.set(questKey(s, quest.id), { userId: s.swiperId, day: s.questDay, quest, swipe: i });
+      }
+    });
+    const reached = [...reachedBy.values()];
+    const bonusEvents = await addQuestBonuses(tx as Transaction<Database>, reached);
+    reached.forEach((r, k) => {
+      for (const event of bonusEvents[k]!) owed.push({ swipe: r.swipe, event });
+    });
+    // Only a flush with likes or quests owes events, and it runs in a transaction.
     const stored = owed.length === 0 ? [] : await appendEventsOfUsers(tx as Transaction<Database>, owed.map((o) => o.event));
     const events = swipes.map((): StoredUserEvent[] => []);
     owed.forEach((o, k) => {
@@ -70,17 +103,27 @@ export async function recordSwipes(db: Kysely<Database>, swipes: readonly SwipeT
     });
     return swipes.map((s, i): SwipeWrite => {
       if (!inserted.has(key(s.from.id, s.to.id))) return { kind: 'duplicate' };
-      return { kind: 'recorded', matchId: matchers.has(i) && made.has(s.matchIdIfMutual) ? s.matchIdIfMutual : null, events: events[i]! };
+      return {
+        kind: 'recorded',
+        matchId: matchers.has(i) && made.has(s.matchIdIfMutual) ? s.matchIdIfMutual : null,
+        events: events[i]!,
+        // A quest left out of the counts was complete already: its row was not updated.
+        questsComplete: s.quests.filter((quest) => (questCounts.get(questKey(s, quest.id)) ?? quest.target) >= quest.target).map((quest) => quest.id),
+      };
     });
   };
-  // Passes and silent likes alone are one statement and need no transaction of their own.
-  return swipes.some(pairs) ? db.transaction().execute(write) : write(db);
+  // Passes and silent likes that advance no quest are one statement and need no transaction of their own.
+  return swipes.some((s) => pairs(s) || s.quests.length > 0) ? db.transaction().execute(write) : write(db);
 }
 
-/** The swipes stored now (from|to) and, for each pair they touched, whether it is mutual now (a|b). */
-async function insertSwipesAndPairs(db: Db, swipes: readonly SwipeToRecord[]): Promise<{ inserted: Set<string>; mutual: Map<string, boolean> }> {
+/** The swipes, their domain events, the like pairs and the quest counts, in one statement. */
+async function insertSwipesAndPairs(db: Db, swipes: readonly SwipeToRecord[]): Promise<Stored> {
   const column = <T>(f: (s: SwipeToRecord) => T) => swipes.map(f);
   const pair = swipes.map((s) => orderedPair(s.from.id, s.to.id));
+  const advances = swipes.flatMap((s) => s.quests.map((quest) => ({ s, quest })));
+  // The flush's quests and their targets, looked up by position where a quest's row is updated.
+  const targetOf = new Map(advances.map(({ quest }) => [quest.id, quest.target]));
+  const [questIds, targets] = [[...targetOf.keys()], [...targetOf.values()]];
   // Columns as arrays: the statement's text is the same for any flush, so it is parsed and planned once.
   const result = await sql<StoredRow>`
     with v as (
@@ -110,17 +153,34 @@ async function insertSwipesAndPairs(db: Db, swipes: readonly SwipeToRecord[]): P
         set a_likes_b = like_pairs.a_likes_b or excluded.a_likes_b,
             b_likes_a = like_pairs.b_likes_a or excluded.b_likes_a
       returning card_a_id, card_b_id, a_likes_b and b_likes_a as mutual
+    ), a as (
+      select * from unnest(${advances.map((a) => a.s.from.id)}::uuid[], ${advances.map((a) => a.s.to.id)}::uuid[], ${advances.map((a) => a.s.swiperId)}::uuid[],
+                           ${advances.map((a) => a.s.questDay)}::date[], ${advances.map((a) => a.quest.id)}::text[], ${advances.map((a) => a.quest.target)}::int[])
+        as a(from_card_id, to_card_id, swiper_id, day, quest_id, target)
+    ), q as (
+      -- The quests the stored swipes advance, up to their target: a complete one is left as it is.
+      insert into quest_progress (user_id, day, quest_id, count)
+      select a.swiper_id, a.day, a.quest_id, least(count(*), min(a.target))
+        from s join a using (from_card_id, to_card_id)
+       group by a.swiper_id, a.day, a.quest_id
+       order by 1, 2, 3
+      on conflict (user_id, day, quest_id) do update
+        set count = least(quest_progress.count + excluded.count, (${targets}::int[])[array_position(${questIds}::text[], excluded.quest_id)])
+        where quest_progress.count < (${targets}::int[])[array_position(${questIds}::text[], excluded.quest_id)]
+      returning user_id, day, quest_id, count
     )
-    select 'swipe' as part, from_card_id::text as x, to_card_id::text as y, null::boolean as mutual from s
+    select 'swipe' as part, from_card_id::text as x, to_card_id::text as y, null::boolean as mutual, null::int as n, null::text as d from s
     union all
-    select 'pair', card_a_id::text, card_b_id::text, mutual from p`.execute(db);
-  const inserted = new Set<string>();
-  const mutual = new Map<string, boolean>();
+    select 'pair', card_a_id::text, card_b_id::text, mutual, null, null from p
+    union all
+    select 'quest', user_id::text, quest_id, null, count, to_char(day, 'YYYY-MM-DD') from q`.execute(db);
+  const stored: Stored = { inserted: new Set(), mutual: new Map(), questCounts: new Map() };
   for (const row of result.rows) {
-    if (row.part === 'swipe') inserted.add(`${row.x}|${row.y}`);
-    else mutual.set(`${row.x}|${row.y}`, row.mutual === true);
+    if (row.part === 'swipe') stored.inserted.add(`${row.x}|${row.y}`);
+    else if (row.part === 'pair') stored.mutual.set(`${row.x}|${row.y}`, row.mutual === true);
+    else stored.questCounts.set(`${row.x}|${row.d}|${row.y}`, Number(row.n));
   }
-  return { inserted, mutual };
+  return stored;
 }
 
 /** Makes each like's match unless the pair has one; answers the ids of the matches made. */

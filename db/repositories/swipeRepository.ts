@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { orderedPair, type CardKind, type LastSwipe, type SwipeAction, type SwipeContext } from '../../domain/swipeRules';
-import { ProgressAction, swipeActionKey } from '../../domain/progress';
+import type { QuestDefinition } from '../../domain/progress';
 import type { NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
@@ -89,7 +89,13 @@ export async function loadSwipeContexts(db: Db, inputs: readonly SwipeContextQue
 export type SwipeWrite =
   /** An identical swipe was stored first; nothing was written. */
   | { readonly kind: 'duplicate' }
-  | { readonly kind: 'recorded'; readonly matchId: string | null; readonly events: readonly StoredUserEvent[] };
+  | {
+      readonly kind: 'recorded';
+      readonly matchId: string | null;
+      readonly events: readonly StoredUserEvent[];
+      /** The swipe's quests complete after it (reached now or before): later swipes that day need not count them. */
+      readonly questsComplete: readonly string[];
+    };
 
 /** One swipe to store (`swipeBatchRepository.ts` `recordSwipes`). */
 export interface SwipeToRecord {
@@ -105,6 +111,9 @@ export interface SwipeToRecord {
   readonly eventIfPending: NewUserEvent;
   /** The events a like produces when it makes the match. */
   readonly eventsIfMatched: readonly NewUserEvent[];
+  /** The daily quests the swipe advances while they are open (none the session knows complete), and their day. */
+  readonly quests: readonly QuestDefinition[];
+  readonly questDay: string;
 }
 
 export async function findLastSwipe(db: Db, swiperId: string): Promise<LastSwipe | undefined> {
@@ -119,19 +128,22 @@ export async function findLastSwipe(db: Db, swiperId: string): Promise<LastSwipe
 }
 
 /**
- * Removes a pass so its card can come round again, and writes the swipe's key
- * to the progress ledger in the same statement: a swipe needs no ledger row
- * while its row stands (`keptOnceByItsRecord`), so the same swipe made again
- * counts no more.
+ * Removes a pass so its card can come round again, and takes it off the count
+ * of the day's quests it advanced (`quests`, of `day`) in the same statement:
+ * when it was made that day and the quest is still open, so making it again
+ * counts it once. A quest the pass completed stays complete, and the same pass
+ * made again adds nothing to it.
  */
-export async function deletePass(db: Db, swiperId: string, swipe: LastSwipe, day: string): Promise<boolean> {
+export async function deletePass(db: Db, swiperId: string, swipe: LastSwipe, quests: { readonly day: string; readonly quests: readonly QuestDefinition[] }): Promise<boolean> {
   const result = await sql<{ n: number }>`
     with d as (
-      delete from swipes where id = ${swipe.id} and swiper_id = ${swiperId} and kind = 'pass' returning id
-    ), k as (
-      insert into progress_ledger (user_id, action_key, action, xp, day)
-      select ${swiperId}::uuid, ${swipeActionKey(swipe.fromCardId, swipe.toCardId)}::text, ${ProgressAction.SWIPE}::text, 0, ${day}::date from d
-      on conflict (user_id, action_key) do nothing
+      delete from swipes where id = ${swipe.id} and swiper_id = ${swiperId} and kind = 'pass' returning created_at
+    ), q as (
+      update quest_progress p set count = p.count - 1
+        from d, unnest(${quests.quests.map((q) => q.id)}::text[], ${quests.quests.map((q) => q.target)}::int[]) as a(quest_id, target)
+       where p.user_id = ${swiperId} and p.day = ${quests.day}::date and p.quest_id = a.quest_id
+         and p.count > 0 and p.count < a.target
+         and (d.created_at at time zone 'UTC')::date = p.day
     )
     select count(*)::int as n from d`.execute(db);
   return result.rows[0]!.n > 0;

@@ -5,9 +5,9 @@ import { findUserById } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { decideRewind, decideSwipe, isLike, likesLeft, quotaDayStartMs, type SwipeAction } from '../../domain/swipeRules';
 import { likeReceivedEvent, matchCreatedEvents } from '../../domain/userEvents';
-import { utcDay } from '../../domain/progress';
+import { ProgressAction, questsAdvancedBy, utcDay } from '../../domain/progress';
 import type { RewindResult, SwipeResult } from '../../contracts/session';
-import { awardProgress, swipeAwards } from '../../services/progress';
+import { awardProgress, matchAwards } from '../../services/progress';
 import type { RoomServices } from '../roomServices';
 
 /** What a session remembers between a user's swipes. */
@@ -19,13 +19,15 @@ export interface SwipeMemory {
    * actor per identity, swipes serial), and a rewind takes back passes only.
    */
   likesToday?: { readonly dayStartMs: number; used: number };
+  /** The swipe quests of `day` the user has completed: their swipes need not count for them. */
+  questsComplete?: { readonly day: string; readonly ids: ReadonlySet<string> };
 }
 
 export interface SwipeOutcome {
   readonly result: SwipeResult;
   /** Stored events to hand to their users' sessions. */
   readonly events: readonly StoredUserEvent[];
-  /** The swipe's progress, counted once the swipe is stored and off its answer's path: the events it stores. */
+  /** The match's progress, counted once the swipe is stored and off its answer's path: the events it stores. */
   readonly progress: Promise<readonly StoredUserEvent[]>;
 }
 
@@ -53,21 +55,23 @@ export async function swipe(
     const decision = decideSwipe(context, command.action, services.matching);
     if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
     const left = (likesUsed: number) => likesLeft(context.swiperIsPremium, likesUsed, services.matching);
-    const counted = (matchId: string | null, swipeToo: boolean) =>
-      countSwipe(services, userId, command, swipeToo, matchId === null ? undefined : { matchId, ownerIds: [context.from!.ownerId, context.to!.ownerId] });
+    const counted = (matchId: string | null) =>
+      countMatch(services, matchId === null ? undefined : { matchId, ownerIds: [context.from!.ownerId, context.to!.ownerId] });
     if (decision.kind === 'repeat') {
       return {
         result: { action: decision.action, matched: decision.matchId !== null, matchId: decision.matchId, repeated: true, likesLeft: left(context.likesToday) },
         events: [],
         // The match is offered again, counted once: that completes an award a failure cut off, and
-        // earns nothing otherwise. The swipe is not: its row is what keeps it counted once (no ledger row).
-        progress: counted(decision.matchId, false),
+        // earns nothing otherwise. The swipe's quests were counted with it, when it was stored.
+        progress: counted(decision.matchId),
       };
     }
 
     const from = { id: context.from!.id, ownerId: context.from!.ownerId };
     const to = { id: context.to!.id, ownerId: context.to!.ownerId };
     const matchIdIfMutual = randomUUID();
+    const questDay = utcDay(services.now().getTime());
+    const complete = memory.questsComplete?.day === questDay ? memory.questsComplete.ids : new Set<string>();
     const write = await store
       .record({
         swiperId: userId,
@@ -81,6 +85,8 @@ export async function swipe(
           { fromCardId: from.id, fromUserId: userId, toCardId: to.id, superlike: decision.action === 'superlike' },
         ),
         eventsIfMatched: matchCreatedEvents(matchIdIfMutual, from, to),
+        quests: questsAdvancedBy(ProgressAction.SWIPE, questDay).filter((quest) => !complete.has(quest.id)),
+        questDay,
       })
       .catch((error: unknown) => {
         memory.likesToday = undefined; // stored or not is unknown: the next swipe counts again
@@ -90,27 +96,20 @@ export async function swipe(
     memory.rewoundSinceLastSwipe = false;
     const used = context.likesToday + (isLike(decision.action) ? 1 : 0);
     memory.likesToday = { dayStartMs, used };
+    memory.questsComplete = { day: questDay, ids: new Set([...complete, ...write.questsComplete]) };
     return {
       result: { action: decision.action, matched: write.matchId !== null, matchId: write.matchId, repeated: false, likesLeft: left(used) },
       events: write.events,
-      progress: counted(write.matchId, true),
+      progress: counted(write.matchId),
     };
   }
   throw new AppError(ErrorCode.INTERNAL, 'the swipe could not be settled');
 }
 
-/** The swipe's progress (and the match's, for both owners), once stored. */
-function countSwipe(
-  services: RoomServices,
-  swiperId: string,
-  command: { readonly fromCardId: string; readonly toCardId: string },
-  swipeToo: boolean,
-  match: { readonly matchId: string; readonly ownerIds: readonly string[] } | undefined,
-): Promise<StoredUserEvent[]> {
-  const all = swipeAwards({ swiperId, fromCardId: command.fromCardId, toCardId: command.toCardId, match });
-  const awards = swipeToo ? all : all.filter((award) => award.action !== 'swipe');
-  if (awards.length === 0) return Promise.resolve([]);
-  return awardProgress(services.db, awards, services.now().getTime(), (error, award) =>
+/** A match's progress, for both owners, once stored. */
+function countMatch(services: RoomServices, match: { readonly matchId: string; readonly ownerIds: readonly string[] } | undefined): Promise<StoredUserEvent[]> {
+  if (!match) return Promise.resolve([]);
+  return awardProgress(services.db, matchAwards(match), services.now().getTime(), (error, award) =>
     services.logger.warn({ err: error, userId: award.userId, key: award.key }, 'progress not counted; a retried like counts its match'),
   );
 }
@@ -120,7 +119,8 @@ export async function rewind(services: RoomServices, userId: string, memory: Swi
   const [user, last] = await Promise.all([findUserById(services.db, userId), findLastSwipe(services.db, userId)]);
   const decision = decideRewind({ isPremium: user?.isPremium === true, last, rewoundSinceLastSwipe: memory.rewoundSinceLastSwipe });
   if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
-  if (!(await deletePass(services.db, userId, decision.swipe, utcDay(services.now().getTime())))) {
+  const day = utcDay(services.now().getTime());
+  if (!(await deletePass(services.db, userId, decision.swipe, { day, quests: questsAdvancedBy(ProgressAction.SWIPE, day) }))) {
     throw new AppError(ErrorCode.NOTHING_TO_REWIND, 'there is no swipe to rewind');
   }
   memory.rewoundSinceLastSwipe = true;

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import {
   actionKey,
   isProfileComplete,
-  keptOnceByItsRecord,
   levelForXp,
   progressView,
   QUEST_POOL,
@@ -10,7 +9,6 @@ import {
   questsAdvancedBy,
   questsForDay,
   settleProgress,
-  swipeActionKey,
   utcDay,
   XP_RULES,
   xpForLevel,
@@ -26,15 +24,6 @@ describe('progress', () => {
     it('keys an action by its kind and id', () => {
       assert.equal(actionKey('match', 'm1'), 'match:m1');
       assert.notEqual(actionKey('match', 'x'), actionKey('first_message', 'x'));
-    });
-
-    it('keys a swipe by its card pair, and keeps only swipes once by their own record', () => {
-      assert.equal(swipeActionKey('c1', 'c2'), 'swipe:c1:c2');
-      assert.notEqual(swipeActionKey('c1', 'c2'), swipeActionKey('c2', 'c1'));
-      assert.deepEqual(
-        Object.keys(XP_RULES).filter((action) => keptOnceByItsRecord(action as keyof typeof XP_RULES)),
-        ['swipe'],
-      );
     });
   });
 
