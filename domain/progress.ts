@@ -68,7 +68,8 @@ export const QUEST_POOL: readonly QuestDefinition[] = [
 ];
 export const QUESTS_PER_DAY = 3;
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** A UTC day, in milliseconds. */
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The UTC day holding `nowMs`, as `YYYY-MM-DD`. */
 export function utcDay(nowMs: number): string {

@@ -18,7 +18,7 @@ export type { ProgressAward };
  * sooner than two at a time (loadtest/README.md, "Swipes without deadlocks").
  */
 export const PROGRESS_CONCURRENCY = 1;
-/** Awards counted per flush: a node's swipes award thousands a second, in a few commits. */
+/** Awards counted per flush: a wave of matches awards two each, in a few commits. */
 export const PROGRESS_BATCH = 250;
 type Counted = { readonly events: StoredUserEvent[] } | { readonly failed: unknown };
 const counters = new WeakMap<Kysely<Database>, GroupCommit<TimedAward, Counted>>();

@@ -129,9 +129,8 @@ async function insertSwipesAndPairs(db: Db, swipes: readonly SwipeToRecord[]): P
     with v as (
       select * from unnest(${column((s) => s.from.id)}::uuid[], ${column((s) => s.to.id)}::uuid[], ${column((s) => s.swiperId)}::uuid[],
                            ${column((s) => s.action)}::text[], ${column(pairs)}::boolean[], ${pair.map((p) => p.a)}::uuid[],
-                           ${pair.map((p) => p.b)}::uuid[], ${pair.map((p) => p.xIsA)}::boolean[],
-                           ${column((s) => JSON.stringify({ swiperId: s.swiperId, fromCardId: s.from.id, toCardId: s.to.id, toOwnerId: s.to.ownerId, action: s.action }))}::jsonb[])
-        as v(from_card_id, to_card_id, swiper_id, kind, pairs, a, b, x_is_a, recorded)
+                           ${pair.map((p) => p.b)}::uuid[], ${pair.map((p) => p.xIsA)}::boolean[], ${column((s) => s.to.ownerId)}::uuid[])
+        as v(from_card_id, to_card_id, swiper_id, kind, pairs, a, b, x_is_a, to_owner_id)
     ), s as (
       insert into swipes (from_card_id, to_card_id, swiper_id, kind)
       select from_card_id, to_card_id, swiper_id, kind from v order by from_card_id, to_card_id
@@ -139,7 +138,9 @@ async function insertSwipesAndPairs(db: Db, swipes: readonly SwipeToRecord[]): P
       returning id, from_card_id, to_card_id
     ), d as (
       insert into domain_event_outbox (type, data)
-      select 'swipe.recorded', v.recorded || jsonb_build_object('swipeId', s.id::text)
+      -- Built here, from the columns, so a node without domain events sends no JSON.
+      select 'swipe.recorded', jsonb_build_object('swiperId', v.swiper_id, 'fromCardId', v.from_card_id, 'toCardId', v.to_card_id,
+                                                  'toOwnerId', v.to_owner_id, 'action', v.kind, 'swipeId', s.id::text)
         from s join v using (from_card_id, to_card_id) where ${DOMAIN_EVENTS_ON}
     ), p as (
       -- One row per pair (both likes of a pair may share the flush), locked in pair order.

@@ -5,7 +5,7 @@ import { findUserById } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { decideRewind, decideSwipe, isLike, likesLeft, quotaDayStartMs, type SwipeAction } from '../../domain/swipeRules';
 import { likeReceivedEvent, matchCreatedEvents } from '../../domain/userEvents';
-import { ProgressAction, questsAdvancedBy, utcDay } from '../../domain/progress';
+import { DAY_MS, ProgressAction, questsAdvancedBy, utcDay, type QuestDefinition } from '../../domain/progress';
 import type { RewindResult, SwipeResult } from '../../contracts/session';
 import { awardProgress, matchAwards } from '../../services/progress';
 import type { RoomServices } from '../roomServices';
@@ -70,8 +70,8 @@ export async function swipe(
     const from = { id: context.from!.id, ownerId: context.from!.ownerId };
     const to = { id: context.to!.id, ownerId: context.to!.ownerId };
     const matchIdIfMutual = randomUUID();
-    const questDay = utcDay(services.now().getTime());
-    const complete = memory.questsComplete?.day === questDay ? memory.questsComplete.ids : new Set<string>();
+    const { day: questDay, quests } = swipeQuestsOf(services.now().getTime());
+    const complete = memory.questsComplete?.day === questDay ? memory.questsComplete.ids : NONE_COMPLETE;
     const write = await store
       .record({
         swiperId: userId,
@@ -85,7 +85,7 @@ export async function swipe(
           { fromCardId: from.id, fromUserId: userId, toCardId: to.id, superlike: decision.action === 'superlike' },
         ),
         eventsIfMatched: matchCreatedEvents(matchIdIfMutual, from, to),
-        quests: questsAdvancedBy(ProgressAction.SWIPE, questDay).filter((quest) => !complete.has(quest.id)),
+        quests: complete.size === 0 ? quests : quests.filter((quest) => !complete.has(quest.id)),
         questDay,
       })
       .catch((error: unknown) => {
@@ -96,7 +96,7 @@ export async function swipe(
     memory.rewoundSinceLastSwipe = false;
     const used = context.likesToday + (isLike(decision.action) ? 1 : 0);
     memory.likesToday = { dayStartMs, used };
-    memory.questsComplete = { day: questDay, ids: new Set([...complete, ...write.questsComplete]) };
+    if (write.questsComplete.some((id) => !complete.has(id))) memory.questsComplete = { day: questDay, ids: new Set([...complete, ...write.questsComplete]) };
     return {
       result: { action: decision.action, matched: write.matchId !== null, matchId: write.matchId, repeated: false, likesLeft: left(used) },
       events: write.events,
@@ -104,6 +104,20 @@ export async function swipe(
     };
   }
   throw new AppError(ErrorCode.INTERNAL, 'the swipe could not be settled');
+}
+
+const NONE_COMPLETE: ReadonlySet<string> = new Set();
+// The day's swipe quests, worked out once a day for the node's sessions (each swipe asks, thousands a second).
+let swipeQuests: { readonly dayNumber: number; readonly day: string; readonly quests: readonly QuestDefinition[] } | undefined;
+
+/** The UTC day of `nowMs` and the quests a swipe advances on it. */
+function swipeQuestsOf(nowMs: number): { readonly day: string; readonly quests: readonly QuestDefinition[] } {
+  const dayNumber = Math.floor(nowMs / DAY_MS);
+  if (swipeQuests?.dayNumber !== dayNumber) {
+    const day = utcDay(nowMs);
+    swipeQuests = { dayNumber, day, quests: questsAdvancedBy(ProgressAction.SWIPE, day) };
+  }
+  return swipeQuests;
 }
 
 /** A match's progress, for both owners, once stored. */
