@@ -63,9 +63,10 @@ export async function recordSwipes(db: Kysely<Database>, swipes: readonly SwipeT
   const write = async (tx: Db): Promise<SwipeWrite[]> => {
     const { inserted, mutual, questCounts } = await insertSwipesAndPairs(tx, swipes);
     const key = (x: string, y: string) => `${x}|${y}`;
+    const isStored = swipes.map((s) => inserted.has(key(s.from.id, s.to.id)));
     const questKey = (s: SwipeToRecord, questId: string) => `${s.swiperId}|${s.questDay}|${questId}`;
     // Which likes of the flush touched each pair, in order.
-    const touching = swipes.flatMap((s, i) => (inserted.has(key(s.from.id, s.to.id)) && pairs(s) ? [i] : []));
+    const touching = swipes.flatMap((s, i) => (isStored[i] && pairs(s) ? [i] : []));
     const likesOfPair = groupBy(touching, (i) => {
       const { a, b } = orderedPair(swipes[i]!.from.id, swipes[i]!.to.id);
       return key(a, b);
@@ -77,14 +78,14 @@ export async function recordSwipes(db: Kysely<Database>, swipes: readonly SwipeT
     // The events each swipe causes: a pending like tells the liked owner, a match both owners.
     const owed: Array<{ swipe: number; event: NewUserEvent }> = [];
     swipes.forEach((s, i) => {
-      if (!inserted.has(key(s.from.id, s.to.id)) || !pairs(s)) return;
+      if (!isStored[i] || !pairs(s)) return;
       if (!matchers.has(i)) owed.push({ swipe: i, event: s.eventIfPending });
       else if (made.has(s.matchIdIfMutual)) for (const event of s.eventsIfMatched) owed.push({ swipe: i, event });
     });
     // A quest whose count the statement brought to its target: its bonus and events, owed by the last swipe that advanced it.
     const reachedBy = new Map<string, QuestReached & { swipe: number }>();
     swipes.forEach((s, i) => {
-      if (!inserted.has(key(s.from.id, s.to.id))) return;
+      if (!isStored[i]) return;
       for (const quest of s.quests) {
         if (questCounts.get(questKey(s, quest.id)) === quest.target) reachedBy.set(questKey(s, quest.id), { userId: s.swiperId, day: s.questDay, quest, swipe: i });
       }
@@ -102,7 +103,7 @@ export async function recordSwipes(db: Kysely<Database>, swipes: readonly SwipeT
       if (event) events[o.swipe]!.push(event);
     });
     return swipes.map((s, i): SwipeWrite => {
-      if (!inserted.has(key(s.from.id, s.to.id))) return { kind: 'duplicate' };
+      if (!isStored[i]) return { kind: 'duplicate' };
       return {
         kind: 'recorded',
         matchId: matchers.has(i) && made.has(s.matchIdIfMutual) ? s.matchIdIfMutual : null,
@@ -121,7 +122,7 @@ async function insertSwipesAndPairs(db: Db, swipes: readonly SwipeToRecord[]): P
   const column = <T>(f: (s: SwipeToRecord) => T) => swipes.map(f);
   const pair = swipes.map((s) => orderedPair(s.from.id, s.to.id));
   const advances = swipes.flatMap((s) => s.quests.map((quest) => ({ s, quest })));
-  // The flush's quests and their targets, looked up by position where a quest's row is updated.
+  // The flush's quests and their targets, each quest's target looked up by its position.
   const targetOf = new Map(advances.map(({ quest }) => [quest.id, quest.target]));
   const [questIds, targets] = [[...targetOf.keys()], [...targetOf.values()]];
   // Columns as arrays: the statement's text is the same for any flush, so it is parsed and planned once.
@@ -156,12 +157,12 @@ async function insertSwipesAndPairs(db: Db, swipes: readonly SwipeToRecord[]): P
       returning card_a_id, card_b_id, a_likes_b and b_likes_a as mutual
     ), a as (
       select * from unnest(${advances.map((a) => a.s.from.id)}::uuid[], ${advances.map((a) => a.s.to.id)}::uuid[], ${advances.map((a) => a.s.swiperId)}::uuid[],
-                           ${advances.map((a) => a.s.questDay)}::date[], ${advances.map((a) => a.quest.id)}::text[], ${advances.map((a) => a.quest.target)}::int[])
-        as a(from_card_id, to_card_id, swiper_id, day, quest_id, target)
+                           ${advances.map((a) => a.s.questDay)}::date[], ${advances.map((a) => a.quest.id)}::text[])
+        as a(from_card_id, to_card_id, swiper_id, day, quest_id)
     ), q as (
       -- The quests the stored swipes advance, up to their target: a complete one is left as it is.
       insert into quest_progress (user_id, day, quest_id, count)
-      select a.swiper_id, a.day, a.quest_id, least(count(*), min(a.target))
+      select a.swiper_id, a.day, a.quest_id, least(count(*), (${targets}::int[])[array_position(${questIds}::text[], a.quest_id)])
         from s join a using (from_card_id, to_card_id)
        group by a.swiper_id, a.day, a.quest_id
        order by 1, 2, 3

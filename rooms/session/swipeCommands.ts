@@ -133,8 +133,7 @@ export async function rewind(services: RoomServices, userId: string, memory: Swi
   const [user, last] = await Promise.all([findUserById(services.db, userId), findLastSwipe(services.db, userId)]);
   const decision = decideRewind({ isPremium: user?.isPremium === true, last, rewoundSinceLastSwipe: memory.rewoundSinceLastSwipe });
   if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
-  const day = utcDay(services.now().getTime());
-  if (!(await deletePass(services.db, userId, decision.swipe, { day, quests: questsAdvancedBy(ProgressAction.SWIPE, day) }))) {
+  if (!(await deletePass(services.db, userId, decision.swipe, swipeQuestsOf(services.now().getTime())))) {
     throw new AppError(ErrorCode.NOTHING_TO_REWIND, 'there is no swipe to rewind');
   }
   memory.rewoundSinceLastSwipe = true;
