@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type { Pool, PoolClient } from 'pg';
+import { arrayParameter } from './arrayParameters';
 import { classifyDatabaseError, isDatabaseUnreachable } from './faults';
 
 /** At most this many distinct statements are prepared per process; beyond it they run unprepared. */
@@ -45,7 +46,7 @@ class PreparingClient implements PostgresPoolClient {
   query(sqlOrCursor: unknown, parameters?: readonly unknown[]): never {
     const client = this.client as unknown as { query: (...args: unknown[]) => Promise<unknown> };
     if (typeof sqlOrCursor !== 'string') return client.query(sqlOrCursor) as never;
-    const values = parameters ? [...parameters] : [];
+    const values = parameters ? parameters.map(arrayParameter) : [];
     const name = statementName(sqlOrCursor, values.length);
     const timeout = this.queryTimeoutMs();
     const running = client.query({ ...(name === undefined ? {} : { name }), text: sqlOrCursor, values, ...(timeout === undefined ? {} : { query_timeout: timeout }) });

@@ -106,50 +106,47 @@ export function mountCommands<C extends CommandSchemas, A = undefined>(
     refuse(services, client, refOf(raw), { code: ErrorCode.UNKNOWN_MESSAGE_TYPE, message: `unknown message type "${type.slice(0, 64)}"` }, request);
     return undefined;
   };
-  const command = (type: string, client: Client, raw: unknown, request: RequestContext | undefined): unknown => {
-    const schema = schemas[type]!;
-    const handler = type === READY_COMMAND ? answerReady : ((handlers as Record<string, AnyHandler>)[type] as AnyHandler);
+  // The work of a valid command: its bucket spent, then its handler.
+  const perform = async (type: string, client: Client, payload: { ref?: string | undefined }): Promise<unknown> => {
     const action = limits?.actions[type as keyof C];
-    const started = process.hrtime.bigint();
+    if (action !== undefined && limits) await spendOrRefuse(services.rateLimits, action, limits.userOf(client, actor as A));
+    return (type === READY_COMMAND ? answerReady : ((handlers as Record<string, AnyHandler>)[type] as AnyHandler))(client, payload, actor);
+  };
+  // One async function per command, not a chain of callbacks: a node answers thousands a second, and each callback is an object to collect.
+  const answer = async (type: string, client: Client, payload: { ref?: string | undefined }, request: RequestContext | undefined, started: number): Promise<unknown> => {
+    try {
+      const result = await withinDeadline(perform(type, client, payload), services.commandTimeoutMs, type);
+      services.metrics.messagesOut.inc({ kind, type: ServerMessageType.REPLY });
+      if (request) return result ?? null;
+      const reply: ReplyMessage = { ref: payload.ref, ok: true, result: result ?? null };
+      client.send(ServerMessageType.REPLY, reply);
+      return undefined;
+    } catch (error) {
+      if (error instanceof AppError) {
+        refuse(services, client, payload.ref, { code: error.code, message: error.message, retryAfterMs: error.retryAfterMs }, request);
+      } else {
+        services.logger.error({ err: error, kind, type }, 'command failed');
+        refuse(services, client, payload.ref, { code: ErrorCode.INTERNAL, message: 'internal error' }, request);
+      }
+      return undefined;
+    } finally {
+      services.metrics.commandLatency.observe({ kind, type }, (performance.now() - started) / 1000);
+    }
+  };
+  const command = (type: string, client: Client, raw: unknown, request: RequestContext | undefined): unknown => {
+    const started = performance.now();
     services.metrics.messagesIn.inc({ kind, type });
     if (hasNulCharacter(raw)) {
       refuse(services, client, refOf(raw), { code: ErrorCode.INVALID_MESSAGE, message: `${type}: text may not contain NUL characters` }, request);
       return undefined;
     }
-    const parsed = schema.safeParse(raw === undefined ? {} : raw);
+    const parsed = schemas[type]!.safeParse(raw === undefined ? {} : raw);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ');
       refuse(services, client, refOf(raw), { code: ErrorCode.INVALID_MESSAGE, message: `${type}: ${detail}` }, request);
       return undefined;
     }
-    const ref = parsed.data.ref;
-    const work = Promise.resolve().then(async () => {
-      if (action !== undefined && limits) await spendOrRefuse(services.rateLimits, action, limits.userOf(client, actor as A));
-      return handler(client, parsed.data, actor);
-    });
-    return withinDeadline(work, services.commandTimeoutMs, type)
-      .then(
-        (result) => {
-          services.metrics.messagesOut.inc({ kind, type: ServerMessageType.REPLY });
-          if (request) return result ?? null;
-          const reply: ReplyMessage = { ref, ok: true, result: result ?? null };
-          client.send(ServerMessageType.REPLY, reply);
-          return undefined;
-        },
-        (error: unknown) => {
-          if (error instanceof AppError) {
-            refuse(services, client, ref, { code: error.code, message: error.message, retryAfterMs: error.retryAfterMs }, request);
-          } else {
-            services.logger.error({ err: error, kind, type }, 'command failed');
-            refuse(services, client, ref, { code: ErrorCode.INTERNAL, message: 'internal error' }, request);
-          }
-          return undefined;
-        },
-      )
-      .finally(() => {
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        services.metrics.commandLatency.observe({ kind, type }, seconds);
-      });
+    return answer(type, client, parsed.data, request, started);
   };
   // A command sent as bytes is not one: every command's payload is an object.
   const isCommand = (type: string): boolean => Object.hasOwn(schemas, type);

@@ -31,8 +31,10 @@ interface Stored {
   readonly questCounts: Map<string, number>;
 }
 
-/** Whether a like pairs: a pass keeps no pair, and a shadow-banned swiper's like reaches nobody. */
-const pairs = (swipe: SwipeToRecord) => isLike(swipe.action) && !swipe.silent;
+type Reaching = SwipeToRecord & { readonly reaches: NonNullable<SwipeToRecord['reaches']> };
+
+/** Whether a swipe pairs: a pass keeps no pair, and a shadow-banned swiper's like reaches nobody. */
+const pairs = (swipe: SwipeToRecord): swipe is Reaching => isLike(swipe.action) && swipe.reaches !== undefined;
 
 /**
  * Stores many users' swipes (a node's flush) as one: the swipes, their domain
@@ -74,13 +76,13 @@ export async function recordSwipes(db: Kysely<Database>, swipes: readonly SwipeT
     // The later like of a pair the flush turned mutual makes the match (the pair's only one, if the other side was older).
     const matchers = new Set<number>();
     for (const [pairKey, likes] of likesOfPair) if (mutual.get(pairKey) === true) matchers.add(likes[likes.length - 1]!);
-    const made = matchers.size === 0 ? new Set<string>() : await insertMatches(tx, [...matchers].map((i) => swipes[i]!));
+    const made = matchers.size === 0 ? new Set<string>() : await insertMatches(tx, [...matchers].map((i) => swipes[i] as Reaching));
     // The events each swipe causes: a pending like tells the liked owner, a match both owners.
     const owed: Array<{ swipe: number; event: NewUserEvent }> = [];
     swipes.forEach((s, i) => {
       if (!isStored[i] || !pairs(s)) return;
-      if (!matchers.has(i)) owed.push({ swipe: i, event: s.eventIfPending });
-      else if (made.has(s.matchIdIfMutual)) for (const event of s.eventsIfMatched) owed.push({ swipe: i, event });
+      if (!matchers.has(i)) owed.push({ swipe: i, event: s.reaches.eventIfPending });
+      else if (made.has(s.reaches.matchIdIfMutual)) for (const event of s.reaches.eventsIfMatched) owed.push({ swipe: i, event });
     });
     // A quest whose count the statement brought to its target: its bonus and events, owed by the last swipe that advanced it.
     const reachedBy = new Map<string, QuestReached & { swipe: number }>();
@@ -106,7 +108,7 @@ export async function recordSwipes(db: Kysely<Database>, swipes: readonly SwipeT
       if (!isStored[i]) return { kind: 'duplicate' };
       return {
         kind: 'recorded',
-        matchId: matchers.has(i) && made.has(s.matchIdIfMutual) ? s.matchIdIfMutual : null,
+        matchId: matchers.has(i) && pairs(s) && made.has(s.reaches.matchIdIfMutual) ? s.reaches.matchIdIfMutual : null,
         events: events[i]!,
         // A quest left out of the counts was complete already: its row was not updated.
         questsComplete: s.quests.filter((quest) => (questCounts.get(questKey(s, quest.id)) ?? quest.target) >= quest.target).map((quest) => quest.id),
@@ -186,13 +188,13 @@ async function insertSwipesAndPairs(db: Db, swipes: readonly SwipeToRecord[]): P
 }
 
 /** Makes each like's match unless the pair has one; answers the ids of the matches made. */
-async function insertMatches(db: Db, likes: readonly SwipeToRecord[]): Promise<Set<string>> {
+async function insertMatches(db: Db, likes: readonly Reaching[]): Promise<Set<string>> {
   if (likes.length === 0) return new Set();
   const cards = likes.map((s): [SwipeToRecord['from'], SwipeToRecord['to']] => (orderedPair(s.from.id, s.to.id).xIsA ? [s.from, s.to] : [s.to, s.from]));
   const result = await sql<{ id: string }>`
     with m as (
       insert into matches (id, card_a_id, card_b_id, user_a_id, user_b_id)
-      select * from unnest(${likes.map((s) => s.matchIdIfMutual)}::uuid[], ${cards.map(([a]) => a.id)}::uuid[], ${cards.map(([, b]) => b.id)}::uuid[],
+      select * from unnest(${likes.map((s) => s.reaches.matchIdIfMutual)}::uuid[], ${cards.map(([a]) => a.id)}::uuid[], ${cards.map(([, b]) => b.id)}::uuid[],
                            ${cards.map(([a]) => a.ownerId)}::uuid[], ${cards.map(([, b]) => b.ownerId)}::uuid[])
                as v(id, card_a_id, card_b_id, user_a_id, user_b_id)
        order by card_a_id, card_b_id

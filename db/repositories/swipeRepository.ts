@@ -57,7 +57,7 @@ export async function loadSwipeContexts(db: Db, inputs: readonly SwipeContextQue
            case when v.likes_known then 0
                 else (select count(*) from swipes w where w.swiper_id = s.id and w.kind <> 'pass' and w.created_at >= v.day_start) end as likes_today
       from unnest(${inputs.map((q) => q.swiperId)}::uuid[], ${inputs.map((q) => q.fromCardId)}::uuid[], ${inputs.map((q) => q.toCardId)}::uuid[],
-                  ${pairs.map((p) => p.a)}::uuid[], ${pairs.map((p) => p.b)}::uuid[], ${inputs.map((q) => q.quotaDayStart)}::timestamptz[],
+                  ${pairs.map((p) => p.a)}::uuid[], ${pairs.map((p) => p.b)}::uuid[], ${inputs.map((q) => q.quotaDayStart.toISOString())}::timestamptz[],
                   ${inputs.map((q) => q.likesTodayKnown)}::boolean[]) with ordinality as v(swiper_id, from_id, to_id, a, b, day_start, likes_known, i)
       join users s on s.id = v.swiper_id
       left join cards f on f.id = v.from_id
@@ -103,14 +103,19 @@ export interface SwipeToRecord {
   readonly from: { readonly id: string; readonly ownerId: string };
   readonly to: { readonly id: string; readonly ownerId: string };
   readonly action: SwipeAction;
-  /** Kept as a swipe only: a shadow-banned swiper's like notifies nobody and makes no match. */
-  readonly silent: boolean;
-  /** The id the match gets if this like makes the pair mutual. */
-  readonly matchIdIfMutual: string;
-  /** The event a like produces when it does not make a match (for the liked card's owner). */
-  readonly eventIfPending: NewUserEvent;
-  /** The events a like produces when it makes the match. */
-  readonly eventsIfMatched: readonly NewUserEvent[];
+  /**
+   * What a like that reaches the liked card's owner causes. Absent for a pass, and
+   * for a shadow-banned swiper's like, which is kept as a swipe only: it makes no
+   * pair and no match and notifies nobody.
+   */
+  readonly reaches?: {
+    /** The id the match gets if this like makes the pair mutual. */
+    readonly matchIdIfMutual: string;
+    /** The event the like produces when it does not make a match (for the liked card's owner). */
+    readonly eventIfPending: NewUserEvent;
+    /** The events the like produces when it makes the match. */
+    readonly eventsIfMatched: readonly NewUserEvent[];
+  };
   /** The daily quests the swipe advances while they are open (none the session knows complete), and their day. */
   readonly quests: readonly QuestDefinition[];
   readonly questDay: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredUserEvent } from '../../db/repositories/eventRepository';
-import { deletePass, findLastSwipe } from '../../db/repositories/swipeRepository';
+import { deletePass, findLastSwipe, type SwipeToRecord } from '../../db/repositories/swipeRepository';
 import { findUserById } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { decideRewind, decideSwipe, isLike, likesLeft, quotaDayStartMs, type SwipeAction } from '../../domain/swipeRules';
@@ -69,7 +69,6 @@ export async function swipe(
 
     const from = { id: context.from!.id, ownerId: context.from!.ownerId };
     const to = { id: context.to!.id, ownerId: context.to!.ownerId };
-    const matchIdIfMutual = randomUUID();
     const { day: questDay, quests } = swipeQuestsOf(services.now().getTime());
     const complete = memory.questsComplete?.day === questDay ? memory.questsComplete.ids : NONE_COMPLETE;
     const write = await store
@@ -78,13 +77,8 @@ export async function swipe(
         from,
         to,
         action: decision.action,
-        silent: loaded.swiperShadowBanned,
-        matchIdIfMutual,
-        eventIfPending: likeReceivedEvent(
-          { userId: to.ownerId, isPremium: loaded.toOwnerIsPremium },
-          { fromCardId: from.id, fromUserId: userId, toCardId: to.id, superlike: decision.action === 'superlike' },
-        ),
-        eventsIfMatched: matchCreatedEvents(matchIdIfMutual, from, to),
+        // A pass pairs with nothing, and a shadow-banned swiper's like reaches nobody: neither carries events.
+        reaches: isLike(decision.action) && !loaded.swiperShadowBanned ? reachingLike(userId, from, to, decision.action, loaded.toOwnerIsPremium) : undefined,
         quests: complete.size === 0 ? quests : quests.filter((quest) => !complete.has(quest.id)),
         questDay,
       })
@@ -105,6 +99,21 @@ export async function swipe(
   }
   throw new AppError(ErrorCode.INTERNAL, 'the swipe could not be settled');
 }
+
+/** What a like that reaches the liked card's owner causes: a pending like's event, or the match's. */
+function reachingLike(userId: string, from: CardOf, to: CardOf, action: SwipeAction, toOwnerIsPremium: boolean): NonNullable<SwipeToRecord['reaches']> {
+  const matchIdIfMutual = randomUUID();
+  return {
+    matchIdIfMutual,
+    eventIfPending: likeReceivedEvent(
+      { userId: to.ownerId, isPremium: toOwnerIsPremium },
+      { fromCardId: from.id, fromUserId: userId, toCardId: to.id, superlike: action === 'superlike' },
+    ),
+    eventsIfMatched: matchCreatedEvents(matchIdIfMutual, from, to),
+  };
+}
+
+type CardOf = { readonly id: string; readonly ownerId: string };
 
 const NONE_COMPLETE: ReadonlySet<string> = new Set();
 // The day's swipe quests, worked out once a day for the node's sessions (each swipe asks, thousands a second).

@@ -37,10 +37,14 @@ describe('swipe quests counted with the swipes of a flush', function () {
       from: { id: from.card.id, ownerId: from.userId },
       to: { id: to.card.id, ownerId: to.userId },
       action,
-      silent: false,
-      matchIdIfMutual: matchId,
-      eventIfPending: likeReceivedEvent({ userId: to.userId, isPremium: false }, { fromCardId: from.card.id, fromUserId: from.userId, toCardId: to.card.id, superlike: false }),
-      eventsIfMatched: matchCreatedEvents(matchId, { id: from.card.id, ownerId: from.userId }, { id: to.card.id, ownerId: to.userId }),
+      reaches:
+        action === 'pass'
+          ? undefined
+          : {
+              matchIdIfMutual: matchId,
+              eventIfPending: likeReceivedEvent({ userId: to.userId, isPremium: false }, { fromCardId: from.card.id, fromUserId: from.userId, toCardId: to.card.id, superlike: false }),
+              eventsIfMatched: matchCreatedEvents(matchId, { id: from.card.id, ownerId: from.userId }, { id: to.card.id, ownerId: to.userId }),
+            },
       quests: [QUEST],
       questDay: day(),
     };

@@ -3,6 +3,7 @@ import { Client, type Room } from '@colyseus/sdk';
 import type { TokenPair } from '../../contracts/auth';
 import { ServerMessageType, type ErrorMessage, type ReplyMessage } from '../../contracts/common';
 import { SESSION_ROOM, SessionEventType, type SessionReadyMessage, type UserEventMessage } from '../../contracts/session';
+import { settleWithin } from '../../services/commandDeadline';
 
 export interface HttpResult<T = unknown> {
   readonly status: number;
@@ -150,19 +151,7 @@ export function command(room: Room, type: string, payload: Record<string, unknow
 }
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  return settleWithin(promise, ms, () => new Error(`timed out waiting for ${what}`));
 }
 
 /** The code at the start of a MatchMakeError's message (`CODE: text`). */
