@@ -63,6 +63,9 @@ export async function openDatabase(settings: DatabaseSettings, options: OpenOpti
       connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       // A peer that vanished without a word (a cut network) is found out by TCP keepalive.
       keepAlive: true,
+      // Idle connections stay open (at most poolSize): closing them after a while
+      // means a timer set and cleared at every statement's checkout and release.
+      idleTimeoutMillis: 0,
       ...(options.domainEvents ? { options: '-c kismet.domain_events=on' } : {}),
     });
     preparing = new PreparingPool(pool, options.onConnectionError ?? reportConnectionError);

@@ -49,7 +49,10 @@ class PreparingClient implements PostgresPoolClient {
     const values = parameters ? parameters.map(arrayParameter) : [];
     const name = statementName(sqlOrCursor, values.length);
     const timeout = this.queryTimeoutMs();
-    const running = client.query({ ...(name === undefined ? {} : { name }), text: sqlOrCursor, values, ...(timeout === undefined ? {} : { query_timeout: timeout }) });
+    const config: { name?: string; text: string; values: unknown[]; query_timeout?: number } = { text: sqlOrCursor, values };
+    if (name !== undefined) config.name = name;
+    if (timeout !== undefined) config.query_timeout = timeout;
+    const running = client.query(config);
     return running.catch((error: unknown) => {
       if (isDatabaseUnreachable(error)) this.broken = true;
       throw classifyDatabaseError(error);
@@ -68,8 +71,13 @@ class PreparingClient implements PostgresPoolClient {
  * which costs more than running them.
  */
 export class PreparingPool implements PostgresPool {
-  /** Clients that already carry the listener for errors that arrive while they are checked out. */
-  private readonly watched = new WeakSet<PoolClient>();
+  /**
+   * Each pg connection's one wrapper, made when it is first checked out (with the
+   * listener for errors that arrive while it is checked out). Kysely keeps its own
+   * connection object per object this pool hands out: a new wrapper per checkout
+   * made it build one, and add it to two weak collections, for every statement.
+   */
+  private readonly wrappers = new WeakMap<PoolClient, PreparingClient>();
   /** Each query's limit, once set (migrations run without one: an index build may take long). */
   queryTimeoutMs: number | undefined;
 
@@ -109,11 +117,13 @@ export class PreparingPool implements PostgresPool {
     } catch (error) {
       throw classifyDatabaseError(error);
     }
-    if (!this.watched.has(client)) {
-      this.watched.add(client);
+    let wrapper = this.wrappers.get(client);
+    if (!wrapper) {
       client.on('error', (error: Error) => this.connectionFailed(error));
+      wrapper = new PreparingClient(client, () => this.queryTimeoutMs);
+      this.wrappers.set(client, wrapper);
     }
-    return new PreparingClient(client, () => this.queryTimeoutMs);
+    return wrapper;
   }
 
   end(): Promise<void> {

@@ -4,6 +4,7 @@ import { classifyDatabaseError, isDatabaseUnreachable } from '../db/faults';
 import { unavailable } from '../domain/errors';
 import { openDatabase, type DatabaseHandle } from '../db/database';
 import { DECK_CACHE_TTL_MS } from '../rooms/session/deckCache';
+import { SESSION_ACTIONS } from '../rooms/session/sessionCommands';
 import { WithdrawnCards } from '../services/withdrawnCards';
 import { AttendanceLedger } from '../db/attendanceLedger';
 import { SessionLedger } from '../db/sessionLedger';
@@ -51,7 +52,7 @@ import { reportRoomCounts } from './cluster/roomCountReports';
 import { sweepStaleNodes } from './cluster/staleNodeSweeps';
 import { MATCHMAKING_METHODS, mountMatchmakeRoute } from './http/matchmakeRoute';
 import { JoinGate } from './http/joinGate';
-import { LocalRateLimiter } from './cluster/rateLimiters';
+import { LocalRateLimiter, SplitRateLimiter } from './cluster/rateLimiters';
 import { EventLoopLag } from './eventLoopLag';
 import { colyseusLogger } from './colyseusLogger';
 import type { Logger } from './logger';
@@ -103,7 +104,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const cluster = config.redis ? connectRedisCluster(config, logger, metrics) : undefined;
   const presence: Presence = cluster?.presence ?? new LocalPresence();
   const driver = cluster?.driver ?? new ActorLocalDriver();
-  const rateLimits: RateLimiter = cluster?.rateLimits ?? new LocalRateLimiter(config.rateLimits);
+  const rateLimits: RateLimiter = cluster ? new SplitRateLimiter(new LocalRateLimiter(config.rateLimits), cluster.rateLimits, SESSION_ACTIONS) : new LocalRateLimiter(config.rateLimits);
   try {
     await cluster?.waitForRedis();
   } catch (error) {

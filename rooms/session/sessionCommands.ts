@@ -4,6 +4,7 @@ import { SessionCommands } from '../../contracts/session';
 import { DECK_DEFAULT_SIZE } from '../../contracts/deck';
 import type { Call } from '../../domain/callState';
 import { AppError, ErrorCode } from '../../domain/errors';
+import type { RateLimitedAction } from '../../domain/rateLimits';
 import { mountCommands, type CommandHandlers, type CommandLimits } from '../commandRouter';
 import type { RoomServices } from '../roomServices';
 import { roomServices } from '../roomServices';
@@ -80,6 +81,12 @@ const limits: CommandLimits<typeof SessionCommands, SessionActor> = {
   actions: { swipe: 'swipe', 'location.update': 'location', deck: 'deck', 'profile.view': 'profile.view', 'presence.set': 'presence', 'call.start': 'call' },
   userOf: (_client, { userId }) => userId,
 };
+
+/**
+ * The rate-limited actions a user takes only through their session: one actor
+ * per identity, so every device's such commands reach the one node that holds it.
+ */
+export const SESSION_ACTIONS: ReadonlySet<RateLimitedAction> = new Set(Object.values(limits.actions));
 
 /** Registers every command a device sends its session (contracts/session), with their per-person limits. */
 export function mountSessionCommands(room: Room, parts: SessionParts): void {

@@ -110,3 +110,23 @@ export class RedisRateLimiter implements RateLimiter {
     );
   }
 }
+
+/**
+ * The cluster's buckets for what any actor or route may take, and this node's own
+ * for the actions (`localActions`) only one actor per user takes: a user's
+ * session, which the cluster holds once, on one node, for all their devices.
+ * Those buckets are as shared as the cluster's, and a swipe costs no Redis round
+ * trip before it runs. When the session moves to another node (its node is lost),
+ * its buckets start full there.
+ */
+export class SplitRateLimiter implements RateLimiter {
+  constructor(
+    private readonly local: RateLimiter,
+    private readonly cluster: RateLimiter,
+    private readonly localActions: ReadonlySet<RateLimitedAction>,
+  ) {}
+
+  take(action: RateLimitedAction, subject: string): Promise<{ allowed: boolean; retryAfterMs: number }> {
+    return (this.localActions.has(action) ? this.local : this.cluster).take(action, subject);
+  }
+}
