@@ -101,7 +101,13 @@ export async function swipe(
 }
 
 /** What a like that reaches the liked card's owner causes: a pending like's event, or the match's. */
-function reachingLike(userId: string, from: CardOf, to: CardOf, action: SwipeAction, toOwnerIsPremium: boolean): NonNullable<SwipeToRecord['reaches']> {
+function reachingLike(
+  userId: string,
+  from: SwipeToRecord['from'],
+  to: SwipeToRecord['to'],
+  action: SwipeAction,
+  toOwnerIsPremium: boolean,
+): NonNullable<SwipeToRecord['reaches']> {
   const matchIdIfMutual = randomUUID();
   return {
     matchIdIfMutual,
@@ -112,8 +118,6 @@ function reachingLike(userId: string, from: CardOf, to: CardOf, action: SwipeAct
     eventsIfMatched: matchCreatedEvents(matchIdIfMutual, from, to),
   };
 }
-
-type CardOf = { readonly id: string; readonly ownerId: string };
 
 const NONE_COMPLETE: ReadonlySet<string> = new Set();
 // The day's swipe quests, worked out once a day for the node's sessions (each swipe asks, thousands a second).
