@@ -232,7 +232,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     [
       { check: 'database', dependency: 'postgres', probe: () => database.ping() },
       { check: 'presence', ...(cluster ? { dependency: 'redis' } : {}), probe: () => cluster?.connected() ?? true },
-      ...(cluster ? [{ check: 'cluster', probe: () => !cluster.lease.fenced }] : []),
+      ...(cluster ? [{ check: 'cluster', probe: () => cluster.lease.inCluster }] : []),
     ],
     metrics,
     logger.child({ component: 'health' }),

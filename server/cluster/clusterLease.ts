@@ -59,10 +59,11 @@ export interface ClusterLeaseDeps {
  *   actors, and no other node creates them meanwhile.
  *
  * When the heartbeat comes back after any connection trouble, the node rejoins:
- * it drops the listings of its gone actors, reasserts those of its live ones, and
- * holds off creating actors for one lease lifetime, so that every other node that lost
- * Redis too has either fenced itself or reasserted its own listings by then (a
- * restarted Redis may have lost the whole listing).
+ * it drops the listings of its gone actors and reasserts those of its live ones.
+ * From the trouble until then, and for one lease lifetime after, it creates no actor
+ * (and /readyz answers 503 until then), so that every other node that lost Redis too
+ * has either fenced itself or reasserted its own listings by then (a restarted
+ * Redis may have lost the whole listing).
  */
 export class ClusterLease {
   private lastRoundTripSentAt: number;
@@ -71,6 +72,8 @@ export class ClusterLease {
   private fencing: Promise<void> | undefined;
   /** Connection trouble was seen at this time; the node rejoins once a heartbeat sent after it returns. */
   private troubleSince: number | undefined;
+  /** Trouble seen while a rejoin was under way: what that rejoin reasserted may be lost again. */
+  private troubleAgainAt: number | undefined;
   private rejoining = false;
   private creationHeldUntil = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -113,7 +116,8 @@ export class ClusterLease {
 
   /** A Redis connection dropped: once Redis answers again, this node rejoins the cluster. */
   noteTrouble(): void {
-    this.troubleSince ??= this.deps.now();
+    if (this.rejoining) this.troubleAgainAt ??= this.deps.now();
+    else this.troubleSince ??= this.deps.now();
   }
 
   /** True while this node serves no actor: it lost Redis for 1¼ STALE_NODE_TIMEOUT_MS. */
@@ -121,10 +125,23 @@ export class ClusterLease {
     return this.fencedAt !== undefined;
   }
 
-  /** What is unavailable when this node may not create an actor now: fenced, or just back and waiting for the others. */
+  /**
+   * True while this node holds its place in the cluster: not fenced, and no connection
+   * trouble since it last reasserted its listings (a restarted Redis may have lost them).
+   */
+  get inCluster(): boolean {
+    return !this.fenced && this.troubleSince === undefined;
+  }
+
+  /**
+   * What is unavailable when this node may not create an actor now: fenced, back but
+   * with its own listings not yet reasserted, or just back and waiting for the others.
+   * Until its listings are back, another node's actor missing from a restarted Redis
+   * would be created here a second time.
+   */
   creationRefusal(): string | undefined {
     if (this.fenced) return 'this node (cut off from the cluster)';
-    if (this.deps.now() < this.creationHeldUntil) return 'this node (rejoining the cluster)';
+    if (this.troubleSince !== undefined || this.deps.now() < this.creationHeldUntil) return 'this node (rejoining the cluster)';
     return undefined;
   }
 
@@ -179,11 +196,13 @@ export class ClusterLease {
         else this.deps.logger.info('Redis is back: listings reasserted');
         this.fencedAt = undefined;
         this.fencing = undefined;
-        this.troubleSince = undefined;
+        this.troubleSince = this.troubleAgainAt;
         this.deps.metrics.fenced.set(0);
       } catch (error) {
         this.deps.logger.warn({ err: error }, 'rejoining the cluster failed; retried on the next heartbeat');
       } finally {
+        this.troubleSince ??= this.troubleAgainAt;
+        this.troubleAgainAt = undefined;
         this.rejoining = false;
       }
     })();
