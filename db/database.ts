@@ -66,7 +66,11 @@ export async function openDatabase(settings: DatabaseSettings, options: OpenOpti
       // Idle connections stay open (at most poolSize): closing them after a while
       // means a timer set and cleared at every statement's checkout and release.
       idleTimeoutMillis: 0,
-      ...(options.domainEvents ? { options: '-c kismet.domain_events=on' } : {}),
+      // Every prepared statement is planned once, for any values: the batch statements'
+      // arrays change length at every flush, and Postgres otherwise planned them anew
+      // each time (more of its CPU than running them). What needs a plan for its values
+      // is sent with them written in (UNPREPARED, db/preparingPool.ts).
+      options: `-c plan_cache_mode=force_generic_plan${options.domainEvents ? ' -c kismet.domain_events=on' : ''}`,
     });
     preparing = new PreparingPool(pool, options.onConnectionError ?? reportConnectionError);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing }) });

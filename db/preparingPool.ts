@@ -3,6 +3,7 @@ import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type { Pool, PoolClient } from 'pg';
 import { arrayParameter } from './arrayParameters';
 import { classifyDatabaseError, isDatabaseUnreachable } from './faults';
+import { withValuesInlined } from './inlinedValues';
 
 /** At most this many distinct statements are prepared per process; beyond it they run unprepared. */
 export const MAX_PREPARED_STATEMENTS = 500;
@@ -12,9 +13,10 @@ const MAX_PREPARED_SQL_LENGTH = 8000;
 const names = new Map<string, string | null>(); // null: seen, never prepared
 
 /**
- * A statement that holds this comment is never prepared: its best plan
- * depends on its parameters (how many cells a deck reads), and after five runs
- * Postgres may switch a prepared statement to one generic plan for all of them.
+ * A statement that holds this comment is never prepared, and is sent with its
+ * values written in: its best plan depends on them (how many cells a deck
+ * reads), and every prepared statement runs on one generic plan for all values
+ * (db/database.ts).
  */
 export const UNPREPARED = '/* unprepared */';
 
@@ -49,7 +51,11 @@ class PreparingClient implements PostgresPoolClient {
     const values = parameters ? parameters.map(arrayParameter) : [];
     const name = statementName(sqlOrCursor, values.length);
     const timeout = this.queryTimeoutMs();
-    const config: { name?: string; text: string; values: unknown[]; query_timeout?: number } = { text: sqlOrCursor, values };
+    const config: { name?: string; text: string; values: unknown[]; query_timeout?: number; queryMode?: 'extended' } =
+      name === undefined && values.length > 0 && sqlOrCursor.includes(UNPREPARED)
+        ? // Planned for its values; extended, so that its text is one statement whatever it holds.
+          { text: withValuesInlined(sqlOrCursor, values), values: [], queryMode: 'extended' }
+        : { text: sqlOrCursor, values };
     if (name !== undefined) config.name = name;
     if (timeout !== undefined) config.query_timeout = timeout;
     const running = client.query(config);

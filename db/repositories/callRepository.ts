@@ -61,7 +61,9 @@ export async function startCall(
         media: input.media,
         created_at: input.at,
       })
-      .onConflict((oc) => oc.column('match_id').where('state', 'in', ['ringing', 'accepted']).doNothing())
+      // The partial unique index's predicate in words, not parameters: Postgres matches the
+      // two when it plans, and plans this statement once for any values.
+      .onConflict((oc) => oc.column('match_id').where(sql<boolean>`state in ('ringing', 'accepted')`).doNothing())
       .returningAll()
       .executeTakeFirst();
     if (!row) return { kind: 'in_progress' } as const;
