@@ -8,13 +8,13 @@ import type { Database } from './types';
  * Swipe writes in flight at once per node, and swipes per write: with one in
  * flight, whatever arrives meanwhile shares the next commit (as chat's).
  */
-export const SWIPE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 250 } as const;
+export const SWIPE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 250, gatherTurn: true } as const;
 /**
  * Swipe reads in flight at once per node, and swipes per read. One, as the
  * writes: on a busy node a read's statement costs more than its rows, so
  * fewer, larger reads answer sooner than two small ones at a time.
  */
-export const SWIPE_READ_LIMITS = { maxInFlight: 1, maxBatch: 250 } as const;
+export const SWIPE_READ_LIMITS = { maxInFlight: 1, maxBatch: 250, gatherTurn: true } as const;
 /** A flush that lost a deadlock to another transaction is tried again this many times. */
 const DEADLOCK_RETRIES = 3;
 
