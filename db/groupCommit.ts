@@ -6,8 +6,9 @@ export interface GroupCommitLimits {
    * A flush starts at the end of the event loop's turn in which its first write
    * arrived, so everything the node's sockets delivered in that turn shares it;
    * otherwise the first goes out alone at once and the rest wait a round trip
-   * behind it. Swipes answer sooner so (loadtest/README.md, "Statements planned
-   * once, and a turn's swipes in one flush"); chat's tail was longer.
+   * behind it. The swipes' reads and writes gather: the same swipes take a tenth
+   * fewer statements (loadtest/README.md, "Statements planned once, and a turn's
+   * swipes in one flush"); chat's deliveries came later with it, and it does not.
    */
   readonly gatherTurn?: boolean;
 }
