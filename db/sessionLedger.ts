@@ -8,6 +8,8 @@ import { findAccountStatuses, findSessionStarts, updatePresences, type SessionSt
  * A node's per-join reads (account status, a session's start, a device's stream position), presence
  * writes and devices' acknowledgements, grouped: a burst of joins or of acknowledgements takes one
  * statement per flush instead of one each. Writes keep one flush in flight, so a user's changes land in order.
+ * Each flush gathers the event-loop turn its first ask arrived in: joins came sooner so (loadtest/README.md,
+ * "Statements planned once, and a turn's swipes in one flush").
  */
 export class SessionLedger {
   private readonly statuses: GroupCommit<string, UserStatus | undefined>;
@@ -20,13 +22,13 @@ export class SessionLedger {
     this.statuses = new GroupCommit(async (ids) => {
       const found = await findAccountStatuses(db, ids);
       return ids.map((id) => found.get(id));
-    }, { maxInFlight: 2, maxBatch: 500 });
-    this.starts = new GroupCommit((userIds) => findSessionStarts(db, userIds), { maxInFlight: 2, maxBatch: 500 });
-    this.positions = new GroupCommit((devices) => findStreamPositions(db, devices), { maxInFlight: 2, maxBatch: 500 });
+    }, { maxInFlight: 2, maxBatch: 500, gatherTurn: true });
+    this.starts = new GroupCommit((userIds) => findSessionStarts(db, userIds), { maxInFlight: 2, maxBatch: 500, gatherTurn: true });
+    this.positions = new GroupCommit((devices) => findStreamPositions(db, devices), { maxInFlight: 2, maxBatch: 500, gatherTurn: true });
     this.presences = new GroupCommit(async (changes) => {
       await updatePresences(db, changes);
       return changes.map(() => undefined);
-    }, { maxInFlight: 1, maxBatch: 500 });
+    }, { maxInFlight: 1, maxBatch: 500, gatherTurn: true });
     this.acks = new GroupCommit(async (acks) => {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -37,7 +39,7 @@ export class SessionLedger {
           if ((error as { code?: unknown }).code !== '23503' || attempt > 0) throw error;
         }
       }
-    }, { maxInFlight: 1, maxBatch: 500 });
+    }, { maxInFlight: 1, maxBatch: 500, gatherTurn: true });
   }
 
   /** The account's status, or undefined when it does not exist (or was deleted). */
