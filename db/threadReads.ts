@@ -8,17 +8,18 @@ import { findThreadAccesses, loadThreads, type LoadedThread, type ThreadAccess }
  * thread, and the load of every thread actor being created. The two members of a
  * new match open its thread together, and a burst of them would otherwise take
  * five statements per member, each waiting its turn for a pooled connection.
+ * Each read gathers the event-loop turn its first ask arrived in (chat's connects came sooner so).
  */
 export class ThreadReads {
   private readonly accesses: GroupCommit<{ matchId: string; userId: string }, ThreadAccess | undefined>;
   private readonly loads: GroupCommit<string, LoadedThread | undefined>;
 
   constructor(db: Kysely<Database>, recentCount: number) {
-    this.accesses = new GroupCommit((asks) => findThreadAccesses(db, asks), { maxInFlight: 2, maxBatch: 500 });
+    this.accesses = new GroupCommit((asks) => findThreadAccesses(db, asks), { maxInFlight: 2, maxBatch: 500, gatherTurn: true });
     this.loads = new GroupCommit(async (matchIds) => {
       const loaded = await loadThreads(db, matchIds, recentCount);
       return matchIds.map((id) => loaded.get(id));
-    }, { maxInFlight: 2, maxBatch: 200 });
+    }, { maxInFlight: 2, maxBatch: 200, gatherTurn: true });
   }
 
   /** Whether the user may open the thread; undefined when the match does not exist. */
