@@ -43,8 +43,9 @@ describe('the cluster lease on real Redis: creation after connection trouble', f
       presence,
       leaseClient,
       processId: () => processId,
-      // A heartbeat every 200 ms; a creation hold of 3 s after a rejoin.
-      staleNodeTimeoutMs: 2_000,
+      // A heartbeat every 500 ms; a creation hold of 7.5 s after a rejoin; fenced only after
+      // 6¼ s without a heartbeat back, far beyond any pause of this process.
+      staleNodeTimeoutMs: 5_000,
       logger: createLogger('silent'),
       metrics: new NodeMetrics({}),
       now: Date.now,
@@ -86,6 +87,6 @@ describe('the cluster lease on real Redis: creation after connection trouble', f
     assert.equal(rejoins.calls, 2);
     // Every other node has fenced or reasserted its listings within a lease lifetime: creation waits for that too.
     assert.equal(l.creationRefusal(), REJOINING);
-    await waitUntil(() => l.creationRefusal() === undefined, 10_000, () => 'the creation hold to end');
+    await waitUntil(() => l.creationRefusal() === undefined, 20_000, () => 'the creation hold to end');
   });
 });
