@@ -10,8 +10,6 @@ export const MAX_PREPARED_STATEMENTS = 500;
 /** Statements longer than this (bulk inserts) are never prepared: they rarely repeat. */
 const MAX_PREPARED_SQL_LENGTH = 8000;
 
-const names = new Map<string, string | null>(); // null: seen, never prepared
-
 /**
  * A statement that holds this comment is never prepared, and is sent with its
  * values written in: its best plan depends on them (how many cells a deck
@@ -20,16 +18,24 @@ const names = new Map<string, string | null>(); // null: seen, never prepared
  */
 export const UNPREPARED = '/* unprepared */';
 
-/** The prepared-statement name of a query's text, or undefined when it is not worth preparing. */
-function statementName(text: string, parameterCount: number): string | undefined {
-  if (parameterCount === 0 || text.length > MAX_PREPARED_SQL_LENGTH) return undefined;
-  let name = names.get(text);
-  if (name === undefined) {
-    if (names.size >= MAX_PREPARED_STATEMENTS) return undefined;
-    name = text.includes(UNPREPARED) ? null : `k_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-    names.set(text, name);
-  }
-  return name ?? undefined;
+/** How a statement goes to Postgres: prepared under a name, with its values written in (UNPREPARED), or as it is. */
+type Sending = { readonly name: string } | 'inlined' | 'plain';
+
+/** Each statement text's way, decided once. */
+const sendings = new Map<string, Sending>();
+
+/** How a statement with `parameterCount` values goes: each text is hashed and searched once, not per run. */
+function sendingOf(text: string, parameterCount: number): Sending {
+  if (parameterCount === 0) return 'plain';
+  // Long texts (bulk inserts) rarely repeat: never prepared, nor remembered.
+  if (text.length > MAX_PREPARED_SQL_LENGTH) return text.includes(UNPREPARED) ? 'inlined' : 'plain';
+  const known = sendings.get(text);
+  if (known !== undefined) return known;
+  const unprepared = text.includes(UNPREPARED);
+  if (sendings.size >= MAX_PREPARED_STATEMENTS) return unprepared ? 'inlined' : 'plain';
+  const sending: Sending = unprepared ? 'inlined' : { name: `k_${createHash('sha1').update(text).digest('hex').slice(0, 20)}` };
+  sendings.set(text, sending);
+  return sending;
 }
 
 class PreparingClient implements PostgresPoolClient {
@@ -49,14 +55,14 @@ class PreparingClient implements PostgresPoolClient {
     const client = this.client as unknown as { query: (...args: unknown[]) => Promise<unknown> };
     if (typeof sqlOrCursor !== 'string') return client.query(sqlOrCursor) as never;
     const values = parameters ? parameters.map(arrayParameter) : [];
-    const name = statementName(sqlOrCursor, values.length);
+    const sending = sendingOf(sqlOrCursor, values.length);
     const timeout = this.queryTimeoutMs();
     const config: { name?: string; text: string; values: unknown[]; query_timeout?: number; queryMode?: 'extended' } =
-      name === undefined && values.length > 0 && sqlOrCursor.includes(UNPREPARED)
+      sending === 'inlined'
         ? // Planned for its values; extended, so that its text is one statement whatever it holds.
           { text: withValuesInlined(sqlOrCursor, values), values: [], queryMode: 'extended' }
         : { text: sqlOrCursor, values };
-    if (name !== undefined) config.name = name;
+    if (typeof sending === 'object') config.name = sending.name;
     if (timeout !== undefined) config.query_timeout = timeout;
     const running = client.query(config);
     return running.catch((error: unknown) => {

@@ -52,7 +52,7 @@ import { reportRoomCounts } from './cluster/roomCountReports';
 import { sweepStaleNodes } from './cluster/staleNodeSweeps';
 import { MATCHMAKING_METHODS, mountMatchmakeRoute } from './http/matchmakeRoute';
 import { JoinGate } from './http/joinGate';
-import { LocalRateLimiter, SplitRateLimiter } from './cluster/rateLimiters';
+import { nodeRateLimiter } from './cluster/rateLimiters';
 import { EventLoopLag } from './eventLoopLag';
 import { colyseusLogger } from './colyseusLogger';
 import type { Logger } from './logger';
@@ -104,7 +104,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const cluster = config.redis ? connectRedisCluster(config, logger, metrics) : undefined;
   const presence: Presence = cluster?.presence ?? new LocalPresence();
   const driver = cluster?.driver ?? new ActorLocalDriver();
-  const rateLimits: RateLimiter = cluster ? new SplitRateLimiter(new LocalRateLimiter(config.rateLimits), cluster.rateLimits, SESSION_ACTIONS) : new LocalRateLimiter(config.rateLimits);
+  const rateLimits: RateLimiter = nodeRateLimiter(config.rateLimits, cluster?.rateLimits, SESSION_ACTIONS);
   try {
     await cluster?.waitForRedis();
   } catch (error) {

@@ -201,7 +201,6 @@ export class ClusterLease {
       } catch (error) {
         this.deps.logger.warn({ err: error }, 'rejoining the cluster failed; retried on the next heartbeat');
       } finally {
-        this.troubleSince ??= this.troubleAgainAt;
         this.troubleAgainAt = undefined;
         this.rejoining = false;
       }

@@ -130,3 +130,9 @@ export class SplitRateLimiter implements RateLimiter {
     return (this.localActions.has(action) ? this.local : this.cluster).take(action, subject);
   }
 }
+
+/** A node's limiter: its own buckets alone, or split with the cluster's (`SplitRateLimiter`) when it has one. */
+export function nodeRateLimiter(rules: RateRules, cluster: RateLimiter | undefined, localActions: ReadonlySet<RateLimitedAction>): RateLimiter {
+  const local = new LocalRateLimiter(rules);
+  return cluster ? new SplitRateLimiter(local, cluster, localActions) : local;
+}
