@@ -10,6 +10,7 @@ import * as progress from './2026_12_02_0008_progress';
 import * as moderationPhotosErasure from './2026_12_02_0009_moderation_photos_erasure';
 import * as domainOutbox from './2026_12_02_0010_domain_outbox';
 import * as companies from './2026_12_02_0011_companies';
+import * as swipesWithoutSwiperKey from './2026_12_05_0012_swipes_without_swiper_key';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -27,4 +28,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_02_0009_moderation_photos_erasure': moderationPhotosErasure,
   '2026_12_02_0010_domain_outbox': domainOutbox,
   '2026_12_02_0011_companies': companies,
+  '2026_12_05_0012_swipes_without_swiper_key': swipesWithoutSwiperKey,
 };
