@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type { Pool, PoolClient } from 'pg';
 import { arrayParameter } from './arrayParameters';
+import { binaryArrayEncoders, type BinaryArrayEncoder } from './binaryArrays';
 import { classifyDatabaseError, isDatabaseUnreachable } from './faults';
 import { withValuesInlined } from './inlinedValues';
 
@@ -18,8 +19,11 @@ const MAX_PREPARED_SQL_LENGTH = 8000;
  */
 export const UNPREPARED = '/* unprepared */';
 
-/** How a statement goes to Postgres: prepared under a name, with its values written in (UNPREPARED), or as it is. */
-type Sending = { readonly name: string } | 'inlined' | 'plain';
+/**
+ * How a statement goes to Postgres: prepared under a name (and which of its
+ * array parameters go in binary), with its values written in (UNPREPARED), or as it is.
+ */
+type Sending = { readonly name: string; readonly binary?: ReadonlyArray<BinaryArrayEncoder | undefined> } | 'inlined' | 'plain';
 
 /** Each statement text's way, decided once. */
 const sendings = new Map<string, Sending>();
@@ -33,7 +37,9 @@ function sendingOf(text: string, parameterCount: number): Sending {
   if (known !== undefined) return known;
   const unprepared = text.includes(UNPREPARED);
   if (sendings.size >= MAX_PREPARED_STATEMENTS) return unprepared ? 'inlined' : 'plain';
-  const sending: Sending = unprepared ? 'inlined' : { name: `k_${createHash('sha1').update(text).digest('hex').slice(0, 20)}` };
+  const sending: Sending = unprepared
+    ? 'inlined'
+    : { name: `k_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, binary: binaryArrayEncoders(text, parameterCount) };
   sendings.set(text, sending);
   return sending;
 }
@@ -54,8 +60,9 @@ class PreparingClient implements PostgresPoolClient {
   query(sqlOrCursor: unknown, parameters?: readonly unknown[]): never {
     const client = this.client as unknown as { query: (...args: unknown[]) => Promise<unknown> };
     if (typeof sqlOrCursor !== 'string') return client.query(sqlOrCursor) as never;
-    const values = parameters ? parameters.map(arrayParameter) : [];
-    const sending = sendingOf(sqlOrCursor, values.length);
+    const sending = sendingOf(sqlOrCursor, parameters?.length ?? 0);
+    const binary = typeof sending === 'object' ? sending.binary : undefined;
+    const values = parameters ? parameters.map((value, i) => (binary?.[i] && Array.isArray(value) ? binary[i](value) : undefined) ?? arrayParameter(value)) : [];
     const timeout = this.queryTimeoutMs();
     const config: { name?: string; text: string; values: unknown[]; query_timeout?: number; queryMode?: 'extended' } =
       sending === 'inlined'
