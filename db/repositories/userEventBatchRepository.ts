@@ -14,23 +14,28 @@ interface StoredRow {
 }
 
 /**
- * Appends the events of many users in two statements, whatever their number
- * (as `appendUserEvents` does for one): the users' rows are locked first, in id
- * order, so two batches (or a batch and a thread's commit) never wait on each
- * other in a cycle. The lock is the one the numbering's update takes (no key
- * update), which does not wait on the key-share locks other transactions'
- * foreign keys hold on users (a swipe's swiper, a match's members): `for update`
- * would, and another node's swipe flush holding them while it waited on this
- * one's pair rows made a cycle. Then one statement numbers each user's events
- * after their last, counts likes, and writes the pushes they owe. Answers the stored events
- * in the order given (undefined for a user who no longer exists). Runs inside the caller's transaction.
+ * Appends the events of many users in one statement, whatever their number (as
+ * `appendUserEvents` does for one). The statement locks the users' rows first, in
+ * id order, so two batches (or a batch and a thread's commit) never wait on each
+ * other in a cycle: it updates only rows its first part has locked, and that part
+ * takes them one after another in id order. The lock is the one the numbering's
+ * update takes (no key update), which does not wait on the key-share locks other
+ * transactions' foreign keys hold on users (a match's members, a thread's
+ * sender): `for update` would, and another node's swipe flush holding them while
+ * it waited on this one's pair rows made a cycle. The same statement numbers each
+ * user's events after their last, counts likes, and writes the pushes they owe.
+ * It was two statements, the lock its own: inside a swipe flush's transaction that
+ * was one more wait for the node's turn while the flush held its pair rows.
+ * Answers the stored events in the order given (undefined for a user who no
+ * longer exists). Runs inside the caller's transaction.
  */
 export async function appendEventsOfUsers(trx: Transaction<Database>, events: readonly NewUserEvent[]): Promise<Array<StoredUserEvent | undefined>> {
   if (events.length === 0) return [];
   const userIds = [...new Set(events.map((e) => e.userId))].sort();
-  if (userIds.length > 1) await sql`select 1 from users where id = any(${userIds}::uuid[]) order by id for no key update`.execute(trx);
   const result = await sql<StoredRow>`
-    with v as (
+    with locked as materialized (
+      select id from users where id = any(${userIds}::uuid[]) order by id for no key update
+    ), v as (
       select * from unnest(${events.map((e) => e.userId)}::uuid[], ${events.map((_, i) => i)}::int[], ${events.map((e) => e.type)}::text[],
                            ${events.map((e) => JSON.stringify(e.data))}::jsonb[], ${events.map((e) => e.countsLike === true)}::boolean[])
         as v(user_id, i, type, payload, counts_like)
@@ -42,8 +47,8 @@ export async function appendEventsOfUsers(trx: Transaction<Database>, events: re
     ), u as (
       update users
          set event_seq = event_seq + total.n, likes_received = likes_received + total.likes
-        from total
-       where users.id = total.user_id
+        from locked join total on total.user_id = locked.id
+       where users.id = locked.id
       returning users.id, users.event_seq, users.likes_received, total.n, total.likes
     ), stored as (
       insert into stored_events (user_id, seq, type, payload)

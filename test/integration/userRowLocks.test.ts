@@ -43,6 +43,35 @@ describe('locks on many users’ rows at once', function () {
     }
   });
 
+  it('numbers many users’ events in id order: waiting on one, it holds none of the later ones', async () => {
+    const ids = (await Promise.all(Array.from({ length: 6 }, () => registerUser(suite.nodes[0].url)))).map((u) => u.userId).sort();
+    const [first, ...later] = ids as [string, ...string[]];
+    const database = await openDatabase({ kind: 'postgres', url: suite.cluster.env['DATABASE_URL']!, poolSize: 1 });
+    const holder = await suite.cluster.pool.connect();
+    const like = (to: string) => likeReceivedEvent({ userId: to, isPremium: false }, { fromCardId: first, fromUserId: first, toCardId: to, superlike: false });
+    let appending: Promise<Array<unknown>> | undefined;
+    try {
+      await holder.query('begin');
+      // As another flush numbering the first user's events holds it.
+      await holder.query('select 1 from users where id = $1 for no key update', [first]);
+      // Given latest first: the order a flush might meet them in.
+      appending = database.db.transaction().execute((trx) => appendEventsOfUsers(trx, [...[...later].reverse(), first].map(like)));
+      await waitUntil(async () => {
+        const { rows } = await suite.cluster.pool.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%insert into stored_events%'");
+        return rows[0].n === 1;
+      }, 10_000, () => 'the append waiting on the first user');
+      const { rows } = await holder.query('select id from users where id = any($1::uuid[]) for no key update skip locked', [later]);
+      assert.equal(rows.length, later.length, 'users the waiting append already held');
+    } finally {
+      await holder.query('rollback');
+      holder.release();
+      const stored = await appending;
+      await database.close();
+      // Once the first was free, every user's event was stored.
+      assert.equal(stored?.filter((event) => event !== undefined).length, ids.length);
+    }
+  });
+
   it('takes many users’ presence in id order: waiting on one, it holds none of the later ones', async () => {
     const ids = (await Promise.all(Array.from({ length: 6 }, () => registerUser(suite.nodes[0].url)))).map((u) => u.userId).sort();
     const [first, ...later] = ids as [string, ...string[]];
