@@ -3,6 +3,7 @@ import { SessionEventType, type MatchCreatedData, type SwipeResult, type UserEve
 import { connectBenchSession } from './client/benchSession';
 import type { RawRoomClient } from './client/rawRoomClient';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
+import { SecondMaxima } from './harness/secondMaxima';
 import { WarmSplit } from './harness/warmSplit';
 import { connectOnTimetable, ErrorLog, onTimetable, sleep } from './harness/timetable';
 import type { LoadResult, SwipesJob, WorkerMessage } from './jobs';
@@ -37,6 +38,7 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
   let matches = 0;
   let closes = 0;
   let running = false;
+  let seconds: SecondMaxima | undefined;
 
   const onMessage = (user: Connected, type: string | number, message: unknown) => {
     if (type === ServerMessageType.REPLY) {
@@ -45,6 +47,7 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
       if (scheduled === undefined) return;
       pending.delete(reply.ref!);
       ack.record(scheduled, performance.now() - scheduled);
+      seconds?.record(scheduled, performance.now() - scheduled);
       acked += 1;
       if (reply.result.matched && !reply.result.repeated) {
         matches += 1;
@@ -96,6 +99,8 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
   const start = performance.now();
   ack.start(start, job.warmAfterS);
   notify.start(start, job.warmAfterS);
+  seconds = new SecondMaxima(start);
+  seconds.start();
   await onTimetable(start, 1000 / job.ratePerS, job.plan.length, (n, scheduled) => {
     const step = job.plan[n]!;
     const user = users[step.user];
@@ -110,6 +115,9 @@ export async function runSwipes(job: SwipesJob): Promise<LoadResult> {
   while (!settled() && performance.now() < drainUntil) await sleep(20);
   const elapsedS = (performance.now() - start) / 1000;
   running = false;
+  // KISMET_BENCH_SECONDS: each second's slowest acknowledgement, as chat's deliveries.
+  const timeline = seconds.stop(`load ${process.pid} acks`);
+  if (process.env['KISMET_BENCH_SECONDS']) process.stdout.write(timeline);
 
   for (const _ of pending) errors.add('swipe unanswered');
   let notifiedMatches = 0;
