@@ -6,9 +6,13 @@ import type { Database } from './types';
 
 /**
  * Swipe writes in flight at once per node, and swipes per write: with one in
- * flight, whatever arrives meanwhile shares the next commit (as chat's).
+ * flight, whatever arrives meanwhile shares the next commit (as chat's). Up to
+ * 1,000: a flush is five round trips whatever its size, and at the start of a
+ * burst, while the node's code is still being compiled, flushes of 250 drained
+ * the backlog slower than larger ones (loadtest/README.md, "Swipes without the
+ * swiper's key, and arrays sent as bytes, 2026-12-05").
  */
-export const SWIPE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 250, gatherTurn: true } as const;
+export const SWIPE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 1000, gatherTurn: true } as const;
 /**
  * Swipe reads in flight at once per node, and swipes per read. One, as the
  * writes: on a busy node a read's statement costs more than its rows, so
