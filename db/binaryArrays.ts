@@ -5,8 +5,8 @@
  * A batch statement sends columns of hundreds of ids, and at 4,000 swipes a
  * second Postgres spent a twelfth of its time reading them back from array
  * literals (`array_in`, `uuid_in`; loadtest/README.md, "Swipes without the
- * swiper's key, and arrays sent as bytes, 2026-12-05"). In binary each element is its bytes
- * behind its length, read without parsing.
+ * swiper's key, and arrays sent as bytes, 2026-12-05"). In binary each element
+ * is its bytes behind its length, read without parsing.
  *
  * A parameter goes binary only when every place its statement names it casts it
  * to the same array type (`$3::uuid[]`): without types from the client, Postgres
@@ -66,13 +66,19 @@ const uuid: ElementType = {
 const int4: ElementType = {
   oid: 23,
   size: (value) => (typeof value === 'number' && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 ? 4 : undefined),
-  write: (value, into, at) => into.writeInt32BE(value as number, at) > 0,
+  write: (value, into, at) => {
+    into.writeInt32BE(value as number, at);
+    return true;
+  },
 };
 
 const bool: ElementType = {
   oid: 16,
   size: (value) => (typeof value === 'boolean' ? 1 : undefined),
-  write: (value, into, at) => into.writeUInt8(value === true ? 1 : 0, at) > 0,
+  write: (value, into, at) => {
+    into.writeUInt8(value === true ? 1 : 0, at);
+    return true;
+  },
 };
 
 const text: ElementType = {
