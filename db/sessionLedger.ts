@@ -1,8 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database, PresenceStatus, UserStatus } from './types';
-import { GroupCommit } from './groupCommit';
+import { GroupCommit, type GroupCommitLimits } from './groupCommit';
 import { findStreamPositions, saveDeviceCursors, type DeviceAck, type StreamPosition } from './repositories/eventRepository';
 import { findAccountStatuses, findSessionStarts, updatePresences, type SessionStart } from './repositories/userRepository';
+
+/** The ledger's reads, two flushes at a time; its writes one at a time, so a user's changes land in order. */
+const READS: GroupCommitLimits = { maxInFlight: 2, maxBatch: 500, gatherTurn: true };
+const WRITES: GroupCommitLimits = { maxInFlight: 1, maxBatch: 500, gatherTurn: true };
 
 /**
  * A node's per-join reads (account status, a session's start, a device's stream position), presence
@@ -22,13 +26,13 @@ export class SessionLedger {
     this.statuses = new GroupCommit(async (ids) => {
       const found = await findAccountStatuses(db, ids);
       return ids.map((id) => found.get(id));
-    }, { maxInFlight: 2, maxBatch: 500, gatherTurn: true });
-    this.starts = new GroupCommit((userIds) => findSessionStarts(db, userIds), { maxInFlight: 2, maxBatch: 500, gatherTurn: true });
-    this.positions = new GroupCommit((devices) => findStreamPositions(db, devices), { maxInFlight: 2, maxBatch: 500, gatherTurn: true });
+    }, READS);
+    this.starts = new GroupCommit((userIds) => findSessionStarts(db, userIds), READS);
+    this.positions = new GroupCommit((devices) => findStreamPositions(db, devices), READS);
     this.presences = new GroupCommit(async (changes) => {
       await updatePresences(db, changes);
       return changes.map(() => undefined);
-    }, { maxInFlight: 1, maxBatch: 500, gatherTurn: true });
+    }, WRITES);
     this.acks = new GroupCommit(async (acks) => {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -39,7 +43,7 @@ export class SessionLedger {
           if ((error as { code?: unknown }).code !== '23503' || attempt > 0) throw error;
         }
       }
-    }, { maxInFlight: 1, maxBatch: 500, gatherTurn: true });
+    }, WRITES);
   }
 
   /** The account's status, or undefined when it does not exist (or was deleted). */
