@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { GroupCommit } from './groupCommit';
+import { findExistingCardIds } from './repositories/cardRepository';
 import { recordSwipes } from './repositories/swipeBatchRepository';
 import { loadSwipeContexts, type LoadedSwipeContext, type SwipeContextQuery, type SwipeToRecord, type SwipeWrite } from './repositories/swipeRepository';
 import type { Database } from './types';
@@ -22,7 +23,10 @@ export const SWIPE_READ_LIMITS = { maxInFlight: 1, maxBatch: 250, gatherTurn: tr
 /** A flush that lost a deadlock to another transaction is tried again this many times. */
 const DEADLOCK_RETRIES = 3;
 
-const isDeadlock = (error: unknown) => (error as { code?: unknown } | undefined)?.code === '40P01';
+const sqlState = (error: unknown) => (error as { code?: unknown } | undefined)?.code;
+const isDeadlock = (error: unknown) => sqlState(error) === '40P01';
+/** A row the flush refers to is gone: a card deleted after its swipe was read (its owner's account erased). */
+const isForeignKeyViolation = (error: unknown) => sqlState(error) === '23503';
 
 /**
  * A node's swipes: every session's swipe context is read in the node's next
@@ -35,16 +39,9 @@ export class BatchedSwipeStore {
 
   constructor(db: Kysely<Database>, onFlush: (swipes: number) => void = () => {}) {
     this.reads = new GroupCommit((queries) => loadSwipeContexts(db, queries), SWIPE_READ_LIMITS);
-    this.commits = new GroupCommit(async (swipes) => {
+    this.commits = new GroupCommit((swipes) => {
       onFlush(swipes.length);
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await recordSwipes(db, swipes);
-        } catch (error) {
-          // Rolled back whole: trying again stores each swipe once.
-          if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
-        }
-      }
+      return recordSettled(db, swipes);
     }, SWIPE_COMMIT_LIMITS);
   }
 
@@ -57,4 +54,31 @@ export class BatchedSwipeStore {
   record(swipe: SwipeToRecord): Promise<SwipeWrite> {
     return this.commits.submit(swipe);
   }
+}
+
+/**
+ * Stores a flush, tried again after a lost deadlock. A swipe at a card deleted after
+ * its read makes Postgres refuse the whole statement: that swipe is left out and
+ * answered `gone`, and the others are stored without it, so one account's erasure
+ * fails no other user's swipe.
+ */
+async function recordSettled(db: Kysely<Database>, swipes: readonly SwipeToRecord[]): Promise<SwipeWrite[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await recordSwipes(db, swipes);
+    } catch (error) {
+      // Rolled back whole: trying again stores each swipe once.
+      if (isForeignKeyViolation(error)) return recordWithoutGoneCards(db, swipes, error);
+      if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
+    }
+  }
+}
+
+async function recordWithoutGoneCards(db: Kysely<Database>, swipes: readonly SwipeToRecord[], violation: unknown): Promise<SwipeWrite[]> {
+  const present = await findExistingCardIds(db, swipes.flatMap((s) => [s.from.id, s.to.id]));
+  const stands = swipes.map((s) => present.has(s.from.id) && present.has(s.to.id));
+  if (stands.every(Boolean)) throw violation; // no card is gone: not a violation this can settle
+  const written = await recordSettled(db, swipes.filter((_, i) => stands[i]));
+  let next = 0;
+  return stands.map((stood): SwipeWrite => (stood ? written[next++]! : { kind: 'gone' }));
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Card, CardKind, PhotoRef } from '../../domain/cardRules';
 import { coarseCellOf } from '../../domain/geo';
 import type { CardsTable, Database } from '../types';
@@ -75,6 +75,13 @@ export async function insertCardsBulk(db: Db, cards: ReadonlyArray<{ id: string;
     .insertInto('cards')
     .values(cards.map((card) => ({ id: card.id, owner_id: card.ownerId, kind: card.kind, ...toRow(card), title: card.title })))
     .execute();
+}
+
+/** The ids among `ids` of cards that exist. */
+export async function findExistingCardIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('cards').select('id').where('id', '=', sql<string>`any(${[...new Set(ids)]}::uuid[])`).execute();
+  return new Set(rows.map((row) => row.id));
 }
 
 export async function findCardById(db: Db, id: string): Promise<Card | undefined> {

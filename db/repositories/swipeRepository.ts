@@ -89,6 +89,8 @@ export async function loadSwipeContexts(db: Db, inputs: readonly SwipeContextQue
 export type SwipeWrite =
   /** An identical swipe was stored first; nothing was written. */
   | { readonly kind: 'duplicate' }
+  /** A card of the swipe was deleted after its read (its owner's account erased); nothing was written. */
+  | { readonly kind: 'gone' }
   | {
       readonly kind: 'recorded';
       readonly matchId: string | null;

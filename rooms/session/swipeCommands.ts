@@ -87,6 +87,7 @@ export async function swipe(
         throw error;
       });
     if (write.kind === 'duplicate') continue; // stored meanwhile: the next read answers it as a repeat
+    if (write.kind === 'gone') throw new AppError(ErrorCode.CARD_NOT_FOUND, 'that card no longer exists');
     memory.rewoundSinceLastSwipe = false;
     const used = context.likesToday + (isLike(decision.action) ? 1 : 0);
     memory.likesToday = { dayStartMs, used };
