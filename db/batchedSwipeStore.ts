@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { isDeadlock, isForeignKeyViolation } from './faults';
 import { GroupCommit } from './groupCommit';
 import { findExistingCardIds } from './repositories/cardRepository';
 import { recordSwipes } from './repositories/swipeBatchRepository';
@@ -22,11 +23,6 @@ export const SWIPE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 1000, gatherTurn:
 export const SWIPE_READ_LIMITS = { maxInFlight: 1, maxBatch: 250, gatherTurn: true } as const;
 /** A flush that lost a deadlock to another transaction is tried again this many times. */
 const DEADLOCK_RETRIES = 3;
-
-const sqlState = (error: unknown) => (error as { code?: unknown } | undefined)?.code;
-const isDeadlock = (error: unknown) => sqlState(error) === '40P01';
-/** A row the flush refers to is gone: a card deleted after its swipe was read (its owner's account erased). */
-const isForeignKeyViolation = (error: unknown) => sqlState(error) === '23503';
 
 /**
  * A node's swipes: every session's swipe context is read in the node's next

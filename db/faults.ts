@@ -1,5 +1,14 @@
 import { AppError, unavailable } from '../domain/errors';
 
+const hasSqlState = (state: string) => (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === state;
+/** Two transactions waited on each other and Postgres rolled this one back: tried again, it may pass. */
+export const isDeadlock = hasSqlState('40P01');
+/** A row the statement refers to is gone: deleted after it was read (an account erased meanwhile). */
+export const isForeignKeyViolation = hasSqlState('23503');
+/** A unique key already holds the value. */
+export const isUniqueViolation = hasSqlState('23505');
+
 /**
  * SQLSTATEs that say the server or the connection failed, not the statement:
  * class 08 (connection exceptions), 57P01–57P03 (administrator or crash

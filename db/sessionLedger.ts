@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, PresenceStatus, UserStatus } from './types';
+import { isForeignKeyViolation } from './faults';
 import { GroupCommit, type GroupCommitLimits } from './groupCommit';
 import { findStreamPositions, saveDeviceCursors, type DeviceAck, type StreamPosition } from './repositories/eventRepository';
 import { findAccountStatuses, findSessionStarts, updatePresences, type SessionStart } from './repositories/userRepository';
@@ -40,7 +41,7 @@ export class SessionLedger {
           return acks.map(() => undefined);
         } catch (error) {
           // An account erased while the statement ran (a foreign key violation): tried again, it is passed over.
-          if ((error as { code?: unknown }).code !== '23503' || attempt > 0) throw error;
+          if (!isForeignKeyViolation(error) || attempt > 0) throw error;
         }
       }
     }, WRITES);

@@ -4,7 +4,7 @@ import type { NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
 import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
 import { appendUserEvents, type StoredUserEvent } from './eventRepository';
-import { isUniqueViolation } from './userRepository';
+import { isUniqueViolation } from '../faults';
 
 type Db = Kysely<Database> | Transaction<Database>;
 import { toMessage, type MessageRow, type NewMessage, type ThreadMessage } from './messageRepository';

@@ -39,11 +39,7 @@ function toUser(row: {
   };
 }
 
-export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
-}
-
-/** Inserts a user; throws the driver's unique violation when the email exists (see isUniqueViolation). */
+/** Inserts a user; throws the driver's unique violation when the email exists (see faults.ts isUniqueViolation). */
 export async function insertUser(
   db: Db,
   user: { id: string; email: string; passwordHash: string; role?: UserRole },

@@ -4,7 +4,8 @@ import { AppError, ErrorCode } from '../../domain/errors';
 import { decideRefresh } from '../../domain/refreshTokenRules';
 import type { Database } from '../../db/types';
 import { deletePushTargetsOfSession } from '../../db/repositories/pushTargetRepository';
-import { findUserByEmail, findUserById, insertUser, isUniqueViolation } from '../../db/repositories/userRepository';
+import { isUniqueViolation } from '../../db/faults';
+import { findUserByEmail, findUserById, insertUser } from '../../db/repositories/userRepository';
 import {
   insertRefreshToken,
   lockRefreshTokenByHash,

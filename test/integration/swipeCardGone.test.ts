@@ -4,8 +4,7 @@ import { BatchedSwipeStore } from '../../db/batchedSwipeStore';
 import { openDatabase, type DatabaseHandle } from '../../db/database';
 import type { SwipeToRecord } from '../../db/repositories/swipeRepository';
 import { utcDay } from '../../domain/progress';
-import { likeReceivedEvent, matchCreatedEvents } from '../../domain/userEvents';
-import { registerPerson, type Person } from '../support/matches';
+import { registerPerson, swipeToRecord, type Person } from '../support/matches';
 import { useTestCluster } from '../support/cluster';
 
 /**
@@ -24,22 +23,7 @@ describe('a swipe flush with a card deleted after its read', function () {
     await database?.close();
   });
 
-  const likeOf = (from: Person, to: Person): SwipeToRecord => {
-    const matchId = randomUUID();
-    return {
-      swiperId: from.userId,
-      from: { id: from.card.id, ownerId: from.userId },
-      to: { id: to.card.id, ownerId: to.userId },
-      action: 'like',
-      reaches: {
-        matchIdIfMutual: matchId,
-        eventIfPending: likeReceivedEvent({ userId: to.userId, isPremium: false }, { fromCardId: from.card.id, fromUserId: from.userId, toCardId: to.card.id, superlike: false }),
-        eventsIfMatched: matchCreatedEvents(matchId, { id: from.card.id, ownerId: from.userId }, { id: to.card.id, ownerId: to.userId }),
-      },
-      quests: [],
-      questDay: utcDay(Date.now()),
-    };
-  };
+  const likeOf = (from: Person, to: Person): SwipeToRecord => swipeToRecord(from, to, 'like', [], utcDay(Date.now()));
   const swipesAt = async (person: Person): Promise<number> =>
     Number((await suite.cluster.pool.query('select count(*) as n from swipes where to_card_id = $1', [person.card.id])).rows[0].n);
   const likesReceivedBy = async (person: Person): Promise<number> =>

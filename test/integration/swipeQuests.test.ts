@@ -5,8 +5,7 @@ import { recordSwipes } from '../../db/repositories/swipeBatchRepository';
 import { deletePass, findLastSwipe, type SwipeToRecord, type SwipeWrite } from '../../db/repositories/swipeRepository';
 import { utcDay, type QuestDefinition } from '../../domain/progress';
 import type { LastSwipe, SwipeAction } from '../../domain/swipeRules';
-import { likeReceivedEvent, matchCreatedEvents } from '../../domain/userEvents';
-import { registerPerson, type Person } from '../support/matches';
+import { registerPerson, swipeToRecord, type Person } from '../support/matches';
 import { useTestCluster } from '../support/cluster';
 
 /** A quest of the test's own, so the day's real quests (which rotate) decide nothing here. */
@@ -30,25 +29,7 @@ describe('swipe quests counted with the swipes of a flush', function () {
     await database?.close();
   });
 
-  const swipeOf = (from: Person, to: Person, action: SwipeAction = 'pass'): SwipeToRecord => {
-    const matchId = randomUUID();
-    return {
-      swiperId: from.userId,
-      from: { id: from.card.id, ownerId: from.userId },
-      to: { id: to.card.id, ownerId: to.userId },
-      action,
-      reaches:
-        action === 'pass'
-          ? undefined
-          : {
-              matchIdIfMutual: matchId,
-              eventIfPending: likeReceivedEvent({ userId: to.userId, isPremium: false }, { fromCardId: from.card.id, fromUserId: from.userId, toCardId: to.card.id, superlike: false }),
-              eventsIfMatched: matchCreatedEvents(matchId, { id: from.card.id, ownerId: from.userId }, { id: to.card.id, ownerId: to.userId }),
-            },
-      quests: [QUEST],
-      questDay: day(),
-    };
-  };
+  const swipeOf = (from: Person, to: Person, action: SwipeAction = 'pass'): SwipeToRecord => swipeToRecord(from, to, action, [QUEST], day());
   /** One person per title, each with a card. */
   const people = <T extends readonly string[]>(url: string, titles: T): Promise<{ [K in keyof T]: Person }> =>
     Promise.all(titles.map((title) => registerPerson(url, title))) as Promise<{ [K in keyof T]: Person }>;

@@ -1,8 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import type { ErrorMessage, ReplyMessage } from '../../contracts/common';
 import { CHAT_ROOM, ChatEventType, type ThreadReadyMessage } from '../../contracts/chat';
 import type { SwipeResult } from '../../contracts/session';
 import type { TokenPair } from '../../contracts/auth';
 import type { CardView } from '../../contracts/cards';
+import type { SwipeToRecord } from '../../db/repositories/swipeRepository';
+import type { QuestDefinition } from '../../domain/progress';
+import type { SwipeAction } from '../../domain/swipeRules';
+import { likeReceivedEvent, matchCreatedEvents } from '../../domain/userEvents';
 import { command, connectDevice, disconnect, joinActor, registerUser, requestJson, type ActorConnection } from './accounts';
 
 export interface Person extends TokenPair {
@@ -59,4 +64,25 @@ export function joinThread(baseUrl: string, user: TokenPair, matchId: string): P
 /** What a thread sent a connection, of one type, in arrival order. */
 export function messagesOfType<T>(connection: { readonly received: ReadonlyArray<{ type: string | number; message: unknown }> }, type: string): T[] {
   return connection.received.filter((m) => m.type === type).map((m) => m.message as T);
+}
+
+/** A swipe from one person's card to another's as a node stores it: a like reaches the liked owner, a pass nobody. */
+export function swipeToRecord(from: Person, to: Person, action: SwipeAction, quests: readonly QuestDefinition[], questDay: string): SwipeToRecord {
+  const matchId = randomUUID();
+  return {
+    swiperId: from.userId,
+    from: { id: from.card.id, ownerId: from.userId },
+    to: { id: to.card.id, ownerId: to.userId },
+    action,
+    reaches:
+      action === 'pass'
+        ? undefined
+        : {
+            matchIdIfMutual: matchId,
+            eventIfPending: likeReceivedEvent({ userId: to.userId, isPremium: false }, { fromCardId: from.card.id, fromUserId: from.userId, toCardId: to.card.id, superlike: false }),
+            eventsIfMatched: matchCreatedEvents(matchId, { id: from.card.id, ownerId: from.userId }, { id: to.card.id, ownerId: to.userId }),
+          },
+    quests,
+    questDay,
+  };
 }
