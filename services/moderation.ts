@@ -48,7 +48,7 @@ export async function announceStanding(deps: ModerationDeps, userId: string, sha
 
 /** A banned or shadow-banned account's cards leave every deck in the cluster, cached ones included. */
 export function withdrawOwner(deps: Pick<ModerationDeps, 'withdrawals'>, userId: string): Promise<void> {
-  return deps.withdrawals.publish(WITHDRAWALS_TOPIC, { kind: 'owner', userId });
+  return deps.withdrawals.publishApplied(WITHDRAWALS_TOPIC, { kind: 'owner', userId });
 }
 
 /** Matches ended (unmatch, block): their threads close wherever they run, their calls end, every member's sessions hear it. */
@@ -61,8 +61,8 @@ export async function announceMatchesEnded(deps: ModerationDeps, outcome: Matche
 /** A block, once stored: no deck built from here on shows either to the other, and cached decks drop them now. */
 export async function announceBlock(deps: Pick<ModerationDeps, 'userEvents'>, blockerId: string, blockedId: string): Promise<void> {
   await Promise.all([
-    deps.userEvents.publish(blockerId, { kind: 'deck.exclude', userId: blockedId }),
-    deps.userEvents.publish(blockedId, { kind: 'deck.exclude', userId: blockerId }),
+    deps.userEvents.publishApplied(blockerId, { kind: 'deck.exclude', userId: blockedId }),
+    deps.userEvents.publishApplied(blockedId, { kind: 'deck.exclude', userId: blockerId }),
   ]);
 }
 

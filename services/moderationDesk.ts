@@ -112,7 +112,7 @@ async function announce(deps: ModerationDeps, userId: string, effect: Effect): P
     case 'message_removed':
       return deps.threadSignals.publish(effect.matchId, { kind: 'erased', seq: effect.seq });
     case 'card_removed':
-      return deps.withdrawals.publish(WITHDRAWALS_TOPIC, { kind: 'card', cardId: effect.cardId });
+      return deps.withdrawals.publishApplied(WITHDRAWALS_TOPIC, { kind: 'card', cardId: effect.cardId });
   }
 }
 

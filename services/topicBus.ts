@@ -9,6 +9,12 @@ import type { EphemeralEventBody } from '../domain/userEvents';
 export interface TopicBus<Message> {
   /** Resolves once the message is handed on (in a cluster: Redis took it); never rejects. */
   publish(key: string, message: Message): Promise<void>;
+  /**
+   * Publishes a change an answer must not run ahead of: resolves once every node
+   * that heard it has run its listeners (a node that does not answer is waited for
+   * a few seconds at most); never rejects.
+   */
+  publishApplied(key: string, message: Message): Promise<void>;
   /** Resolves once messages published from now on will reach `handler`; returns the unsubscribe. */
   subscribe(key: string, handler: (message: Message) => void): Promise<() => void>;
 }

@@ -120,9 +120,14 @@ export class SessionRoom extends ActorRoom {
     this.actorGone();
   }
 
-  /** Events published while Redis was away never came: each device reads what storage holds past what it was sent. */
+  /**
+   * Events published while Redis was away never came: each device reads what storage
+   * holds past what it was sent, and decks are built again (blocks, bans and new
+   * preferences sent meanwhile were not heard).
+   */
   override onClusterRejoined(): void {
     this.parts.devices.catchUp();
+    this.parts.decks.invalidate();
   }
 
   /** Hands stored events to their users' sessions: this one directly, the others through the bus. */

@@ -1,6 +1,7 @@
 import type { Presence } from '@colyseus/core';
 import type { TopicBus } from '../../services/topicBus';
 import type { Logger } from '../logger';
+import { BatchedRedisPresence } from './batchedPresence';
 
 /** A topic bus over Colyseus presence: Redis pub/sub in a cluster, in-process on one node. */
 export class PresenceTopicBus<Message> implements TopicBus<Message> {
@@ -13,6 +14,14 @@ export class PresenceTopicBus<Message> implements TopicBus<Message> {
 
   publish(key: string, message: Message): Promise<void> {
     return Promise.resolve(this.presence.publish(this.prefix + key, message)).then(() => undefined, (error: unknown) =>
+      this.logger.warn({ err: error, channel: this.prefix + key }, 'publish failed; what it carried is in storage'),
+    );
+  }
+
+  publishApplied(key: string, message: Message): Promise<void> {
+    // In-process presence runs its listeners inside publish: they have run when it returns.
+    const sent = this.presence instanceof BatchedRedisPresence ? this.presence.publishApplied(this.prefix + key, message) : this.presence.publish(this.prefix + key, message);
+    return Promise.resolve(sent).then(() => undefined, (error: unknown) =>
       this.logger.warn({ err: error, channel: this.prefix + key }, 'publish failed; what it carried is in storage'),
     );
   }

@@ -43,7 +43,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
   // Colyseus's presence expects its commands kept while Redis is away; listing writes,
   // the lease and rate-limit takes fail at once instead, and never run late.
   const publisher = connections.open('presence', { queueWhileDisconnected: true });
-  const presence = new BatchedRedisPresence(publisher);
+  const presence = new BatchedRedisPresence(publisher, config.dependencyTimeoutMs / 2);
   connections.watch(presence.subscriber, 'presence.subscriber');
   const listing = connections.open('listing', { queueWhileDisconnected: false });
   const driver = new ActorRedisDriver(listing, {

@@ -106,8 +106,8 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     }
     const moved = body.lat !== undefined ? { h3Cell: cellOf(body.lat, body.lng) } : {};
     const updated = await updateCard(db, card.id, { ...body, ...moved });
-    // What the card looks for changed: its decks are rebuilt on the next ask.
-    await deps.userEvents.publish(userId, { kind: 'deck.invalidate' });
+    // What the card looks for changed: its decks are rebuilt on the next ask, this answer's device's included.
+    await deps.userEvents.publishApplied(userId, { kind: 'deck.invalidate' });
     await countCompletedProfile(deps, updated);
     return jsonReply(200, toCardView(updated));
   }, options);
@@ -117,7 +117,11 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     const card = await ownCard(call, userId);
     if (!card.active) return jsonReply(200, toCardView(card));
     const deactivated = await deactivateCard(db, card.id);
-    await deps.withdrawals.publish(WITHDRAWALS_TOPIC, { kind: 'card', cardId: card.id });
+    // Out of every deck before the answer, and its own decks are no longer served.
+    await Promise.all([
+      deps.withdrawals.publishApplied(WITHDRAWALS_TOPIC, { kind: 'card', cardId: card.id }),
+      deps.userEvents.publishApplied(userId, { kind: 'deck.invalidate' }),
+    ]);
     return jsonReply(200, toCardView(deactivated));
   }, options);
 
@@ -132,7 +136,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     const userId = await signedIn(call);
     const body = parseBody(PreferencesBody, call);
     await savePreferences(db, userId, body);
-    await deps.userEvents.publish(userId, { kind: 'deck.invalidate' });
+    await deps.userEvents.publishApplied(userId, { kind: 'deck.invalidate' });
     return jsonReply(200, body);
   }, options);
 }

@@ -92,3 +92,94 @@ describe('BatchedRedisPresence on real Redis', function () {
     assert.deepEqual(heard, ['again']);
   });
 });
+
+describe('changes published to be applied (publishApplied), on real Redis', function () {
+  const runId = randomUUID();
+  const channel = (name: string) => `kismet-test:${runId}:${name}`;
+  let redisUrl = '';
+  const opened: Array<{ quit(): Promise<unknown> }> = [];
+  const presences: BatchedRedisPresence[] = [];
+
+  /** A node's presence; `waitMs` is how long its publishApplied waits for a node that does not answer. */
+  const node = (waitMs: number) => {
+    const presence = new BatchedRedisPresence(new Redis(redisUrl), waitMs);
+    presences.push(presence);
+    return presence;
+  };
+  /** A node that hears a channel but answers receipts only when the test says: a stalled node. */
+  const stalledNode = async (topic: string) => {
+    const redis = new Redis(redisUrl);
+    opened.push(redis);
+    const heard: string[] = [];
+    redis.on('message', (_channel: string, text: string) => heard.push(text));
+    await redis.subscribe(topic);
+    const answer = async (text: string) => {
+      const { $receipt } = JSON.parse(text) as { $receipt: { to: string; id: number } };
+      const publisher = new Redis(redisUrl);
+      opened.push(publisher);
+      await publisher.publish($receipt.to, JSON.stringify($receipt.id));
+    };
+    return { heard, answer };
+  };
+  const settledFlag = (promise: Promise<unknown>) => {
+    const state = { settled: false };
+    void promise.then(() => (state.settled = true));
+    return state;
+  };
+
+  before(function () {
+    const services = servicesOrSkip(this, { redis: true });
+    if (services) redisUrl = services.redisUrl;
+  });
+
+  after(async () => {
+    for (const p of presences) p.shutdown();
+    await Promise.all(opened.map((r) => r.quit()));
+  });
+
+  it('resolves once every node that received the change has run its listeners, and hands them the change itself', async () => {
+    const topic = channel('applied');
+    const sender = node(600_000);
+    const receiver = node(600_000);
+    const applied: unknown[] = [];
+    await receiver.subscribe(topic, (message: unknown) => applied.push(message));
+    const stalled = await stalledNode(topic);
+
+    const receiptOf = (text: string) => (JSON.parse(text) as { $receipt: { to: string; id: number } }).$receipt;
+    const sent = sender.publishApplied(topic, { kind: 'deck.invalidate' });
+    const state = settledFlag(sent);
+    await waitUntil(() => applied.length === 1 && stalled.heard.length === 1, 10_000, () => 'the change at both nodes');
+    assert.deepEqual(applied, [{ kind: 'deck.invalidate' }], 'listeners get the change, not its envelope');
+    assert.equal(state.settled, false, 'the stalled node has not answered');
+    await stalled.answer(stalled.heard[0]!);
+    await sent;
+
+    // Receipts travel through Redis: watching them shows the receiver's is back at the
+    // sender while the stalled node's is still missing.
+    const watcher = new Redis(redisUrl);
+    opened.push(watcher);
+    const receipts: string[] = [];
+    watcher.on('message', (_c: string, text: string) => receipts.push(text));
+    await watcher.subscribe(receiptOf(stalled.heard[0]!).to);
+    const again = sender.publishApplied(topic, { kind: 'deck.exclude', userId: 'x' });
+    const againState = settledFlag(again);
+    await waitUntil(() => stalled.heard.length === 2, 10_000, () => 'the second change at the stalled node');
+    const secondId = String(receiptOf(stalled.heard[1]!).id);
+    await waitUntil(() => receipts.includes(secondId), 10_000, () => 'the receiver’s receipt');
+    assert.deepEqual(applied[1], { kind: 'deck.exclude', userId: 'x' });
+    assert.equal(againState.settled, false, 'one of two nodes has answered');
+    await stalled.answer(stalled.heard[1]!);
+    await again;
+  });
+
+  it('resolves at once when no node listens, and after its wait when one never answers', async () => {
+    const sender = node(600_000);
+    await sender.publishApplied(channel('nobody'), { kind: 'deck.invalidate' });
+
+    const patient = node(300);
+    const topic = channel('never');
+    const stalled = await stalledNode(topic);
+    await patient.publishApplied(topic, { kind: 'deck.invalidate' });
+    assert.equal(stalled.heard.length, 1, 'the silent node did receive it');
+  });
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { latLngToCell } from 'h3-js';
+import { Redis } from 'ioredis';
 import { destinationPoint, greatCircleKm } from '../../domain/geo';
 import { discoveryPoint } from '../../domain/locationPrivacy';
 import { KismetCloseCode } from '../../contracts/common';
@@ -196,8 +197,38 @@ describe('discovery lobbies and decks, on two nodes', function () {
       const placeless = await registerPerson(n0.url, 'nowhere');
       const nowhere = await device(n0.url, placeless);
       assert.equal(codeOf(await deckAnswer(nowhere, placeless.card.id)), 'LOCATION_UNKNOWN');
+      await deckOf(phone, a.card.id); // cached now: a deactivated card's deck is not served from it
       assert.equal((await requestJson(n0.url, 'DELETE', `/cards/${a.card.id}`, { token: a.accessToken })).status, 200);
       assert.equal(codeOf(await deckAnswer(phone, a.card.id)), 'CARD_INACTIVE');
+    });
+
+    it('answers a change to what decks show only once every node that heard it applied it', async () => {
+      const [n0, n1] = nodes();
+      const searcher = await personAt(n0.url, here, 'searcher');
+      const phone = await device(n0.url, searcher);
+      assert.equal((await deckOf(phone, searcher.card.id)).cached, false);
+      assert.equal((await deckOf(phone, searcher.card.id)).cached, true);
+      // A node that hears the searcher's topic and answers only when the test says (a stalled node);
+      // when it hears the change, the answer must still be waiting for it.
+      const stalled = new Redis(suite.cluster.env['REDIS_URL']!);
+      try {
+        let answer: { readonly status: number } | undefined;
+        const heard: Array<{ readonly text: string; readonly answered: boolean }> = [];
+        stalled.on('message', (_channel: string, text: string) => heard.push({ text, answered: answer !== undefined }));
+        await stalled.subscribe(`kismet:user:${searcher.userId}`);
+        const saving = requestJson(n1.url, 'PUT', '/me/preferences', { token: searcher.accessToken, body: { maxDistanceKm: 30 } }).then((a) => (answer = a));
+        await waitUntil(() => heard.length === 1, 10_000, () => 'the change at the stalled node');
+        assert.equal(heard[0]!.answered, false, 'not answered while a node that heard it has not applied it');
+        const { $receipt } = JSON.parse(heard[0]!.text) as { $receipt: { to: string; id: number } };
+        const receipt = stalled.duplicate();
+        await receipt.publish($receipt.to, JSON.stringify($receipt.id));
+        await receipt.quit();
+        assert.equal((await saving).status, 200);
+        // The session's node applied it before the answer: the next deck is built again.
+        assert.equal((await deckOf(phone, searcher.card.id)).cached, false);
+      } finally {
+        stalled.disconnect();
+      }
     });
   });
 });
