@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
-import { isDeadlock, isForeignKeyViolation } from './faults';
+import { isDeadlock } from './faults';
 import { GroupCommit } from './groupCommit';
-import { findExistingCardIds } from './repositories/cardRepository';
 import { recordSwipes } from './repositories/swipeBatchRepository';
 import { loadSwipeContexts, type LoadedSwipeContext, type SwipeContextQuery, type SwipeToRecord, type SwipeWrite } from './repositories/swipeRepository';
 import type { Database } from './types';
@@ -52,29 +51,13 @@ export class BatchedSwipeStore {
   }
 }
 
-/**
- * Stores a flush, tried again after a lost deadlock. A swipe at a card deleted after
- * its read makes Postgres refuse the whole statement: that swipe is left out and
- * answered `gone`, and the others are stored without it, so one account's erasure
- * fails no other user's swipe.
- */
+/** Stores a flush, tried again after a lost deadlock (rolled back whole: trying again stores each swipe once). */
 async function recordSettled(db: Kysely<Database>, swipes: readonly SwipeToRecord[]): Promise<SwipeWrite[]> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await recordSwipes(db, swipes);
     } catch (error) {
-      // Rolled back whole: trying again stores each swipe once.
-      if (isForeignKeyViolation(error)) return recordWithoutGoneCards(db, swipes, error);
       if (!isDeadlock(error) || attempt >= DEADLOCK_RETRIES) throw error;
     }
   }
-}
-
-async function recordWithoutGoneCards(db: Kysely<Database>, swipes: readonly SwipeToRecord[], violation: unknown): Promise<SwipeWrite[]> {
-  const present = await findExistingCardIds(db, swipes.flatMap((s) => [s.from.id, s.to.id]));
-  const stands = swipes.map((s) => present.has(s.from.id) && present.has(s.to.id));
-  if (stands.every(Boolean)) throw violation; // no card is gone: not a violation this can settle
-  const written = await recordSettled(db, swipes.filter((_, i) => stands[i]));
-  let next = 0;
-  return stands.map((stood): SwipeWrite => (stood ? written[next++]! : { kind: 'gone' }));
 }

@@ -31,6 +31,10 @@ export interface AccountErased {
  */
 export async function eraseAccount(db: Kysely<Database>, userId: string, at: Date): Promise<AccountErased | undefined> {
   return db.transaction().execute(async (tx) => {
+    // First, holding nothing else: waits for the swipe flushes in flight and holds off new ones
+    // until this commits. Swipes and like pairs have no keys on cards: the deletes below find
+    // every swipe a flush stored, and a flush after this sees the cards gone.
+    await sql`lock table swipes in share mode`.execute(tx);
     const user = await tx.selectFrom('users').select('id').where('id', '=', userId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
     if (!user) return undefined;
     // Before the matches end: a colleague leaving does not end the candidate's match.

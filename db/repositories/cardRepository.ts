@@ -77,13 +77,6 @@ export async function insertCardsBulk(db: Db, cards: ReadonlyArray<{ id: string;
     .execute();
 }
 
-/** The ids among `ids` of cards that exist. */
-export async function findExistingCardIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db.selectFrom('cards').select('id').where('id', '=', sql<string>`any(${[...new Set(ids)]}::uuid[])`).execute();
-  return new Set(rows.map((row) => row.id));
-}
-
 export async function findCardById(db: Db, id: string): Promise<Card | undefined> {
   const row = await db.selectFrom('cards').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? cardFromRow(row) : undefined;

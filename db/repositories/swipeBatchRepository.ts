@@ -12,7 +12,7 @@ import { addQuestBonuses, type QuestReached } from './questBonusRepository';
 type Db = Kysely<Database> | Transaction<Database>;
 
 interface StoredRow {
-  part: 'swipe' | 'pair' | 'quest';
+  part: 'swipe' | 'gone' | 'pair' | 'quest';
   x: string;
   y: string;
   mutual: boolean | null;
@@ -25,6 +25,8 @@ interface StoredRow {
 interface Stored {
   /** The swipes stored now (from|to). */
   readonly inserted: Set<string>;
+  /** Swipes left out because one of their cards no longer exists (from|to). */
+  readonly gone: Set<string>;
   /** For each pair the swipes touched, whether it is mutual now (a|b). */
   readonly mutual: Map<string, boolean>;
   /** The count after it of each quest the stored swipes advanced, while it was open (user|day|quest). */
@@ -57,13 +59,14 @@ const pairs = (swipe: SwipeToRecord): swipe is Reaching => isLike(swipe.action) 
  *   stored; a quest it completes adds its XP and its `quest.completed` (and a
  *   `level.up`) in the same transaction.
  *
- * A swipe stored before (the same from and to) answers `duplicate`. A swipe is
- * at most once per call: a user's swipes are serial.
+ * A swipe stored before (the same from and to) answers `duplicate`, and one
+ * whose card no longer exists (its owner's account was erased after the swipe was
+ * read) `gone`. A swipe is at most once per call: a user's swipes are serial.
  */
 export async function recordSwipes(db: Kysely<Database>, swipes: readonly SwipeToRecord[]): Promise<SwipeWrite[]> {
   if (swipes.length === 0) return [];
   const write = async (tx: Db): Promise<SwipeWrite[]> => {
-    const { inserted, mutual, questCounts } = await insertSwipesAndPairs(tx, swipes);
+    const { inserted, gone, mutual, questCounts } = await insertSwipesAndPairs(tx, swipes);
     const key = (x: string, y: string) => `${x}|${y}`;
     const isStored = swipes.map((s) => inserted.has(key(s.from.id, s.to.id)));
     const questKey = (s: SwipeToRecord, questId: string) => `${s.swiperId}|${s.questDay}|${questId}`;
@@ -105,7 +108,7 @@ export async function recordSwipes(db: Kysely<Database>, swipes: readonly SwipeT
       if (event) events[o.swipe]!.push(event);
     });
     return swipes.map((s, i): SwipeWrite => {
-      if (!isStored[i]) return { kind: 'duplicate' };
+      if (!isStored[i]) return { kind: gone.has(key(s.from.id, s.to.id)) ? 'gone' : 'duplicate' };
       return {
         kind: 'recorded',
         matchId: matchers.has(i) && pairs(s) && made.has(s.reaches.matchIdIfMutual) ? s.reaches.matchIdIfMutual : null,
@@ -119,7 +122,13 @@ export async function recordSwipes(db: Kysely<Database>, swipes: readonly SwipeT
   return swipes.some((s) => pairs(s) || s.quests.length > 0) ? db.transaction().execute(write) : write(db);
 }
 
-/** The swipes, their domain events, the like pairs and the quest counts, in one statement. */
+/**
+ * The swipes, their domain events, the like pairs and the quest counts, in one
+ * statement. Only swipes whose two cards exist are stored: cards have no keys
+ * from swipes and like pairs (erasure deletes those itself, once the swipes table
+ * is locked against flushes), and the statement's snapshot is taken after its
+ * lock on the table, so it sees every erasure that held the table before it.
+ */
 async function insertSwipesAndPairs(db: Db, swipes: readonly SwipeToRecord[]): Promise<Stored> {
   const column = <T>(f: (s: SwipeToRecord) => T) => swipes.map(f);
   const pair = swipes.map((s) => orderedPair(s.from.id, s.to.id));
@@ -130,13 +139,14 @@ async function insertSwipesAndPairs(db: Db, swipes: readonly SwipeToRecord[]): P
   // Columns as arrays: the statement's text is the same for any flush, so it is parsed and planned once.
   const result = await sql<StoredRow>`
     with v as (
-      select * from unnest(${column((s) => s.from.id)}::uuid[], ${column((s) => s.to.id)}::uuid[], ${column((s) => s.swiperId)}::uuid[],
-                           ${column((s) => s.action)}::text[], ${column(pairs)}::boolean[], ${pair.map((p) => p.a)}::uuid[],
-                           ${pair.map((p) => p.b)}::uuid[], ${pair.map((p) => p.xIsA)}::boolean[], ${column((s) => s.to.ownerId)}::uuid[])
-        as v(from_card_id, to_card_id, swiper_id, kind, pairs, a, b, x_is_a, to_owner_id)
+      select u.*, exists (select 1 from cards c where c.id = u.from_card_id) and exists (select 1 from cards c where c.id = u.to_card_id) as present
+        from unnest(${column((s) => s.from.id)}::uuid[], ${column((s) => s.to.id)}::uuid[], ${column((s) => s.swiperId)}::uuid[],
+                    ${column((s) => s.action)}::text[], ${column(pairs)}::boolean[], ${pair.map((p) => p.a)}::uuid[],
+                    ${pair.map((p) => p.b)}::uuid[], ${pair.map((p) => p.xIsA)}::boolean[], ${column((s) => s.to.ownerId)}::uuid[])
+          as u(from_card_id, to_card_id, swiper_id, kind, pairs, a, b, x_is_a, to_owner_id)
     ), s as (
       insert into swipes (from_card_id, to_card_id, swiper_id, kind)
-      select from_card_id, to_card_id, swiper_id, kind from v order by from_card_id, to_card_id
+      select from_card_id, to_card_id, swiper_id, kind from v where present order by from_card_id, to_card_id
       on conflict (from_card_id, to_card_id) do nothing
       returning id, from_card_id, to_card_id
     ), d as (
@@ -175,12 +185,15 @@ async function insertSwipesAndPairs(db: Db, swipes: readonly SwipeToRecord[]): P
     )
     select 'swipe' as part, from_card_id::text as x, to_card_id::text as y, null::boolean as mutual, null::int as n, null::text as d from s
     union all
+    select 'gone', from_card_id::text, to_card_id::text, null, null, null from v where not present
+    union all
     select 'pair', card_a_id::text, card_b_id::text, mutual, null, null from p
     union all
     select 'quest', user_id::text, quest_id, null, count, to_char(day, 'YYYY-MM-DD') from q`.execute(db);
-  const stored: Stored = { inserted: new Set(), mutual: new Map(), questCounts: new Map() };
+  const stored: Stored = { inserted: new Set(), gone: new Set(), mutual: new Map(), questCounts: new Map() };
   for (const row of result.rows) {
     if (row.part === 'swipe') stored.inserted.add(`${row.x}|${row.y}`);
+    else if (row.part === 'gone') stored.gone.add(`${row.x}|${row.y}`);
     else if (row.part === 'pair') stored.mutual.set(`${row.x}|${row.y}`, row.mutual === true);
     else stored.questCounts.set(`${row.x}|${row.d}|${row.y}`, Number(row.n));
   }

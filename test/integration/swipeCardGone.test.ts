@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { BatchedSwipeStore } from '../../db/batchedSwipeStore';
 import { openDatabase, type DatabaseHandle } from '../../db/database';
 import type { SwipeToRecord } from '../../db/repositories/swipeRepository';
 import { utcDay } from '../../domain/progress';
+import { eraseAccount } from '../../db/repositories/accountErasureRepository';
+import { waitUntil } from '../support/accounts';
 import { registerPerson, swipeToRecord, type Person } from '../support/matches';
 import { useTestCluster } from '../support/cluster';
 
 /**
  * A card can go between a swipe's read and its flush (its owner's account erased).
- * Postgres then refuses the flush's statement whole; the swipe at the gone card is
- * answered `gone` and every other swipe of the flush is stored as if it had not been there.
+ * The swipe at the gone card is answered `gone` and every other swipe of the flush is
+ * stored as if it had not been there; an erasure and the flushes around it never
+ * leave a swipe at a card that is gone.
  */
 describe('a swipe flush with a card deleted after its read', function () {
   const suite = useTestCluster(1);
@@ -47,16 +49,47 @@ describe('a swipe flush with a card deleted after its read', function () {
     assert.equal(await likesReceivedBy(liked), 1);
   });
 
-  it('still refuses a flush whose violation no gone card explains', async () => {
+  /** Whether a lock of `mode` on the swipes table is being waited for now. */
+  const waitingForSwipes = async (mode: string): Promise<boolean> =>
+    (await suite.cluster.pool.query(`select 1 from pg_locks where relation = 'swipes'::regclass and mode = $1 and not granted`, [mode])).rowCount! > 0;
+
+  it('an erasure waits for a flush in flight, then deletes what it stored', async () => {
     const url = suite.nodes[0].url;
-    const [liker, liked] = await Promise.all([registerPerson(url, 'liker'), registerPerson(url, 'liked')]);
+    const [liker, leaving] = await Promise.all([registerPerson(url, 'liker'), registerPerson(url, 'leaving')]);
+    // A flush in flight: its transaction stored a like of the leaving person's card and has not committed.
+    const flush = await suite.cluster.pool.connect();
+    try {
+      await flush.query('begin');
+      await flush.query(`insert into swipes (from_card_id, to_card_id, swiper_id, kind) values ($1, $2, $3, 'like')`, [liker.card.id, leaving.card.id, liker.userId]);
+      const erased = eraseAccount(database.db, leaving.userId, new Date());
+      await waitUntil(() => waitingForSwipes('ShareLock'), 10_000, () => 'the erasure to wait for the flush');
+      await flush.query('commit');
+      assert.ok(await erased);
+    } finally {
+      flush.release();
+    }
+    assert.equal(await swipesAt(leaving), 0, 'the like the flush stored went with the account');
+  });
+
+  it('a flush that starts while an erasure holds the swipes waits, then answers `gone` for its cards', async () => {
+    const url = suite.nodes[0].url;
+    const [liker, liked, leaving] = await Promise.all([registerPerson(url, 'liker'), registerPerson(url, 'liked'), registerPerson(url, 'leaving')]);
+    // An erasure under way: it holds the swipes table and has deleted the card, not yet committed.
+    const erasure = await suite.cluster.pool.connect();
     const store = new BatchedSwipeStore(database.db);
-    // An owner that is no user: the key that fails is not a card's, so nothing is left out and the error stands.
-    const swipe = likeOf(liker, liked);
-    const orphanMatch = { ...swipe, to: { ...swipe.to, ownerId: randomUUID() } };
-    const [a, b] = [liker.card.id, liked.card.id].sort();
-    await suite.cluster.pool.query('insert into like_pairs (card_a_id, card_b_id, a_likes_b, b_likes_a) values ($1, $2, true, true)', [a, b]);
-    await assert.rejects(store.record(orphanMatch), (error: { code?: string }) => error.code === '23503');
-    assert.equal(await swipesAt(liked), 0);
+    try {
+      await erasure.query('begin');
+      await erasure.query('lock table swipes in share mode');
+      await erasure.query('delete from cards where id = $1', [leaving.card.id]);
+      const writes = Promise.all([store.record(likeOf(liker, leaving)), store.record(likeOf(liker, liked))]);
+      await waitUntil(() => waitingForSwipes('RowExclusiveLock'), 10_000, () => 'the flush to wait for the erasure');
+      await erasure.query('commit');
+      const [atGone, atLiked] = await writes;
+      assert.equal(atGone.kind, 'gone');
+      assert.equal(atLiked.kind, 'recorded');
+    } finally {
+      erasure.release();
+    }
+    assert.deepEqual([await swipesAt(leaving), await swipesAt(liked)], [0, 1]);
   });
 });
