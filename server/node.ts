@@ -121,6 +121,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     logger,
   );
   await revocations.start();
+  cluster?.onRejoined(() => revocations.reload());
   const accessTokens = new AccessTokenService(config.auth.jwtSecret, config.auth.accessTokenTtlS, revocations);
   const auth = new AuthService(database.db, accessTokens, config.auth.refreshTokenTtlS, revocations);
   const userEvents = new PresenceTopicBus<UserBusMessage>(presence, 'kismet:user:', logger);

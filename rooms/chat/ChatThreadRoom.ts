@@ -144,6 +144,25 @@ export class ChatThreadRoom extends ActorRoom {
     return thread.recent;
   }
 
+  /**
+   * Signals published while Redis was away never came: the match is read again (closed
+   * meanwhile, the thread closes), with its members' standing; a banned member's
+   * connections go.
+   */
+  override onClusterRejoined(): void {
+    this.recheck().catch((error: unknown) => this.warn(error, 'reading the thread again after Redis came back failed'));
+  }
+
+  private async recheck(): Promise<void> {
+    const services = roomServices();
+    const thread = await services.threads.load(this.parts.matchId);
+    if (!thread || thread.status !== 'active') return this.closeThread(thread?.status === 'blocked' ? 'BLOCKED' : 'UNMATCHED');
+    this.parts.hiddenMembers = new Set(thread.hiddenMemberIds);
+    const connected = [...new Set([...this.parts.members.values()].map((m) => m.userId))];
+    const statuses = await Promise.all(connected.map((userId) => services.sessions.accountStatus(userId)));
+    connected.forEach((userId, i) => statuses[i] !== 'active' && this.onSignal({ kind: 'revoked', userId }));
+  }
+
   private onSignal(signal: ThreadSignal): void {
     switch (signal.kind) {
       case 'closed':

@@ -122,12 +122,21 @@ export class SessionRoom extends ActorRoom {
 
   /**
    * Events published while Redis was away never came: each device reads what storage
-   * holds past what it was sent, and decks are built again (blocks, bans and new
-   * preferences sent meanwhile were not heard).
+   * holds past what it was sent, decks are built again (blocks, bans and new
+   * preferences sent meanwhile were not heard), and the account is read again.
    */
   override onClusterRejoined(): void {
     this.parts.devices.catchUp();
     this.parts.decks.invalidate();
+    this.recheckAccount().catch((error: unknown) => this.warn(error, 'reading the account again after Redis came back failed'));
+  }
+
+  /** A ban closes every device, as if heard; otherwise who hears of the user's presence, and whether anyone does, is read again. */
+  private async recheckAccount(): Promise<void> {
+    const { sessions } = roomServices();
+    const [status, start] = await Promise.all([sessions.accountStatus(this.parts.userId), sessions.sessionStart(this.parts.userId)]);
+    if (status !== 'active') return this.onBusMessage({ kind: 'revoked' });
+    if (this.parts.presence.reconcile(start)) this.parts.location.renew();
   }
 
   /** Hands stored events to their users' sessions: this one directly, the others through the bus. */

@@ -40,6 +40,16 @@ export class SessionPresence {
     for (const other of otherUserIds) this.counterparts.delete(other);
   }
 
+  /**
+   * Storage's word, read again after Redis came back (matches made or ended, and a
+   * shadow-ban set or lifted meanwhile, were not heard). True when the standing changed.
+   */
+  reconcile(start: { readonly shadowBanned: boolean; readonly counterparts: readonly string[] }): boolean {
+    this.counterparts.clear();
+    for (const id of start.counterparts) this.counterparts.add(id);
+    return this.changeStanding(start.shadowBanned);
+  }
+
   /** Shadow-banned, the user goes offline for everyone else; lifted, they are back as they are. True when it changed. */
   changeStanding(shadowBanned: boolean): boolean {
     if (shadowBanned === this.shadowBanned) return false;

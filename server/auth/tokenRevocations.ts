@@ -13,8 +13,9 @@ const PRUNE_EVERY_MS = 60_000;
 
 /**
  * Access tokens refused before they expire, the same on every node at once:
- * stored (a node starting later reads them), then announced on the bus (the
- * running nodes add them). Checking a token is a lookup in memory.
+ * stored (a node starting later, or back from a Redis outage, reads them), then
+ * announced on the bus (the running nodes add them before the revocation is
+ * answered). Checking a token is a lookup in memory.
  */
 export class TokenRevocations {
   private readonly list = new RevocationList();
@@ -33,9 +34,14 @@ export class TokenRevocations {
   /** Listens first, then reads what is stored, so nothing revoked meanwhile is missed. */
   async start(): Promise<void> {
     this.unsubscribe = await this.bus.subscribe(REVOCATIONS_TOPIC, (revocation) => this.list.add(revocation));
-    for (const revocation of await listLiveRevocations(this.db, this.now())) this.list.add(revocation);
+    await this.reload();
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
+  }
+
+  /** Reads what is stored again: for a node back from a Redis outage, which heard nothing published meanwhile. */
+  async reload(): Promise<void> {
+    for (const revocation of await listLiveRevocations(this.db, this.now())) this.list.add(revocation);
   }
 
   stop(): void {
@@ -62,7 +68,8 @@ export class TokenRevocations {
     const revocation: Revocation = { kind, subject, revokedAtMs: nowMs, expiresAtMs: nowMs + this.accessTokenTtlS * 1000 };
     await insertRevocation(this.db, revocation);
     this.list.add(revocation);
-    await this.bus.publish(REVOCATIONS_TOPIC, revocation);
+    // Answered once every node refuses the tokens: a log-out's token opens nothing anywhere after it.
+    await this.bus.publishApplied(REVOCATIONS_TOPIC, revocation);
   }
 
   private prune(): void {

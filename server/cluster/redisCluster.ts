@@ -29,6 +29,11 @@ export interface RedisCluster {
   readonly connected: () => boolean;
   /** Runs `listener` (too) whenever a connection to Redis drops. */
   onConnectionLost(listener: () => void): void;
+  /**
+   * Runs `listener` (too) when the node rejoins after Redis trouble, before its actors hear
+   * of it; a listener that fails fails the rejoin, which is tried again on the next heartbeat.
+   */
+  onRejoined(listener: () => Promise<void>): void;
   /** Resolves once every connection answers (before the server starts: the listing never queues a command). */
   waitForRedis(): Promise<void>;
   /** Takes the lease and keeps it; once the node's process id is set (after listen). */
@@ -64,6 +69,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
   });
   const rateLimits = new RedisRateLimiter(connections.open('rateLimits', { queueWhileDisconnected: false }), config.rateLimits);
 
+  const rejoinListeners: Array<() => Promise<void>> = [];
   const lease = new ClusterLease({
     presence,
     leaseClient: listing,
@@ -87,6 +93,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
         }
       }
       await matchMaker.stats.persist(true);
+      for (const listener of rejoinListeners) await listener();
       for (const actor of ActorRoom.live()) actor.onClusterRejoined();
     },
   });
@@ -109,6 +116,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
     remoteSeats,
     connected: () => connections.up,
     onConnectionLost: (listener) => lostListeners.push(listener),
+    onRejoined: (listener) => rejoinListeners.push(listener),
     waitForRedis: () => connections.ready(START_WAIT_MS),
     holdLease: () => lease.start(),
     async stop() {

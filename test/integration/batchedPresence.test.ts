@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { BatchedRedisPresence } from '../../server/cluster/batchedPresence';
 import { waitUntil } from '../support/accounts';
 import { servicesOrSkip } from '../support/services';
+import { stalledNode } from '../support/stalledNode';
 
 describe('BatchedRedisPresence on real Redis', function () {
   let presence: BatchedRedisPresence | undefined;
@@ -107,19 +108,10 @@ describe('changes published to be applied (publishApplied), on real Redis', func
     return presence;
   };
   /** A node that hears a channel but answers receipts only when the test says: a stalled node. */
-  const stalledNode = async (topic: string) => {
-    const redis = new Redis(redisUrl);
-    opened.push(redis);
-    const heard: string[] = [];
-    redis.on('message', (_channel: string, text: string) => heard.push(text));
-    await redis.subscribe(topic);
-    const answer = async (text: string) => {
-      const { $receipt } = JSON.parse(text) as { $receipt: { to: string; id: number } };
-      const publisher = new Redis(redisUrl);
-      opened.push(publisher);
-      await publisher.publish($receipt.to, JSON.stringify($receipt.id));
-    };
-    return { heard, answer };
+  const stalledNodeOn = async (topic: string) => {
+    const stalled = await stalledNode(redisUrl, topic);
+    opened.push({ quit: async () => stalled.close() });
+    return stalled;
   };
   const settledFlag = (promise: Promise<unknown>) => {
     const state = { settled: false };
@@ -143,7 +135,7 @@ describe('changes published to be applied (publishApplied), on real Redis', func
     const receiver = node(600_000);
     const applied: unknown[] = [];
     await receiver.subscribe(topic, (message: unknown) => applied.push(message));
-    const stalled = await stalledNode(topic);
+    const stalled = await stalledNodeOn(topic);
 
     const receiptOf = (text: string) => (JSON.parse(text) as { $receipt: { to: string; id: number } }).$receipt;
     const sent = sender.publishApplied(topic, { kind: 'deck.invalidate' });
@@ -151,7 +143,7 @@ describe('changes published to be applied (publishApplied), on real Redis', func
     await waitUntil(() => applied.length === 1 && stalled.heard.length === 1, 10_000, () => 'the change at both nodes');
     assert.deepEqual(applied, [{ kind: 'deck.invalidate' }], 'listeners get the change, not its envelope');
     assert.equal(state.settled, false, 'the stalled node has not answered');
-    await stalled.answer(stalled.heard[0]!);
+    await stalled.answer(0);
     await sent;
 
     // Receipts travel through Redis: watching them shows the receiver's is back at the
@@ -160,15 +152,15 @@ describe('changes published to be applied (publishApplied), on real Redis', func
     opened.push(watcher);
     const receipts: string[] = [];
     watcher.on('message', (_c: string, text: string) => receipts.push(text));
-    await watcher.subscribe(receiptOf(stalled.heard[0]!).to);
+    await watcher.subscribe(receiptOf(stalled.heard[0]!.text).to);
     const again = sender.publishApplied(topic, { kind: 'deck.exclude', userId: 'x' });
     const againState = settledFlag(again);
     await waitUntil(() => stalled.heard.length === 2, 10_000, () => 'the second change at the stalled node');
-    const secondId = String(receiptOf(stalled.heard[1]!).id);
+    const secondId = String(receiptOf(stalled.heard[1]!.text).id);
     await waitUntil(() => receipts.includes(secondId), 10_000, () => 'the receiver’s receipt');
     assert.deepEqual(applied[1], { kind: 'deck.exclude', userId: 'x' });
     assert.equal(againState.settled, false, 'one of two nodes has answered');
-    await stalled.answer(stalled.heard[1]!);
+    await stalled.answer(1);
     await again;
   });
 
@@ -178,7 +170,7 @@ describe('changes published to be applied (publishApplied), on real Redis', func
 
     const patient = node(300);
     const topic = channel('never');
-    const stalled = await stalledNode(topic);
+    const stalled = await stalledNodeOn(topic);
     await patient.publishApplied(topic, { kind: 'deck.invalidate' });
     assert.equal(stalled.heard.length, 1, 'the silent node did receive it');
   });

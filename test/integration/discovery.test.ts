@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { latLngToCell } from 'h3-js';
-import { Redis } from 'ioredis';
 import { destinationPoint, greatCircleKm } from '../../domain/geo';
 import { discoveryPoint } from '../../domain/locationPrivacy';
 import { KismetCloseCode } from '../../contracts/common';
@@ -9,6 +8,7 @@ import { useTestCluster } from '../support/cluster';
 import { deckAnswer, deckIds, deckOf, personAt, watchLobby } from '../support/discovery';
 import { codeOf, registerPerson, replyOf, type Person } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
+import { stalledNode } from '../support/stalledNode';
 
 
 describe('discovery lobbies and decks, on two nodes', function () {
@@ -210,24 +210,18 @@ describe('discovery lobbies and decks, on two nodes', function () {
       assert.equal((await deckOf(phone, searcher.card.id)).cached, true);
       // A node that hears the searcher's topic and answers only when the test says (a stalled node);
       // when it hears the change, the answer must still be waiting for it.
-      const stalled = new Redis(suite.cluster.env['REDIS_URL']!);
+      let answer: { readonly status: number } | undefined;
+      const stalled = await stalledNode(suite.cluster.env['REDIS_URL']!, `kismet:user:${searcher.userId}`, () => answer !== undefined);
       try {
-        let answer: { readonly status: number } | undefined;
-        const heard: Array<{ readonly text: string; readonly answered: boolean }> = [];
-        stalled.on('message', (_channel: string, text: string) => heard.push({ text, answered: answer !== undefined }));
-        await stalled.subscribe(`kismet:user:${searcher.userId}`);
         const saving = requestJson(n1.url, 'PUT', '/me/preferences', { token: searcher.accessToken, body: { maxDistanceKm: 30 } }).then((a) => (answer = a));
-        await waitUntil(() => heard.length === 1, 10_000, () => 'the change at the stalled node');
-        assert.equal(heard[0]!.answered, false, 'not answered while a node that heard it has not applied it');
-        const { $receipt } = JSON.parse(heard[0]!.text) as { $receipt: { to: string; id: number } };
-        const receipt = stalled.duplicate();
-        await receipt.publish($receipt.to, JSON.stringify($receipt.id));
-        await receipt.quit();
+        await waitUntil(() => stalled.heard.length === 1, 10_000, () => 'the change at the stalled node');
+        assert.equal(stalled.heard[0]!.answered, false, 'not answered while a node that heard it has not applied it');
+        await stalled.answer(0);
         assert.equal((await saving).status, 200);
         // The session's node applied it before the answer: the next deck is built again.
         assert.equal((await deckOf(phone, searcher.card.id)).cached, false);
       } finally {
-        stalled.disconnect();
+        stalled.close();
       }
     });
   });

@@ -4,10 +4,11 @@ import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../../server/auth/accessTokens';
 import { DEFAULT_ACCESS_TOKEN_TTL_S } from '../../server/config';
 import type { TokenPair } from '../../contracts/auth';
-import { connectDevice, expectJoinRefused, postJson, registerUser, requestJson, TEST_PASSWORD } from '../support/accounts';
+import { connectDevice, expectJoinRefused, postJson, registerUser, requestJson, TEST_PASSWORD, waitUntil } from '../support/accounts';
 import { postWebhook, signedWebhook } from '../support/calls';
 import { useTestCluster } from '../support/cluster';
 import { ADMIN_KEY } from '../support/operator';
+import { stalledNode } from '../support/stalledNode';
 
 const codeOf = (answer: { status: number; body: unknown }) => [answer.status, (answer.body as { code?: string }).code] as const;
 
@@ -52,6 +53,24 @@ describe('security: tokens', function () {
     const banned = await registerUser(n1.url);
     assert.equal((await requestJson(n0.url, 'POST', `/admin/users/${banned.userId}`, { token: ADMIN_KEY, body: { banned: true } })).status, 200);
     assert.deepEqual(await refusal(n1.url, banned), { http: [403, 'ACCOUNT_BANNED'], join: 'ACCOUNT_BANNED' });
+  });
+
+  it('answers a log-out only once every node that heard of it refuses the token', async () => {
+    const [n0, n1] = suite.nodes;
+    const user = await registerUser(n0.url);
+    // A node that hears the revocation and answers only when the test says (a stalled node).
+    let answer: { readonly status: number } | undefined;
+    const stalled = await stalledNode(suite.cluster.env['REDIS_URL']!, 'kismet:revocations:all', () => answer !== undefined);
+    try {
+      const loggingOut = postJson(n0.url, '/auth/logout', { refreshToken: user.refreshToken }).then((a) => (answer = a));
+      await waitUntil(() => stalled.heard.length === 1, 10_000, () => 'the revocation at the stalled node');
+      assert.equal(stalled.heard[0]!.answered, false, 'not answered while a node that heard it has not applied it');
+      await stalled.answer(0);
+      assert.equal((await loggingOut).status, 200);
+      assert.deepEqual(codeOf(await requestJson(n1.url, 'GET', '/me/cards', { token: user.accessToken })), [401, 'TOKEN_REVOKED']);
+    } finally {
+      stalled.close();
+    }
   });
 
   it('refuses a token issued in the future, or longer ago than a token lives, even when its expiry says otherwise', async () => {

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { destinationPoint } from '../../domain/geo';
+import { KismetCloseCode } from '../../contracts/common';
+import { connectDevice, disconnect, postJson, registerUser, requestJson, waitUntil } from '../support/accounts';
+import { deckIds, deckOf, personAt } from '../support/discovery';
+import { FAULT_ADMIN_KEY, startFaultCluster, type FaultCluster } from '../support/faultCluster';
+import { SCENARIO_WAIT_MS } from '../support/faultScenario';
+import { joinThread, matchPeople, registerPerson } from '../support/matches';
+
+const readyz = async (url: string) => (await fetch(`${url}/readyz`).catch(() => undefined))?.status;
+
+/** The code a connection is closed with, once it is. */
+const closed = (room: { onLeave(callback: (code: number) => void): unknown }) => {
+  const seen: { code?: number } = {};
+  room.onLeave((code) => (seen.code = code));
+  return seen;
+};
+
+describe('faults: what a node did not hear while cut off from Redis', function () {
+  this.timeout(300_000);
+  let cluster: FaultCluster | undefined;
+  const open: Array<{ readonly room: Parameters<typeof disconnect>[0]['room'] }> = [];
+
+  before(async function () {
+    // Nodes fence after 1¼ STALE_NODE_TIMEOUT_MS without Redis: far longer than this cut.
+    cluster = await startFaultCluster(this, { env: { ACTOR_PLACEMENT: 'local', STALE_NODE_TIMEOUT_MS: '60000' }, chatPairs: 0, swipers: 0 });
+  });
+
+  after(async () => {
+    await Promise.all(open.map(disconnect));
+    await cluster?.close();
+  });
+
+  it('a block, a log-out, a ban and an unmatch published meanwhile: once back, the node acts on each as storage has it', async function () {
+    if (!cluster) return this.skip();
+    const [n0, n1] = cluster.nodes;
+    // A searcher on node 0 with a cached deck that shows a neighbour (Marina Beach, Chennai; 1 km apart).
+    const here = { lat: 13.05, lng: 80.2824 };
+    const searcher = await personAt(n0.url, here, 'searcher');
+    const neighbour = await personAt(n1.url, destinationPoint(here, 1, 90), 'neighbour');
+    const phone = await connectDevice(n0.url, searcher, 'phone');
+    open.push(phone);
+    assert.ok(deckIds(await deckOf(phone, searcher.card.id)).has(neighbour.card.id));
+    assert.equal((await deckOf(phone, searcher.card.id)).cached, true);
+    // Someone whose access token works on node 0.
+    const leaving = await registerUser(n1.url);
+    const cards = () => requestJson<{ code?: string }>(n0.url, 'GET', '/me/cards', { token: leaving.accessToken });
+    assert.equal((await cards()).status, 200);
+    // Someone about to be banned, with a session on node 0; and a match whose thread runs on node 0.
+    const [banned, a, b] = await Promise.all([registerPerson(n0.url, 'banned'), registerPerson(n0.url, 'a'), registerPerson(n1.url, 'b')]);
+    const matchId = await matchPeople(a, b, [n0.url, n1.url]);
+    const bannedPhone = await connectDevice(n0.url, banned, 'phone');
+    const thread = await joinThread(n0.url, a, matchId);
+    open.push(bannedPhone, thread);
+    const [bannedPhoneClosed, threadClosed] = [closed(bannedPhone.room), closed(thread.room)];
+
+    cluster.proxy.cut();
+    await waitUntil(async () => (await readyz(n0.url)) === 503, SCENARIO_WAIT_MS, () => 'node 0 to report it lost Redis');
+    // Each stored, and published where nobody on node 0 can hear it.
+    const admin = { token: FAULT_ADMIN_KEY };
+    assert.equal((await requestJson(n1.url, 'POST', '/me/blocks', { token: neighbour.accessToken, body: { userId: searcher.userId } })).status, 200);
+    assert.equal((await postJson(n1.url, '/auth/logout', { refreshToken: leaving.refreshToken })).status, 200);
+    assert.equal((await requestJson(n1.url, 'POST', `/admin/users/${banned.userId}`, { ...admin, body: { banned: true } })).status, 200);
+    assert.equal((await requestJson(n1.url, 'DELETE', `/me/matches/${matchId}`, { token: b.accessToken })).status, 200);
+    assert.deepEqual([bannedPhoneClosed.code, threadClosed.code], [undefined, undefined], 'node 0 heard nothing while cut off');
+    cluster.proxy.restore();
+    await waitUntil(async () => (await readyz(n0.url)) === 200, SCENARIO_WAIT_MS, () => 'node 0 to rejoin');
+
+    // The block: the searcher's decks are built again, without the person who blocked them.
+    const after = await deckOf(phone, searcher.card.id);
+    assert.equal(after.cached, false, 'built again after the outage');
+    assert.ok(!deckIds(after).has(neighbour.card.id), 'the person who blocked the searcher is not shown');
+    // The log-out: its access token opens nothing on node 0.
+    const refused = await cards();
+    assert.deepEqual([refused.status, refused.body.code], [401, 'TOKEN_REVOKED']);
+    // The ban and the unmatch: the banned person's session and the ended match's thread close.
+    await waitUntil(() => bannedPhoneClosed.code !== undefined && threadClosed.code !== undefined, SCENARIO_WAIT_MS, () => 'both connections to close');
+    assert.deepEqual([bannedPhoneClosed.code, threadClosed.code], [KismetCloseCode.SESSION_REVOKED, KismetCloseCode.THREAD_CLOSED]);
+  });
+});
