@@ -146,8 +146,8 @@ export class ChatThreadRoom extends ActorRoom {
 
   /**
    * Signals published while Redis was away never came: the match is read again (closed
-   * meanwhile, the thread closes), with its members' standing; a banned member's
-   * connections go.
+   * meanwhile, the thread closes), with its members and their standing; a colleague
+   * removed meanwhile is let go, and a banned member's connections go.
    */
   override onClusterRejoined(): void {
     this.recheck().catch((error: unknown) => this.warn(error, 'reading the thread again after Redis came back failed'));
@@ -158,6 +158,10 @@ export class ChatThreadRoom extends ActorRoom {
     const thread = await services.threads.load(this.parts.matchId);
     if (!thread || thread.status !== 'active') return this.closeThread(thread?.status === 'blocked' ? 'BLOCKED' : 'UNMATCHED');
     this.parts.hiddenMembers = new Set(thread.hiddenMemberIds);
+    const stored = new Set(thread.members.map((m) => m.userId));
+    for (const { userId, role } of this.parts.ledger.memberList()) {
+      if (role === 'colleague' && !stored.has(userId)) this.onSignal({ kind: 'member.removed', userId });
+    }
     const connected = [...new Set([...this.parts.members.values()].map((m) => m.userId))];
     const statuses = await Promise.all(connected.map((userId) => services.sessions.accountStatus(userId)));
     connected.forEach((userId, i) => statuses[i] !== 'active' && this.onSignal({ kind: 'revoked', userId }));

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { destinationPoint } from '../../domain/geo';
+import type { CardView } from '../../contracts/cards';
 import { KismetCloseCode } from '../../contracts/common';
 import { connectDevice, disconnect, postJson, registerUser, requestJson, waitUntil } from '../support/accounts';
 import { deckIds, deckOf, personAt } from '../support/discovery';
 import { FAULT_ADMIN_KEY, startFaultCluster, type FaultCluster } from '../support/faultCluster';
 import { SCENARIO_WAIT_MS } from '../support/faultScenario';
-import { joinThread, matchPeople, registerPerson } from '../support/matches';
+import { joinThread, matchPeople, registerPerson, type Person } from '../support/matches';
 
 const readyz = async (url: string) => (await fetch(`${url}/readyz`).catch(() => undefined))?.status;
 
@@ -15,6 +16,22 @@ const closed = (room: { onLeave(callback: (code: number) => void): unknown }) =>
   room.onLeave((code) => (seen.code = code));
   return seen;
 };
+
+/** A recruiter's job matched with a candidate, and a colleague of the recruiter's company added to their thread. */
+async function hiringThreadWithColleague(cluster: FaultCluster) {
+  const [n0, n1] = cluster.nodes;
+  const admin = (method: 'POST' | 'PUT', path: string, body?: unknown) => requestJson<{ companyId: string }>(n1.url, method, path, { token: FAULT_ADMIN_KEY, body });
+  const recruiter = await registerUser(n0.url, undefined, 'recruiter');
+  const job = await requestJson<CardView>(n0.url, 'POST', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: 'Lifeguard' } });
+  const owner: Person = { ...recruiter, card: job.body };
+  const [candidate, colleague] = await Promise.all([registerPerson(n0.url, 'candidate'), registerUser(n1.url, undefined, 'recruiter')]);
+  const company = await admin('POST', '/admin/companies', { name: `Beach ${colleague.userId.slice(0, 6)}` });
+  for (const member of [owner, colleague]) assert.equal((await admin('PUT', `/admin/companies/${company.body.companyId}/members/${member.userId}`)).status, 200);
+  const matchId = await matchPeople(owner, candidate, [n0.url, n1.url]);
+  const added = await requestJson(n0.url, 'POST', `/me/matches/${matchId}/colleagues`, { token: owner.accessToken, body: { userId: colleague.userId } });
+  assert.equal(added.status, 201);
+  return { owner, colleague, matchId };
+}
 
 describe('faults: what a node did not hear while cut off from Redis', function () {
   this.timeout(300_000);
@@ -31,7 +48,7 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     await cluster?.close();
   });
 
-  it('a block, a log-out, a ban and an unmatch published meanwhile: once back, the node acts on each as storage has it', async function () {
+  it('a block, a log-out, a ban, an unmatch and a colleague’s removal published meanwhile: once back, the node acts on each as storage has it', async function () {
     if (!cluster) return this.skip();
     const [n0, n1] = cluster.nodes;
     // A searcher on node 0 with a cached deck that shows a neighbour (Marina Beach, Chennai; 1 km apart).
@@ -53,6 +70,11 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     const thread = await joinThread(n0.url, a, matchId);
     open.push(bannedPhone, thread);
     const [bannedPhoneClosed, threadClosed] = [closed(bannedPhone.room), closed(thread.room)];
+    // A hiring thread on node 0 with a colleague in it, about to be removed.
+    const hiring = await hiringThreadWithColleague(cluster);
+    const colleagueThread = await joinThread(n0.url, hiring.colleague, hiring.matchId);
+    open.push(colleagueThread);
+    const colleagueClosed = closed(colleagueThread.room);
 
     cluster.proxy.cut();
     await waitUntil(async () => (await readyz(n0.url)) === 503, SCENARIO_WAIT_MS, () => 'node 0 to report it lost Redis');
@@ -62,7 +84,9 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     assert.equal((await postJson(n1.url, '/auth/logout', { refreshToken: leaving.refreshToken })).status, 200);
     assert.equal((await requestJson(n1.url, 'POST', `/admin/users/${banned.userId}`, { ...admin, body: { banned: true } })).status, 200);
     assert.equal((await requestJson(n1.url, 'DELETE', `/me/matches/${matchId}`, { token: b.accessToken })).status, 200);
-    assert.deepEqual([bannedPhoneClosed.code, threadClosed.code], [undefined, undefined], 'node 0 heard nothing while cut off');
+    const removal = await requestJson(n1.url, 'DELETE', `/me/matches/${hiring.matchId}/colleagues/${hiring.colleague.userId}`, { token: hiring.owner.accessToken });
+    assert.equal(removal.status, 200);
+    assert.deepEqual([bannedPhoneClosed.code, threadClosed.code, colleagueClosed.code], [undefined, undefined, undefined], 'node 0 heard nothing while cut off');
     cluster.proxy.restore();
     await waitUntil(async () => (await readyz(n0.url)) === 200, SCENARIO_WAIT_MS, () => 'node 0 to rejoin');
 
@@ -73,8 +97,9 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     // The log-out: its access token opens nothing on node 0.
     const refused = await cards();
     assert.deepEqual([refused.status, refused.body.code], [401, 'TOKEN_REVOKED']);
-    // The ban and the unmatch: the banned person's session and the ended match's thread close.
-    await waitUntil(() => bannedPhoneClosed.code !== undefined && threadClosed.code !== undefined, SCENARIO_WAIT_MS, () => 'both connections to close');
-    assert.deepEqual([bannedPhoneClosed.code, threadClosed.code], [KismetCloseCode.SESSION_REVOKED, KismetCloseCode.THREAD_CLOSED]);
+    // The ban, the unmatch and the removal: the banned person's session, the ended match's thread and the colleague's connection close.
+    const codes = () => [bannedPhoneClosed.code, threadClosed.code, colleagueClosed.code];
+    await waitUntil(() => codes().every((code) => code !== undefined), SCENARIO_WAIT_MS, () => `the connections to close: ${codes().join()}`);
+    assert.deepEqual(codes(), [KismetCloseCode.SESSION_REVOKED, KismetCloseCode.THREAD_CLOSED, KismetCloseCode.REMOVED_FROM_THREAD]);
   });
 });
