@@ -49,6 +49,7 @@ options:
   --warm-after S   seconds into the sends after which latencies also count as warm (swipes: ack_warm_p*,
                    notify_warm_p*; chat: ack_warm_p*, deliver_warm_p*), default 5
   --mutual F       share of swipes that are the likes of mutual pairs (swipes), default 0.05
+  --hot N          popular cards that the other likes go to, each liked by many users at once (swipes), default 0
   --connect-rate R users (swipes, reconnect) or members (chat) connecting per second before the run, default 300
   --nodes N        Kismet nodes, default 2 with DATABASE_URL and REDIS_URL, else 1 embedded
   --workers N      load processes, default 2
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
       connections: { type: 'string' },
       'heartbeat-ms': { type: 'string' },
       mutual: { type: 'string' },
+      hot: { type: 'string' },
       threads: { type: 'string' },
       cards: { type: 'string' },
       attendees: { type: 'string' },
@@ -153,10 +155,11 @@ async function main(): Promise<void> {
       ratePerS: intOption(values.rate, 2000, 'rate'),
       warmAfterS: intOption(values['warm-after'], 5, 'warm-after'),
       mutualFraction,
+      hotCards: intOption(values.hot, 0, 'hot'),
       connectRatePerS: intOption(values['connect-rate'], 300, 'connect-rate'),
       workers,
     });
-    report = { scenario, nodes: cluster.nodes.length, users, duration_s: durationS, ...result };
+    report = { scenario, nodes: cluster.nodes.length, users, duration_s: durationS, hot_cards: intOption(values.hot, 0, 'hot'), ...result };
   } else if (scenario === 'chat') {
     const threads = intOption(values.threads, 1000, 'threads');
     const durationS = intOption(values.duration, 30, 'duration');

@@ -113,13 +113,8 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     throw error;
   }
   const now = () => new Date();
-  const revocations = new TokenRevocations(
-    database.db,
-    new PresenceTopicBus<Revocation>(presence, 'kismet:revocations:', logger),
-    config.auth.accessTokenTtlS,
-    now,
-    logger,
-  );
+  const revocationBus = new PresenceTopicBus<Revocation>(presence, 'kismet:revocations:', logger);
+  const revocations = new TokenRevocations(database.db, revocationBus, config.auth.accessTokenTtlS, now, logger);
   await revocations.start();
   cluster?.onRejoined(() => revocations.reload());
   const accessTokens = new AccessTokenService(config.auth.jwtSecret, config.auth.accessTokenTtlS, revocations);

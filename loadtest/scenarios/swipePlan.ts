@@ -10,6 +10,11 @@ export interface SwipePlanInput {
   readonly slots: number;
   /** Share of the slots that are the likes of mutual pairs (two slots per pair). */
   readonly mutualFraction: number;
+  /**
+   * Popular cards: when above 0, every other like goes to one of the first `hotCards`
+   * odd-side cards of the run (`allCards[1]`, `allCards[3]`, ...), whose owners only pass.
+   */
+  readonly hotCards?: number;
 }
 
 export interface SwipePlan {
@@ -21,7 +26,9 @@ export interface SwipePlan {
  * A deterministic plan in which the mutual pairs are exactly the planned ones:
  * pair p's sides like each other in two consecutive slots; every other swipe
  * goes to a card no one planned to swipe back on (odd-side users only pass, and
- * the even side never reaches a card that reaches it back within a run).
+ * the even side never reaches a card that reaches it back within a run). With
+ * `hotCards`, those likes go to popular odd-side cards instead, each user's to a
+ * different one each time (while there are more popular cards than likes).
  */
 export function planSwipes(input: SwipePlanInput): SwipePlan {
   const users = input.ownCards.length;
@@ -39,6 +46,7 @@ export function planSwipes(input: SwipePlanInput): SwipePlan {
     mutualAt.set(s + 1, p);
   }
 
+  const hotCards = Math.min(input.hotCards ?? 0, Math.floor(input.allCards.length / 2));
   const swipes: PlannedSwipe[] = [];
   const swiped = new Array<number>(users).fill(0);
   let next = 0;
@@ -57,7 +65,10 @@ export function planSwipes(input: SwipePlanInput): SwipePlan {
     while (target === self || target === partner) target = (target + 1) % input.allCards.length;
     swiped[user] = swiped[user]! + 1;
     const likes = user % 2 === 0 && swiped[user]! % 5 < 2;
-    swipes.push({ user, toCardId: input.allCards[target]!, action: likes ? 'like' : 'pass' });
+    // A user whose partner owns a popular card likes as without them: its pair stays the planned one.
+    const hot = likes && hotCards > 0 && partner >= 2 * hotCards ? 2 * ((user + swiped[user]!) % hotCards) + 1 : undefined;
+    swipes.push({ user, toCardId: input.allCards[hot ?? target]!, action: likes ? 'like' : 'pass' });
   }
   return { swipes, mutualPairs };
 }
+

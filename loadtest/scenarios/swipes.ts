@@ -14,6 +14,8 @@ export interface SwipesOptions {
   readonly ratePerS: number;
   readonly warmAfterS: number;
   readonly mutualFraction: number;
+  /** Popular cards most likes go to (`planSwipes`), 0 for none. */
+  readonly hotCards: number;
   readonly connectRatePerS: number;
   readonly workers: number;
 }
@@ -37,6 +39,7 @@ export async function runSwipes(cluster: BenchCluster, options: SwipesOptions): 
       offset,
       slots,
       mutualFraction: options.mutualFraction,
+      hotCards: options.hotCards,
     });
     mutualPairs += plan.mutualPairs;
     return {

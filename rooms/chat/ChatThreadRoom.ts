@@ -13,6 +13,7 @@ import { deliverStored, mountChatCommands } from './chatCommands';
 import { admitToThread, type ChatAuth } from './threadAdmission';
 import { ThreadMembership } from './threadMembership';
 import { ThreadParts } from './threadParts';
+import { recheckThread } from './threadRecheck';
 import { ThreadWriter } from './threadWriter';
 
 /**
@@ -144,27 +145,16 @@ export class ChatThreadRoom extends ActorRoom {
     return thread.recent;
   }
 
-  /**
-   * Signals published while Redis was away never came: the match is read again (closed
-   * meanwhile, the thread closes), with its members and their standing; a colleague
-   * removed meanwhile is let go, and a banned member's connections go.
-   */
+  /** Signals published while Redis was away never came: what they carried is read from storage (`threadRecheck.ts`). */
   override onClusterRejoined(): void {
-    this.recheck().catch((error: unknown) => this.warn(error, 'reading the thread again after Redis came back failed'));
-  }
-
-  private async recheck(): Promise<void> {
-    const services = roomServices();
-    const thread = await services.threads.load(this.parts.matchId);
-    if (!thread || thread.status !== 'active') return this.closeThread(thread?.status === 'blocked' ? 'BLOCKED' : 'UNMATCHED');
-    this.parts.hiddenMembers = new Set(thread.hiddenMemberIds);
-    const stored = new Set(thread.members.map((m) => m.userId));
-    for (const { userId, role } of this.parts.ledger.memberList()) {
-      if (role === 'colleague' && !stored.has(userId)) this.onSignal({ kind: 'member.removed', userId });
-    }
     const connected = [...new Set([...this.parts.members.values()].map((m) => m.userId))];
-    const statuses = await Promise.all(connected.map((userId) => services.sessions.accountStatus(userId)));
-    connected.forEach((userId, i) => statuses[i] !== 'active' && this.onSignal({ kind: 'revoked', userId }));
+    recheckThread(this.parts.matchId, this.parts.ledger.memberList(), connected)
+      .then((found) => {
+        if (found.closed) return this.closeThread(found.closed);
+        this.parts.hiddenMembers = new Set(found.hiddenMemberIds);
+        for (const signal of found.missed) this.onSignal(signal);
+      })
+      .catch((error: unknown) => this.warn(error, 'reading the thread again after Redis came back failed'));
   }
 
   private onSignal(signal: ThreadSignal): void {

@@ -120,11 +120,7 @@ export class SessionRoom extends ActorRoom {
     this.actorGone();
   }
 
-  /**
-   * Events published while Redis was away never came: each device reads what storage
-   * holds past what it was sent, decks are built again (blocks, bans and new
-   * preferences sent meanwhile were not heard), and the account is read again.
-   */
+  /** What was published while Redis was away never came: devices' events, decks and the account come from storage again. */
   override onClusterRejoined(): void {
     this.parts.devices.catchUp();
     this.parts.decks.invalidate();

@@ -1,0 +1,24 @@
+import type { ThreadClosedMessage, ThreadMember } from '../../contracts/chat';
+import type { ThreadSignal } from '../../services/topicBus';
+import { roomServices } from '../roomServices';
+
+/** What a thread learns from storage after Redis trouble: closed, or who is hidden now and the signals it missed. */
+export type ThreadRecheck =
+  | { readonly closed: ThreadClosedMessage['code'] }
+  | { readonly closed?: undefined; readonly hiddenMemberIds: readonly string[]; readonly missed: readonly ThreadSignal[] };
+
+/**
+ * Signals published while Redis was away never came: the match is read again (ended
+ * meanwhile, the thread closes), with its members and their standing. A colleague
+ * storage no longer holds is let go; a connected member banned or gone is revoked.
+ */
+export async function recheckThread(matchId: string, members: readonly ThreadMember[], connected: readonly string[]): Promise<ThreadRecheck> {
+  const services = roomServices();
+  const thread = await services.threads.load(matchId);
+  if (!thread || thread.status !== 'active') return { closed: thread?.status === 'blocked' ? 'BLOCKED' : 'UNMATCHED' };
+  const stored = new Set(thread.members.map((m) => m.userId));
+  const missed: ThreadSignal[] = members.filter((m) => m.role === 'colleague' && !stored.has(m.userId)).map((m) => ({ kind: 'member.removed', userId: m.userId }));
+  const statuses = await Promise.all(connected.map((userId) => services.sessions.accountStatus(userId)));
+  connected.forEach((userId, i) => statuses[i] !== 'active' && missed.push({ kind: 'revoked', userId }));
+  return { hiddenMemberIds: thread.hiddenMemberIds, missed };
+}
