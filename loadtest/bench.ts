@@ -148,6 +148,7 @@ async function main(): Promise<void> {
     const durationS = intOption(values.duration, 30, 'duration');
     const mutualFraction = Number(values.mutual ?? 0.05);
     if (!(mutualFraction >= 0 && mutualFraction <= 1)) throw new Error('--mutual must be between 0 and 1');
+    const hotCards = intOption(values.hot, 0, 'hot');
     const cluster = await startCluster(`${users} users`);
     const result = await runSwipes(cluster, {
       users,
@@ -155,11 +156,11 @@ async function main(): Promise<void> {
       ratePerS: intOption(values.rate, 2000, 'rate'),
       warmAfterS: intOption(values['warm-after'], 5, 'warm-after'),
       mutualFraction,
-      hotCards: intOption(values.hot, 0, 'hot'),
+      hotCards,
       connectRatePerS: intOption(values['connect-rate'], 300, 'connect-rate'),
       workers,
     });
-    report = { scenario, nodes: cluster.nodes.length, users, duration_s: durationS, hot_cards: intOption(values.hot, 0, 'hot'), ...result };
+    report = { scenario, nodes: cluster.nodes.length, users, duration_s: durationS, hot_cards: hotCards, ...result };
   } else if (scenario === 'chat') {
     const threads = intOption(values.threads, 1000, 'threads');
     const durationS = intOption(values.duration, 30, 'duration');

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Card, CardKind, PhotoRef } from '../../domain/cardRules';
 import { coarseCellOf } from '../../domain/geo';
 import type { CardsTable, Database } from '../types';

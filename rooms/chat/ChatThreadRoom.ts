@@ -13,7 +13,7 @@ import { deliverStored, mountChatCommands } from './chatCommands';
 import { admitToThread, type ChatAuth } from './threadAdmission';
 import { ThreadMembership } from './threadMembership';
 import { ThreadParts } from './threadParts';
-import { recheckThread } from './threadRecheck';
+import { closeCodeOf, recheckThread } from './threadRecheck';
 import { ThreadWriter } from './threadWriter';
 
 /**
@@ -49,7 +49,7 @@ export class ChatThreadRoom extends ActorRoom {
         matchId: this.parts.matchId, memberIds: this.parts.ledger.memberIds(), isPresent: (userId) => this.clientsOf(userId).length > 0, unreadOf: (userId) => this.parts.ledger.unread(userId), messages,
       }),
       onStored: (messages, events) => this.onStored(messages, events),
-      onClosed: (status) => this.closeThread(status === 'blocked' ? 'BLOCKED' : 'UNMATCHED'),
+      onClosed: (status) => this.closeThread(closeCodeOf(status)),
       resync: () => this.resync(),
       onConflict: (lastSeq) => {
         services.logger.error({ matchId: this.parts.matchId, expected: this.parts.ledger.lastSeq, found: lastSeq }, 'another thread actor wrote this thread; handing over');
@@ -134,7 +134,7 @@ export class ChatThreadRoom extends ActorRoom {
     const services = roomServices();
     const thread = await services.threads.load(this.parts.matchId);
     if (!thread || thread.status !== 'active') {
-      this.closeThread(thread?.status === 'blocked' ? 'BLOCKED' : 'UNMATCHED');
+      this.closeThread(closeCodeOf(thread?.status));
       return [];
     }
     const from = this.parts.ledger.lastSeq;

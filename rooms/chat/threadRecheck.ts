@@ -1,6 +1,10 @@
 import type { ThreadClosedMessage, ThreadMember } from '../../contracts/chat';
+import type { MatchStatus } from '../../domain/chatRules';
 import type { ThreadSignal } from '../../services/topicBus';
 import { roomServices } from '../roomServices';
+
+/** Why a thread whose match is no longer active closes, as its members are told. */
+export const closeCodeOf = (status: MatchStatus | undefined): ThreadClosedMessage['code'] => (status === 'blocked' ? 'BLOCKED' : 'UNMATCHED');
 
 /** What a thread learns from storage after Redis trouble: closed, or who is hidden now and the signals it missed. */
 export type ThreadRecheck =
@@ -15,7 +19,7 @@ export type ThreadRecheck =
 export async function recheckThread(matchId: string, members: readonly ThreadMember[], connected: readonly string[]): Promise<ThreadRecheck> {
   const services = roomServices();
   const thread = await services.threads.load(matchId);
-  if (!thread || thread.status !== 'active') return { closed: thread?.status === 'blocked' ? 'BLOCKED' : 'UNMATCHED' };
+  if (!thread || thread.status !== 'active') return { closed: closeCodeOf(thread?.status) };
   const stored = new Set(thread.members.map((m) => m.userId));
   const missed: ThreadSignal[] = members.filter((m) => m.role === 'colleague' && !stored.has(m.userId)).map((m) => ({ kind: 'member.removed', userId: m.userId }));
   const statuses = await Promise.all(connected.map((userId) => services.sessions.accountStatus(userId)));

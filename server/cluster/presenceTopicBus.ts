@@ -13,14 +13,17 @@ export class PresenceTopicBus<Message> implements TopicBus<Message> {
   ) {}
 
   publish(key: string, message: Message): Promise<void> {
-    return Promise.resolve(this.presence.publish(this.prefix + key, message)).then(() => undefined, (error: unknown) =>
-      this.logger.warn({ err: error, channel: this.prefix + key }, 'publish failed; what it carried is in storage'),
-    );
+    return this.settled(key, this.presence.publish(this.prefix + key, message));
   }
 
   publishApplied(key: string, message: Message): Promise<void> {
     // In-process presence runs its listeners inside publish: they have run when it returns.
-    const sent = this.presence instanceof BatchedRedisPresence ? this.presence.publishApplied(this.prefix + key, message) : this.presence.publish(this.prefix + key, message);
+    const topic = this.prefix + key;
+    return this.settled(key, this.presence instanceof BatchedRedisPresence ? this.presence.publishApplied(topic, message) : this.presence.publish(topic, message));
+  }
+
+  /** A publish never rejects: what it carried is in storage, and a failure is logged. */
+  private settled(key: string, sent: unknown): Promise<void> {
     return Promise.resolve(sent).then(() => undefined, (error: unknown) =>
       this.logger.warn({ err: error, channel: this.prefix + key }, 'publish failed; what it carried is in storage'),
     );
