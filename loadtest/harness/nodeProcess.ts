@@ -78,7 +78,13 @@ const SERVICE_VARIABLES = [
  * (database migrated, presence answering, socket listening). It runs with
  * HARNESS_DEFAULTS unless `env` says otherwise; a variable given as undefined is unset.
  */
-export async function startNodeProcess(env: Record<string, string | undefined>, options: { readyTimeoutMs?: number } = {}): Promise<NodeHandle> {
+export interface NodeProcessOptions {
+  readonly readyTimeoutMs?: number;
+  /** Node's own flags beside the server's (`--inspect=127.0.0.1:0` for a test that holds the main thread). */
+  readonly execArgv?: readonly string[];
+}
+
+export async function startNodeProcess(env: Record<string, string | undefined>, options: NodeProcessOptions = {}): Promise<NodeHandle> {
   if (env['PORT'] !== undefined) return startOnPort(Number(env['PORT']), env, options);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -94,7 +100,7 @@ function withoutUnset(env: Record<string, string | undefined>): NodeJS.ProcessEn
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
-async function startOnPort(port: number, env: Record<string, string | undefined>, options: { readyTimeoutMs?: number }): Promise<NodeHandle> {
+async function startOnPort(port: number, env: Record<string, string | undefined>, options: NodeProcessOptions): Promise<NodeHandle> {
   const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const key of SERVICE_VARIABLES) delete cleanEnv[key];
   // KISMET_PROFILE_DIR: each node writes a V8 CPU profile there when it exits (where a benchmark's time goes).
@@ -102,7 +108,7 @@ async function startOnPort(port: number, env: Record<string, string | undefined>
   // KISMET_TRACE_GC_DIR: each node's --trace-gc lines go to <dir>/gc-<pid>.log (when its collector pauses).
   const gcDir = process.env['KISMET_TRACE_GC_DIR'];
   const child = forkWithFullFileLimit(SERVER_ENTRY, {
-    execArgv: [...nodeFlags(), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(gcDir ? ['--trace-gc'] : [])],
+    execArgv: [...nodeFlags(), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...(gcDir ? ['--trace-gc'] : []), ...(options.execArgv ?? [])],
     env: withoutUnset({ ...cleanEnv, LOG_LEVEL: 'warn', ...HARNESS_DEFAULTS, ...env, PORT: String(port) }),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

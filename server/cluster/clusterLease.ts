@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 import type { NodeMetrics } from '../metrics';
 import { leaseKey } from './actorDrivers';
+import type { LeaseRenewalPlan } from './leaseRenewals';
 
 /** Heartbeats (and lease renewals) per STALE_NODE_TIMEOUT_MS. */
 const BEATS_PER_TIMEOUT = 10;
@@ -15,16 +16,31 @@ const BEATS_PER_TIMEOUT = 10;
 const FENCE_AFTER = 5 / 4;
 /** Its lease outlives that moment, so no sweep removes its actors before it stopped serving them. */
 const LEASE_LIFETIME = 3 / 2;
+/**
+ * A main thread not seen turning for this many STALE_NODE_TIMEOUT_MS lets its lease lapse:
+ * a node stuck that long (not merely slow) no longer holds its actors against the
+ * others' sweeps, and fences itself when it turns again.
+ */
+const MAX_STALL = 5;
 
 /** How long a node's lease lives after its last renewal. */
 export function leaseLifetimeMs(staleNodeTimeoutMs: number): number {
   return Math.ceil(staleNodeTimeoutMs * LEASE_LIFETIME);
 }
 
+/** Renews the lease on the node's behalf while its main thread turns (LeaseRenewals, on a thread of its own). */
+export interface LeaseRenewer {
+  start(plan: LeaseRenewalPlan): void;
+  noteTurn(at: number): void;
+  renewedSentAt(): number;
+  stop(): void;
+}
+
 export interface ClusterLeaseDeps {
   readonly presence: Presence;
-  /** A connection that never queues a command for later: a lease renewal must never land late. */
+  /** A connection that never queues a command for later: the renewal that takes the lease must never land late. */
   readonly leaseClient: Redis;
+  readonly renewals: LeaseRenewer;
   readonly processId: () => string;
   readonly staleNodeTimeoutMs: number;
   readonly logger: Logger;
@@ -48,15 +64,20 @@ export interface ClusterLeaseDeps {
  * cut off from Redis cannot hear that, so it stops serving first, on its own clock:
  *
  * - every tenth of the timeout it publishes a heartbeat to its own channel (a round
- *   trip through Redis on the same connections the health checks use) and renews
- *   its lease key (PX 1½ timeouts, on a connection that never sends a command late);
- * - once neither has succeeded for 1¼ timeouts, counted from the send time of
+ *   trip through Redis on the same connections the health checks use), and a thread
+ *   of its own renews its lease key (PX 1½ timeouts, on a connection that never sends
+ *   a command late) for as long as the main thread was seen turning within 5 timeouts;
+ * - once either has not succeeded for 1¼ timeouts, counted from the send time of
  *   the last one that did, it fences itself: every client of its actors is
  *   disconnected with 4507, its actors are disposed, joins and creations are refused
  *   (UNAVAILABLE) and /readyz answers 503;
  * - a sweep never removes the listings of a node whose lease key still exists, so a
  *   node that lost Redis only for a moment (and missed a health check) keeps its
- *   actors, and no other node creates them meanwhile.
+ *   actors, and no other node creates them meanwhile;
+ * - a main thread that was stalled (no heartbeat for half a timeout) counts its
+ *   heartbeats' silence from when it turned again: the answer to the one it sent
+ *   before is still unread in its socket. While it was stalled it served nobody, and
+ *   its lease, renewed from the other thread, kept its actors from the others.
  *
  * When the heartbeat comes back after any connection trouble, the node rejoins:
  * it drops the listings of its gone actors and reasserts those of its live ones.
@@ -68,6 +89,9 @@ export interface ClusterLeaseDeps {
 export class ClusterLease {
   private lastRoundTripSentAt: number;
   private lastLeaseSentAt: number;
+  private lastBeatAt: number;
+  /** The main thread turned again after a stall at this time. */
+  private resumedAt = 0;
   private fencedAt: number | undefined;
   private fencing: Promise<void> | undefined;
   /** Connection trouble was seen at this time; the node rejoins once a heartbeat sent after it returns. */
@@ -83,6 +107,7 @@ export class ClusterLease {
     const now = deps.now();
     this.lastRoundTripSentAt = now;
     this.lastLeaseSentAt = now;
+    this.lastBeatAt = now;
   }
 
   private get channel(): string {
@@ -105,12 +130,21 @@ export class ClusterLease {
       );
     };
     await this.renewLease(this.deps.now());
+    this.deps.renewals.start({
+      key: leaseKey(this.deps.processId()),
+      periodMs: this.periodMs,
+      lifetimeMs: leaseLifetimeMs(this.deps.staleNodeTimeoutMs),
+      maxStallMs: this.deps.staleNodeTimeoutMs * MAX_STALL,
+      renewedSentAt: this.lastLeaseSentAt,
+    });
     this.deps.metrics.fenced.set(0);
+    this.lastBeatAt = this.deps.now();
     this.timer = setInterval(() => this.beat(), this.periodMs);
   }
 
   stop(): void {
     clearInterval(this.timer);
+    this.deps.renewals.stop();
     this.unsubscribe?.();
   }
 
@@ -147,14 +181,25 @@ export class ClusterLease {
 
   private beat(): void {
     const now = this.deps.now();
-    const lastOk = Math.min(this.lastRoundTripSentAt, this.lastLeaseSentAt);
+    this.deps.renewals.noteTurn(now);
+    const stalledForMs = now - this.lastBeatAt;
+    this.lastBeatAt = now;
+    const fenceAfterMs = this.deps.staleNodeTimeoutMs * FENCE_AFTER;
+    const leaseAdvanced = this.deps.renewals.renewedSentAt() > this.lastLeaseSentAt;
+    if (leaseAdvanced) this.lastLeaseSentAt = this.deps.renewals.renewedSentAt();
+    if (stalledForMs > this.deps.staleNodeTimeoutMs / 2) {
+      this.resumedAt = now;
+      const kept = now - this.lastLeaseSentAt <= fenceAfterMs;
+      if (stalledForMs > fenceAfterMs && kept && !this.fenced) this.deps.logger.warn({ stalledForMs }, 'the event loop was stalled; its lease was kept meanwhile');
+    }
+    const lastOk = Math.min(Math.max(this.lastRoundTripSentAt, this.resumedAt), this.lastLeaseSentAt);
     // A late heartbeat alone is no trouble to rejoin from (a busy event loop delays it): a
     // dropped connection is (Redis may have restarted empty), and so is a fence.
-    if (!this.fenced && now - lastOk > this.deps.staleNodeTimeoutMs * FENCE_AFTER) this.fenceOff(now - lastOk);
+    if (!this.fenced && now - lastOk > fenceAfterMs) this.fenceOff(now - lastOk);
     Promise.resolve(this.deps.presence.publish(this.channel, now)).catch((error: unknown) =>
       this.deps.logger.debug({ err: error }, 'heartbeat not published'),
     );
-    this.renewLease(now).catch((error: unknown) => this.deps.logger.debug({ err: error }, 'lease not renewed'));
+    if (leaseAdvanced) this.maybeRejoin();
   }
 
   private async renewLease(sentAt: number): Promise<void> {

@@ -7,6 +7,7 @@ import type { Logger } from '../logger';
 import type { NodeMetrics } from '../metrics';
 import { ActorRedisDriver } from './actorDrivers';
 import { ClusterLease, leaseLifetimeMs } from './clusterLease';
+import { LeaseRenewals } from './leaseRenewals';
 import { SilentNodes } from './silentNodes';
 import { RemoteSeats } from './remoteSeats';
 import { RedisRateLimiter } from './rateLimiters';
@@ -73,6 +74,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
   const lease = new ClusterLease({
     presence,
     leaseClient: listing,
+    renewals: new LeaseRenewals({ redisUrl: url, timeoutMs: config.dependencyTimeoutMs, logger: log, now: Date.now }),
     processId: () => matchMaker.processId,
     staleNodeTimeoutMs: config.staleNodeTimeoutMs,
     logger: log,

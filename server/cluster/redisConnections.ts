@@ -23,6 +23,26 @@ export interface RedisClientOptions {
   readonly queueWhileDisconnected: boolean;
 }
 
+/** How every connection of a node talks to Redis: bounded timeouts, a capped backoff, one write per turn. */
+export function redisClientSettings(timeoutMs: number, options: RedisClientOptions): RedisOptions {
+  return {
+    // ioredis 5.11 sends CLIENT SETINFO after connecting and, on a connection without a
+    // ready check (the presence's subscriber), declares the connection ready when those
+    // settle, even if it closed meanwhile: the client then stays "ready" on a dead socket
+    // and never reconnects (seen with a proxy that accepts and then drops the connection).
+    disableClientInfo: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: timeoutMs,
+    connectTimeout: timeoutMs,
+    enableOfflineQueue: options.queueWhileDisconnected,
+    autoResendUnfulfilledCommands: options.queueWhileDisconnected,
+    retryStrategy: reconnectDelayMs,
+    // Commands issued in one turn of the event loop leave in one socket write: a join's
+    // presence, listing and rate-limit commands were a system call each.
+    enableAutoPipelining: true,
+  };
+}
+
 /**
  * Every Redis connection of a node: made with bounded timeouts and a capped
  * reconnection backoff, and watched. Errors go to the node's JSON log (the first
@@ -44,23 +64,7 @@ export class RedisConnections {
 
   /** A new connection for one role (`presence`, `driver`, `rateLimits`, ...). */
   open(role: string, options: RedisClientOptions): Redis {
-    const settings: RedisOptions = {
-      // ioredis 5.11 sends CLIENT SETINFO after connecting and, on a connection without a
-      // ready check (the presence's subscriber), declares the connection ready when those
-      // settle, even if it closed meanwhile: the client then stays "ready" on a dead socket
-      // and never reconnects (seen with a proxy that accepts and then drops the connection).
-      disableClientInfo: true,
-      maxRetriesPerRequest: 1,
-      commandTimeout: this.timeoutMs,
-      connectTimeout: this.timeoutMs,
-      enableOfflineQueue: options.queueWhileDisconnected,
-      autoResendUnfulfilledCommands: options.queueWhileDisconnected,
-      retryStrategy: reconnectDelayMs,
-      // Commands issued in one turn of the event loop leave in one socket write: a join's
-      // presence, listing and rate-limit commands were a system call each.
-      enableAutoPipelining: true,
-    };
-    const client = new Redis(this.url, settings);
+    const client = new Redis(this.url, redisClientSettings(this.timeoutMs, options));
     this.watch(client, role);
     return client;
   }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { BatchedRedisPresence } from '../../server/cluster/batchedPresence';
 import { ClusterLease } from '../../server/cluster/clusterLease';
+import { LeaseRenewals } from '../../server/cluster/leaseRenewals';
 import { createLogger } from '../../server/logger';
 import { NodeMetrics } from '../../server/metrics';
 import { waitUntil } from '../support/accounts';
@@ -42,6 +43,7 @@ describe('the cluster lease on real Redis: creation after connection trouble', f
     lease = new ClusterLease({
       presence,
       leaseClient,
+      renewals: new LeaseRenewals({ redisUrl: services.redisUrl, timeoutMs: 2_000, logger: createLogger('silent'), now: Date.now }),
       processId: () => processId,
       // A heartbeat every 500 ms; a creation hold of 7.5 s after a rejoin; fenced only after
       // 6¼ s without a heartbeat back, far beyond any pause of this process.

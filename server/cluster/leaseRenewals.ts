@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../logger';
+
+/** Slots of the memory the node's main thread and its renewal thread share (milliseconds since the epoch). */
+export const MAIN_TURNED_AT = 0;
+export const RENEWED_SENT_AT = 1;
+
+/** What the renewal thread is started with. */
+export interface LeaseRenewalSettings {
+  readonly redisUrl: string;
+  readonly timeoutMs: number;
+  readonly key: string;
+  readonly periodMs: number;
+  readonly lifetimeMs: number;
+  /** The main thread not seen turning for longer than this: the lease is let go. */
+  readonly maxStallMs: number;
+  readonly shared: SharedArrayBuffer;
+}
+
+export interface LeaseRenewalPlan {
+  readonly key: string;
+  readonly periodMs: number;
+  readonly lifetimeMs: number;
+  readonly maxStallMs: number;
+  /** When the renewal that took the lease was sent. */
+  readonly renewedSentAt: number;
+}
+
+const WORKER_ENTRY = path.join(__dirname, 'leaseRenewalWorker.js');
+
+/**
+ * A node's lease renewed from a thread of its own. A main thread busy for seconds (a
+ * collector working through the garbage of 15,000 clients leaving at once) sends no
+ * renewal, and a lease renewed only from there lapsed: the node had to fence itself,
+ * and every client it still served went elsewhere, onto nodes as busy. The thread
+ * renews as long as the main thread was seen turning within `maxStallMs`; a main
+ * thread stuck past that loses the lease, and fences itself when it turns again.
+ */
+export class LeaseRenewals {
+  private readonly slots = new BigInt64Array(new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
+  private worker: Worker | undefined;
+  private plan: LeaseRenewalPlan | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: { readonly redisUrl: string; readonly timeoutMs: number; readonly logger: Logger; readonly now: () => number }) {}
+
+  start(plan: LeaseRenewalPlan): void {
+    this.plan = plan;
+    Atomics.store(this.slots, RENEWED_SENT_AT, BigInt(plan.renewedSentAt));
+    this.noteTurn(this.options.now());
+    this.spawn();
+  }
+
+  /** The main thread turns (called on its heartbeat). */
+  noteTurn(at: number): void {
+    Atomics.store(this.slots, MAIN_TURNED_AT, BigInt(Math.floor(at)));
+  }
+
+  /** When the last renewal that Redis took was sent. */
+  renewedSentAt(): number {
+    return Number(Atomics.load(this.slots, RENEWED_SENT_AT));
+  }
+
+  stop(): void {
+    this.plan = undefined;
+    clearTimeout(this.restartTimer);
+    const worker = this.worker;
+    this.worker = undefined;
+    void worker?.terminate();
+  }
+
+  private spawn(): void {
+    const plan = this.plan;
+    if (!plan) return;
+    const settings: LeaseRenewalSettings = { ...plan, redisUrl: this.options.redisUrl, timeoutMs: this.options.timeoutMs, shared: this.slots.buffer as SharedArrayBuffer };
+    const worker = new Worker(WORKER_ENTRY, { workerData: settings, resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 1 } });
+    this.worker = worker;
+    worker.unref();
+    worker.on('message', (failure: unknown) => this.options.logger.debug({ failure }, 'lease not renewed'));
+    worker.on('error', (error) => this.options.logger.error({ err: error }, 'the lease renewal thread failed'));
+    worker.on('exit', (code) => {
+      if (this.worker !== worker) return; // stopped
+      this.worker = undefined;
+      // Until it is back, the lease runs out and the node fences itself: as a node cut off from Redis would.
+      this.options.logger.error({ code }, 'the lease renewal thread stopped; starting it again');
+      this.restartTimer = setTimeout(() => this.spawn(), plan.periodMs);
+    });
+  }
+}
