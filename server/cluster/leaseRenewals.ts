@@ -31,7 +31,7 @@ const WORKER_ENTRY = path.join(__dirname, 'leaseRenewalWorker.js');
 
 /**
  * A node's lease renewed from a thread of its own. A main thread busy for seconds (a
- * collector working through the garbage of 15,000 clients leaving at once) sends no
+ * collector working through the garbage of 17,000 clients leaving at once) sends no
  * renewal, and a lease renewed only from there lapsed: the node had to fence itself,
  * and every client it still served went elsewhere, onto nodes as busy. The thread
  * renews as long as the main thread was seen turning within `maxStallMs`; a main
@@ -47,7 +47,7 @@ export class LeaseRenewals {
 
   start(plan: LeaseRenewalPlan): void {
     this.plan = plan;
-    Atomics.store(this.slots, RENEWED_SENT_AT, BigInt(plan.renewedSentAt));
+    Atomics.store(this.slots, RENEWED_SENT_AT, BigInt(Math.floor(plan.renewedSentAt)));
     this.noteTurn(this.options.now());
     this.spawn();
   }

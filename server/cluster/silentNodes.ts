@@ -3,6 +3,10 @@ import { leaseKey } from './actorDrivers';
 
 /** How long a node's answer to "is anyone listening on its channel" is taken as still true. */
 const LISTENING_CHECK_MS = 200;
+/** A sweep waits at most this many lease lifetimes for a lease to lapse. */
+const LAPSE_WAITS = 2;
+/** Time left that grew by more than this between two readings was renewed (readings' own delays aside). */
+const RENEWAL_SLACK_MS = 250;
 
 export interface SilentNodesDeps {
   /** A connection that never queues a command for later. */
@@ -50,9 +54,9 @@ export class SilentNodes {
   }
 
   /**
-   * Waits for the node's lease to lapse (at most one lease lifetime), then removes
-   * its listings and stops placing actors on it. True once they are gone; false
-   * when the node still renews its lease (it is alive, only its channel is not).
+   * Waits for the node's lease to lapse, then removes its listings and stops placing
+   * actors on it. True once they are gone; false when the node still renews its lease
+   * (it is alive, only its channel is not), seen as time left that grew.
    */
   sweep(processId: string): Promise<boolean> {
     let sweep = this.sweeps.get(processId);
@@ -64,11 +68,18 @@ export class SilentNodes {
   }
 
   private async sweepOnceLapsed(processId: string): Promise<boolean> {
-    const giveUpAt = this.deps.now() + this.deps.leaseLifetimeMs;
+    // Not a deadline of one lifetime from now: a node killed just after a renewal leaves
+    // nearly a lifetime, and a join's node short of CPU reads it again late. Giving up
+    // then sent the join to the dead node, to wait out its answer (seconds, in a burst).
+    const giveUpAt = this.deps.now() + LAPSE_WAITS * this.deps.leaseLifetimeMs;
+    let last: { readonly leftMs: number; readonly at: number } | undefined;
     for (;;) {
+      const at = this.deps.now();
       const leftMs = await this.deps.redis.pttl(leaseKey(processId));
       if (leftMs === -2) break; // no lease: the node is gone
-      if (this.deps.now() >= giveUpAt) return false;
+      if (leftMs < 0 || this.deps.now() >= giveUpAt) return false;
+      if (last && leftMs > last.leftMs - (at - last.at) + RENEWAL_SLACK_MS) return false; // renewed since
+      last = { leftMs, at };
       await new Promise((resolve) => setTimeout(resolve, Math.max(10, Math.min(leftMs, giveUpAt - this.deps.now()))));
     }
     await this.deps.sweep(processId);
