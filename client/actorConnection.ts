@@ -117,7 +117,9 @@ export class ActorConnection<Ready> {
   }
 
   private whenOpen(timeoutMs: number): Promise<Room> {
-    if (this.state === 'open' && this.current) return Promise.resolve(this.current);
+    // A socket that just dropped (its node died) is not open before this connection hears of
+    // it: the SDK would refuse the request unsent, so it waits for the rejoin that follows.
+    if (this.state === 'open' && this.current?.connection?.isOpen) return Promise.resolve(this.current);
     if (this.state === 'closed') return Promise.reject(new KismetError('CONNECTION_CLOSED', 'the connection is closed'));
     return new Promise<Room>((resolve, reject) => {
       const timer = setTimeout(() => reject(new KismetError('TIMEOUT', 'not reconnected in time')), timeoutMs);

@@ -56,6 +56,16 @@ describe('@kismet/client against a node', function () {
     await teardown();
   });
 
+  it('holds a request made as its socket drops, before it hears of it, and sends it once rejoined', async () => {
+    const [ada, bo] = await Promise.all([person([node!.url], 'ada-drop'), person([node!.url], 'bo-drop')]);
+    open.push(ada.session, bo.session);
+    // Dropped under it (as when its node dies): the socket is no longer open, and its close not yet read.
+    (ada.session.connection.room!.connection.transport as unknown as { ws: { terminate(): void } }).ws.terminate();
+    const result = await ada.session.request('swipe', { fromCardId: ada.card.id, toCardId: bo.card.id, action: 'pass' });
+    assert.equal(result.matched, false);
+    assert.equal(ada.session.connection.joins, 2, 'sent on the connection that replaced the dropped one');
+  });
+
   it('logs in, refreshes, and calls routes with a fresh token', async () => {
     const email = uniqueEmail('login');
     const kismet = new KismetClient({ url: node!.url });
