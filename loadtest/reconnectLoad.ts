@@ -104,6 +104,7 @@ export async function runReconnect(job: ReconnectJob): Promise<LoadResult> {
   const lost = all.filter((t) => t.closedAtMs !== undefined && t.closedAtMs >= killedAtMs!);
   const closedBeforeKill = all.filter((t) => t.closedAtMs !== undefined && t.closedAtMs < killedAtMs!).length;
   let lastServedMs = 0;
+  let firstServedMs = Number.MAX_SAFE_INTEGER;
   let retries = 0;
   for (const t of lost) {
     retries += Math.max(0, t.attempts - 1);
@@ -111,6 +112,7 @@ export async function runReconnect(job: ReconnectJob): Promise<LoadResult> {
     const ms = Math.max(0, t.servedAgainAtMs - killedAtMs!);
     recordMs(outage, Math.min(ms, OUTAGE_CEILING_MS - 1));
     lastServedMs = Math.max(lastServedMs, ms);
+    firstServedMs = Math.min(firstServedMs, ms);
   }
   const notServed = lost.filter((t) => t.servedAgainAtMs === undefined && !t.closedForGood).length;
   for (let k = 0; k < notServed; k++) errors.add(`not served again within ${job.recoveryTimeoutS} s`);
@@ -127,6 +129,7 @@ export async function runReconnect(job: ReconnectJob): Promise<LoadResult> {
       lost: lost.length,
       servedAgain: lost.length - notServed,
       lastServedMs,
+      firstServedMs,
       retries,
       bystandersLost,
       closedBeforeKill,

@@ -60,6 +60,7 @@ export async function runReconnect(cluster: BenchCluster, options: ReconnectOpti
   const rssSurvivors = nodesRssMb(survivors);
   const sum = (key: string) => done.reduce((total, r) => total + (r.counters[key] ?? 0), 0);
   const lastServedMs = Math.max(0, ...done.map((r) => r.counters['lastServedMs'] ?? 0));
+  const firstServedMs = Math.min(...done.map((r) => r.counters['firstServedMs'] ?? Number.MAX_SAFE_INTEGER));
   for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);
   return {
     ops_per_s: lastServedMs > 0 ? Math.round((sum('servedAgain') * 1000) / lastServedMs) : 0,
@@ -74,6 +75,8 @@ export async function runReconnect(cluster: BenchCluster, options: ReconnectOpti
     // -1 when some never came back within --duration: then last_served_s is only the last that did.
     all_served_again_s: sum('servedAgain') === sum('lost') ? Math.round(lastServedMs / 100) / 10 : -1,
     last_served_s: Math.round(lastServedMs / 100) / 10,
+    // When the first came back: the dead node's detection and lease lapse; the rest of the outage is the rejoins' queue.
+    first_served_s: firstServedMs === Number.MAX_SAFE_INTEGER ? -1 : Math.round(firstServedMs / 100) / 10,
     ...percentiles('outage', mergeEncoded(done.map((r) => r.histograms['outage']!), OUTAGE_CEILING_MS)),
     rejoin_retries: sum('retries'),
     ...percentiles('connect', mergeEncoded(done.map((r) => r.histograms['connect']!))),

@@ -164,6 +164,8 @@ describe('load test harness (smoke)', function () {
       for (const key of [...FIXED_KEYS, 'outage_p50_ms', 'outage_p99_ms', 'all_served_again_s', 'rejoin_retries', 'sessions_lost']) assert.ok(key in run.report!, `missing ${key}`);
       assert.equal(run.report!['errors'], 0);
       assert.deepEqual([run.report!['sessions_lost'], run.report!['served_again'], run.report!['bystanders_lost']], [8, 8, 0]);
+      const [first, all] = [Number(run.report!['first_served_s']), Number(run.report!['all_served_again_s'])];
+      assert.ok(first >= 0 && first <= all, `first served ${first} s, all ${all} s`);
       assert.equal(run.nodePids.length, 3);
       assert.deepEqual(run.nodePids.filter(alive), []);
     });
