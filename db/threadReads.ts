@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './types';
 import { GroupCommit } from './groupCommit';
+import { findErasedSince } from './repositories/messageRepository';
 import { findThreadAccesses, loadThreads, type LoadedThread, type ThreadAccess } from './repositories/threadRepository';
 
 /**
@@ -13,6 +14,7 @@ import { findThreadAccesses, loadThreads, type LoadedThread, type ThreadAccess }
 export class ThreadReads {
   private readonly accesses: GroupCommit<{ matchId: string; userId: string }, ThreadAccess | undefined>;
   private readonly loads: GroupCommit<string, LoadedThread | undefined>;
+  private readonly erasures: GroupCommit<{ readonly matchId: string; readonly sinceMs: number }, number[]>;
 
   constructor(db: Kysely<Database>, recentCount: number) {
     this.accesses = new GroupCommit((asks) => findThreadAccesses(db, asks), { maxInFlight: 2, maxBatch: 500, gatherTurn: true });
@@ -20,6 +22,8 @@ export class ThreadReads {
       const loaded = await loadThreads(db, matchIds, recentCount);
       return matchIds.map((id) => loaded.get(id));
     }, { maxInFlight: 2, maxBatch: 200, gatherTurn: true });
+    // Every thread of a node asks at once when the node is back from a Redis outage.
+    this.erasures = new GroupCommit((asks) => findErasedSince(db, asks), { maxInFlight: 2, maxBatch: 500, gatherTurn: true });
   }
 
   /** Whether the user may open the thread; undefined when the match does not exist. */
@@ -30,5 +34,10 @@ export class ThreadReads {
   /** What a thread actor starts from (never changed by its readers); undefined when the match does not exist. */
   load(matchId: string): Promise<LoadedThread | undefined> {
     return this.loads.submit(matchId);
+  }
+
+  /** The sequences of the thread's messages deleted at `sinceMs` or later. */
+  erasedSince(matchId: string, sinceMs: number): Promise<number[]> {
+    return this.erasures.submit({ matchId, sinceMs });
   }
 }

@@ -205,9 +205,9 @@ export abstract class ActorRoom extends Room {
   /**
    * The node is back in touch with the cluster after Redis dropped: what was
    * published meanwhile never arrived. Actors that live on published news re-read
-   * it from storage here.
+   * it from storage here; nothing published before `missedSince` (ms since the epoch) was missed.
    */
-  onClusterRejoined(): void {}
+  onClusterRejoined(_missedSince: number): void {}
 
   /** A draining node tells its clients so (4501): they join again and the actor comes back elsewhere. */
   override onBeforeShutdown(): void {

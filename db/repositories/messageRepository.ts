@@ -154,3 +154,18 @@ export async function eraseMessageWithin(tx: Transaction<Database>, input: Erase
        and payload->>'matchId' = ${input.matchId} and payload->>'seq' = ${String(input.seq)}`.execute(tx);
 }
 
+/**
+ * The sequences of each thread's messages deleted at `sinceMs` or later, ascending,
+ * in the order asked: what a thread that missed the news of their removal tells again.
+ */
+export async function findErasedSince(db: Db, asks: ReadonlyArray<{ readonly matchId: string; readonly sinceMs: number }>): Promise<number[][]> {
+  if (asks.length === 0) return [];
+  const { rows } = await sql<{ i: string; seq: string }>`
+    select q.i, x.seq
+      from unnest(${asks.map((a) => a.matchId)}::uuid[], ${asks.map((a) => a.sinceMs / 1000)}::float8[]) with ordinality as q(match_id, since_s, i)
+      join messages x on x.match_id = q.match_id and x.deleted_at >= to_timestamp(q.since_s)
+     order by q.i, x.seq`.execute(db);
+  const found = asks.map((): number[] => []);
+  for (const row of rows) found[Number(row.i) - 1]!.push(Number(row.seq));
+  return found;
+}

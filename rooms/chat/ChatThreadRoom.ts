@@ -146,9 +146,9 @@ export class ChatThreadRoom extends ActorRoom {
   }
 
   /** Signals published while Redis was away never came: what they carried is read from storage (`threadRecheck.ts`). */
-  override onClusterRejoined(): void {
+  override onClusterRejoined(missedSince: number): void {
     const connected = [...new Set([...this.parts.members.values()].map((m) => m.userId))];
-    recheckThread(this.parts.matchId, this.parts.ledger.memberList(), connected)
+    recheckThread(this.parts.matchId, this.parts.ledger.memberList(), connected, missedSince)
       .then((found) => {
         if (found.closed) return this.closeThread(found.closed);
         this.parts.hiddenMembers = new Set(found.hiddenMemberIds);

@@ -51,8 +51,9 @@ export interface ClusterLeaseDeps {
   /**
    * Back in touch with Redis after it dropped: drop the listings of gone actors,
    * reassert those of live ones (Redis may have lost them), report the room count.
+   * `troubleSince`: when the trouble was first seen.
    */
-  readonly rejoin: () => Promise<void>;
+  readonly rejoin: (troubleSince: number) => Promise<void>;
 }
 
 /**
@@ -235,7 +236,7 @@ export class ClusterLease {
     void (async () => {
       try {
         await this.fencing; // every actor is gone before the node takes new ones
-        await this.deps.rejoin();
+        await this.deps.rejoin(since);
         this.creationHeldUntil = this.deps.now() + leaseLifetimeMs(this.deps.staleNodeTimeoutMs);
         if (this.fencedAt !== undefined) this.deps.logger.warn({ fencedForMs: this.deps.now() - this.fencedAt }, 'Redis is back: this node serves again');
         else this.deps.logger.info('Redis is back: listings reasserted');

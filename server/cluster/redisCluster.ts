@@ -15,6 +15,8 @@ import { RedisConnections } from './redisConnections';
 
 /** How long a starting node waits for Redis to answer. */
 const START_WAIT_MS = 30_000;
+/** How far the clocks of a cluster's nodes may differ, for what they stamp in storage. */
+const CLOCK_SKEW_ALLOWANCE_MS = 10_000;
 
 /** A node's part of a Redis cluster: presence, listing, rate limits, and its lease on its actors. */
 export interface RedisCluster {
@@ -83,7 +85,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
     fence: async () => {
       await Promise.all(ActorRoom.live().map((actor) => actor.leaveWith(KismetCloseCode.NODE_FENCED)));
     },
-    rejoin: async () => {
+    rejoin: async (troubleSince) => {
       await driver.retryRemovals();
       for (const actor of ActorRoom.live()) {
         if (!actor.serving) continue;
@@ -96,7 +98,10 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
       }
       await matchMaker.stats.persist(true);
       for (const listener of rejoinListeners) await listener();
-      for (const actor of ActorRoom.live()) actor.onClusterRejoined();
+      // What was published may have gone missing a little before the trouble showed (a dropped
+      // connection is noticed late), and other nodes stamp what they store by their own clocks.
+      const missedSince = troubleSince - config.staleNodeTimeoutMs - CLOCK_SKEW_ALLOWANCE_MS;
+      for (const actor of ActorRoom.live()) actor.onClusterRejoined(missedSince);
     },
   });
   const remoteSeats = new RemoteSeats({

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { destinationPoint } from '../../domain/geo';
 import type { CardView } from '../../contracts/cards';
+import { ChatEventType, type SendResult } from '../../contracts/chat';
 import { KismetCloseCode } from '../../contracts/common';
-import { connectDevice, disconnect, postJson, registerUser, requestJson, waitUntil } from '../support/accounts';
+import { command, connectDevice, disconnect, postJson, registerUser, requestJson, waitUntil } from '../support/accounts';
 import { deckIds, deckOf, personAt } from '../support/discovery';
 import { FAULT_ADMIN_KEY, startFaultCluster, type FaultCluster } from '../support/faultCluster';
 import { SCENARIO_WAIT_MS } from '../support/faultScenario';
-import { joinThread, matchPeople, registerPerson, type Person } from '../support/matches';
+import { joinThread, matchPeople, messagesOfType, registerPerson, replyOf, type Person } from '../support/matches';
 
 const readyz = async (url: string) => (await fetch(`${url}/readyz`).catch(() => undefined))?.status;
 
@@ -48,7 +49,7 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     await cluster?.close();
   });
 
-  it('a block, a log-out, a ban, an unmatch and a colleague’s removal published meanwhile: once back, the node acts on each as storage has it', async function () {
+  it('a block, a log-out, a ban, an unmatch, a colleague’s removal and a message’s removal published meanwhile: once back, the node acts on each as storage has it', async function () {
     if (!cluster) return this.skip();
     const [n0, n1] = cluster.nodes;
     // A searcher on node 0 with a cached deck that shows a neighbour (Marina Beach, Chennai; 1 km apart).
@@ -75,6 +76,18 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     const colleagueThread = await joinThread(n0.url, hiring.colleague, hiring.matchId);
     open.push(colleagueThread);
     const colleagueClosed = closed(colleagueThread.room);
+    // A thread on node 0 with a message in it, reported; an operator removes it during the cut.
+    const [reader, writer] = await Promise.all([registerPerson(n0.url, 'reader'), registerPerson(n1.url, 'writer')]);
+    const chatId = await matchPeople(reader, writer, [n0.url, n1.url]);
+    const [readerThread, writerThread] = [await joinThread(n0.url, reader, chatId), await joinThread(n0.url, writer, chatId)];
+    open.push(readerThread, writerThread);
+    const rude = replyOf<SendResult>(await command(writerThread.room, 'send', { clientMessageId: 'rude-1', kind: 'text', body: 'something rude' }));
+    const reported = await requestJson<{ reportId: string }>(n0.url, 'POST', '/reports', {
+      token: reader.accessToken,
+      body: { userId: writer.userId, context: 'message', reason: 'rude', contextId: `${chatId}:${rude.seq}` },
+    });
+    assert.equal(reported.status, 201);
+    const toldRemoved = () => messagesOfType<{ seq: number }>(readerThread, ChatEventType.DELETED).some((m) => m.seq === rude.seq);
 
     cluster.proxy.cut();
     await waitUntil(async () => (await readyz(n0.url)) === 503, SCENARIO_WAIT_MS, () => 'node 0 to report it lost Redis');
@@ -86,7 +99,10 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     assert.equal((await requestJson(n1.url, 'DELETE', `/me/matches/${matchId}`, { token: b.accessToken })).status, 200);
     const removal = await requestJson(n1.url, 'DELETE', `/me/matches/${hiring.matchId}/colleagues/${hiring.colleague.userId}`, { token: hiring.owner.accessToken });
     assert.equal(removal.status, 200);
+    const resolved = await requestJson(n1.url, 'POST', `/admin/reports/${reported.body.reportId}/resolve`, { ...admin, body: { action: 'remove_message', note: 'abusive' } });
+    assert.equal(resolved.status, 200);
     assert.deepEqual([bannedPhoneClosed.code, threadClosed.code, colleagueClosed.code], [undefined, undefined, undefined], 'node 0 heard nothing while cut off');
+    assert.equal(toldRemoved(), false, 'node 0 heard of the removal while cut off');
     cluster.proxy.restore();
     await waitUntil(async () => (await readyz(n0.url)) === 200, SCENARIO_WAIT_MS, () => 'node 0 to rejoin');
 
@@ -101,5 +117,8 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     const codes = () => [bannedPhoneClosed.code, threadClosed.code, colleagueClosed.code];
     await waitUntil(() => codes().every((code) => code !== undefined), SCENARIO_WAIT_MS, () => `the connections to close: ${codes().join()}`);
     assert.deepEqual(codes(), [KismetCloseCode.SESSION_REVOKED, KismetCloseCode.THREAD_CLOSED, KismetCloseCode.REMOVED_FROM_THREAD]);
+    // The message's removal: the thread's devices are told, as they would have been.
+    await waitUntil(toldRemoved, SCENARIO_WAIT_MS, () => 'the thread to tell its devices the message was removed');
+    assert.equal(messagesOfType<{ seq: number }>(writerThread, ChatEventType.DELETED).filter((m) => m.seq === rude.seq).length, 1);
   });
 });

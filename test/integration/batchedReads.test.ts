@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../../db/database';
+import { findErasedSince } from '../../db/repositories/messageRepository';
 import { findThreadAccesses, loadThreads } from '../../db/repositories/threadRepository';
 import { findSessionStarts } from '../../db/repositories/userRepository';
 import type { ReadResult, SendResult } from '../../contracts/chat';
@@ -82,6 +83,31 @@ describe('actors opened together start from their own state', function () {
       assert.deepEqual([own?.isMember, other?.isMember, stranger?.isMember, missing], [true, true, false, undefined]);
     } finally {
       await database.close();
+    }
+  });
+
+  it('one read of many threads’ removed messages gives each its own, removed since the time it asks from', async () => {
+    const [first, second, third] = threads.map((t) => t.matchId) as [string, string, string];
+    const pool = suite.cluster.pool;
+    const removedAt = (matchId: string, seq: number, at: Date) => pool.query('update messages set deleted_at = $3 where match_id = $1 and seq = $2', [matchId, seq, at]);
+    const at = Date.parse('2026-12-01T12:00:00Z');
+    await removedAt(first, 1, new Date(at - 3_600_000));
+    await removedAt(second, 2, new Date(at));
+    await removedAt(second, 1, new Date(at + 1_000));
+    const database = await openDatabase({ kind: 'postgres', url: suite.cluster.env['DATABASE_URL']!, poolSize: 2 });
+    try {
+      const found = await findErasedSince(database.db, [
+        { matchId: first, sinceMs: at - 1_800_000 },
+        { matchId: first, sinceMs: at - 7_200_000 },
+        { matchId: second, sinceMs: at },
+        { matchId: second, sinceMs: at + 1 },
+        { matchId: third, sinceMs: 0 },
+        { matchId: randomUUID(), sinceMs: 0 },
+      ]);
+      assert.deepEqual(found, [[], [1], [1, 2], [1], [], []]);
+    } finally {
+      await database.close();
+      await pool.query('update messages set deleted_at = null where match_id = any($1::uuid[])', [[first, second]]);
     }
   });
 
