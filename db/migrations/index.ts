@@ -12,6 +12,7 @@ import * as domainOutbox from './2026_12_02_0010_domain_outbox';
 import * as companies from './2026_12_02_0011_companies';
 import * as swipesWithoutSwiperKey from './2026_12_05_0012_swipes_without_swiper_key';
 import * as swipeCardKeysByTableLock from './2026_12_05_0013_swipe_card_keys_by_table_lock';
+import * as removedMessagesIndex from './2026_12_05_0014_removed_messages_index';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -31,4 +32,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_02_0011_companies': companies,
   '2026_12_05_0012_swipes_without_swiper_key': swipesWithoutSwiperKey,
   '2026_12_05_0013_swipe_card_keys_by_table_lock': swipeCardKeysByTableLock,
+  '2026_12_05_0014_removed_messages_index': removedMessagesIndex,
 };
