@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { destinationPoint } from '../../domain/geo';
 import type { CardView } from '../../contracts/cards';
-import { ChatEventType, type SendResult } from '../../contracts/chat';
+import { ChatEventType, type SendResult, type ThreadMembersMessage } from '../../contracts/chat';
 import { KismetCloseCode } from '../../contracts/common';
 import { command, connectDevice, disconnect, postJson, registerUser, requestJson, waitUntil } from '../support/accounts';
 import { deckIds, deckOf, personAt } from '../support/discovery';
@@ -18,20 +18,20 @@ const closed = (room: { onLeave(callback: (code: number) => void): unknown }) =>
   return seen;
 };
 
-/** A recruiter's job matched with a candidate, and a colleague of the recruiter's company added to their thread. */
+/** A recruiter's job matched with a candidate, a colleague of the recruiter's company added to their thread, and another not (yet). */
 async function hiringThreadWithColleague(cluster: FaultCluster) {
   const [n0, n1] = cluster.nodes;
   const admin = (method: 'POST' | 'PUT', path: string, body?: unknown) => requestJson<{ companyId: string }>(n1.url, method, path, { token: FAULT_ADMIN_KEY, body });
   const recruiter = await registerUser(n0.url, undefined, 'recruiter');
   const job = await requestJson<CardView>(n0.url, 'POST', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: 'Lifeguard' } });
   const owner: Person = { ...recruiter, card: job.body };
-  const [candidate, colleague] = await Promise.all([registerPerson(n0.url, 'candidate'), registerUser(n1.url, undefined, 'recruiter')]);
+  const [candidate, colleague, later] = await Promise.all([registerPerson(n0.url, 'candidate'), registerUser(n1.url, undefined, 'recruiter'), registerUser(n1.url, undefined, 'recruiter')]);
   const company = await admin('POST', '/admin/companies', { name: `Beach ${colleague.userId.slice(0, 6)}` });
-  for (const member of [owner, colleague]) assert.equal((await admin('PUT', `/admin/companies/${company.body.companyId}/members/${member.userId}`)).status, 200);
+  for (const member of [owner, colleague, later]) assert.equal((await admin('PUT', `/admin/companies/${company.body.companyId}/members/${member.userId}`)).status, 200);
   const matchId = await matchPeople(owner, candidate, [n0.url, n1.url]);
   const added = await requestJson(n0.url, 'POST', `/me/matches/${matchId}/colleagues`, { token: owner.accessToken, body: { userId: colleague.userId } });
   assert.equal(added.status, 201);
-  return { owner, colleague, matchId };
+  return { owner, colleague, later, candidateId: candidate.userId, matchId };
 }
 
 describe('faults: what a node did not hear while cut off from Redis', function () {
@@ -49,7 +49,7 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     await cluster?.close();
   });
 
-  it('a block, a log-out, a ban, an unmatch, a colleague’s removal and a message’s removal published meanwhile: once back, the node acts on each as storage has it', async function () {
+  it('a block, a log-out, a ban, an unmatch, a colleague’s removal and another’s addition, and a message’s removal published meanwhile: once back, the node acts on each as storage has it', async function () {
     if (!cluster) return this.skip();
     const [n0, n1] = cluster.nodes;
     // A searcher on node 0 with a cached deck that shows a neighbour (Marina Beach, Chennai; 1 km apart).
@@ -73,8 +73,9 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     const [bannedPhoneClosed, threadClosed] = [closed(bannedPhone.room), closed(thread.room)];
     // A hiring thread on node 0 with a colleague in it, about to be removed.
     const hiring = await hiringThreadWithColleague(cluster);
-    const colleagueThread = await joinThread(n0.url, hiring.colleague, hiring.matchId);
-    open.push(colleagueThread);
+    const [colleagueThread, ownerThread] = [await joinThread(n0.url, hiring.colleague, hiring.matchId), await joinThread(n0.url, hiring.owner, hiring.matchId)];
+    open.push(colleagueThread, ownerThread);
+    const membersSeen = () => messagesOfType<ThreadMembersMessage>(ownerThread, ChatEventType.MEMBERS).map((m) => m.members.map((member) => member.userId).sort());
     const colleagueClosed = closed(colleagueThread.room);
     // A thread on node 0 with a message in it, reported; an operator removes it during the cut.
     const [reader, writer] = await Promise.all([registerPerson(n0.url, 'reader'), registerPerson(n1.url, 'writer')]);
@@ -99,10 +100,13 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     assert.equal((await requestJson(n1.url, 'DELETE', `/me/matches/${matchId}`, { token: b.accessToken })).status, 200);
     const removal = await requestJson(n1.url, 'DELETE', `/me/matches/${hiring.matchId}/colleagues/${hiring.colleague.userId}`, { token: hiring.owner.accessToken });
     assert.equal(removal.status, 200);
+    const addition = await requestJson(n1.url, 'POST', `/me/matches/${hiring.matchId}/colleagues`, { token: hiring.owner.accessToken, body: { userId: hiring.later.userId } });
+    assert.equal(addition.status, 201);
     const resolved = await requestJson(n1.url, 'POST', `/admin/reports/${reported.body.reportId}/resolve`, { ...admin, body: { action: 'remove_message', note: 'abusive' } });
     assert.equal(resolved.status, 200);
     assert.deepEqual([bannedPhoneClosed.code, threadClosed.code, colleagueClosed.code], [undefined, undefined, undefined], 'node 0 heard nothing while cut off');
     assert.equal(toldRemoved(), false, 'node 0 heard of the removal while cut off');
+    assert.deepEqual(membersSeen(), [], 'node 0 heard of the colleagues while cut off');
     cluster.proxy.restore();
     await waitUntil(async () => (await readyz(n0.url)) === 200, SCENARIO_WAIT_MS, () => 'node 0 to rejoin');
 
@@ -117,6 +121,9 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     const codes = () => [bannedPhoneClosed.code, threadClosed.code, colleagueClosed.code];
     await waitUntil(() => codes().every((code) => code !== undefined), SCENARIO_WAIT_MS, () => `the connections to close: ${codes().join()}`);
     assert.deepEqual(codes(), [KismetCloseCode.SESSION_REVOKED, KismetCloseCode.THREAD_CLOSED, KismetCloseCode.REMOVED_FROM_THREAD]);
+    // The colleagues: one let go, the other taken in, and the owner's device told who is in now.
+    const inThreadNow = [hiring.owner.userId, hiring.later.userId, hiring.candidateId].sort();
+    await waitUntil(() => membersSeen().some((ids) => ids.join() === inThreadNow.join()), SCENARIO_WAIT_MS, () => `the thread's members to be told: ${JSON.stringify(membersSeen())}`);
     // The message's removal: the thread's devices are told, as they would have been.
     await waitUntil(toldRemoved, SCENARIO_WAIT_MS, () => 'the thread to tell its devices the message was removed');
     assert.equal(messagesOfType<{ seq: number }>(writerThread, ChatEventType.DELETED).filter((m) => m.seq === rude.seq).length, 1);
