@@ -98,9 +98,10 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
       }
       await matchMaker.stats.persist(true);
       for (const listener of rejoinListeners) await listener();
-      // What was published may have gone missing a little before the trouble showed (a dropped
-      // connection is noticed late), and other nodes stamp what they store by their own clocks.
-      const missedSince = troubleSince - config.staleNodeTimeoutMs - CLOCK_SKEW_ALLOWANCE_MS;
+      // A dropped connection may be noticed late, but a node that did not fence heard one of its
+      // heartbeats within 1¼ timeouts (a lease lifetime is more), and what was published before
+      // it came before it. Other nodes stamp what they store by their own clocks.
+      const missedSince = troubleSince - leaseLifetimeMs(config.staleNodeTimeoutMs) - CLOCK_SKEW_ALLOWANCE_MS;
       for (const actor of ActorRoom.live()) actor.onClusterRejoined(missedSince);
     },
   });
