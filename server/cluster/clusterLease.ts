@@ -130,7 +130,7 @@ export class ClusterLease {
         this.deps.logger.debug({ err: error }, 'heartbeat channel not unsubscribed'),
       );
     };
-    await this.renewLease(this.deps.now());
+    await this.takeLease(this.deps.now());
     this.deps.renewals.start({
       key: leaseKey(this.deps.processId()),
       periodMs: this.periodMs,
@@ -186,8 +186,9 @@ export class ClusterLease {
     const stalledForMs = now - this.lastBeatAt;
     this.lastBeatAt = now;
     const fenceAfterMs = this.deps.staleNodeTimeoutMs * FENCE_AFTER;
-    const leaseAdvanced = this.deps.renewals.renewedSentAt() > this.lastLeaseSentAt;
-    if (leaseAdvanced) this.lastLeaseSentAt = this.deps.renewals.renewedSentAt();
+    const renewedSentAt = this.deps.renewals.renewedSentAt();
+    const leaseAdvanced = renewedSentAt > this.lastLeaseSentAt;
+    if (leaseAdvanced) this.lastLeaseSentAt = renewedSentAt;
     if (stalledForMs > this.deps.staleNodeTimeoutMs / 2) {
       this.resumedAt = now;
       const kept = now - this.lastLeaseSentAt <= fenceAfterMs;
@@ -203,7 +204,8 @@ export class ClusterLease {
     if (leaseAdvanced) this.maybeRejoin();
   }
 
-  private async renewLease(sentAt: number): Promise<void> {
+  /** Takes the lease from this thread (the node is listed only once Redis holds it); the renewal thread keeps it. */
+  private async takeLease(sentAt: number): Promise<void> {
     const lifetimeMs = leaseLifetimeMs(this.deps.staleNodeTimeoutMs);
     await this.deps.leaseClient.set(leaseKey(this.deps.processId()), '1', 'PX', lifetimeMs);
     this.lastLeaseSentAt = Math.max(this.lastLeaseSentAt, sentAt);
