@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Redis } from 'ioredis';
+import pino from 'pino';
 import { MAIN_TURNED_AT, RENEWED_SENT_AT, type LeaseRenewalSettings } from './leaseRenewals';
 import { redisClientSettings } from './redisConnections';
 
@@ -8,6 +9,8 @@ const settings = workerData as LeaseRenewalSettings;
 const slots = new BigInt64Array(settings.shared);
 // Never queued while disconnected: a renewal that lands late would keep a lease its node gave up.
 const redis = new Redis(settings.redisUrl, redisClientSettings(settings.timeoutMs, { queueWhileDisconnected: false }));
+// Straight to the process's stdout: a thread's own `process.stdout` is written by the main thread, which may be stuck.
+const log = pino({ base: { service: 'kismet', pid: process.pid, thread: 'lease' } }, pino.destination({ dest: 1, sync: true }));
 let failing = false;
 
 function report(failure: string): void {
@@ -17,9 +20,23 @@ function report(failure: string): void {
 
 redis.on('error', (error: Error) => report(error.message));
 
+/**
+ * The main thread has not turned for the stall limit: the node is stuck, not
+ * slow. Its process ends here, before the main thread runs another line: its
+ * clients' connections close, Redis drops its process channel, and the other
+ * nodes take its actors as a dead node's once its lease lapses (a process
+ * manager starts it again). Left alive, its channel stayed open, so no node
+ * swept it, and its users waited for it for as long as it was stuck.
+ */
+function endStuckProcess(stalledForMs: number): void {
+  log.fatal({ stalledForMs, maxStallMs: settings.maxStallMs }, 'the main thread is stuck: ending this node');
+  process.kill(process.pid, 'SIGKILL');
+}
+
 function renew(): void {
   const sentAt = Date.now();
-  if (sentAt - Number(Atomics.load(slots, MAIN_TURNED_AT)) > settings.maxStallMs) return report('the main thread is stalled');
+  const stalledForMs = sentAt - Number(Atomics.load(slots, MAIN_TURNED_AT));
+  if (stalledForMs > settings.maxStallMs) return endStuckProcess(stalledForMs);
   redis.set(settings.key, '1', 'PX', settings.lifetimeMs).then(
     () => {
       failing = false;

@@ -13,7 +13,7 @@ export interface LeaseRenewalSettings {
   readonly key: string;
   readonly periodMs: number;
   readonly lifetimeMs: number;
-  /** The main thread not seen turning for longer than this: the lease is let go. */
+  /** The main thread not seen turning for longer than this: the process is ended. */
   readonly maxStallMs: number;
   readonly shared: SharedArrayBuffer;
 }
@@ -35,7 +35,8 @@ const WORKER_ENTRY = path.join(__dirname, 'leaseRenewalWorker.js');
  * renewal, and a lease renewed only from there lapsed: the node had to fence itself,
  * and every client it still served went elsewhere, onto nodes as busy. The thread
  * renews as long as the main thread was seen turning within `maxStallMs`; a main
- * thread stuck past that loses the lease, and fences itself when it turns again.
+ * thread stuck past that is ended with its process, so that the others take its
+ * actors (left alive, it kept them from its users as long as it was stuck).
  */
 export class LeaseRenewals {
   private readonly slots = new BigInt64Array(new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));

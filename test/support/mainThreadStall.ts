@@ -52,6 +52,12 @@ export class MainThreadStall {
     return new MainThreadStall(socket, releaseFile, finished, fs.statSync(startedFile).mtimeMs);
   }
 
+  /** Gives up on a stall that never ends (the node was ended during it): closes the inspector and removes the files. */
+  abandon(): void {
+    this.socket.close();
+    fs.rmSync(path.dirname(this.releaseFile), { recursive: true, force: true });
+  }
+
   /** Lets the main thread go; resolves once it has returned to its event loop. */
   async release(): Promise<void> {
     fs.writeFileSync(this.releaseFile, '');
