@@ -58,7 +58,12 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
     processId: () => matchMaker.processId,
     holdsLocally: (roomId) => matchMaker.getLocalRoomById(roomId) !== undefined,
     onError: (operation, roomId, error) => log.warn({ err: error, operation, roomId }, 'listing write did not reach Redis'),
-    onLeaseAlive: (processId) => log.info({ processId }, 'a silent node still holds its lease: its actors stay listed'),
+    // A node killed just after a renewal is still leased when the first health check gives up on it, and
+    // Colyseus checks a node once (it drops it from its counts): its listings go once the lease lapses.
+    onLeaseAlive: (processId) => {
+      log.info({ processId }, 'a silent node still holds its lease: its actors stay listed until it lapses');
+      silentNodes.sweep(processId).catch((error: unknown) => log.warn({ err: error, processId }, 'a silent node’s listings were not swept'));
+    },
   });
   const silentNodes = new SilentNodes({
     redis: listing,

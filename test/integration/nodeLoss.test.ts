@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { connectDevice, disconnect, registerUser, waitUntil, type Device } from '../support/accounts';
 import { metricValue, startTestCluster, type TestCluster } from '../support/cluster';
 
@@ -40,6 +40,26 @@ describe('a node that dies without a word', function () {
     const after = await Promise.all(users.map((user) => connectDevice(survivor.url, user, 'phone')));
     devices.push(...after);
     for (const device of after) assert.notEqual(device.ready.node, deadId);
+  });
+
+  it('drops out of the shared listing by itself when its lease outlives the first health check that gives up on it', async () => {
+    const survivor = cluster!.nodes[1]!;
+    const doomed = await startNodeProcess(cluster!.env);
+    cluster!.nodes.push(doomed);
+    const user = await registerUser(survivor.url);
+    const phone = await connectDevice(doomed.url, user, 'phone');
+    devices.push(phone);
+    const deadId = phone.ready.node;
+    assert.ok((await listedOn()).includes(deadId));
+
+    await doomed.kill();
+    // As if renewed just before the kill, for longer than the first health check takes to give up on it
+    // (a timeout, after up to one sweep period), and shorter than the sweeps then wait for it to lapse.
+    await redis.set(`kismet:lease:${deadId}`, '1', 'PX', 3 * STALE_NODE_TIMEOUT_MS);
+    await waitUntil(async () => !(await listedOn()).includes(deadId), 30_000, () => `the listing to drop ${deadId}`);
+    const again = await connectDevice(survivor.url, user, 'phone');
+    devices.push(again);
+    assert.notEqual(again.ready.node, deadId);
   });
 });
 
