@@ -6,8 +6,10 @@ export interface MemberPosition {
   /** A party unless said otherwise. */
   readonly role?: ThreadRole;
   readonly lastReadSeq: number;
-  /** Sequences above `lastReadSeq` sent by someone else, ascending. */
+  /** Sequences above `lastReadSeq` sent by someone else, ascending: all of them, or the newest. */
   readonly unreadSeqs: readonly number[];
+  /** How many there are in all, when more than `unreadSeqs` (only the newest were read). */
+  readonly unreadCount?: number;
   /** Whether they had sent a message in the thread; unknown when not given. */
   readonly hasSent?: boolean;
 }
@@ -18,10 +20,30 @@ export interface ReadOutcome {
   readonly unread: number;
 }
 
+/**
+ * A read marker moved below the unread messages the ledger keeps, over older
+ * ones it only counts: storage counts the messages in the range that stay
+ * unread (sent by others, not hidden), and `settleRead` takes the count.
+ */
+export interface UnreadCountNeeded {
+  readonly countUnread: { readonly afterSeq: number; readonly upToSeq: number };
+}
+
+/**
+ * Unread sequences kept per member, the newest: a member who never reads would
+ * otherwise hold one for every message of the thread, for as long as it lives.
+ * Older unread messages are counted only; a read marker moved among them is
+ * counted in storage (rare: a client marks what it has shown, the newest).
+ */
+export const UNREAD_KEPT = 64;
+
 interface Member {
   readonly role: ThreadRole;
   lastReadSeq: number;
-  unread: number[];
+  /** Unread messages, all of them. */
+  unread: number;
+  /** The newest of them, ascending, UNREAD_KEPT at most. */
+  kept: number[];
   hasSent: boolean | undefined;
 }
 
@@ -46,7 +68,11 @@ export class ThreadLedger {
    */
   addMember(position: MemberPosition): boolean {
     if (this.members.has(position.userId)) return false;
-    this.members.set(position.userId, { role: position.role ?? 'party', lastReadSeq: position.lastReadSeq, unread: position.unreadSeqs.filter((seq) => seq <= this.last), hasSent: position.hasSent });
+    const seqs = position.unreadSeqs.filter((seq) => seq <= this.last);
+    // Those past the last sequence are among the newest given, and are not counted either.
+    const unread = (position.unreadCount ?? position.unreadSeqs.length) - (position.unreadSeqs.length - seqs.length);
+    const kept = seqs.slice(-UNREAD_KEPT);
+    this.members.set(position.userId, { role: position.role ?? 'party', lastReadSeq: position.lastReadSeq, unread: Math.max(unread, kept.length), kept, hasSent: position.hasSent });
     return true;
   }
 
@@ -85,7 +111,11 @@ export class ThreadLedger {
       const sender = this.members.get(message.senderId);
       if (sender) sender.hasSent = true;
       if (message.hidden) continue;
-      for (const [userId, member] of this.members) if (userId !== message.senderId) member.unread.push(message.seq);
+      for (const [userId, member] of this.members) {
+        if (userId === message.senderId) continue;
+        member.unread += 1;
+        if (member.kept.push(message.seq) > UNREAD_KEPT) member.kept.shift();
+      }
     }
   }
 
@@ -95,24 +125,50 @@ export class ThreadLedger {
   }
 
   unread(userId: string): number {
-    return this.members.get(userId)?.unread.length ?? 0;
+    return this.members.get(userId)?.unread ?? 0;
   }
 
   lastRead(userId: string): number {
     return this.members.get(userId)?.lastReadSeq ?? 0;
   }
 
-  /** Moves a member's read marker forward, never past the last message and never back. */
-  markRead(userId: string, seq: number): ReadOutcome {
+  /**
+   * Moves a member's read marker forward, never past the last message and never
+   * back. A marker that would stop among older unread messages than the ledger
+   * keeps moves only with their count from storage (`UnreadCountNeeded`).
+   */
+  markRead(userId: string, seq: number): ReadOutcome | UnreadCountNeeded {
     const member = this.members.get(userId);
     if (!member) return { changed: false, lastReadSeq: 0, unread: 0 };
     const target = Math.min(seq, this.last);
-    if (target <= member.lastReadSeq) return { changed: false, lastReadSeq: member.lastReadSeq, unread: member.unread.length };
+    if (target <= member.lastReadSeq) return { changed: false, lastReadSeq: member.lastReadSeq, unread: member.unread };
+    if (member.unread > member.kept.length && target < member.kept[0]!) return { countUnread: { afterSeq: target, upToSeq: this.last } };
+    // Every older unread message lies below the first kept one, so at or below the marker.
+    this.forgetReadUpTo(member, target);
+    member.unread = member.kept.length;
+    return { changed: true, lastReadSeq: target, unread: member.unread };
+  }
+
+  /**
+   * Completes a read that needed a count: `unread` messages stay unread after
+   * the marker at `afterSeq`, counted up to `upToSeq`, which must be the last
+   * sequence still (no message was committed between the ask and the count).
+   */
+  settleRead(userId: string, counted: UnreadCountNeeded['countUnread'] & { readonly unread: number }): ReadOutcome {
+    if (counted.upToSeq !== this.last) throw new Error(`an unread count up to ${counted.upToSeq} settles nothing at ${this.last}`);
+    const member = this.members.get(userId);
+    if (!member) return { changed: false, lastReadSeq: 0, unread: 0 };
+    if (counted.afterSeq <= member.lastReadSeq) return { changed: false, lastReadSeq: member.lastReadSeq, unread: member.unread };
+    this.forgetReadUpTo(member, counted.afterSeq);
+    member.unread = Math.max(counted.unread, member.kept.length);
+    return { changed: true, lastReadSeq: member.lastReadSeq, unread: member.unread };
+  }
+
+  private forgetReadUpTo(member: Member, target: number): void {
     member.lastReadSeq = target;
     let read = 0;
-    while (read < member.unread.length && member.unread[read]! <= target) read++;
-    member.unread.splice(0, read);
-    return { changed: true, lastReadSeq: target, unread: member.unread.length };
+    while (read < member.kept.length && member.kept[read]! <= target) read++;
+    member.kept.splice(0, read);
   }
 
   readMarkers(): Array<{ userId: string; lastReadSeq: number }> {

@@ -95,6 +95,14 @@ export async function listMessagesBefore(
   return { messages: rows.slice(0, limit).map(toMessage).reverse(), hasMore: rows.length > limit };
 }
 
+/** Messages with `afterSeq < seq <= upToSeq` a member did not send and may see (none hidden): what stays unread after a read marker at `afterSeq`. */
+export async function countUnread(db: Db, matchId: string, userId: string, range: { readonly afterSeq: number; readonly upToSeq: number }): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from messages
+     where match_id = ${matchId} and seq > ${range.afterSeq} and seq <= ${range.upToSeq} and sender_id <> ${userId} and not hidden`.execute(db);
+  return rows[0]?.n ?? 0;
+}
+
 /** Up to `limit` messages the viewer is shown with `afterSeq < seq <= upToSeq`, oldest first, and whether more lie in that range. */
 export async function listMessagesBetween(
   db: Db,

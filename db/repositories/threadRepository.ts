@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PhotoRef } from '../../domain/cardRules';
 import type { MatchStatus } from '../../domain/chatRules';
 import type { ThreadRole } from '../../domain/threadColleagues';
-import type { MemberPosition } from '../../domain/threadLedger';
+import { UNREAD_KEPT, type MemberPosition } from '../../domain/threadLedger';
 import type { Database } from '../types';
 import { inAskedOrder } from './askedOrder';
 import { groupBy } from './groupBy';
@@ -83,17 +83,19 @@ export async function loadThreads(db: Db, matchIds: readonly string[], recentCou
       join users u on u.id = mm.user_id
      where mm.match_id = any(${ids}::uuid[])`.execute(db);
   const membersOf = groupBy(members, (m) => m.match_id);
-  // Unread messages count from the oldest read marker of each thread.
-  const oldestRead = matches.map((m) => {
-    const reads = (membersOf.get(m.id) ?? []).map((p) => Number(p.last_read_seq ?? 0));
-    return reads.length > 0 ? Math.min(...reads) : Number(m.last_seq);
-  });
-  const { rows: unread } = await sql<{ match_id: string; seq: string; sender_id: string }>`
-    select x.match_id, x.seq, x.sender_id
-      from unnest(${ids}::uuid[], ${oldestRead.map(String)}::bigint[]) as t(match_id, after)
-      join messages x on x.match_id = t.match_id and x.seq > t.after and not x.hidden
-     order by x.match_id, x.seq`.execute(db);
-  const unreadOf = groupBy(unread, (r) => r.match_id);
+  // Each member's unread messages: counted in storage, and the newest of them read (the ledger keeps no more).
+  const lastSeqOf = new Map(matches.map((m) => [m.id, m.last_seq]));
+  const { rows: unread } = await sql<{ match_id: string; user_id: string; n: number; seqs: string[] }>`
+    select t.match_id, t.user_id, c.n,
+           array(select x.seq from messages x
+                  where x.match_id = t.match_id and x.seq > t.after and x.seq <= t.up_to and not x.hidden and x.sender_id <> t.user_id
+                  order by x.seq desc limit ${UNREAD_KEPT}) as seqs
+      from unnest(${members.map((m) => m.match_id)}::uuid[], ${members.map((m) => m.user_id)}::uuid[],
+                  ${members.map((m) => m.last_read_seq ?? '0')}::bigint[], ${members.map((m) => lastSeqOf.get(m.match_id)!)}::bigint[])
+           as t(match_id, user_id, after, up_to)
+     cross join lateral (select count(*)::int as n from messages x
+                          where x.match_id = t.match_id and x.seq > t.after and x.seq <= t.up_to and not x.hidden and x.sender_id <> t.user_id) c`.execute(db);
+  const unreadOf = new Map(unread.map((r) => [`${r.match_id}|${r.user_id}`, r]));
   const { rows: recent } = await sql<{ match_id: string; seq: string; sender_id: string; client_message_id: string; created_at: Date }>`
     select t.match_id, x.seq, x.sender_id, x.client_message_id, x.created_at
       from unnest(${ids}::uuid[]) as t(match_id)
@@ -103,18 +105,18 @@ export async function loadThreads(db: Db, matchIds: readonly string[], recentCou
   const recentOf = groupBy(recent, (r) => r.match_id);
   for (const match of matches) {
     const rows = membersOf.get(match.id) ?? [];
-    const unreadRows = unreadOf.get(match.id) ?? [];
     loaded.set(match.id, {
       status: match.status,
       lastSeq: Number(match.last_seq),
       hiddenMemberIds: rows.filter((m) => m.shadow_banned).map((m) => m.user_id),
       members: rows.map((m) => {
-        const lastReadSeq = Number(m.last_read_seq ?? 0);
+        const unreadRow = unreadOf.get(`${match.id}|${m.user_id}`);
         return {
           userId: m.user_id,
           role: m.role,
-          lastReadSeq,
-          unreadSeqs: unreadRows.filter((r) => Number(r.seq) > lastReadSeq && r.sender_id !== m.user_id).map((r) => Number(r.seq)),
+          lastReadSeq: Number(m.last_read_seq ?? 0),
+          unreadSeqs: (unreadRow?.seqs ?? []).map(Number).reverse(),
+          unreadCount: unreadRow?.n ?? 0,
           hasSent: m.has_sent,
         };
       }),

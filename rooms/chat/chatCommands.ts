@@ -1,10 +1,10 @@
 import type { Client, Room } from '@colyseus/core';
-import { eraseMessage, findMessage, listMessagesBefore, listMessagesBetween, type StoredMessage } from '../../db/repositories/messageRepository';
+import { countUnread, eraseMessage, findMessage, listMessagesBefore, listMessagesBetween, type StoredMessage } from '../../db/repositories/messageRepository';
 import { saveReadMarker } from '../../db/repositories/threadRepository';
 import { ChatCommands, ChatEventType, type ReadResult, type SendResult, type TypingMessage } from '../../contracts/chat';
 import { checkMessageContent, decideMessageDeletion, pageSize, shouldRelayTyping, type TypingSent } from '../../domain/chatRules';
 import { AppError } from '../../domain/errors';
-import type { ThreadLedger } from '../../domain/threadLedger';
+import type { ReadOutcome, ThreadLedger } from '../../domain/threadLedger';
 import { UserEventType } from '../../domain/userEvents';
 import { countFirstMessage } from '../../services/progress';
 import { mountCommands } from '../commandRouter';
@@ -91,7 +91,7 @@ export function mountChatCommands(room: Room, parts: ThreadParts): void {
     },
     read: async (client, payload): Promise<ReadResult> => {
       const userId = parts.memberOf(client).userId;
-      const outcome = parts.ledger().markRead(userId, payload.seq);
+      const outcome = await markRead(parts, userId, payload.seq);
       if (outcome.changed) {
         await saveReadMarker(services.db, matchId, userId, outcome.lastReadSeq, services.now());
         parts.sendFrom({ userId, hidden: parts.isHidden(userId) }, ChatEventType.READ, { userId, lastReadSeq: outcome.lastReadSeq });
@@ -116,6 +116,22 @@ export function mountChatCommands(room: Room, parts: ThreadParts): void {
       return { seq: payload.seq, deleted: true };
     },
   }, { actions: { send: 'message', typing: 'typing' }, userOf: (client) => parts.memberOf(client).userId });
+}
+
+/**
+ * Moves a member's read marker. Among older unread messages than the ledger keeps,
+ * storage counts what stays unread, with the thread's writes held meanwhile: a
+ * message committed between the count and the ledger would be counted twice or never.
+ */
+async function markRead(parts: ThreadParts, userId: string, seq: number): Promise<ReadOutcome> {
+  const outcome = parts.ledger().markRead(userId, seq);
+  if (!('countUnread' in outcome)) return outcome;
+  return parts.writer.exclusive(async () => {
+    const again = parts.ledger().markRead(userId, seq);
+    if (!('countUnread' in again)) return again;
+    const unread = await countUnread(roomServices().db, parts.matchId, userId, again.countUnread);
+    return parts.ledger().settleRead(userId, { ...again.countUnread, unread });
+  });
 }
 
 /**

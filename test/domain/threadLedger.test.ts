@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ThreadLedger } from '../../domain/threadLedger';
+import { ThreadLedger, UNREAD_KEPT } from '../../domain/threadLedger';
 
 describe('ThreadLedger', () => {
   const fresh = () =>
@@ -58,6 +58,35 @@ describe('ThreadLedger', () => {
     assert.equal(ledger.removeMember('cid'), false);
     ledger.commit([{ seq: 6, senderId: 'ada', hidden: false }]);
     assert.deepEqual([ledger.isMember('cid'), ledger.unread('cid'), ledger.memberIds()], [false, 0, ['ada', 'bob']]);
+  });
+
+  it('keeps only the newest unread sequences, counts the rest, and asks for a count when a marker stops among them', () => {
+    const ledger = new ThreadLedger(0, [
+      { userId: 'ada', lastReadSeq: 0, unreadSeqs: [] },
+      { userId: 'bob', lastReadSeq: 0, unreadSeqs: [] },
+    ]);
+    const last = UNREAD_KEPT + 10;
+    ledger.commit(Array.from({ length: last }, (_, i) => ({ seq: i + 1, senderId: 'ada', hidden: false })));
+    assert.equal(ledger.unread('bob'), last);
+    // The newest kept are 11..last: a marker at 5 stops among the older ones.
+    assert.deepEqual(ledger.markRead('bob', 5), { countUnread: { afterSeq: 5, upToSeq: last } });
+    assert.equal(ledger.lastRead('bob'), 0, 'nothing moves before the count');
+    assert.deepEqual(ledger.settleRead('bob', { afterSeq: 5, upToSeq: last, unread: last - 5 }), { changed: true, lastReadSeq: 5, unread: last - 5 });
+    assert.throws(() => ledger.settleRead('bob', { afterSeq: 6, upToSeq: last - 1, unread: 1 }), /settles nothing/);
+    // At or past the first kept one, the ledger counts alone: every older one is read.
+    assert.deepEqual(ledger.markRead('bob', 11), { changed: true, lastReadSeq: 11, unread: last - 11 });
+    ledger.commit([{ seq: last + 1, senderId: 'ada', hidden: false }]);
+    assert.deepEqual(ledger.markRead('bob', last - 1), { changed: true, lastReadSeq: last - 1, unread: 2 });
+  });
+
+  it('starts from a count and the newest unread sequences, as storage gives them', () => {
+    const ledger = new ThreadLedger(200, [
+      { userId: 'ada', lastReadSeq: 200, unreadSeqs: [] },
+      { userId: 'bob', lastReadSeq: 20, unreadSeqs: Array.from({ length: UNREAD_KEPT }, (_, i) => 200 - UNREAD_KEPT + 1 + i), unreadCount: 150 },
+    ]);
+    assert.equal(ledger.unread('bob'), 150);
+    assert.deepEqual(ledger.markRead('bob', 100), { countUnread: { afterSeq: 100, upToSeq: 200 } });
+    assert.deepEqual(ledger.markRead('bob', 199), { changed: true, lastReadSeq: 199, unread: 1 });
   });
 
   it('knows who has sent a message: as loaded, then from what it commits, hidden or not; unknown where not loaded', () => {

@@ -48,7 +48,7 @@ describe('actors opened together start from their own state', function () {
         await Promise.all([disconnect(ta), disconnect(tb)]);
       }
     });
-    const liveThreads = async () => (await Promise.all(suite.nodes.map((n) => metricValue(n, /^kismet_rooms\{kind="chat"\}/)))).reduce((x, y) => x + (y || 0), 0);
+    const liveThreads = async () => (await Promise.all(suite.nodes.map((n) => metricValue(n, /^kismet_rooms\{kind="chat"[,}]/)))).reduce((x, y) => x + (y || 0), 0);
     await waitUntil(async () => (await liveThreads()) === 0, 20_000, () => 'every thread actor gone');
   });
 
@@ -71,6 +71,7 @@ describe('actors opened together start from their own state', function () {
         const positions = new Map(thread.members.map((m) => [m.userId, m]));
         assert.deepEqual(positions.get(a.userId)?.unreadSeqs, Array.from({ length: sentByB(t) }, (_, k) => sentByA(t) + k + 1), `thread ${t}: the first member's unread`);
         assert.deepEqual(positions.get(b.userId)?.unreadSeqs, Array.from({ length: sentByA(t) - readByB(t) }, (_, k) => readByB(t) + k + 1), `thread ${t}: the second member's unread`);
+        assert.deepEqual([positions.get(a.userId)?.unreadCount, positions.get(b.userId)?.unreadCount], [sentByB(t), sentByA(t) - readByB(t)], `thread ${t}'s unread counts`);
         assert.equal(positions.get(b.userId)?.lastReadSeq, readByB(t));
         assert.deepEqual([positions.get(a.userId)?.hasSent, positions.get(b.userId)?.hasSent], [true, sentByB(t) > 0], `thread ${t}'s senders`);
       });

@@ -15,6 +15,7 @@ import {
 import { KismetCloseCode } from '../../contracts/common';
 import type { ThreadSummary } from '../../db/repositories/threadRepository';
 import { MAX_PAGE_SIZE, MAX_TEXT_CHARS } from '../../domain/chatRules';
+import { UNREAD_KEPT } from '../../domain/threadLedger';
 import { REMEMBERED_KEYS } from '../../rooms/chat/threadWriter';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { command, connectDevice, disconnect, eventsOf, expectJoinRefused, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
@@ -43,6 +44,13 @@ for (const backend of BACKENDS) {
       replyOf<SendResult>(await command(thread.room, 'send', { clientMessageId, kind: 'text', body }));
     const history = async (thread: ThreadConnection, payload: Record<string, unknown> = {}) =>
       replyOf<MessagePage>(await command(thread.room, 'history', payload));
+    /** Everyone leaves the thread and its actor is gone (it lingers a while): the next one starts from storage. */
+    const leaveAll = async (...threads: ThreadConnection[]) => {
+      const liveThreads = () => metricValue(node, /^kismet_rooms\{kind="chat"[,}]/);
+      const before = await liveThreads();
+      await Promise.all(threads.map(disconnect));
+      await waitUntil(async () => (await liveThreads()) === before - 1, 30_000, () => 'the thread actor gone');
+    };
     const closedWith = (thread: ThreadConnection) =>
       new Promise<number>((resolve) => thread.room.onLeave((code) => resolve(code)));
 
@@ -205,13 +213,34 @@ for (const backend of BACKENDS) {
       const threads = await requestJson<{ threads: ThreadSummary[] }>(node.url, 'GET', '/me/threads', { token: b.accessToken });
       assert.deepEqual(threads.body.threads.map((t) => [t.matchId, t.lastSeq, t.lastReadSeq, t.unread, t.otherUserIds]), [[matchId, 5, 2, 2, [a.userId]]]);
       // Everyone leaves: the next actor starts from storage and agrees.
-      await Promise.all([disconnect(ta), disconnect(tb)]);
+      await leaveAll(ta, tb);
       tb = await join(node.url, b, matchId);
       ta = await join(node.url, a, matchId);
       assert.equal(tb.ready.unread, 2);
       assert.deepEqual(new Map(tb.ready.readMarkers.map((m) => [m.userId, m.lastReadSeq])), new Map([[a.userId, 0], [b.userId, 2]]));
       assert.deepEqual(replyOf<ReadResult>(await command(tb.room, 'read', { seq: 99 })), { lastReadSeq: 5, unread: 0 });
       assert.equal(ta.ready.unread, 1);
+    });
+
+    it('counts unread messages beyond those a thread keeps, live and after a restart, wherever the marker moves', async () => {
+      const { a, b, matchId } = await matchedPair(node.url);
+      let ta = await join(node.url, a, matchId);
+      let tb = await join(node.url, b, matchId);
+      // A sends 1..last-1, B the last: B's unread are A's, more than the thread keeps.
+      const last = UNREAD_KEPT + 6;
+      for (let i = 1; i < last; i++) await send(ta, `m${i}`);
+      await send(tb, 'mine');
+      const read = async (seq: number) => replyOf<ReadResult>(await command(tb.room, 'read', { seq }));
+      // Below the newest kept: what stays unread is counted in storage.
+      assert.deepEqual(await read(3), { lastReadSeq: 3, unread: last - 1 - 3 });
+      await leaveAll(ta, tb);
+      tb = await join(node.url, b, matchId);
+      ta = await join(node.url, a, matchId);
+      assert.equal(tb.ready.unread, last - 1 - 3, 'the restarted thread counts them all');
+      assert.deepEqual(await read(5), { lastReadSeq: 5, unread: last - 1 - 5 });
+      assert.deepEqual(await read(last - 3), { lastReadSeq: last - 3, unread: 2 });
+      const threads = await requestJson<{ threads: ThreadSummary[] }>(node.url, 'GET', '/me/threads', { token: b.accessToken });
+      assert.deepEqual(threads.body.threads.map((t) => [t.matchId, t.lastReadSeq, t.unread]), [[matchId, last - 3, 2]]);
     });
 
     it('deletes a message for everyone when its sender asks, keeping its sequence', async () => {
