@@ -44,7 +44,9 @@ describe('a node that dies without a word', function () {
 
   it('drops out of the shared listing by itself when its lease outlives the first health check that gives up on it', async () => {
     const survivor = cluster!.nodes[1]!;
-    const doomed = await startNodeProcess(cluster!.env);
+    // Its lease lives 1½ s (STALE_NODE_TIMEOUT_MS 1 s): longer than the survivor's first health check of it takes to
+    // give up (a timeout of ½ s, after up to one sweep period), shorter than the survivor then waits for it to lapse.
+    const doomed = await startNodeProcess({ ...cluster!.env, STALE_NODE_TIMEOUT_MS: String(2 * STALE_NODE_TIMEOUT_MS) });
     cluster!.nodes.push(doomed);
     const user = await registerUser(survivor.url);
     const phone = await connectDevice(doomed.url, user, 'phone');
@@ -53,9 +55,6 @@ describe('a node that dies without a word', function () {
     assert.ok((await listedOn()).includes(deadId));
 
     await doomed.kill();
-    // As if renewed just before the kill, for longer than the first health check takes to give up on it
-    // (a timeout, after up to one sweep period), and shorter than the sweeps then wait for it to lapse.
-    await redis.set(`kismet:lease:${deadId}`, '1', 'PX', 3 * STALE_NODE_TIMEOUT_MS);
     await waitUntil(async () => !(await listedOn()).includes(deadId), 30_000, () => `the listing to drop ${deadId}`);
     const again = await connectDevice(survivor.url, user, 'phone');
     devices.push(again);
