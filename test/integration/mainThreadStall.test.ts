@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
-import { KismetCloseCode } from '../../contracts/common';
 import { command, connectDevice, disconnect, registerUser, waitUntil, type Device } from '../support/accounts';
 import { metricValue, startTestCluster, type TestCluster } from '../support/cluster';
 import { INSPECTABLE, MainThreadStall } from '../support/mainThreadStall';
@@ -102,7 +101,7 @@ describe('a node whose main thread stalls, on two nodes', function () {
   });
 
   it('ends its process when stuck past its stall limit, and the other node serves its users', async () => {
-    const { stallingId, user, phone, closed } = await sessionOnStallingNode();
+    const { stallingId, user, phone } = await sessionOnStallingNode();
     const otherId = await nodeIdOf(other);
 
     // Never released: the main thread would spin for good.
@@ -116,9 +115,8 @@ describe('a node whose main thread stalls, on two nodes', function () {
     const ending = stalling.output().split('\n').find((line) => line.includes('the main thread is stuck: ending this node'));
     assert.ok(ending, `no fatal line in the stuck node's log:\n${stalling.output().slice(-4000)}`);
     assert.equal((JSON.parse(ending) as { level: number }).level, 60);
-    // Its connection dropped with the process (the SDK tries it again on its own), unclosed by any fence.
+    // Its connection dropped with the process (the SDK tries it again on its own).
     await waitUntil(() => !phone.room.connection.isOpen, 30_000, () => 'the stuck node’s client to see its connection drop');
-    assert.notEqual(closed.code, KismetCloseCode.NODE_FENCED);
 
     // Its user is served again, by the other node: the stuck one's actor was taken as a dead node's.
     let again: Device | undefined;
