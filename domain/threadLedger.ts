@@ -21,12 +21,13 @@ export interface ReadOutcome {
 }
 
 /**
- * A read marker moved below the unread messages the ledger keeps, over older
- * ones it only counts: storage counts the messages in the range that stay
- * unread (sent by others, not hidden), and `settleRead` takes the count.
+ * A read marker that would stop among older unread messages than the ledger
+ * keeps: storage counts those the move reads, in (afterSeq, upToSeq] (sent by
+ * others, not hidden), and `settleRead` takes the count. What a count costs
+ * follows how far the marker moves, and a marker only moves forward.
  */
 export interface UnreadCountNeeded {
-  readonly countUnread: { readonly afterSeq: number; readonly upToSeq: number };
+  readonly countRead: { readonly afterSeq: number; readonly upToSeq: number };
 }
 
 /**
@@ -142,7 +143,7 @@ export class ThreadLedger {
     if (!member) return { changed: false, lastReadSeq: 0, unread: 0 };
     const target = Math.min(seq, this.last);
     if (target <= member.lastReadSeq) return { changed: false, lastReadSeq: member.lastReadSeq, unread: member.unread };
-    if (member.unread > member.kept.length && target < member.kept[0]!) return { countUnread: { afterSeq: target, upToSeq: this.last } };
+    if (member.unread > member.kept.length && target < member.kept[0]!) return { countRead: { afterSeq: member.lastReadSeq, upToSeq: target } };
     // Every older unread message lies below the first kept one, so at or below the marker.
     this.forgetReadUpTo(member, target);
     member.unread = member.kept.length;
@@ -150,17 +151,15 @@ export class ThreadLedger {
   }
 
   /**
-   * Completes a read that needed a count: `unread` messages stay unread after
-   * the marker at `afterSeq`, counted up to `upToSeq`, which must be the last
-   * sequence still (no message was committed between the ask and the count).
+   * Completes a read that needed a count: `read` unread messages lay in
+   * (afterSeq, upToSeq], and `afterSeq` must be the member's marker still.
    */
-  settleRead(userId: string, counted: UnreadCountNeeded['countUnread'] & { readonly unread: number }): ReadOutcome {
-    if (counted.upToSeq !== this.last) throw new Error(`an unread count up to ${counted.upToSeq} settles nothing at ${this.last}`);
+  settleRead(userId: string, counted: UnreadCountNeeded['countRead'] & { readonly read: number }): ReadOutcome {
     const member = this.members.get(userId);
     if (!member) return { changed: false, lastReadSeq: 0, unread: 0 };
-    if (counted.afterSeq <= member.lastReadSeq) return { changed: false, lastReadSeq: member.lastReadSeq, unread: member.unread };
-    this.forgetReadUpTo(member, counted.afterSeq);
-    member.unread = Math.max(counted.unread, member.kept.length);
+    if (counted.afterSeq !== member.lastReadSeq) throw new Error(`a count from ${counted.afterSeq} settles nothing for a marker at ${member.lastReadSeq}`);
+    this.forgetReadUpTo(member, counted.upToSeq);
+    member.unread = Math.max(member.unread - counted.read, member.kept.length);
     return { changed: true, lastReadSeq: member.lastReadSeq, unread: member.unread };
   }
 

@@ -95,7 +95,7 @@ export async function listMessagesBefore(
   return { messages: rows.slice(0, limit).map(toMessage).reverse(), hasMore: rows.length > limit };
 }
 
-/** Messages with `afterSeq < seq <= upToSeq` a member did not send and may see (none hidden): what stays unread after a read marker at `afterSeq`. */
+/** Messages with `afterSeq < seq <= upToSeq` a member did not send and may see (none hidden): unread for them, when their read marker is at `afterSeq` or before. */
 export async function countUnread(db: Db, matchId: string, userId: string, range: { readonly afterSeq: number; readonly upToSeq: number }): Promise<number> {
   const { rows } = await sql<{ n: number }>`
     select count(*)::int as n from messages

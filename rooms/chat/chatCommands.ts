@@ -120,17 +120,17 @@ export function mountChatCommands(room: Room, parts: ThreadParts): void {
 
 /**
  * Moves a member's read marker. Among older unread messages than the ledger keeps,
- * storage counts what stays unread, with the thread's writes held meanwhile: a
- * message committed between the count and the ledger would be counted twice or never.
+ * storage counts those the move reads, in the thread's write order: no other read
+ * of theirs moves the marker between the count and the ledger.
  */
 async function markRead(parts: ThreadParts, userId: string, seq: number): Promise<ReadOutcome> {
   const outcome = parts.ledger().markRead(userId, seq);
-  if (!('countUnread' in outcome)) return outcome;
+  if (!('countRead' in outcome)) return outcome;
   return parts.writer.exclusive(async () => {
     const again = parts.ledger().markRead(userId, seq);
-    if (!('countUnread' in again)) return again;
-    const unread = await countUnread(roomServices().db, parts.matchId, userId, again.countUnread);
-    return parts.ledger().settleRead(userId, { ...again.countUnread, unread });
+    if (!('countRead' in again)) return again;
+    const read = await countUnread(roomServices().db, parts.matchId, userId, again.countRead);
+    return parts.ledger().settleRead(userId, { ...again.countRead, read });
   });
 }
 

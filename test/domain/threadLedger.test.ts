@@ -69,10 +69,11 @@ describe('ThreadLedger', () => {
     ledger.commit(Array.from({ length: last }, (_, i) => ({ seq: i + 1, senderId: 'ada', hidden: false })));
     assert.equal(ledger.unread('bob'), last);
     // The newest kept are 11..last: a marker at 5 stops among the older ones.
-    assert.deepEqual(ledger.markRead('bob', 5), { countUnread: { afterSeq: 5, upToSeq: last } });
+    assert.deepEqual(ledger.markRead('bob', 5), { countRead: { afterSeq: 0, upToSeq: 5 } });
     assert.equal(ledger.lastRead('bob'), 0, 'nothing moves before the count');
-    assert.deepEqual(ledger.settleRead('bob', { afterSeq: 5, upToSeq: last, unread: last - 5 }), { changed: true, lastReadSeq: 5, unread: last - 5 });
-    assert.throws(() => ledger.settleRead('bob', { afterSeq: 6, upToSeq: last - 1, unread: 1 }), /settles nothing/);
+    assert.deepEqual(ledger.settleRead('bob', { afterSeq: 0, upToSeq: 5, read: 5 }), { changed: true, lastReadSeq: 5, unread: last - 5 });
+    // A count from a marker that has moved since settles nothing.
+    assert.throws(() => ledger.settleRead('bob', { afterSeq: 0, upToSeq: 7, read: 7 }), /settles nothing/);
     // At or past the first kept one, the ledger counts alone: every older one is read.
     assert.deepEqual(ledger.markRead('bob', 11), { changed: true, lastReadSeq: 11, unread: last - 11 });
     ledger.commit([{ seq: last + 1, senderId: 'ada', hidden: false }]);
@@ -85,7 +86,7 @@ describe('ThreadLedger', () => {
       { userId: 'bob', lastReadSeq: 20, unreadSeqs: Array.from({ length: UNREAD_KEPT }, (_, i) => 200 - UNREAD_KEPT + 1 + i), unreadCount: 150 },
     ]);
     assert.equal(ledger.unread('bob'), 150);
-    assert.deepEqual(ledger.markRead('bob', 100), { countUnread: { afterSeq: 100, upToSeq: 200 } });
+    assert.deepEqual(ledger.markRead('bob', 100), { countRead: { afterSeq: 20, upToSeq: 100 } });
     assert.deepEqual(ledger.markRead('bob', 199), { changed: true, lastReadSeq: 199, unread: 1 });
   });
 
