@@ -26,7 +26,7 @@ export interface ReadOutcome {
  * others, not hidden), and `settleRead` takes the count. What a count costs
  * follows how far the marker moves, and a marker only moves forward.
  */
-export interface UnreadCountNeeded {
+export interface ReadCountNeeded {
   readonly countRead: { readonly afterSeq: number; readonly upToSeq: number };
 }
 
@@ -136,9 +136,9 @@ export class ThreadLedger {
   /**
    * Moves a member's read marker forward, never past the last message and never
    * back. A marker that would stop among older unread messages than the ledger
-   * keeps moves only with their count from storage (`UnreadCountNeeded`).
+   * keeps moves only with their count from storage (`ReadCountNeeded`).
    */
-  markRead(userId: string, seq: number): ReadOutcome | UnreadCountNeeded {
+  markRead(userId: string, seq: number): ReadOutcome | ReadCountNeeded {
     const member = this.members.get(userId);
     if (!member) return { changed: false, lastReadSeq: 0, unread: 0 };
     const target = Math.min(seq, this.last);
@@ -154,7 +154,7 @@ export class ThreadLedger {
    * Completes a read that needed a count: `read` unread messages lay in
    * (afterSeq, upToSeq], and `afterSeq` must be the member's marker still.
    */
-  settleRead(userId: string, counted: UnreadCountNeeded['countRead'] & { readonly read: number }): ReadOutcome {
+  settleRead(userId: string, counted: ReadCountNeeded['countRead'] & { readonly read: number }): ReadOutcome {
     const member = this.members.get(userId);
     if (!member) return { changed: false, lastReadSeq: 0, unread: 0 };
     if (counted.afterSeq !== member.lastReadSeq) throw new Error(`a count from ${counted.afterSeq} settles nothing for a marker at ${member.lastReadSeq}`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { connectDevice, disconnect, registerUser, requestJson, waitUntil } from '../support/accounts';
-import { metricValue, startTestCluster, type TestCluster } from '../support/cluster';
+import { liveActors, metricValue, startTestCluster, type TestCluster } from '../support/cluster';
 import { joinThread, matchedPair } from '../support/matches';
 
 /** The node process each actor of the cluster's shared listing names, by actor id. */
@@ -19,8 +19,7 @@ async function noConnections(nodes: readonly NodeHandle[]): Promise<boolean> {
 
 /** Thread actors alive on the cluster's nodes, by their gauges (the earlier tests' threads linger). */
 async function threadActors(nodes: readonly NodeHandle[]): Promise<number> {
-  const counts = await Promise.all(nodes.map(async (node) => (await metricValue(node, /^kismet_rooms\{kind="chat"/)) || 0));
-  return counts.reduce((a, b) => a + b, 0);
+  return liveActors(nodes, 'chat');
 }
 
 /** A suite's cluster of `count` nodes with this linger, and a connection to its Redis; `cluster` is undefined when skipped. */
@@ -54,7 +53,7 @@ describe('an actor whose last connection closed', function () {
       await disconnect(first);
       await waitUntil(() => noConnections(nodes), 30_000, () => 'the connection to close');
       assert.equal((await listing(suite.redis)).get(sessionId), listedBefore);
-      const sessionsAlive = await Promise.all(nodes.map(async (node) => (await metricValue(node, /^kismet_rooms\{kind="session"/)) || 0));
+      const sessionsAlive = await Promise.all(nodes.map((node) => liveActors([node], 'session')));
       assert.equal(sessionsAlive.reduce((a, b) => a + b, 0), 1, `session actors per node: ${sessionsAlive.join(', ')}`);
 
       for (const node of [...nodes].reverse()) {
@@ -109,11 +108,11 @@ describe('an actor whose last connection closed', function () {
       await disconnect(await connectDevice(node.url, user, 'phone'));
       // A generous bound: this checks that the actor goes by itself, not how fast.
       await waitUntil(async () => !(await listing(suite.redis)).has(sessionId), 30_000, () => `${sessionId} to leave the listing`);
-      await waitUntil(async () => (await metricValue(node, /^kismet_rooms\{kind="session"/)) === 0, 30_000, () => 'the session actor to go');
+      await waitUntil(async () => (await liveActors([node], 'session')) === 0, 30_000, () => 'the session actor to go');
 
       const again = await connectDevice(node.url, user, 'phone');
       assert.ok((await listing(suite.redis)).has(sessionId));
-      assert.equal(await metricValue(node, /^kismet_rooms\{kind="session"/), 1);
+      assert.equal(await liveActors([node], 'session'), 1);
       await disconnect(again);
     });
   });

@@ -7,7 +7,7 @@ import { findSessionStarts } from '../../db/repositories/userRepository';
 import type { ReadResult, SendResult } from '../../contracts/chat';
 import { command, disconnect, waitUntil } from '../support/accounts';
 import { inBatches } from '../support/batches';
-import { metricValue, useTestCluster } from '../support/cluster';
+import { liveActors, useTestCluster } from '../support/cluster';
 import { joinThread, matchedPair, replyOf, type Person, type ThreadConnection } from '../support/matches';
 
 const THREADS = 30;
@@ -48,8 +48,7 @@ describe('actors opened together start from their own state', function () {
         await Promise.all([disconnect(ta), disconnect(tb)]);
       }
     });
-    const liveThreads = async () => (await Promise.all(suite.nodes.map((n) => metricValue(n, /^kismet_rooms\{kind="chat"[,}]/)))).reduce((x, y) => x + (y || 0), 0);
-    await waitUntil(async () => (await liveThreads()) === 0, 20_000, () => 'every thread actor gone');
+    await waitUntil(async () => (await liveActors(suite.nodes, 'chat')) === 0, 20_000, () => 'every thread actor gone');
   });
 
   it('one read of many threads gives each its own history, and each door check its own answer', async () => {

@@ -20,7 +20,7 @@ import { REMEMBERED_KEYS } from '../../rooms/chat/threadWriter';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { command, connectDevice, disconnect, eventsOf, expectJoinRefused, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
 import { BACKENDS } from '../support/backends';
-import { metricValue } from '../support/cluster';
+import { liveActors, metricValue } from '../support/cluster';
 import { codeOf, joinThread, matchedPair, messagesOfType, replyOf, type ThreadConnection } from '../support/matches';
 import { UNLIMITED_RATES } from '../support/limits';
 
@@ -46,10 +46,9 @@ for (const backend of BACKENDS) {
       replyOf<MessagePage>(await command(thread.room, 'history', payload));
     /** Everyone leaves the thread and its actor is gone (it lingers a while): the next one starts from storage. */
     const leaveAll = async (...threads: ThreadConnection[]) => {
-      const liveThreads = () => metricValue(node, /^kismet_rooms\{kind="chat"[,}]/);
-      const before = await liveThreads();
+      const before = await liveActors([node], 'chat');
       await Promise.all(threads.map(disconnect));
-      await waitUntil(async () => (await liveThreads()) === before - 1, 30_000, () => 'the thread actor gone');
+      await waitUntil(async () => (await liveActors([node], 'chat')) === before - 1, 30_000, () => 'the thread actor gone');
     };
     const closedWith = (thread: ThreadConnection) =>
       new Promise<number>((resolve) => thread.room.onLeave((code) => resolve(code)));
@@ -87,7 +86,7 @@ for (const backend of BACKENDS) {
       assert.equal(messagesOfType(ta, ChatEventType.MESSAGE).length, 1);
       // Operators see the thread and the two messages (this is the node's first thread).
       assert.equal(await metricValue(node, /^kismet_chat_messages_stored_total\{/), 2);
-      assert.equal(await metricValue(node, /^kismet_rooms\{kind="chat"/), 1);
+      assert.equal(await liveActors([node], 'chat'), 1);
       assert.deepEqual((await history(ta)).messages.map((m) => [m.seq, m.kind, m.mediaUrl]), [[1, 'text', null], [2, 'media', 'https://cdn.example/p.jpg']]);
     });
 

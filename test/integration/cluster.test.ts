@@ -3,7 +3,7 @@ import type { TokenPair } from '../../contracts/auth';
 import { command, connectDevice, registerUser, withTimeout, type Device } from '../support/accounts';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { inBatches } from '../support/batches';
-import { metricValue } from '../support/cluster';
+import { liveActors, metricValue } from '../support/cluster';
 import { createScratchDatabase, scratchRedis, servicesOrSkip } from '../support/services';
 import { SessionEventType, type DevicesChangedMessage } from '../../contracts/session';
 
@@ -69,7 +69,7 @@ describe('cluster of two nodes on one Redis and one Postgres', function () {
         sessions.map((s) => s.roomId).sort(),
         users.map((u) => `session_${u.userId}`).sort(),
       );
-      const perNode = await Promise.all(nodes.map((n) => metricValue(n, /^kismet_rooms\{kind="session"/)));
+      const perNode = await Promise.all(nodes.map((n) => liveActors([n], 'session')));
       assert.equal(perNode.reduce((a, b) => a + b, 0), USERS, `live session actors per node: ${perNode.join(', ')}`);
     });
 

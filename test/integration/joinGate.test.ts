@@ -3,7 +3,7 @@ import { DEFAULT_ACCESS_TOKEN_TTL_S } from '../../server/config';
 import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
 import { seedUsers } from '../../loadtest/harness/seed';
 import { waitUntil } from '../support/accounts';
-import { metricValue, useTestCluster } from '../support/cluster';
+import { liveActors, metricValue, useTestCluster } from '../support/cluster';
 
 const JOINS = 600;
 
@@ -92,7 +92,7 @@ describe('joins whose caller left while they waited', function () {
   it('take no seat and create no actor when their turn comes', async () => {
     const [node] = suite.nodes;
     const users = await newUsers(suite, KEPT + LEFT + 1);
-    const sessions = async () => (await metricValue(node, /^kismet_rooms\{[^}]*kind="session"/)) || 0;
+    const sessions = () => liveActors([node], 'session');
     assert.equal(await sessions(), 0);
     // Every request reaches the node's queue at once; the last LEFT are then given up while the first ones are served.
     const leaving = new AbortController();

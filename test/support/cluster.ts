@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Room } from '@colyseus/sdk';
+import type { ActorKind } from '../../contracts/actors';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { disconnect } from './accounts';
 import { NO_SHEDDING } from './limits';
@@ -48,6 +49,16 @@ export async function metricValue(node: { readonly url: string }, line: RegExp):
   const text = await (await fetch(`${node.url}/metrics`)).text();
   const found = text.split('\n').find((l) => line.test(l));
   return found ? Number(found.split(' ').pop()) : NaN;
+}
+
+/**
+ * Live actors of one kind on the nodes, summed: their `kismet_rooms` gauges, which every
+ * node sets for every kind at its start (so a gauge not found is an error, not a 0).
+ */
+export async function liveActors(nodes: ReadonlyArray<{ readonly url: string }>, kind: ActorKind): Promise<number> {
+  const counts = await Promise.all(nodes.map((node) => metricValue(node, new RegExp(`^kismet_rooms\\{[^}]*kind="${kind}"[,}]`))));
+  if (counts.some(Number.isNaN)) throw new Error(`a node without a kismet_rooms gauge for ${kind}`);
+  return counts.reduce((a, b) => a + b, 0);
 }
 
 /** A suite's cluster, and the connections its tests opened, left before the cluster stops. */
