@@ -3,7 +3,8 @@ import type { MatchStatus } from '../../domain/chatRules';
 import type { NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
 import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
-import { appendUserEvents, type StoredUserEvent } from './eventRepository';
+import type { StoredUserEvent } from './eventRepository';
+import { appendEventsOfUsers } from './userEventBatchRepository';
 import { isUniqueViolation } from '../faults';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -104,22 +105,20 @@ async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Pro
   return stored;
 }
 
-/** Appends the batches' events, user by user in id order so concurrent writers never deadlock; returns them by batch. */
+/**
+ * Appends the batches' events in one statement for all their users
+ * (`appendEventsOfUsers`: the users' rows locked in id order, so concurrent
+ * writers never deadlock), however many absent members the flush tells;
+ * returns them by batch. A user who no longer exists is told nothing.
+ */
 async function appendBatchEvents(tx: Db, batches: readonly ThreadBatch[]): Promise<Map<ThreadBatch, StoredUserEvent[]>> {
-  const byUser = new Map<string, Array<{ batch: ThreadBatch; events: readonly NewUserEvent[] }>>();
-  for (const batch of batches) {
-    for (const target of batch.notify) byUser.set(target.userId, [...(byUser.get(target.userId) ?? []), { batch, events: target.events }]);
-  }
+  const owed = batches.flatMap((batch) => batch.notify.flatMap((target) => target.events.map((event) => ({ batch, event: { ...event, userId: target.userId } }))));
   const byBatch = new Map<ThreadBatch, StoredUserEvent[]>();
-  for (const userId of [...byUser.keys()].sort()) {
-    const parts = byUser.get(userId)!;
-    const appended = await appendUserEvents(tx, userId, parts.flatMap((p) => p.events));
-    let offset = 0;
-    for (const part of parts) {
-      byBatch.set(part.batch, [...(byBatch.get(part.batch) ?? []), ...appended.slice(offset, offset + part.events.length)]);
-      offset += part.events.length;
-    }
-  }
+  if (owed.length === 0) return byBatch;
+  const stored = await appendEventsOfUsers(tx as Transaction<Database>, owed.map((o) => o.event));
+  owed.forEach(({ batch }, k) => {
+    const event = stored[k];
+    if (event) byBatch.set(batch, [...(byBatch.get(batch) ?? []), event]);
+  });
   return byBatch;
 }
-

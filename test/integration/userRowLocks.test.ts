@@ -3,8 +3,13 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/types';
 import { openDatabase } from '../../db/database';
 import { appendEventsOfUsers } from '../../db/repositories/userEventBatchRepository';
+import { randomUUID } from 'node:crypto';
+import { insertCardsBulk } from '../../db/repositories/cardRepository';
+import { insertMatchesBulk } from '../../db/repositories/matchRepository';
+import { storeThreadBatches, type ThreadBatch } from '../../db/repositories/messageBatchRepository';
 import { updatePresences } from '../../db/repositories/userRepository';
-import { likeReceivedEvent } from '../../domain/userEvents';
+import { NO_HIRING_FIELDS } from '../../domain/cardRules';
+import { likeReceivedEvent, UserEventType } from '../../domain/userEvents';
 import { registerUser, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 
@@ -85,6 +90,39 @@ describe('locks on many users’ rows at once', function () {
       );
       // Once the first was free, every user's event was stored.
       assert.equal(result.filter((event) => event !== undefined).length, ids.length);
+    }
+  });
+
+  it('tells a chat flush’s absent members in id order: waiting on one, it holds none of the later ones, and each thread gets its own events', async () => {
+    for (let round = 0; round < 3; round++) {
+      let first = '';
+      const { ids, result } = await holdingTheFirst('chat flush', '%insert into stored_events%', async (db, users) => {
+        first = users[users.length - 1]!;
+        const cards = users.map((ownerId, i) => ({ id: randomUUID(), ownerId, kind: 'person' as const, title: `t${i}`, bio: '', tags: [], birthYear: 1990, ...NO_HIRING_FIELDS, lat: null, lng: null, h3Cell: null }));
+        await insertCardsBulk(db, cards);
+        // A ring of threads, each member telling the next, and one more thread to the first user: told twice in one flush.
+        const pairs = [...users.map((_, i) => [i, (i + 1) % users.length] as const), [2, users.length - 1] as const];
+        const matches = pairs.map(([from, to]) => ({ id: randomUUID(), cardA: cards[from]!, cardB: cards[to]! }));
+        await insertMatchesBulk(db, matches);
+        const batches: ThreadBatch[] = pairs.map(([from, to], k) => ({
+          matchId: matches[k]!.id,
+          expectedLastSeq: 0,
+          messages: [{ senderId: users[from]!, clientMessageId: `m${k}`, kind: 'text', body: 'hi', mediaUrl: null, hidden: false }],
+          notify: [{ userId: users[to]!, events: [{ userId: users[to]!, type: UserEventType.MESSAGE_RECEIVED, data: { matchId: matches[k]!.id, seq: 1, senderId: users[from]!, kind: 'text', preview: 'hi', unread: 1 } }] }],
+        }));
+        return { batches, outcomes: await storeThreadBatches(db, batches) };
+      });
+      assert.equal(result.outcomes.length, ids.length + 1);
+      result.outcomes.forEach((outcome, k) => {
+        assert.equal(outcome.kind, 'stored');
+        if (outcome.kind !== 'stored') return;
+        const told = result.batches[k]!.notify[0]!.userId;
+        // Each thread's own event comes back to it, for its own recipient.
+        assert.deepEqual(outcome.events.map((e) => [e.userId, e.type, (e.data as { matchId?: string }).matchId]), [[told, UserEventType.MESSAGE_RECEIVED, result.batches[k]!.matchId]]);
+      });
+      const seqsOf = (userId: string) => result.outcomes.flatMap((o) => (o.kind === 'stored' ? o.events : [])).filter((e) => e.userId === userId).map((e) => e.seq).sort();
+      assert.deepEqual(seqsOf(first), [1, 2], 'the user told by two threads: numbered one after the other');
+      for (const userId of ids.filter((id) => id !== first)) assert.deepEqual(seqsOf(userId), [1]);
     }
   });
 
