@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DomainOutboxRow, NewDomainEvent } from '../../domain/domainEvents';
 import type { Database } from '../types';
+import { QUEUE_PLAN } from '../queuePlans';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -32,7 +33,7 @@ export interface LeasedDomainEvent extends DomainOutboxRow {
  * a row whose worker died is due again when its lease runs out.
  */
 export async function leaseDueDomainEvents(db: Db, limit: number, leaseMs: number): Promise<LeasedDomainEvent[]> {
-  const result = await sql<{ id: string; type: string; data: Record<string, unknown>; occurred_at: Date; attempts: number }>`
+  const result = await sql<{ id: string; type: string; data: Record<string, unknown>; occurred_at: Date; attempts: number }>`${QUEUE_PLAN}
     with due as (
       select id from domain_event_outbox
        where state = 'pending' and due_at <= clock_timestamp() and (leased_until is null or leased_until <= clock_timestamp())
@@ -52,7 +53,7 @@ export async function leaseDueDomainEvents(db: Db, limit: number, leaseMs: numbe
 /** Rows finished as `state`: published (done) or given up on (dead, with the reason). */
 export async function finishDomainEvents(db: Db, rows: ReadonlyArray<{ id: string; state: 'done' | 'dead'; reason: string | null }>): Promise<void> {
   if (rows.length === 0) return;
-  await sql`
+  await sql`${QUEUE_PLAN}
     update domain_event_outbox o set state = v.state, reason = v.reason, finished_at = clock_timestamp(), leased_until = null
       from unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.state)}::text[], ${rows.map((r) => r.reason)}::text[]) as v(id, state, reason)
      where o.id = v.id`.execute(db);
@@ -61,7 +62,7 @@ export async function finishDomainEvents(db: Db, rows: ReadonlyArray<{ id: strin
 /** Rows to publish again after `delayMs` each. */
 export async function retryDomainEventsLater(db: Db, rows: ReadonlyArray<{ id: string; delayMs: number; reason: string }>): Promise<void> {
   if (rows.length === 0) return;
-  await sql`
+  await sql`${QUEUE_PLAN}
     update domain_event_outbox o
        set due_at = clock_timestamp() + v.delay_ms * interval '1 millisecond', leased_until = null, reason = v.reason
       from unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.delayMs)}::int[], ${rows.map((r) => r.reason)}::text[]) as v(id, delay_ms, reason)

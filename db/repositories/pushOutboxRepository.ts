@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PushTarget } from '../../domain/push/notification';
 import type { OutboxPush, PushRecipient } from '../../domain/push/userPush';
 import type { Database } from '../types';
+import { QUEUE_PLAN } from '../queuePlans';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -45,7 +46,7 @@ export async function queueCallPushes(db: Db, calleeId: string, kind: 'call.inco
  * and whether it is withheld (a banned recipient; a thread or call whose match ended).
  */
 export async function leaseDuePushes(db: Db, limit: number, leaseMs: number): Promise<LeasedPush[]> {
-  const result = await sql<LeasedRow>`
+  const result = await sql<LeasedRow>`${QUEUE_PLAN}
     with due as (
       select id from push_outbox
        where state = 'pending' and due_at <= clock_timestamp() and (leased_until is null or leased_until <= clock_timestamp())
@@ -93,7 +94,7 @@ export type FinishedState = 'done' | 'skipped' | 'dead';
 /** Rows finished as `state` (with a reason for skipped and dead ones). */
 export async function finishPushes(db: Db, rows: ReadonlyArray<{ id: string; state: FinishedState; reason: string | null }>): Promise<void> {
   if (rows.length === 0) return;
-  await sql`
+  await sql`${QUEUE_PLAN}
     update push_outbox o set state = v.state, reason = v.reason, finished_at = clock_timestamp(), leased_until = null
       from unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.state)}::text[], ${rows.map((r) => r.reason)}::text[]) as v(id, state, reason)
      where o.id = v.id`.execute(db);
@@ -101,7 +102,7 @@ export async function finishPushes(db: Db, rows: ReadonlyArray<{ id: string; sta
 
 /** A row to try again after `delayMs`. */
 export async function retryPushLater(db: Db, id: string, delayMs: number, reason: string): Promise<void> {
-  await sql`
+  await sql`${QUEUE_PLAN}
     update push_outbox set due_at = clock_timestamp() + ${delayMs} * interval '1 millisecond', leased_until = null, reason = ${reason}
      where id = ${id}`.execute(db);
 }
