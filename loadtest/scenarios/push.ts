@@ -1,9 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client as PgClient } from 'pg';
+import type { Kysely } from 'kysely';
 import webpush from 'web-push';
 import { openDatabase } from '../../db/database';
+import { analyzeTables } from '../../db/maintenance';
+import { outboxBacklog } from '../../db/repositories/outboxMaintenanceRepository';
+import { savePushTarget } from '../../db/repositories/pushTargetRepository';
+import { saveReadMarker } from '../../db/repositories/threadRepository';
+import type { Database } from '../../db/types';
 import { storeThreadBatches, type ThreadBatch } from '../../db/repositories/messageBatchRepository';
 import { testCertificate } from '../harness/push/tlsStandIn';
 import { WebPushService } from '../harness/push/webPushService';
@@ -11,7 +16,7 @@ import { startBenchCluster } from '../harness/benchCluster';
 import { onCleanup } from '../harness/cleanup';
 import { newHistogram, percentiles, recordMs } from '../harness/histogram';
 import { nodesRssMb } from '../harness/machine';
-import { seedMatchedPairs, seedPersonCards, seedUsers } from '../harness/seed';
+import { seedMatchedPairs, seedPersonCards, seedUsers, type SeededUser } from '../harness/seed';
 
 export interface PushBenchOptions {
   readonly users: number;
@@ -22,6 +27,37 @@ export interface PushBenchOptions {
 
 const STORE_BATCH = 100;
 const STORES_IN_FLIGHT = 8;
+/** Messages each thread held before the run, all of them read. */
+const HISTORY_MESSAGES = 4;
+
+/** Runs `f` over the items, a chunk at a time (the pool's connections in parallel). */
+async function inChunks<T>(items: readonly T[], f: (item: T) => Promise<unknown>, chunk = 500): Promise<void> {
+  for (let i = 0; i < items.length; i += chunk) await Promise.all(items.slice(i, i + chunk).map(f));
+}
+
+/**
+ * The threads of a service that has been up a while: each pair's earlier
+ * messages, both ways, all read. On empty tables Postgres plans scans, and the
+ * nodes' prepared statements keep those plans as the tables fill (the outbox's
+ * lease counted a recipient's unread messages by scanning every message); the
+ * history, with the ANALYZE after it, has them planned for tables with rows.
+ * Stored before any push target exists, so it owes no push.
+ */
+async function seedThreadHistory(db: Kysely<Database>, users: readonly SeededUser[], matchIds: readonly string[]): Promise<void> {
+  const batches: ThreadBatch[] = matchIds.map((matchId, p) => ({
+    matchId,
+    expectedLastSeq: 0,
+    messages: Array.from({ length: HISTORY_MESSAGES }, (_, k) => ({
+      senderId: users[2 * p + (k % 2)]!.userId, clientMessageId: `history-${p}-${k}`, kind: 'text' as const, body: 'earlier', mediaUrl: null, hidden: false,
+    })),
+    notify: [],
+  }));
+  for (let i = 0; i < batches.length; i += STORE_BATCH) await storeThreadBatches(db, batches.slice(i, i + STORE_BATCH));
+  const readAt = new Date();
+  await inChunks(matchIds.flatMap((matchId, p) => [2 * p, 2 * p + 1].map((u) => ({ matchId, userId: users[u]!.userId }))), (m) =>
+    saveReadMarker(db, m.matchId, m.userId, HISTORY_MESSAGES, readAt),
+  );
+}
 
 /**
  * Offline users each receive one message notification through the Web Push
@@ -55,18 +91,13 @@ export async function runPushBench(options: PushBenchOptions): Promise<Record<st
   const matchIds = await seedMatchedPairs(users, cards, cluster.seedTarget);
   const database = await openDatabase({ kind: 'postgres', url: cluster.seedTarget.databaseUrl!, poolSize: STORES_IN_FLIGHT });
   onCleanup('bench database pool', () => database.close());
-  const pg = new PgClient({ connectionString: cluster.seedTarget.databaseUrl });
-  await pg.connect();
-  onCleanup('bench pg client', () => pg.end());
   // Each recipient (the second of each pair) has a browser subscribed with the nodes' key, and is offline.
   const targets = matchIds.map((_, p) => ({ userId: users[2 * p + 1]!.userId, target: service.subscribe(vapid.publicKey) }));
-  for (let i = 0; i < targets.length; i += 1000) {
-    const slice = targets.slice(i, i + 1000);
-    await pg.query(
-      `insert into push_targets (user_id, device_id, platform, target) select u, 'phone', 'webpush', t::jsonb from unnest($1::uuid[], $2::text[]) as v(u, t)`,
-      [slice.map((t) => t.userId), slice.map((t) => JSON.stringify(t.target))],
-    );
-  }
+  await seedThreadHistory(database.db, users, matchIds);
+  const registeredAt = new Date();
+  await inChunks(targets, (t) => savePushTarget(database.db, { userId: t.userId, deviceId: 'phone', target: t.target, sessionId: undefined, at: registeredAt }));
+  // Fresh statistics: the nodes' plans are made again for tables of this size, not the empty ones they started on.
+  await analyzeTables(database.db);
 
   const storedAt = new Map<string, number>();
   const latency = newHistogram();
@@ -83,8 +114,8 @@ export async function runPushBench(options: PushBenchOptions): Promise<Record<st
   });
   const depths: number[] = [];
   const sampler = setInterval(() => {
-    pg.query<{ n: string }>("select count(*) as n from push_outbox where state = 'pending'")
-      .then((r) => depths.push(Number(r.rows[0]!.n)))
+    outboxBacklog(database.db, 'push_outbox')
+      .then((backlog) => depths.push(backlog.depth))
       .catch((error: unknown) => process.stderr.write(`push: depth sample failed: ${String(error)}\n`));
   }, 1000);
   onCleanup('depth sampler', async () => clearInterval(sampler));
@@ -99,9 +130,9 @@ export async function runPushBench(options: PushBenchOptions): Promise<Record<st
       const recipient = users[2 * p + 1]!.userId;
       return {
         matchId,
-        expectedLastSeq: 0,
+        expectedLastSeq: HISTORY_MESSAGES,
         messages: [{ senderId: sender, clientMessageId: `bench-${p}`, kind: 'text', body: 'hello', mediaUrl: null, hidden: false }],
-        notify: [{ userId: recipient, events: [{ userId: recipient, type: 'message.received', data: { matchId, seq: 1, senderId: sender, kind: 'text', preview: 'hello', unread: 1 } }] }],
+        notify: [{ userId: recipient, events: [{ userId: recipient, type: 'message.received', data: { matchId, seq: HISTORY_MESSAGES + 1, senderId: sender, kind: 'text', preview: 'hello', unread: 1 } }] }],
       };
     });
     const outcomes = await storeThreadBatches(database.db, batches);

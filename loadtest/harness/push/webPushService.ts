@@ -33,6 +33,8 @@ interface Subscription {
 }
 
 const MAX_VAPID_LIFE_S = 24 * 60 * 60;
+/** VAPID authorizations verified and remembered at most (a sender reuses one for hours). */
+const MAX_VERIFIED = 1_000;
 
 /**
  * A Web Push service (RFC 8030) on localhost over TLS, for tests: it verifies
@@ -50,6 +52,8 @@ export class WebPushService extends EventEmitter {
   private readonly answers = new Map<string, WebPushAnswer>();
   private server: Server | undefined;
   private nextId = 0;
+  /** Authorizations (JWT and key) already verified, with their claims: a sender signs one per push service and reuses it. */
+  private readonly verified = new Map<string, { aud: string; sub: string; exp: number }>();
   private gate: Promise<void> | undefined;
   private openGate: (() => void) | undefined;
   /** Pushes decrypted and waiting behind a hold. */
@@ -152,8 +156,23 @@ export class WebPushService extends EventEmitter {
     return { status: 201, headers: { location: `${this.origin}/message/${this.received.length}` } };
   }
 
-  /** The JWT's claims if `k` signed it for this origin with a contact and an expiry within 24 hours; else why not. */
+  /**
+   * The JWT's claims if `k` signed it for this origin with a contact and an expiry within 24 hours; else why not.
+   * Its signature is checked once; its expiry at every use.
+   */
   private async verifyVapid(jwt: string, k: string): Promise<{ aud: string; sub: string; exp: number } | string> {
+    const key = `${jwt} ${k}`;
+    const known = this.verified.get(key);
+    if (known) return known.exp > Math.floor(this.nowMs() / 1000) ? known : 'VAPID JWT refused: "exp" claim timestamp check failed';
+    const claims = await this.verifyVapidSignature(jwt, k);
+    if (typeof claims !== 'string') {
+      if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
+      this.verified.set(key, claims);
+    }
+    return claims;
+  }
+
+  private async verifyVapidSignature(jwt: string, k: string): Promise<{ aud: string; sub: string; exp: number } | string> {
     const raw = Buffer.from(k, 'base64url');
     if (raw.length !== 65 || raw[0] !== 4) return 'k is not an uncompressed P-256 key';
     const key = createPublicKey({ format: 'jwk', key: { kty: 'EC', crv: 'P-256', x: raw.subarray(1, 33).toString('base64url'), y: raw.subarray(33).toString('base64url') } });
