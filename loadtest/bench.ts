@@ -37,6 +37,8 @@ options:
   --cycles N       close-and-rejoin cycles per device (rejoin), default 40
   --bystanders N   sessions on the surviving nodes (reconnect), default 1000
   --threads N      chat threads, two members each (chat), default 1000
+  --away           chat: only one member of each thread joins and sends; the other is away and told in
+                   their event stream (acknowledgements only)
   --duration S     seconds to hold / to send, default 30 (connections, swipes, chat) or 10 (echo-baseline);
                    reconnect: seconds after the kill before a session not served again is an error, default 300
   --rate R         connections per second (connections, default 200), swipes per second (swipes,
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
       'warm-after': { type: 'string' },
       bystanders: { type: 'string' },
       cycles: { type: 'string' },
+      away: { type: 'boolean', default: false },
       'no-baseline': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -172,8 +175,9 @@ async function main(): Promise<void> {
       warmAfterS: intOption(values['warm-after'], 5, 'warm-after'),
       connectRatePerS: intOption(values['connect-rate'], 300, 'connect-rate'),
       workers,
+      away: values.away,
     });
-    report = { scenario, nodes: cluster.nodes.length, users: threads * 2, duration_s: durationS, ...result };
+    report = { scenario, nodes: cluster.nodes.length, users: threads * 2, duration_s: durationS, away: values.away ? 1 : 0, ...result };
   } else if (scenario === 'deck') {
     const users = intOption(values.users, 2000, 'users');
     const cards = intOption(values.cards, 100_000, 'cards');

@@ -13,7 +13,9 @@ const DRAIN_MS = 5000;
  * Both members of every thread join (each through its own node where there are
  * several), then messages go out on a fixed timetable, round-robin over threads
  * and alternating senders. Measures send→acknowledgement at the sender and
- * send→delivery at the other member, both from the scheduled time.
+ * send→delivery at the other member, both from the scheduled time. With `away`,
+ * only the first member joins and sends: the other is told in their event
+ * stream, and only acknowledgements are measured.
  */
 export async function runChat(job: ChatJob): Promise<LoadResult> {
   const errors = new ErrorLog();
@@ -27,6 +29,7 @@ export async function runChat(job: ChatJob): Promise<LoadResult> {
   let closes = 0;
   let running = false;
   let seconds: SecondMaxima | undefined;
+  const sides = job.away ? 1 : 2;
 
   const onDelivered = (message: ChatMessage) => {
     const scheduled = scheduledAt.get(message.clientMessageId);
@@ -40,10 +43,10 @@ export async function runChat(job: ChatJob): Promise<LoadResult> {
 
   await connectOnTimetable(
     job.connectRatePerS,
-    job.threads.length * 2,
+    job.threads.length * sides,
     async (i) => {
-      const t = Math.floor(i / 2);
-      const side = i % 2;
+      const t = Math.floor(i / sides);
+      const side = i % sides;
       const thread = job.threads[t]!;
       const client = await ThreadClient.join(job.nodeUrls[(t + side) % job.nodeUrls.length]!, thread.members[side]!, thread.matchId);
       client.onDelivered = onDelivered;
@@ -70,11 +73,11 @@ export async function runChat(job: ChatJob): Promise<LoadResult> {
   seconds.start();
   await onTimetable(start, 1000 / job.ratePerS, total, (n, scheduled) => {
     const t = n % job.threads.length;
-    const side = Math.floor(n / job.threads.length) % 2;
+    const side = Math.floor(n / job.threads.length) % sides;
     const sender = members[t]![side];
-    if (!sender?.open || !members[t]![1 - side]?.open) return errors.add('send in a thread whose members are not both connected');
+    if (!sender?.open || (!job.away && !members[t]![1 - side]?.open)) return errors.add('send in a thread whose members are not both connected');
     const clientMessageId = `${process.pid}-${n}`;
-    scheduledAt.set(clientMessageId, scheduled);
+    if (!job.away) scheduledAt.set(clientMessageId, scheduled);
     unanswered.add(clientMessageId);
     sender.sendText(clientMessageId, `message ${n} of the run`).then(
       (answer) => {

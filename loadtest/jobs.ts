@@ -54,6 +54,8 @@ export interface ChatJob {
   readonly durationS: number;
   /** Seconds into the sends after which latencies also count as warm (harness/warmSplit). */
   readonly warmAfterS: number;
+  /** Only the first member of each thread joins and sends; the other is away and is told of each message in their event stream. */
+  readonly away: boolean;
 }
 
 export interface DeckJob {

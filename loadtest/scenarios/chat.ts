@@ -14,15 +14,20 @@ export interface ChatOptions {
   readonly warmAfterS: number;
   readonly connectRatePerS: number;
   readonly workers: number;
+  /** Only one member of each thread in it; the other away, told in their event stream. */
+  readonly away: boolean;
 }
 
-/** Messages stored in the run's database, where the scenario can read it. */
-async function countStoredMessages(databaseUrl: string | undefined): Promise<number | undefined> {
+/** Messages and message notices stored in the run's database, where the scenario can read it. */
+async function countStored(databaseUrl: string | undefined): Promise<{ messages: number; notices: number } | undefined> {
   if (!databaseUrl) return undefined;
   const client = new PgClient({ connectionString: databaseUrl });
   await client.connect();
   try {
-    return Number((await client.query<{ n: string }>('select count(*) as n from messages')).rows[0]!.n);
+    const { rows } = await client.query<{ messages: string; notices: string }>(
+      "select (select count(*) from messages) as messages, (select count(*) from stored_events where type = 'message.received') as notices",
+    );
+    return { messages: Number(rows[0]!.messages), notices: Number(rows[0]!.notices) };
   } finally {
     await client.end();
   }
@@ -33,6 +38,8 @@ const perConnectionKb = (mb: number, connections: number) => (connections > 0 ? 
 /**
  * Matched pairs chatting: both members of every thread connected (joining
  * through different nodes), messages at a fixed total rate over all threads.
+ * With `away`, one member of each thread is in it and sends, and the other is
+ * away: each message also stores a notice in that member's event stream.
  */
 export async function runChat(cluster: BenchCluster, options: ChatOptions): Promise<Record<string, number | string>> {
   const users = await seedUsers(options.threads * 2, cluster.seedTarget);
@@ -47,9 +54,10 @@ export async function runChat(cluster: BenchCluster, options: ChatOptions): Prom
     ratePerS: options.ratePerS / options.workers,
     durationS: options.durationS,
     warmAfterS: options.warmAfterS,
+    away: options.away,
   }));
   const rssBefore = nodesRssMb(cluster.nodes);
-  const storedBefore = (await countStoredMessages(cluster.seedTarget.databaseUrl)) ?? 0;
+  const storedBefore = (await countStored(cluster.seedTarget.databaseUrl)) ?? { messages: 0, notices: 0 };
   const run = runWorkers(jobs);
   const connected = await run.ramped;
   process.stdout.write(`chat: ${connected} members connected in ${threads.length} threads; ${options.ratePerS} messages/s for ${options.durationS} s\n`);
@@ -61,7 +69,7 @@ export async function runChat(cluster: BenchCluster, options: ChatOptions): Prom
   const sum = (key: string) => done.reduce((total, r) => total + (r.counters[key] ?? 0), 0);
   for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);
   const sendWindowS = Math.max(...done.map((r) => r.counters['sendWindowS'] ?? 0));
-  const stored = await countStoredMessages(cluster.seedTarget.databaseUrl);
+  const stored = await countStored(cluster.seedTarget.databaseUrl);
   return {
     ops_per_s: Math.round(sum('acked') / Math.max(options.durationS, sendWindowS)),
     ...warmSplitPercentiles('ack', done),
@@ -71,7 +79,7 @@ export async function runChat(cluster: BenchCluster, options: ChatOptions): Prom
     messages_planned: sum('planned'),
     messages_acked: sum('acked'),
     messages_delivered: sum('delivered'),
-    ...(stored === undefined ? {} : { messages_persisted: stored - storedBefore }),
+    ...(stored === undefined ? {} : { messages_persisted: stored.messages - storedBefore.messages, notices_stored: stored.notices - storedBefore.notices }),
     connections_held: connected - sum('closes'),
     ...percentiles('connect', mergeEncoded(done.map((r) => r.histograms['connect']!))),
     server_rss_mb: Math.round(rssRunning),

@@ -158,6 +158,17 @@ describe('load test harness (smoke)', function () {
       assert.equal(run.report!['connections_held'], 40);
     });
 
+    it('chat --away: acknowledges and persists every planned message, and tells each away member of each', async () => {
+      const run = await runBench(['chat', '--away', '--threads', '20', '--duration', '2', '--rate', '100', '--nodes', '2', '--warm-after', '1'], process.env);
+      assert.equal(run.code, 0, run.output);
+      assert.equal(run.report!['errors'], 0);
+      assert.deepEqual(
+        [run.report!['messages_planned'], run.report!['messages_acked'], run.report!['messages_delivered'], run.report!['messages_persisted'], run.report!['notices_stored']],
+        [200, 200, 0, 200, 200],
+      );
+      assert.equal(run.report!['connections_held'], 20);
+    });
+
     it('reconnect: every session of the killed node is served again on a survivor, and no node is left behind', async () => {
       const run = await runBench(['reconnect', '--users', '8', '--bystanders', '4', '--nodes', '3', '--connect-rate', '40'], process.env);
       assert.equal(run.code, 0, run.output);
