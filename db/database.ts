@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
 import { lockDataDir } from './dataDirLock';
+import { listenOnPostgres, type NotificationHandlers, type NotificationListener } from './notificationListener';
 import { PreparingPool } from './preparingPool';
 import type { Database } from './types';
 
@@ -27,6 +28,8 @@ export interface DatabaseHandle {
    * connection is closed. Set once migrations ran: those may take long.
    */
   limitQueries(ms: number): void;
+  /** Hears NOTIFY on `channel` (db/notificationListener.ts; PGlite's own listener when embedded) until the listener is closed. */
+  listen(channel: string, handlers: NotificationHandlers): Promise<NotificationListener>;
   close(): Promise<void>;
 }
 
@@ -56,6 +59,7 @@ export async function openDatabase(settings: DatabaseSettings, options: OpenOpti
   let db: Kysely<Database>;
   let releaseDataDir: (() => Promise<void>) | undefined;
   let preparing: PreparingPool | undefined;
+  let embedded: { listen(channel: string, callback: () => void): Promise<() => Promise<void>> } | undefined;
   if (settings.kind === 'postgres') {
     const pool = new Pool({
       connectionString: settings.url,
@@ -85,6 +89,7 @@ export async function openDatabase(settings: DatabaseSettings, options: OpenOpti
       // One connection for the process: the setting holds for its whole life.
       if (options.domainEvents) await pglite.exec(`set kismet.domain_events = 'on'`);
       db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+      embedded = pglite;
     } catch (error) {
       await releaseDataDir();
       throw error;
@@ -103,6 +108,12 @@ export async function openDatabase(settings: DatabaseSettings, options: OpenOpti
     },
     limitQueries(ms) {
       if (preparing) preparing.queryTimeoutMs = ms;
+    },
+    async listen(channel, handlers) {
+      if (settings.kind === 'postgres') return listenOnPostgres(settings.url, channel, handlers, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+      const unlisten = await embedded!.listen(channel, () => handlers.onNotify());
+      handlers.onHearing?.(true);
+      return { close: () => unlisten().catch(() => undefined) };
     },
     async close() {
       try {

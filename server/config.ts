@@ -107,7 +107,7 @@ export interface Config {
   /** Push providers (Web Push, FCM, APNs); a development node signs Web Push with keys of its own. */
   readonly push: PushConfig;
   /** The push outbox's workers. */
-  readonly pushOutbox: { readonly maxAttempts: number; readonly retentionMs: number; readonly leaseMs: number };
+  readonly pushOutbox: { readonly maxAttempts: number; readonly retentionMs: number; readonly leaseMs: number; readonly heardPollMs: number };
   /** Domain events out to NATS JetStream; undefined without NATS_URL (nothing is written or published). */
   readonly domainEvents: DomainEventsConfig | undefined;
   readonly logLevel: string;
@@ -256,7 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
       pruneIntervalMs: e.RETENTION_PRUNE_INTERVAL_MS,
     },
     push,
-    pushOutbox: { maxAttempts: e.PUSH_MAX_ATTEMPTS, retentionMs: e.PUSH_RETENTION_S * 1000, leaseMs: e.PUSH_LEASE_MS },
+    pushOutbox: { maxAttempts: e.PUSH_MAX_ATTEMPTS, retentionMs: e.PUSH_RETENTION_S * 1000, leaseMs: e.PUSH_LEASE_MS, heardPollMs: e.PUSH_POLL_MS },
     domainEvents,
     logLevel: e.LOG_LEVEL,
   };

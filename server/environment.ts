@@ -110,6 +110,8 @@ export const EnvSchema = z.object({
   PUSH_RETENTION_S: z.coerce.number().int().min(0).max(90 * 86400).default(86400),
   /** How long a worker holds the rows it leased; a crashed node's rows are sent again after it. */
   PUSH_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** How often a worker reads the outbox while notifications of added rows wake it (rows due later, a missed notification). */
+  PUSH_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(1000),
   /** Domain events to NATS JetStream, off without NATS_URL; server/events/natsConfig.ts checks them together. */
   NATS_URL: z.string().optional(),
   NATS_STREAM: z.string().default('KISMET'),

@@ -14,11 +14,14 @@ const PRUNE_LIMIT = 5_000;
  * outbox): its loop (a round of rows, then upkeep when due, then a pause unless
  * the round says more is due at once), and the upkeep: at most every few
  * seconds, delete finished rows past their retention and set the depth and
- * oldest-age gauges. `wake()` cuts the pause short (a stop, a finished round).
+ * oldest-age gauges. `wake()` cuts the pause short (a stop, a finished round,
+ * rows added): a wake while a round runs is kept, so the loop does not pause
+ * after that round.
  */
 export class OutboxUpkeep {
   private last = 0;
   private wakeSleeper: (() => void) | undefined;
+  private woken = false;
   private running = false;
   private loop: Promise<void> | undefined;
 
@@ -34,7 +37,7 @@ export class OutboxUpkeep {
    * are due at once; a failed round or upkeep goes to `onError`, and its rows are
    * due again when their leases end.
    */
-  start(round: () => Promise<boolean>, idlePollMs: number, onError: (error: unknown) => void): void {
+  start(round: () => Promise<boolean>, idlePollMs: number | (() => number), onError: (error: unknown) => void): void {
     if (this.running) return;
     this.running = true;
     this.loop = (async () => {
@@ -46,7 +49,7 @@ export class OutboxUpkeep {
         } catch (error) {
           onError(error);
         }
-        if (!moreDue && this.running) await this.sleep(idlePollMs);
+        if (!moreDue && this.running) await this.sleep(typeof idlePollMs === 'number' ? idlePollMs : idlePollMs());
       }
     })();
   }
@@ -69,9 +72,17 @@ export class OutboxUpkeep {
   }
 
   sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      const timer = setTimeout(() => {
+        this.wakeSleeper = undefined;
+        resolve();
+      }, ms);
       this.wakeSleeper = () => {
+        this.wakeSleeper = undefined;
         clearTimeout(timer);
         resolve();
       };
@@ -79,6 +90,7 @@ export class OutboxUpkeep {
   }
 
   wake(): void {
-    this.wakeSleeper?.();
+    if (this.wakeSleeper) this.wakeSleeper();
+    else this.woken = true;
   }
 }

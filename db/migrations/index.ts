@@ -13,6 +13,7 @@ import * as companies from './2026_12_02_0011_companies';
 import * as swipesWithoutSwiperKey from './2026_12_05_0012_swipes_without_swiper_key';
 import * as swipeCardKeysByTableLock from './2026_12_05_0013_swipe_card_keys_by_table_lock';
 import * as removedMessagesIndex from './2026_12_05_0014_removed_messages_index';
+import * as pushOutboxWake from './2026_12_05_0015_push_outbox_wake';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -33,4 +34,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_05_0012_swipes_without_swiper_key': swipesWithoutSwiperKey,
   '2026_12_05_0013_swipe_card_keys_by_table_lock': swipeCardKeysByTableLock,
   '2026_12_05_0014_removed_messages_index': removedMessagesIndex,
+  '2026_12_05_0015_push_outbox_wake': pushOutboxWake,
 };

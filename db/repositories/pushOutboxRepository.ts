@@ -6,6 +6,9 @@ import { QUEUE_PLAN } from '../queuePlans';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** The channel every commit that added push outbox rows notifies (migration 2026_12_05_0015). */
+export const PUSH_OUTBOX_CHANNEL = 'kismet_push_outbox';
+
 /** A leased row with what delivering it needs, read in the same statement. */
 export interface LeasedPush extends OutboxPush {
   readonly attempts: number;

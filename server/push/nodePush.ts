@@ -1,6 +1,9 @@
 import type { Presence } from '@colyseus/core';
 import type { Kysely } from 'kysely';
 import type { TemplatedApp } from 'uWebSockets.js';
+import type { DatabaseHandle } from '../../db/database';
+import type { NotificationListener } from '../../db/notificationListener';
+import { PUSH_OUTBOX_CHANNEL } from '../../db/repositories/pushOutboxRepository';
 import type { Database } from '../../db/types';
 import type { PushPlatform } from '../../domain/push/notification';
 import type { AccessTokenService } from '../auth/accessTokens';
@@ -25,6 +28,8 @@ export interface NodePush {
 export function createNodePush(input: {
   readonly config: Config;
   readonly db: Kysely<Database>;
+  /** Notifications of rows added to the outbox wake the worker. */
+  readonly listen: DatabaseHandle['listen'];
   readonly presence: Presence;
   readonly nodeId: () => string;
   readonly metrics: NodeMetrics;
@@ -33,24 +38,37 @@ export function createNodePush(input: {
   const logger = input.logger.child({ component: 'push' });
   const providers = createPushProviders(input.config.push, { logger });
   const connectedDevices = new PresenceConnectedDevices(input.presence, input.nodeId);
+  const metrics = new PushMetrics(input.metrics.registry);
   const worker = new PushOutboxWorker(
     {
       db: input.db,
       providers,
       isConnected: (userId, deviceId) => connectedDevices.isConnected(userId, deviceId),
-      metrics: new PushMetrics(input.metrics.registry),
+      metrics,
       logger,
     },
     { ...DEFAULT_PUSH_OUTBOX_OPTIONS, ...input.config.pushOutbox },
   );
+  let listening: Promise<NotificationListener> | undefined;
   return {
     connectedDevices,
     serve(app, deps, options) {
       const platforms = new Set(Object.keys(providers) as PushPlatform[]);
       mountPushRoutes(app, { db: input.db, ...deps, platforms, vapidPublicKey: input.config.push.webPush?.publicKey, webPushEndpointHosts: input.config.push.webPush?.endpointHosts ?? [] }, options);
       worker.start();
+      listening = input.listen(PUSH_OUTBOX_CHANNEL, {
+        onNotify: () => worker.wake(),
+        onHearing: (hearing, error) => {
+          worker.setHearing(hearing);
+          metrics.hearing.set(hearing ? 1 : 0);
+          if (hearing) metrics.listens.inc();
+          if (hearing) logger.info('push outbox notifications heard: the outbox is read when rows are added');
+          else logger.warn({ err: error }, 'push outbox notifications lost: reading the outbox every 100 ms until they are heard again');
+        },
+      });
     },
     async stop() {
+      await (await listening)?.close();
       await worker.stop();
       await closePushProviders(providers);
     },

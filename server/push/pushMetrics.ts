@@ -11,6 +11,8 @@ export class PushMetrics {
   readonly inFlight: Gauge;
   readonly oldestAge: Gauge;
   readonly latency: Histogram<'platform'>;
+  readonly hearing: Gauge;
+  readonly listens: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -32,6 +34,8 @@ export class PushMetrics {
     this.depth = new Gauge({ name: 'kismet_push_outbox_depth', help: 'Pushes waiting in the outbox (cluster-wide)', registers });
     this.inFlight = new Gauge({ name: 'kismet_push_in_flight', help: 'Pushes this node leased and is sending now', registers });
     this.oldestAge = new Gauge({ name: 'kismet_push_outbox_oldest_age_seconds', help: 'Age of the oldest waiting push', registers });
+    this.hearing = new Gauge({ name: 'kismet_push_outbox_notifications_heard', help: '1 while this node hears the notifications of rows added to the push outbox; 0 while it reads the outbox every 100 ms instead', registers });
+    this.listens = new Counter({ name: 'kismet_push_outbox_listens_total', help: 'Times this node began hearing the push outbox notifications (its start, and each reconnection after Postgres restarted)', registers });
     this.latency = new Histogram({
       name: 'kismet_push_event_to_provider_seconds',
       help: 'From the event being stored to the provider accepting its push, by platform',

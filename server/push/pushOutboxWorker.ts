@@ -19,8 +19,10 @@ export interface PushOutboxOptions {
   readonly batchSize: number;
   /** How long a leased row is this worker's; after that another worker may take it (a crash). */
   readonly leaseMs: number;
-  /** The wait before looking again when nothing was due. */
+  /** The wait before looking again when nothing was due, while no notification says when rows are added. */
   readonly idlePollMs: number;
+  /** The same while notifications of added rows are heard (`wake()`): the rows due later (retries) and any notification missed. */
+  readonly heardPollMs: number;
   readonly maxAttempts: number;
   /** Finished rows are deleted after this long. */
   readonly retentionMs: number;
@@ -32,6 +34,7 @@ export const DEFAULT_PUSH_OUTBOX_OPTIONS: PushOutboxOptions = {
   batchSize: 256,
   leaseMs: 30_000,
   idlePollMs: 100,
+  heardPollMs: 1_000,
   maxAttempts: 8,
   retentionMs: 24 * 3600_000,
   maxInFlight: 1024,
@@ -63,6 +66,7 @@ export class PushOutboxWorker {
   private readonly upkeep: OutboxUpkeep;
   private inFlight = 0;
   private readonly rounds = new Set<Promise<void>>();
+  private hearing = false;
 
   constructor(
     private readonly deps: PushOutboxDeps,
@@ -79,9 +83,20 @@ export class PushOutboxWorker {
         // A full batch: there may be more due at once. Otherwise look again shortly, or when a round ends.
         return leased === this.options.batchSize && this.inFlight < this.options.maxInFlight;
       },
-      this.options.idlePollMs,
+      () => (this.hearing ? this.options.heardPollMs : this.options.idlePollMs),
       (error) => this.deps.logger.warn({ err: error }, 'push outbox round failed; its rows are due again when their leases end'),
     );
+  }
+
+  /** Rows were added (a notification): look now. */
+  wake(): void {
+    this.upkeep.wake();
+  }
+
+  /** Whether notifications of added rows are heard: while they are, the outbox is read less often. */
+  setHearing(hearing: boolean): void {
+    this.hearing = hearing;
+    if (!hearing) this.upkeep.wake();
   }
 
   async stop(): Promise<void> {

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import webpush from 'web-push';
 import type { WebPushTarget } from '../../../domain/push/notification';
-import { requestJson, waitUntil } from '../accounts';
+import { command, disconnect, requestJson, waitUntil } from '../accounts';
+import { joinThread, replyOf, type Person } from '../matches';
 import { testCertificate } from './tlsStandIn';
 import { WebPushService, type ReceivedWebPush } from './webPushService';
 
@@ -75,4 +76,23 @@ export async function counterSum(node: { readonly url: string }, line: RegExp): 
 export async function skippedPushes(node: { readonly url: string }, reason: string, count: number): Promise<void> {
   const line = new RegExp(`^kismet_push_skipped_total\\{[^}]*reason="${reason}"`);
   await waitUntil(async () => (await counterSum(node, line)) >= count, 20_000, () => `${count} pushes skipped as ${reason}`);
+}
+
+/** Waits until the node hears the push outbox's notifications (and began hearing them `listens` times in all). */
+export async function hearing(node: { readonly url: string }, listens = 1): Promise<void> {
+  await waitUntil(
+    async () => (await counterSum(node, /^kismet_push_outbox_notifications_heard[{ ]/)) === 1 && (await counterSum(node, /^kismet_push_outbox_listens_total[{ ]/)) >= listens,
+    20_000,
+    () => `the node hearing the push outbox's notifications (listens ${listens})`,
+  );
+}
+
+/** One text message from `from` in the thread, through a connection opened and closed for it. */
+export async function sendText(url: string, from: Person, matchId: string, clientMessageId: string): Promise<void> {
+  const thread = await joinThread(url, from, matchId);
+  try {
+    replyOf(await command(thread.room, 'send', { clientMessageId, kind: 'text', body: 'hi' }));
+  } finally {
+    await disconnect(thread);
+  }
 }
