@@ -10,6 +10,13 @@ const UPKEEP_PERIOD_MS = 5_000;
 const PRUNE_LIMIT = 5_000;
 
 /**
+ * Rounds that a wake starts begin at least this long after the last began: under a
+ * steady stream of commits that add rows, each of which wakes every node, a node
+ * leases what a few commits added at once rather than once per commit.
+ */
+export const MIN_WOKEN_ROUND_GAP_MS = 25;
+
+/**
  * What an outbox worker does besides its rows (the push outbox, the domain event
  * outbox): its loop (a round of rows, then upkeep when due, then a pause unless
  * the round says more is due at once), and the upkeep: at most every few
@@ -43,13 +50,18 @@ export class OutboxUpkeep {
     this.loop = (async () => {
       while (this.running) {
         let moreDue = false;
+        const began = Date.now();
         try {
           moreDue = await round();
           await this.runIfDue();
         } catch (error) {
           onError(error);
         }
-        if (!moreDue && this.running) await this.sleep(typeof idlePollMs === 'number' ? idlePollMs : idlePollMs());
+        if (!moreDue && this.running) {
+          await this.sleep(typeof idlePollMs === 'number' ? idlePollMs : idlePollMs());
+          const since = Date.now() - began;
+          if (since < MIN_WOKEN_ROUND_GAP_MS && this.running) await new Promise((resolve) => setTimeout(resolve, MIN_WOKEN_ROUND_GAP_MS - since));
+        }
       }
     })();
   }

@@ -49,7 +49,7 @@ export function createNodePush(input: {
     },
     { ...DEFAULT_PUSH_OUTBOX_OPTIONS, ...input.config.pushOutbox },
   );
-  let listening: Promise<NotificationListener> | undefined;
+  let listening: Promise<NotificationListener | undefined> | undefined;
   return {
     connectedDevices,
     serve(app, deps, options) {
@@ -65,6 +65,10 @@ export function createNodePush(input: {
           if (hearing) logger.info('push outbox notifications heard: the outbox is read when rows are added');
           else logger.warn({ err: error }, 'push outbox notifications lost: reading the outbox every 100 ms until they are heard again');
         },
+      }).catch((error: unknown) => {
+        // Without them the worker reads the outbox every 100 ms, as before it heard any.
+        logger.warn({ err: error }, 'cannot listen for push outbox notifications: reading the outbox every 100 ms');
+        return undefined;
       });
     },
     async stop() {
