@@ -28,7 +28,7 @@ describe('an outbox planned while empty (db/queuePlans)', function () {
     const services = servicesOrSkip(this, { postgres: true });
     if (!services) return;
     scratch = await createScratchDatabase(services.databaseUrl);
-    // One connection, as a node's each: the statements below all run on it, and so do their plans.
+    // One connection, like each of a node's: every statement below runs on it, and keeps its plan there.
     database = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize: 1 });
     await migrateToLatest(database.db);
     plain = testPool(scratch.url);
@@ -49,7 +49,7 @@ describe('an outbox planned while empty (db/queuePlans)', function () {
     return { scanned: Number(rows[0]?.scanned ?? 0), updated: Number(rows[0]?.updated ?? 0) };
   }
 
-  it('leases a burst by index, not by reading every device’s target once per row', async () => {
+  it('leases a burst without reading every device’s target once per leased row', async () => {
     const db = database!.db;
     // What autovacuum (or a restore) saw: the tables empty. The node's first round plans on them.
     await plain!.query('analyze');

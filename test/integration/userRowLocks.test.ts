@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/types';
 import { openDatabase } from '../../db/database';
 import { appendEventsOfUsers } from '../../db/repositories/userEventBatchRepository';
-import { randomUUID } from 'node:crypto';
 import { insertCardsBulk } from '../../db/repositories/cardRepository';
 import { insertMatchesBulk } from '../../db/repositories/matchRepository';
 import { storeThreadBatches, type ThreadBatch } from '../../db/repositories/messageBatchRepository';
