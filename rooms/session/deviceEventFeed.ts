@@ -1,4 +1,5 @@
 import type { StoredUserEvent } from '../../db/repositories/eventRepository';
+import { AppError, ErrorCode } from '../../domain/errors';
 
 /** Stored events are read back in pages of this many. */
 export const FEED_PAGE_SIZE = 200;
@@ -14,6 +15,9 @@ export interface FeedSource {
  * as they are published. Live events that arrive while storage is being read
  * wait in a buffer; a live event that skips ahead (a publish overtook another)
  * sends the feed back to storage, which holds every event below a stored one.
+ * A read refused as UNAVAILABLE (the database restarting) is read again after
+ * the refusal's `retryAfterMs`, live events waiting meanwhile: the device keeps
+ * its connection; any other failure goes to `onError`.
  */
 export class DeviceEventFeed {
   private deliveredSeq = 0;
@@ -83,6 +87,14 @@ export class DeviceEventFeed {
         this.reading = false;
       },
       (error: unknown) => {
+        if (error instanceof AppError && error.code === ErrorCode.UNAVAILABLE && !this.closed) {
+          // Still `reading`: what is offered meanwhile waits in the buffer, in order.
+          setTimeout(() => {
+            this.reading = false;
+            this.readStorage();
+          }, error.retryAfterMs ?? 1_000);
+          return;
+        }
         this.reading = false;
         this.onError(error);
       },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { StoredUserEvent } from '../../../db/repositories/eventRepository';
+import { AppError, ErrorCode } from '../../../domain/errors';
 import { DeviceEventFeed, FEED_PAGE_SIZE } from '../../../rooms/session/deviceEventFeed';
 
 const event = (seq: number): StoredUserEvent => ({ userId: 'u', seq, type: 'like.received', data: {}, at: seq });
@@ -150,6 +151,40 @@ describe('DeviceEventFeed', () => {
       feed.offer(storage.events[2]!); // a late copy changes nothing
       feed.offer(storage.store(4));
       assert.deepEqual(sent, [1, 2, 3, 4]);
+    });
+  });
+
+  describe('while the database restarts', () => {
+    it('reads again after a read refused as UNAVAILABLE, keeps what was offered meanwhile, and never fails the device', async () => {
+      const storage = new FakeStorage();
+      for (let s = 1; s <= 3; s++) storage.store(s);
+      let refusals = 2;
+      const errors: unknown[] = [];
+      const sent: number[] = [];
+      const feed = new DeviceEventFeed(
+        {
+          fetchAfter: async (afterSeq, limit) => {
+            if (refusals-- > 0) throw new AppError(ErrorCode.UNAVAILABLE, 'the database is unavailable', { retryAfterMs: 5 });
+            return storage.fetchAfter(afterSeq, limit);
+          },
+        },
+        (e) => sent.push(e.seq),
+        (error) => errors.push(error),
+      );
+      feed.start(0);
+      await settle();
+      feed.offer(storage.store(4));
+      for (let i = 0; i < 200 && sent.length < 4; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.deepEqual(sent, [1, 2, 3, 4]);
+      assert.deepEqual(errors, []);
+    });
+
+    it('fails the device on any other error', async () => {
+      const errors: unknown[] = [];
+      const feed = new DeviceEventFeed({ fetchAfter: async () => Promise.reject(new Error('a bug')) }, () => undefined, (error) => errors.push(error));
+      feed.start(0);
+      await settle();
+      assert.equal(errors.length, 1);
     });
   });
 });
