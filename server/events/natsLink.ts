@@ -95,16 +95,22 @@ export class NatsLink {
     this.connected = true;
     this.logger.info({ servers: this.config.servers.map(withoutCredentials) }, 'connected to NATS');
     void this.ensureStreamUntilReady();
-    for await (const status of connection.status()) {
-      if (status.type === 'disconnect') this.connected = false;
-      else if (status.type === 'reconnect') {
-        this.connected = true;
-        // A NATS restarted without its store lost the stream: make it again.
-        this.streamReady = false;
-        void this.ensureStreamUntilReady();
+    const statuses = connection.status();
+    const watching = (async () => {
+      for await (const status of statuses) {
+        if (status.type === 'disconnect') this.connected = false;
+        else if (status.type === 'reconnect') {
+          this.connected = true;
+          // A NATS restarted without its store lost the stream: make it again.
+          this.streamReady = false;
+          void this.ensureStreamUntilReady();
+        }
+        this.report();
       }
-      this.report();
-    }
+    })();
+    // The client never ends a status iterator when its connection closes (nats 2.29): the
+    // watch ends with the connection, or a node publishing events would never finish stopping.
+    await Promise.race([watching, connection.closed()]);
     this.connected = false;
     this.report();
   }
@@ -155,6 +161,8 @@ export class NatsLink {
   private lastReported: boolean | undefined;
 
   private report(): void {
+    // A node stopping closes its own connection: nothing to report as lost.
+    if (this.stopped) return;
     const up = this.ready();
     if (up === this.lastReported) return;
     this.lastReported = up;

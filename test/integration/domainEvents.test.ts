@@ -116,6 +116,10 @@ describe('domain events to NATS JetStream', function () {
         const published = await metricValue(suite.node, /^kismet_domain_events_published_total\{[^}]*type="message.stored"/);
         assert.equal(published, eventsOfType(events, 'message.stored').length);
       });
+
+      it('stops on SIGTERM with its NATS connection closed, exit code 0 (not at the shutdown deadline)', async () => {
+        assert.equal(await suite.node.stop(), 0, suite.node.output());
+      });
     });
   }
 
