@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
-import { startBenchCluster } from './harness/benchCluster';
+import { startBenchCluster, type BenchCluster } from './harness/benchCluster';
+import { benchStream } from './harness/benchStream';
 import { cleanupAll, interruption } from './harness/cleanup';
 import { cpuLedger } from './harness/cpuLedger';
 import { machineInfo } from './harness/machine';
@@ -57,6 +58,9 @@ options:
   --workers N      load processes, default 2
   --connections N  echo-baseline sockets, default 1000
   --heartbeat-ms N heartbeat interval per user (connections), default 10000
+  --nats           the nodes also publish domain events to a JetStream stream of the run's own (NATS_URL,
+                   default nats://127.0.0.1:4222), as with an event bus; the report adds domain_events_* and
+                   domain_lag_p* (not for echo-baseline, reconnect, push)
   --no-baseline    skip the short echo run that gives the ceiling ratio`;
 
 function intOption(value: string | undefined, fallback: number, name: string): number {
@@ -94,6 +98,7 @@ async function main(): Promise<void> {
       bystanders: { type: 'string' },
       cycles: { type: 'string' },
       away: { type: 'boolean', default: false },
+      nats: { type: 'boolean', default: false },
       'no-baseline': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -106,10 +111,14 @@ async function main(): Promise<void> {
   }
   let workers = intOption(values.workers, 2, 'workers');
   const machine = machineInfo();
+  if (values.nats && ['echo-baseline', 'reconnect', 'push'].includes(scenario)) throw new Error(`--nats is not for ${scenario}`);
+  const stream = values.nats ? benchStream(process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222') : undefined;
+  let measured: BenchCluster | undefined;
   /** Starts the nodes a scenario measures, and says what runs on them. */
   const startCluster = async (what: string) => {
-    const cluster = await startBenchCluster(intOption(values.nodes, defaultNodeCount(), 'nodes'));
-    process.stdout.write(`${scenario}: ${cluster.description}, ${what}, ${workers} load processes\n`);
+    const cluster = await startBenchCluster(intOption(values.nodes, defaultNodeCount(), 'nodes'), stream?.env);
+    process.stdout.write(`${scenario}: ${cluster.description}${stream ? ', domain events to NATS' : ''}, ${what}, ${workers} load processes\n`);
+    measured = cluster;
     return cluster;
   };
   const started = Date.now();
@@ -235,6 +244,7 @@ async function main(): Promise<void> {
     throw new Error(`unknown scenario "${scenario}"\n${USAGE}`);
   }
 
+  if (stream) report = { ...report, ...(await stream.report(measured?.seedTarget.databaseUrl)) };
   report = { ...report, cpu_model: machine.cpu_model, cores: machine.cores, total_mem_gb: machine.total_mem_gb, node: machine.node, wall_s: Math.round((Date.now() - started) / 1000), ...cpuLedger.report(), ...nodeLog.report() };
   const logDir = process.env['KISMET_BENCH_LOG_DIR'];
   if (logDir) nodeLog.keep(logDir);
