@@ -80,6 +80,10 @@ export class NatsLink {
           maxReconnectAttempts: -1,
           reconnectTimeWait: RETRY_MS,
           timeout: RETRY_MS * 2,
+          // Without it every publish captures two stacks (its request, its timeout) just in case
+          // it fails: an eighth of a busy node's time at 5,000 events a second. Failures are
+          // told apart by their codes, never their stacks.
+          noAsyncTraces: true,
         });
       } catch (error) {
         this.logger.debug({ err: error }, 'NATS is not reachable yet');
