@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
+import { natsOrSkip, streamNames } from '../support/nats';
 import { servicesOrSkip } from '../support/services';
 
 const BENCH = path.resolve(__dirname, '../../loadtest/bench.js');
@@ -167,6 +168,20 @@ describe('load test harness (smoke)', function () {
         [200, 200, 0, 200, 200],
       );
       assert.equal(run.report!['connections_held'], 20);
+    });
+
+    it('chat --nats: every message is published to the run\'s own stream, which is gone after the run', async function () {
+      await natsOrSkip(this);
+      const streamsBefore = await streamNames();
+      const run = await runBench(['chat', '--nats', '--threads', '20', '--duration', '2', '--rate', '100', '--nodes', '2', '--warm-after', '1'], process.env);
+      assert.equal(run.code, 0, run.output);
+      assert.equal(run.report!['errors'], 0);
+      assert.deepEqual(
+        [run.report!['messages_persisted'], run.report!['domain_events_stored'], run.report!['domain_events_done'], run.report!['domain_events_pending'], run.report!['domain_events_in_stream']],
+        [200, 200, 200, 0, 200],
+      );
+      assert.ok(Number(run.report!['domain_lag_p99_ms']) > 0, 'no publish lag recorded');
+      assert.deepEqual((await streamNames()).filter((name) => !streamsBefore.includes(name)), []);
     });
 
     it('reconnect: every session of the killed node is served again on a survivor, and no node is left behind', async () => {

@@ -40,6 +40,29 @@ function reachable(url: string): Promise<boolean> {
   });
 }
 
+/** Skips the test's suite without NATS (fails it under CI=true); true when NATS answers. */
+export async function natsOrSkip(context: Mocha.Context): Promise<boolean> {
+  if (await reachable(TEST_NATS_URL)) return true;
+  const reason = `needs NATS with JetStream at ${TEST_NATS_URL} (set NATS_URL)`;
+  if (process.env['CI'] === 'true') throw new Error(`CI: ${reason}`);
+  process.stdout.write(`      skipped: ${reason}\n`);
+  context.skip();
+  return false;
+}
+
+/** The names of the streams NATS holds now. */
+export async function streamNames(): Promise<string[]> {
+  const nc = await connect({ servers: TEST_NATS_URL });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const names: string[] = [];
+    for await (const name of jsm.streams.names()) names.push(name);
+    return names;
+  } finally {
+    await nc.close();
+  }
+}
+
 /**
  * Registers the suite's hooks for a stream of its own on the test NATS. `env`
  * is filled in a `before` hook registered here, so register this before the
@@ -53,12 +76,7 @@ export function useNatsStream(): TestStream {
   let nc: NatsConnection | undefined;
   const url = new URL(TEST_NATS_URL);
   before(async function () {
-    if (!(await reachable(TEST_NATS_URL))) {
-      const reason = `needs NATS with JetStream at ${TEST_NATS_URL} (set NATS_URL)`;
-      if (process.env['CI'] === 'true') throw new Error(`CI: ${reason}`);
-      process.stdout.write(`      skipped: ${reason}\n`);
-      this.skip();
-    }
+    if (!(await natsOrSkip(this))) return;
     nc = await connect({ servers: TEST_NATS_URL });
     Object.assign(env, { NATS_URL: TEST_NATS_URL, NATS_STREAM: name, NATS_SUBJECT_PREFIX: prefix });
   });
