@@ -81,7 +81,7 @@ export class NatsLink {
           reconnectTimeWait: RETRY_MS,
           timeout: RETRY_MS * 2,
           // Without it every publish captures two stacks (its request, its timeout) just in case
-          // it fails: an eighth of a busy node's time at 5,000 events a second. Failures are
+          // it fails: about a tenth of a busy node's CPU at 5,000 events a second. Failures are
           // told apart by their codes, never their stacks.
           noAsyncTraces: true,
         });
