@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { connect } from 'nats';
+import { connect, type JetStreamManager } from 'nats';
 import { Client as PgClient } from 'pg';
 import { onCleanup } from './cleanup';
 import { sleep } from './timetable';
@@ -27,17 +27,7 @@ export interface BenchStream {
 export function benchStream(natsUrl: string): BenchStream {
   const suffix = randomBytes(4).toString('hex');
   const name = `KISMET_BENCH_${suffix}`;
-  onCleanup('bench stream', async () => {
-    const nc = await connect({ servers: natsUrl });
-    try {
-      const jsm = await nc.jetstreamManager();
-      await jsm.streams.delete(name).catch((error: unknown) => {
-        if (!String(error).includes('stream not found')) throw error;
-      });
-    } finally {
-      await nc.close();
-    }
-  });
+  onCleanup('bench stream', () => withStreams(natsUrl, (jsm) => jsm.streams.delete(name)));
   return {
     env: { NATS_URL: natsUrl, NATS_STREAM: name, NATS_SUBJECT_PREFIX: `kismet-bench-${suffix}` },
     async report(databaseUrl) {
@@ -81,12 +71,16 @@ async function pendingRows(db: PgClient): Promise<number> {
 }
 
 async function streamMessages(natsUrl: string, name: string): Promise<number> {
+  return (await withStreams(natsUrl, async (jsm) => (await jsm.streams.info(name)).state.messages)) ?? 0;
+}
+
+/** Runs `use` on a connection of its own; undefined when the stream it asked about is not there (the nodes never made it). */
+async function withStreams<T>(natsUrl: string, use: (jsm: JetStreamManager) => Promise<T>): Promise<T | undefined> {
   const nc = await connect({ servers: natsUrl });
   try {
-    const jsm = await nc.jetstreamManager();
-    return (await jsm.streams.info(name)).state.messages;
+    return await use(await nc.jetstreamManager());
   } catch (error) {
-    if (String(error).includes('stream not found')) return 0;
+    if (String(error).includes('stream not found')) return undefined;
     throw error;
   } finally {
     await nc.close();
