@@ -49,6 +49,13 @@ export interface ErrorMessage {
 export function hasNulCharacter(value: unknown, depth = 0): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (value === null || typeof value !== 'object' || depth > 32) return false;
-  if (Array.isArray(value)) return value.some((item) => hasNulCharacter(item, depth + 1));
-  return Object.entries(value).some(([key, item]) => key.includes('\u0000') || hasNulCharacter(item, depth + 1));
+  // Loops rather than `some` over `Object.entries`: every command's payload passes here, and the pairs are garbage.
+  if (Array.isArray(value)) {
+    for (const item of value) if (hasNulCharacter(item, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && (key.includes('\u0000') || hasNulCharacter((value as Record<string, unknown>)[key], depth + 1))) return true;
+  }
+  return false;
 }

@@ -126,9 +126,21 @@ export abstract class ActorRoom extends Room {
     return (client.userData as { userId?: string } | undefined)?.userId;
   }
 
-  /** The connections of one user, on every device. */
+  /**
+   * The connections of one user, on every device. A loop, not `clients.filter`:
+   * Colyseus's client list is an Array subclass, so `filter` builds another one
+   * (with an index map of its own) on every call.
+   */
   protected clientsOf(userId: string): Client[] {
-    return this.clients.filter((c) => this.userOf(c) === userId);
+    const found: Client[] = [];
+    for (const client of this.clients) if (this.userOf(client) === userId) found.push(client);
+    return found;
+  }
+
+  /** Whether one user has a connection here: asked for every member at every stored message of a thread. */
+  protected isConnected(userId: string): boolean {
+    for (const client of this.clients) if (this.userOf(client) === userId) return true;
+    return false;
   }
 
   /** To every connection of one user, but `except`. */

@@ -46,7 +46,7 @@ export class ChatThreadRoom extends ActorRoom {
     this.parts.writer = new ThreadWriter(this.parts.matchId, services.chatStore, {
       lastSeq: () => this.parts.ledger.lastSeq,
       noticesFor: (messages) => messageNotices({
-        matchId: this.parts.matchId, memberIds: this.parts.ledger.memberIds(), isPresent: (userId) => this.clientsOf(userId).length > 0, unreadOf: (userId) => this.parts.ledger.unread(userId), messages,
+        matchId: this.parts.matchId, memberIds: this.parts.ledger.memberIds(), isPresent: (userId) => this.isConnected(userId), unreadOf: (userId) => this.parts.ledger.unread(userId), messages,
       }),
       onStored: (messages, events) => this.onStored(messages, events),
       onClosed: (status) => this.closeThread(closeCodeOf(status)),
