@@ -119,9 +119,11 @@ export class ActorRedisDriver extends RedisDriver {
   }
 
   override async update(room: IRoomCache, operations: Partial<{ $set: Partial<IRoomCache>; $inc: Partial<IRoomCache> }>): Promise<boolean> {
+    const seatCountOnly = isSeatCountOnly(room, operations);
     for (const [field, value] of Object.entries(operations.$set ?? {})) (room as unknown as Record<string, unknown>)[field] = value;
     const fields = room as unknown as Record<string, number>;
     for (const [field, value] of Object.entries(operations.$inc ?? {})) fields[field] = (fields[field] ?? 0) + (value as number);
+    if (seatCountOnly) return true;
     return (await this.write('update', room, false)) === 'written';
   }
 
@@ -180,6 +182,23 @@ export class ActorRedisDriver extends RedisDriver {
       return 'failed';
     }
   }
+}
+
+/**
+ * Colyseus updates a listing at every seat it reserves, every leave and every
+ * seat that lapses: the connection count, with `locked` as it was. Kismet finds
+ * an actor by its id and never reads that count, so such an update stays in the
+ * node's copy: a join waits for no Redis script before its seat, and a leave
+ * runs none. A change of `locked` (an actor starting to go) is written as before.
+ */
+function isSeatCountOnly(room: IRoomCache, operations: Partial<{ $set: Partial<IRoomCache>; $inc: Partial<IRoomCache> }>): boolean {
+  const set = operations.$set ?? {};
+  const inc = operations.$inc ?? {};
+  return (
+    Object.keys(inc).every((field) => field === 'clients') &&
+    Object.keys(set).every((field) => field === 'locked') &&
+    (set.locked === undefined || set.locked === room.locked)
+  );
 }
 
 /** Applies the non-identity conditions of a matchmaking query (locked, private) to one listing. */

@@ -13,7 +13,7 @@ describe('ActorRedisDriver on real Redis', function () {
   const listing = (roomId: string, processId: string) => initializeRoomCache({ name: 'session', roomId, processId, clients: 0 } as never);
   const listedOn = async (roomId: string) => {
     const raw = await redis!.redis.hget('roomcaches', roomId);
-    return raw === null ? undefined : (JSON.parse(raw) as { processId: string; clients: number });
+    return raw === null ? undefined : (JSON.parse(raw) as { processId: string; clients: number; locked: boolean });
   };
 
   before(async function () {
@@ -76,23 +76,42 @@ describe('ActorRedisDriver on real Redis', function () {
       assert.equal(await drivers[0]!.insert(listing(roomId, 'node-0')), true);
       const stale = listing(roomId, 'node-1');
       assert.equal(await drivers[1]!.remove(roomId), false);
-      assert.equal(await drivers[1]!.update(stale, { $inc: { clients: 5 } }), false);
+      assert.equal(await drivers[1]!.update(stale, { $set: { locked: true } }), false);
       assert.equal(await drivers[1]!.persist(stale, true), false);
       assert.equal(await drivers[1]!.reassert(stale), 'taken');
       const after = await listedOn(roomId);
-      assert.deepEqual([after?.processId, after?.clients], ['node-0', 0]);
+      assert.deepEqual([after?.processId, after?.locked], ['node-0', false]);
       // The holder itself updates and removes its listing as before.
       const own = listing(roomId, 'node-0');
-      assert.equal(await drivers[0]!.update(own, { $inc: { clients: 1 } }), true);
-      assert.equal((await listedOn(roomId))?.clients, 1);
+      assert.equal(await drivers[0]!.update(own, { $set: { locked: true } }), true);
+      assert.equal((await listedOn(roomId))?.locked, true);
       assert.equal(await drivers[0]!.remove(roomId), true);
       assert.equal(await listedOn(roomId), undefined);
       assert.deepEqual(driverErrors, []);
     });
 
+    it('keep seat counts in the node: only a change of locked is written', async () => {
+      const roomId = 'session_seat-counts';
+      const own = listing(roomId, 'node-0');
+      assert.equal(await drivers[0]!.insert(own), true);
+      const written = await redis!.redis.hget('roomcaches', roomId);
+      // What Colyseus does at every seat it reserves, and at every leave.
+      assert.equal(await drivers[0]!.update(own, { $inc: { clients: 1 }, $set: { locked: false } }), true);
+      assert.equal(await drivers[0]!.update(own, { $inc: { clients: 1 }, $set: { locked: false } }), true);
+      assert.equal(await drivers[0]!.update(own, { $inc: { clients: -1 }, $set: { locked: false } }), true);
+      assert.equal(own.clients, 1);
+      assert.equal(await redis!.redis.hget('roomcaches', roomId), written);
+      // An actor that starts to go locks its listing: written, with the count as it is then.
+      assert.equal(await drivers[0]!.update(own, { $inc: { clients: 1 }, $set: { locked: true } }), true);
+      assert.deepEqual([(await listedOn(roomId))?.locked, (await listedOn(roomId))?.clients], [true, 2]);
+      assert.equal(await drivers[0]!.update(own, { $set: { locked: false } }), true);
+      assert.equal((await listedOn(roomId))?.locked, false);
+      assert.deepEqual(driverErrors, []);
+    });
+
     it('reassert a listing Redis lost, and only persist creates one', async () => {
       const roomId = 'session_lost';
-      assert.equal(await drivers[0]!.update(listing(roomId, 'node-0'), { $set: { locked: false } }), false);
+      assert.equal(await drivers[0]!.update(listing(roomId, 'node-0'), { $set: { locked: true } }), false);
       assert.equal(await listedOn(roomId), undefined);
       assert.equal(await drivers[0]!.reassert(listing(roomId, 'node-0')), 'kept');
       assert.equal((await listedOn(roomId))?.processId, 'node-0');
