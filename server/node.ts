@@ -132,7 +132,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const unsubscribeWithdrawals = await withdrawals.subscribe(WITHDRAWALS_TOPIC, (w) => withdrawn.add(w, now().getTime()));
   const lag = new EventLoopLag((ms) => metrics.eventLoopLag.set(ms / 1000));
   const chatStore = new BatchedChatStore(database.db, (threads) => metrics.messageFlushThreads.observe(threads));
-  const push = createNodePush({ config, db: database.db, listen: (channel, handlers) => database.listen(channel, handlers), presence, nodeId: () => matchMaker.processId, metrics, logger });
+  const push = createNodePush({ config, db: database.db, listen: (channel, handlers) => database.listen(channel, handlers), presence, nodeId: () => matchMaker.processId, nodeListening: cluster?.nodeListening, metrics, logger });
   const domainEvents = createNodeDomainEvents({ config, db: database.db, metrics, logger });
   setRoomServices({
     db: database.db,

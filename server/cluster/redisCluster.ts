@@ -9,6 +9,7 @@ import { ActorRedisDriver } from './actorDrivers';
 import { ClusterLease, leaseLifetimeMs } from './clusterLease';
 import { LeaseRenewals } from './leaseRenewals';
 import { SilentNodes } from './silentNodes';
+import { processChannelListeners } from './processChannel';
 import { RemoteSeats } from './remoteSeats';
 import { RedisRateLimiter } from './rateLimiters';
 import { RedisConnections } from './redisConnections';
@@ -28,6 +29,8 @@ export interface RedisCluster {
   readonly silentNodes: SilentNodes;
   /** Seats in actors on other nodes, one message each way; started before the node is listed. */
   readonly remoteSeats: RemoteSeats;
+  /** Whether a node listens on its process channel (a question about that one channel; fails while Redis is away). */
+  readonly nodeListening: (processId: string) => Promise<boolean>;
   /** True while every connection to Redis is up. */
   readonly connected: () => boolean;
   /** Runs `listener` (too) whenever a connection to Redis drops. */
@@ -127,6 +130,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
     lease,
     silentNodes,
     remoteSeats,
+    nodeListening: async (processId) => (await processChannelListeners(listing, processId)) > 0,
     connected: () => connections.up,
     onConnectionLost: (listener) => lostListeners.push(listener),
     onRejoined: (listener) => rejoinListeners.push(listener),

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { leaseKey } from './actorDrivers';
+import { processChannelListeners } from './processChannel';
 
 /** How long a node's answer to "is anyone listening on its channel" is taken as still true. */
 const LISTENING_CHECK_MS = 200;
@@ -43,9 +44,8 @@ export class SilentNodes {
     const now = this.deps.now();
     let check = this.listening.get(processId);
     if (!check || now - check.at > LISTENING_CHECK_MS) {
-      const answer = this.deps.redis
-        .pubsub('NUMSUB', `p:${processId}`)
-        .then((reply) => Number((reply as unknown[])[1]) === 0)
+      const answer = processChannelListeners(this.deps.redis, processId)
+        .then((listeners) => listeners === 0)
         .catch(() => false); // unknown: treated as listening, and the join goes its usual way
       check = { at: now, answer };
       this.listening.set(processId, check);

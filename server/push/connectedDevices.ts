@@ -1,23 +1,33 @@
 import type { Presence } from '@colyseus/core';
 import type { ConnectedDevices } from '../../rooms/roomServices';
+import { processChannel } from '../cluster/processChannel';
 
 const KEY = 'kismet:devices:';
-/** How long the list of live nodes is trusted. */
-const LIVE_NODES_TTL_MS = 1_000;
+/** How long a node's answer to "is anyone listening on its process channel" is trusted. */
+const LISTENING_TTL_MS = 1_000;
+/** Answers about this many nodes at most are kept (node ids change at every restart). */
+const LISTENING_KEPT = 256;
+
+/** Whether a node still listens on its process channel. */
+export type NodeListening = (nodeId: string) => Promise<boolean>;
 
 /**
  * The devices connected to their sessions, in the cluster's presence (Redis in a
  * cluster, this process alone on one node): a hash per user, device → the node
  * holding its connection. A node killed without a goodbye leaves its entries
  * behind; they count only while that node still listens on its Colyseus process
- * channel (`p:<nodeId>`), which Redis drops with the node's connection.
+ * channel (`p:<nodeId>`), which Redis drops with the node's connection. A cluster
+ * asks that of the one node an entry names (`processChannelListeners`); the
+ * default asks the presence for the channel, which only the in-process presence
+ * of a single node answers cheaply.
  */
 export class PresenceConnectedDevices implements ConnectedDevices {
-  private liveNodes: { readonly at: number; readonly ids: Promise<Set<string>> } | undefined;
+  private readonly listening = new Map<string, { readonly at: number; readonly answer: Promise<boolean> }>();
 
   constructor(
     private readonly presence: Presence,
     private readonly nodeId: () => string,
+    private readonly nodeListening: NodeListening = async (id) => (await presence.channels(processChannel(id))).includes(processChannel(id)),
   ) {}
 
   async connected(userId: string, deviceId: string): Promise<void> {
@@ -33,16 +43,26 @@ export class PresenceConnectedDevices implements ConnectedDevices {
     const node = await this.presence.hget(KEY + userId, deviceId);
     if (!node) return false;
     if (node === this.nodeId()) return true;
-    return (await this.nodesAlive()).has(node);
+    return this.isListening(node);
   }
 
-  private nodesAlive(): Promise<Set<string>> {
+  private isListening(node: string): Promise<boolean> {
     const now = Date.now();
-    if (!this.liveNodes || now - this.liveNodes.at > LIVE_NODES_TTL_MS) {
-      const ids = Promise.resolve(this.presence.channels('p:*')).then((channels) => new Set(channels.map((c) => c.substring(2))));
-      this.liveNodes = { at: now, ids };
-      ids.catch(() => (this.liveNodes = undefined));
+    let check = this.listening.get(node);
+    if (!check || now - check.at > LISTENING_TTL_MS) {
+      if (this.listening.size >= LISTENING_KEPT) this.forgetOld(now);
+      const answer = this.nodeListening(node);
+      const made = { at: now, answer };
+      this.listening.set(node, made);
+      answer.catch(() => {
+        if (this.listening.get(node) === made) this.listening.delete(node);
+      });
+      check = made;
     }
-    return this.liveNodes.ids;
+    return check.answer;
+  }
+
+  private forgetOld(now: number): void {
+    for (const [node, check] of this.listening) if (now - check.at > LISTENING_TTL_MS) this.listening.delete(node);
   }
 }

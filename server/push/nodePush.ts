@@ -12,7 +12,7 @@ import { mountPushRoutes } from '../http/pushRoutes';
 import type { RouteOptions } from '../http/uwsHttp';
 import type { Logger } from '../logger';
 import type { NodeMetrics } from '../metrics';
-import { PresenceConnectedDevices } from './connectedDevices';
+import { PresenceConnectedDevices, type NodeListening } from './connectedDevices';
 import { PushMetrics } from './pushMetrics';
 import { DEFAULT_PUSH_OUTBOX_OPTIONS, PushOutboxWorker } from './pushOutboxWorker';
 import { closePushProviders, createPushProviders } from './pushProviders';
@@ -32,12 +32,14 @@ export function createNodePush(input: {
   readonly listen: DatabaseHandle['listen'];
   readonly presence: Presence;
   readonly nodeId: () => string;
+  /** A cluster's way to ask whether a node listens (unset on a single node: the in-process presence answers). */
+  readonly nodeListening?: NodeListening;
   readonly metrics: NodeMetrics;
   readonly logger: Logger;
 }): NodePush {
   const logger = input.logger.child({ component: 'push' });
   const providers = createPushProviders(input.config.push, { logger });
-  const connectedDevices = new PresenceConnectedDevices(input.presence, input.nodeId);
+  const connectedDevices = new PresenceConnectedDevices(input.presence, input.nodeId, input.nodeListening);
   const metrics = new PushMetrics(input.metrics.registry);
   const worker = new PushOutboxWorker(
     {
