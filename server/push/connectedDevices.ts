@@ -1,4 +1,5 @@
 import type { Presence } from '@colyseus/core';
+import { LRUCache } from 'lru-cache';
 import type { ConnectedDevices } from '../../rooms/roomServices';
 import { processChannel } from '../cluster/processChannel';
 
@@ -22,13 +23,16 @@ export type NodeListening = (nodeId: string) => Promise<boolean>;
  * of a single node answers cheaply.
  */
 export class PresenceConnectedDevices implements ConnectedDevices {
-  private readonly listening = new Map<string, { readonly at: number; readonly answer: Promise<boolean> }>();
+  /** Each node's answer, kept a second; asked once for callers that come meanwhile, and a failed question is not kept. */
+  private readonly listening: LRUCache<string, boolean>;
 
   constructor(
     private readonly presence: Presence,
     private readonly nodeId: () => string,
-    private readonly nodeListening: NodeListening = async (id) => (await presence.channels(processChannel(id))).includes(processChannel(id)),
-  ) {}
+    nodeListening: NodeListening = async (id) => (await presence.channels(processChannel(id))).includes(processChannel(id)),
+  ) {
+    this.listening = new LRUCache<string, boolean>({ max: LISTENING_KEPT, ttl: LISTENING_TTL_MS, fetchMethod: (node) => nodeListening(node) });
+  }
 
   async connected(userId: string, deviceId: string): Promise<void> {
     await this.presence.hset(KEY + userId, deviceId, this.nodeId());
@@ -43,26 +47,6 @@ export class PresenceConnectedDevices implements ConnectedDevices {
     const node = await this.presence.hget(KEY + userId, deviceId);
     if (!node) return false;
     if (node === this.nodeId()) return true;
-    return this.isListening(node);
-  }
-
-  private isListening(node: string): Promise<boolean> {
-    const now = Date.now();
-    let check = this.listening.get(node);
-    if (!check || now - check.at > LISTENING_TTL_MS) {
-      if (this.listening.size >= LISTENING_KEPT) this.forgetOld(now);
-      const answer = this.nodeListening(node);
-      const made = { at: now, answer };
-      this.listening.set(node, made);
-      answer.catch(() => {
-        if (this.listening.get(node) === made) this.listening.delete(node);
-      });
-      check = made;
-    }
-    return check.answer;
-  }
-
-  private forgetOld(now: number): void {
-    for (const [node, check] of this.listening) if (now - check.at > LISTENING_TTL_MS) this.listening.delete(node);
+    return (await this.listening.fetch(node)) === true;
   }
 }
