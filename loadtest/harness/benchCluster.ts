@@ -7,6 +7,7 @@ import { cpuLedger } from './cpuLedger';
 import { nodeLog } from './nodeLog';
 import { startNodeProcess, type NodeHandle } from './nodeProcess';
 import { createScratchDatabase, scratchRedis } from './scratchServices';
+import { postgresServerPid, redisServerPid } from './servicePids';
 
 /** The Redis logical database benchmarks use; emptied before and after a run. */
 export const BENCH_REDIS_DB = Number(process.env['KISMET_BENCH_REDIS_DB'] ?? 14);
@@ -37,6 +38,9 @@ export async function startBenchCluster(nodeCount: number, extraEnv: Record<stri
     const redis = await scratchRedis(redisUrl, BENCH_REDIS_DB);
     onCleanup('scratch redis', () => redis.close());
     scratchUrl = database.url;
+    // Postgres and Redis on this machine take their share of its CPU: the report counts them too.
+    cpuLedger.track('postgres', await postgresServerPid(database.url));
+    cpuLedger.track('redis', await redisServerPid(redis.redis));
     env = { ...baseEnv, DATABASE_URL: database.url, REDIS_URL: redis.url };
   } else {
     if (nodeCount > 1) throw new Error('more than one node needs DATABASE_URL and REDIS_URL');

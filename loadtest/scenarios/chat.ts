@@ -6,6 +6,7 @@ import { nodesRssMb } from '../harness/machine';
 import { seedMatchedPairs, seedPersonCards, seedUsers } from '../harness/seed';
 import { warmSplitPercentiles } from '../harness/warmSplit';
 import { runWorkers, workerShares } from '../harness/workers';
+import { cpuFigures, cpuLedger } from '../harness/cpuLedger';
 
 export interface ChatOptions {
   readonly threads: number;
@@ -62,10 +63,13 @@ export async function runChat(cluster: BenchCluster, options: ChatOptions): Prom
   const connected = await run.ramped;
   process.stdout.write(`chat: ${connected} members connected in ${threads.length} threads; ${options.ratePerS} messages/s for ${options.durationS} s\n`);
   const rssRamped = nodesRssMb(cluster.nodes);
+  const cpu = cpuLedger.snapshot();
   run.go();
   await new Promise((r) => setTimeout(r, (options.durationS * 1000) / 2));
   const rssRunning = nodesRssMb(cluster.nodes);
   const done = await run.results;
+  // The CPU of the sends, deliveries and acknowledgements (the members' joins left out).
+  const chatCpu = cpuLedger.since(cpu);
   const sum = (key: string) => done.reduce((total, r) => total + (r.counters[key] ?? 0), 0);
   for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);
   const sendWindowS = Math.max(...done.map((r) => r.counters['sendWindowS'] ?? 0));
@@ -82,6 +86,8 @@ export async function runChat(cluster: BenchCluster, options: ChatOptions): Prom
     ...(stored === undefined ? {} : { messages_persisted: stored.messages - storedBefore.messages, notices_stored: stored.notices - storedBefore.notices }),
     connections_held: connected - sum('closes'),
     ...percentiles('connect', mergeEncoded(done.map((r) => r.histograms['connect']!))),
+    ...cpuFigures(chatCpu, (role) => `chat_${role}_cpu_s`, 1, 1),
+    ...cpuFigures(chatCpu, (role) => `${role}_cpu_us_per_message`, 1e6 / sum('acked'), 0),
     server_rss_mb: Math.round(rssRunning),
     // What the members hold once connected, and what the nodes hold mid-run (traffic, collector headroom and the threads' memory included).
     rss_per_connection_ramped_kb: perConnectionKb(rssRamped - rssBefore, connected),

@@ -1,6 +1,6 @@
 import type { ConnectionsJob } from '../jobs';
 import { mergeEncoded, percentiles } from '../harness/histogram';
-import { cpuLedger } from '../harness/cpuLedger';
+import { cpuFigures, cpuLedger } from '../harness/cpuLedger';
 import { nodesHeapMb, nodesRssMb } from '../harness/machine';
 import { seedUsers } from '../harness/seed';
 import { watchTeardown } from '../harness/teardownWatch';
@@ -32,10 +32,11 @@ export async function runConnections(cluster: BenchCluster, options: Connections
     holdS: options.holdS,
     heartbeatIntervalMs: options.heartbeatIntervalMs,
   }));
-  const cpuBeforeS = cpuLedger.cpuNowS('node');
+  const cpuBefore = cpuLedger.snapshot();
   const run = runWorkers(jobs);
   const connected = await run.ramped;
-  const rampCpuS = cpuLedger.cpuNowS('node') - cpuBeforeS;
+  // The CPU of the ramp, per user joined: what a join costs the cluster, the load and each service, whatever else runs.
+  const rampCpu = cpuFigures(cpuLedger.since(cpuBefore), (role) => `${role}_cpu_per_join_ms`, 1e3 / connected, 3);
   process.stdout.write(`connections: ${connected} of ${options.users} connected; holding ${options.holdS} s\n`);
   const heldSince = Date.now();
   await new Promise((r) => setTimeout(r, Math.min(5000, (options.holdS * 1000) / 2)));
@@ -57,8 +58,7 @@ export async function runConnections(cluster: BenchCluster, options: Connections
     ...percentiles('heartbeat', mergeEncoded(done.map((r) => r.histograms['heartbeat']!))),
     errors,
     connections_held: held,
-    // The nodes' CPU over the ramp, per user joined: what a join costs the cluster, whatever the machine's other load.
-    node_cpu_per_join_ms: connected > 0 ? Math.round((rampCpuS * 1e6) / connected) / 1000 : 0,
+    ...rampCpu,
     server_rss_mb: Math.round(rssHeld),
     seed_s: Math.round(seedS * 10) / 10,
     load_workers: options.workers,

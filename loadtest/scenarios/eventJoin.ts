@@ -8,6 +8,7 @@ import { mergeEncoded, percentiles } from '../harness/histogram';
 import { nodesRssMb } from '../harness/machine';
 import { NO_HIRING_FIELDS } from '../../domain/cardRules';
 import { seedUsers } from '../harness/seed';
+import { cpuFigures, cpuLedger } from '../harness/cpuLedger';
 import { runWorkers, workerShares } from '../harness/workers';
 
 export interface EventJoinOptions {
@@ -51,10 +52,13 @@ export async function runEventJoin(cluster: BenchCluster, options: EventJoinOpti
   await run.ramped;
   process.stdout.write(`event-join: ${users.length} attendees join one event at once, hold ${options.holdS} s, leave at once\n`);
   const rssBefore = nodesRssMb(cluster.nodes);
+  const cpu = cpuLedger.snapshot();
   run.go();
   await new Promise((r) => setTimeout(r, (options.holdS * 1000) / 2 + 500));
   const rssHolding = nodesRssMb(cluster.nodes);
   const done = await run.results;
+  // The burst's CPU, from the first join to the last leave, per attendee.
+  const burstCpu = cpuLedger.since(cpu);
   for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);
   const joined = done.reduce((total, r) => total + (r.counters['joined'] ?? 0), 0);
   return {
@@ -65,6 +69,7 @@ export async function runEventJoin(cluster: BenchCluster, options: EventJoinOpti
     ...percentiles('leave', mergeEncoded(done.map((r) => r.histograms['leave']!))),
     errors: done.reduce((total, r) => total + r.errors, 0),
     connections_held: done.reduce((total, r) => total + (r.counters['held'] ?? 0), 0),
+    ...cpuFigures(burstCpu, (role) => `${role}_cpu_per_attendee_ms`, 1e3 / users.length, 3),
     server_rss_mb: Math.round(rssHolding),
     rss_per_connection_kb: joined > 0 ? Math.round((((rssHolding - rssBefore) * 1024) / joined) * 10) / 10 : 0,
   };

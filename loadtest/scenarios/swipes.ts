@@ -3,7 +3,7 @@ import type { BenchCluster } from '../harness/benchCluster';
 import { mergeEncoded, percentiles } from '../harness/histogram';
 import { warmSplitPercentiles } from '../harness/warmSplit';
 import { nodesRssMb } from '../harness/machine';
-import { cpuLedger } from '../harness/cpuLedger';
+import { cpuFigures, cpuLedger } from '../harness/cpuLedger';
 import { seedPersonCards, seedUsers } from '../harness/seed';
 import { runWorkers } from '../harness/workers';
 import { planSwipes } from './swipePlan';
@@ -56,13 +56,13 @@ export async function runSwipes(cluster: BenchCluster, options: SwipesOptions): 
   const run = runWorkers(jobs);
   const connected = await run.ramped;
   process.stdout.write(`swipes: ${connected} users connected; ${slots * options.workers} swipes over ${options.durationS} s, ${mutualPairs} mutual pairs\n`);
-  // The nodes' CPU while the swipes are sent and answered, apart from the ramp's joins.
-  const cpu = { nodeS: cpuLedger.cpuNowS('node'), loadS: cpuLedger.cpuNowS('load') };
+  const cpu = cpuLedger.snapshot();
   run.go();
   await new Promise((r) => setTimeout(r, (options.durationS * 1000) / 2));
   const rssRunning = nodesRssMb(cluster.nodes);
   const done = await run.results;
-  const swipeCpu = { nodeS: cpuLedger.cpuNowS('node') - cpu.nodeS, loadS: cpuLedger.cpuNowS('load') - cpu.loadS };
+  // The CPU of the sends and their answers (the ramp's joins left out): the nodes', the load's and each service's.
+  const swipeCpu = cpuLedger.since(cpu);
   const sum = (key: string) => done.reduce((total, r) => total + (r.counters[key] ?? 0), 0);
   const errors = done.reduce((total, r) => total + r.errors, 0);
   for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);
@@ -81,9 +81,8 @@ export async function runSwipes(cluster: BenchCluster, options: SwipesOptions): 
     matches_notified: sum('notifiedMatches'),
     connections_held: connected - sum('closes'),
     ...percentiles('connect', mergeEncoded(done.map((r) => r.histograms['connect']!))),
-    swipes_node_cpu_s: Math.round(swipeCpu.nodeS * 10) / 10,
-    swipes_load_cpu_s: Math.round(swipeCpu.loadS * 10) / 10,
-    node_cpu_us_per_swipe: sum('acked') > 0 ? Math.round((swipeCpu.nodeS * 1e6) / sum('acked')) : 0,
+    ...cpuFigures(swipeCpu, (role) => `swipes_${role}_cpu_s`, 1, 1),
+    ...cpuFigures(swipeCpu, (role) => `${role}_cpu_us_per_swipe`, 1e6 / sum('acked'), 0),
     server_rss_mb: Math.round(rssRunning),
     rss_per_connection_kb: connected > 0 ? Math.round((((rssRunning - rssBefore) * 1024) / connected) * 10) / 10 : 0,
   };

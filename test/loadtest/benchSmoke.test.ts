@@ -43,6 +43,11 @@ function runBench(args: string[], env: NodeJS.ProcessEnv, interruptAfter?: RegEx
   });
 }
 
+/** A service at a loopback address runs here, where its process's CPU can be read. */
+function onThisMachine(url: string | undefined): boolean {
+  return url !== undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -94,6 +99,9 @@ describe('load test harness (smoke)', function () {
       assert.ok(left >= 0 && disposed >= left, `teardown: all left after ${left} s, all disposed after ${disposed} s`);
       // The node started, migrated and answered; the load worker connected and sent: both used CPU.
       assert.ok(Number(run.report!['node_cpu_s']) > 0 && Number(run.report!['load_cpu_s']) > 0, `CPU ${run.report!['node_cpu_s']} s node, ${run.report!['load_cpu_s']} s load`);
+      // A join's cost to the nodes and to the load (the workers' start included); no Postgres or Redis process to count.
+      assert.ok(Number(run.report!['node_cpu_per_join_ms']) > 0 && Number(run.report!['load_cpu_per_join_ms']) > 0, run.output);
+      assert.ok(!('postgres_cpu_s' in run.report!) && !('redis_cpu_s' in run.report!), 'an embedded node has no service processes');
       assert.equal(run.nodePids.length, 1);
       assert.deepEqual(run.nodePids.filter(alive), []);
     });
@@ -136,6 +144,11 @@ describe('load test harness (smoke)', function () {
       assert.ok(Number(run.report!['mutual_pairs']) > 0);
       assert.equal(run.report!['matches'], run.report!['mutual_pairs']);
       assert.equal(run.report!['matches_notified'], run.report!['mutual_pairs']);
+      // Postgres and Redis on this machine: their CPU is counted, over the run and per swipe.
+      if (onThisMachine(process.env['DATABASE_URL']) && onThisMachine(process.env['REDIS_URL'])) {
+        for (const key of ['postgres_cpu_share', 'redis_cpu_share', 'swipes_postgres_cpu_s', 'swipes_redis_cpu_s', 'redis_cpu_us_per_swipe', 'load_cpu_us_per_swipe']) assert.ok(key in run.report!, `missing ${key}`);
+        assert.ok(Number(run.report!['postgres_cpu_s']) > 0 && Number(run.report!['postgres_cpu_us_per_swipe']) > 0, `Postgres: ${run.report!['postgres_cpu_s']} s`);
+      }
     });
 
     it('push: every offline recipient gets one decryptable Web Push, with latency and outbox depth reported', async () => {
