@@ -4,7 +4,7 @@ import { startBenchCluster, type BenchCluster } from './harness/benchCluster';
 import { benchStream } from './harness/benchStream';
 import { cleanupAll, interruption } from './harness/cleanup';
 import { cpuLedger } from './harness/cpuLedger';
-import { machineInfo } from './harness/machine';
+import { listenOverflows, machineInfo } from './harness/machine';
 import { nodeLog } from './harness/nodeLog';
 import { runChat } from './scenarios/chat';
 import { runConnections } from './scenarios/connections';
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     return cluster;
   };
   const started = Date.now();
+  const overflowsBefore = listenOverflows();
   let report: Record<string, number | string>;
 
   if (scenario === 'echo-baseline') {
@@ -246,6 +247,9 @@ async function main(): Promise<void> {
 
   if (stream) report = { ...report, ...(await stream.report(measured?.seedTarget.databaseUrl)) };
   report = { ...report, cpu_model: machine.cpu_model, cores: machine.cores, total_mem_gb: machine.total_mem_gb, node: machine.node, wall_s: Math.round((Date.now() - started) / 1000), ...cpuLedger.report(), ...nodeLog.report() };
+  // Connections dropped at a full accept queue during the run (each waits a second for its retry): the machine's count, any listener's.
+  const overflowsAfter = listenOverflows();
+  if (overflowsBefore !== undefined && overflowsAfter !== undefined) report = { ...report, listen_overflows: overflowsAfter - overflowsBefore };
   const logDir = process.env['KISMET_BENCH_LOG_DIR'];
   if (logDir) nodeLog.keep(logDir);
   await cleanupAll();

@@ -11,6 +11,24 @@ export function machineInfo(): { cpu_model: string; cores: number; total_mem_gb:
   };
 }
 
+/**
+ * Connections the kernel dropped because a listening socket's accept queue was
+ * full (`TcpExt: ListenOverflows` of /proc/net/netstat, this network namespace,
+ * since boot); undefined where there is no such file. A client whose connection
+ * was dropped tries again after a second: a burst of joins that outruns a
+ * node's accepts shows as a second or more on those joins.
+ */
+export function listenOverflows(): number | undefined {
+  try {
+    const lines = fs.readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((line) => line.startsWith('TcpExt:'));
+    const [names, values] = lines.map((line) => line.split(/\s+/).slice(1));
+    const at = names?.indexOf('ListenOverflows') ?? -1;
+    return at < 0 || values?.[at] === undefined ? undefined : Number(values[at]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident set size of a process in MB, from /proc. */
 export function rssMb(pid: number): number {
   try {

@@ -6,7 +6,7 @@ import { natsOrSkip, streamNames } from '../support/nats';
 import { servicesOrSkip } from '../support/services';
 
 const BENCH = path.resolve(__dirname, '../../loadtest/bench.js');
-const FIXED_KEYS = ['scenario', 'nodes', 'users', 'duration_s', 'ops_per_s', 'errors', 'server_rss_mb', 'cpu_model', 'cores', 'node_cpu_s', 'load_cpu_s', 'node_cpu_share', 'load_cpu_share', 'node_fences', 'node_stalls', 'node_longest_stall_ms'];
+const FIXED_KEYS = ['scenario', 'nodes', 'users', 'duration_s', 'ops_per_s', 'errors', 'server_rss_mb', 'cpu_model', 'cores', 'node_cpu_s', 'load_cpu_s', 'node_cpu_share', 'load_cpu_share', 'node_fences', 'node_stalls', 'node_longest_stall_ms', 'listen_overflows'];
 
 interface BenchRun {
   readonly code: number | null;
