@@ -1,19 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import { statFields } from './machine';
 
 /** Linux counts process CPU in clock ticks of 1/100 s (USER_HZ) in /proc/<pid>/stat. */
 const TICKS_PER_S = 100;
-
-/** Fields 3 on of /proc/<pid>/stat; undefined once the process is gone. */
-function statFields(pid: number): string[] | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
 
 /** CPU seconds (user + system) a live process has used, from /proc; undefined once it is gone. */
 export function processCpuS(pid: number): number | undefined {

@@ -29,6 +29,17 @@ export function listenOverflows(): number | undefined {
   }
 }
 
+/** Fields 3 on of /proc/<pid>/stat (index 0 is the state, 1 the parent's pid); undefined once the process is gone. */
+export function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident set size of a process in MB, from /proc. */
 export function rssMb(pid: number): number {
   try {

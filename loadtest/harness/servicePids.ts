@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Redis } from 'ioredis';
 import { Client as PgClient } from 'pg';
+import { statFields } from './machine';
 
 /** The process's name (/proc/<pid>/comm), or undefined when there is no such process here. */
 function commandName(pid: number): string | undefined {
@@ -12,12 +13,8 @@ function commandName(pid: number): string | undefined {
 }
 
 function parentPid(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
+  const fields = statFields(pid);
+  return fields ? Number(fields[1]) : undefined;
 }
 
 /** Loopback or a Unix socket (no address): the server runs on this machine, so a pid it names is a pid here. */
