@@ -11,6 +11,14 @@ export function processChannel(processId: string): string {
  * Redis holds instead, and a cluster holds two or more for each connected user.
  */
 export async function processChannelListeners(redis: Redis, processId: string): Promise<number> {
-  const reply = (await redis.pubsub('NUMSUB', processChannel(processId))) as unknown[];
-  return Number(reply[1]);
+  const [listeners] = await processChannelsListeners(redis, [processId]);
+  return listeners ?? 0;
+}
+
+/** The listeners on each node's process channel, in the order given: one `PUBSUB NUMSUB` for all of them. */
+export async function processChannelsListeners(redis: Redis, processIds: readonly string[]): Promise<number[]> {
+  if (processIds.length === 0) return [];
+  // The answer pairs each channel with its count: [channel, count, channel, count, ...].
+  const reply = (await redis.pubsub('NUMSUB', ...processIds.map(processChannel))) as unknown[];
+  return processIds.map((_, i) => Number(reply[2 * i + 1]));
 }

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { connectDevice, disconnect, registerUser, waitUntil, type Device } from '../support/accounts';
+import { NO_SHEDDING } from '../support/limits';
+import { privateServicesOrSkip, startPrivateRedis, type PrivateRedis } from '../support/privateServices';
+import { createScratchDatabase, servicesOrSkip } from '../support/services';
+
+const STALE_NODE_TIMEOUT_MS = 300;
+
+/** How many times Redis has run each command (`INFO commandstats`: `pubsub|numsub`, `pubsub|channels`, ...); 0 for one never run. */
+async function commandCalls(redis: Redis): Promise<(command: string) => number> {
+  const counts = new Map<string, number>();
+  for (const [, command, calls] of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) counts.set(command!, Number(calls));
+  return (command) => counts.get(command) ?? 0;
+}
+
+/**
+ * Every node sweeps the cluster for dead nodes every STALE_NODE_TIMEOUT_MS. On a
+ * Redis of its own (its command counts are this test's alone): the sweeps ask
+ * about the nodes' own channels, never for every channel Redis holds, and still
+ * clear a node killed without a word.
+ */
+describe('the stale node sweeps of a cluster', function () {
+  let privateRedis: PrivateRedis | undefined;
+  let redis: Redis;
+  let database: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
+  const nodes: NodeHandle[] = [];
+  const devices: Device[] = [];
+
+  before(async function () {
+    const services = servicesOrSkip(this, { postgres: true });
+    const binaries = privateServicesOrSkip(this);
+    if (!services || !binaries) return;
+    privateRedis = await startPrivateRedis(binaries.redisServer);
+    redis = new Redis(privateRedis.url);
+    database = await createScratchDatabase(services.databaseUrl);
+    const env = { DATABASE_URL: database.url, REDIS_URL: privateRedis.url, ACTOR_PLACEMENT: 'local', STALE_NODE_TIMEOUT_MS: String(STALE_NODE_TIMEOUT_MS), ...NO_SHEDDING };
+    for (let i = 0; i < 2; i++) nodes.push(await startNodeProcess(env));
+  });
+
+  after(async () => {
+    await Promise.all(devices.map(disconnect));
+    await Promise.all(nodes.map((node) => node.stop()));
+    redis?.disconnect();
+    await privateRedis?.destroy();
+    await database?.drop();
+  });
+
+  /** The node process of each actor in the cluster's shared listing. */
+  const listedOn = async () => Object.values(await redis.hgetall('roomcaches')).map((raw) => (JSON.parse(raw) as { processId: string }).processId);
+
+  it('ask Redis about the other nodes’ channels, never for every channel it holds, and clear a node that died', async () => {
+    const [doomed, survivor] = nodes as [NodeHandle, NodeHandle];
+    const users = await Promise.all([registerUser(survivor.url), registerUser(survivor.url), registerUser(survivor.url)]);
+    // Sessions, each with channels of its own, on both nodes.
+    devices.push(...(await Promise.all(users.map((user, i) => connectDevice((i === 0 ? survivor : doomed).url, user, 'phone')))));
+    const deadId = devices[1]!.ready.node;
+
+    // A node's start may walk the channels once (Colyseus's own check as it starts); its sweeps may not.
+    const atStart = await commandCalls(redis);
+    // Two live nodes each ask about the other once a sweep, one way or the other: wait for several sweeps of each.
+    const asked = (calls: (command: string) => number) => calls('pubsub|numsub') + calls('pubsub|channels');
+    await waitUntil(async () => asked(await commandCalls(redis)) >= asked(atStart) + 6, 30_000, () => 'six more sweeps');
+    const afterSweeps = await commandCalls(redis);
+    assert.equal(afterSweeps('pubsub|channels'), atStart('pubsub|channels'), 'a sweep walked every channel Redis holds (PUBSUB CHANNELS)');
+
+    await doomed.kill();
+    // Nobody joins meanwhile: the survivor's sweeps alone clear the dead node's actors.
+    await waitUntil(async () => !(await listedOn()).includes(deadId), 30_000, () => `the listing to drop ${deadId}`);
+    const again = await connectDevice(survivor.url, users[1]!, 'phone');
+    devices.push(again);
+    assert.notEqual(again.ready.node, deadId);
+    assert.equal((await commandCalls(redis))('pubsub|channels'), atStart('pubsub|channels'), 'a sweep walked every channel Redis holds (PUBSUB CHANNELS)');
+  });
+});
