@@ -2,6 +2,7 @@ import { LocalDriver, type IRoomCache, type SortOptions } from '@colyseus/core';
 import { RedisDriver } from '@colyseus/redis-driver';
 import type { Redis } from 'ioredis';
 import { actorRoomIdFromConditions } from '../../contracts/actors';
+import { DROP_EMPTY_INDEX, INDEX_MARK, INSERT_OWN, listedKey, REMOVE_DEAD_NODES, REMOVE_OWN, WRITE_OWN } from './listingScripts';
 
 const ROOMCACHES_KEY = 'roomcaches'; // the hash RedisDriver keeps listings in
 /** Listings removed at once by a sweep of a dead node. */
@@ -14,45 +15,6 @@ const CLEANUP_BATCH = 500;
 export function leaseKey(processId: string): string {
   return `kismet:lease:${processId}`;
 }
-
-// Listings are written and removed only while they name the node doing it: a node
-// that was cut off never deletes or overwrites the listing of the actor another node
-// re-created under the same deterministic id in the meantime.
-const REMOVE_OWN = `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return 0 end
-local ok, listing = pcall(cjson.decode, raw)
-if ok and listing.processId == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
-return -1
-`;
-// ARGV: roomId, processId, listing JSON, '1' when the listing may be created.
-const WRITE_OWN = `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if raw then
-  local ok, listing = pcall(cjson.decode, raw)
-  if not (ok and listing.processId == ARGV[2]) then return -1 end
-elseif ARGV[4] ~= '1' then
-  return 0
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-return 1
-`;
-// KEYS: the listing hash, the dead node's lease. ARGV: its process id, then room ids.
-const REMOVE_DEAD_NODES = `
-if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-local removed = 0
-for i = 2, #ARGV do
-  local raw = redis.call('HGET', KEYS[1], ARGV[i])
-  if raw then
-    local ok, listing = pcall(cjson.decode, raw)
-    if ok and listing.processId == ARGV[1] then
-      redis.call('HDEL', KEYS[1], ARGV[i])
-      removed = removed + 1
-    end
-  end
-end
-return removed
-`;
 
 type Script = (keyCount: number, ...keysThenArgs: string[]) => Promise<number>;
 
@@ -75,14 +37,18 @@ export interface ActorDriverHooks {
  * - every other write is conditional on the listing naming this node, and a sweep
  *   spares a node whose lease runs, so nothing a node does late (after it was cut
  *   off) can remove or overwrite another node's actor;
+ * - a sweep of a dead node reads its actors from its index, not the whole listing
+ *   (`listingScripts.ts`);
  * - writes never reject: Colyseus fires some and forgets them, and awaits others
  *   before an actor's own cleanup. A removal that could not reach Redis is kept
  *   and done when it is back (`retryRemovals`).
  */
 export class ActorRedisDriver extends RedisDriver {
+  private readonly insertOwn: Script;
   private readonly removeOwn: Script;
   private readonly writeOwn: Script;
   private readonly removeDeadNodes: Script;
+  private readonly dropEmptyIndex: Script;
   /** Listings of this node's gone actors that Redis has not yet dropped. */
   private readonly pendingRemovals = new Set<string>();
 
@@ -95,15 +61,17 @@ export class ActorRedisDriver extends RedisDriver {
       redis.defineCommand(name, { lua });
       return (redis as unknown as Record<string, Script>)[name]!.bind(redis);
     };
+    this.insertOwn = define('kismetInsertOwnListing', INSERT_OWN);
     this.removeOwn = define('kismetRemoveOwnListing', REMOVE_OWN);
     this.writeOwn = define('kismetWriteOwnListing', WRITE_OWN);
     this.removeDeadNodes = define('kismetRemoveDeadNodeListings', REMOVE_DEAD_NODES);
+    this.dropEmptyIndex = define('kismetDropEmptyListingIndex', DROP_EMPTY_INDEX);
   }
 
   async insert(room: IRoomCache): Promise<boolean> {
     if (!room.roomId) return false;
     try {
-      return (await this.redis.hsetnx(ROOMCACHES_KEY, room.roomId, JSON.stringify(room))) === 1;
+      return (await this.insertOwn(2, ROOMCACHES_KEY, this.ownIndex(), room.roomId, JSON.stringify(room))) === 1;
     } catch (error) {
       // Colyseus discards the new actor; if the write landed all the same, its listing goes later.
       this.hooks.onError('insert', room.roomId, error);
@@ -144,7 +112,7 @@ export class ActorRedisDriver extends RedisDriver {
   override async remove(roomId: string): Promise<boolean> {
     this.pendingRemovals.delete(roomId);
     try {
-      return (await this.removeOwn(1, ROOMCACHES_KEY, roomId, this.hooks.processId())) === 1;
+      return (await this.removeOwn(2, ROOMCACHES_KEY, this.ownIndex(), roomId, this.hooks.processId())) === 1;
     } catch (error) {
       this.hooks.onError('remove', roomId, error);
       this.pendingRemovals.add(roomId);
@@ -160,11 +128,42 @@ export class ActorRedisDriver extends RedisDriver {
     }
   }
 
-  /** A sweep's removal of a silent node's listings (Colyseus calls it once the node failed to answer). */
+  /**
+   * A sweep's removal of a silent node's listings (Colyseus calls it once the node
+   * failed to answer): the actors its index names, a batch at a time, each checked
+   * against its listing, and then the index. Only a node that never kept an index
+   * (an older version of Kismet) is looked for in the whole cluster's listing.
+   */
   override async cleanup(processId: string): Promise<void> {
+    const index = listedKey(processId);
+    if ((await this.redis.exists(index)) === 0) return this.cleanupUnindexed(processId);
+    for (;;) {
+      // Each batch leaves the index, whatever its listings were: the loop ends.
+      const roomIds = (await this.redis.srandmember(index, CLEANUP_BATCH)).filter((id) => id !== INDEX_MARK);
+      const outcome = await this.removeDeadNodes(3, ROOMCACHES_KEY, leaseKey(processId), index, processId, ...roomIds);
+      if (outcome === -1) {
+        this.hooks.onLeaseAlive(processId);
+        return;
+      }
+      if (roomIds.length === 0) return;
+    }
+  }
+
+  /** Drops this node's index once its actors are gone (a node that stops); one that still names some is a dead node's to sweep. */
+  async dropOwnIndex(): Promise<void> {
+    await this.dropEmptyIndex(1, this.ownIndex());
+  }
+
+  /** Colyseus's last call to the listing as a node stops, once its actors are disposed: the index goes with them. */
+  override async shutdown(): Promise<void> {
+    await this.dropOwnIndex().catch((error: unknown) => this.hooks.onError('drop index', undefined, error));
+    await super.shutdown();
+  }
+
+  private async cleanupUnindexed(processId: string): Promise<void> {
     const roomIds = (await this.query({ processId })).map((listing) => listing.roomId).filter((id): id is string => typeof id === 'string');
     for (let i = 0; i < roomIds.length; i += CLEANUP_BATCH) {
-      const outcome = await this.removeDeadNodes(2, ROOMCACHES_KEY, leaseKey(processId), processId, ...roomIds.slice(i, i + CLEANUP_BATCH));
+      const outcome = await this.removeDeadNodes(3, ROOMCACHES_KEY, leaseKey(processId), listedKey(processId), processId, ...roomIds.slice(i, i + CLEANUP_BATCH));
       if (outcome === -1) {
         this.hooks.onLeaseAlive(processId);
         return;
@@ -172,10 +171,14 @@ export class ActorRedisDriver extends RedisDriver {
     }
   }
 
+  private ownIndex(): string {
+    return listedKey(this.hooks.processId());
+  }
+
   private async write(operation: string, room: IRoomCache, create: boolean): Promise<'written' | 'absent' | 'not ours' | 'failed'> {
     if (!room.roomId) return 'absent';
     try {
-      const outcome = await this.writeOwn(1, ROOMCACHES_KEY, room.roomId, this.hooks.processId(), JSON.stringify(room), create ? '1' : '0');
+      const outcome = await this.writeOwn(2, ROOMCACHES_KEY, this.ownIndex(), room.roomId, this.hooks.processId(), JSON.stringify(room), create ? '1' : '0');
       return outcome === 1 ? 'written' : outcome === 0 ? 'absent' : 'not ours';
     } catch (error) {
       this.hooks.onError(operation, room.roomId, error);

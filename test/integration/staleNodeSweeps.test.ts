@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { listedKey } from '../../server/cluster/listingScripts';
 import { connectDevice, disconnect, registerUser, waitUntil, type Device } from '../support/accounts';
 import { NO_SHEDDING } from '../support/limits';
 import { privateServicesOrSkip, startPrivateRedis, type PrivateRedis } from '../support/privateServices';
@@ -68,9 +69,17 @@ describe('the stale node sweeps of a cluster', function () {
     await doomed.kill();
     // Nobody joins meanwhile: the survivor's sweeps alone clear the dead node's actors.
     await waitUntil(async () => !(await listedOn()).includes(deadId), 30_000, () => `the listing to drop ${deadId}`);
+    await waitUntil(async () => (await redis.exists(listedKey(deadId))) === 0, 30_000, () => `the index of ${deadId} to go`);
     const again = await connectDevice(survivor.url, users[1]!, 'phone');
     devices.push(again);
     assert.notEqual(again.ready.node, deadId);
     assert.equal((await commandCalls(redis))('pubsub|channels'), atStart('pubsub|channels'), 'a sweep walked every channel Redis holds (PUBSUB CHANNELS)');
+
+    // A node that stops leaves no index behind.
+    const survivorId = again.ready.node;
+    assert.equal(await redis.exists(listedKey(survivorId)), 1);
+    await Promise.all(devices.map(disconnect));
+    await survivor.stop();
+    assert.equal(await redis.exists(listedKey(survivorId)), 0, 'a stopped node left its listing index');
   });
 });
