@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
-import { startBenchCluster, type BenchCluster } from './harness/benchCluster';
+import { BENCH_REDIS_DB, startBenchCluster, type BenchCluster } from './harness/benchCluster';
 import { benchStream } from './harness/benchStream';
 import { cleanupAll, interruption } from './harness/cleanup';
 import { cpuLedger } from './harness/cpuLedger';
@@ -15,6 +15,7 @@ import { runPushBench } from './scenarios/push';
 import { runSwipes } from './scenarios/swipes';
 import { runReconnect } from './scenarios/reconnect';
 import { runRejoin } from './scenarios/rejoin';
+import { runSweep } from './scenarios/sweep';
 import { checkConnectionsFit } from './harness/fileLimit';
 import { workersFor } from './harness/workers';
 
@@ -30,11 +31,13 @@ scenarios:
   reconnect       sessions held on one node, which is then killed (SIGKILL): time until each is served again elsewhere
   rejoin          devices whose connection closes rejoin at once through the next node, again and again
   push            offline users each get a message notification through the Web Push stand-in (Postgres)
+  sweep           a live node's sweep of a dead node's listings among many more (Redis, no node runs)
 
 options:
   --users N        users, default 1000 (connections), 4000 (swipes), 2000 searchers (deck),
                    10000 offline recipients (push), 10000 sessions on the killed node (reconnect)
-                   or 50 devices (rejoin)
+                   or 50 devices (rejoin), 10000 actors of the dead node (sweep)
+  --listings N     the other nodes' listings around the dead node's (sweep), default 50000
   --cycles N       close-and-rejoin cycles per device (rejoin), default 40
   --bystanders N   sessions on the surviving nodes (reconnect), default 1000
   --threads N      chat threads, two members each (chat), default 1000
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
       'connect-rate': { type: 'string' },
       'warm-after': { type: 'string' },
       bystanders: { type: 'string' },
+      listings: { type: 'string' },
       cycles: { type: 'string' },
       away: { type: 'boolean', default: false },
       nats: { type: 'boolean', default: false },
@@ -241,6 +245,12 @@ async function main(): Promise<void> {
     const users = intOption(values.users, 10_000, 'users');
     const result = await runPushBench({ users, ratePerS: intOption(values.rate, 2500, 'rate'), nodes: intOption(values.nodes, defaultNodeCount(), 'nodes') });
     report = { scenario, nodes: intOption(values.nodes, defaultNodeCount(), 'nodes'), users, duration_s: result['store_s']!, ...result };
+  } else if (scenario === 'sweep') {
+    const redisUrl = process.env['REDIS_URL'];
+    if (!redisUrl) throw new Error('sweep needs REDIS_URL: it measures the cluster listing in Redis');
+    const actors = intOption(values.users, 10_000, 'users');
+    const result = await runSweep({ listings: intOption(values.listings, 50_000, 'listings'), actors, redisUrl, redisDb: BENCH_REDIS_DB });
+    report = { scenario, nodes: 0, users: actors, duration_s: Number(result['sweep_ms']) / 1000, ...result };
   } else {
     throw new Error(`unknown scenario "${scenario}"\n${USAGE}`);
   }

@@ -158,6 +158,13 @@ describe('load test harness (smoke)', function () {
       assert.deepEqual([run.report!['pushes'], run.report!['missing'], run.report!['repeats'], run.report!['errors']], [30, 0, 0, 0]);
     });
 
+    it('sweep: removes every listing of the dead nodes and none of the others', async () => {
+      const run = await runBench(['sweep', '--listings', '200', '--users', '30'], process.env);
+      assert.equal(run.code, 0, run.output);
+      for (const key of [...FIXED_KEYS, 'sweep_ms', 'sweep_cpu_ms', 'sweep_redis_cpu_ms', 'unindexed_sweep_ms', 'unindexed_sweep_whole_listing_reads']) assert.ok(key in run.report!, `missing ${key}`);
+      assert.equal(run.report!['errors'], 0);
+    });
+
     it('chat: acknowledges, delivers and persists every planned message', async () => {
       const run = await runBench(['chat', '--threads', '20', '--duration', '2', '--rate', '100', '--nodes', '2', '--warm-after', '1'], process.env);
       assert.equal(run.code, 0, run.output);
