@@ -58,7 +58,7 @@ export async function storeThreadBatches(db: Kysely<Database>, batches: readonly
     return (await Promise.all(batches.map((b) => storeThreadBatches(db, [b])))).flat();
   }
   const refused = batches.filter((_, i) => outcomes[i] === undefined).map((b) => b.matchId);
-  const states = refused.length === 0 ? [] : await db.selectFrom('matches').select(['id', 'status', 'last_seq']).where('id', 'in', refused).execute();
+  const states = refused.length === 0 ? [] : await db.selectFrom('matches').select(['id', 'status', 'last_seq']).where(sql<boolean>`id = any(${refused}::uuid[])`).execute();
   return batches.map((b, i): StoreOutcome => {
     const outcome = outcomes[i];
     if (outcome) return outcome;

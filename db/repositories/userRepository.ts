@@ -94,10 +94,20 @@ export async function updatePresences(db: Db, changes: ReadonlyArray<{ userId: s
      where u.id = l.id`.execute(db);
 }
 
-/** The status of each account that exists and is not deleted, by id: what admitting a join asks. */
+/**
+ * The status of each account that exists and is not deleted, by id: what admitting a join asks.
+ * The ids go as one array, so every batch is the same statement, prepared and planned once per
+ * connection: an `in` list is another statement for every length, up to a batch's 500, and a
+ * node prepares 500 statements in all (db/preparingPool.ts), running every later one unprepared.
+ */
 export async function findAccountStatuses(db: Db, ids: readonly string[]): Promise<Map<string, UserStatus>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('users').select(['id', 'status']).where('id', 'in', [...new Set(ids)]).where('deleted_at', 'is', null).execute();
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'status'])
+    .where(sql<boolean>`id = any(${[...new Set(ids)]}::uuid[])`)
+    .where('deleted_at', 'is', null)
+    .execute();
   return new Map(rows.map((row) => [row.id, row.status]));
 }
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../../db/database';
 import { findErasedSince } from '../../db/repositories/messageRepository';
 import { findThreadAccesses, loadThreads } from '../../db/repositories/threadRepository';
-import { findSessionStarts } from '../../db/repositories/userRepository';
+import { findAccountStatuses, findSessionStarts } from '../../db/repositories/userRepository';
 import type { ReadResult, SendResult } from '../../contracts/chat';
 import { command, disconnect, waitUntil } from '../support/accounts';
 import { inBatches } from '../support/batches';
@@ -131,6 +132,29 @@ describe('actors opened together start from their own state', function () {
     } finally {
       await database.close();
       await pool.query('update users set shadow_banned = false where id = $1', [hidden.userId]);
+    }
+  });
+
+  it('the statuses of many accounts, read at once, are each their own, and one statement whatever their number', async () => {
+    const [banned, active] = [threads[3]!.a, threads[4]!.b];
+    const pool = suite.cluster.pool;
+    await pool.query("update users set status = 'banned' where id = $1", [banned.userId]);
+    // One connection: the statements it prepared are the ones these reads sent.
+    const database = await openDatabase({ kind: 'postgres', url: suite.cluster.env['DATABASE_URL']!, poolSize: 1 });
+    try {
+      const missing = randomUUID();
+      for (const ids of [[active.userId], [banned.userId, missing], [active.userId, banned.userId, missing, active.userId]]) {
+        const statuses = await findAccountStatuses(database.db, ids);
+        assert.deepEqual(
+          ids.map((id) => statuses.get(id)),
+          ids.map((id) => (id === active.userId ? 'active' : id === banned.userId ? 'banned' : undefined)),
+        );
+      }
+      const prepared = await sql<{ statement: string }>`select statement from pg_prepared_statements where statement like '%"status"%from "users"%'`.execute(database.db);
+      assert.equal(prepared.rows.length, 1, `prepared:\n${prepared.rows.map((r) => r.statement).join('\n')}`);
+    } finally {
+      await database.close();
+      await pool.query("update users set status = 'active' where id = $1", [banned.userId]);
     }
   });
 
