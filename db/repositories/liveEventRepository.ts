@@ -173,10 +173,15 @@ export async function claimSeats(db: Kysely<Database>, eventIds: readonly string
   });
 }
 
-/** Opens attendance for a batch of arrivals, in one statement. */
+/**
+ * Opens attendance for a batch of arrivals, in one statement: the same statement for any batch
+ * (columns as arrays; rows of values would be another statement for every batch size).
+ */
 export async function recordArrivals(db: Kysely<Database>, arrivals: ReadonlyArray<{ eventId: string; userId: string; at: Date }>): Promise<void> {
   if (arrivals.length === 0) return;
-  await db.insertInto('attendance').values(arrivals.map((a) => ({ event_id: a.eventId, user_id: a.userId, joined_at: a.at }))).execute();
+  await sql`
+    insert into attendance (event_id, user_id, joined_at)
+    select * from unnest(${arrivals.map((a) => a.eventId)}::uuid[], ${arrivals.map((a) => a.userId)}::uuid[], ${arrivals.map((a) => a.at)}::timestamptz[])`.execute(db);
 }
 
 /** Closes attendance and gives back seats, for a batch of departures, in one transaction. */
