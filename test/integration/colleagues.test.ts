@@ -238,6 +238,11 @@ describe('colleagues in hiring threads, on two nodes', function () {
       return { a, matchId: await matchPeople(a, b, [url(0), url(1)]) };
     })();
     assert.equal((await addColleague(0, matchId, owner, colleague.userId)).status, 201);
+    // A match's progress is counted after the like's answer, and stores its quest and level events then:
+    // both matches' must be in before the snapshot, or a busy machine stores them during the cases.
+    const matchKeys = [matchId, dating.matchId].map((id) => `match:${id}`);
+    const counted = async () => Number((await pool().query('select count(*)::int as n from progress_ledger where action_key = any($1)', [matchKeys])).rows[0].n);
+    await waitUntil(async () => (await counted()) === 4, 20_000, () => 'the progress of both matches, for both owners of each');
     const state = async () =>
       JSON.stringify((await pool().query(
         `select (select json_agg(json_build_array(match_id, user_id, role) order by match_id, user_id) from match_members) as members,
