@@ -87,7 +87,7 @@ export async function endMatchesWithin(tx: Transaction<Database>, input: EndMatc
   select id from u`.execute(tx);
   const ids = result.rows.map((r) => r.id);
   if (ids.length === 0) return { ended: [], events: [] };
-  // An array, not an \`in\` list: one statement for any number of matches (db/preparingPool.ts prepares a bounded number).
+  // An array, not an `in` list: one statement for any number of matches (db/preparingPool.ts prepares a bounded number).
   const members = await tx.selectFrom('match_members').select(['match_id', 'user_id']).where(sql<boolean>`match_id = any(${ids}::uuid[])`).orderBy('user_id').execute();
   const ended = ids.map((matchId) => ({ matchId, memberIds: members.filter((m) => m.match_id === matchId).map((m) => m.user_id) }));
   const byUser = groupBy(ended.flatMap((match) => matchEndedEvents(match.matchId, match.memberIds)), (event) => event.userId);
