@@ -140,12 +140,7 @@ export class ActorRedisDriver extends RedisDriver {
     for (;;) {
       // Each batch leaves the index, whatever its listings were: the loop ends.
       const roomIds = (await this.redis.srandmember(index, CLEANUP_BATCH)).filter((id) => id !== INDEX_MARK);
-      const outcome = await this.removeDeadNodes(3, ROOMCACHES_KEY, leaseKey(processId), index, processId, ...roomIds);
-      if (outcome === -1) {
-        this.hooks.onLeaseAlive(processId);
-        return;
-      }
-      if (roomIds.length === 0) return;
+      if (!(await this.removeListingsOfDead(processId, roomIds)) || roomIds.length === 0) return;
     }
   }
 
@@ -163,12 +158,15 @@ export class ActorRedisDriver extends RedisDriver {
   private async cleanupUnindexed(processId: string): Promise<void> {
     const roomIds = (await this.query({ processId })).map((listing) => listing.roomId).filter((id): id is string => typeof id === 'string');
     for (let i = 0; i < roomIds.length; i += CLEANUP_BATCH) {
-      const outcome = await this.removeDeadNodes(3, ROOMCACHES_KEY, leaseKey(processId), listedKey(processId), processId, ...roomIds.slice(i, i + CLEANUP_BATCH));
-      if (outcome === -1) {
-        this.hooks.onLeaseAlive(processId);
-        return;
-      }
+      if (!(await this.removeListingsOfDead(processId, roomIds.slice(i, i + CLEANUP_BATCH)))) return;
     }
+  }
+
+  /** Removes a batch of a dead node's listings (none: its index goes); false, and the node spared, while its lease runs. */
+  private async removeListingsOfDead(processId: string, roomIds: readonly string[]): Promise<boolean> {
+    if ((await this.removeDeadNodes(3, ROOMCACHES_KEY, leaseKey(processId), listedKey(processId), processId, ...roomIds)) !== -1) return true;
+    this.hooks.onLeaseAlive(processId);
+    return false;
   }
 
   private ownIndex(): string {

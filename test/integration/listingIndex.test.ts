@@ -3,15 +3,10 @@ import { initializeRoomCache } from '@colyseus/core';
 import { Redis } from 'ioredis';
 import { ActorRedisDriver, leaseKey } from '../../server/cluster/actorDrivers';
 import { listedKey } from '../../server/cluster/listingScripts';
+import { commandCalls, listedOwners } from '../support/redisListing';
 import { privateServicesOrSkip, startPrivateRedis, type PrivateRedis } from '../support/privateServices';
 
 const BYSTANDER_ACTORS = 1200;
-
-/** How many times Redis has run `command` since its counts were last reset (`INFO commandstats`). */
-async function callsOf(redis: Redis, command: string): Promise<number> {
-  const found = (await redis.info('commandstats')).match(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm'));
-  return found ? Number(found[1]) : 0;
-}
 
 /**
  * A sweep of a dead node reads that node's own actors, not the whole cluster's
@@ -34,7 +29,7 @@ describe('the listing index of each node, on a Redis of its own', function () {
     });
   };
   const listing = (roomId: string, processId: string) => initializeRoomCache({ name: 'session', roomId, processId, clients: 0 } as never);
-  const ownersOf = async () => Object.values(await redis.hgetall('roomcaches')).map((raw) => (JSON.parse(raw) as { processId: string }).processId);
+  const ownersOf = () => listedOwners(redis);
 
   before(async function () {
     const binaries = privateServicesOrSkip(this);
@@ -68,7 +63,7 @@ describe('the listing index of each node, on a Redis of its own', function () {
     await redis.del(leaseKey('node-dead'));
     await redis.config('RESETSTAT');
     await live.cleanup('node-dead');
-    assert.equal(await callsOf(redis, 'hgetall'), 0, 'the sweep read the whole listing');
+    assert.equal((await commandCalls(redis))('hgetall'), 0, 'the sweep read the whole listing');
     const owners = await ownersOf();
     assert.equal(owners.filter((owner) => owner === 'node-dead').length, 0);
     assert.equal(owners.filter((owner) => owner === 'node-live').length, BYSTANDER_ACTORS + 1, 'the sweep removed a live node’s listing');

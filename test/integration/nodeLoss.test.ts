@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { connectDevice, disconnect, registerUser, waitUntil, type Device } from '../support/accounts';
 import { metricValue, startTestCluster, type TestCluster } from '../support/cluster';
+import { listedOwners } from '../support/redisListing';
 
 const STALE_NODE_TIMEOUT_MS = 500;
 
@@ -22,8 +23,7 @@ describe('a node that dies without a word', function () {
     await cluster?.close();
   });
 
-  /** The node process of each actor in the cluster's shared listing. */
-  const listedOn = async () => Object.values(await redis.hgetall('roomcaches')).map((raw) => (JSON.parse(raw) as { processId: string }).processId);
+  const listedOn = () => listedOwners(redis);
 
   it('drops out of the shared listing by itself, and its users come back on a live node', async () => {
     const [doomed, survivor] = cluster!.nodes as [NodeHandle, NodeHandle];

@@ -5,16 +5,10 @@ import { listedKey } from '../../server/cluster/listingScripts';
 import { connectDevice, disconnect, registerUser, waitUntil, type Device } from '../support/accounts';
 import { NO_SHEDDING } from '../support/limits';
 import { privateServicesOrSkip, startPrivateRedis, type PrivateRedis } from '../support/privateServices';
+import { commandCalls, listedOwners } from '../support/redisListing';
 import { createScratchDatabase, servicesOrSkip } from '../support/services';
 
 const STALE_NODE_TIMEOUT_MS = 300;
-
-/** How many times Redis has run each command (`INFO commandstats`: `pubsub|numsub`, `pubsub|channels`, ...); 0 for one never run. */
-async function commandCalls(redis: Redis): Promise<(command: string) => number> {
-  const counts = new Map<string, number>();
-  for (const [, command, calls] of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) counts.set(command!, Number(calls));
-  return (command) => counts.get(command) ?? 0;
-}
 
 /**
  * Every node sweeps the cluster for dead nodes every STALE_NODE_TIMEOUT_MS. On a
@@ -48,9 +42,6 @@ describe('the stale node sweeps of a cluster', function () {
     await database?.drop();
   });
 
-  /** The node process of each actor in the cluster's shared listing. */
-  const listedOn = async () => Object.values(await redis.hgetall('roomcaches')).map((raw) => (JSON.parse(raw) as { processId: string }).processId);
-
   it('ask Redis about the other nodes’ channels, never for every channel it holds, and clear a node that died', async () => {
     const [doomed, survivor] = nodes as [NodeHandle, NodeHandle];
     const users = await Promise.all([registerUser(survivor.url), registerUser(survivor.url), registerUser(survivor.url)]);
@@ -68,7 +59,7 @@ describe('the stale node sweeps of a cluster', function () {
 
     await doomed.kill();
     // Nobody joins meanwhile: the survivor's sweeps alone clear the dead node's actors.
-    await waitUntil(async () => !(await listedOn()).includes(deadId), 30_000, () => `the listing to drop ${deadId}`);
+    await waitUntil(async () => !(await listedOwners(redis)).includes(deadId), 30_000, () => `the listing to drop ${deadId}`);
     await waitUntil(async () => (await redis.exists(listedKey(deadId))) === 0, 30_000, () => `the index of ${deadId} to go`);
     const again = await connectDevice(survivor.url, users[1]!, 'phone');
     devices.push(again);
