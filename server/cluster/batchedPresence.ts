@@ -1,11 +1,17 @@
 import { RedisPresence } from '@colyseus/redis-presence';
 import type { Redis } from 'ioredis';
 import { AppliedReceipts, isReceiptRequest, type ReceiptRequest } from './appliedReceipts';
+import { processChannel, processChannelsListeners } from './processChannel';
 
 type Callback = Parameters<RedisPresence['subscribe']>[1];
 
 /** Long enough for a busy node, short of an answer's own deadline: a node waits half its DEPENDENCY_TIMEOUT_MS. */
 export const DEFAULT_RECEIPT_WAIT_MS = 2_500;
+
+/** Colyseus's hash of the nodes it counts: process id → "rooms,connections" (its `Stats`). */
+export const COUNTED_NODES_KEY = 'roomcount';
+/** The pattern of every node's process channel, as Colyseus asks for them. */
+const PROCESS_CHANNELS = processChannel('*');
 
 /** How a receipt request's JSON starts: other messages are parsed as Colyseus parses them. */
 const RECEIPT_REQUEST_START = '{"$receipt":';
@@ -25,6 +31,11 @@ const RECEIPT_REQUEST_START = '{"$receipt":';
  * It also publishes changes whose sender must not answer before they are in
  * effect (`publishApplied`): each node that receives one answers a receipt once
  * its listeners have run.
+ *
+ * Asked for every node's process channel (Colyseus does so as a node starts, to
+ * check the nodes it counts), it asks Redis about the counted nodes' channels
+ * alone: `PUBSUB CHANNELS p:*` walks every channel Redis holds, two or more per
+ * connected user, while Redis serves nobody else.
  */
 export class BatchedRedisPresence extends RedisPresence {
   private readonly changed = new Set<string>();
@@ -69,6 +80,14 @@ export class BatchedRedisPresence extends RedisPresence {
     else this.subscriptions.removeAllListeners(topic);
     if (this.subscriptions.listenerCount(topic) === 0) await this.sendChange(topic);
     return this;
+  }
+
+  /** The channels matching `pattern`; for the process channels, those of the nodes Colyseus counts that someone listens on. */
+  override async channels(pattern = '*'): Promise<string[]> {
+    if (pattern !== PROCESS_CHANNELS) return super.channels(pattern);
+    const nodeIds = Object.keys(await this.hgetall(COUNTED_NODES_KEY));
+    const listeners = await processChannelsListeners(this.pub as Redis, nodeIds);
+    return nodeIds.filter((_, i) => listeners[i]! > 0).map(processChannel);
   }
 
   /**

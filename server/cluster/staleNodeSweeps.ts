@@ -7,10 +7,11 @@ export type NodesListening = (processIds: readonly string[]) => Promise<boolean[
  * A node that died (SIGKILL, power) leaves its actors in the shared listing; each
  * live node sweeps every `intervalMs`, so joins stop going to it within about two
  * timeouts. A sweep is Colyseus's health check of the nodes it counts whose process
- * channel is gone, as `healthCheckAllProcesses` does it, but found by asking about
- * those nodes' channels alone: that finds them with `PUBSUB CHANNELS p:*`, which
- * walks every channel Redis holds (two or more per connected user) while Redis
- * serves nobody else, on every node, every period.
+ * channel is gone, as `healthCheckAllProcesses` does it, found by asking about those
+ * nodes' channels alone (`PUBSUB CHANNELS p:*`, Colyseus's way, walks every channel
+ * Redis holds, two or more per connected user, while Redis serves nobody else; the
+ * cluster's presence answers that pattern this way too, for Colyseus's own check
+ * as a node starts).
  */
 export function sweepStaleNodes(intervalMs: number, nodesListening: NodesListening, onError: (error: unknown) => void): () => void {
   const timer = setInterval(() => {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
-import { BatchedRedisPresence } from '../../server/cluster/batchedPresence';
+import { BatchedRedisPresence, COUNTED_NODES_KEY } from '../../server/cluster/batchedPresence';
+import { processChannel } from '../../server/cluster/processChannel';
 import { waitUntil } from '../support/accounts';
 import { servicesOrSkip } from '../support/services';
 import { stalledNode } from '../support/stalledNode';
@@ -91,6 +92,38 @@ describe('BatchedRedisPresence on real Redis', function () {
     await presence!.publish(back, 'again');
     await waitUntil(() => heard.length === 1, 10_000, () => 'the message on the channel subscribed again');
     assert.deepEqual(heard, ['again']);
+  });
+
+  it('answers the process channels of the counted nodes someone listens on, without walking every channel Redis holds', async () => {
+    const [listening, silent] = [`kismet-test-${randomUUID()}`, `kismet-test-${randomUUID()}`];
+    const node = new Redis(observer!.options);
+    // What the presence asks Redis's PUBSUB, subcommand and arguments.
+    const pub = (presence as unknown as { pub: Redis }).pub;
+    const asked: string[][] = [];
+    const pubsub = pub.pubsub.bind(pub);
+    pub.pubsub = ((...args: unknown[]) => {
+      asked.push(args.map(String));
+      return (pubsub as (...a: unknown[]) => unknown)(...args);
+    }) as Redis['pubsub'];
+    try {
+      await observer!.hset(COUNTED_NODES_KEY, listening, '0,0', silent, '0,0');
+      await node.subscribe(processChannel(listening));
+      const channels = await presence!.channels(processChannel('*'));
+      assert.ok(channels.includes(processChannel(listening)), `the listening node is missing from ${JSON.stringify(channels)}`);
+      assert.ok(!channels.includes(processChannel(silent)), 'a node nobody listens for was answered');
+      assert.deepEqual(asked.filter(([subcommand]) => subcommand?.toUpperCase() === 'CHANNELS'), [], 'the process channels were found by walking every channel');
+      assert.ok(asked.some(([subcommand, ...names]) => subcommand?.toUpperCase() === 'NUMSUB' && names.includes(processChannel(silent))));
+
+      // Any other pattern is Redis's own answer.
+      const other = channel('other');
+      await presence!.subscribe(other, () => undefined);
+      assert.deepEqual(await presence!.channels(other), [other]);
+      await presence!.unsubscribe(other);
+    } finally {
+      pub.pubsub = pubsub as Redis['pubsub'];
+      await observer!.hdel(COUNTED_NODES_KEY, listening, silent);
+      node.disconnect();
+    }
   });
 });
 

@@ -11,10 +11,11 @@ import { createScratchDatabase, servicesOrSkip } from '../support/services';
 const STALE_NODE_TIMEOUT_MS = 300;
 
 /**
- * Every node sweeps the cluster for dead nodes every STALE_NODE_TIMEOUT_MS. On a
- * Redis of its own (its command counts are this test's alone): the sweeps ask
- * about the nodes' own channels, never for every channel Redis holds, and still
- * clear a node killed without a word.
+ * Every node sweeps the cluster for dead nodes every STALE_NODE_TIMEOUT_MS, and
+ * checks the nodes Colyseus counts as it starts. On a Redis of its own (its
+ * command counts are this test's alone): neither asks for every channel Redis
+ * holds, only about the nodes' own channels, and the sweeps still clear a node
+ * killed without a word.
  */
 describe('the stale node sweeps of a cluster', function () {
   let privateRedis: PrivateRedis | undefined;
@@ -49,8 +50,9 @@ describe('the stale node sweeps of a cluster', function () {
     devices.push(...(await Promise.all(users.map((user, i) => connectDevice((i === 0 ? survivor : doomed).url, user, 'phone')))));
     const deadId = devices[1]!.ready.node;
 
-    // A node's start may walk the channels once (Colyseus's own check as it starts); its sweeps may not.
+    // Nor did either node's start (Colyseus checks the nodes it counts as a node starts).
     const atStart = await commandCalls(redis);
+    assert.equal(atStart('pubsub|channels'), 0, 'a node’s start walked every channel Redis holds (PUBSUB CHANNELS)');
     // Two live nodes each ask about the other once a sweep, one way or the other: wait for several sweeps of each.
     const asked = (calls: (command: string) => number) => calls('pubsub|numsub') + calls('pubsub|channels');
     await waitUntil(async () => asked(await commandCalls(redis)) >= asked(atStart) + 6, 30_000, () => 'six more sweeps');
