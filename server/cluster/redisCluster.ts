@@ -9,7 +9,7 @@ import { ActorRedisDriver } from './actorDrivers';
 import { ClusterLease, leaseLifetimeMs } from './clusterLease';
 import { LeaseRenewals } from './leaseRenewals';
 import { SilentNodes } from './silentNodes';
-import { processChannelListeners, processChannelsListeners } from './processChannel';
+import { processChannelListeners } from './processChannel';
 import { RemoteSeats } from './remoteSeats';
 import { RedisRateLimiter } from './rateLimiters';
 import { RedisConnections } from './redisConnections';
@@ -31,8 +31,6 @@ export interface RedisCluster {
   readonly remoteSeats: RemoteSeats;
   /** Whether a node listens on its process channel (a question about that one channel; fails while Redis is away). */
   readonly nodeListening: (processId: string) => Promise<boolean>;
-  /** The same for several nodes at once, in the order given (one question). */
-  readonly nodesListening: (processIds: readonly string[]) => Promise<boolean[]>;
   /** True while every connection to Redis is up. */
   readonly connected: () => boolean;
   /** Runs `listener` (too) whenever a connection to Redis drops. */
@@ -133,7 +131,6 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
     silentNodes,
     remoteSeats,
     nodeListening: async (processId) => (await processChannelListeners(listing, processId)) > 0,
-    nodesListening: async (processIds) => (await processChannelsListeners(listing, processIds)).map((listeners) => listeners > 0),
     connected: () => connections.up,
     onConnectionLost: (listener) => lostListeners.push(listener),
     onRejoined: (listener) => rejoinListeners.push(listener),
