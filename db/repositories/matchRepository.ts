@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import type { MatchStatus } from '../../domain/chatRules';
 import { matchEndedEvents } from '../../domain/userEvents';
 import type { Database } from '../types';
 import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
@@ -7,6 +8,14 @@ import { blockEndsThreadSql } from './threadMemberRepository';
 import { groupBy } from './groupBy';
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+/** The status and last message number of each match asked that exists; one statement for any number. */
+export async function findMatchStates(db: Db, matchIds: readonly string[]): Promise<Array<{ id: string; status: MatchStatus; last_seq: string }>> {
+  if (matchIds.length === 0) return [];
+  const { rows } = await sql<{ id: string; status: MatchStatus; last_seq: string }>`
+    select id, status, last_seq from matches where id = any(${matchIds}::uuid[])`.execute(db);
+  return rows;
+}
 
 /** Every match the user is a member of, whatever its status. */
 export async function listMatchIds(db: Db, userId: string): Promise<string[]> {

@@ -6,6 +6,7 @@ import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
 import type { StoredUserEvent } from './eventRepository';
 import { appendEventsOfUsers } from './userEventBatchRepository';
 import { isUniqueViolation } from '../faults';
+import { findMatchStates } from './matchRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 import { toMessage, type MessageRow, type NewMessage, type ThreadMessage } from './messageRepository';
@@ -58,7 +59,7 @@ export async function storeThreadBatches(db: Kysely<Database>, batches: readonly
     return (await Promise.all(batches.map((b) => storeThreadBatches(db, [b])))).flat();
   }
   const refused = batches.filter((_, i) => outcomes[i] === undefined).map((b) => b.matchId);
-  const states = refused.length === 0 ? [] : await db.selectFrom('matches').select(['id', 'status', 'last_seq']).where(sql<boolean>`id = any(${refused}::uuid[])`).execute();
+  const states = await findMatchStates(db, refused);
   return batches.map((b, i): StoreOutcome => {
     const outcome = outcomes[i];
     if (outcome) return outcome;

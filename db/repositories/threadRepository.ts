@@ -6,6 +6,7 @@ import { UNREAD_KEPT, type MemberPosition } from '../../domain/threadLedger';
 import type { Database } from '../types';
 import { inAskedOrder } from './askedOrder';
 import { groupBy } from './groupBy';
+import { findMatchStates } from './matchRepository';
 import type { StoredMessageKey } from './messageRepository';
 import { blockEndsThreadSql } from './threadMemberRepository';
 
@@ -71,8 +72,7 @@ export async function loadThreads(db: Db, matchIds: readonly string[], recentCou
   const loaded = new Map<string, LoadedThread>();
   const asked = [...new Set(matchIds)];
   if (asked.length === 0) return loaded;
-  const { rows: matches } = await sql<{ id: string; status: MatchStatus; last_seq: string }>`
-    select id, status, last_seq from matches where id = any(${asked}::uuid[])`.execute(db);
+  const matches = await findMatchStates(db, asked);
   if (matches.length === 0) return loaded;
   const ids = matches.map((m) => m.id);
   const { rows: members } = await sql<{ match_id: string; user_id: string; role: ThreadRole; last_read_seq: string | null; shadow_banned: boolean; has_sent: boolean }>`

@@ -16,6 +16,14 @@
 /** Always in a node's index: the index exists once the node listed an actor. */
 export const INDEX_MARK = '';
 
+// Whether a listing's JSON names the node `node` (a listing that does not decode names none).
+const NAMES_NODE = `
+local function names(raw, node)
+  local ok, listing = pcall(cjson.decode, raw)
+  return ok and listing.processId == node
+end
+`;
+
 /** The set of the actor ids a node listed. */
 export function listedKey(processId: string): string {
   return `kismet:listed:${processId}`;
@@ -29,21 +37,19 @@ return 1
 `;
 
 // KEYS: the listing hash, this node's index. ARGV: room id, process id.
-export const REMOVE_OWN = `
+export const REMOVE_OWN = `${NAMES_NODE}
 redis.call('SREM', KEYS[2], ARGV[1])
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return 0 end
-local ok, listing = pcall(cjson.decode, raw)
-if ok and listing.processId == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+if names(raw, ARGV[2]) then return redis.call('HDEL', KEYS[1], ARGV[1]) end
 return -1
 `;
 
 // KEYS: the listing hash, this node's index. ARGV: room id, process id, listing JSON, '1' when the listing may be created.
-export const WRITE_OWN = `
+export const WRITE_OWN = `${NAMES_NODE}
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if raw then
-  local ok, listing = pcall(cjson.decode, raw)
-  if not (ok and listing.processId == ARGV[2]) then return -1 end
+  if not names(raw, ARGV[2]) then return -1 end
 elseif ARGV[4] ~= '1' then
   return 0
 end
@@ -54,7 +60,7 @@ return 1
 
 // KEYS: the listing hash, the dead node's lease, its index. ARGV: its process id, then room ids;
 // none: the index is done with, and goes.
-export const REMOVE_DEAD_NODES = `
+export const REMOVE_DEAD_NODES = `${NAMES_NODE}
 if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 if #ARGV == 1 then
   redis.call('DEL', KEYS[3])
@@ -63,12 +69,9 @@ end
 local removed = 0
 for i = 2, #ARGV do
   local raw = redis.call('HGET', KEYS[1], ARGV[i])
-  if raw then
-    local ok, listing = pcall(cjson.decode, raw)
-    if ok and listing.processId == ARGV[1] then
-      redis.call('HDEL', KEYS[1], ARGV[i])
-      removed = removed + 1
-    end
+  if raw and names(raw, ARGV[1]) then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    removed = removed + 1
   end
   redis.call('SREM', KEYS[3], ARGV[i])
 end
