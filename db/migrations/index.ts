@@ -14,6 +14,7 @@ import * as swipesWithoutSwiperKey from './2026_12_05_0012_swipes_without_swiper
 import * as swipeCardKeysByTableLock from './2026_12_05_0013_swipe_card_keys_by_table_lock';
 import * as removedMessagesIndex from './2026_12_05_0014_removed_messages_index';
 import * as pushOutboxWake from './2026_12_05_0015_push_outbox_wake';
+import * as messagesWithoutKeys from './2026_12_06_0016_messages_without_keys';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -35,4 +36,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_05_0013_swipe_card_keys_by_table_lock': swipeCardKeysByTableLock,
   '2026_12_05_0014_removed_messages_index': removedMessagesIndex,
   '2026_12_05_0015_push_outbox_wake': pushOutboxWake,
+  '2026_12_06_0016_messages_without_keys': messagesWithoutKeys,
 };

@@ -49,6 +49,32 @@ describe('locks on many users’ rows at once', function () {
     }
   });
 
+  it('stores a thread’s messages while their sender’s row is held for update, as an erasure holds it, without waiting for it', async () => {
+    const [a, b] = await Promise.all([registerUser(suite.nodes[0].url), registerUser(suite.nodes[0].url)]);
+    const database = await openDatabase({ kind: 'postgres', url: suite.cluster.env['DATABASE_URL']!, poolSize: 1 });
+    const holder = await suite.cluster.pool.connect();
+    try {
+      const cards = [a, b].map((user, i) => ({ id: randomUUID(), ownerId: user.userId, kind: 'person' as const, title: `t${i}`, bio: '', tags: [], birthYear: 1990, ...NO_HIRING_FIELDS, lat: null, lng: null, h3Cell: null }));
+      await insertCardsBulk(database.db, cards);
+      const matchId = randomUUID();
+      await insertMatchesBulk(database.db, [{ id: matchId, cardA: cards[0]!, cardB: cards[1]! }]);
+      await holder.query('begin');
+      await holder.query('select 1 from users where id = $1 for update', [a.userId]);
+      const outcomes = await database.db.transaction().execute(async (trx) => {
+        // A key on the sender would wait here until the holder ends; the limit turns that wait into a failure.
+        await sql`set local lock_timeout = '3s'`.execute(trx);
+        const message = { senderId: a.userId, clientMessageId: 'm1', kind: 'text' as const, body: 'hi', mediaUrl: null, hidden: false };
+        return storeThreadBatches(trx, [{ matchId, expectedLastSeq: 0, messages: [message], notify: [] }]);
+      });
+      assert.equal(outcomes[0]?.kind, 'stored');
+      if (outcomes[0]?.kind === 'stored') assert.deepEqual(outcomes[0].messages.map((m) => [m.seq, m.senderId, m.body]), [[1, a.userId, 'hi']]);
+    } finally {
+      await holder.query('rollback');
+      holder.release();
+      await database.close();
+    }
+  });
+
   /**
    * Six new users; the first (lowest id) held as another flush numbering its
    * events would hold it; `run` started on all six given latest first (the order
