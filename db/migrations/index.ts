@@ -15,6 +15,7 @@ import * as swipeCardKeysByTableLock from './2026_12_05_0013_swipe_card_keys_by_
 import * as removedMessagesIndex from './2026_12_05_0014_removed_messages_index';
 import * as pushOutboxWake from './2026_12_05_0015_push_outbox_wake';
 import * as messagesWithoutKeys from './2026_12_06_0016_messages_without_keys';
+import * as storedEventsWithoutKey from './2026_12_06_0017_stored_events_without_key';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -37,4 +38,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_05_0014_removed_messages_index': removedMessagesIndex,
   '2026_12_05_0015_push_outbox_wake': pushOutboxWake,
   '2026_12_06_0016_messages_without_keys': messagesWithoutKeys,
+  '2026_12_06_0017_stored_events_without_key': storedEventsWithoutKey,
 };
