@@ -46,7 +46,9 @@ export async function loadSwipeContexts(db: Db, inputs: readonly SwipeContextQue
   const pairs = inputs.map((q) => orderedPair(q.fromCardId, q.toCardId));
   const result = await sql<ContextRow & { i: string | number }>`
     select v.i, s.is_premium as swiper_premium, s.shadow_banned as swiper_hidden,
-           f.id as f_id, f.owner_id as f_owner, f.kind as f_kind, f.active as f_active, fu.status as f_owner_status,
+           -- A swipe is allowed only from the swiper's own card: its owner's row is the swiper's, read once.
+           f.id as f_id, f.owner_id as f_owner, f.kind as f_kind, f.active as f_active,
+           case when f.owner_id = s.id then s.status end as f_owner_status,
            t.id as t_id, t.owner_id as t_owner, t.kind as t_kind, t.active as t_active, tu.status as t_owner_status,
            tu.is_premium as t_owner_premium,
            (select w.kind from swipes w where w.from_card_id = v.from_id and w.to_card_id = v.to_id) as previous_kind,
@@ -61,7 +63,6 @@ export async function loadSwipeContexts(db: Db, inputs: readonly SwipeContextQue
                   ${inputs.map((q) => q.likesTodayKnown)}::boolean[]) with ordinality as v(swiper_id, from_id, to_id, a, b, day_start, likes_known, i)
       join users s on s.id = v.swiper_id
       left join cards f on f.id = v.from_id
-      left join users fu on fu.id = f.owner_id
       left join cards t on t.id = v.to_id
       left join users tu on tu.id = t.owner_id`.execute(db);
   const rows = new Map(result.rows.map((row) => [Number(row.i) - 1, row]));
