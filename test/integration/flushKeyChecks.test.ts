@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
 import type { Database } from '../../db/types';
 import { PreparingPool } from '../../db/preparingPool';
-import { insertCardsBulk } from '../../db/repositories/cardRepository';
-import { insertMatchesBulk } from '../../db/repositories/matchRepository';
 import { storeThreadBatches } from '../../db/repositories/messageBatchRepository';
-import { NO_HIRING_FIELDS } from '../../domain/cardRules';
 import { UserEventType } from '../../domain/userEvents';
 import { registerUser } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
+import { storedMatch } from '../support/matches';
 
 /**
  * A chat flush writes its messages and its absent members' events through rows the
@@ -30,10 +27,7 @@ describe('what a chat flush asks of Postgres for each row', function () {
     pool.on('connect', (client) => client.on('notice', (notice) => notices.push(notice.message ?? '')));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PreparingPool(pool, () => undefined) }) });
     try {
-      const cards = [a, b].map((user, i) => ({ id: randomUUID(), ownerId: user.userId, kind: 'person' as const, title: `t${i}`, bio: '', tags: [], birthYear: 1990, ...NO_HIRING_FIELDS, lat: null, lng: null, h3Cell: null }));
-      await insertCardsBulk(db, cards);
-      const matchId = randomUUID();
-      await insertMatchesBulk(db, [{ id: matchId, cardA: cards[0]!, cardB: cards[1]! }]);
+      const matchId = await storedMatch(db, [a.userId, b.userId]);
       await sql`load 'auto_explain'`.execute(db);
       for (const setting of ['log_min_duration = 0', 'log_analyze = on', 'log_triggers = on', 'log_nested_statements = on', 'log_level = notice']) {
         await sql.raw(`set auto_explain.${setting}`).execute(db);

@@ -8,10 +8,11 @@ import { insertCardsBulk } from '../../db/repositories/cardRepository';
 import { insertMatchesBulk } from '../../db/repositories/matchRepository';
 import { storeThreadBatches, type ThreadBatch } from '../../db/repositories/messageBatchRepository';
 import { updatePresences } from '../../db/repositories/userRepository';
-import { NO_HIRING_FIELDS } from '../../domain/cardRules';
 import { likeReceivedEvent, UserEventType } from '../../domain/userEvents';
 import { registerUser, waitUntil } from '../support/accounts';
+import { blankCard } from '../support/cards';
 import { useTestCluster } from '../support/cluster';
+import { storedMatch } from '../support/matches';
 
 /**
  * Statements that lock many users' rows (numbering their events, writing their
@@ -54,10 +55,7 @@ describe('locks on many users’ rows at once', function () {
     const database = await openDatabase({ kind: 'postgres', url: suite.cluster.env['DATABASE_URL']!, poolSize: 1 });
     const holder = await suite.cluster.pool.connect();
     try {
-      const cards = [a, b].map((user, i) => ({ id: randomUUID(), ownerId: user.userId, kind: 'person' as const, title: `t${i}`, bio: '', tags: [], birthYear: 1990, ...NO_HIRING_FIELDS, lat: null, lng: null, h3Cell: null }));
-      await insertCardsBulk(database.db, cards);
-      const matchId = randomUUID();
-      await insertMatchesBulk(database.db, [{ id: matchId, cardA: cards[0]!, cardB: cards[1]! }]);
+      const matchId = await storedMatch(database.db, [a.userId, b.userId]);
       await holder.query('begin');
       await holder.query('select 1 from users where id = $1 for update', [a.userId]);
       const outcomes = await database.db.transaction().execute(async (trx) => {
@@ -124,7 +122,7 @@ describe('locks on many users’ rows at once', function () {
       let first = '';
       const { ids, result } = await holdingTheFirst('chat flush', '%insert into stored_events%', async (db, users) => {
         first = users[users.length - 1]!;
-        const cards = users.map((ownerId, i) => ({ id: randomUUID(), ownerId, kind: 'person' as const, title: `t${i}`, bio: '', tags: [], birthYear: 1990, ...NO_HIRING_FIELDS, lat: null, lng: null, h3Cell: null }));
+        const cards = users.map((ownerId) => blankCard({ id: randomUUID(), kind: 'person', ownerId }));
         await insertCardsBulk(db, cards);
         // A ring of threads, each member telling the next, and one more thread to the first user: told twice in one flush.
         const pairs = [...users.map((_, i) => [i, (i + 1) % users.length] as const), [2, users.length - 1] as const];

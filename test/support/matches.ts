@@ -4,11 +4,16 @@ import { CHAT_ROOM, ChatEventType, type ThreadReadyMessage } from '../../contrac
 import type { SwipeResult } from '../../contracts/session';
 import type { TokenPair } from '../../contracts/auth';
 import type { CardView } from '../../contracts/cards';
+import type { Kysely } from 'kysely';
+import { insertCardsBulk } from '../../db/repositories/cardRepository';
+import { insertMatchesBulk } from '../../db/repositories/matchRepository';
 import type { SwipeToRecord } from '../../db/repositories/swipeRepository';
+import type { Database } from '../../db/types';
 import type { QuestDefinition } from '../../domain/progress';
 import type { SwipeAction } from '../../domain/swipeRules';
 import { likeReceivedEvent, matchCreatedEvents } from '../../domain/userEvents';
 import { command, connectDevice, disconnect, joinActor, registerUser, requestJson, type ActorConnection } from './accounts';
+import { blankCard } from './cards';
 
 export interface Person extends TokenPair {
   readonly email: string;
@@ -53,6 +58,18 @@ export async function matchPeople(a: Person, b: Person, nodes: readonly [string,
   } finally {
     await Promise.all([disconnect(da), disconnect(db)]);
   }
+}
+
+/**
+ * A person card for each of two accounts and a match between them, written
+ * straight to storage: no sessions, no swipes, no events. The match id.
+ */
+export async function storedMatch(db: Kysely<Database>, ownerIds: readonly [string, string]): Promise<string> {
+  const cards = ownerIds.map((ownerId) => blankCard({ id: randomUUID(), kind: 'person', ownerId }));
+  await insertCardsBulk(db, cards);
+  const matchId = randomUUID();
+  await insertMatchesBulk(db, [{ id: matchId, cardA: cards[0]!, cardB: cards[1]! }]);
+  return matchId;
 }
 
 export type ThreadConnection = ActorConnection<ThreadReadyMessage>;
