@@ -44,3 +44,16 @@ export function messageNotices(input: {
   }
   return notify;
 }
+
+/**
+ * The notices of a thread's messages that were stored erased (their sender's
+ * account went while they were on their way) lose their preview, as the
+ * notices of a message erased later do.
+ */
+export function withoutErasedPreviews<E extends NewUserEvent>(events: readonly E[], matchId: string, erasedSeqs: ReadonlySet<number>): E[] {
+  return events.map((event) =>
+    event.type === UserEventType.MESSAGE_RECEIVED && event.data.matchId === matchId && erasedSeqs.has(event.data.seq)
+      ? { ...event, data: { ...event.data, preview: '', deleted: true } }
+      : event,
+  );
+}

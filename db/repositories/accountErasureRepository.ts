@@ -31,10 +31,14 @@ export interface AccountErased {
  */
 export async function eraseAccount(db: Kysely<Database>, userId: string, at: Date): Promise<AccountErased | undefined> {
   return db.transaction().execute(async (tx) => {
-    // First, holding nothing else: waits for the swipe flushes in flight and holds off new ones
-    // until this commits. Swipes and like pairs have no keys on cards: the deletes below find
-    // every swipe a flush stored, and a flush after this sees the cards gone.
-    await sql`lock table swipes in share mode`.execute(tx);
+    // First, holding nothing else: waits for the swipe and message flushes in flight and holds
+    // off new ones until this commits. Swipes and like pairs have no keys on cards: the deletes
+    // below find every swipe a flush stored, and a flush after this sees the cards gone. A
+    // colleague's hiring thread goes on without them: the erasure below finds every message of
+    // theirs a flush stored, and a flush after this stores theirs empty (storeThreadBatches).
+    // Share row exclusive, not share: erasures take it one at a time, since two holding share
+    // would each wait for the other to give it up before deleting.
+    await sql`lock table swipes, messages in share row exclusive mode`.execute(tx);
     const user = await tx.selectFrom('users').select('id').where('id', '=', userId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
     if (!user) return undefined;
     // Before the matches end: a colleague leaving does not end the candidate's match.

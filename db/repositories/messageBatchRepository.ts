@@ -7,6 +7,7 @@ import type { StoredUserEvent } from './eventRepository';
 import { appendEventsOfUsers } from './userEventBatchRepository';
 import { isUniqueViolation } from '../faults';
 import { findMatchStates } from './matchRepository';
+import { withoutErasedPreviews } from '../../domain/threadNotifications';
 
 type Db = Kysely<Database> | Transaction<Database>;
 import { toMessage, type MessageRow, type NewMessage, type ThreadMessage } from './messageRepository';
@@ -42,10 +43,13 @@ export async function storeThreadBatches(db: Kysely<Database>, batches: readonly
   if (batches.length === 0) return [];
   const write = async (tx: Db): Promise<Array<StoreOutcome | undefined>> => {
     const stored = await insertThreadBatches(tx, batches);
-    const eventsByBatch = await appendBatchEvents(tx, batches.filter((b) => stored.has(b.matchId)));
+    const eventsByThread = await appendBatchEvents(tx, batches.flatMap((b) => {
+      const messages = stored.get(b.matchId);
+      return messages ? [noticesAsStored(b, messages)] : [];
+    }));
     return batches.map((b) => {
       const messages = stored.get(b.matchId);
-      return messages ? { kind: 'stored', messages, events: eventsByBatch.get(b) ?? [] } : undefined;
+      return messages ? { kind: 'stored', messages, events: eventsByThread.get(b.matchId) ?? [] } : undefined;
     });
   };
   let outcomes: Array<StoreOutcome | undefined>;
@@ -82,15 +86,20 @@ async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Pro
        where m.id = batch.match_id and m.status = 'active' and m.last_seq = batch.expected_last_seq
       returning m.id, batch.expected_last_seq
     ), stored as (
-    insert into messages (match_id, seq, sender_id, client_message_id, kind, body, media_url, hidden)
-    select thread.id, thread.expected_last_seq + v.i, v.sender_id, v.client_message_id, v.kind, v.body, v.media_url,
-           -- the account's standing as committed, even if the actor has not heard of a change yet
-           v.hidden or exists(select 1 from users u where u.id = v.sender_id and u.shadow_banned)
+    insert into messages (match_id, seq, sender_id, client_message_id, kind, body, media_url, hidden, deleted_at)
+    -- The sender's account as committed when this statement began, which is after it got its lock on
+    -- messages: an erasure holds that table from its start to its commit (eraseAccount), so a sender
+    -- erased while their message was on its way is seen here, and the message keeps its place, not its
+    -- content. Shadow bans likewise, even if the actor has not heard of one yet.
+    select thread.id, thread.expected_last_seq + v.i, v.sender_id, v.client_message_id, v.kind,
+           case when u.deleted_at is null then v.body end, case when u.deleted_at is null then v.media_url end,
+           v.hidden or coalesce(u.shadow_banned, false), u.deleted_at
       from thread
       join unnest(${messages.map((m) => m.matchId)}::uuid[], ${messages.map((m) => m.i)}::int[], ${messages.map((m) => m.senderId)}::uuid[],
                   ${messages.map((m) => m.clientMessageId)}::text[], ${messages.map((m) => m.kind)}::text[],
                   ${messages.map((m) => m.body)}::text[], ${messages.map((m) => m.mediaUrl)}::text[], ${messages.map((m) => m.hidden)}::boolean[])
            as v(match_id, i, sender_id, client_message_id, kind, body, media_url, hidden) on v.match_id = thread.id
+      left join users u on u.id = v.sender_id
     returning match_id, seq, sender_id, client_message_id, kind, body, media_url, created_at, deleted_at, hidden
     ), events as (
       -- One message.stored per message for the platform's bus, in this statement: ids and length, never the text.
@@ -106,20 +115,27 @@ async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Pro
   return stored;
 }
 
+/** A stored batch's notices, without the previews of its messages that were stored erased. */
+function noticesAsStored(batch: ThreadBatch, stored: readonly ThreadMessage[]): ThreadBatch {
+  const erased = new Set(stored.filter((m) => m.deleted).map((m) => m.seq));
+  if (erased.size === 0) return batch;
+  return { ...batch, notify: batch.notify.map((target) => ({ ...target, events: withoutErasedPreviews(target.events, batch.matchId, erased) })) };
+}
+
 /**
  * Appends the batches' events in one statement for all their users
  * (`appendEventsOfUsers`: the users' rows locked in id order, so concurrent
  * writers never deadlock), however many absent members the flush tells;
- * returns them by batch. A user who no longer exists is told nothing.
+ * returns them by thread. A user who no longer exists is told nothing.
  */
-async function appendBatchEvents(tx: Db, batches: readonly ThreadBatch[]): Promise<Map<ThreadBatch, StoredUserEvent[]>> {
-  const owed = batches.flatMap((batch) => batch.notify.flatMap((target) => target.events.map((event) => ({ batch, event: { ...event, userId: target.userId } }))));
-  const byBatch = new Map<ThreadBatch, StoredUserEvent[]>();
-  if (owed.length === 0) return byBatch;
+async function appendBatchEvents(tx: Db, batches: readonly ThreadBatch[]): Promise<Map<string, StoredUserEvent[]>> {
+  const owed = batches.flatMap((batch) => batch.notify.flatMap((target) => target.events.map((event) => ({ matchId: batch.matchId, event: { ...event, userId: target.userId } }))));
+  const byThread = new Map<string, StoredUserEvent[]>();
+  if (owed.length === 0) return byThread;
   const stored = await appendEventsOfUsers(tx as Transaction<Database>, owed.map((o) => o.event));
-  owed.forEach(({ batch }, k) => {
+  owed.forEach(({ matchId }, k) => {
     const event = stored[k];
-    if (event) byBatch.set(batch, [...(byBatch.get(batch) ?? []), event]);
+    if (event) byThread.set(matchId, [...(byThread.get(matchId) ?? []), event]);
   });
-  return byBatch;
+  return byThread;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { MESSAGE_PREVIEW_CHARS } from '../../domain/chatRules';
-import { messageNotices, type NoticeMessage } from '../../domain/threadNotifications';
+import { messageNotices, withoutErasedPreviews, type NoticeMessage } from '../../domain/threadNotifications';
+import { UserEventType, type NewUserEvent } from '../../domain/userEvents';
 
 const message = (seq: number, senderId: string, overrides: Partial<NoticeMessage> = {}): NoticeMessage => ({
   seq, senderId, kind: 'text', body: `message ${seq}`, mediaUrl: null, hidden: false, ...overrides,
@@ -28,5 +29,16 @@ describe('thread notifications', () => {
     const long = 'x'.repeat(MESSAGE_PREVIEW_CHARS + 50);
     const [notice] = notices([], {}, [message(1, 'ada', { body: long }), message(2, 'ada', { kind: 'media', body: 'caption', mediaUrl: 'https://m/1' })]).filter((n) => n.userId === 'bo');
     assert.deepEqual(notice!.events.map((e) => (e.data as { preview: string }).preview), ['x'.repeat(MESSAGE_PREVIEW_CHARS), '']);
+  });
+  it('takes the preview from the notices of messages stored erased, and only from theirs', () => {
+    const [notice] = notices([], {}, [message(1, 'ada'), message(2, 'ada'), message(3, 'ada')]).filter((n) => n.userId === 'bo');
+    const other: NewUserEvent = { userId: 'bo', type: UserEventType.MESSAGE_RECEIVED, data: { matchId: 'elsewhere', seq: 2, senderId: 'ada', kind: 'text', preview: 'kept', unread: 1 } };
+    const out = withoutErasedPreviews([...notice!.events, other], 'm', new Set([2]));
+    assert.deepEqual(out.map((e) => e.data), [
+      { matchId: 'm', seq: 1, senderId: 'ada', kind: 'text', preview: 'message 1', unread: 1 },
+      { matchId: 'm', seq: 2, senderId: 'ada', kind: 'text', preview: '', unread: 2, deleted: true },
+      { matchId: 'm', seq: 3, senderId: 'ada', kind: 'text', preview: 'message 3', unread: 3 },
+      other.data,
+    ]);
   });
 });

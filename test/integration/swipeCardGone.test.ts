@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { BatchedSwipeStore } from '../../db/batchedSwipeStore';
-import { openDatabase, type DatabaseHandle } from '../../db/database';
 import type { SwipeToRecord } from '../../db/repositories/swipeRepository';
 import { utcDay } from '../../domain/progress';
 import { eraseAccount } from '../../db/repositories/accountErasureRepository';
 import { waitUntil } from '../support/accounts';
 import { registerPerson, swipeToRecord, type Person } from '../support/matches';
 import { useTestCluster } from '../support/cluster';
+import { lockAwaited, useClusterDatabase } from '../support/clusterDatabase';
 
 /**
  * A card can go between a swipe's read and its flush (its owner's account erased).
@@ -16,14 +16,7 @@ import { useTestCluster } from '../support/cluster';
  */
 describe('a swipe flush with a card deleted after its read', function () {
   const suite = useTestCluster(1);
-  let database: DatabaseHandle;
-
-  beforeEach(async () => {
-    database = await openDatabase({ kind: 'postgres', url: suite.cluster.env['DATABASE_URL']!, poolSize: 2 });
-  });
-  afterEach(async () => {
-    await database?.close();
-  });
+  const database = useClusterDatabase(suite);
 
   const likeOf = (from: Person, to: Person): SwipeToRecord => swipeToRecord(from, to, 'like', [], utcDay(Date.now()));
   const swipesAt = async (person: Person): Promise<number> =>
@@ -49,9 +42,7 @@ describe('a swipe flush with a card deleted after its read', function () {
     assert.equal(await likesReceivedBy(liked), 1);
   });
 
-  /** Whether a lock of `mode` on the swipes table is being waited for now. */
-  const waitingForSwipes = async (mode: string): Promise<boolean> =>
-    (await suite.cluster.pool.query(`select 1 from pg_locks where relation = 'swipes'::regclass and mode = $1 and not granted`, [mode])).rowCount! > 0;
+  const waitingForSwipes = (mode: string): Promise<boolean> => lockAwaited(suite.cluster.pool, 'swipes', mode);
 
   it('an erasure waits for a flush in flight, then deletes what it stored', async () => {
     const url = suite.nodes[0].url;
@@ -62,7 +53,7 @@ describe('a swipe flush with a card deleted after its read', function () {
       await flush.query('begin');
       await flush.query(`insert into swipes (from_card_id, to_card_id, swiper_id, kind) values ($1, $2, $3, 'like')`, [liker.card.id, leaving.card.id, liker.userId]);
       const erased = eraseAccount(database.db, leaving.userId, new Date());
-      await waitUntil(() => waitingForSwipes('ShareLock'), 10_000, () => 'the erasure to wait for the flush');
+      await waitUntil(() => waitingForSwipes('ShareRowExclusiveLock'), 10_000, () => 'the erasure to wait for the flush');
       await flush.query('commit');
       assert.ok(await erased);
     } finally {
@@ -79,7 +70,7 @@ describe('a swipe flush with a card deleted after its read', function () {
     const store = new BatchedSwipeStore(database.db);
     try {
       await erasure.query('begin');
-      await erasure.query('lock table swipes in share mode');
+      await erasure.query('lock table swipes, messages in share row exclusive mode');
       await erasure.query('delete from cards where id = $1', [leaving.card.id]);
       const writes = Promise.all([store.record(likeOf(liker, leaving)), store.record(likeOf(liker, liked))]);
       await waitUntil(() => waitingForSwipes('RowExclusiveLock'), 10_000, () => 'the flush to wait for the erasure');

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { eraseAccount } from '../../db/repositories/accountErasureRepository';
+import { storeThreadBatches } from '../../db/repositories/messageBatchRepository';
+import { messageNotices } from '../../domain/threadNotifications';
+import { registerUser, waitUntil } from '../support/accounts';
+import { useTestCluster } from '../support/cluster';
+import { lockAwaited, useClusterDatabase } from '../support/clusterDatabase';
+import { storedMatch } from '../support/matches';
+
+/**
+ * A hiring thread goes on when a colleague's account is erased, so a message of
+ * theirs can be on its way (accepted by the thread's actor, not yet committed)
+ * while the erasure runs. Whichever commits first, the message keeps its place
+ * in the thread and loses its text, in the thread and in the absent members'
+ * notices. And two erasures at once both finish.
+ */
+describe('an account erasure and the messages on their way', function () {
+  const suite = useTestCluster(1);
+  const database = useClusterDatabase(suite);
+
+  /** The two matched people and a third who writes in their thread, as a colleague does. */
+  async function threadWithColleague() {
+    const [owner, candidate, colleague] = await Promise.all([1, 2, 3].map(() => registerUser(suite.nodes[0].url)));
+    const matchId = await storedMatch(database.db, [owner!.userId, candidate!.userId]);
+    return { owner: owner!, candidate: candidate!, colleague: colleague!, matchId };
+  }
+
+  const messageAt = async (matchId: string, seq: number) =>
+    (await suite.cluster.pool.query('select body, media_url, deleted_at from messages where match_id = $1 and seq = $2', [matchId, seq])).rows[0] as
+      | { body: string | null; media_url: string | null; deleted_at: Date | null }
+      | undefined;
+  const noticesOf = async (userId: string, matchId: string) =>
+    (await suite.cluster.pool.query(`select payload from stored_events where user_id = $1 and type = 'message.received' and payload->>'matchId' = $2 order by seq`, [userId, matchId])).rows.map(
+      (r: { payload: { seq: number; preview: string; deleted?: boolean } }) => [r.payload.seq, r.payload.preview, r.payload.deleted ?? false],
+    );
+  const waitingFor = (table: string, mode: string): Promise<boolean> => lockAwaited(suite.cluster.pool, table, mode);
+
+  it('waits for a flush in flight, then erases the text it stored', async () => {
+    const { owner, candidate, colleague, matchId } = await threadWithColleague();
+    // A flush in flight: it stored the colleague's message and its notice, and has not committed.
+    const flush = await suite.cluster.pool.connect();
+    let erasure: Promise<unknown> | undefined;
+    try {
+      await flush.query('begin');
+      await flush.query('update matches set last_seq = 1 where id = $1', [matchId]);
+      await flush.query(`insert into messages (match_id, seq, sender_id, client_message_id, kind, body) values ($1, 1, $2, 'c1', 'text', 'call me at 555')`, [matchId, colleague.userId]);
+      await flush.query(
+        `insert into stored_events (user_id, seq, type, payload) select $1, coalesce(max(seq), 0) + 1, 'message.received', jsonb_build_object('matchId', $2::text, 'seq', 1, 'senderId', $3::text, 'kind', 'text', 'preview', 'call me at 555', 'unread', 1) from stored_events where user_id = $1`,
+        [candidate.userId, matchId, colleague.userId],
+      );
+      let settled = false;
+      erasure = eraseAccount(database.db, colleague.userId, new Date()).finally(() => (settled = true));
+      // Without the erasure's lock on messages it finishes here, before the flush commits.
+      await waitUntil(async () => settled || (await waitingFor('messages', 'ShareRowExclusiveLock')), 10_000, () => 'the erasure to wait for the flush or finish');
+      await flush.query('commit');
+      assert.ok(await erasure);
+    } finally {
+      if (!erasure) await flush.query('rollback');
+      flush.release();
+    }
+    const stored = await messageAt(matchId, 1);
+    assert.equal(stored?.body, null, 'the text the flush stored went with its sender');
+    assert.ok(stored?.deleted_at);
+    assert.deepEqual(await noticesOf(candidate.userId, matchId), [[1, '', true]]);
+    assert.deepEqual(await noticesOf(owner.userId, matchId), []);
+  });
+
+  it('holds off a flush that starts during it, which then stores the message in its place without its text or preview', async () => {
+    const { owner, candidate, colleague, matchId } = await threadWithColleague();
+    const messages = [
+      { seq: 1, senderId: owner.userId, clientMessageId: 'o1', kind: 'text' as const, body: 'welcome', mediaUrl: null, hidden: false },
+      { seq: 2, senderId: colleague.userId, clientMessageId: 'c1', kind: 'text' as const, body: 'call me at 555', mediaUrl: null, hidden: false },
+    ];
+    const notify = messageNotices({ matchId, memberIds: [owner.userId, candidate.userId, colleague.userId], isPresent: (u) => u !== candidate.userId, unreadOf: () => 0, messages });
+    // An erasure under way, its own way taken by eraseAccount: holding messages, the account already emptied.
+    const erasure = await suite.cluster.pool.connect();
+    let flush: ReturnType<typeof storeThreadBatches> | undefined;
+    try {
+      await erasure.query('begin');
+      await erasure.query('lock table swipes, messages in share row exclusive mode');
+      await erasure.query('update users set deleted_at = now() where id = $1', [colleague.userId]);
+      let settled = false;
+      flush = storeThreadBatches(database.db, [{ matchId, expectedLastSeq: 0, messages: messages.map(({ seq: _seq, ...m }) => m), notify }]).finally(() => (settled = true));
+      await waitUntil(async () => settled || (await waitingFor('messages', 'RowExclusiveLock')), 10_000, () => 'the flush to wait for the erasure or finish');
+      await erasure.query('commit');
+      const [outcome] = await flush;
+      assert.equal(outcome?.kind, 'stored');
+      if (outcome?.kind === 'stored') {
+        // What the actor broadcasts to the members present.
+        assert.deepEqual(outcome.messages.map((m) => [m.seq, m.senderId, m.body, m.deleted]), [[1, owner.userId, 'welcome', false], [2, colleague.userId, null, true]]);
+        assert.deepEqual(outcome.events.map((e) => [e.userId, (e.data as { seq: number; preview: string }).preview]), [[candidate.userId, 'welcome'], [candidate.userId, '']]);
+      }
+    } finally {
+      if (!flush) await erasure.query('rollback');
+      erasure.release();
+    }
+    assert.equal((await messageAt(matchId, 2))?.body, null);
+    assert.ok((await messageAt(matchId, 2))?.deleted_at, 'stored as erased');
+    assert.equal((await messageAt(matchId, 1))?.body, 'welcome', 'the others’ messages keep theirs');
+    assert.deepEqual(await noticesOf(candidate.userId, matchId), [[1, 'welcome', false], [2, '', true]]);
+  });
+
+  it('finishes two erasures that start at the same moment', async () => {
+    const [a, b] = await Promise.all([registerUser(suite.nodes[0].url), registerUser(suite.nodes[0].url)]);
+    // A flush in flight holds both erasures at their first step; when it commits, they go on together.
+    const flush = await suite.cluster.pool.connect();
+    let erasures: Promise<PromiseSettledResult<unknown>[]> | undefined;
+    try {
+      await flush.query('begin');
+      await flush.query('lock table swipes in row exclusive mode');
+      erasures = Promise.allSettled([eraseAccount(database.db, a.userId, new Date()), eraseAccount(database.db, b.userId, new Date())]);
+      await waitUntil(
+        async () => (await suite.cluster.pool.query(`select 1 from pg_locks where relation = 'swipes'::regclass and not granted`)).rowCount === 2,
+        10_000,
+        () => 'both erasures to wait for the flush',
+      );
+      await flush.query('commit');
+      const outcomes = await erasures;
+      assert.deepEqual(outcomes.map((o) => (o.status === 'fulfilled' ? 'erased' : String(o.reason))), ['erased', 'erased']);
+    } finally {
+      if (!erasures) await flush.query('rollback');
+      flush.release();
+    }
+    const { rows } = await suite.cluster.pool.query('select count(*)::int as n from users where id = any($1::uuid[]) and deleted_at is not null', [[a.userId, b.userId]]);
+    assert.equal(rows[0].n, 2);
+  });
+});

@@ -1,0 +1,31 @@
+import type { Kysely } from 'kysely';
+import type { Pool } from 'pg';
+import { openDatabase, type DatabaseHandle } from '../../db/database';
+import type { Database } from '../../db/types';
+import type { SuiteCluster } from './cluster';
+
+/**
+ * The test's own handle on its suite's cluster database (two connections, as a
+ * node's flushes and another writer), opened before each test and closed after.
+ */
+export function useClusterDatabase(suite: SuiteCluster): { readonly db: Kysely<Database> } {
+  let database: DatabaseHandle | undefined;
+  beforeEach(async () => {
+    database = await openDatabase({ kind: 'postgres', url: suite.cluster.env['DATABASE_URL']!, poolSize: 2 });
+  });
+  afterEach(async () => {
+    await database?.close();
+    database = undefined;
+  });
+  return {
+    get db() {
+      if (!database) throw new Error('the test’s database is not open');
+      return database.db;
+    },
+  };
+}
+
+/** Whether a lock of `mode` on `table` is being waited for now. */
+export async function lockAwaited(pool: Pool, table: string, mode: string): Promise<boolean> {
+  return (await pool.query(`select 1 from pg_locks where relation = $1::regclass and mode = $2 and not granted`, [table, mode])).rowCount! > 0;
+}
