@@ -23,7 +23,7 @@ export interface AccountErased {
  * threads they were a colleague in and out of their company, ends their active
  * matches for the others (`match.ended`), erases the content of every message they sent and
  * its previews in others' notices, removes their swipes, like pairs, tokens,
- * device cursors, preferences, blocks, registrations, read markers and events,
+ * device cursors, preferences, blocks, registrations, attendance, read markers and events,
  * removes their cards (a card a match or a live event still refers to stays as
  * an empty, inactive shell), and empties the account row, which stays so that
  * others' threads keep their sequence and their own messages; its email is freed.
@@ -31,14 +31,18 @@ export interface AccountErased {
  */
 export async function eraseAccount(db: Kysely<Database>, userId: string, at: Date): Promise<AccountErased | undefined> {
   return db.transaction().execute(async (tx) => {
-    // First, holding nothing else: waits for the swipe and message flushes in flight and holds
-    // off new ones until this commits. Swipes and like pairs have no keys on cards: the deletes
-    // below find every swipe a flush stored, and a flush after this sees the cards gone. A
-    // colleague's hiring thread goes on without them: the erasure below finds every message of
-    // theirs a flush stored, and a flush after this stores theirs empty (storeThreadBatches).
-    // Share row exclusive, not share: erasures take it one at a time, since two holding share
-    // would each wait for the other to give it up before deleting.
-    await sql`lock table swipes, messages in share row exclusive mode`.execute(tx);
+    const optional = await presentOptionalTables(tx);
+    // First, holding nothing else: waits for the writes in flight to the tables that others'
+    // actions also write for this person, and holds off new ones until this commits; a write
+    // after this reads the account as erased. Swipes and like pairs have no keys on cards: the
+    // deletes below find every swipe a flush stored, and a flush after this sees the cards
+    // gone. A colleague's hiring thread goes on without them: a message of theirs on its way is
+    // erased below or stored empty (storeThreadBatches). An arrival at a live event on its way
+    // leaves no attendance (recordArrivals), an award earns nothing (recordProgressBatch).
+    // Share row exclusive, not share: erasures take these one at a time, since two holding
+    // share would each wait for the other to give it up before deleting.
+    const held = ['swipes', 'messages', 'attendance', ...optional.filter((name) => name === 'progress_ledger')];
+    await sql`lock table ${sql.join(held.map((name) => sql.table(name)))} in share row exclusive mode`.execute(tx);
     const user = await tx.selectFrom('users').select('id').where('id', '=', userId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
     if (!user) return undefined;
     // Before the matches end: a colleague leaving does not end the candidate's match.
@@ -49,10 +53,10 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
     const cardIds = (await tx.selectFrom('cards').select('id').where('owner_id', '=', userId).execute()).map((r) => r.id);
     if (cardIds.length > 0) await eraseCards(tx, cardIds);
     await tx.deleteFrom('swipes').where('swiper_id', '=', userId).execute();
-    for (const table of ['refresh_tokens', 'device_cursors', 'preferences', 'stored_events', 'registrations', 'read_markers'] as const) {
+    for (const table of ['refresh_tokens', 'device_cursors', 'preferences', 'stored_events', 'registrations', 'attendance', 'read_markers'] as const) {
       await tx.deleteFrom(table).where('user_id', '=', userId).execute();
     }
-    await deleteFromOptionalTables(tx, userId);
+    for (const name of optional) await sql`delete from ${sql.table(name)} where user_id = ${userId}`.execute(tx);
     await tx.deleteFrom('blocks').where((eb) => eb.or([eb('blocker_id', '=', userId), eb('blocked_id', '=', userId)])).execute();
     await tx
       .updateTable('users')
@@ -82,11 +86,11 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
  */
 export const OPTIONAL_PERSONAL_TABLES = ['push_targets', 'push_outbox', 'progress_ledger', 'user_progress', 'quest_progress', 'company_members'] as const;
 
-async function deleteFromOptionalTables(tx: Transaction<Database>, userId: string): Promise<void> {
+async function presentOptionalTables(tx: Transaction<Database>): Promise<string[]> {
   const present = await sql<{ name: string }>`
     select table_name as name from information_schema.tables
      where table_schema = current_schema() and table_name = any(${[...OPTIONAL_PERSONAL_TABLES]}::text[])`.execute(tx);
-  for (const { name } of present.rows) await sql`delete from ${sql.table(name)} where user_id = ${userId}`.execute(tx);
+  return present.rows.map((r) => r.name);
 }
 
 /** Their messages keep their sequence and lose their content; the others' notices of them lose their preview. */

@@ -181,7 +181,11 @@ export async function recordArrivals(db: Kysely<Database>, arrivals: ReadonlyArr
   if (arrivals.length === 0) return;
   await sql`
     insert into attendance (event_id, user_id, joined_at)
-    select * from unnest(${arrivals.map((a) => a.eventId)}::uuid[], ${arrivals.map((a) => a.userId)}::uuid[], ${arrivals.map((a) => a.at)}::timestamptz[])`.execute(db);
+    select a.* from unnest(${arrivals.map((a) => a.eventId)}::uuid[], ${arrivals.map((a) => a.userId)}::uuid[], ${arrivals.map((a) => a.at)}::timestamptz[])
+                 as a(event_id, user_id, joined_at)
+     -- An account erased while its arrival was on its way: read once this statement holds the
+     -- table, which an erasure holds until it commits (eraseAccount).
+     where not exists (select 1 from users u where u.id = a.user_id and u.deleted_at is not null)`.execute(db);
 }
 
 /** Closes attendance and gives back seats, for a batch of departures, in one transaction. */

@@ -5,13 +5,14 @@ import type { Database } from '../../db/types';
 import type { SuiteCluster } from './cluster';
 
 /**
- * The test's own handle on its suite's cluster database (two connections, as a
- * node's flushes and another writer), opened before each test and closed after.
+ * The test's own handle on its suite's cluster database (`connections` of its
+ * own, as a node's flushes and other writers), opened before each test and
+ * closed after.
  */
-export function useClusterDatabase(suite: SuiteCluster): { readonly db: Kysely<Database> } {
+export function useClusterDatabase(suite: SuiteCluster, connections = 2): { readonly db: Kysely<Database> } {
   let database: DatabaseHandle | undefined;
   beforeEach(async () => {
-    database = await openDatabase({ kind: 'postgres', url: suite.cluster.env['DATABASE_URL']!, poolSize: 2 });
+    database = await openDatabase({ kind: 'postgres', url: suite.cluster.env['DATABASE_URL']!, poolSize: connections });
   });
   afterEach(async () => {
     await database?.close();

@@ -1,22 +1,30 @@
 import assert from 'node:assert/strict';
 import { eraseAccount } from '../../db/repositories/accountErasureRepository';
+import { recordArrivals } from '../../db/repositories/liveEventRepository';
 import { storeThreadBatches } from '../../db/repositories/messageBatchRepository';
+import { recordProgressBatch } from '../../db/repositories/progressBatchRepository';
+import { ProgressAction } from '../../domain/progress';
 import { messageNotices } from '../../domain/threadNotifications';
 import { registerUser, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { lockAwaited, useClusterDatabase } from '../support/clusterDatabase';
+import { scheduleEvent } from '../support/liveEvents';
 import { storedMatch } from '../support/matches';
 
 /**
- * A hiring thread goes on when a colleague's account is erased, so a message of
- * theirs can be on its way (accepted by the thread's actor, not yet committed)
- * while the erasure runs. Whichever commits first, the message keeps its place
- * in the thread and loses its text, in the thread and in the absent members'
- * notices. And two erasures at once both finish.
+ * Others' actions write for a person too: a hiring thread goes on when a
+ * colleague's account is erased, so a message of theirs can be on its way
+ * (accepted by the thread's actor, not yet committed) while the erasure runs;
+ * so can an arrival at a live event, or an award of XP. Whichever commits
+ * first, nothing of the erased account is left: the message keeps its place in
+ * the thread without its text, in the thread and in the absent members'
+ * notices, and the arrival and the award leave no row. Two erasures at once
+ * both finish.
  */
-describe('an account erasure and the messages on their way', function () {
+describe('an account erasure and the writes on their way', function () {
   const suite = useTestCluster(1);
-  const database = useClusterDatabase(suite);
+  // An erasure, a flush and an award at once.
+  const database = useClusterDatabase(suite, 3);
 
   /** The two matched people and a third who writes in their thread, as a colleague does. */
   async function threadWithColleague() {
@@ -124,4 +132,41 @@ describe('an account erasure and the messages on their way', function () {
     const { rows } = await suite.cluster.pool.query('select count(*)::int as n from users where id = any($1::uuid[]) and deleted_at is not null', [[a.userId, b.userId]]);
     assert.equal(rows[0].n, 2);
   });
+
+  it('erases an account’s attendance, and leaves nothing of an arrival or an award that comes while it runs', async () => {
+    const url = suite.nodes[0].url;
+    const [{ eventId }, leaving, staying] = await Promise.all([scheduleEvent(url, 10), registerUser(url), registerUser(url)]);
+    const arrival = (userId: string) => ({ eventId, userId, at: new Date() });
+    const award = (userId: string) => ({ award: { userId, action: ProgressAction.EVENT_ATTENDED, key: `event_attended:${eventId}` }, nowMs: Date.now() });
+    await recordArrivals(database.db, [arrival(leaving.userId)]);
+    // Holds the erasure once it has taken its tables and the account's row, before it commits.
+    const blocker = await suite.cluster.pool.connect();
+    let writes: Promise<[void, unknown[][], unknown]> | undefined;
+    try {
+      await blocker.query('begin');
+      await blocker.query('select 1 from refresh_tokens where user_id = $1 for update', [leaving.userId]);
+      const erasure = eraseAccount(database.db, leaving.userId, new Date());
+      await waitUntil(async () => (await waitingBackends()) === 1, 10_000, () => 'the erasure to wait for the blocker');
+      let settled = false;
+      writes = Promise.all([
+        recordArrivals(database.db, [arrival(leaving.userId), arrival(staying.userId)]),
+        recordProgressBatch(database.db, [award(leaving.userId), award(staying.userId)]),
+        erasure,
+      ]).finally(() => (settled = true));
+      await waitUntil(async () => settled || (await waitingBackends()) === 3, 10_000, () => 'the arrival and the award to wait');
+      await blocker.query('commit');
+      const [, events] = await writes;
+      assert.deepEqual(events[0], [], 'no event for the erased account');
+    } finally {
+      if (!writes) await blocker.query('rollback');
+      blocker.release();
+    }
+    const rows = async (table: string, userId: string) => Number((await suite.cluster.pool.query(`select count(*) as n from ${table} where user_id = $1`, [userId])).rows[0].n);
+    assert.deepEqual([await rows('attendance', leaving.userId), await rows('progress_ledger', leaving.userId), await rows('user_progress', leaving.userId)], [0, 0, 0]);
+    assert.deepEqual([await rows('attendance', staying.userId), await rows('progress_ledger', staying.userId)], [1, 1], 'the others’ rows are stored');
+  });
+
+  /** Backends of this suite's database waiting on a lock now. */
+  const waitingBackends = async (): Promise<number> =>
+    (await suite.cluster.pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n;
 });
