@@ -25,6 +25,15 @@ export interface AccountExport {
   readonly progress: { readonly xp: number } | null;
   /** The company the person is a recruiter of, if any. */
   readonly company: { readonly companyId: string; readonly name: string; readonly joinedAt: string } | null;
+  /** Live events they registered for, and each time they were in one's room. */
+  readonly liveEvents: {
+    readonly registrations: Array<{ eventId: string; title: string; at: string }>;
+    readonly attendance: Array<{ eventId: string; joinedAt: string; leftAt: string | null }>;
+  };
+  /** Calls they made or received. */
+  readonly calls: Array<{ callId: string; matchId: string; role: 'caller' | 'callee'; otherUserId: string; media: string; state: string; at: string; acceptedAt: string | null; endedAt: string | null }>;
+  /** Devices registered for pushes (their delivery addresses left out), where pushes are kept (null before their table exists). */
+  readonly pushDevices: Array<{ deviceId: string; platform: string; updatedAt: string }> | null;
 }
 
 /** A person's own data, read in one consistent snapshot; undefined when there is no such (undeleted) account. */
@@ -67,6 +76,25 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
         .where('cm.user_id', '=', userId)
         .executeTakeFirst();
       const blocks = await tx.selectFrom('blocks').select(['blocked_id', 'created_at']).where('blocker_id', '=', userId).orderBy('created_at').execute();
+      const registrations = await tx
+        .selectFrom('registrations as r')
+        .innerJoin('events as e', 'e.id', 'r.event_id')
+        .select(['r.event_id', 'e.title', 'r.created_at'])
+        .where('r.user_id', '=', userId)
+        .orderBy('r.created_at')
+        .execute();
+      const attendance = await tx.selectFrom('attendance').select(['event_id', 'joined_at', 'left_at']).where('user_id', '=', userId).orderBy('joined_at').orderBy('id').execute();
+      const calls = await tx
+        .selectFrom('calls')
+        .select(['id', 'match_id', 'caller_id', 'callee_id', 'media', 'state', 'created_at', 'accepted_at', 'ended_at'])
+        .where((eb) => eb.or([eb('caller_id', '=', userId), eb('callee_id', '=', userId)]))
+        .orderBy('created_at')
+        .execute();
+      const pushKept = await sql<{ kept: boolean }>`select to_regclass('push_targets') is not null as kept`.execute(tx);
+      const pushDevices = pushKept.rows[0]?.kept
+        ? (await sql<{ device_id: string; platform: string; updated_at: Date }>`
+            select device_id, platform, updated_at from push_targets where user_id = ${userId} order by device_id`.execute(tx)).rows
+        : null;
       return {
         profile: {
           userId: user.id,
@@ -120,6 +148,22 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
         blocks: blocks.map((b) => ({ userId: b.blocked_id, at: b.created_at.toISOString() })),
         progress: progressKept.rows[0]?.kept ? { xp: Number(progress?.xp ?? 0) } : null,
         company: company ? { companyId: company.id, name: company.name, joinedAt: company.added_at.toISOString() } : null,
+        liveEvents: {
+          registrations: registrations.map((r) => ({ eventId: r.event_id, title: r.title, at: r.created_at.toISOString() })),
+          attendance: attendance.map((a) => ({ eventId: a.event_id, joinedAt: a.joined_at.toISOString(), leftAt: a.left_at?.toISOString() ?? null })),
+        },
+        calls: calls.map((c) => ({
+          callId: c.id,
+          matchId: c.match_id,
+          role: c.caller_id === userId ? 'caller' : 'callee',
+          otherUserId: c.caller_id === userId ? c.callee_id : c.caller_id,
+          media: c.media,
+          state: c.state,
+          at: c.created_at.toISOString(),
+          acceptedAt: c.accepted_at?.toISOString() ?? null,
+          endedAt: c.ended_at?.toISOString() ?? null,
+        })),
+        pushDevices: pushDevices?.map((d) => ({ deviceId: d.device_id, platform: d.platform, updatedAt: d.updated_at.toISOString() })) ?? null,
       };
     });
 }

@@ -1,22 +1,35 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Room } from '@colyseus/sdk';
+import webpush from 'web-push';
 import { UserEventType } from '../../domain/userEvents';
 import { ChatEventType, type SendResult, type ThreadClosedMessage } from '../../contracts/chat';
 import { KismetCloseCode } from '../../contracts/common';
 import type { CardView } from '../../contracts/cards';
 import type { AccountExport } from '../../db/repositories/accountExportRepository';
 import type { ThreadSummary } from '../../db/repositories/threadRepository';
-import { command, connectDevice, postJson, registerUser, requestJson, TEST_PASSWORD, uniqueEmail, waitForEvents, waitUntil } from '../support/accounts';
+import { command, connectDevice, joinActor, postJson, registerUser, requestJson, TEST_PASSWORD, uniqueEmail, waitForEvents, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { joinThread, matchPeople, messagesOfType, registerPerson, replyOf, type Person } from '../support/matches';
+import { scheduleEvent } from '../support/liveEvents';
 import { ADMIN_KEY } from '../support/operator';
+import type { CallStarted } from '../../contracts/calls';
+import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../../contracts/liveEvents';
 import type { ThreadMembersMessage } from '../../contracts/chat';
 
 const closeCode = (room: Room) => new Promise<number>((resolve) => room.onLeave((code) => resolve(code)));
 
 describe('accounts people can leave, on two nodes', function () {
-  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY });
+  // Web Push on, to a host nothing answers: the export lists a registered device, and nothing here is pushed.
+  const vapid = webpush.generateVAPIDKeys();
+  const suite = useTestCluster(2, {
+    ACTOR_PLACEMENT: 'local',
+    ADMIN_API_KEY: ADMIN_KEY,
+    WEB_PUSH_VAPID_PUBLIC_KEY: vapid.publicKey,
+    WEB_PUSH_VAPID_PRIVATE_KEY: vapid.privateKey,
+    WEB_PUSH_SUBJECT: 'mailto:ops@kismet.test',
+    WEB_PUSH_ENDPOINT_HOSTS: 'push.example.invalid',
+  });
 
   /** A person whose every personal field is unique, so a scan of the database finds any copy of it. */
   async function memorablePerson(url: string) {
@@ -60,6 +73,17 @@ describe('accounts people can leave, on two nodes', function () {
     replyOf<SendResult>(await command(threadB.room, 'send', { clientMessageId: 'b-1', kind: 'text', body: 'theirs' }));
     await requestJson(n0.url, 'POST', '/reports', { token: a.accessToken, body: { userId: c.userId, context: 'profile', reason: 'spam profile' } });
     await requestJson(n0.url, 'POST', '/reports', { token: b.accessToken, body: { userId: a.userId, context: 'profile', reason: 'not theirs to see' } });
+    // A call rung and cancelled, a live event registered for and attended, a device registered for pushes.
+    const { callId } = replyOf<CallStarted>(await command(phone.room, 'call.start', { matchId, media: 'video' }));
+    replyOf(await command(phone.room, 'call.cancel', { callId }));
+    const { eventId } = await scheduleEvent(n0.url, 10);
+    assert.equal((await requestJson(n0.url, 'POST', `/events/${eventId}/registrations`, { token: a.accessToken })).status, 201);
+    const attending = await joinActor(n0.url, a.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
+    suite.open.push(attending);
+    const subscription = { endpoint: `https://push.example.invalid/s/${randomUUID()}`, keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) } };
+    const pushed = await requestJson(n1.url, 'PUT', '/me/devices/web/push', { token: a.accessToken, body: { platform: 'webpush', subscription } });
+    assert.equal(pushed.status, 200, JSON.stringify(pushed.body));
+    await waitUntil(async () => (await suite.cluster.pool.query('select 1 from attendance where user_id = $1', [a.userId])).rowCount === 1, 10_000, () => 'the attendance to be stored');
 
     assert.equal((await requestJson<{ code: string }>(n0.url, 'GET', '/me/export')).body.code, 'TOKEN_MISSING');
     const exported = await requestJson<AccountExport & { exportedAt: string }>(n1.url, 'GET', '/me/export', { token: a.accessToken });
@@ -73,6 +97,14 @@ describe('accounts people can leave, on two nodes', function () {
     assert.deepEqual(data.messages.map((m) => [m.matchId, m.body]), [[matchId, 'mine']], 'their own messages, not the other’s');
     assert.deepEqual(data.reports.map((r) => [r.reportedId, r.reason]), [[c.userId, 'spam profile']], 'reports they filed, not those about them');
     assert.ok('progress' in data, 'progress is part of the export');
+    assert.deepEqual(data.calls.map((call) => [call.callId, call.matchId, call.role, call.otherUserId, call.media, call.state]), [[callId, matchId, 'caller', b.userId, 'video', 'cancelled']]);
+    assert.deepEqual(data.liveEvents.registrations.map((r) => [r.eventId, r.title]), [[eventId, 'Hiring day']]);
+    assert.deepEqual(data.liveEvents.attendance.map((entry) => entry.eventId), [eventId]);
+    assert.deepEqual(data.pushDevices?.map((d) => [d.deviceId, d.platform]), [['web', 'webpush']]);
+    assert.ok(!JSON.stringify(data).includes(subscription.endpoint), 'a device’s push address is not exported');
+    const exportedB = await requestJson<AccountExport>(n0.url, 'GET', '/me/export', { token: b.accessToken });
+    assert.deepEqual(exportedB.body.calls.map((call) => [call.callId, call.role, call.otherUserId]), [[callId, 'callee', a.userId]]);
+    assert.deepEqual([exportedB.body.liveEvents, exportedB.body.pushDevices], [{ registrations: [], attendance: [] }, []], 'only their own');
   });
 
   it('deletes an account connected on two nodes and in a thread: closed everywhere, history kept for the other, nothing personal left', async () => {
