@@ -93,16 +93,26 @@ async function presentOptionalTables(tx: Transaction<Database>): Promise<string[
   return present.rows.map((r) => r.name);
 }
 
-/** Their messages keep their sequence and lose their content; the others' notices of them lose their preview. */
+/**
+ * Their messages keep their sequence and lose their content; the others' notices of them lose
+ * their preview. The notices are looked for in the streams of the members of the threads the
+ * person wrote in, not in every stream: the erasure holds the chat's writes for its length
+ * (eraseAccount), and a scan of all stored events grew with the whole deployment's traffic.
+ */
 async function eraseMessagesOf(tx: Transaction<Database>, userId: string, at: Date): Promise<void> {
   await tx
     .updateTable('messages')
     .set((eb) => ({ body: null, media_url: null, deleted_at: eb.fn.coalesce('deleted_at', sql<Date>`${at}`) }))
     .where('sender_id', '=', userId)
     .execute();
+  const told = await sql<{ user_id: string }>`
+    select distinct mm.user_id from match_members mm
+     where mm.match_id in (select distinct m.match_id from messages m where m.sender_id = ${userId}) and mm.user_id <> ${userId}`.execute(tx);
+  if (told.rows.length === 0) return;
+  // The streams by their key, one after the other: a join let the planner scan every stream.
   await sql`
     update stored_events set payload = payload || '{"preview": "", "deleted": true}'::jsonb
-     where type = 'message.received' and payload->>'senderId' = ${userId}`.execute(tx);
+     where user_id = any(${told.rows.map((r) => r.user_id)}::uuid[]) and type = 'message.received' and payload->>'senderId' = ${userId}`.execute(tx);
 }
 
 /** Swipes and like pairs on the cards go; cards nothing refers to go; the rest are emptied and deactivated. */

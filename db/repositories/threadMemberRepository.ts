@@ -112,7 +112,8 @@ export function addColleague(db: Kysely<Database>, input: { readonly matchId: st
 /**
  * A colleague leaves a thread, or its job's owner takes them out, in one
  * transaction under the match's lock: their membership and read marker go,
- * their messages stay, and `thread.member.removed` goes to everyone who was in it.
+ * their messages stay (their notices of the others' lose their preview), and
+ * `thread.member.removed` goes to everyone who was in it.
  */
 export function removeColleague(db: Kysely<Database>, input: { readonly matchId: string; readonly callerId: string; readonly colleagueId: string }): Promise<MembershipChange> {
   return db.transaction().execute(async (tx): Promise<MembershipChange> => {
@@ -128,6 +129,11 @@ export function removeColleague(db: Kysely<Database>, input: { readonly matchId:
     if (refusal || !match) return { kind: 'refused', refusal: refusal ?? { code: 'MATCH_NOT_FOUND', message: 'no such match' } };
     await tx.deleteFrom('match_members').where('match_id', '=', input.matchId).where('user_id', '=', input.colleagueId).execute();
     await tx.deleteFrom('read_markers').where('match_id', '=', input.matchId).where('user_id', '=', input.colleagueId).execute();
+    // Out of the thread, out of its words: their notices of its messages keep no preview (so an
+    // erasure of a sender, which looks for previews in the members' streams, need not look in theirs).
+    await sql`
+      update stored_events set payload = payload || '{"preview": ""}'::jsonb
+       where user_id = ${input.colleagueId} and type = 'message.received' and payload->>'matchId' = ${input.matchId} and payload->>'preview' <> ''`.execute(tx);
     const members = sortedMembers(match.members.filter((m) => m.userId !== input.colleagueId));
     const events = await appendChangeEvents(tx, threadMemberEvents('thread.member.removed', { matchId: input.matchId, userId: input.colleagueId, byUserId: input.callerId }, members));
     return { kind: 'changed', atSeq: match.lastSeq, members, events };

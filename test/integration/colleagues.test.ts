@@ -181,6 +181,25 @@ describe('colleagues in hiring threads, on two nodes', function () {
     assert.equal(await left, KismetCloseCode.REMOVED_FROM_THREAD);
   });
 
+  it('takes the previews of the thread’s messages out of a removed colleague’s notices, and nobody else’s', async () => {
+    const { owner, candidate, colleague, matchId } = await hiringThread();
+    const candidateThread = await joinThread(url(0), candidate, matchId);
+    suite.open.push(candidateThread);
+    assert.equal((await addColleague(0, matchId, owner, colleague.userId)).status, 201);
+    // Away from the thread, the colleague and the owner are told of it in their streams, with a preview.
+    replyOf(await command(candidateThread.room, 'send', { clientMessageId: 'c-1', kind: 'text', body: 'my phone number is 555-0100' }));
+    const previews = async (userId: string) =>
+      (await pool().query(`select payload->>'preview' as preview from stored_events where user_id = $1 and type = 'message.received' and payload->>'matchId' = $2 order by seq`, [userId, matchId])).rows.map(
+        (r: { preview: string }) => r.preview,
+      );
+    await waitUntil(async () => (await previews(colleague.userId)).length === 1, 30_000, () => 'the colleague’s notice');
+    assert.deepEqual(await previews(colleague.userId), ['my phone number is 555-0100']);
+
+    assert.equal((await removeColleague(1, matchId, owner, colleague.userId)).status, 200);
+    assert.deepEqual(await previews(colleague.userId), ['']);
+    assert.deepEqual(await previews(owner.userId), ['my phone number is 555-0100'], 'the members keep theirs');
+  });
+
   it('takes a recruiter who leaves the company out of its hiring threads', async () => {
     const { owner, candidate, colleague, companyId, matchId } = await hiringThread();
     assert.equal((await addColleague(0, matchId, owner, colleague.userId)).status, 201);
