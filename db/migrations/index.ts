@@ -16,6 +16,7 @@ import * as removedMessagesIndex from './2026_12_05_0014_removed_messages_index'
 import * as pushOutboxWake from './2026_12_05_0015_push_outbox_wake';
 import * as messagesWithoutKeys from './2026_12_06_0016_messages_without_keys';
 import * as storedEventsWithoutKey from './2026_12_06_0017_stored_events_without_key';
+import * as previewsOutsideThreads from './2026_12_06_0018_previews_outside_threads';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -39,4 +40,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_05_0015_push_outbox_wake': pushOutboxWake,
   '2026_12_06_0016_messages_without_keys': messagesWithoutKeys,
   '2026_12_06_0017_stored_events_without_key': storedEventsWithoutKey,
+  '2026_12_06_0018_previews_outside_threads': previewsOutsideThreads,
 };

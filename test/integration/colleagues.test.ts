@@ -5,6 +5,8 @@ import { ChatEventType, type ChatMessage, type MessagePage, type ThreadMembersMe
 import { KismetCloseCode } from '../../contracts/common';
 import type { CardView } from '../../contracts/cards';
 import type { CompanyBody } from '../../contracts/companies';
+import { openDatabase } from '../../db/database';
+import * as previewsOutsideThreads from '../../db/migrations/2026_12_06_0018_previews_outside_threads';
 import type { ThreadSummary } from '../../db/repositories/threadRepository';
 import { ThreadClient } from '../../loadtest/client/threadClient';
 import { command, connectDevice, eventsOf, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
@@ -198,6 +200,16 @@ describe('colleagues in hiring threads, on two nodes', function () {
     assert.equal((await removeColleague(1, matchId, owner, colleague.userId)).status, 200);
     assert.deepEqual(await previews(colleague.userId), ['']);
     assert.deepEqual(await previews(owner.userId), ['my phone number is 555-0100'], 'the members keep theirs');
+
+    // Notices a colleague kept from before removals took previews (and the migration that takes them out then).
+    await pool().query(`update stored_events set payload = payload || '{"preview": "kept from before"}'::jsonb where user_id = $1 and payload->>'matchId' = $2`, [colleague.userId, matchId]);
+    const database = await openDatabase({ kind: 'postgres', url: suite.cluster.env['DATABASE_URL']!, poolSize: 1 });
+    try {
+      await previewsOutsideThreads.up(database.db);
+    } finally {
+      await database.close();
+    }
+    assert.deepEqual([await previews(colleague.userId), await previews(owner.userId)], [[''], ['my phone number is 555-0100']]);
   });
 
   it('takes a recruiter who leaves the company out of its hiring threads', async () => {
