@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { finishErasures } from '../db/repositories/accountErasureRepository';
 import { pruneDeliveredEvents } from '../db/repositories/retentionRepository';
 import type { Database } from '../db/types';
 import type { Config } from './config';
@@ -9,6 +10,8 @@ import type { NodeMetrics } from './metrics';
  * Every node runs this timer; each round, one node of the cluster (whichever
  * takes the database's advisory lock) prunes the stored events that were
  * delivered and are older than the retention age. The others find it busy.
+ * Each node also finishes any account erasure whose second step did not run
+ * (`finishErasures`: idempotent, so two nodes at once do no harm).
  */
 export function startRetentionJob(deps: {
   readonly db: Kysely<Database>;
@@ -30,6 +33,11 @@ export function startRetentionJob(deps: {
         if (outcome.events > 0) deps.logger.info({ events: outcome.events, before }, 'pruned delivered stored events');
       })
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'pruning stored events failed; retried next period'))
+      .then(() => finishErasures(deps.db, deps.now()))
+      .then((finished) => {
+        if (finished > 0) deps.logger.info({ accounts: finished }, 'finished account erasures left half done');
+      })
+      .catch((error: unknown) => deps.logger.warn({ err: error }, 'finishing account erasures failed; retried next period'))
       .finally(() => (running = false));
   }, deps.retention.pruneIntervalMs);
   timer.unref();

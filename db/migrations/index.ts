@@ -17,6 +17,7 @@ import * as pushOutboxWake from './2026_12_05_0015_push_outbox_wake';
 import * as messagesWithoutKeys from './2026_12_06_0016_messages_without_keys';
 import * as storedEventsWithoutKey from './2026_12_06_0017_stored_events_without_key';
 import * as previewsOutsideThreads from './2026_12_06_0018_previews_outside_threads';
+import * as erasuresInProgress from './2026_12_06_0019_erasures_in_progress';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -41,4 +42,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_06_0016_messages_without_keys': messagesWithoutKeys,
   '2026_12_06_0017_stored_events_without_key': storedEventsWithoutKey,
   '2026_12_06_0018_previews_outside_threads': previewsOutsideThreads,
+  '2026_12_06_0019_erasures_in_progress': erasuresInProgress,
 };

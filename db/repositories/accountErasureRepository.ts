@@ -9,6 +9,9 @@ export const erasedEmail = (userId: string) => `deleted-${userId}@deleted.invali
 /** A password hash no password verifies against. */
 const NO_PASSWORD = '!deleted';
 
+/** A password hash no password verifies against, kept while others' writes that began before the erasure are swept (finishErasure). */
+export const ERASING = '!erasing';
+
 export interface AccountErased {
   /** The matches ended for the others, with their `match.ended` events (the deleted person's own are gone). */
   readonly ended: MatchesEnded;
@@ -16,6 +19,8 @@ export interface AccountErased {
   readonly matchIds: string[];
   /** Hiring threads the person was a colleague in: they leave them, and the threads go on for the others. */
   readonly colleagueOf: string[];
+  /** Why the sweep of the writes on their way failed, if it did: `finishErasures` takes it up later. */
+  readonly sweepFailure?: unknown;
 }
 
 /**
@@ -27,22 +32,18 @@ export interface AccountErased {
  * removes their cards (a card a match or a live event still refers to stays as
  * an empty, inactive shell), and empties the account row, which stays so that
  * others' threads keep their sequence and their own messages; its email is freed.
- * Undefined when there is no such (undeleted) account.
+ * Then sweeps what others' writes that began before it stored for the person
+ * (`finishErasure`). Undefined when there is no such (undeleted) account.
  */
 export async function eraseAccount(db: Kysely<Database>, userId: string, at: Date): Promise<AccountErased | undefined> {
-  return db.transaction().execute(async (tx) => {
+  const erased = await db.transaction().execute(async (tx) => {
     const optional = await presentOptionalTables(tx);
-    // First, holding nothing else: waits for the writes in flight to the tables that others'
-    // actions also write for this person, and holds off new ones until this commits; a write
-    // after this reads the account as erased. Swipes and like pairs have no keys on cards: the
-    // deletes below find every swipe a flush stored, and a flush after this sees the cards
-    // gone. A colleague's hiring thread goes on without them: a message of theirs on its way is
-    // erased below or stored empty (storeThreadBatches). An arrival at a live event on its way
-    // leaves no attendance (recordArrivals), an award earns nothing (recordProgressBatch).
-    // Share row exclusive, not share: erasures take these one at a time, since two holding
-    // share would each wait for the other to give it up before deleting.
-    const held = ['swipes', 'messages', 'attendance', ...optional.filter((name) => name === 'progress_ledger')];
-    await sql`lock table ${sql.join(held.map((name) => sql.table(name)))} in share row exclusive mode`.execute(tx);
+    // First, holding nothing else: waits for the swipe flushes in flight and holds off new ones
+    // until this commits. Swipes and like pairs have no keys on cards: the deletes below find
+    // every swipe a flush stored, and a flush after this sees the cards gone (and makes no
+    // match with them). Share row exclusive, not share: erasures take it one at a time, since
+    // two holding share would each wait for the other to give it up before deleting.
+    await sql`lock table swipes in share row exclusive mode`.execute(tx);
     const user = await tx.selectFrom('users').select('id').where('id', '=', userId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
     if (!user) return undefined;
     // Before the matches end: a colleague leaving does not end the candidate's match.
@@ -62,7 +63,7 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
       .updateTable('users')
       .set({
         email: erasedEmail(userId),
-        password_hash: NO_PASSWORD,
+        password_hash: ERASING,
         is_premium: false,
         shadow_banned: false,
         verified: false,
@@ -78,6 +79,51 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
       .execute();
     return { ended: { ended: ended.ended, events: ended.events.filter((e) => e.userId !== userId) }, matchIds, colleagueOf };
   });
+  if (!erased) return undefined;
+  try {
+    await finishErasure(db, userId, at);
+    return erased;
+  } catch (error) {
+    return { ...erased, sweepFailure: error };
+  }
+}
+
+/**
+ * The second step of an erasure, once it committed. Others' actions write for the person
+ * too: a message of theirs in a hiring thread that goes on without them, their arrival at a
+ * live event, an award of XP. A write that began after the erasure committed reads the
+ * account as erased and stores nothing of it (storeThreadBatches, recordArrivals,
+ * recordProgressBatch); one that began before may commit after. So this waits for the
+ * writes in flight to those tables (holding off new ones only for that wait and its own
+ * short statements, not for the erasure's length), and takes away what they stored: the
+ * text of messages stored as not erased (and their notices' previews), attendance,
+ * progress and the events an award appended. Then the account's row says it is done.
+ */
+export async function finishErasure(db: Kysely<Database>, userId: string, at: Date): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const optional = await presentOptionalTables(tx);
+    const held = ['messages', 'attendance', ...optional.filter((name) => name === 'progress_ledger')];
+    await sql`lock table ${sql.join(held.map((name) => sql.table(name)))} in share row exclusive mode`.execute(tx);
+    const late = await tx
+      .updateTable('messages')
+      .set({ body: null, media_url: null, deleted_at: at })
+      .where('sender_id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .returning('seq')
+      .execute();
+    if (late.length > 0) await erasePreviewsOf(tx, userId);
+    await tx.deleteFrom('attendance').where('user_id', '=', userId).execute();
+    await tx.deleteFrom('stored_events').where('user_id', '=', userId).execute();
+    for (const name of optional) await sql`delete from ${sql.table(name)} where user_id = ${userId}`.execute(tx);
+    await tx.updateTable('users').set({ password_hash: NO_PASSWORD }).where('id', '=', userId).where('password_hash', '=', ERASING).execute();
+  });
+}
+
+/** Finishes erasures whose second step did not run (the node stopped, or Postgres failed, in between); how many. */
+export async function finishErasures(db: Kysely<Database>, at: Date, limit = 100): Promise<number> {
+  const pending = await db.selectFrom('users').select('id').where('password_hash', '=', ERASING).limit(limit).execute();
+  for (const { id } of pending) await finishErasure(db, id, at);
+  return pending.length;
 }
 
 /**
@@ -93,18 +139,23 @@ async function presentOptionalTables(tx: Transaction<Database>): Promise<string[
   return present.rows.map((r) => r.name);
 }
 
-/**
- * Their messages keep their sequence and lose their content; the others' notices of them lose
- * their preview. The notices are looked for in the streams of the members of the threads the
- * person wrote in, not in every stream: the erasure holds the chat's writes for its length
- * (eraseAccount), and a scan of all stored events grew with the whole deployment's traffic.
- */
+/** Their messages keep their sequence and lose their content; the others' notices of them lose their preview. */
 async function eraseMessagesOf(tx: Transaction<Database>, userId: string, at: Date): Promise<void> {
   await tx
     .updateTable('messages')
     .set((eb) => ({ body: null, media_url: null, deleted_at: eb.fn.coalesce('deleted_at', sql<Date>`${at}`) }))
     .where('sender_id', '=', userId)
     .execute();
+  await erasePreviewsOf(tx, userId);
+}
+
+/**
+ * The others' notices of the person's messages lose their preview. They are looked for in the
+ * streams of the members of the threads the person wrote in (a colleague taken out of a thread
+ * loses its previews then), not in every stream: a scan of all stored events grew with the
+ * whole deployment's traffic, and the swipe flushes wait for an erasure's length.
+ */
+async function erasePreviewsOf(tx: Transaction<Database>, userId: string): Promise<void> {
   const told = await sql<{ user_id: string }>`
     select distinct mm.user_id from match_members mm
      where mm.match_id in (select distinct m.match_id from messages m where m.sender_id = ${userId}) and mm.user_id <> ${userId}`.execute(tx);

@@ -183,8 +183,8 @@ export async function recordArrivals(db: Kysely<Database>, arrivals: ReadonlyArr
     insert into attendance (event_id, user_id, joined_at)
     select a.* from unnest(${arrivals.map((a) => a.eventId)}::uuid[], ${arrivals.map((a) => a.userId)}::uuid[], ${arrivals.map((a) => a.at)}::timestamptz[])
                  as a(event_id, user_id, joined_at)
-     -- An account erased while its arrival was on its way: read once this statement holds the
-     -- table, which an erasure holds until it commits (eraseAccount).
+     -- An account erased while its arrival was on its way: as committed when this statement
+     -- began (one that began before the erasure committed is swept after it, finishErasure).
      where not exists (select 1 from users u where u.id = a.user_id and u.deleted_at is not null)`.execute(db);
 }
 

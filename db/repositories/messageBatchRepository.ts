@@ -87,10 +87,10 @@ async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Pro
       returning m.id, batch.expected_last_seq
     ), stored as (
     insert into messages (match_id, seq, sender_id, client_message_id, kind, body, media_url, hidden, deleted_at)
-    -- The sender's account as committed when this statement began, which is after it got its lock on
-    -- messages: an erasure holds that table from its start to its commit (eraseAccount), so a sender
-    -- erased while their message was on its way is seen here, and the message keeps its place, not its
-    -- content. Shadow bans likewise, even if the actor has not heard of one yet.
+    -- The sender's account as committed when this statement began: a sender erased before is seen
+    -- here, and the message keeps its place, not its content (one whose statement began before the
+    -- erasure committed is swept after it, finishErasure). Shadow bans likewise, even if the actor
+    -- has not heard of one yet.
     select thread.id, thread.expected_last_seq + v.i, v.sender_id, v.client_message_id, v.kind,
            case when u.deleted_at is null then v.body end, case when u.deleted_at is null then v.media_url end,
            v.hidden or coalesce(u.shadow_banned, false), u.deleted_at

@@ -86,8 +86,8 @@ function countAwards(trx: Transaction<Database>, awards: ReadonlyArray<{ award: 
       select * from unnest(${awards.map((c) => c.i)}::int[], ${awards.map((c) => c.award.userId)}::uuid[], ${awards.map((c) => c.award.key)}::text[],
                            ${awards.map((c) => c.award.action)}::text[], ${awards.map((c) => c.xp)}::int[], ${awards.map((c) => c.day)}::date[])
         as v(i, user_id, action_key, action, xp, day)
-      -- An account erased meanwhile earns nothing: read once this statement holds the ledger,
-      -- which an erasure holds until it commits (eraseAccount).
+      -- An account erased meanwhile earns nothing: as committed when this statement began (an
+      -- award that began before the erasure committed is swept after it, finishErasure).
       where not exists (select 1 from users u where u.id = v.user_id and u.deleted_at is not null)
     ), l as (
       insert into progress_ledger (user_id, action_key, action, xp, day)

@@ -35,6 +35,8 @@ export function mountAccountRoutes(app: TemplatedApp, deps: AccountRouteDeps, op
     if (!(await deps.auth.confirmPassword(userId, body.password))) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong password');
     const erased = await eraseAccount(deps.db, userId, deps.now());
     if (!erased) throw gone();
+    // Deleted all the same: what is left of others' writes is swept by the retention job's next round.
+    if (erased.sweepFailure !== undefined) options.onError(erased.sweepFailure);
     await announceAccountDeleted(deps, userId, erased);
     return jsonReply(200, { userId, deleted: true });
   }, options);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { eraseAccount } from '../../db/repositories/accountErasureRepository';
+import { ERASING, eraseAccount, finishErasures } from '../../db/repositories/accountErasureRepository';
 import { recordArrivals } from '../../db/repositories/liveEventRepository';
 import { storeThreadBatches } from '../../db/repositories/messageBatchRepository';
 import { recordProgressBatch } from '../../db/repositories/progressBatchRepository';
@@ -73,34 +73,21 @@ describe('an account erasure and the writes on their way', function () {
     assert.deepEqual(await noticesOf(owner.userId, matchId), []);
   });
 
-  it('holds off a flush that starts during it, which then stores the message in its place without its text or preview', async () => {
+  it('makes a flush that begins after it store the message in its place without its text or preview', async () => {
     const { owner, candidate, colleague, matchId } = await threadWithColleague();
     const messages = [
       { seq: 1, senderId: owner.userId, clientMessageId: 'o1', kind: 'text' as const, body: 'welcome', mediaUrl: null, hidden: false },
       { seq: 2, senderId: colleague.userId, clientMessageId: 'c1', kind: 'text' as const, body: 'call me at 555', mediaUrl: null, hidden: false },
     ];
+    // The actor accepted both and numbered the candidate's notices before it heard of the erasure.
     const notify = messageNotices({ matchId, memberIds: [owner.userId, candidate.userId, colleague.userId], isPresent: (u) => u !== candidate.userId, unreadOf: () => 0, messages });
-    // An erasure under way, its own way taken by eraseAccount: holding messages, the account already emptied.
-    const erasure = await suite.cluster.pool.connect();
-    let flush: ReturnType<typeof storeThreadBatches> | undefined;
-    try {
-      await erasure.query('begin');
-      await erasure.query('lock table swipes, messages in share row exclusive mode');
-      await erasure.query('update users set deleted_at = now() where id = $1', [colleague.userId]);
-      let settled = false;
-      flush = storeThreadBatches(database.db, [{ matchId, expectedLastSeq: 0, messages: messages.map(({ seq: _seq, ...m }) => m), notify }]).finally(() => (settled = true));
-      await waitUntil(async () => settled || (await waitingFor('messages', 'RowExclusiveLock')), 10_000, () => 'the flush to wait for the erasure or finish');
-      await erasure.query('commit');
-      const [outcome] = await flush;
-      assert.equal(outcome?.kind, 'stored');
-      if (outcome?.kind === 'stored') {
-        // What the actor broadcasts to the members present.
-        assert.deepEqual(outcome.messages.map((m) => [m.seq, m.senderId, m.body, m.deleted]), [[1, owner.userId, 'welcome', false], [2, colleague.userId, null, true]]);
-        assert.deepEqual(outcome.events.map((e) => [e.userId, (e.data as { seq: number; preview: string }).preview]), [[candidate.userId, 'welcome'], [candidate.userId, '']]);
-      }
-    } finally {
-      if (!flush) await erasure.query('rollback');
-      erasure.release();
+    assert.ok(await eraseAccount(database.db, colleague.userId, new Date()));
+    const [outcome] = await storeThreadBatches(database.db, [{ matchId, expectedLastSeq: 0, messages: messages.map(({ seq: _seq, ...m }) => m), notify }]);
+    assert.equal(outcome?.kind, 'stored');
+    if (outcome?.kind === 'stored') {
+      // What the actor broadcasts to the members present.
+      assert.deepEqual(outcome.messages.map((m) => [m.seq, m.senderId, m.body, m.deleted]), [[1, owner.userId, 'welcome', false], [2, colleague.userId, null, true]]);
+      assert.deepEqual(outcome.events.map((e) => [e.userId, (e.data as { seq: number; preview: string }).preview]), [[candidate.userId, 'welcome'], [candidate.userId, '']]);
     }
     assert.equal((await messageAt(matchId, 2))?.body, null);
     assert.ok((await messageAt(matchId, 2))?.deleted_at, 'stored as erased');
@@ -133,7 +120,7 @@ describe('an account erasure and the writes on their way', function () {
     assert.equal(rows[0].n, 2);
   });
 
-  it('erases an account’s attendance, and leaves nothing of an arrival or an award that comes while it runs', async () => {
+  it('erases an account’s attendance, and sweeps what an arrival or an award that came while it ran stored', async () => {
     const url = suite.nodes[0].url;
     const [{ eventId }, leaving, staying] = await Promise.all([scheduleEvent(url, 10), registerUser(url), registerUser(url)]);
     const arrival = (userId: string) => ({ eventId, userId, at: new Date() });
@@ -141,7 +128,7 @@ describe('an account erasure and the writes on their way', function () {
     await recordArrivals(database.db, [arrival(leaving.userId)]);
     // Holds the erasure once it has taken its tables and the account's row, before it commits.
     const blocker = await suite.cluster.pool.connect();
-    let writes: Promise<[void, unknown[][], unknown]> | undefined;
+    let writes: Promise<unknown> | undefined;
     try {
       await blocker.query('begin');
       await blocker.query('select 1 from refresh_tokens where user_id = $1 for update', [leaving.userId]);
@@ -155,18 +142,52 @@ describe('an account erasure and the writes on their way', function () {
       ]).finally(() => (settled = true));
       await waitUntil(async () => settled || (await waitingBackends()) === 3, 10_000, () => 'the arrival and the award to wait');
       await blocker.query('commit');
-      const [, events] = await writes;
-      assert.deepEqual(events[0], [], 'no event for the erased account');
+      await writes;
     } finally {
       if (!writes) await blocker.query('rollback');
       blocker.release();
     }
     const rows = async (table: string, userId: string) => Number((await suite.cluster.pool.query(`select count(*) as n from ${table} where user_id = $1`, [userId])).rows[0].n);
-    assert.deepEqual([await rows('attendance', leaving.userId), await rows('progress_ledger', leaving.userId), await rows('user_progress', leaving.userId)], [0, 0, 0]);
+    const left = ['attendance', 'progress_ledger', 'user_progress', 'stored_events'];
+    assert.deepEqual(await Promise.all(left.map((table) => rows(table, leaving.userId))), [0, 0, 0, 0], left.join(', '));
     assert.deepEqual([await rows('attendance', staying.userId), await rows('progress_ledger', staying.userId)], [1, 1], 'the others’ rows are stored');
+  });
+
+  it('leaves nothing of an arrival or an award that begins after it', async () => {
+    const url = suite.nodes[0].url;
+    const [{ eventId }, leaving] = await Promise.all([scheduleEvent(url, 10), registerUser(url)]);
+    assert.ok(await eraseAccount(database.db, leaving.userId, new Date()));
+    await recordArrivals(database.db, [{ eventId, userId: leaving.userId, at: new Date() }]);
+    const [events] = await recordProgressBatch(database.db, [{ award: { userId: leaving.userId, action: ProgressAction.EVENT_ATTENDED, key: `event_attended:${eventId}` }, nowMs: Date.now() }]);
+    assert.deepEqual(events, []);
+    const rows = async (table: string) => Number((await suite.cluster.pool.query(`select count(*) as n from ${table} where user_id = $1`, [leaving.userId])).rows[0].n);
+    assert.deepEqual([await rows('attendance'), await rows('progress_ledger'), await rows('user_progress')], [0, 0, 0]);
   });
 
   /** Backends of this suite's database waiting on a lock now. */
   const waitingBackends = async (): Promise<number> =>
     (await suite.cluster.pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n;
+
+  it('is finished by the sweep when its second step never ran', async () => {
+    const { owner, colleague, matchId } = await threadWithColleague();
+    const { eventId } = await scheduleEvent(suite.nodes[0].url, 10);
+    // What a node that stopped between the two steps leaves: the account erased, and what writes begun before stored after.
+    await suite.cluster.pool.query(`update users set deleted_at = now(), password_hash = $2 where id = $1`, [colleague.userId, ERASING]);
+    await suite.cluster.pool.query(
+      `insert into messages (match_id, seq, sender_id, client_message_id, kind, body) values ($1, 1, $2, 'o1', 'text', 'welcome'), ($1, 2, $3, 'c1', 'text', 'call me at 555')`,
+      [matchId, owner.userId, colleague.userId],
+    );
+    await suite.cluster.pool.query(`insert into attendance (event_id, user_id, joined_at) values ($1, $2, now())`, [eventId, colleague.userId]);
+
+    assert.ok((await finishErasures(database.db, new Date())) >= 1);
+    assert.equal((await messageAt(matchId, 2))?.body, null, 'the text stored late went');
+    assert.ok((await messageAt(matchId, 2))?.deleted_at);
+    assert.equal((await messageAt(matchId, 1))?.body, 'welcome');
+    const { rows } = await suite.cluster.pool.query(
+      `select (select count(*)::int from attendance where user_id = $1) as attendance, (select password_hash from users where id = $1) as hash`,
+      [colleague.userId],
+    );
+    assert.deepEqual(rows[0], { attendance: 0, hash: '!deleted' });
+    assert.equal(await finishErasures(database.db, new Date()), 0, 'nothing is left for the next round');
+  });
 });

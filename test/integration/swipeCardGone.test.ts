@@ -70,7 +70,7 @@ describe('a swipe flush with a card deleted after its read', function () {
     const store = new BatchedSwipeStore(database.db);
     try {
       await erasure.query('begin');
-      await erasure.query('lock table swipes, messages in share row exclusive mode');
+      await erasure.query('lock table swipes in share row exclusive mode');
       await erasure.query('delete from cards where id = $1', [leaving.card.id]);
       const writes = Promise.all([store.record(likeOf(liker, leaving)), store.record(likeOf(liker, liked))]);
       await waitUntil(() => waitingForSwipes('RowExclusiveLock'), 10_000, () => 'the flush to wait for the erasure');
