@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { CardView } from '../../contracts/cards';
+import { ERASING } from '../../db/repositories/accountErasureRepository';
 import { RETENTION_LOCK_KEY } from '../../db/repositories/retentionRepository';
 import { command, connectDevice, eventsOf, waitForEvents, waitUntil, type Device } from '../support/accounts';
 import { metricValue, useTestCluster } from '../support/cluster';
@@ -71,5 +72,19 @@ describe('retention of stored events across two nodes', function () {
     const roundsBefore = await runs('pruned');
     await waitUntil(async () => (await runs('pruned')).reduce((x, y) => x + y, 0) >= roundsBefore.reduce((x, y) => x + y, 0) + 3, 10_000, () => 'more pruning rounds');
     assert.deepEqual(await storedSeqs(target.userId), [5]);
+  });
+
+  it('finishes an erasure a node left half done', async () => {
+    const [n0] = urls();
+    const leaving = await registerPerson(n0, 'L');
+    // What a node that stopped between an erasure's two steps leaves: the account erased, its hash '!erasing', a late row.
+    await suite.cluster.pool.query(`update users set deleted_at = now(), password_hash = $2 where id = $1`, [leaving.userId, ERASING]);
+    await suite.cluster.pool.query(`insert into stored_events (user_id, seq, type, payload) values ($1, 1000, 'level.up', '{}'::jsonb)`, [leaving.userId]);
+    await waitUntil(
+      async () => (await suite.cluster.pool.query('select password_hash from users where id = $1', [leaving.userId])).rows[0].password_hash !== ERASING,
+      10_000,
+      () => 'a node to finish the erasure',
+    );
+    assert.deepEqual(await storedSeqs(leaving.userId), []);
   });
 });
