@@ -24,7 +24,7 @@ export interface AccountErased {
 }
 
 /**
- * Deletes a person's account in one transaction: takes them out of the hiring
+ * Deletes a person's account, first in one transaction: takes them out of the hiring
  * threads they were a colleague in and out of their company, ends their active
  * matches for the others (`match.ended`), erases the content of every message they sent and
  * its previews in others' notices, removes their swipes, like pairs, tokens,
@@ -32,8 +32,9 @@ export interface AccountErased {
  * removes their cards (a card a match or a live event still refers to stays as
  * an empty, inactive shell), and empties the account row, which stays so that
  * others' threads keep their sequence and their own messages; its email is freed.
- * Then sweeps what others' writes that began before it stored for the person
- * (`finishErasure`). Undefined when there is no such (undeleted) account.
+ * Then, in a second, sweeps what others' writes that began before the first
+ * committed stored for the person (`finishErasure`). Undefined when there is no
+ * such (undeleted) account.
  */
 export async function eraseAccount(db: Kysely<Database>, userId: string, at: Date): Promise<AccountErased | undefined> {
   const erased = await db.transaction().execute(async (tx) => {
