@@ -43,6 +43,10 @@ describe('an account erasure and the writes on their way', function () {
     );
   const waitingFor = (table: string, mode: string): Promise<boolean> => lockAwaited(suite.cluster.pool, table, mode);
 
+  /** Backends of this suite's database waiting on a lock now. */
+  const waitingBackends = async (): Promise<number> =>
+    (await suite.cluster.pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n;
+
   it('waits for a flush in flight, then erases the text it stored', async () => {
     const { owner, candidate, colleague, matchId } = await threadWithColleague();
     // A flush in flight: it stored the colleague's message and its notice, and has not committed.
@@ -58,7 +62,7 @@ describe('an account erasure and the writes on their way', function () {
       );
       let settled = false;
       erasure = eraseAccount(database.db, colleague.userId, new Date()).finally(() => (settled = true));
-      // Without the erasure's lock on messages it finishes here, before the flush commits.
+      // Without its second step's lock on messages it finishes here, before the flush commits.
       await waitUntil(async () => settled || (await waitingFor('messages', 'ShareRowExclusiveLock')), 10_000, () => 'the erasure to wait for the flush or finish');
       await flush.query('commit');
       assert.ok(await erasure);
@@ -126,7 +130,7 @@ describe('an account erasure and the writes on their way', function () {
     const arrival = (userId: string) => ({ eventId, userId, at: new Date() });
     const award = (userId: string) => ({ award: { userId, action: ProgressAction.EVENT_ATTENDED, key: `event_attended:${eventId}` }, nowMs: Date.now() });
     await recordArrivals(database.db, [arrival(leaving.userId)]);
-    // Holds the erasure once it has taken its tables and the account's row, before it commits.
+    // Holds the erasure once it has taken the swipes table and the account's row, before it commits.
     const blocker = await suite.cluster.pool.connect();
     let writes: Promise<unknown> | undefined;
     try {
@@ -163,10 +167,6 @@ describe('an account erasure and the writes on their way', function () {
     const rows = async (table: string) => Number((await suite.cluster.pool.query(`select count(*) as n from ${table} where user_id = $1`, [leaving.userId])).rows[0].n);
     assert.deepEqual([await rows('attendance'), await rows('progress_ledger'), await rows('user_progress')], [0, 0, 0]);
   });
-
-  /** Backends of this suite's database waiting on a lock now. */
-  const waitingBackends = async (): Promise<number> =>
-    (await suite.cluster.pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n;
 
   it('is finished by the sweep when its second step never ran', async () => {
     const { owner, colleague, matchId } = await threadWithColleague();
