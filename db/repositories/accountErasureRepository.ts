@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../types';
 import { endMatchesWithin, type MatchesEnded } from './matchRepository';
+import { presentOptionalTables } from './optionalTables';
 import { removeColleaguePlaces } from './threadMemberRepository';
 
 /** The address a deleted account's row keeps: unique, undeliverable, and free of the person's own. */
@@ -110,9 +111,8 @@ export async function finishErasure(db: Kysely<Database>, userId: string, at: Da
       .set({ body: null, media_url: null, deleted_at: at })
       .where('sender_id', '=', userId)
       .where('deleted_at', 'is', null)
-      .returning('seq')
-      .execute();
-    if (late.length > 0) await erasePreviewsOf(tx, userId);
+      .executeTakeFirst();
+    if (late.numUpdatedRows > 0n) await erasePreviewsOf(tx, userId);
     await tx.deleteFrom('attendance').where('user_id', '=', userId).execute();
     await tx.deleteFrom('stored_events').where('user_id', '=', userId).execute();
     for (const name of optional) await sql`delete from ${sql.table(name)} where user_id = ${userId}`.execute(tx);
@@ -125,19 +125,6 @@ export async function finishErasures(db: Kysely<Database>, at: Date, limit = 100
   const pending = await db.selectFrom('users').select('id').where('password_hash', '=', ERASING).limit(limit).execute();
   for (const { id } of pending) await finishErasure(db, id, at);
   return pending.length;
-}
-
-/**
- * Tables of features that a deployment may not have migrated yet (push targets and
- * their outbox, progress): rows of the person are removed wherever the table exists.
- */
-export const OPTIONAL_PERSONAL_TABLES = ['push_targets', 'push_outbox', 'progress_ledger', 'user_progress', 'quest_progress', 'company_members'] as const;
-
-async function presentOptionalTables(tx: Transaction<Database>): Promise<string[]> {
-  const present = await sql<{ name: string }>`
-    select table_name as name from information_schema.tables
-     where table_schema = current_schema() and table_name = any(${[...OPTIONAL_PERSONAL_TABLES]}::text[])`.execute(tx);
-  return present.rows.map((r) => r.name);
 }
 
 /** Their messages keep their sequence and lose their content; the others' notices of them lose their preview. */

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../types';
 import { cardFromRow } from './cardRepository';
+import { presentOptionalTables } from './optionalTables';
 
 /** Everything a person's account holds about them, as `GET /me/export` answers it. */
 export interface AccountExport {
@@ -65,8 +66,8 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
         .orderBy('seq')
         .execute();
       const reports = await tx.selectFrom('reports').selectAll().where('reporter_id', '=', userId).orderBy('created_at').execute();
-      const progressKept = await sql<{ kept: boolean }>`select to_regclass('user_progress') is not null as kept`.execute(tx);
-      const progress = progressKept.rows[0]?.kept
+      const kept = new Set(await presentOptionalTables(tx));
+      const progress = kept.has('user_progress')
         ? (await sql<{ xp: string }>`select xp::text as xp from user_progress where user_id = ${userId}`.execute(tx)).rows[0]
         : undefined;
       const company = await tx
@@ -90,8 +91,7 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
         .where((eb) => eb.or([eb('caller_id', '=', userId), eb('callee_id', '=', userId)]))
         .orderBy('created_at')
         .execute();
-      const pushKept = await sql<{ kept: boolean }>`select to_regclass('push_targets') is not null as kept`.execute(tx);
-      const pushDevices = pushKept.rows[0]?.kept
+      const pushDevices = kept.has('push_targets')
         ? (await sql<{ device_id: string; platform: string; updated_at: Date }>`
             select device_id, platform, updated_at from push_targets where user_id = ${userId} order by device_id`.execute(tx)).rows
         : null;
@@ -146,7 +146,7 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
           status: r.status,
         })),
         blocks: blocks.map((b) => ({ userId: b.blocked_id, at: b.created_at.toISOString() })),
-        progress: progressKept.rows[0]?.kept ? { xp: Number(progress?.xp ?? 0) } : null,
+        progress: kept.has('user_progress') ? { xp: Number(progress?.xp ?? 0) } : null,
         company: company ? { companyId: company.id, name: company.name, joinedAt: company.added_at.toISOString() } : null,
         liveEvents: {
           registrations: registrations.map((r) => ({ eventId: r.event_id, title: r.title, at: r.created_at.toISOString() })),

@@ -43,6 +43,9 @@ describe('an account erasure and the writes on their way', function () {
     );
   const waitingFor = (table: string, mode: string): Promise<boolean> => lockAwaited(suite.cluster.pool, table, mode);
 
+  /** A user's rows in a table. */
+  const rowsOf = async (table: string, userId: string): Promise<number> =>
+    Number((await suite.cluster.pool.query(`select count(*) as n from ${table} where user_id = $1`, [userId])).rows[0].n);
   /** Backends of this suite's database waiting on a lock now. */
   const waitingBackends = async (): Promise<number> =>
     (await suite.cluster.pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n;
@@ -151,10 +154,9 @@ describe('an account erasure and the writes on their way', function () {
       if (!writes) await blocker.query('rollback');
       blocker.release();
     }
-    const rows = async (table: string, userId: string) => Number((await suite.cluster.pool.query(`select count(*) as n from ${table} where user_id = $1`, [userId])).rows[0].n);
     const left = ['attendance', 'progress_ledger', 'user_progress', 'stored_events'];
-    assert.deepEqual(await Promise.all(left.map((table) => rows(table, leaving.userId))), [0, 0, 0, 0], left.join(', '));
-    assert.deepEqual([await rows('attendance', staying.userId), await rows('progress_ledger', staying.userId)], [1, 1], 'the others’ rows are stored');
+    assert.deepEqual(await Promise.all(left.map((table) => rowsOf(table, leaving.userId))), [0, 0, 0, 0], left.join(', '));
+    assert.deepEqual([await rowsOf('attendance', staying.userId), await rowsOf('progress_ledger', staying.userId)], [1, 1], 'the others’ rows are stored');
   });
 
   it('leaves nothing of an arrival or an award that begins after it', async () => {
@@ -164,8 +166,7 @@ describe('an account erasure and the writes on their way', function () {
     await recordArrivals(database.db, [{ eventId, userId: leaving.userId, at: new Date() }]);
     const [events] = await recordProgressBatch(database.db, [{ award: { userId: leaving.userId, action: ProgressAction.EVENT_ATTENDED, key: `event_attended:${eventId}` }, nowMs: Date.now() }]);
     assert.deepEqual(events, []);
-    const rows = async (table: string) => Number((await suite.cluster.pool.query(`select count(*) as n from ${table} where user_id = $1`, [leaving.userId])).rows[0].n);
-    assert.deepEqual([await rows('attendance'), await rows('progress_ledger'), await rows('user_progress')], [0, 0, 0]);
+    assert.deepEqual([await rowsOf('attendance', leaving.userId), await rowsOf('progress_ledger', leaving.userId), await rowsOf('user_progress', leaving.userId)], [0, 0, 0]);
   });
 
   it('is finished by the sweep when its second step never ran', async () => {
