@@ -40,19 +40,27 @@ export interface AccountErased {
 export async function eraseAccount(db: Kysely<Database>, userId: string, at: Date): Promise<AccountErased | undefined> {
   const erased = await db.transaction().execute(async (tx) => {
     const optional = await presentOptionalTables(tx);
-    // First, holding nothing else: waits for the swipe flushes in flight and holds off new ones
-    // until this commits. Swipes and like pairs have no keys on cards: the deletes below find
-    // every swipe a flush stored, and a flush after this sees the cards gone (and makes no
+    // One erasure of an account at a time: a second one waits here, then finds it deleted.
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`kismet:erasure:${userId}`}, 0))`.execute(tx);
+    const live = await tx.selectFrom('users').select('id').where('id', '=', userId).where('deleted_at', 'is', null).executeTakeFirst();
+    if (!live) return undefined;
+    // The messages' text and previews first, most of an erasure's length: no swipe flush takes
+    // or waits for those rows, so the flushes go on meanwhile.
+    await eraseMessagesOf(tx, userId, at);
+    // Then, holding nothing a flush waits for: waits for the swipe flushes in flight and holds off
+    // new ones until this commits. Swipes and like pairs have no keys on cards: the deletes below
+    // find every swipe a flush stored, and a flush after this sees the cards gone (and makes no
     // match with them). Share row exclusive, not share: erasures take it one at a time, since
     // two holding share would each wait for the other to give it up before deleting.
     await sql`lock table swipes in share row exclusive mode`.execute(tx);
+    // The account's row too, from here on: others' writes for the person (an arrival, an award)
+    // wait for this to commit, and are swept by the second step.
     const user = await tx.selectFrom('users').select('id').where('id', '=', userId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
     if (!user) return undefined;
     // Before the matches end: a colleague leaving does not end the candidate's match.
     const colleagueOf = await removeColleaguePlaces(tx, userId);
     const ended = await endMatchesWithin(tx, { scope: { between: [userId, userId] }, status: 'unmatched', at });
     const matchIds = (await tx.selectFrom('match_members').select('match_id').where('user_id', '=', userId).execute()).map((r) => r.match_id);
-    await eraseMessagesOf(tx, userId, at);
     const cardIds = (await tx.selectFrom('cards').select('id').where('owner_id', '=', userId).execute()).map((r) => r.id);
     if (cardIds.length > 0) await eraseCards(tx, cardIds);
     await tx.deleteFrom('swipes').where('swiper_id', '=', userId).execute();

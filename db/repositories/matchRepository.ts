@@ -3,9 +3,10 @@ import type { MatchStatus } from '../../domain/chatRules';
 import { matchEndedEvents } from '../../domain/userEvents';
 import type { Database } from '../types';
 import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
-import { appendUserEvents, type StoredUserEvent } from './eventRepository';
+import type { StoredUserEvent } from './eventRepository';
 import { blockEndsThreadSql } from './threadMemberRepository';
 import { groupBy } from './groupBy';
+import { appendEventsOfUsers } from './userEventBatchRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -98,9 +99,12 @@ export async function endMatchesWithin(tx: Transaction<Database>, input: EndMatc
   if (ids.length === 0) return { ended: [], events: [] };
   // An array, not an `in` list: one statement for any number of matches (db/preparingPool.ts prepares a bounded number).
   const members = await tx.selectFrom('match_members').select(['match_id', 'user_id']).where(sql<boolean>`match_id = any(${ids}::uuid[])`).orderBy('user_id').execute();
-  const ended = ids.map((matchId) => ({ matchId, memberIds: members.filter((m) => m.match_id === matchId).map((m) => m.user_id) }));
+  const membersOf = groupBy(members, (m) => m.match_id);
+  const ended = ids.map((matchId) => ({ matchId, memberIds: (membersOf.get(matchId) ?? []).map((m) => m.user_id) }));
+  // Every member's events in one statement (an erasure ends a match per person matched),
+  // handed back member by member in id order.
   const byUser = groupBy(ended.flatMap((match) => matchEndedEvents(match.matchId, match.memberIds)), (event) => event.userId);
-  const events: StoredUserEvent[] = [];
-  for (const userId of [...byUser.keys()].sort()) events.push(...(await appendUserEvents(tx, userId, byUser.get(userId)!)));
+  const owed = [...byUser.keys()].sort().flatMap((userId) => byUser.get(userId)!);
+  const events = (await appendEventsOfUsers(tx, owed)).filter((event): event is StoredUserEvent => event !== undefined);
   return { ended, events };
 }

@@ -7,7 +7,7 @@ import { ProgressAction } from '../../domain/progress';
 import { messageNotices } from '../../domain/threadNotifications';
 import { registerUser, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
-import { lockAwaited, useClusterDatabase } from '../support/clusterDatabase';
+import { backendsWaitingOnLocks, lockAwaited, useClusterDatabase } from '../support/clusterDatabase';
 import { scheduleEvent } from '../support/liveEvents';
 import { storedMatch } from '../support/matches';
 
@@ -46,9 +46,31 @@ describe('an account erasure and the writes on their way', function () {
   /** A user's rows in a table. */
   const rowsOf = async (table: string, userId: string): Promise<number> =>
     Number((await suite.cluster.pool.query(`select count(*) as n from ${table} where user_id = $1`, [userId])).rows[0].n);
-  /** Backends of this suite's database waiting on a lock now. */
-  const waitingBackends = async (): Promise<number> =>
-    (await suite.cluster.pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n;
+  const waitingBackends = (): Promise<number> => backendsWaitingOnLocks(suite.cluster.pool);
+
+  /**
+   * Erases the account held once it has taken the swipes table and the account's row (by a
+   * blocker on its refresh token, deleted after them), starts `writes` meanwhile, and lets it
+   * commit once `waiting` backends wait on locks (the erasure and the writes that wait for it).
+   */
+  async function whileErasureHeld<T>(userId: string, writes: () => Promise<T>, waiting: number): Promise<T> {
+    const blocker = await suite.cluster.pool.connect();
+    let done: Promise<[T, unknown]> | undefined;
+    try {
+      await blocker.query('begin');
+      await blocker.query('select 1 from refresh_tokens where user_id = $1 for update', [userId]);
+      const erasure = eraseAccount(database.db, userId, new Date());
+      await waitUntil(async () => (await waitingBackends()) === 1, 10_000, () => 'the erasure to wait for the blocker');
+      let settled = false;
+      done = Promise.all([writes(), erasure]).finally(() => (settled = true));
+      await waitUntil(async () => settled || (await waitingBackends()) === waiting, 10_000, () => 'the writes to wait for the erasure');
+      await blocker.query('commit');
+      return (await done)[0];
+    } finally {
+      if (!done) await blocker.query('rollback');
+      blocker.release();
+    }
+  }
 
   it('waits for a flush in flight, then erases the text it stored', async () => {
     const { owner, candidate, colleague, matchId } = await threadWithColleague();
@@ -127,33 +149,27 @@ describe('an account erasure and the writes on their way', function () {
     assert.equal(rows[0].n, 2);
   });
 
+  it('erases an account once when asked twice at the same moment', async () => {
+    const { owner, candidate, matchId } = await threadWithColleague();
+    await suite.cluster.pool.query(`insert into messages (match_id, seq, sender_id, client_message_id, kind, body) values ($1, 1, $2, 'o1', 'text', 'hello')`, [matchId, owner.userId]);
+    const outcomes = await Promise.allSettled([eraseAccount(database.db, owner.userId, new Date()), eraseAccount(database.db, owner.userId, new Date())]);
+    const told = outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : o.value === undefined ? 'not found' : o.value.ended.ended.length));
+    assert.deepEqual(told.sort(), [1, 'not found'], 'one erased it and ended the match, the other found it gone');
+    assert.deepEqual(await noticesOf(candidate.userId, matchId), []);
+    assert.equal((await messageAt(matchId, 1))?.body, null);
+  });
+
   it('erases an account’s attendance, and sweeps what an arrival or an award that came while it ran stored', async () => {
     const url = suite.nodes[0].url;
     const [{ eventId }, leaving, staying] = await Promise.all([scheduleEvent(url, 10), registerUser(url), registerUser(url)]);
     const arrival = (userId: string) => ({ eventId, userId, at: new Date() });
     const award = (userId: string) => ({ award: { userId, action: ProgressAction.EVENT_ATTENDED, key: `event_attended:${eventId}` }, nowMs: Date.now() });
     await recordArrivals(database.db, [arrival(leaving.userId)]);
-    // Holds the erasure once it has taken the swipes table and the account's row, before it commits.
-    const blocker = await suite.cluster.pool.connect();
-    let writes: Promise<unknown> | undefined;
-    try {
-      await blocker.query('begin');
-      await blocker.query('select 1 from refresh_tokens where user_id = $1 for update', [leaving.userId]);
-      const erasure = eraseAccount(database.db, leaving.userId, new Date());
-      await waitUntil(async () => (await waitingBackends()) === 1, 10_000, () => 'the erasure to wait for the blocker');
-      let settled = false;
-      writes = Promise.all([
-        recordArrivals(database.db, [arrival(leaving.userId), arrival(staying.userId)]),
-        recordProgressBatch(database.db, [award(leaving.userId), award(staying.userId)]),
-        erasure,
-      ]).finally(() => (settled = true));
-      await waitUntil(async () => settled || (await waitingBackends()) === 3, 10_000, () => 'the arrival and the award to wait');
-      await blocker.query('commit');
-      await writes;
-    } finally {
-      if (!writes) await blocker.query('rollback');
-      blocker.release();
-    }
+    await whileErasureHeld(
+      leaving.userId,
+      () => Promise.all([recordArrivals(database.db, [arrival(leaving.userId), arrival(staying.userId)]), recordProgressBatch(database.db, [award(leaving.userId), award(staying.userId)])]),
+      3,
+    );
     const left = ['attendance', 'progress_ledger', 'user_progress', 'stored_events'];
     assert.deepEqual(await Promise.all(left.map((table) => rowsOf(table, leaving.userId))), [0, 0, 0, 0], left.join(', '));
     assert.deepEqual([await rowsOf('attendance', staying.userId), await rowsOf('progress_ledger', staying.userId)], [1, 1], 'the others’ rows are stored');

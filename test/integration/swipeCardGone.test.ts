@@ -4,15 +4,16 @@ import type { SwipeToRecord } from '../../db/repositories/swipeRepository';
 import { utcDay } from '../../domain/progress';
 import { eraseAccount } from '../../db/repositories/accountErasureRepository';
 import { waitUntil } from '../support/accounts';
-import { registerPerson, swipeToRecord, type Person } from '../support/matches';
+import { registerPerson, storedMatch, swipeToRecord, type Person } from '../support/matches';
 import { useTestCluster } from '../support/cluster';
-import { lockAwaited, useClusterDatabase } from '../support/clusterDatabase';
+import { backendsWaitingOnLocks, lockAwaited, useClusterDatabase } from '../support/clusterDatabase';
 
 /**
  * A card can go between a swipe's read and its flush (its owner's account erased).
  * The swipe at the gone card is answered `gone` and every other swipe of the flush is
  * stored as if it had not been there; an erasure and the flushes around it never
- * leave a swipe at a card that is gone.
+ * leave a swipe at a card that is gone, and the flushes do not wait for the longest
+ * part of an erasure.
  */
 describe('a swipe flush with a card deleted after its read', function () {
   const suite = useTestCluster(1);
@@ -82,5 +83,37 @@ describe('a swipe flush with a card deleted after its read', function () {
       erasure.release();
     }
     assert.deepEqual([await swipesAt(leaving), await swipesAt(liked)], [0, 1]);
+  });
+
+  it('an erasure lets the flushes go on while it erases the text of the person’s messages', async () => {
+    const url = suite.nodes[0].url;
+    const [liker, liked, leaving, other] = await Promise.all([registerPerson(url, 'liker'), registerPerson(url, 'liked'), registerPerson(url, 'leaving'), registerPerson(url, 'other')]);
+    const matchId = await storedMatch(database.db, [leaving.userId, other.userId]);
+    await suite.cluster.pool.query(`insert into messages (match_id, seq, sender_id, client_message_id, kind, body) values ($1, 1, $2, 'l1', 'text', 'see you at 8')`, [
+      matchId,
+      leaving.userId,
+    ]);
+    // Holds the erasure at the person's messages, as a long erasure of many is held.
+    const blocker = await suite.cluster.pool.connect();
+    let erasure: Promise<unknown> | undefined;
+    try {
+      await blocker.query('begin');
+      await blocker.query('select 1 from messages where match_id = $1 for update', [matchId]);
+      erasure = eraseAccount(database.db, leaving.userId, new Date());
+      await waitUntil(async () => (await backendsWaitingOnLocks(suite.cluster.pool)) === 1, 10_000, () => 'the erasure to wait at the messages');
+      let settled = false;
+      const flush = new BatchedSwipeStore(database.db).record(likeOf(liker, liked)).finally(() => (settled = true));
+      await waitUntil(async () => settled || (await waitingForSwipes('RowExclusiveLock')), 10_000, () => 'the flush to be stored or to wait');
+      assert.equal(settled, true, 'the flush was stored while the erasure waited');
+      assert.equal((await flush).kind, 'recorded');
+      await blocker.query('commit');
+      assert.ok(await erasure);
+    } finally {
+      if (!erasure) await blocker.query('rollback');
+      blocker.release();
+    }
+    const { rows } = await suite.cluster.pool.query('select body from messages where match_id = $1', [matchId]);
+    assert.deepEqual(rows, [{ body: null }], 'the message lost its text all the same');
+    assert.equal(await swipesAt(liked), 1);
   });
 });

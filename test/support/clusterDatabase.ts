@@ -30,3 +30,8 @@ export function useClusterDatabase(suite: SuiteCluster, connections = 2): { read
 export async function lockAwaited(pool: Pool, table: string, mode: string): Promise<boolean> {
   return (await pool.query(`select 1 from pg_locks where relation = $1::regclass and mode = $2 and not granted`, [table, mode])).rowCount! > 0;
 }
+
+/** How many backends of the pool's database wait on a lock now (a table's or a row's). */
+export async function backendsWaitingOnLocks(pool: Pool): Promise<number> {
+  return (await pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n;
+}
