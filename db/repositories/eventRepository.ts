@@ -31,7 +31,8 @@ const toEvent = (userId: string) => (row: EventRow): StoredUserEvent =>
  * from the user's row locks it until commit, so a later number is never visible
  * before an earlier one: readers that see seq N can trust 1..N-1 are there.
  * Callers appending for several users do it in user-id order, so transactions
- * never wait on each other in a cycle.
+ * never wait on each other in a cycle. An erased account's stream takes nothing
+ * (an erasure that commits meanwhile is seen once its row lock is given up).
  */
 export async function appendUserEvents(db: Db, userId: string, events: readonly NewUserEvent[]): Promise<StoredUserEvent[]> {
   if (events.length === 0) return [];
@@ -45,7 +46,7 @@ export async function appendUserEvents(db: Db, userId: string, events: readonly 
     with u as (
       update users
          set event_seq = event_seq + ${events.length}, likes_received = likes_received + ${likes}
-       where id = ${userId}
+       where id = ${userId} and deleted_at is null
        returning event_seq, likes_received
     ), stored as (
       insert into stored_events (user_id, seq, type, payload)

@@ -27,14 +27,16 @@ interface StoredRow {
  * It was two statements, the lock its own: inside a swipe flush's transaction that
  * was one more wait for the node's turn while the flush held its pair rows.
  * Answers the stored events in the order given (undefined for a user who no
- * longer exists). Runs inside the caller's transaction.
+ * longer exists or whose account was erased: nothing is stored for them, and an
+ * erasure that commits while this waits for its row is seen). Runs inside the
+ * caller's transaction.
  */
 export async function appendEventsOfUsers(trx: Transaction<Database>, events: readonly NewUserEvent[]): Promise<Array<StoredUserEvent | undefined>> {
   if (events.length === 0) return [];
   const userIds = [...new Set(events.map((e) => e.userId))].sort();
   const result = await sql<StoredRow>`
     with locked as materialized (
-      select id from users where id = any(${userIds}::uuid[]) order by id for no key update
+      select id from users where id = any(${userIds}::uuid[]) and deleted_at is null order by id for no key update
     ), v as (
       select * from unnest(${events.map((e) => e.userId)}::uuid[], ${events.map((_, i) => i)}::int[], ${events.map((e) => e.type)}::text[],
                            ${events.map((e) => JSON.stringify(e.data))}::jsonb[], ${events.map((e) => e.countsLike === true)}::boolean[])

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { ERASING, eraseAccount, finishErasures } from '../../db/repositories/accountErasureRepository';
+import { appendUserEvents } from '../../db/repositories/eventRepository';
 import { recordArrivals } from '../../db/repositories/liveEventRepository';
 import { storeThreadBatches } from '../../db/repositories/messageBatchRepository';
 import { recordProgressBatch } from '../../db/repositories/progressBatchRepository';
+import { appendEventsOfUsers } from '../../db/repositories/userEventBatchRepository';
 import { ProgressAction } from '../../domain/progress';
 import { messageNotices } from '../../domain/threadNotifications';
+import { matchEndedEvents } from '../../domain/userEvents';
 import { registerUser, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { backendsWaitingOnLocks, lockAwaited, useClusterDatabase } from '../support/clusterDatabase';
@@ -183,6 +187,19 @@ describe('an account erasure and the writes on their way', function () {
     const [events] = await recordProgressBatch(database.db, [{ award: { userId: leaving.userId, action: ProgressAction.EVENT_ATTENDED, key: `event_attended:${eventId}` }, nowMs: Date.now() }]);
     assert.deepEqual(events, []);
     assert.deepEqual([await rowsOf('attendance', leaving.userId), await rowsOf('progress_ledger', leaving.userId), await rowsOf('user_progress', leaving.userId)], [0, 0, 0]);
+  });
+
+  it('numbers no event into its stream, from a write after it or one that waited for it', async () => {
+    const url = suite.nodes[0].url;
+    const [leaving, staying] = await Promise.all([registerUser(url), registerUser(url)]);
+    const events = () => matchEndedEvents(randomUUID(), [leaving.userId, staying.userId]);
+    // One that waits on the account's row while the erasure holds it.
+    const waited = await whileErasureHeld(leaving.userId, () => database.db.transaction().execute((tx) => appendEventsOfUsers(tx, events())), 2);
+    assert.deepEqual(waited.map((e) => e?.userId), [undefined, staying.userId]);
+    const after = await database.db.transaction().execute((tx) => appendEventsOfUsers(tx, events()));
+    assert.deepEqual(after.map((e) => e?.userId), [undefined, staying.userId]);
+    assert.deepEqual(await appendUserEvents(database.db, leaving.userId, events().slice(0, 1)), []);
+    assert.deepEqual([await rowsOf('stored_events', leaving.userId), await rowsOf('stored_events', staying.userId)], [0, 2]);
   });
 
   it('is finished by the sweep when its second step never ran', async () => {
