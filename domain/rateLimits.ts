@@ -32,6 +32,8 @@ export const RATE_LIMITED_ACTIONS = [
   'login.account',
   'login.address',
   'register.address',
+  'request',
+  'account.export',
 ] as const;
 
 export type RateLimitedAction = (typeof RATE_LIMITED_ACTIONS)[number];
@@ -53,12 +55,23 @@ export const LOGIN_RULES: Readonly<Record<'login.account' | 'login.address' | 'r
 };
 
 /**
+ * A signed-in person's HTTP calls, on every node together: an app makes a few as it
+ * opens and after an action, a script reading cards or filing reports makes them
+ * as fast as it can. An export reads everything the account holds, so it has its
+ * own small bucket besides.
+ */
+export const HTTP_RULES: Readonly<Record<'request' | 'account.export', RateRule>> = {
+  request: { perSecond: 10, burst: 100 },
+  'account.export': { perSecond: 1 / 600, burst: 3 },
+};
+
+/**
  * The other commands' buckets. "typing" is relayed at most every 3 s anyway;
  * a location update may move the user to another lobby actor; a deck may
  * build; a profile view, a presence change and a call ring other people; an
  * event's chat and hands reach the whole audience.
  */
-export const COMMAND_RULES: Readonly<Record<Exclude<RateLimitedAction, 'message' | 'swipe' | keyof typeof LOGIN_RULES>, RateRule>> = {
+export const COMMAND_RULES: Readonly<Record<Exclude<RateLimitedAction, 'message' | 'swipe' | keyof typeof LOGIN_RULES | keyof typeof HTTP_RULES>, RateRule>> = {
   typing: { perSecond: 2, burst: 10 },
   location: { perSecond: 1 / 10, burst: 10 },
   deck: { perSecond: 2, burst: 30 },

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { COMMAND_RULES, LOGIN_RULES, type RateLimitedAction, type RateRule } from '../domain/rateLimits';
+import { COMMAND_RULES, HTTP_RULES, LOGIN_RULES, type RateLimitedAction, type RateRule } from '../domain/rateLimits';
 import {
   DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_LIVEKIT,
@@ -225,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
       message: { perSecond: e.MESSAGE_RATE_PER_S, burst: e.MESSAGE_BURST },
       swipe: { perSecond: e.SWIPE_RATE_PER_S, burst: e.SWIPE_BURST },
       ...LOGIN_RULES,
+      ...HTTP_RULES,
       ...COMMAND_RULES,
       ...rateOverrides,
     },

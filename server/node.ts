@@ -39,6 +39,7 @@ import { mountOpenApiRoute } from './http/openApi';
 import { KismetTransport } from './http/kismetTransport';
 import { mountNodeActorsRoute } from './http/nodeActorsRoute';
 import { mountMatchRoutes } from './http/matchRoutes';
+import { signedInCaller } from './http/signedIn';
 import { mountColleagueRoutes } from './http/colleagueRoutes';
 import { mountCompanyRoutes } from './http/companyRoutes';
 import { mountLiveEventRoutes } from './http/liveEventRoutes';
@@ -190,21 +191,23 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     onError: (error: unknown) => logger.error({ err: error }, 'http route failed'),
   };
   let draining = false;
+  // Every signed-in HTTP call spends one of its person's `request` bucket.
+  const signedIn = signedInCaller(accessTokens, rateLimits);
   mountAuthRoutes(transport.app, auth, rateLimits, routeOptions);
-  mountCardRoutes(transport.app, { db: database.db, accessTokens, h3Resolution: config.matching.h3Resolution, userEvents, withdrawals, now }, routeOptions);
+  mountCardRoutes(transport.app, { db: database.db, signedIn, h3Resolution: config.matching.h3Resolution, userEvents, withdrawals, now }, routeOptions);
   // Moderation decisions reach every node's actors through the same announcements, whichever route made them.
   const moderation = { db: database.db, userEvents, threadSignals, withdrawals, metrics, now, mediaRooms: calls.roomControl, revocations };
-  mountMatchRoutes(transport.app, { ...moderation, accessTokens }, routeOptions);
-  mountColleagueRoutes(transport.app, { ...moderation, accessTokens }, routeOptions);
-  mountCompanyRoutes(transport.app, { db: database.db, accessTokens, adminApiKey: config.auth.adminApiKey, now, userEvents, threadSignals }, routeOptions);
+  mountMatchRoutes(transport.app, { ...moderation, signedIn }, routeOptions);
+  mountColleagueRoutes(transport.app, { ...moderation, signedIn }, routeOptions);
+  mountCompanyRoutes(transport.app, { db: database.db, signedIn, adminApiKey: config.auth.adminApiKey, now, userEvents, threadSignals }, routeOptions);
   mountAdminRoutes(transport.app, { ...moderation, adminApiKey: config.auth.adminApiKey }, routeOptions);
-  mountAccountRoutes(transport.app, { ...moderation, accessTokens, auth, rateLimits }, routeOptions);
+  mountAccountRoutes(transport.app, { ...moderation, signedIn, auth, rateLimits }, routeOptions);
   const liveKitKeys = { apiKey: config.liveKit.apiKey, apiSecret: config.liveKit.apiSecret };
   mountLiveKitWebhookRoute(transport.app, { db: database.db, metrics, userEvents, now, calls, ...liveKitKeys }, routeOptions);
-  mountLiveEventRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
-  push.serve(transport.app, { accessTokens, now }, routeOptions);
+  mountLiveEventRoutes(transport.app, { db: database.db, signedIn, now }, routeOptions);
+  push.serve(transport.app, { signedIn, now }, routeOptions);
   domainEvents?.start();
-  mountProgressRoutes(transport.app, { db: database.db, accessTokens, now }, routeOptions);
+  mountProgressRoutes(transport.app, { db: database.db, signedIn, now }, routeOptions);
   mountNodeActorsRoute(
     transport.app,
     {

@@ -4,24 +4,27 @@ import { eraseAccount } from '../../db/repositories/accountErasureRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { announceAccountDeleted, type ModerationDeps } from '../../services/moderation';
 import { spendOrRefuse, type RateLimiter } from '../../services/rateLimiter';
-import type { AccessTokenService } from '../auth/accessTokens';
 import type { AuthService } from '../auth/authService';
 import { DeleteAccountBody } from '../../contracts/auth';
-import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import type { SignedIn } from './signedIn';
 
 export interface AccountRouteDeps extends ModerationDeps {
-  readonly accessTokens: AccessTokenService;
+  /** Who signed a call, with their HTTP calls counted. */
+  readonly signedIn: SignedIn;
   readonly auth: Pick<AuthService, 'confirmPassword'>;
   readonly rateLimits: RateLimiter;
 }
 
 /** A person's own account: export everything it holds, or delete it. */
 export function mountAccountRoutes(app: TemplatedApp, deps: AccountRouteDeps, options: RouteOptions): void {
-  const signedIn = async (call: HttpCall) => (await deps.accessTokens.verify(bearerToken(call))).userId;
+  const signedIn = async (call: HttpCall) => (await deps.signedIn(call)).userId;
   const gone = () => new AppError(ErrorCode.TOKEN_INVALID, 'this account no longer exists');
 
   route(app, 'get', '/me/export', async (call) => {
     const userId = await signedIn(call);
+    // It reads everything the account holds: a few at once, then one every ten minutes.
+    await spendOrRefuse(deps.rateLimits, 'account.export', userId);
     const data = await exportAccount(deps.db, userId);
     if (!data) throw gone();
     return jsonReply(200, { exportedAt: deps.now().toISOString(), ...data });

@@ -19,15 +19,16 @@ import { AppError, ErrorCode } from '../../domain/errors';
 import { cellForLocation } from '../../domain/geo';
 import { discoveryPoint } from '../../domain/locationPrivacy';
 import { WITHDRAWALS_TOPIC, type UserEventBus, type WithdrawalBus } from '../../services/topicBus';
-import type { AccessTokenService } from '../auth/accessTokens';
 import { CreateCardBody, PreferencesBody, UpdateCardBody, toCardView } from '../../contracts/cards';
-import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import type { SignedIn } from './signedIn';
 
 const CardId = z.uuid();
 
 export interface CardRouteDeps {
   readonly db: Kysely<Database>;
-  readonly accessTokens: AccessTokenService;
+  /** Who signed a call, with their HTTP calls counted. */
+  readonly signedIn: SignedIn;
   readonly h3Resolution: number;
   readonly userEvents: UserEventBus;
   readonly withdrawals: WithdrawalBus;
@@ -37,7 +38,7 @@ export interface CardRouteDeps {
 /** Cards (profiles and jobs), and the signed-in user's deck preferences. */
 export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options: RouteOptions): void {
   const { db } = deps;
-  const signedIn = async (call: HttpCall) => (await deps.accessTokens.verify(bearerToken(call))).userId;
+  const signedIn = async (call: HttpCall) => (await deps.signedIn(call)).userId;
   const cellOf = (lat: number | null | undefined, lng: number | null | undefined) =>
     lat == null || lng == null ? null : cellForLocation(lat, lng, deps.h3Resolution);
 

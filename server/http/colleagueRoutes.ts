@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { AppError, ErrorCode } from '../../domain/errors';
 import type { ModerationDeps } from '../../services/moderation';
 import { addThreadColleague, removeThreadColleague } from '../../services/threadColleagues';
-import type { AccessTokenService } from '../auth/accessTokens';
 import { AddColleagueBody } from '../../contracts/companies';
-import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import type { SignedIn } from './signedIn';
 
 export interface ColleagueRouteDeps extends Pick<ModerationDeps, 'db' | 'userEvents' | 'threadSignals'> {
-  readonly accessTokens: AccessTokenService;
+  /** Who signed a call, with their HTTP calls counted. */
+  readonly signedIn: SignedIn;
   now(): Date;
 }
 
@@ -20,7 +21,7 @@ const Id = z.uuid();
  * themselves. Whichever node takes the request, the thread hears it on the bus.
  */
 export function mountColleagueRoutes(app: TemplatedApp, deps: ColleagueRouteDeps, options: RouteOptions): void {
-  const signedIn = async (call: HttpCall) => (await deps.accessTokens.verify(bearerToken(call))).userId;
+  const signedIn = async (call: HttpCall) => (await deps.signedIn(call)).userId;
   const matchIdOf = (call: HttpCall): string => {
     const matchId = Id.safeParse(call.params[0]);
     if (!matchId.success) throw new AppError(ErrorCode.MATCH_NOT_FOUND, 'no such match');

@@ -6,16 +6,17 @@ import { appendAudit } from '../../db/repositories/auditRepository';
 import { addCompanyMember, findCompany, findCompanyOf, insertCompany, removeCompanyMember } from '../../db/repositories/companyRepository';
 import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
-import type { AccessTokenService } from '../auth/accessTokens';
 import { isOperatorKey } from '../auth/operatorKey';
 import { CreateCompanyBody } from '../../contracts/companies';
 import type { ModerationDeps } from '../../services/moderation';
 import { leaveCompanyThreads } from '../../services/threadColleagues';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import type { SignedIn } from './signedIn';
 
 export interface CompanyRouteDeps extends Pick<ModerationDeps, 'userEvents' | 'threadSignals'> {
   readonly db: Kysely<Database>;
-  readonly accessTokens: AccessTokenService;
+  /** Who signed a call, with their HTTP calls counted. */
+  readonly signedIn: SignedIn;
   readonly adminApiKey: string | undefined;
   now(): Date;
 }
@@ -82,7 +83,7 @@ export function mountCompanyRoutes(app: TemplatedApp, deps: CompanyRouteDeps, op
   }, options);
 
   route(app, 'get', '/me/company', async (call) => {
-    const { userId } = await deps.accessTokens.verify(bearerToken(call));
+    const { userId } = await deps.signedIn(call);
     const company = await findCompanyOf(db, userId);
     if (!company) throw new AppError(ErrorCode.NOT_FOUND, 'your account belongs to no company');
     return jsonReply(200, company);

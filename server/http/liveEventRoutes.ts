@@ -8,18 +8,19 @@ import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { liveEventPhase } from '../../domain/liveEventRules';
 import { CreateLiveEventBody } from '../../contracts/liveEvents';
-import type { AccessTokenService } from '../auth/accessTokens';
-import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import type { SignedIn } from './signedIn';
 
 export interface LiveEventRouteDeps {
   readonly db: Kysely<Database>;
-  readonly accessTokens: AccessTokenService;
+  /** Who signed a call, with their HTTP calls counted. */
+  readonly signedIn: SignedIn;
   readonly now: () => Date;
 }
 
 /** Live hiring events: a recruiter schedules one for a job; candidates register. */
 export function mountLiveEventRoutes(app: TemplatedApp, deps: LiveEventRouteDeps, options: RouteOptions): void {
-  const signedIn = async (call: Parameters<typeof bearerToken>[0]) => (await deps.accessTokens.verify(bearerToken(call))).userId;
+  const signedIn = async (call: HttpCall) => (await deps.signedIn(call)).userId;
   /** The signed-in caller and their view of the event named in the path, or EVENT_NOT_FOUND. */
   const eventOf = async (call: HttpCall) => {
     const userId = await signedIn(call);

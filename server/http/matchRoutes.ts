@@ -7,20 +7,21 @@ import { insertReport } from '../../db/repositories/reportRepository';
 import { findUserById } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { announceBlock, announceMatchesEnded, type ModerationDeps } from '../../services/moderation';
-import type { AccessTokenService } from '../auth/accessTokens';
 import { BlockBody, ReportBody } from '../../contracts/cards';
-import { bearerToken, jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
+import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import type { SignedIn } from './signedIn';
 
 const MatchId = z.uuid();
 
 export interface MatchRouteDeps extends ModerationDeps {
-  readonly accessTokens: AccessTokenService;
+  /** Who signed a call, with their HTTP calls counted. */
+  readonly signedIn: SignedIn;
 }
 
 /** The signed-in user's matches and threads: list them, unmatch, block, report. */
 export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, options: RouteOptions): void {
   const { db } = deps;
-  const signedIn = async (call: Parameters<typeof bearerToken>[0]) => (await deps.accessTokens.verify(bearerToken(call))).userId;
+  const signedIn = async (call: HttpCall) => (await deps.signedIn(call)).userId;
 
   /** The account a block or report is about: someone else, who exists. */
   const otherAccount = async (userId: string, targetId: string, verb: string) => {

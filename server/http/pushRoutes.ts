@@ -7,12 +7,13 @@ import { isApnsDeviceToken } from '../../domain/push/apns';
 import type { PushPlatform, PushTarget } from '../../domain/push/notification';
 import { webPushEndpointAllowed, webPushTargetProblem } from '../../domain/push/webPush';
 import { DeviceIdParam, PushSettingsBody, PushTargetBody, type VapidPublicKeyReply } from '../../contracts/push';
-import type { AccessTokenService } from '../auth/accessTokens';
-import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import type { SignedIn } from './signedIn';
 
 export interface PushRouteDeps {
   readonly db: Kysely<Database>;
-  readonly accessTokens: AccessTokenService;
+  /** Who signed a call, with their HTTP calls counted. */
+  readonly signedIn: SignedIn;
   readonly now: () => Date;
   /** The platforms with a provider configured. */
   readonly platforms: ReadonlySet<PushPlatform>;
@@ -30,7 +31,7 @@ export function mountPushRoutes(app: TemplatedApp, deps: PushRouteDeps, options:
   };
 
   route(app, 'put', '/me/devices/:deviceId/push', async (call) => {
-    const claims = await deps.accessTokens.verify(bearerToken(call));
+    const claims = await deps.signedIn(call);
     const deviceId = device(call);
     const target = pushTarget(parseBody(PushTargetBody, call));
     if (target.platform === 'webpush' && !webPushEndpointAllowed(target.endpoint, deps.webPushEndpointHosts)) {
@@ -42,13 +43,13 @@ export function mountPushRoutes(app: TemplatedApp, deps: PushRouteDeps, options:
   }, options);
 
   route(app, 'del', '/me/devices/:deviceId/push', async (call) => {
-    const { userId } = await deps.accessTokens.verify(bearerToken(call));
+    const { userId } = await deps.signedIn(call);
     const deviceId = device(call);
     return jsonReply(200, { deviceId, removed: await deletePushTarget(deps.db, userId, deviceId) });
   }, options);
 
   route(app, 'put', '/me/push-settings', async (call) => {
-    const { userId } = await deps.accessTokens.verify(bearerToken(call));
+    const { userId } = await deps.signedIn(call);
     const body = parseBody(PushSettingsBody, call);
     await setPushPreviews(deps.db, userId, body.previews);
     return jsonReply(200, body);

@@ -6,7 +6,7 @@ import type { NotificationListener } from '../../db/notificationListener';
 import { PUSH_OUTBOX_CHANNEL } from '../../db/repositories/pushOutboxRepository';
 import type { Database } from '../../db/types';
 import type { PushPlatform } from '../../domain/push/notification';
-import type { AccessTokenService } from '../auth/accessTokens';
+import type { SignedIn } from '../http/signedIn';
 import type { Config } from '../config';
 import { mountPushRoutes } from '../http/pushRoutes';
 import type { RouteOptions } from '../http/uwsHttp';
@@ -21,7 +21,7 @@ import { closePushProviders, createPushProviders } from './pushProviders';
 export interface NodePush {
   readonly connectedDevices: PresenceConnectedDevices;
   /** Mounts the push routes and starts the outbox worker (it only polls the database until the node serves). */
-  serve(app: TemplatedApp, deps: { readonly accessTokens: AccessTokenService; readonly now: () => Date }, options: RouteOptions): void;
+  serve(app: TemplatedApp, deps: { readonly signedIn: SignedIn; readonly now: () => Date }, options: RouteOptions): void;
   stop(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../../contracts/liveEvents';
-import { COMMAND_RULES, LOGIN_RULES } from '../../domain/rateLimits';
+import { COMMAND_RULES, HTTP_RULES, LOGIN_RULES } from '../../domain/rateLimits';
 import type { TokenPair } from '../../contracts/auth';
 import { OPERATOR_USER } from '../../server/http/routerEndpoints';
 import { command, connectDevice, expectJoinRefused, joinActor, postJson, registerUser, requestJson, TEST_PASSWORD, uniqueEmail, waitUntil } from '../support/accounts';
@@ -86,6 +86,28 @@ describe('security: limits on what one person can make others pay for', function
     assert.ok((moves.get('ok') ?? 0) <= COMMAND_RULES.location.burst + 1 && (moves.get('RATE_LIMITED') ?? 0) > 0, `location: ${[...moves]}`);
     const decks = await flood(phone.room, 80, 'deck', () => ({ cardId: '00000000-0000-4000-8000-000000000000' }));
     assert.ok((decks.get('RATE_LIMITED') ?? 0) > 0, `deck: ${[...decks]}`);
+  });
+
+  it('limits each person’s HTTP calls on both nodes together, and their exports further', async () => {
+    const [n0, n1] = suite.nodes;
+    const [scraper, neighbour] = await Promise.all([registerUser(n0.url), registerUser(n1.url)]);
+    const exportOn = (url: string) => requestJson<{ code?: string }>(url, 'GET', '/me/export', { token: scraper.accessToken });
+    const exports = [];
+    for (let i = 0; i < HTTP_RULES['account.export'].burst + 2; i++) exports.push(await exportOn(i % 2 ? n1.url : n0.url));
+    assert.deepEqual(exports.map((r) => r.status), [...Array(HTTP_RULES['account.export'].burst).fill(200), 429, 429]);
+    assert.equal(exports.at(-1)?.body.code, 'RATE_LIMITED');
+
+    const calls = HTTP_RULES.request.burst + 40;
+    const started = Date.now();
+    const statuses = await Promise.all(
+      Array.from({ length: calls }, (_, i) => requestJson(i % 2 ? n1.url : n0.url, 'GET', '/me/progress', { token: scraper.accessToken }).then((r) => r.status)),
+    );
+    const ok = statuses.filter((status) => status === 200).length;
+    // The bucket, less the exports' calls, and what it earned back while the calls ran.
+    const earned = Math.ceil(((Date.now() - started) / 1000) * HTTP_RULES.request.perSecond);
+    assert.ok(ok <= HTTP_RULES.request.burst + earned && statuses.filter((status) => status === 429).length === calls - ok, `${ok} of ${calls} answered`);
+    assert.ok(ok >= HTTP_RULES.request.burst - exports.length - 1, `${ok} answered`);
+    assert.equal((await requestJson(n1.url, 'GET', '/me/progress', { token: neighbour.accessToken })).status, 200, 'another person is not limited');
   });
 
   it('offers the monitor panel’s API to the configured origins alone, and changes nothing through a GET', async () => {

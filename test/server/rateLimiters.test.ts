@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import type { RateRules } from '../../server/config';
 import { LocalRateLimiter, SplitRateLimiter } from '../../server/cluster/rateLimiters';
 import { SESSION_ACTIONS } from '../../rooms/session/sessionCommands';
-import { COMMAND_RULES, LOGIN_RULES, type RateLimitedAction } from '../../domain/rateLimits';
+import { COMMAND_RULES, HTTP_RULES, LOGIN_RULES, type RateLimitedAction } from '../../domain/rateLimits';
 import type { RateLimiter } from '../../services/rateLimiter';
 
-const RULES: RateRules = { message: { perSecond: 5, burst: 10 }, swipe: { perSecond: 5, burst: 10 }, ...LOGIN_RULES, ...COMMAND_RULES };
+const RULES: RateRules = { message: { perSecond: 5, burst: 10 }, swipe: { perSecond: 5, burst: 10 }, ...LOGIN_RULES, ...HTTP_RULES, ...COMMAND_RULES };
 
 /** A cluster limiter that allows everything and remembers what it was asked. */
 class RecordingLimiter implements RateLimiter {
