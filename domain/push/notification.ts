@@ -32,6 +32,14 @@ export interface ApnsTarget {
 export type PushTarget = WebPushTarget | FcmTarget | ApnsTarget;
 export type PushTargetOf<P extends PushPlatform> = Extract<PushTarget, { platform: P }>;
 
+/**
+ * The devices a person may have registered for pushes at once: every event they
+ * are owed is pushed to each, so an account with thousands would make the
+ * deployment send thousands of pushes for one like. A new one past it takes
+ * the place of the one registered longest ago (an old phone whose app is gone).
+ */
+export const MAX_PUSH_DEVICES = 10;
+
 export type PushPriority = 'normal' | 'high';
 
 /**

@@ -7,6 +7,7 @@ import { openDatabase } from '../../db/database';
 import { analyzeTables } from '../../db/maintenance';
 import { outboxBacklog } from '../../db/repositories/outboxMaintenanceRepository';
 import { savePushTarget } from '../../db/repositories/pushTargetRepository';
+import { MAX_PUSH_DEVICES } from '../../domain/push/notification';
 import { saveReadMarker } from '../../db/repositories/threadRepository';
 import type { Database } from '../../db/types';
 import { storeThreadBatches, type ThreadBatch } from '../../db/repositories/messageBatchRepository';
@@ -95,7 +96,7 @@ export async function runPushBench(options: PushBenchOptions): Promise<Record<st
   const targets = matchIds.map((_, p) => ({ userId: users[2 * p + 1]!.userId, target: service.subscribe(vapid.publicKey) }));
   await seedThreadHistory(database.db, users, matchIds);
   const registeredAt = new Date();
-  await inChunks(targets, (t) => savePushTarget(database.db, { userId: t.userId, deviceId: 'phone', target: t.target, sessionId: undefined, at: registeredAt }));
+  await inChunks(targets, (t) => savePushTarget(database.db, { userId: t.userId, deviceId: 'phone', target: t.target, sessionId: undefined, at: registeredAt }, MAX_PUSH_DEVICES));
   // Fresh statistics: the nodes' plans are made again for tables of this size, not the empty ones they started on.
   await analyzeTables(database.db);
 

@@ -4,7 +4,7 @@ import { deletePushTarget, savePushTarget, setPushPreviews } from '../../db/repo
 import type { Database } from '../../db/types';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { isApnsDeviceToken } from '../../domain/push/apns';
-import type { PushPlatform, PushTarget } from '../../domain/push/notification';
+import { MAX_PUSH_DEVICES, type PushPlatform, type PushTarget } from '../../domain/push/notification';
 import { webPushEndpointAllowed, webPushTargetProblem } from '../../domain/push/webPush';
 import { DeviceIdParam, PushSettingsBody, PushTargetBody, type VapidPublicKeyReply } from '../../contracts/push';
 import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
@@ -38,7 +38,7 @@ export function mountPushRoutes(app: TemplatedApp, deps: PushRouteDeps, options:
       throw new AppError(ErrorCode.PUSH_ENDPOINT_REFUSED, 'subscription: the endpoint is not on a push service this deployment accepts');
     }
     if (!deps.platforms.has(target.platform)) throw new AppError(ErrorCode.PUSH_PLATFORM_DISABLED, `${target.platform} pushes are not configured on this deployment`);
-    await savePushTarget(deps.db, { userId: claims.userId, deviceId, target, sessionId: claims.sessionId, at: deps.now() });
+    await savePushTarget(deps.db, { userId: claims.userId, deviceId, target, sessionId: claims.sessionId, at: deps.now() }, MAX_PUSH_DEVICES);
     return jsonReply(200, { deviceId, platform: target.platform });
   }, options);
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { CallStarted } from '../../contracts/calls';
+import { MAX_PUSH_DEVICES, type WebPushTarget } from '../../domain/push/notification';
 import { command, connectDevice, disconnect, postJson, registerUser, requestJson, waitUntil } from '../support/accounts';
 import { BACKENDS, useSingleNode } from '../support/backends';
 import { codeOf, joinThread, matchPeople, registerPerson, replyOf, type Person } from '../support/matches';
@@ -120,6 +121,19 @@ for (const backend of BACKENDS) {
         const again = await requestJson<{ removed: boolean }>(url(), 'DELETE', '/me/devices/tablet/push', { token: b.accessToken });
         // The access token of the logged-out session is refused; the target went with the session either way.
         assert.ok(again.status === 401 || again.body.removed === false);
+      });
+
+      it(`keeps the ${MAX_PUSH_DEVICES} devices a person registered last, so no account multiplies a push`, async () => {
+        const [a, b] = await Promise.all([registerPerson(url(), 'A'), registerPerson(url(), 'B')]);
+        const matchId = await matchPeople(a, b, [url(), url()]);
+        const devices = Array.from({ length: MAX_PUSH_DEVICES + 2 }, (_, i) => `device-${i}`);
+        const targets: WebPushTarget[] = [];
+        for (const deviceId of devices) targets.push(await registerWebPush(url(), standIn.service, b, deviceId));
+        const exported = await requestJson<{ pushDevices: Array<{ deviceId: string }> }>(url(), 'GET', '/me/export', { token: b.accessToken });
+        assert.deepEqual(exported.body.pushDevices.map((d) => d.deviceId).sort(), devices.slice(2).sort(), 'the two registered first were let go');
+        await send(a, matchId, 'm-many');
+        await waitUntil(() => targets.slice(2).every((t) => payloadsTo(standIn.service, t, 'message.received').length === 1), 15_000, () => 'the kept devices’ pushes');
+        assert.deepEqual(targets.slice(0, 2).map((t) => pushesTo(standIn.service, t).length), [0, 0]);
       });
 
       it('refuses bad bodies and platforms that are off, with codes, storing nothing', async () => {
