@@ -115,6 +115,8 @@ export const ErrorCode = {
 
   // generic
   RATE_LIMITED: 'RATE_LIMITED',
+  /** The person holds as many connections to this actor as anyone may (MAX_CONNECTIONS_PER_ACTOR): close one first. */
+  CONNECTION_LIMIT_REACHED: 'CONNECTION_LIMIT_REACHED',
   /**
    * Postgres or Redis cannot be reached, or this node is cut off from the cluster:
    * nothing was acknowledged; retry after `retryAfterMs` (the same ids make a
@@ -202,6 +204,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   REPORT_RESOLVED: 409,
   ACTION_NOT_APPLICABLE: 409,
   RATE_LIMITED: 429,
+  CONNECTION_LIMIT_REACHED: 429,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };

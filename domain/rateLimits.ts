@@ -82,6 +82,13 @@ export const COMMAND_RULES: Readonly<Record<Exclude<RateLimitedAction, 'message'
   'event.hand': { perSecond: 1, burst: 10 },
 };
 
+/**
+ * The connections one person may hold to one actor at once (their devices, a
+ * browser's tabs): each is a socket of its node and a share of every broadcast,
+ * so no account may hold thousands.
+ */
+export const MAX_CONNECTIONS_PER_ACTOR = 20;
+
 export interface TakeOutcome {
   readonly allowed: boolean;
   readonly bucket: Bucket;

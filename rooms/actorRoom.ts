@@ -1,6 +1,7 @@
 import { Room, RoomInternalState, type Client, type IRoomCache } from '@colyseus/core';
 import type { z } from 'zod';
 import { AppError, ErrorCode } from '../domain/errors';
+import { MAX_CONNECTIONS_PER_ACTOR } from '../domain/rateLimits';
 import { actorRoomId, type ActorKind } from '../contracts/actors';
 import { KismetCloseCode } from '../contracts/common';
 import { reaches } from '../domain/shadowBanAudience';
@@ -114,6 +115,22 @@ export abstract class ActorRoom extends Room {
   protected sendReady(client: Client, type: string, ready: unknown): void {
     rememberReady(client, ready);
     client.send(type, ready);
+  }
+
+  /**
+   * Refuses a join of a person who holds MAX_CONNECTIONS_PER_ACTOR here already, before
+   * it changes anything (the joining connection is not admitted yet, so not counted).
+   */
+  protected refusePastConnectionLimit(userId: string, held = this.clientsOf(userId).length): void {
+    if (held >= MAX_CONNECTIONS_PER_ACTOR) {
+      throw ActorRoom.joinRefused(ErrorCode.CONNECTION_LIMIT_REACHED, `a person holds at most ${MAX_CONNECTIONS_PER_ACTOR} connections to one actor`);
+    }
+  }
+
+  /** Admits a connection (see admitted) unless its person is past the limit here (refusePastConnectionLimit). */
+  protected admitWithinLimit(client: Client, userId: string): void {
+    this.refusePastConnectionLimit(userId);
+    this.admitted(client, userId);
   }
 
   /** Records whose connection this is, once admitted (see userOf). */

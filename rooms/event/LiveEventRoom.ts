@@ -119,6 +119,7 @@ export class LiveEventRoom extends ActorRoom {
   override async onJoin(client: Client, _options: unknown, auth: LiveEventAuth): Promise<void> {
     // Whatever route brought the caller here, the role they were given is for this event alone.
     if (auth?.eventId !== this.eventId) throw ActorRoom.joinRefused(ErrorCode.NOT_REGISTERED, 'admitted to another event');
+    this.refusePastConnectionLimit(auth.userId, this.attendees.of(auth.userId).length);
     const services = roomServices();
     const seat = auth.needsSeat ? await this.seats.take(auth.userId, this.attendees.of(auth.userId).some((a) => a.seated)) : 'shared';
     if (seat === 'full') throw ActorRoom.joinRefused(ErrorCode.EVENT_FULL, 'the event is full');

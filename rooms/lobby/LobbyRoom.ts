@@ -60,7 +60,7 @@ export class LobbyRoom extends ActorRoom {
   override onJoin(client: Client, _options: unknown, auth: LobbyAuth): void {
     // Whatever route brought the caller here, only someone located in this cell watches it.
     if (auth?.cell !== this.cell) throw ActorRoom.joinRefused(ErrorCode.NOT_IN_CELL, 'you can watch only the lobby of the cell you are in');
-    this.admitted(client, auth.userId);
+    this.admitWithinLimit(client, auth.userId);
     this.emptySince = undefined;
     this.sendReady(client, LobbyEventType.READY, this.nearbyNow(auth.userId));
   }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../../contracts/liveEvents';
-import { COMMAND_RULES, HTTP_RULES, LOGIN_RULES } from '../../domain/rateLimits';
+import { COMMAND_RULES, HTTP_RULES, LOGIN_RULES, MAX_CONNECTIONS_PER_ACTOR } from '../../domain/rateLimits';
 import type { TokenPair } from '../../contracts/auth';
 import { OPERATOR_USER } from '../../server/http/routerEndpoints';
-import { command, connectDevice, expectJoinRefused, joinActor, postJson, registerUser, requestJson, TEST_PASSWORD, uniqueEmail, waitUntil } from '../support/accounts';
+import { command, connectDevice, disconnect, expectJoinRefused, joinActor, postJson, registerUser, requestJson, TEST_PASSWORD, uniqueEmail, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
-import { codeOf, replyOf } from '../support/matches';
+import { codeOf, joinThread, matchPeople, registerPerson, replyOf } from '../support/matches';
 import { scheduleEvent } from '../support/liveEvents';
 import { ADMIN_KEY } from '../support/operator';
 import { rawRequest } from '../support/rawHttp';
@@ -88,6 +88,31 @@ describe('security: limits on what one person can make others pay for', function
     assert.ok((decks.get('RATE_LIMITED') ?? 0) > 0, `deck: ${[...decks]}`);
   });
 
+  it('offers the monitor panel’s API to the configured origins alone, and changes nothing through a GET', async () => {
+    const [n0] = suite.nodes;
+    const basic = `Basic ${Buffer.from(`${OPERATOR_USER}:${ADMIN_KEY}`).toString('base64')}`;
+    const evil = await rawRequest(n0.url, 'GET', '/monitor/api', { headers: { origin: 'https://evil.example', authorization: basic } });
+    assert.equal(evil.status, 200);
+    assert.equal(evil.headers['access-control-allow-origin'], undefined, 'no CORS for another origin');
+    const preflight = await rawRequest(n0.url, 'OPTIONS', '/monitor/api', { headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    assert.equal(preflight.headers['access-control-allow-origin'], undefined);
+    const panel = await rawRequest(n0.url, 'GET', '/monitor/api', { headers: { origin: PANEL_ORIGIN, authorization: basic } });
+    assert.equal(panel.headers['access-control-allow-origin'], PANEL_ORIGIN);
+
+    // The panel's "call a room method" was a GET any page could make the operator's browser send.
+    const victim = await registerUser(n0.url);
+    const device = await connectDevice(n0.url, victim, 'phone');
+    suite.open.push(device);
+    const call = await rawRequest(n0.url, 'GET', `/monitor/api/room/call?roomId=session_${victim.userId}&method=disconnect&args=%5B%5D`, { headers: { authorization: basic } });
+    assert.notEqual(call.headers['content-type'], 'application/json', `not the API: ${call.status} ${call.body.slice(0, 80)}`);
+    assert.equal(codeOf(await command(device.room, 'heartbeat')), 'ok', 'the session is still there');
+  });
+});
+
+describe('security: limits on what one signed-in account can make the deployment do', function () {
+  // Production's limits on what a signed-in person does (the harness lifts only the registration throttle).
+  const suite = useTestCluster(2);
+
   it('limits each person’s HTTP calls on both nodes together, and their exports further', async () => {
     const [n0, n1] = suite.nodes;
     const [scraper, neighbour] = await Promise.all([registerUser(n0.url), registerUser(n1.url)]);
@@ -110,23 +135,24 @@ describe('security: limits on what one person can make others pay for', function
     assert.equal((await requestJson(n1.url, 'GET', '/me/progress', { token: neighbour.accessToken })).status, 200, 'another person is not limited');
   });
 
-  it('offers the monitor panel’s API to the configured origins alone, and changes nothing through a GET', async () => {
-    const [n0] = suite.nodes;
-    const basic = `Basic ${Buffer.from(`${OPERATOR_USER}:${ADMIN_KEY}`).toString('base64')}`;
-    const evil = await rawRequest(n0.url, 'GET', '/monitor/api', { headers: { origin: 'https://evil.example', authorization: basic } });
-    assert.equal(evil.status, 200);
-    assert.equal(evil.headers['access-control-allow-origin'], undefined, 'no CORS for another origin');
-    const preflight = await rawRequest(n0.url, 'OPTIONS', '/monitor/api', { headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
-    assert.equal(preflight.headers['access-control-allow-origin'], undefined);
-    const panel = await rawRequest(n0.url, 'GET', '/monitor/api', { headers: { origin: PANEL_ORIGIN, authorization: basic } });
-    assert.equal(panel.headers['access-control-allow-origin'], PANEL_ORIGIN);
-
-    // The panel's "call a room method" was a GET any page could make the operator's browser send.
-    const victim = await registerUser(n0.url);
-    const device = await connectDevice(n0.url, victim, 'phone');
-    suite.open.push(device);
-    const call = await rawRequest(n0.url, 'GET', `/monitor/api/room/call?roomId=session_${victim.userId}&method=disconnect&args=%5B%5D`, { headers: { authorization: basic } });
-    assert.notEqual(call.headers['content-type'], 'application/json', `not the API: ${call.status} ${call.body.slice(0, 80)}`);
-    assert.equal(codeOf(await command(device.room, 'heartbeat')), 'ok', 'the session is still there');
+  it('refuses a person’s connections to one actor past the limit, through either node, and takes one again once one closes', async () => {
+    const [n0, n1] = suite.nodes;
+    const [a, b, c] = await Promise.all([registerPerson(n0.url, 'A'), registerPerson(n1.url, 'B'), registerUser(n0.url)]);
+    const via = (i: number) => (i % 2 ? n1.url : n0.url);
+    const sessions = [];
+    for (let i = 0; i < MAX_CONNECTIONS_PER_ACTOR; i++) sessions.push(await connectDevice(via(i), c, `tab-${i}`));
+    suite.open.push(...sessions);
+    assert.equal(await expectJoinRefused(connectDevice(n1.url, c, 'one-more')), 'CONNECTION_LIMIT_REACHED', 'the session');
+    const matchId = await matchPeople(a, b, [n0.url, n1.url]);
+    const threads = [];
+    for (let i = 0; i < MAX_CONNECTIONS_PER_ACTOR; i++) threads.push(await joinThread(via(i), a, matchId));
+    suite.open.push(...threads);
+    assert.equal(await expectJoinRefused(joinThread(n0.url, a, matchId)), 'CONNECTION_LIMIT_REACHED', 'the thread');
+    // Another person is not held back by it.
+    suite.open.push(await joinThread(n1.url, b, matchId), await connectDevice(n0.url, b, 'phone'));
+    await disconnect(sessions[0]!);
+    let again: Awaited<ReturnType<typeof connectDevice>> | undefined;
+    await waitUntil(async () => (again = await connectDevice(n1.url, c, 'tab-0').catch(() => undefined)) !== undefined, 10_000, () => 'a join once one closed');
+    suite.open.push(again!);
   });
 });
