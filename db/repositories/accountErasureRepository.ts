@@ -7,6 +7,9 @@ import { removeColleaguePlaces } from './threadMemberRepository';
 /** The address a deleted account's row keeps: unique, undeliverable, and free of the person's own. */
 export const erasedEmail = (userId: string) => `deleted-${userId}@deleted.invalid`;
 
+/** The advisory lock (held to the transaction's end) that erasures take turns on. */
+const ERASURES_LOCK_KEY = sql`hashtext('kismet:erasures')`;
+
 /** A password hash no password verifies against. */
 const NO_PASSWORD = '!deleted';
 
@@ -40,8 +43,11 @@ export interface AccountErased {
 export async function eraseAccount(db: Kysely<Database>, userId: string, at: Date): Promise<AccountErased | undefined> {
   const erased = await db.transaction().execute(async (tx) => {
     const optional = await presentOptionalTables(tx);
-    // One erasure of an account at a time: a second one waits here, then finds it deleted.
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`kismet:erasure:${userId}`}, 0))`.execute(tx);
+    // Erasures take turns, as they did when each began by locking the swipes table: each locks
+    // rows in the streams of the people it wrote to before it takes that table, so two matched
+    // people erased at once would each hold the other's and wait for the table the other holds.
+    // A second erasure of one account waits here, then finds it deleted.
+    await sql`select pg_advisory_xact_lock(${ERASURES_LOCK_KEY})`.execute(tx);
     const live = await tx.selectFrom('users').select('id').where('id', '=', userId).where('deleted_at', 'is', null).executeTakeFirst();
     if (!live) return undefined;
     // The messages' text and previews first, most of an erasure's length: no swipe flush takes
@@ -50,8 +56,8 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
     // Then, holding nothing a flush waits for: waits for the swipe flushes in flight and holds off
     // new ones until this commits. Swipes and like pairs have no keys on cards: the deletes below
     // find every swipe a flush stored, and a flush after this sees the cards gone (and makes no
-    // match with them). Share row exclusive, not share: erasures take it one at a time, since
-    // two holding share would each wait for the other to give it up before deleting.
+    // match with them). Share row exclusive, not share: a mode that conflicts with itself, so
+    // nothing else holding the table in it can be in the way of the deletes.
     await sql`lock table swipes in share row exclusive mode`.execute(tx);
     // The account's row too, from here on: others' writes for the person (an arrival, an award)
     // wait for this to commit, and are swept by the second step.

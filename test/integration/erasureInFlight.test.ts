@@ -128,20 +128,28 @@ describe('an account erasure and the writes on their way', function () {
     assert.deepEqual(await noticesOf(candidate.userId, matchId), [[1, 'welcome', false], [2, '', true]]);
   });
 
-  it('finishes two erasures that start at the same moment', async () => {
-    const [a, b] = await Promise.all([registerUser(suite.nodes[0].url), registerUser(suite.nodes[0].url)]);
-    // A flush in flight holds both erasures at their first step; when it commits, they go on together.
+  it('finishes the erasures of two matched people who wrote to each other, started at the same moment', async () => {
+    const { owner, candidate, matchId } = await threadWithColleague();
+    // Each wrote to the other while they were away: each one's stream holds a notice of the other's message.
+    await suite.cluster.pool.query(`insert into messages (match_id, seq, sender_id, client_message_id, kind, body) values ($1, 1, $2, 'o1', 'text', 'hello'), ($1, 2, $3, 'c1', 'text', 'hi')`, [
+      matchId,
+      owner.userId,
+      candidate.userId,
+    ]);
+    await suite.cluster.pool.query(
+      `insert into stored_events (user_id, seq, type, payload)
+       select v.reader, 1000, 'message.received', jsonb_build_object('matchId', $1::text, 'senderId', v.sender::text, 'preview', 'hello')
+         from (values ($2::uuid, $3::uuid), ($3::uuid, $2::uuid)) as v(reader, sender)`,
+      [matchId, owner.userId, candidate.userId],
+    );
+    // A flush in flight holds the first erasure at the swipes table, and the second waits its turn.
     const flush = await suite.cluster.pool.connect();
     let erasures: Promise<PromiseSettledResult<unknown>[]> | undefined;
     try {
       await flush.query('begin');
       await flush.query('lock table swipes in row exclusive mode');
-      erasures = Promise.allSettled([eraseAccount(database.db, a.userId, new Date()), eraseAccount(database.db, b.userId, new Date())]);
-      await waitUntil(
-        async () => (await suite.cluster.pool.query(`select 1 from pg_locks where relation = 'swipes'::regclass and not granted`)).rowCount === 2,
-        10_000,
-        () => 'both erasures to wait for the flush',
-      );
+      erasures = Promise.allSettled([eraseAccount(database.db, owner.userId, new Date()), eraseAccount(database.db, candidate.userId, new Date())]);
+      await waitUntil(async () => (await waitingBackends()) === 2, 10_000, () => 'both erasures to wait');
       await flush.query('commit');
       const outcomes = await erasures;
       assert.deepEqual(outcomes.map((o) => (o.status === 'fulfilled' ? 'erased' : String(o.reason))), ['erased', 'erased']);
@@ -149,8 +157,9 @@ describe('an account erasure and the writes on their way', function () {
       if (!erasures) await flush.query('rollback');
       flush.release();
     }
-    const { rows } = await suite.cluster.pool.query('select count(*)::int as n from users where id = any($1::uuid[]) and deleted_at is not null', [[a.userId, b.userId]]);
+    const { rows } = await suite.cluster.pool.query('select count(*)::int as n from users where id = any($1::uuid[]) and deleted_at is not null', [[owner.userId, candidate.userId]]);
     assert.equal(rows[0].n, 2);
+    assert.deepEqual([await rowsOf('stored_events', owner.userId), await rowsOf('stored_events', candidate.userId)], [0, 0]);
   });
 
   it('erases an account once when asked twice at the same moment', async () => {
