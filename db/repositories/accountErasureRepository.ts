@@ -60,9 +60,9 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
     // nothing else holding the table in it can be in the way of the deletes.
     await sql`lock table swipes in share row exclusive mode`.execute(tx);
     // The account's row too, from here on: others' writes for the person (an arrival, an award)
-    // wait for this to commit, and are swept by the second step.
-    const user = await tx.selectFrom('users').select('id').where('id', '=', userId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
-    if (!user) return undefined;
+    // wait for this to commit, and are swept by the second step. (Only an erasure deletes an
+    // account, and erasures take turns: it is still the one read above.)
+    await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
     // Before the matches end: a colleague leaving does not end the candidate's match.
     const colleagueOf = await removeColleaguePlaces(tx, userId);
     const ended = await endMatchesWithin(tx, { scope: { between: [userId, userId] }, status: 'unmatched', at });

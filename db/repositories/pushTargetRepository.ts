@@ -1,33 +1,42 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { PushTarget } from '../../domain/push/notification';
 import type { Database } from '../types';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 /**
- * A device's push target, replacing the one it registered before; of the person's
- * other devices, only the `kept - 1` registered last stay (this one is kept
- * whatever the nodes' clocks say). Answers the devices that were let go.
+ * A device's push target, replacing the one it registered before, and of the person's
+ * other devices only the `kept - 1` registered last stay (this one is kept whatever the
+ * nodes' clocks say), in one statement. Answers the devices that were let go.
  */
 export async function savePushTarget(
-  db: Kysely<Database>,
+  db: Db,
   input: { userId: string; deviceId: string; target: PushTarget; sessionId: string | undefined; at: Date },
   kept: number,
 ): Promise<string[]> {
   const values = { platform: input.target.platform, target: JSON.stringify(input.target), session_id: input.sessionId ?? null, updated_at: input.at };
-  return db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto('push_targets')
-      .values({ user_id: input.userId, device_id: input.deviceId, ...values })
-      .onConflict((oc) => oc.columns(['user_id', 'device_id']).doUpdateSet(values))
-      .execute();
-    const { rows } = await sql<{ device_id: string }>`
-      delete from push_targets where user_id = ${input.userId} and device_id in (
-        select device_id from push_targets where user_id = ${input.userId}
-         order by device_id = ${input.deviceId} desc, updated_at desc, device_id offset ${kept})
-      returning device_id`.execute(tx);
-    return rows.map((r) => r.device_id);
-  });
+  const letGo = await db
+    .with('saved', (w) =>
+      w
+        .insertInto('push_targets')
+        .values({ user_id: input.userId, device_id: input.deviceId, ...values })
+        .onConflict((oc) => oc.columns(['user_id', 'device_id']).doUpdateSet(values)),
+    )
+    .deleteFrom('push_targets')
+    .where('user_id', '=', input.userId)
+    .where('device_id', 'in', (eb) =>
+      eb
+        .selectFrom('push_targets')
+        .select('device_id')
+        .where('user_id', '=', input.userId)
+        .where('device_id', '<>', input.deviceId)
+        .orderBy('updated_at', 'desc')
+        .orderBy('device_id')
+        .offset(kept - 1),
+    )
+    .returning('device_id')
+    .execute();
+  return letGo.map((r) => r.device_id);
 }
 
 /** Removes a device's target; false when it had none. */
