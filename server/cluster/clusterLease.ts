@@ -39,7 +39,8 @@ export function leaseLifetimeMs(staleNodeTimeoutMs: number): number {
 
 /** Renews the lease on the node's behalf while its main thread turns (LeaseRenewals, on a thread of its own). */
 export interface LeaseRenewer {
-  start(plan: LeaseRenewalPlan): void;
+  /** Resolves once the thread renewed the lease (or gave up waiting for that: the fence then counts from the take). */
+  start(plan: LeaseRenewalPlan): Promise<void>;
   noteTurn(at: number): void;
   renewedSentAt(): number;
   stop(): void;
@@ -140,7 +141,9 @@ export class ClusterLease {
       );
     };
     await this.takeLease(this.deps.now());
-    this.deps.renewals.start({
+    // The thread boots (seconds on a busy machine) before its first renewal: beating before
+    // it renewed would count its boot as the lease's silence, and fence the node at its start.
+    await this.deps.renewals.start({
       key: leaseKey(this.deps.processId()),
       periodMs: this.periodMs,
       lifetimeMs: leaseLifetimeMs(this.deps.staleNodeTimeoutMs),
@@ -148,7 +151,11 @@ export class ClusterLease {
       renewedSentAt: this.lastLeaseSentAt,
     });
     this.deps.metrics.fenced.set(0);
-    this.lastBeatAt = this.deps.now();
+    const now = this.deps.now();
+    this.lastBeatAt = now;
+    // The first heartbeat is sent now: its silence counts from here, not from the lease's
+    // making, which came before the rest of the node's setup.
+    this.resumedAt = now;
     this.timer = setInterval(() => this.beat(), this.periodMs);
   }
 

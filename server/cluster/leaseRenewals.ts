@@ -46,11 +46,22 @@ export class LeaseRenewals {
 
   constructor(private readonly options: { readonly redisUrl: string; readonly timeoutMs: number; readonly logger: Logger; readonly now: () => number }) {}
 
-  start(plan: LeaseRenewalPlan): void {
+  /** Starts the thread; resolves once it renewed the lease, or after `timeoutMs` without that. */
+  async start(plan: LeaseRenewalPlan): Promise<void> {
     this.plan = plan;
-    Atomics.store(this.slots, RENEWED_SENT_AT, BigInt(Math.floor(plan.renewedSentAt)));
+    const taken = BigInt(Math.floor(plan.renewedSentAt));
+    Atomics.store(this.slots, RENEWED_SENT_AT, taken);
     this.noteTurn(this.options.now());
     this.spawn();
+    const giveUpAt = this.options.now() + this.options.timeoutMs;
+    while (this.plan === plan && Atomics.load(this.slots, RENEWED_SENT_AT) <= taken) {
+      if (this.options.now() >= giveUpAt) {
+        this.options.logger.warn({ timeoutMs: this.options.timeoutMs }, 'the lease renewal thread has not renewed the lease yet');
+        return;
+      }
+      this.noteTurn(this.options.now());
+      await new Promise((resolve) => setTimeout(resolve, plan.periodMs));
+    }
   }
 
   /** The main thread turns (called on its heartbeat). */

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { BatchedRedisPresence } from '../../server/cluster/batchedPresence';
-import { ClusterLease } from '../../server/cluster/clusterLease';
-import { LeaseRenewals } from '../../server/cluster/leaseRenewals';
+import { ClusterLease, type LeaseRenewer } from '../../server/cluster/clusterLease';
+import { LeaseRenewals, type LeaseRenewalPlan } from '../../server/cluster/leaseRenewals';
 import { createLogger } from '../../server/logger';
 import { NodeMetrics } from '../../server/metrics';
 import { waitUntil } from '../support/accounts';
@@ -90,5 +90,93 @@ describe('the cluster lease on real Redis: creation after connection trouble', f
     // Every other node has fenced or reasserted its listings within a lease lifetime: creation waits for that too.
     assert.equal(l.creationRefusal(), REJOINING);
     await waitUntil(() => l.creationRefusal() === undefined, 20_000, () => 'the creation hold to end');
+  });
+});
+
+/** The real renewal thread, started only after `delayMs`: a thread that boots slowly on a busy machine. */
+class SlowRenewals implements LeaseRenewer {
+  constructor(
+    private readonly real: LeaseRenewals,
+    private readonly delayMs: number,
+  ) {}
+
+  async start(plan: LeaseRenewalPlan): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    await this.real.start(plan);
+  }
+
+  noteTurn(at: number): void {
+    this.real.noteTurn(at);
+  }
+
+  renewedSentAt(): number {
+    return this.real.renewedSentAt();
+  }
+
+  stop(): void {
+    this.real.stop();
+  }
+}
+
+describe('the cluster lease of a node slow to start', function () {
+  // Fenced after 1¼ s without a heartbeat or a renewal back.
+  const STALE_NODE_TIMEOUT_MS = 1_000;
+  let redisUrl = '';
+  const cleanups: Array<() => Promise<void> | void> = [];
+
+  before(function () {
+    const services = servicesOrSkip(this, { redis: true });
+    if (services) redisUrl = services.redisUrl;
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+
+  /** A lease on real Redis, and the heartbeats it hears back, counted. */
+  async function startedLease(options: { readonly startAfterMs: number; readonly renewalsAfterMs: number }) {
+    const presence = new BatchedRedisPresence(new Redis(redisUrl));
+    const leaseClient = new Redis(redisUrl);
+    const processId = `kismet-test-${randomUUID()}`;
+    const real = new LeaseRenewals({ redisUrl, timeoutMs: 2_000, logger: createLogger('silent'), now: Date.now });
+    let fences = 0;
+    const lease = new ClusterLease({
+      presence,
+      leaseClient,
+      renewals: new SlowRenewals(real, options.renewalsAfterMs),
+      processId: () => processId,
+      staleNodeTimeoutMs: STALE_NODE_TIMEOUT_MS,
+      logger: createLogger('silent'),
+      metrics: new NodeMetrics({}),
+      now: Date.now,
+      fence: async () => {
+        fences++;
+      },
+      rejoin: async () => {},
+    });
+    cleanups.push(async () => {
+      lease.stop();
+      presence.shutdown();
+      await leaseClient.quit();
+    });
+    let heard = 0;
+    await presence.subscribe(`kismet:heartbeat:${processId}`, () => heard++);
+    // The node's own setup between the lease's making and its start (a database, its routes, its port).
+    await new Promise((resolve) => setTimeout(resolve, options.startAfterMs));
+    await lease.start();
+    return { heard: () => heard, fences: () => fences };
+  }
+
+  it('does not fence itself at its first heartbeat when its setup took longer than the fence window', async () => {
+    const { heard, fences } = await startedLease({ startAfterMs: 1_500, renewalsAfterMs: 0 });
+    await waitUntil(() => heard() >= 20, 20_000, () => 'two timeouts’ heartbeats heard');
+    // (A node that fenced is back by then: what counts is that it fenced, and dropped every client.)
+    assert.equal(fences(), 0, 'the heartbeats’ silence was counted from the lease’s making, not from its start');
+  });
+
+  it('is held by its renewal thread before it starts beating, however long that thread takes to boot', async () => {
+    const { heard, fences } = await startedLease({ startAfterMs: 0, renewalsAfterMs: 1_500 });
+    await waitUntil(() => heard() >= 20, 20_000, () => 'two timeouts’ heartbeats heard');
+    assert.equal(fences(), 0, 'the node fenced itself while its renewal thread booted');
   });
 });
