@@ -41,10 +41,15 @@ function renew(): void {
     () => {
       failing = false;
       // This thread alone writes the slot; answers may come back out of order.
-      if (BigInt(sentAt) > Atomics.load(slots, RENEWED_SENT_AT)) Atomics.store(slots, RENEWED_SENT_AT, BigInt(sentAt));
+      if (BigInt(sentAt) > Atomics.load(slots, RENEWED_SENT_AT)) {
+        Atomics.store(slots, RENEWED_SENT_AT, BigInt(sentAt));
+        Atomics.notify(slots, RENEWED_SENT_AT); // the main thread's start waits for the first
+      }
     },
     (error: unknown) => report(error instanceof Error ? error.message : String(error)),
   );
 }
 
+// As soon as the connection is up: the node's start waits for this thread's first renewal.
+redis.once('ready', renew);
 setInterval(renew, settings.periodMs);

@@ -54,13 +54,17 @@ export class LeaseRenewals {
     this.noteTurn(this.options.now());
     this.spawn();
     const giveUpAt = this.options.now() + this.options.timeoutMs;
-    while (this.plan === plan && Atomics.load(this.slots, RENEWED_SENT_AT) <= taken) {
-      if (this.options.now() >= giveUpAt) {
+    for (;;) {
+      const renewed = Atomics.load(this.slots, RENEWED_SENT_AT);
+      if (renewed > taken || this.plan !== plan) return;
+      const leftMs = giveUpAt - this.options.now();
+      if (leftMs <= 0) {
         this.options.logger.warn({ timeoutMs: this.options.timeoutMs }, 'the lease renewal thread has not renewed the lease yet');
         return;
       }
-      this.noteTurn(this.options.now());
-      await new Promise((resolve) => setTimeout(resolve, plan.periodMs));
+      // The thread notifies the slot as it stores a renewal.
+      const wait = Atomics.waitAsync(this.slots, RENEWED_SENT_AT, renewed, leftMs);
+      if (wait.async) await wait.value;
     }
   }
 
