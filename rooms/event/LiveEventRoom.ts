@@ -119,12 +119,18 @@ export class LiveEventRoom extends ActorRoom {
   override async onJoin(client: Client, _options: unknown, auth: LiveEventAuth): Promise<void> {
     // Whatever route brought the caller here, the role they were given is for this event alone.
     if (auth?.eventId !== this.eventId) throw ActorRoom.joinRefused(ErrorCode.NOT_REGISTERED, 'admitted to another event');
-    this.refusePastConnectionLimit(auth.userId, this.attendees.of(auth.userId).length);
+    this.refusePastConnectionLimit(auth.userId, this.attendees.held(auth.userId));
     const services = roomServices();
-    const seat = auth.needsSeat ? await this.seats.take(auth.userId, this.attendees.of(auth.userId).some((a) => a.seated)) : 'shared';
-    if (seat === 'full') throw ActorRoom.joinRefused(ErrorCode.EVENT_FULL, 'the event is full');
-    const firstConnection = this.attendees.of(auth.userId).length === 0;
-    this.attendees.add(client.sessionId, { userId: auth.userId, role: auth.role, seated: seat === 'seated', hidden: auth.shadowBanned });
+    const arrived = this.attendees.arrive(auth.userId);
+    let firstConnection: boolean;
+    try {
+      const seat = auth.needsSeat ? await this.seats.take(auth.userId, this.attendees.of(auth.userId).some((a) => a.seated)) : 'shared';
+      if (seat === 'full') throw ActorRoom.joinRefused(ErrorCode.EVENT_FULL, 'the event is full');
+      firstConnection = this.attendees.of(auth.userId).length === 0;
+      this.attendees.add(client.sessionId, { userId: auth.userId, role: auth.role, seated: seat === 'seated', hidden: auth.shadowBanned });
+    } finally {
+      arrived(); // in the same turn as the add: no other join's check sees it counted twice or not at all
+    }
     this.admitted(client, auth.userId);
     if (firstConnection) await services.attendance.arrive(this.eventId, auth.userId, services.now());
     const ready: LiveEventReady = {

@@ -22,6 +22,8 @@ export class EventAttendees {
   private readonly byPerson = new Map<string, Attendee[]>();
   /** People with a hidden connection. */
   private readonly hidden = new Set<string>();
+  /** Connections past their limit check and not yet added (their seat is being claimed), by person. */
+  private readonly arriving = new Map<string, number>();
 
   get(sessionId: string): Attendee | undefined {
     return this.byConnection.get(sessionId);
@@ -51,6 +53,25 @@ export class EventAttendees {
   /** Every connection of one person, first connected first. */
   of(userId: string): readonly Attendee[] {
     return this.byPerson.get(userId) ?? [];
+  }
+
+  /** How many connections a person holds here, or is being admitted with. */
+  held(userId: string): number {
+    return this.of(userId).length + (this.arriving.get(userId) ?? 0);
+  }
+
+  /**
+   * Counts a connection as held from its limit check until it is added or refused
+   * (its seat is claimed meanwhile); returns what ends that. Joins of one person at
+   * the same moment would otherwise all pass the limit before any of them was added.
+   */
+  arrive(userId: string): () => void {
+    this.arriving.set(userId, (this.arriving.get(userId) ?? 0) + 1);
+    return () => {
+      const left = (this.arriving.get(userId) ?? 1) - 1;
+      if (left > 0) this.arriving.set(userId, left);
+      else this.arriving.delete(userId);
+    };
   }
 
   /** The people whose hands and words only they see. */

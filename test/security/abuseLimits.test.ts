@@ -3,7 +3,7 @@ import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../.
 import { COMMAND_RULES, HTTP_RULES, LOGIN_RULES, MAX_CONNECTIONS_PER_ACTOR } from '../../domain/rateLimits';
 import type { TokenPair } from '../../contracts/auth';
 import { OPERATOR_USER } from '../../server/http/routerEndpoints';
-import { command, connectDevice, disconnect, expectJoinRefused, joinActor, postJson, registerUser, requestJson, TEST_PASSWORD, uniqueEmail, waitUntil } from '../support/accounts';
+import { command, connectDevice, disconnect, expectJoinRefused, joinActor, matchmakeCode, postJson, registerUser, requestJson, TEST_PASSWORD, uniqueEmail, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { codeOf, joinThread, matchPeople, registerPerson, replyOf } from '../support/matches';
 import { scheduleEvent } from '../support/liveEvents';
@@ -153,6 +153,47 @@ describe('security: limits on what one signed-in account can make the deployment
     await disconnect(sessions[0]!);
     let again: Awaited<ReturnType<typeof connectDevice>> | undefined;
     await waitUntil(async () => (again = await connectDevice(n1.url, c, 'tab-0').catch(() => undefined)) !== undefined, 10_000, () => 'a join once one closed');
+    suite.open.push(again!);
+  });
+
+  it('counts a person’s joins to an event while their seat is being claimed, so joins at the same moment stay within the limit', async () => {
+    const [n0, n1] = suite.nodes;
+    const { eventId } = await scheduleEvent(n0.url, 10);
+    const person = await registerUser(n1.url);
+    assert.equal((await requestJson(n1.url, 'POST', `/events/${eventId}/registrations`, { token: person.accessToken })).status, 201);
+    const join = (url: string) => joinActor<LiveEventReady>(url, person.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
+    const tries = MAX_CONNECTIONS_PER_ACTOR + 10;
+    const joined: Array<Awaited<ReturnType<typeof join>>> = [];
+    // Holds the seat's claim (it locks the event's row), so every join of the burst arrives while it is pending.
+    const blocker = await suite.cluster.pool.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('select 1 from events where id = $1 for update', [eventId]);
+      const outcomes: string[] = [];
+      const joins = Array.from({ length: tries }, (_, i) =>
+        join(i % 2 ? n1.url : n0.url).then(
+          (attendee) => {
+            suite.open.push(attendee);
+            joined.push(attendee);
+            outcomes.push('joined');
+          },
+          (error: unknown) => outcomes.push(matchmakeCode(error) ?? String(error)),
+        ),
+      );
+      // The joins past the limit are refused while the first seat is still being claimed: the ones waiting for it count.
+      await waitUntil(() => outcomes.length >= tries - MAX_CONNECTIONS_PER_ACTOR, 20_000, () => `refusals while the seat is claimed: ${outcomes.join(', ')}`);
+      assert.deepEqual(outcomes, Array(tries - MAX_CONNECTIONS_PER_ACTOR).fill('CONNECTION_LIMIT_REACHED'));
+      await blocker.query('commit');
+      await Promise.all(joins);
+      assert.equal(joined.length, MAX_CONNECTIONS_PER_ACTOR, outcomes.join(', '));
+    } finally {
+      await blocker.query('rollback'); // after the commit, a no-op
+      blocker.release();
+    }
+    // Once admitted they count as connections alone: one closed, a join is taken again.
+    await disconnect(joined[0]!);
+    let again: Awaited<ReturnType<typeof join>> | undefined;
+    await waitUntil(async () => (again = await join(n1.url).catch(() => undefined)) !== undefined, 10_000, () => 'a join once one closed');
     suite.open.push(again!);
   });
 });
