@@ -39,10 +39,6 @@ async function main(): Promise<void> {
   node = await startNode(config, logger);
   const started = node;
 
-  // PM2 (wait_ready) and test harnesses wait for this: Postgres and Redis have answered.
-  process.send?.('ready');
-  if (terminal) process.stdout.write(startBanner(bannerFacts(config)));
-
   const stop = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     const deadline = setTimeout(() => {
@@ -63,6 +59,12 @@ async function main(): Promise<void> {
   process.on('message', (message) => {
     if (message === 'shutdown') stop('message'); // PM2 on platforms without signals
   });
+
+  // PM2 (wait_ready) and test harnesses wait for this: Postgres and Redis have answered.
+  // Only now, with the signals heard: a SIGTERM sent the moment it arrives ends the node
+  // through its shutdown, which takes it out of the nodes the cluster counts.
+  process.send?.('ready');
+  if (terminal) process.stdout.write(startBanner(bannerFacts(config)));
 }
 
 /**

@@ -6,7 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, SERVER_ENTRY, startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { PORT_UNAVAILABLE } from '../../server/startupFailures';
+import { Redis } from 'ioredis';
 import { postJson, registerUser, TEST_PASSWORD } from '../support/accounts';
+import { privateServicesOrSkip, startPrivateRedis } from '../support/privateServices';
+import { COUNTED_NODES_KEY } from '../../server/cluster/batchedPresence';
+import { createScratchDatabase, servicesOrSkip } from '../support/services';
 
 const MIGRATE_ENTRY = path.resolve(SERVER_ENTRY, '../migrateCli.js');
 
@@ -29,6 +33,29 @@ function scratchDataDir(): { dir: string; remove(): void } {
 }
 
 describe('node start-up', () => {
+  describe('stopped the moment it says it is ready', () => {
+    it('shuts down cleanly, leaving nothing among the nodes the cluster counts', async function () {
+      const services = servicesOrSkip(this, { postgres: true });
+      const binaries = privateServicesOrSkip(this);
+      if (!services || !binaries) return;
+      // A Redis of its own: what the nodes leave in it is theirs alone.
+      const redis = await startPrivateRedis(binaries.redisServer);
+      const client = new Redis(redis.url);
+      const database = await createScratchDatabase(services.databaseUrl);
+      try {
+        // PM2 (wait_ready) and the harness may send SIGTERM as soon as 'ready' arrives: the node must hear it.
+        const exits = [];
+        for (let i = 0; i < 3; i++) exits.push(await (await startNodeProcess({ DATABASE_URL: database.url, REDIS_URL: redis.url })).stop());
+        assert.deepEqual(exits, [0, 0, 0], 'a node ended by the signal itself (null) skipped its shutdown');
+        assert.deepEqual(await client.hgetall(COUNTED_NODES_KEY), {}, 'a stopped node is still counted: the next one to start health-checks it first');
+      } finally {
+        client.disconnect();
+        await redis.destroy();
+        await database.drop();
+      }
+    });
+  });
+
   describe('on a port another process holds', () => {
     it('fails to start, naming the port, instead of reporting ready', async () => {
       const data = scratchDataDir();
