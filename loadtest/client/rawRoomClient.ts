@@ -123,6 +123,15 @@ export class RawRoomClient {
     this.ws.close();
   }
 
+  /** Stops reading the socket (a client on a stalled network): what the server sends piles up. */
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
   /** Asks the room to let this client go (the protocol's leave) and resolves when the server has closed the connection. */
   leave(): Promise<number> {
     return new Promise((resolve) => {

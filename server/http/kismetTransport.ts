@@ -80,6 +80,12 @@ function writeJson(res: HttpResponse, code: ErrorCode, message: string, headers:
  * TRANSPORT_READ_FACTOR times that; a larger one is dropped by uWS with the TCP
  * connection (1006) before anything reads it. Its open sockets are kept in a set
  * (OpenSockets), so that a mass disconnect costs each close the same.
+ *
+ * A client that stops reading (a phone on a stalled network, or one that never
+ * reads) is closed once the node holds `maxBackpressure` (1 MB) of unsent frames
+ * for it. uWS otherwise drops every later frame and keeps the connection: the
+ * client went on reading with a gap it could not see, since it reads what it
+ * missed only when it joins again; closed, it joins again and does.
  */
 export class KismetTransport extends uWebSocketsTransport {
   private readonly maxMessageBytes: number;
@@ -88,7 +94,7 @@ export class KismetTransport extends uWebSocketsTransport {
     options: TransportOptions & { readonly maxPayloadLength: number },
     private readonly fallback: FallbackOptions,
   ) {
-    super({ ...options, maxPayloadLength: options.maxPayloadLength * TRANSPORT_READ_FACTOR });
+    super({ ...options, maxPayloadLength: options.maxPayloadLength * TRANSPORT_READ_FACTOR, closeOnBackpressureLimit: 1 });
     this.maxMessageBytes = options.maxPayloadLength;
     (this as unknown as { clients: OpenSockets<unknown> }).clients = new OpenSockets();
   }
