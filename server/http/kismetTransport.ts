@@ -1,6 +1,7 @@
 import type { Router } from '@colyseus/core';
 import { uWebSocketsTransport, type TransportOptions } from '@colyseus/uwebsockets-transport';
 import uWS, { type HttpRequest, type HttpResponse } from 'uWebSockets.js';
+import { MAX_PAGE_SIZE, MAX_TEXT_CHARS } from '../../domain/chatRules';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../domain/errors';
 import { corsHeaders, preflightHeaders, type CorsOrigins } from './cors';
 import { OpenSockets } from './openSockets';
@@ -18,6 +19,14 @@ export const CLOSE_MESSAGE_TOO_BIG = 1009;
  * TCP connection without a close frame (the client sees 1006).
  */
 export const TRANSPORT_READ_FACTOR = 4;
+
+/**
+ * What a node holds unsent for one connection before it closes it: twice the largest
+ * frame it sends (a page of MAX_PAGE_SIZE messages of MAX_TEXT_CHARS characters, up to
+ * 3 bytes each in UTF-8, 2.4 MB), so that a reader on a slow link who asked for such a
+ * page is not closed by the traffic that follows it.
+ */
+export const MAX_UNSENT_BYTES = 2 * MAX_PAGE_SIZE * (3 * MAX_TEXT_CHARS + 1024);
 
 /** uWS's listen option that binds without SO_REUSEPORT, so a taken port fails the bind. */
 const LIBUS_LISTEN_EXCLUSIVE_PORT: number = (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
@@ -82,10 +91,10 @@ function writeJson(res: HttpResponse, code: ErrorCode, message: string, headers:
  * (OpenSockets), so that a mass disconnect costs each close the same.
  *
  * A client that stops reading (a phone on a stalled network, or one that never
- * reads) is closed once the node holds `maxBackpressure` (1 MB) of unsent frames
- * for it. uWS otherwise drops every later frame and keeps the connection: the
- * client went on reading with a gap it could not see, since it reads what it
- * missed only when it joins again; closed, it joins again and does.
+ * reads) is closed once the node holds MAX_UNSENT_BYTES of unsent frames for it
+ * (uWS's `maxBackpressure`). uWS otherwise drops every later frame and keeps the
+ * connection: the client went on reading with a gap it could not see, since it
+ * reads what it missed only when it joins again; closed, it joins again and does.
  */
 export class KismetTransport extends uWebSocketsTransport {
   private readonly maxMessageBytes: number;
@@ -94,7 +103,7 @@ export class KismetTransport extends uWebSocketsTransport {
     options: TransportOptions & { readonly maxPayloadLength: number },
     private readonly fallback: FallbackOptions,
   ) {
-    super({ ...options, maxPayloadLength: options.maxPayloadLength * TRANSPORT_READ_FACTOR, closeOnBackpressureLimit: 1 });
+    super({ ...options, maxPayloadLength: options.maxPayloadLength * TRANSPORT_READ_FACTOR, maxBackpressure: MAX_UNSENT_BYTES, closeOnBackpressureLimit: 1 });
     this.maxMessageBytes = options.maxPayloadLength;
     (this as unknown as { clients: OpenSockets<unknown> }).clients = new OpenSockets();
   }
