@@ -6,7 +6,7 @@ import { announceAccountDeleted, type ModerationDeps } from '../../services/mode
 import { spendOrRefuse, type RateLimiter } from '../../services/rateLimiter';
 import type { AuthService } from '../auth/authService';
 import { DeleteAccountBody } from '../../contracts/auth';
-import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import { jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
 
 export interface AccountRouteDeps extends ModerationDeps {
@@ -18,7 +18,7 @@ export interface AccountRouteDeps extends ModerationDeps {
 
 /** A person's own account: export everything it holds, or delete it. */
 export function mountAccountRoutes(app: TemplatedApp, deps: AccountRouteDeps, options: RouteOptions): void {
-  const signedIn = async (call: HttpCall) => (await deps.signedIn(call)).userId;
+  const signedIn = deps.signedIn.userId;
   const gone = () => new AppError(ErrorCode.TOKEN_INVALID, 'this account no longer exists');
 
   route(app, 'get', '/me/export', async (call) => {

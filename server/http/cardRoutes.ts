@@ -38,7 +38,7 @@ export interface CardRouteDeps {
 /** Cards (profiles and jobs), and the signed-in user's deck preferences. */
 export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options: RouteOptions): void {
   const { db } = deps;
-  const signedIn = async (call: HttpCall) => (await deps.signedIn(call)).userId;
+  const signedIn = deps.signedIn.userId;
   const cellOf = (lat: number | null | undefined, lng: number | null | undefined) =>
     lat == null || lng == null ? null : cellForLocation(lat, lng, deps.h3Resolution);
 

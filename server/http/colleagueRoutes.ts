@@ -21,7 +21,7 @@ const Id = z.uuid();
  * themselves. Whichever node takes the request, the thread hears it on the bus.
  */
 export function mountColleagueRoutes(app: TemplatedApp, deps: ColleagueRouteDeps, options: RouteOptions): void {
-  const signedIn = async (call: HttpCall) => (await deps.signedIn(call)).userId;
+  const signedIn = deps.signedIn.userId;
   const matchIdOf = (call: HttpCall): string => {
     const matchId = Id.safeParse(call.params[0]);
     if (!matchId.success) throw new AppError(ErrorCode.MATCH_NOT_FOUND, 'no such match');

@@ -83,7 +83,7 @@ export function mountCompanyRoutes(app: TemplatedApp, deps: CompanyRouteDeps, op
   }, options);
 
   route(app, 'get', '/me/company', async (call) => {
-    const { userId } = await deps.signedIn(call);
+    const userId = await deps.signedIn.userId(call);
     const company = await findCompanyOf(db, userId);
     if (!company) throw new AppError(ErrorCode.NOT_FOUND, 'your account belongs to no company');
     return jsonReply(200, company);

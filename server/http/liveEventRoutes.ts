@@ -20,7 +20,7 @@ export interface LiveEventRouteDeps {
 
 /** Live hiring events: a recruiter schedules one for a job; candidates register. */
 export function mountLiveEventRoutes(app: TemplatedApp, deps: LiveEventRouteDeps, options: RouteOptions): void {
-  const signedIn = async (call: HttpCall) => (await deps.signedIn(call)).userId;
+  const signedIn = deps.signedIn.userId;
   /** The signed-in caller and their view of the event named in the path, or EVENT_NOT_FOUND. */
   const eventOf = async (call: HttpCall) => {
     const userId = await signedIn(call);

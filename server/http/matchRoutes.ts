@@ -8,7 +8,7 @@ import { findUserById } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { announceBlock, announceMatchesEnded, type ModerationDeps } from '../../services/moderation';
 import { BlockBody, ReportBody } from '../../contracts/cards';
-import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import { jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
 
 const MatchId = z.uuid();
@@ -21,7 +21,7 @@ export interface MatchRouteDeps extends ModerationDeps {
 /** The signed-in user's matches and threads: list them, unmatch, block, report. */
 export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, options: RouteOptions): void {
   const { db } = deps;
-  const signedIn = async (call: HttpCall) => (await deps.signedIn(call)).userId;
+  const signedIn = deps.signedIn.userId;
 
   /** The account a block or report is about: someone else, who exists. */
   const otherAccount = async (userId: string, targetId: string, verb: string) => {

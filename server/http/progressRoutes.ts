@@ -17,7 +17,7 @@ export interface ProgressRouteDeps {
 /** The signed-in user's progress: XP, level, and today's quests. */
 export function mountProgressRoutes(app: TemplatedApp, deps: ProgressRouteDeps, options: RouteOptions): void {
   route(app, 'get', '/me/progress', async (call) => {
-    const { userId } = await deps.signedIn(call);
+    const userId = await deps.signedIn.userId(call);
     const day = utcDay(deps.now().getTime());
     const { xp, counts } = await findProgress(deps.db, userId, day);
     const body: ProgressResponse = progressView(xp, day, counts);

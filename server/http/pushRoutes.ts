@@ -31,7 +31,7 @@ export function mountPushRoutes(app: TemplatedApp, deps: PushRouteDeps, options:
   };
 
   route(app, 'put', '/me/devices/:deviceId/push', async (call) => {
-    const claims = await deps.signedIn(call);
+    const claims = await deps.signedIn.claims(call);
     const deviceId = device(call);
     const target = pushTarget(parseBody(PushTargetBody, call));
     if (target.platform === 'webpush' && !webPushEndpointAllowed(target.endpoint, deps.webPushEndpointHosts)) {
@@ -43,13 +43,13 @@ export function mountPushRoutes(app: TemplatedApp, deps: PushRouteDeps, options:
   }, options);
 
   route(app, 'del', '/me/devices/:deviceId/push', async (call) => {
-    const { userId } = await deps.signedIn(call);
+    const userId = await deps.signedIn.userId(call);
     const deviceId = device(call);
     return jsonReply(200, { deviceId, removed: await deletePushTarget(deps.db, userId, deviceId) });
   }, options);
 
   route(app, 'put', '/me/push-settings', async (call) => {
-    const { userId } = await deps.signedIn(call);
+    const userId = await deps.signedIn.userId(call);
     const body = parseBody(PushSettingsBody, call);
     await setPushPreviews(deps.db, userId, body.previews);
     return jsonReply(200, body);
