@@ -41,6 +41,18 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   return typeof message === 'string' && CONNECTION_MESSAGES.some((text) => message.includes(text));
 }
 
+/**
+ * True when the error says the connection itself is gone (Postgres ended it, or
+ * its socket closed): the database restarting or unreachable, as opposed to a
+ * statement that ran out of time, which says only that the database is slow.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  if (error === null || typeof error !== 'object' || error instanceof AppError) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') return code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code) || NETWORK_ERRNOS.has(code);
+  return typeof message === 'string' && message.startsWith('Connection terminated');
+}
+
 /** The one place a database fault becomes a client's answer: UNAVAILABLE with a retry hint; anything else as it was. */
 export function classifyDatabaseError(error: unknown): unknown {
   return isDatabaseUnreachable(error) ? unavailable('the database', error) : error;

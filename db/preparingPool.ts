@@ -3,7 +3,7 @@ import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type { Pool, PoolClient } from 'pg';
 import { arrayParameter } from './arrayParameters';
 import { binaryArrayEncoders, type BinaryArrayEncoder } from './binaryArrays';
-import { classifyDatabaseError, isDatabaseUnreachable } from './faults';
+import { classifyDatabaseError, isConnectionLost, isDatabaseUnreachable } from './faults';
 import { withValuesInlined } from './inlinedValues';
 
 /** At most this many distinct statements are prepared per process; beyond it they run unprepared. */
@@ -51,6 +51,8 @@ class PreparingClient implements PostgresPoolClient {
   constructor(
     private readonly client: PoolClient,
     private readonly queryTimeoutMs: () => number | undefined,
+    /** Hears the connection's loss when it comes as a statement's error (no 'error' event follows it then). */
+    private readonly onLost: (error: Error) => void,
   ) {}
 
   get processID(): number | undefined {
@@ -74,6 +76,7 @@ class PreparingClient implements PostgresPoolClient {
     const running = client.query(config);
     return running.catch((error: unknown) => {
       if (isDatabaseUnreachable(error)) this.broken = true;
+      if (isConnectionLost(error)) this.onLost(error as Error);
       throw classifyDatabaseError(error);
     }) as never;
   }
@@ -101,22 +104,26 @@ export class PreparingPool implements PostgresPool {
   queryTimeoutMs: number | undefined;
 
   /**
-   * `onConnectionError` hears every error of a connection, idle (pg-pool drops it)
-   * or checked out (its query fails, and the connection is destroyed on release):
-   * without a listener, such an error (57P01 when Postgres restarts) ends the process.
+   * `onConnectionError` hears the failure of every connection, once: idle (pg-pool
+   * drops it), checked out between statements, or running one (Postgres ends it,
+   * 57P01 when it restarts: the statement fails, and the connection is destroyed
+   * on release before pg could emit an 'error'). Without a listener, such an
+   * 'error' ends the process; without the last, a restart while every connection
+   * was busy went unnoticed until a probe happened to fall into it.
    */
   constructor(
     private readonly pool: Pool,
     private readonly onConnectionError: (error: Error) => void,
   ) {
-    pool.on('error', (error) => this.connectionFailed(error));
+    pool.on('error', (error, client) => this.connectionFailed(error, client));
   }
 
-  /** An idle connection's error reaches both its own listener and the pool's: reported once. */
-  private readonly reported = new WeakSet<Error>();
-  private connectionFailed(error: Error): void {
-    if (this.reported.has(error)) return;
-    this.reported.add(error);
+  /** A connection's failure reaches its own listener, the pool's and its statement's: reported once. */
+  private readonly reported = new WeakSet<object>();
+  private connectionFailed(error: Error, client: PoolClient | undefined): void {
+    const key = client ?? error;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
     this.onConnectionError(error);
   }
 
@@ -138,8 +145,8 @@ export class PreparingPool implements PostgresPool {
     }
     let wrapper = this.wrappers.get(client);
     if (!wrapper) {
-      client.on('error', (error: Error) => this.connectionFailed(error));
-      wrapper = new PreparingClient(client, () => this.queryTimeoutMs);
+      client.on('error', (error: Error) => this.connectionFailed(error, client));
+      wrapper = new PreparingClient(client, () => this.queryTimeoutMs, (error) => this.connectionFailed(error, client));
       this.wrappers.set(client, wrapper);
     }
     return wrapper;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { classifyDatabaseError, isDatabaseUnreachable } from '../../db/faults';
+import { classifyDatabaseError, isConnectionLost, isDatabaseUnreachable } from '../../db/faults';
 import { AppError } from '../../domain/errors';
 import { classifyRedisError, isRedisUnreachable } from '../../server/cluster/redisFaults';
 
@@ -19,6 +19,28 @@ describe('dependency faults', () => {
         new AggregateError([withCode('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED')]),
       ]) {
         assert.equal(isDatabaseUnreachable(error), true, error.message);
+      }
+    });
+
+    it('takes a connection Postgres ended or whose socket closed for lost, and a statement out of time for not', () => {
+      for (const error of [
+        withCode('terminating connection due to administrator command', '57P01'),
+        withCode('terminating connection due to crash of another server process', '57P02'),
+        withCode('connection failure', '08006'),
+        withCode('read ECONNRESET', 'ECONNRESET'),
+        new Error('Connection terminated unexpectedly'),
+      ]) {
+        assert.equal(isConnectionLost(error), true, error.message);
+      }
+      for (const error of [
+        new Error('Query read timeout'),
+        withCode('canceling statement due to statement timeout', '57014'),
+        new Error('timeout exceeded when trying to connect'),
+        withCode('sorry, too many clients already', '53300'),
+        withCode('duplicate key value violates unique constraint', '23505'),
+        classifyDatabaseError(withCode('terminating connection due to administrator command', '57P01')),
+      ]) {
+        assert.equal(isConnectionLost(error), false, String((error as Error).message));
       }
     });
 
