@@ -5,41 +5,56 @@ import type { ChatterRun, SwiperRun, TrafficRecord } from './faultTraffic';
 import type { Person } from './matches';
 import type { NodeActorsView } from '../../server/http/nodeActorsRoute';
 
-/** Every node's /readyz, polled ten times a second: when each went 503 and came back. */
+/**
+ * Every node's /readyz, asked ten times a second: when each went 503 and came back.
+ * Each node is asked on its own clock, and a question does not wait for the answer
+ * to the one before: a node slow to answer (busy in the fault) neither delays the
+ * questions to the other nor leaves its own ≥1 s window of 503 unasked.
+ */
 export class ReadinessWatch {
-  private readonly samples: Array<{ readonly url: string; readonly at: number; readonly ready: boolean }> = [];
-  private running = true;
-  private readonly loop: Promise<void>;
+  /** Each answer, with when its question left (`sentAt`) and when it came (`at`). */
+  private readonly samples: Array<{ readonly url: string; readonly sentAt: number; readonly at: number; readonly ready: boolean }> = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly timer: NodeJS.Timeout;
 
-  constructor(urls: readonly string[]) {
-    this.loop = (async () => {
-      while (this.running) {
-        await Promise.all(
-          urls.map(async (url) => {
-            const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status === 200, () => false);
-            this.samples.push({ url, at: Date.now(), ready });
-          }),
-        );
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
+  constructor(private readonly urls: readonly string[]) {
+    this.timer = setInterval(() => {
+      for (const url of this.urls) this.ask(url);
+    }, 100);
   }
 
-  /** When `url` first answered ready (or not ready) at or after `from`; undefined if it never did. */
-  firstAfter(url: string, ready: boolean, from: number): number | undefined {
-    return this.samples.find((s) => s.url === url && s.at >= from && s.ready === ready)?.at;
+  private ask(url: string): void {
+    const sentAt = Date.now();
+    const asking = fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) })
+      .then((r) => r.status === 200, () => false)
+      .then((ready) => {
+        this.samples.push({ url, sentAt, at: Date.now(), ready });
+        this.inFlight.delete(asking);
+      });
+    this.inFlight.add(asking);
   }
 
-  /** True when the last answer of every url was `ready`. */
+  /**
+   * When `url` first answered ready (or not ready) at or after `from`, counting the
+   * answers that came then, or only those to questions asked then; undefined if none.
+   */
+  firstAfter(url: string, ready: boolean, from: number, counting: 'answered' | 'asked' = 'answered'): number | undefined {
+    const matching = this.samples.filter((s) => s.url === url && s.ready === ready && (counting === 'asked' ? s.sentAt : s.at) >= from);
+    return matching.length === 0 ? undefined : Math.min(...matching.map((s) => s.at));
+  }
+
+  /** True when the answer to the latest question answered of every url was `ready`. */
   allNow(ready: boolean): boolean {
-    const last = new Map<string, boolean>();
-    for (const sample of this.samples) last.set(sample.url, sample.ready);
-    return last.size > 0 && [...last.values()].every((r) => r === ready);
+    const last = new Map<string, { sentAt: number; ready: boolean }>();
+    for (const sample of this.samples) {
+      if ((last.get(sample.url)?.sentAt ?? -1) <= sample.sentAt) last.set(sample.url, sample);
+    }
+    return last.size > 0 && [...last.values()].every((s) => s.ready === ready);
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
+    clearInterval(this.timer);
+    await Promise.all(this.inFlight);
   }
 }
 
@@ -188,7 +203,7 @@ export async function assertNothingLost(cluster: FaultCluster, record: TrafficRe
 export function assertReadiness(readiness: ReadinessWatch, urls: readonly string[], cutAt: number, backAt: number): void {
   for (const url of urls) {
     const down = readiness.firstAfter(url, false, cutAt);
-    const up = down === undefined ? undefined : readiness.firstAfter(url, true, Math.max(backAt, down));
+    const up = down === undefined ? undefined : readiness.firstAfter(url, true, Math.max(backAt, down), 'asked');
     process.stdout.write(`      measured: ${url} /readyz 503 ${down === undefined ? 'never' : `${down - cutAt} ms`} after the cut, 200 ${up === undefined ? 'never' : `${up - backAt} ms`} after the return\n`);
     assert.ok(down !== undefined, `${url}: never answered 503 after the cut`);
     assert.ok(up !== undefined, `${url}: never answered 200 after the return and the 503`);
