@@ -17,9 +17,12 @@ export const SWIPE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 1000, gatherTurn:
 /**
  * Swipe reads in flight at once per node, and swipes per read. One, as the
  * writes: on a busy node a read's statement costs more than its rows, so
- * fewer, larger reads answer sooner than two small ones at a time.
+ * fewer, larger reads answer sooner than two small ones at a time. For the same
+ * reason a read under load starts 2 ms after the last one ended: at 4,000 swipes
+ * a second that halved the reads, with less CPU and shorter tails
+ * (loadtest/README.md, "Swipe reads that linger, 2026-12-06").
  */
-export const SWIPE_READ_LIMITS = { maxInFlight: 1, maxBatch: 250, gatherTurn: true } as const;
+export const SWIPE_READ_LIMITS = { maxInFlight: 1, maxBatch: 250, gatherTurn: true, lingerMs: 2 } as const;
 /** A flush that lost a deadlock to another transaction is tried again this many times. */
 const DEADLOCK_RETRIES = 3;
 

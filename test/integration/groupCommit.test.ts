@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { GroupCommit } from '../../db/groupCommit';
+import { GroupCommit, type GroupCommitClock, type GroupCommitLimits } from '../../db/groupCommit';
 
 /** A group commit whose flushes are recorded and answered when the test says. */
-function recorded(gatherTurn: boolean) {
+function recorded(gatherTurn: boolean, more: Partial<GroupCommitLimits> = {}, clock?: GroupCommitClock) {
   const flushes: number[][] = [];
   const pending: Array<() => void> = [];
   const commits = new GroupCommit<number, string>(
@@ -10,9 +10,30 @@ function recorded(gatherTurn: boolean) {
       flushes.push([...inputs]);
       return new Promise((resolve) => pending.push(() => resolve(inputs.map((n) => `done ${n}`))));
     },
-    { maxInFlight: 1, maxBatch: 250, gatherTurn },
+    { maxInFlight: 1, maxBatch: 250, gatherTurn, ...more },
+    clock,
   );
   return { commits, flushes, answerNext: () => pending.shift()?.() };
+}
+
+/** A clock the test moves, whose timers run when the test says. */
+function manualClock() {
+  const timers: Array<{ at: number; run: () => void }> = [];
+  const clock = {
+    at: 0,
+    now: () => clock.at,
+    after: (ms: number, run: () => void) => void timers.push({ at: clock.at + ms, run }),
+    /** Moves to `at` and runs the timers due by then. */
+    advance(at: number) {
+      clock.at = at;
+      for (const timer of timers.filter((t) => t.at <= at)) {
+        timers.splice(timers.indexOf(timer), 1);
+        timer.run();
+      }
+    },
+    timers,
+  };
+  return clock;
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -43,5 +64,33 @@ describe('group commits: when a flush starts', () => {
     assert.deepEqual(flushes, [[1], [2, 3]]);
     answerNext();
     assert.deepEqual(await Promise.all(all), ['done 1', 'done 2', 'done 3']);
+  });
+  it('lingering: under load a flush waits until the linger has passed since the last one ended; after a quiet spell it does not', async () => {
+    const clock = manualClock();
+    const { commits, flushes, answerNext } = recorded(true, { lingerMs: 2 }, clock);
+    const first = commits.submit(1);
+    await nextTurn();
+    assert.deepEqual(flushes, [[1]], 'the first flush, after nothing, started at the end of its turn');
+    const second = commits.submit(2);
+    clock.advance(10);
+    answerNext(); // the first flush ends at 10
+    assert.equal(await first, 'done 1');
+    await nextTurn();
+    assert.deepEqual(flushes, [[1]], 'a flush started less than the linger after the last one ended');
+    assert.deepEqual(clock.timers.map((t) => t.at), [12]);
+    const third = commits.submit(3); // arrives while the next flush lingers: it shares it
+    clock.advance(12);
+    assert.deepEqual(flushes, [[1], [2, 3]]);
+    clock.advance(20);
+    answerNext();
+    assert.deepEqual(await Promise.all([second, third]), ['done 2', 'done 3']);
+    await nextTurn(); // the flush's end has been taken in
+    assert.deepEqual(clock.timers, [], 'a timer set with nothing to flush');
+    clock.advance(100); // a quiet spell
+    const fourth = commits.submit(4);
+    await nextTurn();
+    assert.deepEqual(flushes, [[1], [2, 3], [4]]);
+    answerNext();
+    assert.equal(await fourth, 'done 4');
   });
 });
