@@ -19,8 +19,8 @@ export const SWIPE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 1000, gatherTurn:
  * writes: on a busy node a read's statement costs more than its rows, so
  * fewer, larger reads answer sooner than two small ones at a time. For the same
  * reason a read under load starts 2 ms after the last one ended: at 4,000 swipes
- * a second that halved the reads, with less CPU and shorter tails
- * (loadtest/README.md, "Swipe reads that linger, 2026-12-06").
+ * a second that took a third of the reads away, with a little less of Postgres's
+ * CPU and shorter warm tails (loadtest/README.md, "Swipe reads that linger, 2026-12-06").
  */
 export const SWIPE_READ_LIMITS = { maxInFlight: 1, maxBatch: 250, gatherTurn: true, lingerMs: 2 } as const;
 /** A flush that lost a deadlock to another transaction is tried again this many times. */

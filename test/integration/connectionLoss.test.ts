@@ -43,7 +43,7 @@ describe('a pooled connection Postgres ends', function () {
     await admin.pool?.end();
   });
 
-  /** Ends the server processes of this suite's connections whose statement holds `marker`, or all idle ones of the pool's. */
+  /** Ends the server processes (not the admin pool's own) that `where` picks, `value` its one parameter; answers how many ended. */
   async function terminate(where: string, value: string): Promise<number> {
     const { rows } = await admin.pool!.query(`select pg_terminate_backend(pid) as ended from pg_stat_activity where pid <> pg_backend_pid() and ${where}`, [value]);
     return rows.filter((r: { ended: boolean }) => r.ended).length;
