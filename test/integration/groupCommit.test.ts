@@ -65,6 +65,7 @@ describe('group commits: when a flush starts', () => {
     answerNext();
     assert.deepEqual(await Promise.all(all), ['done 1', 'done 2', 'done 3']);
   });
+
   it('lingering: under load a flush waits until the linger has passed since the last one ended; after a quiet spell it does not', async () => {
     const clock = manualClock();
     const { commits, flushes, answerNext } = recorded(true, { lingerMs: 2 }, clock);
