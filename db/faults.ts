@@ -15,12 +15,16 @@ export const isUniqueViolation = hasSqlState('23505');
  * shutdown, cannot connect now), 53300 (too many connections), 57014 (a query
  * cancelled, as a statement timeout does).
  */
-const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
+/** The connection itself ended: Postgres shut down, crashed, or is starting (57P01–57P03). */
+const LOST_CONNECTION_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03']);
+const CONNECTION_SQLSTATES: ReadonlySet<string> = new Set([...LOST_CONNECTION_SQLSTATES, '53300', '57014']);
+/** What pg says when a connection's socket closed under it. */
+const CONNECTION_ENDED_MESSAGE = 'Connection terminated';
 /** Socket errors that say a peer could not be reached or dropped the connection (any dependency's). */
 export const NETWORK_ERRNOS: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
 /** What `pg`, `pg-pool` and kysely say when a connection is gone or never came. */
 const CONNECTION_MESSAGES = [
-  'Connection terminated',
+  CONNECTION_ENDED_MESSAGE,
   'timeout exceeded when trying to connect',
   'Query read timeout',
   'is not queryable',
@@ -49,8 +53,8 @@ export function isDatabaseUnreachable(error: unknown): boolean {
 export function isConnectionLost(error: unknown): boolean {
   if (error === null || typeof error !== 'object' || error instanceof AppError) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string') return code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code) || NETWORK_ERRNOS.has(code);
-  return typeof message === 'string' && message.startsWith('Connection terminated');
+  if (typeof code === 'string') return code.startsWith('08') || LOST_CONNECTION_SQLSTATES.has(code) || NETWORK_ERRNOS.has(code);
+  return typeof message === 'string' && message.startsWith(CONNECTION_ENDED_MESSAGE);
 }
 
 /** The one place a database fault becomes a client's answer: UNAVAILABLE with a retry hint; anything else as it was. */

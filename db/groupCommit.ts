@@ -68,7 +68,7 @@ export class GroupCommit<Input, Output> {
       this.pumpScheduled = false;
       this.pump();
     };
-    const wait = this.lastEndedAt + (this.limits.lingerMs ?? 0) - this.clock.now();
+    const wait = this.limits.lingerMs ? this.lastEndedAt + this.limits.lingerMs - this.clock.now() : 0;
     if (wait > 0) this.clock.after(wait, go);
     else setImmediate(go);
   }
@@ -84,7 +84,7 @@ export class GroupCommit<Input, Output> {
         )
         .finally(() => {
           this.inFlight -= 1;
-          this.lastEndedAt = this.clock.now();
+          if (this.limits.lingerMs) this.lastEndedAt = this.clock.now();
           this.schedulePump();
         });
     }

@@ -4,12 +4,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, SERVER_ENTRY, startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
-import { PORT_UNAVAILABLE } from '../../server/startupFailures';
 import { Redis } from 'ioredis';
+import { freePort, SERVER_ENTRY, startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { COUNTED_NODES_KEY } from '../../server/cluster/batchedPresence';
+import { PORT_UNAVAILABLE } from '../../server/startupFailures';
 import { postJson, registerUser, TEST_PASSWORD } from '../support/accounts';
 import { privateServicesOrSkip, startPrivateRedis } from '../support/privateServices';
-import { COUNTED_NODES_KEY } from '../../server/cluster/batchedPresence';
 import { createScratchDatabase, servicesOrSkip } from '../support/services';
 
 const MIGRATE_ENTRY = path.resolve(SERVER_ENTRY, '../migrateCli.js');
