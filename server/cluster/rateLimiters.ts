@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { bucketLifetimeMs, takeToken, type Bucket, type RateLimitedAction } from '../../domain/rateLimits';
 import type { RateLimiter } from '../../services/rateLimiter';
 import type { RateRules } from '../config';
+import { GroupCommit, type GroupCommitLimits } from '../../db/groupCommit';
 import { classifyRedisError } from './redisFaults';
 
 /** Buckets forgotten at once when the in-process map grows past this (they refill in seconds anyway). */
@@ -66,48 +67,44 @@ return out
 
 type TakeTokensCommand = (keyCount: number, ...keysThenArgs: Array<string | number>) => Promise<number[]>;
 
-interface PendingTake {
-  readonly key: string;
-  readonly action: RateLimitedAction;
-  resolve(outcome: { allowed: boolean; retryAfterMs: number }): void;
-  reject(error: unknown): void;
-}
+type TakeOutcome = { allowed: boolean; retryAfterMs: number };
+
+/**
+ * One script call in flight per node: the takes that arrive while it runs go
+ * to Redis together in the next, which starts `lingerMs` after the last one
+ * ended (as a node's swipe reads do), so that under load each call carries
+ * what arrived over a few milliseconds. A take after a quiet spell still goes
+ * at the end of its turn (loadtest/README.md, "Rate-limit calls that wait their turn, 2026-12-07").
+ */
+export const TAKE_LIMITS = { maxInFlight: 1, maxBatch: 500, gatherTurn: true, lingerMs: 2 } as const;
 
 /**
  * The cluster's buckets, in Redis: a user's devices on any nodes share them.
- * The takes of one tick go to Redis together, in one script call.
+ * The takes waiting for the node's next call go to Redis in it, in one script call.
  */
 export class RedisRateLimiter implements RateLimiter {
-  private readonly takeTokens: TakeTokensCommand;
-  private pending: PendingTake[] = [];
+  private readonly takes: GroupCommit<{ readonly key: string; readonly action: RateLimitedAction }, TakeOutcome>;
 
-  constructor(
-    redis: Redis,
-    private readonly rules: RateRules,
-  ) {
+  constructor(redis: Redis, rules: RateRules, limits: GroupCommitLimits = TAKE_LIMITS) {
     redis.defineCommand('kismetTakeTokens', { lua: TAKE_TOKENS });
-    const command = (redis as unknown as { kismetTakeTokens: TakeTokensCommand }).kismetTakeTokens;
-    this.takeTokens = command.bind(redis);
+    const takeTokens = (redis as unknown as { kismetTakeTokens: TakeTokensCommand }).kismetTakeTokens.bind(redis);
+    this.takes = new GroupCommit(async (batch) => {
+      const args = batch.flatMap((p) => {
+        const rule = rules[p.action];
+        return [rule.perSecond, rule.burst, bucketLifetimeMs(rule)];
+      });
+      let out: number[];
+      try {
+        out = await takeTokens(batch.length, ...batch.map((p) => p.key), ...args);
+      } catch (error) {
+        throw classifyRedisError(error);
+      }
+      return batch.map((_, i) => ({ allowed: out[2 * i] === 1, retryAfterMs: out[2 * i + 1]! }));
+    }, limits);
   }
 
-  take(action: RateLimitedAction, subject: string): Promise<{ allowed: boolean; retryAfterMs: number }> {
-    return new Promise((resolve, reject) => {
-      if (this.pending.length === 0) setImmediate(() => this.flush());
-      this.pending.push({ key: `kismet:rate:${action}:${subject}`, action, resolve, reject });
-    });
-  }
-
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
-    const args = batch.flatMap((p) => {
-      const rule = this.rules[p.action];
-      return [rule.perSecond, rule.burst, bucketLifetimeMs(rule)];
-    });
-    this.takeTokens(batch.length, ...batch.map((p) => p.key), ...args).then(
-      (out) => batch.forEach((p, i) => p.resolve({ allowed: out[2 * i] === 1, retryAfterMs: out[2 * i + 1]! })),
-      (error: unknown) => batch.forEach((p) => p.reject(classifyRedisError(error))),
-    );
+  take(action: RateLimitedAction, subject: string): Promise<TakeOutcome> {
+    return this.takes.submit({ key: `kismet:rate:${action}:${subject}`, action });
   }
 }
 
