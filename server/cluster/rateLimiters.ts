@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
+import { GroupCommit, type GroupCommitLimits } from '../../db/groupCommit';
 import { bucketLifetimeMs, takeToken, type Bucket, type RateLimitedAction } from '../../domain/rateLimits';
 import type { RateLimiter } from '../../services/rateLimiter';
 import type { RateRules } from '../config';
-import { GroupCommit, type GroupCommitLimits } from '../../db/groupCommit';
 import { classifyRedisError } from './redisFaults';
 
 /** Buckets forgotten at once when the in-process map grows past this (they refill in seconds anyway). */
@@ -67,7 +67,7 @@ return out
 
 type TakeTokensCommand = (keyCount: number, ...keysThenArgs: Array<string | number>) => Promise<number[]>;
 
-type TakeOutcome = { allowed: boolean; retryAfterMs: number };
+type TakeOutcome = Awaited<ReturnType<RateLimiter['take']>>;
 
 /**
  * One script call in flight per node: the takes that arrive while it runs go

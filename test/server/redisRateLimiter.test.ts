@@ -12,7 +12,7 @@ const RULES: RateRules = { message: { perSecond: 1, burst: 5 }, swipe: { perSeco
 /**
  * Watches the script calls a client sends (each take call is one EVALSHA once the
  * script is loaded), each held back `delayMs` before it is written, so that a
- * call is still out while later takes arrive. `firstOut` resolves when the first is sent.
+ * call is still out while later takes arrive. `firstOut` resolves once the first call is made.
  */
 function watchScriptCalls(redis: Redis, delayMs: number): { calls: number; mostAtOnce: number; firstOut: Promise<void> } {
   let sent: () => void = () => {};
