@@ -9,14 +9,13 @@ export const isForeignKeyViolation = hasSqlState('23503');
 /** A unique key already holds the value. */
 export const isUniqueViolation = hasSqlState('23505');
 
-/**
- * SQLSTATEs that say the server or the connection failed, not the statement:
- * class 08 (connection exceptions), 57P01–57P03 (administrator or crash
- * shutdown, cannot connect now), 53300 (too many connections), 57014 (a query
- * cancelled, as a statement timeout does).
- */
 /** The connection itself ended: Postgres shut down, crashed, or is starting (57P01–57P03). */
 const LOST_CONNECTION_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03']);
+/**
+ * SQLSTATEs that say the server or the connection failed, not the statement:
+ * class 08 (connection exceptions, checked by prefix), the three above, 53300
+ * (too many connections), 57014 (a query cancelled, as a statement timeout does).
+ */
 const CONNECTION_SQLSTATES: ReadonlySet<string> = new Set([...LOST_CONNECTION_SQLSTATES, '53300', '57014']);
 /** What pg says when a connection's socket closed under it. */
 const CONNECTION_ENDED_MESSAGE = 'Connection terminated';

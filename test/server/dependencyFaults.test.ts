@@ -5,43 +5,45 @@ import { classifyRedisError, isRedisUnreachable } from '../../server/cluster/red
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 
+/** Asserts how `judge` takes each error, naming the one it takes otherwise. */
+function judgesEach(judge: (error: unknown) => boolean, errors: readonly unknown[], expected: boolean): void {
+  for (const error of errors) assert.equal(judge(error), expected, String((error as Error).message));
+}
+
+/** A connection Postgres ended, or whose socket closed: unreachable, and lost, both. */
+const ENDED_CONNECTIONS = [
+  withCode('terminating connection due to administrator command', '57P01'),
+  withCode('connection failure', '08006'),
+  new Error('Connection terminated unexpectedly'),
+];
+
 describe('dependency faults', () => {
   describe('Postgres', () => {
     it('takes a dropped or refused connection for unreachable', () => {
-      for (const error of [
-        withCode('terminating connection due to administrator command', '57P01'),
+      judgesEach(isDatabaseUnreachable, [
+        ...ENDED_CONNECTIONS,
         withCode('the database system is shutting down', '57P03'),
-        withCode('connection failure', '08006'),
         withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'),
-        new Error('Connection terminated unexpectedly'),
         new Error('timeout exceeded when trying to connect'),
         new Error('Query read timeout'),
         new AggregateError([withCode('connect ECONNREFUSED ::1:5432', 'ECONNREFUSED')]),
-      ]) {
-        assert.equal(isDatabaseUnreachable(error), true, error.message);
-      }
+      ], true);
     });
 
     it('takes a connection Postgres ended or whose socket closed for lost, and a statement out of time for not', () => {
-      for (const error of [
-        withCode('terminating connection due to administrator command', '57P01'),
+      judgesEach(isConnectionLost, [
+        ...ENDED_CONNECTIONS,
         withCode('terminating connection due to crash of another server process', '57P02'),
-        withCode('connection failure', '08006'),
         withCode('read ECONNRESET', 'ECONNRESET'),
-        new Error('Connection terminated unexpectedly'),
-      ]) {
-        assert.equal(isConnectionLost(error), true, error.message);
-      }
-      for (const error of [
+      ], true);
+      judgesEach(isConnectionLost, [
         new Error('Query read timeout'),
         withCode('canceling statement due to statement timeout', '57014'),
         new Error('timeout exceeded when trying to connect'),
         withCode('sorry, too many clients already', '53300'),
         withCode('duplicate key value violates unique constraint', '23505'),
         classifyDatabaseError(withCode('terminating connection due to administrator command', '57P01')),
-      ]) {
-        assert.equal(isConnectionLost(error), false, String((error as Error).message));
-      }
+      ], false);
     });
 
     it('leaves a statement’s own failure alone', () => {
