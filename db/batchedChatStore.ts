@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { GroupCommit } from './groupCommit';
+import { isUnavailable } from '../domain/errors';
+import { GroupCommit, type GroupCommitLimits } from './groupCommit';
 import { findMessagesByClientIds, type StoredMessage } from './repositories/messageRepository';
 import { storeThreadBatches, type StoreOutcome, type ThreadBatch } from './repositories/messageBatchRepository';
 import type { Database } from './types';
@@ -7,9 +8,11 @@ import type { Database } from './types';
 /**
  * Message writes in flight at once per node, and threads per write. With one in
  * flight, whatever arrives meanwhile shares the next commit: fewer, larger
- * commits measured best (loadtest/README.md, chat).
+ * commits measured best (loadtest/README.md, chat). A commit that finds the
+ * database unavailable answers the threads queued behind it the same: their
+ * senders resend under the same ids, as after the commit itself.
  */
-export const MESSAGE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 100 } as const;
+export const MESSAGE_COMMIT_LIMITS: GroupCommitLimits = { maxInFlight: 1, maxBatch: 100, failsQueue: isUnavailable };
 
 /**
  * A node's chat storage: every thread's next messages go to one shared
@@ -22,7 +25,7 @@ export class BatchedChatStore {
     private readonly db: Kysely<Database>,
     /** Told how many threads shared each commit. */
     onFlush: (threads: number) => void = () => {},
-    limits: { readonly maxInFlight: number; readonly maxBatch: number } = MESSAGE_COMMIT_LIMITS,
+    limits: GroupCommitLimits = MESSAGE_COMMIT_LIMITS,
   ) {
     this.commits = new GroupCommit((batches: readonly ThreadBatch[]) => {
       onFlush(batches.length);

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
+import { isUnavailable } from '../domain/errors';
 import { isDeadlock } from './faults';
-import { GroupCommit } from './groupCommit';
+import { GroupCommit, type GroupCommitLimits } from './groupCommit';
 import { recordSwipes } from './repositories/swipeBatchRepository';
 import { loadSwipeContexts, type LoadedSwipeContext, type SwipeContextQuery, type SwipeToRecord, type SwipeWrite } from './repositories/swipeRepository';
 import type { Database } from './types';
@@ -11,9 +12,11 @@ import type { Database } from './types';
  * 1,000: a flush is five round trips whatever its size, and at the start of a
  * burst, while the node's code is still being compiled, flushes of 250 drained
  * the backlog slower than larger ones (loadtest/README.md, "Swipes without the
- * swiper's key, and arrays sent as bytes, 2026-12-05").
+ * swiper's key, and arrays sent as bytes, 2026-12-05"). A write that finds the
+ * database unavailable answers the swipes queued behind it the same, as a read does:
+ * while Postgres stalls, a swipe is refused within about one query timeout.
  */
-export const SWIPE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 1000, gatherTurn: true } as const;
+export const SWIPE_COMMIT_LIMITS: GroupCommitLimits = { maxInFlight: 1, maxBatch: 1000, gatherTurn: true, failsQueue: isUnavailable };
 /**
  * Swipe reads in flight at once per node, and swipes per read. One, as the
  * writes: on a busy node a read's statement costs more than its rows, so
@@ -22,7 +25,7 @@ export const SWIPE_COMMIT_LIMITS = { maxInFlight: 1, maxBatch: 1000, gatherTurn:
  * a second that took a third of the reads away, with a little less of Postgres's
  * CPU and shorter warm tails (loadtest/README.md, "Swipe reads that linger, 2026-12-06").
  */
-export const SWIPE_READ_LIMITS = { maxInFlight: 1, maxBatch: 250, gatherTurn: true, lingerMs: 2 } as const;
+export const SWIPE_READ_LIMITS: GroupCommitLimits = { maxInFlight: 1, maxBatch: 250, gatherTurn: true, lingerMs: 2, failsQueue: isUnavailable };
 /** A flush that lost a deadlock to another transaction is tried again this many times. */
 const DEADLOCK_RETRIES = 3;
 

@@ -18,6 +18,14 @@ export interface GroupCommitLimits {
    * a flush after a quiet spell (none ended that recently) starts at the turn's end.
    */
   readonly lingerMs?: number;
+  /**
+   * True for an error that says the flush's dependency did not answer (a timeout,
+   * a lost connection): the writes queued behind that flush fail with it too,
+   * rather than going to the same dependency a batch after another, each batch
+   * waiting its own timeout. However long an outage lasts, a write then waits
+   * about one timeout for its answer, and nothing piles up behind the first.
+   */
+  readonly failsQueue?: (error: unknown) => boolean;
 }
 
 /** The time and timers a group commit lingers by (real ones unless a test gives its own). */
@@ -80,7 +88,10 @@ export class GroupCommit<Input, Output> {
       this.flush(batch.map((entry) => entry.input))
         .then(
           (outputs) => batch.forEach((entry, i) => entry.resolve(outputs[i]!)),
-          (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+          (error: unknown) => {
+            batch.forEach((entry) => entry.reject(error));
+            if (this.limits.failsQueue?.(error)) this.queue.splice(0).forEach((entry) => entry.reject(error));
+          },
         )
         .finally(() => {
           this.inFlight -= 1;

@@ -220,6 +220,11 @@ export function unavailable(dependency: string, cause?: unknown): AppError {
   });
 }
 
+/** Whether the error is such a refusal: a dependency did not answer, and the work may be tried again. */
+export function isUnavailable(error: unknown): boolean {
+  return error instanceof AppError && error.code === ErrorCode.UNAVAILABLE;
+}
+
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ErrorCode, value);
 }

@@ -3,6 +3,7 @@ import { GroupCommit, type GroupCommitLimits } from '../../db/groupCommit';
 import { bucketLifetimeMs, takeToken, type Bucket, type RateLimitedAction } from '../../domain/rateLimits';
 import type { RateLimiter } from '../../services/rateLimiter';
 import type { RateRules } from '../config';
+import { isUnavailable } from '../../domain/errors';
 import { classifyRedisError } from './redisFaults';
 
 /** Buckets forgotten at once when the in-process map grows past this (they refill in seconds anyway). */
@@ -75,8 +76,17 @@ type TakeOutcome = Awaited<ReturnType<RateLimiter['take']>>;
  * ended (as a node's swipe reads do), so that under load each call carries
  * what arrived over a few milliseconds. A take after a quiet spell still goes
  * at the end of its turn (loadtest/README.md, "Rate-limit calls that wait their turn, 2026-12-07").
+ * A call that finds Redis unavailable (it timed out, the connection is gone) answers
+ * the takes waiting behind it the same: while Redis stalls, each take is answered
+ * within about one command timeout, not after every batch ahead of it timed out.
  */
-export const TAKE_LIMITS = { maxInFlight: 1, maxBatch: 500, gatherTurn: true, lingerMs: 2 } as const;
+export const TAKE_LIMITS: GroupCommitLimits = {
+  maxInFlight: 1,
+  maxBatch: 500,
+  gatherTurn: true,
+  lingerMs: 2,
+  failsQueue: isUnavailable,
+};
 
 /**
  * The cluster's buckets, in Redis: a user's devices on any nodes share them.

@@ -4,16 +4,16 @@ import { GroupCommit, type GroupCommitClock, type GroupCommitLimits } from '../.
 /** A group commit whose flushes are recorded and answered when the test says. */
 function recorded(gatherTurn: boolean, more: Partial<GroupCommitLimits> = {}, clock?: GroupCommitClock) {
   const flushes: number[][] = [];
-  const pending: Array<() => void> = [];
+  const pending: Array<{ answer(): void; fail(error: Error): void }> = [];
   const commits = new GroupCommit<number, string>(
     (inputs) => {
       flushes.push([...inputs]);
-      return new Promise((resolve) => pending.push(() => resolve(inputs.map((n) => `done ${n}`))));
+      return new Promise((resolve, reject) => pending.push({ answer: () => resolve(inputs.map((n) => `done ${n}`)), fail: reject }));
     },
     { maxInFlight: 1, maxBatch: 250, gatherTurn, ...more },
     clock,
   );
-  return { commits, flushes, answerNext: () => pending.shift()?.() };
+  return { commits, flushes, answerNext: () => pending.shift()?.answer(), failNext: (error: Error) => pending.shift()?.fail(error) };
 }
 
 /** A clock the test moves, whose timers run when the test says. */
@@ -93,5 +93,29 @@ describe('group commits: when a flush starts', () => {
     assert.deepEqual(flushes, [[1], [2, 3], [4]]);
     answerNext();
     assert.equal(await fourth, 'done 4');
+  });
+
+  it('a flush whose dependency did not answer fails the writes queued behind it, in no further flush; another error does not', async () => {
+    const unanswered = new Error('timed out');
+    const { commits, flushes, answerNext, failNext } = recorded(true, { maxBatch: 2, failsQueue: (error) => error === unanswered });
+    const first = commits.submit(1);
+    await nextTurn();
+    const queued = [2, 3, 4].map((n) => commits.submit(n)); // two flushes' worth, behind the first
+    failNext(unanswered);
+    await assert.rejects(first);
+    await nextTurn();
+    assert.deepEqual(flushes, [[1]], 'the writes behind it went to the dependency');
+    const outcomes = await Promise.allSettled(queued);
+    assert.deepEqual(outcomes.map((o) => o.status === 'rejected' && o.reason), [unanswered, unanswered, unanswered]);
+    // A write after it goes out as before; an error that is not the dependency's leaves the queue to the next flush.
+    const later = commits.submit(5);
+    await nextTurn();
+    const behind = commits.submit(6);
+    failNext(new Error('bad input'));
+    await assert.rejects(later, /bad input/);
+    await nextTurn();
+    assert.deepEqual(flushes, [[1], [5], [6]]);
+    answerNext();
+    assert.equal(await behind, 'done 6');
   });
 });

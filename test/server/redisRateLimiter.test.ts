@@ -5,6 +5,8 @@ import type { RateRules } from '../../server/config';
 import { RedisRateLimiter } from '../../server/cluster/rateLimiters';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { COMMAND_RULES, HTTP_RULES, LOGIN_RULES } from '../../domain/rateLimits';
+import { redisClientSettings } from '../../server/cluster/redisConnections';
+import { privateServicesOrSkip, startPrivateRedis } from '../support/privateServices';
 import { scratchRedis, servicesOrSkip } from '../support/services';
 
 const RULES: RateRules = { message: { perSecond: 1, burst: 5 }, swipe: { perSecond: 1, burst: 5 }, ...LOGIN_RULES, ...HTTP_RULES, ...COMMAND_RULES };
@@ -84,6 +86,35 @@ describe('the cluster’s rate limits in Redis', function () {
       assert.equal(again[0]!.status, 'rejected');
     } finally {
       unreachable.disconnect();
+    }
+  });
+
+  it('answers the takes waiting behind a call to a stalled Redis UNAVAILABLE with it, in no further call, and takes again once Redis answers', async function () {
+    const binaries = privateServicesOrSkip(this);
+    if (!binaries) return;
+    const stalling = await startPrivateRedis(binaries.redisServer);
+    // As a node's connection: a command unanswered for this long fails as "Command timed out".
+    const client = new Redis(stalling.url, redisClientSettings(500, { queueWhileDisconnected: false }));
+    try {
+      await new Promise((resolve) => client.once('ready', resolve)); // it sends nothing before: no offline queue
+      const limiter = new RedisRateLimiter(client, RULES);
+      await limiter.take('message', `warm-${randomUUID()}`);
+      const seen = watchScriptCalls(client, 0);
+      stalling.stall();
+      const first = limiter.take('message', randomUUID());
+      await seen.firstOut;
+      // More than one call carries (TAKE_LIMITS.maxBatch): without the shared answer they would go out one batch after another.
+      const waiting = Array.from({ length: 1_200 }, () => limiter.take('message', randomUUID()));
+      const outcomes = await Promise.allSettled([first, ...waiting]);
+      const codes = new Set(outcomes.map((o) => (o.status === 'rejected' && o.reason instanceof AppError ? o.reason.code : o.status)));
+      assert.deepEqual([...codes], [ErrorCode.UNAVAILABLE]);
+      assert.equal(seen.calls, 1, 'the takes behind the call that found Redis stalled were sent to it again');
+      stalling.resume();
+      assert.equal((await limiter.take('message', randomUUID())).allowed, true);
+    } finally {
+      client.disconnect();
+      stalling.resume();
+      await stalling.destroy();
     }
   });
 });

@@ -63,6 +63,9 @@ export interface PrivateRedis {
   /** Stops the server (it keeps no data: a restart starts empty, as `--save ''` Redis does). */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Stalls the server (SIGSTOP): its connections stay open, and nothing sent on them is answered until `resume()`. */
+  stall(): void;
+  resume(): void;
   destroy(): Promise<void>;
 }
 
@@ -84,8 +87,11 @@ export async function startPrivateRedis(redisServer: string): Promise<PrivateRed
       if (!stopping || stopping.exitCode !== null) return;
       const exited = new Promise((resolve) => stopping.once('exit', resolve));
       stopping.kill('SIGTERM');
+      stopping.kill('SIGCONT'); // a stalled server hears the SIGTERM once it runs again
       await exited;
     },
+    stall: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async destroy() {
       await redis.stop();
       cleanups.delete(kill);
@@ -112,6 +118,9 @@ export interface PrivatePostgres {
   readonly url: string;
   /** `pg_ctl restart -m fast`: what a failover or a minor upgrade does to the connections. */
   restartFast(): Promise<void>;
+  /** Stalls the server and its backends (SIGSTOP): connections stay open, nothing is answered until `resume()`. */
+  stall(): void;
+  resume(): void;
   stop(): Promise<void>;
   start(): Promise<void>;
   destroy(): Promise<void>;
@@ -141,6 +150,12 @@ export async function startPrivatePostgres(pgBin: string): Promise<PrivatePostgr
   };
   cleanups.add(stopNow);
   await run(path.join(pgBin, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync'], { asPostgres: true });
+  // The postmaster (first line of its pid file) and the processes it started.
+  const signalAll = (signal: 'STOP' | 'CONT') => {
+    const postmaster = fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
+    execFileSync('pkill', [`-${signal}`, '-P', postmaster]);
+    execFileSync('kill', [`-${signal}`, postmaster]);
+  };
   const postgres: PrivatePostgres = {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -150,6 +165,8 @@ export async function startPrivatePostgres(pgBin: string): Promise<PrivatePostgr
     stop: async () => {
       await run(pgCtl, ['stop', '-D', dataDir, '-w', '-t', '60', '-m', 'fast'], { asPostgres: true });
     },
+    stall: () => signalAll('STOP'),
+    resume: () => signalAll('CONT'),
     restartFast: async () => {
       await run(pgCtl, ['restart', '-D', dataDir, '-w', '-t', '60', '-m', 'fast', '-l', path.join(root, 'server.log'), '-o', serverOptions], { asPostgres: true });
     },
