@@ -53,22 +53,50 @@ async function restartRedis(cluster: FaultCluster, traffic: Traffic, downUntil: 
   return { cutAt, backAt: Date.now() };
 }
 
-describe('faults: Redis restarts and a partition under chat and swipe traffic on two nodes', function () {
+/** Stalls Redis (SIGSTOP: its connections stay open, unanswered) and starts the likes; resumes it once `until()` holds and traffic was refused. */
+async function stallRedis(cluster: FaultCluster, traffic: Traffic, until: () => boolean | Promise<boolean>, what: string): Promise<{ cutAt: number; backAt: number }> {
+  const cutAt = Date.now();
+  cluster.redis.stall();
+  traffic.startLiking();
+  try {
+    await waitUntil(until, SCENARIO_WAIT_MS, () => what);
+    await waitUntil(() => traffic.record.codes().includes('UNAVAILABLE'), SCENARIO_WAIT_MS, () => 'a refusal');
+  } finally {
+    cluster.redis.resume();
+  }
+  return { cutAt, backAt: Date.now() };
+}
+
+describe('faults: Redis restarts, a stall and a partition under chat and swipe traffic on two nodes', function () {
   this.timeout(300_000);
   const scenarios = useFaultScenarios();
 
-  it('a Redis restart long enough to fence every node: refusals are UNAVAILABLE with a retry hint, clients are told (4507), everything comes back by itself', async function () {
-    if (!(await scenarios.start(this))) return;
+  /**
+   * Redis away (`outage`, given what to wait for) until every node fenced itself:
+   * readyz 503 and back, clients told (4507) and moved, never two copies of an
+   * actor, nothing acknowledged lost.
+   */
+  async function everyNodeFencedAndBack(context: Mocha.Context, outage: typeof restartRedis) {
+    if (!(await scenarios.start(context))) return;
     const { cluster } = scenarios;
     const urls = cluster.nodes.map((n) => n.url);
     const { traffic, runs, cutAt, backAt } = await scenarios.underTraffic((t) =>
-      restartRedis(cluster, t, async () => (await Promise.all(urls.map(viewOf))).every((v) => v.fenced), 'both nodes to fence themselves'),
+      // Fenced, and seen not ready: a stalled Redis answers again at once when resumed, and nodes serve again within a second.
+      outage(cluster, t, async () => scenarios.readiness.allNow(false) && (await Promise.all(urls.map(viewOf))).every((v) => v.fenced), 'both nodes to fence themselves and report not ready'),
     );
     assertReadiness(scenarios.readiness, urls, cutAt, backAt);
     assert.ok(traffic.record.closeCodes.includes(KismetCloseCode.NODE_FENCED), 'no client was told its node fenced itself');
     for (const run of [...runs.chats, ...runs.swipes]) assert.ok(run.connections >= 2, 'a participant was never moved off its fenced node');
     assert.deepEqual(scenarios.overlaps.overlaps(), []);
     await assertNothingLost(cluster, traffic.record, runs);
+  }
+
+  it('a Redis restart long enough to fence every node: refusals are UNAVAILABLE with a retry hint, clients are told (4507), everything comes back by itself', function () {
+    return everyNodeFencedAndBack(this, restartRedis);
+  });
+
+  it('Redis stalled with its connections open (SIGSTOP) until every node fenced: refusals are UNAVAILABLE, clients are told (4507), everything comes back by itself', function () {
+    return everyNodeFencedAndBack(this, stallRedis);
   });
 
   it('a quick Redis restart (it lost the listing): nodes keep serving on the same sockets, and a new connection reaches the same actor', async function () {
