@@ -16,6 +16,7 @@ import { runSwipes } from './scenarios/swipes';
 import { runReconnect } from './scenarios/reconnect';
 import { runRejoin } from './scenarios/rejoin';
 import { runSweep } from './scenarios/sweep';
+import { runStall } from './scenarios/stall';
 import { checkConnectionsFit } from './harness/fileLimit';
 import { workersFor } from './harness/workers';
 
@@ -32,6 +33,8 @@ scenarios:
   rejoin          devices whose connection closes rejoin at once through the next node, again and again
   push            offline users each get a message notification through the Web Push stand-in (Postgres)
   sweep           a live node's sweep of a dead node's listings among many more (Redis, no node runs)
+  stall           a node's rate-limit takes, then swipe writes, meeting a Redis, then a Postgres, of the run's
+                  own that stops answering (SIGSTOP) for the duration and a second more (no node runs)
 
 options:
   --users N        users, default 1000 (connections), 4000 (swipes), 2000 searchers (deck),
@@ -44,10 +47,13 @@ options:
   --away           chat: only one member of each thread joins and sends; the other is away and told in
                    their event stream (acknowledgements only)
   --duration S     seconds to hold / to send, default 30 (connections, swipes, chat) or 10 (echo-baseline);
-                   reconnect: seconds after the kill before a session not served again is an error, default 300
+                   reconnect: seconds after the kill before a session not served again is an error, default 300;
+                   stall: seconds of offers to the stalled server, default 2
   --rate R         connections per second (connections, default 200), swipes per second (swipes,
                    default 2000), chat messages per second (chat, default 5000), messages per
-                   second (echo, default 40000) or messages stored per second (push, default 2500)
+                   second (echo, default 40000), messages stored per second (push, default 2500)
+                   or takes and swipes offered per second (stall, default 5000)
+  --timeout-ms N   stall: the clients' command and statement timeout, default 5000 (a node's)
   --cards N        cards seeded over the metro area (deck), default 100000
   --cold-rate R    cold decks per second (deck), default 100; --rate sets cached decks per second, default 2000
   --deck-size N    cards per deck (deck), default 50
@@ -101,6 +107,7 @@ async function main(): Promise<void> {
       bystanders: { type: 'string' },
       listings: { type: 'string' },
       cycles: { type: 'string' },
+      'timeout-ms': { type: 'string' },
       away: { type: 'boolean', default: false },
       nats: { type: 'boolean', default: false },
       'no-baseline': { type: 'boolean', default: false },
@@ -251,6 +258,10 @@ async function main(): Promise<void> {
     const actors = intOption(values.users, 10_000, 'users');
     const result = await runSweep({ listings: intOption(values.listings, 50_000, 'listings'), actors, redisUrl, redisDb: BENCH_REDIS_DB });
     report = { scenario, nodes: 0, users: actors, duration_s: Number(result['sweep_ms']) / 1000, ...result };
+  } else if (scenario === 'stall') {
+    const durationS = intOption(values.duration, 2, 'duration');
+    const result = await runStall({ ratePerS: intOption(values.rate, 5000, 'rate'), durationS, timeoutMs: intOption(values['timeout-ms'], 5000, 'timeout-ms') });
+    report = { scenario, nodes: 0, users: 0, duration_s: durationS, ...result };
   } else {
     throw new Error(`unknown scenario "${scenario}"\n${USAGE}`);
   }

@@ -4,23 +4,13 @@ import { BatchedChatStore } from '../../db/batchedChatStore';
 import { BatchedSwipeStore, SWIPE_COMMIT_LIMITS } from '../../db/batchedSwipeStore';
 import { openDatabase, type DatabaseHandle } from '../../db/database';
 import { migrateToLatest } from '../../db/migrate';
-import type { SwipeToRecord } from '../../db/repositories/swipeRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
+import { aPass } from '../../loadtest/scenarios/stall';
 import { waitUntil } from '../support/accounts';
 import { privateServicesOrSkip, startPrivatePostgres, type PrivatePostgres } from '../support/privateServices';
 
 /** As a node's statements: one unanswered for this long fails, and the caller is refused UNAVAILABLE. */
 const QUERY_TIMEOUT_MS = 500;
-
-/** A pass between cards that do not exist: stored as `gone` when Postgres answers, which is all these checks need. */
-const aPass = (): SwipeToRecord => ({
-  swiperId: randomUUID(),
-  from: { id: randomUUID(), ownerId: randomUUID() },
-  to: { id: randomUUID(), ownerId: randomUUID() },
-  action: 'pass',
-  quests: [],
-  questDay: '2026-12-07',
-});
 
 const aMessage = (matchId: string) => ({
   matchId,

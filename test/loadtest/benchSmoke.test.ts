@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { natsOrSkip, streamNames } from '../support/nats';
+import { privateServicesOrSkip } from '../support/privateServices';
 import { servicesOrSkip } from '../support/services';
 
 const BENCH = path.resolve(__dirname, '../../loadtest/bench.js');
@@ -80,6 +81,19 @@ describe('load test harness (smoke)', function () {
       assert.equal(run.report!['scenario'], 'echo-baseline');
       assert.equal(run.report!['errors'], 0);
       assert.ok(Number(run.report!['ops_per_s']) > 0);
+    });
+  });
+
+  describe('stall', () => {
+    it('answers every take and swipe offered to a stalled Redis and Postgres UNAVAILABLE, none otherwise', async function () {
+      if (!privateServicesOrSkip(this)) return;
+      const run = await runBench(['stall', '--duration', '1', '--rate', '5000', '--timeout-ms', '300'], process.env);
+      assert.equal(run.code, 0, run.output);
+      for (const key of [...FIXED_KEYS, 'take_wait_p99_ms', 'swipe_wait_p99_ms', 'swipe_flushes']) assert.ok(key in run.report!, `missing ${key}`);
+      assert.equal(run.report!['errors'], 0);
+      assert.equal(run.report!['take_refused'], run.report!['take_offered']);
+      assert.equal(run.report!['swipe_refused'], run.report!['swipe_offered']);
+      assert.ok(Number(run.report!['take_offered']) > 0);
     });
   });
 
