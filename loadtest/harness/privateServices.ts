@@ -9,7 +9,7 @@ import { freePort } from './nodeProcess';
  * A Redis server and a Postgres cluster of a fault test's (or a benchmark's) own, on
  * free ports, that it stops, stalls and starts at will: the shared services other
  * suites use at the same moment are never touched. Each is stopped and removed by `destroy()`, and
- * also when the test process exits without it (a failed run leaves nothing behind).
+ * also when the process exits without it (a failed run leaves nothing behind).
  */
 
 /** Binaries the private services need; undefined when this machine lacks them. */
@@ -136,6 +136,7 @@ export async function startPrivatePostgres(pgBin: string): Promise<PrivatePostgr
   const pgCtl = path.join(pgBin, 'pg_ctl');
   const serverOptions = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
   const stopNow = () => {
+    resumeQuietly(); // a stalled server would not hear pg_ctl
     try {
       const args = ['stop', '-D', dataDir, '-m', 'immediate'];
       if (process.getuid?.() === 0) execFileSync('runuser', ['-u', 'postgres', '--', pgCtl, ...args], { stdio: 'ignore' });
@@ -145,14 +146,21 @@ export async function startPrivatePostgres(pgBin: string): Promise<PrivatePostgr
     }
     fs.rmSync(root, { recursive: true, force: true });
   };
-  cleanups.add(stopNow);
-  await run(path.join(pgBin, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync'], { asPostgres: true });
   // The postmaster (first line of its pid file) and the processes it started.
-  const signalAll = (signal: 'STOP' | 'CONT') => {
+  function signalAll(signal: 'STOP' | 'CONT'): void {
     const postmaster = fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
     execFileSync('pkill', [`-${signal}`, '-P', postmaster]);
     execFileSync('kill', [`-${signal}`, postmaster]);
-  };
+  }
+  function resumeQuietly(): void {
+    try {
+      signalAll('CONT');
+    } catch {
+      // not running
+    }
+  }
+  cleanups.add(stopNow);
+  await run(path.join(pgBin, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync'], { asPostgres: true });
   const postgres: PrivatePostgres = {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -168,6 +176,7 @@ export async function startPrivatePostgres(pgBin: string): Promise<PrivatePostgr
       await run(pgCtl, ['restart', '-D', dataDir, '-w', '-t', '60', '-m', 'fast', '-l', path.join(root, 'server.log'), '-o', serverOptions], { asPostgres: true });
     },
     destroy: async () => {
+      resumeQuietly();
       await run(pgCtl, ['stop', '-D', dataDir, '-w', '-t', '60', '-m', 'immediate'], { asPostgres: true }).catch(() => undefined);
       fs.rmSync(root, { recursive: true, force: true });
       cleanups.delete(stopNow);
