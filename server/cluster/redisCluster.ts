@@ -9,7 +9,8 @@ import { ActorRedisDriver } from './actorDrivers';
 import { ClusterLease, leaseLifetimeMs } from './clusterLease';
 import { LeaseRenewals } from './leaseRenewals';
 import { SilentNodes } from './silentNodes';
-import { processChannelListeners } from './processChannel';
+import { forgetSilentNodes } from './silentNodesAtStart';
+import { processChannelListeners, processChannelsListeners } from './processChannel';
 import { RemoteSeats } from './remoteSeats';
 import { RedisRateLimiter } from './rateLimiters';
 import { RedisConnections } from './redisConnections';
@@ -31,6 +32,8 @@ export interface RedisCluster {
   readonly remoteSeats: RemoteSeats;
   /** Whether a node listens on its process channel (a question about that one channel; fails while Redis is away). */
   readonly nodeListening: (processId: string) => Promise<boolean>;
+  /** Before the start: counts the silent nodes no more, and sweeps them once their leases lapse (`silentNodesAtStart.ts`). */
+  readonly forgetSilentNodes: () => Promise<string[]>;
   /** True while every connection to Redis is up. */
   readonly connected: () => boolean;
   /** Runs `listener` (too) whenever a connection to Redis drops. */
@@ -131,6 +134,16 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
     silentNodes,
     remoteSeats,
     nodeListening: async (processId) => (await processChannelListeners(listing, processId)) > 0,
+    forgetSilentNodes: () =>
+      forgetSilentNodes({
+        counted: async () => (await matchMaker.stats.fetchAll()).map((stat) => stat.processId).filter((id) => id !== matchMaker.processId),
+        listeners: (processIds) => processChannelsListeners(listing, processIds),
+        exclude: async (processId) => {
+          await matchMaker.stats.excludeProcess(processId);
+        },
+        sweep: (processId) => silentNodes.sweep(processId),
+        onSweepFailed: (processId, error) => log.warn({ err: error, processId }, 'a silent node’s listings were not swept'),
+      }),
     connected: () => connections.up,
     onConnectionLost: (listener) => lostListeners.push(listener),
     onRejoined: (listener) => rejoinListeners.push(listener),

@@ -5,6 +5,7 @@ import { listedKey } from '../../server/cluster/listingScripts';
 import { connectDevice, disconnect, registerUser, waitUntil, type Device } from '../support/accounts';
 import { NO_SHEDDING } from '../support/limits';
 import { privateServicesOrSkip, startPrivateRedis, type PrivateRedis } from '../support/privateServices';
+import { RedisMonitor } from '../support/redisMonitor';
 import { commandCalls, listedOwners } from '../support/redisListing';
 import { createScratchDatabase, servicesOrSkip } from '../support/services';
 
@@ -21,6 +22,7 @@ describe('the stale node sweeps of a cluster', function () {
   let privateRedis: PrivateRedis | undefined;
   let redis: Redis;
   let database: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
+  let env: Record<string, string>;
   const nodes: NodeHandle[] = [];
   const devices: Device[] = [];
 
@@ -31,7 +33,7 @@ describe('the stale node sweeps of a cluster', function () {
     privateRedis = await startPrivateRedis(binaries.redisServer);
     redis = new Redis(privateRedis.url);
     database = await createScratchDatabase(services.databaseUrl);
-    const env = { DATABASE_URL: database.url, REDIS_URL: privateRedis.url, ACTOR_PLACEMENT: 'local', STALE_NODE_TIMEOUT_MS: String(STALE_NODE_TIMEOUT_MS), ...NO_SHEDDING };
+    env = { DATABASE_URL: database.url, REDIS_URL: privateRedis.url, ACTOR_PLACEMENT: 'local', STALE_NODE_TIMEOUT_MS: String(STALE_NODE_TIMEOUT_MS), ...NO_SHEDDING };
     for (let i = 0; i < 2; i++) nodes.push(await startNodeProcess(env));
   });
 
@@ -74,5 +76,27 @@ describe('the stale node sweeps of a cluster', function () {
     await Promise.all(devices.map(disconnect));
     await survivor.stop();
     assert.equal(await redis.exists(listedKey(survivorId)), 0, 'a stopped node left its listing index');
+  });
+
+  it('a node started just after another was killed does not wait to ask it: it counts it no more and its actors go once its lease lapses', async () => {
+    const doomed = await startNodeProcess(env);
+    nodes.push(doomed);
+    const device = await connectDevice(doomed.url, await registerUser(doomed.url), 'phone');
+    devices.push(device);
+    const deadId = device.ready.node;
+    assert.ok((await redis.hkeys('roomcount')).includes(deadId), 'the node was never counted');
+    await doomed.kill();
+    // Nobody else runs: whatever asks the dead node's channel now is the new node's start.
+    const monitor = await RedisMonitor.start(privateRedis!.url);
+    try {
+      const next = await startNodeProcess(env);
+      nodes.push(next);
+      const asked = monitor.commands.filter(([name, channel]) => name === 'publish' && channel === `p:${deadId}`);
+      assert.deepEqual(asked, [], 'the new node asked the dead one (and waited for its answer) before it was ready');
+      assert.ok(!(await redis.hkeys('roomcount')).includes(deadId), 'the dead node is still counted');
+      await waitUntil(async () => !(await listedOwners(redis)).includes(deadId), 30_000, () => `the listing to drop ${deadId}`);
+    } finally {
+      monitor.stop();
+    }
   });
 });
