@@ -243,8 +243,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
 
   // Before the node is listed (the process id is set with the server): a node that places an actor here finds it listening.
   await cluster?.remoteSeats.start();
-  const silent = await cluster?.forgetSilentNodes().catch((error: unknown) => logger.warn({ err: error }, 'the silent nodes were left to the start’s own check'));
-  if (silent?.length) logger.info({ processIds: silent }, 'nodes nobody listens for are counted no more; their actors go once their leases lapse');
+  await cluster?.forgetSilentNodes();
   await server.listen(config.http.port, config.http.host);
   // uWS reports a failed bind (port taken, also by another node: it listens exclusively) only
   // as a false listen socket: without this check a node would report ready while serving nothing.

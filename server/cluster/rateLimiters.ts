@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { GroupCommit, type GroupCommitLimits } from '../../db/groupCommit';
+import { isUnavailable } from '../../domain/errors';
 import { bucketLifetimeMs, takeToken, type Bucket, type RateLimitedAction } from '../../domain/rateLimits';
 import type { RateLimiter } from '../../services/rateLimiter';
 import type { RateRules } from '../config';
-import { isUnavailable } from '../../domain/errors';
 import { classifyRedisError } from './redisFaults';
 
 /** Buckets forgotten at once when the in-process map grows past this (they refill in seconds anyway). */

@@ -32,8 +32,8 @@ export interface RedisCluster {
   readonly remoteSeats: RemoteSeats;
   /** Whether a node listens on its process channel (a question about that one channel; fails while Redis is away). */
   readonly nodeListening: (processId: string) => Promise<boolean>;
-  /** Before the start: counts the silent nodes no more, and sweeps them once their leases lapse (`silentNodesAtStart.ts`). */
-  readonly forgetSilentNodes: () => Promise<string[]>;
+  /** Before the start: counts the silent nodes no more, and sweeps them once their leases lapse (`silentNodesAtStart.ts`); never fails. */
+  readonly forgetSilentNodes: () => Promise<void>;
   /** True while every connection to Redis is up. */
   readonly connected: () => boolean;
   /** Runs `listener` (too) whenever a connection to Redis drops. */
@@ -143,7 +143,12 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
         },
         sweep: (processId) => silentNodes.sweep(processId),
         onSweepFailed: (processId, error) => log.warn({ err: error, processId }, 'a silent node’s listings were not swept'),
-      }),
+      }).then(
+        (silent) => {
+          if (silent.length > 0) log.info({ processIds: silent }, 'nodes nobody listens for are counted no more; their actors go once their leases lapse');
+        },
+        (error: unknown) => log.warn({ err: error }, 'the silent nodes were left to the start’s own check'),
+      ),
     connected: () => connections.up,
     onConnectionLost: (listener) => lostListeners.push(listener),
     onRejoined: (listener) => rejoinListeners.push(listener),

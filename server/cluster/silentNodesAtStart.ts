@@ -17,8 +17,9 @@ export interface SilentNodesAtStartDeps {
  * each of them and wait out its 2 s timeout before the node could be ready: a
  * node started just after another was killed took 3.8 s to be ready, against 1.6 s
  * (loadtest/README.md, "A node started just after a SIGKILL, 2026-12-07").
- * A node still renewing its lease is not swept (`SilentNodes`), and counted again
- * at its next report of its rooms. Returns the nodes no longer counted.
+ * A node still renewing its lease is not swept (`SilentNodes`), and is counted
+ * again when it next reports its rooms (at a change of them, or within a minute),
+ * as after Colyseus's own check gives up on it. Returns the nodes no longer counted.
  */
 export async function forgetSilentNodes(deps: SilentNodesAtStartDeps): Promise<string[]> {
   const counted = await deps.counted();

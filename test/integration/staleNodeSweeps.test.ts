@@ -5,8 +5,8 @@ import { listedKey } from '../../server/cluster/listingScripts';
 import { connectDevice, disconnect, registerUser, waitUntil, type Device } from '../support/accounts';
 import { NO_SHEDDING } from '../support/limits';
 import { privateServicesOrSkip, startPrivateRedis, type PrivateRedis } from '../support/privateServices';
-import { RedisMonitor } from '../support/redisMonitor';
 import { commandCalls, listedOwners } from '../support/redisListing';
+import { RedisMonitor } from '../support/redisMonitor';
 import { createScratchDatabase, servicesOrSkip } from '../support/services';
 
 const STALE_NODE_TIMEOUT_MS = 300;
