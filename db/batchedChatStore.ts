@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { isUnavailable } from '../domain/errors';
 import { GroupCommit, type GroupCommitLimits } from './groupCommit';
 import { findMessagesByClientIds, type StoredMessage } from './repositories/messageRepository';
 import { storeThreadBatches, type StoreOutcome, type ThreadBatch } from './repositories/messageBatchRepository';
@@ -12,7 +11,7 @@ import type { Database } from './types';
  * database unavailable answers the threads queued behind it the same: their
  * senders resend under the same ids, as after the commit itself.
  */
-export const MESSAGE_COMMIT_LIMITS: GroupCommitLimits = { maxInFlight: 1, maxBatch: 100, failsQueue: isUnavailable };
+export const MESSAGE_COMMIT_LIMITS: GroupCommitLimits = { maxInFlight: 1, maxBatch: 100, failsQueueWhenUnavailable: true };
 
 /**
  * A node's chat storage: every thread's next messages go to one shared

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { isUnavailable } from '../domain/errors';
 import { isDeadlock } from './faults';
 import { GroupCommit, type GroupCommitLimits } from './groupCommit';
 import { recordSwipes } from './repositories/swipeBatchRepository';
@@ -16,7 +15,7 @@ import type { Database } from './types';
  * database unavailable answers the swipes queued behind it the same, as a read does:
  * while Postgres stalls, a swipe is refused within about one query timeout.
  */
-export const SWIPE_COMMIT_LIMITS: GroupCommitLimits = { maxInFlight: 1, maxBatch: 1000, gatherTurn: true, failsQueue: isUnavailable };
+export const SWIPE_COMMIT_LIMITS: GroupCommitLimits = { maxInFlight: 1, maxBatch: 1000, gatherTurn: true, failsQueueWhenUnavailable: true };
 /**
  * Swipe reads in flight at once per node, and swipes per read. One, as the
  * writes: on a busy node a read's statement costs more than its rows, so
@@ -25,7 +24,7 @@ export const SWIPE_COMMIT_LIMITS: GroupCommitLimits = { maxInFlight: 1, maxBatch
  * a second that took a third of the reads away, with a little less of Postgres's
  * CPU and shorter warm tails (loadtest/README.md, "Swipe reads that linger, 2026-12-06").
  */
-export const SWIPE_READ_LIMITS: GroupCommitLimits = { maxInFlight: 1, maxBatch: 250, gatherTurn: true, lingerMs: 2, failsQueue: isUnavailable };
+export const SWIPE_READ_LIMITS: GroupCommitLimits = { maxInFlight: 1, maxBatch: 250, gatherTurn: true, lingerMs: 2, failsQueueWhenUnavailable: true };
 /** A flush that lost a deadlock to another transaction is tried again this many times. */
 const DEADLOCK_RETRIES = 3;
 

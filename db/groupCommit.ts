@@ -1,3 +1,5 @@
+import { isUnavailable } from '../domain/errors';
+
 /** How a group commit batches: flushes at once, writes per flush, and when a flush starts. */
 export interface GroupCommitLimits {
   readonly maxInFlight: number;
@@ -19,13 +21,13 @@ export interface GroupCommitLimits {
    */
   readonly lingerMs?: number;
   /**
-   * True for an error that says the flush's dependency did not answer (a timeout,
-   * a lost connection): the writes queued behind that flush fail with it too,
-   * rather than going to the same dependency a batch after another, each batch
+   * A flush that failed `UNAVAILABLE` (its dependency did not answer: a timeout, a
+   * lost connection) fails the writes queued behind it with the same error, rather
+   * than sending them to the same dependency a batch after another, each batch
    * waiting its own timeout. However long an outage lasts, a write then waits
    * about one timeout for its answer, and nothing piles up behind the first.
    */
-  readonly failsQueue?: (error: unknown) => boolean;
+  readonly failsQueueWhenUnavailable?: boolean;
 }
 
 /** The time and timers a group commit lingers by (real ones unless a test gives its own). */
@@ -90,7 +92,7 @@ export class GroupCommit<Input, Output> {
           (outputs) => batch.forEach((entry, i) => entry.resolve(outputs[i]!)),
           (error: unknown) => {
             batch.forEach((entry) => entry.reject(error));
-            if (this.limits.failsQueue?.(error)) this.queue.splice(0).forEach((entry) => entry.reject(error));
+            if (this.limits.failsQueueWhenUnavailable && isUnavailable(error)) this.queue.splice(0).forEach((entry) => entry.reject(error));
           },
         )
         .finally(() => {

@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import { GroupCommit, type GroupCommitLimits } from '../../db/groupCommit';
-import { isUnavailable } from '../../domain/errors';
 import { bucketLifetimeMs, takeToken, type Bucket, type RateLimitedAction } from '../../domain/rateLimits';
 import type { RateLimiter } from '../../services/rateLimiter';
 import type { RateRules } from '../config';
@@ -80,13 +79,7 @@ type TakeOutcome = Awaited<ReturnType<RateLimiter['take']>>;
  * the takes waiting behind it the same: while Redis stalls, each take is answered
  * within about one command timeout, not after every batch ahead of it timed out.
  */
-export const TAKE_LIMITS: GroupCommitLimits = {
-  maxInFlight: 1,
-  maxBatch: 500,
-  gatherTurn: true,
-  lingerMs: 2,
-  failsQueue: isUnavailable,
-};
+const TAKE_LIMITS: GroupCommitLimits = { maxInFlight: 1, maxBatch: 500, gatherTurn: true, lingerMs: 2, failsQueueWhenUnavailable: true };
 
 /**
  * The cluster's buckets, in Redis: a user's devices on any nodes share them.
@@ -95,7 +88,7 @@ export const TAKE_LIMITS: GroupCommitLimits = {
 export class RedisRateLimiter implements RateLimiter {
   private readonly takes: GroupCommit<{ readonly key: string; readonly action: RateLimitedAction }, TakeOutcome>;
 
-  constructor(redis: Redis, rules: RateRules, limits: GroupCommitLimits = TAKE_LIMITS) {
+  constructor(redis: Redis, rules: RateRules) {
     redis.defineCommand('kismetTakeTokens', { lua: TAKE_TOKENS });
     const takeTokens = (redis as unknown as { kismetTakeTokens: TakeTokensCommand }).kismetTakeTokens.bind(redis);
     this.takes = new GroupCommit(async (batch) => {
@@ -110,7 +103,7 @@ export class RedisRateLimiter implements RateLimiter {
         throw classifyRedisError(error);
       }
       return batch.map((_, i) => ({ allowed: out[2 * i] === 1, retryAfterMs: out[2 * i + 1]! }));
-    }, limits);
+    }, TAKE_LIMITS);
   }
 
   take(action: RateLimitedAction, subject: string): Promise<TakeOutcome> {

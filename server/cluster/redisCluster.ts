@@ -60,6 +60,11 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
   const presence = new BatchedRedisPresence(publisher, config.dependencyTimeoutMs / 2);
   connections.watch(presence.subscriber, 'presence.subscriber');
   const listing = connections.open('listing', { queueWhileDisconnected: false });
+  // Colyseus places no more actors on a node it no longer counts; a node that lives is counted again at its next report.
+  const excludeNode = async (processId: string) => {
+    await matchMaker.stats.excludeProcess(processId);
+  };
+  const sweepFailed = (processId: string, error: unknown) => log.warn({ err: error, processId }, 'a silent node’s listings were not swept');
   const driver = new ActorRedisDriver(listing, {
     processId: () => matchMaker.processId,
     holdsLocally: (roomId) => matchMaker.getLocalRoomById(roomId) !== undefined,
@@ -68,16 +73,14 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
     // Colyseus checks a node once (it drops it from its counts): its listings go once the lease lapses.
     onLeaseAlive: (processId) => {
       log.info({ processId }, 'a silent node still holds its lease: its actors stay listed until it lapses');
-      silentNodes.sweep(processId).catch((error: unknown) => log.warn({ err: error, processId }, 'a silent node’s listings were not swept'));
+      silentNodes.sweep(processId).catch((error: unknown) => sweepFailed(processId, error));
     },
   });
   const silentNodes = new SilentNodes({
     redis: listing,
     leaseLifetimeMs: leaseLifetimeMs(config.staleNodeTimeoutMs),
     sweep: (processId) => driver.cleanup(processId),
-    exclude: async (processId) => {
-      await matchMaker.stats.excludeProcess(processId);
-    },
+    exclude: excludeNode,
     onSwept: () => metrics.silentNodeSweeps.inc(),
     now: Date.now,
   });
@@ -138,11 +141,9 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
       forgetSilentNodes({
         counted: async () => (await matchMaker.stats.fetchAll()).map((stat) => stat.processId).filter((id) => id !== matchMaker.processId),
         listeners: (processIds) => processChannelsListeners(listing, processIds),
-        exclude: async (processId) => {
-          await matchMaker.stats.excludeProcess(processId);
-        },
+        exclude: excludeNode,
         sweep: (processId) => silentNodes.sweep(processId),
-        onSweepFailed: (processId, error) => log.warn({ err: error, processId }, 'a silent node’s listings were not swept'),
+        onSweepFailed: sweepFailed,
       }).then(
         (silent) => {
           if (silent.length > 0) log.info({ processIds: silent }, 'nodes nobody listens for are counted no more; their actors go once their leases lapse');

@@ -4,9 +4,10 @@ import { BatchedChatStore } from '../../db/batchedChatStore';
 import { BatchedSwipeStore, SWIPE_COMMIT_LIMITS } from '../../db/batchedSwipeStore';
 import { openDatabase, type DatabaseHandle } from '../../db/database';
 import { migrateToLatest } from '../../db/migrate';
-import { AppError, ErrorCode } from '../../domain/errors';
+import { ErrorCode } from '../../domain/errors';
 import { aPass } from '../../loadtest/scenarios/stall';
 import { waitUntil } from '../support/accounts';
+import { codesOf } from '../support/faultChecks';
 import { privateServicesOrSkip, startPrivatePostgres, type PrivatePostgres } from '../support/privateServices';
 
 /** As a node's statements: one unanswered for this long fails, and the caller is refused UNAVAILABLE. */
@@ -18,10 +19,6 @@ const aMessage = (matchId: string) => ({
   messages: [{ senderId: randomUUID(), clientMessageId: randomUUID(), kind: 'text' as const, body: 'hello', mediaUrl: null, hidden: false }],
   notify: [],
 });
-
-/** Each outcome's error code, or `fulfilled`. */
-const codesOf = (outcomes: ReadonlyArray<PromiseSettledResult<unknown>>) =>
-  [...new Set(outcomes.map((o) => (o.status === 'rejected' && o.reason instanceof AppError ? o.reason.code : o.status)))];
 
 /**
  * A Postgres that stops answering with its connections open (SIGSTOP, as a host

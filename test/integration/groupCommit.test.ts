@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { GroupCommit, type GroupCommitClock, type GroupCommitLimits } from '../../db/groupCommit';
+import { unavailable } from '../../domain/errors';
 
 /** A group commit whose flushes are recorded and answered when the test says. */
 function recorded(gatherTurn: boolean, more: Partial<GroupCommitLimits> = {}, clock?: GroupCommitClock) {
@@ -96,8 +97,8 @@ describe('group commits: when a flush starts', () => {
   });
 
   it('a flush whose dependency did not answer fails the writes queued behind it, in no further flush; another error does not', async () => {
-    const unanswered = new Error('timed out');
-    const { commits, flushes, answerNext, failNext } = recorded(true, { maxBatch: 2, failsQueue: (error) => error === unanswered });
+    const unanswered = unavailable('the dependency');
+    const { commits, flushes, answerNext, failNext } = recorded(true, { maxBatch: 2, failsQueueWhenUnavailable: true });
     const first = commits.submit(1);
     await nextTurn();
     const queued = [2, 3, 4].map((n) => commits.submit(n)); // two flushes' worth, behind the first

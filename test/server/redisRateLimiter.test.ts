@@ -6,6 +6,7 @@ import { RedisRateLimiter } from '../../server/cluster/rateLimiters';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { COMMAND_RULES, HTTP_RULES, LOGIN_RULES } from '../../domain/rateLimits';
 import { redisClientSettings } from '../../server/cluster/redisConnections';
+import { codesOf } from '../support/faultChecks';
 import { privateServicesOrSkip, startPrivateRedis } from '../support/privateServices';
 import { scratchRedis, servicesOrSkip } from '../support/services';
 
@@ -103,11 +104,10 @@ describe('the cluster’s rate limits in Redis', function () {
       stalling.stall();
       const first = limiter.take('message', randomUUID());
       await seen.firstOut;
-      // More than one call carries (TAKE_LIMITS.maxBatch): without the shared answer they would go out one batch after another.
+      // More than one call carries (500, the limiter's batch): without the shared answer they would go out one batch after another.
       const waiting = Array.from({ length: 1_200 }, () => limiter.take('message', randomUUID()));
       const outcomes = await Promise.allSettled([first, ...waiting]);
-      const codes = new Set(outcomes.map((o) => (o.status === 'rejected' && o.reason instanceof AppError ? o.reason.code : o.status)));
-      assert.deepEqual([...codes], [ErrorCode.UNAVAILABLE]);
+      assert.deepEqual(codesOf(outcomes), [ErrorCode.UNAVAILABLE]);
       assert.equal(seen.calls, 1, 'the takes behind the call that found Redis stalled were sent to it again');
       stalling.resume();
       assert.equal((await limiter.take('message', randomUUID())).allowed, true);

@@ -3,7 +3,13 @@ import type { Pool } from 'pg';
 import type { FaultCluster } from './faultCluster';
 import type { ChatterRun, SwiperRun, TrafficRecord } from './faultTraffic';
 import type { Person } from './matches';
+import { AppError } from '../../domain/errors';
 import type { NodeActorsView } from '../../server/http/nodeActorsRoute';
+
+/** The codes a batch of calls was refused with, each once, or `fulfilled` for those answered. */
+export function codesOf(outcomes: ReadonlyArray<PromiseSettledResult<unknown>>): string[] {
+  return [...new Set(outcomes.map((o) => (o.status === 'rejected' && o.reason instanceof AppError ? o.reason.code : o.status)))];
+}
 
 /**
  * Every node's /readyz, asked ten times a second: when each went 503 and came back.
