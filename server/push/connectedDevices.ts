@@ -13,6 +13,22 @@ const LISTENING_KEPT = 256;
 export type NodeListening = (nodeId: string) => Promise<boolean>;
 
 /**
+ * How long a user's entries outlive the last connection of any of their devices
+ * in a cluster's Redis: a week. A node killed without a goodbye leaves its
+ * entries there (they count for nothing once it stops listening), and a device
+ * that never comes back would keep its entry for good; a connection that stayed
+ * open longer than this would count as gone, and its device would get a push too.
+ */
+export const CLUSTER_ENTRY_TTL_S = 7 * 24 * 3600;
+
+export interface ConnectedDevicesOptions {
+  /** A cluster's way to ask whether a node listens; by default the presence is asked for the channel. */
+  readonly nodeListening?: NodeListening;
+  /** Set in a cluster: each connection renews the user's entries for this long. */
+  readonly entryTtlS?: number;
+}
+
+/**
  * The devices connected to their sessions, in the cluster's presence (Redis in a
  * cluster, this process alone on one node): a hash per user, device → the node
  * holding its connection. A node killed without a goodbye leaves its entries
@@ -26,16 +42,22 @@ export class PresenceConnectedDevices implements ConnectedDevices {
   /** Each node's answer, kept a second; asked once for callers that come meanwhile, and a failed question is not kept. */
   private readonly listening: LRUCache<string, boolean>;
 
+  private readonly entryTtlS: number | undefined;
+
   constructor(
     private readonly presence: Presence,
     private readonly nodeId: () => string,
-    nodeListening: NodeListening = async (id) => (await presence.channels(processChannel(id))).includes(processChannel(id)),
+    options: ConnectedDevicesOptions = {},
   ) {
+    const nodeListening = options.nodeListening ?? (async (id: string) => (await presence.channels(processChannel(id))).includes(processChannel(id)));
+    this.entryTtlS = options.entryTtlS;
     this.listening = new LRUCache<string, boolean>({ max: LISTENING_KEPT, ttl: LISTENING_TTL_MS, fetchMethod: (node) => nodeListening(node) });
   }
 
   async connected(userId: string, deviceId: string): Promise<void> {
-    await this.presence.hset(KEY + userId, deviceId, this.nodeId());
+    const stored = this.presence.hset(KEY + userId, deviceId, this.nodeId());
+    // Sent with the write, in the same pipeline: no round trip of its own.
+    await (this.entryTtlS === undefined ? stored : Promise.all([stored, this.presence.expire(KEY + userId, this.entryTtlS)]));
   }
 
   async disconnected(userId: string, deviceId: string): Promise<void> {

@@ -12,7 +12,7 @@ import { mountPushRoutes } from '../http/pushRoutes';
 import type { RouteOptions } from '../http/uwsHttp';
 import type { Logger } from '../logger';
 import type { NodeMetrics } from '../metrics';
-import { PresenceConnectedDevices, type NodeListening } from './connectedDevices';
+import { CLUSTER_ENTRY_TTL_S, PresenceConnectedDevices, type NodeListening } from './connectedDevices';
 import { PushMetrics } from './pushMetrics';
 import { DEFAULT_PUSH_OUTBOX_OPTIONS, PushOutboxWorker } from './pushOutboxWorker';
 import { closePushProviders, createPushProviders } from './pushProviders';
@@ -39,7 +39,8 @@ export function createNodePush(input: {
 }): NodePush {
   const logger = input.logger.child({ component: 'push' });
   const providers = createPushProviders(input.config.push, { logger });
-  const connectedDevices = new PresenceConnectedDevices(input.presence, input.nodeId, input.nodeListening);
+  // A cluster's entries are in Redis and outlive a killed node; a single node's die with it.
+  const connectedDevices = new PresenceConnectedDevices(input.presence, input.nodeId, input.nodeListening ? { nodeListening: input.nodeListening, entryTtlS: CLUSTER_ENTRY_TTL_S } : {});
   const metrics = new PushMetrics(input.metrics.registry);
   const worker = new PushOutboxWorker(
     {

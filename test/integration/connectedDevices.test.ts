@@ -4,7 +4,7 @@ import { LocalPresence } from '@colyseus/core';
 import { Redis } from 'ioredis';
 import { BatchedRedisPresence } from '../../server/cluster/batchedPresence';
 import { processChannel, processChannelListeners } from '../../server/cluster/processChannel';
-import { PresenceConnectedDevices } from '../../server/push/connectedDevices';
+import { CLUSTER_ENTRY_TTL_S, PresenceConnectedDevices } from '../../server/push/connectedDevices';
 import { waitUntil } from '../support/accounts';
 import { servicesOrSkip } from '../support/services';
 
@@ -59,7 +59,7 @@ describe('connected devices across a cluster, on real Redis', function () {
 
   it('counts a device connected through a node that listens, none through a node gone, and asks about that node alone', async () => {
     const nodeB = await liveNode(node('b'));
-    const devices = new PresenceConnectedDevices(presence!, () => node('a'), async (id) => (await processChannelListeners(commands!, id)) > 0);
+    const devices = new PresenceConnectedDevices(presence!, () => node('a'), { nodeListening: async (id) => (await processChannelListeners(commands!, id)) > 0 });
     const [onA, onB, onKilled] = [randomUUID(), randomUUID(), randomUUID()];
     await devices.connected(onA, 'phone');
     await new PresenceConnectedDevices(presence!, () => node('b')).connected(onB, 'phone');
@@ -77,6 +77,18 @@ describe('connected devices across a cluster, on real Redis', function () {
     await devices.disconnected(onA, 'phone');
     assert.equal(await devices.isConnected(onA, 'phone'), false);
     await commands!.del(...[onA, onB, onKilled].map((user) => `kismet:devices:${user}`));
+  });
+
+  it('lets the entries of a device that never came back go, once no device of the user connected for their lifetime', async () => {
+    const user = randomUUID();
+    const key = `kismet:devices:${user}`;
+    await new PresenceConnectedDevices(presence!, () => node('killed-later'), { entryTtlS: CLUSTER_ENTRY_TTL_S }).connected(user, 'phone');
+    const ttl = await commands!.ttl(key);
+    assert.ok(ttl > CLUSTER_ENTRY_TTL_S - 60 && ttl <= CLUSTER_ENTRY_TTL_S, `the entries live a week from the last connection (ttl ${ttl} s)`);
+    // Without a goodbye (its node was killed), with a lifetime of a second: the entries go by themselves.
+    await new PresenceConnectedDevices(presence!, () => node('killed-later'), { entryTtlS: 1 }).connected(user, 'tablet');
+    assert.deepEqual(Object.keys(await commands!.hgetall(key)).sort(), ['phone', 'tablet']);
+    await waitUntil(async () => (await commands!.exists(key)) === 0, 10_000, () => 'the entries of a user whose devices never came back stayed');
   });
 });
 
@@ -100,7 +112,7 @@ describe('connected devices on one node (in-process presence)', () => {
   it('fails when whether a node listens cannot be told, and asks again on the next call', async () => {
     const presence = new LocalPresence();
     let answers = 0;
-    const devices = new PresenceConnectedDevices(presence, () => 'this-node', () => (++answers === 1 ? Promise.reject(new Error('Redis away')) : Promise.resolve(true)));
+    const devices = new PresenceConnectedDevices(presence, () => 'this-node', { nodeListening: () => (++answers === 1 ? Promise.reject(new Error('Redis away')) : Promise.resolve(true)) });
     await new PresenceConnectedDevices(presence, () => 'other-node').connected('u-3', 'phone');
     await assert.rejects(devices.isConnected('u-3', 'phone'), /Redis away/);
     assert.equal(await devices.isConnected('u-3', 'phone'), true);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { command, disconnect, waitUntil } from '../support/accounts';
+import { Redis } from 'ioredis';
+import { CLUSTER_ENTRY_TTL_S } from '../../server/push/connectedDevices';
+import { command, connectDevice, disconnect, registerUser, waitUntil } from '../support/accounts';
 import { metricValue, useTestCluster } from '../support/cluster';
 import { joinThread, matchPeople, registerPerson, replyOf } from '../support/matches';
 import { pushesTo, registerWebPush, useWebPushStandIn } from '../support/push/pushedNode';
@@ -9,6 +11,22 @@ const PAIRS = 12;
 describe('push outbox on a two-node cluster', function () {
   const standIn = useWebPushStandIn();
   const suite = useTestCluster(2, Object.assign(standIn.env, { PUSH_LEASE_MS: '2000', ACTOR_PLACEMENT: 'local' }));
+
+  it('keeps a connected device in Redis for a week from its connection, and lets it go at its goodbye', async () => {
+    const redis = new Redis(suite.cluster.env['REDIS_URL']!);
+    try {
+      const user = await registerUser(suite.nodes[0].url);
+      const key = `kismet:devices:${user.userId}`;
+      const device = await connectDevice(suite.nodes[0].url, user, 'phone');
+      await waitUntil(async () => (await redis.hget(key, 'phone')) !== null, 10_000, () => 'the device counted as connected');
+      const ttl = await redis.ttl(key);
+      assert.ok(ttl > CLUSTER_ENTRY_TTL_S - 60 && ttl <= CLUSTER_ENTRY_TTL_S, `a node's entries outlive it by a week at most (ttl ${ttl} s)`);
+      await disconnect(device);
+      await waitUntil(async () => (await redis.exists(key)) === 0, 10_000, () => 'the entry to go at the goodbye');
+    } finally {
+      redis.disconnect();
+    }
+  });
 
   it('a node killed with SIGKILL mid-delivery leaves every push delivered, a repeat at most once with the same id and collapse key', async () => {
     const [n0, n1] = suite.nodes;
