@@ -1,5 +1,6 @@
 import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../contracts/liveEvents';
 import { RawRoomClient, reserveSeat } from './client/rawRoomClient';
+import { runHands, type HandsFigures } from './handsLoad';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
 import { ErrorLog, sleep } from './harness/timetable';
 import type { EventJoinJob, LoadResult, WorkerMessage } from './jobs';
@@ -7,19 +8,25 @@ import type { EventJoinJob, LoadResult, WorkerMessage } from './jobs';
 /** How long an attendee waits for `event.ready`. */
 const READY_TIMEOUT_MS = 15_000;
 
+/** Resolves at the harness's next go signal. */
+const nextGo = () => new Promise<void>((resolve) => process.once('message', () => resolve()));
+
 /**
  * The burst: at the go signal every attendee of this worker joins the event at
  * once (join latency: from the signal to `event.ready`); after the hold they
  * all leave at once (leave latency: from the leave request to the server
- * closing the connection).
+ * closing the connection). With raisers, the hold is the hand-raise traffic of
+ * handsLoad.ts, started and ended at the harness's signals (phases `joined`
+ * and `hands`), so that its CPU can be read apart.
  */
 export async function runEventJoin(job: EventJoinJob): Promise<LoadResult> {
   const errors = new ErrorLog();
   const join = newHistogram();
   const seat = newHistogram();
   const leave = newHistogram();
+  const started = nextGo();
   process.send?.({ type: 'ramped', connected: 0 } satisfies WorkerMessage);
-  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  await started;
 
   const burst = performance.now();
   const clients = await Promise.all(
@@ -39,15 +46,22 @@ export async function runEventJoin(job: EventJoinJob): Promise<LoadResult> {
           };
         });
         recordMs(join, performance.now() - burst);
-        return client;
+        return { client, userId: user.userId };
       } catch (error) {
         errors.add(`join: ${(error as Error).message}`);
         return undefined;
       }
     }),
   );
-  const joined = clients.filter((c): c is RawRoomClient => c !== undefined);
-  await sleep(job.holdS * 1000);
+  const attendees = clients.filter((c): c is { client: RawRoomClient; userId: string } => c !== undefined);
+  const joined = attendees.map((a) => a.client);
+  let hands: HandsFigures | undefined;
+  if (job.raisers > 0) {
+    hands = await betweenSignals('joined', () => runHands(attendees, Math.min(job.raisers, attendees.length), job.holdS, errors));
+    await betweenSignals('hands', async () => undefined);
+  } else {
+    await sleep(job.holdS * 1000);
+  }
   const held = joined.filter((c) => c.open).length;
   if (held < joined.length) errors.add(`${joined.length - held} attendees dropped during the hold`);
   await Promise.all(
@@ -61,7 +75,20 @@ export async function runEventJoin(job: EventJoinJob): Promise<LoadResult> {
     ops: joined.length,
     errors: errors.count,
     errorSamples: errors.samples,
-    histograms: { join: encodeHistogram(join), seat: encodeHistogram(seat), leave: encodeHistogram(leave) },
-    counters: { joined: joined.length, held },
+    histograms: {
+      join: encodeHistogram(join),
+      seat: encodeHistogram(seat),
+      leave: encodeHistogram(leave),
+      ...(hands ? { hand_reply: encodeHistogram(hands.reply), hand_seen: encodeHistogram(hands.seen) } : {}),
+    },
+    counters: { joined: joined.length, held, ...hands?.counters },
   };
+}
+
+/** Reports `phase` to the harness, waits for its go signal, then runs `work`. */
+async function betweenSignals<T>(phase: string, work: () => Promise<T>): Promise<T> {
+  const go = nextGo();
+  process.send?.({ type: 'phase', name: phase } satisfies WorkerMessage);
+  await go;
+  return work();
 }

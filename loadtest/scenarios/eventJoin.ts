@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../../db/database';
 import { insertCardsBulk } from '../../db/repositories/cardRepository';
 import { insertLiveEvent, registerManyForLiveEvent } from '../../db/repositories/liveEventRepository';
-import type { EventJoinJob } from '../jobs';
+import type { EventJoinJob, LoadResult } from '../jobs';
 import type { BenchCluster } from '../harness/benchCluster';
 import { mergeEncoded, percentiles } from '../harness/histogram';
 import { nodesRssMb } from '../harness/machine';
@@ -15,6 +15,8 @@ export interface EventJoinOptions {
   readonly attendees: number;
   readonly holdS: number;
   readonly workers: number;
+  /** Attendees who raise and lower their hands through the hold (loadtest/handsLoad.ts). */
+  readonly raisers: number;
 }
 
 /** One live event whose doors are open, and `attendees` registrants (Postgres, seeded directly). */
@@ -38,15 +40,34 @@ async function seedEvent(cluster: BenchCluster, attendees: number) {
   }
 }
 
+/** The hand-raise traffic's figures, summed over the load processes. */
+function handsReport(done: readonly LoadResult[]): Record<string, number> {
+  const sum = (name: string) => done.reduce((total, r) => total + (r.counters[name] ?? 0), 0);
+  const changes = sum('hand_changes');
+  return {
+    ...percentiles('hand_reply', mergeEncoded(done.map((r) => r.histograms['hand_reply']!))),
+    ...percentiles('hand_seen', mergeEncoded(done.map((r) => r.histograms['hand_seen']!))),
+    hand_changes: changes,
+    hand_refused: sum('hand_refused'),
+    hand_unanswered: sum('hand_unanswered'),
+    hand_views_timed: sum('hand_views_timed'),
+    hands_messages: sum('hands_messages'),
+    hands_ids: sum('hands_ids'),
+    hands_messages_per_change: changes > 0 ? Math.round(sum('hands_messages') / changes) : 0,
+  };
+}
+
 /** A burst of attendees joining one event at once, holding, then leaving at once. */
 export async function runEventJoin(cluster: BenchCluster, options: EventJoinOptions): Promise<Record<string, number | string>> {
   const { eventId, users } = await seedEvent(cluster, options.attendees);
-  const jobs: EventJoinJob[] = workerShares(users, options.workers).map((share) => ({
+  const shares = workerShares(users, options.workers);
+  const jobs: EventJoinJob[] = shares.map((share, w) => ({
     kind: 'event-join',
     nodeUrls: cluster.nodes.map((n) => n.url),
     eventId,
     users: share,
     holdS: options.holdS,
+    raisers: Math.floor(options.raisers / shares.length) + (w < options.raisers % shares.length ? 1 : 0),
   }));
   const run = runWorkers(jobs);
   await run.ramped;
@@ -54,8 +75,20 @@ export async function runEventJoin(cluster: BenchCluster, options: EventJoinOpti
   const rssBefore = nodesRssMb(cluster.nodes);
   const cpu = cpuLedger.snapshot();
   run.go();
-  await new Promise((r) => setTimeout(r, (options.holdS * 1000) / 2 + 500));
-  const rssHolding = nodesRssMb(cluster.nodes);
+  let rssHolding: number;
+  let hands: Record<string, number> = {};
+  if (options.raisers > 0) {
+    await run.phase('joined');
+    rssHolding = nodesRssMb(cluster.nodes);
+    const handsCpu = cpuLedger.snapshot();
+    run.go();
+    await run.phase('hands');
+    hands = cpuFigures(cpuLedger.since(handsCpu), (role) => `hands_${role}_cpu_s`, 1, 2);
+    run.go();
+  } else {
+    await new Promise((r) => setTimeout(r, (options.holdS * 1000) / 2 + 500));
+    rssHolding = nodesRssMb(cluster.nodes);
+  }
   const done = await run.results;
   // The burst's CPU, from the first join to the last leave, per attendee.
   const burstCpu = cpuLedger.since(cpu);
@@ -70,6 +103,7 @@ export async function runEventJoin(cluster: BenchCluster, options: EventJoinOpti
     errors: done.reduce((total, r) => total + r.errors, 0),
     connections_held: done.reduce((total, r) => total + (r.counters['held'] ?? 0), 0),
     ...cpuFigures(burstCpu, (role) => `${role}_cpu_per_attendee_ms`, 1e3 / users.length, 3),
+    ...(options.raisers > 0 ? { ...handsReport(done), ...hands } : {}),
     server_rss_mb: Math.round(rssHolding),
     rss_per_connection_kb: joined > 0 ? Math.round((((rssHolding - rssBefore) * 1024) / joined) * 10) / 10 : 0,
   };

@@ -161,6 +161,7 @@ export class LiveEventRoom extends ActorRoom {
 
   override onDispose(): void {
     this.breakouts?.close();
+    this.hands.close();
     this.actorGone();
   }
 

@@ -1,6 +1,15 @@
 import { handsSeenBy, handsViewChanged } from '../../domain/handQueue';
 import { LiveEventMessageType } from '../../contracts/liveEvents';
 
+/**
+ * The queue goes out to the audience at most this often; the changes meanwhile
+ * wait for the next time, and only the queue as it is then is sent. Each change
+ * used to go to every viewer at once, with the whole queue: in a full event one
+ * person raising and lowering a hand at their allowed rate sent thousands of
+ * messages a second, and the queue's length grew each one.
+ */
+export const HANDS_INTERVAL_MS = 250;
+
 /** What the queue needs of its event: who is connected and whose hand is hidden, and a way to tell them. */
 export interface HandAudience {
   viewers(): Iterable<{ readonly userId: string | undefined; send(type: string, message: unknown): void }>;
@@ -8,21 +17,71 @@ export interface HandAudience {
   broadcast(type: string, message: unknown): void;
 }
 
-/** An event's hand-raise queue, first raised first in line, shown to each viewer as domain/handQueue says. */
+/** The time, and a timer that can be cancelled. */
+export interface HandsClock {
+  now(): number;
+  after(ms: number, run: () => void): () => void;
+}
+
+const REAL_CLOCK: HandsClock = {
+  now: () => performance.now(),
+  after: (ms, run) => {
+    const timer = setTimeout(run, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
+/**
+ * An event's hand-raise queue, first raised first in line, shown to each viewer
+ * as domain/handQueue says. Whoever changes it is answered with it at once (the
+ * command's reply), and someone joining gets it as it is; the others hear of it
+ * at most every HANDS_INTERVAL_MS.
+ */
 export class HandRaises {
   private queue: readonly string[] = [];
+  /** The queue the audience was last told of. */
+  private told: readonly string[] = [];
+  private lastToldAt = Number.NEGATIVE_INFINITY;
+  private cancelTelling: (() => void) | undefined;
 
-  constructor(private readonly audience: HandAudience) {}
+  constructor(
+    private readonly audience: HandAudience,
+    private readonly clock: HandsClock = REAL_CLOCK,
+  ) {}
 
   seenBy(viewerId: string | undefined): readonly string[] {
     return handsSeenBy(this.queue, viewerId, this.audience.hiddenIds());
   }
 
-  /** Moves to the next queue and tells everyone whose view of it changed. */
+  /** Moves to the next queue; the audience hears of it at its next telling. */
   change(next: readonly string[]): void {
-    if (next.join() === this.queue.join()) return;
-    const before = this.queue;
+    if (sameQueue(next, this.queue)) return;
     this.queue = next;
+    if (this.cancelTelling) return;
+    const wait = Math.max(0, this.lastToldAt + HANDS_INTERVAL_MS - this.clock.now());
+    this.cancelTelling = this.clock.after(wait, () => {
+      this.cancelTelling = undefined;
+      this.tell();
+    });
+  }
+
+  get current(): readonly string[] {
+    return this.queue;
+  }
+
+  /** The event is going: nothing more is told. */
+  close(): void {
+    this.cancelTelling?.();
+    this.cancelTelling = undefined;
+  }
+
+  /** Tells everyone whose view changed since the last telling (nobody, if it is back as it was). */
+  private tell(): void {
+    this.lastToldAt = this.clock.now();
+    const before = this.told;
+    const next = this.queue;
+    this.told = next;
+    if (sameQueue(before, next)) return;
     const hidden = this.audience.hiddenIds();
     if (hidden.size === 0) {
       this.audience.broadcast(LiveEventMessageType.HANDS, { hands: next });
@@ -32,8 +91,8 @@ export class HandRaises {
       if (handsViewChanged(before, next, viewer.userId, hidden)) viewer.send(LiveEventMessageType.HANDS, { hands: handsSeenBy(next, viewer.userId, hidden) });
     }
   }
+}
 
-  get current(): readonly string[] {
-    return this.queue;
-  }
+function sameQueue(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }

@@ -165,6 +165,20 @@ describe('load test harness (smoke)', function () {
       }
     });
 
+    it('event-join --raisers: every attendee joins, every hand change is answered and seen by others, everyone leaves', async () => {
+      const run = await runBench(['event-join', '--attendees', '30', '--raisers', '6', '--duration', '2', '--nodes', '2'], process.env);
+      assert.equal(run.code, 0, run.output);
+      for (const key of ['join_p99_ms', 'leave_p99_ms', 'hand_reply_p99_ms', 'hand_seen_p99_ms', 'hands_node_cpu_s']) assert.ok(key in run.report!, `missing ${key}`);
+      assert.equal(run.report!['joined'], 30);
+      assert.equal(run.report!['errors'], 0);
+      assert.ok(Number(run.report!['hand_changes']) >= 6, `hand changes ${run.report!['hand_changes']}`);
+      assert.equal(run.report!['hand_refused'], 0);
+      assert.equal(run.report!['hand_unanswered'], 0);
+      assert.ok(Number(run.report!['hand_views_timed']) > 0, 'no raise seen by another attendee');
+      assert.ok(Number(run.report!['hands_messages']) > 0 && Number(run.report!['hands_ids']) > 0);
+      assert.deepEqual(run.nodePids.filter(alive), []);
+    });
+
     it('push: every offline recipient gets one decryptable Web Push, with latency and outbox depth reported', async () => {
       const run = await runBench(['push', '--users', '30', '--rate', '100', '--nodes', '2'], process.env);
       assert.equal(run.code, 0, run.output);
