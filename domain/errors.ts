@@ -92,7 +92,7 @@ export const ErrorCode = {
   EVENT_FULL: 'EVENT_FULL',
   NOT_A_HOST: 'NOT_A_HOST',
   NOT_ATTENDING: 'NOT_ATTENDING',
-  /** Slow mode: the attendee's next event chat message waits (`retryAfterMs`). */
+  /** Slow mode, or a large event's chat at its pace: the attendee's next event chat message waits (`retryAfterMs`). */
   SLOW_MODE: 'SLOW_MODE',
   IN_BREAKOUT: 'IN_BREAKOUT',
   /** A host removed this person from the event: they cannot come back in. */

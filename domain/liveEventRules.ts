@@ -1,4 +1,5 @@
 import { ErrorCode } from './errors';
+import type { RateRule } from './rateLimits';
 
 /** Doors open, and registrants hear `event.starting`, this long before the start. */
 export const DOORS_OPEN_BEFORE_MS = 10 * 60 * 1000;
@@ -66,4 +67,19 @@ export const MAX_SLOW_MODE_S = 10 * 60;
 export function slowModeWaitMs(input: { readonly role: LiveEventRole; readonly slowModeS: number; readonly lastSentMs: number | undefined; readonly nowMs: number }): number {
   if (input.role === 'host' || input.slowModeS <= 0 || input.lastSentMs === undefined) return 0;
   return Math.max(0, input.lastSentMs + input.slowModeS * 1000 - input.nowMs);
+}
+
+/**
+ * An event's chat as a whole: each message goes to every connection, so what the
+ * event's node sends a second is messages times connections. The chat keeps a
+ * pace that holds that near this figure: past it, attendees' messages wait as in
+ * slow mode (hosts' do not). In a small event each person's own bucket (one a
+ * second) binds long before it does.
+ */
+export const EVENT_CHAT_DELIVERIES_PER_S = 20_000;
+
+/** The event chat's pace for this many connections: messages a second, and as many again at once. */
+export function eventChatPace(connections: number): RateRule {
+  const perSecond = Math.max(1, EVENT_CHAT_DELIVERIES_PER_S / Math.max(1, connections));
+  return { perSecond, burst: perSecond };
 }

@@ -1,6 +1,6 @@
 import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../contracts/liveEvents';
 import { RawRoomClient, reserveSeat } from './client/rawRoomClient';
-import { runHands, type HandsFigures } from './handsLoad';
+import { runHoldTraffic, type HoldFigures } from './eventHoldLoad';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
 import { ErrorLog, sleep } from './harness/timetable';
 import type { EventJoinJob, LoadResult, WorkerMessage } from './jobs';
@@ -15,9 +15,9 @@ const nextGo = () => new Promise<void>((resolve) => process.once('message', () =
  * The burst: at the go signal every attendee of this worker joins the event at
  * once (join latency: from the signal to `event.ready`); after the hold they
  * all leave at once (leave latency: from the leave request to the server
- * closing the connection). With raisers, the hold is the hand-raise traffic of
- * handsLoad.ts, started and ended at the harness's signals (phases `joined`
- * and `hands`), so that its CPU can be read apart.
+ * closing the connection). With raisers or talkers, the hold is the traffic of
+ * eventHoldLoad.ts, started and ended at the harness's signals (phases `joined`
+ * and `traffic`), so that its CPU can be read apart.
  */
 export async function runEventJoin(job: EventJoinJob): Promise<LoadResult> {
   const errors = new ErrorLog();
@@ -55,10 +55,10 @@ export async function runEventJoin(job: EventJoinJob): Promise<LoadResult> {
   );
   const attendees = clients.filter((c): c is { client: RawRoomClient; userId: string } => c !== undefined);
   const joined = attendees.map((a) => a.client);
-  let hands: HandsFigures | undefined;
-  if (job.raisers > 0) {
-    hands = await betweenSignals('joined', () => runHands(attendees, Math.min(job.raisers, attendees.length), job.holdS, errors));
-    await betweenSignals('hands', async () => undefined);
+  let traffic: HoldFigures | undefined;
+  if (job.raisers + job.talkers > 0) {
+    traffic = await betweenSignals('joined', () => runHoldTraffic(attendees, Math.min(job.raisers, attendees.length), job.talkers, job.holdS, errors));
+    await betweenSignals('traffic', async () => undefined);
   } else {
     await sleep(job.holdS * 1000);
   }
@@ -79,9 +79,9 @@ export async function runEventJoin(job: EventJoinJob): Promise<LoadResult> {
       join: encodeHistogram(join),
       seat: encodeHistogram(seat),
       leave: encodeHistogram(leave),
-      ...(hands ? { hand_reply: encodeHistogram(hands.reply), hand_seen: encodeHistogram(hands.seen) } : {}),
+      ...Object.fromEntries(Object.entries(traffic?.histograms ?? {}).map(([name, histogram]) => [name, encodeHistogram(histogram)])),
     },
-    counters: { joined: joined.length, held, ...hands?.counters },
+    counters: { joined: joined.length, held, ...traffic?.counters },
   };
 }
 

@@ -79,8 +79,9 @@ export interface EventJoinJob {
   /** Registered attendees: all join at the go signal, hold, then all leave at once. */
   readonly users: ReadonlyArray<{ userId: string; accessToken: string }>;
   readonly holdS: number;
-  /** This worker's attendees who raise and lower their hands through the hold (none: a quiet hold). */
+  /** This worker's attendees who raise and lower their hands through the hold, and who say something (none: a quiet hold). */
   readonly raisers: number;
+  readonly talkers: number;
 }
 
 export interface ReconnectJob {

@@ -15,8 +15,9 @@ export interface EventJoinOptions {
   readonly attendees: number;
   readonly holdS: number;
   readonly workers: number;
-  /** Attendees who raise and lower their hands through the hold (loadtest/handsLoad.ts). */
+  /** Attendees who raise and lower their hands through the hold, and who say something (loadtest/eventHoldLoad.ts). */
   readonly raisers: number;
+  readonly talkers: number;
 }
 
 /** One live event whose doors are open, and `attendees` registrants (Postgres, seeded directly). */
@@ -40,21 +41,19 @@ async function seedEvent(cluster: BenchCluster, attendees: number) {
   }
 }
 
-/** The hand-raise traffic's figures, summed over the load processes. */
-function handsReport(done: readonly LoadResult[]): Record<string, number> {
+/** The hold's traffic figures, summed over the load processes. */
+function holdReport(done: readonly LoadResult[]): Record<string, number> {
   const sum = (name: string) => done.reduce((total, r) => total + (r.counters[name] ?? 0), 0);
-  const changes = sum('hand_changes');
+  const counted = ['hand_changes', 'hand_refused', 'hand_unanswered', 'hand_views_timed', 'hands_messages', 'hands_ids', 'said', 'say_slowed', 'say_refused', 'say_unanswered', 'chat_messages'];
   return {
-    ...percentiles('hand_reply', mergeEncoded(done.map((r) => r.histograms['hand_reply']!))),
-    ...percentiles('hand_seen', mergeEncoded(done.map((r) => r.histograms['hand_seen']!))),
-    hand_changes: changes,
-    hand_refused: sum('hand_refused'),
-    hand_unanswered: sum('hand_unanswered'),
-    hand_views_timed: sum('hand_views_timed'),
-    hands_messages: sum('hands_messages'),
-    hands_ids: sum('hands_ids'),
-    hands_messages_per_change: changes > 0 ? Math.round(sum('hands_messages') / changes) : 0,
+    ...Object.assign({}, ...['hand_reply', 'hand_seen', 'say_reply', 'say_seen'].map((name) => percentiles(name, mergeEncoded(done.map((r) => r.histograms[name]!))))),
+    ...Object.fromEntries(counted.map((name) => [name, sum(name)])),
   };
+}
+
+/** Worker w's part of `total`, as even as it divides. */
+function shareOf(total: number, workers: number, w: number): number {
+  return Math.floor(total / workers) + (w < total % workers ? 1 : 0);
 }
 
 /** A burst of attendees joining one event at once, holding, then leaving at once. */
@@ -67,7 +66,8 @@ export async function runEventJoin(cluster: BenchCluster, options: EventJoinOpti
     eventId,
     users: share,
     holdS: options.holdS,
-    raisers: Math.floor(options.raisers / shares.length) + (w < options.raisers % shares.length ? 1 : 0),
+    raisers: shareOf(options.raisers, shares.length, w),
+    talkers: shareOf(options.talkers, shares.length, w),
   }));
   const run = runWorkers(jobs);
   await run.ramped;
@@ -76,14 +76,15 @@ export async function runEventJoin(cluster: BenchCluster, options: EventJoinOpti
   const cpu = cpuLedger.snapshot();
   run.go();
   let rssHolding: number;
-  let hands: Record<string, number> = {};
-  if (options.raisers > 0) {
+  let hold: Record<string, number> = {};
+  const busyHold = options.raisers + options.talkers > 0;
+  if (busyHold) {
     await run.phase('joined');
     rssHolding = nodesRssMb(cluster.nodes);
-    const handsCpu = cpuLedger.snapshot();
+    const holdCpu = cpuLedger.snapshot();
     run.go();
-    await run.phase('hands');
-    hands = cpuFigures(cpuLedger.since(handsCpu), (role) => `hands_${role}_cpu_s`, 1, 2);
+    await run.phase('traffic');
+    hold = cpuFigures(cpuLedger.since(holdCpu), (role) => `hold_${role}_cpu_s`, 1, 2);
     run.go();
   } else {
     await new Promise((r) => setTimeout(r, (options.holdS * 1000) / 2 + 500));
@@ -103,7 +104,7 @@ export async function runEventJoin(cluster: BenchCluster, options: EventJoinOpti
     errors: done.reduce((total, r) => total + r.errors, 0),
     connections_held: done.reduce((total, r) => total + (r.counters['held'] ?? 0), 0),
     ...cpuFigures(burstCpu, (role) => `${role}_cpu_per_attendee_ms`, 1e3 / users.length, 3),
-    ...(options.raisers > 0 ? { ...handsReport(done), ...hands } : {}),
+    ...(busyHold ? { ...holdReport(done), ...hold } : {}),
     server_rss_mb: Math.round(rssHolding),
     rss_per_connection_kb: joined > 0 ? Math.round((((rssHolding - rssBefore) * 1024) / joined) * 10) / 10 : 0,
   };

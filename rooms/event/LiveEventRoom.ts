@@ -95,7 +95,7 @@ export class LiveEventRoom extends ActorRoom {
       },
       say: (client, payload) => {
         const speaker = this.attendee(client);
-        const message = this.chat.say(speaker, payload.text, services.now().getTime());
+        const message = this.chat.say(speaker, payload.text, services.now().getTime(), this.clients.length);
         this.sendFrom(speaker, LiveEventMessageType.CHAT, message);
         return message;
       },

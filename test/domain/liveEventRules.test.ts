@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decideLiveEventJoin, decideModeration, DOORS_OPEN_BEFORE_MS, liveEventPhase, lowerHand, raiseHand, slowModeWaitMs } from '../../domain/liveEventRules';
+import { decideLiveEventJoin, decideModeration, DOORS_OPEN_BEFORE_MS, EVENT_CHAT_DELIVERIES_PER_S, eventChatPace, liveEventPhase, lowerHand, raiseHand, slowModeWaitMs } from '../../domain/liveEventRules';
 
 const event = { startsAt: 1_000_000_000, endsAt: 1_000_000_000 + 3_600_000 };
 
@@ -45,5 +45,12 @@ describe('live event rules', () => {
     assert.equal(slowModeWaitMs({ role: 'speaker', slowModeS: 30, lastSentMs: 1000, nowMs: 31_000 }), 0);
     assert.equal(slowModeWaitMs({ role: 'host', slowModeS: 30, lastSentMs: 1000, nowMs: 1001 }), 0);
     assert.equal(slowModeWaitMs({ role: 'audience', slowModeS: 0, lastSentMs: 1000, nowMs: 1001 }), 0);
+  });
+
+  it('paces an event chat by its size: messages times connections stay near the deliveries a second, one message a second at least', () => {
+    assert.deepEqual(eventChatPace(2000), { perSecond: 10, burst: 10 });
+    assert.equal(eventChatPace(20).perSecond * 20, EVENT_CHAT_DELIVERIES_PER_S);
+    assert.deepEqual(eventChatPace(0), eventChatPace(1));
+    assert.deepEqual(eventChatPace(1_000_000), { perSecond: 1, burst: 1 });
   });
 });

@@ -165,17 +165,19 @@ describe('load test harness (smoke)', function () {
       }
     });
 
-    it('event-join --raisers: every attendee joins, every hand change is answered and seen by others, everyone leaves', async () => {
-      const run = await runBench(['event-join', '--attendees', '30', '--raisers', '6', '--duration', '2', '--nodes', '2'], process.env);
+    it('event-join --raisers --talkers: every attendee joins, every hand change and saying is answered and reaches the others, everyone leaves', async () => {
+      const run = await runBench(['event-join', '--attendees', '30', '--raisers', '6', '--talkers', '4', '--duration', '2', '--nodes', '2'], process.env);
       assert.equal(run.code, 0, run.output);
-      for (const key of ['join_p99_ms', 'leave_p99_ms', 'hand_reply_p99_ms', 'hand_seen_p99_ms', 'hands_node_cpu_s']) assert.ok(key in run.report!, `missing ${key}`);
+      for (const key of ['join_p99_ms', 'leave_p99_ms', 'hand_reply_p99_ms', 'hand_seen_p99_ms', 'say_reply_p99_ms', 'say_seen_p99_ms', 'hold_node_cpu_s']) assert.ok(key in run.report!, `missing ${key}`);
       assert.equal(run.report!['joined'], 30);
       assert.equal(run.report!['errors'], 0);
       assert.ok(Number(run.report!['hand_changes']) >= 6, `hand changes ${run.report!['hand_changes']}`);
-      assert.equal(run.report!['hand_refused'], 0);
-      assert.equal(run.report!['hand_unanswered'], 0);
+      assert.ok(Number(run.report!['said']) >= 4, `said ${run.report!['said']}`);
+      for (const key of ['hand_refused', 'hand_unanswered', 'say_refused', 'say_unanswered']) assert.equal(run.report![key], 0, key);
       assert.ok(Number(run.report!['hand_views_timed']) > 0, 'no raise seen by another attendee');
       assert.ok(Number(run.report!['hands_messages']) > 0 && Number(run.report!['hands_ids']) > 0);
+      // Everyone hears everything said, the one who said it included.
+      assert.equal(run.report!['chat_messages'], Number(run.report!['said']) * 30);
       assert.deepEqual(run.nodePids.filter(alive), []);
     });
 
