@@ -78,7 +78,7 @@ export function slowModeWaitMs(input: { readonly role: LiveEventRole; readonly s
  */
 export const EVENT_CHAT_DELIVERIES_PER_S = 20_000;
 
-/** The event chat's pace for this many connections: messages a second, and as many again at once. */
+/** The event chat's pace for this many connections: messages a second, and a second's worth at once. */
 export function eventChatPace(connections: number): RateRule {
   const perSecond = Math.max(1, EVENT_CHAT_DELIVERIES_PER_S / Math.max(1, connections));
   return { perSecond, burst: perSecond };

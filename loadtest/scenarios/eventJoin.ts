@@ -8,7 +8,7 @@ import { mergeEncoded, percentiles } from '../harness/histogram';
 import { nodesRssMb } from '../harness/machine';
 import { NO_HIRING_FIELDS } from '../../domain/cardRules';
 import { seedUsers } from '../harness/seed';
-import { cpuFigures, cpuLedger } from '../harness/cpuLedger';
+import { cpuFigures, cpuLedger, type CpuRole } from '../harness/cpuLedger';
 import { runWorkers, workerShares } from '../harness/workers';
 
 export interface EventJoinOptions {
@@ -76,23 +76,23 @@ export async function runEventJoin(cluster: BenchCluster, options: EventJoinOpti
   const cpu = cpuLedger.snapshot();
   run.go();
   let rssHolding: number;
-  let hold: Record<string, number> = {};
+  let holdCpu = new Map<CpuRole, number>();
   const busyHold = options.raisers + options.talkers > 0;
   if (busyHold) {
     await run.phase('joined');
     rssHolding = nodesRssMb(cluster.nodes);
-    const holdCpu = cpuLedger.snapshot();
+    const holdStart = cpuLedger.snapshot();
     run.go();
     await run.phase('traffic');
-    hold = cpuFigures(cpuLedger.since(holdCpu), (role) => `hold_${role}_cpu_s`, 1, 2);
+    holdCpu = cpuLedger.since(holdStart);
     run.go();
   } else {
     await new Promise((r) => setTimeout(r, (options.holdS * 1000) / 2 + 500));
     rssHolding = nodesRssMb(cluster.nodes);
   }
   const done = await run.results;
-  // The burst's CPU, from the first join to the last leave, per attendee.
-  const burstCpu = cpuLedger.since(cpu);
+  // The burst's CPU, from the first join to the last leave, per attendee (a busy hold's traffic apart).
+  const burstCpu = new Map([...cpuLedger.since(cpu)].map(([role, usedS]) => [role, usedS - (holdCpu.get(role) ?? 0)]));
   for (const sample of done.flatMap((r) => r.errorSamples).slice(0, 10)) process.stdout.write(`  error: ${sample}\n`);
   const joined = done.reduce((total, r) => total + (r.counters['joined'] ?? 0), 0);
   return {
@@ -104,7 +104,7 @@ export async function runEventJoin(cluster: BenchCluster, options: EventJoinOpti
     errors: done.reduce((total, r) => total + r.errors, 0),
     connections_held: done.reduce((total, r) => total + (r.counters['held'] ?? 0), 0),
     ...cpuFigures(burstCpu, (role) => `${role}_cpu_per_attendee_ms`, 1e3 / users.length, 3),
-    ...(busyHold ? { ...holdReport(done), ...hold } : {}),
+    ...(busyHold ? { ...holdReport(done), ...cpuFigures(holdCpu, (role) => `hold_${role}_cpu_s`, 1, 2) } : {}),
     server_rss_mb: Math.round(rssHolding),
     rss_per_connection_kb: joined > 0 ? Math.round((((rssHolding - rssBefore) * 1024) / joined) * 10) / 10 : 0,
   };

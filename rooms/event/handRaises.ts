@@ -4,9 +4,9 @@ import { LiveEventMessageType } from '../../contracts/liveEvents';
 /**
  * The queue goes out to the audience at most this often; the changes meanwhile
  * wait for the next time, and only the queue as it is then is sent. Each change
- * used to go to every viewer at once, with the whole queue: in a full event one
- * person raising and lowering a hand at their allowed rate sent thousands of
- * messages a second, and the queue's length grew each one.
+ * reaches every connection, with the whole queue: told at every change, a full
+ * event's hundred people raising and lowering their hands at their allowed
+ * rate would send hundreds of thousands of messages a second.
  */
 export const HANDS_INTERVAL_MS = 250;
 
