@@ -61,6 +61,7 @@ options:
   --raisers N      event-join: attendees who raise and lower their hands once a second through the hold,
                    default 0
   --talkers N      event-join: attendees who say something once a second through the hold, default 0
+  --hidden N       event-join: attendees shadow-banned before the run, default 0
   --warm-after S   seconds into the sends after which latencies also count as warm (swipes: ack_warm_p*,
                    notify_warm_p*; chat: ack_warm_p*, deliver_warm_p*), default 5
   --mutual F       share of swipes that are the likes of mutual pairs (swipes), default 0.05
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
       attendees: { type: 'string' },
       raisers: { type: 'string' },
       talkers: { type: 'string' },
+      hidden: { type: 'string' },
       'cold-rate': { type: 'string' },
       'deck-size': { type: 'string' },
       'connect-rate': { type: 'string' },
@@ -225,7 +227,7 @@ async function main(): Promise<void> {
     const attendees = intOption(values.attendees, 2000, 'attendees');
     const holdS = intOption(values.duration, 5, 'duration');
     const cluster = await startCluster(`${attendees} attendees`);
-    const result = await runEventJoin(cluster, { attendees, holdS, workers, raisers: intOption(values.raisers, 0, 'raisers'), talkers: intOption(values.talkers, 0, 'talkers') });
+    const result = await runEventJoin(cluster, { attendees, holdS, workers, raisers: intOption(values.raisers, 0, 'raisers'), talkers: intOption(values.talkers, 0, 'talkers'), hidden: intOption(values.hidden, 0, 'hidden') });
     report = { scenario, nodes: cluster.nodes.length, users: attendees, duration_s: holdS, ...result };
   } else if (scenario === 'reconnect') {
     const sessions = intOption(values.users, 10_000, 'users');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../../db/database';
 import { insertCardsBulk } from '../../db/repositories/cardRepository';
 import { insertLiveEvent, registerManyForLiveEvent } from '../../db/repositories/liveEventRepository';
+import { updateAccount } from '../../db/repositories/userRepository';
 import type { EventJoinJob, LoadResult } from '../jobs';
 import type { BenchCluster } from '../harness/benchCluster';
 import { mergeEncoded, percentiles } from '../harness/histogram';
@@ -18,10 +19,12 @@ export interface EventJoinOptions {
   /** Attendees who raise and lower their hands through the hold, and who say something (loadtest/eventHoldLoad.ts). */
   readonly raisers: number;
   readonly talkers: number;
+  /** Attendees shadow-banned before the run (the last of them: neither raisers nor talkers nor observers). */
+  readonly hidden: number;
 }
 
 /** One live event whose doors are open, and `attendees` registrants (Postgres, seeded directly). */
-async function seedEvent(cluster: BenchCluster, attendees: number) {
+async function seedEvent(cluster: BenchCluster, attendees: number, hidden: number) {
   const databaseUrl = cluster.seedTarget.databaseUrl;
   if (!databaseUrl) throw new Error('the event-join scenario seeds Postgres directly: set DATABASE_URL and REDIS_URL');
   const [recruiter, ...users] = await seedUsers(attendees + 1, cluster.seedTarget);
@@ -35,6 +38,7 @@ async function seedEvent(cluster: BenchCluster, attendees: number) {
     const now = Date.now();
     await insertLiveEvent(database.db, { id: eventId, hostId: recruiter!.userId, jobCardId, title: 'Bench hiring day', startsAt: now + 5 * 60_000, endsAt: now + 3_600_000, capacity: attendees });
     for (let i = 0; i < users.length; i += 2000) await registerManyForLiveEvent(database.db, eventId, users.slice(i, i + 2000).map((u) => u.userId));
+    for (const user of users.slice(users.length - hidden)) await updateAccount(database.db, user.userId, { shadowBanned: true });
     return { eventId, users };
   } finally {
     await database.close();
@@ -58,7 +62,7 @@ function shareOf(total: number, workers: number, w: number): number {
 
 /** A burst of attendees joining one event at once, holding, then leaving at once. */
 export async function runEventJoin(cluster: BenchCluster, options: EventJoinOptions): Promise<Record<string, number | string>> {
-  const { eventId, users } = await seedEvent(cluster, options.attendees);
+  const { eventId, users } = await seedEvent(cluster, options.attendees, options.hidden);
   const shares = workerShares(users, options.workers);
   const jobs: EventJoinJob[] = shares.map((share, w) => ({
     kind: 'event-join',

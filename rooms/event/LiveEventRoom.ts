@@ -36,9 +36,9 @@ export class LiveEventRoom extends ActorRoom {
   private readonly attendees = new EventAttendees();
   private readonly chat = new EventChat();
   private readonly hands = new HandRaises({
-    viewers: () => this.clients.map((client) => ({ userId: this.userOf(client), send: (type: string, message: unknown) => client.send(type, message) })),
     hiddenIds: () => this.attendees.hiddenIds(),
-    broadcast: (type, message) => this.broadcast(type, message),
+    broadcast: (type, message, except) => this.broadcast(type, message, except.size === 0 ? undefined : { except: [...except].flatMap((userId) => this.clientsOf(userId)) }),
+    sendTo: (userId, type, message) => this.sendToUser(userId, type, message),
   });
   private media!: EventMedia;
   private seats!: EventSeats;

@@ -10,11 +10,13 @@ import { LiveEventMessageType } from '../../contracts/liveEvents';
  */
 export const HANDS_INTERVAL_MS = 250;
 
-/** What the queue needs of its event: who is connected and whose hand is hidden, and a way to tell them. */
+/** What the queue needs of its event: whose hand is hidden, and ways to tell everyone and one person. */
 export interface HandAudience {
-  viewers(): Iterable<{ readonly userId: string | undefined; send(type: string, message: unknown): void }>;
   hiddenIds(): ReadonlySet<string>;
-  broadcast(type: string, message: unknown): void;
+  /** To every connection but those of `except`. */
+  broadcast(type: string, message: unknown, except: ReadonlySet<string>): void;
+  /** To every connection of one person. */
+  sendTo(userId: string, type: string, message: unknown): void;
 }
 
 /** The time, and a timer that can be cancelled. */
@@ -75,7 +77,11 @@ export class HandRaises {
     this.cancelTelling = undefined;
   }
 
-  /** Tells everyone whose view changed since the last telling (nobody, if it is back as it was). */
+  /**
+   * Tells everyone whose view changed since the last telling (nobody, if it is
+   * back as it was). Everyone whose own hand is not hidden sees the same queue, so
+   * it is worked out and sent once; only the shadow-banned few see their own.
+   */
   private tell(): void {
     this.lastToldAt = this.clock.now();
     const before = this.told;
@@ -83,12 +89,10 @@ export class HandRaises {
     this.told = next;
     if (sameQueue(before, next)) return;
     const hidden = this.audience.hiddenIds();
-    if (hidden.size === 0) {
-      this.audience.broadcast(LiveEventMessageType.HANDS, { hands: next });
-      return;
-    }
-    for (const viewer of this.audience.viewers()) {
-      if (handsViewChanged(before, next, viewer.userId, hidden)) viewer.send(LiveEventMessageType.HANDS, { hands: handsSeenBy(next, viewer.userId, hidden) });
+    const shown = handsSeenBy(next, undefined, hidden);
+    if (!sameQueue(handsSeenBy(before, undefined, hidden), shown)) this.audience.broadcast(LiveEventMessageType.HANDS, { hands: shown }, hidden);
+    for (const userId of hidden) {
+      if (handsViewChanged(before, next, userId, hidden)) this.audience.sendTo(userId, LiveEventMessageType.HANDS, { hands: handsSeenBy(next, userId, hidden) });
     }
   }
 }

@@ -25,16 +25,20 @@ function manualClock() {
   return clock;
 }
 
-/** An audience of viewers by user id; what each was sent, and what went to everyone. */
+/** An audience of people by user id: what went to everyone (and who was left out), and what went to each person alone. */
 function audienceOf(viewerIds: readonly string[], hidden: ReadonlySet<string> = new Set()) {
   const sent = new Map<string, Array<readonly string[]>>(viewerIds.map((id) => [id, []]));
   const broadcasts: Array<readonly string[]> = [];
+  const leftOut: string[][] = [];
   const audience: HandAudience = {
-    viewers: () => viewerIds.map((userId) => ({ userId, send: (_type: string, message: unknown) => sent.get(userId)!.push((message as { hands: string[] }).hands) })),
     hiddenIds: () => hidden,
-    broadcast: (_type, message) => broadcasts.push((message as { hands: string[] }).hands),
+    broadcast: (_type, message, except) => {
+      broadcasts.push((message as { hands: string[] }).hands);
+      leftOut.push([...except]);
+    },
+    sendTo: (userId, _type, message) => sent.get(userId)!.push((message as { hands: string[] }).hands),
   };
-  return { audience, sent, broadcasts };
+  return { audience, sent, broadcasts, leftOut };
 }
 
 describe('the hand-raise queue told to an event', () => {
@@ -76,18 +80,27 @@ describe('the hand-raise queue told to an event', () => {
     assert.equal(clock.pending, 0);
   });
 
-  it('tells a viewer only of their own view while a hand is hidden, and only when it changed', () => {
+  it('tells the audience one view, and a shadow-banned person alone their own, each only when it changed', () => {
     const clock = manualClock();
-    const { audience, sent, broadcasts } = audienceOf(['host', 'plain', 'shadow'], new Set(['shadow']));
+    const { audience, sent, broadcasts, leftOut } = audienceOf(['host', 'plain', 'shadow'], new Set(['shadow']));
     const hands = new HandRaises(audience, clock);
+    // Only the hidden hand: nobody else's view changes, theirs does.
     hands.change(['shadow']);
     clock.advance(0);
-    assert.deepEqual([...sent], [['host', []], ['plain', []], ['shadow', [['shadow']]]]);
+    assert.deepEqual(broadcasts, []);
+    assert.deepEqual(sent.get('shadow'), [['shadow']]);
     hands.change(['shadow', 'plain']);
     clock.advance(HANDS_INTERVAL_MS);
-    assert.deepEqual([...sent], [['host', [['plain']]], ['plain', [['plain']]], ['shadow', [['shadow'], ['shadow', 'plain']]]]);
-    assert.deepEqual(broadcasts, []);
-    assert.deepEqual(hands.seenBy('host'), ['plain']);
+    assert.deepEqual(broadcasts, [['plain']], 'everyone else sees the queue without the hidden hand');
+    assert.deepEqual(leftOut, [['shadow']], 'and the shadow-banned person is not sent it');
+    assert.deepEqual(sent.get('shadow'), [['shadow'], ['shadow', 'plain']]);
+    assert.deepEqual([sent.get('host'), sent.get('plain')], [[], []]);
+    assert.deepEqual([hands.seenBy('host'), hands.seenBy('shadow')], [['plain'], ['shadow', 'plain']]);
+    // The hidden hand goes down: the audience's view is the same, only theirs changes.
+    hands.change(['plain']);
+    clock.advance(HANDS_INTERVAL_MS);
+    assert.deepEqual(broadcasts, [['plain']]);
+    assert.deepEqual(sent.get('shadow')!.at(-1), ['plain']);
   });
 
   it('tells nothing more once its event has closed it', () => {
