@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import type { Room } from '@colyseus/sdk';
 import webpush from 'web-push';
 import { UserEventType } from '../../domain/userEvents';
@@ -80,7 +80,10 @@ describe('accounts people can leave, on two nodes', function () {
     assert.equal((await requestJson(n0.url, 'POST', `/events/${eventId}/registrations`, { token: a.accessToken })).status, 201);
     const attending = await joinActor(n0.url, a.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
     suite.open.push(attending);
-    const subscription = { endpoint: `https://push.example.invalid/s/${randomUUID()}`, keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) } };
+    // A real P-256 key: the event's starting notice may be pushed to this device before the export, and a
+    // push to an address that does not resolve is retried later, where a key off the curve drops the device.
+    const p256dh = createECDH('prime256v1').generateKeys().toString('base64url');
+    const subscription = { endpoint: `https://push.example.invalid/s/${randomUUID()}`, keys: { p256dh, auth: randomBytes(16).toString('base64url') } };
     const pushed = await requestJson(n1.url, 'PUT', '/me/devices/web/push', { token: a.accessToken, body: { platform: 'webpush', subscription } });
     assert.equal(pushed.status, 200, JSON.stringify(pushed.body));
     await waitUntil(async () => (await suite.cluster.pool.query('select 1 from attendance where user_id = $1', [a.userId])).rowCount === 1, 10_000, () => 'the attendance to be stored');
