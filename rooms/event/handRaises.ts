@@ -1,5 +1,6 @@
 import { handsSeenBy, handsViewChanged } from '../../domain/handQueue';
 import { LiveEventMessageType } from '../../contracts/liveEvents';
+import { AtMostEvery, REAL_TIMERS, type Timers } from '../atMostEvery';
 
 /**
  * The queue goes out to the audience at most this often; the changes meanwhile
@@ -19,20 +20,6 @@ export interface HandAudience {
   sendTo(userId: string, type: string, message: unknown): void;
 }
 
-/** The time, and a timer that can be cancelled. */
-export interface HandsClock {
-  now(): number;
-  after(ms: number, run: () => void): () => void;
-}
-
-const REAL_CLOCK: HandsClock = {
-  now: () => performance.now(),
-  after: (ms, run) => {
-    const timer = setTimeout(run, ms);
-    return () => clearTimeout(timer);
-  },
-};
-
 /**
  * An event's hand-raise queue, first raised first in line, shown to each viewer
  * as domain/handQueue says. Whoever changes it is answered with it at once (the
@@ -43,13 +30,14 @@ export class HandRaises {
   private queue: readonly string[] = [];
   /** The queue the audience was last told of. */
   private told: readonly string[] = [];
-  private lastToldAt = Number.NEGATIVE_INFINITY;
-  private cancelTelling: (() => void) | undefined;
+  private readonly telling: AtMostEvery;
 
   constructor(
     private readonly audience: HandAudience,
-    private readonly clock: HandsClock = REAL_CLOCK,
-  ) {}
+    timers: Timers = REAL_TIMERS,
+  ) {
+    this.telling = new AtMostEvery(HANDS_INTERVAL_MS, () => this.tell(), timers);
+  }
 
   seenBy(viewerId: string | undefined): readonly string[] {
     return handsSeenBy(this.queue, viewerId, this.audience.hiddenIds());
@@ -59,12 +47,7 @@ export class HandRaises {
   change(next: readonly string[]): void {
     if (sameQueue(next, this.queue)) return;
     this.queue = next;
-    if (this.cancelTelling) return;
-    const wait = Math.max(0, this.lastToldAt + HANDS_INTERVAL_MS - this.clock.now());
-    this.cancelTelling = this.clock.after(wait, () => {
-      this.cancelTelling = undefined;
-      this.tell();
-    });
+    this.telling.request();
   }
 
   get current(): readonly string[] {
@@ -73,8 +56,7 @@ export class HandRaises {
 
   /** The event is going: nothing more is told. */
   close(): void {
-    this.cancelTelling?.();
-    this.cancelTelling = undefined;
+    this.telling.close();
   }
 
   /**
@@ -83,7 +65,6 @@ export class HandRaises {
    * it is worked out and sent once; only the shadow-banned few see their own.
    */
   private tell(): void {
-    this.lastToldAt = this.clock.now();
     const before = this.told;
     const next = this.queue;
     this.told = next;

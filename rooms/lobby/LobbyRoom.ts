@@ -4,6 +4,7 @@ import type { DeckSearcher } from '../../domain/deckFilters';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { LOBBY_RENEW_MS, LobbyLeases } from '../../domain/lobbyLeases';
 import { ActorRoom } from '../actorRoom';
+import { AtMostEvery, REAL_TIMERS } from '../atMostEvery';
 import { mountCommands } from '../commandRouter';
 import { answerRemotely, type RemoteAnswer } from '../remoteAnswer';
 import { KismetCloseCode } from '../../contracts/common';
@@ -33,8 +34,11 @@ export class LobbyRoom extends ActorRoom {
   private cell = '';
   private readonly leases = new LobbyLeases();
   private lastSentCount = -1;
-  private nearbyTimer: NodeJS.Timeout | undefined;
-  private lastNearbyAt = 0;
+  /** "Nearby now" goes out through this, on the services' clock. */
+  private readonly nearby = new AtMostEvery(NEARBY_INTERVAL_MS, () => this.tellNearby(), {
+    ...REAL_TIMERS,
+    now: () => roomServices().now().getTime(),
+  });
   private sweepTimer: NodeJS.Timeout | undefined;
   private emptySince: number | undefined;
 
@@ -71,7 +75,7 @@ export class LobbyRoom extends ActorRoom {
 
   override onDispose(): void {
     clearInterval(this.sweepTimer);
-    clearTimeout(this.nearbyTimer);
+    this.nearby.close();
     this.actorGone();
   }
 
@@ -112,20 +116,17 @@ export class LobbyRoom extends ActorRoom {
   }
 
   private scheduleNearby(): void {
-    if (this.nearbyTimer) return;
-    const now = () => roomServices().now().getTime();
-    const wait = Math.max(0, this.lastNearbyAt + NEARBY_INTERVAL_MS - now());
-    this.nearbyTimer = setTimeout(() => {
-      this.nearbyTimer = undefined;
-      this.lastNearbyAt = now();
-      const count = this.nearbyNow().count;
-      if (count === this.lastSentCount || this.clients.length === 0) return;
-      // Under overload the figure waits; the next change after the node recovers carries it.
-      if (roomServices().shouldShed('nearby.now')) return;
-      this.lastSentCount = count;
-      if (this.leases.sameForAll) this.broadcast(LobbyEventType.NEARBY, this.nearbyNow());
-      else for (const client of this.clients) client.send(LobbyEventType.NEARBY, this.nearbyNow(this.userOf(client)));
-    }, wait);
+    this.nearby.request();
+  }
+
+  private tellNearby(): void {
+    const count = this.nearbyNow().count;
+    if (count === this.lastSentCount || this.clients.length === 0) return;
+    // Under overload the figure waits; the next change after the node recovers carries it.
+    if (roomServices().shouldShed('nearby.now')) return;
+    this.lastSentCount = count;
+    if (this.leases.sameForAll) this.broadcast(LobbyEventType.NEARBY, this.nearbyNow());
+    else for (const client of this.clients) client.send(LobbyEventType.NEARBY, this.nearbyNow(this.userOf(client)));
   }
 
   /** Lets lapsed places go, and the lobby itself once it has been empty a while. */
