@@ -25,6 +25,18 @@ export function actorRoomId(kind: ActorKind, key: string): string {
   return `${kind}${ACTOR_ID_SEPARATOR}${key}`;
 }
 
+/**
+ * Join options with the actor's key as its identity spells it: lower case. Keys
+ * are hex (uuids, H3 indexes), which Postgres and H3 read in either case, so a
+ * key in upper case would otherwise name a second actor of the same identity.
+ */
+export function withCanonicalActorKey(kind: string, options: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  if (!isActorKind(kind)) return { ...options };
+  const name = ACTOR_KEY_OPTION[kind];
+  const key = options[name];
+  return typeof key === 'string' ? { ...options, [name]: key.toLowerCase() } : { ...options };
+}
+
 /** The actor room id that a matchmaking query asks for, if it names one. */
 export function actorRoomIdFromConditions(conditions: Readonly<Record<string, unknown>>): string | undefined {
   const kind = conditions['name'];

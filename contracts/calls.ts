@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { CommandRef } from './common';
+import { CommandRef, Uuid } from './common';
 
 /** Session commands of 1:1 calls. */
 export const CallCommands = {
   /** Rings the other member of a match on every device they have online. */
-  'call.start': z.strictObject({ ref: CommandRef, matchId: z.uuid(), media: z.enum(['audio', 'video']).default('audio') }),
-  'call.accept': z.strictObject({ ref: CommandRef, callId: z.uuid() }),
-  'call.decline': z.strictObject({ ref: CommandRef, callId: z.uuid() }),
-  'call.cancel': z.strictObject({ ref: CommandRef, callId: z.uuid() }),
+  'call.start': z.strictObject({ ref: CommandRef, matchId: Uuid, media: z.enum(['audio', 'video']).default('audio') }),
+  'call.accept': z.strictObject({ ref: CommandRef, callId: Uuid }),
+  'call.decline': z.strictObject({ ref: CommandRef, callId: Uuid }),
+  'call.cancel': z.strictObject({ ref: CommandRef, callId: Uuid }),
   /** Hangs up (or, while ringing, cancels or declines). */
-  'call.end': z.strictObject({ ref: CommandRef, callId: z.uuid() }),
+  'call.end': z.strictObject({ ref: CommandRef, callId: Uuid }),
   /** A fresh media token for an accepted call (tokens are short-lived). */
-  'call.token': z.strictObject({ ref: CommandRef, callId: z.uuid() }),
+  'call.token': z.strictObject({ ref: CommandRef, callId: Uuid }),
 } as const;
 
 export interface CallStarted {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CARD_PHOTOS_MAX, type Card } from '../domain/cardRules';
+import { Uuid } from './common';
 
 /** Bodies and answers of the card, preference and operator routes. Shared by the server, tests and load generators. */
 export const CARD_TITLE_MAX = 120;
@@ -135,7 +136,7 @@ export type AdminUserBody = z.infer<typeof AdminUserBody>;
  * (a card id), a message (`<matchId>:<seq>`), a call or an event (their ids).
  */
 export const ReportBody = z.strictObject({
-  userId: z.uuid(),
+  userId: Uuid,
   context: z.enum(['profile', 'message', 'call', 'event']),
   contextId: z.string().min(1).max(120).optional(),
   reason: z.string().trim().min(1).max(1000),
@@ -143,5 +144,5 @@ export const ReportBody = z.strictObject({
 export type ReportBody = z.infer<typeof ReportBody>;
 
 /** `POST /me/blocks`: the user to block. */
-export const BlockBody = z.strictObject({ userId: z.uuid() });
+export const BlockBody = z.strictObject({ userId: Uuid });
 export type BlockBody = z.infer<typeof BlockBody>;

@@ -3,13 +3,13 @@ import type { ChatMessage } from '../domain/chatRules';
 import type { ThreadMember } from '../domain/threadColleagues';
 
 export type { ChatMessage, ThreadMember };
-import { CommandRef, READY_COMMAND, ReadyCommand } from './common';
+import { CommandRef, READY_COMMAND, ReadyCommand, Uuid } from './common';
 import { CHAT_ROOM, ChatEventType } from './messageTypes';
 
 export { CHAT_ROOM, ChatEventType };
 
 /** Options of `joinOrCreate('chat', ...)`: the match whose thread to open. */
-export const ChatJoinOptions = z.strictObject({ matchId: z.uuid() });
+export const ChatJoinOptions = z.strictObject({ matchId: Uuid });
 export type ChatJoinOptions = z.infer<typeof ChatJoinOptions>;
 
 const Seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

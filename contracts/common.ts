@@ -12,6 +12,14 @@ export const ServerMessageType = {
   ERROR: 'error',
 } as const;
 
+/**
+ * A uuid as Kismet keeps it: lower case, in whatever case it came (Swift's
+ * `uuidString` is upper case). Postgres reads any case as the same id, but ids
+ * are also compared as strings (in memory, and in an actor's identity): one in
+ * another case would be a second actor of the same thread or event.
+ */
+export const Uuid = z.uuid().overwrite((id) => id.toLowerCase());
+
 /** A client-chosen id that ties a reply or an error to its command. */
 export const CommandRef = z.string().min(1).max(64).optional();
 

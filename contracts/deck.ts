@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CardView } from './cards';
-import { CommandRef, READY_COMMAND, ReadyCommand } from './common';
+import { CommandRef, READY_COMMAND, ReadyCommand, Uuid } from './common';
 
 /** Room name of the discovery lobby actor, `cell:<h3Index>`. */
 export const LOBBY_ROOM = 'cell';
@@ -15,7 +15,7 @@ export const DECK_MAX_SIZE = 100;
 /** The session command asking for a deck, for one of the caller's cards. */
 export const DeckCommand = z.strictObject({
   ref: CommandRef,
-  cardId: z.uuid(),
+  cardId: Uuid,
   limit: z.number().int().min(1).max(DECK_MAX_SIZE).optional(),
 });
 

@@ -6,13 +6,13 @@ import { CreateLiveEventBody } from './liveEvents';
 import { PushSettingsBody, PushTargetBody } from './push';
 import { ProgressResponse } from './progress';
 import { AddColleagueBody, CompanyBody, CreateCompanyBody, ThreadMembersBody } from './companies';
+import { Uuid } from './common';
 
 /**
  * Every HTTP route of a node, with the schemas of what it takes and answers:
  * the source of `GET /openapi.json` (server/http/openApi.ts), and what a node
  * checks its mounted routes against at start, so none goes undocumented.
  */
-const Uuid = z.uuid();
 const EpochMs = z.number().int().describe('milliseconds since the epoch');
 
 export const ErrorBody = z.object({

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { BREAKOUT_MAX_S, BREAKOUT_MIN_S, MAX_SLOW_MODE_S } from '../domain/liveEventRules';
-import { CommandRef, READY_COMMAND, ReadyCommand } from './common';
+import { CommandRef, READY_COMMAND, ReadyCommand, Uuid } from './common';
 
 /** Room name of the live event actor, `event:<eventId>`. */
 export const LIVE_EVENT_ROOM = 'event';
 
-export const LiveEventJoinOptions = z.strictObject({ eventId: z.uuid() });
+export const LiveEventJoinOptions = z.strictObject({ eventId: Uuid });
 
-const Target = z.strictObject({ ref: CommandRef, userId: z.uuid() });
+const Target = z.strictObject({ ref: CommandRef, userId: Uuid });
 
 export const LiveEventCommands = {
   /** The message sent on joining, again (see READY_COMMAND). */
@@ -22,7 +22,7 @@ export const LiveEventCommands = {
   /** Hosts: mute someone's published tracks (they may unmute; demote to stop them publishing). */
   mute: Target,
   /** Hosts: a timed 1:1 interview with one attendee in a LiveKit room of its own; both come back when it ends. */
-  breakout: z.strictObject({ ref: CommandRef, userId: z.uuid(), durationS: z.number().int().min(BREAKOUT_MIN_S).max(BREAKOUT_MAX_S) }),
+  breakout: z.strictObject({ ref: CommandRef, userId: Uuid, durationS: z.number().int().min(BREAKOUT_MIN_S).max(BREAKOUT_MAX_S) }),
   /** A message to everyone in the event (subject to slow mode). */
   say: z.strictObject({ ref: CommandRef, text: z.string().trim().min(1).max(500) }),
   /** Hosts: at most one message per attendee per `seconds` (0 turns it off). */
@@ -76,7 +76,7 @@ export interface RoleMessage {
 /** `POST /events`: a live hiring event for one of the recruiter's job cards. */
 export const CreateLiveEventBody = z
   .strictObject({
-    jobCardId: z.uuid(),
+    jobCardId: Uuid,
     title: z.string().trim().min(1).max(120),
     startsAt: z.iso.datetime(),
     endsAt: z.iso.datetime(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Uuid } from './common';
 
 /** Bodies, queries and answers of the moderation desk (`/admin/reports`, `/admin/audit`, verification). */
 export const REPORT_PAGE_DEFAULT = 50;
@@ -13,8 +14,8 @@ const pageLimit = (max: number) => z.coerce.number().int().min(1).max(max);
  */
 export const ReportListQuery = z.strictObject({
   status: z.enum(['open', 'resolved', 'all']).default('open'),
-  reportedId: z.uuid().optional(),
-  reporterId: z.uuid().optional(),
+  reportedId: Uuid.optional(),
+  reporterId: Uuid.optional(),
   context: z.enum(['profile', 'message', 'call', 'event']).optional(),
   limit: pageLimit(REPORT_PAGE_MAX).default(REPORT_PAGE_DEFAULT),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PresenceStatus } from '../domain/presence';
 import { UserEventType, type UserEventBody } from '../domain/userEvents';
-import { CommandRef, READY_COMMAND, ReadyCommand } from './common';
+import { CommandRef, READY_COMMAND, ReadyCommand, Uuid } from './common';
 import { SESSION_ROOM, SessionEventType } from './messageTypes';
 
 export { SESSION_ROOM, SessionEventType };
@@ -10,7 +10,7 @@ import { DeckCommand } from './deck';
 
 /** Options of `joinOrCreate('session', ...)`: the caller's own user id and a stable id of this device. */
 export const SessionJoinOptions = z.strictObject({
-  userId: z.uuid(),
+  userId: Uuid,
   deviceId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'deviceId: 1–64 of A–Z a–z 0–9 . _ : -'),
 });
 export type SessionJoinOptions = z.infer<typeof SessionJoinOptions>;
@@ -24,8 +24,8 @@ export const SessionCommands = {
   /** A swipe from one of the user's cards on another card. */
   swipe: z.strictObject({
     ref: CommandRef,
-    fromCardId: z.uuid(),
-    toCardId: z.uuid(),
+    fromCardId: Uuid,
+    toCardId: Uuid,
     action: z.enum(['like', 'pass', 'superlike']),
   }),
   /** Undoes the most recent swipe if it was a pass (premium). */
@@ -36,7 +36,7 @@ export const SessionCommands = {
     lng: z.number().min(-180).max(180),
   }),
   /** Reads a card; its owner hears of the view (`profile.viewed`). */
-  'profile.view': z.strictObject({ ref: CommandRef, cardId: z.uuid() }),
+  'profile.view': z.strictObject({ ref: CommandRef, cardId: Uuid }),
   /** This device has every event up to and including `seq`. */
   /** A deck for one of the user's cards, built by the lobby and cached by the session (deckContracts). */
   deck: DeckCommand,

@@ -72,6 +72,8 @@ export abstract class ActorRoom extends Room {
    * actors use plain timers, never `this.clock`.
    */
   protected becomeActor(kind: ActorKind, key: string): void {
+    // The identity spells its key in lower case (contracts/actors): another spelling would be a second actor of it.
+    if (key !== key.toLowerCase()) throw new AppError(ErrorCode.INVALID_ROOM_OPTIONS, `${kind}: the key in lower case`);
     this.roomId = actorRoomId(kind, key);
     this.maxClients = Number.POSITIVE_INFINITY;
     this.setPatchRate(LONGEST_TIMER_MS);

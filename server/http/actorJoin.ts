@@ -1,4 +1,5 @@
 import { ErrorCode as ColyseusErrorCode, generateId, matchMaker, ServerError, type AuthContext, type IRoomCache } from '@colyseus/core';
+import { withCanonicalActorKey } from '../../contracts/actors';
 import { actorIdOfRequest } from '../cluster/actorPlacement';
 import { actorCreations, type Placing } from '../cluster/actorCreations';
 import { isSeatReservationError, RemoteSeatRefused, type RemoteSeats, type SeatListing } from '../cluster/remoteSeats';
@@ -37,7 +38,7 @@ type SeatReservation = Awaited<ReturnType<typeof matchMaker.reserveSeatFor>>;
  */
 export async function joinOrCreateActor(
   roomName: string,
-  options: Record<string, unknown>,
+  requested: Readonly<Record<string, unknown>>,
   context: AuthContext,
   {
     deadlineAt = Number.POSITIVE_INFINITY,
@@ -52,6 +53,8 @@ export async function joinOrCreateActor(
     readonly remoteSeats?: RemoteSeats | undefined;
   } = {},
 ): Promise<SeatReservation> {
+  // Admission, the search and the creation all see the key as the actor's identity spells it.
+  const options = withCanonicalActorKey(roomName, requested);
   try {
     const authData = await admit(roomName, options, context);
     const seats = new Seats(options, authData, remoteSeats);

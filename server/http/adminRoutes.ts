@@ -1,5 +1,4 @@
 import type { TemplatedApp } from 'uWebSockets.js';
-import { z } from 'zod';
 import { appendAudit, listAudit } from '../../db/repositories/auditRepository';
 import { listReports } from '../../db/repositories/reportRepository';
 import { updateAccount } from '../../db/repositories/userRepository';
@@ -10,12 +9,11 @@ import { isOperatorKey } from '../auth/operatorKey';
 import { AdminUserBody } from '../../contracts/cards';
 import { AuditQuery, ReportListQuery, ResolveReportBody, VerifyBody, type AuditEntry, type ReportView } from '../../contracts/moderation';
 import { bearerToken, jsonReply, parseBody, parseQuery, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import { Uuid } from '../../contracts/common';
 
 export interface AdminRouteDeps extends ModerationDeps {
   readonly adminApiKey: string | undefined;
 }
-
-const Id = z.uuid();
 
 /**
  * Operator routes, for the back office, moderators and the billing system: account
@@ -30,7 +28,7 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRouteDeps, option
     }
   };
   const idParam = (call: HttpCall, what: string): string => {
-    const id = Id.safeParse(call.params[0]);
+    const id = Uuid.safeParse(call.params[0]);
     if (!id.success) throw new AppError(ErrorCode.NOT_FOUND, `no such ${what}`);
     return id.data;
   };

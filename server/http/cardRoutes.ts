@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { z } from 'zod';
 import {
   countActiveCardsByOwner,
   deactivateCard,
@@ -22,8 +21,7 @@ import { WITHDRAWALS_TOPIC, type UserEventBus, type WithdrawalBus } from '../../
 import { CreateCardBody, PreferencesBody, UpdateCardBody, toCardView } from '../../contracts/cards';
 import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
-
-const CardId = z.uuid();
+import { Uuid } from '../../contracts/common';
 
 export interface CardRouteDeps {
   readonly db: Kysely<Database>;
@@ -44,7 +42,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
 
   /** The card at `:id` if the caller may see it; missing and hidden look the same. */
   const readableCard = async (call: HttpCall, userId: string): Promise<Card> => {
-    const id = CardId.safeParse(call.params[0]);
+    const id = Uuid.safeParse(call.params[0]);
     const card = id.success ? await findViewableCard(db, userId, id.data) : undefined;
     if (!card) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
     return card;

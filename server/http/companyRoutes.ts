@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { z } from 'zod';
 import { appendAudit } from '../../db/repositories/auditRepository';
 import { addCompanyMember, findCompany, findCompanyOf, insertCompany, removeCompanyMember } from '../../db/repositories/companyRepository';
 import type { Database } from '../../db/types';
@@ -12,6 +11,7 @@ import type { ModerationDeps } from '../../services/moderation';
 import { leaveCompanyThreads } from '../../services/threadColleagues';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
+import { Uuid } from '../../contracts/common';
 
 export interface CompanyRouteDeps extends Pick<ModerationDeps, 'userEvents' | 'threadSignals'> {
   readonly db: Kysely<Database>;
@@ -20,8 +20,6 @@ export interface CompanyRouteDeps extends Pick<ModerationDeps, 'userEvents' | 't
   readonly adminApiKey: string | undefined;
   now(): Date;
 }
-
-const Id = z.uuid();
 
 /**
  * Companies: sets of recruiter accounts, kept by operators (a company is onboarded
@@ -34,7 +32,7 @@ export function mountCompanyRoutes(app: TemplatedApp, deps: CompanyRouteDeps, op
     if (!isOperatorKey(bearerToken(call), deps.adminApiKey)) throw new AppError(ErrorCode.FORBIDDEN, 'operator routes need the ADMIN_API_KEY bearer key');
   };
   const ids = (call: HttpCall): { companyId: string; userId: string | undefined } => {
-    const [companyId, userId] = [Id.safeParse(call.params[0]), call.params[1] === undefined ? undefined : Id.safeParse(call.params[1])];
+    const [companyId, userId] = [Uuid.safeParse(call.params[0]), call.params[1] === undefined ? undefined : Uuid.safeParse(call.params[1])];
     if (!companyId.success) throw new AppError(ErrorCode.NOT_FOUND, 'no such company');
     if (userId && !userId.success) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
     return { companyId: companyId.data, userId: userId?.data };

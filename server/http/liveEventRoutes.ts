@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { z } from 'zod';
 import { findCardById } from '../../db/repositories/cardRepository';
 import { findLiveEventAccess, insertLiveEvent, listAttendance, registerForLiveEvent } from '../../db/repositories/liveEventRepository';
 import type { Database } from '../../db/types';
@@ -10,6 +9,7 @@ import { liveEventPhase } from '../../domain/liveEventRules';
 import { CreateLiveEventBody } from '../../contracts/liveEvents';
 import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
+import { Uuid } from '../../contracts/common';
 
 export interface LiveEventRouteDeps {
   readonly db: Kysely<Database>;
@@ -24,7 +24,7 @@ export function mountLiveEventRoutes(app: TemplatedApp, deps: LiveEventRouteDeps
   /** The signed-in caller and their view of the event named in the path, or EVENT_NOT_FOUND. */
   const eventOf = async (call: HttpCall) => {
     const userId = await signedIn(call);
-    const id = z.uuid().safeParse(call.params[0]);
+    const id = Uuid.safeParse(call.params[0]);
     const access = id.success ? await findLiveEventAccess(deps.db, id.data, userId) : undefined;
     if (!access) throw new AppError(ErrorCode.EVENT_NOT_FOUND, 'no such event');
     return { userId, access };

@@ -1,5 +1,4 @@
 import type { TemplatedApp } from 'uWebSockets.js';
-import { z } from 'zod';
 import { blockUser } from '../../db/repositories/blockRepository';
 import { endMatches } from '../../db/repositories/matchRepository';
 import { findThreadAccess, listThreads } from '../../db/repositories/threadRepository';
@@ -10,8 +9,7 @@ import { announceBlock, announceMatchesEnded, type ModerationDeps } from '../../
 import { BlockBody, ReportBody } from '../../contracts/cards';
 import { jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
-
-const MatchId = z.uuid();
+import { Uuid } from '../../contracts/common';
 
 export interface MatchRouteDeps extends ModerationDeps {
   /** Who signed a call, with their HTTP calls counted. */
@@ -29,12 +27,11 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
     if (!(await findUserById(db, targetId))) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
   };
 
-
   route(app, 'get', '/me/threads', async (call) => jsonReply(200, { threads: await listThreads(db, await signedIn(call)) }), options);
 
   route(app, 'del', '/me/matches/:id', async (call) => {
     const userId = await signedIn(call);
-    const matchId = MatchId.safeParse(call.params[0]);
+    const matchId = Uuid.safeParse(call.params[0]);
     const access = matchId.success ? await findThreadAccess(db, matchId.data, userId) : undefined;
     if (!matchId.success || !access?.isMember) throw new AppError(ErrorCode.MATCH_NOT_FOUND, 'no such match');
     if (access.role !== 'party') throw new AppError(ErrorCode.NOT_A_PARTY, 'colleagues leave a thread (DELETE /me/matches/:id/colleagues/:userId); only the matched people unmatch');
