@@ -25,7 +25,7 @@ export interface PushRouteDeps {
 /** Where a device is reached when its app is closed: register, replace, remove; the Web Push key; the preview setting. */
 export function mountPushRoutes(app: TemplatedApp, deps: PushRouteDeps, options: RouteOptions): void {
   const device = (call: HttpCall): string => {
-    const id = DeviceIdParam.safeParse(decodeURIComponent(call.params[0] ?? ''));
+    const id = DeviceIdParam.safeParse(call.params[0] ?? ''); // already decoded, once (uwsHttp)
     if (!id.success) throw new AppError(ErrorCode.INVALID_BODY, 'deviceId: 1–64 of A–Z a–z 0–9 . _ : -');
     return id.data;
   };

@@ -147,6 +147,7 @@ for (const backend of BACKENDS) {
           ['endpoint on a look-alike host', 'phone', { platform: 'webpush', subscription: { endpoint: 'https://evilfcm.googleapis.com.example/x', keys: { p256dh: 'B'.repeat(87), auth: 'a'.repeat(22) } } }, 400, 'PUSH_ENDPOINT_REFUSED'],
           ['extra field', 'phone', { platform: 'fcm', token: 'abc', extra: 1 }, 400, 'INVALID_BODY'],
           ['bad device id', 'a%20b', { platform: 'fcm', token: 'abc' }, 400, 'INVALID_BODY'],
+          ['a device id that is an escape once read', '%25', { platform: 'fcm', token: 'abc' }, 400, 'INVALID_BODY'],
           ['fcm not configured', 'phone', { platform: 'fcm', token: 'abc' }, 400, 'PUSH_PLATFORM_DISABLED'],
           ['apns not configured', 'phone', { platform: 'apns', token: 'ab'.repeat(32), environment: 'sandbox' }, 400, 'PUSH_PLATFORM_DISABLED'],
         ];
