@@ -137,11 +137,24 @@ export class KismetThread {
   private async catchUp(afterSeq: number, upTo: number): Promise<void> {
     let from = afterSeq;
     while (from < upTo) {
-      const page = await this.request('sync', { afterSeq: from, limit: SYNC_PAGE }).catch(() => undefined);
+      const page = await this.syncPage(from);
       if (!page || page.messages.length === 0) return; // a later rejoin reads again from the same place
       for (const message of page.messages) this.deliver(message);
       from = page.messages[page.messages.length - 1]!.seq;
       if (!page.hasMore) return;
+    }
+  }
+
+  /** One page of `sync`; a page refused for now (its bucket, a dependency) is asked again after the wait it names. */
+  private async syncPage(afterSeq: number): Promise<ChatResults['sync'] | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.request('sync', { afterSeq, limit: SYNC_PAGE });
+      } catch (error) {
+        const refusal = toKismetError(error);
+        if (attempt >= MAX_SEND_ATTEMPTS || !(RESEND_CODES.has(refusal.code) || refusal.code === 'RATE_LIMITED')) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, refusal.retryAfterMs ?? 250 * attempt));
+      }
     }
   }
 

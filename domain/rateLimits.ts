@@ -29,6 +29,7 @@ export const RATE_LIMITED_ACTIONS = [
   'call',
   'event.chat',
   'event.hand',
+  'thread',
   'login.account',
   'login.address',
   'register.address',
@@ -69,7 +70,8 @@ export const HTTP_RULES: Readonly<Record<'request' | 'account.export', RateRule>
  * The other commands' buckets. "typing" is relayed at most every 3 s anyway;
  * a location update may move the user to another lobby actor; a deck may
  * build; a profile view, a presence change and a call ring other people; an
- * event's chat and hands reach the whole audience.
+ * event's chat and hands reach the whole audience; a thread's pages (history,
+ * sync), read markers and deletions each read or write storage, as an HTTP call.
  */
 export const COMMAND_RULES: Readonly<Record<Exclude<RateLimitedAction, 'message' | 'swipe' | keyof typeof LOGIN_RULES | keyof typeof HTTP_RULES>, RateRule>> = {
   typing: { perSecond: 2, burst: 10 },
@@ -80,6 +82,7 @@ export const COMMAND_RULES: Readonly<Record<Exclude<RateLimitedAction, 'message'
   call: { perSecond: 1 / 10, burst: 5 },
   'event.chat': { perSecond: 1, burst: 10 },
   'event.hand': { perSecond: 1, burst: 10 },
+  thread: { perSecond: 10, burst: 100 },
 };
 
 /**

@@ -115,7 +115,7 @@ export function mountChatCommands(room: Room, parts: ThreadParts): void {
       }
       return { seq: payload.seq, deleted: true };
     },
-  }, { actions: { send: 'message', typing: 'typing' }, userOf: (client) => parts.memberOf(client).userId });
+  }, { actions: { send: 'message', typing: 'typing', history: 'thread', sync: 'thread', read: 'thread', delete: 'thread' }, userOf: (client) => parts.memberOf(client).userId });
 }
 
 /**

@@ -6,6 +6,7 @@ import { command, connectDevice, disconnect, registerUser, requestJson, type Dev
 import { startTestCluster, type TestCluster } from '../support/cluster';
 import { matchedPair, registerPerson, type Person } from '../support/matches';
 import type { CardView } from '../../contracts/cards';
+import { COMMAND_RULES } from '../../domain/rateLimits';
 
 const RATE = 5;
 const BURST = 10;
@@ -74,6 +75,22 @@ describe('rate limits shared by a user’s devices across nodes', function () {
     // After a refill, the flooder may send again.
     await new Promise((resolve) => setTimeout(resolve, 1000 / RATE + 50));
     assert.equal(tally([await phone.sendText('after', 'calmer now')]).accepted, 1);
+  });
+
+  it('cuts one member’s flood of history reads at the thread bucket, and not the other member’s reads', async () => {
+    const [n0, n1] = cluster!.nodes as [NodeHandle, NodeHandle];
+    const { a, b, matchId } = await matchedPair(n0.url, [n0.url, n1.url]);
+    const [phone, laptop, other] = [await ThreadClient.join(n0.url, a, matchId), await ThreadClient.join(n1.url, a, matchId), await ThreadClient.join(n1.url, b, matchId)];
+    open.push(phone, laptop, other);
+    const { perSecond, burst } = COMMAND_RULES.thread;
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: 2 * burst }, (_, i) => (i % 2 === 0 ? phone : laptop).request('history', {})));
+    const elapsedS = (Date.now() - started) / 1000;
+    const { accepted, refusals } = tally(answers);
+    assert.ok(accepted >= burst && accepted <= burst + Math.ceil(perSecond * elapsedS) + 1, `${accepted} accepted in ${elapsedS} s`);
+    assert.ok(refusals.length > 0 && refusals.every((r) => r.code === 'RATE_LIMITED' && r.retryAfterMs! > 0 && r.retryAfterMs! <= 1000 / perSecond));
+    const theirs = await Promise.all([other.request('history', {}), other.request('sync', { afterSeq: 0 }), other.request('read', { seq: 0 })]);
+    assert.equal(tally(theirs).accepted, 3, JSON.stringify(theirs));
   });
 
   it('cuts a flood of swipes from two devices, with codes, and stores none of the refused', async () => {
