@@ -18,6 +18,7 @@ import * as messagesWithoutKeys from './2026_12_06_0016_messages_without_keys';
 import * as storedEventsWithoutKey from './2026_12_06_0017_stored_events_without_key';
 import * as previewsOutsideThreads from './2026_12_06_0018_previews_outside_threads';
 import * as erasuresInProgress from './2026_12_06_0019_erasures_in_progress';
+import * as pushOutboxWithoutText from './2026_12_07_0020_push_outbox_without_text';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -43,4 +44,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_06_0017_stored_events_without_key': storedEventsWithoutKey,
   '2026_12_06_0018_previews_outside_threads': previewsOutsideThreads,
   '2026_12_06_0019_erasures_in_progress': erasuresInProgress,
+  '2026_12_07_0020_push_outbox_without_text': pushOutboxWithoutText,
 };

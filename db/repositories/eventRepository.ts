@@ -56,8 +56,9 @@ export async function appendUserEvents(db: Db, userId: string, events: readonly 
       returning seq, type, payload, created_at
     ), pushed as (
       -- The push each registered device is owed, in the same statement: never one without the other.
+      -- Without the message's text: the worker reads it from the stored notice at delivery, so an erasure there erases it here too.
       insert into push_outbox (user_id, device_id, kind, event_seq, payload)
-      select ${userId}, t.device_id, stored.type, stored.seq, stored.payload
+      select ${userId}, t.device_id, stored.type, stored.seq, stored.payload - 'preview'
         from stored join push_targets t on t.user_id = ${userId}
        where stored.type = any(${[...PUSHED_EVENT_TYPES]}::text[])
     )

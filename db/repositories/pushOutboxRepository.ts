@@ -47,6 +47,8 @@ export async function queueCallPushes(db: Db, calleeId: string, kind: 'call.inco
  * a row whose worker died is due again when its lease runs out. Each comes with
  * the device's target, the recipient's preview setting and total unread count,
  * and whether it is withheld (a banned recipient; a thread or call whose match ended).
+ * A message notice's payload carries the text its stored notice holds now (for a
+ * recipient with previews on): the outbox row never holds it.
  */
 export async function leaseDuePushes(db: Db, limit: number, leaseMs: number): Promise<LeasedPush[]> {
   const result = await sql<LeasedRow>`${QUEUE_PLAN}
@@ -62,7 +64,13 @@ export async function leaseDuePushes(db: Db, limit: number, leaseMs: number): Pr
         from due where o.id = due.id
       returning o.id, o.user_id, o.device_id, o.kind, o.event_seq, o.payload, o.created_at, o.attempts
     )
-    select l.*, t.target,
+    select l.id, l.user_id, l.device_id, l.kind, l.event_seq, l.created_at, l.attempts, t.target,
+           -- A message's text is read from its stored notice now, never kept in the outbox: a delete
+           -- for everyone, an erasure or a colleague's removal emptied it there, and so here.
+           case when l.kind = 'message.received' and coalesce(u.push_previews, false) then
+             l.payload || jsonb_build_object('preview', coalesce((select e.payload->'preview' from stored_events e
+                                                                   where e.user_id = l.user_id and e.seq = l.event_seq), '""'::jsonb))
+           else l.payload end as payload,
            coalesce(u.status = 'banned', true)
              or (l.kind in ('message.received', 'call.incoming')
                  and not exists(select 1 from matches m where m.id = (l.payload->>'matchId')::uuid and m.status = 'active')) as withheld,

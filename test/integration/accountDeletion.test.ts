@@ -180,6 +180,29 @@ describe('accounts people can leave, on two nodes', function () {
     assert.equal(again.status, 201, 'the email is free again');
   });
 
+  it('deletes an account whose message waits in the outbox for the other: no push row keeps its words', async () => {
+    const [n0, n1] = suite.nodes;
+    const { person: a, secrets } = await memorablePerson(n0.url);
+    const b = await registerPerson(n1.url, 'B');
+    const matchId = await matchPeople(a, b, [n0.url, n1.url]);
+    // B's app is closed, its device on an address that does not resolve: the push waits, retried.
+    const p256dh = createECDH('prime256v1').generateKeys().toString('base64url');
+    const subscription = { endpoint: `https://push.example.invalid/s/${randomUUID()}`, keys: { p256dh, auth: randomBytes(16).toString('base64url') } };
+    assert.equal((await requestJson(n1.url, 'PUT', '/me/devices/phone/push', { token: b.accessToken, body: { platform: 'webpush', subscription } })).status, 200);
+    assert.equal((await requestJson(n1.url, 'PUT', '/me/push-settings', { token: b.accessToken, body: { previews: true } })).status, 200);
+    const words = `see you by the ${secrets.bio}`;
+    const threadA = await joinThread(n0.url, a, matchId);
+    suite.open.push(threadA);
+    replyOf<SendResult>(await command(threadA.room, 'send', { clientMessageId: 'a-1', kind: 'text', body: words }));
+    const waiting = async () =>
+      (await suite.cluster.pool.query("select 1 from push_outbox where user_id = $1 and kind = 'message.received'", [b.userId])).rowCount === 1;
+    await waitUntil(waiting, 10_000, () => 'the push owed to B');
+
+    assert.equal((await requestJson(n1.url, 'DELETE', '/me', { token: a.accessToken, body: { password: TEST_PASSWORD } })).status, 200);
+    assert.ok(await waiting(), 'the push row is still there (withheld: the match ended)');
+    assert.deepEqual(await tablesHolding(secrets.bio), [], 'no table, the push outbox among them, still holds the words');
+  });
+
   it('deletes a colleague’s account: they leave the hiring thread, which goes on for the matched two, and no company or thread row keeps them', async () => {
     const [n0, n1] = suite.nodes;
     const owner = await registerUser(n0.url, undefined, 'recruiter');

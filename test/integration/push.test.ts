@@ -286,6 +286,30 @@ for (const backend of BACKENDS) {
         assert.equal(payloadsTo(standIn.service, phone, 'message.received').length, 0);
         assert.equal(await counterSum(suite.node, dead), deadBefore, 'withheld, not dead-lettered');
       });
+
+      it('a message deleted for everyone while its push waits in the outbox is pushed without its text', async () => {
+        const [a, b] = await Promise.all([registerPerson(url(), 'A'), registerPerson(url(), 'B')]);
+        const matchId = await matchPeople(a, b, [url(), url()]);
+        const phone = await registerWebPush(url(), standIn.service, b, 'phone');
+        assert.equal((await requestJson(url(), 'PUT', '/me/push-settings', { token: b.accessToken, body: { previews: true } })).status, 200);
+        standIn.service.answer(phone.endpoint, { status: 429, retryAfter: '1' });
+        const busy = /^kismet_push_failed_total\{[^}]*reason="retry\/rate-limited"/;
+        const busyBefore = await counterSum(suite.node, busy);
+        const thread = await joinThread(url(), a, matchId);
+        try {
+          const sent = replyOf<{ seq: number }>(await command(thread.room, 'send', { clientMessageId: 'regretted', kind: 'text', body: SECRET }));
+          await waitUntil(async () => (await counterSum(suite.node, busy)) > busyBefore, 15_000, () => 'the push refused once');
+          replyOf(await command(thread.room, 'delete', { seq: sent.seq }));
+        } finally {
+          await disconnect(thread);
+        }
+        // The service takes pushes again after one more refusal: the waiting push goes out now.
+        standIn.service.answer(phone.endpoint, { status: 429, retryAfter: '1', times: 1 });
+        await waitUntil(() => payloadsTo(standIn.service, phone, 'message.received').length === 1, 30_000, () => 'the retried push');
+        const push = payloadsTo(standIn.service, phone, 'message.received')[0]!;
+        assert.equal(push.body, '1 unread message');
+        assert.ok(!JSON.stringify(pushesTo(standIn.service, phone)).includes('lighthouse'), 'the deleted text is pushed nowhere');
+      });
     });
   });
 }
