@@ -193,6 +193,8 @@ export interface CallsTable {
   accepted_at: Timestamp | null;
   ended_at: Timestamp | null;
   end_reason: string | null;
+  /** Started by a shadow-banned caller: it rang nobody, and is in nobody else's way. */
+  hidden: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface CallParticipantsTable {

@@ -24,6 +24,8 @@ export interface Call {
   readonly acceptedAt: number | null;
   readonly endedAt: number | null;
   readonly endReason: CallEndReason | null;
+  /** Started by a shadow-banned caller: it rings nobody and ends for its caller alone, whatever the ban becomes. */
+  readonly hidden: boolean;
 }
 
 export type CallEvent =

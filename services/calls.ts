@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
-import { findCall, findLiveCallOfMatch, saveCallTransition } from '../db/repositories/callRepository';
+import { findCall, findLiveCallsOfMatch, saveCallTransition } from '../db/repositories/callRepository';
 import { appendUserEvents } from '../db/repositories/eventRepository';
-import { isShadowBanned } from '../db/repositories/userRepository';
 import type { Database } from '../db/types';
 import { nextCallState, type Call, type CallEvent } from '../domain/callState';
 import { AppError } from '../domain/errors';
@@ -52,13 +51,13 @@ export type CallSettling = Pick<CallServices, 'db' | 'userEvents' | 'now' | 'met
 
 /**
  * Tells both people a call is over: stored, so a device offline now sees the missed
- * or declined call later. A call that never rang (a shadow-banned caller) ends for the caller alone.
+ * or declined call later. A call that never rang (a shadow-banned caller's) ends for the caller alone,
+ * even when the ban was lifted or set meanwhile: the callee heard of it then or never.
  */
 export async function announceCallEnd(services: CallSettling, call: Call): Promise<void> {
   services.metrics.callsEnded.inc({ state: call.state });
   const data: CallEndedData = { callId: call.id, matchId: call.matchId, state: call.state, reason: call.endReason ?? call.state };
-  const rang = call.acceptedAt !== null || !(await isShadowBanned(services.db, call.callerId));
-  for (const userId of rang ? [call.callerId, call.calleeId] : [call.callerId]) {
+  for (const userId of call.hidden ? [call.callerId] : [call.callerId, call.calleeId]) {
     const [event] = await appendUserEvents(services.db, userId, [{ userId, type: UserEventType.CALL_ENDED, data: { ...data } }]);
     if (event) await services.userEvents.publish(userId, { kind: 'stored', event });
   }
@@ -85,10 +84,9 @@ export async function applyCallEvent(services: CallSettling, call: Call, event: 
   return transition.call;
 }
 
-/** Ends the live call of each match, on whatever node it was started: the match ended (unmatch, block) or a member was banned. */
+/** Ends the live calls of each match, on whatever node they were started: the match ended (unmatch, block) or a member was banned. */
 export async function endCallsOfMatches(services: CallSettling, matchIds: readonly string[], why: 'match_ended' | 'account_banned' = 'match_ended'): Promise<void> {
   for (const matchId of matchIds) {
-    const call = await findLiveCallOfMatch(services.db, matchId);
-    if (call) await applyCallEvent(services, call, { kind: why });
+    for (const call of await findLiveCallsOfMatch(services.db, matchId)) await applyCallEvent(services, call, { kind: why });
   }
 }

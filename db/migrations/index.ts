@@ -19,6 +19,7 @@ import * as storedEventsWithoutKey from './2026_12_06_0017_stored_events_without
 import * as previewsOutsideThreads from './2026_12_06_0018_previews_outside_threads';
 import * as erasuresInProgress from './2026_12_06_0019_erasures_in_progress';
 import * as pushOutboxWithoutText from './2026_12_07_0020_push_outbox_without_text';
+import * as hiddenCalls from './2026_12_07_0021_hidden_calls';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -45,4 +46,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_06_0018_previews_outside_threads': previewsOutsideThreads,
   '2026_12_06_0019_erasures_in_progress': erasuresInProgress,
   '2026_12_07_0020_push_outbox_without_text': pushOutboxWithoutText,
+  '2026_12_07_0021_hidden_calls': hiddenCalls,
 };

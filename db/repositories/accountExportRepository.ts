@@ -88,7 +88,8 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
       const calls = await tx
         .selectFrom('calls')
         .select(['id', 'match_id', 'caller_id', 'callee_id', 'media', 'state', 'created_at', 'accepted_at', 'ended_at'])
-        .where((eb) => eb.or([eb('caller_id', '=', userId), eb('callee_id', '=', userId)]))
+        // A hidden call (a shadow-banned caller's) is its caller's alone: it never rang the callee.
+        .where((eb) => eb.or([eb('caller_id', '=', userId), eb.and([eb('callee_id', '=', userId), eb('hidden', '=', false)])]))
         .orderBy('created_at')
         .execute();
       const pushDevices = kept.has('push_targets')

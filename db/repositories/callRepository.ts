@@ -18,6 +18,7 @@ function callFromRow(row: Selectable<CallsTable>): Call {
     acceptedAt: row.accepted_at?.getTime() ?? null,
     endedAt: row.ended_at?.getTime() ?? null,
     endReason: row.end_reason as CallEndReason | null,
+    hidden: row.hidden,
   };
 }
 
@@ -28,6 +29,9 @@ export type CallStartOutcome = { readonly kind: 'started'; readonly call: Call }
  * live call. Starts are serialised by one advisory lock, so the cap holds
  * exactly however many nodes start calls at once; calls left ringing past the
  * timeout (their node died) are marked missed first, so they neither count nor block.
+ * A shadow-banned caller's call is stored hidden: it rings nobody, so it neither
+ * counts against the cap nor stands in the other member's way (either would tell
+ * them of it); it stands in its own caller's way, who sees it ringing.
  */
 export async function startCall(
   db: Kysely<Database>,
@@ -47,8 +51,11 @@ export async function startCall(
       .selectFrom('calls')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .where('state', 'in', ['ringing', 'accepted'])
+      .where('hidden', '=', false)
       .executeTakeFirstOrThrow();
     if (Number(live.n) >= input.maxActive) return { kind: 'cap_reached' } as const;
+    // The unique index below leaves hidden calls out; a hidden caller is stopped by what they can see.
+    if (input.callerShadowBanned && (await liveCallSeenBy(trx, input.matchId, input.callerId))) return { kind: 'in_progress' } as const;
     const row = await trx
       .insertInto('calls')
       .values({
@@ -60,10 +67,11 @@ export async function startCall(
         state: 'ringing',
         media: input.media,
         created_at: input.at,
+        hidden: input.callerShadowBanned,
       })
       // The partial unique index's predicate in words, not parameters: Postgres matches the
       // two when it plans, and plans this statement once for any values.
-      .onConflict((oc) => oc.column('match_id').where(sql<boolean>`state in ('ringing', 'accepted')`).doNothing())
+      .onConflict((oc) => oc.column('match_id').where(sql<boolean>`state in ('ringing', 'accepted') and not hidden`).doNothing())
       .returningAll()
       .executeTakeFirst();
     if (!row) return { kind: 'in_progress' } as const;
@@ -72,6 +80,18 @@ export async function startCall(
     if (!input.callerShadowBanned) await queueCallPushes(trx, call.calleeId, 'call.incoming', callPushPayload(call));
     return { kind: 'started', call } as const;
   });
+}
+
+/** Whether the match has a live call its member sees: any that rang, and their own hidden ones. */
+async function liveCallSeenBy(trx: Transaction<Database>, matchId: string, userId: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom('calls')
+    .select('id')
+    .where('match_id', '=', matchId)
+    .where('state', 'in', ['ringing', 'accepted'])
+    .where((eb) => eb.or([eb('hidden', '=', false), eb('caller_id', '=', userId)]))
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function findCall(db: Kysely<Database>, id: string): Promise<Call | undefined> {
@@ -84,10 +104,10 @@ export async function findCallByRoom(db: Kysely<Database>, liveKitRoom: string):
   return row ? callFromRow(row) : undefined;
 }
 
-/** The ringing or accepted call of a match, if any. */
-export async function findLiveCallOfMatch(db: Kysely<Database>, matchId: string): Promise<Call | undefined> {
-  const row = await db.selectFrom('calls').selectAll().where('match_id', '=', matchId).where('state', 'in', ['ringing', 'accepted']).executeTakeFirst();
-  return row ? callFromRow(row) : undefined;
+/** The ringing or accepted calls of a match: one that rang at most, and hidden ones (shadow-banned callers'). */
+export async function findLiveCallsOfMatch(db: Kysely<Database>, matchId: string): Promise<Call[]> {
+  const rows = await db.selectFrom('calls').selectAll().where('match_id', '=', matchId).where('state', 'in', ['ringing', 'accepted']).execute();
+  return rows.map(callFromRow);
 }
 
 /** Stores a transition only if the call is still in the state it was decided from; false when another got there first. */

@@ -63,12 +63,6 @@ export async function findUserById(db: Db, id: string): Promise<User | undefined
   return row ? toUser(row) : undefined;
 }
 
-/** Whether the account is shadow-banned now (false for an unknown account). */
-export async function isShadowBanned(db: Db, id: string): Promise<boolean> {
-  const row = await db.selectFrom('users').select('shadow_banned').where('id', '=', id).executeTakeFirst();
-  return row?.shadow_banned === true;
-}
-
 /** Whether others must not see the account at all: banned, shadow-banned or deleted (or gone). */
 export async function isHiddenAccount(db: Db, id: string): Promise<boolean> {
   const row = await db.selectFrom('users').select(['status', 'shadow_banned', 'deleted_at']).where('id', '=', id).executeTakeFirst();

@@ -14,6 +14,7 @@ const ringing: Call = {
   acceptedAt: null,
   endedAt: null,
   endReason: null,
+  hidden: false,
 };
 const accepted: Call = { ...ringing, state: 'accepted', acceptedAt: T0 + 5_000 };
 

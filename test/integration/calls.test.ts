@@ -5,13 +5,20 @@ import { HARNESS_LIVEKIT } from '../../loadtest/harness/secrets';
 import { command, connectDevice, eventsOf, requestJson, waitForEvents, type Device } from '../support/accounts';
 import { postWebhook, signedWebhook } from '../support/calls';
 import { metricValue, useTestCluster } from '../support/cluster';
-import { codeOf, matchedPair, registerPerson, replyOf } from '../support/matches';
+import { codeOf, matchedPair, registerPerson, replyOf, type Person } from '../support/matches';
+import { ADMIN_KEY } from '../support/operator';
 
 const verifier = new TokenVerifier(HARNESS_LIVEKIT.apiKey, HARNESS_LIVEKIT.apiSecret);
 const eventsOfType = (device: Device, type: string, callId: string) => eventsOf(device).filter((e) => e.type === type && e.data['callId'] === callId);
 
+/** Shadow-bans `person` through the operator route of the node at `url`. */
+async function shadowBan(url: string, person: Person): Promise<void> {
+  const set = await requestJson(url, 'POST', `/admin/users/${person.userId}`, { token: ADMIN_KEY, body: { shadowBanned: true } });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+}
+
 describe('1:1 calls through LiveKit, on two nodes', function () {
-  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local' });
+  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY });
 
   const device = async (url: string, user: { userId: string; accessToken: string }, id: string) => {
     const d = await connectDevice(url, user, id);
@@ -113,6 +120,53 @@ describe('1:1 calls through LiveKit, on two nodes', function () {
     assert.deepEqual([(await callRow(third.callId)).state, (await callRow(third.callId)).end_reason], ['ended', 'match_ended']);
     for (const d of [caller, callee]) await waitForEvents(d, () => eventsOfType(d, 'call.ended', third.callId).some((e) => e.data['reason'] === 'match_ended'));
     assert.equal(codeOf(await command(caller.room, 'call.start', { matchId })), 'BLOCKED');
+  });
+
+  it("a shadow-banned member's call is in nobody's way: the other calls them as if it were not there", async () => {
+    const [n0, n1] = suite.nodes;
+    const { a: shadow, b: other, matchId } = await matchedPair(n0.url, [n0.url, n1.url]);
+    await shadowBan(n1.url, shadow);
+    const [shadowPhone, otherPhone] = [await device(n0.url, shadow, 'phone'), await device(n1.url, other, 'phone')];
+
+    const hidden = replyOf<CallStarted>(await command(shadowPhone.room, 'call.start', { matchId }));
+    assert.equal(hidden.state, 'ringing');
+    // Their own view is unchanged: their call is on, so they cannot start another.
+    assert.equal(codeOf(await command(shadowPhone.room, 'call.start', { matchId })), 'CALL_IN_PROGRESS');
+
+    // The other starts a call of their own, which rings the shadow-banned member like any call.
+    const back = replyOf<CallStarted>(await command(otherPhone.room, 'call.start', { matchId, media: 'audio' }));
+    await waitForEvents(shadowPhone, () => eventsOfType(shadowPhone, 'call.incoming', back.callId).length === 1);
+    replyOf<CallMediaAccess>(await command(shadowPhone.room, 'call.accept', { callId: back.callId }));
+    await waitForEvents(otherPhone, () => eventsOfType(otherPhone, 'call.accepted', back.callId).length === 1);
+
+    // The hidden call ends for its caller alone, and the other never hears of it.
+    assert.equal(replyOf<{ state: string }>(await command(shadowPhone.room, 'call.cancel', { callId: hidden.callId })).state, 'cancelled');
+    await waitForEvents(shadowPhone, () => eventsOfType(shadowPhone, 'call.ended', hidden.callId).length === 1);
+    replyOf(await command(otherPhone.room, 'call.end', { callId: back.callId }));
+    await waitForEvents(otherPhone, () => eventsOfType(otherPhone, 'call.ended', back.callId).length === 1);
+    assert.deepEqual(eventsOf(otherPhone).filter((e) => e.data['callId'] === hidden.callId), []);
+    const exported = await requestJson<{ calls: Array<{ callId: string }> }>(n0.url, 'GET', '/me/export', { token: other.accessToken });
+    assert.deepEqual(exported.body.calls.map((c) => c.callId), [back.callId], 'the hidden call is not in the other’s export');
+  });
+});
+
+describe('the call cap and a shadow-banned caller', function () {
+  const suite = useTestCluster(1, { MAX_ACTIVE_CALLS: '1', ADMIN_API_KEY: ADMIN_KEY });
+
+  it('leaves the hidden call out of the count: the one call the cluster may carry still rings', async () => {
+    const url = suite.nodes[0]!.url;
+    const [hiddenPair, pair] = await Promise.all([matchedPair(url), matchedPair(url)]);
+    await shadowBan(url, hiddenPair.a);
+    const [shadowPhone, caller] = [await connectDevice(url, hiddenPair.a, 'phone'), await connectDevice(url, pair.a, 'phone')];
+    suite.open.push(shadowPhone, caller);
+    assert.equal(replyOf<CallStarted>(await command(shadowPhone.room, 'call.start', { matchId: hiddenPair.matchId })).state, 'ringing');
+    const started = replyOf<CallStarted>(await command(caller.room, 'call.start', { matchId: pair.matchId }));
+    assert.equal(started.state, 'ringing');
+    // The cap still holds for the calls that ring: one more is refused.
+    const third = await matchedPair(url);
+    const thirdCaller = await connectDevice(url, third.a, 'phone');
+    suite.open.push(thirdCaller);
+    assert.equal(codeOf(await command(thirdCaller.room, 'call.start', { matchId: third.matchId })), 'CALL_CAP_REACHED');
   });
 });
 
