@@ -49,6 +49,8 @@ export const KismetCloseCode = {
   ACTOR_MOVED: 4504,
   /** The user's location moved to another cell: watch the lobby named in `lobby.changed` instead. */
   LOBBY_MOVED: 4505,
+  /** A host removed the attendee from a live event: rejoining is refused (REMOVED_FROM_EVENT). */
+  REMOVED_FROM_EVENT: 4506,
   /**
    * The node lost Redis, and with it its place in the cluster: it stopped serving its
    * actors before another node may take them. Rejoin through any node, with backoff.

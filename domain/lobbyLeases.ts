@@ -16,8 +16,11 @@ export class LobbyLeases {
     this.set(userId, { expiresAtMs: nowMs + LOBBY_LEASE_MS, hidden });
   }
 
-  leave(userId: string): void {
+  /** Takes a user's place away; true when they had one. */
+  leave(userId: string): boolean {
+    const had = this.places.has(userId);
     this.set(userId, undefined);
+    return had;
   }
 
   /** Lets lapsed places go; true when any did. */

@@ -23,10 +23,22 @@ export class RevocationList {
   private readonly users = new Map<string, Revocation>();
   private readonly sessions = new Map<string, Revocation>();
 
-  add(revocation: Revocation): void {
+  /** True when it is news: no revocation of its subject as late was known. */
+  add(revocation: Revocation): boolean {
     const table = revocation.kind === 'user' ? this.users : this.sessions;
     const known = table.get(revocation.subject);
-    if (!known || known.revokedAtMs < revocation.revokedAtMs) table.set(revocation.subject, revocation);
+    if (known && known.revokedAtMs >= revocation.revokedAtMs) return false;
+    table.set(revocation.subject, revocation);
+    return true;
+  }
+
+  /**
+   * Whether a user's tokens were revoked (a ban or an erasure) and a token issued
+   * before that could still be alive: so could a seat reserved with one.
+   */
+  revokesUser(userId: string, nowMs: number): boolean {
+    const user = this.users.get(userId);
+    return user !== undefined && user.expiresAtMs > nowMs;
   }
 
   /**

@@ -120,18 +120,21 @@ export abstract class ActorRoom extends Room {
   }
 
   /**
-   * Refuses a join of a person who holds MAX_CONNECTIONS_PER_ACTOR here already, before
-   * it changes anything (the joining connection is not admitted yet, so not counted).
+   * Refuses, before it changes anything, a join of a person who holds
+   * MAX_CONNECTIONS_PER_ACTOR here already (the joining connection is not admitted
+   * yet, so not counted), or whose account was banned or erased since their seat was
+   * reserved: Colyseus keeps what onAuth found then, and a seat lasts seconds.
    */
-  protected refusePastConnectionLimit(userId: string, held = this.clientsOf(userId).length): void {
+  protected refuseJoin(userId: string, held = this.clientsOf(userId).length): void {
+    if (roomServices().accessTokens.revokesUser(userId)) throw ActorRoom.joinRefused(ErrorCode.ACCOUNT_BANNED, 'this account is banned or deleted');
     if (held >= MAX_CONNECTIONS_PER_ACTOR) {
       throw ActorRoom.joinRefused(ErrorCode.CONNECTION_LIMIT_REACHED, `a person holds at most ${MAX_CONNECTIONS_PER_ACTOR} connections to one actor`);
     }
   }
 
-  /** Admits a connection (see admitted) unless its person is past the limit here (refusePastConnectionLimit). */
+  /** Admits a connection (see admitted) unless refuseJoin refuses it. */
   protected admitWithinLimit(client: Client, userId: string): void {
-    this.refusePastConnectionLimit(userId);
+    this.refuseJoin(userId);
     this.admitted(client, userId);
   }
 
@@ -239,6 +242,24 @@ export abstract class ActorRoom extends Room {
    * it from storage here; nothing published before `missedSince` (ms since the epoch) was missed.
    */
   onClusterRejoined(_missedSince: number): void {}
+
+  /**
+   * An account was banned or erased (heard on every node, server/auth/tokenRevocations).
+   * Sessions and threads hear it on their own topics; an actor that holds anyone's
+   * connections (a live event, a lobby) closes that person's here.
+   */
+  onAccountRevoked(_userId: string): void {}
+
+  /** Tells every actor of this node that an account was banned or erased (see onAccountRevoked). */
+  static accountRevoked(userId: string): void {
+    for (const actor of liveActors) {
+      try {
+        actor.onAccountRevoked(userId);
+      } catch (error) {
+        roomServices().logger.warn({ err: error, roomId: actor.roomId, userId }, 'a revoked account’s connections not closed');
+      }
+    }
+  }
 
   /** A draining node tells its clients so (4501): they join again and the actor comes back elsewhere. */
   override onBeforeShutdown(): void {

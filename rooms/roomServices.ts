@@ -14,6 +14,11 @@ import type { ChatStore } from './chat/chatStore';
 /** Checks an access token (server/auth implements it): the user it speaks for, or a coded refusal. */
 export interface TokenVerifier {
   verify(token: string | undefined | null): Promise<{ readonly userId: string }>;
+  /**
+   * Whether the user's account was banned or erased lately, on any node (their tokens
+   * revoked): a seat they reserved before that is not taken. A lookup in memory.
+   */
+  revokesUser(userId: string): boolean;
 }
 
 /** Structured logging, as pino does it: context first, then the message. */

@@ -3,6 +3,7 @@ import { recordEventRemoval } from '../../db/repositories/liveEventRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { decideLiveEventJoin, decideModeration, liveEventPhase, lowerHand, raiseHand, type LiveEventRole } from '../../domain/liveEventRules';
 import { LiveEventCommands, LiveEventJoinOptions, LiveEventMessageType, type LiveEventReady, type RoleMessage } from '../../contracts/liveEvents';
+import { KismetCloseCode } from '../../contracts/common';
 import { ActorRoom } from '../actorRoom';
 import { mountCommands } from '../commandRouter';
 import { roomServices } from '../roomServices';
@@ -22,9 +23,6 @@ interface LiveEventAuth {
   readonly needsSeat: boolean;
   readonly shadowBanned: boolean;
 }
-
-/** Close code for an attendee a host removed. */
-export const REMOVED_FROM_EVENT = 4506;
 
 /**
  * `event:<eventId>`: a live hiring event. Hosts and promoted speakers publish
@@ -78,9 +76,7 @@ export class LiveEventRoom extends ActorRoom {
         this.moderate(client, payload.userId);
         // Stored first: from now on the door refuses them, on whatever node they knock.
         await recordEventRemoval(services.db, { eventId: this.eventId, userId: payload.userId, removedBy: this.attendee(client).userId, at: services.now() });
-        for (const target of this.clientsOf(payload.userId)) target.leave(REMOVED_FROM_EVENT);
-        await this.media.onServer((control) => control.remove(this.media.room, payload.userId));
-        await this.breakouts.end(payload.userId); // closes the breakout's media room too, if there is one
+        await this.letGo(payload.userId, KismetCloseCode.REMOVED_FROM_EVENT);
         return { removed: payload.userId };
       },
       mute: async (client, payload) => {
@@ -119,7 +115,7 @@ export class LiveEventRoom extends ActorRoom {
   override async onJoin(client: Client, _options: unknown, auth: LiveEventAuth): Promise<void> {
     // Whatever route brought the caller here, the role they were given is for this event alone.
     if (auth?.eventId !== this.eventId) throw ActorRoom.joinRefused(ErrorCode.NOT_REGISTERED, 'admitted to another event');
-    this.refusePastConnectionLimit(auth.userId, this.attendees.held(auth.userId));
+    this.refuseJoin(auth.userId, this.attendees.held(auth.userId));
     const services = roomServices();
     const arrived = this.attendees.arrive(auth.userId);
     let firstConnection: boolean;
@@ -155,14 +151,25 @@ export class LiveEventRoom extends ActorRoom {
       return;
     }
     this.hands.change(lowerHand(this.hands.current, attendee.userId));
-    const services = roomServices();
-    await services.attendance.depart(this.eventId, attendee.userId, attendee.seated, services.now());
+    await roomServices().attendance.depart(this.eventId, attendee.userId, attendee.seated, roomServices().now());
   }
 
   override onDispose(): void {
     this.breakouts?.close();
     this.hands.close();
     this.actorGone();
+  }
+
+  /** Banned or erased, heard on every node: let go as a removed attendee is, with the session's close code. */
+  override onAccountRevoked(userId: string): void {
+    if (this.attendees.of(userId).length > 0) this.letGo(userId, KismetCloseCode.SESSION_REVOKED).catch((error: unknown) => roomServices().logger.warn({ err: error, eventId: this.eventId, userId }, 'a banned attendee’s media not let go'));
+  }
+
+  /** Closes a person's connections (each gives back its seat as any leave does), then takes them off the media rooms. */
+  private async letGo(userId: string, code: number): Promise<void> {
+    for (const target of this.clientsOf(userId)) target.leave(code);
+    await this.media.onServer((control) => control.remove(this.media.room, userId));
+    await this.breakouts.end(userId); // closes the breakout's media room too, if there is one
   }
 
   private attendee(client: Client): Attendee {

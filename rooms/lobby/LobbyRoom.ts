@@ -101,6 +101,12 @@ export class LobbyRoom extends ActorRoom {
     });
   }
 
+  /** Banned or erased, heard on every node: they watch no more (closed as their session is) and count for nobody. */
+  override onAccountRevoked(userId: string): void {
+    for (const client of this.clientsOf(userId)) client.leave(KismetCloseCode.SESSION_REVOKED);
+    if (this.leases.leave(userId)) this.scheduleNearby();
+  }
+
   deck(searcher: DeckSearcher, limit: number): Promise<RemoteAnswer<readonly DeckCard[]>> {
     const services = roomServices();
     return answerRemotely(`deck build in ${this.cell}`, () =>

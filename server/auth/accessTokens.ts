@@ -29,6 +29,8 @@ interface CheckedToken {
 /** Answers whether a token was revoked before it expired (server/auth/tokenRevocations). */
 export interface RevocationCheck {
   revokes(token: TokenFacts): Revocation['kind'] | undefined;
+  /** Whether every token of the user was revoked (a ban, an erasure) while one issued before could still live. */
+  revokesUser(userId: string): boolean;
 }
 
 /** Signs and checks the short-lived HS256 access tokens that rooms and HTTP routes accept. */
@@ -103,6 +105,11 @@ export class AccessTokenService {
     if (revoked === 'user') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned or deleted');
     if (revoked === 'session') throw new AppError(ErrorCode.TOKEN_REVOKED, 'the access token was revoked: log in again');
     return { userId: facts.userId, sessionId: facts.sessionId };
+  }
+
+  /** Whether the account was banned or erased lately: a seat reserved with a token issued before is not taken. */
+  revokesUser(userId: string): boolean {
+    return this.#revocations?.revokesUser(userId) ?? false;
   }
 
   /** The signature and claims checked, remembered once they hold. */

@@ -29,11 +29,17 @@ export class TokenRevocations {
     private readonly accessTokenTtlS: number,
     private readonly now: () => Date,
     private readonly logger: Logger,
+    /**
+     * Hears each account whose tokens are revoked (a ban, an erasure) once on this
+     * node, whether the bus brought it or a read after Redis trouble: the node's
+     * actors that hold anyone's connections (a live event, a lobby) close theirs.
+     */
+    private readonly onUserRevoked: (userId: string) => void = () => {},
   ) {}
 
   /** Listens first, then reads what is stored, so nothing revoked meanwhile is missed. */
   async start(): Promise<void> {
-    this.unsubscribe = await this.bus.subscribe(REVOCATIONS_TOPIC, (revocation) => this.list.add(revocation));
+    this.unsubscribe = await this.bus.subscribe(REVOCATIONS_TOPIC, (revocation) => this.add(revocation));
     await this.reload();
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
@@ -41,7 +47,12 @@ export class TokenRevocations {
 
   /** Reads what is stored again: for a node back from a Redis outage, which heard nothing published meanwhile. */
   async reload(): Promise<void> {
-    for (const revocation of await listLiveRevocations(this.db, this.now())) this.list.add(revocation);
+    for (const revocation of await listLiveRevocations(this.db, this.now())) this.add(revocation);
+  }
+
+  /** Whether the account was banned or erased while a token issued before could live: a seat reserved with one is not taken. */
+  revokesUser(userId: string): boolean {
+    return this.list.revokesUser(userId, this.now().getTime());
   }
 
   stop(): void {
@@ -67,9 +78,18 @@ export class TokenRevocations {
     const nowMs = this.now().getTime();
     const revocation: Revocation = { kind, subject, revokedAtMs: nowMs, expiresAtMs: nowMs + this.accessTokenTtlS * 1000 };
     await insertRevocation(this.db, revocation);
-    this.list.add(revocation);
+    this.add(revocation);
     // Answered once every node refuses the tokens: a log-out's token opens nothing anywhere after it.
     await this.bus.publishApplied(REVOCATIONS_TOPIC, revocation);
+  }
+
+  private add(revocation: Revocation): void {
+    if (!this.list.add(revocation) || revocation.kind !== 'user') return;
+    try {
+      this.onUserRevoked(revocation.subject);
+    } catch (error) {
+      this.logger.warn({ err: error, userId: revocation.subject }, 'closing a revoked account’s connections failed');
+    }
   }
 
   private prune(): void {

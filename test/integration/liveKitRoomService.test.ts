@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { CallMediaAccess, CallStarted } from '../../contracts/calls';
 import { LIVE_EVENT_ROOM, LiveEventMessageType, type BreakoutMessage, type LiveEventReady } from '../../contracts/liveEvents';
-import { REMOVED_FROM_EVENT } from '../../rooms/event/LiveEventRoom';
+import { KismetCloseCode } from '../../contracts/common';
 import type { TokenPair } from '../../contracts/auth';
 import { command, connectDevice, eventsOf, joinActor, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
@@ -78,7 +78,7 @@ describe('changes reach the LiveKit server through its room service, on two node
     const xBreakout = (host.received.filter((m) => m.type === LiveEventMessageType.BREAKOUT).at(-1)!.message as BreakoutMessage).room;
     const left = new Promise<number>((resolve) => cx.room.onLeave(resolve));
     assert.ok('ok' in (await command(host.room, 'remove', { userId: x!.userId })));
-    assert.equal(await left, REMOVED_FROM_EVENT);
+    assert.equal(await left, KismetCloseCode.REMOVED_FROM_EVENT);
     assert.deepEqual(liveKit.callsOf('RemoveParticipant').map((c) => [c.body['room'], c.body['identity']]), [[room, x!.userId]]);
     assert.deepEqual(liveKit.callsOf('DeleteRoom').map((c) => c.body['room']), [yBreakout, xBreakout]);
     await waitUntil(() => host.received.filter((m) => m.type === LiveEventMessageType.BREAKOUT_ENDED).length === 2);

@@ -25,6 +25,10 @@ class ManualRevocations implements RevocationCheck {
   revokes(_token: TokenFacts): Revocation['kind'] | undefined {
     return this.revoked;
   }
+
+  revokesUser(_userId: string): boolean {
+    return this.revoked === 'user';
+  }
 }
 
 describe('access tokens, checked once per node and remembered', () => {
