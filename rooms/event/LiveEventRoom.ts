@@ -74,7 +74,8 @@ export class LiveEventRoom extends ActorRoom {
       demote: (client, payload) => this.changeRole(client, payload.userId, 'audience'),
       remove: async (client, payload) => {
         this.moderate(client, payload.userId);
-        // Stored first: from now on the door refuses them, on whatever node they knock.
+        // Refused here at once (a seat reserved before too), then stored: the door refuses them on whatever node they knock.
+        this.attendees.putOut(payload.userId);
         await recordEventRemoval(services.db, { eventId: this.eventId, userId: payload.userId, removedBy: this.attendee(client).userId, at: services.now() });
         await this.letGo(payload.userId, KismetCloseCode.REMOVED_FROM_EVENT);
         return { removed: payload.userId };
@@ -115,6 +116,7 @@ export class LiveEventRoom extends ActorRoom {
   override async onJoin(client: Client, _options: unknown, auth: LiveEventAuth): Promise<void> {
     // Whatever route brought the caller here, the role they were given is for this event alone.
     if (auth?.eventId !== this.eventId) throw ActorRoom.joinRefused(ErrorCode.NOT_REGISTERED, 'admitted to another event');
+    if (this.attendees.wasPutOut(auth.userId)) throw ActorRoom.joinRefused(ErrorCode.REMOVED_FROM_EVENT, 'a host removed you from this event');
     this.refuseJoin(auth.userId, this.attendees.held(auth.userId));
     const services = roomServices();
     const arrived = this.attendees.arrive(auth.userId);

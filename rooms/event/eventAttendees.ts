@@ -24,6 +24,11 @@ export class EventAttendees {
   private readonly hidden = new Set<string>();
   /** Connections past their limit check and not yet added (their seat is being claimed), by person. */
   private readonly arriving = new Map<string, number>();
+  /**
+   * People a host removed. The door refuses them from storage, but a seat reserved
+   * before is taken here: this actor is the event's only one, and its seats die with it.
+   */
+  private readonly removed = new Set<string>();
 
   get(sessionId: string): Attendee | undefined {
     return this.byConnection.get(sessionId);
@@ -72,6 +77,15 @@ export class EventAttendees {
       if (left > 0) this.arriving.set(userId, left);
       else this.arriving.delete(userId);
     };
+  }
+
+  /** A host removed them: from now on none of their connections is taken. */
+  putOut(userId: string): void {
+    this.removed.add(userId);
+  }
+
+  wasPutOut(userId: string): boolean {
+    return this.removed.has(userId);
   }
 
   /** The people whose hands and words only they see. */

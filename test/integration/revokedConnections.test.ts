@@ -101,4 +101,27 @@ describe('connections of an account that was banned, erased or removed from an e
     // Its matches end with it: the thread goes for everyone, refusing as it goes.
     await expectLetGo(person, at);
   });
+
+  it('refuses an attendee a host removed the seat they reserved before the removal', async function () {
+    this.timeout(60_000);
+    const [n0] = suite.nodes;
+    const { recruiter, eventId } = await scheduleEvent(n0.url, 10);
+    const [pest, guest] = await Promise.all([personAt(n0.url, HERE, 'pest'), personAt(n0.url, HERE, 'guest')]);
+    for (const user of [pest, guest]) assert.equal((await requestJson(n0.url, 'POST', `/events/${eventId}/registrations`, { token: user.accessToken })).status, 201);
+    const host = await joinEvent(n0.url, recruiter, eventId);
+    const attending = await joinEvent(n0.url, pest, eventId);
+    suite.open.push(host, attending);
+    const held = await reserve(n0.url, pest, LIVE_EVENT_ROOM, { eventId });
+    const guestHeld = await reserve(n0.url, guest, LIVE_EVENT_ROOM, { eventId });
+    const closed = closeCode(attending.room);
+    replyOf(await command(host.room, 'remove', { userId: pest.userId }));
+    assert.equal(await withTimeout(closed, 10_000, 'the removed attendee’s connection to close'), KismetCloseCode.REMOVED_FROM_EVENT);
+    await waitUntil(async () => (await seatsTaken(eventId)) === 0);
+    assert.equal(await expectJoinRefused(held.take()), 'REMOVED_FROM_EVENT');
+    assert.equal(await seatsTaken(eventId), 0, 'no seat for the refused');
+    // Someone else's seat reserved at the same moment is theirs.
+    await guestHeld.take();
+    await waitUntil(async () => (await seatsTaken(eventId)) === 1);
+    await Promise.all([host, attending].map(disconnect));
+  });
 });
