@@ -33,15 +33,6 @@ export class RevocationList {
   }
 
   /**
-   * Whether a user's tokens were revoked (a ban or an erasure) and a token issued
-   * before that could still be alive: so could a seat reserved with one.
-   */
-  revokesUser(userId: string, nowMs: number): boolean {
-    const user = this.users.get(userId);
-    return user !== undefined && user.expiresAtMs > nowMs;
-  }
-
-  /**
    * What revoked a token, if anything: its user's revocation, when it was issued
    * (to the second, as tokens say) no later than that; or its session's.
    */

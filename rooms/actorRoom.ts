@@ -6,7 +6,7 @@ import { actorRoomId, type ActorKind } from '../contracts/actors';
 import { KismetCloseCode } from '../contracts/common';
 import { reaches } from '../domain/shadowBanAudience';
 import { rememberReady } from './commandRouter';
-import { roomServices } from './roomServices';
+import { roomServices, type SeatToken } from './roomServices';
 
 /** The longest delay a Node.js timer accepts (about 24.8 days). */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
@@ -23,6 +23,12 @@ interface ActorLife {
 /** The actors alive on this node (from becoming an actor until they go). */
 const liveActors = new Set<ActorRoom>();
 
+/** Who holds a seat, and the token they reserved it with (what every actor's onAuth answers). */
+export interface SeatHolder {
+  readonly userId: string;
+  readonly seatToken: SeatToken;
+}
+
 /** What every Kismet actor shares: messages only, and how it leaves a draining or fenced node. */
 export abstract class ActorRoom extends Room {
   /** Every actor alive on this node now. */
@@ -34,13 +40,13 @@ export abstract class ActorRoom extends Room {
    * The first steps of every actor's onAuth: the caller's access token verified
    * and the join options parsed, or a coded refusal (TOKEN_*, INVALID_ROOM_OPTIONS).
    */
-  static async admitCaller<Options>(token: string, rawOptions: unknown, schema: z.ZodType<Options>): Promise<{ userId: string; options: Options }> {
+  static async admitCaller<Options>(token: string, rawOptions: unknown, schema: z.ZodType<Options>): Promise<{ userId: string; options: Options; seatToken: SeatToken }> {
     const claims = await roomServices().accessTokens.verify(token);
     const options = schema.safeParse(rawOptions);
     if (!options.success) {
       throw new AppError(ErrorCode.INVALID_ROOM_OPTIONS, options.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     }
-    return { userId: claims.userId, options: options.data };
+    return { userId: claims.userId, options: options.data, seatToken: { sessionId: claims.sessionId, issuedAtMs: claims.issuedAtMs } };
   }
 
   /**
@@ -120,22 +126,25 @@ export abstract class ActorRoom extends Room {
   }
 
   /**
-   * Refuses, before it changes anything, a join of a person who holds
+   * Refuses, before it changes anything, a join whose seat was reserved with a token
+   * revoked since (the account banned or erased, the session logged out: Colyseus
+   * keeps what onAuth found then, and a seat lasts seconds), or of a person who holds
    * MAX_CONNECTIONS_PER_ACTOR here already (the joining connection is not admitted
-   * yet, so not counted), or whose account was banned or erased since their seat was
-   * reserved: Colyseus keeps what onAuth found then, and a seat lasts seconds.
+   * yet, so not counted).
    */
-  protected refuseJoin(userId: string, held = this.clientsOf(userId).length): void {
-    if (roomServices().accessTokens.revokesUser(userId)) throw ActorRoom.joinRefused(ErrorCode.ACCOUNT_BANNED, 'this account is banned or deleted');
+  protected refuseJoin(auth: SeatHolder, held = this.clientsOf(auth.userId).length): void {
+    const revoked = roomServices().accessTokens.revocationOf({ userId: auth.userId, ...auth.seatToken });
+    if (revoked === 'user') throw ActorRoom.joinRefused(ErrorCode.ACCOUNT_BANNED, 'this account is banned or deleted');
+    if (revoked === 'session') throw ActorRoom.joinRefused(ErrorCode.TOKEN_REVOKED, 'the seat was reserved with a token revoked since: log in again');
     if (held >= MAX_CONNECTIONS_PER_ACTOR) {
       throw ActorRoom.joinRefused(ErrorCode.CONNECTION_LIMIT_REACHED, `a person holds at most ${MAX_CONNECTIONS_PER_ACTOR} connections to one actor`);
     }
   }
 
   /** Admits a connection (see admitted) unless refuseJoin refuses it. */
-  protected admitWithinLimit(client: Client, userId: string): void {
-    this.refuseJoin(userId);
-    this.admitted(client, userId);
+  protected admitWithinLimit(client: Client, auth: SeatHolder): void {
+    this.refuseJoin(auth);
+    this.admitted(client, auth.userId);
   }
 
   /** Records whose connection this is, once admitted (see userOf). */

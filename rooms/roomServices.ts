@@ -11,14 +11,21 @@ import type { ThreadReads } from '../db/threadReads';
 import type { BatchedSwipeStore } from '../db/batchedSwipeStore';
 import type { ChatStore } from './chat/chatStore';
 
+/** What a seat remembers of the access token it was reserved with, to check it again when it is taken. */
+export interface SeatToken {
+  readonly sessionId: string | undefined;
+  readonly issuedAtMs: number;
+}
+
 /** Checks an access token (server/auth implements it): the user it speaks for, or a coded refusal. */
 export interface TokenVerifier {
-  verify(token: string | undefined | null): Promise<{ readonly userId: string }>;
+  verify(token: string | undefined | null): Promise<SeatToken & { readonly userId: string }>;
   /**
-   * Whether the user's account was banned or erased lately, on any node (their tokens
-   * revoked): a seat they reserved before that is not taken. A lookup in memory.
+   * Why a token verified earlier would be refused now (its account banned or erased,
+   * its session logged out since), if it would: a seat reserved with it is not
+   * taken. A lookup in memory, in the revocations every node hears.
    */
-  revokesUser(userId: string): boolean;
+  revocationOf(token: SeatToken & { readonly userId: string }): 'user' | 'session' | undefined;
 }
 
 /** Structured logging, as pino does it: context first, then the message. */

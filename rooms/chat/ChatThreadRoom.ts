@@ -78,7 +78,7 @@ export class ChatThreadRoom extends ActorRoom {
     const member = auth?.matchId === this.parts.matchId && !this.parts.closed && (this.parts.ledger.isMember(auth.userId) || (await this.parts.membership.admit(auth.userId)));
     if (this.parts.closed) throw ActorRoom.joinRefused(ErrorCode.THREAD_CLOSED, 'this thread is closed');
     if (!member) throw ActorRoom.joinRefused(ErrorCode.NOT_A_MEMBER, 'only the members of a match open its thread');
-    this.admitWithinLimit(client, auth.userId);
+    this.admitWithinLimit(client, auth);
     // No await from here: every message committed after this line reaches this client live.
     this.parts.members.set(client.sessionId, { userId: auth.userId, joinedAtSeq: this.parts.ledger.lastSeq });
     services.metrics.connections.inc();

@@ -4,7 +4,7 @@ import { AppError, ErrorCode } from '../../domain/errors';
 import { decideLiveEventJoin, decideModeration, liveEventPhase, lowerHand, raiseHand, type LiveEventRole } from '../../domain/liveEventRules';
 import { LiveEventCommands, LiveEventJoinOptions, LiveEventMessageType, type LiveEventReady, type RoleMessage } from '../../contracts/liveEvents';
 import { KismetCloseCode } from '../../contracts/common';
-import { ActorRoom } from '../actorRoom';
+import { ActorRoom, type SeatHolder } from '../actorRoom';
 import { mountCommands } from '../commandRouter';
 import { roomServices } from '../roomServices';
 import { Breakouts } from './breakouts';
@@ -14,8 +14,7 @@ import { EventSeats } from './eventSeats';
 import { HandRaises } from './handRaises';
 import { EventAttendees, type Attendee } from './eventAttendees';
 
-interface LiveEventAuth {
-  readonly userId: string;
+interface LiveEventAuth extends SeatHolder {
   /** The event the caller was admitted to. */
   readonly eventId: string;
   readonly role: LiveEventRole;
@@ -43,13 +42,13 @@ export class LiveEventRoom extends ActorRoom {
   private breakouts!: Breakouts;
 
   static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<LiveEventAuth> {
-    const { userId, options } = await ActorRoom.admitCaller(token, rawOptions, LiveEventJoinOptions);
+    const { userId, options, seatToken } = await ActorRoom.admitCaller(token, rawOptions, LiveEventJoinOptions);
     const services = roomServices();
     const access = await services.attendance.access(options.eventId, userId);
     if (!access) throw new AppError(ErrorCode.EVENT_NOT_FOUND, 'no such event');
     const decision = decideLiveEventJoin({ ...access, phase: liveEventPhase(access.event, services.now().getTime()) });
     if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
-    return { userId, eventId: options.eventId, role: decision.role, needsSeat: decision.takesSeat, shadowBanned: access.shadowBanned };
+    return { userId, seatToken, eventId: options.eventId, role: decision.role, needsSeat: decision.takesSeat, shadowBanned: access.shadowBanned };
   }
 
   override onCreate(options: { eventId: string }): void {
@@ -117,7 +116,7 @@ export class LiveEventRoom extends ActorRoom {
     // Whatever route brought the caller here, the role they were given is for this event alone.
     if (auth?.eventId !== this.eventId) throw ActorRoom.joinRefused(ErrorCode.NOT_REGISTERED, 'admitted to another event');
     if (this.attendees.wasPutOut(auth.userId)) throw ActorRoom.joinRefused(ErrorCode.REMOVED_FROM_EVENT, 'a host removed you from this event');
-    this.refuseJoin(auth.userId, this.attendees.held(auth.userId));
+    this.refuseJoin(auth, this.attendees.held(auth.userId));
     const services = roomServices();
     const arrived = this.attendees.arrive(auth.userId);
     let firstConnection: boolean;

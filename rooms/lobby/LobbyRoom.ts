@@ -3,7 +3,7 @@ import { findUserLocation } from '../../db/repositories/userRepository';
 import type { DeckSearcher } from '../../domain/deckFilters';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { LOBBY_RENEW_MS, LobbyLeases } from '../../domain/lobbyLeases';
-import { ActorRoom } from '../actorRoom';
+import { ActorRoom, type SeatHolder } from '../actorRoom';
 import { AtMostEvery, REAL_TIMERS } from '../atMostEvery';
 import { mountCommands } from '../commandRouter';
 import { answerRemotely, type RemoteAnswer } from '../remoteAnswer';
@@ -12,8 +12,7 @@ import { LobbyCommands, LobbyEventType, LobbyJoinOptions, type DeckCard, type Ne
 import { buildDeck } from './deckBuilder';
 import { roomServices } from '../roomServices';
 
-interface LobbyAuth {
-  readonly userId: string;
+interface LobbyAuth extends SeatHolder {
   /** The cell the caller is in, read at admission: they may watch this cell's lobby alone. */
   readonly cell: string;
 }
@@ -44,10 +43,10 @@ export class LobbyRoom extends ActorRoom {
 
   /** Only someone whose current location is in the cell watches its lobby. */
   static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<LobbyAuth> {
-    const { userId, options } = await ActorRoom.admitCaller(token, rawOptions, LobbyJoinOptions);
+    const { userId, options, seatToken } = await ActorRoom.admitCaller(token, rawOptions, LobbyJoinOptions);
     const location = await findUserLocation(roomServices().db, userId);
     if (location?.h3Cell !== options.cell) throw new AppError(ErrorCode.NOT_IN_CELL, 'you can watch only the lobby of the cell you are in');
-    return { userId, cell: location.h3Cell };
+    return { userId, seatToken, cell: location.h3Cell };
   }
 
   override onCreate(options: { cell: string }): void {
@@ -64,7 +63,7 @@ export class LobbyRoom extends ActorRoom {
   override onJoin(client: Client, _options: unknown, auth: LobbyAuth): void {
     // Whatever route brought the caller here, only someone located in this cell watches it.
     if (auth?.cell !== this.cell) throw ActorRoom.joinRefused(ErrorCode.NOT_IN_CELL, 'you can watch only the lobby of the cell you are in');
-    this.admitWithinLimit(client, auth.userId);
+    this.admitWithinLimit(client, auth);
     this.emptySince = undefined;
     this.sendReady(client, LobbyEventType.READY, this.nearbyNow(auth.userId));
   }

@@ -6,7 +6,7 @@ import { bodyOf, deliveryStartSeq, UserEventType, type UserEventBody } from '../
 import { KismetCloseCode } from '../../contracts/common';
 import { SessionEventType, SessionJoinOptions, type DevicesChangedMessage, type SessionReadyMessage, type UserEventMessage } from '../../contracts/session';
 import type { UserBusMessage } from '../../services/topicBus';
-import { ActorRoom } from '../actorRoom';
+import { ActorRoom, type SeatHolder } from '../actorRoom';
 import { roomServices } from '../roomServices';
 import { CallDesk } from './callDesk';
 import { DeckDesk } from './deckDesk';
@@ -16,8 +16,7 @@ import { mountSessionCommands, type SessionParts } from './sessionCommands';
 import { SessionDevices } from './sessionDevices';
 import { SessionPresence } from './sessionPresence';
 
-interface SessionAuth {
-  readonly userId: string;
+interface SessionAuth extends SeatHolder {
   readonly deviceId: string;
 }
 
@@ -38,14 +37,14 @@ export class SessionRoom extends ActorRoom {
 
   /** Runs in matchmaking, before any actor exists: nobody creates or joins a session that is not theirs. */
   static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<SessionAuth> {
-    const { userId, options } = await ActorRoom.admitCaller(token, rawOptions, SessionJoinOptions);
+    const { userId, options, seatToken } = await ActorRoom.admitCaller(token, rawOptions, SessionJoinOptions);
     if (options.userId !== userId) {
       throw new AppError(ErrorCode.NOT_YOUR_SESSION, 'a user can join only their own session');
     }
     // An access token outlives a ban by up to its lifetime: the account itself is asked.
     const status = await roomServices().sessions.accountStatus(userId);
     if (status === undefined || status === 'banned') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
-    return { userId, deviceId: options.deviceId };
+    return { userId, seatToken, deviceId: options.deviceId };
   }
 
   override async onCreate(options: { userId: string }): Promise<void> {
@@ -81,7 +80,7 @@ export class SessionRoom extends ActorRoom {
   override async onJoin(client: Client, _options: unknown, auth: SessionAuth): Promise<void> {
     // Whatever route brought the caller here, only the session's own user joins it.
     if (auth?.userId !== this.parts.userId) throw ActorRoom.joinRefused(ErrorCode.NOT_YOUR_SESSION, 'a user can join only their own session');
-    this.refuseJoin(auth.userId, this.parts.devices.size); // every connection here is theirs
+    this.refuseJoin(auth, this.parts.devices.size); // every connection here is theirs
     const services = roomServices();
     services.metrics.connections.inc();
     // The feed exists before the first await, so live events for this device are held from now on.

@@ -10,6 +10,8 @@ export interface AccessTokenClaims {
   readonly userId: string;
   /** The log-in session (refresh-token family) it was issued for. */
   readonly sessionId: string | undefined;
+  /** When it was signed (ms since the epoch): a revocation refuses the tokens signed before it. */
+  readonly issuedAtMs: number;
 }
 
 /** Seconds two nodes' clocks may differ by: a token signed on one is checked on another. */
@@ -29,8 +31,6 @@ interface CheckedToken {
 /** Answers whether a token was revoked before it expired (server/auth/tokenRevocations). */
 export interface RevocationCheck {
   revokes(token: TokenFacts): Revocation['kind'] | undefined;
-  /** Whether every token of the user was revoked (a ban, an erasure) while one issued before could still live. */
-  revokesUser(userId: string): boolean;
 }
 
 /** Signs and checks the short-lived HS256 access tokens that rooms and HTTP routes accept. */
@@ -104,12 +104,16 @@ export class AccessTokenService {
     // Every token of an account goes at once only when it is banned; one session's, when it logged out or leaked.
     if (revoked === 'user') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned or deleted');
     if (revoked === 'session') throw new AppError(ErrorCode.TOKEN_REVOKED, 'the access token was revoked: log in again');
-    return { userId: facts.userId, sessionId: facts.sessionId };
+    return { userId: facts.userId, sessionId: facts.sessionId, issuedAtMs: facts.issuedAtS * 1000 };
   }
 
-  /** Whether the account was banned or erased lately: a seat reserved with a token issued before is not taken. */
-  revokesUser(userId: string): boolean {
-    return this.#revocations?.revokesUser(userId) ?? false;
+  /**
+   * Why a token verified earlier would be refused now, if it would: its account
+   * banned or erased (`user`), or its session logged out (`session`) since. A seat
+   * reserved with it is checked so when it is taken.
+   */
+  revocationOf(token: TokenFacts): Revocation['kind'] | undefined {
+    return this.#revocations?.revokes(token);
   }
 
   /** The signature and claims checked, remembered once they hold. */

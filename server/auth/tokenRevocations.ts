@@ -50,11 +50,6 @@ export class TokenRevocations {
     for (const revocation of await listLiveRevocations(this.db, this.now())) this.add(revocation);
   }
 
-  /** Whether the account was banned or erased while a token issued before could live: a seat reserved with one is not taken. */
-  revokesUser(userId: string): boolean {
-    return this.list.revokesUser(userId, this.now().getTime());
-  }
-
   stop(): void {
     this.unsubscribe?.();
     clearInterval(this.pruneTimer);

@@ -6,7 +6,7 @@ import { KismetCloseCode } from '../../contracts/common';
 import { LOBBY_ROOM } from '../../contracts/deck';
 import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../../contracts/liveEvents';
 import type { TokenPair } from '../../contracts/auth';
-import { command, disconnect, expectJoinRefused, joinActor, requestJson, TEST_PASSWORD, waitUntil, withTimeout, type ActorConnection } from '../support/accounts';
+import { command, disconnect, expectJoinRefused, joinActor, registerUser, requestJson, TEST_PASSWORD, waitUntil, withTimeout, type ActorConnection } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { personAt, watchLobby } from '../support/discovery';
 import { scheduleEvent } from '../support/liveEvents';
@@ -29,7 +29,7 @@ describe('connections of an account that was banned, erased or removed from an e
   const joinEvent = (url: string, user: TokenPair, eventId: string) =>
     joinActor<LiveEventReady>(url, user.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
   /** A seat reserved through matchmaking and held, as a client that connects later would. */
-  const reserve = async (url: string, user: Person, roomName: string, options: Record<string, unknown>) => {
+  const reserve = async (url: string, user: { readonly accessToken: string }, roomName: string, options: Record<string, unknown>) => {
     const seat = await requestJson<Parameters<Client['consumeSeatReservation']>[0]>(url, 'POST', `/matchmake/joinOrCreate/${roomName}`, { token: user.accessToken, body: options });
     assert.equal(seat.status, 200, JSON.stringify(seat.body));
     return { take: () => new Client(url).consumeSeatReservation(seat.body).then((room) => suite.open.push({ room })) };
@@ -123,5 +123,28 @@ describe('connections of an account that was banned, erased or removed from an e
     await guestHeld.take();
     await waitUntil(async () => (await seatsTaken(eventId)) === 1);
     await Promise.all([host, attending].map(disconnect));
+  });
+
+  it('refuses a seat reserved before its session logged out, and lets an account unbanned since take new ones', async function () {
+    this.timeout(60_000);
+    const [n0, n1] = suite.nodes;
+    const { eventId } = await scheduleEvent(n0.url, 10);
+    const user = await registerUser(n0.url);
+    assert.equal((await requestJson(n0.url, 'POST', `/events/${eventId}/registrations`, { token: user.accessToken })).status, 201);
+    const held = await reserve(n0.url, user, LIVE_EVENT_ROOM, { eventId });
+    assert.equal((await requestJson(n1.url, 'POST', '/auth/logout', { body: { refreshToken: user.refreshToken } })).status, 200);
+    assert.equal(await expectJoinRefused(held.take()), 'TOKEN_REVOKED');
+    assert.equal(await seatsTaken(eventId), 0);
+
+    // Banned, then the ban lifted: the tokens of a new log-in open the doors the ban closed.
+    for (const banned of [true, false]) assert.equal((await requestJson(n1.url, 'POST', `/admin/users/${user.userId}`, { token: ADMIN_KEY, body: { banned } })).status, 200);
+    // A token says when it was signed in whole seconds, and one signed in the ban's second counts as signed before it.
+    const liftedBy = Date.now();
+    await waitUntil(() => Math.floor(Date.now() / 1000) * 1000 > liftedBy);
+    const again = await requestJson<TokenPair>(n0.url, 'POST', '/auth/login', { body: { email: user.email, password: TEST_PASSWORD } });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    const back = await joinEvent(n0.url, again.body, eventId);
+    suite.open.push(back);
+    assert.equal(await seatsTaken(eventId), 1);
   });
 });

@@ -25,10 +25,6 @@ class ManualRevocations implements RevocationCheck {
   revokes(_token: TokenFacts): Revocation['kind'] | undefined {
     return this.revoked;
   }
-
-  revokesUser(_userId: string): boolean {
-    return this.revoked === 'user';
-  }
 }
 
 describe('access tokens, checked once per node and remembered', () => {
@@ -39,7 +35,7 @@ describe('access tokens, checked once per node and remembered', () => {
     const token = await service.sign(USER, 'family-1', issuedS);
     const first = await service.verify(token, issuedS + 1);
     const again = await service.verify(token, issuedS + 2);
-    assert.deepEqual(first, { userId: USER, sessionId: 'family-1' });
+    assert.deepEqual(first, { userId: USER, sessionId: 'family-1', issuedAtMs: issuedS * 1000 });
     assert.deepEqual(again, first);
   });
 
