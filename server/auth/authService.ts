@@ -78,6 +78,8 @@ export class AuthService {
       );
       if (decision.kind === 'reuse_detected' && token) {
         await revokeRefreshTokenFamily(trx, token.familyId, now);
+        // As at a log-out: a device someone registered with the copy is reached no more.
+        await deletePushTargetsOfSession(trx, token.familyId);
         return { kind: 'reuse_detected' as const, code: decision.code, familyId: token.familyId };
       }
       if (decision.kind === 'refused' || !token) return { kind: 'refused' as const, code: ErrorCode.REFRESH_TOKEN_INVALID };

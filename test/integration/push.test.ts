@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import type { TokenPair } from '../../contracts/auth';
 import type { CallStarted } from '../../contracts/calls';
 import { MAX_PUSH_DEVICES, type WebPushTarget } from '../../domain/push/notification';
-import { command, connectDevice, disconnect, postJson, registerUser, requestJson, waitUntil } from '../support/accounts';
+import { command, connectDevice, disconnect, postJson, registerUser, requestJson, TEST_PASSWORD, waitUntil } from '../support/accounts';
 import { BACKENDS, useSingleNode } from '../support/backends';
 import { codeOf, joinThread, matchPeople, registerPerson, replyOf, type Person } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
@@ -121,6 +122,20 @@ for (const backend of BACKENDS) {
         const again = await requestJson<{ removed: boolean }>(url(), 'DELETE', '/me/devices/tablet/push', { token: b.accessToken });
         // The access token of the logged-out session is refused; the target went with the session either way.
         assert.ok(again.status === 401 || again.body.removed === false);
+      });
+
+      it('a target registered by a session whose refresh token was used twice goes with the session', async () => {
+        const b = await registerPerson(url(), 'B');
+        await registerWebPush(url(), standIn.service, b, 'phone');
+        // Someone with a copy of the refresh token takes the session and registers a device of theirs in it.
+        const taken = await postJson<TokenPair>(url(), '/auth/refresh', { refreshToken: b.refreshToken });
+        assert.equal(taken.status, 200);
+        await registerWebPush(url(), standIn.service, taken.body, 'elsewhere');
+        const reused = await postJson<{ code: string }>(url(), '/auth/refresh', { refreshToken: b.refreshToken });
+        assert.deepEqual([reused.status, reused.body.code], [401, 'REFRESH_TOKEN_REUSED']);
+        const again = await postJson<TokenPair>(url(), '/auth/login', { email: b.email, password: TEST_PASSWORD });
+        const exported = await requestJson<{ pushDevices: Array<{ deviceId: string }> }>(url(), 'GET', '/me/export', { token: again.body.accessToken });
+        assert.deepEqual(exported.body.pushDevices.map((d) => d.deviceId), [], 'neither device of the revoked session is reached');
       });
 
       it(`keeps the ${MAX_PUSH_DEVICES} devices a person registered last, so no account multiplies a push`, async () => {
