@@ -111,19 +111,47 @@ export function nextCallState(call: Call, event: CallEvent, nowMs: number): Call
 
 export type CallStartDecision = { readonly kind: 'start' } | { readonly kind: 'refused'; readonly code: ErrorCode; readonly message: string };
 
-/** Whether a member of a match may call the other now. */
-export function decideCallStart(input: {
-  readonly isMember: boolean;
-  readonly matchStatus: 'active' | 'unmatched' | 'blocked' | undefined;
-  readonly blocked: boolean;
+/**
+ * The live calls around a new one, as its caller may know of them: read where calls are
+ * stored, under the lock that serialises starts and answers (db/ callRepository).
+ * A person is on one call at a time, like a phone line.
+ */
+export interface CallLines {
+  /** The match has a live call the caller sees. */
   readonly callInProgress: boolean;
+  /** The caller has another live call they see: ringing or answered, as caller or callee. */
+  readonly callerOnCall: boolean;
+  /** The callee is on an answered call (a busy line); a call that never rang (hidden) never counts. */
+  readonly calleeOnAnsweredCall: boolean;
   readonly activeCalls: number;
   readonly maxActiveCalls: number;
-}): CallStartDecision {
-  if (!input.isMember || input.matchStatus === undefined) return { kind: 'refused', code: ErrorCode.NOT_A_MEMBER, message: 'only matched people call each other' };
-  if (input.blocked || input.matchStatus === 'blocked') return { kind: 'refused', code: ErrorCode.BLOCKED, message: 'one of you blocked the other' };
-  if (input.matchStatus === 'unmatched') return { kind: 'refused', code: ErrorCode.UNMATCHED, message: 'the match ended' };
+}
+
+/** Whether the lines of both people and the cluster's cap leave room for the call; the match's own call first, the cap last. */
+export function decideCallLines(input: CallLines): CallStartDecision {
   if (input.callInProgress) return { kind: 'refused', code: ErrorCode.CALL_IN_PROGRESS, message: 'a call between you is already ringing or on' };
+  if (input.callerOnCall) return { kind: 'refused', code: ErrorCode.ALREADY_IN_CALL, message: 'you are in another call: end it (or decline it) first' };
+  if (input.calleeOnAnsweredCall) return { kind: 'refused', code: ErrorCode.CALLEE_BUSY, message: 'they are on another call; try again later' };
   if (input.activeCalls >= input.maxActiveCalls) return { kind: 'refused', code: ErrorCode.CALL_CAP_REACHED, message: 'too many calls right now; try again shortly' };
   return { kind: 'start' };
 }
+
+/** Whether a member of a match may call the other now. */
+export function decideCallStart(
+  input: {
+    readonly isMember: boolean;
+    readonly matchStatus: 'active' | 'unmatched' | 'blocked' | undefined;
+    readonly blocked: boolean;
+  } & CallLines,
+): CallStartDecision {
+  if (!input.isMember || input.matchStatus === undefined) return { kind: 'refused', code: ErrorCode.NOT_A_MEMBER, message: 'only matched people call each other' };
+  if (input.blocked || input.matchStatus === 'blocked') return { kind: 'refused', code: ErrorCode.BLOCKED, message: 'one of you blocked the other' };
+  if (input.matchStatus === 'unmatched') return { kind: 'refused', code: ErrorCode.UNMATCHED, message: 'the match ended' };
+  return decideCallLines(input);
+}
+
+/**
+ * The refusal of an answer by someone already on an answered call, or whose own call still
+ * rings someone: taking it would put them on two calls at once (a phone line takes one).
+ */
+export const ANSWER_ON_ANOTHER_CALL = { code: ErrorCode.ALREADY_IN_CALL, message: 'you are in another call: end or cancel it first' } as const;

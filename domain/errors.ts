@@ -76,6 +76,10 @@ export const ErrorCode = {
   CALL_NOT_RINGING: 'CALL_NOT_RINGING',
   CALL_OVER: 'CALL_OVER',
   CALL_IN_PROGRESS: 'CALL_IN_PROGRESS',
+  /** A person is on one call at a time: they have another live call (a start) or another answered or outgoing one (an answer). */
+  ALREADY_IN_CALL: 'ALREADY_IN_CALL',
+  /** The person called is on an answered call with someone else, like a busy line. */
+  CALLEE_BUSY: 'CALLEE_BUSY',
   /** The cluster's simultaneous-call cap is reached. */
   CALL_CAP_REACHED: 'CALL_CAP_REACHED',
   /** A push target for a platform this deployment has no provider for. */
@@ -183,6 +187,8 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   CALL_NOT_RINGING: 409,
   CALL_OVER: 409,
   CALL_IN_PROGRESS: 409,
+  ALREADY_IN_CALL: 409,
+  CALLEE_BUSY: 409,
   CALL_CAP_REACHED: 503,
   PUSH_PLATFORM_DISABLED: 400,
   PUSH_ENDPOINT_REFUSED: 400,

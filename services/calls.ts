@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { findCall, findLiveCallsOfMatch, saveCallTransition } from '../db/repositories/callRepository';
 import { appendUserEvents } from '../db/repositories/eventRepository';
 import type { Database } from '../db/types';
-import { nextCallState, type Call, type CallEvent } from '../domain/callState';
+import { ANSWER_ON_ANOTHER_CALL, nextCallState, type Call, type CallEvent } from '../domain/callState';
 import { AppError } from '../domain/errors';
 import type { MediaRole } from '../domain/mediaRoles';
 import { UserEventType } from '../domain/userEvents';
@@ -66,12 +66,15 @@ export async function announceCallEnd(services: CallSettling, call: Call): Promi
 /**
  * Applies one event to a call and stores it, if the call is still as it was
  * read: of two devices answering at once, one wins and the other is refused.
+ * An answer by someone on another call is refused (ALREADY_IN_CALL); the call rings on.
  */
 export async function applyCallEvent(services: CallSettling, call: Call, event: CallEvent): Promise<Call> {
   const transition = nextCallState(call, event, services.now().getTime());
   if (transition.kind === 'refused') throw new AppError(transition.code, transition.message);
   if (transition.kind === 'unchanged') return call;
-  if (!(await saveCallTransition(services.db, call, transition.call))) {
+  const saved = await saveCallTransition(services.db, call, transition.call);
+  if (saved === 'on_another_call') throw new AppError(ANSWER_ON_ANOTHER_CALL.code, ANSWER_ON_ANOTHER_CALL.message);
+  if (saved === 'stale') {
     const now = await findCall(services.db, call.id);
     if (now && now.state !== call.state && event.kind !== 'tick') return applyCallEvent(services, now, event);
     return now ?? call;

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { RING_TIMEOUT_MS, type Call, type CallEndReason, type CallMedia } from '../../domain/callState';
+import { decideCallLines, RING_TIMEOUT_MS, type Call, type CallEndReason, type CallLines, type CallMedia } from '../../domain/callState';
+import { ErrorCode } from '../../domain/errors';
 import { callEndedData, type NewDomainEvent } from '../../domain/domainEvents';
 import type { CallsTable, Database } from '../types';
 import { DOMAIN_EVENTS_ON, queueDomainEvents } from './domainOutboxRepository';
@@ -22,23 +23,33 @@ function callFromRow(row: Selectable<CallsTable>): Call {
   };
 }
 
-export type CallStartOutcome = { readonly kind: 'started'; readonly call: Call } | { readonly kind: 'in_progress' } | { readonly kind: 'cap_reached' };
+export type CallStartOutcome =
+  | { readonly kind: 'started'; readonly call: Call }
+  | { readonly kind: 'refused'; readonly code: ErrorCode; readonly message: string };
 
 /**
- * Starts a ringing call if the cluster is under its cap and the match has no
- * live call. Starts are serialised by one advisory lock, so the cap holds
- * exactly however many nodes start calls at once; calls left ringing past the
- * timeout (their node died) are marked missed first, so they neither count nor block.
+ * Starts and answers of calls are serialised by this one lock, so the cluster's cap and each
+ * person's one call at a time hold however many nodes act at once. (The key predates answers
+ * taking it too; nodes of two versions must take the same one.)
+ */
+async function lockCallLines(trx: Transaction<Database>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext('kismet:call-starts'))`.execute(trx);
+}
+
+/**
+ * Starts a ringing call if neither person's line nor the cluster's cap is taken
+ * (domain/callState decideCallLines). Calls left ringing past the timeout (their node
+ * died) are marked missed first, so they neither count nor block.
  * A shadow-banned caller's call is stored hidden: it rings nobody, so it neither
- * counts against the cap nor stands in the other member's way (either would tell
- * them of it); it stands in its own caller's way, who sees it ringing.
+ * counts against the cap nor stands in anyone else's way (either would tell them of
+ * it); it stands in its own caller's way, who sees it ringing.
  */
 export async function startCall(
   db: Kysely<Database>,
   input: { id: string; matchId: string; callerId: string; calleeId: string; media: CallMedia; liveKitRoom: string; at: Date; maxActive: number; callerShadowBanned: boolean },
 ): Promise<CallStartOutcome> {
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext('kismet:call-starts'))`.execute(trx);
+    await lockCallLines(trx);
     const swept = await trx
       .updateTable('calls')
       .set({ state: 'missed', ended_at: input.at, end_reason: 'missed' })
@@ -47,15 +58,8 @@ export async function startCall(
       .returningAll()
       .execute();
     await queueDomainEvents(trx, swept.flatMap((row) => callEndedEvents(callFromRow(row))));
-    const live = await trx
-      .selectFrom('calls')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('state', 'in', ['ringing', 'accepted'])
-      .where('hidden', '=', false)
-      .executeTakeFirstOrThrow();
-    if (Number(live.n) >= input.maxActive) return { kind: 'cap_reached' } as const;
-    // The unique index below leaves hidden calls out; a hidden caller is stopped by what they can see.
-    if (input.callerShadowBanned && (await liveCallSeenBy(trx, input.matchId, input.callerId))) return { kind: 'in_progress' } as const;
+    const decision = decideCallLines({ ...(await readCallLines(trx, input)), maxActiveCalls: input.maxActive });
+    if (decision.kind === 'refused') return decision;
     const row = await trx
       .insertInto('calls')
       .values({
@@ -74,7 +78,8 @@ export async function startCall(
       .onConflict((oc) => oc.column('match_id').where(sql<boolean>`state in ('ringing', 'accepted') and not hidden`).doNothing())
       .returningAll()
       .executeTakeFirst();
-    if (!row) return { kind: 'in_progress' } as const;
+    // Unreachable under the lock once the lines are read; the index keeps the match's one call regardless.
+    if (!row) return { kind: 'refused', code: ErrorCode.CALL_IN_PROGRESS, message: 'a call between you is already ringing or on' } as const;
     const call = callFromRow(row);
     // The callee's closed apps ring with the call, unless it rings nobody (a shadow-banned caller).
     if (!input.callerShadowBanned) await queueCallPushes(trx, call.calleeId, 'call.incoming', callPushPayload(call));
@@ -82,16 +87,31 @@ export async function startCall(
   });
 }
 
-/** Whether the match has a live call its member sees: any that rang, and their own hidden ones. */
-async function liveCallSeenBy(trx: Transaction<Database>, matchId: string, userId: string): Promise<boolean> {
-  const row = await trx
-    .selectFrom('calls')
-    .select('id')
-    .where('match_id', '=', matchId)
-    .where('state', 'in', ['ringing', 'accepted'])
-    .where((eb) => eb.or([eb('hidden', '=', false), eb('caller_id', '=', userId)]))
-    .executeTakeFirst();
-  return row !== undefined;
+/**
+ * The live calls around a new one, in one statement: the cluster's count (hidden calls left
+ * out), the calls the caller sees (any that rang, and their own hidden ones) on this match or
+ * another, and whether the callee is on an answered call that rang. The states are written in
+ * words so the partial indexes (live calls by caller, by callee) match once for any values.
+ */
+async function readCallLines(
+  trx: Transaction<Database>,
+  input: { matchId: string; callerId: string; calleeId: string },
+): Promise<Omit<CallLines, 'maxActiveCalls'>> {
+  const { matchId, callerId: me, calleeId: them } = input;
+  const { rows } = await sql<{ active: string; in_progress: boolean; caller_on_call: boolean; callee_busy: boolean }>`
+    with around as (
+      select match_id, state, hidden, caller_id, callee_id from calls
+       where state in ('ringing', 'accepted')
+         and (caller_id = ${me} or callee_id = ${me} or caller_id = ${them} or callee_id = ${them})
+    ), seen as (
+      select match_id, state from around where caller_id = ${me} or (callee_id = ${me} and not hidden)
+    )
+    select (select count(*) from calls where state in ('ringing', 'accepted') and not hidden) as active,
+           exists (select 1 from seen where match_id = ${matchId}) as in_progress,
+           exists (select 1 from seen) as caller_on_call,
+           exists (select 1 from around where state = 'accepted' and not hidden and (caller_id = ${them} or callee_id = ${them})) as callee_busy`.execute(trx);
+  const row = rows[0]!;
+  return { activeCalls: Number(row.active), callInProgress: row.in_progress, callerOnCall: row.caller_on_call, calleeOnAnsweredCall: row.callee_busy };
 }
 
 export async function findCall(db: Kysely<Database>, id: string): Promise<Call | undefined> {
@@ -110,17 +130,47 @@ export async function findLiveCallsOfMatch(db: Kysely<Database>, matchId: string
   return rows.map(callFromRow);
 }
 
-/** Stores a transition only if the call is still in the state it was decided from; false when another got there first. */
-export async function saveCallTransition(db: Kysely<Database>, from: Call, to: Call): Promise<boolean> {
-  // Answered on one device: the callee's closed apps stop ringing (an end stops them through its call.ended event).
+/** How storing a transition went: `stale` when another got there first, `on_another_call` for an answer that would put the callee on two calls. */
+export type CallSaveOutcome = 'saved' | 'stale' | 'on_another_call';
+
+/** Stores a transition only if the call is still in the state it was decided from. */
+export async function saveCallTransition(db: Kysely<Database>, from: Call, to: Call): Promise<CallSaveOutcome> {
   if (to.state === 'accepted') {
     return db.transaction().execute(async (trx) => {
-      const saved = await updateCall(trx, from, to);
-      if (saved) await queueCallPushes(trx, to.calleeId, 'call.answered', callPushPayload(to));
-      return saved;
+      await lockCallLines(trx);
+      const outcome = await answerCall(trx, from, to);
+      // Answered on one device: the callee's closed apps stop ringing (an end stops them through its call.ended event).
+      if (outcome === 'saved') await queueCallPushes(trx, to.calleeId, 'call.answered', callPushPayload(to));
+      return outcome;
     });
   }
-  return updateCall(db, from, to);
+  return (await updateCall(db, from, to)) ? 'saved' : 'stale';
+}
+
+/**
+ * Answers the call unless its callee is on another call: one answered, or one of their own
+ * that still rings (hidden ones ring nobody, so they are never answered and never count). A
+ * ringing call past its time (its node died before the sweep) is over, so it does not count.
+ */
+async function answerCall(trx: Transaction<Database>, from: Call, to: Call): Promise<CallSaveOutcome> {
+  const at = new Date(to.acceptedAt!);
+  const { rows } = await sql<{ on_call: boolean; saved: boolean }>`
+    with line as (
+      select exists (
+        select 1 from calls
+         where state in ('ringing', 'accepted') and not hidden and id <> ${from.id}
+           and (caller_id = ${from.calleeId} or callee_id = ${from.calleeId})
+           and (state = 'accepted' or (caller_id = ${from.calleeId} and created_at > ${new Date(at.getTime() - RING_TIMEOUT_MS)}))
+      ) as on_call
+    ), u as (
+      update calls set state = 'accepted', accepted_at = ${at}
+       where id = ${from.id} and state = ${from.state} and not (select on_call from line)
+      returning id
+    )
+    select (select on_call from line) as on_call, exists (select 1 from u) as saved`.execute(trx);
+  const row = rows[0]!;
+  if (row.on_call) return 'on_another_call';
+  return row.saved ? 'saved' : 'stale';
 }
 
 /** What a call's pushes carry. */

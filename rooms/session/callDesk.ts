@@ -25,7 +25,10 @@ export class CallDesk {
       isMember: access?.isMember === true && calleeId !== undefined,
       matchStatus: access?.status,
       blocked: access?.blockedEitherWay === true,
-      callInProgress: false, // checked, with the cap, where the call is stored
+      // The lines of both people and the cap are checked where the call is stored, under one lock.
+      callInProgress: false,
+      callerOnCall: false,
+      calleeOnAnsweredCall: false,
       activeCalls: 0,
       maxActiveCalls: 1,
     });
@@ -42,8 +45,7 @@ export class CallDesk {
       maxActive: this.services.calls.maxActive,
       callerShadowBanned: access?.callerShadowBanned === true,
     });
-    if (outcome.kind === 'in_progress') throw new AppError(ErrorCode.CALL_IN_PROGRESS, 'a call between you is already ringing or on');
-    if (outcome.kind === 'cap_reached') throw new AppError(ErrorCode.CALL_CAP_REACHED, 'too many calls right now; try again shortly');
+    if (outcome.kind === 'refused') throw new AppError(outcome.code, outcome.message);
     const call = outcome.call;
     this.services.metrics.callsStarted.inc();
     const incoming: CallIncomingData = { callId: call.id, matchId, callerId: this.userId, media };

@@ -86,7 +86,16 @@ describe('nextCallState', () => {
 });
 
 describe('decideCallStart', () => {
-  const base = { isMember: true, matchStatus: 'active' as const, blocked: false, callInProgress: false, activeCalls: 0, maxActiveCalls: 2 };
+  const base = {
+    isMember: true,
+    matchStatus: 'active' as const,
+    blocked: false,
+    callInProgress: false,
+    callerOnCall: false,
+    calleeOnAnsweredCall: false,
+    activeCalls: 0,
+    maxActiveCalls: 2,
+  };
   const code = (input: Partial<Parameters<typeof decideCallStart>[0]>) => {
     const d = decideCallStart({ ...base, ...input });
     return d.kind === 'refused' ? d.code : d.kind;
@@ -101,6 +110,14 @@ describe('decideCallStart', () => {
     assert.equal(code({ callInProgress: true }), 'CALL_IN_PROGRESS');
     assert.equal(code({ activeCalls: 2 }), 'CALL_CAP_REACHED');
     assert.equal(code({ activeCalls: 1 }), 'start');
+  });
+  it('takes one call at a time per person: the caller on another call, or the callee on an answered one, is refused', () => {
+    assert.equal(code({ callerOnCall: true }), 'ALREADY_IN_CALL');
+    assert.equal(code({ calleeOnAnsweredCall: true }), 'CALLEE_BUSY');
+    // The match's own call names itself; a full cluster comes last, so the answer is the same on any node.
+    assert.equal(code({ callInProgress: true, callerOnCall: true, calleeOnAnsweredCall: true }), 'CALL_IN_PROGRESS');
+    assert.equal(code({ callerOnCall: true, calleeOnAnsweredCall: true, activeCalls: 2 }), 'ALREADY_IN_CALL');
+    assert.equal(code({ calleeOnAnsweredCall: true, activeCalls: 2 }), 'CALLEE_BUSY');
   });
 });
 
