@@ -119,7 +119,7 @@ export type CallStartDecision = { readonly kind: 'start' } | { readonly kind: 'r
 export interface CallLines {
   /** The match has a live call the caller sees. */
   readonly callInProgress: boolean;
-  /** The caller has another live call they see: ringing or answered, as caller or callee. */
+  /** The caller has another call on: one of their own that rings or was answered, or one they answered. A call ringing them leaves them free to call out. */
   readonly callerOnCall: boolean;
   /** The callee is on an answered call (a busy line); a call that never rang (hidden) never counts. */
   readonly calleeOnAnsweredCall: boolean;
@@ -130,7 +130,7 @@ export interface CallLines {
 /** Whether the lines of both people and the cluster's cap leave room for the call; the match's own call first, the cap last. */
 export function decideCallLines(input: CallLines): CallStartDecision {
   if (input.callInProgress) return { kind: 'refused', code: ErrorCode.CALL_IN_PROGRESS, message: 'a call between you is already ringing or on' };
-  if (input.callerOnCall) return { kind: 'refused', code: ErrorCode.ALREADY_IN_CALL, message: 'you are in another call: end it (or decline it) first' };
+  if (input.callerOnCall) return { kind: 'refused', code: ErrorCode.ALREADY_IN_CALL, message: 'you are in another call: end it first' };
   if (input.calleeOnAnsweredCall) return { kind: 'refused', code: ErrorCode.CALLEE_BUSY, message: 'they are on another call; try again later' };
   if (input.activeCalls >= input.maxActiveCalls) return { kind: 'refused', code: ErrorCode.CALL_CAP_REACHED, message: 'too many calls right now; try again shortly' };
   return { kind: 'start' };

@@ -89,8 +89,9 @@ export async function startCall(
 
 /**
  * The live calls around a new one, in one statement: the cluster's count (hidden calls left
- * out), the calls the caller sees (any that rang, and their own hidden ones) on this match or
- * another, and whether the callee is on an answered call that rang. The states are written in
+ * out), the calls the caller sees (any that rang, and their own hidden ones) on this match, the
+ * caller's own live calls and answered ones on any match (a call ringing them leaves their line
+ * free to call out), and whether the callee is on an answered call that rang. The states are written in
  * words so the partial indexes (live calls by caller, by callee) match once for any values.
  */
 async function readCallLines(
@@ -104,11 +105,11 @@ async function readCallLines(
        where state in ('ringing', 'accepted')
          and (caller_id = ${me} or callee_id = ${me} or caller_id = ${them} or callee_id = ${them})
     ), seen as (
-      select match_id, state from around where caller_id = ${me} or (callee_id = ${me} and not hidden)
+      select match_id, state, caller_id from around where caller_id = ${me} or (callee_id = ${me} and not hidden)
     )
     select (select count(*) from calls where state in ('ringing', 'accepted') and not hidden) as active,
            exists (select 1 from seen where match_id = ${matchId}) as in_progress,
-           exists (select 1 from seen) as caller_on_call,
+           exists (select 1 from seen where caller_id = ${me} or state = 'accepted') as caller_on_call,
            exists (select 1 from around where state = 'accepted' and not hidden and (caller_id = ${them} or callee_id = ${them})) as callee_busy`.execute(trx);
   const row = rows[0]!;
   return { activeCalls: Number(row.active), callInProgress: row.in_progress, callerOnCall: row.caller_on_call, calleeOnAnsweredCall: row.callee_busy };

@@ -112,6 +112,18 @@ describe('one call at a time per person, on two nodes', function () {
     assert.equal(Number(rows[0]!.n), 1);
   });
 
+  it('lets someone whose phone rings call out', async () => {
+    const [n0, n1] = suite.nodes;
+    const [a, b, c] = await Promise.all([registerPerson(n0.url, 'A'), registerPerson(n0.url, 'B'), registerPerson(n1.url, 'C')]);
+    const [withB, withC] = (await matchWithEach(a, [b, c])) as [string, string];
+    const [phoneA, phoneC] = [await device(n0.url, a, 'phone'), await device(n1.url, c, 'phone')];
+    const fromC = replyOf<CallStarted>(await command(phoneC.room, 'call.start', { matchId: withC }));
+    await waitForEvents(phoneA, () => callEvents(phoneA, fromC.callId).some((e) => e.type === 'call.incoming'));
+    const out = replyOf<CallStarted>(await command(phoneA.room, 'call.start', { matchId: withB }));
+    assert.equal(out.state, 'ringing');
+    for (const [phone, callId] of [[phoneA, out.callId], [phoneC, fromC.callId]] as const) replyOf(await command(phone.room, 'call.cancel', { callId }));
+  });
+
   it("counts a shadow-banned caller's hidden call on their own line only", async () => {
     const [n0, n1] = suite.nodes;
     const [shadow, b, c] = await Promise.all([registerPerson(n0.url, 'S'), registerPerson(n1.url, 'B'), registerPerson(n1.url, 'C')]);
