@@ -59,11 +59,17 @@ export interface ColleagueRemovalFacts {
   readonly callerOwnsJob: boolean;
   readonly targetId: string;
   readonly targetRole: ThreadRole | undefined;
+  /**
+   * The colleague is leaving because they left the company: their place goes even
+   * from a thread whose match ended, or the candidate's conversation stays theirs to read.
+   */
+  readonly companyExit?: boolean;
 }
 
 /**
  * The job's owner removes any colleague; a colleague may leave on their own; a
- * party is never removed (they unmatch). Undefined when the removal may go ahead.
+ * party is never removed (they unmatch). A closed thread keeps its colleagues,
+ * except one who left the company. Undefined when the removal may go ahead.
  */
 export function decideColleagueRemoval(f: ColleagueRemovalFacts): Refusal | undefined {
   if (f.status === undefined || f.callerRole === undefined) return { code: ErrorCode.MATCH_NOT_FOUND, message: 'no such match' };
@@ -71,7 +77,7 @@ export function decideColleagueRemoval(f: ColleagueRemovalFacts): Refusal | unde
   if (!leaving && !(f.callerRole === 'party' && f.callerOwnsJob)) {
     return { code: ErrorCode.NOT_THE_JOB_OWNER, message: 'only the recruiter who owns the job of this match removes colleagues' };
   }
-  if (f.status !== 'active') return { code: ErrorCode.THREAD_CLOSED, message: `this thread is closed (${f.status})` };
+  if (f.status !== 'active' && !f.companyExit) return { code: ErrorCode.THREAD_CLOSED, message: `this thread is closed (${f.status})` };
   if (f.targetRole === undefined) return { code: ErrorCode.NOT_A_MEMBER, message: 'that account is not in this thread' };
   if (f.targetRole !== 'colleague') return { code: ErrorCode.NOT_A_COLLEAGUE, message: 'the matched people leave a thread by unmatching' };
   return undefined;

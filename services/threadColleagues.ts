@@ -1,5 +1,5 @@
 import { addColleague, listColleaguePlaces, removeColleague, type MembershipChange } from '../db/repositories/threadMemberRepository';
-import { AppError } from '../domain/errors';
+import { AppError, ErrorCode } from '../domain/errors';
 import type { ThreadMember } from '../domain/threadColleagues';
 import type { ModerationDeps } from './moderation';
 
@@ -34,13 +34,34 @@ export async function removeThreadColleague(
 
 /**
  * A recruiter who left their company leaves its hiring threads, each as if they
- * left it themselves, so a candidate's conversation is no longer theirs to read.
- * Safe to run again: a place already left is not listed.
+ * left it themselves, so a candidate's conversation is no longer theirs to read:
+ * an ended thread's place too (quietly: it is closed for everyone). Each thread
+ * is tried whatever befell the others; a failure is thrown once all were tried,
+ * and a retry finishes the rest (a place already left is not listed).
  */
 export async function leaveCompanyThreads(deps: Pick<ModerationDeps, 'db' | 'userEvents' | 'threadSignals'>, userId: string): Promise<number> {
   const places = await listColleaguePlaces(deps.db, userId);
-  for (const matchId of places) await removeThreadColleague(deps, { matchId, callerId: userId, colleagueId: userId });
+  const failures: unknown[] = [];
+  for (const matchId of places) {
+    try {
+      await leaveCompanyThread(deps, matchId, userId);
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
   return places.length;
+}
+
+async function leaveCompanyThread(deps: Pick<ModerationDeps, 'db' | 'userEvents' | 'threadSignals'>, matchId: string, userId: string): Promise<void> {
+  const change = await removeColleague(deps.db, { matchId, callerId: userId, colleagueId: userId, companyExit: true });
+  if (change.kind === 'refused') {
+    // Their place went meanwhile (they left, or were taken out): nothing is left to do.
+    if (change.refusal.code === ErrorCode.MATCH_NOT_FOUND) return;
+    throw new AppError(change.refusal.code, change.refusal.message);
+  }
+  if (change.threadOpen) await deps.threadSignals.publish(matchId, { kind: 'member.removed', userId });
+  await publishEvents(deps, change);
 }
 
 function settled(change: MembershipChange): ThreadMember[] {

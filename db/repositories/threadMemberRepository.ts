@@ -27,6 +27,8 @@ export type MembershipChange =
       readonly atSeq: number;
       readonly members: ThreadMember[];
       readonly events: StoredUserEvent[];
+      /** The match was active: its thread's actor and members are told; an ended thread's change tells nobody. */
+      readonly threadOpen: boolean;
     }
   | { readonly kind: 'refused'; readonly refusal: Refusal };
 
@@ -105,7 +107,7 @@ export function addColleague(db: Kysely<Database>, input: { readonly matchId: st
       .execute();
     const members = sortedMembers([...match.members, { userId: input.colleagueId, role: 'colleague' }]);
     const events = await appendChangeEvents(tx, threadMemberEvents('thread.member.added', { matchId: input.matchId, userId: input.colleagueId, byUserId: input.callerId }, members));
-    return { kind: 'changed', atSeq: match.lastSeq, members, events };
+    return { kind: 'changed', atSeq: match.lastSeq, members, events, threadOpen: true };
   });
 }
 
@@ -113,9 +115,14 @@ export function addColleague(db: Kysely<Database>, input: { readonly matchId: st
  * A colleague leaves a thread, or its job's owner takes them out, in one
  * transaction under the match's lock: their membership and read marker go,
  * their messages stay (their notices of the others' lose their preview), and
- * `thread.member.removed` goes to everyone who was in it.
+ * `thread.member.removed` goes to everyone who was in it. A colleague who left
+ * the company (`companyExit`) leaves an ended thread too, telling nobody: it is
+ * closed for everyone already.
  */
-export function removeColleague(db: Kysely<Database>, input: { readonly matchId: string; readonly callerId: string; readonly colleagueId: string }): Promise<MembershipChange> {
+export function removeColleague(
+  db: Kysely<Database>,
+  input: { readonly matchId: string; readonly callerId: string; readonly colleagueId: string; readonly companyExit?: boolean },
+): Promise<MembershipChange> {
   return db.transaction().execute(async (tx): Promise<MembershipChange> => {
     const match = await lockMatch(tx, input.matchId);
     const refusal = decideColleagueRemoval({
@@ -125,6 +132,7 @@ export function removeColleague(db: Kysely<Database>, input: { readonly matchId:
       callerOwnsJob: match?.jobOwnerId === input.callerId,
       targetId: input.colleagueId,
       targetRole: match?.members.find((m) => m.userId === input.colleagueId)?.role,
+      companyExit: input.companyExit ?? false,
     });
     if (refusal || !match) return { kind: 'refused', refusal: refusal ?? { code: 'MATCH_NOT_FOUND', message: 'no such match' } };
     await tx.deleteFrom('match_members').where('match_id', '=', input.matchId).where('user_id', '=', input.colleagueId).execute();
@@ -135,8 +143,11 @@ export function removeColleague(db: Kysely<Database>, input: { readonly matchId:
       update stored_events set payload = payload || '{"preview": ""}'::jsonb
        where user_id = ${input.colleagueId} and type = 'message.received' and payload->>'matchId' = ${input.matchId} and payload->>'preview' <> ''`.execute(tx);
     const members = sortedMembers(match.members.filter((m) => m.userId !== input.colleagueId));
-    const events = await appendChangeEvents(tx, threadMemberEvents('thread.member.removed', { matchId: input.matchId, userId: input.colleagueId, byUserId: input.callerId }, members));
-    return { kind: 'changed', atSeq: match.lastSeq, members, events };
+    const threadOpen = match.status === 'active';
+    const events = threadOpen
+      ? await appendChangeEvents(tx, threadMemberEvents('thread.member.removed', { matchId: input.matchId, userId: input.colleagueId, byUserId: input.callerId }, members))
+      : [];
+    return { kind: 'changed', atSeq: match.lastSeq, members, events, threadOpen };
   });
 }
 

@@ -63,5 +63,13 @@ describe('threadColleagues', () => {
       ];
       for (const [what, code, change] of cases) assert.equal(codeOf(change), code, what);
     });
+
+    it('lets a colleague who left the company out of a closed thread too', () => {
+      const leaving: Partial<ColleagueRemovalFacts> = { callerId: 'col', callerRole: 'colleague', callerOwnsJob: false, companyExit: true };
+      assert.equal(codeOf({ ...leaving, status: 'blocked' }), 'ok');
+      assert.equal(codeOf({ ...leaving, status: 'unmatched' }), 'ok');
+      assert.equal(codeOf({ ...leaving, status: 'blocked', callerRole: undefined }), 'MATCH_NOT_FOUND', 'a place already left');
+      assert.equal(codeOf({ ...leaving, companyExit: false, status: 'blocked' }), 'THREAD_CLOSED');
+    });
   });
 });

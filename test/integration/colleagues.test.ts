@@ -229,6 +229,37 @@ describe('colleagues in hiring threads, on two nodes', function () {
     assert.deepEqual(members.rows.map((r: { user_id: string }) => r.user_id), [owner.userId, candidate.userId].sort());
   });
 
+  it('takes a recruiter who leaves the company out of every thread of it, one whose match ended among them', async () => {
+    const { owner, candidate, colleague, companyId, matchId } = await hiringThread();
+    const second = await registerPerson(url(0), 'Second candidate');
+    const endedId = await matchPeople(owner, second, [url(0), url(1)]);
+    for (const id of [matchId, endedId]) assert.equal((await addColleague(0, id, owner, colleague.userId)).status, 201);
+    // The second candidate blocks the colleague: that match ends, the colleague's place in it stays.
+    const blocked = await requestJson<{ endedMatches: string[] }>(url(1), 'POST', '/me/blocks', { token: second.accessToken, body: { userId: colleague.userId } });
+    assert.deepEqual(blocked.body.endedMatches, [endedId]);
+    const candidateThread = await joinThread(url(0), candidate, matchId);
+    const colleagueThread = await joinThread(url(1), colleague, matchId);
+    const phone = await connectDevice(url(1), colleague, 'phone');
+    suite.open.push(candidateThread, colleagueThread, phone);
+    const closed = closeCode(colleagueThread.room);
+
+    const removed = await admin<CompanyBody>('DELETE', `/admin/companies/${companyId}/members/${colleague.userId}`);
+    assert.deepEqual([removed.status, removed.body.memberIds], [200, [owner.userId]], JSON.stringify(removed.body));
+    assert.equal(await closed, KismetCloseCode.REMOVED_FROM_THREAD);
+    const places = await pool().query('select match_id from match_members where user_id = $1', [colleague.userId]);
+    assert.deepEqual(places.rows, [], 'no place left in either thread');
+    const refused = await ThreadClient.join(url(0), colleague, matchId).then(() => 'joined', (error: { code?: string }) => error.code);
+    assert.equal(refused, 'NOT_A_MEMBER');
+    // The active thread goes on without them: the owner is told of the next message, the colleague is not.
+    const seq = await send(candidateThread, 'after-leaving');
+    const ownerPhone = await connectDevice(url(0), owner, 'phone');
+    suite.open.push(ownerPhone);
+    await waitForEvents(ownerPhone, (events) => events.some((e) => e.type === 'message.received' && e.data.seq === seq), 30_000);
+    assert.equal(noticesOf(phone, matchId).some((n) => n.seq === seq), false);
+    assert.equal(messagesOfType<ChatMessage>(colleagueThread, ChatEventType.MESSAGE).some((m) => m.seq === seq), false);
+    assert.deepEqual((await threadsOf(colleague)).filter((t) => [matchId, endedId].includes(t.matchId)), []);
+  });
+
   it('closes the thread for the colleague too when the match ends', async () => {
     const { owner, candidate, colleague, matchId } = await hiringThread();
     assert.equal((await addColleague(1, matchId, owner, colleague.userId)).status, 201);
