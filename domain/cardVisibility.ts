@@ -12,9 +12,9 @@ export interface CardViewing {
 
 /**
  * The one rule of who sees a card, wherever it is served (a profile view, the
- * card route): its owner always; anyone else only an active card, of an owner
- * who is not hidden, with no block between them. To everyone else it does not
- * exist (missing and hidden look the same).
+ * card route, the other side of a thread in the thread list): its owner always;
+ * anyone else only an active card, of an owner who is not hidden, with no block
+ * between them. To everyone else it does not exist (missing and hidden look the same).
  */
 export function canViewCard(viewing: CardViewing): boolean {
   if (viewing.card.ownerId === viewing.viewerId) return true;

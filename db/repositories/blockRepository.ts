@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../types';
 import { endMatchesWithin, type MatchesEnded } from './matchRepository';
 
@@ -6,18 +6,15 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 /** True when either user blocked the other. */
 export async function isBlockedEitherWay(db: Db, userX: string, userY: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('blocks')
-    .select(sql<number>`1`.as('one'))
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('blocker_id', '=', userX), eb('blocked_id', '=', userY)]),
-        eb.and([eb('blocker_id', '=', userY), eb('blocked_id', '=', userX)]),
-      ]),
-    )
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+  const { rows } = await sql<{ blocked: boolean }>`select ${blockedEitherWaySql(sql`${userX}::uuid`, sql`${userY}::uuid`)} as blocked`.execute(db);
+  return rows[0]?.blocked ?? false;
+}
+
+/** `isBlockedEitherWay` inside a statement, for two user id expressions: one definition for a read of one pair and a list of many. */
+export function blockedEitherWaySql(userX: RawBuilder<unknown>, userY: RawBuilder<unknown>): RawBuilder<boolean> {
+  return sql<boolean>`exists(select 1 from blocks bl
+                              where (bl.blocker_id = ${userX} and bl.blocked_id = ${userY})
+                                 or (bl.blocker_id = ${userY} and bl.blocked_id = ${userX}))`;
 }
 
 /** Records that `blockerId` blocked `blockedId`; blocking twice changes nothing. */

@@ -1,14 +1,17 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PhotoRef } from '../../domain/cardRules';
+import { canViewCard } from '../../domain/cardVisibility';
 import type { MatchStatus } from '../../domain/chatRules';
 import type { ThreadRole } from '../../domain/threadColleagues';
 import { UNREAD_KEPT, type MemberPosition } from '../../domain/threadLedger';
 import type { Database } from '../types';
 import { inAskedOrder } from './askedOrder';
+import { blockedEitherWaySql } from './blockRepository';
 import { groupBy } from './groupBy';
 import { findMatchStates } from './matchRepository';
 import type { StoredMessageKey } from './messageRepository';
 import { blockEndsThreadSql } from './threadMemberRepository';
+import { hiddenAccountSql } from './userRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -140,7 +143,11 @@ export async function saveReadMarker(db: Db, matchId: string, userId: string, se
     .execute();
 }
 
-/** Who the user matched with in a thread, as shown in the list: a deleted account shows as such, without name or photos. */
+/**
+ * Who the user matched with in a thread, as shown in the list. A person the user
+ * may not see (a block either way, a hidden account, a card not theirs to see:
+ * domain/cardVisibility) shows as a deleted account does, without name or photos.
+ */
 export interface ThreadCounterpart {
   readonly userId: string;
   readonly cardId: string;
@@ -149,7 +156,7 @@ export interface ThreadCounterpart {
   readonly deleted: boolean;
 }
 
-/** What the list shows for a person who deleted their account. */
+/** What the list shows for a person who deleted their account, or whom the user may not see. */
 export const DELETED_ACCOUNT_NAME = 'deleted account';
 
 export interface ThreadSummary {
@@ -163,15 +170,26 @@ export interface ThreadSummary {
   readonly unread: number;
 }
 
+/** The other side's card and what decides whether the user may see it, read with the list. */
+interface CounterpartRow {
+  readonly userId: string;
+  readonly cardId: string;
+  readonly title: string;
+  readonly photos: PhotoRef[];
+  readonly active: boolean;
+  readonly ownerHidden: boolean;
+  readonly blockedEitherWay: boolean;
+}
+
 /** The user's threads, newest match first, with their unread counts. */
 export async function listThreads(db: Db, userId: string): Promise<ThreadSummary[]> {
-  const result = await sql<{ match_id: string; status: MatchStatus; others: string[]; counterpart: ThreadCounterpart | null; last_seq: string | number; last_read_seq: string | number; unread: string | number }>`
+  const viewer = sql`${userId}::uuid`;
+  const result = await sql<{ match_id: string; status: MatchStatus; others: string[]; counterpart: CounterpartRow | null; last_seq: string | number; last_read_seq: string | number; unread: string | number }>`
     select m.id as match_id, m.status, m.last_seq,
            coalesce(r.last_read_seq, 0) as last_read_seq,
            array(select o.user_id::text from match_members o where o.match_id = m.id and o.user_id <> ${userId} order by o.user_id) as others,
-           (select json_build_object('userId', c.owner_id, 'cardId', c.id, 'deleted', u.deleted_at is not null,
-                                     'name', case when u.deleted_at is null then c.title else ${DELETED_ACCOUNT_NAME} end,
-                                     'photos', case when u.deleted_at is null then c.photos else '[]'::jsonb end)
+           (select json_build_object('userId', c.owner_id, 'cardId', c.id, 'title', c.title, 'photos', c.photos, 'active', c.active,
+                                     'ownerHidden', ${hiddenAccountSql('u')}, 'blockedEitherWay', ${blockedEitherWaySql(viewer, sql.ref('c.owner_id'))})
               from cards c join users u on u.id = c.owner_id
              where c.id in (m.card_a_id, m.card_b_id) and c.owner_id <> ${userId}
              -- a colleague owns neither card: theirs is the candidate's (the person card)
@@ -188,9 +206,17 @@ export async function listThreads(db: Db, userId: string): Promise<ThreadSummary
     matchId: r.match_id,
     status: r.status,
     otherUserIds: r.others,
-    counterpart: r.counterpart,
+    counterpart: r.counterpart && counterpartAsSeenBy(userId, r.counterpart),
     lastSeq: Number(r.last_seq),
     lastReadSeq: Number(r.last_read_seq),
     unread: Number(r.unread),
   }));
+}
+
+/** The counterpart by the one rule of who sees a card; one the viewer may not see looks deleted (hidden and gone look the same). */
+function counterpartAsSeenBy(viewerId: string, row: CounterpartRow): ThreadCounterpart {
+  const visible = canViewCard({ card: { ownerId: row.userId, active: row.active }, viewerId, blockedEitherWay: row.blockedEitherWay, ownerHidden: row.ownerHidden });
+  return visible
+    ? { userId: row.userId, cardId: row.cardId, name: row.title, photos: row.photos, deleted: false }
+    : { userId: row.userId, cardId: row.cardId, name: DELETED_ACCOUNT_NAME, photos: [], deleted: true };
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { coarseCellOf } from '../../domain/geo';
 import type { Database, PresenceStatus, UserRole, UserStatus } from '../types';
 import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
@@ -65,8 +65,17 @@ export async function findUserById(db: Db, id: string): Promise<User | undefined
 
 /** Whether others must not see the account at all: banned, shadow-banned or deleted (or gone). */
 export async function isHiddenAccount(db: Db, id: string): Promise<boolean> {
-  const row = await db.selectFrom('users').select(['status', 'shadow_banned', 'deleted_at']).where('id', '=', id).executeTakeFirst();
-  return !row || row.status !== 'active' || row.shadow_banned || row.deleted_at !== null;
+  const row = await db.selectFrom('users as u').select(hiddenAccountSql('u').as('hidden')).where('u.id', '=', id).executeTakeFirst();
+  return row?.hidden ?? true;
+}
+
+/**
+ * `isHiddenAccount` inside a statement, for the row `users` (an alias of users):
+ * one definition, so a list of many people hides the same accounts as a read of one.
+ */
+export function hiddenAccountSql(users: string): RawBuilder<boolean> {
+  const u = sql.table(users);
+  return sql<boolean>`(${u}.status <> 'active' or ${u}.shadow_banned or ${u}.deleted_at is not null)`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { ChatEventType, type ChatMessage, type MessagePage, type SendResult, typ
 import { KismetCloseCode } from '../../contracts/common';
 import type { SwipeResult } from '../../contracts/session';
 import type { CardView } from '../../contracts/cards';
+import type { ThreadSummary } from '../../db/repositories/threadRepository';
 import {
   command,
   connectDevice,
@@ -21,7 +22,7 @@ import {
 } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { deckIds, deckOf, personAt, SHARED_PROFILE, watchLobby } from '../support/discovery';
-import { codeOf, joinThread, matchPeople, messagesOfType, replyOf, type Person, type ThreadConnection } from '../support/matches';
+import { codeOf, joinThread, matchPeople, messagesOfType, registerPerson, replyOf, type Person, type ThreadConnection } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
 
 // Indiranagar, Bengaluru: everyone within a few kilometres of each other.
@@ -304,5 +305,44 @@ describe('safety, end to end with real clients on two nodes', function () {
     const visible = replyOf<SendResult>(await command(shadowThread.room, 'send', { clientMessageId: 'visible-2', kind: 'text', body: 'back' }));
     await waitUntil(() => messagesOfType<ChatMessage>(seenAgain, ChatEventType.MESSAGE).some((m) => m.seq === visible.seq));
     assert.deepEqual(await pageFor(seenAgain), ['visible-1', 'visible-2']);
+  });
+
+  it('GET /me/threads: the other side of a block, a banned or shadow-banned person and a deactivated card show as nobody; the shadow-banned see their own list unchanged', async () => {
+    const [n0, n1] = suite.nodes;
+    const [a, b, shadow, other, banned, deactivating] = await Promise.all([
+      registerPerson(n0.url, 'A'), registerPerson(n1.url, 'B'), registerPerson(n0.url, 'S'), registerPerson(n1.url, 'O'), registerPerson(n0.url, 'X'), registerPerson(n1.url, 'D'),
+    ]);
+    const [blockedId, shadowId, bannedId, deactivatedId] = [
+      await matchPeople(a, b, [n0.url, n1.url]),
+      await matchPeople(shadow, other, [n0.url, n1.url]),
+      await matchPeople(banned, other, [n0.url, n1.url]),
+      await matchPeople(deactivating, other, [n1.url, n0.url]),
+    ];
+    const counterpartIn = async (viewer: Person, matchId: string) =>
+      (await requestJson<{ threads: ThreadSummary[] }>(n1.url, 'GET', '/me/threads', { token: viewer.accessToken })).body.threads.find((t) => t.matchId === matchId)?.counterpart;
+    const shown = (p: Person, photos: unknown[] = []) => ({ userId: p.userId, cardId: p.card.id, name: p.card.title, photos, deleted: false });
+    const nobody = (p: Person) => ({ userId: p.userId, cardId: p.card.id, name: 'deleted account', photos: [], deleted: true });
+    const photo = { url: 'https://cdn.example.com/p/new.jpg', width: 1080, height: 1350 };
+    const edit = async (p: Person, title: string) =>
+      assert.equal((await requestJson(n0.url, 'PATCH', `/cards/${p.card.id}`, { token: p.accessToken, body: { title, photos: [photo] } })).status, 200);
+    assert.deepEqual(await counterpartIn(b, blockedId), shown(a));
+
+    // A blocks B, then changes their card: B sees none of it, nor A anything of B.
+    assert.equal((await requestJson(n0.url, 'POST', '/me/blocks', { token: a.accessToken, body: { userId: b.userId } })).status, 200);
+    await edit(a, 'A after the block');
+    assert.deepEqual(await counterpartIn(b, blockedId), nobody(a));
+    assert.deepEqual(await counterpartIn(a, blockedId), nobody(b));
+
+    // Shadow-banned, then changing their card: the other sees nothing of them; their own list shows the other as before.
+    assert.equal((await admin(shadow, { shadowBanned: true })).status, 200);
+    await edit(shadow, 'S in the shadow');
+    assert.deepEqual(await counterpartIn(other, shadowId), nobody(shadow));
+    assert.deepEqual(await counterpartIn(shadow, shadowId), shown(other));
+
+    // Banned; a card its owner deactivated.
+    assert.equal((await admin(banned, { banned: true })).status, 200);
+    assert.deepEqual(await counterpartIn(other, bannedId), nobody(banned));
+    assert.equal((await requestJson(n1.url, 'DELETE', `/cards/${deactivating.card.id}`, { token: deactivating.accessToken })).status, 200);
+    assert.deepEqual(await counterpartIn(other, deactivatedId), nobody(deactivating));
   });
 });
