@@ -6,6 +6,7 @@ import { MAX_TEXT_CHARS } from '../../domain/chatRules';
 import { command, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { UNLIMITED_RATES } from '../support/limits';
+import { HARNESS_DEFAULTS } from '../../loadtest/harness/secrets';
 import { joinThread, matchedPair, replyOf } from '../support/matches';
 
 /**
@@ -15,7 +16,8 @@ import { joinThread, matchedPair, replyOf } from '../support/matches';
 const FLOOD_BYTES = 24 * 1024 * 1024;
 
 describe('a thread member whose connection stops reading', function () {
-  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ...UNLIMITED_RATES });
+  // The member reads back thousands of messages in pages, past the `thread` bucket a person has.
+  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ...UNLIMITED_RATES, RATE_LIMITS: `${HARNESS_DEFAULTS['RATE_LIMITS']},thread=100000:100000` });
 
   it('is disconnected once the node holds too much for it, never left with a gap in what it was sent', async () => {
     const [n0, n1] = suite.nodes;
