@@ -141,6 +141,8 @@ describe('faults: Redis restarts, a stall and a partition under chat and swipe t
         const before = await viewOf(n0.url);
         for (const id of identities) assert.ok(before.actors.some((a) => a.roomId === id), `${id} is not on node 0`);
 
+        // Registered now: right after node 0 rejoins, a call that takes a Redis bucket may still be refused UNAVAILABLE for a moment.
+        const newcomer = await registerPerson(n0.url, 'newcomer');
         const cutAt = Date.now();
         cluster.proxy.cut();
         t.startLiking();
@@ -167,7 +169,6 @@ describe('faults: Redis restarts, a stall and a partition under chat and swipe t
         const listing = await listedOn(cluster);
         for (const id of identities) assert.equal(listing.get(id), id1, `${id} listed on ${listing.get(id)}`);
         // And node 0 serves again: a new user's session is created there (placement is local).
-        const newcomer = await registerPerson(n0.url, 'newcomer');
         const session = await joinEventually(() => sessionThrough(n0.url, newcomer, 'phone'));
         assert.equal(session.ready.node, id0);
         session.close();
