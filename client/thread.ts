@@ -36,7 +36,22 @@ const EVENT_OF_TYPE: Readonly<Record<string, keyof ThreadEvents>> = {
 
 /** Errors after which a send is tried again with the same client message id. */
 const RESEND_CODES: ReadonlySet<string> = new Set(['UNAVAILABLE', 'ACTOR_UNAVAILABLE', 'CONNECTION_CLOSED', 'TIMEOUT']);
+/** Errors after which a page of `sync` is asked again: those, and its bucket's. */
+const RESYNC_CODES: ReadonlySet<string> = new Set([...RESEND_CODES, 'RATE_LIMITED']);
 const MAX_SEND_ATTEMPTS = 5;
+
+/** Asks until answered, again after the wait a refusal with one of `codes` names (or a growing one), at most MAX_SEND_ATTEMPTS times. */
+async function retried<T>(ask: () => Promise<T>, codes: ReadonlySet<string>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ask();
+    } catch (error) {
+      const refusal = toKismetError(error);
+      if (attempt >= MAX_SEND_ATTEMPTS || !codes.has(refusal.code)) throw refusal;
+      await new Promise((resolve) => setTimeout(resolve, refusal.retryAfterMs ?? 250 * attempt));
+    }
+  }
+}
 const SYNC_PAGE = 200;
 
 const newMessageId = (): string => globalThis.crypto.randomUUID();
@@ -99,17 +114,9 @@ export class KismetThread {
   }
 
   async send(payload: ChatPayloads['send']): Promise<SendResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await this.request('send', payload);
-        this.seen.add(result.seq);
-        return result;
-      } catch (error) {
-        const refusal = toKismetError(error);
-        if (attempt >= MAX_SEND_ATTEMPTS || !RESEND_CODES.has(refusal.code)) throw refusal;
-        await new Promise((resolve) => setTimeout(resolve, refusal.retryAfterMs ?? 250 * attempt));
-      }
-    }
+    const result = await retried(() => this.request('send', payload), RESEND_CODES);
+    this.seen.add(result.seq);
+    return result;
   }
 
   /** A page of older messages, oldest first (the newest page without `beforeSeq`). */
@@ -146,16 +153,8 @@ export class KismetThread {
   }
 
   /** One page of `sync`; a page refused for now (its bucket, a dependency) is asked again after the wait it names. */
-  private async syncPage(afterSeq: number): Promise<ChatResults['sync'] | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.request('sync', { afterSeq, limit: SYNC_PAGE });
-      } catch (error) {
-        const refusal = toKismetError(error);
-        if (attempt >= MAX_SEND_ATTEMPTS || !(RESEND_CODES.has(refusal.code) || refusal.code === 'RATE_LIMITED')) return undefined;
-        await new Promise((resolve) => setTimeout(resolve, refusal.retryAfterMs ?? 250 * attempt));
-      }
-    }
+  private syncPage(afterSeq: number): Promise<ChatResults['sync'] | undefined> {
+    return retried(() => this.request('sync', { afterSeq, limit: SYNC_PAGE }), RESYNC_CODES).catch(() => undefined);
   }
 
   private deliver(message: ChatMessage): void {

@@ -93,16 +93,19 @@ export class LobbyRoom extends ActorRoom {
   /** Takes a user out; their devices watching this lobby are told to watch their new one. */
   leave(userId: string): Promise<RemoteAnswer<NearbyMessage>> {
     return answerRemotely('lobby leave', () => {
-      this.leases.leave(userId);
-      for (const client of this.clientsOf(userId)) client.leave(KismetCloseCode.LOBBY_MOVED);
-      this.scheduleNearby();
+      this.letGo(userId, KismetCloseCode.LOBBY_MOVED);
       return this.nearbyNow();
     });
   }
 
   /** Banned or erased, heard on every node: they watch no more (closed as their session is) and count for nobody. */
   override onAccountRevoked(userId: string): void {
-    for (const client of this.clientsOf(userId)) client.leave(KismetCloseCode.SESSION_REVOKED);
+    this.letGo(userId, KismetCloseCode.SESSION_REVOKED);
+  }
+
+  /** Takes a user's place away and closes their watching connections with `code`. */
+  private letGo(userId: string, code: number): void {
+    for (const client of this.clientsOf(userId)) client.leave(code);
     if (this.leases.leave(userId)) this.scheduleNearby();
   }
 

@@ -53,6 +53,23 @@ describe('colleagues in hiring threads, on two nodes', function () {
   const noticesOf = (device: Device, matchId: string) =>
     eventsOf(device).filter((e) => e.type === 'message.received' && e.data.matchId === matchId).map((e) => ({ seq: e.data.seq as number, unread: e.data.unread as number }));
   const threadsOf = async (user: { accessToken: string }) => (await requestJson<{ threads: ThreadSummary[] }>(url(1), 'GET', '/me/threads', { token: user.accessToken })).body.threads;
+  /**
+   * A colleague taken out of a thread: a rejoin is refused, and of a message sent
+   * after (`id`), the owner is told and the colleague's phone is not. Its seq.
+   */
+  const expectOutOfThread = async (
+    at: { colleague: { accessToken: string }; owner: { userId: string; accessToken: string }; matchId: string; candidateThread: ThreadConnection; phone: Device },
+    id: string,
+  ): Promise<number> => {
+    const refused = await ThreadClient.join(url(0), at.colleague, at.matchId).then(() => 'joined', (error: { code?: string }) => error.code);
+    assert.equal(refused, 'NOT_A_MEMBER');
+    const seq = await send(at.candidateThread, id);
+    const ownerPhone = await connectDevice(url(0), at.owner, 'phone');
+    suite.open.push(ownerPhone);
+    await waitForEvents(ownerPhone, (events) => events.some((e) => e.type === 'message.received' && e.data.seq === seq), 30_000);
+    assert.equal(noticesOf(at.phone, at.matchId).some((n) => n.seq === seq), false);
+    return seq;
+  };
   const readMarker = async (matchId: string, userId: string) =>
     Number((await pool().query('select last_read_seq from read_markers where match_id = $1 and user_id = $2', [matchId, userId])).rows[0]?.last_read_seq ?? -1);
 
@@ -165,13 +182,7 @@ describe('colleagues in hiring threads, on two nodes', function () {
     assert.equal(await closed, KismetCloseCode.REMOVED_FROM_THREAD);
     await waitUntil(() => messagesOfType<ThreadMembersMessage>(candidateThread, ChatEventType.MEMBERS).some((m) => m.members.length === 2), 30_000);
     await waitForEvents(phone, (events) => events.some((e) => e.type === 'thread.member.removed'), 30_000);
-    const refused = await ThreadClient.join(url(0), colleague, matchId).then(() => 'joined', (error: { code?: string }) => error.code);
-    assert.equal(refused, 'NOT_A_MEMBER');
-    const seq = await send(candidateThread, 'after-removal');
-    const ownerPhone = await connectDevice(url(0), owner, 'phone');
-    suite.open.push(ownerPhone);
-    await waitForEvents(ownerPhone, (events) => events.some((e) => e.type === 'message.received' && e.data.seq === seq), 30_000);
-    assert.equal(noticesOf(phone, matchId).some((n) => n.seq === seq), false);
+    await expectOutOfThread({ colleague, owner, matchId, candidateThread, phone }, 'after-removal');
     assert.equal((await threadsOf(colleague)).some((t) => t.matchId === matchId), false);
 
     // Added again, they may also leave on their own.
@@ -248,14 +259,8 @@ describe('colleagues in hiring threads, on two nodes', function () {
     assert.equal(await closed, KismetCloseCode.REMOVED_FROM_THREAD);
     const places = await pool().query('select match_id from match_members where user_id = $1', [colleague.userId]);
     assert.deepEqual(places.rows, [], 'no place left in either thread');
-    const refused = await ThreadClient.join(url(0), colleague, matchId).then(() => 'joined', (error: { code?: string }) => error.code);
-    assert.equal(refused, 'NOT_A_MEMBER');
     // The active thread goes on without them: the owner is told of the next message, the colleague is not.
-    const seq = await send(candidateThread, 'after-leaving');
-    const ownerPhone = await connectDevice(url(0), owner, 'phone');
-    suite.open.push(ownerPhone);
-    await waitForEvents(ownerPhone, (events) => events.some((e) => e.type === 'message.received' && e.data.seq === seq), 30_000);
-    assert.equal(noticesOf(phone, matchId).some((n) => n.seq === seq), false);
+    const seq = await expectOutOfThread({ colleague, owner, matchId, candidateThread, phone }, 'after-leaving');
     assert.equal(messagesOfType<ChatMessage>(colleagueThread, ChatEventType.MESSAGE).some((m) => m.seq === seq), false);
     assert.deepEqual((await threadsOf(colleague)).filter((t) => [matchId, endedId].includes(t.matchId)), []);
   });
