@@ -21,6 +21,7 @@ import * as erasuresInProgress from './2026_12_06_0019_erasures_in_progress';
 import * as pushOutboxWithoutText from './2026_12_07_0020_push_outbox_without_text';
 import * as hiddenCalls from './2026_12_07_0021_hidden_calls';
 import * as liveCallsByPerson from './2026_12_08_0022_live_calls_by_person';
+import * as webhooksByArrival from './2026_12_08_0023_webhooks_by_arrival';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -49,4 +50,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_07_0020_push_outbox_without_text': pushOutboxWithoutText,
   '2026_12_07_0021_hidden_calls': hiddenCalls,
   '2026_12_08_0022_live_calls_by_person': liveCallsByPerson,
+  '2026_12_08_0023_webhooks_by_arrival': webhooksByArrival,
 };

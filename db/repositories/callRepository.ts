@@ -212,10 +212,20 @@ export async function recordCallPresence(db: Kysely<Database>, callId: string, u
     .execute();
 }
 
-/** Remembers a webhook by its id; false when it was seen before (a replay). */
-export async function rememberWebhook(db: Kysely<Database>, id: string): Promise<boolean> {
-  const row = await db.insertInto('livekit_webhooks').values({ id }).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst();
+/** Whether a webhook with this id was handled before (a replay, or LiveKit's retry of one that was). */
+export async function webhookSeen(db: Kysely<Database>, id: string): Promise<boolean> {
+  const row = await db.selectFrom('livekit_webhooks').select('id').where('id', '=', id).executeTakeFirst();
   return row !== undefined;
+}
+
+/**
+ * Remembers a handled webhook by its id, and forgets those received before `forgetBefore`:
+ * past the age check, a replay of them is refused as too old anyway.
+ */
+export async function rememberWebhook(db: Kysely<Database>, id: string, forgetBefore: Date): Promise<void> {
+  await sql`
+    with gone as (delete from livekit_webhooks where received_at < ${forgetBefore})
+    insert into livekit_webhooks (id) values (${id}) on conflict (id) do nothing`.execute(db);
 }
 
 /** The other member of a 1:1 match, or undefined when the caller is not in it. */

@@ -1,6 +1,6 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { WebhookReceiver } from 'livekit-server-sdk';
-import { findCallByRoom, recordCallPresence, rememberWebhook } from '../../db/repositories/callRepository';
+import { findCallByRoom, recordCallPresence, rememberWebhook, webhookSeen } from '../../db/repositories/callRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { applyCallEvent, type CallServices } from '../../services/calls';
 import { jsonReply, route, type RouteOptions } from './uwsHttp';
@@ -9,6 +9,8 @@ import { jsonReply, route, type RouteOptions } from './uwsHttp';
 export const WEBHOOK_MAX_AGE_S = 5 * 60;
 /** How far ahead of this node's clock an event may be dated (clocks differ a little), and no further. */
 export const WEBHOOK_MAX_AHEAD_S = 30;
+/** How long a handled webhook's id is kept: well past the age check, whatever the clocks of the node and Postgres. */
+const WEBHOOK_ID_KEPT_MS = 60 * 60 * 1000;
 
 const refuse = (why: string): never => {
   throw new AppError(ErrorCode.WEBHOOK_REFUSED, why);
@@ -18,7 +20,9 @@ const refuse = (why: string): never => {
  * `POST /livekit/webhook`: LiveKit's room and participant events. The
  * Authorization header must be LiveKit's JWT over the body's sha256, signed
  * with the configured key; anything else, a stale or future-dated event or one seen before is
- * refused (401 WEBHOOK_REFUSED) and changes nothing.
+ * refused (401 WEBHOOK_REFUSED) and changes nothing. Handling an event again changes
+ * nothing either (a call ends once; a join or leave records its time), so two
+ * deliveries at once need no lock; an event is remembered once it was handled.
  */
 export function mountLiveKitWebhookRoute(
   app: TemplatedApp,
@@ -35,7 +39,8 @@ export function mountLiveKitWebhookRoute(
     if (!event.id || !(ageS <= WEBHOOK_MAX_AGE_S)) refuse('the event is too old');
     // Dated in the future, it would pass the age check for longer than five minutes.
     if (!(ageS >= -WEBHOOK_MAX_AHEAD_S)) refuse('the event is dated in the future');
-    if (!(await rememberWebhook(deps.db, event.id))) refuse('the event was delivered before');
+    // Remembered once handled, not before: LiveKit retries an event a failure answered 5xx, and the retry must be handled.
+    if (await webhookSeen(deps.db, event.id)) refuse('the event was delivered before');
 
     const roomName = event.room?.name;
     const callOfRoom = roomName ? await findCallByRoom(deps.db, roomName) : undefined;
@@ -46,6 +51,7 @@ export function mountLiveKitWebhookRoute(
       if (event.event === 'participant_left' && identity) await recordCallPresence(deps.db, callOfRoom.id, identity, 'left', at);
       if (event.event === 'room_finished') await applyCallEvent(deps, callOfRoom, { kind: 'room_finished' });
     }
+    await rememberWebhook(deps.db, event.id, new Date(deps.now().getTime() - WEBHOOK_ID_KEPT_MS));
     return jsonReply(200, { ok: true });
   }, options);
 }

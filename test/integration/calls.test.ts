@@ -88,6 +88,37 @@ describe('1:1 calls through LiveKit, on two nodes', function () {
     assert.deepEqual(await postWebhook(n1.url, finished), { status: 401, code: 'WEBHOOK_REFUSED' });
   });
 
+  it("handles LiveKit's retry of a webhook whose handling failed, and keeps a webhook's id no longer than a replay could pass", async () => {
+    const [n0, n1] = suite.nodes;
+    const { a, b, matchId } = await matchedPair(n1.url, [n1.url, n0.url]);
+    const [caller, callee] = [await device(n0.url, a, 'phone'), await device(n1.url, b, 'phone')];
+    const started = replyOf<CallStarted>(await command(caller.room, 'call.start', { matchId }));
+    await waitForEvents(callee, () => eventsOfType(callee, 'call.incoming', started.callId).length === 1);
+    const access = replyOf<CallMediaAccess>(await command(callee.room, 'call.accept', { callId: started.callId }));
+    const pool = suite.cluster.pool;
+    const joinedOf = async () => (await pool.query('select user_id from call_participants where call_id = $1', [started.callId])).rows.map((r: { user_id: string }) => r.user_id);
+    // An id from long before, which the next webhook's arrival forgets.
+    await pool.query("insert into livekit_webhooks (id, received_at) values ('EV_long_ago', now() - interval '2 hours')");
+
+    // The first delivery fails in storage (its write refused here for the test): LiveKit is answered 5xx and sends it again.
+    await pool.query(`create function refuse_participants() returns trigger language plpgsql as $$ begin raise exception 'storage refused'; end $$`);
+    await pool.query('create trigger refuse_participants before insert on call_participants for each row execute function refuse_participants()');
+    const joined = await signedWebhook({ event: 'participant_joined', room: { name: access.room }, participant: { identity: a.userId } });
+    try {
+      assert.ok((await postWebhook(n0.url, joined)).status >= 500);
+      assert.deepEqual(await joinedOf(), []);
+    } finally {
+      await pool.query('drop trigger refuse_participants on call_participants');
+      await pool.query('drop function refuse_participants');
+    }
+    assert.equal((await postWebhook(n1.url, joined)).status, 200, 'the retry is handled, not refused as a replay');
+    assert.deepEqual(await joinedOf(), [a.userId]);
+    assert.deepEqual(await postWebhook(n0.url, joined), { status: 401, code: 'WEBHOOK_REFUSED' }, 'once handled, a replay is refused');
+    const kept = (await pool.query<{ id: string }>('select id from livekit_webhooks')).rows.map((r) => r.id);
+    assert.ok(!kept.includes('EV_long_ago'), kept.join(' '));
+    assert.ok(kept.includes(JSON.parse(joined.body).id as string));
+  });
+
   it('cancels while ringing, declines, and refuses calls that may not be made', async () => {
     const [n0, n1] = suite.nodes;
     const { a, b, matchId } = await matchedPair(n0.url, [n0.url, n1.url]);
