@@ -3,6 +3,14 @@ import { ErrorCode } from './errors';
 /** A callee who has not answered within this long missed the call. */
 export const RING_TIMEOUT_MS = 30_000;
 
+/**
+ * An answered call's media room, as Kismet asks the media server to make it: finished when
+ * nobody joins it within the first figure (seconds), or everyone has left it for the
+ * second. The call then ends (`room_finished`), so an answer that never reached media
+ * (an app that crashed or lost its network) does not hold both people's lines.
+ */
+export const CALL_MEDIA_ROOM = { emptyTimeoutS: 60, departureTimeoutS: 20 } as const;
+
 /** The simultaneous calls (ringing or accepted) the cluster takes unless configured. */
 export const DEFAULT_MAX_ACTIVE_CALLS = 1_000;
 

@@ -26,6 +26,11 @@ export interface MediaTokenIssuer {
  * Best effort: a failure is logged, never thrown, so moderation and hang-ups go on.
  */
 export interface MediaRoomControl {
+  /**
+   * Makes an answered call's room before its people join, with the timeouts of
+   * CALL_MEDIA_ROOM: the media server then finishes a room nobody joined or everyone left.
+   */
+  open(room: string): Promise<void>;
   setRole(room: string, identity: string, role: MediaRole): Promise<void>;
   muteAll(room: string, identity: string): Promise<void>;
   remove(room: string, identity: string): Promise<void>;

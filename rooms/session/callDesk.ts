@@ -67,6 +67,8 @@ export class CallDesk {
   async accept(callId: string): Promise<CallMediaAccess> {
     const call = await this.act(callId, { kind: 'accept', by: this.userId });
     if (call.state !== 'accepted') throw new AppError(ErrorCode.CALL_OVER, `the call is over (${call.state})`);
+    // The room exists before the caller hears the answer and joins, with the timeouts that end an abandoned call.
+    await this.services.calls.roomControl?.open(call.liveKitRoom);
     const answered: CallAcceptedData = { callId };
     // The caller starts media; the callee's other devices stop ringing.
     await Promise.all(

@@ -1,4 +1,5 @@
 import { RoomServiceClient } from 'livekit-server-sdk';
+import { CALL_MEDIA_ROOM } from '../../domain/callState';
 import { MEDIA_GRANTS, type MediaRole } from '../../domain/mediaRoles';
 import type { MediaRoomControl } from '../../services/calls';
 import type { Logger } from '../logger';
@@ -19,6 +20,12 @@ export class LiveKitRoomControl implements MediaRoomControl {
     private readonly logger: Logger,
   ) {
     this.client = new RoomServiceClient(url.replace(/^ws/, 'http'), apiKey, apiSecret);
+  }
+
+  open(room: string): Promise<void> {
+    return this.attempt('create room', { room }, async () => {
+      await this.client.createRoom({ name: room, emptyTimeout: CALL_MEDIA_ROOM.emptyTimeoutS, departureTimeout: CALL_MEDIA_ROOM.departureTimeoutS });
+    });
   }
 
   setRole(room: string, identity: string, role: MediaRole): Promise<void> {

@@ -8,7 +8,8 @@ import { command, connectDevice, eventsOf, joinActor, registerUser, requestJson,
 import { useTestCluster } from '../support/cluster';
 import { LiveKitStandIn } from '../support/liveKitStandIn';
 import { scheduleEvent } from '../support/liveEvents';
-import { codeOf, matchedPair, replyOf } from '../support/matches';
+import { postWebhook, signedWebhook } from '../support/calls';
+import { codeOf, matchedPair, matchPeople, registerPerson, replyOf } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
 
 describe('changes reach the LiveKit server through its room service, on two nodes', function () {
@@ -113,5 +114,33 @@ describe('changes reach the LiveKit server through its room service, on two node
     const ban = await requestJson(n0.url, 'POST', `/admin/users/${second.b.userId}`, { token: ADMIN_KEY, body: { banned: true } });
     assert.equal(ban.status, 200);
     assert.deepEqual(closed().slice(before), [hungUp.room, banned.room]);
+  });
+
+  it("makes an answered call's media room with LiveKit's timeouts, so a call nobody joins ends when LiveKit finishes it and frees both lines", async () => {
+    const [n0, n1] = suite.nodes;
+    const [a, b, c] = await Promise.all([registerPerson(n0.url, 'A'), registerPerson(n1.url, 'B'), registerPerson(n0.url, 'C')]);
+    const withB = await matchPeople(a, b, [n0.url, n1.url]);
+    const withC = await matchPeople(a, c, [n1.url, n0.url]);
+    const [phoneA, phoneB] = [await device(n0.url, a, 'phone'), await device(n1.url, b, 'phone')];
+    const created = (room: string) => liveKit.callsOf('CreateRoom').filter((call) => call.body['name'] === room);
+
+    const started = replyOf<CallStarted>(await command(phoneA.room, 'call.start', { matchId: withB, media: 'video' }));
+    assert.deepEqual(created(`call-${started.callId}`), [], 'a ringing call has no media room yet');
+    await waitForEvents(phoneB, () => eventsOf(phoneB).some((e) => e.type === 'call.incoming' && e.data['callId'] === started.callId));
+    const access = replyOf<CallMediaAccess>(await command(phoneB.room, 'call.accept', { callId: started.callId }));
+    // Made before the answer reached anyone, with the timeouts that end the call when nobody joins or all have left.
+    assert.deepEqual(created(access.room).map((call) => [call.body['emptyTimeout'], call.body['departureTimeout']]), [[60, 20]]);
+
+    // Nobody joins the media: both lines are taken meanwhile.
+    assert.equal(codeOf(await command(phoneA.room, 'call.start', { matchId: withC })), 'ALREADY_IN_CALL');
+    // LiveKit finishes the empty room when its time is up, and says so.
+    const finished = await signedWebhook({ event: 'room_finished', room: { name: access.room } }, { apiKey, secret: apiSecret });
+    assert.equal((await postWebhook(n1.url, finished)).status, 200);
+    for (const d of [phoneA, phoneB]) {
+      await waitForEvents(d, () => eventsOf(d).some((e) => e.type === 'call.ended' && e.data['callId'] === started.callId && e.data['reason'] === 'room_finished'));
+    }
+    assert.equal(replyOf<CallStarted>(await command(phoneA.room, 'call.start', { matchId: withC })).state, 'ringing');
+    // A room LiveKit finished is not closed again.
+    assert.ok(!liveKit.callsOf('DeleteRoom').some((call) => call.body['room'] === access.room));
   });
 });

@@ -54,7 +54,7 @@ export class LiveKitStandIn {
     const method = /^\/twirp\/livekit\.RoomService\/(\w+)$/.exec(request.url ?? '')?.[1];
     if (request.method !== 'POST' || !method) return { status: 404, body: { code: 'bad_route', msg: `${request.method} ${request.url}` } };
     const grants = await this.verifier.verify((request.headers.authorization ?? '').replace(/^Bearer /, '')).catch(() => undefined);
-    const allowed = method === 'DeleteRoom' ? grants?.video?.roomCreate === true : grants?.video?.roomAdmin === true && grants.video.room === body['room'];
+    const allowed = method === 'DeleteRoom' || method === 'CreateRoom' ? grants?.video?.roomCreate === true : grants?.video?.roomAdmin === true && grants.video.room === body['room'];
     if (!allowed) {
       this.refused++;
       return { status: 401, body: { code: 'unauthenticated', msg: 'permissions denied' } };
@@ -62,6 +62,8 @@ export class LiveKitStandIn {
     this.calls.push({ method, body });
     const identity = String(body['identity'] ?? '');
     switch (method) {
+      case 'CreateRoom':
+        return { status: 200, body: { sid: `RM_${String(body['name'])}`, name: body['name'], emptyTimeout: body['emptyTimeout'], departureTimeout: body['departureTimeout'] } };
       case 'GetParticipant':
         return { status: 200, body: { sid: `PA_${identity}`, identity, tracks: this.tracksOf(identity).map((sid) => ({ sid, type: 'AUDIO' })) } };
       case 'MutePublishedTrack':
