@@ -5,6 +5,7 @@ import { MAX_CONNECTIONS_PER_ACTOR } from '../domain/rateLimits';
 import { actorRoomId, type ActorKind } from '../contracts/actors';
 import { KismetCloseCode } from '../contracts/common';
 import { reaches } from '../domain/shadowBanAudience';
+import { spendOrRefuse } from '../services/rateLimiter';
 import { rememberReady } from './commandRouter';
 import { roomServices, type SeatToken } from './roomServices';
 
@@ -37,11 +38,15 @@ export abstract class ActorRoom extends Room {
   }
 
   /**
-   * The first steps of every actor's onAuth: the caller's access token verified
-   * and the join options parsed, or a coded refusal (TOKEN_*, INVALID_ROOM_OPTIONS).
+   * The first steps of every actor's onAuth: the caller's access token verified,
+   * one of their `request` bucket spent (a join is an HTTP call with a token, and
+   * reserves a seat, reads storage and may create an actor), and the join options
+   * parsed; or a coded refusal (TOKEN_*, RATE_LIMITED, INVALID_ROOM_OPTIONS).
    */
   static async admitCaller<Options>(token: string, rawOptions: unknown, schema: z.ZodType<Options>): Promise<{ userId: string; options: Options; seatToken: SeatToken }> {
-    const claims = await roomServices().accessTokens.verify(token);
+    const services = roomServices();
+    const claims = await services.accessTokens.verify(token);
+    await spendOrRefuse(services.rateLimits, 'request', claims.userId);
     const options = schema.safeParse(rawOptions);
     if (!options.success) {
       throw new AppError(ErrorCode.INVALID_ROOM_OPTIONS, options.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));

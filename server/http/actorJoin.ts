@@ -1,5 +1,6 @@
 import { ErrorCode as ColyseusErrorCode, generateId, matchMaker, ServerError, type AuthContext, type IRoomCache } from '@colyseus/core';
 import { withCanonicalActorKey } from '../../contracts/actors';
+import { AppError } from '../../domain/errors';
 import { actorIdOfRequest } from '../cluster/actorPlacement';
 import { actorCreations, type Placing } from '../cluster/actorCreations';
 import { isSeatReservationError, RemoteSeatRefused, type RemoteSeats, type SeatListing } from '../cluster/remoteSeats';
@@ -71,7 +72,8 @@ export async function joinOrCreateActor(
       }
     }
   } catch (error) {
-    if (isSeatReservationError(error)) throw error;
+    // Kismet's own refusals keep what they carry (a RATE_LIMITED or UNAVAILABLE join's retryAfterMs).
+    if (isSeatReservationError(error) || error instanceof AppError) throw error;
     const { code, message } = error as { code?: number; message?: string };
     throw new ServerError(code || ColyseusErrorCode.MATCHMAKE_UNHANDLED, message ?? String(error));
   }

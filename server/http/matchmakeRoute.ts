@@ -1,13 +1,13 @@
 import { createAuthContext, ErrorCode as ColyseusErrorCode, matchMaker } from '@colyseus/core';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { AppError, ErrorCode, HTTP_STATUS_BY_CODE, isErrorCode, unavailable } from '../../domain/errors';
+import { AppError, ErrorCode, isErrorCode, unavailable } from '../../domain/errors';
 import { isActorKind } from '../../contracts/actors';
 import { withinDeadline } from '../../services/commandDeadline';
 import { joinOrCreateActor } from './actorJoin';
 import type { JoinGate } from './joinGate';
 import type { SilentNodes } from '../cluster/silentNodes';
 import { isSeatReservationError, type RemoteSeats } from '../cluster/remoteSeats';
-import { jsonReply, parseJsonObject, route, type HttpReply, type RouteOptions } from './uwsHttp';
+import { errorReply, jsonReply, parseJsonObject, route, type HttpReply, type RouteOptions } from './uwsHttp';
 
 /** The only matchmaking methods a client may call: an actor is always named by the identity in its join options. */
 export const MATCHMAKING_METHODS = ['joinOrCreate', 'reconnect'] as const;
@@ -43,8 +43,7 @@ export function mountMatchmakeRoute(
     readonly classify: (error: unknown) => unknown;
   },
 ): void {
-  const refuse = (code: ErrorCode, message: string, retryAfterMs?: number): HttpReply =>
-    jsonReply(HTTP_STATUS_BY_CODE[code], { code, message: `${code}: ${message}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+  const refuse = (code: ErrorCode, message: string, retryAfterMs?: number): HttpReply => errorReply(code, `${code}: ${message}`, retryAfterMs);
 
   route(app, 'post', '/matchmake/:method/:roomName', async (call) => {
     const [, , method = '', roomName = ''] = call.url.split('/');

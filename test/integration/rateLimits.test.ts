@@ -6,7 +6,7 @@ import { command, connectDevice, disconnect, registerUser, requestJson, type Dev
 import { startTestCluster, type TestCluster } from '../support/cluster';
 import { matchedPair, registerPerson, type Person } from '../support/matches';
 import type { CardView } from '../../contracts/cards';
-import { COMMAND_RULES } from '../../domain/rateLimits';
+import { COMMAND_RULES, HTTP_RULES } from '../../domain/rateLimits';
 
 const RATE = 5;
 const BURST = 10;
@@ -91,6 +91,35 @@ describe('rate limits shared by a user’s devices across nodes', function () {
     assert.ok(refusals.length > 0 && refusals.every((r) => r.code === 'RATE_LIMITED' && r.retryAfterMs! > 0 && r.retryAfterMs! <= 1000 / perSecond));
     const theirs = await Promise.all([other.request('history', {}), other.request('sync', { afterSeq: 0 }), other.request('read', { seq: 0 })]);
     assert.equal(tally(theirs).accepted, 3, JSON.stringify(theirs));
+  });
+
+  it('cuts one person’s flood of joins on two nodes at their request bucket, with 429 and when to come back, and nobody else’s', async () => {
+    const [n0, n1] = cluster!.nodes as [NodeHandle, NodeHandle];
+    const { perSecond, burst } = HTTP_RULES.request;
+    const [flooder, calm] = await Promise.all([registerUser(n0.url), registerUser(n1.url)]);
+    const join = async (url: string, user: { userId: string; accessToken: string }, deviceId: string) => {
+      const response = await fetch(`${url}/matchmake/joinOrCreate/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${user.accessToken}` },
+        body: JSON.stringify({ userId: user.userId, deviceId }),
+      });
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as { code?: string; retryAfterMs?: number } };
+    };
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: burst + 50 }, (_, i) => join(i % 2 ? n1.url : n0.url, flooder, `d${i}`)));
+    const elapsedS = (Date.now() - started) / 1000;
+    const refused = answers.filter((a) => a.status !== 200);
+    const served = answers.length - refused.length;
+    // Registering and its log-in spent one each before the flood.
+    assert.ok(served >= burst - 2 && served <= burst + Math.ceil(perSecond * elapsedS) + 1, `${served} joins served in ${elapsedS} s`);
+    assert.ok(refused.length > 0);
+    for (const answer of refused) {
+      assert.equal(answer.status, 429, JSON.stringify(answer));
+      assert.equal(answer.body.code, 'RATE_LIMITED');
+      assert.ok(answer.body.retryAfterMs! > 0 && Number(answer.retryAfter) >= 1, JSON.stringify(answer));
+    }
+    // Someone else joins on either node meanwhile.
+    for (const url of [n0.url, n1.url]) assert.equal((await join(url, calm, 'phone')).status, 200);
   });
 
   it('cuts a flood of swipes from two devices, with codes, and stores none of the refused', async () => {
