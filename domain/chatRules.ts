@@ -1,4 +1,5 @@
 import { ErrorCode } from './errors';
+import { mediaUrlAllowed, type MediaHosts } from './hostNames';
 
 /** Longest text body (and media caption), in characters. */
 export const MAX_TEXT_CHARS = 4000;
@@ -57,8 +58,8 @@ export function decideThreadAccess(facts: ThreadAccessFacts): Refusal | undefine
   return undefined;
 }
 
-/** A message is a text, or a media reference (https) with an optional caption. */
-export function checkMessageContent(content: MessageContent): Refusal | undefined {
+/** A message is a text, or a media reference (https, on the media hosts) with an optional caption. */
+export function checkMessageContent(content: MessageContent, mediaHosts: MediaHosts): Refusal | undefined {
   const body = content.body ?? '';
   if (body.length > MAX_TEXT_CHARS) {
     return { code: ErrorCode.MESSAGE_TOO_LARGE, message: `body: at most ${MAX_TEXT_CHARS} characters` };
@@ -72,16 +73,10 @@ export function checkMessageContent(content: MessageContent): Refusal | undefine
   if (url.length > MAX_MEDIA_URL_CHARS) {
     return { code: ErrorCode.MESSAGE_TOO_LARGE, message: `mediaUrl: at most ${MAX_MEDIA_URL_CHARS} characters` };
   }
-  if (!isHttpsUrl(url)) return { code: ErrorCode.INVALID_MESSAGE, message: 'mediaUrl: an https URL' };
-  return undefined;
-}
-
-function isHttpsUrl(text: string): boolean {
-  try {
-    return new URL(text).protocol === 'https:';
-  } catch {
-    return false;
+  if (!mediaUrlAllowed(url, mediaHosts)) {
+    return { code: ErrorCode.INVALID_MESSAGE, message: mediaHosts === 'any' ? 'mediaUrl: an https URL' : 'mediaUrl: an https URL on the app’s media hosts' };
   }
+  return undefined;
 }
 
 /** What a member who is not in the thread sees of a new message. */

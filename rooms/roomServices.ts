@@ -10,6 +10,7 @@ import type { SessionLedger } from '../db/sessionLedger';
 import type { ThreadReads } from '../db/threadReads';
 import type { BatchedSwipeStore } from '../db/batchedSwipeStore';
 import type { ChatStore } from './chat/chatStore';
+import type { MediaHosts } from '../domain/hostNames';
 
 /** What a seat remembers of the access token it was reserved with, to check it again when it is taken. */
 export interface SeatToken {
@@ -70,6 +71,8 @@ export interface RoomServices extends CallServices {
   /** Where threads store their messages, sharing commits with the node's other threads. */
   readonly chatStore: ChatStore;
   readonly matching: { readonly dailyLikeQuota: number; readonly h3Resolution: number };
+  /** Where media messages' URLs may point (MEDIA_HOSTS). */
+  readonly mediaHosts: MediaHosts;
   /** This node's id in the cluster (Colyseus process id). */
   readonly nodeId: () => string;
   readonly now: () => Date;

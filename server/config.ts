@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { COMMAND_RULES, HTTP_RULES, LOGIN_RULES, type RateLimitedAction, type RateRule } from '../domain/rateLimits';
+import type { MediaHosts } from '../domain/hostNames';
 import {
   DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_LIVEKIT,
@@ -7,6 +8,7 @@ import {
   isLoopbackHost,
   MIN_JWT_SECRET_LENGTH,
   parseCorsOrigins,
+  parseMediaHosts,
   parseRateOverrides,
 } from './environment';
 import { randomSecrets, readOrCreateLocalSecrets, type LocalSecrets } from './localSecrets';
@@ -92,6 +94,8 @@ export interface Config {
     readonly dailyLikeQuota: number;
     readonly h3Resolution: number;
   };
+  /** Where photos and media messages may point (MEDIA_HOSTS). */
+  readonly mediaHosts: MediaHosts;
   readonly liveKit: {
     readonly url: string;
     readonly apiKey: string;
@@ -202,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
   }
   const rateOverrides = parseRateOverrides(e.RATE_LIMITS, problems);
   const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS, production, problems);
+  const mediaHosts = parseMediaHosts(e.MEDIA_HOSTS, production, problems);
   const push = parsePushConfig(e, !production && embedded ? () => ownSecrets().vapid : undefined, problems);
   const domainEvents = parseDomainEventsConfig(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -250,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
       dailyLikeQuota: e.DAILY_LIKE_QUOTA,
       h3Resolution: e.H3_RESOLUTION,
     },
+    mediaHosts,
     liveKit: { url: e.LIVEKIT_URL ?? DEVELOPMENT_LIVEKIT.url, ...liveKitKey, mediaServer: e.LIVEKIT_URL !== undefined },
     calls: { maxActive: e.MAX_ACTIVE_CALLS },
     retention: {

@@ -7,6 +7,8 @@ import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
 import { DEFAULT_MAX_ACTIVE_CALLS } from '../domain/callState';
 import { DEFAULT_DAILY_LIKE_QUOTA } from '../domain/swipeRules';
 import { DEFAULT_RETENTION_PRUNE_INTERVAL_MS, DEFAULT_STORED_EVENT_RETENTION_DAYS } from '../domain/userEvents';
+import type { MediaHosts } from '../domain/hostNames';
+import { hostNameList } from './hostNameSetting';
 
 /**
  * A signing secret that once shipped in Kismet's source, so anyone can sign
@@ -102,6 +104,8 @@ export const EnvSchema = z.object({
   MONITOR_ORIGINS: z.string().optional(),
   /** Origins (comma-separated, or `*` outside production) whose pages may call the node's routes. */
   CORS_ORIGINS: z.string().optional(),
+  /** Hosts (comma-separated, or `*` outside production) the app's storage serves photos and chat media from. */
+  MEDIA_HOSTS: z.string().optional(),
   /** Proxies in front of the nodes that append to X-Forwarded-For; 0: the socket's address is the client's. */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** Push providers, each off without its settings; server/push/pushConfig.ts checks them together. */
@@ -171,4 +175,17 @@ export function parseCorsOrigins(text: string | undefined, production: boolean, 
     if (origin !== entry || !/^https?:/.test(entry)) problems.push(`CORS_ORIGINS: "${entry}" is not an origin (scheme://host[:port], no path)`);
   }
   return entries;
+}
+
+/**
+ * Parses `MEDIA_HOSTS`: `*` (any https host; refused in production) or host names such as
+ * `media.example.com,cdn.example.net`. Unset: any host on a development node; a production
+ * node must name them.
+ */
+export function parseMediaHosts(text: string | undefined, production: boolean, problems: string[]): MediaHosts {
+  if (text === undefined || text.trim() === '*') {
+    if (production) problems.push(`MEDIA_HOSTS: ${text === undefined ? 'must be set' : '"*" is refused'} when NODE_ENV=production; list the hosts your storage serves photos and media from`);
+    return 'any';
+  }
+  return hostNameList('MEDIA_HOSTS', text, problems);
 }

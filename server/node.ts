@@ -28,8 +28,7 @@ import { classifyRedisError } from './cluster/redisFaults';
 import { DependencyHealth } from './dependencyHealth';
 import type { Config } from './config';
 import { PresenceTopicBus } from './cluster/presenceTopicBus';
-import { LiveKitTokens } from './livekit/liveKitTokens';
-import { LiveKitRoomControl } from './livekit/liveKitRoomControl';
+import { nodeCalls } from './livekit/nodeCalls';
 import { mountAccountRoutes } from './http/accountRoutes';
 import { mountAdminRoutes } from './http/adminRoutes';
 import { mountAuthRoutes } from './http/authRoutes';
@@ -124,12 +123,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const threadSignals = new PresenceTopicBus<ThreadSignal>(presence, 'kismet:thread:', logger);
   const withdrawals = new PresenceTopicBus<Withdrawal>(presence, 'kismet:discovery:', logger);
   const withdrawn = new WithdrawnCards(DECK_CACHE_TTL_MS);
-  const calls = {
-    tokens: new LiveKitTokens(config.liveKit.apiKey, config.liveKit.apiSecret),
-    liveKitUrl: config.liveKit.url,
-    maxActive: config.calls.maxActive,
-    roomControl: !config.liveKit.mediaServer ? undefined : new LiveKitRoomControl(config.liveKit.url, config.liveKit.apiKey, config.liveKit.apiSecret, logger.child({ component: 'livekit' })),
-  };
+  const calls = nodeCalls(config, logger);
   const unsubscribeWithdrawals = await withdrawals.subscribe(WITHDRAWALS_TOPIC, (w) => withdrawn.add(w, now().getTime()));
   const lag = new EventLoopLag((ms) => metrics.eventLoopLag.set(ms / 1000));
   const chatStore = new BatchedChatStore(database.db, (threads) => metrics.messageFlushThreads.observe(threads));
@@ -144,6 +138,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     threadSignals,
     chatStore,
     matching: config.matching,
+    mediaHosts: config.mediaHosts,
     nodeId: () => matchMaker.processId,
     now,
     shouldShed: (traffic) => {
@@ -194,7 +189,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   // Every signed-in HTTP call spends one of its person's `request` bucket.
   const signedIn = signedInCaller(accessTokens, rateLimits);
   mountAuthRoutes(transport.app, auth, rateLimits, routeOptions);
-  mountCardRoutes(transport.app, { db: database.db, signedIn, h3Resolution: config.matching.h3Resolution, userEvents, withdrawals, now }, routeOptions);
+  mountCardRoutes(transport.app, { db: database.db, signedIn, h3Resolution: config.matching.h3Resolution, mediaHosts: config.mediaHosts, userEvents, withdrawals, now }, routeOptions);
   // Moderation decisions reach every node's actors through the same announcements, whichever route made them.
   const moderation = { db: database.db, userEvents, threadSignals, withdrawals, metrics, now, mediaRooms: calls.roomControl, revocations };
   mountMatchRoutes(transport.app, { ...moderation, signedIn }, routeOptions);

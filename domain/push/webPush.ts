@@ -1,5 +1,6 @@
 import { remainingTtlS, unsendable, type PushNotification, type WebPushTarget } from './notification';
 import { outcomeOfStatus, parseRetryAfterMs, refused, utf8Bytes, type PushOutcome, type Shaped } from './outcome';
+import { urlOnHosts } from '../hostNames';
 
 /**
  * The JSON a service worker receives in its `push` event (decrypted by the
@@ -57,13 +58,7 @@ export const BROWSER_PUSH_SERVICE_HOSTS: readonly string[] = ['fcm.googleapis.co
 
 /** Whether an endpoint's host is one of `hosts` or below one of them (`updates.push.services.mozilla.com`). */
 export function webPushEndpointAllowed(endpoint: string, hosts: readonly string[]): boolean {
-  let host: string;
-  try {
-    host = new URL(endpoint).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  return hosts.some((allowed) => host === allowed || host.endsWith(`.${allowed}`));
+  return urlOnHosts(endpoint, hosts);
 }
 
 export function webPushRequest(notification: PushNotification, nowMs: number): Shaped<WebPushRequest> {

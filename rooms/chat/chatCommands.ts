@@ -45,7 +45,7 @@ export function mountChatCommands(room: Room, parts: ThreadParts): void {
   const firstMessageCounted = new Set<string>();
   mountCommands(room, 'chat', services, ChatCommands, {
     send: async (client, payload): Promise<SendResult> => {
-      const refusal = checkMessageContent(payload);
+      const refusal = checkMessageContent(payload, services.mediaHosts);
       if (refusal) throw new AppError(refusal.code, refusal.message);
       const senderId = parts.memberOf(client).userId;
       // Asked before storing: once stored, this very message counts as sent.

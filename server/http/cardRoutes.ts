@@ -22,12 +22,15 @@ import { CreateCardBody, PreferencesBody, UpdateCardBody, toCardView } from '../
 import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
 import { Uuid } from '../../contracts/common';
+import { mediaUrlAllowed, type MediaHosts } from '../../domain/hostNames';
 
 export interface CardRouteDeps {
   readonly db: Kysely<Database>;
   /** Who signed a call, with their HTTP calls counted. */
   readonly signedIn: SignedIn;
   readonly h3Resolution: number;
+  /** Where photos may be served from (MEDIA_HOSTS). */
+  readonly mediaHosts: MediaHosts;
   readonly userEvents: UserEventBus;
   readonly withdrawals: WithdrawalBus;
   readonly now: () => Date;
@@ -47,6 +50,11 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     if (!card) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
     return card;
   };
+  /** Photos only from the app's storage: every device showing the card fetches them. */
+  const refuseForeignPhotos = (photos: ReadonlyArray<{ readonly url: string }> | undefined) => {
+    const foreign = photos?.findIndex((photo) => !mediaUrlAllowed(photo.url, deps.mediaHosts)) ?? -1;
+    if (foreign >= 0) throw new AppError(ErrorCode.INVALID_BODY, `photos.${foreign}.url: not on the app's media hosts`);
+  };
   const ownCard = async (call: HttpCall, userId: string): Promise<Card> => {
     const card = await readableCard(call, userId);
     if (!canEditCard(card, userId)) throw new AppError(ErrorCode.NOT_YOUR_CARD, 'only the owner changes a card');
@@ -56,6 +64,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
   route(app, 'post', '/cards', async (call) => {
     const userId = await signedIn(call);
     const body = parseBody(CreateCardBody, call);
+    refuseForeignPhotos(body.photos);
     const [user, counts] = await Promise.all([findUserById(db, userId), countActiveCardsByOwner(db, userId)]);
     if (!user) throw new AppError(ErrorCode.TOKEN_INVALID, 'this account no longer exists');
     const decision = decideCardCreation({ role: user.role, kind: body.kind, activePersonCards: counts.person, activeJobCards: counts.job });
@@ -94,6 +103,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
   route(app, 'patch', '/cards/:id', async (call) => {
     const userId = await signedIn(call);
     const body = parseBody(UpdateCardBody, call);
+    refuseForeignPhotos(body.photos);
     const card = await ownCard(call, userId);
     if (card.kind === 'person' && body.lat !== undefined) {
       throw new AppError(ErrorCode.INVALID_BODY, "lat: a person's card is where its owner is (location.update)");

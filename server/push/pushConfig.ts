@@ -2,6 +2,7 @@ import { createECDH, createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BROWSER_PUSH_SERVICE_HOSTS } from '../../domain/push/webPush';
+import { hostNameList } from '../hostNameSetting';
 
 export const DEFAULT_FCM_ENDPOINT = 'https://fcm.googleapis.com';
 export const DEFAULT_FCM_TOKEN_ENDPOINT = 'https://oauth2.googleapis.com/token';
@@ -80,10 +81,7 @@ export function parsePushConfig(env: PushEnv, developmentVapidKeys: (() => Vapid
 /** WEB_PUSH_ENDPOINT_HOSTS, comma-separated host names; the browsers' push services when unset. */
 function webPushEndpointHosts(env: PushEnv, problems: string[]): readonly string[] {
   if (env.WEB_PUSH_ENDPOINT_HOSTS === undefined) return BROWSER_PUSH_SERVICE_HOSTS;
-  const hosts = env.WEB_PUSH_ENDPOINT_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
-  const bad = hosts.filter((h) => !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(h));
-  if (hosts.length === 0 || bad.length > 0) problems.push(`WEB_PUSH_ENDPOINT_HOSTS: host names separated by commas${bad.length > 0 ? `, not ${bad.join(', ')}` : ''}`);
-  return hosts;
+  return hostNameList('WEB_PUSH_ENDPOINT_HOSTS', env.WEB_PUSH_ENDPOINT_HOSTS, problems);
 }
 
 function webPushConfig(env: PushEnv, developmentVapidKeys: (() => VapidKeys) | undefined, problems: string[]): Omit<NonNullable<PushConfig['webPush']>, 'endpointHosts'> | undefined {

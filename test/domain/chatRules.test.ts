@@ -34,25 +34,33 @@ describe('decideThreadAccess', () => {
 
 describe('checkMessageContent', () => {
   it('takes text up to the limit and refuses one character more as too large', () => {
-    assert.equal(codeOf(checkMessageContent({ kind: 'text', body: 'x'.repeat(MAX_TEXT_CHARS) })), 'ok');
-    assert.equal(codeOf(checkMessageContent({ kind: 'text', body: 'x'.repeat(MAX_TEXT_CHARS + 1) })), 'MESSAGE_TOO_LARGE');
+    assert.equal(codeOf(checkMessageContent({ kind: 'text', body: 'x'.repeat(MAX_TEXT_CHARS) }, 'any')), 'ok');
+    assert.equal(codeOf(checkMessageContent({ kind: 'text', body: 'x'.repeat(MAX_TEXT_CHARS + 1) }, 'any')), 'MESSAGE_TOO_LARGE');
   });
   it('refuses text that is missing, blank, or carries a media url', () => {
-    assert.equal(codeOf(checkMessageContent({ kind: 'text' })), 'INVALID_MESSAGE');
-    assert.equal(codeOf(checkMessageContent({ kind: 'text', body: ' \n ' })), 'INVALID_MESSAGE');
-    assert.equal(codeOf(checkMessageContent({ kind: 'text', body: 'hi', mediaUrl: 'https://x.example/a' })), 'INVALID_MESSAGE');
+    assert.equal(codeOf(checkMessageContent({ kind: 'text' }, 'any')), 'INVALID_MESSAGE');
+    assert.equal(codeOf(checkMessageContent({ kind: 'text', body: ' \n ' }, 'any')), 'INVALID_MESSAGE');
+    assert.equal(codeOf(checkMessageContent({ kind: 'text', body: 'hi', mediaUrl: 'https://x.example/a' }, 'any')), 'INVALID_MESSAGE');
   });
   it('takes media as an https url with or without a caption', () => {
-    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: 'https://cdn.example/a.jpg' })), 'ok');
-    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: 'https://cdn.example/a.jpg', body: 'look' })), 'ok');
+    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: 'https://cdn.example/a.jpg' }, 'any')), 'ok');
+    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: 'https://cdn.example/a.jpg', body: 'look' }, 'any')), 'ok');
+  });
+  it('takes media only on the media hosts, when they are named: the host or below it', () => {
+    const hosts = ['media.kismet.example'];
+    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: 'https://media.kismet.example/a.jpg' }, hosts)), 'ok');
+    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: 'https://eu.cdn.media.kismet.example/a.jpg' }, hosts)), 'ok');
+    for (const url of ['https://tracker.example/p.gif', 'https://media.kismet.example.tracker.example/a', 'https://notmedia.kismet.example/a', 'http://media.kismet.example/a']) {
+      assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: url }, hosts)), 'INVALID_MESSAGE', url);
+    }
   });
   it('refuses media without a url, over plain http, not a url, too long, or with too long a caption', () => {
-    assert.equal(codeOf(checkMessageContent({ kind: 'media' })), 'INVALID_MESSAGE');
-    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: 'http://cdn.example/a.jpg' })), 'INVALID_MESSAGE');
-    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: 'cdn.example/a.jpg' })), 'INVALID_MESSAGE');
+    assert.equal(codeOf(checkMessageContent({ kind: 'media' }, 'any')), 'INVALID_MESSAGE');
+    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: 'http://cdn.example/a.jpg' }, 'any')), 'INVALID_MESSAGE');
+    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: 'cdn.example/a.jpg' }, 'any')), 'INVALID_MESSAGE');
     const long = `https://cdn.example/${'a'.repeat(MAX_MEDIA_URL_CHARS)}`;
-    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: long })), 'MESSAGE_TOO_LARGE');
-    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: 'https://cdn.example/a', body: 'x'.repeat(MAX_TEXT_CHARS + 1) })), 'MESSAGE_TOO_LARGE');
+    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: long }, 'any')), 'MESSAGE_TOO_LARGE');
+    assert.equal(codeOf(checkMessageContent({ kind: 'media', mediaUrl: 'https://cdn.example/a', body: 'x'.repeat(MAX_TEXT_CHARS + 1) }, 'any')), 'MESSAGE_TOO_LARGE');
   });
 });
 

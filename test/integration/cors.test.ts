@@ -104,6 +104,7 @@ describe('CORS', function () {
       LIVEKIT_URL: 'wss://media.example.com',
       LIVEKIT_API_KEY: 'key',
       LIVEKIT_API_SECRET: randomBytes(32).toString('hex'),
+      MEDIA_HOSTS: 'media.kismet.test',
     });
 
     it('grants no origin', async () => {

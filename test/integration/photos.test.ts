@@ -2,16 +2,18 @@ import assert from 'node:assert/strict';
 import { destinationPoint } from '../../domain/geo';
 import type { CardView } from '../../contracts/cards';
 import type { ThreadSummary } from '../../db/repositories/threadRepository';
-import { connectDevice, requestJson } from '../support/accounts';
+import { command, connectDevice, requestJson } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { deckOf, personAt } from '../support/discovery';
-import { matchPeople } from '../support/matches';
+import { codeOf, joinThread, matchPeople, replyOf } from '../support/matches';
+import type { SendResult } from '../../contracts/chat';
 
 const HERE = { lat: 52.52, lng: 13.405 };
 const photo = (i: number) => ({ url: `https://cdn.example.com/p/${i}.jpg`, width: 1080, height: 1350, ...(i === 0 ? { blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj' } : {}) });
 
 describe('card photos, on two nodes', function () {
-  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local' });
+  // The app's storage serves from cdn.example.com: photos and media anywhere else are refused.
+  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', MEDIA_HOSTS: 'cdn.example.com' });
 
   it('keeps an ordered list of up to six photo references, refuses bad ones and changes nothing', async () => {
     const [n0, n1] = suite.nodes;
@@ -45,6 +47,32 @@ describe('card photos, on two nodes', function () {
     const now = await requestJson<CardView>(n1.url, 'GET', `/cards/${a.card.id}`, { token: a.accessToken });
     assert.deepEqual(now.body.photos, [...six].reverse(), 'a refused change leaves the photos as they were');
     assert.equal((await patch({ photos: [] })).body.photos.length, 0);
+  });
+
+  it('takes photos and media messages only from the media hosts: a URL elsewhere would tell its owner who looks, from where', async () => {
+    const [n0, n1] = suite.nodes;
+    const [a, b] = await Promise.all([personAt(n0.url, HERE, 'A'), personAt(n1.url, destinationPoint(HERE, 0.5, 90), 'B')]);
+    const patch = (body: unknown) => requestJson<CardView & { code?: string; message?: string }>(n1.url, 'PATCH', `/cards/${a.card.id}`, { token: a.accessToken, body });
+    const below = { ...photo(1), url: 'https://eu.cdn.example.com/p/1.jpg' };
+    assert.equal((await patch({ photos: [photo(0), below] })).status, 200, 'the host and a host below it');
+    for (const url of ['https://tracker.example/pixel.gif?who=A', 'https://cdn.example.com.tracker.example/p.jpg', 'https://notcdn.example.com/p.jpg']) {
+      const answer = await patch({ photos: [photo(0), { ...photo(1), url }] });
+      assert.deepEqual([answer.status, answer.body.code, answer.body.message], [400, 'INVALID_BODY', "photos.1.url: not on the app's media hosts"], url);
+      const created = await requestJson<{ code: string }>(n0.url, 'POST', '/cards', { token: b.accessToken, body: { kind: 'person', title: 'again', photos: [{ ...photo(0), url }] } });
+      assert.equal(created.body.code, 'INVALID_BODY', url);
+    }
+    const now = await requestJson<CardView>(n0.url, 'GET', `/cards/${a.card.id}`, { token: a.accessToken });
+    assert.deepEqual(now.body.photos, [photo(0), below], 'a refused change leaves the photos as they were');
+
+    const matchId = await matchPeople(a, b, [n0.url, n1.url]);
+    const thread = await joinThread(n0.url, a, matchId);
+    suite.open.push(thread);
+    const refused = await command(thread.room, 'send', { clientMessageId: 'm-1', kind: 'media', mediaUrl: 'https://tracker.example/pixel.gif?who=B' });
+    assert.equal(codeOf(refused), 'INVALID_MESSAGE');
+    const sent = replyOf<SendResult>(await command(thread.room, 'send', { clientMessageId: 'm-2', kind: 'media', mediaUrl: 'https://cdn.example.com/m/2.jpg' }));
+    const stored = await suite.cluster.pool.query<{ media_url: string }>('select media_url from messages where match_id = $1 order by seq', [matchId]);
+    assert.deepEqual(stored.rows.map((r) => r.media_url), ['https://cdn.example.com/m/2.jpg']);
+    assert.equal(sent.seq, 1);
   });
 
   it('decks and matches carry the photos', async () => {

@@ -45,6 +45,7 @@ describe('a cluster run by PM2: scale, then reload under chat traffic', function
       LIVEKIT_URL: 'wss://livekit.kismet.test',
       LIVEKIT_API_KEY: 'kismet-test',
       LIVEKIT_API_SECRET: randomBytes(32).toString('hex'),
+      MEDIA_HOSTS: 'media.kismet.test',
       KISMET_NODES: String(FIRST_NODES),
       BASE_PORT: String(ports[0]),
       PUBLIC_HOST: '127.0.0.1',

@@ -20,6 +20,8 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 }
 
 const liveKitServer = { LIVEKIT_URL: 'wss://media.example.com', LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'y'.repeat(40) };
+/** What a production node needs besides its signing secret. */
+const productionServices = { ...liveKitServer, MEDIA_HOSTS: 'photos.example.com' };
 
 describe('loadConfig', () => {
   describe('with no variables', () => {
@@ -96,7 +98,7 @@ describe('loadConfig', () => {
   });
 
   describe('CORS_ORIGINS', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, ...liveKitServer };
+    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, ...productionServices };
     it('grants any origin by default in development', () => assert.equal(loadConfig({}).http.corsOrigins, 'any'));
     it('grants none by default in production', () => assert.deepEqual(loadConfig(production).http.corsOrigins, []));
     it('takes a list of origins', () =>
@@ -110,13 +112,25 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('MEDIA_HOSTS', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, ...liveKitServer };
+    it('takes any https host on a development node', () => assert.equal(loadConfig({}).mediaHosts, 'any'));
+    it('lists host names, lower-cased', () => assert.deepEqual(loadConfig({ MEDIA_HOSTS: 'Photos.Example.com, cdn.example.net' }).mediaHosts, ['photos.example.com', 'cdn.example.net']));
+    it('must be set in production, and * is refused there', () => {
+      assert.deepEqual(problemsOf(production), ['MEDIA_HOSTS: must be set when NODE_ENV=production; list the hosts your storage serves photos and media from']);
+      assert.match(problemsOf({ ...production, MEDIA_HOSTS: '*' })[0] ?? '', /^MEDIA_HOSTS: "\*" is refused/);
+      assert.deepEqual(loadConfig({ ...production, MEDIA_HOSTS: 'photos.example.com' }).mediaHosts, ['photos.example.com']);
+    });
+    it('names what is not a host name', () => assert.match(problemsOf({ MEDIA_HOSTS: 'https://photos.example.com' })[0] ?? '', /^MEDIA_HOSTS: host names separated by commas, not https/));
+  });
+
   describe('in production', () => {
     it('refuses a missing signing secret', () => assert.match(problemsOf({ NODE_ENV: 'production' })[0] ?? '', /^JWT_SECRET: must be set/));
     it('refuses the development secret', () =>
       assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })[0] ?? '', /^JWT_SECRET: the public development secret/));
-    it('listens on every interface', () => assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, ...liveKitServer }).http.host, '0.0.0.0'));
+    it('listens on every interface', () => assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, ...productionServices }).http.host, '0.0.0.0'));
     it('refuses a short secret', () => assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' })[0] ?? '', /^JWT_SECRET: must be at least/));
-    const liveKit = liveKitServer;
+    const liveKit = productionServices;
     it('accepts a real secret', () =>
       assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ...liveKit }).auth.jwtSecret, 'x'.repeat(40)));
     it('refuses to run calls without a LiveKit server, or on the development LiveKit key', () => {
