@@ -1,4 +1,4 @@
-import { cellToLatLng, latLngToCell } from 'h3-js';
+import { cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import { greatCircleKm, type LatLng } from './geo';
 
 /**
@@ -14,6 +14,25 @@ export const PRIVACY_RESOLUTION = 7;
 export function discoveryPoint(at: LatLng): LatLng {
   const [lat, lng] = cellToLatLng(latLngToCell(at.lat, at.lng, PRIVACY_RESOLUTION));
   return { lat, lng };
+}
+
+/**
+ * What a person's card shows after they move, given what it showed before: the same
+ * privacy cell while they stay in it or in a cell next to it, else the centre of the
+ * cell they are in. Someone living near the edge between two cells would otherwise
+ * flip between them as their phone's fix wanders, and anyone watching their card for
+ * days would learn that they live near that edge, far finer than which cell. Kept
+ * this way, a cell changes only with a move of a cell or more, and at most once.
+ */
+export function keptDiscoveryPoint(shownBefore: LatLng | undefined, at: LatLng): LatLng {
+  if (shownBefore) {
+    const before = latLngToCell(shownBefore.lat, shownBefore.lng, PRIVACY_RESOLUTION);
+    if (gridDisk(before, 1).includes(latLngToCell(at.lat, at.lng, PRIVACY_RESOLUTION))) {
+      const [lat, lng] = cellToLatLng(before);
+      return { lat, lng };
+    }
+  }
+  return discoveryPoint(at);
 }
 
 /**

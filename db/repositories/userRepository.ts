@@ -172,6 +172,20 @@ export async function updateUserLocation(
   });
 }
 
+/** Where the person's card shows them now (the centre of a privacy cell), if it shows them anywhere: every person card of theirs shows the same. */
+export async function findShownLocation(db: Db, userId: string): Promise<{ readonly lat: number; readonly lng: number } | undefined> {
+  const row = await db
+    .selectFrom('cards')
+    .select(['lat', 'lng'])
+    .where('owner_id', '=', userId)
+    .where('kind', '=', 'person')
+    .where('lat', 'is not', null)
+    .where('lng', 'is not', null)
+    .limit(1)
+    .executeTakeFirst();
+  return row && row.lat !== null && row.lng !== null ? { lat: row.lat, lng: row.lng } : undefined;
+}
+
 /** Operator changes to an account (entitlements, role). Returns the account, or undefined if there is none. */
 export async function updateAccount(
   db: Db,

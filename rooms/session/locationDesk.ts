@@ -1,8 +1,9 @@
-import { updateUserLocation, type StoredLocation } from '../../db/repositories/userRepository';
+import { findShownLocation, updateUserLocation, type StoredLocation } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { cellForLocation } from '../../domain/geo';
 import { LOBBY_RENEW_MS } from '../../domain/lobbyLeases';
-import { decideMove, discoveryPoint } from '../../domain/locationPrivacy';
+import { decideMove, keptDiscoveryPoint } from '../../domain/locationPrivacy';
+import type { LatLng } from '../../domain/geo';
 import type { LobbyChangedData } from '../../domain/userEvents';
 import { callLobby } from '../lobby/lobbyClient';
 import { roomServices } from '../roomServices';
@@ -29,6 +30,8 @@ export interface PlacementState {
  */
 export class LocationDesk {
   location: UserLocation | undefined;
+  /** Where the user's card shows them, once read or written here (see keptDiscoveryPoint). */
+  private shown: LatLng | undefined;
   /** The lobby the user is placed in; undefined while no device is online. */
   private lobbyCell: string | undefined;
   private readonly moves = new SerialQueue();
@@ -62,14 +65,15 @@ export class LocationDesk {
     }
     const resolution = services.matching.h3Resolution;
     const h3Cell = cellForLocation(lat, lng, resolution);
-    // Others see the person card at the centre of its privacy cell, never here.
-    const shown = discoveryPoint({ lat, lng });
+    // Others see the person card at the centre of its privacy cell, never here; a cell kept across small moves.
+    const shown = keptDiscoveryPoint(this.shown ?? (await findShownLocation(services.db, this.userId)), { lat, lng });
     await updateUserLocation(services.db, this.userId, {
       exact: { lat, lng, h3Cell },
       shown: { ...shown, h3Cell: cellForLocation(shown.lat, shown.lng, resolution) },
       at,
     });
     this.location = { lat, lng, h3Cell, atMs: at.getTime() };
+    this.shown = shown;
     this.hooks.onMoved();
     // If the lobby does not answer, renewal places the user later.
     await this.place().catch((error: unknown) => services.logger.warn({ err: error, cell: h3Cell }, 'lobby placement failed; renewal retries'));

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { cellToBoundary, cellToLatLng, latLngToCell } from 'h3-js';
+import { cellToBoundary, cellToLatLng, gridDistance, latLngToCell } from 'h3-js';
 import { destinationPoint, greatCircleKm, type LatLng } from '../../domain/geo';
 import { PRIVACY_RESOLUTION } from '../../domain/locationPrivacy';
 import { command, connectDevice, requestJson } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { deckOf, personAt } from '../support/discovery';
 import { codeOf, replyOf } from '../support/matches';
+import type { CardView } from '../../contracts/cards';
 
 /** The point `share` of the way from `from` to `to` (short distances: linear in degrees is exact enough). */
 const between = (from: LatLng, to: LatLng, share: number): LatLng => ({ lat: from.lat + (to.lat - from.lat) * share, lng: from.lng + (to.lng - from.lng) * share });
@@ -77,6 +78,45 @@ describe('security: nobody can find where someone is', function () {
     // The cards carry no coordinates at all.
     const deck = await deckOf(phone, attacker.card.id);
     for (const entry of deck.cards) assert.deepEqual(['lat', 'lng'].filter((k) => k in entry.card), []);
+  });
+
+  /*
+   * Someone who lives by the edge of two privacy cells: their phone's fixes fall on either
+   * side of it. Were their card to follow each fix, anyone reading it for days would see it
+   * flip between the two and learn they live by that edge, far finer than which cell.
+   */
+  it('keeps the card of a person whose fixes wander over a cell edge in one cell, until they move on', async function () {
+    const [n0, n1] = suite.nodes;
+    const cell = latLngToCell(12.9716, 77.5946, PRIVACY_RESOLUTION);
+    const [centreLat, centreLng] = cellToLatLng(cell);
+    const centre = { lat: centreLat, lng: centreLng };
+    const [c0, c1] = cellToBoundary(cell).map(([lat, lng]) => ({ lat, lng }));
+    const edge = between(c0!, c1!, 0.5);
+    const inside = between(edge, centre, 0.02);
+    const across = between(edge, centre, -0.02);
+    const cellOf = (p: LatLng) => latLngToCell(p.lat, p.lng, PRIVACY_RESOLUTION);
+    assert.ok(cellOf(inside) === cell && cellOf(across) !== cell, 'the fixes fall in two cells');
+
+    const victim = await personAt(n0.url, inside, 'by the edge');
+    const watcher = await personAt(n1.url, centre, 'watcher');
+    const shownCell = async () => (await requestJson<CardView>(n1.url, 'GET', `/cards/${victim.card.id}`, { token: watcher.accessToken })).body.h3Cell;
+    const first = await shownCell();
+    const phone = await connectDevice(n1.url, victim, 'phone');
+    suite.open.push(phone);
+    const seen: Array<string | null> = [];
+    for (const fix of [across, inside, across, across, inside, across]) {
+      replyOf(await command(phone.room, 'location.update', { ...fix }));
+      seen.push(await shownCell());
+    }
+    assert.deepEqual(seen, seen.map(() => first), 'the card stays in one cell');
+
+    // A real move, two cells on in steps a phone makes: the card follows once it is past the next cell.
+    const [near, far] = [destinationPoint(centre, 2.4, 30), destinationPoint(centre, 4.8, 30)];
+    assert.ok(gridDistance(cell, cellOf(near)) <= 1 && gridDistance(cell, cellOf(far)) === 2, 'one step to the next cell, one past it');
+    replyOf(await command(phone.room, 'location.update', { ...near }));
+    assert.equal(await shownCell(), first);
+    replyOf(await command(phone.room, 'location.update', { ...far }));
+    assert.notEqual(await shownCell(), first);
   });
 
   it('refuses a jump faster than anyone travels, and location updates beyond the limit', async function () {
