@@ -4,6 +4,7 @@ import type { SheddableTraffic } from '../domain/loadShedding';
 import type { RateLimiter } from '../services/rateLimiter';
 import type { ThreadSignalBus, UserEventBus } from '../services/topicBus';
 import type { WithdrawnCards } from '../services/withdrawnCards';
+import type { EditedCards } from '../services/editedCards';
 import type { CallMetrics, CallServices } from '../services/calls';
 import type { AttendanceLedger } from '../db/attendanceLedger';
 import type { SessionLedger } from '../db/sessionLedger';
@@ -81,6 +82,8 @@ export interface RoomServices extends CallServices {
   readonly rateLimits: RateLimiter;
   /** Cards and owners withdrawn from discovery lately, cluster-wide. */
   readonly withdrawn: WithdrawnCards;
+  /** Cards edited lately, as they are now, cluster-wide. */
+  readonly edited: EditedCards;
   /** Seats and attendance of live events, written in shared batches. */
   readonly attendance: AttendanceLedger;
   /** The node's swipe reads and writes, in shared flushes (one write in flight). */

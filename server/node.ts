@@ -6,6 +6,7 @@ import { openDatabase, type DatabaseHandle } from '../db/database';
 import { DECK_CACHE_TTL_MS } from '../rooms/session/deckCache';
 import { SESSION_ACTIONS } from '../rooms/session/sessionCommands';
 import { WithdrawnCards } from '../services/withdrawnCards';
+import { EditedCards } from '../services/editedCards';
 import { AttendanceLedger } from '../db/attendanceLedger';
 import { SessionLedger } from '../db/sessionLedger';
 import { ThreadReads } from '../db/threadReads';
@@ -17,7 +18,7 @@ import { setRoomServices } from '../rooms/roomServices';
 import { REMEMBERED_KEYS } from '../rooms/chat/threadWriter';
 import { BatchedChatStore } from '../db/batchedChatStore';
 import type { RateLimiter } from '../services/rateLimiter';
-import { WITHDRAWALS_TOPIC, type ThreadSignal, type UserBusMessage, type Withdrawal } from '../services/topicBus';
+import { WITHDRAWALS_TOPIC, type ThreadSignal, type UserBusMessage, type DiscoveryNews } from '../services/topicBus';
 import { AccessTokenService } from './auth/accessTokens';
 import { AuthService } from './auth/authService';
 import { TokenRevocations } from './auth/tokenRevocations';
@@ -121,10 +122,11 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const auth = new AuthService(database.db, accessTokens, config.auth.refreshTokenTtlS, revocations);
   const userEvents = new PresenceTopicBus<UserBusMessage>(presence, 'kismet:user:', logger);
   const threadSignals = new PresenceTopicBus<ThreadSignal>(presence, 'kismet:thread:', logger);
-  const withdrawals = new PresenceTopicBus<Withdrawal>(presence, 'kismet:discovery:', logger);
+  const withdrawals = new PresenceTopicBus<DiscoveryNews>(presence, 'kismet:discovery:', logger);
   const withdrawn = new WithdrawnCards(DECK_CACHE_TTL_MS);
+  const edited = new EditedCards(DECK_CACHE_TTL_MS);
   const calls = nodeCalls(config, logger);
-  const unsubscribeWithdrawals = await withdrawals.subscribe(WITHDRAWALS_TOPIC, (w) => withdrawn.add(w, now().getTime()));
+  const unsubscribeWithdrawals = await withdrawals.subscribe(WITHDRAWALS_TOPIC, (w) => (w.kind === 'edited' ? edited.add(w.card, now().getTime()) : withdrawn.add(w, now().getTime())));
   const lag = new EventLoopLag((ms) => metrics.eventLoopLag.set(ms / 1000));
   const chatStore = new BatchedChatStore(database.db, (threads) => metrics.messageFlushThreads.observe(threads));
   const push = createNodePush({ config, db: database.db, listen: (channel, handlers) => database.listen(channel, handlers), presence, nodeId: () => matchMaker.processId, nodeListening: cluster?.nodeListening, metrics, logger });
@@ -148,6 +150,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     },
     rateLimits,
     withdrawn,
+    edited,
     calls,
     attendance: new AttendanceLedger(database.db),
     sessions: new SessionLedger(database.db),

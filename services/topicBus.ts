@@ -1,5 +1,6 @@
 import type { StoredUserEvent } from '../db/repositories/eventRepository';
 import type { EphemeralEventBody } from '../domain/userEvents';
+import type { CardView } from '../contracts/cards';
 
 /**
  * Messages to the one actor of a key (a user's session, a thread), wherever in
@@ -60,7 +61,16 @@ export type ThreadSignalBus = TopicBus<ThreadSignal>;
  */
 export type Withdrawal = { readonly kind: 'owner'; readonly userId: string } | { readonly kind: 'card'; readonly cardId: string };
 
-export type WithdrawalBus = TopicBus<Withdrawal>;
+/** A card's owner changed what it shows (its photos, its words): every deck shows it as it is now, cached or not. */
+export interface CardEdit {
+  readonly kind: 'edited';
+  readonly card: CardView;
+}
+
+/** What discovery hears on its bus: cards withdrawn, and cards edited. */
+export type DiscoveryNews = Withdrawal | CardEdit;
+
+export type WithdrawalBus = TopicBus<DiscoveryNews>;
 
 /** The one key of the withdrawal bus: every node listens to it. */
 export const WITHDRAWALS_TOPIC = 'withdrawn';

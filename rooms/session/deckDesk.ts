@@ -50,9 +50,11 @@ export class DeckDesk {
   async deck(cardId: string, limit: number, location: UserLocation | undefined): Promise<DeckResult> {
     const services = roomServices();
     const nowMs = services.now().getTime();
-    const visible = (cards: readonly DeckCard[]) => cards.filter((c) => !services.withdrawn.has(c.card)).slice(0, limit);
+    // Withdrawn cards out, edited ones as they are now: the news of the cluster since the deck was started.
+    const visible = (cards: readonly DeckCard[], builtAt: number) =>
+      cards.filter((c) => !services.withdrawn.has(c.card)).slice(0, limit).map((c) => services.edited.current(c, builtAt));
     const cached = this.cache.get(cardId, limit, nowMs);
-    if (cached) return { cardId, cards: visible(cached.cards), cached: true, builtAt: cached.builtAt, cell: cached.cell };
+    if (cached) return { cardId, cards: visible(cached.cards, cached.builtAt), cached: true, builtAt: cached.builtAt, cell: cached.cell };
 
     const [card, preferences] = await Promise.all([findCardById(services.db, cardId), findPreferences(services.db, this.userId)]);
     if (!card) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
@@ -69,7 +71,7 @@ export class DeckDesk {
       const built = await callLobby<DeckCard[]>(origin.h3Cell, 'deck', [searcher, limit]);
       const cards = built.filter((c) => !watch.swiped.has(c.card.id) && !watch.excludedOwners.has(c.card.ownerId));
       if (!watch.invalidated) this.cache.put(cardId, { cards, builtAt: nowMs, cell: origin.h3Cell, limit });
-      return { cardId, cards: visible(cards), cached: false, builtAt: nowMs, cell: origin.h3Cell };
+      return { cardId, cards: visible(cards, nowMs), cached: false, builtAt: nowMs, cell: origin.h3Cell };
     } finally {
       this.builds?.delete(watch);
     }

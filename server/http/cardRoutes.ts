@@ -115,8 +115,12 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     }
     const moved = body.lat !== undefined ? { h3Cell: cellOf(body.lat, body.lng) } : {};
     const updated = await updateCard(db, card.id, { ...body, ...moved });
-    // What the card looks for changed: its decks are rebuilt on the next ask, this answer's device's included.
-    await deps.userEvents.publishApplied(userId, { kind: 'deck.invalidate' });
+    // What the card looks for changed: its decks are rebuilt on the next ask, this answer's device's included;
+    // and what it shows changed: every deck that holds it shows it as it is now.
+    await Promise.all([
+      deps.userEvents.publishApplied(userId, { kind: 'deck.invalidate' }),
+      updated.active ? deps.withdrawals.publishApplied(WITHDRAWALS_TOPIC, { kind: 'edited', card: toCardView(updated) }) : undefined,
+    ]);
     await countCompletedProfile(deps, updated);
     return jsonReply(200, toCardView(updated));
   }, options);

@@ -129,6 +129,9 @@ describe('discovery lobbies and decks, on two nodes', function () {
       ) as Record<(typeof names)[number], Person>;
       const phone = await device(n0.url, searcher);
       const idOf = (name: (typeof names)[number]) => people[name].card.id;
+      const editControl = (body: Record<string, unknown>) => requestJson(n1.url, 'PATCH', `/cards/${idOf('control')}`, { token: people.control.accessToken, body });
+      const portrait = { url: 'https://cdn.example.com/control.jpg', width: 800, height: 1000 };
+      assert.equal((await editControl({ photos: [portrait] })).status, 200);
 
       const cold = await deckOf(phone, searcher.card.id);
       assert.equal(cold.cached, false);
@@ -174,7 +177,13 @@ describe('discovery lobbies and decks, on two nodes', function () {
       await cachedAfter('a ban', 'banned');
       assert.equal((await admin(people.shadowBanned, { shadowBanned: true })).status, 200);
       const cached = await cachedAfter('a shadow-ban', 'shadowBanned');
-      assert.ok(deckIds(cached).has(idOf('control')));
+      const controlIn = (deck: typeof cached) => deck.cards.find((c) => c.card.id === idOf('control'))?.card;
+      assert.deepEqual(controlIn(cached)?.photos, [portrait]);
+      // An edit on another node reaches the cached deck as the card is now: a photo taken down is not shown from before.
+      assert.equal((await editControl({ title: 'control, renamed', photos: [] })).status, 200);
+      const afterEdit = await deckOf(phone, searcher.card.id);
+      assert.equal(afterEdit.cached, true);
+      assert.deepEqual([controlIn(afterEdit)?.title, controlIn(afterEdit)?.photos], ['control, renamed', []]);
 
       // Rebuilt from storage, the deck holds none of them either.
       await setMaxDistance(searcher, 25);
