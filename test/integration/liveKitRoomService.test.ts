@@ -47,17 +47,22 @@ describe('changes reach the LiveKit server through its room service, on two node
     const host = await join(n1.url, recruiter, eventId);
     const [cx, cy] = [await join(n0.url, x!, eventId), await join(n1.url, y!, eventId)];
     const room = host.ready.room;
-    const updates = () => liveKit.callsOf('UpdateParticipant').map((c) => [c.body['room'], c.body['identity'], (c.body['permission'] as { canPublish?: boolean }).canPublish ?? false]);
+    // Twirp's JSON leaves out fields that are false; LiveKit takes them as false.
+    const updates = () => liveKit.callsOf('UpdateParticipant').map((c) => {
+      const permission = c.body['permission'] as { canPublish?: boolean; hidden?: boolean };
+      return [c.body['room'], c.body['identity'], permission.canPublish ?? false, permission.hidden ?? false];
+    });
 
     // Refused moderation reaches nobody.
     assert.equal(codeOf(await command(cx.room, 'promote', { userId: y!.userId })), 'NOT_A_HOST');
     assert.equal(codeOf(await command(cx.room, 'mute', { userId: y!.userId })), 'NOT_A_HOST');
     assert.equal(liveKit.calls.length, 0);
 
+    // On stage: publishing and shown to the room; back in the audience: neither, hidden from the other attendees again.
     assert.ok('ok' in (await command(host.room, 'promote', { userId: y!.userId })));
-    assert.deepEqual(updates(), [[room, y!.userId, true]]);
+    assert.deepEqual(updates(), [[room, y!.userId, true, false]]);
     assert.ok('ok' in (await command(host.room, 'demote', { userId: y!.userId })));
-    assert.deepEqual(updates(), [[room, y!.userId, true], [room, y!.userId, false]]);
+    assert.deepEqual(updates(), [[room, y!.userId, true, false], [room, y!.userId, false, true]]);
 
     // Mute: every track the participant publishes, as LiveKit lists them.
     assert.ok('ok' in (await command(host.room, 'mute', { userId: y!.userId })));

@@ -11,7 +11,7 @@ describe('LiveKit tokens', () => {
   const verifier = new TokenVerifier(KEY, SECRET);
 
   for (const [role, canPublish] of [['call', true], ['stage', true], ['audience', false]] as const) {
-    it(`grants ${role} one room and identity, ${canPublish ? 'publishing' : 'subscribe only'}, for ${MEDIA_TOKEN_TTL_S} s`, async () => {
+    it(`grants ${role} one room and identity, ${canPublish ? 'publishing and visible' : 'subscribe only and hidden'}, for ${MEDIA_TOKEN_TTL_S} s`, async () => {
       const before = Math.floor(Date.now() / 1000);
       const claims = await verifier.verify(await tokens.mint('room-a', 'user-1', role));
       assert.equal(claims.sub, 'user-1');
@@ -20,8 +20,10 @@ describe('LiveKit tokens', () => {
       assert.equal(claims.video?.canPublish, canPublish);
       assert.equal(claims.video?.canSubscribe, true);
       assert.equal(claims.video?.canPublishData, canPublish);
+      // LiveKit lists every visible participant to the others: an audience is not shown to itself.
+      assert.equal(claims.video?.hidden, !canPublish);
       // Nothing beyond joining this room: no admin, no room creation or listing, no recording.
-      for (const power of ['roomAdmin', 'roomCreate', 'roomList', 'roomRecord', 'ingressAdmin', 'hidden']) {
+      for (const power of ['roomAdmin', 'roomCreate', 'roomList', 'roomRecord', 'ingressAdmin']) {
         assert.ok(!(claims.video as Record<string, unknown>)[power], power);
       }
       const exp = claims.exp as number;
