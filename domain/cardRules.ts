@@ -78,6 +78,26 @@ export function decideCardCreation(input: {
   return { kind: 'create' };
 }
 
+/** The youngest a profile's owner may be, in years: Kismet's decks are for adults. */
+export const MIN_PERSON_AGE = 18;
+
+export type BirthYearCheck = { readonly kind: 'accepted' } | { readonly kind: 'refused'; readonly code: ErrorCode; readonly message: string };
+
+/**
+ * A person card's birth year, against the current year (UTC, as decks count ages):
+ * refused when its owner would be under MIN_PERSON_AGE this year or is not born yet,
+ * and when there is none (a deck with no age range would show an unknown age).
+ * @example checkPersonBirthYear(2010, 2026) // refused: 16 this year
+ */
+export function checkPersonBirthYear(birthYear: number | null, currentYear: number): BirthYearCheck {
+  if (birthYear === null) return { kind: 'refused', code: ErrorCode.INVALID_BODY, message: 'birthYear: a person card needs one' };
+  if (birthYear > currentYear) return { kind: 'refused', code: ErrorCode.INVALID_BODY, message: 'birthYear: is in the future' };
+  if (currentYear - birthYear < MIN_PERSON_AGE) {
+    return { kind: 'refused', code: ErrorCode.INVALID_BODY, message: `birthYear: a profile's owner must be ${MIN_PERSON_AGE} or older this year` };
+  }
+  return { kind: 'accepted' };
+}
+
 /** Only the owner changes or deactivates a card; anyone signed in reads an active one. */
 export function canEditCard(card: { readonly ownerId: string }, userId: string): boolean {
   return card.ownerId === userId;

@@ -13,7 +13,7 @@ import { findUserById, findUserLocation } from '../../db/repositories/userReposi
 import { findViewableCard } from '../../services/cardVisibility';
 import { countCompletedProfile } from '../../services/progress';
 import type { Database } from '../../db/types';
-import { canEditCard, decideCardCreation, type Card } from '../../domain/cardRules';
+import { canEditCard, checkPersonBirthYear, decideCardCreation, type Card } from '../../domain/cardRules';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { cellForLocation } from '../../domain/geo';
 import { discoveryPoint } from '../../domain/locationPrivacy';
@@ -61,6 +61,12 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     return card;
   };
 
+  /** A person card's birth year, as its owner gives it: an adult's, this year. */
+  const refuseUnderage = (birthYear: number | null) => {
+    const check = checkPersonBirthYear(birthYear, deps.now().getUTCFullYear());
+    if (check.kind === 'refused') throw new AppError(check.code, check.message);
+  };
+
   route(app, 'post', '/cards', async (call) => {
     const userId = await signedIn(call);
     const body = parseBody(CreateCardBody, call);
@@ -72,6 +78,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     if (body.kind === 'person' && body.lat != null) {
       throw new AppError(ErrorCode.INVALID_BODY, "lat: a person's card is where its owner is (location.update)");
     }
+    if (body.kind === 'person') refuseUnderage(body.birthYear ?? null);
     // A person's card is where others see its owner: the centre of their privacy cell.
     const exact = body.kind === 'person' ? await findUserLocation(db, userId) : undefined;
     const location = exact && discoveryPoint(exact);
@@ -108,6 +115,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     if (card.kind === 'person' && body.lat !== undefined) {
       throw new AppError(ErrorCode.INVALID_BODY, "lat: a person's card is where its owner is (location.update)");
     }
+    if (card.kind === 'person' && body.birthYear !== undefined) refuseUnderage(body.birthYear);
     const salaryMin = body.salaryMin === undefined ? card.salaryMin : body.salaryMin;
     const salaryMax = body.salaryMax === undefined ? card.salaryMax : body.salaryMax;
     if (salaryMin !== null && salaryMax !== null && salaryMin > salaryMax) {

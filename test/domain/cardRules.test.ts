@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MAX_ACTIVE_JOB_CARDS, canEditCard, canReadCard, decideCardCreation } from '../../domain/cardRules';
+import { MAX_ACTIVE_JOB_CARDS, MIN_PERSON_AGE, canEditCard, canReadCard, checkPersonBirthYear, decideCardCreation } from '../../domain/cardRules';
 
 describe('decideCardCreation', () => {
   const none = { activePersonCards: 0, activeJobCards: 0 };
@@ -15,6 +15,30 @@ describe('decideCardCreation', () => {
       'CARD_LIMIT_REACHED',
     );
   });
+});
+
+describe('checkPersonBirthYear', () => {
+  const codeOf = (birthYear: number | null, currentYear: number) => {
+    const check = checkPersonBirthYear(birthYear, currentYear);
+    return check.kind === 'refused' ? check.code : check.kind;
+  };
+  it(`accepts someone ${MIN_PERSON_AGE} or older this year, as decks count ages`, () => {
+    assert.equal(MIN_PERSON_AGE, 18);
+    assert.equal(codeOf(2008, 2026), 'accepted');
+    assert.equal(codeOf(1900, 2026), 'accepted');
+  });
+  it('refuses someone under 18 this year, with INVALID_BODY naming birthYear', () => {
+    assert.equal(codeOf(2009, 2026), 'INVALID_BODY');
+    assert.equal(codeOf(2026, 2026), 'INVALID_BODY');
+    const check = checkPersonBirthYear(2012, 2026);
+    assert.ok(check.kind === 'refused' && check.message.startsWith('birthYear:'), JSON.stringify(check));
+  });
+  it('refuses a birth year in the future and none at all', () => {
+    assert.equal(codeOf(2027, 2026), 'INVALID_BODY');
+    assert.equal(codeOf(2100, 2026), 'INVALID_BODY');
+    assert.equal(codeOf(null, 2026), 'INVALID_BODY');
+  });
+  it('takes the year it is given, not the clock', () => assert.equal(codeOf(2009, 2027), 'accepted'));
 });
 
 describe('card access', () => {
