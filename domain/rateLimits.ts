@@ -47,7 +47,8 @@ export function isRateLimitedAction(value: string): value is RateLimitedAction {
  * Log-in attempts: per account from one address (guessing one password: a
  * stranger elsewhere spends only their own bucket, never the owner's) and per
  * address (trying many accounts). Registration per address, since each one
- * runs the password hash. Generous for people, slow for scripts.
+ * runs the password hash. Generous for people, slow for scripts. An address is
+ * an IPv4 address or an IPv6 /64, which one host holds whole (server/http/clientAddress.ts).
  */
 export const LOGIN_RULES: Readonly<Record<'login.account' | 'login.address' | 'register.address', RateRule>> = {
   'login.account': { perSecond: 5 / 60, burst: 5 },

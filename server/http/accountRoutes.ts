@@ -8,6 +8,7 @@ import type { AuthService } from '../auth/authService';
 import { DeleteAccountBody } from '../../contracts/auth';
 import { jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
+import { rateLimitAddress } from './clientAddress';
 
 export interface AccountRouteDeps extends ModerationDeps {
   /** Who signed a call, with their HTTP calls counted. */
@@ -34,7 +35,7 @@ export function mountAccountRoutes(app: TemplatedApp, deps: AccountRouteDeps, op
     const userId = await signedIn(call);
     const body = parseBody(DeleteAccountBody, call);
     // The password check costs a hash and answers a guess: counted as log-ins are.
-    await spendOrRefuse(deps.rateLimits, 'login.account', `delete ${userId} ${call.remoteAddress}`);
+    await spendOrRefuse(deps.rateLimits, 'login.account', `delete ${userId} ${rateLimitAddress(call.remoteAddress)}`);
     if (!(await deps.auth.confirmPassword(userId, body.password))) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong password');
     const erased = await eraseAccount(deps.db, userId, deps.now());
     if (!erased) throw gone();

@@ -26,25 +26,46 @@ describe('security: limits on what one person can make others pay for', function
   /** Requests as if from one client address, as the proxy in front would say. */
   const from = (address: string) => ({ 'x-forwarded-for': address });
 
-  it('throttles registration per address, and an account’s failed log-ins per address, so a stranger never locks out its owner', async () => {
-    const [n0, n1] = suite.nodes;
-    const register = (url: string, address: string) =>
-      postJson<TokenPair>(url, '/auth/register', { email: uniqueEmail(), password: TEST_PASSWORD }, from(address));
-    const burst = LOGIN_RULES['register.address'].burst;
+  /** `count` registrations one after another, alternating nodes, the i-th from `addressOf(i)`: their statuses. */
+  const registrations = async (count: number, addressOf: (i: number) => string) => {
     const statuses = [];
-    for (let i = 0; i < burst + 2; i++) statuses.push((await register(i % 2 ? n1.url : n0.url, '203.0.113.7')).status);
-    assert.deepEqual(statuses, [...Array(burst).fill(201), 429, 429], 'one address, over both nodes');
-    assert.equal((await register(n0.url, '203.0.113.8')).status, 201, 'another address');
-
-    const ownerEmail = uniqueEmail('owner');
-    assert.equal((await postJson(n0.url, '/auth/register', { email: ownerEmail, password: TEST_PASSWORD }, from('198.51.100.2'))).status, 201);
-    const attempts = [];
-    for (let i = 0; i < LOGIN_RULES['login.account'].burst + 3; i++) {
-      attempts.push((await postJson(i % 2 ? n1.url : n0.url, '/auth/login', { email: ownerEmail, password: `wrong guess ${i}` }, from('203.0.113.66'))).status);
+    for (let i = 0; i < count; i++) {
+      statuses.push((await postJson<TokenPair>(suite.nodes[i % 2]!.url, '/auth/register', { email: uniqueEmail(), password: TEST_PASSWORD }, from(addressOf(i)))).status);
     }
-    assert.ok(attempts.includes(429), `the stranger is throttled: ${attempts}`);
-    const ownerLogin = await postJson(n1.url, '/auth/login', { email: ownerEmail, password: TEST_PASSWORD }, from('198.51.100.2'));
-    assert.equal(ownerLogin.status, 200, 'the owner, from their own address, logs in');
+    return statuses;
+  };
+  /** A stranger guesses an owner's password a few times more than the account's bucket, the i-th guess from `guesserAt(i)`; then the owner logs in from `home`. */
+  const guessesThenOwner = async (home: string, guesserAt: (i: number) => string) => {
+    const [n0, n1] = suite.nodes;
+    const email = uniqueEmail('owner');
+    assert.equal((await postJson(n0.url, '/auth/register', { email, password: TEST_PASSWORD }, from(home))).status, 201);
+    const guesses = [];
+    for (let i = 0; i < LOGIN_RULES['login.account'].burst + 3; i++) {
+      guesses.push((await postJson(suite.nodes[i % 2]!.url, '/auth/login', { email, password: `wrong guess ${i}` }, from(guesserAt(i)))).status);
+    }
+    return { guesses, owner: (await postJson(n1.url, '/auth/login', { email, password: TEST_PASSWORD }, from(home))).status };
+  };
+
+  it('throttles registration per address, and an account’s failed log-ins per address, so a stranger never locks out its owner', async () => {
+    const burst = LOGIN_RULES['register.address'].burst;
+    assert.deepEqual(await registrations(burst + 2, () => '203.0.113.7'), [...Array(burst).fill(201), 429, 429], 'one address, over both nodes');
+    assert.deepEqual(await registrations(1, () => '203.0.113.8'), [201], 'another address');
+
+    const { guesses, owner } = await guessesThenOwner('198.51.100.2', () => '203.0.113.66');
+    assert.ok(guesses.includes(429), `the stranger is throttled: ${guesses}`);
+    assert.equal(owner, 200, 'the owner, from their own address, logs in');
+  });
+
+  it('counts an IPv6 client’s whole /64 as one address for registrations and log-ins, so changing its source address gains nothing', async () => {
+    const burst = LOGIN_RULES['register.address'].burst;
+    // A new source address in the same /64 for each, written as proxies may write them.
+    const inOne64 = (i: number) => (i % 3 ? `2001:db8:7::${(i + 1).toString(16)}` : `2001:0db8:0007:0000:${i + 1}:0:0:1`);
+    assert.deepEqual(await registrations(burst + 2, inOne64), [...Array(burst).fill(201), 429, 429], 'one /64, over both nodes');
+    assert.deepEqual(await registrations(1, () => '2001:db8:7:1::1'), [201], 'the next /64 is another address');
+
+    const { guesses, owner } = await guessesThenOwner('2001:db8:9::2', (i) => `2001:db8:66::${(i + 1).toString(16)}`);
+    assert.deepEqual(guesses.slice(LOGIN_RULES['login.account'].burst), [429, 429, 429], `the guesser is throttled across its /64: ${guesses}`);
+    assert.equal(owner, 200, 'the owner, from their own /64, logs in');
   });
 
   it('keeps a removed attendee out of the event, on either node', async () => {
