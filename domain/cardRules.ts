@@ -1,9 +1,8 @@
 import { ErrorCode } from './errors';
-import type { CardKind } from './swipeRules';
-
-export type { CardKind };
 
 /** Anything that can be swiped: a person's profile or a job posting. */
+export type CardKind = 'person' | 'job';
+
 /** A photo of a card, stored by the app's own storage provider; Kismet keeps the reference. */
 export interface PhotoRef {
   readonly url: string;

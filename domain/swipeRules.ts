@@ -1,7 +1,9 @@
+import type { CardKind } from './cardRules';
+import { canViewCard } from './cardVisibility';
 import { ErrorCode } from './errors';
 
 export type SwipeAction = 'like' | 'pass' | 'superlike';
-export type CardKind = 'person' | 'job';
+export type { CardKind };
 
 /** Free accounts may like this many cards a day (UTC); premium has no limit. */
 export const DEFAULT_DAILY_LIKE_QUOTA = 100;
@@ -15,7 +17,8 @@ export interface SwipeCard {
   readonly ownerId: string;
   readonly kind: CardKind;
   readonly active: boolean;
-  readonly ownerBanned: boolean;
+  /** The owner is banned or shadow-banned (or gone): others must not see the card. */
+  readonly ownerHidden: boolean;
 }
 
 /** Everything the swipe rules look at, read in one go before deciding. */
@@ -47,25 +50,35 @@ const refused = (code: ErrorCode, message: string): SwipeDecision => ({ kind: 'r
 /**
  * The rules of one swipe from a card of the swiper's to another card. Ownership
  * and self come first, then a repeat (so a resend gets the first answer even if a
- * card changed since), then the state of both cards, blocks and the like quota.
+ * card changed since), then whether the swiper may see the card swiped on, the
+ * card swiped from, kinds and the like quota.
+ *
+ * A card the swiper may not see (deactivated, of a banned or shadow-banned owner,
+ * or a block either way: `canViewCard`, the rule of the card route and profile
+ * views) is refused exactly as a card that does not exist, before anything that
+ * tells it exists: a swipe, a pass included, must not tell who blocked whom or
+ * who is banned, nor let a like reach an account nobody else sees.
  */
 export function decideSwipe(context: SwipeContext, action: SwipeAction, policy: SwipePolicy): SwipeDecision {
   const { from, to } = context;
   if (!from) return refused(ErrorCode.CARD_NOT_FOUND, 'the card you swipe from does not exist');
   if (from.ownerId !== context.swiperId) return refused(ErrorCode.NOT_YOUR_CARD, 'you can swipe only from a card of your own');
-  if (!to) return refused(ErrorCode.CARD_NOT_FOUND, 'the card you swiped on does not exist');
+  if (!to) return refused(ErrorCode.CARD_NOT_FOUND, MISSING_TARGET);
   if (to.id === from.id || to.ownerId === context.swiperId) return refused(ErrorCode.SELF_SWIPE, 'you cannot swipe on your own card');
   if (context.previous) return { kind: 'repeat', action: context.previous.action, matchId: context.previous.matchId };
+  if (!canViewCard({ card: to, viewerId: context.swiperId, blockedEitherWay: context.blocked, ownerHidden: to.ownerHidden })) {
+    return refused(ErrorCode.CARD_NOT_FOUND, MISSING_TARGET);
+  }
   if (!from.active) return refused(ErrorCode.CARD_INACTIVE, 'the card you swipe from is deactivated');
-  if (!to.active) return refused(ErrorCode.CARD_INACTIVE, 'the card you swiped on is no longer active');
-  if (to.ownerBanned) return refused(ErrorCode.CARD_BANNED, 'the card you swiped on is not available');
   if (from.kind === 'job' && to.kind === 'job') return refused(ErrorCode.INCOMPATIBLE_CARDS, 'a job cannot swipe on a job');
-  if (context.blocked) return refused(ErrorCode.BLOCKED, 'one of you blocked the other');
   if (isLike(action) && !context.swiperIsPremium && context.likesToday >= policy.dailyLikeQuota) {
     return refused(ErrorCode.LIKE_QUOTA_EXCEEDED, `free accounts may like ${policy.dailyLikeQuota} cards a day`);
   }
   return { kind: 'record', action };
 }
+
+/** One answer for a card swiped on that is missing or hidden from the swiper: the two look the same. */
+const MISSING_TARGET = 'the card you swiped on does not exist';
 
 /** Start of the quota day that holds `nowMs`: midnight UTC. */
 export function quotaDayStartMs(nowMs: number): number {

@@ -4,14 +4,15 @@ import type { QuestDefinition } from '../../domain/progress';
 import type { NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
+import { hiddenAccountSql } from './userRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 interface ContextRow {
   swiper_premium: boolean;
   swiper_hidden: boolean;
-  f_id: string | null; f_owner: string | null; f_kind: CardKind | null; f_active: boolean | null; f_owner_status: string | null;
-  t_id: string | null; t_owner: string | null; t_kind: CardKind | null; t_active: boolean | null; t_owner_status: string | null;
+  f_id: string | null; f_owner: string | null; f_kind: CardKind | null; f_active: boolean | null; f_owner_hidden: boolean | null;
+  t_id: string | null; t_owner: string | null; t_kind: CardKind | null; t_active: boolean | null; t_owner_hidden: boolean | null;
   t_owner_premium: boolean | null;
   previous_kind: SwipeAction | null;
   match_id: string | null;
@@ -48,8 +49,9 @@ export async function loadSwipeContexts(db: Db, inputs: readonly SwipeContextQue
     select v.i, s.is_premium as swiper_premium, s.shadow_banned as swiper_hidden,
            -- A swipe is allowed only from the swiper's own card: its owner's row is the swiper's, read once.
            f.id as f_id, f.owner_id as f_owner, f.kind as f_kind, f.active as f_active,
-           case when f.owner_id = s.id then s.status end as f_owner_status,
-           t.id as t_id, t.owner_id as t_owner, t.kind as t_kind, t.active as t_active, tu.status as t_owner_status,
+           case when f.owner_id = s.id then ${hiddenAccountSql('s')} end as f_owner_hidden,
+           -- The target's owner banned or shadow-banned (or gone): the card is not the swiper's to see.
+           t.id as t_id, t.owner_id as t_owner, t.kind as t_kind, t.active as t_active, ${hiddenAccountSql('tu')} as t_owner_hidden,
            tu.is_premium as t_owner_premium,
            (select w.kind from swipes w where w.from_card_id = v.from_id and w.to_card_id = v.to_id) as previous_kind,
            (select m.id from matches m where m.card_a_id = v.a and m.card_b_id = v.b) as match_id,
@@ -66,8 +68,9 @@ export async function loadSwipeContexts(db: Db, inputs: readonly SwipeContextQue
       left join cards t on t.id = v.to_id
       left join users tu on tu.id = t.owner_id`.execute(db);
   const rows = new Map(result.rows.map((row) => [Number(row.i) - 1, row]));
-  const card = (id: string | null, owner: string | null, kind: CardKind | null, active: boolean | null, status: string | null) =>
-    id && owner && kind ? { id, ownerId: owner, kind, active: active === true, ownerBanned: status === 'banned' } : undefined;
+  // An owner not read (another's card to swipe from) counts as hidden: only the target's is decided on.
+  const card = (id: string | null, owner: string | null, kind: CardKind | null, active: boolean | null, hidden: boolean | null) =>
+    id && owner && kind ? { id, ownerId: owner, kind, active: active === true, ownerHidden: hidden !== false } : undefined;
   return inputs.map((input, i): LoadedSwipeContext | undefined => {
     const row = rows.get(i);
     if (!row) return undefined;
@@ -75,8 +78,8 @@ export async function loadSwipeContexts(db: Db, inputs: readonly SwipeContextQue
       context: {
         swiperId: input.swiperId,
         swiperIsPremium: row.swiper_premium,
-        from: card(row.f_id, row.f_owner, row.f_kind, row.f_active, row.f_owner_status),
-        to: card(row.t_id, row.t_owner, row.t_kind, row.t_active, row.t_owner_status),
+        from: card(row.f_id, row.f_owner, row.f_kind, row.f_active, row.f_owner_hidden),
+        to: card(row.t_id, row.t_owner, row.t_kind, row.t_active, row.t_owner_hidden),
         blocked: row.blocked,
         previous: row.previous_kind ? { action: row.previous_kind, matchId: row.match_id } : undefined,
         likesToday: Number(row.likes_today),

@@ -10,8 +10,8 @@ import {
 } from '../../domain/swipeRules';
 
 const policy = { dailyLikeQuota: 3 };
-const mine: SwipeCard = { id: 'card-me', ownerId: 'me', kind: 'person', active: true, ownerBanned: false };
-const theirs: SwipeCard = { id: 'card-them', ownerId: 'them', kind: 'person', active: true, ownerBanned: false };
+const mine: SwipeCard = { id: 'card-me', ownerId: 'me', kind: 'person', active: true, ownerHidden: false };
+const theirs: SwipeCard = { id: 'card-them', ownerId: 'them', kind: 'person', active: true, ownerHidden: false };
 const base: SwipeContext = {
   swiperId: 'me',
   swiperIsPremium: false,
@@ -42,21 +42,36 @@ describe('decideSwipe', () => {
     it('refuses another card of the same owner', () => assert.equal(codeOf({ to: { ...theirs, ownerId: 'me' } }), 'SELF_SWIPE'));
   });
 
-  describe('inactive and banned cards', () => {
-    it('refuses a deactivated target', () => assert.equal(codeOf({ to: { ...theirs, active: false } }), 'CARD_INACTIVE'));
-    it('refuses swiping from a deactivated card', () => assert.equal(codeOf({ from: { ...mine, active: false } }), 'CARD_INACTIVE'));
-    it('refuses a card whose owner is banned', () => assert.equal(codeOf({ to: { ...theirs, ownerBanned: true } }), 'CARD_BANNED'));
+  describe('cards the swiper may not see: the same answer as a card that does not exist', () => {
+    const missing = decideSwipe({ ...base, to: undefined }, 'pass', policy);
+    const hidden: Array<[string, Partial<SwipeContext>]> = [
+      ['a deactivated card', { to: { ...theirs, active: false } }],
+      ['a banned or shadow-banned owner', { to: { ...theirs, ownerHidden: true } }],
+      ['a block, either way', { blocked: true }],
+    ];
+    for (const [what, context] of hidden) {
+      it(`refuses ${what} as missing, a pass too`, () => {
+        assert.deepEqual(decideSwipe({ ...base, ...context }, 'pass', policy), missing);
+        assert.deepEqual(decideSwipe({ ...base, ...context }, 'like', policy), missing);
+      });
+      it(`refuses ${what} as missing, before what would tell it exists`, () => {
+        const telling: Partial<SwipeContext> = { from: { ...mine, kind: 'job', active: false }, to: { ...theirs, kind: 'job', ...context.to }, likesToday: 3 };
+        assert.deepEqual(decideSwipe({ ...base, ...context, ...telling }, 'like', policy), decideSwipe({ ...base, ...telling, to: undefined }, 'like', policy));
+      });
+    }
+    it('answers CARD_NOT_FOUND', () => assert.equal(missing.kind === 'refused' && missing.code, 'CARD_NOT_FOUND'));
+  });
+
+  describe('the card swiped from', () => {
+    it('refuses a deactivated one of one’s own', () => assert.equal(codeOf({ from: { ...mine, active: false } }), 'CARD_INACTIVE'));
+    it('is not asked about its owner: a shadow-banned swiper’s swipe is decided as anyone’s', () =>
+      assert.equal(codeOf({ from: { ...mine, ownerHidden: true } }), 'record'));
   });
 
   describe('kinds', () => {
     it('refuses a job swiping on a job', () =>
       assert.equal(codeOf({ from: { ...mine, kind: 'job' }, to: { ...theirs, kind: 'job' } }), 'INCOMPATIBLE_CARDS'));
     it('lets a job swipe on a person', () => assert.equal(codeOf({ from: { ...mine, kind: 'job' } }), 'record'));
-  });
-
-  describe('blocks', () => {
-    it('refuses when either side blocked the other', () => assert.equal(codeOf({ blocked: true }), 'BLOCKED'));
-    it('refuses a pass too', () => assert.equal(codeOf({ blocked: true }, 'pass'), 'BLOCKED'));
   });
 
   describe('the daily like quota', () => {
@@ -82,6 +97,8 @@ describe('decideSwipe', () => {
       }));
     it('is answered even once the quota is spent or the card deactivated', () =>
       assert.equal(codeOf({ previous: { action: 'like', matchId: null }, likesToday: 3, to: { ...theirs, active: false } }), 'repeat'));
+    it('is answered after a block or a ban too: the first answer, which tells nothing new', () =>
+      assert.equal(codeOf({ previous: { action: 'pass', matchId: null }, blocked: true, to: { ...theirs, ownerHidden: true } }), 'repeat'));
     it('is still refused for self', () => assert.equal(codeOf({ previous: { action: 'like', matchId: null }, to: mine }), 'SELF_SWIPE'));
   });
 });
