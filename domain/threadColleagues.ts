@@ -34,7 +34,10 @@ export interface ColleagueAdditionFacts {
  * Only the recruiter who owns the match's job card adds, only while the match is
  * active, only a recruiter account of their own company that is not in the
  * thread already (the candidate is), not banned, and not blocked by or blocking
- * either party. Undefined when the addition may go ahead.
+ * either party. Whether an account is banned, or blocked with a party, is told
+ * only once it is known to be a recruiter of the caller's company: anyone else's
+ * answer is NOT_SAME_COMPANY, whatever their standing. Undefined when the
+ * addition may go ahead.
  */
 export function decideColleagueAddition(f: ColleagueAdditionFacts): Refusal | undefined {
   if (f.status === undefined || f.callerRole === undefined) return { code: ErrorCode.MATCH_NOT_FOUND, message: 'no such match' };
@@ -42,10 +45,11 @@ export function decideColleagueAddition(f: ColleagueAdditionFacts): Refusal | un
   if (f.status !== 'active') return { code: ErrorCode.THREAD_CLOSED, message: `this thread is closed (${f.status})` };
   if (!f.colleague) return { code: ErrorCode.NOT_FOUND, message: 'no such account' };
   if (f.colleague.inThread) return { code: ErrorCode.ALREADY_MEMBER, message: 'that account is in this thread already' };
-  if (f.colleague.banned) return { code: ErrorCode.ACCOUNT_BANNED, message: 'that account is banned' };
+  // The company before the ban: whether an account is banned is told only about one's own colleagues.
   if (f.callerCompanyId === undefined || f.colleague.companyId !== f.callerCompanyId || f.colleague.role !== 'recruiter') {
     return { code: ErrorCode.NOT_SAME_COMPANY, message: 'only recruiters of your own company can be added' };
   }
+  if (f.colleague.banned) return { code: ErrorCode.ACCOUNT_BANNED, message: 'that account is banned' };
   if (f.colleague.blockedWithParty) return { code: ErrorCode.BLOCKED, message: 'that account and someone in this thread blocked each other' };
   if (f.colleagueCount >= MAX_COLLEAGUES_PER_THREAD) return { code: ErrorCode.COLLEAGUE_LIMIT_REACHED, message: `a thread holds at most ${MAX_COLLEAGUES_PER_THREAD} colleagues` };
   return undefined;

@@ -39,6 +39,20 @@ describe('threadColleagues', () => {
       ];
       for (const [what, code, change, colleague] of cases) assert.equal(codeOf(change, colleague), code, what);
     });
+
+    it('tells whether an account is banned, or blocked with a party, only of a recruiter of the caller’s company', () => {
+      const outsiders: Array<[string, Partial<ColleagueAdditionFacts>, Partial<NonNullable<ColleagueAdditionFacts['colleague']>>]> = [
+        ['another company', {}, { companyId: 'globex' }],
+        ['no company', {}, { companyId: undefined }],
+        ['an owner in no company', { callerCompanyId: undefined }, { companyId: undefined }],
+        ['a member account of the company', {}, { role: 'member' }],
+      ];
+      for (const [what, change, colleague] of outsiders) {
+        assert.equal(codeOf(change, { ...colleague, banned: true }), 'NOT_SAME_COMPANY', `banned, ${what}`);
+        assert.equal(codeOf(change, { ...colleague, banned: true, blockedWithParty: true }), 'NOT_SAME_COMPANY', `banned and blocked, ${what}`);
+      }
+      assert.equal(codeOf({}, { banned: true }), 'ACCOUNT_BANNED', 'a colleague of the company');
+    });
   });
 
   describe('decideColleagueRemoval', () => {
