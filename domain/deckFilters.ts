@@ -1,4 +1,4 @@
-import type { Card, CardKind } from './cardRules';
+import { MIN_PERSON_AGE, type Card, type CardKind } from './cardRules';
 import type { LatLng } from './geo';
 import type { Preferences } from './preferences';
 
@@ -50,6 +50,8 @@ export function failedHardFilter(searcher: DeckSearcher, candidate: Card, distan
   if (candidate.kind !== deckKind(searcher.card, prefs)) return 'kind';
   if (distanceKm === null || distanceKm > prefs.maxDistanceKm) return 'distance';
 
+  // Decks are for adults: a profile stored before the age rule, of someone under it this year, is shown to nobody.
+  if (candidate.kind === 'person' && candidate.birthYear !== null && searcher.year - candidate.birthYear < MIN_PERSON_AGE) return 'age';
   if (searcher.card.kind === 'person' && candidate.kind === 'person' && (prefs.ageMin !== null || prefs.ageMax !== null)) {
     if (candidate.birthYear === null) return 'age';
     const age = searcher.year - candidate.birthYear;

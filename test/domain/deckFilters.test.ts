@@ -47,6 +47,12 @@ describe('deck hard filters', () => {
     it('is not applied by a job to candidates', () => {
       assert.equal(failedHardFilter(searcherAs(job(), { ageMax: 25 }), person(), 1), null);
     });
+    it('shows nobody a profile of someone under 18 this year (stored before the rule), whatever the searcher set', () => {
+      for (const searcher of [searcherAs(me), searcherAs(me, { ageMax: 40 }), searcherAs(job())]) {
+        assert.equal(failedHardFilter(searcher, person({ birthYear: 2009 }), 1), 'age', 'turns 17 in 2026');
+        assert.equal(failedHardFilter(searcher, person({ birthYear: 2008 }), 1), null, 'turns 18 in 2026');
+      }
+    });
   });
 
   describe('salary (jobs)', () => {
