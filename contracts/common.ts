@@ -50,20 +50,46 @@ export interface ErrorMessage {
 }
 
 /**
- * Whether a decoded payload holds a NUL character in any string or key. No
- * text Kismet stores may carry one (Postgres refuses it), so payloads with one
- * are refused where they are parsed, as INVALID_BODY or INVALID_MESSAGE.
+ * The most values (strings, numbers, arrays, objects) the check of one payload looks at:
+ * far more than any message or body holds, and far fewer than a payload built of shared
+ * references would have it walk (msgpack's structured clone: a few hundred bytes naming
+ * one array from two places at each of 30 levels are 2^30 paths).
  */
-export function hasNulCharacter(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (value === null || typeof value !== 'object' || depth > 32) return false;
+export const MAX_PAYLOAD_VALUES = 10_000;
+
+/**
+ * What makes a decoded payload unfit before its schema reads it: a NUL character in any
+ * string or key (no text Kismet stores may carry one, and Postgres refuses it), or more
+ * values than MAX_PAYLOAD_VALUES. Refused where it is parsed, as INVALID_BODY or
+ * INVALID_MESSAGE.
+ */
+export function payloadFault(value: unknown): 'nul' | 'too_many_values' | undefined {
+  return faultIn(value, 0, { left: MAX_PAYLOAD_VALUES });
+}
+
+function faultIn(value: unknown, depth: number, budget: { left: number }): 'nul' | 'too_many_values' | undefined {
+  if (--budget.left < 0) return 'too_many_values';
+  if (typeof value === 'string') return value.includes('\u0000') ? 'nul' : undefined;
+  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
   // Loops rather than `some` over `Object.entries`: every command's payload passes here, and the pairs are garbage.
   if (Array.isArray(value)) {
-    for (const item of value) if (hasNulCharacter(item, depth + 1)) return true;
-    return false;
+    for (const item of value) {
+      const fault = faultIn(item, depth + 1, budget);
+      if (fault) return fault;
+    }
+    return undefined;
   }
   for (const key in value) {
-    if (Object.hasOwn(value, key) && (key.includes('\u0000') || hasNulCharacter((value as Record<string, unknown>)[key], depth + 1))) return true;
+    if (!Object.hasOwn(value, key)) continue;
+    if (key.includes('\u0000')) return 'nul';
+    const fault = faultIn((value as Record<string, unknown>)[key], depth + 1, budget);
+    if (fault) return fault;
   }
-  return false;
+  return undefined;
 }
+
+/** What a payload's fault is called in its refusal. */
+export const PAYLOAD_FAULT_MESSAGES: Readonly<Record<'nul' | 'too_many_values', string>> = {
+  nul: 'text may not contain NUL characters',
+  too_many_values: `more than ${MAX_PAYLOAD_VALUES} values: no message holds so many`,
+};

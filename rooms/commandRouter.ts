@@ -4,7 +4,8 @@ import { AppError, ErrorCode } from '../domain/errors';
 import type { RateLimitedAction } from '../domain/rateLimits';
 import type { ActorKind } from '../contracts/actors';
 import {
-  hasNulCharacter,
+  payloadFault,
+  PAYLOAD_FAULT_MESSAGES,
   READY_COMMAND,
   ServerMessageType,
   type CommandRefusal,
@@ -136,8 +137,9 @@ export function mountCommands<C extends CommandSchemas, A = undefined>(
   const command = (type: string, client: Client, raw: unknown, request: RequestContext | undefined): unknown => {
     const started = performance.now();
     services.metrics.messagesIn.inc({ kind, type });
-    if (hasNulCharacter(raw)) {
-      refuse(services, client, refOf(raw), { code: ErrorCode.INVALID_MESSAGE, message: `${type}: text may not contain NUL characters` }, request);
+    const fault = payloadFault(raw);
+    if (fault) {
+      refuse(services, client, refOf(raw), { code: ErrorCode.INVALID_MESSAGE, message: `${type}: ${PAYLOAD_FAULT_MESSAGES[fault]}` }, request);
       return undefined;
     }
     const parsed = schemas[type]!.safeParse(raw === undefined ? {} : raw);

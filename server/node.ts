@@ -30,6 +30,7 @@ import { DependencyHealth } from './dependencyHealth';
 import type { Config } from './config';
 import { PresenceTopicBus } from './cluster/presenceTopicBus';
 import { nodeCalls } from './livekit/nodeCalls';
+import { refuseSharedReferences } from './messageDecoding';
 import { mountAccountRoutes } from './http/accountRoutes';
 import { mountAdminRoutes } from './http/adminRoutes';
 import { mountAuthRoutes } from './http/authRoutes';
@@ -168,6 +169,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   // Matchmaking offers what Kismet's own route offers, whatever path reaches Colyseus's controller:
   // joinById, create and join would let a caller pick an actor by id, past the identity in its options.
   matchMaker.controller.exposedMethods = [...MATCHMAKING_METHODS];
+  await refuseSharedReferences();
   const server = new Server({
     transport,
     presence,

@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { z } from 'zod';
 import { AppError, ErrorCode, HTTP_STATUS_BY_CODE } from '../../domain/errors';
-import { hasNulCharacter } from '../../contracts/common';
+import { PAYLOAD_FAULT_MESSAGES, payloadFault } from '../../contracts/common';
 import { withinDeadline } from '../../services/commandDeadline';
 import { clientAddress } from './clientAddress';
 import { corsHeaders, type CorsOrigins } from './cors';
@@ -60,7 +60,8 @@ export function parseJsonObject(call: HttpCall): unknown {
   } catch {
     throw new AppError(ErrorCode.INVALID_BODY, 'the body is not valid JSON');
   }
-  if (hasNulCharacter(body)) throw new AppError(ErrorCode.INVALID_BODY, 'text may not contain NUL characters');
+  const fault = payloadFault(body);
+  if (fault) throw new AppError(ErrorCode.INVALID_BODY, PAYLOAD_FAULT_MESSAGES[fault]);
   return body;
 }
 

@@ -6,6 +6,7 @@ import { RawRoomClient, encodeRoomData, reserveSeat } from '../../loadtest/clien
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { SESSION_ROOM } from '../../contracts/session';
 import { CLOSE_MESSAGE_TOO_BIG, TRANSPORT_READ_FACTOR } from '../../server/http/kismetTransport';
+import { Packr } from 'msgpackr';
 import { registerUser, waitUntil } from '../support/accounts';
 import { NO_SHEDDING } from '../support/limits';
 
@@ -58,6 +59,25 @@ describe('WebSocket frame size limit', function () {
     assert.equal(client.open, true);
     assert.equal(closedWith(), undefined);
     client.close();
+  });
+
+  it('refuses a frame of shared references (msgpack structured clone) as undecodable, and the node goes on answering', async () => {
+    // A heartbeat whose padding names one array from two places at each of 40 levels: 2^40 paths, a few hundred bytes.
+    let shared: unknown = 'x';
+    for (let i = 0; i < 40; i++) shared = [shared, shared];
+    const header = encodeRoomData('heartbeat', null).subarray(0, -1); // the type, without the payload's one byte (nil)
+    const frame = Buffer.concat([header, new Packr({ structuredClone: true }).pack({ ref: 'shared', pad: shared })]);
+    assert.ok(frame.length < MAX_MESSAGE_BYTES, `${frame.length} bytes`);
+    const { client, replies, closedWith } = await sessionConnection();
+    client.sendRaw(frame);
+    await waitUntil(() => closedWith() !== undefined, 10_000, () => 'the close after the frame');
+    assert.equal(closedWith(), 4002, 'closed as a frame that does not decode');
+    assert.deepEqual(replies, []);
+    // Another connection is answered at once: the node's loop was not held.
+    const other = await sessionConnection();
+    other.client.send('heartbeat', { ref: 'after' });
+    await waitUntil(() => other.replies.some((r) => (r as { ref?: string }).ref === 'after'), 10_000, () => 'the reply on another connection');
+    other.client.close();
   });
 
   it('closes with 1009 on a frame one byte over the limit, and on one four times over', async () => {
