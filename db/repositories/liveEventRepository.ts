@@ -5,6 +5,7 @@ import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
 import { appendEventsOfUsers } from './userEventBatchRepository';
 import { inAskedOrder } from './askedOrder';
+import { hiddenAccountSql } from './userRepository';
 
 export interface LiveEvent {
   readonly id: string;
@@ -43,7 +44,10 @@ export interface LiveEventAccess {
   readonly shadowBanned: boolean;
 }
 
-/** The event and what the user is to it, in one read; undefined when there is no such event. */
+/**
+ * The event and what the user is to it, in one read; undefined when there is no such event, and
+ * for anyone but its hosts when its host is banned, shadow-banned or deleted or its job deactivated.
+ */
 export async function findLiveEventAccess(db: Kysely<Database>, eventId: string, userId: string): Promise<LiveEventAccess | undefined> {
   return (await findLiveEventAccesses(db, [{ eventId, userId }]))[0];
 }
@@ -56,17 +60,21 @@ export async function findLiveEventAccesses(
   if (asks.length === 0) return [];
   const { rows } = await sql<{
     i: string; id: string; host_id: string; job_card_id: string; title: string; starts_at: Date; ends_at: Date; capacity: number;
-    is_host: boolean; registered: boolean; removed: boolean; shadow_banned: boolean;
+    is_host: boolean; registered: boolean; removed: boolean; shadow_banned: boolean; open_to_others: boolean;
   }>`
     select q.i, e.id, e.host_id, e.job_card_id, e.title, e.starts_at, e.ends_at, e.capacity,
+           -- Its host banned, shadow-banned or gone, or its job taken down: the event is its hosts' alone.
+           (jc.active and not ${hiddenAccountSql('hu')}) as open_to_others,
            exists (select 1 from event_hosts h where h.event_id = e.id and h.user_id = q.user_id) as is_host,
            exists (select 1 from registrations r where r.event_id = e.id and r.user_id = q.user_id) as registered,
            exists (select 1 from event_removals x where x.event_id = e.id and x.user_id = q.user_id) as removed,
            exists (select 1 from users u where u.id = q.user_id and u.shadow_banned) as shadow_banned
       from unnest(${asks.map((a) => a.eventId)}::uuid[], ${asks.map((a) => a.userId)}::uuid[]) with ordinality as q(event_id, user_id, i)
-      join events e on e.id = q.event_id`.execute(db);
+      join events e on e.id = q.event_id
+      join users hu on hu.id = e.host_id
+      join cards jc on jc.id = e.job_card_id`.execute(db);
   return inAskedOrder(rows, asks.length, (row) => {
-    if (!row) return undefined;
+    if (!row || (!row.open_to_others && !row.is_host)) return undefined;
     return {
       event: {
         id: row.id,
@@ -220,9 +228,14 @@ export async function claimStartingNotices(db: Kysely<Database>, now: Date): Pro
   return db.transaction().execute(async (trx) => {
     const due = await trx
       .updateTable('registrations as r')
-      .from('events as e')
+      .from(['events as e', 'users as hu', 'cards as jc'])
       .set({ starting_notified_at: now })
       .whereRef('e.id', '=', 'r.event_id')
+      // Nobody is called to an event closed to them (its host hidden, its job taken down).
+      .whereRef('hu.id', '=', 'e.host_id')
+      .whereRef('jc.id', '=', 'e.job_card_id')
+      .where('jc.active', '=', true)
+      .where(sql<boolean>`not ${hiddenAccountSql('hu')}`)
       .where('r.starting_notified_at', 'is', null)
       .where('e.starts_at', '<=', new Date(now.getTime() + DOORS_OPEN_BEFORE_MS))
       .where('e.ends_at', '>', now)
