@@ -1,3 +1,5 @@
+import { PROFILE_VIEW_NOTIFY_INTERVAL_MS } from './userEvents';
+
 /**
  * Token buckets: each user may spend `burst` actions at once, and earns back
  * `perSecond` of them a second. One bucket per user and kind of action, shared
@@ -25,6 +27,7 @@ export const RATE_LIMITED_ACTIONS = [
   'location',
   'deck',
   'profile.view',
+  'profile.notice',
   'presence',
   'call',
   'event.chat',
@@ -79,6 +82,8 @@ export const COMMAND_RULES: Readonly<Record<Exclude<RateLimitedAction, 'message'
   location: { perSecond: 1 / 10, burst: 10 },
   deck: { perSecond: 2, burst: 30 },
   'profile.view': { perSecond: 1, burst: 30 },
+  /** One viewer's notices to one card's owner (`profile.viewed`), keyed by both: one per PROFILE_VIEW_NOTIFY_INTERVAL_MS. */
+  'profile.notice': { perSecond: 1000 / PROFILE_VIEW_NOTIFY_INTERVAL_MS, burst: 1 },
   presence: { perSecond: 1, burst: 10 },
   call: { perSecond: 1 / 10, burst: 5 },
   'event.chat': { perSecond: 1, burst: 10 },

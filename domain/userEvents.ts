@@ -257,14 +257,9 @@ export function threadMemberEvents(
 /** A viewer looking at the same card again within this window notifies its owner only once. */
 export const PROFILE_VIEW_NOTIFY_INTERVAL_MS = 10 * 60 * 1000;
 
-export function shouldNotifyProfileView(input: {
-  readonly viewerId: string;
-  readonly ownerId: string;
-  readonly lastNotifiedMs: number | undefined;
-  readonly nowMs: number;
-}): boolean {
-  if (input.viewerId === input.ownerId) return false;
-  return input.lastNotifiedMs === undefined || input.nowMs - input.lastNotifiedMs >= PROFILE_VIEW_NOTIFY_INTERVAL_MS;
+/** Whether a view of a card tells its owner at all: not their own look at it (how often is the `profile.notice` bucket's). */
+export function shouldNotifyProfileView(input: { readonly viewerId: string; readonly ownerId: string }): boolean {
+  return input.viewerId !== input.ownerId;
 }
 
 /**

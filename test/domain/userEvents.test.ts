@@ -7,6 +7,7 @@ import {
   matchCreatedEvents,
   shouldNotifyProfileView,
 } from '../../domain/userEvents';
+import { COMMAND_RULES, takeToken } from '../../domain/rateLimits';
 
 describe('matchCreatedEvents', () => {
   it('tells each owner about their own card and the other side', () => {
@@ -32,15 +33,18 @@ describe('likeReceivedEvent', () => {
   });
 });
 
-describe('shouldNotifyProfileView', () => {
-  const now = 10 * PROFILE_VIEW_NOTIFY_INTERVAL_MS;
-  it('notifies the first view', () => assert.equal(shouldNotifyProfileView({ viewerId: 'a', ownerId: 'b', lastNotifiedMs: undefined, nowMs: now }), true));
-  it('stays quiet on a repeat view within the window', () =>
-    assert.equal(shouldNotifyProfileView({ viewerId: 'a', ownerId: 'b', lastNotifiedMs: now - 1, nowMs: now }), false));
-  it('notifies again once the window has passed', () =>
-    assert.equal(shouldNotifyProfileView({ viewerId: 'a', ownerId: 'b', lastNotifiedMs: now - PROFILE_VIEW_NOTIFY_INTERVAL_MS, nowMs: now }), true));
-  it('never notifies owners viewing their own card', () =>
-    assert.equal(shouldNotifyProfileView({ viewerId: 'a', ownerId: 'a', lastNotifiedMs: undefined, nowMs: now }), false));
+describe('profile view notices', () => {
+  it('tell an owner of someone else’s view, never of their own', () => {
+    assert.equal(shouldNotifyProfileView({ viewerId: 'a', ownerId: 'b' }), true);
+    assert.equal(shouldNotifyProfileView({ viewerId: 'a', ownerId: 'a' }), false);
+  });
+  it('come once per viewer and card in the window: the profile.notice bucket', () => {
+    const rule = COMMAND_RULES['profile.notice'];
+    const first = takeToken(undefined, rule, 0);
+    assert.equal(first.allowed, true);
+    assert.equal(takeToken(first.bucket, rule, PROFILE_VIEW_NOTIFY_INTERVAL_MS - 1).allowed, false, 'a repeat within the window');
+    assert.equal(takeToken(first.bucket, rule, PROFILE_VIEW_NOTIFY_INTERVAL_MS).allowed, true, 'once the window has passed');
+  });
 });
 
 describe('deliveryStartSeq', () => {
