@@ -213,6 +213,8 @@ export interface EventsTable {
   ends_at: Timestamp;
   capacity: number;
   attendee_count: ColumnType<number, number | undefined, number>;
+  /** Which instance of the event's actor the seats are counted for (each new one adds one). */
+  seat_generation: ColumnType<number, number | undefined, number>;
   status: ColumnType<'scheduled' | 'open' | 'live' | 'ended' | 'cancelled', 'scheduled' | undefined>;
   starting_notified_at: Timestamp | null;
   created_at: DefaultTimestamp;
@@ -236,6 +238,8 @@ export interface AttendanceTable {
   user_id: string;
   joined_at: Timestamp;
   left_at: Timestamp | null;
+  /** The event's seat generation this attendance was opened in. */
+  generation: ColumnType<number, number | undefined, never>;
 }
 
 /** A host removed this person from the event; they are refused at the door from then on. */

@@ -22,6 +22,7 @@ import * as pushOutboxWithoutText from './2026_12_07_0020_push_outbox_without_te
 import * as hiddenCalls from './2026_12_07_0021_hidden_calls';
 import * as liveCallsByPerson from './2026_12_08_0022_live_calls_by_person';
 import * as webhooksByArrival from './2026_12_08_0023_webhooks_by_arrival';
+import * as seatGenerations from './2026_12_09_0024_seat_generations';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -51,4 +52,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_07_0021_hidden_calls': hiddenCalls,
   '2026_12_08_0022_live_calls_by_person': liveCallsByPerson,
   '2026_12_08_0023_webhooks_by_arrival': webhooksByArrival,
+  '2026_12_09_0024_seat_generations': seatGenerations,
 };

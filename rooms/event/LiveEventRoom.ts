@@ -118,18 +118,10 @@ export class LiveEventRoom extends ActorRoom {
     if (this.attendees.wasPutOut(auth.userId)) throw ActorRoom.joinRefused(ErrorCode.REMOVED_FROM_EVENT, 'a host removed you from this event');
     this.refuseJoin(auth, this.attendees.held(auth.userId));
     const services = roomServices();
-    const arrived = this.attendees.arrive(auth.userId);
-    let firstConnection: boolean;
-    try {
-      const seat = auth.needsSeat ? await this.seats.take(auth.userId, this.attendees.of(auth.userId).some((a) => a.seated)) : 'shared';
-      if (seat === 'full') throw ActorRoom.joinRefused(ErrorCode.EVENT_FULL, 'the event is full');
-      firstConnection = this.attendees.of(auth.userId).length === 0;
-      this.attendees.add(client.sessionId, { userId: auth.userId, role: auth.role, seated: seat === 'seated', hidden: auth.shadowBanned });
-    } finally {
-      arrived(); // in the same turn as the add: no other join's check sees it counted twice or not at all
-    }
+    const attendee = { userId: auth.userId, role: auth.role, hidden: auth.shadowBanned };
+    const firstConnection = await this.seats.seatIn(this.attendees, client.sessionId, attendee, auth.needsSeat);
     this.admitted(client, auth.userId);
-    if (firstConnection) await services.attendance.arrive(this.eventId, auth.userId, services.now());
+    if (firstConnection) await this.seats.arrive(auth.userId, services.now());
     const ready: LiveEventReady = {
       eventId: this.eventId,
       role: auth.role,
@@ -152,7 +144,13 @@ export class LiveEventRoom extends ActorRoom {
       return;
     }
     this.hands.change(lowerHand(this.hands.current, attendee.userId));
-    await roomServices().attendance.depart(this.eventId, attendee.userId, attendee.seated, roomServices().now());
+    await this.seats.depart(attendee.userId, attendee.seated, roomServices().now());
+  }
+
+  /** The one instance of the event now: its seats in storage are its own (EventSeats). */
+  override listed(): void {
+    super.listed();
+    this.seats.takeOver();
   }
 
   override onDispose(): void {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ERASING, eraseAccount, finishErasures } from '../../db/repositories/accountErasureRepository';
 import { appendUserEvents } from '../../db/repositories/eventRepository';
-import { recordArrivals } from '../../db/repositories/liveEventRepository';
+import { recordArrivals } from '../../db/repositories/eventSeatRepository';
 import { storeThreadBatches } from '../../db/repositories/messageBatchRepository';
 import { recordProgressBatch } from '../../db/repositories/progressBatchRepository';
 import { appendEventsOfUsers } from '../../db/repositories/userEventBatchRepository';
@@ -175,7 +175,7 @@ describe('an account erasure and the writes on their way', function () {
   it('erases an account’s attendance, and sweeps what an arrival or an award that came while it ran stored', async () => {
     const url = suite.nodes[0].url;
     const [{ eventId }, leaving, staying] = await Promise.all([scheduleEvent(url, 10), registerUser(url), registerUser(url)]);
-    const arrival = (userId: string) => ({ eventId, userId, at: new Date() });
+    const arrival = (userId: string) => ({ eventId, userId, generation: 0, at: new Date() }); // no actor took the event's seats over yet
     const award = (userId: string) => ({ award: { userId, action: ProgressAction.EVENT_ATTENDED, key: `event_attended:${eventId}` }, nowMs: Date.now() });
     await recordArrivals(database.db, [arrival(leaving.userId)]);
     await whileErasureHeld(
@@ -192,7 +192,7 @@ describe('an account erasure and the writes on their way', function () {
     const url = suite.nodes[0].url;
     const [{ eventId }, leaving] = await Promise.all([scheduleEvent(url, 10), registerUser(url)]);
     assert.ok(await eraseAccount(database.db, leaving.userId, new Date()));
-    await recordArrivals(database.db, [{ eventId, userId: leaving.userId, at: new Date() }]);
+    await recordArrivals(database.db, [{ eventId, userId: leaving.userId, generation: 0, at: new Date() }]);
     const [events] = await recordProgressBatch(database.db, [{ award: { userId: leaving.userId, action: ProgressAction.EVENT_ATTENDED, key: `event_attended:${eventId}` }, nowMs: Date.now() }]);
     assert.deepEqual(events, []);
     assert.deepEqual([await rowsOf('attendance', leaving.userId), await rowsOf('progress_ledger', leaving.userId), await rowsOf('user_progress', leaving.userId)], [0, 0, 0]);
