@@ -5,7 +5,7 @@ import { KismetCloseCode } from '../contracts/messageTypes';
  * connection (a node that died), a message over the size limit, a draining node,
  * an actor that moved, a fenced node, and Colyseus's own codes for a broken frame
  * or a failed reconnection. Everything else (the client left, a ban, a closed
- * thread, a moved lobby, a removal from an event) ends the connection for good.
+ * thread, a moved lobby, a removal from an event, an event's end) ends the connection for good.
  */
 export const REJOIN_CLOSE_CODES: ReadonlySet<number> = new Set([
   1001, 1005, 1006, 1009, 1011, 1012, 1013, 4002, 4010,

@@ -58,4 +58,6 @@ export const KismetCloseCode = {
   NODE_FENCED: 4507,
   /** A colleague left a hiring thread or was taken out of it: rejoining is refused (NOT_A_MEMBER). */
   REMOVED_FROM_THREAD: 4508,
+  /** The live event reached its end: everyone's connections close, and rejoining is refused (EVENT_ENDED). */
+  EVENT_ENDED: 4509,
 } as const;

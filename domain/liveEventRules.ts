@@ -4,6 +4,12 @@ import type { RateRule } from './rateLimits';
 /** Doors open, and registrants hear `event.starting`, this long before the start. */
 export const DOORS_OPEN_BEFORE_MS = 10 * 60 * 1000;
 
+/**
+ * The longest an event lasts, from its start to its end: its actor, its chat and
+ * its media room run until then, however many stay connected.
+ */
+export const MAX_EVENT_LENGTH_MS = 12 * 60 * 60 * 1000;
+
 export type LiveEventRole = 'host' | 'speaker' | 'audience';
 
 export interface LiveEventTimes {

@@ -9,6 +9,7 @@ import { mountCommands } from '../commandRouter';
 import { roomServices } from '../roomServices';
 import { Breakouts } from './breakouts';
 import { EventChat } from './eventChat';
+import { EventEnd } from './eventEnd';
 import { EventMedia } from './eventMedia';
 import { EventSeats } from './eventSeats';
 import { HandRaises } from './handRaises';
@@ -21,6 +22,8 @@ interface LiveEventAuth extends SeatHolder {
   /** Whether the person needs a seat (hosts do not); it is taken when they connect. */
   readonly needsSeat: boolean;
   readonly shadowBanned: boolean;
+  /** When the event ends (ms since the epoch): its actor ends then (EventEnd). */
+  readonly endsAt: number;
 }
 
 /**
@@ -40,6 +43,7 @@ export class LiveEventRoom extends ActorRoom {
   private media!: EventMedia;
   private seats!: EventSeats;
   private breakouts!: Breakouts;
+  private ending!: EventEnd;
 
   static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<LiveEventAuth> {
     const { userId, options, seatToken } = await ActorRoom.admitCaller(token, rawOptions, LiveEventJoinOptions);
@@ -48,7 +52,7 @@ export class LiveEventRoom extends ActorRoom {
     if (!access) throw new AppError(ErrorCode.EVENT_NOT_FOUND, 'no such event');
     const decision = decideLiveEventJoin({ ...access, phase: liveEventPhase(access.event, services.now().getTime()) });
     if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
-    return { userId, seatToken, eventId: options.eventId, role: decision.role, needsSeat: decision.takesSeat, shadowBanned: access.shadowBanned };
+    return { userId, seatToken, eventId: options.eventId, role: decision.role, needsSeat: decision.takesSeat, shadowBanned: access.shadowBanned, endsAt: access.event.endsAt };
   }
 
   override onCreate(options: { eventId: string }): void {
@@ -60,6 +64,7 @@ export class LiveEventRoom extends ActorRoom {
       sendToUser: (userId, type, message) => this.sendToUser(userId, type, message),
       roleOf: (userId) => this.attendees.of(userId)[0]?.role ?? 'audience',
     });
+    this.ending = new EventEnd({ eventId: this.eventId, media: this.media, breakouts: this.breakouts, disconnect: (code) => this.disconnect(code) });
     const services = roomServices();
     const hand = (client: Client, change: typeof raiseHand) => {
       const { userId } = this.attendee(client);
@@ -115,6 +120,7 @@ export class LiveEventRoom extends ActorRoom {
   override async onJoin(client: Client, _options: unknown, auth: LiveEventAuth): Promise<void> {
     // Whatever route brought the caller here, the role they were given is for this event alone.
     if (auth?.eventId !== this.eventId) throw ActorRoom.joinRefused(ErrorCode.NOT_REGISTERED, 'admitted to another event');
+    this.ending.admit(auth.endsAt);
     if (this.attendees.wasPutOut(auth.userId)) throw ActorRoom.joinRefused(ErrorCode.REMOVED_FROM_EVENT, 'a host removed you from this event');
     this.refuseJoin(auth, this.attendees.held(auth.userId));
     const services = roomServices();
@@ -122,14 +128,8 @@ export class LiveEventRoom extends ActorRoom {
     const firstConnection = await this.seats.seatIn(this.attendees, client.sessionId, attendee, auth.needsSeat);
     this.admitted(client, auth.userId);
     if (firstConnection) await this.seats.arrive(auth.userId, services.now());
-    const ready: LiveEventReady = {
-      eventId: this.eventId,
-      role: auth.role,
-      liveKitUrl: services.calls.liveKitUrl,
-      room: this.media.room,
-      token: await this.media.tokenFor(auth.userId, auth.role),
-      hands: this.hands.seenBy(auth.userId),
-    };
+    const token = await this.media.tokenFor(auth.userId, auth.role);
+    const ready: LiveEventReady = { eventId: this.eventId, role: auth.role, liveKitUrl: services.calls.liveKitUrl, room: this.media.room, token, hands: this.hands.seenBy(auth.userId) };
     this.sendReady(client, LiveEventMessageType.READY, ready);
   }
 
@@ -155,6 +155,7 @@ export class LiveEventRoom extends ActorRoom {
 
   override onDispose(): void {
     this.breakouts?.close();
+    this.ending?.close();
     this.hands.close();
     this.actorGone();
   }

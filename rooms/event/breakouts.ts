@@ -60,4 +60,12 @@ export class Breakouts {
   close(): void {
     for (const breakout of this.rooms.values()) clearTimeout(breakout.timer);
   }
+
+  /** The event is over: every breakout ends with it, its media room closed, nobody sent back to the main room. */
+  async finish(): Promise<void> {
+    const rooms = [...this.rooms.values()];
+    this.close();
+    this.rooms.clear();
+    await Promise.all(rooms.map((breakout) => this.media.onServer((control) => control.close(breakout.room))));
+  }
 }

@@ -34,9 +34,9 @@ describe('client event stream', () => {
 });
 
 describe('client rejoin policy', () => {
-  it('rejoins after a drain, a lost node or a fence, and not after a ban, a closed thread or a leave', () => {
+  it('rejoins after a drain, a lost node or a fence, and not after a ban, a closed thread, an ended event or a leave', () => {
     for (const code of [1006, 4501, 4504, 4507]) assert.equal(shouldRejoin(code), true, String(code));
-    for (const code of [1000, 4000, 4502, 4503, 4505, 4506]) assert.equal(shouldRejoin(code), false, String(code));
+    for (const code of [1000, 4000, 4502, 4503, 4505, 4506, 4508, 4509]) assert.equal(shouldRejoin(code), false, String(code));
   });
 
   it('backs off from at once to 10 s, and never sooner than retryAfterMs', () => {

@@ -4,7 +4,7 @@ import type { CallMediaAccess, CallStarted } from '../../contracts/calls';
 import { LIVE_EVENT_ROOM, LiveEventMessageType, type BreakoutMessage, type LiveEventReady } from '../../contracts/liveEvents';
 import { KismetCloseCode } from '../../contracts/common';
 import type { TokenPair } from '../../contracts/auth';
-import { command, connectDevice, eventsOf, joinActor, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
+import { command, connectDevice, eventsOf, expectJoinRefused, joinActor, registerUser, requestJson, waitForEvents, waitUntil, withTimeout, type Device } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { LiveKitStandIn } from '../support/liveKitStandIn';
 import { scheduleEvent } from '../support/liveEvents';
@@ -88,6 +88,35 @@ describe('changes reach the LiveKit server through its room service, on two node
     assert.deepEqual(liveKit.callsOf('RemoveParticipant').map((c) => [c.body['room'], c.body['identity']]), [[room, x!.userId]]);
     assert.deepEqual(liveKit.callsOf('DeleteRoom').map((c) => c.body['room']), [yBreakout, xBreakout]);
     await waitUntil(() => host.received.filter((m) => m.type === LiveEventMessageType.BREAKOUT_ENDED).length === 2);
+  });
+
+  it('ends an event at its end, however many are still in it: breakouts and the media room close, every connection closes with 4509, and the door stays shut', async () => {
+    const [n0, n1] = suite.nodes;
+    const { recruiter, eventId } = await scheduleEvent(n0.url, 10, { startsAt: Date.now() - 60_000, endsAt: Date.now() + 4_000 });
+    const [x, late] = await Promise.all([0, 1].map(async () => {
+      const user = await registerUser(n1.url);
+      assert.equal((await requestJson(n0.url, 'POST', `/events/${eventId}/registrations`, { token: user.accessToken })).status, 201);
+      return user;
+    }));
+    const host = await join(n1.url, recruiter, eventId);
+    const cx = await join(n0.url, x!, eventId);
+    const closed = [host, cx].map((c) => new Promise<number>((resolve) => c.room.onLeave(resolve)));
+    const breakout = replyOf<{ room: string }>(await command(host.room, 'breakout', { userId: x!.userId, durationS: 600 }));
+
+    assert.deepEqual(await withTimeout(Promise.all(closed), 15_000, 'the event’s connections to close'), [KismetCloseCode.EVENT_ENDED, KismetCloseCode.EVENT_ENDED]);
+    await waitUntil(() => liveKit.callsOf('DeleteRoom').filter((c) => [host.ready.room, breakout.room].includes(c.body['room'] as string)).length === 2);
+    assert.equal(await expectJoinRefused(joinActor(n1.url, late!.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY)), 'EVENT_ENDED');
+    const { rows } = await suite.cluster.pool.query<{ open: number }>('select count(*)::int as open from attendance where event_id = $1 and left_at is null', [eventId]);
+    assert.equal(rows[0]!.open, 0, 'everyone’s attendance ends with the event');
+
+    // No event lasts longer than 12 hours.
+    const job = await requestJson<{ id: string }>(n0.url, 'POST', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: 'Night shift' } });
+    const startsAt = Date.now() + 60_000;
+    const tooLong = await requestJson<{ code: string; message: string }>(n0.url, 'POST', '/events', {
+      token: recruiter.accessToken,
+      body: { jobCardId: job.body.id, title: 'Forever', startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + 12 * 3_600_000 + 1_000).toISOString(), capacity: 100_000 },
+    });
+    assert.deepEqual([tooLong.status, tooLong.body.code], [400, 'INVALID_BODY'], tooLong.body.message);
   });
 
   it('closes the media room of an answered call ended by a hang-up or a ban; a call never answered has none to close', async () => {
