@@ -90,7 +90,10 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
     method: 'post', path: '/me/blocks', summary: 'Block someone', auth: 'bearer', body: BlockBody,
     answers: { 200: z.object({ blocked: Uuid, endedMatches: z.array(Uuid) }) },
   },
-  { method: 'post', path: '/reports', summary: 'Report someone', auth: 'bearer', body: ReportBody, answers: { 201: z.object({ reportId: Uuid }) } },
+  {
+    method: 'post', path: '/reports', summary: 'Report someone (a repeat of an open report answers it, 200)', auth: 'bearer', body: ReportBody,
+    answers: { 200: z.object({ reportId: Uuid }), 201: z.object({ reportId: Uuid }) },
+  },
   { method: 'del', path: '/me/matches/:id', summary: 'Unmatch (the two matched people; colleagues leave instead)', auth: 'bearer', answers: { 200: z.object({ matchId: Uuid, status: MatchStatusBody }) } },
   {
     method: 'post', path: '/me/matches/:id/colleagues', summary: "Add a recruiter of your company to a hiring thread (the job card's owner)", auth: 'bearer',
@@ -122,7 +125,7 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
   { method: 'del', path: '/admin/companies/:id/members/:userId', summary: 'Take an account out of a company (operators)', auth: 'operator', answers: { 200: CompanyBody } },
   { method: 'post', path: '/admin/users/:id/verified', summary: "Set or clear an account's verification (operators)", auth: 'operator', body: VerifyBody, answers: { 200: z.object({ userId: Uuid, verified: z.boolean() }) } },
   {
-    method: 'get', path: '/admin/reports', summary: 'Reports, most-reported people first; query status, reportedId, reporterId, context, limit, offset (operators)', auth: 'operator',
+    method: 'get', path: '/admin/reports', summary: 'Reports, people reported by the most people first; query status, reportedId, reporterId, context, limit, offset (operators)', auth: 'operator',
     answers: { 200: z.object({ reports: z.array(z.looseObject({ reportId: Uuid, reportedId: Uuid, status: z.enum(['open', 'resolved']), openAgainstReported: z.number().int() })), nextOffset: z.number().int().nullable() }) },
   },
   {

@@ -56,7 +56,7 @@ export interface ReportView {
   readonly reason: string;
   readonly createdAt: string;
   readonly status: 'open' | 'resolved';
-  /** Open reports against the reported account, this one included: the desk's first sort key. */
+  /** People with an open report against the reported account (one person's many count once): the desk's first sort key. */
   readonly openAgainstReported: number;
   readonly resolvedAt: string | null;
   readonly resolution: ResolutionAction | null;

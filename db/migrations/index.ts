@@ -23,6 +23,7 @@ import * as hiddenCalls from './2026_12_07_0021_hidden_calls';
 import * as liveCallsByPerson from './2026_12_08_0022_live_calls_by_person';
 import * as webhooksByArrival from './2026_12_08_0023_webhooks_by_arrival';
 import * as seatGenerations from './2026_12_09_0024_seat_generations';
+import * as reportsOpenOnce from './2026_12_09_0025_reports_open_once';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -53,4 +54,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_08_0022_live_calls_by_person': liveCallsByPerson,
   '2026_12_08_0023_webhooks_by_arrival': webhooksByArrival,
   '2026_12_09_0024_seat_generations': seatGenerations,
+  '2026_12_09_0025_reports_open_once': reportsOpenOnce,
 };

@@ -13,21 +13,49 @@ export interface NewReport {
   readonly reason: string;
 }
 
-/** Files a report for the moderators; returns its id. */
-export async function insertReport(db: Db, report: NewReport): Promise<string> {
-  const id = randomUUID();
-  await sql`
-    with r as (
-      insert into reports (id, reporter_id, reported_id, context_kind, context_id, reason)
-      values (${id}, ${report.reporterId}, ${report.reportedId}, ${report.contextKind}, ${report.contextId}, ${report.reason})
-      returning id, reporter_id, reported_id, context_kind, context_id
-    )
-    -- The report's domain event: who, about whom, in what context; never the reason's text.
-    insert into domain_event_outbox (type, data)
-    select 'report.filed', jsonb_build_object('reportId', id, 'reporterId', reporter_id, 'reportedId', reported_id,
-                                              'contextKind', context_kind, 'contextId', context_id)
-      from r where ${DOMAIN_EVENTS_ON}`.execute(db);
-  return id;
+export interface FiledReport {
+  readonly reportId: string;
+  /** False when the reporter's open report of the same person and context was answered instead. */
+  readonly filed: boolean;
+}
+
+/**
+ * Files a report for the moderators, once: while the reporter's report of the
+ * same person in the same context (kind and id) is open, a repeat stores nothing
+ * (no row, no domain event) and answers that report's id. Two repeats at once
+ * meet at the unique index of open reports (`reports_open_once`).
+ */
+export async function fileReport(db: Db, report: NewReport): Promise<FiledReport> {
+  // A report resolved between the insert and the read lets the next insert through: two turns are enough.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const id = randomUUID();
+    const inserted = await sql<{ id: string }>`
+      with r as (
+        insert into reports (id, reporter_id, reported_id, context_kind, context_id, reason)
+        values (${id}, ${report.reporterId}, ${report.reportedId}, ${report.contextKind}, ${report.contextId}, ${report.reason})
+        on conflict (reporter_id, reported_id, context_kind, (coalesce(context_id, ''))) where status = 'open' do nothing
+        returning id, reporter_id, reported_id, context_kind, context_id
+      ), e as (
+        -- The report's domain event: who, about whom, in what context; never the reason's text.
+        insert into domain_event_outbox (type, data)
+        select 'report.filed', jsonb_build_object('reportId', id, 'reporterId', reporter_id, 'reportedId', reported_id,
+                                                  'contextKind', context_kind, 'contextId', context_id)
+          from r where ${DOMAIN_EVENTS_ON}
+      )
+      select id from r`.execute(db);
+    if (inserted.rows.length > 0) return { reportId: id, filed: true };
+    const open = await db
+      .selectFrom('reports')
+      .select('id')
+      .where('reporter_id', '=', report.reporterId)
+      .where('reported_id', '=', report.reportedId)
+      .where('context_kind', '=', report.contextKind)
+      .where(sql<string>`coalesce(context_id, '')`, '=', report.contextId ?? '')
+      .where('status', '=', 'open')
+      .executeTakeFirst();
+    if (open) return { reportId: open.id, filed: false };
+  }
+  throw new Error('fileReport: the open report it repeated was resolved three times over');
 }
 
 export interface ReportFilter {
@@ -48,6 +76,7 @@ export interface ReportRecord {
   readonly reason: string;
   readonly createdAt: Date;
   readonly status: 'open' | 'resolved';
+  /** People with an open report against the reported account. */
   readonly openAgainstReported: number;
   readonly resolvedAt: Date | null;
   readonly resolution: string | null;
@@ -55,8 +84,9 @@ export interface ReportRecord {
 }
 
 /**
- * Reports for the moderation desk: accounts with the most open reports against
- * them first, then the oldest report first; a page of `limit` from `offset`.
+ * Reports for the moderation desk: accounts with open reports from the most
+ * people first (one person's many reports count once), then the oldest report
+ * first; a page of `limit` from `offset`.
  */
 export async function listReports(db: Db, filter: ReportFilter): Promise<ReportRecord[]> {
   let query = db
@@ -65,7 +95,7 @@ export async function listReports(db: Db, filter: ReportFilter): Promise<ReportR
     .select((eb) =>
       eb
         .selectFrom('reports as o')
-        .select(eb.fn.countAll<string>().as('n'))
+        .select((inner) => inner.fn.count<string>('o.reporter_id').distinct().as('n'))
         .whereRef('o.reported_id', '=', 'r.reported_id')
         .where('o.status', '=', 'open')
         .as('open_against'),

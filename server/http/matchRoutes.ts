@@ -2,7 +2,7 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { blockUser } from '../../db/repositories/blockRepository';
 import { endMatches } from '../../db/repositories/matchRepository';
 import { findThreadAccess, listThreads } from '../../db/repositories/threadRepository';
-import { insertReport } from '../../db/repositories/reportRepository';
+import { fileReport } from '../../db/repositories/reportRepository';
 import { findUserById } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { announceBlock, announceMatchesEnded, type ModerationDeps } from '../../services/moderation';
@@ -47,14 +47,15 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
     const userId = await signedIn(call);
     const body = parseBody(ReportBody, call);
     await otherAccount(userId, body.userId, 'report');
-    const reportId = await insertReport(db, {
+    const { reportId, filed } = await fileReport(db, {
       reporterId: userId,
       reportedId: body.userId,
       contextKind: body.context,
       contextId: body.contextId ?? null,
       reason: body.reason,
     });
-    return jsonReply(201, { reportId });
+    // A repeat of one's own open report is answered with it: 200, not 201, and nothing stored.
+    return jsonReply(filed ? 201 : 200, { reportId });
   }, options);
 
   route(app, 'post', '/me/blocks', async (call) => {

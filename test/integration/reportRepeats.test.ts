@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import type { ReportView } from '../../contracts/moderation';
+import { openDatabase, type DatabaseHandle, type DatabaseSettings } from '../../db/database';
+import { migrateToLatest } from '../../db/migrate';
+import { MIGRATIONS } from '../../db/migrations';
+import { requestJson } from '../support/accounts';
+import { useTestCluster } from '../support/cluster';
+import { registerPerson, type Person } from '../support/matches';
+import { useNatsStream } from '../support/nats';
+import { ADMIN_KEY } from '../support/operator';
+import { createScratchDatabase, servicesOrSkip } from '../support/services';
+
+const FLOOD = 100;
+
+describe('reports, filed once while open', function () {
+  describe('POST /reports and the moderation desk', function () {
+    const stream = useNatsStream();
+    // The flood is of one person's reports, not of requests: the request bucket is not what is tested.
+    const suite = useTestCluster(1, Object.assign(stream.env, { ADMIN_API_KEY: ADMIN_KEY, RATE_LIMITS: 'request=100000:100000' }));
+    const url = () => suite.cluster.nodes[0]!.url;
+
+    const report = (from: Person, about: Person, contextId?: string, reason = 'rude') =>
+      requestJson<{ reportId: string; code?: string }>(url(), 'POST', '/reports', {
+        token: from.accessToken,
+        body: { userId: about.userId, context: 'profile', reason, ...(contextId === undefined ? {} : { contextId }) },
+      });
+    const desk = async (reportedId: string) =>
+      (await requestJson<{ reports: ReportView[] }>(url(), 'GET', `/admin/reports?reportedId=${reportedId}&limit=200`, { token: ADMIN_KEY })).body.reports;
+    const stored = async (reporterId: string, reportedId: string) =>
+      (await suite.cluster.pool.query<{ id: string }>('select id from reports where reporter_id = $1 and reported_id = $2 order by created_at', [reporterId, reportedId])).rows;
+    const filedEvents = async (reportedId: string) =>
+      (await suite.cluster.pool.query<{ id: string }>("select data->>'reportId' as id from domain_event_outbox where type = 'report.filed' and data->>'reportedId' = $1", [reportedId])).rows.map((r) => r.id);
+
+    it(`${FLOOD} identical reports at once store one, answer its id to each and send one report.filed`, async () => {
+      const [r, x] = await Promise.all([registerPerson(url(), 'R'), registerPerson(url(), 'X')]);
+      const answers = await Promise.all(Array.from({ length: FLOOD }, (_, i) => report(r, x, x.card.id, `rude ${i}`)));
+      assert.deepEqual(answers.map((a) => a.status).sort((a, b) => a - b), [...Array<number>(FLOOD - 1).fill(200), 201], JSON.stringify(answers.find((a) => a.status >= 300)?.body));
+      const ids = new Set(answers.map((a) => a.body.reportId));
+      assert.equal(ids.size, 1, 'every repeat is answered with the one report');
+      const rows = await stored(r.userId, x.userId);
+      assert.deepEqual(rows.map((row) => row.id), [...ids]);
+      assert.deepEqual(await filedEvents(x.userId), [rows[0]!.id], 'one domain event, for the one report stored');
+      assert.deepEqual((await desk(x.userId)).map((v) => [v.reportId, v.openAgainstReported]), [[rows[0]!.id, 1]]);
+    });
+
+    it('the desk ranks and counts people, not reports: one person in two contexts is 1, a second person makes 2', async () => {
+      const [r1, r2, x, y] = await Promise.all(['R1', 'R2', 'X', 'Y'].map((t) => registerPerson(url(), t)));
+      const aboutX = (await report(r1!, x!, x!.card.id)).body.reportId;
+      const aboutXAgain = await report(r1!, x!); // the profile, no card named: another context
+      assert.equal(aboutXAgain.status, 201);
+      const aboutY1 = (await report(r1!, y!, y!.card.id)).body.reportId;
+      const aboutY2 = (await report(r2!, y!, y!.card.id)).body.reportId;
+      assert.notEqual(aboutY1, aboutY2, 'each person has a report of their own');
+      assert.deepEqual((await desk(x!.userId)).map((v) => v.openAgainstReported), [1, 1]);
+      assert.deepEqual((await desk(y!.userId)).map((v) => [v.reportId, v.openAgainstReported]), [[aboutY1, 2], [aboutY2, 2]]);
+      // Y, reported by two people, comes before X, reported twice by one.
+      const all = (await requestJson<{ reports: ReportView[] }>(url(), 'GET', '/admin/reports?limit=200', { token: ADMIN_KEY })).body.reports;
+      const order = all.filter((v) => [x!.userId, y!.userId].includes(v.reportedId)).map((v) => v.reportedId);
+      assert.deepEqual(order, [y!.userId, y!.userId, x!.userId, x!.userId]);
+
+      // Once resolved, the same report is filed anew.
+      const resolved = await requestJson(url(), 'POST', `/admin/reports/${aboutX}/resolve`, { token: ADMIN_KEY, body: { action: 'dismiss', note: 'checked' } });
+      assert.equal(resolved.status, 200);
+      const again = await report(r1!, x!, x!.card.id);
+      assert.equal(again.status, 201);
+      assert.notEqual(again.body.reportId, aboutX);
+    });
+  });
+
+  describe('the migration, on a database holding repeats', function () {
+    const BEFORE = '2026_12_08_0023_webhooks_by_arrival';
+    const backends: Array<[string, (context: Mocha.Context) => Promise<{ settings: DatabaseSettings; drop(): Promise<void> } | undefined>]> = [
+      ['embedded (PGlite)', async () => {
+        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kismet-test-'));
+        return { settings: { kind: 'pglite', dataDir }, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+      }],
+      ['Postgres', async (context) => {
+        const services = servicesOrSkip(context, { postgres: true });
+        if (!services) return undefined;
+        const scratch = await createScratchDatabase(services.databaseUrl);
+        return { settings: { kind: 'postgres', url: scratch.url, poolSize: 1 }, drop: () => scratch.drop() };
+      }],
+    ];
+    for (const [name, setup] of backends) {
+      it(`${name}: keeps the oldest open report of each repeat, resolves the others with a note, and then refuses a repeat`, async function () {
+        const made = await setup(this);
+        if (!made) return;
+        let database: DatabaseHandle | undefined;
+        try {
+          database = await openDatabase(made.settings);
+          const db = database.db;
+          const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
+          const before = await migrator.migrateTo(BEFORE);
+          assert.equal(before.error, undefined);
+          const [r, x] = [randomUUID(), randomUUID()];
+          for (const id of [r, x]) await sql`insert into users (id, email, password_hash) values (${id}, ${`${id}@example.test`}, 'x')`.execute(db);
+          const row = async (minutes: number, contextId: string | null, status = 'open') => {
+            const id = randomUUID();
+            await sql`insert into reports (id, reporter_id, reported_id, context_kind, context_id, reason, created_at, status)
+                      values (${id}, ${r}, ${x}, 'profile', ${contextId}, ${`at ${minutes}`}, ${new Date(Date.UTC(2026, 11, 1, 0, minutes))}, ${status})`.execute(db);
+            return id;
+          };
+          const card = randomUUID();
+          const [keptCard, repeatCard1, repeatCard2] = [await row(1, card), await row(3, card), await row(2, card)];
+          const [keptNone, repeatNone] = [await row(4, null), await row(5, null)];
+          const resolvedAlready = await row(0, card, 'resolved');
+          const other = await row(6, randomUUID());
+
+          const after = await migrateToLatest(db);
+          assert.equal(after.error, undefined, String(after.error));
+          const { rows } = await sql<{ id: string; status: string; resolution: string | null; resolution_note: string | null }>`
+            select id, status, resolution, resolution_note from reports`.execute(db);
+          const of = (id: string) => rows.find((stored) => stored.id === id)!;
+          for (const id of [keptCard, keptNone, other]) assert.equal(of(id).status, 'open');
+          assert.equal(of(resolvedAlready).resolution_note, null, 'a resolved report is left as it was');
+          for (const [id, kept] of [[repeatCard1, keptCard], [repeatCard2, keptCard], [repeatNone, keptNone]] as const) {
+            assert.deepEqual(of(id), { id, status: 'resolved', resolution: 'dismiss', resolution_note: `a repeat of report ${kept}, filed while it was open` });
+          }
+          await assert.rejects(row(7, card), /reports_open_once/);
+          await assert.rejects(row(8, null), /reports_open_once/);
+        } finally {
+          await database?.close();
+          await made.drop();
+        }
+      });
+    }
+  });
+});
