@@ -134,6 +134,8 @@ export type AdminUserBody = z.infer<typeof AdminUserBody>;
 /**
  * `POST /reports`: who is reported, for what, and where it happened: a profile
  * (a card id), a message (`<matchId>:<seq>`), a call or an event (their ids).
+ * The id's shape by context, and that it is the reporter's to name, are checked
+ * by the route (domain/reportContext.ts).
  */
 export const ReportBody = z.strictObject({
   userId: Uuid,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../types';
+import type { ReportContext } from '../../domain/reportContext';
 import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -11,6 +12,36 @@ export interface NewReport {
   readonly contextKind: 'profile' | 'message' | 'call' | 'event';
   readonly contextId: string | null;
   readonly reason: string;
+}
+
+/**
+ * Whether a report's context is one the reporter and the reported person share:
+ * a card of the reported person; a message of a match the reporter is a member
+ * of (party or colleague); a call between the two; an event both are part of
+ * (host, registered or attended). One statement.
+ */
+export async function reportContextHolds(db: Db, reporterId: string, reportedId: string, context: ReportContext): Promise<boolean> {
+  const holds = (() => {
+    switch (context.kind) {
+      case 'profile':
+        return sql<boolean>`exists (select 1 from cards where id = ${context.cardId}::uuid and owner_id = ${reportedId}::uuid)`;
+      case 'message':
+        return sql<boolean>`exists (select 1 from match_members mm join messages m on m.match_id = mm.match_id
+                                     where mm.match_id = ${context.matchId}::uuid and mm.user_id = ${reporterId}::uuid and m.seq = ${context.seq})`;
+      case 'call':
+        return sql<boolean>`exists (select 1 from calls where id = ${context.callId}::uuid
+                                       and ((caller_id = ${reporterId}::uuid and callee_id = ${reportedId}::uuid)
+                                         or (caller_id = ${reportedId}::uuid and callee_id = ${reporterId}::uuid)))`;
+      case 'event':
+        return sql<boolean>`(select count(distinct p.user_id) = 2 from (
+                               select user_id from event_hosts where event_id = ${context.eventId}::uuid
+                               union all select user_id from registrations where event_id = ${context.eventId}::uuid
+                               union all select user_id from attendance where event_id = ${context.eventId}::uuid
+                             ) p where p.user_id in (${reporterId}::uuid, ${reportedId}::uuid))`;
+    }
+  })();
+  const { rows } = await sql<{ holds: boolean }>`select ${holds} as holds`.execute(db);
+  return rows[0]?.holds === true;
 }
 
 export interface FiledReport {

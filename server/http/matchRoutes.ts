@@ -2,9 +2,10 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { blockUser } from '../../db/repositories/blockRepository';
 import { endMatches } from '../../db/repositories/matchRepository';
 import { findThreadAccess, listThreads } from '../../db/repositories/threadRepository';
-import { fileReport } from '../../db/repositories/reportRepository';
+import { fileReport, reportContextHolds } from '../../db/repositories/reportRepository';
 import { findUserById } from '../../db/repositories/userRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
+import { contextIdOf, parseReportContext, REPORT_CONTEXT_SHAPES } from '../../domain/reportContext';
 import { announceBlock, announceMatchesEnded, type ModerationDeps } from '../../services/moderation';
 import { BlockBody, ReportBody } from '../../contracts/cards';
 import { jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
@@ -47,11 +48,21 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
     const userId = await signedIn(call);
     const body = parseBody(ReportBody, call);
     await otherAccount(userId, body.userId, 'report');
+    let contextId: string | null = null;
+    if (body.contextId !== undefined) {
+      const context = parseReportContext(body.context, body.contextId);
+      if (!context) throw new AppError(ErrorCode.INVALID_BODY, `contextId: ${REPORT_CONTEXT_SHAPES[body.context]} for a ${body.context} report`);
+      // One answer for "no such thing" and "not yours to report": ids of others' threads, calls and events stay unconfirmed.
+      if (!(await reportContextHolds(db, userId, body.userId, context))) {
+        throw new AppError(ErrorCode.INVALID_BODY, `contextId: no ${body.context} of yours with this person`);
+      }
+      contextId = contextIdOf(context);
+    }
     const { reportId, filed } = await fileReport(db, {
       reporterId: userId,
       reportedId: body.userId,
       contextKind: body.context,
-      contextId: body.contextId ?? null,
+      contextId,
       reason: body.reason,
     });
     // A repeat of one's own open report is answered with it: 200, not 201, and nothing stored.

@@ -81,6 +81,7 @@ describe('who may do what: every actor and command, refused for the unentitled, 
       ['operator route with a user’s token', requestJson(n0.url, 'POST', `/admin/users/${stranger.userId}`, { token: stranger.accessToken, body: { isPremium: true } }), 403, 'FORBIDDEN'],
       ['operator route with no key', requestJson(n1.url, 'POST', `/admin/users/${stranger.userId}`, { body: { banned: true } }), 403, 'FORBIDDEN'],
       ['report oneself', requestJson(n0.url, 'POST', '/reports', { token: stranger.accessToken, body: { userId: stranger.userId, context: 'profile', reason: 'x' } }), 400, 'INVALID_BODY'],
+      ['report a message of someone else’s thread', requestJson(n0.url, 'POST', '/reports', { token: stranger.accessToken, body: { userId: a.userId, context: 'message', contextId: `${matchId}:1`, reason: 'x' } }), 400, 'INVALID_BODY'],
       ['report with a forged token', requestJson(n0.url, 'POST', '/reports', { token: 'forged', body: { userId: a.userId, context: 'profile', reason: 'x' } }), 401, 'TOKEN_INVALID'],
       ['block with no token', requestJson(n1.url, 'POST', '/me/blocks', { body: { userId: a.userId } }), 401, 'TOKEN_MISSING'],
       ['read preferences with no token', requestJson(n1.url, 'GET', '/me/preferences'), 401, 'TOKEN_MISSING'],
@@ -96,13 +97,13 @@ describe('who may do what: every actor and command, refused for the unentitled, 
 
     assert.equal(await databaseDigest(cluster!.pool), before, 'nothing refused changed the database');
 
-    // What the stranger is entitled to still works: a report.
+    // What the stranger is entitled to still works: a report of A's profile (a message of A's thread is not theirs to name).
     const report = await requestJson<{ reportId: string }>(n1.url, 'POST', '/reports', {
       token: stranger.accessToken,
-      body: { userId: a.userId, context: 'message', contextId: `${matchId}:1`, reason: 'spam' },
+      body: { userId: a.userId, context: 'profile', contextId: a.card.id, reason: 'spam' },
     });
     assert.equal(report.status, 201);
     const stored = await cluster!.pool.query('select reporter_id, reported_id, context_kind, context_id from reports where id = $1', [report.body.reportId]);
-    assert.deepEqual(stored.rows, [{ reporter_id: stranger.userId, reported_id: a.userId, context_kind: 'message', context_id: `${matchId}:1` }]);
+    assert.deepEqual(stored.rows, [{ reporter_id: stranger.userId, reported_id: a.userId, context_kind: 'profile', context_id: a.card.id }]);
   });
 });

@@ -45,6 +45,9 @@ describe('reports, filed once while open', function () {
       assert.equal(ids.size, 1, 'every repeat is answered with the one report');
       const rows = await stored(r.userId, x.userId);
       assert.deepEqual(rows.map((row) => row.id), [...ids]);
+      // The same card written in capitals is the same context.
+      const shouted = await report(r, x, x.card.id.toUpperCase());
+      assert.deepEqual([shouted.status, shouted.body.reportId], [200, rows[0]!.id]);
       assert.deepEqual(await filedEvents(x.userId), [rows[0]!.id], 'one domain event, for the one report stored');
       assert.deepEqual((await desk(x.userId)).map((v) => [v.reportId, v.openAgainstReported]), [[rows[0]!.id, 1]]);
     });

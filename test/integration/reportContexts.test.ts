@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import type { CallStarted } from '../../contracts/calls';
+import type { SendResult } from '../../contracts/chat';
+import { command, connectDevice, disconnect, requestJson } from '../support/accounts';
+import { useTestCluster } from '../support/cluster';
+import { scheduleEvent } from '../support/liveEvents';
+import { joinThread, matchPeople, registerPerson, replyOf, type Person } from '../support/matches';
+import { useNatsStream } from '../support/nats';
+import { ADMIN_KEY } from '../support/operator';
+
+type Account = Pick<Person, 'userId' | 'accessToken'>;
+
+describe('POST /reports, its context checked', function () {
+  const stream = useNatsStream();
+  const suite = useTestCluster(2, Object.assign(stream.env, { ADMIN_API_KEY: ADMIN_KEY }));
+  const node = (i: 0 | 1) => suite.nodes[i].url;
+
+  const report = (from: { accessToken: string }, about: { userId: string }, context: string, contextId: string) =>
+    requestJson<{ reportId: string; code?: string; message?: string }>(node(0), 'POST', '/reports', {
+      token: from.accessToken,
+      body: { userId: about.userId, context, contextId, reason: 'rude' },
+    });
+  const reportsBy = async (reporterId: string) =>
+    (await suite.cluster.pool.query<{ id: string; context_id: string }>('select id, context_id from reports where reporter_id = $1 order by created_at', [reporterId])).rows;
+  /** The report.filed events about a person, as stored for the bus: their data, whole. */
+  const filedAbout = async (reportedId: string) =>
+    (await suite.cluster.pool.query<{ data: Record<string, unknown> }>(
+      "select data from domain_event_outbox where type = 'report.filed' and data->>'reportedId' = $1 order by occurred_at", [reportedId])).rows.map((r) => r.data);
+
+  /** Refused with INVALID_BODY, and nothing stored or sent for it. */
+  async function refused(from: Account, about: Account, context: string, contextId: string, what: string) {
+    const before = [(await reportsBy(from.userId)).length, (await filedAbout(about.userId)).length];
+    const answer = await report(from, about, context, contextId);
+    assert.equal(answer.status, 400, `${what}: ${JSON.stringify(answer.body)}`);
+    assert.equal(answer.body.code, 'INVALID_BODY', what);
+    assert.match(String(answer.body.message), /^contextId: /, what);
+    assert.deepEqual([(await reportsBy(from.userId)).length, (await filedAbout(about.userId)).length], before, `${what}: nothing stored`);
+  }
+
+  it('a message report names a message of a match the reporter is in; its event carries the id in one written form', async () => {
+    const [a, b, stranger] = await Promise.all([registerPerson(node(0), 'A'), registerPerson(node(1), 'B'), registerPerson(node(0), 'S')]);
+    const matchId = await matchPeople(a, b, [node(0), node(1)]);
+    const thread = await joinThread(node(1), b, matchId);
+    const sent = replyOf<SendResult>(await command(thread.room, 'send', { clientMessageId: 'rude-1', kind: 'text', body: 'something rude' }));
+    await disconnect(thread);
+
+    await refused(stranger, b, 'message', `${matchId}:${sent.seq}`, 'a message of a match the reporter is not in');
+    await refused(a, b, 'message', `${matchId}:${sent.seq + 1}`, 'a message not sent');
+    for (const [contextId, what] of [
+      ['something rude', 'free text'],
+      [matchId, 'no sequence'],
+      [`${matchId}:0`, 'sequence 0'],
+      [`${matchId}:-1`, 'a negative sequence'],
+      [`${matchId}:01`, 'a leading zero'],
+      [`${matchId}:1.5`, 'a fraction'],
+      [`${matchId}:1:2`, 'two sequences'],
+      [`${matchId.slice(1)}:1`, 'a short match id'],
+      [`${matchId}:99999999999999999`, 'a sequence past 2^53'],
+    ] as const) await refused(a, b, 'message', contextId, `message, ${what}`);
+
+    const filed = await report(a, b, 'message', `${matchId.toUpperCase()}:${sent.seq}`);
+    assert.equal(filed.status, 201, JSON.stringify(filed.body));
+    const canonical = `${matchId}:${sent.seq}`;
+    assert.deepEqual(await reportsBy(a.userId), [{ id: filed.body.reportId, context_id: canonical }]);
+    assert.deepEqual(await filedAbout(b.userId), [
+      { reportId: filed.body.reportId, reporterId: a.userId, reportedId: b.userId, contextKind: 'message', contextId: canonical },
+    ]);
+    // Written another way, it is the same open report.
+    const again = await report(a, b, 'message', canonical);
+    assert.deepEqual([again.status, again.body.reportId], [200, filed.body.reportId]);
+  });
+
+  it('a profile report names a card of the reported person, a call report a call between the two, an event report an event both are part of', async () => {
+    const [a, b, stranger] = await Promise.all([registerPerson(node(0), 'A'), registerPerson(node(1), 'B'), registerPerson(node(0), 'S')]);
+    const matchId = await matchPeople(a, b, [node(0), node(1)]);
+
+    await refused(a, b, 'profile', a.card.id, 'someone else’s card');
+    await refused(a, b, 'profile', `${b.card.id}:1`, 'a card id with a sequence');
+    await refused(a, b, 'profile', 'not a card', 'free text as a card');
+    const card = await report(a, b, 'profile', b.card.id);
+    assert.equal(card.status, 201);
+
+    const phone = await connectDevice(node(0), a, 'phone');
+    const { callId } = replyOf<CallStarted>(await command(phone.room, 'call.start', { matchId, media: 'audio' }));
+    replyOf(await command(phone.room, 'call.cancel', { callId }));
+    await disconnect(phone);
+    await refused(stranger, b, 'call', callId, 'a call the reporter was not in');
+    await refused(a, stranger, 'call', callId, 'a call the reported person was not in');
+    await refused(a, b, 'call', matchId, 'a match id as a call');
+    assert.equal((await report(b, a, 'call', callId)).status, 201, 'the callee reports the caller');
+
+    const { recruiter, eventId } = await scheduleEvent(node(0), 10);
+    assert.equal((await requestJson(node(0), 'POST', `/events/${eventId}/registrations`, { token: a.accessToken })).status, 201);
+    await refused(stranger, recruiter, 'event', eventId, 'an event the reporter is not part of');
+    await refused(a, b, 'event', eventId, 'an event the reported person is not part of');
+    assert.equal((await report(a, recruiter, 'event', eventId)).status, 201, 'a registered person reports the host');
+    assert.equal((await report(recruiter, a, 'event', eventId)).status, 201, 'the host reports a registered person');
+
+    const events = [...(await filedAbout(b.userId)), ...(await filedAbout(a.userId)), ...(await filedAbout(recruiter.userId))];
+    assert.deepEqual(events.map((e) => [e['contextKind'], e['contextId']]).sort(), [
+      ['call', callId], ['event', eventId], ['event', eventId], ['profile', b.card.id],
+    ].sort());
+  });
+});
