@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Card, CardKind, PhotoRef } from '../../domain/cardRules';
+import { decideCardCreation, type Card, type CardCreationDecision, type CardKind, type PhotoRef } from '../../domain/cardRules';
 import { coarseCellOf } from '../../domain/geo';
 import type { CardsTable, Database } from '../types';
 
@@ -51,8 +51,8 @@ function toRow(fields: Partial<CardFields>) {
   };
 }
 
-/** Inserts a card; it is verified when its owner's account is. */
-export async function insertCard(db: Db, card: { id: string; ownerId: string; kind: CardKind } & CardFields): Promise<Card> {
+/** Inserts a card; it is verified when its owner's account is. Only under the owner's lock (insertCardWithinLimits). */
+async function insertCard(db: Db, card: { id: string; ownerId: string; kind: CardKind } & CardFields): Promise<Card> {
   const row = await db
     .insertInto('cards')
     .values((eb) => ({
@@ -66,6 +66,28 @@ export async function insertCard(db: Db, card: { id: string; ownerId: string; ki
     .returningAll()
     .executeTakeFirstOrThrow();
   return cardFromRow(row);
+}
+
+export type CardCreation =
+  | { readonly kind: 'created'; readonly card: Card }
+  | Extract<CardCreationDecision, { readonly kind: 'refused' }>
+  | { readonly kind: 'no-account' };
+
+/**
+ * Inserts a card if its owner's cards leave room for it (`decideCardCreation`), counted
+ * under the owner's `users` row lock: an account's creations take turns, each counting
+ * the ones before it, so concurrent ones on any nodes never pass the limits. A deleted
+ * account (its erasure holds the row until it commits) gets no card: `no-account`.
+ */
+export function insertCardWithinLimits(db: Kysely<Database>, card: { id: string; ownerId: string; kind: CardKind } & CardFields): Promise<CardCreation> {
+  return db.transaction().execute(async (tx): Promise<CardCreation> => {
+    const owner = await tx.selectFrom('users').select('role').where('id', '=', card.ownerId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
+    if (!owner) return { kind: 'no-account' };
+    const counts = await countActiveCardsByOwner(tx, card.ownerId);
+    const decision = decideCardCreation({ role: owner.role, kind: card.kind, activePersonCards: counts.person, activeJobCards: counts.job });
+    if (decision.kind === 'refused') return decision;
+    return { kind: 'created', card: await insertCard(tx, card) };
+  });
 }
 
 /** Inserts many cards in one statement; for seeding load tests. */

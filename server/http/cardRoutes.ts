@@ -2,18 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { TemplatedApp } from 'uWebSockets.js';
 import {
-  countActiveCardsByOwner,
   deactivateCard,
-  insertCard,
+  insertCardWithinLimits,
   listCardsByOwner,
   updateCard,
 } from '../../db/repositories/cardRepository';
 import { findPreferences, savePreferences } from '../../db/repositories/preferenceRepository';
-import { findUserById, findUserLocation } from '../../db/repositories/userRepository';
+import { findUserLocation } from '../../db/repositories/userRepository';
 import { findViewableCard } from '../../services/cardVisibility';
 import { countCompletedProfile } from '../../services/progress';
 import type { Database } from '../../db/types';
-import { canEditCard, checkPersonBirthYear, decideCardCreation, type Card } from '../../domain/cardRules';
+import { canEditCard, checkPersonBirthYear, type Card } from '../../domain/cardRules';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { cellForLocation } from '../../domain/geo';
 import { discoveryPoint } from '../../domain/locationPrivacy';
@@ -71,10 +70,6 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     const userId = await signedIn(call);
     const body = parseBody(CreateCardBody, call);
     refuseForeignPhotos(body.photos);
-    const [user, counts] = await Promise.all([findUserById(db, userId), countActiveCardsByOwner(db, userId)]);
-    if (!user) throw new AppError(ErrorCode.TOKEN_INVALID, 'this account no longer exists');
-    const decision = decideCardCreation({ role: user.role, kind: body.kind, activePersonCards: counts.person, activeJobCards: counts.job });
-    if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
     if (body.kind === 'person' && body.lat != null) {
       throw new AppError(ErrorCode.INVALID_BODY, "lat: a person's card is where its owner is (location.update)");
     }
@@ -82,7 +77,8 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     // A person's card is where others see its owner: the centre of their privacy cell.
     const exact = body.kind === 'person' ? await findUserLocation(db, userId) : undefined;
     const location = exact && discoveryPoint(exact);
-    const card = await insertCard(db, {
+    // The owner's limits are counted under their row's lock, so concurrent creations count each other.
+    const created = await insertCardWithinLimits(db, {
       id: randomUUID(),
       ownerId: userId,
       kind: body.kind,
@@ -101,6 +97,9 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
       lng: location?.lng ?? body.lng ?? null,
       h3Cell: location ? cellOf(location.lat, location.lng) : cellOf(body.lat, body.lng),
     });
+    if (created.kind === 'no-account') throw new AppError(ErrorCode.TOKEN_INVALID, 'this account no longer exists');
+    if (created.kind === 'refused') throw new AppError(created.code, created.message);
+    const { card } = created;
     await countCompletedProfile(deps, card);
     return jsonReply(201, toCardView(card));
   }, options);
