@@ -13,7 +13,7 @@ export { REJOIN_CLOSE_CODES, shouldRejoin, rejoinDelayMs } from './rejoinPolicy'
 export type { SessionPayloads, SessionResults, ChatPayloads, ChatResults } from './commands';
 export type { ChatMessage, ThreadReadyMessage, TypingMessage, ReadMarker } from '../contracts/chat';
 export type { SessionReadyMessage, UserEventMessage, SwipeResult } from '../contracts/session';
-export type { CardView, CreateCardBody } from '../contracts/cards';
+export type { CardPage, CardView, CreateCardBody } from '../contracts/cards';
 export type { DeckResult, DeckCard } from '../contracts/deck';
 export type { TokenPair } from '../contracts/auth';
 export { UserEventType } from '../domain/userEvents';

@@ -103,6 +103,23 @@ export function toCardView(card: Card): CardView {
   return view;
 }
 
+/** The most cards one page of `GET /me/cards` holds, and how many when the caller does not say. */
+export const CARD_PAGE_MAX = 100;
+export const CARD_PAGE_DEFAULT = 50;
+
+/** `GET /me/cards?limit=&after=`: the caller's cards, oldest first; `after` is the last card of the previous page. */
+export const CardListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(CARD_PAGE_MAX).default(CARD_PAGE_DEFAULT),
+  after: Uuid.optional(),
+});
+export type CardListQuery = z.infer<typeof CardListQuery>;
+
+/** A page of the caller's cards; `after` pages on, null on the last page. */
+export interface CardPage {
+  readonly cards: CardView[];
+  readonly after: string | null;
+}
+
 export const PreferencesBody = z
   .strictObject({
     maxDistanceKm: z.number().int().min(1).max(500).default(25),

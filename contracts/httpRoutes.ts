@@ -83,7 +83,10 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
   { method: 'get', path: '/cards/:id', summary: 'Read a card', auth: 'bearer', answers: { 200: CardBody } },
   { method: 'patch', path: '/cards/:id', summary: 'Change one of your cards', auth: 'bearer', body: UpdateCardBody, answers: { 200: CardBody } },
   { method: 'del', path: '/cards/:id', summary: 'Deactivate one of your cards', auth: 'bearer', answers: { 200: CardBody } },
-  { method: 'get', path: '/me/cards', summary: 'Your cards', auth: 'bearer', answers: { 200: z.object({ cards: z.array(CardBody) }) } },
+  {
+    method: 'get', path: '/me/cards', summary: 'Your cards, oldest first, a page at a time; query limit, after', auth: 'bearer',
+    answers: { 200: z.object({ cards: z.array(CardBody), after: Uuid.nullable() }) },
+  },
   { method: 'get', path: '/me/preferences', summary: 'Your deck preferences', auth: 'bearer', answers: { 200: PreferencesAnswer } },
   { method: 'put', path: '/me/preferences', summary: 'Set your deck preferences', auth: 'bearer', body: PreferencesBody, answers: { 200: PreferencesAnswer } },
   {

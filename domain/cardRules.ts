@@ -56,23 +56,41 @@ export type CardCreationDecision =
   | { readonly kind: 'create' }
   | { readonly kind: 'refused'; readonly code: ErrorCode; readonly message: string };
 
-/** A person has one active profile; only recruiters post jobs, up to a limit. */
+/**
+ * An account creates at most this many cards in NEW_CARDS_WINDOW_MS, deactivated ones
+ * included: a deactivated card stays (its owner reads it, and matches, swipes and events
+ * refer to it), so without a bound creating and deactivating cards in turn would store
+ * without end. Four times the active jobs a recruiter may post at once, every month; a
+ * recruiter posting for years is never locked out, and a flood is held to a few thousand
+ * cards a year.
+ */
+export const MAX_NEW_CARDS = 200;
+export const NEW_CARDS_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** A person has one active profile; only recruiters post jobs, up to a limit; nobody creates more than MAX_NEW_CARDS cards in NEW_CARDS_WINDOW_MS. */
 export function decideCardCreation(input: {
   readonly role: AccountRole;
   readonly kind: CardKind;
   readonly activePersonCards: number;
   readonly activeJobCards: number;
+  /** The account's cards created in the last NEW_CARDS_WINDOW_MS, active or not. */
+  readonly newCards: number;
 }): CardCreationDecision {
-  if (input.kind === 'person') {
-    return input.activePersonCards > 0
-      ? { kind: 'refused', code: ErrorCode.PERSON_CARD_EXISTS, message: 'you already have an active profile; update it instead' }
-      : { kind: 'create' };
+  if (input.kind === 'person' && input.activePersonCards > 0) {
+    return { kind: 'refused', code: ErrorCode.PERSON_CARD_EXISTS, message: 'you already have an active profile; update it instead' };
   }
-  if (input.role !== 'recruiter' && input.role !== 'admin') {
+  if (input.kind === 'job' && input.role !== 'recruiter' && input.role !== 'admin') {
     return { kind: 'refused', code: ErrorCode.RECRUITER_ONLY, message: 'only recruiter accounts post jobs' };
   }
-  if (input.activeJobCards >= MAX_ACTIVE_JOB_CARDS) {
+  if (input.kind === 'job' && input.activeJobCards >= MAX_ACTIVE_JOB_CARDS) {
     return { kind: 'refused', code: ErrorCode.CARD_LIMIT_REACHED, message: `at most ${MAX_ACTIVE_JOB_CARDS} active jobs` };
+  }
+  if (input.newCards >= MAX_NEW_CARDS) {
+    return {
+      kind: 'refused',
+      code: ErrorCode.CARD_LIMIT_REACHED,
+      message: `at most ${MAX_NEW_CARDS} new cards in 30 days, deactivated ones included; change one of yours instead, or come back later`,
+    };
   }
   return { kind: 'create' };
 }

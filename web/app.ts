@@ -1,4 +1,4 @@
-import { KismetClient, webStorageStore, type CardView, type KismetSession, type KismetThread } from '../client/index';
+import { KismetClient, webStorageStore, type CardPage, type CardView, type KismetSession, type KismetThread } from '../client/index';
 import { h, show, toast } from './dom';
 import { deviceId, serverUrl } from './settings';
 
@@ -66,8 +66,14 @@ export class App {
   async connect(): Promise<void> {
     this.session = await this.kismet.connect(deviceId());
     this.cell = this.session.ready.cell;
-    const mine = await this.kismet.api<{ cards: CardView[] }>('GET', '/me/cards');
-    this.myCard = mine.cards.find((c) => c.kind === 'person' && c.active);
+    // The user's cards come a page at a time, oldest first; their active profile is their newest.
+    let after: string | null = null;
+    this.myCard = undefined;
+    do {
+      const page: CardPage = await this.kismet.api<CardPage>('GET', after ? `/me/cards?after=${after}` : '/me/cards');
+      this.myCard = page.cards.find((c) => c.kind === 'person' && c.active) ?? this.myCard;
+      after = page.after;
+    } while (after !== null);
     this.loadMatches();
     this.session.on('match.created', (data) => this.rememberMatch({ matchId: data.matchId, otherUserId: data.otherUserId, otherCardId: data.otherCardId }));
     this.session.on('presence.changed', (data) => {

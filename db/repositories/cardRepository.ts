@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { decideCardCreation, type Card, type CardCreationDecision, type CardKind, type PhotoRef } from '../../domain/cardRules';
 import { coarseCellOf } from '../../domain/geo';
 import type { CardsTable, Database } from '../types';
@@ -79,12 +79,16 @@ export type CardCreation =
  * the ones before it, so concurrent ones on any nodes never pass the limits. A deleted
  * account (its erasure holds the row until it commits) gets no card: `no-account`.
  */
-export function insertCardWithinLimits(db: Kysely<Database>, card: { id: string; ownerId: string; kind: CardKind } & CardFields): Promise<CardCreation> {
+export function insertCardWithinLimits(
+  db: Kysely<Database>,
+  card: { id: string; ownerId: string; kind: CardKind } & CardFields,
+  /** Cards created since count toward MAX_NEW_CARDS. */
+  newSince: Date,
+): Promise<CardCreation> {
   return db.transaction().execute(async (tx): Promise<CardCreation> => {
     const owner = await tx.selectFrom('users').select('role').where('id', '=', card.ownerId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
     if (!owner) return { kind: 'no-account' };
-    const counts = await countActiveCardsByOwner(tx, card.ownerId);
-    const decision = decideCardCreation({ role: owner.role, kind: card.kind, activePersonCards: counts.person, activeJobCards: counts.job });
+    const decision = decideCardCreation({ role: owner.role, kind: card.kind, ...(await countCardsByOwner(tx, card.ownerId, newSince)) });
     if (decision.kind === 'refused') return decision;
     return { kind: 'created', card: await insertCard(tx, card) };
   });
@@ -104,21 +108,41 @@ export async function findCardById(db: Db, id: string): Promise<Card | undefined
   return row ? cardFromRow(row) : undefined;
 }
 
-export async function listCardsByOwner(db: Db, ownerId: string): Promise<Card[]> {
-  const rows = await db.selectFrom('cards').selectAll().where('owner_id', '=', ownerId).orderBy('created_at').orderBy('id').execute();
-  return rows.map(cardFromRow);
+/**
+ * A page of the owner's cards, oldest first: up to `limit` after the card `after` (the last of
+ * the previous page), and whether more follow; undefined when `after` is not one of theirs.
+ */
+export async function listCardsByOwner(
+  db: Db,
+  ownerId: string,
+  page: { readonly limit: number; readonly after?: string },
+): Promise<{ cards: Card[]; more: boolean } | undefined> {
+  let query = db.selectFrom('cards').selectAll().where('owner_id', '=', ownerId);
+  if (page.after !== undefined) {
+    const from = await db.selectFrom('cards').select('id').where('id', '=', page.after).where('owner_id', '=', ownerId).executeTakeFirst();
+    if (!from) return undefined;
+    // Compared in the database: a timestamp read into JavaScript loses its microseconds.
+    query = query.where(sql<boolean>`(created_at, id) > (select c.created_at, c.id from cards c where c.id = ${page.after})`);
+  }
+  const rows = await query.orderBy('created_at').orderBy('id').limit(page.limit + 1).execute();
+  return { cards: rows.slice(0, page.limit).map(cardFromRow), more: rows.length > page.limit };
 }
 
-export async function countActiveCardsByOwner(db: Db, ownerId: string): Promise<{ person: number; job: number }> {
+/** What the limits of an account's cards count (decideCardCreation). */
+/** The owner's active cards by kind, and the cards they created since `since`, active or not. */
+export async function countCardsByOwner(db: Db, ownerId: string, since: Date): Promise<{ activePersonCards: number; activeJobCards: number; newCards: number }> {
   const rows = await db
     .selectFrom('cards')
-    .select(['kind', db.fn.countAll<string>().as('count')])
+    .select(['kind', 'active', sql<boolean>`created_at >= ${since}`.as('new'), db.fn.countAll<string>().as('count')])
     .where('owner_id', '=', ownerId)
-    .where('active', '=', true)
-    .groupBy('kind')
+    .groupBy(['kind', 'active', 'new'])
     .execute();
-  const count = (kind: CardKind) => Number(rows.find((r) => r.kind === kind)?.count ?? 0);
-  return { person: count('person'), job: count('job') };
+  const count = (counted: (row: (typeof rows)[number]) => boolean) => rows.filter(counted).reduce((n, r) => n + Number(r.count), 0);
+  return {
+    activePersonCards: count((r) => r.active && r.kind === 'person'),
+    activeJobCards: count((r) => r.active && r.kind === 'job'),
+    newCards: count((r) => r.new),
+  };
 }
 
 export async function updateCard(db: Db, id: string, fields: Partial<CardFields>): Promise<Card> {

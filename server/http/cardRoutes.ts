@@ -12,13 +12,13 @@ import { findUserLocation } from '../../db/repositories/userRepository';
 import { findViewableCard } from '../../services/cardVisibility';
 import { countCompletedProfile } from '../../services/progress';
 import type { Database } from '../../db/types';
-import { canEditCard, checkPersonBirthYear, type Card } from '../../domain/cardRules';
+import { NEW_CARDS_WINDOW_MS, canEditCard, checkPersonBirthYear, type Card } from '../../domain/cardRules';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { cellForLocation } from '../../domain/geo';
 import { discoveryPoint } from '../../domain/locationPrivacy';
 import { WITHDRAWALS_TOPIC, type UserEventBus, type WithdrawalBus } from '../../services/topicBus';
-import { CreateCardBody, PreferencesBody, UpdateCardBody, toCardView } from '../../contracts/cards';
-import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
+import { CardListQuery, CreateCardBody, PreferencesBody, UpdateCardBody, toCardView, type CardPage } from '../../contracts/cards';
+import { jsonReply, parseBody, parseQuery, route, type HttpCall, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
 import { Uuid } from '../../contracts/common';
 import { mediaUrlAllowed, type MediaHosts } from '../../domain/hostNames';
@@ -96,7 +96,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
       lat: location?.lat ?? body.lat ?? null,
       lng: location?.lng ?? body.lng ?? null,
       h3Cell: location ? cellOf(location.lat, location.lng) : cellOf(body.lat, body.lng),
-    });
+    }, new Date(deps.now().getTime() - NEW_CARDS_WINDOW_MS));
     if (created.kind === 'no-account') throw new AppError(ErrorCode.TOKEN_INVALID, 'this account no longer exists');
     if (created.kind === 'refused') throw new AppError(created.code, created.message);
     const { card } = created;
@@ -146,8 +146,13 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
   }, options);
 
   route(app, 'get', '/me/cards', async (call) => {
-    const cards = await listCardsByOwner(db, await signedIn(call));
-    return jsonReply(200, { cards: cards.map(toCardView) });
+    const userId = await signedIn(call);
+    const query = parseQuery(CardListQuery, call);
+    const page = await listCardsByOwner(db, userId, query);
+    if (!page) throw new AppError(ErrorCode.INVALID_BODY, 'after: not one of your cards');
+    const last = page.cards[page.cards.length - 1];
+    const answer: CardPage = { cards: page.cards.map(toCardView), after: page.more && last ? last.id : null };
+    return jsonReply(200, answer);
   }, options);
 
   route(app, 'get', '/me/preferences', async (call) => jsonReply(200, await findPreferences(db, await signedIn(call))), options);

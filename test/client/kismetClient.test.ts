@@ -75,7 +75,7 @@ describe('@kismet/client against a node', function () {
     const refreshed = await again.auth.refresh();
     assert.notEqual(refreshed.refreshToken, first.refreshToken);
     assert.equal(refreshed.userId, first.userId);
-    assert.deepEqual(await again.api('GET', '/me/cards'), { cards: [] });
+    assert.deepEqual(await again.api('GET', '/me/cards'), { cards: [], after: null });
     assert.equal((await refusalOf(again.login(email, 'wrong password'))).code, 'INVALID_CREDENTIALS');
   });
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { MAX_ACTIVE_JOB_CARDS, MIN_PERSON_AGE, canEditCard, canReadCard, checkPersonBirthYear, decideCardCreation } from '../../domain/cardRules';
+import { MAX_ACTIVE_JOB_CARDS, MAX_NEW_CARDS, MIN_PERSON_AGE, canEditCard, canReadCard, checkPersonBirthYear, decideCardCreation } from '../../domain/cardRules';
 
 describe('decideCardCreation', () => {
-  const none = { activePersonCards: 0, activeJobCards: 0 };
+  const none = { activePersonCards: 0, activeJobCards: 0, newCards: 0 };
   it('lets a member create their profile', () => assert.equal(decideCardCreation({ role: 'member', kind: 'person', ...none }).kind, 'create'));
   it('refuses a second active profile', () =>
     assert.equal((decideCardCreation({ role: 'member', kind: 'person', ...none, activePersonCards: 1 }) as { code: string }).code, 'PERSON_CARD_EXISTS'));
@@ -14,6 +14,18 @@ describe('decideCardCreation', () => {
       (decideCardCreation({ role: 'recruiter', kind: 'job', ...none, activeJobCards: MAX_ACTIVE_JOB_CARDS }) as { code: string }).code,
       'CARD_LIMIT_REACHED',
     );
+  });
+  it(`refuses a card past ${MAX_NEW_CARDS} created in the window, deactivated ones counted, profiles and jobs alike`, () => {
+    const codeOf = (decision: ReturnType<typeof decideCardCreation>) => (decision.kind === 'refused' ? decision.code : decision.kind);
+    const full = { ...none, newCards: MAX_NEW_CARDS };
+    assert.equal(codeOf(decideCardCreation({ role: 'member', kind: 'person', ...full, newCards: MAX_NEW_CARDS - 1 })), 'create');
+    assert.equal(codeOf(decideCardCreation({ role: 'member', kind: 'person', ...full })), 'CARD_LIMIT_REACHED');
+    assert.equal(codeOf(decideCardCreation({ role: 'recruiter', kind: 'job', ...full })), 'CARD_LIMIT_REACHED');
+    const refused = decideCardCreation({ role: 'member', kind: 'person', ...full });
+    assert.ok(refused.kind === 'refused' && /deactivated ones included/.test(refused.message), JSON.stringify(refused));
+    // The more specific refusal first.
+    assert.equal(codeOf(decideCardCreation({ role: 'member', kind: 'person', ...full, activePersonCards: 1 })), 'PERSON_CARD_EXISTS');
+    assert.equal(codeOf(decideCardCreation({ role: 'member', kind: 'job', ...full })), 'RECRUITER_ONLY');
   });
 });
 
