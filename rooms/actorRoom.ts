@@ -2,6 +2,7 @@ import { Room, RoomInternalState, type Client, type IRoomCache } from '@colyseus
 import type { z } from 'zod';
 import { AppError, ErrorCode } from '../domain/errors';
 import { MAX_CONNECTIONS_PER_ACTOR } from '../domain/rateLimits';
+import type { Revocation } from '../domain/revocationList';
 import { actorRoomId, type ActorKind } from '../contracts/actors';
 import { KismetCloseCode } from '../contracts/common';
 import { reaches } from '../domain/shadowBanAudience';
@@ -29,6 +30,9 @@ export interface SeatHolder {
   readonly userId: string;
   readonly seatToken: SeatToken;
 }
+
+/** What an admitted connection keeps (its `userData`): whose it is, and the log-in session its token named. */
+type Admission = { readonly userId: string; readonly loginSession: string | undefined };
 
 /** What every Kismet actor shares: messages only, and how it leaves a draining or fenced node. */
 export abstract class ActorRoom extends Room {
@@ -146,20 +150,20 @@ export abstract class ActorRoom extends Room {
     }
   }
 
-  /** Admits a connection (see admitted) unless refuseJoin refuses it. */
-  protected admitWithinLimit(client: Client, auth: SeatHolder): void {
-    this.refuseJoin(auth);
-    this.admitted(client, auth.userId);
+  /** Admits a connection (see admitted) unless refuseJoin refuses it (`held`: see there). */
+  protected admitWithinLimit(client: Client, auth: SeatHolder, held?: number): void {
+    this.refuseJoin(auth, held);
+    this.admitted(client, auth);
   }
 
-  /** Records whose connection this is, once admitted (see userOf). */
-  protected admitted(client: Client, userId: string): void {
-    client.userData = { userId };
+  /** Records whose connection this is, once admitted (see userOf), and its token's log-in session (see onSessionRevoked). */
+  private admitted(client: Client, auth: SeatHolder): void {
+    client.userData = { userId: auth.userId, loginSession: auth.seatToken.sessionId } satisfies Admission;
   }
 
   /** The user a connection belongs to; undefined until it was admitted. */
   protected userOf(client: Client): string | undefined {
-    return (client.userData as { userId?: string } | undefined)?.userId;
+    return (client.userData as Admission | undefined)?.userId;
   }
 
   /**
@@ -258,19 +262,32 @@ export abstract class ActorRoom extends Room {
   onClusterRejoined(_missedSince: number): void {}
 
   /**
-   * An account was banned or erased (heard on every node, server/auth/tokenRevocations).
-   * Sessions and threads hear it on their own topics; an actor that holds anyone's
-   * connections (a live event, a lobby) closes that person's here.
+   * Every connection of a person here was revoked: their `account` banned or erased (sessions and threads
+   * hear that on their own topics), or the one log-in they held them all with. A live event and a lobby let them go.
    */
-  onAccountRevoked(_userId: string): void {}
+  onPersonRevoked(_userId: string, _account: boolean): void {}
 
-  /** Tells every actor of this node that an account was banned or erased (see onAccountRevoked). */
-  static accountRevoked(userId: string): void {
+  /**
+   * A log-in session was revoked (a log-out, a reused refresh token): the connections its
+   * tokens opened here close with 4502, each leaving as any does (the account's other log-ins
+   * stay), after onPersonRevoked when they were all the person had here.
+   */
+  onSessionRevoked(loginSession: string): void {
+    const revoked: Client[] = []; // gathered first: a transport may take a client out of the list within leave()
+    for (const client of this.clients) if ((client.userData as Admission | undefined)?.loginSession === loginSession) revoked.push(client);
+    const userId = revoked[0] && this.userOf(revoked[0]);
+    if (userId !== undefined && this.clientsOf(userId).length === revoked.length) this.onPersonRevoked(userId, false);
+    for (const client of revoked) client.leave(KismetCloseCode.SESSION_REVOKED);
+  }
+
+  /** Tells every actor of this node of a revocation heard (server/auth/tokenRevocations): an account's, or a log-in session's. */
+  static revoked({ kind, subject }: Revocation): void {
     for (const actor of liveActors) {
       try {
-        actor.onAccountRevoked(userId);
+        if (kind === 'user') actor.onPersonRevoked(subject, true);
+        else actor.onSessionRevoked(subject);
       } catch (error) {
-        roomServices().logger.warn({ err: error, roomId: actor.roomId, userId }, 'a revoked account’s connections not closed');
+        roomServices().logger.warn({ err: error, roomId: actor.roomId, kind, subject }, 'a revocation’s connections not closed');
       }
     }
   }

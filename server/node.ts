@@ -116,7 +116,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   }
   const now = () => new Date();
   const revocationBus = new PresenceTopicBus<Revocation>(presence, 'kismet:revocations:', logger);
-  const revocations = new TokenRevocations(database.db, revocationBus, config.auth.accessTokenTtlS, now, logger, (userId) => ActorRoom.accountRevoked(userId));
+  const revocations = new TokenRevocations(database.db, revocationBus, config.auth.accessTokenTtlS, now, logger, (revocation) => ActorRoom.revoked(revocation));
   await revocations.start();
   cluster?.onRejoined(() => revocations.reload());
   const accessTokens = new AccessTokenService(config.auth.jwtSecret, config.auth.accessTokenTtlS, revocations);

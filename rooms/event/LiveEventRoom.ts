@@ -122,11 +122,10 @@ export class LiveEventRoom extends ActorRoom {
     if (auth?.eventId !== this.eventId) throw ActorRoom.joinRefused(ErrorCode.NOT_REGISTERED, 'admitted to another event');
     this.ending.admit(auth.endsAt);
     if (this.attendees.wasPutOut(auth.userId)) throw ActorRoom.joinRefused(ErrorCode.REMOVED_FROM_EVENT, 'a host removed you from this event');
-    this.refuseJoin(auth, this.attendees.held(auth.userId));
+    this.admitWithinLimit(client, auth, this.attendees.held(auth.userId)); // before any await: a revocation heard meanwhile closes it
     const services = roomServices();
     const attendee = { userId: auth.userId, role: auth.role, hidden: auth.shadowBanned };
     const firstConnection = await this.seats.seatIn(this.attendees, client.sessionId, attendee, auth.needsSeat);
-    this.admitted(client, auth.userId);
     if (firstConnection) await this.seats.arrive(auth.userId, services.now());
     const token = await this.media.tokenFor(auth.userId, auth.role);
     const ready: LiveEventReady = { eventId: this.eventId, role: auth.role, liveKitUrl: services.calls.liveKitUrl, room: this.media.room, token, hands: this.hands.seenBy(auth.userId) };
@@ -160,9 +159,9 @@ export class LiveEventRoom extends ActorRoom {
     this.actorGone();
   }
 
-  /** Banned or erased, heard on every node: let go as a removed attendee is, with the session's close code. */
-  override onAccountRevoked(userId: string): void {
-    if (this.attendees.of(userId).length > 0) this.letGo(userId, KismetCloseCode.SESSION_REVOKED).catch((error: unknown) => roomServices().logger.warn({ err: error, eventId: this.eventId, userId }, 'a banned attendee’s media not let go'));
+  /** Banned or erased, or their one log-in here revoked, heard on every node: let go as a removed attendee is (media rooms too), with 4502. */
+  override onPersonRevoked(userId: string): void {
+    if (this.isConnected(userId)) this.letGo(userId, KismetCloseCode.SESSION_REVOKED).catch((error: unknown) => roomServices().logger.warn({ err: error, eventId: this.eventId, userId }, 'a revoked attendee’s media not let go'));
   }
 
   /** Closes a person's connections (each gives back its seat as any leave does), then takes them off the media rooms. */

@@ -98,9 +98,14 @@ export class LobbyRoom extends ActorRoom {
     });
   }
 
-  /** Banned or erased, heard on every node: they watch no more (closed as their session is) and count for nobody. */
-  override onAccountRevoked(userId: string): void {
-    this.letGo(userId, KismetCloseCode.SESSION_REVOKED);
+  /**
+   * Banned or erased, heard on every node: they watch no more (closed as their session is)
+   * and count for nobody. Their one log-in here revoked, only its watchers close: the place
+   * is their session's to keep, which a device of another log-in may hold online.
+   */
+  override onPersonRevoked(userId: string, account: boolean): void {
+    if (account) this.letGo(userId, KismetCloseCode.SESSION_REVOKED);
+    else for (const client of this.clientsOf(userId)) client.leave(KismetCloseCode.SESSION_REVOKED);
   }
 
   /** Takes a user's place away and closes their watching connections with `code`. */

@@ -80,7 +80,7 @@ export class SessionRoom extends ActorRoom {
   override async onJoin(client: Client, _options: unknown, auth: SessionAuth): Promise<void> {
     // Whatever route brought the caller here, only the session's own user joins it.
     if (auth?.userId !== this.parts.userId) throw ActorRoom.joinRefused(ErrorCode.NOT_YOUR_SESSION, 'a user can join only their own session');
-    this.refuseJoin(auth, this.parts.devices.size); // every connection here is theirs
+    this.admitWithinLimit(client, auth, this.parts.devices.size); // every connection here is theirs
     const services = roomServices();
     services.metrics.connections.inc();
     // The feed exists before the first await, so live events for this device are held from now on.

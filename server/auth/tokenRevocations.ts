@@ -30,11 +30,12 @@ export class TokenRevocations {
     private readonly now: () => Date,
     private readonly logger: Logger,
     /**
-     * Hears each account whose tokens are revoked (a ban, an erasure) once on this
-     * node, whether the bus brought it or a read after Redis trouble: the node's
-     * actors that hold anyone's connections (a live event, a lobby) close theirs.
+     * Hears each revocation once on this node, whether the bus brought it or a read
+     * after Redis trouble: an account's (a ban, an erasure), whose connections the
+     * node's live events and lobbies close, or a log-in session's (a log-out, a reused
+     * refresh token), whose connections every actor of the node closes.
      */
-    private readonly onUserRevoked: (userId: string) => void = () => {},
+    private readonly onRevoked: (revocation: Revocation) => void = () => {},
   ) {}
 
   /** Listens first, then reads what is stored, so nothing revoked meanwhile is missed. */
@@ -79,11 +80,11 @@ export class TokenRevocations {
   }
 
   private add(revocation: Revocation): void {
-    if (!this.list.add(revocation) || revocation.kind !== 'user') return;
+    if (!this.list.add(revocation)) return;
     try {
-      this.onUserRevoked(revocation.subject);
+      this.onRevoked(revocation);
     } catch (error) {
-      this.logger.warn({ err: error, userId: revocation.subject }, 'closing a revoked account’s connections failed');
+      this.logger.warn({ err: error, kind: revocation.kind, subject: revocation.subject }, 'closing a revocation’s connections failed');
     }
   }
 

@@ -60,10 +60,13 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     open.push(phone);
     assert.ok(deckIds(await deckOf(phone, searcher.card.id)).has(neighbour.card.id));
     assert.equal((await deckOf(phone, searcher.card.id)).cached, true);
-    // Someone whose access token works on node 0.
+    // Someone whose access token works on node 0, and opened their session there.
     const leaving = await registerUser(n1.url);
     const cards = () => requestJson<{ code?: string }>(n0.url, 'GET', '/me/cards', { token: leaving.accessToken });
     assert.equal((await cards()).status, 200);
+    const leavingPhone = await connectDevice(n0.url, leaving, 'phone');
+    open.push(leavingPhone);
+    const leavingPhoneClosed = closed(leavingPhone.room);
     // Someone about to be banned, with a session on node 0; and a match whose thread runs on node 0.
     const [banned, a, b] = await Promise.all([registerPerson(n0.url, 'banned'), registerPerson(n0.url, 'a'), registerPerson(n1.url, 'b')]);
     const matchId = await matchPeople(a, b, [n0.url, n1.url]);
@@ -104,7 +107,7 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     assert.equal(addition.status, 201);
     const resolved = await requestJson(n1.url, 'POST', `/admin/reports/${reported.body.reportId}/resolve`, { ...admin, body: { action: 'remove_message', note: 'abusive' } });
     assert.equal(resolved.status, 200);
-    assert.deepEqual([bannedPhoneClosed.code, threadClosed.code, colleagueClosed.code], [undefined, undefined, undefined], 'node 0 heard nothing while cut off');
+    assert.deepEqual([leavingPhoneClosed.code, bannedPhoneClosed.code, threadClosed.code, colleagueClosed.code], [undefined, undefined, undefined, undefined], 'node 0 heard nothing while cut off');
     assert.equal([readerThread, writerThread].some((t) => messagesOfType(t, ChatEventType.DELETED).length > 0), false, 'node 0 heard of the removal while cut off');
     assert.deepEqual(membersSeen(), [], 'node 0 heard of the colleagues while cut off');
     cluster.proxy.restore();
@@ -117,10 +120,10 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     // The log-out: its access token opens nothing on node 0.
     const refused = await cards();
     assert.deepEqual([refused.status, refused.body.code], [401, 'TOKEN_REVOKED']);
-    // The ban, the unmatch and the removal: the banned person's session, the ended match's thread and the colleague's connection close.
-    const codes = () => [bannedPhoneClosed.code, threadClosed.code, colleagueClosed.code];
+    // The log-out, the ban, the unmatch and the removal: the logged-out phone, the banned person's session, the ended match's thread and the colleague's connection close.
+    const codes = () => [leavingPhoneClosed.code, bannedPhoneClosed.code, threadClosed.code, colleagueClosed.code];
     await waitUntil(() => codes().every((code) => code !== undefined), SCENARIO_WAIT_MS, () => `the connections to close: ${codes().join()}`);
-    assert.deepEqual(codes(), [KismetCloseCode.SESSION_REVOKED, KismetCloseCode.THREAD_CLOSED, KismetCloseCode.REMOVED_FROM_THREAD]);
+    assert.deepEqual(codes(), [KismetCloseCode.SESSION_REVOKED, KismetCloseCode.SESSION_REVOKED, KismetCloseCode.THREAD_CLOSED, KismetCloseCode.REMOVED_FROM_THREAD]);
     // The colleagues: one let go, the other taken in, and the owner's device told who is in now.
     const inThreadNow = [hiring.owner.userId, hiring.later.userId, hiring.candidateId].sort();
     await waitUntil(() => membersSeen().some((ids) => ids.join() === inThreadNow.join()), SCENARIO_WAIT_MS, () => `the thread's members to be told: ${JSON.stringify(membersSeen())}`);
