@@ -94,6 +94,8 @@ export const ErrorCode = {
   EVENT_NOT_OPEN: 'EVENT_NOT_OPEN',
   EVENT_ENDED: 'EVENT_ENDED',
   EVENT_FULL: 'EVENT_FULL',
+  /** A host holds MAX_UPCOMING_EVENTS_PER_HOST events not yet over. */
+  EVENT_LIMIT_REACHED: 'EVENT_LIMIT_REACHED',
   NOT_A_HOST: 'NOT_A_HOST',
   NOT_ATTENDING: 'NOT_ATTENDING',
   /** Slow mode, or a large event's chat at its pace: the attendee's next event chat message waits (`retryAfterMs`). */
@@ -198,6 +200,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   EVENT_NOT_OPEN: 409,
   EVENT_ENDED: 410,
   EVENT_FULL: 409,
+  EVENT_LIMIT_REACHED: 409,
   NOT_A_HOST: 403,
   NOT_ATTENDING: 404,
   SLOW_MODE: 429,

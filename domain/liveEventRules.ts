@@ -10,6 +10,19 @@ export const DOORS_OPEN_BEFORE_MS = 10 * 60 * 1000;
  */
 export const MAX_EVENT_LENGTH_MS = 12 * 60 * 60 * 1000;
 
+/**
+ * The events one host may have that are not over yet: each is a row, its registrations and
+ * its starting notices, and creating them costs nothing else, so without a bound one account
+ * would add them without end.
+ */
+export const MAX_UPCOMING_EVENTS_PER_HOST = 50;
+
+/** Whether a host with `upcoming` events not yet over may create another. */
+export function decideEventCreation(upcoming: number): { readonly code: ErrorCode; readonly message: string } | undefined {
+  if (upcoming < MAX_UPCOMING_EVENTS_PER_HOST) return undefined;
+  return { code: ErrorCode.EVENT_LIMIT_REACHED, message: `at most ${MAX_UPCOMING_EVENTS_PER_HOST} events not yet over per host` };
+}
+
 export type LiveEventRole = 'host' | 'speaker' | 'audience';
 
 export interface LiveEventTimes {

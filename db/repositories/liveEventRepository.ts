@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import { DOORS_OPEN_BEFORE_MS } from '../../domain/liveEventRules';
+import { decideEventCreation, DOORS_OPEN_BEFORE_MS } from '../../domain/liveEventRules';
+import type { ErrorCode } from '../../domain/errors';
 import { UserEventType } from '../../domain/userEvents';
 import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
@@ -17,8 +18,22 @@ export interface LiveEvent {
   readonly capacity: number;
 }
 
-export async function insertLiveEvent(db: Kysely<Database>, event: LiveEvent): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+/**
+ * Stores a new event and its host, unless the host has as many events not over at `now` as
+ * they may (decideEventCreation): counted under the host's `users` row lock, so creations
+ * sent at once, to any nodes, take turns and count each other. The refusal, if any.
+ */
+export async function insertLiveEvent(db: Kysely<Database>, event: LiveEvent, now: Date): Promise<{ readonly code: ErrorCode; readonly message: string } | undefined> {
+  return db.transaction().execute(async (trx) => {
+    await trx.selectFrom('users').select('id').where('id', '=', event.hostId).forUpdate().executeTakeFirst();
+    const { upcoming } = await trx
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<string>().as('upcoming'))
+      .where('host_id', '=', event.hostId)
+      .where('ends_at', '>', now)
+      .executeTakeFirstOrThrow();
+    const refusal = decideEventCreation(Number(upcoming));
+    if (refusal) return refusal;
     await trx
       .insertInto('events')
       .values({
@@ -32,6 +47,7 @@ export async function insertLiveEvent(db: Kysely<Database>, event: LiveEvent): P
       })
       .execute();
     await trx.insertInto('event_hosts').values({ event_id: event.id, user_id: event.hostId }).execute();
+    return undefined;
   });
 }
 

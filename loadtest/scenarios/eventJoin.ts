@@ -36,7 +36,7 @@ async function seedEvent(cluster: BenchCluster, attendees: number, hidden: numbe
     ]);
     const eventId = randomUUID();
     const now = Date.now();
-    await insertLiveEvent(database.db, { id: eventId, hostId: recruiter!.userId, jobCardId, title: 'Bench hiring day', startsAt: now + 5 * 60_000, endsAt: now + 3_600_000, capacity: attendees });
+    await insertLiveEvent(database.db, { id: eventId, hostId: recruiter!.userId, jobCardId, title: 'Bench hiring day', startsAt: now + 5 * 60_000, endsAt: now + 3_600_000, capacity: attendees }, new Date(now));
     for (let i = 0; i < users.length; i += 2000) await registerManyForLiveEvent(database.db, eventId, users.slice(i, i + 2000).map((u) => u.userId));
     for (const user of users.slice(users.length - hidden)) await updateAccount(database.db, user.userId, { shadowBanned: true });
     return { eventId, users };

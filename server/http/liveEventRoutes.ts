@@ -46,7 +46,8 @@ export function mountLiveEventRoutes(app: TemplatedApp, deps: LiveEventRouteDeps
       capacity: body.capacity,
     };
     if (event.endsAt <= deps.now().getTime()) throw new AppError(ErrorCode.INVALID_BODY, 'endsAt: the event would be over already');
-    await insertLiveEvent(deps.db, event);
+    const refused = await insertLiveEvent(deps.db, event, deps.now());
+    if (refused) throw new AppError(refused.code, refused.message);
     return jsonReply(201, { eventId: event.id, title: event.title, startsAt: event.startsAt, endsAt: event.endsAt, capacity: event.capacity });
   }, options);
 

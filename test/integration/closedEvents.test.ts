@@ -5,6 +5,7 @@ import { expectJoinRefused, joinActor, registerUser, requestJson, waitUntil } fr
 import { useTestCluster } from '../support/cluster';
 import { ADMIN_KEY } from '../support/operator';
 import { scheduleEvent } from '../support/liveEvents';
+import { MAX_UPCOMING_EVENTS_PER_HOST } from '../../domain/liveEventRules';
 
 /**
  * An event stands for its host and its job: a scam recruiter banned, a host nobody may see
@@ -55,5 +56,24 @@ describe('events whose host is hidden or whose job was taken down, on two nodes'
     const back = await join(n0.url, early, shadowed.eventId);
     suite.open.push(back);
     assert.equal(back.ready.role, 'audience');
+  });
+
+  it(`let a host have at most ${MAX_UPCOMING_EVENTS_PER_HOST} events not yet over, however many they create at once`, async () => {
+    const [n0, n1] = suite.nodes;
+    const { recruiter, eventId } = await scheduleEvent(n0.url, 10);
+    const job = (await suite.cluster.pool.query<{ job_card_id: string }>('select job_card_id from events where id = $1', [eventId])).rows[0]!.job_card_id;
+    const now = Date.now();
+    const body = { jobCardId: job, title: 'Another day', startsAt: new Date(now + 3_600_000).toISOString(), endsAt: new Date(now + 7_200_000).toISOString(), capacity: 5 };
+    const create = (url: string) => requestJson<{ code?: string }>(url, 'POST', '/events', { token: recruiter.accessToken, body });
+    const answers = await Promise.all(Array.from({ length: MAX_UPCOMING_EVENTS_PER_HOST + 9 }, (_, i) => create(i % 2 ? n1.url : n0.url)));
+    const created = answers.filter((a) => a.status === 201).length;
+    assert.equal(created, MAX_UPCOMING_EVENTS_PER_HOST - 1, 'with the one scheduled first');
+    assert.ok(answers.every((a) => a.status === 201 || (a.status === 409 && a.body.code === 'EVENT_LIMIT_REACHED')), JSON.stringify(answers.find((a) => a.status !== 201)));
+    const stored = async () => Number((await suite.cluster.pool.query<{ n: string }>('select count(*) as n from events where host_id = $1', [recruiter.userId])).rows[0]!.n);
+    assert.equal(await stored(), MAX_UPCOMING_EVENTS_PER_HOST);
+    // One that is over no longer counts.
+    await suite.cluster.pool.query("update events set starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour' where id = $1", [eventId]);
+    assert.equal((await create(n1.url)).status, 201);
+    assert.equal((await create(n0.url)).body.code, 'EVENT_LIMIT_REACHED');
   });
 });
