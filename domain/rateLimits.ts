@@ -36,6 +36,7 @@ export const RATE_LIMITED_ACTIONS = [
   'login.account',
   'login.address',
   'register.address',
+  'refresh.address',
   'request',
   'account.export',
 ] as const;
@@ -50,13 +51,17 @@ export function isRateLimitedAction(value: string): value is RateLimitedAction {
  * Log-in attempts: per account from one address (guessing one password: a
  * stranger elsewhere spends only their own bucket, never the owner's) and per
  * address (trying many accounts). Registration per address, since each one
- * runs the password hash. Generous for people, slow for scripts. An address is
- * an IPv4 address or an IPv6 /64, which one host holds whole (server/http/clientAddress.ts).
+ * runs the password hash. Refreshes and log-outs per address, since each reads
+ * the database before it knows the token is nobody's: many devices behind one
+ * NAT each refresh every quarter of an hour, a script sends them as fast as it
+ * can. Generous for people, slow for scripts. An address is an IPv4 address or
+ * an IPv6 /64, which one host holds whole (server/http/clientAddress.ts).
  */
-export const LOGIN_RULES: Readonly<Record<'login.account' | 'login.address' | 'register.address', RateRule>> = {
+export const LOGIN_RULES: Readonly<Record<'login.account' | 'login.address' | 'register.address' | 'refresh.address', RateRule>> = {
   'login.account': { perSecond: 5 / 60, burst: 5 },
   'login.address': { perSecond: 30 / 60, burst: 30 },
   'register.address': { perSecond: 10 / 3600, burst: 10 },
+  'refresh.address': { perSecond: 20, burst: 200 },
 };
 
 /**

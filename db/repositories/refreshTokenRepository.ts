@@ -28,6 +28,19 @@ export async function insertRefreshToken(
     .execute();
 }
 
+/**
+ * The token's row, read without a lock or a transaction: a token that matches none (a guess, an
+ * expired token pruned since) is refused without holding a connection for a transaction.
+ */
+export async function findRefreshTokenByHash(db: Db, tokenHash: string): Promise<RefreshToken | undefined> {
+  const row = await db
+    .selectFrom('refresh_tokens')
+    .select(['id', 'user_id', 'family_id', 'expires_at', 'used_at', 'revoked_at'])
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  return row && toRefreshToken(row);
+}
+
 /** Locks the token row so two concurrent refreshes with the same token cannot both rotate it. */
 export async function lockRefreshTokenByHash(db: Transaction<Database>, tokenHash: string): Promise<RefreshToken | undefined> {
   const row = await db
@@ -36,16 +49,11 @@ export async function lockRefreshTokenByHash(db: Transaction<Database>, tokenHas
     .where('token_hash', '=', tokenHash)
     .forUpdate()
     .executeTakeFirst();
-  return row
-    ? {
-        id: row.id,
-        userId: row.user_id,
-        familyId: row.family_id,
-        expiresAt: row.expires_at,
-        usedAt: row.used_at,
-        revokedAt: row.revoked_at,
-      }
-    : undefined;
+  return row && toRefreshToken(row);
+}
+
+function toRefreshToken(row: { id: string; user_id: string; family_id: string; expires_at: Date; used_at: Date | null; revoked_at: Date | null }): RefreshToken {
+  return { id: row.id, userId: row.user_id, familyId: row.family_id, expiresAt: row.expires_at, usedAt: row.used_at, revokedAt: row.revoked_at };
 }
 
 export async function markRefreshTokenUsed(db: Db, id: string, usedAt: Date): Promise<void> {

@@ -7,6 +7,7 @@ import { deletePushTargetsOfSession } from '../../db/repositories/pushTargetRepo
 import { isUniqueViolation } from '../../db/faults';
 import { findUserByEmail, findUserById, insertUser } from '../../db/repositories/userRepository';
 import {
+  findRefreshTokenByHash,
   insertRefreshToken,
   lockRefreshTokenByHash,
   markRefreshTokenUsed,
@@ -63,11 +64,14 @@ export class AuthService {
     return ok && user !== undefined;
   }
 
-    /** Exchanges a refresh token for a new pair; a second use of the same token revokes its family. */
+  /** Exchanges a refresh token for a new pair; a second use of the same token revokes its family. */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const now = this.now();
+    const tokenHash = hashRefreshToken(refreshToken);
+    // A token that is nobody's is refused by one indexed read: no transaction holds a connection for it.
+    if (!(await findRefreshTokenByHash(this.db, tokenHash))) throw new AppError(ErrorCode.REFRESH_TOKEN_INVALID, 'the refresh token is not valid');
     const outcome = await this.db.transaction().execute(async (trx) => {
-      const token = await lockRefreshTokenByHash(trx, hashRefreshToken(refreshToken));
+      const token = await lockRefreshTokenByHash(trx, tokenHash);
       const decision = decideRefresh(
         token && {
           expiresAtMs: token.expiresAt.getTime(),
@@ -108,8 +112,10 @@ export class AuthService {
 
   /** Revokes the session the refresh token belongs to, and removes the push targets it registered. Unknown tokens are ignored: logging out twice is fine. */
   async logout(refreshToken: string): Promise<void> {
+    const tokenHash = hashRefreshToken(refreshToken);
+    if (!(await findRefreshTokenByHash(this.db, tokenHash))) return;
     const familyId = await this.db.transaction().execute(async (trx) => {
-      const token = await lockRefreshTokenByHash(trx, hashRefreshToken(refreshToken));
+      const token = await lockRefreshTokenByHash(trx, tokenHash);
       if (token) await revokeRefreshTokenFamily(trx, token.familyId, this.now());
       // The devices this session registered for pushes are reached no more.
       if (token) await deletePushTargetsOfSession(trx, token.familyId);

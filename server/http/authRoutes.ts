@@ -27,9 +27,17 @@ export function mountAuthRoutes(
     await spendOrRefuse(rateLimits, 'login.account', `${body.email.toLowerCase()} ${address}`);
     return jsonReply(200, await auth.login(body));
   }, options);
-  route(app, 'post', '/auth/refresh', async (call) => jsonReply(200, await auth.refresh(parseBody(RefreshBody, call).refreshToken)), options);
+  // Anyone may send a token, and each one is looked up: an address (an IPv6 host's /64) gets
+  // many devices' worth, then waits, before the database is asked anything.
+  route(app, 'post', '/auth/refresh', async (call) => {
+    const body = parseBody(RefreshBody, call);
+    await spendOrRefuse(rateLimits, 'refresh.address', rateLimitAddress(call.remoteAddress));
+    return jsonReply(200, await auth.refresh(body.refreshToken));
+  }, options);
   route(app, 'post', '/auth/logout', async (call) => {
-    await auth.logout(parseBody(RefreshBody, call).refreshToken);
+    const body = parseBody(RefreshBody, call);
+    await spendOrRefuse(rateLimits, 'refresh.address', rateLimitAddress(call.remoteAddress));
+    await auth.logout(body.refreshToken);
     return jsonReply(200, { ok: true });
   }, options);
 }

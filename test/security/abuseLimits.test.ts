@@ -68,6 +68,45 @@ describe('security: limits on what one person can make others pay for', function
     assert.equal(owner, 200, 'the owner, from their own /64, logs in');
   });
 
+  it('throttles refreshes and log-outs per address before any token is looked up, while another address refreshes', async () => {
+    const [n0, n1] = suite.nodes;
+    const { perSecond, burst } = LOGIN_RULES['refresh.address'];
+    const send = async (url: string, path: '/auth/refresh' | '/auth/logout', refreshToken: string, address: string) => {
+      const response = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...from(address) },
+        body: JSON.stringify({ refreshToken }),
+      });
+      const body = (await response.json()) as { code?: string; retryAfterMs?: number };
+      return { status: response.status, code: body.code, retryAfterMs: body.retryAfterMs, retryAfter: response.headers.get('retry-after') };
+    };
+    const registered = await postJson<TokenPair>(n0.url, '/auth/register', { email: uniqueEmail(), password: TEST_PASSWORD }, from('198.51.100.40'));
+    assert.equal(registered.status, 201);
+
+    // Guessed tokens from one address, as fast as they go, refreshes and log-outs over both nodes.
+    const guesses = burst + 100;
+    const pathOf = (i: number) => (i % 4 < 2 ? '/auth/refresh' : '/auth/logout');
+    const started = Date.now();
+    const answers = await Promise.all(Array.from({ length: guesses }, (_, i) => send(i % 2 ? n1.url : n0.url, pathOf(i), `guess-${i}`, '203.0.113.120')));
+    const earned = Math.ceil(((Date.now() - started) / 1000) * perSecond);
+    // A refresh of a token that is nobody's is invalid; a log-out of one is fine (logging out twice is).
+    const looked = answers.filter((a, i) => (pathOf(i) === '/auth/refresh' ? a.code === 'REFRESH_TOKEN_INVALID' : a.status === 200));
+    const refused = answers.filter((a) => a.status === 429);
+    assert.equal(looked.length + refused.length, guesses, `statuses: ${[...new Set(answers.map((a) => a.status))]}`);
+    assert.ok(looked.length <= burst + earned, `${looked.length} guesses looked up`);
+    assert.ok(refused.length > 0, 'the flood is cut');
+    for (const answer of refused) {
+      assert.equal(answer.code, 'RATE_LIMITED');
+      assert.equal(answer.retryAfter, String(Math.ceil(answer.retryAfterMs! / 1000)));
+    }
+    assert.ok(answers.some((a, i) => a.status === 429 && pathOf(i) === '/auth/logout'), 'log-outs spend the same bucket');
+
+    // Other addresses are not held back: the owner's refresh goes through, another's guess is looked up.
+    const rotated = await send(n1.url, '/auth/refresh', registered.body.refreshToken, '198.51.100.40');
+    assert.equal(rotated.status, 200);
+    assert.equal((await send(n0.url, '/auth/refresh', 'guess-y', '198.51.100.41')).code, 'REFRESH_TOKEN_INVALID');
+  });
+
   it('keeps a removed attendee out of the event, on either node', async () => {
     const [n0, n1] = suite.nodes;
     const { recruiter, eventId } = await scheduleEvent(n0.url, 10);

@@ -107,6 +107,21 @@ describe('security: tokens', function () {
     }
   });
 
+  it('refuses a refresh token that is nobody’s, and ignores its log-out, without a transaction that locks a row', async () => {
+    const [n0, n1] = suite.nodes;
+    // Held: a locking read of a token waits, a plain one does not. A guess must not wait (holding a connection).
+    const blocker = await suite.cluster.pool.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('lock table refresh_tokens in exclusive mode');
+      assert.deepEqual(codeOf(await postJson(n0.url, '/auth/refresh', { refreshToken: 'never-issued' })), [401, 'REFRESH_TOKEN_INVALID']);
+      assert.equal((await postJson(n1.url, '/auth/logout', { refreshToken: 'never-issued' })).status, 200);
+    } finally {
+      await blocker.query('rollback');
+      blocker.release();
+    }
+  });
+
   it('refuses a LiveKit webhook dated in the future', async () => {
     const [n0] = suite.nodes;
     const nowS = Math.floor(Date.now() / 1000);
