@@ -37,6 +37,7 @@ export const RATE_LIMITED_ACTIONS = [
   'login.address',
   'register.address',
   'refresh.address',
+  'refresh.session',
   'request',
   'account.export',
 ] as const;
@@ -54,14 +55,18 @@ export function isRateLimitedAction(value: string): value is RateLimitedAction {
  * runs the password hash. Refreshes and log-outs per address, since each reads
  * the database before it knows the token is nobody's: many devices behind one
  * NAT each refresh every quarter of an hour, a script sends them as fast as it
- * can. Generous for people, slow for scripts. An address is an IPv4 address or
- * an IPv6 /64, which one host holds whole (server/http/clientAddress.ts).
+ * can. And refreshes per session (one chain of refresh tokens): each writes a
+ * token that is kept until it expires, and a device refreshes every quarter of
+ * an hour, not hundreds of times a second. Generous for people, slow for scripts.
+ * An address is an IPv4 address or an IPv6 /64, which one host holds whole
+ * (server/http/clientAddress.ts).
  */
-export const LOGIN_RULES: Readonly<Record<'login.account' | 'login.address' | 'register.address' | 'refresh.address', RateRule>> = {
+export const LOGIN_RULES: Readonly<Record<'login.account' | 'login.address' | 'register.address' | 'refresh.address' | 'refresh.session', RateRule>> = {
   'login.account': { perSecond: 5 / 60, burst: 5 },
   'login.address': { perSecond: 30 / 60, burst: 30 },
   'register.address': { perSecond: 10 / 3600, burst: 10 },
   'refresh.address': { perSecond: 20, burst: 200 },
+  'refresh.session': { perSecond: 1 / 10, burst: 10 },
 };
 
 /**

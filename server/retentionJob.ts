@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { finishErasures } from '../db/repositories/accountErasureRepository';
-import { pruneDeliveredEvents } from '../db/repositories/retentionRepository';
+import { pruneRetained } from '../db/repositories/retentionRepository';
 import type { Database } from '../db/types';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -9,7 +9,8 @@ import type { NodeMetrics } from './metrics';
 /**
  * Every node runs this timer; each round, one node of the cluster (whichever
  * takes the database's advisory lock) prunes the stored events that were
- * delivered and are older than the retention age. The others find it busy.
+ * delivered and are older than the retention age, and the refresh tokens past
+ * their expiry. The others find it busy.
  * Each node also finishes any account erasure whose second step did not run
  * (`finishErasures`: idempotent, so two nodes at once do no harm).
  */
@@ -24,15 +25,17 @@ export function startRetentionJob(deps: {
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    const before = new Date(deps.now().getTime() - deps.retention.storedEventMaxAgeMs);
-    pruneDeliveredEvents(deps.db, before)
+    const now = deps.now();
+    const before = new Date(now.getTime() - deps.retention.storedEventMaxAgeMs);
+    pruneRetained(deps.db, { eventsBefore: before, now })
       .then((outcome) => {
         deps.metrics.retentionRuns.inc({ outcome: outcome.kind });
         if (outcome.kind === 'busy') return;
         deps.metrics.storedEventsPruned.inc(outcome.events);
         if (outcome.events > 0) deps.logger.info({ events: outcome.events, before }, 'pruned delivered stored events');
+        if (outcome.refreshTokens > 0) deps.logger.info({ refreshTokens: outcome.refreshTokens }, 'pruned expired refresh tokens');
       })
-      .catch((error: unknown) => deps.logger.warn({ err: error }, 'pruning stored events failed; retried next period'))
+      .catch((error: unknown) => deps.logger.warn({ err: error }, 'pruning stored events and refresh tokens failed; retried next period'))
       .then(() => finishErasures(deps.db, deps.now()))
       .then((finished) => {
         if (finished > 0) deps.logger.info({ accounts: finished }, 'finished account erasures left half done');

@@ -24,6 +24,7 @@ import * as liveCallsByPerson from './2026_12_08_0022_live_calls_by_person';
 import * as webhooksByArrival from './2026_12_08_0023_webhooks_by_arrival';
 import * as seatGenerations from './2026_12_09_0024_seat_generations';
 import * as reportsOpenOnce from './2026_12_09_0025_reports_open_once';
+import * as refreshTokensByExpiry from './2026_12_09_0026_refresh_tokens_by_expiry';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -55,4 +56,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_08_0023_webhooks_by_arrival': webhooksByArrival,
   '2026_12_09_0024_seat_generations': seatGenerations,
   '2026_12_09_0025_reports_open_once': reportsOpenOnce,
+  '2026_12_09_0026_refresh_tokens_by_expiry': refreshTokensByExpiry,
 };

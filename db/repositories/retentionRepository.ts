@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../types';
+import { UNPREPARED } from '../preparingPool';
 
 /** The advisory lock key the pruning job holds while it runs: one node of a cluster at a time. */
 export const RETENTION_LOCK_KEY = 0x6b69_736d; // "kism"
@@ -9,38 +10,65 @@ export const PRUNE_BATCH = 5_000;
 export type PruneOutcome =
   /** Another node holds the job's lock and is pruning now. */
   | { readonly kind: 'busy' }
-  | { readonly kind: 'pruned'; readonly events: number };
+  | { readonly kind: 'pruned'; readonly events: number; readonly refreshTokens: number };
 
 /**
- * Deletes stored events older than `before` that a device of their user
- * acknowledged (at or below the highest acknowledged sequence of any of the
- * user's devices), in batches, under a session advisory lock taken on one
- * connection: a second node trying meanwhile is told `busy` and does nothing.
- * Events nobody acknowledged are kept whatever their age, and the user's
- * sequence counter is untouched, so numbering goes on after a gap.
+ * Deletes, in batches, under a session advisory lock taken on one connection (a
+ * second node trying meanwhile is told `busy` and does nothing): stored events
+ * older than `eventsBefore` that a device of their user acknowledged (at or below
+ * the highest acknowledged sequence of any of the user's devices), and refresh
+ * tokens that expired before `now`, spent, revoked or not. Events nobody
+ * acknowledged are kept whatever their age, and the user's sequence counter is
+ * untouched, so numbering goes on after a gap. A spent token is kept until it
+ * expires: presented again meanwhile, it revokes its session.
  */
-export async function pruneDeliveredEvents(db: Kysely<Database>, before: Date, batch = PRUNE_BATCH): Promise<PruneOutcome> {
+export async function pruneRetained(
+  db: Kysely<Database>,
+  cutoffs: { readonly eventsBefore: Date; readonly now: Date },
+  batch = PRUNE_BATCH,
+): Promise<PruneOutcome> {
   return db.connection().execute(async (connection) => {
     const locked = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${RETENTION_LOCK_KEY}) as locked`.execute(connection);
     if (!locked.rows[0]?.locked) return { kind: 'busy' };
     try {
-      let events = 0;
-      for (;;) {
-        const deleted = await sql`
-          with doomed as (
-            select e.user_id, e.seq
-              from stored_events e
-             where e.created_at < ${before}
-               and e.seq <= (select max(c.acked_seq) from device_cursors c where c.user_id = e.user_id)
-             limit ${batch}
-          )
-          delete from stored_events s using doomed d where s.user_id = d.user_id and s.seq = d.seq`.execute(connection);
-        const count = Number(deleted.numAffectedRows ?? 0);
-        events += count;
-        if (count < batch) return { kind: 'pruned', events };
-      }
+      const events = await pruneDeliveredEvents(connection, cutoffs.eventsBefore, batch);
+      return { kind: 'pruned', events, refreshTokens: await pruneExpiredRefreshTokens(connection, cutoffs.now, batch) };
     } finally {
       await sql`select pg_advisory_unlock(${RETENTION_LOCK_KEY})`.execute(connection);
     }
   });
+}
+
+async function pruneDeliveredEvents(connection: Kysely<Database>, before: Date, batch: number): Promise<number> {
+  let events = 0;
+  for (;;) {
+    const deleted = await sql`
+      with doomed as (
+        select e.user_id, e.seq
+          from stored_events e
+         where e.created_at < ${before}
+           and e.seq <= (select max(c.acked_seq) from device_cursors c where c.user_id = e.user_id)
+         limit ${batch}
+      )
+      delete from stored_events s using doomed d where s.user_id = d.user_id and s.seq = d.seq`.execute(connection);
+    const count = Number(deleted.numAffectedRows ?? 0);
+    events += count;
+    if (count < batch) return events;
+  }
+}
+
+/**
+ * Every rotation writes a token, and nothing else deletes one but an erasure: without this a
+ * session's chain grew the table for ever. Planned for the moment at each round (UNPREPARED):
+ * through the expiry index while few have expired, not by a plan made once for any moment.
+ */
+async function pruneExpiredRefreshTokens(connection: Kysely<Database>, now: Date, batch: number): Promise<number> {
+  let tokens = 0;
+  for (;;) {
+    const deleted = await sql`${sql.raw(UNPREPARED)}
+      delete from refresh_tokens where id in (select id from refresh_tokens where expires_at < ${now} limit ${batch})`.execute(connection);
+    const count = Number(deleted.numAffectedRows ?? 0);
+    tokens += count;
+    if (count < batch) return tokens;
+  }
 }

@@ -14,6 +14,7 @@ import {
   revokeRefreshTokenFamily,
 } from '../../db/repositories/refreshTokenRepository';
 import type { LoginBody, RegisterBody, TokenPair } from '../../contracts/auth';
+import { spendOrRefuse, type RateLimiter } from '../../services/rateLimiter';
 import type { AccessTokenService } from './accessTokens';
 
 /** Revokes the access tokens of one log-in session on every node (server/auth/tokenRevocations). */
@@ -33,6 +34,7 @@ export class AuthService {
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokenTtlS: number,
     private readonly revoker: SessionRevoker,
+    private readonly rateLimits: RateLimiter,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -69,7 +71,10 @@ export class AuthService {
     const now = this.now();
     const tokenHash = hashRefreshToken(refreshToken);
     // A token that is nobody's is refused by one indexed read: no transaction holds a connection for it.
-    if (!(await findRefreshTokenByHash(this.db, tokenHash))) throw new AppError(ErrorCode.REFRESH_TOKEN_INVALID, 'the refresh token is not valid');
+    const seen = await findRefreshTokenByHash(this.db, tokenHash);
+    if (!seen) throw new AppError(ErrorCode.REFRESH_TOKEN_INVALID, 'the refresh token is not valid');
+    // Each rotation writes a token kept until it expires: a session's chain grows at a device's pace.
+    await spendOrRefuse(this.rateLimits, 'refresh.session', seen.familyId);
     const outcome = await this.db.transaction().execute(async (trx) => {
       const token = await lockRefreshTokenByHash(trx, tokenHash);
       const decision = decideRefresh(

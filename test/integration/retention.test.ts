@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { CardView } from '../../contracts/cards';
 import { ERASING } from '../../db/repositories/accountErasureRepository';
 import { RETENTION_LOCK_KEY } from '../../db/repositories/retentionRepository';
-import { command, connectDevice, eventsOf, waitForEvents, waitUntil, type Device } from '../support/accounts';
+import type { TokenPair } from '../../contracts/auth';
+import { command, connectDevice, eventsOf, postJson, registerUser, waitForEvents, waitUntil, type Device } from '../support/accounts';
 import { metricValue, useTestCluster } from '../support/cluster';
 import { registerPerson, replyOf, type Person } from '../support/matches';
 
@@ -72,6 +73,27 @@ describe('retention of stored events across two nodes', function () {
     const roundsBefore = await runs('pruned');
     await waitUntil(async () => (await runs('pruned')).reduce((x, y) => x + y, 0) >= roundsBefore.reduce((x, y) => x + y, 0) + 3, 10_000, () => 'more pruning rounds');
     assert.deepEqual(await storedSeqs(target.userId), [5]);
+  });
+
+  it('prunes refresh tokens past their expiry, spent or not, and keeps a spent one until then, whose reuse still revokes its session', async () => {
+    const [n0, n1] = urls();
+    const tokensOf = async (userId: string) =>
+      Number((await suite.cluster.pool.query('select count(*)::int as n from refresh_tokens where user_id = $1', [userId])).rows[0].n);
+    const refresh = (url: string, refreshToken: string) => postJson<TokenPair & { code?: string }>(url, '/auth/refresh', { refreshToken });
+    // A session with a spent token and its successor, both still alive.
+    const keeper = await registerUser(n0);
+    const next = await refresh(n1, keeper.refreshToken);
+    assert.equal(next.status, 200);
+    // Another's chain, spent and not, expired (as a week later).
+    const gone = await registerUser(n0);
+    assert.equal((await refresh(n0, gone.refreshToken)).status, 200);
+    assert.equal(await tokensOf(gone.userId), 2);
+    await suite.cluster.pool.query(`update refresh_tokens set expires_at = now() - interval '1 second' where user_id = $1`, [gone.userId]);
+
+    await waitUntil(async () => (await tokensOf(gone.userId)) === 0, 10_000, () => 'the expired tokens pruned');
+    assert.equal(await tokensOf(keeper.userId), 2, 'the spent token is kept while unexpired');
+    assert.equal((await refresh(n0, keeper.refreshToken)).body.code, 'REFRESH_TOKEN_REUSED');
+    assert.equal((await refresh(n1, next.body.refreshToken)).body.code, 'REFRESH_TOKEN_REUSED', 'the session is revoked');
   });
 
   it('finishes an erasure a node left half done', async () => {

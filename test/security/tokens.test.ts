@@ -4,6 +4,7 @@ import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../../server/auth/accessTokens';
 import { DEFAULT_ACCESS_TOKEN_TTL_S } from '../../server/config';
 import type { TokenPair } from '../../contracts/auth';
+import { LOGIN_RULES } from '../../domain/rateLimits';
 import { connectDevice, expectJoinRefused, postJson, registerUser, requestJson, TEST_PASSWORD, waitUntil } from '../support/accounts';
 import { postWebhook, signedWebhook } from '../support/calls';
 import { useTestCluster } from '../support/cluster';
@@ -120,6 +121,32 @@ describe('security: tokens', function () {
       await blocker.query('rollback');
       blocker.release();
     }
+  });
+
+  it('cuts one session’s rapid refreshes at its bucket, on both nodes together, while another session of the account refreshes', async () => {
+    const [n0, n1] = suite.nodes;
+    const { perSecond, burst } = LOGIN_RULES['refresh.session'];
+    const user = await registerUser(n0.url);
+    const started = Date.now();
+    let token = user.refreshToken;
+    const statuses: number[] = [];
+    let refused: { status: number; body: { code?: string; retryAfterMs?: number } } | undefined;
+    for (let i = 0; i < burst + 3 && !refused; i++) {
+      const answer = await postJson<TokenPair & { code?: string; retryAfterMs?: number }>(i % 2 ? n1.url : n0.url, '/auth/refresh', { refreshToken: token });
+      statuses.push(answer.status);
+      if (answer.status === 200) token = answer.body.refreshToken;
+      else refused = answer;
+    }
+    const earned = Math.floor(((Date.now() - started) / 1000) * perSecond);
+    assert.equal(refused?.status, 429, `statuses: ${statuses}`);
+    assert.equal(refused?.body.code, 'RATE_LIMITED');
+    assert.ok((refused?.body.retryAfterMs ?? 0) > 0);
+    assert.ok(statuses.length - 1 >= burst && statuses.length - 1 <= burst + earned, `${statuses.length - 1} rotations`);
+    // The refused refresh spent nothing: the token is the session's still, not a reuse. Another session goes on.
+    const other = await postJson<TokenPair>(n1.url, '/auth/login', { email: user.email, password: TEST_PASSWORD });
+    assert.equal((await postJson(n0.url, '/auth/refresh', { refreshToken: other.body.refreshToken })).status, 200);
+    const alive = await suite.cluster.pool.query('select count(*)::int as n from refresh_tokens where user_id = $1 and used_at is null and revoked_at is null', [user.userId]);
+    assert.equal(alive.rows[0].n, 2, 'each session’s newest token, unspent');
   });
 
   it('refuses a LiveKit webhook dated in the future', async () => {
