@@ -369,6 +369,8 @@ export interface Database {
   match_members: MatchMembersTable;
   messages: MessagesTable;
   read_markers: ReadMarkersTable;
+  /** The threads a person left as a colleague: their messages stay there (an erasure finds them through this). */
+  colleague_departures: { user_id: string; match_id: string };
   stored_events: StoredEventsTable;
   device_cursors: DeviceCursorsTable;
   calls: CallsTable;

@@ -25,6 +25,7 @@ import * as webhooksByArrival from './2026_12_08_0023_webhooks_by_arrival';
 import * as seatGenerations from './2026_12_09_0024_seat_generations';
 import * as reportsOpenOnce from './2026_12_09_0025_reports_open_once';
 import * as refreshTokensByExpiry from './2026_12_09_0026_refresh_tokens_by_expiry';
+import * as erasuresByIndex from './2026_12_09_0027_erasures_by_index';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -57,4 +58,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_09_0024_seat_generations': seatGenerations,
   '2026_12_09_0025_reports_open_once': reportsOpenOnce,
   '2026_12_09_0026_refresh_tokens_by_expiry': refreshTokensByExpiry,
+  '2026_12_09_0027_erasures_by_index': erasuresByIndex,
 };

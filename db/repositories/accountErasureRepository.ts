@@ -123,12 +123,14 @@ export async function finishErasure(db: Kysely<Database>, userId: string, at: Da
     const late = await tx
       .updateTable('messages')
       .set({ body: null, media_url: null, deleted_at: at })
+      .where('match_id', 'in', threadsWrittenIn(userId))
       .where('sender_id', '=', userId)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (late.numUpdatedRows > 0n) await erasePreviewsOf(tx, userId);
     await tx.deleteFrom('attendance').where('user_id', '=', userId).execute();
     await tx.deleteFrom('stored_events').where('user_id', '=', userId).execute();
+    await tx.deleteFrom('colleague_departures').where('user_id', '=', userId).execute();
     for (const name of optional) await sql`delete from ${sql.table(name)} where user_id = ${userId}`.execute(tx);
     await tx.updateTable('users').set({ password_hash: NO_PASSWORD }).where('id', '=', userId).where('password_hash', '=', ERASING).execute();
   });
@@ -146,9 +148,21 @@ async function eraseMessagesOf(tx: Transaction<Database>, userId: string, at: Da
   await tx
     .updateTable('messages')
     .set((eb) => ({ body: null, media_url: null, deleted_at: eb.fn.coalesce('deleted_at', sql<Date>`${at}`) }))
+    .where('match_id', 'in', threadsWrittenIn(userId))
     .where('sender_id', '=', userId)
     .execute();
   await erasePreviewsOf(tx, userId);
+}
+
+/**
+ * The threads a person can have written in: those they are a member of, and those they left as a
+ * colleague. A sender's messages are reached through them, by the messages' key (thread, sender):
+ * no index of messages by sender, which every message stored would pay for, and no read of every
+ * message while the erasure holds a table others write to.
+ */
+function threadsWrittenIn(userId: string) {
+  return sql<string>`(select match_id from match_members where user_id = ${userId}
+                      union select match_id from colleague_departures where user_id = ${userId})`;
 }
 
 /**
@@ -160,7 +174,9 @@ async function eraseMessagesOf(tx: Transaction<Database>, userId: string, at: Da
 async function erasePreviewsOf(tx: Transaction<Database>, userId: string): Promise<void> {
   const told = await sql<{ user_id: string }>`
     select distinct mm.user_id from match_members mm
-     where mm.match_id in (select distinct m.match_id from messages m where m.sender_id = ${userId}) and mm.user_id <> ${userId}`.execute(tx);
+     where mm.match_id in (select t.match_id from ${threadsWrittenIn(userId)} as t
+                            where exists (select 1 from messages m where m.match_id = t.match_id and m.sender_id = ${userId}))
+       and mm.user_id <> ${userId}`.execute(tx);
   if (told.rows.length === 0) return;
   // The streams by their key, one after the other: a join let the planner scan every stream.
   await sql`

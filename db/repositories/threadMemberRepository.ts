@@ -136,6 +136,7 @@ export function removeColleague(
     });
     if (refusal || !match) return { kind: 'refused', refusal: refusal ?? { code: 'MATCH_NOT_FOUND', message: 'no such match' } };
     await tx.deleteFrom('match_members').where('match_id', '=', input.matchId).where('user_id', '=', input.colleagueId).execute();
+    await recordDepartures(tx, input.colleagueId, [input.matchId]);
     await tx.deleteFrom('read_markers').where('match_id', '=', input.matchId).where('user_id', '=', input.colleagueId).execute();
     // Out of the thread, out of its words: their notices of its messages keep no preview (so an
     // erasure of a sender, which looks for previews in the members' streams, need not look in theirs).
@@ -167,7 +168,22 @@ export async function findColleague(db: Db, matchId: string, userId: string): Pr
 /** The user's colleague places (threads they were added to), removed at once; the matches they were in. */
 export async function removeColleaguePlaces(tx: Transaction<Database>, userId: string): Promise<string[]> {
   const rows = await tx.deleteFrom('match_members').where('user_id', '=', userId).where('role', '=', 'colleague').returning('match_id').execute();
-  return rows.map((r) => r.match_id);
+  const matchIds = rows.map((r) => r.match_id);
+  await recordDepartures(tx, userId, matchIds);
+  return matchIds;
+}
+
+/**
+ * Where a colleague's messages stay once they left: an erasure reaches a sender's messages through
+ * the threads they wrote in (the messages' keys lead with the thread), not by reading every message.
+ */
+async function recordDepartures(tx: Transaction<Database>, userId: string, matchIds: readonly string[]): Promise<void> {
+  if (matchIds.length === 0) return;
+  await tx
+    .insertInto('colleague_departures')
+    .values(matchIds.map((matchId) => ({ user_id: userId, match_id: matchId })))
+    .onConflict((oc) => oc.columns(['user_id', 'match_id']).doNothing())
+    .execute();
 }
 
 /** The hiring threads the user is a colleague in (a recruiter belongs to one company: all of them are its). */

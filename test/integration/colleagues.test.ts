@@ -9,7 +9,7 @@ import { openDatabase } from '../../db/database';
 import * as previewsOutsideThreads from '../../db/migrations/2026_12_06_0018_previews_outside_threads';
 import type { ThreadSummary } from '../../db/repositories/threadRepository';
 import { ThreadClient } from '../../loadtest/client/threadClient';
-import { command, connectDevice, eventsOf, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
+import { command, connectDevice, eventsOf, registerUser, requestJson, TEST_PASSWORD, waitForEvents, waitUntil, type Device } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { UNLIMITED_RATES } from '../support/limits';
 import { joinThread, matchPeople, messagesOfType, registerPerson, replyOf, type Person, type ThreadConnection } from '../support/matches';
@@ -192,6 +192,19 @@ describe('colleagues in hiring threads, on two nodes', function () {
     const left = closeCode(again.room);
     assert.equal((await removeColleague(0, matchId, colleague, colleague.userId)).status, 200);
     assert.equal(await left, KismetCloseCode.REMOVED_FROM_THREAD);
+  });
+
+  it('erases what a colleague wrote in a thread they had left, when their account is deleted', async () => {
+    const { owner, colleague, matchId } = await hiringThread();
+    assert.equal((await addColleague(0, matchId, owner, colleague.userId)).status, 201);
+    const colleagueThread = await joinThread(url(1), colleague, matchId);
+    suite.open.push(colleagueThread);
+    const seq = await send(colleagueThread, 'before-leaving');
+    assert.equal((await removeColleague(0, matchId, colleague, colleague.userId)).status, 200);
+    assert.equal((await requestJson(url(1), 'DELETE', '/me', { token: colleague.accessToken, body: { password: TEST_PASSWORD } })).status, 200);
+    const { rows } = await pool().query('select body, deleted_at from messages where match_id = $1 and seq = $2', [matchId, seq]);
+    assert.equal(rows[0]?.body, null, 'the text is gone');
+    assert.notEqual(rows[0]?.deleted_at, null);
   });
 
   it('takes the previews of the thread’s messages out of a removed colleague’s notices, and nobody else’s', async () => {

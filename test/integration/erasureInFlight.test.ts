@@ -30,10 +30,11 @@ describe('an account erasure and the writes on their way', function () {
   // An erasure, a flush and an award at once.
   const database = useClusterDatabase(suite, 3);
 
-  /** The two matched people and a third who writes in their thread, as a colleague does. */
+  /** The two matched people and a third, a colleague in their thread, who writes in it. */
   async function threadWithColleague() {
     const [owner, candidate, colleague] = await Promise.all([1, 2, 3].map(() => registerUser(suite.nodes[0].url)));
     const matchId = await storedMatch(database.db, [owner!.userId, candidate!.userId]);
+    await suite.cluster.pool.query(`insert into match_members (match_id, user_id, role) values ($1, $2, 'colleague')`, [matchId, colleague!.userId]);
     return { owner: owner!, candidate: candidate!, colleague: colleague!, matchId };
   }
 
