@@ -107,7 +107,12 @@ export interface Config {
   };
   readonly calls: { readonly maxActive: number };
   /** Stored events acknowledged by a device and older than `storedEventMaxAgeMs` are pruned, every `pruneIntervalMs`. */
-  readonly retention: { readonly storedEventMaxAgeMs: number; readonly pruneIntervalMs: number };
+  readonly retention: {
+    readonly storedEventMaxAgeMs: number;
+    readonly pruneIntervalMs: number;
+    /** How long a refresh token is kept past its expiry: one more lifetime, so a spent one presented by a device away that long still revokes its session. */
+    readonly spentTokenKeptMs: number;
+  };
   /** Push providers (Web Push, FCM, APNs); a development node signs Web Push with keys of its own. */
   readonly push: PushConfig;
   /** The push outbox's workers. */
@@ -261,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     retention: {
       storedEventMaxAgeMs: Math.round(e.STORED_EVENT_RETENTION_DAYS * 24 * 60 * 60 * 1000),
       pruneIntervalMs: e.RETENTION_PRUNE_INTERVAL_MS,
+      spentTokenKeptMs: e.REFRESH_TOKEN_TTL_S * 1000,
     },
     push,
     pushOutbox: { maxAttempts: e.PUSH_MAX_ATTEMPTS, retentionMs: e.PUSH_RETENTION_S * 1000, leaseMs: e.PUSH_LEASE_MS, heardPollMs: e.PUSH_POLL_MS },

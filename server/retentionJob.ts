@@ -27,7 +27,8 @@ export function startRetentionJob(deps: {
     running = true;
     const now = deps.now();
     const before = new Date(now.getTime() - deps.retention.storedEventMaxAgeMs);
-    pruneRetained(deps.db, { eventsBefore: before, now })
+    const tokensExpiredBefore = new Date(now.getTime() - deps.retention.spentTokenKeptMs);
+    pruneRetained(deps.db, { eventsBefore: before, tokensExpiredBefore })
       .then((outcome) => {
         deps.metrics.retentionRuns.inc({ outcome: outcome.kind });
         if (outcome.kind === 'busy') return;

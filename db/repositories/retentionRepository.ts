@@ -17,14 +17,15 @@ export type PruneOutcome =
  * second node trying meanwhile is told `busy` and does nothing): stored events
  * older than `eventsBefore` that a device of their user acknowledged (at or below
  * the highest acknowledged sequence of any of the user's devices), and refresh
- * tokens that expired before `now`, spent, revoked or not. Events nobody
- * acknowledged are kept whatever their age, and the user's sequence counter is
- * untouched, so numbering goes on after a gap. A spent token is kept until it
- * expires: presented again meanwhile, it revokes its session.
+ * tokens that expired before `tokensExpiredBefore`, spent, revoked or not. Events
+ * nobody acknowledged are kept whatever their age, and the user's sequence counter
+ * is untouched, so numbering goes on after a gap. A spent token is kept until then
+ * (its expiry and one more lifetime: the retention job's cutoff): presented again
+ * meanwhile, even expired, it revokes its session.
  */
 export async function pruneRetained(
   db: Kysely<Database>,
-  cutoffs: { readonly eventsBefore: Date; readonly now: Date },
+  cutoffs: { readonly eventsBefore: Date; readonly tokensExpiredBefore: Date },
   batch = PRUNE_BATCH,
 ): Promise<PruneOutcome> {
   return db.connection().execute(async (connection) => {
@@ -32,7 +33,7 @@ export async function pruneRetained(
     if (!locked.rows[0]?.locked) return { kind: 'busy' };
     try {
       const events = await pruneDeliveredEvents(connection, cutoffs.eventsBefore, batch);
-      return { kind: 'pruned', events, refreshTokens: await pruneExpiredRefreshTokens(connection, cutoffs.now, batch) };
+      return { kind: 'pruned', events, refreshTokens: await pruneExpiredRefreshTokens(connection, cutoffs.tokensExpiredBefore, batch) };
     } finally {
       await sql`select pg_advisory_unlock(${RETENTION_LOCK_KEY})`.execute(connection);
     }
@@ -62,11 +63,11 @@ async function pruneDeliveredEvents(connection: Kysely<Database>, before: Date, 
  * session's chain grew the table for ever. Planned for the moment at each round (UNPREPARED):
  * through the expiry index while few have expired, not by a plan made once for any moment.
  */
-async function pruneExpiredRefreshTokens(connection: Kysely<Database>, now: Date, batch: number): Promise<number> {
+async function pruneExpiredRefreshTokens(connection: Kysely<Database>, expiredBefore: Date, batch: number): Promise<number> {
   let tokens = 0;
   for (;;) {
     const deleted = await sql`${sql.raw(UNPREPARED)}
-      delete from refresh_tokens where id in (select id from refresh_tokens where expires_at < ${now} limit ${batch})`.execute(connection);
+      delete from refresh_tokens where id in (select id from refresh_tokens where expires_at < ${expiredBefore} limit ${batch})`.execute(connection);
     const count = Number(deleted.numAffectedRows ?? 0);
     tokens += count;
     if (count < batch) return tokens;

@@ -84,16 +84,22 @@ describe('retention of stored events across two nodes', function () {
     const keeper = await registerUser(n0);
     const next = await refresh(n1, keeper.refreshToken);
     assert.equal(next.status, 200);
-    // Another's chain, spent and not, expired (as a week later).
+    // Another's chain, spent and not, expired more than a lifetime ago (the default: 7 days).
     const gone = await registerUser(n0);
     assert.equal((await refresh(n0, gone.refreshToken)).status, 200);
     assert.equal(await tokensOf(gone.userId), 2);
-    await suite.cluster.pool.query(`update refresh_tokens set expires_at = now() - interval '1 second' where user_id = $1`, [gone.userId]);
+    await suite.cluster.pool.query(`update refresh_tokens set expires_at = now() - interval '8 days' where user_id = $1`, [gone.userId]);
+    // A third's, spent and expired a moment ago: kept one more lifetime, so a device away that long still gives a thief away.
+    const away = await registerUser(n1);
+    assert.equal((await refresh(n1, away.refreshToken)).status, 200);
+    await suite.cluster.pool.query(`update refresh_tokens set expires_at = now() - interval '1 second' where user_id = $1 and used_at is not null`, [away.userId]);
 
     await waitUntil(async () => (await tokensOf(gone.userId)) === 0, 10_000, () => 'the expired tokens pruned');
     assert.equal(await tokensOf(keeper.userId), 2, 'the spent token is kept while unexpired');
+    assert.equal(await tokensOf(away.userId), 2, 'the spent token expired a moment ago is kept');
     assert.equal((await refresh(n0, keeper.refreshToken)).body.code, 'REFRESH_TOKEN_REUSED');
     assert.equal((await refresh(n1, next.body.refreshToken)).body.code, 'REFRESH_TOKEN_REUSED', 'the session is revoked');
+    assert.equal((await refresh(n0, away.refreshToken)).body.code, 'REFRESH_TOKEN_REUSED', 'an expired spent token, presented again, still revokes');
   });
 
   it('finishes an erasure a node left half done', async () => {

@@ -36,8 +36,8 @@ describe('loadConfig', () => {
       assert.equal(config.database.kind === 'pglite' && config.database.dataDir, path.resolve('.data', 'pglite'));
     });
     it('is frozen', () => assert.throws(() => ((config.http as { port: number }).port = 1)));
-    it('keeps delivered stored events 30 days, tried every 15 minutes', () => {
-      assert.deepEqual(config.retention, { storedEventMaxAgeMs: 30 * 24 * 3_600_000, pruneIntervalMs: 15 * 60_000 });
+    it('keeps delivered stored events 30 days, and spent refresh tokens a lifetime past their expiry, tried every 15 minutes', () => {
+      assert.deepEqual(config.retention, { storedEventMaxAgeMs: 30 * 24 * 3_600_000, pruneIntervalMs: 15 * 60_000, spentTokenKeptMs: 7 * 24 * 3_600_000 });
       assert.equal(loadConfig({ STORED_EVENT_RETENTION_DAYS: '0.5' }).retention.storedEventMaxAgeMs, 12 * 3_600_000);
     });
     it('listens on loopback alone, as a local development node', () => {
