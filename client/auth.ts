@@ -5,6 +5,12 @@ import { KismetError, toKismetError } from './errors';
 export interface TokenStore {
   load(): StoredTokens | undefined;
   save(tokens: StoredTokens | undefined): void;
+  /**
+   * Runs `work` while no other holder of this store (another tab of the same browser)
+   * runs its own: a refresh spends the refresh token they share, and the same one
+   * presented twice ends the session (REFRESH_TOKEN_REUSED). Without it, `work` runs at once.
+   */
+  exclusive?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export interface StoredTokens extends TokenPair {
@@ -47,11 +53,17 @@ export class KismetAuth {
     return this.obtain('/auth/login', { email, password });
   }
 
-  /** Exchanges the refresh token for a new pair (once, however many callers ask at the same time). */
+  /**
+   * Exchanges the refresh token for a new pair: once, however many callers ask at the same
+   * time, and one holder of the store at a time (TokenStore.exclusive). A pair another holder
+   * of the store got meanwhile (another tab) is taken as it is: the token this one holds is
+   * spent, and presenting it again would end the session for every tab.
+   */
   refresh(): Promise<StoredTokens> {
     const refreshToken = this.tokens?.refreshToken;
     if (refreshToken === undefined) return Promise.reject(new KismetError('TOKEN_MISSING', 'not signed in'));
-    this.refreshing ??= this.obtain('/auth/refresh', { refreshToken }).finally(() => (this.refreshing = undefined));
+    const work = () => this.refreshUnlessDone(refreshToken);
+    this.refreshing ??= (this.store.exclusive ? this.store.exclusive(work) : work()).finally(() => (this.refreshing = undefined));
     return this.refreshing;
   }
 
@@ -76,6 +88,16 @@ export class KismetAuth {
       if (toKismetError(error).code !== 'TOKEN_EXPIRED') throw error;
       return this.call<T>(method, path, body, (await this.refresh()).accessToken);
     }
+  }
+
+  /** Refreshes with `spent`, unless the store holds a pair another holder of it got since: that one is taken. */
+  private async refreshUnlessDone(spent: string): Promise<StoredTokens> {
+    const stored = this.store.load();
+    if (stored !== undefined && stored.refreshToken !== spent) {
+      this.tokens = stored;
+      return stored;
+    }
+    return this.obtain('/auth/refresh', { refreshToken: spent });
   }
 
   private async obtain(path: string, body: unknown): Promise<StoredTokens> {
@@ -121,13 +143,22 @@ export function memoryStore(): TokenStore {
   return { load: () => kept, save: (tokens) => (kept = tokens) };
 }
 
-/** Tokens kept in a Web Storage (a browser's localStorage) under `key`. */
-export function webStorageStore(storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>, key = 'kismet.tokens'): TokenStore {
+/**
+ * Tokens kept in a Web Storage (a browser's localStorage) under `key`, which every tab of
+ * the origin shares: their refreshes take turns under a Web Lock of the same name, where the
+ * browser has them (`navigator.locks`).
+ */
+export function webStorageStore(
+  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>,
+  key = 'kismet.tokens',
+  locks: Pick<LockManager, 'request'> | undefined = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks,
+): TokenStore {
   return {
     load: () => {
       const raw = storage.getItem(key);
       return raw === null ? undefined : (JSON.parse(raw) as StoredTokens);
     },
     save: (tokens) => (tokens === undefined ? storage.removeItem(key) : storage.setItem(key, JSON.stringify(tokens))),
+    exclusive: <T>(work: () => Promise<T>): Promise<T> => (locks ? (locks.request(key, work) as Promise<T>) : work()),
   };
 }

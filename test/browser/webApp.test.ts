@@ -147,4 +147,26 @@ describe('the reference web app in Chromium, served from another origin than the
     await snap(cy, 'same-origin');
     assert.deepEqual(cy.problems, []);
   });
+
+  it('keeps one sign-in in two tabs whose access token ran out together: one refreshes, the other takes its pair', async () => {
+    const di = await open('Di', `${node!.url}/app/`);
+    await signUpWithCard(di);
+    const second = await di.context.newPage();
+    second.on('response', (response) => {
+      if (response.status() >= 400) di.problems.push(`Di's second tab: ${response.status()} ${response.request().method()} ${response.url()}`);
+    });
+    await second.goto(`${node!.url}/app/`);
+    await second.locator('[data-test="tab-profile"]').first().waitFor();
+    // The tabs share the tokens (localStorage): both find the access token expired as they load, at the same moment.
+    await second.evaluate(() => {
+      const tokens = JSON.parse(localStorage.getItem('kismet.tokens')!) as { expiresAt: number };
+      localStorage.setItem('kismet.tokens', JSON.stringify({ ...tokens, expiresAt: 0 }));
+    });
+    await Promise.all([di.page.reload(), second.reload()]);
+    for (const tab of [di.page, second]) await tab.locator('[data-test="tab-profile"]').first().waitFor();
+    await snap(di, 'two-tabs');
+    // Nothing spent was presented twice: no 401, and the session still serves both.
+    assert.deepEqual(di.problems, []);
+    for (const tab of [di.page, second]) assert.equal(await tab.locator('[data-test="email"]').count(), 0, 'still signed in');
+  });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { KismetClient, KismetError, type CardView, type ChatMessage, type KismetSession, type KismetThread } from '../../client/index';
+import { KismetClient, KismetError, webStorageStore, type CardView, type ChatMessage, type KismetSession, type KismetThread } from '../../client/index';
 import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { startNodeProcess } from '../../loadtest/harness/nodeProcess';
 import { TEST_PASSWORD, uniqueEmail, waitUntil } from '../support/accounts';
@@ -77,6 +77,36 @@ describe('@kismet/client against a node', function () {
     assert.equal(refreshed.userId, first.userId);
     assert.deepEqual(await again.api('GET', '/me/cards'), { cards: [], after: null });
     assert.equal((await refusalOf(again.login(email, 'wrong password'))).code, 'INVALID_CREDENTIALS');
+  });
+
+  it('shares one sign-in between the tabs of a browser: their refreshes take turns, and one takes the pair another got', async () => {
+    // localStorage, which a browser's tabs share, and a Web Lock manager as a browser has it.
+    const items = new Map<string, string>();
+    const storage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), removeItem: (k: string) => void items.delete(k) };
+    let queue: Promise<unknown> = Promise.resolve();
+    const locks = {
+      request: (_name: string, work: () => Promise<unknown>) => {
+        const turn = queue.then(work);
+        queue = turn.catch(() => undefined);
+        return turn;
+      },
+    } as unknown as LockManager;
+    const signedIn = new KismetClient({ url: node!.url, tokens: webStorageStore(storage, 'kismet.tokens', locks) });
+    await signedIn.register(uniqueEmail('tabs'), TEST_PASSWORD);
+    const expire = () => items.set('kismet.tokens', JSON.stringify({ ...JSON.parse(items.get('kismet.tokens')!), expiresAt: 0 }));
+
+    // Two tabs whose access token has run out refresh at the same moment.
+    expire();
+    const tabs = [0, 1].map(() => new KismetClient({ url: node!.url, tokens: webStorageStore(storage, 'kismet.tokens', locks) }));
+    await Promise.all(tabs.map((tab) => tab.api('GET', '/me/progress')));
+    // Without a lock (a browser without Web Locks), a tab that comes later takes the pair stored meanwhile.
+    expire();
+    const [early, late] = [0, 1].map(() => new KismetClient({ url: node!.url, tokens: webStorageStore(storage, 'kismet.tokens', undefined) })) as [KismetClient, KismetClient];
+    const stored = await early.auth.refresh();
+    assert.equal((await late.auth.refresh()).refreshToken, stored.refreshToken, 'the pair the other tab got');
+    // The session lives on in every tab: nothing spent was presented twice.
+    for (const tab of [...tabs, early, late]) assert.ok(await tab.api('GET', '/me/progress'));
+    assert.ok(await late.auth.refresh());
   });
 
   it('answers typed commands, rejects refused ones with their code, and delivers events once, acknowledged', async () => {
