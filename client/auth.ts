@@ -90,10 +90,18 @@ export class KismetAuth {
     }
   }
 
-  /** Refreshes with `spent`, unless the store holds a pair another holder of it got since: that one is taken. */
+  /**
+   * Refreshes with `spent`, unless the store holds a pair another holder of it got since: that
+   * one is taken if it is the same person's. Another person's (this one signed out in another
+   * tab, and someone else signed in there) is never taken: this holder is signed out.
+   */
   private async refreshUnlessDone(spent: string): Promise<StoredTokens> {
     const stored = this.store.load();
     if (stored !== undefined && stored.refreshToken !== spent) {
+      if (stored.userId !== this.tokens?.userId) {
+        this.tokens = undefined;
+        throw new KismetError('TOKEN_MISSING', 'signed out here: another account signed in on this browser');
+      }
       this.tokens = stored;
       return stored;
     }

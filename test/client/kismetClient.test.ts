@@ -107,6 +107,16 @@ describe('@kismet/client against a node', function () {
     // The session lives on in every tab: nothing spent was presented twice.
     for (const tab of [...tabs, early, late]) assert.ok(await tab.api('GET', '/me/progress'));
     assert.ok(await late.auth.refresh());
+
+    // Signed out in one tab, and someone else signed in there: a tab still open never takes their pair.
+    const stale = new KismetClient({ url: node!.url, tokens: webStorageStore(storage, 'kismet.tokens', locks) });
+    await early.logout();
+    const other = new KismetClient({ url: node!.url, tokens: webStorageStore(storage, 'kismet.tokens', locks) });
+    await other.register(uniqueEmail('tabs-other'), TEST_PASSWORD);
+    const refusal = await refusalOf(stale.auth.refresh());
+    assert.equal(refusal.code, 'TOKEN_MISSING');
+    assert.equal(stale.auth.userId, undefined, 'signed out, not someone else');
+    assert.equal(JSON.parse(items.get('kismet.tokens')!).userId, other.auth.userId, 'the other person stays signed in');
   });
 
   it('answers typed commands, rejects refused ones with their code, and delivers events once, acknowledged', async () => {
