@@ -101,6 +101,8 @@ export class App {
   async signOut(): Promise<void> {
     await this.session?.close().catch(() => undefined);
     this.session = undefined;
+    // Who they matched with stays with them, not with the browser: the next person to use it reads nothing of it.
+    localStorage.removeItem(this.matchesKey());
     await this.kismet.logout();
     location.reload();
   }

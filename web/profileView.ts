@@ -41,7 +41,7 @@ export async function profileView(app: App, main: HTMLElement): Promise<void> {
     h('label', {}, 'About you', bio),
     save,
   );
-  show(main, form, card ? locationPanel(app) : null, h('button.link', { onclick: () => void app.signOut() }, 'Sign out'));
+  show(main, form, card ? locationPanel(app) : null, h('button.link', { dataset: { test: 'sign-out' }, onclick: () => void app.signOut() }, 'Sign out'));
 }
 
 /** Where the person is: from the browser, or typed in. Kismet only ever shows others their ~5 km² cell. */

@@ -138,6 +138,14 @@ describe('the reference web app in Chromium, served from another origin than the
     await on(bo, 'incoming-call').waitFor();
     await snap(bo, 'incoming-call');
 
+    // Signing out leaves nothing of the account in the browser: not the tokens, not who they matched with.
+    const kept = () => ada.page.evaluate(() => Object.keys(localStorage).filter((k) => k === 'kismet.tokens' || k.startsWith('kismet.matches.')).sort());
+    assert.equal((await kept()).length, 2, 'tokens and matches kept while signed in');
+    await on(ada, 'tab-profile').click();
+    await on(ada, 'sign-out').click();
+    await on(ada, 'email').waitFor();
+    assert.deepEqual(await kept(), []);
+
     assert.deepEqual([...ada.problems, ...bo.problems], []);
   });
 
