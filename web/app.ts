@@ -66,6 +66,14 @@ export class App {
   async connect(): Promise<void> {
     this.session = await this.kismet.connect(deviceId());
     this.cell = this.session.ready.cell;
+    // Listening before anything else is awaited: the events stored while this device was away come right after it joined.
+    this.loadMatches();
+    this.session.on('match.created', (data) => this.rememberMatch({ matchId: data.matchId, otherUserId: data.otherUserId, otherCardId: data.otherCardId }));
+    this.session.on('presence.changed', (data) => {
+      this.presence.set(data.userId, data.presence);
+      this.changed();
+    });
+    this.session.onStatus((status) => document.body.classList.toggle('offline', status !== 'open'));
     // The user's cards come a page at a time, oldest first; their active profile is their newest.
     let after: string | null = null;
     this.myCard = undefined;
@@ -74,13 +82,6 @@ export class App {
       this.myCard = page.cards.find((c) => c.kind === 'person' && c.active) ?? this.myCard;
       after = page.after;
     } while (after !== null);
-    this.loadMatches();
-    this.session.on('match.created', (data) => this.rememberMatch({ matchId: data.matchId, otherUserId: data.otherUserId, otherCardId: data.otherCardId }));
-    this.session.on('presence.changed', (data) => {
-      this.presence.set(data.userId, data.presence);
-      this.changed();
-    });
-    this.session.onStatus((status) => document.body.classList.toggle('offline', status !== 'open'));
   }
 
   rememberMatch(match: MatchInfo): void {

@@ -6,6 +6,8 @@ interface ThreadSummary {
   readonly matchId: string;
   readonly status: string;
   readonly otherUserIds: readonly string[];
+  /** The other side's card as the caller may see it (a deleted account's when not). */
+  readonly counterpart: { readonly userId: string; readonly cardId: string; readonly name: string; readonly deleted: boolean };
   readonly unread: number;
 }
 
@@ -13,7 +15,11 @@ interface ThreadSummary {
 export async function matchesView(app: App, main: HTMLElement): Promise<void> {
   const { threads } = await app.kismet.api<{ threads: ThreadSummary[] }>('GET', '/me/threads');
   const active = threads.filter((t) => t.status === 'active');
-  for (const t of active) if (!app.matches.has(t.matchId)) app.rememberMatch({ matchId: t.matchId, otherUserId: t.otherUserIds[0] ?? '' });
+  // The thread list names the other side, whatever this browser heard while it was away.
+  for (const t of active) {
+    const { userId, cardId, name, deleted } = t.counterpart;
+    if (!app.matches.get(t.matchId)?.name || deleted) app.rememberMatch({ matchId: t.matchId, otherUserId: userId, otherCardId: cardId, name });
+  }
   const list = h('ul.matches');
   const draw = async () => {
     const items = await Promise.all(active.map(async (t) => {

@@ -149,6 +149,40 @@ describe('the reference web app in Chromium, served from another origin than the
     assert.deepEqual([...ada.problems, ...bo.problems], []);
   });
 
+  it('names a match made while the person was away, when they come back', async () => {
+    const PARIS = { lat: '48.8566', lng: '2.3522' };
+    const at = async (person: Person) => {
+      await on(person, 'lat').fill(PARIS.lat);
+      await on(person, 'lng').fill(PARIS.lng);
+      await on(person, 'set-location').click();
+    };
+    const [ed, flo] = [await open('Ed'), await open('Flo')];
+    await signUpWithCard(ed);
+    await at(ed);
+    await on(ed, 'deck-empty').waitFor();
+    await signUpWithCard(flo);
+    await at(flo);
+    await on(flo, 'deck-card', 'Ed').waitFor();
+    await on(flo, 'like').click();
+    await on(flo, 'deck-empty').waitFor();
+    await flo.page.close(); // Flo closes the app
+
+    await on(ed, 'tab-profile').click();
+    await at(ed);
+    await on(ed, 'deck-card', 'Flo').waitFor();
+    await on(ed, 'like').click();
+    await on(ed, 'match-overlay').waitFor();
+
+    // Flo opens the app again: the match made meanwhile is named.
+    const back = await flo.context.newPage();
+    back.on('pageerror', (error) => flo.problems.push(`Flo: ${error.message}`));
+    await back.goto(`${site!.url}/?server=${encodeURIComponent(node!.url)}`);
+    await back.locator('[data-test="tab-matches"]').first().click();
+    await back.locator('[data-test="match-row"]').first().waitFor();
+    assert.deepEqual(await back.locator('[data-test="match-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name'))), ['Ed']);
+    assert.deepEqual([...ed.problems, ...flo.problems], []);
+  });
+
   it('is served by the node itself at /app/, under its content security policy, and signs people up there', async () => {
     const cy = await open('Cy', `${node!.url}/app/`);
     await signUpWithCard(cy);
