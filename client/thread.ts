@@ -140,12 +140,20 @@ export class KismetThread {
     return this.connection.close();
   }
 
-  /** Reads, page by page, what was stored while the connection was down, and delivers what is new. */
+  /**
+   * Reads, page by page, what was stored while the connection was down, and delivers what is
+   * new. A page that cannot be read now leaves the rest to the next rejoin, which reads again
+   * from there (what arrived live meanwhile is delivered once: `seen`).
+   */
   private async catchUp(afterSeq: number, upTo: number): Promise<void> {
     let from = afterSeq;
     while (from < upTo) {
       const page = await this.syncPage(from);
-      if (!page || page.messages.length === 0) return; // a later rejoin reads again from the same place
+      if (!page) {
+        this.liveAfter = Math.min(this.liveAfter, from);
+        return;
+      }
+      if (page.messages.length === 0) return;
       for (const message of page.messages) this.deliver(message);
       from = page.messages[page.messages.length - 1]!.seq;
       if (!page.hasMore) return;

@@ -41,4 +41,23 @@ describe('a thread catching up after a rejoin', () => {
     assert.deepEqual(asked, [0, 0]);
   });
 
+  it('leaves what it could not read to the next rejoin, which reads it from there', async () => {
+    const { connection, asked, rejoin } = standInConnection(async (afterSeq, call) => {
+      if (call === 1) throw new KismetError('INTERNAL', 'a fault, not refused for now');
+      return { messages: [1, 2, 3, 4, 5].filter((seq) => seq > afterSeq).map(message), hasMore: false } as unknown as MessagePage;
+    });
+    const thread = new KismetThread(connection);
+    const got: number[] = [];
+    thread.on('message', (m) => got.push(m.seq));
+    rejoin(3);
+    while (asked.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(got, [], 'nothing read yet');
+    const all = new Promise<void>((resolve) => thread.on('message', () => got.length === 5 && resolve()));
+    rejoin(5);
+    await all;
+    assert.deepEqual(got, [1, 2, 3, 4, 5]);
+    assert.deepEqual(asked, [0, 0], 'the second rejoin reads from where the first could not');
+  });
+
 });
