@@ -25,6 +25,8 @@ export class App {
   private readonly renderers = new Map<Screen, (app: App, main: HTMLElement) => void | Promise<void>>();
   private readonly listeners = new Set<() => void>();
   screen: Screen = 'discover';
+  /** Set while this browser signs out: its session closes on purpose. */
+  private signingOut = false;
   readonly root: HTMLElement;
   readonly main: HTMLElement;
 
@@ -73,7 +75,12 @@ export class App {
       this.presence.set(data.userId, data.presence);
       this.changed();
     });
-    this.session.onStatus((status) => document.body.classList.toggle('offline', status !== 'open'));
+    this.session.onStatus((status) => {
+      document.body.classList.toggle('offline', status === 'rejoining');
+      // Closed for good (signed out elsewhere, 4502; banned; a refusal no rejoin gets past): start over, which asks to sign in
+      // when the sign-in no longer holds. A sign-out here closes it on purpose and reloads by itself.
+      if (status === 'closed' && !this.signingOut) location.reload();
+    });
     // The user's cards come a page at a time, oldest first; their active profile is their newest.
     let after: string | null = null;
     this.myCard = undefined;
@@ -100,6 +107,7 @@ export class App {
   }
 
   async signOut(): Promise<void> {
+    this.signingOut = true;
     await this.session?.close().catch(() => undefined);
     this.session = undefined;
     // Who they matched with stays with them, not with the browser: the next person to use it reads nothing of it.

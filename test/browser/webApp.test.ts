@@ -210,5 +210,12 @@ describe('the reference web app in Chromium, served from another origin than the
     // Nothing spent was presented twice: no 401, and the session still serves both.
     assert.deepEqual(di.problems, []);
     for (const tab of [di.page, second]) assert.equal(await tab.locator('[data-test="email"]').count(), 0, 'still signed in');
+
+    // Signed out in one tab: the server closes the other's session too (4502), and that tab asks to sign in, not to wait.
+    await second.locator('[data-test="tab-profile"]').first().click();
+    await second.locator('[data-test="sign-out"]').first().click();
+    await second.locator('[data-test="email"]').first().waitFor();
+    await on(di, 'email').waitFor();
+    assert.equal(await di.page.evaluate(() => document.body.classList.contains('offline')), false, 'not left "Reconnecting…"');
   });
 });
