@@ -5,13 +5,21 @@
 
 /** Whether `url` parses and its host is one of `hosts` or below one of them. */
 export function urlOnHosts(url: string, hosts: readonly string[]): boolean {
-  let host: string;
-  try {
-    host = new URL(url).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
+  const parsed = parsedUrl(url);
+  return parsed !== undefined && hostOnHosts(parsed.hostname, hosts);
+}
+
+function hostOnHosts(hostname: string, hosts: readonly string[]): boolean {
+  const host = hostname.toLowerCase();
   return hosts.some((allowed) => host === allowed || host.endsWith(`.${allowed}`));
+}
+
+function parsedUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -25,11 +33,6 @@ export type MediaHosts = 'any' | readonly string[];
 
 /** Whether a photo's or a media message's URL is https and on the media hosts. */
 export function mediaUrlAllowed(url: string, hosts: MediaHosts): boolean {
-  let protocol: string;
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    return false;
-  }
-  return protocol === 'https:' && (hosts === 'any' || urlOnHosts(url, hosts));
+  const parsed = parsedUrl(url);
+  return parsed?.protocol === 'https:' && (hosts === 'any' || hostOnHosts(parsed.hostname, hosts));
 }

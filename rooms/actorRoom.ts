@@ -11,7 +11,7 @@ import { rememberReady } from './commandRouter';
 import { roomServices, type SeatToken } from './roomServices';
 
 /** The longest delay a Node.js timer accepts (about 24.8 days). */
-const LONGEST_TIMER_MS = 2 ** 31 - 1;
+export const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /** What makes a room an actor, kept in one object (see ActorRoom). */
 interface ActorLife {

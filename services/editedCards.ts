@@ -1,5 +1,6 @@
 import type { CardView } from '../contracts/cards';
 import type { DeckCard } from '../contracts/deck';
+import { RecentEntries } from './recentEntries';
 
 /**
  * The cards this node heard were edited lately, as they are now, kept as long as a
@@ -7,27 +8,21 @@ import type { DeckCard } from '../contracts/deck';
  * photo its owner took down is not shown from a deck cached before (up to 10 minutes).
  */
 export class EditedCards {
-  /** By card id, in the order heard (a card edited again moves to the end). */
-  private readonly cards = new Map<string, { readonly card: CardView; readonly atMs: number }>();
+  /** By card id; a card edited again holds its newest version. */
+  private readonly cards: RecentEntries<CardView>;
 
-  constructor(private readonly keepMs: number) {}
+  constructor(keepMs: number) {
+    this.cards = new RecentEntries(keepMs);
+  }
 
   add(card: CardView, nowMs: number): void {
-    this.prune(nowMs);
-    this.cards.delete(card.id);
-    this.cards.set(card.id, { card, atMs: nowMs });
+    this.cards.prune(nowMs);
+    this.cards.set(card.id, card, nowMs);
   }
 
   /** A deck's entry as it is now: the card as last edited, if that was after the deck was started (`builtAtMs`). */
   current(entry: DeckCard, builtAtMs: number): DeckCard {
     const edit = this.cards.get(entry.card.id);
-    return edit && edit.atMs >= builtAtMs ? { ...entry, card: edit.card } : entry;
-  }
-
-  private prune(nowMs: number): void {
-    for (const [id, { atMs }] of this.cards) {
-      if (nowMs - atMs <= this.keepMs) break; // insertion order is time order
-      this.cards.delete(id);
-    }
+    return edit && edit.atMs >= builtAtMs ? { ...entry, card: edit.value } : entry;
   }
 }

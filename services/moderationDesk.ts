@@ -10,6 +10,7 @@ import { UserEventType } from '../domain/userEvents';
 import type { ResolutionAction } from '../contracts/moderation';
 import { announceBan, announceStanding, withdrawOwner, type ModerationDeps } from './moderation';
 import { WITHDRAWALS_TOPIC } from './topicBus';
+import { parseReportContext } from '../domain/reportContext';
 
 /** What a resolution changed, to announce once it is stored. */
 type Effect =
@@ -19,9 +20,6 @@ type Effect =
   | { kind: 'shadow_banned' }
   | { kind: 'message_removed'; matchId: string; seq: number }
   | { kind: 'card_removed'; cardId: string };
-
-/** `<matchId>:<seq>`, as reports of a message name it. */
-const MESSAGE_REF = /^([0-9a-f-]{36}):([1-9][0-9]{0,15})$/i;
 
 const notApplicable = (message: string) => new AppError(ErrorCode.ACTION_NOT_APPLICABLE, message);
 
@@ -65,9 +63,9 @@ export async function resolveReport(
         effect = { kind: 'shadow_banned' };
         break;
       case 'remove_message': {
-        const ref = report.context_kind === 'message' ? MESSAGE_REF.exec(report.context_id ?? '') : null;
-        if (!ref) throw notApplicable('remove_message: the report names no message (<matchId>:<seq>)');
-        const [matchId, seq] = [ref[1]!.toLowerCase(), Number(ref[2])];
+        const ref = report.context_kind === 'message' ? parseReportContext('message', report.context_id ?? '') : undefined;
+        if (ref?.kind !== 'message') throw notApplicable('remove_message: the report names no message (<matchId>:<seq>)');
+        const { matchId, seq } = ref;
         const message = await findMessage(tx, matchId, seq);
         if (!message || message.senderId !== target) throw notApplicable('remove_message: the reported person sent no such message');
         await eraseMessageWithin(tx, { matchId, seq, memberIds: await listMatchMemberIds(tx, matchId), at });
@@ -75,8 +73,8 @@ export async function resolveReport(
         break;
       }
       case 'remove_card': {
-        const cardId = report.context_kind === 'profile' ? report.context_id ?? '' : '';
-        const card = /^[0-9a-f-]{36}$/i.test(cardId) ? await findCardById(tx, cardId) : undefined;
+        const ref = report.context_kind === 'profile' ? parseReportContext('profile', report.context_id ?? '') : undefined;
+        const card = ref?.kind === 'profile' ? await findCardById(tx, ref.cardId) : undefined;
         if (!card || card.ownerId !== target) throw notApplicable('remove_card: the report names no card of the reported person');
         await deactivateCard(tx, card.id);
         effect = { kind: 'card_removed', cardId: card.id };

@@ -1,4 +1,5 @@
 import type { Card } from '../domain/cardRules';
+import { RecentEntries } from './recentEntries';
 import type { Withdrawal } from './topicBus';
 
 /**
@@ -6,28 +7,22 @@ import type { Withdrawal } from './topicBus';
  * deck lives, so no deck built or cached before the news shows it after.
  */
 export class WithdrawnCards {
-  private readonly owners = new Map<string, number>();
-  private readonly cards = new Map<string, number>();
+  private readonly owners: RecentEntries<true>;
+  private readonly cards: RecentEntries<true>;
 
-  constructor(private readonly keepMs: number) {}
+  constructor(keepMs: number) {
+    this.owners = new RecentEntries(keepMs);
+    this.cards = new RecentEntries(keepMs);
+  }
 
   add(withdrawal: Withdrawal, nowMs: number): void {
-    this.prune(nowMs);
-    const [map, key] = withdrawal.kind === 'owner' ? [this.owners, withdrawal.userId] : [this.cards, withdrawal.cardId];
-    map.delete(key); // re-added at the end, keeping the map in time order
-    map.set(key, nowMs);
+    this.owners.prune(nowMs);
+    this.cards.prune(nowMs);
+    if (withdrawal.kind === 'owner') this.owners.set(withdrawal.userId, true, nowMs);
+    else this.cards.set(withdrawal.cardId, true, nowMs);
   }
 
   has(card: Pick<Card, 'id' | 'ownerId'>): boolean {
     return this.owners.has(card.ownerId) || this.cards.has(card.id);
-  }
-
-  private prune(nowMs: number): void {
-    for (const map of [this.owners, this.cards]) {
-      for (const [key, at] of map) {
-        if (nowMs - at <= this.keepMs) break; // insertion order is time order
-        map.delete(key);
-      }
-    }
   }
 }

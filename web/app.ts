@@ -92,8 +92,16 @@ export class App {
   }
 
   rememberMatch(match: MatchInfo): void {
-    const known = this.matches.get(match.matchId);
-    this.matches.set(match.matchId, { ...known, ...match, name: match.name ?? known?.name });
+    this.rememberMatches([match]);
+  }
+
+  /** Keeps what is known of these matches (a name known before stays unless a new one is given); stored and shown once. */
+  rememberMatches(matches: readonly MatchInfo[]): void {
+    if (matches.length === 0) return;
+    for (const match of matches) {
+      const known = this.matches.get(match.matchId);
+      this.matches.set(match.matchId, { ...known, ...match, name: match.name ?? known?.name });
+    }
     this.saveMatches();
     this.changed();
   }

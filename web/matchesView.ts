@@ -16,10 +16,11 @@ export async function matchesView(app: App, main: HTMLElement): Promise<void> {
   const { threads } = await app.kismet.api<{ threads: ThreadSummary[] }>('GET', '/me/threads');
   const active = threads.filter((t) => t.status === 'active');
   // The thread list names the other side, whatever this browser heard while it was away.
-  for (const t of active) {
-    const { userId, cardId, name, deleted } = t.counterpart;
-    if (!app.matches.get(t.matchId)?.name || deleted) app.rememberMatch({ matchId: t.matchId, otherUserId: userId, otherCardId: cardId, name });
-  }
+  app.rememberMatches(
+    active
+      .filter((t) => !app.matches.get(t.matchId)?.name || t.counterpart.deleted)
+      .map((t) => ({ matchId: t.matchId, otherUserId: t.counterpart.userId, otherCardId: t.counterpart.cardId, name: t.counterpart.name })),
+  );
   const list = h('ul.matches');
   const draw = async () => {
     const items = await Promise.all(active.map(async (t) => {

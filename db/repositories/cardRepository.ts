@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { decideCardCreation, type Card, type CardCreationDecision, type CardKind, type PhotoRef } from '../../domain/cardRules';
 import { coarseCellOf } from '../../domain/geo';
 import type { CardsTable, Database } from '../types';
+import { lockLiveAccount } from './userRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -86,7 +87,7 @@ export function insertCardWithinLimits(
   newSince: Date,
 ): Promise<CardCreation> {
   return db.transaction().execute(async (tx): Promise<CardCreation> => {
-    const owner = await tx.selectFrom('users').select('role').where('id', '=', card.ownerId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
+    const owner = await lockLiveAccount(tx, card.ownerId);
     if (!owner) return { kind: 'no-account' };
     const decision = decideCardCreation({ role: owner.role, kind: card.kind, ...(await countCardsByOwner(tx, card.ownerId, newSince)) });
     if (decision.kind === 'refused') return decision;
@@ -130,7 +131,7 @@ export async function listCardsByOwner(
 
 /** What the limits of an account's cards count (decideCardCreation). */
 /** The owner's active cards by kind, and the cards they created since `since`, active or not. */
-export async function countCardsByOwner(db: Db, ownerId: string, since: Date): Promise<{ activePersonCards: number; activeJobCards: number; newCards: number }> {
+async function countCardsByOwner(db: Db, ownerId: string, since: Date): Promise<{ activePersonCards: number; activeJobCards: number; newCards: number }> {
   const rows = await db
     .selectFrom('cards')
     .select(['kind', 'active', sql<boolean>`created_at >= ${since}`.as('new'), db.fn.countAll<string>().as('count')])

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ErrorCode } from '../../domain/errors';
 import type { Database } from '../types';
+import { lockLiveAccount } from './userRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -38,7 +39,7 @@ export type CompanyMemberOutcome = { readonly kind: 'added' | 'unchanged' } | { 
 export async function addCompanyMember(tx: Transaction<Database>, companyId: string, userId: string, at: Date): Promise<CompanyMemberOutcome> {
   const company = await tx.selectFrom('companies').select('id').where('id', '=', companyId).forUpdate().executeTakeFirst();
   if (!company) return { kind: 'refused', code: 'NOT_FOUND', message: 'no such company' };
-  const user = await tx.selectFrom('users').select('role').where('id', '=', userId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
+  const user = await lockLiveAccount(tx, userId);
   if (!user) return { kind: 'refused', code: 'NOT_FOUND', message: 'no such account' };
   if (user.role !== 'recruiter') return { kind: 'refused', code: 'RECRUITER_ONLY', message: 'only recruiter accounts belong to a company' };
   const current = await tx.selectFrom('company_members').select('company_id').where('user_id', '=', userId).executeTakeFirst();

@@ -6,7 +6,7 @@ import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
 import { appendEventsOfUsers } from './userEventBatchRepository';
 import { inAskedOrder } from './askedOrder';
-import { hiddenAccountSql } from './userRepository';
+import { hiddenAccountSql, lockLiveAccount } from './userRepository';
 
 export interface LiveEvent {
   readonly id: string;
@@ -25,7 +25,7 @@ export interface LiveEvent {
  */
 export async function insertLiveEvent(db: Kysely<Database>, event: LiveEvent, now: Date): Promise<{ readonly code: ErrorCode; readonly message: string } | undefined> {
   return db.transaction().execute(async (trx) => {
-    await trx.selectFrom('users').select('id').where('id', '=', event.hostId).forUpdate().executeTakeFirst();
+    await lockLiveAccount(trx, event.hostId);
     const { upcoming } = await trx
       .selectFrom('events')
       .select((eb) => eb.fn.countAll<string>().as('upcoming'))

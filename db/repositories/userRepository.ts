@@ -186,6 +186,15 @@ export async function findShownLocation(db: Db, userId: string): Promise<{ reado
   return row && row.lat !== null && row.lng !== null ? { lat: row.lat, lng: row.lng } : undefined;
 }
 
+/**
+ * Locks a live (not deleted) account's row until the transaction ends, and reads its role:
+ * what an account creates under a limit (cards, events, a company's members) takes turns on
+ * it, each counting the ones before it. Undefined for no such account, or a deleted one.
+ */
+export async function lockLiveAccount(tx: Transaction<Database>, userId: string): Promise<{ readonly role: UserRole } | undefined> {
+  return tx.selectFrom('users').select('role').where('id', '=', userId).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
+}
+
 /** Operator changes to an account (entitlements, role). Returns the account, or undefined if there is none. */
 export async function updateAccount(
   db: Db,

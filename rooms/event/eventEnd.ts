@@ -1,11 +1,10 @@
 import { KismetCloseCode } from '../../contracts/messageTypes';
 import { AppError, ErrorCode } from '../../domain/errors';
+import { LONGEST_TIMER_MS } from '../actorRoom';
 import { roomServices } from '../roomServices';
 import type { Breakouts } from './breakouts';
 import type { EventMedia } from './eventMedia';
 
-/** The longest delay a Node.js timer accepts (about 24.8 days): a later end is waited for in steps. */
-const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /** What an event's end closes. */
 export interface EndingEvent {
@@ -45,6 +44,7 @@ export class EventEnd {
   private arm(): void {
     const leftMs = this.endsAtMs! - roomServices().now().getTime();
     if (leftMs > 0) {
+      // An end past the longest delay a timer takes (about 24.8 days) is waited for in steps.
       this.timer = setTimeout(() => this.arm(), Math.min(leftMs, LONGEST_TIMER_MS));
       return;
     }

@@ -20,11 +20,7 @@ async function shadowBan(url: string, person: Person): Promise<void> {
 describe('1:1 calls through LiveKit, on two nodes', function () {
   const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY });
 
-  const device = async (url: string, user: { userId: string; accessToken: string }, id: string) => {
-    const d = await connectDevice(url, user, id);
-    suite.open.push(d);
-    return d;
-  };
+  const { device } = suite;
   const callRow = async (callId: string) =>
     (await suite.cluster.pool.query<{ state: string; end_reason: string | null; accepted_at: Date | null; ended_at: Date | null }>(
       'select state, end_reason, accepted_at, ended_at from calls where id = $1',

@@ -3,7 +3,7 @@ import { latLngToCell } from 'h3-js';
 import { destinationPoint, greatCircleKm } from '../../domain/geo';
 import { discoveryPoint } from '../../domain/locationPrivacy';
 import { KismetCloseCode } from '../../contracts/common';
-import { command, connectDevice, disconnect, eventsOf, expectJoinRefused, requestJson, waitForEvents, waitUntil } from '../support/accounts';
+import { command, disconnect, eventsOf, expectJoinRefused, requestJson, waitForEvents, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { deckAnswer, deckIds, deckOf, personAt, watchLobby } from '../support/discovery';
 import { codeOf, registerPerson, replyOf, type Person } from '../support/matches';
@@ -14,11 +14,7 @@ import { stalledNode } from '../support/stalledNode';
 describe('discovery lobbies and decks, on two nodes', function () {
   const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY });
   const nodes = () => suite.nodes;
-  const device = async (url: string, person: Person, id = 'phone') => {
-    const d = await connectDevice(url, person, id);
-    suite.open.push(d);
-    return d;
-  };
+  const { device } = suite;
   const setMaxDistance = async (person: Person, maxDistanceKm: number) => {
     const saved = await requestJson(nodes()[1].url, 'PUT', '/me/preferences', { token: person.accessToken, body: { maxDistanceKm } });
     assert.equal(saved.status, 200);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorMessage, ReplyMessage } from '../../contracts/common';
 import type { SwipeResult } from '../../contracts/session';
 import { UserEventType } from '../../domain/userEvents';
-import { command, connectDevice, eventsOf, requestJson, waitForEvents, type Device, type ReceivedEvent } from '../support/accounts';
+import { command, eventsOf, requestJson, waitForEvents, type Device, type ReceivedEvent } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { codeOf, registerPerson, replyOf, type Person } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
@@ -17,11 +17,7 @@ const ofType = (type: string) => (e: ReceivedEvent) => e.type === type;
 describe('swipes on cards the swiper may not see, end to end on two nodes', function () {
   const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY });
 
-  const device = async (url: string, person: Person) => {
-    const d = await connectDevice(url, person, 'phone');
-    suite.open.push(d);
-    return d;
-  };
+  const { device } = suite;
   const admin = async (person: Person, body: Record<string, unknown>) =>
     assert.equal((await requestJson(suite.nodes[1].url, 'POST', `/admin/users/${person.userId}`, { token: ADMIN_KEY, body })).status, 200);
   const swipe = (phone: Device, from: Person, toCardId: string, action: Action = 'like') =>

@@ -4,7 +4,7 @@ import type { CallMediaAccess, CallStarted } from '../../contracts/calls';
 import { LIVE_EVENT_ROOM, LiveEventMessageType, type BreakoutMessage, type LiveEventReady } from '../../contracts/liveEvents';
 import { KismetCloseCode } from '../../contracts/common';
 import type { TokenPair } from '../../contracts/auth';
-import { command, connectDevice, eventsOf, expectJoinRefused, joinActor, registerUser, requestJson, waitForEvents, waitUntil, withTimeout, type Device } from '../support/accounts';
+import { command, eventsOf, expectJoinRefused, joinActor, registerUser, requestJson, waitForEvents, waitUntil, withTimeout, type Device } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { LiveKitStandIn } from '../support/liveKitStandIn';
 import { scheduleEvent } from '../support/liveEvents';
@@ -30,11 +30,7 @@ describe('changes reach the LiveKit server through its room service, on two node
     suite.open.push(connection);
     return connection;
   };
-  const device = async (url: string, user: { userId: string; accessToken: string }, id: string) => {
-    const d = await connectDevice(url, user, id);
-    suite.open.push(d);
-    return d;
-  };
+  const { device } = suite;
 
   it('promote, demote, mute and remove change the participant in the event’s media room; a breakout’s room closes when it ends', async () => {
     const [n0, n1] = suite.nodes;

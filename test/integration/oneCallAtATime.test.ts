@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { CallStarted } from '../../contracts/calls';
-import { command, connectDevice, eventsOf, requestJson, waitForEvents, type Device } from '../support/accounts';
+import { command, eventsOf, requestJson, waitForEvents, type Device } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { codeOf, matchPeople, registerPerson, replyOf, type Person } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
@@ -14,11 +14,7 @@ const callEvents = (device: Device, callId: string) => eventsOf(device).filter((
 describe('one call at a time per person, on two nodes', function () {
   const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY });
 
-  const device = async (url: string, user: Person, id: string) => {
-    const d = await connectDevice(url, user, id);
-    suite.open.push(d);
-    return d;
-  };
+  const { device } = suite;
   const callState = async (callId: string) => (await suite.cluster.pool.query<{ state: string }>('select state from calls where id = $1', [callId])).rows[0]!.state;
   const liveCallsOf = async (userId: string) =>
     Number(

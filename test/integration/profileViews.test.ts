@@ -15,8 +15,7 @@ describe('profile view notices, on two nodes', function () {
   it('come once in the window though the viewer’s session goes and comes back elsewhere', async () => {
     const [n0, n1] = suite.nodes;
     const [owner, viewer, other] = await Promise.all([registerPerson(n0.url, 'owner'), registerPerson(n1.url, 'viewer'), registerPerson(n1.url, 'other')]);
-    const ownerPhone = await connectDevice(n0.url, owner, 'phone');
-    suite.open.push(ownerPhone);
+    const ownerPhone = await suite.device(n0.url, owner, 'phone');
     const stored = async () =>
       (await suite.cluster.pool.query<{ viewer: string }>("select payload->>'viewerId' as viewer from stored_events where user_id = $1 and type = 'profile.viewed' order by seq", [owner.userId]))
         .rows.map((r) => r.viewer);
@@ -29,13 +28,11 @@ describe('profile view notices, on two nodes', function () {
     await waitUntil(async () => (await liveActors(suite.nodes, 'session')) === sessionsBefore - 1, 10_000, () => 'the viewer’s session actor to go');
 
     // Back on the other node, a new session actor: the view is answered, its owner not told again.
-    const again = await connectDevice(n1.url, viewer, 'tablet');
-    suite.open.push(again);
+    const again = await suite.device(n1.url, viewer, 'tablet');
     replyOf(await command(again.room, 'profile.view', { cardId: owner.card.id }));
     assert.deepEqual(await stored(), [viewer.userId]);
     // Someone else's view is told: the notices were not simply off.
-    const otherPhone = await connectDevice(n1.url, other, 'phone');
-    suite.open.push(otherPhone);
+    const otherPhone = await suite.device(n1.url, other, 'phone');
     replyOf(await command(otherPhone.room, 'profile.view', { cardId: owner.card.id }));
     assert.deepEqual(await stored(), [viewer.userId, other.userId]);
   });

@@ -43,11 +43,7 @@ const eventTypes = (device: Device) => eventsOf(device).map((e) => e.type);
 describe('safety, end to end with real clients on two nodes', function () {
   const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY });
 
-  const device = async (url: string, user: Person, id: string) => {
-    const d = await connectDevice(url, user, id);
-    suite.open.push(d);
-    return d;
-  };
+  const { device } = suite;
   const thread = async (url: string, user: Person, matchId: string) => {
     const t = await joinThread(url, user, matchId);
     suite.open.push(t);

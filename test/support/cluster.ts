@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Room } from '@colyseus/sdk';
 import type { ActorKind } from '../../contracts/actors';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
-import { disconnect } from './accounts';
+import { connectDevice, disconnect, type Device } from './accounts';
 import { NO_SHEDDING } from './limits';
 import { createScratchDatabase, scratchRedis, servicesOrSkip, testPool } from './services';
 
@@ -67,6 +67,8 @@ export interface SuiteCluster {
   /** The first two nodes. */
   readonly nodes: readonly [NodeHandle, NodeHandle];
   readonly open: Array<{ readonly room: Room }>;
+  /** A device of `user` joined to their session through the node at `url`, left when the suite ends. */
+  device(url: string, user: { readonly userId: string; readonly accessToken: string }, deviceId?: string): Promise<Device>;
 }
 
 /**
@@ -93,5 +95,10 @@ export function useTestCluster(count: number, extraEnv: Record<string, string> =
       return this.cluster.nodes as unknown as readonly [NodeHandle, NodeHandle];
     },
     open,
+    device: async (url, user, deviceId = 'phone') => {
+      const joined = await connectDevice(url, user, deviceId);
+      open.push(joined);
+      return joined;
+    },
   };
 }
