@@ -22,7 +22,11 @@ export interface ActorConnectionOptions {
   readonly joinOptions: Readonly<Record<string, unknown>>;
   /** The message the actor sends once after a join (`session.ready`, `thread.ready`, ...). */
   readonly readyType: string;
-  readonly accessToken: () => Promise<string>;
+  /**
+   * The token to join with. `expired` is one a join was just refused with as expired
+   * (TOKEN_EXPIRED: this device's clock ran behind the server's): a fresh one is wanted.
+   */
+  readonly accessToken: (expired?: string) => Promise<string>;
   /** How the matchmaking requests go out (the SDK's `fetchFn`): the platform's `fetch` when left out. */
   readonly fetch?: FetchFn;
   readonly readyTimeoutMs?: number;
@@ -63,6 +67,8 @@ export class ActorConnection<Ready> {
   private readonly listeners = new Set<ConnectionListener<Ready>>();
   private waiters: Array<() => void> = [];
   private nodeTurn = 0;
+  /** The token the last join was refused with as expired, until a join asks for another. */
+  private expiredToken: string | undefined;
   joins = 0;
 
   private constructor(private readonly options: ActorConnectionOptions) {}
@@ -166,7 +172,8 @@ export class ActorConnection<Ready> {
           if (!first) this.setStatus('closed', { error: refusal });
           throw refusal;
         }
-        delayMs = rejoinDelayMs(attempt, random(), refusal.retryAfterMs ?? 0);
+        // An expired token is no reason to wait: the next try asks for a fresh one.
+        delayMs = refusal.code === 'TOKEN_EXPIRED' ? 0 : rejoinDelayMs(attempt, random(), refusal.retryAfterMs ?? 0);
       }
     }
   }
@@ -174,9 +181,18 @@ export class ActorConnection<Ready> {
   private async join(rejoined: boolean): Promise<void> {
     const urls = this.options.urls();
     const url = urls[this.nodeTurn++ % urls.length]!;
-    const client = new Client(url, this.options.fetch ? { fetchFn: this.options.fetch } : undefined);
-    client.http.authToken = await this.options.accessToken();
-    const room = await client.joinOrCreate(this.options.roomName, { ...this.options.joinOptions });
+    const refusal = new RefusalBody();
+    const client = new Client(url, { fetchFn: refusal.reading(this.options.fetch ?? globalThis.fetch) });
+    const token = await this.options.accessToken(this.expiredToken);
+    this.expiredToken = undefined;
+    client.http.authToken = token;
+    let room: Room;
+    try {
+      room = await client.joinOrCreate(this.options.roomName, { ...this.options.joinOptions });
+    } catch (error) {
+      if (toKismetError(error).code === 'TOKEN_EXPIRED') this.expiredToken = token;
+      throw refusal.withRetry(error);
+    }
     // Kismet keeps no seat for a dropped connection: a fresh join, through any node, replaces the SDK's reconnection.
     room.reconnection.enabled = false;
     const ready = new Promise<Ready>((resolve, reject) => {
@@ -218,5 +234,29 @@ export class ActorConnection<Ready> {
     }
     this.setStatus('rejoining', { closeCode });
     this.joinThroughAnyNode(false).catch(() => undefined); // a final refusal closed the connection and told the listeners
+  }
+}
+
+/**
+ * The body of a refused matchmaking request: the SDK keeps only its message, and
+ * with it the refusal's `retryAfterMs` (a rate limit, an actor starting elsewhere) was lost.
+ */
+class RefusalBody {
+  private body: unknown;
+
+  reading(fetchFn: FetchFn): FetchFn {
+    return async (input, init) => {
+      const response = await fetchFn(input, init);
+      if (!response.ok) this.body = await response.clone().json().catch(() => undefined);
+      return response;
+    };
+  }
+
+  /** A refusal whose body had a `retryAfterMs`, as a KismetError with it; anything else as it was thrown. */
+  withRetry(error: unknown): unknown {
+    const retryAfterMs = (this.body as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
+    if (typeof retryAfterMs !== 'number') return error;
+    const coded = toKismetError(error);
+    return new KismetError(coded.code, coded.message.replace(/^[A-Z_]+: /, ''), retryAfterMs);
   }
 }

@@ -73,10 +73,13 @@ export class KismetAuth {
     if (refreshToken !== undefined) await this.call('POST', '/auth/logout', { refreshToken }, undefined).catch(() => undefined);
   }
 
-  /** A valid access token, refreshed first when it is about to expire. */
-  async accessToken(): Promise<string> {
+  /**
+   * A valid access token, refreshed first when it is about to expire, or when it is
+   * `expired`: the server refused it as such (this device's clock runs behind).
+   */
+  async accessToken(expired?: string): Promise<string> {
     if (this.tokens === undefined) throw new KismetError('TOKEN_MISSING', 'not signed in');
-    if (this.tokens.expiresAt - this.now() < REFRESH_MARGIN_MS) return (await this.refresh()).accessToken;
+    if (this.tokens.expiresAt - this.now() < REFRESH_MARGIN_MS || this.tokens.accessToken === expired) return (await this.refresh()).accessToken;
     return this.tokens.accessToken;
   }
 

@@ -82,7 +82,7 @@ export class KismetClient {
   }
 
   private connectionBase() {
-    return { urls: () => this.urls, accessToken: () => this.auth.accessToken() };
+    return { urls: () => this.urls, accessToken: (expired?: string) => this.auth.accessToken(expired) };
   }
 
   private requireUser(): string {

@@ -3,7 +3,7 @@ import { ActorConnection } from '../../client/actorConnection';
 import { KismetError } from '../../client/errors';
 import { SESSION_ROOM, SessionEventType } from '../../contracts/session';
 import { freePort, startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
-import { registerUser } from '../support/accounts';
+import { registerUser, requestJson } from '../support/accounts';
 import { BACKENDS } from '../support/backends';
 
 /** What a connection did on its way in: its tries (each asks for the token once) and the waits between them. */
@@ -13,7 +13,7 @@ interface Trace {
 }
 
 /** Opens a session through `urls` in turn, recording every wait between tries instead of waiting it out. */
-function openSession(urls: readonly string[], user: { userId: string; accessToken: string }, trace: Trace) {
+function openSession(urls: readonly string[], user: { userId: string; accessToken: string }, trace: Trace, random = 0.5) {
   return ActorConnection.open<unknown>({
     urls: () => urls,
     roomName: SESSION_ROOM,
@@ -23,7 +23,7 @@ function openSession(urls: readonly string[], user: { userId: string; accessToke
       trace.tries += 1;
       return user.accessToken;
     },
-    random: () => 0.5,
+    random: () => random,
     sleep: async (ms) => {
       trace.waits.push(ms);
     },
@@ -73,5 +73,36 @@ describe('a client connection that finds a node down', function () {
     // Five rounds of two tries each, a backoff after each round but the last: 0.5 s, 1 s, 2 s, 4 s.
     assert.equal(trace.tries, 10);
     assert.deepEqual(trace.waits, [500, 1000, 2000, 4000]);
+  });
+});
+
+describe('a client connection refused for a while', function () {
+  let node: NodeHandle | undefined;
+  let teardown: () => Promise<void> = async () => {};
+
+  before(async function () {
+    const setup = await BACKENDS[0]!.setup(this);
+    teardown = setup!.teardown;
+    // One request every 100 s after a burst of 3: a refused join is told to come back in tens of seconds.
+    node = await startNodeProcess({ ...setup!.env, RATE_LIMITS: 'register.address=100000:100000,request=0.01:3' });
+  });
+
+  after(async () => {
+    await node?.stop();
+    await teardown();
+  });
+
+  it('waits as long as the refusal says before trying again, not only its own backoff', async () => {
+    const user = await registerUser(node!.url);
+    for (let i = 0; i < 3; i++) await requestJson(node!.url, 'GET', '/me/cards', { token: user.accessToken });
+    const trace: Trace = { tries: 0, waits: [] };
+    const refusal = await openSession([node!.url], user, trace, 0).then(
+      () => assert.fail('joined with its request bucket spent'),
+      (error: unknown) => error,
+    );
+    assert.ok(refusal instanceof KismetError && refusal.code === 'RATE_LIMITED', String(refusal));
+    assert.equal(trace.waits.length, 4);
+    // Without the refusal's retryAfterMs these are the backoff's 0.4 s, 0.8 s, 1.5 s and 3 s.
+    for (const wait of trace.waits) assert.ok(wait >= 30_000, `waited ${wait} ms`);
   });
 });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { KismetClient, KismetError, webStorageStore, type CardView, type ChatMessage, type KismetSession, type KismetThread } from '../../client/index';
+import { KismetClient, KismetError, memoryStore, webStorageStore, type CardView, type ChatMessage, type KismetSession, type KismetThread } from '../../client/index';
 import type { NodeHandle } from '../../loadtest/harness/nodeProcess';
+import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
+import { AccessTokenService } from '../../server/auth/accessTokens';
 import { startNodeProcess } from '../../loadtest/harness/nodeProcess';
 import { TEST_PASSWORD, uniqueEmail, waitUntil } from '../support/accounts';
 import { BACKENDS } from '../support/backends';
@@ -117,6 +119,21 @@ describe('@kismet/client against a node', function () {
     assert.equal(refusal.code, 'TOKEN_MISSING');
     assert.equal(stale.auth.userId, undefined, 'signed out, not someone else');
     assert.equal(JSON.parse(items.get('kismet.tokens')!).userId, other.auth.userId, 'the other person stays signed in');
+  });
+
+  it('gets a fresh token when a join is refused as expired though this device’s clock says it is not, and joins', async () => {
+    const store = memoryStore();
+    await new KismetClient({ url: node!.url, tokens: store }).register(uniqueEmail('clock'), TEST_PASSWORD);
+    const signedIn = store.load()!;
+    // Issued an hour ago: the server refuses it (TOKEN_EXPIRED), while the stored expiry, by this device's clock, is not due.
+    const expired = await new AccessTokenService(HARNESS_JWT_SECRET, 60).sign(signedIn.userId, undefined, Math.floor(Date.now() / 1000) - 3600);
+    store.save({ ...signedIn, accessToken: expired });
+    const behind = new KismetClient({ url: node!.url, tokens: store });
+    const session = await behind.connect('phone');
+    open.push(session);
+    assert.equal(session.connection.status, 'open');
+    assert.notEqual(store.load()!.accessToken, expired);
+    assert.equal(session.connection.joins, 1);
   });
 
   it('answers typed commands, rejects refused ones with their code, and delivers events once, acknowledged', async () => {
