@@ -4,8 +4,12 @@ import { endMatchesWithin, type MatchesEnded } from './matchRepository';
 import { presentOptionalTables } from './optionalTables';
 import { removeColleaguePlaces } from './threadMemberRepository';
 
-/** The address a deleted account's row keeps: unique, undeliverable, and free of the person's own. */
-export const erasedEmail = (userId: string) => `deleted-${userId}@deleted.invalid`;
+/**
+ * What a deleted account's row keeps for an address: unique, free of the person's own, and
+ * no address at all, so nobody can register it first and make the erasure collide with it
+ * (an id is no secret: decks and matches show owners' ids).
+ */
+export const erasedEmail = (userId: string) => `erased:${userId}`;
 
 /** The advisory lock (held to the transaction's end) that erasures take turns on. */
 const ERASURES_LOCK_KEY = sql`hashtext('kismet:erasures')`;

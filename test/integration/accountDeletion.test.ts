@@ -203,6 +203,19 @@ describe('accounts people can leave, on two nodes', function () {
     assert.deepEqual(await tablesHolding(secrets.bio), [], 'no table, the push outbox among them, still holds the words');
   });
 
+  it('deletes an account whatever address someone else registered: the erased row keeps none anyone can sign up with', async () => {
+    const [n0, n1] = suite.nodes;
+    const victim = await registerUser(n0.url);
+    // Anyone learns an id (decks and matches show owners' ids) and could register what an erasure used to write.
+    for (const email of [`deleted-${victim.userId}@deleted.invalid`, `erased-${victim.userId}@kismet.invalid`]) {
+      assert.equal((await postJson(n1.url, '/auth/register', { email, password: TEST_PASSWORD, role: 'member' })).status, 201);
+    }
+    assert.equal((await requestJson(n1.url, 'DELETE', '/me', { token: victim.accessToken, body: { password: TEST_PASSWORD } })).status, 200);
+    const { rows } = await suite.cluster.pool.query<{ email: string; deleted: boolean }>('select email, deleted_at is not null as deleted from users where id = $1', [victim.userId]);
+    assert.equal(rows[0]!.deleted, true);
+    assert.equal((await postJson(n1.url, '/auth/register', { email: rows[0]!.email, password: TEST_PASSWORD, role: 'member' })).status, 400, 'no registration takes the erased row’s address');
+  });
+
   it('deletes a colleague’s account: they leave the hiring thread, which goes on for the matched two, and no company or thread row keeps them', async () => {
     const [n0, n1] = suite.nodes;
     const owner = await registerUser(n0.url, undefined, 'recruiter');
