@@ -126,10 +126,24 @@ export class NodeMetrics {
 
   readonly httpRequests = new Counter({
     name: 'kismet_http_requests_total',
-    help: 'HTTP requests answered, by route and status',
+    help: 'HTTP requests answered by Kismet routes (matchmaking included), by route pattern and status',
     labelNames: ['route', 'status'] as const,
     registers: [this.registry],
   });
+
+  readonly httpLatency = new Histogram({
+    name: 'kismet_http_request_duration_seconds',
+    help: 'Time from an HTTP request arriving to its answer, by route pattern',
+    labelNames: ['route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  /** An HTTP answer, counted by its route's pattern (never its path, so the labels stay few). */
+  readonly httpAnswered = (route: string, status: number, seconds: number): void => {
+    this.httpRequests.inc({ route, status: String(status) });
+    this.httpLatency.observe({ route }, seconds);
+  };
 
   readonly dependencyUp = new Gauge({
     name: 'kismet_dependency_up',

@@ -38,6 +38,7 @@ import { mountCardRoutes } from './http/cardRoutes';
 import { mountHealthRoutes } from './http/healthRoutes';
 import { mountOpenApiRoute } from './http/openApi';
 import { KismetTransport } from './http/kismetTransport';
+import { nodeRouteOptions } from './http/uwsHttp';
 import { mountNodeActorsRoute } from './http/nodeActorsRoute';
 import { mountMatchRoutes } from './http/matchRoutes';
 import { signedInCaller } from './http/signedIn';
@@ -183,13 +184,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   server.router = routerEndpoints(config.auth.adminApiKey);
   defineActors(server);
 
-  const routeOptions = {
-    maxBodyBytes: config.http.maxBodyBytes,
-    trustedProxyHops: config.http.trustedProxyHops,
-    cors: config.http.corsOrigins,
-    timeoutMs: config.dependencyTimeoutMs,
-    onError: (error: unknown) => logger.error({ err: error }, 'http route failed'),
-  };
+  const routeOptions = nodeRouteOptions(config.http, config.dependencyTimeoutMs, logger, metrics.httpAnswered);
   let draining = false;
   // Every signed-in HTTP call spends one of its person's `request` bucket.
   const signedIn = signedInCaller(accessTokens, rateLimits);

@@ -124,6 +124,7 @@ export class LiveEventRoom extends ActorRoom {
     if (this.attendees.wasPutOut(auth.userId)) throw ActorRoom.joinRefused(ErrorCode.REMOVED_FROM_EVENT, 'a host removed you from this event');
     this.admitWithinLimit(client, auth, this.attendees.held(auth.userId)); // before any await: a revocation heard meanwhile closes it
     const services = roomServices();
+    services.metrics.connections.inc();
     const attendee = { userId: auth.userId, role: auth.role, hidden: auth.shadowBanned };
     const firstConnection = await this.seats.seatIn(this.attendees, client.sessionId, attendee, auth.needsSeat);
     if (firstConnection) await this.seats.arrive(auth.userId, services.now());
@@ -134,6 +135,7 @@ export class LiveEventRoom extends ActorRoom {
 
   override async onLeave(client: Client): Promise<void> {
     this.lingerWhenEmpty();
+    if (this.userOf(client) !== undefined) roomServices().metrics.connections.dec(); // admitted, so counted
     const attendee = this.attendees.remove(client.sessionId);
     if (!attendee) return;
     const remaining = this.attendees.of(attendee.userId);

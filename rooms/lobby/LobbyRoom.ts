@@ -64,11 +64,14 @@ export class LobbyRoom extends ActorRoom {
     // Whatever route brought the caller here, only someone located in this cell watches it.
     if (auth?.cell !== this.cell) throw ActorRoom.joinRefused(ErrorCode.NOT_IN_CELL, 'you can watch only the lobby of the cell you are in');
     this.admitWithinLimit(client, auth);
+    roomServices().metrics.connections.inc();
     this.emptySince = undefined;
     this.sendReady(client, LobbyEventType.READY, this.nearbyNow(auth.userId));
   }
 
-  override onLeave(): void {
+  override onLeave(client: Client): void {
+    // Colyseus calls this for a join that onJoin refused too: that one was never counted.
+    if (this.userOf(client) !== undefined) roomServices().metrics.connections.dec();
     this.sweep();
   }
 

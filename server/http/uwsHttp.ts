@@ -114,6 +114,19 @@ export interface RouteOptions {
   readonly timeoutMs?: number;
   /** Which pages of other origins may read the answers (config CORS_ORIGINS); none when left out. */
   readonly cors?: CorsOrigins;
+  /** Told of every answer: `GET /cards/:id`, its status, its time in seconds (metrics). */
+  readonly answered?: (route: string, status: number, seconds: number) => void;
+}
+
+/** A node's route options from its settings: failures logged, answers counted. */
+export function nodeRouteOptions(
+  http: { readonly maxBodyBytes: number; readonly trustedProxyHops: number; readonly corsOrigins: CorsOrigins },
+  timeoutMs: number,
+  logger: { error(fields: object, message: string): void },
+  answered: RouteOptions['answered'],
+): RouteOptions {
+  const onError = (error: unknown) => logger.error({ err: error }, 'http route failed');
+  return { maxBodyBytes: http.maxBodyBytes, trustedProxyHops: http.trustedProxyHops, cors: http.corsOrigins, timeoutMs, onError, answered };
 }
 
 /** The routes mounted on each app (`<method> <pattern>`), for the OpenAPI document's check. */
@@ -138,7 +151,9 @@ export function route(
   if (!mounted.has(app)) mounted.set(app, new Set());
   mounted.get(app)!.add(`${method} ${pattern}`);
   const paramCount = pattern.split('/').filter((segment) => segment.startsWith(':')).length;
+  const routeName = `${method === 'del' ? 'DELETE' : method.toUpperCase()} ${pattern}`;
   app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
+    const arrived = performance.now();
     let aborted = false;
     let callerGone = false;
     res.onAborted(() => {
@@ -167,6 +182,7 @@ export function route(
         for (const [key, value] of Object.entries({ ...cors, ...reply.headers })) res.writeHeader(key, value);
         res.end(reply.body);
       });
+      options.answered?.(routeName, reply.status, (performance.now() - arrived) / 1000);
     };
 
     const run = (body: Buffer) => {

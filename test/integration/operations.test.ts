@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { OPERATOR_USER } from '../../server/http/routerEndpoints';
-import { connectDevice, disconnect, type Device } from '../support/accounts';
+import { connectDevice, disconnect, joinActor, requestJson, waitUntil, type Device } from '../support/accounts';
+import type { CardView } from '../../contracts/cards';
+import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../../contracts/liveEvents';
+import { personAt, watchLobby } from '../support/discovery';
+import { scheduleEvent } from '../support/liveEvents';
+import { metricValue } from '../support/cluster';
 import { BACKENDS } from '../support/backends';
 import { joinThread, matchedPair, type ThreadConnection } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
@@ -15,8 +20,10 @@ async function scrape(node: NodeHandle): Promise<Map<string, ReturnType<typeof p
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
   const text = await response.text();
+  // prom-client writes a figure with no samples yet (an event loop lag read right after its reset) as `Nan`,
+  // which Prometheus reads as it reads `NaN` (its float parser ignores case).
   for (const line of text.split('\n').filter((l) => l.length > 0 && !l.startsWith('#'))) {
-    assert.match(line, /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? -?([0-9.e+-]+|NaN|\+Inf|-Inf)$/, line);
+    assert.match(line, /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? -?([0-9.e+-]+|NaN|Nan|\+Inf|-Inf)$/, line);
   }
   const families = parsePrometheusTextFormat(text);
   for (const family of families) assert.ok(family.help.length > 0 && family.type, family.name);
@@ -67,6 +74,33 @@ describe('what operators see', function () {
     await disconnect(open.pop()!);
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(valueOf((await scrape(node)).get('kismet_connections')), 4);
+  });
+
+  it('counts lobby and live event connections with the others, and every HTTP answer by its route', async () => {
+    const connections = async () => valueOf((await scrape(node)).get('kismet_connections'));
+    const before = await connections();
+    const watcher = await personAt(node.url, { lat: 52.52, lng: 13.405 });
+    const card = await requestJson<CardView>(node.url, 'GET', `/cards/${watcher.card.id}`, { token: watcher.accessToken });
+    const lobby = await watchLobby(node.url, watcher, card.body.h3Cell!);
+    const { eventId } = await scheduleEvent(node.url, 10);
+    assert.equal((await requestJson(node.url, 'POST', `/events/${eventId}/registrations`, { token: watcher.accessToken })).status, 201);
+    const attending = await joinActor(node.url, watcher.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY).catch(async (error: unknown) => {
+      await disconnect(lobby);
+      throw error;
+    });
+    const watching = [lobby, attending];
+    await waitUntil(async () => (await connections()) === before + 2, 10_000, () => 'a lobby and an event connection counted');
+
+    const families = await scrape(node);
+    const answers = (route: string, status: string) => valueOf(families.get('kismet_http_requests_total'), { route, status });
+    assert.ok(answers('GET /cards/:id', '200') >= 1, 'the card read, by its pattern');
+    assert.ok(answers('POST /events/:id/registrations', '201') >= 1);
+    assert.ok(answers('POST /matchmake/:method/:roomName', '200') >= 3, 'joins: setup session, lobby, event');
+    assert.ok((await metricValue(node, /^kismet_http_request_duration_seconds_count\{[^}]*route="GET \/cards\/:id"/)) >= 1, 'its time, by the same pattern');
+    assert.ok(!families.get('kismet_http_requests_total')?.metrics.some((m) => m.labels?.['route']?.includes(watcher.card.id)), 'no path becomes a label');
+
+    await Promise.all(watching.map(disconnect));
+    await waitUntil(async () => (await connections()) === before, 10_000, () => 'both uncounted once gone');
   });
 
   it('keeps the monitor panel behind the operator login', async () => {
