@@ -8,6 +8,7 @@ import { KismetCloseCode } from '../contracts/common';
 import { reaches } from '../domain/shadowBanAudience';
 import { spendOrRefuse } from '../services/rateLimiter';
 import { rememberReady } from './commandRouter';
+import { HeldSignals } from './heldSignals';
 import { roomServices, type SeatToken } from './roomServices';
 
 /** The longest delay a Node.js timer accepts (about 24.8 days). */
@@ -20,6 +21,8 @@ interface ActorLife {
   sinceMs: number;
   /** Colyseus listed this instance in the cluster (listed()). */
   listed: boolean;
+  /** What the actor's topics said before it was listed (heardOnceListed). */
+  readonly early: HeldSignals;
 }
 
 /** The actors alive on this node (from becoming an actor until they go). */
@@ -58,33 +61,25 @@ export abstract class ActorRoom extends Room {
     return { userId: claims.userId, options: options.data, seatToken: { sessionId: claims.sessionId, issuedAtMs: claims.issuedAtMs } };
   }
 
-  /**
-   * A refusal from onJoin, once the client is connecting: the SDK rejects the join
-   * with only the message, so it starts with the code, as matchmaking refusals do.
-   */
+  /** A refusal from onJoin: the SDK rejects the join with only the message, so it starts with the code, as matchmaking refusals do. */
   protected static joinRefused(code: ErrorCode, message: string): AppError {
     return new AppError(code, `${code}: ${message}`);
   }
 
   /**
-   * Colyseus redefines five of every room's properties as accessors of its own,
-   * which turns the room's properties into a hash table of at least half again
-   * as many slots as entries, in powers of two: a session room with 48 entries
-   * had 128 slots (3 KB), with 40 it has 64. So what an actor adds to a room
-   * goes in few properties: this one for every actor, and one for the parts of
-   * the actors a node holds by the thousand (sessions, chat threads).
+   * Few properties per room: Colyseus's accessors turn a room's properties into a hash table
+   * of at least half again as many slots as entries, in powers of two (a session room with 48
+   * entries had 128 slots, 3 KB; with 40, 64). So this one for every actor, and one for the parts
+   * of the actors a node holds by the thousand (sessions, chat threads).
    */
-  private life: ActorLife = { kind: undefined, sinceMs: 0, listed: false };
+  private life: ActorLife = { kind: undefined, sinceMs: 0, listed: false, early: new HeldSignals() };
 
   /**
-   * Makes this room the actor `<kind>:<key>`, once it is sure to live: its
-   * deterministic id, no client limit, counted among the node's rooms.
-   *
-   * Kismet's actors talk in messages and keep no synchronised state. Colyseus
-   * gives a room without a patch rate a 60 Hz interval that ticks `this.clock`;
-   * at tens of thousands of actors per node those ticks cost a good part of a
-   * core. A patch rate of the longest timer leaves one idle timer per actor, so
-   * actors use plain timers, never `this.clock`.
+   * Makes this room the actor `<kind>:<key>`, once it is sure to live: its deterministic
+   * id, no client limit, counted among the node's rooms. Actors keep no synchronised state,
+   * and Colyseus ticks `this.clock` 60 times a second in a room without a patch rate (a good
+   * part of a core at tens of thousands of actors): the longest timer leaves one idle timer
+   * per actor, so actors use plain timers, never `this.clock`.
    */
   protected becomeActor(kind: ActorKind, key: string): void {
     // The identity spells its key in lower case (contracts/actors): another spelling would be a second actor of it.
@@ -211,10 +206,8 @@ export abstract class ActorRoom extends Room {
   }
 
   /**
-   * Closes every connection with `code` and disposes the actor: the node was fenced
-   * off (4507), or another node lists this actor now (4504). An actor still being
-   * created cannot be disconnected yet; it is left to its creation, which fails while
-   * the node cannot reach Redis.
+   * Closes every connection with `code` and disposes the actor: the node was fenced off (4507), or another node
+   * lists this actor now (4504). One still being created is left to its creation, which fails while Redis is out of reach.
    */
   async leaveWith(code: number): Promise<void> {
     try {
@@ -242,6 +235,12 @@ export abstract class ActorRoom extends Room {
    */
   listed(): void {
     this.life.listed = true;
+    this.life.early.release();
+  }
+
+  /** A handler of the actor's topics that waits for the listing (HeldSignals says why). */
+  protected heardOnceListed<Message>(handle: (message: Message) => void): (message: Message) => void {
+    return this.life.early.hold(handle);
   }
 
   /** True from the listing of the actor until it starts going (a disconnect or a dispose). */

@@ -34,7 +34,7 @@ export class ChatThreadRoom extends ActorRoom {
     this.parts.matchId = options.matchId;
     const services = roomServices();
     // Subscribed before loading: a close published from here on is heard, one published before is in the row.
-    this.parts.unsubscribe = await services.threadSignals.subscribe(this.parts.matchId, (signal) => this.onSignal(signal));
+    this.parts.unsubscribe = await services.threadSignals.subscribe(this.parts.matchId, this.heardOnceListed((signal: ThreadSignal) => this.onSignal(signal)));
     const thread = await services.threads.load(this.parts.matchId);
     if (!thread || thread.status !== 'active') {
       this.parts.unsubscribe();

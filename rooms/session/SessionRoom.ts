@@ -70,7 +70,7 @@ export class SessionRoom extends ActorRoom {
 
     // Subscribed before any device joins, so nothing published from here on is missed;
     // what was published before is in storage, where each device starts.
-    this.parts.unsubscribe = await services.userEvents.subscribe(userId, (message) => this.onBusMessage(message));
+    this.parts.unsubscribe = await services.userEvents.subscribe(userId, this.heardOnceListed((message: UserBusMessage) => this.onBusMessage(message)));
     const start = await services.sessions.sessionStart(userId);
     presence.begin(start);
     location.begin(start.location);

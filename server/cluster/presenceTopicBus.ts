@@ -31,7 +31,14 @@ export class PresenceTopicBus<Message> implements TopicBus<Message> {
 
   async subscribe(key: string, handler: (message: Message) => void): Promise<() => void> {
     const topic = this.prefix + key;
-    const listener = (message: Message) => handler(message);
+    // Redis delivers from its client's reply parser: a listener's throw there ended the node.
+    const listener = (message: Message) => {
+      try {
+        handler(message);
+      } catch (error) {
+        this.logger.error({ err: error, channel: topic }, 'a listener failed on what it heard');
+      }
+    };
     await this.presence.subscribe(topic, listener);
     return () => {
       Promise.resolve(this.presence.unsubscribe(topic, listener)).catch((error: unknown) => this.logger.warn({ err: error, channel: topic }, 'unsubscribe failed'));
