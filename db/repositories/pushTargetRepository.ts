@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PushTarget } from '../../domain/push/notification';
 import type { Database } from '../types';
 
@@ -7,36 +7,51 @@ type Db = Kysely<Database> | Transaction<Database>;
 /**
  * A device's push target, replacing the one it registered before, and of the person's
  * other devices only the `kept - 1` registered last stay (this one is kept whatever the
- * nodes' clocks say), in one statement. Answers the devices that were let go.
+ * nodes' clocks say). The address (token or endpoint) is taken from any other account or
+ * device that registered it: an app signed into another account on the same install
+ * registers the same token, and the account before must not be pushed to that phone any
+ * more (its sign-out may never have reached us). One transaction; the address is unique
+ * (migration 2026_12_09_0028). Answers the person's devices that were let go.
  */
 export async function savePushTarget(
-  db: Db,
+  db: Kysely<Database>,
   input: { userId: string; deviceId: string; target: PushTarget; sessionId: string | undefined; at: Date },
   kept: number,
 ): Promise<string[]> {
-  const values = { platform: input.target.platform, target: JSON.stringify(input.target), session_id: input.sessionId ?? null, updated_at: input.at };
-  const letGo = await db
-    .with('saved', (w) =>
-      w
-        .insertInto('push_targets')
-        .values({ user_id: input.userId, device_id: input.deviceId, ...values })
-        .onConflict((oc) => oc.columns(['user_id', 'device_id']).doUpdateSet(values)),
-    )
-    .deleteFrom('push_targets')
-    .where('user_id', '=', input.userId)
-    .where('device_id', 'in', (eb) =>
-      eb
-        .selectFrom('push_targets')
-        .select('device_id')
-        .where('user_id', '=', input.userId)
-        .where('device_id', '<>', input.deviceId)
-        .orderBy('updated_at', 'desc')
-        .orderBy('device_id')
-        .offset(kept - 1),
-    )
-    .returning('device_id')
-    .execute();
-  return letGo.map((r) => r.device_id);
+  const { platform } = input.target;
+  const address = input.target.platform === 'webpush' ? input.target.endpoint : input.target.token;
+  const values = { platform, target: JSON.stringify(input.target), session_id: input.sessionId ?? null, updated_at: input.at };
+  return db.transaction().execute(async (trx) => {
+    // Registrations of one address wait for each other, so the later one sees the earlier and takes the address from it.
+    await sql`select pg_advisory_xact_lock(hashtext(${`kismet:push-address:${platform}:${address}`}))`.execute(trx);
+    // The index's expression as written there, so the delete reaches the row through it.
+    await sql`
+      delete from push_targets
+       where platform = ${platform} and md5(coalesce(target->>'endpoint', target->>'token')) = md5(${address}::text)
+         and not (user_id = ${input.userId} and device_id = ${input.deviceId})`.execute(trx);
+    const letGo = await trx
+      .with('saved', (w) =>
+        w
+          .insertInto('push_targets')
+          .values({ user_id: input.userId, device_id: input.deviceId, ...values })
+          .onConflict((oc) => oc.columns(['user_id', 'device_id']).doUpdateSet(values)),
+      )
+      .deleteFrom('push_targets')
+      .where('user_id', '=', input.userId)
+      .where('device_id', 'in', (eb) =>
+        eb
+          .selectFrom('push_targets')
+          .select('device_id')
+          .where('user_id', '=', input.userId)
+          .where('device_id', '<>', input.deviceId)
+          .orderBy('updated_at', 'desc')
+          .orderBy('device_id')
+          .offset(kept - 1),
+      )
+      .returning('device_id')
+      .execute();
+    return letGo.map((r) => r.device_id);
+  });
 }
 
 /** Removes a device's target; false when it had none. */

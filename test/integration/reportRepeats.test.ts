@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
 import type { ReportView } from '../../contracts/moderation';
-import { openDatabase, type DatabaseHandle, type DatabaseSettings } from '../../db/database';
 import { migrateToLatest } from '../../db/migrate';
-import { MIGRATIONS } from '../../db/migrations';
 import { requestJson } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
+import { itOnEachBackendAfter } from '../support/migrationBackends';
 import { registerPerson, type Person } from '../support/matches';
 import { useNatsStream } from '../support/nats';
 import { ADMIN_KEY } from '../support/operator';
-import { createScratchDatabase, servicesOrSkip } from '../support/services';
 
 const FLOOD = 100;
 
@@ -77,61 +71,33 @@ describe('reports, filed once while open', function () {
   });
 
   describe('the migration, on a database holding repeats', function () {
-    const BEFORE = '2026_12_08_0023_webhooks_by_arrival';
-    const backends: Array<[string, (context: Mocha.Context) => Promise<{ settings: DatabaseSettings; drop(): Promise<void> } | undefined>]> = [
-      ['embedded (PGlite)', async () => {
-        const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kismet-test-'));
-        return { settings: { kind: 'pglite', dataDir }, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
-      }],
-      ['Postgres', async (context) => {
-        const services = servicesOrSkip(context, { postgres: true });
-        if (!services) return undefined;
-        const scratch = await createScratchDatabase(services.databaseUrl);
-        return { settings: { kind: 'postgres', url: scratch.url, poolSize: 1 }, drop: () => scratch.drop() };
-      }],
-    ];
-    for (const [name, setup] of backends) {
-      it(`${name}: keeps the oldest open report of each repeat, resolves the others with a note, and then refuses a repeat`, async function () {
-        const made = await setup(this);
-        if (!made) return;
-        let database: DatabaseHandle | undefined;
-        try {
-          database = await openDatabase(made.settings);
-          const db = database.db;
-          const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ ...MIGRATIONS }) } });
-          const before = await migrator.migrateTo(BEFORE);
-          assert.equal(before.error, undefined);
-          const [r, x] = [randomUUID(), randomUUID()];
-          for (const id of [r, x]) await sql`insert into users (id, email, password_hash) values (${id}, ${`${id}@example.test`}, 'x')`.execute(db);
-          const row = async (minutes: number, contextId: string | null, status = 'open') => {
-            const id = randomUUID();
-            await sql`insert into reports (id, reporter_id, reported_id, context_kind, context_id, reason, created_at, status)
-                      values (${id}, ${r}, ${x}, 'profile', ${contextId}, ${`at ${minutes}`}, ${new Date(Date.UTC(2026, 11, 1, 0, minutes))}, ${status})`.execute(db);
-            return id;
-          };
-          const card = randomUUID();
-          const [keptCard, repeatCard1, repeatCard2] = [await row(1, card), await row(3, card), await row(2, card)];
-          const [keptNone, repeatNone] = [await row(4, null), await row(5, null)];
-          const resolvedAlready = await row(0, card, 'resolved');
-          const other = await row(6, randomUUID());
+    itOnEachBackendAfter('2026_12_08_0023_webhooks_by_arrival', 'keeps the oldest open report of each repeat, resolves the others with a note, and then refuses a repeat', async (db) => {
+      const [r, x] = [randomUUID(), randomUUID()];
+      for (const id of [r, x]) await sql`insert into users (id, email, password_hash) values (${id}, ${`${id}@example.test`}, 'x')`.execute(db);
+      const row = async (minutes: number, contextId: string | null, status = 'open') => {
+        const id = randomUUID();
+        await sql`insert into reports (id, reporter_id, reported_id, context_kind, context_id, reason, created_at, status)
+                  values (${id}, ${r}, ${x}, 'profile', ${contextId}, ${`at ${minutes}`}, ${new Date(Date.UTC(2026, 11, 1, 0, minutes))}, ${status})`.execute(db);
+        return id;
+      };
+      const card = randomUUID();
+      const [keptCard, repeatCard1, repeatCard2] = [await row(1, card), await row(3, card), await row(2, card)];
+      const [keptNone, repeatNone] = [await row(4, null), await row(5, null)];
+      const resolvedAlready = await row(0, card, 'resolved');
+      const other = await row(6, randomUUID());
 
-          const after = await migrateToLatest(db);
-          assert.equal(after.error, undefined, String(after.error));
-          const { rows } = await sql<{ id: string; status: string; resolution: string | null; resolution_note: string | null }>`
-            select id, status, resolution, resolution_note from reports`.execute(db);
-          const of = (id: string) => rows.find((stored) => stored.id === id)!;
-          for (const id of [keptCard, keptNone, other]) assert.equal(of(id).status, 'open');
-          assert.equal(of(resolvedAlready).resolution_note, null, 'a resolved report is left as it was');
-          for (const [id, kept] of [[repeatCard1, keptCard], [repeatCard2, keptCard], [repeatNone, keptNone]] as const) {
-            assert.deepEqual(of(id), { id, status: 'resolved', resolution: 'dismiss', resolution_note: `a repeat of report ${kept}, filed while it was open` });
-          }
-          await assert.rejects(row(7, card), /reports_open_once/);
-          await assert.rejects(row(8, null), /reports_open_once/);
-        } finally {
-          await database?.close();
-          await made.drop();
-        }
-      });
-    }
+      const after = await migrateToLatest(db);
+      assert.equal(after.error, undefined, String(after.error));
+      const { rows } = await sql<{ id: string; status: string; resolution: string | null; resolution_note: string | null }>`
+        select id, status, resolution, resolution_note from reports`.execute(db);
+      const of = (id: string) => rows.find((stored) => stored.id === id)!;
+      for (const id of [keptCard, keptNone, other]) assert.equal(of(id).status, 'open');
+      assert.equal(of(resolvedAlready).resolution_note, null, 'a resolved report is left as it was');
+      for (const [id, kept] of [[repeatCard1, keptCard], [repeatCard2, keptCard], [repeatNone, keptNone]] as const) {
+        assert.deepEqual(of(id), { id, status: 'resolved', resolution: 'dismiss', resolution_note: `a repeat of report ${kept}, filed while it was open` });
+      }
+      await assert.rejects(row(7, card), /reports_open_once/);
+      await assert.rejects(row(8, null), /reports_open_once/);
+    });
   });
 });
