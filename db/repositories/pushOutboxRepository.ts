@@ -14,7 +14,7 @@ export interface LeasedPush extends OutboxPush {
   readonly attempts: number;
   /** Undefined: the device has no target any more (unregistered, logged out, banned). */
   readonly target: PushTarget | undefined;
-  /** The recipient may not be pushed at all (banned), or the match it is about has ended. */
+  /** The recipient may not be pushed at all (banned), the match it is about has ended, or the call it rings for rings no more. */
   readonly withheld: boolean;
   readonly recipient: PushRecipient;
 }
@@ -46,7 +46,8 @@ export async function queueCallPushes(db: Db, calleeId: string, kind: 'call.inco
  * workers on every node take different rows without waiting on each other, and
  * a row whose worker died is due again when its lease runs out. Each comes with
  * the device's target, the recipient's preview setting and total unread count,
- * and whether it is withheld (a banned recipient; a thread or call whose match ended).
+ * and whether it is withheld (a banned recipient; a message, ring or new match whose match
+ * ended; a ring whose call no longer rings: cancelled, answered, declined, missed).
  * A message notice's payload carries the text its stored notice holds now (for a
  * recipient with previews on): the outbox row never holds it.
  */
@@ -71,9 +72,13 @@ export async function leaseDuePushes(db: Db, limit: number, leaseMs: number): Pr
              l.payload || jsonb_build_object('preview', coalesce((select e.payload->'preview' from stored_events e
                                                                    where e.user_id = l.user_id and e.seq = l.event_seq), '""'::jsonb))
            else l.payload end as payload,
+           -- Checked at each lease, not only the first: a retried push must not outlive what it announces
+           -- (a ring shown after its call was cancelled or answered, a match after the unmatch).
            coalesce(u.status = 'banned', true)
-             or (l.kind in ('message.received', 'call.incoming')
-                 and not exists(select 1 from matches m where m.id = (l.payload->>'matchId')::uuid and m.status = 'active')) as withheld,
+             or (l.kind in ('message.received', 'call.incoming', 'match.created')
+                 and not exists(select 1 from matches m where m.id = (l.payload->>'matchId')::uuid and m.status = 'active'))
+             or (l.kind = 'call.incoming'
+                 and not exists(select 1 from calls c where c.id = (l.payload->>'callId')::uuid and c.state = 'ringing')) as withheld,
            coalesce(u.push_previews, false) as previews,
            case when l.kind = 'message.received' then
              (select count(*) from match_members mine
