@@ -39,6 +39,11 @@ export interface UsersTable {
   verified: ColumnType<boolean, boolean | undefined, boolean>;
   /** Set when the person deleted the account: the row stays, emptied, so others' threads keep their history. */
   deleted_at: Timestamp | null;
+  /**
+   * What the cluster is still owed of the account's erasure (accountErasureRepository's
+   * `ErasureAnnouncement`), from its transaction until every part was told; null otherwise.
+   */
+  erasure_announcement: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 export interface RefreshTokensTable {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/types';
+import type { ModerationDeps } from '../services/moderation';
 import type { UserEventBus } from '../services/topicBus';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -11,6 +12,8 @@ import { startStartingNotices } from './startingNotices';
 export function startBackgroundJobs(deps: {
   readonly db: Kysely<Database>;
   readonly userEvents: UserEventBus;
+  /** What telling the cluster of an erasure needs (the retention round tells those it was not told of). */
+  readonly moderation: ModerationDeps;
   readonly retention: Config['retention'];
   readonly now: () => Date;
   readonly logger: Logger;

@@ -254,7 +254,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   // While Redis is away every sweep fails, and the connections' own log says why.
   const stopSweeps = cluster ? sweepStaleNodes(config.staleNodeTimeoutMs, (error) => logger[cluster.connected() ? 'warn' : 'debug']({ err: error }, 'stale node sweep failed')) : undefined;
   const stopRoomCountReports = config.redis ? reportRoomCounts(ROOM_COUNT_REPORT_MS, (error) => logger.warn({ err: error }, 'room count report failed')) : undefined;
-  const stopBackgroundJobs = startBackgroundJobs({ db: database.db, userEvents, retention: config.retention, now, logger, metrics });
+  const stopBackgroundJobs = startBackgroundJobs({ db: database.db, userEvents, moderation, retention: config.retention, now, logger, metrics });
   logger.info(
     {
       port: config.http.port,

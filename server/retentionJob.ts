@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import { finishErasures } from '../db/repositories/accountErasureRepository';
 import { pruneRetained } from '../db/repositories/retentionRepository';
 import type { Database } from '../db/types';
+import { announceOwedErasures } from '../services/erasureAnnouncements';
+import type { ModerationDeps } from '../services/moderation';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import type { NodeMetrics } from './metrics';
@@ -12,10 +14,14 @@ import type { NodeMetrics } from './metrics';
  * delivered and are older than the retention age, and the refresh tokens past
  * their expiry. The others find it busy.
  * Each node also finishes any account erasure whose second step did not run
- * (`finishErasures`: idempotent, so two nodes at once do no harm).
+ * (`finishErasures`: idempotent, so two nodes at once do no harm), and tells the
+ * cluster of any erasure it was not told of (`announceOwedErasures`: its node
+ * stopped, or a part failed, after the erasure committed; told twice, no harm).
  */
 export function startRetentionJob(deps: {
   readonly db: Kysely<Database>;
+  /** What telling the cluster of an erasure needs. */
+  readonly moderation: ModerationDeps;
   readonly retention: Config['retention'];
   readonly now: () => Date;
   readonly logger: Logger;
@@ -42,6 +48,12 @@ export function startRetentionJob(deps: {
         if (finished > 0) deps.logger.info({ accounts: finished }, 'finished account erasures left half done');
       })
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'finishing account erasures failed; retried next period'))
+      .then(() => announceOwedErasures(deps.moderation))
+      .then(({ told, failures }) => {
+        if (told > 0) deps.logger.info({ accounts: told }, 'told the cluster of account erasures it was owed');
+        for (const { userId, error } of failures) deps.logger.warn({ err: error, userId }, 'telling the cluster of an account erasure failed; retried next period');
+      })
+      .catch((error: unknown) => deps.logger.warn({ err: error }, 'reading the account erasures owed to the cluster failed; retried next period'))
       .finally(() => (running = false));
   }, deps.retention.pruneIntervalMs);
   timer.unref();

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ErasureAnnouncement } from '../db/repositories/accountErasureRepository';
 import { listMatchIds, type MatchesEnded } from '../db/repositories/matchRepository';
 import { deletePushTargetsOfUser } from '../db/repositories/pushTargetRepository';
 import type { Database } from '../db/types';
@@ -70,17 +71,24 @@ export async function announceBlock(deps: Pick<ModerationDeps, 'userEvents'>, bl
  * An account deleted, once stored: its access tokens stop working and its
  * devices are closed on every node, the hiring threads it was a colleague in let it go, its matches' threads close for the others
  * (`ACCOUNT_DELETED`) who hear `match.ended`, its calls end, its cards leave
- * every deck.
+ * every deck. Each part is tried whatever becomes of the others (a call's end
+ * failing on Postgres does not keep the cards in decks); it throws if any failed,
+ * once all were tried, and all may be told again (services/erasureAnnouncements.ts).
  */
-export async function announceAccountDeleted(
-  deps: ModerationDeps,
-  userId: string,
-  erased: { readonly ended: MatchesEnded; readonly matchIds: readonly string[]; readonly colleagueOf: readonly string[] },
-): Promise<void> {
-  await deps.revocations.revokeUser(userId);
-  await deps.userEvents.publish(userId, { kind: 'revoked' });
-  await Promise.all(erased.matchIds.map((matchId) => deps.threadSignals.publish(matchId, { kind: 'revoked', userId })));
-  await Promise.all(erased.colleagueOf.map((matchId) => deps.threadSignals.publish(matchId, { kind: 'member.removed', userId })));
-  await announceMatchesEnded(deps, erased.ended, 'ACCOUNT_DELETED');
-  await withdrawOwner(deps, userId);
+export async function announceAccountDeleted(deps: ModerationDeps, userId: string, erased: ErasureAnnouncement): Promise<void> {
+  const revoking = deps.revocations.revokeUser(userId);
+  // Closed once the revocation is stored, so nothing closed joins again; closed all the same if
+  // storing it failed (that failure is among those reported below).
+  const closing = revoking.then(closeConnectionsOf, closeConnectionsOf);
+  function closeConnectionsOf(): Promise<unknown> {
+    return Promise.all([
+      deps.userEvents.publish(userId, { kind: 'revoked' }),
+      ...erased.matchIds.map((matchId) => deps.threadSignals.publish(matchId, { kind: 'revoked', userId })),
+      ...erased.colleagueOf.map((matchId) => deps.threadSignals.publish(matchId, { kind: 'member.removed', userId })),
+    ]);
+  }
+  const outcomes = await Promise.allSettled([revoking, closing, withdrawOwner(deps, userId), announceMatchesEnded(deps, erased.ended, 'ACCOUNT_DELETED')]);
+  const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new AggregateError(failures, 'telling the cluster of an account’s erasure failed in parts');
 }

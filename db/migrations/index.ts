@@ -27,6 +27,7 @@ import * as reportsOpenOnce from './2026_12_09_0025_reports_open_once';
 import * as refreshTokensByExpiry from './2026_12_09_0026_refresh_tokens_by_expiry';
 import * as erasuresByIndex from './2026_12_09_0027_erasures_by_index';
 import * as pushTargetsUnique from './2026_12_09_0028_push_targets_unique';
+import * as erasureAnnouncements from './2026_12_09_0031_erasure_announcements';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -61,4 +62,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_09_0026_refresh_tokens_by_expiry': refreshTokensByExpiry,
   '2026_12_09_0027_erasures_by_index': erasuresByIndex,
   '2026_12_09_0028_push_targets_unique': pushTargetsUnique,
+  '2026_12_09_0031_erasure_announcements': erasureAnnouncements,
 };

@@ -20,13 +20,22 @@ const NO_PASSWORD = '!deleted';
 /** A password hash no password verifies against, kept while others' writes that began before the erasure are swept (finishErasure). */
 export const ERASING = '!erasing';
 
-export interface AccountErased {
+/**
+ * What the cluster is told of an erasure once it committed (services/moderation.ts
+ * `announceAccountDeleted`). Kept on the account's row by the erasure's transaction until every
+ * part was told (erasureAnnouncementRepository.ts): a node that stops first, or a part that fails,
+ * leaves it to be told again.
+ */
+export interface ErasureAnnouncement {
   /** The matches ended for the others, with their `match.ended` events (the deleted person's own are gone). */
   readonly ended: MatchesEnded;
   /** Every match the person was in, ended now or before: their threads drop the person's connections. */
   readonly matchIds: string[];
   /** Hiring threads the person was a colleague in: they leave them, and the threads go on for the others. */
   readonly colleagueOf: string[];
+}
+
+export interface AccountErased extends ErasureAnnouncement {
   /** Why the sweep of the writes on their way failed, if it did: `finishErasures` takes it up later. */
   readonly sweepFailure?: unknown;
 }
@@ -39,7 +48,8 @@ export interface AccountErased {
  * device cursors, preferences, blocks, registrations, attendance, read markers and events,
  * removes their cards (a card a match or a live event still refers to stays as
  * an empty, inactive shell), and empties the account row, which stays so that
- * others' threads keep their sequence and their own messages; its email is freed.
+ * others' threads keep their sequence and their own messages; its email is freed. The row
+ * keeps what the cluster is to be told of it until it was told (`ErasureAnnouncement`).
  * Then, in a second, sweeps what others' writes that began before the first
  * committed stored for the person (`finishErasure`). Undefined when there is no
  * such (undeleted) account.
@@ -79,6 +89,7 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
     }
     for (const name of optional) await sql`delete from ${sql.table(name)} where user_id = ${userId}`.execute(tx);
     await tx.deleteFrom('blocks').where((eb) => eb.or([eb('blocker_id', '=', userId), eb('blocked_id', '=', userId)])).execute();
+    const announcement: ErasureAnnouncement = { ended: { ended: ended.ended, events: ended.events.filter((e) => e.userId !== userId) }, matchIds, colleagueOf };
     await tx
       .updateTable('users')
       .set({
@@ -94,10 +105,11 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
         h3_cell: null,
         located_at: null,
         deleted_at: at,
+        erasure_announcement: JSON.stringify(announcement),
       })
       .where('id', '=', userId)
       .execute();
-    return { ended: { ended: ended.ended, events: ended.events.filter((e) => e.userId !== userId) }, matchIds, colleagueOf };
+    return announcement;
   });
   if (!erased) return undefined;
   try {

@@ -2,7 +2,8 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { exportAccount } from '../../db/repositories/accountExportRepository';
 import { eraseAccount } from '../../db/repositories/accountErasureRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
-import { announceAccountDeleted, type ModerationDeps } from '../../services/moderation';
+import { announceErasure, announceErasureAgain } from '../../services/erasureAnnouncements';
+import type { ModerationDeps } from '../../services/moderation';
 import { spendOrRefuse, type RateLimiter } from '../../services/rateLimiter';
 import type { AuthService } from '../auth/authService';
 import { DeleteAccountBody } from '../../contracts/auth';
@@ -36,12 +37,23 @@ export function mountAccountRoutes(app: TemplatedApp, deps: AccountRouteDeps, op
     const body = parseBody(DeleteAccountBody, call);
     // The password check costs a hash and answers a guess: counted as log-ins are.
     await spendOrRefuse(deps.rateLimits, 'login.account', `delete ${userId} ${rateLimitAddress(call.remoteAddress)}`);
-    if (!(await deps.auth.confirmPassword(userId, body.password))) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong password');
+    const deleted = () => jsonReply(200, { userId, deleted: true });
+    // Erased already (by this person's call whose answer was lost, or whose node stopped or failed
+    // before the cluster was told, so its tokens still work here): its password went with it, and
+    // the retry tells what is still owed.
+    const erasedBefore = () => announceErasureAgain(deps, userId);
+    if (!(await deps.auth.confirmPassword(userId, body.password))) {
+      if (await erasedBefore()) return deleted();
+      throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong password');
+    }
     const erased = await eraseAccount(deps.db, userId, deps.now());
-    if (!erased) throw gone();
+    if (!erased) {
+      if (await erasedBefore()) return deleted();
+      throw gone();
+    }
     // Deleted all the same: what is left of others' writes is swept by the retention job's next round.
     if (erased.sweepFailure !== undefined) options.onError(erased.sweepFailure);
-    await announceAccountDeleted(deps, userId, erased);
-    return jsonReply(200, { userId, deleted: true });
+    await announceErasure(deps, userId, erased);
+    return deleted();
   }, options);
 }

@@ -10,6 +10,8 @@ import type { AccountExport } from '../../db/repositories/accountExportRepositor
 import type { ThreadSummary } from '../../db/repositories/threadRepository';
 import { command, connectDevice, joinActor, postJson, registerUser, requestJson, TEST_PASSWORD, uniqueEmail, waitForEvents, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
+import { useClusterDatabase } from '../support/clusterDatabase';
+import { eraseAccount } from '../../db/repositories/accountErasureRepository';
 import { joinThread, matchPeople, messagesOfType, registerPerson, replyOf, type Person } from '../support/matches';
 import { scheduleEvent } from '../support/liveEvents';
 import { ADMIN_KEY } from '../support/operator';
@@ -30,6 +32,10 @@ describe('accounts people can leave, on two nodes', function () {
     WEB_PUSH_SUBJECT: 'mailto:ops@kismet.test',
     WEB_PUSH_ENDPOINT_HOSTS: 'push.example.invalid',
   });
+  // The test's own connections: an erasure made as a node that stops right after would make it.
+  const database = useClusterDatabase(suite);
+  const announcementOwed = async (userId: string) =>
+    (await suite.cluster.pool.query<{ owed: boolean }>('select erasure_announcement is not null as owed from users where id = $1', [userId])).rows[0]!.owed;
 
   /** A person whose every personal field is unique, so a scan of the database finds any copy of it. */
   async function memorablePerson(url: string) {
@@ -146,6 +152,7 @@ describe('accounts people can leave, on two nodes', function () {
     const closures = [closeCode(phoneA.room), closeCode(tabletA.room)];
     const deleted = await requestJson<{ deleted: boolean }>(n1.url, 'DELETE', '/me', { token: a.accessToken, body: { password: TEST_PASSWORD } });
     assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    assert.equal(await announcementOwed(a.userId), false, 'the cluster was told: nothing owed');
     assert.deepEqual(await Promise.all(closures), [KismetCloseCode.SESSION_REVOKED, KismetCloseCode.SESSION_REVOKED], 'closed on both nodes');
     await waitUntil(() => messagesOfType<ThreadClosedMessage>(threadB, ChatEventType.CLOSED).some((m) => m.code === 'ACCOUNT_DELETED'));
     await waitUntil(() => !threadA.room.connection.isOpen, 10_000, () => 'the deleted person’s thread connection to close');
@@ -253,5 +260,33 @@ describe('accounts people can leave, on two nodes', function () {
     );
     assert.deepEqual(rows.rows[0], { companies: 0, threads: 0, markers: 0 });
     assert.deepEqual(await tablesHolding(colleagueEmail), [], 'no table still holds the colleague’s email');
+  });
+
+  it('tells the cluster of an erasure its node did not tell when the person asks again: deleted, tokens refused, devices and thread closed', async () => {
+    const [n0, n1] = suite.nodes;
+    const [a, b] = await Promise.all([registerPerson(n0.url, 'A'), registerPerson(n1.url, 'B')]);
+    const matchId = await matchPeople(a, b, [n0.url, n1.url]);
+    const phoneA = await connectDevice(n1.url, a, 'phone');
+    const phoneB = await connectDevice(n0.url, b, 'phone');
+    const threadB = await joinThread(n1.url, b, matchId);
+    suite.open.push(phoneA, phoneB, threadB);
+    const closed = closeCode(phoneA.room);
+
+    // Erased as by a node that stopped once it committed: nobody was told, and A's token still works.
+    assert.ok(await eraseAccount(database.db, a.userId, new Date()));
+    assert.equal(await announcementOwed(a.userId), true);
+    assert.equal((await requestJson(n0.url, 'GET', '/me/threads', { token: a.accessToken })).status, 200);
+
+    // Asked again, on either node: the password went with the account, and the answer is the one the first call owed.
+    const again = await requestJson<{ userId: string; deleted: boolean }>(n0.url, 'DELETE', '/me', { token: a.accessToken, body: { password: TEST_PASSWORD } });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.deepEqual(again.body, { userId: a.userId, deleted: true });
+    assert.equal(await announcementOwed(a.userId), false);
+    assert.equal(await closed, KismetCloseCode.SESSION_REVOKED);
+    await waitUntil(() => messagesOfType<ThreadClosedMessage>(threadB, ChatEventType.CLOSED).some((m) => m.code === 'ACCOUNT_DELETED'));
+    await waitForEvents(phoneB, (events) => events.some((e) => e.type === UserEventType.MATCH_ENDED && e.data['matchId'] === matchId));
+    for (const url of [n0.url, n1.url]) {
+      assert.equal((await requestJson<{ code: string }>(url, 'DELETE', '/me', { token: a.accessToken, body: { password: TEST_PASSWORD } })).body.code, 'ACCOUNT_BANNED');
+    }
   });
 });

@@ -1,16 +1,23 @@
 import assert from 'node:assert/strict';
 import type { CardView } from '../../contracts/cards';
-import { ERASING } from '../../db/repositories/accountErasureRepository';
+import type { DeckResult } from '../../contracts/deck';
+import { KismetCloseCode } from '../../contracts/common';
+import { ERASING, eraseAccount } from '../../db/repositories/accountErasureRepository';
 import { RETENTION_LOCK_KEY } from '../../db/repositories/retentionRepository';
 import type { TokenPair } from '../../contracts/auth';
-import { command, connectDevice, eventsOf, postJson, registerUser, waitForEvents, waitUntil, type Device } from '../support/accounts';
+import { destinationPoint } from '../../domain/geo';
+import { command, connectDevice, eventsOf, postJson, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
 import { metricValue, useTestCluster } from '../support/cluster';
-import { registerPerson, replyOf, type Person } from '../support/matches';
+import { useClusterDatabase } from '../support/clusterDatabase';
+import { deckAnswer, deckIds, deckOf, personAt } from '../support/discovery';
+import { codeOf, registerPerson, replyOf, type Person } from '../support/matches';
 
 describe('retention of stored events across two nodes', function () {
   // A day of retention, tried every 200 ms by each node; the test ages events by hand.
   const suite = useTestCluster(2, { STORED_EVENT_RETENTION_DAYS: '1', RETENTION_PRUNE_INTERVAL_MS: '200' });
   const urls = () => [suite.nodes[0].url, suite.nodes[1].url] as const;
+  // The test's own connections: an erasure made as a node that stops right after would make it.
+  const database = useClusterDatabase(suite);
 
   async function device(url: string, user: Person, id: string): Promise<Device> {
     const connected = await connectDevice(url, user, id);
@@ -114,5 +121,54 @@ describe('retention of stored events across two nodes', function () {
       () => 'a node to finish the erasure',
     );
     assert.deepEqual(await storedSeqs(leaving.userId), []);
+  });
+
+  it('tells the cluster of an erasure its node did not tell, each part even while another fails: tokens refused, card out of a cached deck', async () => {
+    const [n0, n1] = urls();
+    const here = { lat: 13.085, lng: 80.2101 };
+    const leaving = await personAt(n0, here, 'leaving');
+    const searcher = await personAt(n1, destinationPoint(here, 1, 90), 'searcher');
+    const phone = await device(n1, searcher, 'phone');
+    const leavingPhone = await device(n0, leaving, 'phone');
+    let closedWith: number | undefined;
+    leavingPhone.room.onLeave((code) => (closedWith = code));
+    assert.ok(deckIds(await deckOf(phone, searcher.card.id)).has(leaving.card.id));
+    /** Whether the searcher's cached deck shows the card; undefined when asked too often (asked again). */
+    const cachedDeckShowsLeaving = async () => {
+      const answer = await deckAnswer(phone, searcher.card.id);
+      if (codeOf(answer) === 'RATE_LIMITED') return undefined;
+      const deck = replyOf<DeckResult>(answer);
+      assert.equal(deck.cached, true, 'served from the cache');
+      return deckIds(deck).has(leaving.card.id);
+    };
+    const tokenAnswer = async (url: string) => {
+      const answer = await requestJson<{ code?: string }>(url, 'GET', '/me/threads', { token: leaving.accessToken });
+      return answer.body.code ?? String(answer.status);
+    };
+    const owed = async () =>
+      (await suite.cluster.pool.query<{ owed: boolean }>('select erasure_announcement is not null as owed from users where id = $1', [leaving.userId])).rows[0]!.owed;
+
+    // While this holds the revocations' table, no revocation is stored: that part of the telling fails (its statement times out).
+    const holder = await suite.cluster.pool.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('lock table token_revocations in access exclusive mode');
+      // Erased as by a node that stopped once it committed: nobody was told.
+      assert.ok(await eraseAccount(database.db, leaving.userId, new Date()));
+      assert.equal(await owed(), true);
+      // A round tells the rest all the same: the card leaves the deck cached on the other node, the devices close.
+      await waitUntil(async () => (await cachedDeckShowsLeaving()) === false, 30_000, () => 'the erased card out of the cached deck');
+      await waitUntil(() => closedWith !== undefined, 30_000, () => 'the erased account’s device closed');
+      assert.equal(closedWith, KismetCloseCode.SESSION_REVOKED);
+      assert.equal(await owed(), true, 'still owed: a part failed');
+    } finally {
+      await holder.query('rollback');
+      holder.release();
+    }
+
+    // The next round tells it whole: every node refuses the erased account's tokens, and nothing is owed.
+    await waitUntil(async () => !(await owed()), 30_000, () => 'the erasure told whole');
+    assert.deepEqual(await Promise.all([n0, n1].map(tokenAnswer)), ['ACCOUNT_BANNED', 'ACCOUNT_BANNED']);
+    await waitUntil(async () => (await cachedDeckShowsLeaving()) === false, 10_000, () => 'the cached deck asked again');
   });
 });
