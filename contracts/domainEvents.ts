@@ -29,6 +29,7 @@ export const DomainEventSchema = z.discriminatedUnion('type', [
     reportId: Uuid, reporterId: Uuid, reportedId: Uuid, contextKind: z.enum(['profile', 'message', 'call', 'event']), contextId: z.string().nullable(),
   })),
   envelope('account.banned', z.strictObject({ userId: Uuid })),
+  envelope('account.erased', z.strictObject({ userId: Uuid })),
 ]);
 
 // The schemas and the domain's types describe the same events.

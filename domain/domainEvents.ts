@@ -17,6 +17,7 @@ export const DomainEventType = {
   CALL_ENDED: 'call.ended',
   REPORT_FILED: 'report.filed',
   ACCOUNT_BANNED: 'account.banned',
+  ACCOUNT_ERASED: 'account.erased',
 } as const;
 export type DomainEventType = (typeof DomainEventType)[keyof typeof DomainEventType];
 
@@ -79,6 +80,11 @@ export interface AccountBannedData {
   readonly userId: string;
 }
 
+/** A person deleted their account: consumers forget everything they keep under this id. */
+export interface AccountErasedData {
+  readonly userId: string;
+}
+
 export interface DomainEventDataByType {
   'swipe.recorded': SwipeRecordedData;
   'match.created': MatchCreatedData;
@@ -87,6 +93,7 @@ export interface DomainEventDataByType {
   'call.ended': CallEndedData;
   'report.filed': ReportFiledData;
   'account.banned': AccountBannedData;
+  'account.erased': AccountErasedData;
 }
 
 /** What travels on the bus: one event, its id stable across every publish of it. */
@@ -137,6 +144,7 @@ export const DATA_FIELDS: { readonly [T in DomainEventType]: ReadonlyArray<keyof
   'call.ended': ['callId', 'matchId', 'callerId', 'calleeId', 'media', 'state', 'reason', 'durationS'],
   'report.filed': ['reportId', 'reporterId', 'reportedId', 'contextKind', 'contextId'],
   'account.banned': ['userId'],
+  'account.erased': ['userId'],
 };
 
 /** The subject an event is published on: `<prefix>.<type>`, e.g. `kismet.match.created`. */

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../types';
+import { queueDomainEvents } from './domainOutboxRepository';
 import { endMatchesWithin, type MatchesEnded } from './matchRepository';
 import { presentOptionalTables } from './optionalTables';
 import { removeColleaguePlaces } from './threadMemberRepository';
@@ -49,7 +50,8 @@ export interface AccountErased extends ErasureAnnouncement {
  * removes their cards (a card a match or a live event still refers to stays as
  * an empty, inactive shell), and empties the account row, which stays so that
  * others' threads keep their sequence and their own messages; its email is freed. The row
- * keeps what the cluster is to be told of it until it was told (`ErasureAnnouncement`).
+ * keeps what the cluster is to be told of it until it was told (`ErasureAnnouncement`), and the
+ * domain outbox gets `account.erased`.
  * Then, in a second, sweeps what others' writes that began before the first
  * committed stored for the person (`finishErasure`). Undefined when there is no
  * such (undeleted) account.
@@ -64,6 +66,8 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
     await sql`select pg_advisory_xact_lock(${ERASURES_LOCK_KEY})`.execute(tx);
     const live = await tx.selectFrom('users').select('id').where('id', '=', userId).where('deleted_at', 'is', null).executeTakeFirst();
     if (!live) return undefined;
+    // The bus's consumers (analytics, recommendations, moderation) forget the person on this, told exactly when the erasure commits.
+    await queueDomainEvents(tx, [{ type: 'account.erased', data: { userId } }]);
     // The messages' text and previews first, most of an erasure's length: no swipe flush takes
     // or waits for those rows, so the flushes go on meanwhile.
     await eraseMessagesOf(tx, userId, at);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { CallStarted } from '../../contracts/calls';
 import { DomainEventSchema } from '../../contracts/domainEvents';
 import { DOMAIN_EVENT_TYPES } from '../../domain/domainEvents';
-import { command, connectDevice, disconnect, requestJson } from '../support/accounts';
+import { command, connectDevice, disconnect, requestJson, TEST_PASSWORD } from '../support/accounts';
 import { BACKENDS, useSingleNode } from '../support/backends';
 import { metricValue, useTestCluster } from '../support/cluster';
 import { joinThread, matchPeople, registerPerson, replyOf } from '../support/matches';
@@ -20,11 +20,13 @@ interface Story {
   readonly matchId: string;
   readonly callId: string;
   readonly reportId: string;
+  /** Swiped, then deleted the account. */
+  readonly d: string;
 }
 
 /**
  * A pass, a match (two likes), a message, a cancelled call, a report, an
- * unmatch and a ban (twice), spread over the two URLs given.
+ * unmatch, a ban (twice) and an account deleted, spread over the two URLs given.
  */
 async function tellStory(urls: readonly [string, string]): Promise<Story> {
   const [u0, u1] = urls;
@@ -50,7 +52,12 @@ async function tellStory(urls: readonly [string, string]): Promise<Story> {
     const banned = await requestJson(url, 'POST', `/admin/users/${c.userId}`, { token: ADMIN_KEY, body: { banned: true } });
     assert.equal(banned.status, 200);
   }
-  return { a: a.userId, b: b.userId, c: c.userId, matchId, callId: started.callId, reportId: report.body.reportId };
+  const d = await registerPerson(u1, 'D');
+  const leaving = await connectDevice(u0, d, 'phone');
+  replyOf(await command(leaving.room, 'swipe', { fromCardId: d.card.id, toCardId: a.card.id, action: 'pass' }));
+  await disconnect(leaving);
+  assert.equal((await requestJson(u1, 'DELETE', '/me', { token: d.accessToken, body: { password: TEST_PASSWORD } })).status, 200);
+  return { a: a.userId, b: b.userId, c: c.userId, matchId, callId: started.callId, reportId: report.body.reportId, d: d.userId };
 }
 
 /** The one event of `type` the predicate picks, checked for its envelope, subject and message id. */
@@ -68,7 +75,7 @@ function single(stream: TestStream, events: readonly StreamedEvent[], type: stri
 
 /** Checks every event of the story arrived once, with its documented payload. */
 async function checkStory(stream: TestStream, story: Story): Promise<StreamedEvent[]> {
-  const events = await stream.waitFor((all) => eventsOfType(all, 'account.banned').length >= 1 && eventsOfType(all, 'match.ended').length >= 1 && eventsOfType(all, 'report.filed').length >= 1);
+  const events = await stream.waitFor((all) => ['account.banned', 'account.erased', 'match.ended', 'report.filed'].every((type) => eventsOfType(all, type).length >= 1));
   assert.equal(new Set(events.map((m) => m.event.id)).size, events.length, 'no event twice');
   assert.ok(events.every((m) => (DOMAIN_EVENT_TYPES as readonly string[]).includes(m.event.type)));
   for (const m of events) DomainEventSchema.parse(m.event); // every event matches its documented schema
@@ -97,6 +104,9 @@ async function checkStory(stream: TestStream, story: Story): Promise<StreamedEve
 
   // Banned twice: one event.
   assert.deepEqual(single(stream, events, 'account.banned', (d) => d['userId'] === story.c), { userId: story.c });
+  // A person who deleted their account: consumers are told to forget what the bus brought of them (their swipe).
+  assert.equal(single(stream, events, 'swipe.recorded', (d) => d['swiperId'] === story.d)['toOwnerId'], story.a);
+  assert.deepEqual(single(stream, events, 'account.erased', (d) => d['userId'] === story.d), { userId: story.d });
 
   const text = JSON.stringify(events.map((m) => m.event));
   assert.ok(!text.includes(MESSAGE_TEXT) && !text.includes(REPORT_REASON), 'no message text or report reason on the bus');
@@ -109,7 +119,7 @@ describe('domain events to NATS JetStream', function () {
       const stream = useNatsStream();
       const suite = useSingleNode(backend, Object.assign(stream.env, { ADMIN_API_KEY: ADMIN_KEY }));
 
-      it('a swipe, a match, a message, a call end, a report, an unmatch and a ban each arrive once on their subject', async () => {
+      it('a swipe, a match, a message, a call end, a report, an unmatch, a ban and an erasure each arrive once on their subject', async () => {
         const story = await tellStory([suite.node.url, suite.node.url]);
         const events = await checkStory(stream, story);
         assert.equal(await metricValue(suite.node, /^kismet_dependency_up\{dependency="nats"/), 1);
