@@ -100,7 +100,7 @@ export interface DeletedMessage {
 
 export interface ThreadClosedMessage {
   readonly matchId: string;
-  /** ACCOUNT_DELETED: the other person deleted their account. */
+  /** ACCOUNT_DELETED: the other person deleted their account. BLOCKED reaches the member who blocked alone; the person blocked gets UNMATCHED. */
   readonly code: 'UNMATCHED' | 'BLOCKED' | 'ACCOUNT_DELETED';
 }
 

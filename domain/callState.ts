@@ -150,11 +150,13 @@ export function decideCallStart(
     readonly isMember: boolean;
     readonly matchStatus: 'active' | 'unmatched' | 'blocked' | undefined;
     readonly blocked: boolean;
+    /** The caller made the block: only they are told it was one (domain/blockDisclosure.ts). */
+    readonly callerBlocked: boolean;
   } & CallLines,
 ): CallStartDecision {
   if (!input.isMember || input.matchStatus === undefined) return { kind: 'refused', code: ErrorCode.NOT_A_MEMBER, message: 'only matched people call each other' };
-  if (input.blocked || input.matchStatus === 'blocked') return { kind: 'refused', code: ErrorCode.BLOCKED, message: 'one of you blocked the other' };
-  if (input.matchStatus === 'unmatched') return { kind: 'refused', code: ErrorCode.UNMATCHED, message: 'the match ended' };
+  if ((input.blocked || input.matchStatus === 'blocked') && input.callerBlocked) return { kind: 'refused', code: ErrorCode.BLOCKED, message: 'you blocked them' };
+  if (input.blocked || input.matchStatus !== 'active') return { kind: 'refused', code: ErrorCode.UNMATCHED, message: 'the match ended' };
   return decideCallLines(input);
 }
 

@@ -45,16 +45,19 @@ export interface ThreadAccessFacts {
   readonly isMember: boolean;
   readonly status: MatchStatus | undefined;
   readonly blockedEitherWay: boolean;
+  /** The caller blocked someone on the thread's other side. */
+  readonly callerBlocked: boolean;
 }
 
 /**
  * Who may open a thread. A thread that does not exist and one the caller is not
- * in look the same, so ids cannot be probed; members learn why it is shut.
+ * in look the same, so ids cannot be probed; members learn why it is shut, a
+ * block only the member who made it (domain/blockDisclosure.ts): to the others it is an unmatch.
  */
 export function decideThreadAccess(facts: ThreadAccessFacts): Refusal | undefined {
   if (!facts.isMember || facts.status === undefined) return { code: ErrorCode.NOT_A_MEMBER, message: 'only the members of a match open its thread' };
-  if (facts.status === 'blocked' || facts.blockedEitherWay) return { code: ErrorCode.BLOCKED, message: 'this thread is closed by a block' };
-  if (facts.status === 'unmatched') return { code: ErrorCode.UNMATCHED, message: 'this match has ended' };
+  if ((facts.status === 'blocked' || facts.blockedEitherWay) && facts.callerBlocked) return { code: ErrorCode.BLOCKED, message: 'this thread is closed by your block' };
+  if (facts.status !== 'active' || facts.blockedEitherWay) return { code: ErrorCode.UNMATCHED, message: 'this match has ended' };
   return undefined;
 }
 

@@ -3,6 +3,7 @@ import type { ErasureAnnouncement } from '../db/repositories/accountErasureRepos
 import { listMatchIds, type MatchesEnded } from '../db/repositories/matchRepository';
 import { deletePushTargetsOfUser } from '../db/repositories/pushTargetRepository';
 import type { Database } from '../db/types';
+import type { ThreadEndCode } from '../domain/blockDisclosure';
 import { endCallsOfMatches, type CallSettling } from './calls';
 import { WITHDRAWALS_TOPIC, type ThreadSignalBus, type UserEventBus, type WithdrawalBus } from './topicBus';
 
@@ -52,9 +53,12 @@ export function withdrawOwner(deps: Pick<ModerationDeps, 'withdrawals'>, userId:
   return deps.withdrawals.publishApplied(WITHDRAWALS_TOPIC, { kind: 'owner', userId });
 }
 
-/** Matches ended (unmatch, block): their threads close wherever they run, their calls end, every member's sessions hear it. */
-export async function announceMatchesEnded(deps: ModerationDeps, outcome: MatchesEnded, code: 'UNMATCHED' | 'BLOCKED' | 'ACCOUNT_DELETED'): Promise<void> {
-  for (const match of outcome.ended) deps.threadSignals.publish(match.matchId, { kind: 'closed', code });
+/**
+ * Matches ended (unmatch, block): their threads close wherever they run, their calls end, every member's sessions hear it.
+ * A block's `blockerIds` are told it was one; everyone else hears an unmatch (domain/blockDisclosure.ts).
+ */
+export async function announceMatchesEnded(deps: ModerationDeps, outcome: MatchesEnded, code: ThreadEndCode, blockerIds: readonly string[] = []): Promise<void> {
+  for (const match of outcome.ended) deps.threadSignals.publish(match.matchId, { kind: 'closed', code, blockerIds });
   for (const event of outcome.events) deps.userEvents.publish(event.userId, { kind: 'stored', event });
   await endCallsOfMatches(deps, outcome.ended.map((m) => m.matchId));
 }

@@ -1,4 +1,5 @@
 import type { StoredUserEvent } from '../db/repositories/eventRepository';
+import type { ThreadEnd } from '../domain/blockDisclosure';
 import type { EphemeralEventBody } from '../domain/userEvents';
 import type { CardView } from '../contracts/cards';
 
@@ -40,7 +41,8 @@ export type UserEventBus = TopicBus<UserBusMessage>;
  * banned (close theirs), a member's shadow-ban was set or lifted, a colleague came or went.
  */
 export type ThreadSignal =
-  | { readonly kind: 'closed'; readonly code: 'UNMATCHED' | 'BLOCKED' | 'ACCOUNT_DELETED' }
+  /** `BLOCKED` reaches only the `blockerIds`' connections; the others hear `UNMATCHED`. */
+  | ({ readonly kind: 'closed' } & ThreadEnd)
   | { readonly kind: 'revoked'; readonly userId: string }
   | { readonly kind: 'standing'; readonly userId: string; readonly shadowBanned: boolean }
   /** An operator removed a stored message: every device in the thread drops it. */

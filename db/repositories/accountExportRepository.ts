@@ -1,7 +1,9 @@
 import { sql, type Kysely } from 'kysely';
+import { matchStatusSeenBy } from '../../domain/blockDisclosure';
 import type { Database } from '../types';
 import { cardFromRow } from './cardRepository';
 import { presentOptionalTables } from './optionalTables';
+import { matchBlockersSql } from './threadMemberRepository';
 
 /** Everything a person's account holds about them, as `GET /me/export` answers it. */
 export interface AccountExport {
@@ -52,6 +54,7 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
         .selectFrom('match_members as mine')
         .innerJoin('matches as m', 'm.id', 'mine.match_id')
         .select(['m.id', 'm.status', 'mine.role', 'm.created_at', 'm.ended_at'])
+        .select(sql<boolean>`case when m.status = 'blocked' then ${userId}::text = any(${matchBlockersSql(sql.ref('m.id'))}) else false end`.as('viewer_blocked'))
         .where('mine.user_id', '=', userId)
         .orderBy('m.created_at')
         .execute();
@@ -122,7 +125,8 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
         swipes: swipes.map((s) => ({ fromCardId: s.from_card_id, toCardId: s.to_card_id, kind: s.kind, at: s.created_at.toISOString() })),
         matches: matches.map((m) => ({
           matchId: m.id,
-          status: m.status,
+          // A block is the blocker's to know: the person blocked finds an unmatch here too.
+          status: matchStatusSeenBy(m.status, m.viewer_blocked),
           role: m.role,
           otherUserIds: others.filter((o) => o.match_id === m.id).map((o) => o.user_id).sort(),
           createdAt: m.created_at.toISOString(),

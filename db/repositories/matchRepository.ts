@@ -4,17 +4,28 @@ import { matchEndedEvents } from '../../domain/userEvents';
 import type { Database } from '../types';
 import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
 import type { StoredUserEvent } from './eventRepository';
-import { blockEndsThreadSql } from './threadMemberRepository';
+import { blockEndsThreadSql, matchBlockersSql } from './threadMemberRepository';
 import { groupBy } from './groupBy';
 import { appendEventsOfUsers } from './userEventBatchRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** The status and last message number of each match asked that exists; one statement for any number. */
-export async function findMatchStates(db: Db, matchIds: readonly string[]): Promise<Array<{ id: string; status: MatchStatus; last_seq: string }>> {
+/** A match's state: its status, last message number, and for a blocked one who blocked (`matchBlockersSql`). */
+export interface MatchState {
+  readonly id: string;
+  readonly status: MatchStatus;
+  readonly last_seq: string;
+  readonly blockerIds: string[];
+}
+
+/** The state of each match asked that exists; one statement for any number. */
+export async function findMatchStates(db: Db, matchIds: readonly string[]): Promise<MatchState[]> {
   if (matchIds.length === 0) return [];
-  const { rows } = await sql<{ id: string; status: MatchStatus; last_seq: string }>`
-    select id, status, last_seq from matches where id = any(${matchIds}::uuid[])`.execute(db);
+  // Only a blocked match is asked who blocked: a thread's start reads active ones.
+  const { rows } = await sql<MatchState>`
+    select m.id, m.status, m.last_seq,
+           case when m.status = 'blocked' then ${matchBlockersSql(sql.ref('m.id'))} else '{}'::text[] end as "blockerIds"
+      from matches m where m.id = any(${matchIds}::uuid[])`.execute(db);
   return rows;
 }
 

@@ -14,8 +14,8 @@ import { toMessage, type MessageRow, type NewMessage, type ThreadMessage } from 
 
 export type StoreOutcome =
   | { readonly kind: 'stored'; readonly messages: ThreadMessage[]; readonly events: StoredUserEvent[] }
-  /** The match is no longer active: nothing was stored. */
-  | { readonly kind: 'closed'; readonly status: MatchStatus }
+  /** The match is no longer active (for a block, who made it): nothing was stored. */
+  | { readonly kind: 'closed'; readonly status: MatchStatus; readonly blockerIds: readonly string[] }
   /** The thread's last sequence is not the one expected (another writer): nothing was stored. */
   | { readonly kind: 'moved'; readonly lastSeq: number }
   /** A client message id of the batch is stored already: nothing was stored. */
@@ -68,7 +68,7 @@ export async function storeThreadBatches(db: Kysely<Database>, batches: readonly
     const outcome = outcomes[i];
     if (outcome) return outcome;
     const match = states.find((m) => m.id === b.matchId);
-    if (!match || match.status !== 'active') return { kind: 'closed', status: match?.status ?? 'unmatched' };
+    if (!match || match.status !== 'active') return { kind: 'closed', status: match?.status ?? 'unmatched', blockerIds: match?.blockerIds ?? [] };
     return { kind: 'moved', lastSeq: Number(match.last_seq) };
   });
 }

@@ -20,6 +20,18 @@ export function blockEndsThreadSql(a: string, b: string): RawBuilder<boolean> {
     or (${y}.role = 'colleague' and ${x}.role = 'party' and ${x}.user_id is distinct from ${y}.added_by))`;
 }
 
+/**
+ * The members of the match `matchId` (an id expression) who blocked a member on
+ * its other side, as `text[]`: whoever made the block that ended it, the only
+ * members told it was one (domain/blockDisclosure.ts).
+ */
+export function matchBlockersSql(matchId: RawBuilder<unknown>): RawBuilder<string[]> {
+  return sql<string[]>`array(select distinct bm.user_id::text from match_members bm
+                               join match_members bo on bo.match_id = bm.match_id and bo.user_id <> bm.user_id
+                               join blocks bk on bk.blocker_id = bm.user_id and bk.blocked_id = bo.user_id
+                              where bm.match_id = ${matchId} and ${blockEndsThreadSql('bm', 'bo')})`;
+}
+
 export type MembershipChange =
   | {
       readonly kind: 'changed';

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PhotoRef } from '../../domain/cardRules';
 import { canViewCard } from '../../domain/cardVisibility';
+import { matchStatusSeenBy } from '../../domain/blockDisclosure';
 import type { MatchStatus } from '../../domain/chatRules';
 import type { ThreadRole } from '../../domain/threadColleagues';
 import { UNREAD_KEPT, type MemberPosition } from '../../domain/threadLedger';
@@ -10,7 +11,7 @@ import { blockedEitherWaySql } from './blockRepository';
 import { groupBy } from './groupBy';
 import { findMatchStates } from './matchRepository';
 import type { StoredMessageKey } from './messageRepository';
-import { blockEndsThreadSql } from './threadMemberRepository';
+import { blockEndsThreadSql, matchBlockersSql } from './threadMemberRepository';
 import { hiddenAccountSql } from './userRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -21,6 +22,8 @@ export interface ThreadAccess {
   readonly isMember: boolean;
   readonly role: ThreadRole | undefined;
   readonly blockedEitherWay: boolean;
+  /** The caller blocked someone on the thread's other side: told it was a block (domain/blockDisclosure.ts). */
+  readonly callerBlocked: boolean;
   readonly callerBanned: boolean;
   readonly callerShadowBanned: boolean;
 }
@@ -33,8 +36,9 @@ export async function findThreadAccess(db: Db, matchId: string, userId: string):
 /** Many users' access to many threads in one statement, in the order asked; undefined where the match does not exist. */
 export async function findThreadAccesses(db: Db, asks: ReadonlyArray<{ matchId: string; userId: string }>): Promise<Array<ThreadAccess | undefined>> {
   if (asks.length === 0) return [];
-  const { rows } = await sql<{ i: string; status: MatchStatus; role: ThreadRole | null; blocked: boolean; caller_banned: boolean; caller_hidden: boolean }>`
+  const { rows } = await sql<{ i: string; status: MatchStatus; role: ThreadRole | null; blocked: boolean; caller_blocked: boolean; caller_banned: boolean; caller_hidden: boolean }>`
     select q.i, m.status,
+           q.user_id::text = any(${matchBlockersSql(sql.ref('m.id'))}) as caller_blocked,
            exists(select 1 from users u where u.id = q.user_id and u.status = 'banned') as caller_banned,
            exists(select 1 from users u where u.id = q.user_id and u.shadow_banned) as caller_hidden,
            (select mm.role from match_members mm where mm.match_id = m.id and mm.user_id = q.user_id) as role,
@@ -51,6 +55,7 @@ export async function findThreadAccesses(db: Db, asks: ReadonlyArray<{ matchId: 
     isMember: row.role !== null,
     role: row.role ?? undefined,
     blockedEitherWay: row.blocked,
+    callerBlocked: row.caller_blocked,
     callerBanned: row.caller_banned,
     callerShadowBanned: row.caller_hidden,
   });
@@ -58,6 +63,8 @@ export async function findThreadAccesses(db: Db, asks: ReadonlyArray<{ matchId: 
 
 export interface LoadedThread {
   readonly status: MatchStatus;
+  /** For a blocked match, who blocked (`matchBlockersSql`). */
+  readonly blockerIds: string[];
   readonly lastSeq: number;
   readonly members: MemberPosition[];
   /** Members shadow-banned now: what they send is shown to them alone. */
@@ -110,6 +117,7 @@ export async function loadThreads(db: Db, matchIds: readonly string[], recentCou
     const rows = membersOf.get(match.id) ?? [];
     loaded.set(match.id, {
       status: match.status,
+      blockerIds: match.blockerIds,
       lastSeq: Number(match.last_seq),
       hiddenMemberIds: rows.filter((m) => m.shadow_banned).map((m) => m.user_id),
       members: rows.map((m) => {
@@ -161,6 +169,7 @@ export const DELETED_ACCOUNT_NAME = 'deleted account';
 
 export interface ThreadSummary {
   readonly matchId: string;
+  /** `blocked` only to whoever blocked; to the others the match was unmatched (domain/blockDisclosure.ts). */
   readonly status: MatchStatus;
   readonly otherUserIds: string[];
   /** The other side's card in this match; null only if it cannot be found. */
@@ -184,8 +193,9 @@ interface CounterpartRow {
 /** The user's threads, newest match first, with their unread counts. */
 export async function listThreads(db: Db, userId: string): Promise<ThreadSummary[]> {
   const viewer = sql`${userId}::uuid`;
-  const result = await sql<{ match_id: string; status: MatchStatus; others: string[]; counterpart: CounterpartRow | null; last_seq: string | number; last_read_seq: string | number; unread: string | number }>`
+  const result = await sql<{ match_id: string; status: MatchStatus; viewer_blocked: boolean; others: string[]; counterpart: CounterpartRow | null; last_seq: string | number; last_read_seq: string | number; unread: string | number }>`
     select m.id as match_id, m.status, m.last_seq,
+           case when m.status = 'blocked' then ${userId}::text = any(${matchBlockersSql(sql.ref('m.id'))}) else false end as viewer_blocked,
            coalesce(r.last_read_seq, 0) as last_read_seq,
            array(select o.user_id::text from match_members o where o.match_id = m.id and o.user_id <> ${userId} order by o.user_id) as others,
            (select json_build_object('userId', c.owner_id, 'cardId', c.id, 'title', c.title, 'photos', c.photos, 'active', c.active,
@@ -204,7 +214,7 @@ export async function listThreads(db: Db, userId: string): Promise<ThreadSummary
      order by m.created_at desc`.execute(db);
   return result.rows.map((r) => ({
     matchId: r.match_id,
-    status: r.status,
+    status: matchStatusSeenBy(r.status, r.viewer_blocked),
     otherUserIds: r.others,
     counterpart: r.counterpart && counterpartAsSeenBy(userId, r.counterpart),
     lastSeq: Number(r.last_seq),

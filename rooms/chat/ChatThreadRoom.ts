@@ -1,6 +1,7 @@
 import type { AuthContext, Client } from '@colyseus/core';
 import type { StoredMessage, ThreadMessage } from '../../db/repositories/messageRepository';
 import type { StoredUserEvent } from '../../db/repositories/eventRepository';
+import { endCodeSeenBy, threadEndOf, type ThreadEnd } from '../../domain/blockDisclosure';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { ThreadLedger } from '../../domain/threadLedger';
 import { messageNotices } from '../../domain/threadNotifications';
@@ -13,7 +14,7 @@ import { deliverStored, mountChatCommands } from './chatCommands';
 import { admitToThread, type ChatAuth } from './threadAdmission';
 import { ThreadMembership } from './threadMembership';
 import { ThreadParts } from './threadParts';
-import { closeCodeOf, recheckThread } from './threadRecheck';
+import { recheckThread } from './threadRecheck';
 import { ThreadWriter } from './threadWriter';
 
 /**
@@ -49,7 +50,7 @@ export class ChatThreadRoom extends ActorRoom {
         matchId: this.parts.matchId, memberIds: this.parts.ledger.memberIds(), isPresent: (userId) => this.isConnected(userId), unreadOf: (userId) => this.parts.ledger.unread(userId), messages,
       }),
       onStored: (messages, events) => this.onStored(messages, events),
-      onClosed: (status) => this.closeThread(closeCodeOf(status)),
+      onClosed: (ended) => this.closeThread(threadEndOf(ended)),
       resync: () => this.resync(),
       onConflict: (lastSeq) => {
         services.logger.error({ matchId: this.parts.matchId, expected: this.parts.ledger.lastSeq, found: lastSeq }, 'another thread actor wrote this thread; handing over');
@@ -134,7 +135,7 @@ export class ChatThreadRoom extends ActorRoom {
     const services = roomServices();
     const thread = await services.threads.load(this.parts.matchId);
     if (!thread || thread.status !== 'active') {
-      this.closeThread(closeCodeOf(thread?.status));
+      this.closeThread(threadEndOf(thread));
       return [];
     }
     const from = this.parts.ledger.lastSeq;
@@ -147,8 +148,7 @@ export class ChatThreadRoom extends ActorRoom {
 
   /** Signals published while Redis was away never came: what they carried is read from storage (`threadRecheck.ts`). */
   override onClusterRejoined(missedSince: number): void {
-    const connected = [...new Set([...this.parts.members.values()].map((m) => m.userId))];
-    recheckThread(this.parts.matchId, this.parts.ledger.memberList(), connected, missedSince)
+    recheckThread(this.parts.matchId, this.parts.ledger.memberList(), this.parts.connectedUserIds(), missedSince)
       .then((found) => {
         if (found.closed) return this.closeThread(found.closed);
         this.parts.hiddenMembers = new Set(found.hiddenMemberIds);
@@ -160,7 +160,7 @@ export class ChatThreadRoom extends ActorRoom {
   private onSignal(signal: ThreadSignal): void {
     switch (signal.kind) {
       case 'closed':
-        return this.closeThread(signal.code);
+        return this.closeThread(signal);
       case 'standing':
         if (signal.shadowBanned) this.parts.hiddenMembers.add(signal.userId);
         else this.parts.hiddenMembers.delete(signal.userId);
@@ -182,13 +182,12 @@ export class ChatThreadRoom extends ActorRoom {
     }
   }
 
-  /** The match ended: refuse what is waiting, tell every device why, and go. */
-  private closeThread(code: ThreadClosedMessage['code']): void {
+  /** The match ended: refuse what is waiting, tell every device why (a block only to whoever made it), and go. */
+  private closeThread(end: ThreadEnd): void {
     if (this.parts.closed) return;
     this.parts.closed = true;
-    this.parts.writer?.close(new AppError(ErrorCode.THREAD_CLOSED, `this thread is closed (${code})`));
-    const message: ThreadClosedMessage = { matchId: this.parts.matchId, code };
-    this.broadcast(ChatEventType.CLOSED, message);
+    this.parts.writer?.close(new AppError(ErrorCode.THREAD_CLOSED, 'this thread is closed'));
+    for (const userId of this.parts.connectedUserIds()) this.sendToUser(userId, ChatEventType.CLOSED, { matchId: this.parts.matchId, code: endCodeSeenBy(end, userId) } satisfies ThreadClosedMessage);
     // Let the broadcast leave before the sockets close.
     setTimeout(() => void this.disconnect(KismetCloseCode.THREAD_CLOSED).catch((error: unknown) => this.warn(error, 'closing a closed thread failed')), 50);
   }

@@ -11,13 +11,18 @@ export interface ChatAuth extends SeatHolder {
 
 /**
  * The door of a thread, in matchmaking, on whichever node took the join: only
- * members of a live match get in (NOT_A_MEMBER, BLOCKED, UNMATCHED, ACCOUNT_BANNED).
+ * members of a live match get in (NOT_A_MEMBER, BLOCKED to whoever blocked, UNMATCHED, ACCOUNT_BANNED).
  */
 export async function admitToThread(token: string, rawOptions: unknown): Promise<ChatAuth> {
   const { userId, options, seatToken } = await ActorRoom.admitCaller(token, rawOptions, ChatJoinOptions);
   const access = await roomServices().threads.access(options.matchId, userId);
   if (access?.callerBanned) throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
-  const refusal = decideThreadAccess({ isMember: access?.isMember ?? false, status: access?.status, blockedEitherWay: access?.blockedEitherWay ?? false });
+  const refusal = decideThreadAccess({
+    isMember: access?.isMember ?? false,
+    status: access?.status,
+    blockedEitherWay: access?.blockedEitherWay ?? false,
+    callerBlocked: access?.callerBlocked ?? false,
+  });
   if (refusal) throw new AppError(refusal.code, refusal.message);
   return { userId, seatToken, matchId: options.matchId };
 }

@@ -22,4 +22,9 @@ export class ThreadParts {
   hiddenMembers = new Set<string>();
   unsubscribe: (() => void) | undefined;
   closed = false;
+
+  /** The members with a connection to the thread, each once. */
+  connectedUserIds(): string[] {
+    return [...new Set([...this.members.values()].map((m) => m.userId))];
+  }
 }

@@ -1,14 +1,11 @@
-import type { ThreadClosedMessage, ThreadMember } from '../../contracts/chat';
-import type { MatchStatus } from '../../domain/chatRules';
+import type { ThreadMember } from '../../contracts/chat';
+import { threadEndOf, type ThreadEnd } from '../../domain/blockDisclosure';
 import type { ThreadSignal } from '../../services/topicBus';
 import { roomServices } from '../roomServices';
 
-/** Why a thread whose match is no longer active closes, as its members are told. */
-export const closeCodeOf = (status: MatchStatus | undefined): ThreadClosedMessage['code'] => (status === 'blocked' ? 'BLOCKED' : 'UNMATCHED');
-
 /** What a thread learns from storage after Redis trouble: closed, or who is hidden now and the signals it missed. */
 export type ThreadRecheck =
-  | { readonly closed: ThreadClosedMessage['code'] }
+  | { readonly closed: ThreadEnd }
   | { readonly closed?: undefined; readonly hiddenMemberIds: readonly string[]; readonly missed: readonly ThreadSignal[] };
 
 /**
@@ -21,7 +18,7 @@ export type ThreadRecheck =
 export async function recheckThread(matchId: string, members: readonly ThreadMember[], connected: readonly string[], missedSince: number): Promise<ThreadRecheck> {
   const services = roomServices();
   const thread = await services.threads.load(matchId);
-  if (!thread || thread.status !== 'active') return { closed: closeCodeOf(thread?.status) };
+  if (!thread || thread.status !== 'active') return { closed: threadEndOf(thread) };
   const stored = new Set(thread.members.map((m) => m.userId));
   const missed: ThreadSignal[] = members.filter((m) => m.role === 'colleague' && !stored.has(m.userId)).map((m) => ({ kind: 'member.removed', userId: m.userId }));
   const known = new Set(members.map((m) => m.userId));

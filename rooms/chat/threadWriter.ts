@@ -38,8 +38,8 @@ export interface ThreadWriterHost {
   noticesFor(messages: readonly NumberedMessage[]): Array<{ userId: string; events: NewUserEvent[] }>;
   /** Runs once a batch is durable, before any sender hears back. */
   onStored(messages: readonly ThreadMessage[], events: readonly StoredUserEvent[]): void;
-  /** The match ended under the writer. */
-  onClosed(status: MatchStatus): void;
+  /** The match ended under the writer (for a block, who made it). */
+  onClosed(ended: { readonly status: MatchStatus; readonly blockerIds: readonly string[] }): void;
   /**
    * Another writer moved the thread's sequence (an actor on a stopping node
    * finishing its last batch while this one started): reload the thread from
@@ -223,10 +223,10 @@ export class ThreadWriter {
           break;
         }
         case 'closed': {
-          const code = outcome.status === 'blocked' ? ErrorCode.BLOCKED : ErrorCode.UNMATCHED;
-          this.close(new AppError(ErrorCode.THREAD_CLOSED, `this thread is closed (${code})`));
+          // Why is told to each member by the thread's close (a block only to whoever made it).
+          this.close(new AppError(ErrorCode.THREAD_CLOSED, 'this thread is closed'));
           fail(fresh, this.shut);
-          this.thread.onClosed(outcome.status);
+          this.thread.onClosed(outcome);
           return;
         }
         case 'moved': {

@@ -25,6 +25,7 @@ export class CallDesk {
       isMember: access?.isMember === true && calleeId !== undefined,
       matchStatus: access?.status,
       blocked: access?.blockedEitherWay === true,
+      callerBlocked: access?.callerBlocked === true,
       // The lines of both people and the cap are checked where the call is stored, under one lock.
       callInProgress: false,
       callerOnCall: false,

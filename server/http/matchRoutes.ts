@@ -4,6 +4,7 @@ import { endMatches } from '../../db/repositories/matchRepository';
 import { findThreadAccess, listThreads } from '../../db/repositories/threadRepository';
 import { fileReport, reportContextHolds } from '../../db/repositories/reportRepository';
 import { findUserById } from '../../db/repositories/userRepository';
+import { matchStatusSeenBy } from '../../domain/blockDisclosure';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { contextIdOf, parseReportContext, REPORT_CONTEXT_SHAPES } from '../../domain/reportContext';
 import { announceBlock, announceMatchesEnded, type ModerationDeps } from '../../services/moderation';
@@ -36,11 +37,13 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
     const access = matchId.success ? await findThreadAccess(db, matchId.data, userId) : undefined;
     if (!matchId.success || !access?.isMember) throw new AppError(ErrorCode.MATCH_NOT_FOUND, 'no such match');
     if (access.role !== 'party') throw new AppError(ErrorCode.NOT_A_PARTY, 'colleagues leave a thread (DELETE /me/matches/:id/colleagues/:userId); only the matched people unmatch');
-    if (access.status !== 'active') return jsonReply(200, { matchId: matchId.data, status: access.status });
+    // A block is told only to whoever made it (domain/blockDisclosure.ts).
+    if (access.status !== 'active') return jsonReply(200, { matchId: matchId.data, status: matchStatusSeenBy(access.status, access.callerBlocked) });
     const outcome = await endMatches(db, { scope: { matchId: matchId.data, memberId: userId }, status: 'unmatched', at: deps.now() });
     await announceMatchesEnded(deps, outcome, 'UNMATCHED');
     // A block that landed first wins: report what the match is now.
-    const status = outcome.ended.length > 0 ? 'unmatched' : (await findThreadAccess(db, matchId.data, userId))?.status;
+    const now = outcome.ended.length > 0 ? undefined : await findThreadAccess(db, matchId.data, userId);
+    const status = now ? matchStatusSeenBy(now.status, now.callerBlocked) : 'unmatched';
     return jsonReply(200, { matchId: matchId.data, status });
   }, options);
 
@@ -74,7 +77,7 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
     const body = parseBody(BlockBody, call);
     await otherAccount(userId, body.userId, 'block');
     const outcome = await blockUser(db, userId, body.userId, deps.now());
-    await announceMatchesEnded(deps, outcome, 'BLOCKED');
+    await announceMatchesEnded(deps, outcome, 'BLOCKED', [userId]);
     await announceBlock(deps, userId, body.userId);
     return jsonReply(200, { blocked: body.userId, endedMatches: outcome.ended.map((m) => m.matchId) });
   }, options);

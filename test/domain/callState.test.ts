@@ -90,6 +90,7 @@ describe('decideCallStart', () => {
     isMember: true,
     matchStatus: 'active' as const,
     blocked: false,
+    callerBlocked: false,
     callInProgress: false,
     callerOnCall: false,
     calleeOnAnsweredCall: false,
@@ -104,12 +105,16 @@ describe('decideCallStart', () => {
   it('refuses strangers, blocks, ended matches, a second call and a full cluster', () => {
     assert.equal(code({ isMember: false }), 'NOT_A_MEMBER');
     assert.equal(code({ matchStatus: undefined }), 'NOT_A_MEMBER');
-    assert.equal(code({ blocked: true }), 'BLOCKED');
-    assert.equal(code({ matchStatus: 'blocked' }), 'BLOCKED');
+    assert.equal(code({ blocked: true, callerBlocked: true }), 'BLOCKED');
+    assert.equal(code({ matchStatus: 'blocked', callerBlocked: true }), 'BLOCKED');
     assert.equal(code({ matchStatus: 'unmatched' }), 'UNMATCHED');
     assert.equal(code({ callInProgress: true }), 'CALL_IN_PROGRESS');
     assert.equal(code({ activeCalls: 2 }), 'CALL_CAP_REACHED');
     assert.equal(code({ activeCalls: 1 }), 'start');
+  });
+  it('tells the person blocked, and only them, what an unmatch tells them', () => {
+    assert.equal(code({ blocked: true }), 'UNMATCHED');
+    assert.equal(code({ matchStatus: 'blocked' }), 'UNMATCHED');
   });
   it('takes one call at a time per person: the caller on another call, or the callee on an answered one, is refused', () => {
     assert.equal(code({ callerOnCall: true }), 'ALREADY_IN_CALL');

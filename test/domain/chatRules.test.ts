@@ -17,19 +17,23 @@ import {
 const codeOf = (refusal: { code: string } | undefined) => refusal?.code ?? 'ok';
 
 describe('decideThreadAccess', () => {
-  const member = { isMember: true, status: 'active' as const, blockedEitherWay: false };
+  const member = { isMember: true, status: 'active' as const, blockedEitherWay: false, callerBlocked: false };
   it('lets a member of an active match in', () => assert.equal(codeOf(decideThreadAccess(member)), 'ok'));
   it('refuses a non-member, and a missing match the same way', () => {
     assert.equal(codeOf(decideThreadAccess({ ...member, isMember: false })), 'NOT_A_MEMBER');
-    assert.equal(codeOf(decideThreadAccess({ isMember: false, status: undefined, blockedEitherWay: false })), 'NOT_A_MEMBER');
+    assert.equal(codeOf(decideThreadAccess({ isMember: false, status: undefined, blockedEitherWay: false, callerBlocked: false })), 'NOT_A_MEMBER');
   });
-  it('refuses a blocked member, whether the match says so or only the block does', () => {
-    assert.equal(codeOf(decideThreadAccess({ ...member, status: 'blocked' })), 'BLOCKED');
-    assert.equal(codeOf(decideThreadAccess({ ...member, blockedEitherWay: true })), 'BLOCKED');
+  it('refuses the member who blocked with BLOCKED, whether the match says so or only the block does', () => {
+    assert.equal(codeOf(decideThreadAccess({ ...member, status: 'blocked', callerBlocked: true })), 'BLOCKED');
+    assert.equal(codeOf(decideThreadAccess({ ...member, blockedEitherWay: true, callerBlocked: true })), 'BLOCKED');
+  });
+  it('refuses the member blocked as after an unmatch, so they never learn it was a block', () => {
+    assert.equal(codeOf(decideThreadAccess({ ...member, status: 'blocked' })), 'UNMATCHED');
+    assert.equal(codeOf(decideThreadAccess({ ...member, blockedEitherWay: true })), 'UNMATCHED');
   });
   it('refuses an unmatched member with its own code', () => assert.equal(codeOf(decideThreadAccess({ ...member, status: 'unmatched' })), 'UNMATCHED'));
   it('tells a non-member nothing about a block', () =>
-    assert.equal(codeOf(decideThreadAccess({ isMember: false, status: 'blocked', blockedEitherWay: true })), 'NOT_A_MEMBER'));
+    assert.equal(codeOf(decideThreadAccess({ isMember: false, status: 'blocked', blockedEitherWay: true, callerBlocked: true })), 'NOT_A_MEMBER'));
 });
 
 describe('checkMessageContent', () => {

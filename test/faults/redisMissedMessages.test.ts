@@ -92,12 +92,19 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     });
     assert.equal(reported.status, 201);
     const toldRemoved = () => [readerThread, writerThread].every((t) => messagesOfType<{ seq: number }>(t, ChatEventType.DELETED).some((m) => m.seq === rude.seq));
+    // A thread on node 0 whose match a block ends meanwhile: read from storage, it is told a block to whoever made it alone.
+    const [blocker, blockedOne] = await Promise.all([registerPerson(n0.url, 'blocker'), registerPerson(n1.url, 'blocked')]);
+    const blockedMatchId = await matchPeople(blocker, blockedOne, [n0.url, n1.url]);
+    const [blockerThread, blockedThread] = [await joinThread(n0.url, blocker, blockedMatchId), await joinThread(n0.url, blockedOne, blockedMatchId)];
+    open.push(blockerThread, blockedThread);
+    const blockClosed = [closed(blockerThread.room), closed(blockedThread.room)];
 
     cluster.proxy.cut();
     await waitUntil(async () => (await readyz(n0.url)) === 503, SCENARIO_WAIT_MS, () => 'node 0 to report it lost Redis');
     // Each stored, and published where nobody on node 0 can hear it.
     const admin = { token: FAULT_ADMIN_KEY };
     assert.equal((await requestJson(n1.url, 'POST', '/me/blocks', { token: neighbour.accessToken, body: { userId: searcher.userId } })).status, 200);
+    assert.equal((await requestJson(n1.url, 'POST', '/me/blocks', { token: blocker.accessToken, body: { userId: blockedOne.userId } })).status, 200);
     assert.equal((await postJson(n1.url, '/auth/logout', { refreshToken: leaving.refreshToken })).status, 200);
     assert.equal((await requestJson(n1.url, 'POST', `/admin/users/${banned.userId}`, { ...admin, body: { banned: true } })).status, 200);
     assert.equal((await requestJson(n1.url, 'DELETE', `/me/matches/${matchId}`, { token: b.accessToken })).status, 200);
@@ -108,6 +115,7 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     const resolved = await requestJson(n1.url, 'POST', `/admin/reports/${reported.body.reportId}/resolve`, { ...admin, body: { action: 'remove_message', note: 'abusive' } });
     assert.equal(resolved.status, 200);
     assert.deepEqual([leavingPhoneClosed.code, bannedPhoneClosed.code, threadClosed.code, colleagueClosed.code], [undefined, undefined, undefined, undefined], 'node 0 heard nothing while cut off');
+    assert.deepEqual(blockClosed.map((c) => c.code), [undefined, undefined], 'node 0 heard nothing of the block while cut off');
     assert.equal([readerThread, writerThread].some((t) => messagesOfType(t, ChatEventType.DELETED).length > 0), false, 'node 0 heard of the removal while cut off');
     assert.deepEqual(membersSeen(), [], 'node 0 heard of the colleagues while cut off');
     cluster.proxy.restore();
@@ -127,6 +135,10 @@ describe('faults: what a node did not hear while cut off from Redis', function (
     // The colleagues: one let go, the other taken in, and the owner's device told who is in now.
     const inThreadNow = [hiring.owner.userId, hiring.later.userId, hiring.candidateId].sort();
     await waitUntil(() => membersSeen().some((ids) => ids.join() === inThreadNow.join()), SCENARIO_WAIT_MS, () => `the thread's members to be told: ${JSON.stringify(membersSeen())}`);
+    // The block's thread: closed for both; BLOCKED to the person who blocked, UNMATCHED to the person blocked, as after an unmatch.
+    await waitUntil(() => blockClosed.every((c) => c.code !== undefined), SCENARIO_WAIT_MS, () => 'the blocked match’s thread to close');
+    assert.deepEqual(blockClosed.map((c) => c.code), [KismetCloseCode.THREAD_CLOSED, KismetCloseCode.THREAD_CLOSED]);
+    assert.deepEqual([blockerThread, blockedThread].map((t) => messagesOfType<{ code: string }>(t, ChatEventType.CLOSED).map((m) => m.code)), [['BLOCKED'], ['UNMATCHED']]);
     // The message's removal: both devices in the thread are told, as they would have been.
     await waitUntil(toldRemoved, SCENARIO_WAIT_MS, () => 'the thread to tell its devices the message was removed');
   });

@@ -146,7 +146,9 @@ describe('1:1 calls through LiveKit, on two nodes', function () {
     assert.equal(block.status, 200);
     assert.deepEqual([(await callRow(third.callId)).state, (await callRow(third.callId)).end_reason], ['ended', 'match_ended']);
     for (const d of [caller, callee]) await waitForEvents(d, () => eventsOfType(d, 'call.ended', third.callId).some((e) => e.data['reason'] === 'match_ended'));
-    assert.equal(codeOf(await command(caller.room, 'call.start', { matchId })), 'BLOCKED');
+    // B blocked: only B is told it was a block; A is refused as after an unmatch.
+    assert.equal(codeOf(await command(caller.room, 'call.start', { matchId })), 'UNMATCHED');
+    assert.equal(codeOf(await command(callee.room, 'call.start', { matchId })), 'BLOCKED');
   });
 
   it("a shadow-banned member's call is in nobody's way: the other calls them as if it were not there", async () => {

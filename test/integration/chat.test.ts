@@ -322,15 +322,17 @@ for (const backend of BACKENDS) {
       assert.deepEqual([refused.status, refused.body.code], [404, 'MATCH_NOT_FOUND']);
     });
 
-    it('closes the thread on a block, and refuses the blocked member with its own code', async () => {
+    it('closes the thread on a block: the blocker is told BLOCKED, the member blocked UNMATCHED, as after an unmatch', async () => {
       const { a, b, matchId } = await matchedPair(node.url);
       const ta = await join(node.url, a, matchId);
-      const closed = closedWith(ta);
+      const tb = await join(node.url, b, matchId);
+      const closed = [closedWith(ta), closedWith(tb)];
       const block = await requestJson<{ endedMatches: string[] }>(node.url, 'POST', '/me/blocks', { token: b.accessToken, body: { userId: a.userId } });
       assert.deepEqual([block.status, block.body.endedMatches], [200, [matchId]]);
-      assert.equal(await closed, KismetCloseCode.THREAD_CLOSED);
-      assert.deepEqual(messagesOfType<ThreadClosedMessage>(ta, ChatEventType.CLOSED), [{ matchId, code: 'BLOCKED' }]);
-      assert.equal(await expectJoinRefused(joinThread(node.url, a, matchId)), 'BLOCKED');
+      assert.deepEqual(await Promise.all(closed), [KismetCloseCode.THREAD_CLOSED, KismetCloseCode.THREAD_CLOSED]);
+      assert.deepEqual(messagesOfType<ThreadClosedMessage>(ta, ChatEventType.CLOSED), [{ matchId, code: 'UNMATCHED' }]);
+      assert.deepEqual(messagesOfType<ThreadClosedMessage>(tb, ChatEventType.CLOSED), [{ matchId, code: 'BLOCKED' }]);
+      assert.equal(await expectJoinRefused(joinThread(node.url, a, matchId)), 'UNMATCHED');
       assert.equal(await expectJoinRefused(joinThread(node.url, b, matchId)), 'BLOCKED');
     });
   });

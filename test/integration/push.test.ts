@@ -277,7 +277,8 @@ for (const backend of BACKENDS) {
         assert.equal(block.status, 200);
         const caller2 = await connectDevice(url(), a, 'phone');
         try {
-          assert.equal(codeOf(await command(caller2.room, 'call.start', { matchId, media: 'audio' })), 'BLOCKED');
+          // The person blocked is refused as after an unmatch.
+          assert.equal(codeOf(await command(caller2.room, 'call.start', { matchId, media: 'audio' })), 'UNMATCHED');
         } finally {
           await disconnect(caller2);
         }

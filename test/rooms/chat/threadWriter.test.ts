@@ -37,7 +37,7 @@ class FakeThread {
           this.stored.push(...input.messages.map((m, i) => ({ ...m, seq: input.expectedLastSeq + i + 1, at: 2000 + i, deleted: false })));
           throw new Error('database went away');
         }
-        if (forced === 'closed') return { kind: 'closed', status: 'blocked' };
+        if (forced === 'closed') return { kind: 'closed', status: 'blocked', blockerIds: ['blocker'] };
         if (forced === 'moved') return { kind: 'moved', lastSeq: input.expectedLastSeq + 5 };
         const clash = input.messages.some((m) => this.stored.some((s) => s.senderId === m.senderId && s.clientMessageId === m.clientMessageId));
         if (clash || forced === 'duplicate') return { kind: 'duplicate' };
@@ -59,7 +59,7 @@ class FakeThread {
       lastSeq: () => this.lastSeq,
       noticesFor: () => [],
       onStored: (messages) => (this.lastSeq = messages[messages.length - 1]!.seq),
-      onClosed: (status) => this.signals.push(`closed:${status}`),
+      onClosed: (ended) => this.signals.push(`closed:${ended.status}:${ended.blockerIds.join()}`),
       resync: async () => {
         this.signals.push('resync');
         this.lastSeq = Math.max(this.lastSeq, ...this.stored.map((m) => m.seq)); // the reload's view of the thread
@@ -132,7 +132,9 @@ describe('ThreadWriter', () => {
     const waiting = writer.send(text('b'));
     thread.release();
     assert.deepEqual(await Promise.all([codeOf(first), codeOf(waiting), codeOf(writer.send(text('c')))]), ['THREAD_CLOSED', 'THREAD_CLOSED', 'THREAD_CLOSED']);
-    assert.deepEqual([thread.signals, thread.stored.length], [['closed:blocked'], 0]);
+    assert.deepEqual([thread.signals, thread.stored.length], [['closed:blocked:blocker'], 0]);
+    // A sender may be the person blocked: the refusal does not say why (the thread's close tells each member).
+    assert.equal(await first.catch((error: Error) => error.message), 'this thread is closed');
   });
 
   it('says when everything handed in is stored', async () => {
