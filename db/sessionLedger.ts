@@ -20,7 +20,7 @@ export class SessionLedger {
   private readonly statuses: GroupCommit<string, UserStatus | undefined>;
   private readonly starts: GroupCommit<string, SessionStart>;
   private readonly positions: GroupCommit<{ userId: string; deviceId: string }, StreamPosition>;
-  private readonly presences: GroupCommit<{ userId: string; presence: PresenceStatus; lastSeenAt: Date }, void>;
+  private readonly presences: GroupCommit<{ userId: string; presence: PresenceStatus; lastSeenAt: Date }, boolean>;
   private readonly acks: GroupCommit<DeviceAck, void>;
 
   constructor(db: Kysely<Database>) {
@@ -31,8 +31,8 @@ export class SessionLedger {
     this.starts = new GroupCommit((userIds) => findSessionStarts(db, userIds), READS);
     this.positions = new GroupCommit((devices) => findStreamPositions(db, devices), READS);
     this.presences = new GroupCommit(async (changes) => {
-      await updatePresences(db, changes);
-      return changes.map(() => undefined);
+      const stored = await updatePresences(db, changes);
+      return changes.map((change) => stored.has(change.userId));
     }, WRITES);
     this.acks = new GroupCommit(async (acks) => {
       for (let attempt = 0; ; attempt++) {
@@ -67,8 +67,8 @@ export class SessionLedger {
     return this.acks.submit(ack);
   }
 
-  /** Records the user's presence; `lastSeenAt` is the moment the change was observed. */
-  recordPresence(userId: string, presence: PresenceStatus, lastSeenAt: Date): Promise<void> {
+  /** Records the user's presence; `lastSeenAt` is the moment the change was observed. False for an erased account: nothing is recorded. */
+  recordPresence(userId: string, presence: PresenceStatus, lastSeenAt: Date): Promise<boolean> {
     return this.presences.submit({ userId, presence, lastSeenAt });
   }
 }

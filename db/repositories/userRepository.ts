@@ -82,19 +82,23 @@ export function hiddenAccountSql(users: string): RawBuilder<boolean> {
  * Records many users' presence in one statement; `lastSeenAt` is the moment each change was observed. A user's last entry wins.
  * The rows are locked in id order first, as a batch of events locks them (`appendEventsOfUsers`): updated in the order the
  * join happened to meet them, a wave of leaves and another node's flush could each hold a user the other waited on.
+ * An erased account takes none (its devices leave after the erasure): the ids answered are the users whose row took it.
  */
-export async function updatePresences(db: Db, changes: ReadonlyArray<{ userId: string; presence: PresenceStatus; lastSeenAt: Date }>): Promise<void> {
+export async function updatePresences(db: Db, changes: ReadonlyArray<{ userId: string; presence: PresenceStatus; lastSeenAt: Date }>): Promise<Set<string>> {
   const latest = [...new Map(changes.map((change) => [change.userId, change])).values()];
-  if (latest.length === 0) return;
-  await sql`
+  if (latest.length === 0) return new Set();
+  // Locking waits for an erasure holding the row, and reads it again once it committed.
+  const { rows } = await sql<{ id: string }>`
     with locked as materialized (
-      select id from users where id = any(${latest.map((c) => c.userId)}::uuid[]) order by id for no key update
+      select id from users where id = any(${latest.map((c) => c.userId)}::uuid[]) and deleted_at is null order by id for no key update
     )
     update users u set presence = c.presence, last_seen_at = c.at
       from locked l
       join unnest(${latest.map((c) => c.userId)}::uuid[], ${latest.map((c) => c.presence)}::text[], ${latest.map((c) => c.lastSeenAt)}::timestamptz[])
            as c(id, presence, at) on c.id = l.id
-     where u.id = l.id`.execute(db);
+     where u.id = l.id
+    returning u.id`.execute(db);
+  return new Set(rows.map((r) => r.id));
 }
 
 /**

@@ -21,13 +21,17 @@ export class SessionPresence {
     for (const id of start.counterparts) this.counterparts.add(id);
   }
 
-  /** Stores the new presence and tells the user's matches. */
+  /**
+   * Stores the new presence and tells the user's matches. An erased account's is neither
+   * (its devices leave after the erasure, and its own `match.ended` are gone with it): from
+   * then on it announces nothing more.
+   */
   async change(next: PresenceStatus): Promise<void> {
     if (next === this.status) return;
     this.status = next;
     const services = roomServices();
     const at = services.now();
-    await services.sessions.recordPresence(this.userId, next, at);
+    if (!(await services.sessions.recordPresence(this.userId, next, at))) this.counterparts.clear();
     if (!this.shadowBanned) this.announce(next, at);
   }
 
