@@ -14,6 +14,7 @@ import {
 import { randomSecrets, readOrCreateLocalSecrets, type LocalSecrets } from './localSecrets';
 import { parseDomainEventsConfig, type DomainEventsConfig } from './events/natsConfig';
 import { parsePushConfig, type PushConfig } from './push/pushConfig';
+import { parseTrustedProxies } from './http/trustedProxies';
 
 export {
   DEFAULT_ACCESS_TOKEN_TTL_S,
@@ -47,8 +48,8 @@ export interface Config {
     readonly monitorOrigins: readonly string[];
     /** Origins whose pages may call the node's routes and matchmaking (CORS): any, or those listed. */
     readonly corsOrigins: 'any' | readonly string[];
-    /** How many proxies in front append to X-Forwarded-For; the client's address is the one before them. */
-    readonly trustedProxyHops: number;
+    /** Address ranges (CIDR) of the proxies in front, whose X-Forwarded-For entries are believed; none: the socket's peer is the client. */
+    readonly trustedProxies: readonly string[];
   };
   /**
    * Where a new actor is created: `balanced` on the node holding the fewest rooms,
@@ -212,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
   const rateOverrides = parseRateOverrides(e.RATE_LIMITS, problems);
   const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS, production, problems);
   const mediaHosts = parseMediaHosts(e.MEDIA_HOSTS, production, problems);
+  const trustedProxies = parseTrustedProxies(e.TRUSTED_PROXIES, e.TRUSTED_PROXY_HOPS, problems);
   const push = parsePushConfig(e, !production && embedded ? () => ownSecrets().vapid : undefined, problems);
   const domainEvents = parseDomainEventsConfig(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -227,7 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
       maxMessageBytes: e.MAX_MESSAGE_BYTES,
       monitorOrigins: (e.MONITOR_ORIGINS ?? '').split(',').map((o) => o.trim()).filter((o) => o.length > 0),
       corsOrigins,
-      trustedProxyHops: e.TRUSTED_PROXY_HOPS,
+      trustedProxies,
     },
     actorPlacement: e.ACTOR_PLACEMENT,
     lagLimitMs: e.EVENT_LOOP_LAG_LIMIT_MS,

@@ -106,8 +106,10 @@ export const EnvSchema = z.object({
   CORS_ORIGINS: z.string().optional(),
   /** Hosts (comma-separated, or `*` outside production) the app's storage serves photos and chat media from. */
   MEDIA_HOSTS: z.string().optional(),
-  /** Proxies in front of the nodes that append to X-Forwarded-For; 0: the socket's address is the client's. */
-  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Address ranges of the proxies in front of the nodes, whose X-Forwarded-For is believed (server/http/trustedProxies.ts). */
+  TRUSTED_PROXIES: z.string().optional(),
+  /** Retired for TRUSTED_PROXIES: a count of proxies believed X-Forwarded-For from any peer. Refused when set, see config.ts. */
+  TRUSTED_PROXY_HOPS: z.string().optional(),
   /** Push providers, each off without its settings; server/push/pushConfig.ts checks them together. */
   /** Attempts of one push before it is dead-lettered, and how long delivered rows are kept. */
   PUSH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),

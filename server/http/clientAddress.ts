@@ -1,15 +1,21 @@
 import ipaddr from 'ipaddr.js';
+import { withoutPort, type IsTrustedProxy } from './trustedProxies';
 
 /**
- * The address a request came from. Behind `trustedHops` proxies that each
- * append the address they saw to X-Forwarded-For, the client's is the one the
- * outermost trusted proxy appended; whatever is left of it was written by the
- * client and proves nothing. Without trusted proxies the socket's peer is the client.
+ * The address a request came from. A proxy in front (`isTrustedProxy`, config
+ * TRUSTED_PROXIES) appends the address it saw to X-Forwarded-For, so the
+ * entries are read from the right, from the socket's peer on: each one a
+ * trusted proxy wrote is believed, and the first address that is no trusted
+ * proxy is the client. Whatever is left of it was written by the client and
+ * proves nothing; from a peer that is no trusted proxy, none of the header is.
+ * A trusted peer that sent no entry (its own health check) is the client itself.
+ * @example clientAddress('10.0.0.2', 'forged, 203.0.113.7', trustedProxies(['10.0.0.0/8'])) // '203.0.113.7'
  */
-export function clientAddress(socketAddress: string, forwardedFor: string | undefined, trustedHops: number): string {
-  if (trustedHops === 0 || !forwardedFor) return socketAddress;
-  const hops = forwardedFor.split(',').map((h) => h.trim()).filter((h) => h.length > 0);
-  return hops[hops.length - trustedHops] ?? hops[0] ?? socketAddress;
+export function clientAddress(socketAddress: string, forwardedFor: string | undefined, isTrustedProxy: IsTrustedProxy): string {
+  let client = socketAddress;
+  const entries = (forwardedFor ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+  while (isTrustedProxy(client) && entries.length > 0) client = entries.pop()!;
+  return client;
 }
 
 /** How many leading bits of an IPv6 address one host holds: a /64 is an ordinary home's or server's allocation. */
@@ -32,10 +38,3 @@ export function rateLimitAddress(address: string): string {
   return `${ipaddr.IPv6.networkAddressFromCIDR(`${v6.toString()}/${IPV6_HOST_PREFIX_BITS}`).toString()}/${IPV6_HOST_PREFIX_BITS}`;
 }
 
-/** `[v6]:port` and `a.b.c.d:port` as some proxies write them, without the port. */
-function withoutPort(text: string): string {
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(text);
-  if (bracketed) return bracketed[1]!;
-  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/.exec(text);
-  return v4 ? v4[1]! : text;
-}

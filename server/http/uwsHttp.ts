@@ -5,6 +5,7 @@ import { PAYLOAD_FAULT_MESSAGES, payloadFault } from '../../contracts/common';
 import { withinDeadline } from '../../services/commandDeadline';
 import { clientAddress } from './clientAddress';
 import { corsHeaders, type CorsOrigins } from './cors';
+import { trustedProxies } from './trustedProxies';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden',
@@ -108,8 +109,8 @@ export function bearerToken(call: HttpCall): string | undefined {
 export interface RouteOptions {
   readonly maxBodyBytes: number;
   readonly onError: (error: unknown) => void;
-  /** Proxies in front that append to X-Forwarded-For (config TRUSTED_PROXY_HOPS). */
-  readonly trustedProxyHops?: number;
+  /** Address ranges of the proxies in front, whose X-Forwarded-For entries are believed (config TRUSTED_PROXIES); none when left out. */
+  readonly trustedProxies?: readonly string[];
   /** The longest a route may take (DEPENDENCY_TIMEOUT_MS): past it, the answer is 503 UNAVAILABLE, whatever is still waiting. */
   readonly timeoutMs?: number;
   /** Which pages of other origins may read the answers (config CORS_ORIGINS); none when left out. */
@@ -120,13 +121,13 @@ export interface RouteOptions {
 
 /** A node's route options from its settings: failures logged, answers counted. */
 export function nodeRouteOptions(
-  http: { readonly maxBodyBytes: number; readonly trustedProxyHops: number; readonly corsOrigins: CorsOrigins },
+  http: { readonly maxBodyBytes: number; readonly trustedProxies: readonly string[]; readonly corsOrigins: CorsOrigins },
   timeoutMs: number,
   logger: { error(fields: object, message: string): void },
   answered: RouteOptions['answered'],
 ): RouteOptions {
   const onError = (error: unknown) => logger.error({ err: error }, 'http route failed');
-  return { maxBodyBytes: http.maxBodyBytes, trustedProxyHops: http.trustedProxyHops, cors: http.corsOrigins, timeoutMs, onError, answered };
+  return { maxBodyBytes: http.maxBodyBytes, trustedProxies: http.trustedProxies, cors: http.corsOrigins, timeoutMs, onError, answered };
 }
 
 /** The routes mounted on each app (`<method> <pattern>`), for the OpenAPI document's check. */
@@ -150,6 +151,7 @@ export function route(
 ): void {
   if (!mounted.has(app)) mounted.set(app, new Set());
   mounted.get(app)!.add(`${method} ${pattern}`);
+  const isTrustedProxy = trustedProxies(options.trustedProxies ?? []);
   const paramCount = pattern.split('/').filter((segment) => segment.startsWith(':')).length;
   const routeName = `${method === 'del' ? 'DELETE' : method.toUpperCase()} ${pattern}`;
   app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
@@ -161,7 +163,8 @@ export function route(
       callerGone = true;
     });
     const headers = new Map<string, string>();
-    req.forEach((key, value) => headers.set(key, value));
+    // A header sent on several lines is one list (RFC 9110 §5.3): each proxy may add its own X-Forwarded-For line.
+    req.forEach((key, value) => headers.set(key, key === 'x-forwarded-for' && headers.has(key) ? `${headers.get(key)!}, ${value}` : value));
     const params = Array.from({ length: paramCount }, (_, i) => decodeParam(req.getParameter(i) ?? ''));
     const partial = {
       params,
@@ -169,7 +172,7 @@ export function route(
       url: req.getUrl(),
       query: req.getQuery() ?? '',
       headers,
-      remoteAddress: clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), headers.get('x-forwarded-for'), options.trustedProxyHops ?? 0),
+      remoteAddress: clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), headers.get('x-forwarded-for'), isTrustedProxy),
     };
 
     const respond = (reply: HttpReply) => {

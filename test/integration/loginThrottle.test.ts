@@ -5,11 +5,12 @@ import { BACKENDS, useSingleNode } from '../support/backends';
 
 for (const backend of BACKENDS) {
   describe(`log-in throttling on ${backend.name}`, function () {
-    const suite = useSingleNode(backend, {});
+    // A proxy in front elsewhere: the tests' own requests, from loopback, come from no proxy.
+    const suite = useSingleNode(backend, { TRUSTED_PROXIES: '192.0.2.0/24' });
 
-    const login = (email: string, password = TEST_PASSWORD) => fetch(`${suite.node.url}/auth/login`, {
+    const login = (email: string, password = TEST_PASSWORD, headers: Record<string, string> = {}) => fetch(`${suite.node.url}/auth/login`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ email, password }),
     });
 
@@ -26,6 +27,14 @@ for (const backend of BACKENDS) {
       // Another account is not held back by this one.
       const other = await registerUser(suite.node.url);
       assert.equal((await postJson(suite.node.url, '/auth/login', { email: other.email, password: TEST_PASSWORD })).status, 200);
+    });
+
+    it('believes no X-Forwarded-For from a peer that is no trusted proxy: a guesser naming a new address each time is stopped all the same', async () => {
+      const user = await registerUser(suite.node.url);
+      const burst = LOGIN_RULES['login.account'].burst;
+      const statuses: number[] = [];
+      for (let i = 0; i < burst + 3; i++) statuses.push((await login(user.email, 'wrong guess', { 'x-forwarded-for': `203.0.113.${i + 1}` })).status);
+      assert.deepEqual(statuses, [...Array(burst).fill(401), 429, 429, 429]);
     });
 
     it('stops one address trying many accounts', async () => {

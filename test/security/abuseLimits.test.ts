@@ -21,8 +21,8 @@ async function flood(room: Parameters<typeof command>[0], count: number, type: s
 }
 
 describe('security: limits on what one person can make others pay for', function () {
-  // Production's limits (the harness lifts the registration throttle; here it stands), one proxy in front.
-  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY, RATE_LIMITS: '', TRUSTED_PROXY_HOPS: '1', MONITOR_ORIGINS: PANEL_ORIGIN });
+  // Production's limits (the harness lifts the registration throttle; here it stands), the tests' loopback for the proxy in front.
+  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local', ADMIN_API_KEY: ADMIN_KEY, RATE_LIMITS: '', TRUSTED_PROXIES: '127.0.0.1', MONITOR_ORIGINS: PANEL_ORIGIN });
   /** Requests as if from one client address, as the proxy in front would say. */
   const from = (address: string) => ({ 'x-forwarded-for': address });
 
@@ -34,16 +34,19 @@ describe('security: limits on what one person can make others pay for', function
     }
     return statuses;
   };
+  /** A POST as if from one client address, as the proxy in front would say: its status. */
+  type Send = (url: string, path: string, body: unknown, address: string) => Promise<number>;
+  const sendFrom: Send = async (url, path, body, address) => (await postJson(url, path, body, from(address))).status;
   /** A stranger guesses an owner's password a few times more than the account's bucket, the i-th guess from `guesserAt(i)`; then the owner logs in from `home`. */
-  const guessesThenOwner = async (home: string, guesserAt: (i: number) => string) => {
+  const guessesThenOwner = async (home: string, guesserAt: (i: number) => string, send = sendFrom) => {
     const [n0, n1] = suite.nodes;
     const email = uniqueEmail('owner');
-    assert.equal((await postJson(n0.url, '/auth/register', { email, password: TEST_PASSWORD }, from(home))).status, 201);
+    assert.equal(await send(n0.url, '/auth/register', { email, password: TEST_PASSWORD }, home), 201);
     const guesses = [];
     for (let i = 0; i < LOGIN_RULES['login.account'].burst + 3; i++) {
-      guesses.push((await postJson(suite.nodes[i % 2]!.url, '/auth/login', { email, password: `wrong guess ${i}` }, from(guesserAt(i)))).status);
+      guesses.push(await send(suite.nodes[i % 2]!.url, '/auth/login', { email, password: `wrong guess ${i}` }, guesserAt(i)));
     }
-    return { guesses, owner: (await postJson(n1.url, '/auth/login', { email, password: TEST_PASSWORD }, from(home))).status };
+    return { guesses, owner: await send(n1.url, '/auth/login', { email, password: TEST_PASSWORD }, home) };
   };
 
   it('throttles registration per address, and an account’s failed log-ins per address, so a stranger never locks out its owner', async () => {
@@ -54,6 +57,15 @@ describe('security: limits on what one person can make others pay for', function
     const { guesses, owner } = await guessesThenOwner('198.51.100.2', () => '203.0.113.66');
     assert.ok(guesses.includes(429), `the stranger is throttled: ${guesses}`);
     assert.equal(owner, 200, 'the owner, from their own address, logs in');
+  });
+
+  it('reads X-Forwarded-For sent on several lines as one list, so a client behind two proxies keeps its own address', async () => {
+    // The outer proxy (here 127.0.0.1, trusted) wrote the client's line, the inner one a line of its own naming the outer.
+    const throughTwo: Send = async (url, path, body, address) =>
+      (await rawRequest(url, 'POST', path, { headers: { 'content-type': 'application/json', 'x-forwarded-for': [address, '127.0.0.1'] }, body: JSON.stringify(body) })).status;
+    const { guesses, owner } = await guessesThenOwner('198.51.100.90', () => '203.0.113.90', throughTwo);
+    assert.deepEqual(guesses.slice(LOGIN_RULES['login.account'].burst), [429, 429, 429], `the guesser is throttled: ${guesses}`);
+    assert.equal(owner, 200, 'the owner, behind the same proxies, logs in');
   });
 
   it('counts an IPv6 client’s whole /64 as one address for registrations and log-ins, so changing its source address gains nothing', async () => {

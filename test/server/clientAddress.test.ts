@@ -1,12 +1,41 @@
 import assert from 'node:assert/strict';
 import { clientAddress, rateLimitAddress } from '../../server/http/clientAddress';
+import { NO_TRUSTED_PROXIES, trustedProxies } from '../../server/http/trustedProxies';
 
 describe('clientAddress', () => {
-  it('takes the address the outermost trusted proxy appended, else the socket’s', () => {
-    assert.equal(clientAddress('10.0.0.1', 'forged, 203.0.113.7', 1), '203.0.113.7');
-    assert.equal(clientAddress('10.0.0.1', '203.0.113.7, 10.0.0.2', 2), '203.0.113.7');
-    assert.equal(clientAddress('10.0.0.1', 'forged', 0), '10.0.0.1');
-    assert.equal(clientAddress('10.0.0.1', undefined, 1), '10.0.0.1');
+  const proxies = trustedProxies(['10.0.0.0/8', '2001:db8:ffff::/48']);
+
+  describe('from a peer that is no trusted proxy', () => {
+    it('takes the socket’s address, whatever X-Forwarded-For says', () => {
+      assert.equal(clientAddress('198.51.100.9', '203.0.113.7', proxies), '198.51.100.9');
+      assert.equal(clientAddress('0000:0000:0000:0000:0000:ffff:c633:6409', '10.0.0.2, 203.0.113.7', proxies), '0000:0000:0000:0000:0000:ffff:c633:6409');
+      assert.equal(clientAddress('2001:db8:1::9', '203.0.113.7', proxies), '2001:db8:1::9');
+    });
+    it('believes no header at all without TRUSTED_PROXIES', () => {
+      assert.equal(clientAddress('10.0.0.1', 'forged', NO_TRUSTED_PROXIES), '10.0.0.1');
+      assert.equal(clientAddress('10.0.0.1', '203.0.113.7', trustedProxies([])), '10.0.0.1');
+    });
+  });
+
+  describe('from a trusted proxy', () => {
+    it('takes the address the proxy appended, not what the client wrote before it', () => {
+      assert.equal(clientAddress('10.0.0.1', 'forged, 203.0.113.7', proxies), '203.0.113.7');
+      // As the node's socket reports an IPv4 peer.
+      assert.equal(clientAddress('0000:0000:0000:0000:0000:ffff:0a00:0001', 'forged, 203.0.113.7', proxies), '203.0.113.7');
+      assert.equal(clientAddress('2001:db8:ffff::1', '2001:db8:7::1', proxies), '2001:db8:7::1');
+    });
+    it('walks past each trusted proxy from the right to the first address that is none', () => {
+      assert.equal(clientAddress('10.0.0.1', '203.0.113.7, 10.0.0.2', proxies), '203.0.113.7');
+      assert.equal(clientAddress('10.0.0.1', '10.9.9.9, 203.0.113.7, 10.0.0.3:4431, [2001:db8:ffff::2]:443', proxies), '203.0.113.7', 'a forged trusted address left of the client proves nothing');
+    });
+    it('takes the leftmost entry when every one is a trusted proxy, and the peer itself when there is none', () => {
+      assert.equal(clientAddress('10.0.0.1', '10.0.0.5, 10.0.0.2', proxies), '10.0.0.5');
+      assert.equal(clientAddress('10.0.0.1', undefined, proxies), '10.0.0.1');
+      assert.equal(clientAddress('10.0.0.1', ' , ', proxies), '10.0.0.1');
+    });
+    it('counts what is no address as the client (a proxy’s `unknown`)', () => {
+      assert.equal(clientAddress('10.0.0.1', 'unknown', proxies), 'unknown');
+    });
   });
 });
 

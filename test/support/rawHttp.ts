@@ -17,7 +17,8 @@ export function rawRequest(
   baseUrl: string,
   method: string,
   path: string,
-  options: { headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number } = {},
+  /** A header given as a list is sent on one line each, as a chain of proxies may send X-Forwarded-For. */
+  options: { headers?: Record<string, string | string[]>; body?: string | Buffer; timeoutMs?: number } = {},
 ): Promise<RawAnswer> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
