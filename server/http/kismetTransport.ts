@@ -5,6 +5,7 @@ import { MAX_PAGE_SIZE, MAX_TEXT_CHARS } from '../../domain/chatRules';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../domain/errors';
 import { corsHeaders, preflightHeaders, type CorsOrigins } from './cors';
 import { OpenSockets } from './openSockets';
+import { endHead } from './uwsHttp';
 import { isCanonicalPath } from './requestPaths';
 
 /** The panel's path; its API answers pages of the configured origins alone. */
@@ -61,12 +62,15 @@ function forgetUpgradeRequest(socket: UpgradeRequest): void {
 
 const isMonitorPath = (url: string) => url === MONITOR_PREFIX || url.startsWith(`${MONITOR_PREFIX}/`);
 
-function writeJson(res: HttpResponse, code: ErrorCode, message: string, headers: Readonly<Record<string, string>> = {}): void {
+/** An error's answer; to a HEAD, without its body, as HTTP has it. */
+function writeJson(res: HttpResponse, code: ErrorCode, message: string, headers: Readonly<Record<string, string>> = {}, head = false): void {
+  const body = JSON.stringify({ code, message });
   res.cork(() => {
     res.writeStatus(String(HTTP_STATUS_BY_CODE[code]));
     res.writeHeader('content-type', 'application/json');
     for (const [key, value] of Object.entries(headers)) res.writeHeader(key, value);
-    res.end(JSON.stringify({ code, message }));
+    if (head) endHead(res, Buffer.byteLength(body));
+    else res.end(body);
   });
 }
 
@@ -80,7 +84,8 @@ function writeJson(res: HttpResponse, code: ErrorCode, message: string, headers:
  * - only the monitor panel's GETs reach Colyseus's router, and they carry no body;
  * - everything else is 404 NOT_FOUND at once, its body never read;
  * - every preflight (OPTIONS) is answered here, for Kismet's routes as for the
- *   panel: CORS_ORIGINS grant the routes, the monitor origins the panel alone.
+ *   panel: CORS_ORIGINS grant the routes, the monitor origins the panel alone;
+ *   an OPTIONS without an Origin is no preflight, and finds no route (404).
  *
  * It also listens exclusively (`LIBUS_LISTEN_EXCLUSIVE_PORT`), on the configured
  * host: uWS otherwise listens with port reuse, and a second node started on a
@@ -122,6 +127,11 @@ export class KismetTransport extends uWebSocketsTransport {
     this.app.options('/*', (res, req) => {
       const url = req.getUrl();
       const origin = req.getHeader('origin') || undefined;
+      // No Origin, no preflight: an OPTIONS health check (HAProxy's default) must not see every node as up.
+      if (origin === undefined) {
+        writeJson(res, ErrorCode.NOT_FOUND, 'no such route: OPTIONS answers CORS preflights alone');
+        return;
+      }
       const headers = isMonitorPath(url) ? this.monitorPreflight(origin) : preflightHeaders(this.fallback.corsOrigins, origin);
       res.cork(() => {
         res.writeStatus('204 No Content');
@@ -134,15 +144,16 @@ export class KismetTransport extends uWebSocketsTransport {
       const url = req.getUrl();
       const method = req.getMethod().toUpperCase();
       const cors = corsHeaders(this.fallback.corsOrigins, req.getHeader('origin') || undefined);
+      const head = method === 'HEAD';
       if (!isCanonicalPath(url)) {
-        writeJson(res, ErrorCode.INVALID_PATH, 'the path has dot segments, doubled slashes or encoded separators', cors);
+        writeJson(res, ErrorCode.INVALID_PATH, 'the path has dot segments, doubled slashes or encoded separators', cors, head);
         return;
       }
       if ((method === 'GET' || method === 'HEAD') && isMonitorPath(url) && router.findRoute(method, url) !== undefined) {
         this.toRouter(router, res, req, method, url);
         return;
       }
-      writeJson(res, ErrorCode.NOT_FOUND, 'no such route', cors);
+      writeJson(res, ErrorCode.NOT_FOUND, 'no such route', cors, head);
     });
   }
 

@@ -35,6 +35,16 @@ export interface HttpReply {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Ends the answer to a HEAD: the headers its GET would have, the length of the body
+ * that GET would carry, no body. Written by hand: this uWS's `endWithoutBody(length)`
+ * leaves the response open, waiting for that many bytes.
+ */
+export function endHead(res: HttpResponse, bodyBytes: number): void {
+  res.writeHeader('content-length', String(bodyBytes));
+  res.endWithoutBody();
+}
+
 export type HttpHandler = (call: HttpCall) => Promise<HttpReply> | HttpReply;
 
 export function jsonReply(status: number, body: unknown): HttpReply {
@@ -140,7 +150,7 @@ export function mountedRoutes(app: TemplatedApp): ReadonlySet<string> {
 /**
  * Routes straight on the uWS app, ahead of Colyseus's catch-all router (uWS picks
  * the most specific route), so bodies are capped while they stream in rather than
- * after they have been buffered whole.
+ * after they have been buffered whole. A GET route answers HEAD too.
  */
 export function route(
   app: TemplatedApp,
@@ -154,7 +164,7 @@ export function route(
   const isTrustedProxy = trustedProxies(options.trustedProxies ?? []);
   const paramCount = pattern.split('/').filter((segment) => segment.startsWith(':')).length;
   const routeName = `${method === 'del' ? 'DELETE' : method.toUpperCase()} ${pattern}`;
-  app[method](pattern, (res: HttpResponse, req: HttpRequest) => {
+  const serve = (res: HttpResponse, req: HttpRequest) => {
     const arrived = performance.now();
     let aborted = false;
     let callerGone = false;
@@ -183,7 +193,9 @@ export function route(
         res.writeHeader('content-type', reply.contentType ?? 'text/plain; charset=utf-8');
         const cors = corsHeaders(options.cors ?? [], headers.get('origin'));
         for (const [key, value] of Object.entries({ ...cors, ...reply.headers })) res.writeHeader(key, value);
-        res.end(reply.body);
+        // A HEAD is answered as its GET, without the body (RFC 9110 §9.3.2).
+        if (partial.method === 'HEAD') endHead(res, Buffer.byteLength(reply.body));
+        else res.end(reply.body);
       });
       options.answered?.(routeName, reply.status, (performance.now() - arrived) / 1000);
     };
@@ -227,5 +239,8 @@ export function route(
       chunks.push(Buffer.from(chunk.slice(0))); // uWS reuses the chunk's memory after this call
       if (isLast) run(Buffer.concat(chunks));
     });
-  });
+  };
+  app[method](pattern, serve);
+  // Load balancers' health checks and link checkers ask with HEAD.
+  if (method === 'get') app.head(pattern, serve);
 }
