@@ -10,6 +10,10 @@ const { nodeFlags } = require('./dist/server/nodeFlags.js');
 
 const nodes = Number(process.env.KISMET_NODES || os.cpus().length);
 const basePort = Number(process.env.BASE_PORT || 2567);
+// Nodes without Redis never hear each other: each would hold its own copy of a person's session.
+if (nodes > 1 && !process.env.REDIS_URL) {
+  throw new Error(`ecosystem.config.js: ${nodes} nodes (KISMET_NODES, default one per core) need REDIS_URL and DATABASE_URL to form one cluster; without Redis run one node (KISMET_NODES=1)`);
+}
 
 module.exports = {
   apps: [

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
 import { lockDataDir } from './dataDirLock';
+import { holdSoleNodeLock, type SoleNodeLock } from './soleNodeLock';
 import { listenOnPostgres, type NotificationHandlers, type NotificationListener } from './notificationListener';
 import { PreparingPool } from './preparingPool';
 import type { Database } from './types';
@@ -35,10 +36,18 @@ export interface DatabaseHandle {
 
 export interface OpenOptions {
   /**
-   * The embedded folder's lock was taken from under this process (see
-   * lockDataDir): it must stop using the folder at once. Required with PGlite.
+   * This process no longer holds the database alone: the embedded folder's lock
+   * was taken from under it (see lockDataDir), or, with `soleNode`, another node
+   * took the Postgres lock while this one's connection was down (see
+   * holdSoleNodeLock). It must stop using the database at once.
    */
-  readonly onDataDirLost?: (error: Error) => void;
+  readonly onHoldLost?: (error: Error) => void;
+  /**
+   * Only this process serves the database (a node without Redis): on Postgres it
+   * holds the sole-node lock until `close()`, and opening refuses with
+   * DATABASE_IN_USE while another holds it. The embedded database is held alone anyway.
+   */
+  readonly soleNode?: boolean;
   /** Every error of a Postgres connection, idle or in use (logged and counted by the caller). */
   readonly onConnectionError?: (error: Error) => void;
   /** How long to wait for a Postgres connection before answering UNAVAILABLE. */
@@ -53,14 +62,23 @@ export interface OpenOptions {
 
 /**
  * Opens real Postgres through `pg`, or the embedded PGlite persisted in a folder,
- * which this process then holds alone until `close()` (DATA_DIR_IN_USE otherwise).
+ * which this process then holds alone until `close()` (DATA_DIR_IN_USE otherwise);
+ * a Postgres database too with `soleNode` (DATABASE_IN_USE otherwise).
  */
 export async function openDatabase(settings: DatabaseSettings, options: OpenOptions = {}): Promise<DatabaseHandle> {
   let db: Kysely<Database>;
   let releaseDataDir: (() => Promise<void>) | undefined;
+  let soleNode: SoleNodeLock | undefined;
   let preparing: PreparingPool | undefined;
   let embedded: { listen(channel: string, callback: () => void): Promise<() => Promise<void>> } | undefined;
   if (settings.kind === 'postgres') {
+    // Taken before the pool opens: a refused node leaves nothing behind.
+    if (options.soleNode) {
+      soleNode = await holdSoleNodeLock(settings.url, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, {
+        onInterrupted: options.onConnectionError ?? reportConnectionError,
+        onLost: options.onHoldLost ?? ((error) => { throw error; }),
+      });
+    }
     const pool = new Pool({
       connectionString: settings.url,
       max: settings.poolSize,
@@ -80,7 +98,7 @@ export async function openDatabase(settings: DatabaseSettings, options: OpenOpti
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparing }) });
   } else {
     fs.mkdirSync(settings.dataDir, { recursive: true });
-    releaseDataDir = await lockDataDir(settings.dataDir, options.onDataDirLost ?? ((error) => { throw error; }));
+    releaseDataDir = await lockDataDir(settings.dataDir, options.onHoldLost ?? ((error) => { throw error; }));
     try {
       // Loaded lazily so a Postgres deployment never pays for the embedded engine.
       const { PGlite } = await import('@electric-sql/pglite');
@@ -120,6 +138,7 @@ export async function openDatabase(settings: DatabaseSettings, options: OpenOpti
         await db.destroy();
       } finally {
         await releaseDataDir?.();
+        await soleNode?.release();
       }
     },
   };

@@ -209,6 +209,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
 
   if (e.REDIS_URL !== undefined && e.DATABASE_URL === undefined) {
     problems.push('DATABASE_URL: must be set with REDIS_URL, since the nodes of a cluster share one Postgres');
+  } else if (production && e.DATABASE_URL === undefined && e.KISMET_SINGLE_NODE !== '1') {
+    // Under PM2 a forgotten DATABASE_URL would leave one node on an embedded database and the others restarting.
+    problems.push('DATABASE_URL: must be set when NODE_ENV=production (or KISMET_SINGLE_NODE=1 to run this one node on the embedded database)');
+  }
+  if (e.KISMET_SINGLE_NODE === '1' && e.REDIS_URL !== undefined) {
+    problems.push('KISMET_SINGLE_NODE: a single node has no cluster to share a Redis with; unset REDIS_URL or KISMET_SINGLE_NODE');
   }
   const rateOverrides = parseRateOverrides(e.RATE_LIMITS, problems);
   const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS, production, problems);

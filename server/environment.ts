@@ -66,6 +66,8 @@ export const EnvSchema = z.object({
     .optional(),
   KISMET_DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  /** `1`: a production node may run on the embedded database, alone (see loadConfig). */
+  KISMET_SINGLE_NODE: z.enum(['0', '1'], { message: 'must be 1 (or 0)' }).optional(),
   DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
   REDIS_URL: url(['redis', 'rediss']).optional(),
   JWT_SECRET: z.string().min(1).optional(),

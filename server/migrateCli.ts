@@ -6,7 +6,7 @@ import { migrateToLatest } from '../db/migrate';
 async function run(): Promise<void> {
   const config = loadConfig();
   const database = await openDatabase(config.database, {
-    onDataDirLost: (error) => {
+    onHoldLost: (error) => {
       process.stderr.write(`kismet migrate: lost the lock on the data folder; stopping: ${error.message}\n`);
       process.exit(1);
     },

@@ -88,10 +88,10 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
       if (isDatabaseUnreachable(error)) health?.noteFailure('database');
       databaseLog.warn({ err: error }, 'a Postgres connection failed');
     },
-    // Another process took the embedded folder (this one stalled past the lock's staleness):
-    // going on would interleave two engines' writes in one folder, so this node stops.
-    onDataDirLost: (error) => {
-      logger.fatal({ err: error }, 'lost the lock on the embedded database folder; stopping');
+    soleNode: config.redis === undefined, // delivering through its own process only, it must serve its database alone
+    // Another process took the embedded folder (this one stalled past the lock's staleness), or the database while this one's lock connection was down.
+    onHoldLost: (error) => {
+      logger.fatal({ err: error }, 'another process took this node\'s database; stopping');
       process.exit(1);
     },
   });

@@ -67,7 +67,7 @@ function nothingListensOn(port: number): Promise<boolean> {
 
 /** Variables that would leak the developer's or CI's services into a node meant to run embedded. */
 const SERVICE_VARIABLES = [
-  'DATABASE_URL', 'REDIS_URL', 'PUBLIC_ADDRESS', 'PUBLIC_HOST', 'PORT', 'KISMET_DATA_DIR', 'NODE_ENV', 'JWT_SECRET', 'HOST',
+  'DATABASE_URL', 'REDIS_URL', 'KISMET_SINGLE_NODE', 'PUBLIC_ADDRESS', 'PUBLIC_HOST', 'PORT', 'KISMET_DATA_DIR', 'NODE_ENV', 'JWT_SECRET', 'HOST',
   'LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET', 'RATE_LIMITS', 'CORS_ORIGINS', 'MEDIA_HOSTS', 'WEB_PUSH_ENDPOINT_HOSTS',
   // A node publishes domain events only where a suite points it at a stream of its own.
   'NATS_URL', 'NATS_STREAM', 'NATS_SUBJECT_PREFIX',

@@ -99,6 +99,7 @@ describe('CORS', function () {
   describe('a production node without CORS_ORIGINS', () => {
     const suite = useEmbeddedNode({
       NODE_ENV: 'production',
+      KISMET_SINGLE_NODE: '1',
       HOST: '127.0.0.1',
       JWT_SECRET: randomBytes(32).toString('hex'),
       LIVEKIT_URL: 'wss://media.example.com',

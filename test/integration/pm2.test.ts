@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { Pool } from 'pg';
 import { freePortRun } from '../../loadtest/harness/nodeProcess';
 import { registerUser, waitUntil } from '../support/accounts';
@@ -128,5 +130,25 @@ describe('a cluster run by PM2: scale, then reload under chat traffic', function
       }
     }
     await assertEveryClientConnected(done, devices, urls()[0]!);
+  });
+});
+
+describe('ecosystem.config.js', () => {
+  /** Loads the file as PM2 would, with `env`: its exit code and what it printed. */
+  const load = (env: NodeJS.ProcessEnv) =>
+    new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(process.execPath, ['-e', "require('./ecosystem.config.js')"], { cwd: path.resolve(__dirname, '../../..'), env }, (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, output: `${stdout}${stderr}` });
+      });
+    });
+
+  it('refuses several nodes without REDIS_URL, which would never hear each other, and takes one alone', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env['REDIS_URL'];
+    const two = await load({ ...env, KISMET_NODES: '2' });
+    assert.notEqual(two.code, 0);
+    assert.match(two.output, /2 nodes \(KISMET_NODES, default one per core\) need REDIS_URL and DATABASE_URL/);
+    assert.deepEqual(await load({ ...env, KISMET_NODES: '1' }), { code: 0, output: '' });
+    assert.deepEqual(await load({ ...env, KISMET_NODES: '2', REDIS_URL: 'redis://127.0.0.1:6379' }), { code: 0, output: '' });
   });
 });

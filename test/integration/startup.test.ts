@@ -5,12 +5,14 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { Client } from 'pg';
 import { freePort, SERVER_ENTRY, startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { COUNTED_NODES_KEY } from '../../server/cluster/batchedPresence';
 import { PORT_UNAVAILABLE } from '../../server/startupFailures';
-import { postJson, registerUser, TEST_PASSWORD } from '../support/accounts';
+import { SOLE_NODE_APPLICATION_NAME, SOLE_NODE_LOCK_KEY } from '../../db/soleNodeLock';
+import { postJson, registerUser, TEST_PASSWORD, waitUntil } from '../support/accounts';
 import { privateServicesOrSkip, startPrivateRedis } from '../support/privateServices';
-import { createScratchDatabase, servicesOrSkip } from '../support/services';
+import { createScratchDatabase, servicesOrSkip, testPool } from '../support/services';
 
 const MIGRATE_ENTRY = path.resolve(SERVER_ENTRY, '../migrateCli.js');
 
@@ -144,6 +146,86 @@ describe('node start-up', () => {
       } finally {
         await node?.stop();
         data.remove();
+      }
+    });
+  });
+
+  describe('on a Postgres database a node without Redis serves', () => {
+    /** The backend holding the sole-node lock of the database, if any. */
+    const lockHolder = async (pool: ReturnType<typeof testPool>): Promise<number | undefined> => {
+      const { rows } = await pool.query<{ pid: number; application_name: string }>(
+        `select l.pid, a.application_name from pg_locks l join pg_stat_activity a on a.pid = l.pid
+          where l.locktype = 'advisory' and l.granted and l.objid = $1 and l.objsubid = 1 and l.database = (select oid from pg_database where datname = current_database())`,
+        [SOLE_NODE_LOCK_KEY],
+      );
+      if (rows[0]) assert.equal(rows[0].application_name, SOLE_NODE_APPLICATION_NAME);
+      return rows[0]?.pid;
+    };
+    const refusesSecond = async (url: string) => {
+      const started = await startNodeProcess({ DATABASE_URL: url }).then(
+        async (second) => second.stop(),
+        (error: Error) => {
+          assert.match(error.message, /exited with [1-9]/);
+          assert.ok(error.message.includes('DATABASE_IN_USE: another Kismet node without Redis serves this Postgres database'), error.message);
+          return 'refused';
+        },
+      );
+      assert.equal(started, 'refused', 'a second node started on the database');
+    };
+
+    it('refuses a second one with DATABASE_IN_USE and a non-zero exit while the first goes on serving, and lets the next in once the first stopped', async function () {
+      const services = servicesOrSkip(this, { postgres: true });
+      if (!services) return;
+      const database = await createScratchDatabase(services.databaseUrl);
+      let first: NodeHandle | undefined;
+      let next: NodeHandle | undefined;
+      try {
+        first = await startNodeProcess({ DATABASE_URL: database.url });
+        const user = await registerUser(first.url);
+        await refusesSecond(database.url);
+        for (let i = 0; i < 3; i++) assert.equal((await postJson(first.url, '/auth/login', { email: user.email, password: TEST_PASSWORD })).status, 200);
+        assert.equal((await fetch(`${first.url}/readyz`)).status, 200);
+        assert.equal(await first.stop(), 0);
+        next = await startNodeProcess({ DATABASE_URL: database.url });
+        assert.equal((await postJson(next.url, '/auth/login', { email: user.email, password: TEST_PASSWORD })).status, 200);
+      } finally {
+        await first?.stop();
+        await next?.stop();
+        await database.drop();
+      }
+    });
+
+    it('takes its lock again when the connection holding it drops, and stops if another took it meanwhile', async function () {
+      const services = servicesOrSkip(this, { postgres: true });
+      if (!services) return;
+      const database = await createScratchDatabase(services.databaseUrl);
+      const pool = testPool(database.url);
+      const rival = new Client({ connectionString: database.url });
+      rival.on('error', () => undefined); // ended with the database below; nothing to report
+      let node: NodeHandle | undefined;
+      try {
+        node = await startNodeProcess({ DATABASE_URL: database.url });
+        const before = await lockHolder(pool);
+        assert.notEqual(before, undefined, 'the node holds the lock');
+        // Postgres ends the lock's connection (an administrator, a failover): the node takes the lock again.
+        assert.equal((await pool.query('select pg_terminate_backend($1, 10000) as ended', [before])).rows[0].ended, true);
+        await waitUntil(async () => ![undefined, before].includes(await lockHolder(pool)), 10_000, () => 'the lock held again on a new connection');
+        await refusesSecond(database.url);
+        assert.equal((await fetch(`${node.url}/readyz`)).status, 200);
+
+        // Ended again, and another takes the lock before the node is back: the node stops rather than share.
+        await rival.connect();
+        assert.equal((await pool.query('select pg_terminate_backend($1, 10000) as ended', [await lockHolder(pool)])).rows[0].ended, true);
+        assert.equal((await rival.query('select pg_try_advisory_lock($1) as locked', [SOLE_NODE_LOCK_KEY])).rows[0].locked, true, 'taken before the node retried');
+        const stopped = node;
+        await waitUntil(() => stopped.child.exitCode !== null, 10_000, () => 'the node to stop');
+        assert.equal(stopped.child.exitCode, 1);
+        assert.ok(stopped.output().includes('DATABASE_IN_USE'), stopped.output());
+      } finally {
+        await node?.stop();
+        await rival.end().catch(() => undefined);
+        await pool.end();
+        await database.drop();
       }
     });
   });

@@ -20,8 +20,9 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 }
 
 const liveKitServer = { LIVEKIT_URL: 'wss://media.example.com', LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'y'.repeat(40) };
+const POSTGRES = 'postgres://127.0.0.1:5432/kismet';
 /** What a production node needs besides its signing secret. */
-const productionServices = { ...liveKitServer, MEDIA_HOSTS: 'photos.example.com' };
+const productionServices = { ...liveKitServer, MEDIA_HOSTS: 'photos.example.com', DATABASE_URL: POSTGRES };
 
 describe('loadConfig', () => {
   describe('with no variables', () => {
@@ -113,7 +114,7 @@ describe('loadConfig', () => {
   });
 
   describe('MEDIA_HOSTS', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, ...liveKitServer };
+    const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, ...liveKitServer, DATABASE_URL: POSTGRES };
     it('takes any https host on a development node', () => assert.equal(loadConfig({}).mediaHosts, 'any'));
     it('lists host names, lower-cased', () => assert.deepEqual(loadConfig({ MEDIA_HOSTS: 'Photos.Example.com, cdn.example.net' }).mediaHosts, ['photos.example.com', 'cdn.example.net']));
     it('must be set in production, and * is refused there', () => {
@@ -133,6 +134,19 @@ describe('loadConfig', () => {
     const liveKit = productionServices;
     it('accepts a real secret', () =>
       assert.equal(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), ...liveKit }).auth.jwtSecret, 'x'.repeat(40)));
+    it('refuses to run without DATABASE_URL, unless told to run this one node on the embedded database', () => {
+      const embedded = { NODE_ENV: 'production', JWT_SECRET: SECRET, ...liveKitServer, MEDIA_HOSTS: 'photos.example.com' };
+      const refusal = 'DATABASE_URL: must be set when NODE_ENV=production (or KISMET_SINGLE_NODE=1 to run this one node on the embedded database)';
+      assert.deepEqual(problemsOf(embedded), [refusal]);
+      assert.deepEqual(problemsOf({ ...embedded, KISMET_SINGLE_NODE: '0' }), [refusal]);
+      assert.equal(loadConfig({ ...embedded, KISMET_SINGLE_NODE: '1' }).database.kind, 'pglite');
+      assert.match(problemsOf({ ...embedded, KISMET_SINGLE_NODE: 'yes' })[0] ?? '', /^KISMET_SINGLE_NODE:/);
+      assert.equal(loadConfig({ ...embedded, DATABASE_URL: POSTGRES }).database.kind, 'postgres', 'a Postgres node without Redis: it refuses to share the database at start');
+    });
+    it('refuses a single node that is given a Redis to share', () =>
+      assert.deepEqual(problemsOf({ NODE_ENV: 'production', JWT_SECRET: SECRET, ...productionServices, REDIS_URL: 'redis://127.0.0.1:6379', KISMET_SINGLE_NODE: '1' }), [
+        'KISMET_SINGLE_NODE: a single node has no cluster to share a Redis with; unset REDIS_URL or KISMET_SINGLE_NODE',
+      ]));
     it('refuses to run calls without a LiveKit server, or on the development LiveKit key', () => {
       assert.match(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) })[0] ?? '', /^LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET: a real LiveKit/);
       assert.match(

@@ -42,7 +42,7 @@ describe('push configuration', () => {
     });
     it('leaves every provider off on a cluster node or in production', () => {
       assert.deepEqual(loadConfig(CLUSTER, sources).push, { webPush: undefined, fcm: undefined, apns: undefined });
-      const production = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), LIVEKIT_URL: 'wss://m.example.com', LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 'y'.repeat(40), MEDIA_HOSTS: 'photos.example.com' }, sources);
+      const production = loadConfig({ NODE_ENV: 'production', DATABASE_URL: CLUSTER.DATABASE_URL, JWT_SECRET: 'x'.repeat(40), LIVEKIT_URL: 'wss://m.example.com', LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 'y'.repeat(40), MEDIA_HOSTS: 'photos.example.com' }, sources);
       assert.equal(production.push.webPush, undefined);
     });
   });
