@@ -3,7 +3,9 @@
 //   npx pm2 scale kismet 4                    add nodes to the live cluster
 //   npx pm2 reload kismet --parallel 1        replace nodes one at a time (each drains first)
 // Every node gets its own port, BASE_PORT + instance number, and advertises it at
-// PUBLIC_HOST:port, so joins routed to it through Redis reach it directly.
+// PUBLIC_HOST:port, so joins routed to it through Redis reach it directly: PUBLIC_HOST
+// is the address clients reach this machine at (a node refuses a loopback one while
+// it listens on every interface).
 const os = require('node:os');
 // The Node and V8 flags every node runs with (server/nodeFlags.ts; KISMET_NODE_FLAGS replaces them).
 const { nodeFlags } = require('./dist/server/nodeFlags.js');
@@ -31,7 +33,7 @@ module.exports = {
       time: false, // logs are JSON with their own timestamps
       env: {
         PORT: basePort,
-        PUBLIC_HOST: process.env.PUBLIC_HOST || '127.0.0.1',
+        PUBLIC_HOST: process.env.PUBLIC_HOST,
         DATABASE_URL: process.env.DATABASE_URL,
         REDIS_URL: process.env.REDIS_URL,
         JWT_SECRET: process.env.JWT_SECRET,

@@ -2,11 +2,13 @@ import path from 'node:path';
 import { COMMAND_RULES, HTTP_RULES, LOGIN_RULES, type RateLimitedAction, type RateRule } from '../domain/rateLimits';
 import type { MediaHosts } from '../domain/hostNames';
 import {
+  addressHost,
   DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_LIVEKIT,
   EnvSchema,
   isLoopbackHost,
   MIN_JWT_SECRET_LENGTH,
+  NOT_LOCAL,
   parseCorsOrigins,
   parseMediaHosts,
   parseRateOverrides,
@@ -159,16 +161,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
   const dataDir = path.resolve(e.KISMET_DATA_DIR);
   let localSecrets: LocalSecrets | undefined;
   const ownSecrets = () => (localSecrets ??= (sources.localSecrets ?? readOrCreateLocalSecrets)(dataDir));
-  const notLocal = 'outside a local development node (embedded database, loopback HOST, not production)';
 
   let jwtSecret: string;
   let secretSource: Config['auth']['secretSource'] = 'environment';
   if (e.JWT_SECRET !== undefined) {
     jwtSecret = e.JWT_SECRET;
     if (!local && e.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
-      problems.push(`JWT_SECRET: the public development secret is refused ${notLocal}`);
+      problems.push(`JWT_SECRET: the public development secret is refused ${NOT_LOCAL}`);
     } else if (!local && e.JWT_SECRET.length < MIN_JWT_SECRET_LENGTH) {
-      problems.push(`JWT_SECRET: must be at least ${MIN_JWT_SECRET_LENGTH} characters ${notLocal}`);
+      problems.push(`JWT_SECRET: must be at least ${MIN_JWT_SECRET_LENGTH} characters ${NOT_LOCAL}`);
     }
   } else if (production) {
     jwtSecret = '';
@@ -194,7 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     problems.push('LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET: a real LiveKit server must be set when NODE_ENV=production');
   }
   if (!local && e.LIVEKIT_API_SECRET === DEVELOPMENT_LIVEKIT.apiSecret) {
-    problems.push(`LIVEKIT_API_SECRET: LiveKit's public development secret is refused ${notLocal}`);
+    problems.push(`LIVEKIT_API_SECRET: LiveKit's public development secret is refused ${NOT_LOCAL}`);
   }
   let liveKitKey: { apiKey: string; apiSecret: string; keySource: Config['liveKit']['keySource'] };
   if (e.LIVEKIT_API_KEY !== undefined && e.LIVEKIT_API_SECRET !== undefined) {
@@ -213,12 +214,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     // Under PM2 a forgotten DATABASE_URL would leave one node on an embedded database and the others restarting.
     problems.push('DATABASE_URL: must be set when NODE_ENV=production (or KISMET_SINGLE_NODE=1 to run this one node on the embedded database)');
   }
-  if (e.KISMET_SINGLE_NODE === '1' && e.REDIS_URL !== undefined) {
-    problems.push('KISMET_SINGLE_NODE: a single node has no cluster to share a Redis with; unset REDIS_URL or KISMET_SINGLE_NODE');
+  if (e.KISMET_SINGLE_NODE === '1' && e.REDIS_URL !== undefined) problems.push('KISMET_SINGLE_NODE: a single node has no cluster to share a Redis with; unset REDIS_URL or KISMET_SINGLE_NODE');
+  // Joins routed through Redis send clients to this address: loopback names their own machine.
+  const publicAddress = e.REDIS_URL === undefined ? undefined : (e.PUBLIC_ADDRESS ?? `${e.PUBLIC_HOST}:${e.PORT}`);
+  const [setting, advertisedHost] = e.PUBLIC_ADDRESS === undefined ? (['PUBLIC_HOST', e.PUBLIC_HOST] as const) : (['PUBLIC_ADDRESS', addressHost(e.PUBLIC_ADDRESS)] as const);
+  if (publicAddress !== undefined && !isLoopbackHost(host) && isLoopbackHost(advertisedHost)) {
+    problems.push(`${setting}: ${publicAddress} is loopback, yet this node listens on ${host} and a cluster (REDIS_URL) sends other machines' clients to it; set ${setting} to the address they reach it at`);
   }
   const rateOverrides = parseRateOverrides(e.RATE_LIMITS, problems);
-  const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS, production, problems);
-  const mediaHosts = parseMediaHosts(e.MEDIA_HOSTS, production, problems);
+  const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS, { local, production }, problems);
+  const mediaHosts = parseMediaHosts(e.MEDIA_HOSTS, { local, production }, problems);
   const trustedProxies = parseTrustedProxies(e.TRUSTED_PROXIES, e.TRUSTED_PROXY_HOPS, problems);
   const push = parsePushConfig(e, !production && embedded ? () => ownSecrets().vapid : undefined, problems);
   const domainEvents = parseDomainEventsConfig(e, problems);
@@ -230,7 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
     http: {
       port: e.PORT,
       host,
-      publicAddress: e.REDIS_URL === undefined ? undefined : (e.PUBLIC_ADDRESS ?? `${e.PUBLIC_HOST}:${e.PORT}`),
+      publicAddress,
       maxBodyBytes: e.MAX_HTTP_BODY_BYTES,
       maxMessageBytes: e.MAX_MESSAGE_BYTES,
       monitorOrigins: (e.MONITOR_ORIGINS ?? '').split(',').map((o) => o.trim()).filter((o) => o.length > 0),

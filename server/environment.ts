@@ -44,6 +44,26 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_HOSTS.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
+/** The host of an advertised address (`host:port`, `[v6]:port`, optionally with a path). */
+export function addressHost(address: string): string {
+  const hostPort = address.split('/')[0] ?? '';
+  if (hostPort.startsWith('[')) return hostPort.slice(1, hostPort.indexOf(']'));
+  return hostPort.split(':').length === 2 ? hostPort.slice(0, hostPort.lastIndexOf(':')) : hostPort;
+}
+
+/**
+ * Where a node stands: `local` (embedded database, loopback HOST, not production)
+ * is a developer's machine, which may take any origin and media host; `production`
+ * refuses `*` for them.
+ */
+export interface NodeStanding {
+  readonly local: boolean;
+  readonly production: boolean;
+}
+
+/** Said of what a node may only do when it is local. */
+export const NOT_LOCAL = 'outside a local development node (embedded database, loopback HOST, not production)';
+
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const url = (protocols: readonly string[]) =>
@@ -104,9 +124,9 @@ export const EnvSchema = z.object({
   RATE_LIMITS: z.string().optional(),
   /** Origins (comma-separated) whose pages may call the monitor panel's API; none by default. */
   MONITOR_ORIGINS: z.string().optional(),
-  /** Origins (comma-separated, or `*` outside production) whose pages may call the node's routes. */
+  /** Origins (comma-separated, or `*` outside production) whose pages may call the node's routes; unset: any on a local node, none elsewhere. */
   CORS_ORIGINS: z.string().optional(),
-  /** Hosts (comma-separated, or `*` outside production) the app's storage serves photos and chat media from. */
+  /** Hosts (comma-separated, or `*` outside production) the app's storage serves photos and chat media from; required but on a local node. */
   MEDIA_HOSTS: z.string().optional(),
   /** Address ranges of the proxies in front of the nodes, whose X-Forwarded-For is believed (server/http/trustedProxies.ts). */
   TRUSTED_PROXIES: z.string().optional(),
@@ -159,14 +179,14 @@ export function parseRateOverrides(text: string | undefined, problems: string[])
 
 /**
  * Parses `CORS_ORIGINS`: `*` (any origin; refused in production) or origins such as
- * `https://app.example.com,http://localhost:5173`. Unset: any origin in development,
- * none in production. Problems name the bad entry.
+ * `https://app.example.com,http://localhost:5173`. Unset: any origin on a local
+ * development node, none on any other. Problems name the bad entry.
  */
-export function parseCorsOrigins(text: string | undefined, production: boolean, problems: string[]): 'any' | readonly string[] {
-  if (text === undefined) return production ? [] : 'any';
+export function parseCorsOrigins(text: string | undefined, node: NodeStanding, problems: string[]): 'any' | readonly string[] {
+  if (text === undefined) return node.local ? 'any' : [];
   const entries = text.split(',').map((e) => e.trim()).filter((e) => e.length > 0);
   if (entries.includes('*')) {
-    if (production) problems.push('CORS_ORIGINS: "*" is refused when NODE_ENV=production; list the origins');
+    if (node.production) problems.push('CORS_ORIGINS: "*" is refused when NODE_ENV=production; list the origins');
     return 'any';
   }
   for (const entry of entries) {
@@ -183,12 +203,18 @@ export function parseCorsOrigins(text: string | undefined, production: boolean, 
 
 /**
  * Parses `MEDIA_HOSTS`: `*` (any https host; refused in production) or host names such as
- * `media.example.com,cdn.example.net`. Unset: any host on a development node; a production
- * node must name them.
+ * `media.example.com,cdn.example.net`. Unset: any host on a local development node; any
+ * other node must name them, since a photo on a host of a user's choosing hands that
+ * user the address of every device that shows it.
  */
-export function parseMediaHosts(text: string | undefined, production: boolean, problems: string[]): MediaHosts {
-  if (text === undefined || text.trim() === '*') {
-    if (production) problems.push(`MEDIA_HOSTS: ${text === undefined ? 'must be set' : '"*" is refused'} when NODE_ENV=production; list the hosts your storage serves photos and media from`);
+export function parseMediaHosts(text: string | undefined, node: NodeStanding, problems: string[]): MediaHosts {
+  const list = 'list the hosts your storage serves photos and media from';
+  if (text === undefined) {
+    if (!node.local) problems.push(`MEDIA_HOSTS: must be set ${NOT_LOCAL}; ${list} (or * outside production)`);
+    return 'any';
+  }
+  if (text.trim() === '*') {
+    if (node.production) problems.push(`MEDIA_HOSTS: "*" is refused when NODE_ENV=production; ${list}`);
     return 'any';
   }
   return hostNameList('MEDIA_HOSTS', text, problems);

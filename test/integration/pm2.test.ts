@@ -50,6 +50,7 @@ describe('a cluster run by PM2: scale, then reload under chat traffic', function
       MEDIA_HOSTS: 'media.kismet.test',
       KISMET_NODES: String(FIRST_NODES),
       BASE_PORT: String(ports[0]),
+      HOST: '127.0.0.1', // this machine's clients alone: a node on every interface would refuse to advertise loopback
       PUBLIC_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       STALE_NODE_TIMEOUT_MS: '1000',
@@ -134,21 +135,33 @@ describe('a cluster run by PM2: scale, then reload under chat traffic', function
 });
 
 describe('ecosystem.config.js', () => {
-  /** Loads the file as PM2 would, with `env`: its exit code and what it printed. */
+  /** Loads the file as PM2 would, with `env`: its exit code, what it printed, and the nodes' variables. */
   const load = (env: NodeJS.ProcessEnv) =>
-    new Promise<{ code: number; output: string }>((resolve) => {
-      execFile(process.execPath, ['-e', "require('./ecosystem.config.js')"], { cwd: path.resolve(__dirname, '../../..'), env }, (error, stdout, stderr) => {
-        resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, output: `${stdout}${stderr}` });
+    new Promise<{ code: number; output: string; nodeEnv: Record<string, string | undefined> }>((resolve) => {
+      const script = "process.stdout.write(JSON.stringify(require('./ecosystem.config.js').apps[0].env))";
+      execFile(process.execPath, ['-e', script], { cwd: path.resolve(__dirname, '../../..'), env }, (error, stdout, stderr) => {
+        const code = error ? Number((error as { code?: unknown }).code ?? 1) : 0;
+        resolve({ code, output: `${stdout}${stderr}`, nodeEnv: code === 0 ? (JSON.parse(stdout) as Record<string, string | undefined>) : {} });
       });
     });
+  const environment = (): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const key of ['REDIS_URL', 'PUBLIC_HOST']) delete env[key];
+    return env;
+  };
 
   it('refuses several nodes without REDIS_URL, which would never hear each other, and takes one alone', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    delete env['REDIS_URL'];
-    const two = await load({ ...env, KISMET_NODES: '2' });
+    const two = await load({ ...environment(), KISMET_NODES: '2' });
     assert.notEqual(two.code, 0);
     assert.match(two.output, /2 nodes \(KISMET_NODES, default one per core\) need REDIS_URL and DATABASE_URL/);
-    assert.deepEqual(await load({ ...env, KISMET_NODES: '1' }), { code: 0, output: '' });
-    assert.deepEqual(await load({ ...env, KISMET_NODES: '2', REDIS_URL: 'redis://127.0.0.1:6379' }), { code: 0, output: '' });
+    assert.equal((await load({ ...environment(), KISMET_NODES: '1' })).code, 0);
+    assert.equal((await load({ ...environment(), KISMET_NODES: '2', REDIS_URL: 'redis://127.0.0.1:6379' })).code, 0);
+  });
+
+  it('makes up no PUBLIC_HOST: unset, the nodes get none (and refuse to advertise loopback while on every interface)', async () => {
+    const cluster = await load({ ...environment(), KISMET_NODES: '2', REDIS_URL: 'redis://127.0.0.1:6379' });
+    assert.equal(cluster.nodeEnv['PUBLIC_HOST'], undefined);
+    const named = await load({ ...environment(), KISMET_NODES: '2', REDIS_URL: 'redis://127.0.0.1:6379', PUBLIC_HOST: 'kismet-1.example.com' });
+    assert.equal(named.nodeEnv['PUBLIC_HOST'], 'kismet-1.example.com');
   });
 });

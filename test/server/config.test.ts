@@ -21,6 +21,9 @@ function problemsOf(env: NodeJS.ProcessEnv): string[] {
 
 const liveKitServer = { LIVEKIT_URL: 'wss://media.example.com', LIVEKIT_API_KEY: 'key', LIVEKIT_API_SECRET: 'y'.repeat(40) };
 const POSTGRES = 'postgres://127.0.0.1:5432/kismet';
+const REDIS = 'redis://127.0.0.1:6379';
+/** Where photos may be: required on any node but a local development one. */
+const MEDIA = { MEDIA_HOSTS: 'photos.example.com' };
 /** What a production node needs besides its signing secret. */
 const productionServices = { ...liveKitServer, MEDIA_HOSTS: 'photos.example.com', DATABASE_URL: POSTGRES };
 
@@ -53,11 +56,32 @@ describe('loadConfig', () => {
   });
 
   describe('with services', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://127.0.0.1:5432/kismet', REDIS_URL: 'redis://127.0.0.1:6379', PORT: '2600', JWT_SECRET: SECRET });
+    const config = loadConfig({ DATABASE_URL: 'postgres://127.0.0.1:5432/kismet', REDIS_URL: 'redis://127.0.0.1:6379', PORT: '2600', JWT_SECRET: SECRET, ...MEDIA });
     it('uses Postgres and Redis, and advertises this node by port', () => {
       assert.deepEqual(config.database, { kind: 'postgres', url: 'postgres://127.0.0.1:5432/kismet', poolSize: 10 });
       assert.deepEqual(config.redis, { url: 'redis://127.0.0.1:6379' });
       assert.equal(config.http.publicAddress, '127.0.0.1:2600');
+    });
+  });
+
+  describe('the address a cluster advertises', () => {
+    const cluster = { DATABASE_URL: POSTGRES, REDIS_URL: REDIS, JWT_SECRET: SECRET, ...MEDIA };
+    it('refuses loopback on a node that listens for other machines, where remote clients would be sent to themselves', () => {
+      assert.deepEqual(problemsOf({ ...cluster, HOST: '0.0.0.0' }), [
+        "PUBLIC_HOST: 127.0.0.1:2567 is loopback, yet this node listens on 0.0.0.0 and a cluster (REDIS_URL) sends other machines' clients to it; set PUBLIC_HOST to the address they reach it at",
+      ]);
+      assert.match(problemsOf({ ...cluster, HOST: '10.0.0.5', PUBLIC_HOST: 'localhost' })[0] ?? '', /^PUBLIC_HOST: localhost:2567 is loopback/);
+      for (const address of ['127.0.0.1:2567/kismet', '[::1]:2567', 'localhost']) {
+        assert.match(problemsOf({ ...cluster, HOST: '0.0.0.0', PUBLIC_ADDRESS: address })[0] ?? '', /^PUBLIC_ADDRESS: .* is loopback/, address);
+      }
+      const production = { ...cluster, ...productionServices, NODE_ENV: 'production' };
+      assert.match(problemsOf(production)[0] ?? '', /^PUBLIC_HOST: 127.0.0.1:2567 is loopback/, 'production listens on every interface');
+      assert.equal(loadConfig({ ...production, PUBLIC_HOST: 'kismet-1.example.com' }).http.publicAddress, 'kismet-1.example.com:2567');
+    });
+    it('takes loopback on a node that listens on loopback, and anything without Redis, which advertises nothing', () => {
+      assert.equal(loadConfig({ ...cluster, HOST: '127.0.0.1' }).http.publicAddress, '127.0.0.1:2567');
+      assert.equal(loadConfig({ ...cluster, HOST: '0.0.0.0', PUBLIC_ADDRESS: 'edge.example.com:443/kismet-1' }).http.publicAddress, 'edge.example.com:443/kismet-1');
+      assert.equal(loadConfig({ DATABASE_URL: POSTGRES, JWT_SECRET: SECRET, ...MEDIA, HOST: '0.0.0.0' }).http.publicAddress, undefined);
     });
   });
 
@@ -85,13 +109,13 @@ describe('loadConfig', () => {
     it('refuses LiveKit’s public development secret', () =>
       assert.match(problemsOf({ ...services, JWT_SECRET: SECRET, LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: DEVELOPMENT_LIVEKIT.apiSecret })[0] ?? '', /^LIVEKIT_API_SECRET:/));
     it('makes an embedded node on any host its own secrets rather than share a public one', () => {
-      const config = loadConfig({ HOST: '0.0.0.0' });
+      const config = loadConfig({ HOST: '0.0.0.0', ...MEDIA });
       assert.equal(config.local, false);
       assert.equal(config.auth.jwtSecret, OWN.jwtSecret);
     });
     it('signs a cluster’s media tokens with a random key of the process when no LiveKit is set', () => {
-      const a = loadConfig({ ...services, JWT_SECRET: SECRET }).liveKit;
-      const b = loadConfig({ ...services, JWT_SECRET: SECRET }).liveKit;
+      const a = loadConfig({ ...services, JWT_SECRET: SECRET, ...MEDIA }).liveKit;
+      const b = loadConfig({ ...services, JWT_SECRET: SECRET, ...MEDIA }).liveKit;
       assert.equal(a.keySource, 'process');
       assert.notEqual(a.apiSecret, b.apiSecret);
       assert.notEqual(a.apiSecret, DEVELOPMENT_LIVEKIT.apiSecret);
@@ -102,6 +126,12 @@ describe('loadConfig', () => {
     const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, ...productionServices };
     it('grants any origin by default in development', () => assert.equal(loadConfig({}).http.corsOrigins, 'any'));
     it('grants none by default in production', () => assert.deepEqual(loadConfig(production).http.corsOrigins, []));
+    it('grants none by default to any node but a local development one', () => {
+      assert.deepEqual(loadConfig({ DATABASE_URL: POSTGRES, REDIS_URL: REDIS, JWT_SECRET: SECRET, ...MEDIA }).http.corsOrigins, []);
+      assert.deepEqual(loadConfig({ DATABASE_URL: POSTGRES, JWT_SECRET: SECRET, ...MEDIA }).http.corsOrigins, []);
+      assert.deepEqual(loadConfig({ HOST: '0.0.0.0', ...MEDIA }).http.corsOrigins, []);
+      assert.equal(loadConfig({ HOST: '0.0.0.0', ...MEDIA, CORS_ORIGINS: '*' }).http.corsOrigins, 'any', 'unless told to, outside production');
+    });
     it('takes a list of origins', () =>
       assert.deepEqual(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).http.corsOrigins, ['https://app.example.com', 'http://localhost:5173']));
     it('takes * outside production', () => assert.equal(loadConfig({ CORS_ORIGINS: '*' }).http.corsOrigins, 'any'));
@@ -117,8 +147,16 @@ describe('loadConfig', () => {
     const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, ...liveKitServer, DATABASE_URL: POSTGRES };
     it('takes any https host on a development node', () => assert.equal(loadConfig({}).mediaHosts, 'any'));
     it('lists host names, lower-cased', () => assert.deepEqual(loadConfig({ MEDIA_HOSTS: 'Photos.Example.com, cdn.example.net' }).mediaHosts, ['photos.example.com', 'cdn.example.net']));
+    const required =
+      'MEDIA_HOSTS: must be set outside a local development node (embedded database, loopback HOST, not production); list the hosts your storage serves photos and media from (or * outside production)';
+    it('must be set on any node but a local development one, where a user could point photos at a server of theirs to learn viewers\' addresses', () => {
+      assert.deepEqual(problemsOf({ DATABASE_URL: POSTGRES, REDIS_URL: REDIS, JWT_SECRET: SECRET, PUBLIC_HOST: 'kismet-1.example.com', HOST: '0.0.0.0' }), [required]);
+      assert.deepEqual(problemsOf({ DATABASE_URL: POSTGRES, JWT_SECRET: SECRET }), [required]);
+      assert.deepEqual(problemsOf({ HOST: '0.0.0.0' }), [required]);
+      assert.equal(loadConfig({ HOST: '0.0.0.0', MEDIA_HOSTS: '*' }).mediaHosts, 'any', 'unless told to, outside production');
+    });
     it('must be set in production, and * is refused there', () => {
-      assert.deepEqual(problemsOf(production), ['MEDIA_HOSTS: must be set when NODE_ENV=production; list the hosts your storage serves photos and media from']);
+      assert.deepEqual(problemsOf(production), [required]);
       assert.match(problemsOf({ ...production, MEDIA_HOSTS: '*' })[0] ?? '', /^MEDIA_HOSTS: "\*" is refused/);
       assert.deepEqual(loadConfig({ ...production, MEDIA_HOSTS: 'photos.example.com' }).mediaHosts, ['photos.example.com']);
     });
@@ -144,7 +182,7 @@ describe('loadConfig', () => {
       assert.equal(loadConfig({ ...embedded, DATABASE_URL: POSTGRES }).database.kind, 'postgres', 'a Postgres node without Redis: it refuses to share the database at start');
     });
     it('refuses a single node that is given a Redis to share', () =>
-      assert.deepEqual(problemsOf({ NODE_ENV: 'production', JWT_SECRET: SECRET, ...productionServices, REDIS_URL: 'redis://127.0.0.1:6379', KISMET_SINGLE_NODE: '1' }), [
+      assert.deepEqual(problemsOf({ NODE_ENV: 'production', JWT_SECRET: SECRET, ...productionServices, REDIS_URL: REDIS, PUBLIC_HOST: 'kismet-1.example.com', KISMET_SINGLE_NODE: '1' }), [
         'KISMET_SINGLE_NODE: a single node has no cluster to share a Redis with; unset REDIS_URL or KISMET_SINGLE_NODE',
       ]));
     it('refuses to run calls without a LiveKit server, or on the development LiveKit key', () => {

@@ -32,6 +32,8 @@ describe('start banner', () => {
       LIVEKIT_API_KEY: 'key',
       LIVEKIT_API_SECRET: 'y'.repeat(40),
       HOST: '0.0.0.0',
+      PUBLIC_HOST: 'kismet-1.example.com',
+      MEDIA_HOSTS: 'photos.example.com',
     });
     const banner = startBanner(bannerFacts(config));
     it('says Postgres and Redis, and a URL a browser on this machine opens', () => {

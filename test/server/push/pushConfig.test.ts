@@ -14,7 +14,7 @@ const sources: ConfigSources = {
   localSecrets: () => ({ jwtSecret: 'own-'.repeat(10), liveKitApiKey: 'own-key', liveKitApiSecret: 'own-secret-'.repeat(4), vapid: OWN_VAPID }),
 };
 /** A node of a cluster: no secrets of its own in a data folder. */
-const CLUSTER = { DATABASE_URL: 'postgres://127.0.0.1:5432/kismet', REDIS_URL: 'redis://127.0.0.1:6379', JWT_SECRET: 'x'.repeat(40) };
+const CLUSTER = { DATABASE_URL: 'postgres://127.0.0.1:5432/kismet', REDIS_URL: 'redis://127.0.0.1:6379', JWT_SECRET: 'x'.repeat(40), MEDIA_HOSTS: 'photos.example.com' };
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
