@@ -26,7 +26,8 @@ export interface DatabaseHandle {
   ping(): Promise<boolean>;
   /**
    * From now on every query gives up after `ms` (answered UNAVAILABLE) and its
-   * connection is closed. Set once migrations ran: those may take long.
+   * connection is closed, and Postgres stops it by then too (statement_timeout,
+   * db/preparingPool.ts). Set once migrations ran: those may take long.
    */
   limitQueries(ms: number): void;
   /** Hears NOTIFY on `channel` (db/notificationListener.ts; PGlite's own listener when embedded) until the listener is closed. */

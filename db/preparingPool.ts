@@ -44,9 +44,20 @@ function sendingOf(text: string, parameterCount: number): Sending {
   return sending;
 }
 
+/**
+ * How much sooner than the node Postgres gives a statement up (a tenth, at most
+ * 100 ms): its clock starts when the statement arrives, so it cancels first and a
+ * statement the node refused is one Postgres stopped, not one that applied meanwhile.
+ */
+function serverStatementTimeoutMs(queryTimeoutMs: number): number {
+  return queryTimeoutMs - Math.min(Math.floor(queryTimeoutMs / 10), 100);
+}
+
 class PreparingClient implements PostgresPoolClient {
   /** The connection failed or a query on it timed out: it goes back to no one. */
   private broken = false;
+  /** The query timeout this connection's session limits were set for (none while migrations run). */
+  private limitedTo: number | undefined;
 
   constructor(
     private readonly client: PoolClient,
@@ -81,6 +92,20 @@ class PreparingClient implements PostgresPoolClient {
     }) as never;
   }
 
+  /**
+   * Has Postgres give up what the node gives up. Without it a statement the node
+   * abandoned (refused UNAVAILABLE, its connection closed) stayed waiting on its
+   * lock, holding a backend, and applied once the lock cleared. Lock waits count
+   * in statement_timeout (no lock_timeout needed); a transaction left idle as long
+   * (its node stalled between two statements) is ended and its locks freed.
+   */
+  async limitSession(queryTimeoutMs: number): Promise<void> {
+    if (this.limitedTo === queryTimeoutMs) return;
+    const statementMs = serverStatementTimeoutMs(queryTimeoutMs);
+    await (this.query(`set statement_timeout = ${statementMs}; set idle_in_transaction_session_timeout = ${queryTimeoutMs}`) as Promise<unknown>);
+    this.limitedTo = queryTimeoutMs;
+  }
+
   release(destroy?: boolean): void {
     this.client.release(destroy || this.broken);
   }
@@ -100,7 +125,10 @@ export class PreparingPool implements PostgresPool {
    * made it build one, and add it to two weak collections, for every statement.
    */
   private readonly wrappers = new WeakMap<PoolClient, PreparingClient>();
-  /** Each query's limit, once set (migrations run without one: an index build may take long). */
+  /**
+   * Each query's limit, once set (migrations run without one: an index build may
+   * take long). Each connection's session takes it on at its next checkout.
+   */
   queryTimeoutMs: number | undefined;
 
   /**
@@ -148,6 +176,14 @@ export class PreparingPool implements PostgresPool {
       client.on('error', (error: Error) => this.connectionFailed(error, client));
       wrapper = new PreparingClient(client, () => this.queryTimeoutMs, (error) => this.connectionFailed(error, client));
       this.wrappers.set(client, wrapper);
+    }
+    if (this.queryTimeoutMs !== undefined) {
+      try {
+        await wrapper.limitSession(this.queryTimeoutMs);
+      } catch (error) {
+        wrapper.release(true);
+        throw error;
+      }
     }
     return wrapper;
   }
