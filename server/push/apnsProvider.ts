@@ -11,7 +11,17 @@ import { DEFAULT_PUSH_TIMEOUT_MS, networkFailure, type PushProvider, type PushPr
 export interface ApnsProviderOptions extends PushProviderOptions {
   readonly credentials: NonNullable<PushConfig['apns']>;
   readonly logger: Logger;
+  /** A session this long without traffic is pinged: a NAT or load balancer may drop an idle flow without a word. */
+  readonly pingIntervalMs?: number;
+  /** A ping unanswered this long: the session is dead, and is replaced. */
+  readonly pingTimeoutMs?: number;
+  /** How long opening a session (TCP, TLS, HTTP/2 settings) may take. */
+  readonly connectTimeoutMs?: number;
 }
+
+export const DEFAULT_APNS_PING_INTERVAL_MS = 60_000;
+export const DEFAULT_APNS_PING_TIMEOUT_MS = 5_000;
+export const DEFAULT_APNS_CONNECT_TIMEOUT_MS = 5_000;
 
 interface Answer {
   readonly status: number;
@@ -19,8 +29,11 @@ interface Answer {
   readonly body: string;
 }
 
-/** Errors of a stream that the server never saw: its session was going away or gone. */
-const SESSION_GONE = new Set(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_STREAM_CANCEL']);
+/**
+ * Errors of a stream worth one more try on a new session: its session was going
+ * away or gone, or stopped answering (a timeout drops the session).
+ */
+const SESSION_GONE = new Set(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_STREAM_CANCEL', 'ETIMEDOUT']);
 
 /** A UUID (RFC 9562 version 8) derived from the notification's id: a redelivery names itself the same in APNs' logs. */
 export function apnsIdOf(id: string): string {
@@ -32,19 +45,22 @@ export function apnsIdOf(id: string): string {
 /**
  * APNs over HTTP/2 with token-based authentication: one long-lived session per
  * endpoint (production or sandbox, as each target says), opened again when
- * the server closes it, and one provider token shared by every request.
+ * the server closes it or it stops answering (a request or a ping unanswered
+ * in time, a connection not made in time), and one provider token shared by every request.
  */
 export class ApnsProvider implements PushProvider<'apns'> {
   readonly platform = 'apns';
   /** Sessions opened so far, and errors they met (logged): for tests and metrics. */
-  readonly stats = { sessionsOpened: 0, sessionErrors: 0 };
+  readonly stats = { sessionsOpened: 0, sessionErrors: 0, sessionsSilent: 0 };
   readonly providerToken: ApnsProviderToken;
   private readonly sessions = new Map<string, ClientHttp2Session>();
   private readonly nowMs: () => number;
+  private readonly pingIntervalMs: number;
 
   constructor(private readonly options: ApnsProviderOptions) {
     const { credentials } = options;
     this.nowMs = options.nowMs ?? Date.now;
+    this.pingIntervalMs = options.pingIntervalMs ?? DEFAULT_APNS_PING_INTERVAL_MS;
     this.providerToken = new ApnsProviderToken(credentials.keyId, credentials.teamId, credentials.privateKeyPem, this.nowMs);
   }
 
@@ -76,16 +92,17 @@ export class ApnsProvider implements PushProvider<'apns'> {
 
   /**
    * One request; once more on a new session when the one used was going away
-   * and never saw it. A session that failed (its error is the stream's cause) is not tried again.
+   * and never saw it, or went silent. A session that failed (its error is the
+   * stream's cause, as when it could not connect) is not tried again.
    */
   private async post(origin: string, request: ApnsRequest, jwt: string): Promise<Answer | PushOutcome> {
     try {
-      return await this.exchange(this.session(origin), request, jwt);
+      return await this.exchange(origin, request, jwt);
     } catch (error) {
       const { code, cause } = error as NodeJS.ErrnoException;
       if (cause !== undefined || !SESSION_GONE.has(code ?? '')) return this.failure(error);
       try {
-        return await this.exchange(this.session(origin), request, jwt);
+        return await this.exchange(origin, request, jwt);
       } catch (again) {
         return this.failure(again);
       }
@@ -98,7 +115,8 @@ export class ApnsProvider implements PushProvider<'apns'> {
     return networkFailure(reason, (reason as NodeJS.ErrnoException).code === 'ETIMEDOUT');
   }
 
-  private exchange(session: ClientHttp2Session, request: ApnsRequest, jwt: string): Promise<Answer> {
+  private exchange(origin: string, request: ApnsRequest, jwt: string): Promise<Answer> {
+    const session = this.session(origin);
     return new Promise((resolve, reject) => {
       const stream = session.request({
         ':method': 'POST',
@@ -110,8 +128,9 @@ export class ApnsProvider implements PushProvider<'apns'> {
       let headers: IncomingHttpHeaders | undefined;
       const chunks: Buffer[] = [];
       stream.setTimeout(this.options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS, () => {
-        stream.close(http2.constants.NGHTTP2_CANCEL);
         reject(Object.assign(new Error('APNs did not answer in time'), { code: 'ETIMEDOUT' }));
+        // APNs answers in milliseconds: a session silent this long is most likely a dropped flow, which would time out every request.
+        this.drop(origin, session, 'a request went unanswered');
       });
       stream.on('response', (received) => (headers = received));
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -136,14 +155,47 @@ export class ApnsProvider implements PushProvider<'apns'> {
     const forget = () => {
       if (this.sessions.get(origin) === session) this.sessions.delete(origin);
     };
+    const connectTimeoutMs = this.options.connectTimeoutMs ?? DEFAULT_APNS_CONNECT_TIMEOUT_MS;
+    // Its streams fail with this as their cause, a timeout not tried again on another session.
+    const connecting = setTimeout(() => session.destroy(Object.assign(new Error(`APNs: no session within ${connectTimeoutMs} ms`), { code: 'ETIMEDOUT' })), connectTimeoutMs);
+    connecting.unref();
+    session.once('connect', () => clearTimeout(connecting));
     session.on('goaway', forget);
-    session.on('close', forget);
+    session.on('close', () => {
+      clearTimeout(connecting);
+      forget();
+    });
     session.on('error', (error: unknown) => {
       this.stats.sessionErrors++;
       this.options.logger.warn({ err: error, origin }, 'APNs: HTTP/2 session failed; the next push opens a new one');
       forget();
     });
+    // Called after every idle spell: setTimeout's own callback would be called once only.
+    session.setTimeout(this.pingIntervalMs);
+    session.on('timeout', () => this.ping(origin, session));
     this.sessions.set(origin, session);
     return session;
+  }
+
+  /** Pings an idle session; one whose answer does not come in time is dropped before a push meets it. */
+  private ping(origin: string, session: ClientHttp2Session): void {
+    if (session.closed || session.destroyed) return;
+    const unanswered = setTimeout(() => this.drop(origin, session, 'a ping went unanswered'), this.options.pingTimeoutMs ?? DEFAULT_APNS_PING_TIMEOUT_MS);
+    unanswered.unref();
+    const answered = (error: Error | null) => {
+      clearTimeout(unanswered);
+      // A ping's answer does not count as traffic for the idle timer: it is started again, for the next ping. An error: the session is closing anyway.
+      if (error === null && !session.destroyed) session.setTimeout(this.pingIntervalMs);
+    };
+    if (!session.ping(answered)) clearTimeout(unanswered);
+  }
+
+  /** Destroys a session that stopped answering: its other streams fail unanswered and try once more on a new one. */
+  private drop(origin: string, session: ClientHttp2Session, why: string): void {
+    if (this.sessions.get(origin) === session) this.sessions.delete(origin);
+    if (session.destroyed) return;
+    this.stats.sessionsSilent++;
+    this.options.logger.warn({ origin, why }, 'APNs: HTTP/2 session went silent; dropped, the next push opens a new one');
+    session.destroy();
   }
 }

@@ -6,6 +6,7 @@ import net from 'node:net';
  */
 export class TcpProxy {
   private readonly pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  private readonly silent = new Set<{ client: net.Socket; upstream: net.Socket }>();
   private cutOff = false;
   private holding = false;
   /** What the service answered while replies were held, in arrival order across connections. */
@@ -59,6 +60,30 @@ export class TcpProxy {
     }
   }
 
+  /**
+   * Stops forwarding on the connections open now, both ways, without closing
+   * them: a NAT or load balancer that dropped the flow, so neither side hears
+   * anything, not even a reset. New connections are forwarded as usual;
+   * `silenced` says how many of the silenced ones their ends still hold open.
+   */
+  silence(): void {
+    for (const pair of this.pairs) {
+      pair.client.unpipe(pair.upstream);
+      pair.upstream.unpipe(pair.client);
+      for (const socket of [pair.client, pair.upstream]) {
+        // Read and thrown away, so an end that closes is still heard (its FIN reaches the proxy and closes the pair).
+        socket.on('data', () => undefined);
+        socket.resume();
+      }
+      this.silent.add(pair);
+    }
+  }
+
+  /** Silenced connections not yet closed by either end. */
+  get silenced(): number {
+    return this.silent.size;
+  }
+
   /** Everything the service sent since `holdReplies()` that the node never received, as text. */
   get heldReplies(): string {
     return this.held;
@@ -84,6 +109,7 @@ export class TcpProxy {
     this.pairs.add(pair);
     const drop = () => {
       this.pairs.delete(pair);
+      this.silent.delete(pair);
       client.destroy();
       upstream.destroy();
     };

@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import net from 'node:net';
 import type { ApnsPayload } from '../../../domain/push/apns';
 import type { ApnsTarget } from '../../../domain/push/notification';
 import { createLogger } from '../../../server/logger';
-import { ApnsProvider, apnsIdOf } from '../../../server/push/apnsProvider';
+import { ApnsProvider, apnsIdOf, type ApnsProviderOptions } from '../../../server/push/apnsProvider';
+import { waitUntil } from '../../support/accounts';
 import { ApnsService } from '../../support/push/apnsService';
 import { messageNotification } from '../../support/push/notifications';
 import { listenSilent, testCertificate, type TestCertificate } from '../../support/push/tlsStandIn';
+import { TcpProxy } from '../../support/tcpProxy';
 
 const TEAM_ID = 'TEAM123456';
 const KEY_ID = 'KEY1234567';
@@ -36,18 +39,21 @@ describe('APNs provider', () => {
     environment,
   });
 
-  function provider(overrides: { teamId?: string; privateKeyPem?: string; endpoints?: { production: string; sandbox: string } } = {}): ApnsProvider {
+  type Timings = Pick<ApnsProviderOptions, 'timeoutMs' | 'pingIntervalMs' | 'pingTimeoutMs' | 'connectTimeoutMs'>;
+  function provider(overrides: { teamId?: string; privateKeyPem?: string; endpoints?: { production: string; sandbox: string } } & Timings = {}): ApnsProvider {
+    const { teamId, privateKeyPem, endpoints, ...timings } = overrides;
     const made = new ApnsProvider({
       credentials: {
         keyId: KEY_ID,
-        teamId: overrides.teamId ?? TEAM_ID,
-        privateKeyPem: overrides.privateKeyPem ?? key.privateKeyPem,
+        teamId: teamId ?? TEAM_ID,
+        privateKeyPem: privateKeyPem ?? key.privateKeyPem,
         topic: TOPIC,
-        endpoints: overrides.endpoints ?? { production: production.origin, sandbox: sandbox.origin },
+        endpoints: endpoints ?? { production: production.origin, sandbox: sandbox.origin },
       },
       logger,
       nowMs,
       ca: certificate.cert,
+      ...timings,
     });
     providers.push(made);
     return made;
@@ -159,6 +165,49 @@ describe('APNs provider', () => {
       await production.dropSessions();
       assert.equal((await sender.send(device(), messageNotification(clock))).kind, 'delivered');
       assert.equal(sender.stats.sessionsOpened, 2);
+    });
+  });
+
+  describe('a session that stopped answering (a flow dropped by a NAT or load balancer, without a reset)', () => {
+    let proxy: TcpProxy;
+    const viaProxy = () => ({ production: `https://127.0.0.1:${proxy.port}`, sandbox: sandbox.origin });
+    beforeEach(async () => (proxy = await TcpProxy.start(Number(new URL(production.origin).port))));
+    afterEach(() => proxy.close());
+
+    it('is dropped when a push goes unanswered, and that push is sent again on a new session', async () => {
+      const sender = provider({ endpoints: viaProxy(), timeoutMs: 2_000, pingIntervalMs: 3_600_000 });
+      assert.equal((await sender.send(device(), messageNotification(clock))).kind, 'delivered');
+      proxy.silence();
+      const [to, notification] = [device(), messageNotification(clock)];
+      assert.deepEqual(await sender.send(to, notification), { kind: 'delivered', providerId: apnsIdOf(notification.id) });
+      assert.ok(production.received.some((p) => p.deviceToken === to.token), 'APNs has the push');
+      assert.equal((await sender.send(device(), messageNotification(clock))).kind, 'delivered', 'the next push goes straight through');
+      assert.deepEqual([sender.stats.sessionsOpened, sender.stats.sessionsSilent], [2, 1]);
+    });
+    it('is pinged while idle, and dropped when the ping goes unanswered, before any push meets it', async () => {
+      // A push meeting the dead session would wait an hour.
+      const sender = provider({ endpoints: viaProxy(), timeoutMs: 3_600_000, pingIntervalMs: 200, pingTimeoutMs: 500 });
+      assert.equal((await sender.send(device(), messageNotification(clock))).kind, 'delivered');
+      proxy.silence();
+      await waitUntil(() => proxy.silenced === 0, 20_000, () => 'the provider closing its silent connection');
+      assert.equal((await sender.send(device(), messageNotification(clock))).kind, 'delivered');
+      assert.deepEqual([sender.stats.sessionsOpened, sender.stats.sessionsSilent], [2, 1]);
+    });
+    it('gives up on a connection that is never made, as a timeout to retry', async function () {
+      this.timeout(60_000);
+      // Accepts TCP and never answers the TLS handshake.
+      const sockets = new Set<net.Socket>();
+      const mute = net.createServer((socket) => sockets.add(socket));
+      await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+      const origin = `https://127.0.0.1:${(mute.address() as net.AddressInfo).port}`;
+      const sender = provider({ endpoints: { production: origin, sandbox: origin }, timeoutMs: 3_600_000, connectTimeoutMs: 300 });
+      try {
+        assert.deepEqual(await sender.send(device(), messageNotification(clock)), { kind: 'retry', reason: 'timeout', detail: 'ETIMEDOUT' });
+        assert.equal(sender.stats.sessionsOpened, 1, 'not tried again on another connection');
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((resolve) => mute.close(() => resolve()));
+      }
     });
   });
 
