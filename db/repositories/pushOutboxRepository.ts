@@ -107,18 +107,33 @@ export async function leaseDuePushes(db: Db, limit: number, leaseMs: number): Pr
 
 export type FinishedState = 'done' | 'skipped' | 'dead';
 
-/** Rows finished as `state` (with a reason for skipped and dead ones). */
-export async function finishPushes(db: Db, rows: ReadonlyArray<{ id: string; state: FinishedState; reason: string | null }>): Promise<void> {
-  if (rows.length === 0) return;
-  await sql`${QUEUE_PLAN}
-    update push_outbox o set state = v.state, reason = v.reason, finished_at = clock_timestamp(), leased_until = null
-      from unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.state)}::text[], ${rows.map((r) => r.reason)}::text[]) as v(id, state, reason)
-     where o.id = v.id`.execute(db);
+/**
+ * A leased row as its lease names it: `attempts` counts its leases, so it is the
+ * lease's token. A worker whose lease ran out, and whose row another worker
+ * took since, holds an older one, and its writes change nothing.
+ */
+export interface PushLease {
+  readonly id: string;
+  readonly attempts: number;
 }
 
-/** A row to try again after `delayMs`. */
-export async function retryPushLater(db: Db, id: string, delayMs: number, reason: string): Promise<void> {
-  await sql`${QUEUE_PLAN}
+/** Rows finished as `state` (with a reason for skipped and dead ones), each while still under its lease. The ids finished. */
+export async function finishPushes(db: Db, rows: ReadonlyArray<PushLease & { state: FinishedState; reason: string | null }>): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const result = await sql<{ id: string }>`${QUEUE_PLAN}
+    update push_outbox o set state = v.state, reason = v.reason, finished_at = clock_timestamp(), leased_until = null
+      from unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.attempts)}::int[], ${rows.map((r) => r.state)}::text[], ${rows.map((r) => r.reason)}::text[])
+           as v(id, attempts, state, reason)
+     where o.id = v.id and o.attempts = v.attempts and o.state = 'pending'
+    returning o.id`.execute(db);
+  return result.rows.map((r) => String(r.id));
+}
+
+/** A row to try again after `delayMs`, while still under its lease; whether it was. */
+export async function retryPushLater(db: Db, lease: PushLease, delayMs: number, reason: string): Promise<boolean> {
+  const result = await sql`${QUEUE_PLAN}
     update push_outbox set due_at = clock_timestamp() + ${delayMs} * interval '1 millisecond', leased_until = null, reason = ${reason}
-     where id = ${id}`.execute(db);
+     where id = ${lease.id} and attempts = ${lease.attempts} and state = 'pending'
+    returning id`.execute(db);
+  return result.rows.length === 1;
 }

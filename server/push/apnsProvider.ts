@@ -6,7 +6,7 @@ import type { PushOutcome } from '../../domain/push/outcome';
 import type { Logger } from '../logger';
 import { ApnsProviderToken } from './apnsProviderToken';
 import type { PushConfig } from './pushConfig';
-import { DEFAULT_PUSH_TIMEOUT_MS, networkFailure, type PushProvider, type PushProviderOptions } from './pushProvider';
+import { DEADLINE_PASSED, DEFAULT_PUSH_TIMEOUT_MS, networkFailure, type PushProvider, type PushProviderOptions } from './pushProvider';
 
 export interface ApnsProviderOptions extends PushProviderOptions {
   readonly credentials: NonNullable<PushConfig['apns']>;
@@ -64,18 +64,18 @@ export class ApnsProvider implements PushProvider<'apns'> {
     this.providerToken = new ApnsProviderToken(credentials.keyId, credentials.teamId, credentials.privateKeyPem, this.nowMs);
   }
 
-  async send(target: ApnsTarget, notification: PushNotification): Promise<PushOutcome> {
+  async send(target: ApnsTarget, notification: PushNotification, signal?: AbortSignal): Promise<PushOutcome> {
     const shaped = apnsRequest(target, notification, this.options.credentials.topic, apnsIdOf(notification.id), this.nowMs());
     if (shaped.kind === 'refused') return shaped.outcome;
     const origin = this.options.credentials.endpoints[target.environment];
     const jwt = await this.providerToken.current();
-    const first = await this.post(origin, shaped.request, jwt);
+    const first = await this.post(origin, shaped.request, jwt, signal);
     if (!('status' in first)) return first;
     const outcome = this.classify(first);
     if (first.status !== 403 || outcome.kind !== 'failed' || !APNS_STALE_TOKEN_REASONS.includes(outcome.detail ?? '')) return outcome;
     const renewed = await this.providerToken.renewedAfterRefusal(jwt);
     if (renewed === undefined) return outcome;
-    const second = await this.post(origin, shaped.request, renewed);
+    const second = await this.post(origin, shaped.request, renewed, signal);
     return 'status' in second ? this.classify(second) : second;
   }
 
@@ -95,16 +95,18 @@ export class ApnsProvider implements PushProvider<'apns'> {
    * and never saw it, or went silent. A session that failed (its error is the
    * stream's cause, as when it could not connect) is not tried again.
    */
-  private async post(origin: string, request: ApnsRequest, jwt: string): Promise<Answer | PushOutcome> {
+  private async post(origin: string, request: ApnsRequest, jwt: string, signal: AbortSignal | undefined): Promise<Answer | PushOutcome> {
+    if (signal?.aborted) return DEADLINE_PASSED;
     try {
-      return await this.exchange(origin, request, jwt);
+      return await this.exchange(origin, request, jwt, signal);
     } catch (error) {
+      if (signal?.aborted) return DEADLINE_PASSED;
       const { code, cause } = error as NodeJS.ErrnoException;
       if (cause !== undefined || !SESSION_GONE.has(code ?? '')) return this.failure(error);
       try {
-        return await this.exchange(origin, request, jwt);
+        return await this.exchange(origin, request, jwt, signal);
       } catch (again) {
-        return this.failure(again);
+        return signal?.aborted ? DEADLINE_PASSED : this.failure(again);
       }
     }
   }
@@ -115,7 +117,7 @@ export class ApnsProvider implements PushProvider<'apns'> {
     return networkFailure(reason, (reason as NodeJS.ErrnoException).code === 'ETIMEDOUT');
   }
 
-  private exchange(origin: string, request: ApnsRequest, jwt: string): Promise<Answer> {
+  private exchange(origin: string, request: ApnsRequest, jwt: string, signal: AbortSignal | undefined): Promise<Answer> {
     const session = this.session(origin);
     return new Promise((resolve, reject) => {
       const stream = session.request({
@@ -132,10 +134,14 @@ export class ApnsProvider implements PushProvider<'apns'> {
         // APNs answers in milliseconds: a session silent this long is most likely a dropped flow, which would time out every request.
         this.drop(origin, session, 'a request went unanswered');
       });
+      // The caller gave up: the stream is cancelled, the session kept.
+      const abandon = () => stream.close(http2.constants.NGHTTP2_CANCEL);
+      signal?.addEventListener('abort', abandon, { once: true });
       stream.on('response', (received) => (headers = received));
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('error', reject);
       stream.on('close', () => {
+        signal?.removeEventListener('abort', abandon);
         if (headers === undefined) {
           reject(Object.assign(new Error(`APNs closed the stream unanswered (code ${stream.rstCode})`), { code: 'ERR_HTTP2_STREAM_CANCEL' }));
           return;

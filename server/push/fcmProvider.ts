@@ -3,7 +3,7 @@ import { gaxios, JWT } from 'google-auth-library';
 import { classifyFcmResponse, fcmMessage } from '../../domain/push/fcm';
 import type { FcmTarget, PushNotification } from '../../domain/push/notification';
 import { outcomeOfStatus, parseRetryAfterMs, retryOutcome, type PushOutcome } from '../../domain/push/outcome';
-import { DEFAULT_PUSH_TIMEOUT_MS, networkFailure, type PushProvider, type PushProviderOptions } from './pushProvider';
+import { DEADLINE_PASSED, DEFAULT_PUSH_TIMEOUT_MS, networkFailure, type PushProvider, type PushProviderOptions } from './pushProvider';
 import { DEFAULT_FCM_TOKEN_ENDPOINT, type PushConfig } from './pushConfig';
 
 /** The OAuth2 scope that may send FCM messages. */
@@ -49,9 +49,11 @@ export class FcmProvider implements PushProvider<'fcm'> {
     });
   }
 
-  async send(target: FcmTarget, notification: PushNotification): Promise<PushOutcome> {
+  async send(target: FcmTarget, notification: PushNotification, signal?: AbortSignal): Promise<PushOutcome> {
     const shaped = fcmMessage(target, notification, this.nowMs());
     if (shaped.kind === 'refused') return shaped.outcome;
+    // gaxios would ignore a signal aborted already.
+    if (signal?.aborted) return DEADLINE_PASSED;
     try {
       const response = await this.auth.request<string>({
         url: this.sendUrl,
@@ -60,10 +62,11 @@ export class FcmProvider implements PushProvider<'fcm'> {
         responseType: 'text',
         retry: false,
         timeout: this.options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS,
+        ...(signal === undefined ? {} : { signal }),
       });
       return classifyFcmResponse(response.status, response.data, response.headers.get('retry-after') ?? undefined, this.nowMs());
     } catch (error) {
-      return this.failure(error);
+      return signal?.aborted ? DEADLINE_PASSED : this.failure(error);
     }
   }
 

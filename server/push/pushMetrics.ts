@@ -13,6 +13,7 @@ export class PushMetrics {
   readonly latency: Histogram<'platform'>;
   readonly hearing: Gauge;
   readonly listens: Counter;
+  readonly leasesLost: Counter;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -36,6 +37,11 @@ export class PushMetrics {
     this.oldestAge = new Gauge({ name: 'kismet_push_outbox_oldest_age_seconds', help: 'Age of the oldest waiting push', registers });
     this.hearing = new Gauge({ name: 'kismet_push_outbox_notifications_heard', help: '1 while this node hears the notifications of rows added to the push outbox; 0 while it reads the outbox every 100 ms instead', registers });
     this.listens = new Counter({ name: 'kismet_push_outbox_listens_total', help: 'Times this node began hearing the push outbox notifications (its start, and each reconnection after Postgres restarted)', registers });
+    this.leasesLost = new Counter({
+      name: 'kismet_push_leases_lost_total',
+      help: 'Outbox rows whose lease ran out before this node wrote their outcome, and which another worker had taken: the write was dropped',
+      registers,
+    });
     this.latency = new Histogram({
       name: 'kismet_push_event_to_provider_seconds',
       help: 'From the event being stored to the provider accepting its push, by platform',

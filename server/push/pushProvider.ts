@@ -12,7 +12,8 @@ import { retryOutcome, type PushOutcome } from '../../domain/push/outcome';
  */
 export interface PushProvider<P extends PushPlatform = PushPlatform> {
   readonly platform: P;
-  send(target: PushTargetOf<P>, notification: PushNotification): Promise<PushOutcome>;
+  /** `signal` aborts when the caller stops waiting (its deadline): the request is given up, queued or sent, as DEADLINE_PASSED. */
+  send(target: PushTargetOf<P>, notification: PushNotification, signal?: AbortSignal): Promise<PushOutcome>;
   /** Closes the provider's connections; for shutdown. */
   close(): Promise<void>;
 }
@@ -35,15 +36,34 @@ export interface PushProviderOptions {
 
 export const DEFAULT_PUSH_TIMEOUT_MS = 10_000;
 
-/** Sends through the provider of the target's platform; undefined when that platform is off. */
-export function sendThrough(providers: PushProviders, target: PushTarget, notification: PushNotification): Promise<PushOutcome> | undefined {
+/** A send given up when its caller's deadline passed (the service may have seen it): a timeout, to retry. */
+export const DEADLINE_PASSED: PushOutcome = Object.freeze(retryOutcome('timeout', undefined, 'deadline'));
+
+/**
+ * Sends through the provider of the target's platform; undefined when that
+ * platform is off. With a `signal`, the outcome is DEADLINE_PASSED as soon as
+ * it aborts, whatever the provider is still waiting for.
+ */
+export function sendThrough(providers: PushProviders, target: PushTarget, notification: PushNotification, signal?: AbortSignal): Promise<PushOutcome> | undefined {
+  const sending = providerSend(providers, target, notification, signal);
+  if (!sending || !signal) return sending;
+  if (signal.aborted) return Promise.resolve(DEADLINE_PASSED);
+  let passed: () => void = () => undefined;
+  const deadline = new Promise<PushOutcome>((resolve) => {
+    passed = () => resolve(DEADLINE_PASSED);
+    signal.addEventListener('abort', passed, { once: true });
+  });
+  return Promise.race([sending, deadline]).finally(() => signal.removeEventListener('abort', passed));
+}
+
+function providerSend(providers: PushProviders, target: PushTarget, notification: PushNotification, signal: AbortSignal | undefined): Promise<PushOutcome> | undefined {
   switch (target.platform) {
     case 'webpush':
-      return providers.webpush?.send(target, notification);
+      return providers.webpush?.send(target, notification, signal);
     case 'fcm':
-      return providers.fcm?.send(target, notification);
+      return providers.fcm?.send(target, notification, signal);
     case 'apns':
-      return providers.apns?.send(target, notification);
+      return providers.apns?.send(target, notification, signal);
   }
 }
 

@@ -54,7 +54,7 @@ describe('an outbox planned while empty (db/queuePlans)', function () {
     // What autovacuum (or a restore) saw: the tables empty. The node's first round plans on them.
     await plain!.query('analyze');
     assert.deepEqual(await leaseDuePushes(db, 256, 30_000), []);
-    await finishPushes(db, [{ id: '1', state: 'done', reason: null }]);
+    await finishPushes(db, [{ id: '1', attempts: 1, state: 'done', reason: null }]);
     await pruneFinishedOutboxRows(db, 'push_outbox', 60_000, 100);
     assert.equal((await outboxBacklog(db, 'push_outbox')).depth, 0);
 
@@ -78,7 +78,7 @@ describe('an outbox planned while empty (db/queuePlans)', function () {
     assert.ok(leased.every((row) => row.target?.platform === 'fcm'), 'each leased row comes with its device’s target');
     // Read by index, or once for all rows; a plan for the empty table read all DEVICES targets for each leased row.
     assert.ok(targetsRead <= DEVICES, `the lease read ${targetsRead} target rows for 256 leased of ${DEVICES}`);
-    await finishPushes(db, leased.map((row) => ({ id: row.id, state: 'done' as const, reason: null })));
+    await finishPushes(db, leased.map((row) => ({ id: row.id, attempts: row.attempts, state: 'done' as const, reason: null })));
     assert.equal((await outboxBacklog(db, 'push_outbox')).depth, DEVICES - 256);
   });
 });

@@ -58,6 +58,8 @@ export class WebPushService extends EventEmitter {
   private openGate: (() => void) | undefined;
   /** Pushes decrypted and waiting behind a hold. */
   held = 0;
+  /** Holds of single subscriptions, by endpoint, and what each held. */
+  private readonly endpointHolds = new Map<string, { readonly gate: Promise<void>; open(): void; readonly requests: HeldRequests }>();
 
   constructor(private readonly nowMs: () => number = Date.now) {
     super();
@@ -99,6 +101,23 @@ export class WebPushService extends EventEmitter {
   release(): void {
     this.openGate?.();
     this.gate = undefined;
+  }
+
+  /**
+   * Holds the valid pushes to one subscription until `releaseEndpoint()` (a slow
+   * device among fast ones); what the result says of them stays readable after.
+   */
+  holdEndpoint(endpoint: string): HeldRequests {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const requests: HeldRequests = { arrived: 0, waiting: 0, mostWaiting: 0 };
+    this.endpointHolds.set(endpoint, { gate, open, requests });
+    return requests;
+  }
+
+  releaseEndpoint(endpoint: string): void {
+    this.endpointHolds.get(endpoint)?.open();
+    this.endpointHolds.delete(endpoint);
   }
 
   /** Resolves once `count` pushes have been accepted in all. */
@@ -145,6 +164,8 @@ export class WebPushService extends EventEmitter {
       await this.gate;
       this.held--;
     }
+    const endpointHold = this.endpointHolds.get(endpoint);
+    if (endpointHold) await waitCounted(endpointHold.gate, endpointHold.requests, request);
     const answer = this.answers.get(endpoint);
     if (answer) {
       if (answer.times !== undefined && answer.times <= 1) this.answers.delete(endpoint);
@@ -185,6 +206,32 @@ export class WebPushService extends EventEmitter {
     } catch (error) {
       return `VAPID JWT refused: ${(error as Error).message}`;
     }
+  }
+}
+
+/** Requests to a held subscription: how many came, how many wait now with their sender still connected, and the most that ever did at once. */
+export interface HeldRequests {
+  arrived: number;
+  waiting: number;
+  mostWaiting: number;
+}
+
+/** Waits for `gate`, counted in `requests` as waiting until it opens or the sender goes away. */
+async function waitCounted(gate: Promise<void>, requests: HeldRequests, request: IncomingMessage): Promise<void> {
+  requests.arrived++;
+  requests.waiting++;
+  requests.mostWaiting = Math.max(requests.mostWaiting, requests.waiting);
+  let counted = true;
+  const leave = () => {
+    if (counted) requests.waiting--;
+    counted = false;
+  };
+  request.socket.once('close', leave);
+  try {
+    await gate;
+  } finally {
+    request.socket.off('close', leave);
+    leave();
   }
 }
 

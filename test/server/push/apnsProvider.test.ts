@@ -5,6 +5,7 @@ import type { ApnsPayload } from '../../../domain/push/apns';
 import type { ApnsTarget } from '../../../domain/push/notification';
 import { createLogger } from '../../../server/logger';
 import { ApnsProvider, apnsIdOf, type ApnsProviderOptions } from '../../../server/push/apnsProvider';
+import { DEADLINE_PASSED } from '../../../server/push/pushProvider';
 import { waitUntil } from '../../support/accounts';
 import { ApnsService } from '../../support/push/apnsService';
 import { messageNotification } from '../../support/push/notifications';
@@ -150,6 +151,19 @@ describe('APNs provider', () => {
     assert.deepEqual(await stuck.send(device(), messageNotification(clock)), { kind: 'retry', reason: 'timeout', detail: 'ETIMEDOUT' });
     await stuck.close();
     await silent.close();
+  });
+
+  it('gives up a push when its caller’s deadline passes, and keeps the session', async function () {
+    this.timeout(60_000);
+    const silent = await listenSilent(certificate, 'http2');
+    const stuck = provider({ endpoints: { production: silent.origin, sandbox: silent.origin }, timeoutMs: 600_000 });
+    try {
+      assert.deepEqual(await stuck.send(device(), messageNotification(clock), AbortSignal.timeout(300)), DEADLINE_PASSED);
+      assert.deepEqual([stuck.stats.sessionsOpened, stuck.stats.sessionsSilent], [1, 0]);
+    } finally {
+      await stuck.close();
+      await silent.close();
+    }
   });
 
   describe('the HTTP/2 session', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { FcmTarget } from '../../../domain/push/notification';
 import { FcmProvider } from '../../../server/push/fcmProvider';
+import { DEADLINE_PASSED } from '../../../server/push/pushProvider';
 import { FcmService, FCM_MESSAGING_SCOPE, makeServiceAccount } from '../../support/push/fcmService';
 import { messageNotification } from '../../support/push/notifications';
 import { listenSilent, testCertificate, type TestCertificate } from '../../support/push/tlsStandIn';
@@ -95,6 +96,22 @@ describe('FCM provider', () => {
     assert.deepEqual(await stuck.send(target(), messageNotification(NOW)), { kind: 'retry', reason: 'timeout', detail: 'no answer in time' });
     await stuck.close();
     await silent.close();
+  });
+
+  it('gives up a message when its caller’s deadline passes, long before its own timeout', async function () {
+    this.timeout(60_000);
+    const silent = await listenSilent(certificate, 'https');
+    const stuck = new FcmProvider({
+      account: { projectId: PROJECT, clientEmail: account.key.client_email, privateKeyPem: account.key.private_key, endpoint: silent.origin, tokenEndpoint: service.tokenEndpoint },
+      ca: certificate.cert,
+      timeoutMs: 600_000,
+    });
+    try {
+      assert.deepEqual(await stuck.send(target(), messageNotification(NOW), AbortSignal.timeout(300)), DEADLINE_PASSED);
+    } finally {
+      await stuck.close();
+      await silent.close();
+    }
   });
 
   describe('credentials FCM refuses', () => {

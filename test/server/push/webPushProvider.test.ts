@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { generateVAPIDKeys } from 'web-push';
 import { webPushRequest, type WebPushPayload } from '../../../domain/push/webPush';
+import { DEADLINE_PASSED } from '../../../server/push/pushProvider';
 import { WebPushProvider } from '../../../server/push/webPushProvider';
+import { waitUntil } from '../../support/accounts';
 import { messageNotification, ready } from '../../support/push/notifications';
 import { listenSilent, testCertificate, type TestCertificate } from '../../support/push/tlsStandIn';
 import { WebPushService } from '../../support/push/webPushService';
@@ -90,6 +92,27 @@ describe('Web Push provider', () => {
     assert.deepEqual(outcome, { kind: 'retry', reason: 'timeout', detail: 'Socket timeout' });
     await stuck.close();
     await silent.close();
+  });
+
+  it('gives up a push still waiting for a connection when its caller’s deadline passes, and never sends it', async function () {
+    this.timeout(60_000);
+    const one = new WebPushProvider({ vapid, ca: certificate.cert, nowMs: () => NOW, maxSocketsPerOrigin: 1, timeoutMs: 600_000 });
+    const [slow, late, next] = [service.subscribe(vapid.publicKey), service.subscribe(vapid.publicKey), service.subscribe(vapid.publicKey)];
+    const held = service.holdEndpoint(slow.endpoint);
+    try {
+      const slowSend = one.send(slow, messageNotification(NOW));
+      // The origin's one connection is busy with the slow push; the next one waits for it.
+      await waitUntil(() => held.arrived === 1, 10_000, () => 'the slow push at the service');
+      assert.deepEqual(await one.send(late, messageNotification(NOW), AbortSignal.timeout(300)), DEADLINE_PASSED);
+      service.releaseEndpoint(slow.endpoint);
+      assert.equal((await slowSend).kind, 'delivered');
+      // One connection, in order: had the late push stayed queued, it would have gone before this one.
+      assert.equal((await one.send(next, messageNotification(NOW))).kind, 'delivered');
+      assert.equal(service.received.filter((p) => p.endpoint === late.endpoint).length, 0, 'the late push was never sent');
+    } finally {
+      service.releaseEndpoint(slow.endpoint);
+      await one.close();
+    }
   });
 
   describe('what the service refuses', () => {
