@@ -43,6 +43,10 @@ export interface LeaseRenewer {
   start(plan: LeaseRenewalPlan): Promise<void>;
   noteTurn(at: number): void;
   renewedSentAt(): number;
+  /** When the last renewal that found the lease lapsed was sent (0: none did). */
+  lapsedSentAt(): number;
+  /** Lets the thread take a lapsed lease again, or no longer. */
+  allowRetake(allowed: boolean): void;
   stop(): void;
 }
 
@@ -79,9 +83,13 @@ export interface ClusterLeaseDeps {
  *   of its own renews its lease key (PX 1½ timeouts, on a connection that never sends
  *   a command late) for as long as the main thread was seen turning within 5 timeouts;
  * - once either has not succeeded for 1¼ timeouts, counted from the send time of
- *   the last one that did, it fences itself: every client of its actors is
- *   disconnected with 4507, its actors are disposed, joins and creations are refused
- *   (UNAVAILABLE) and /readyz answers 503;
+ *   the last one that did, or a renewal found the lease lapsed, it fences itself:
+ *   every client of its actors is disconnected with 4507, its actors are disposed,
+ *   joins and creations are refused (UNAVAILABLE) and /readyz answers 503;
+ * - a renewal never brings back a lapsed lease (`SET ... XX`): the others take a node
+ *   whose lease is gone for dead, whoever still listens on its channels (a partition
+ *   that resets no connection), so the lease is taken again only once the node
+ *   fenced itself and its actors are gone;
  * - a sweep never removes the listings of a node whose lease key still exists, so a
  *   node that lost Redis only for a moment (and missed a health check) keeps its
  *   actors, and no other node creates them meanwhile;
@@ -143,6 +151,8 @@ export class ClusterLease {
     await this.takeLease(this.deps.now());
     // The thread boots (seconds on a busy machine) before its first renewal: beating before
     // it renewed would count its boot as the lease's silence, and fence the node at its start.
+    // Till then the node serves nothing, and the thread may take a lease that lapsed meanwhile.
+    this.deps.renewals.allowRetake(true);
     await this.deps.renewals.start({
       key: leaseKey(this.deps.processId()),
       periodMs: this.periodMs,
@@ -150,6 +160,7 @@ export class ClusterLease {
       maxStallMs: stuckAfterMs(this.deps.staleNodeTimeoutMs),
       renewedSentAt: this.lastLeaseSentAt,
     });
+    this.deps.renewals.allowRetake(false);
     this.deps.metrics.fenced.set(0);
     const now = this.deps.now();
     this.lastBeatAt = now;
@@ -214,6 +225,8 @@ export class ClusterLease {
     // A late heartbeat alone is no trouble to rejoin from (a busy event loop delays it): a
     // dropped connection is (Redis may have restarted empty), and so is a fence.
     if (!this.fenced && now - lastOk > fenceAfterMs) this.fenceOff(now - lastOk);
+    // Lapsed after its last renewal (a whole process frozen longer than its lifetime): the others may sweep it now.
+    if (!this.fenced && this.deps.renewals.lapsedSentAt() > this.lastLeaseSentAt) this.fenceOff(now - lastOk, 'its lease lapsed');
     Promise.resolve(this.deps.presence.publish(this.channel, now)).catch((error: unknown) =>
       this.deps.logger.debug({ err: error }, 'heartbeat not published'),
     );
@@ -233,16 +246,20 @@ export class ClusterLease {
     this.maybeRejoin();
   }
 
-  private fenceOff(silentForMs: number): void {
+  private fenceOff(silentForMs: number, why = 'cut off from Redis'): void {
     this.fencedAt = this.deps.now();
     this.deps.metrics.fenced.set(1);
     this.deps.metrics.fences.inc();
     const now = this.deps.now();
     this.deps.logger.error(
       { silentForMs, heartbeatSilentForMs: now - this.lastRoundTripSentAt, leaseSilentForMs: now - this.lastLeaseSentAt, staleNodeTimeoutMs: this.deps.staleNodeTimeoutMs },
-      'cut off from Redis: fencing this node (its clients go elsewhere)',
+      `${why}: fencing this node (its clients go elsewhere)`,
     );
-    this.fencing = this.deps.fence().catch((error: unknown) => this.deps.logger.error({ err: error }, 'fencing did not finish cleanly'));
+    this.fencing = this.deps
+      .fence()
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'fencing did not finish cleanly'))
+      // Serving nobody now: a lease that lapsed may be taken again, and the node rejoin with it.
+      .then(() => this.deps.renewals.allowRetake(this.fenced));
   }
 
   /** Rejoins once both a heartbeat and a lease renewal sent after the trouble came back. */
@@ -260,6 +277,7 @@ export class ClusterLease {
         else this.deps.logger.info('Redis is back: listings reasserted');
         this.fencedAt = undefined;
         this.fencing = undefined;
+        this.deps.renewals.allowRetake(false);
         this.troubleSince = this.troubleAgainAt;
         this.deps.metrics.fenced.set(0);
       } catch (error) {

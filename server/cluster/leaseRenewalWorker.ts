@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { MAIN_TURNED_AT, RENEWED_SENT_AT, type LeaseRenewalSettings } from './leaseRenewals';
+import { LAPSED_SENT_AT, MAIN_TURNED_AT, RENEWED_SENT_AT, RETAKE_ALLOWED, type LeaseRenewalSettings } from './leaseRenewals';
 import { redisClientSettings } from './redisConnections';
 
 // The node's lease renewal thread (see LeaseRenewals): one connection of its own, one SET a period.
@@ -12,6 +12,8 @@ const redis = new Redis(settings.redisUrl, redisClientSettings(settings.timeoutM
 // Straight to the process's stdout: a thread's own `process.stdout` is written by the main thread, which may be stuck.
 const log = pino({ base: { service: 'kismet', pid: process.pid, thread: 'lease' } }, pino.destination({ dest: 1, sync: true }));
 let failing = false;
+/** The lease lapsed: renewals no longer bring it back, until the main thread allows its taking again. */
+let lapsed = false;
 
 function report(failure: string): void {
   if (!failing) parentPort?.postMessage(failure); // once per outage; the main thread logs its fence itself
@@ -37,17 +39,47 @@ function renew(): void {
   const sentAt = Date.now();
   const stalledForMs = sentAt - Number(Atomics.load(slots, MAIN_TURNED_AT));
   if (stalledForMs > settings.maxStallMs) return endStuckProcess(stalledForMs);
-  redis.set(settings.key, '1', 'PX', settings.lifetimeMs).then(
-    () => {
+  // Allowed only while the node serves nothing: starting, or fenced with its actors gone.
+  const take = Atomics.load(slots, RETAKE_ALLOWED) === 1n;
+  // XX: a renewal extends the lease and never brings back one that lapsed, which the others may have acted on.
+  const set = take ? redis.set(settings.key, '1', 'PX', settings.lifetimeMs) : redis.set(settings.key, '1', 'PX', settings.lifetimeMs, 'XX');
+  set.then(
+    (reply) => {
       failing = false;
-      // This thread alone writes the slot; answers may come back out of order.
-      if (BigInt(sentAt) > Atomics.load(slots, RENEWED_SENT_AT)) {
-        Atomics.store(slots, RENEWED_SENT_AT, BigInt(sentAt));
-        Atomics.notify(slots, RENEWED_SENT_AT); // the main thread's start waits for the first
-      }
+      if (reply === null) return missing(sentAt);
+      if (take && lapsed) log.warn('the lease is taken again: this node fenced itself after it lapsed');
+      lapsed = false;
+      renewed(sentAt);
     },
     (error: unknown) => report(error instanceof Error ? error.message : String(error)),
   );
+}
+
+function renewed(sentAt: number): void {
+  // This thread alone writes the slot; answers may come back out of order.
+  if (BigInt(sentAt) > Atomics.load(slots, RENEWED_SENT_AT)) {
+    Atomics.store(slots, RENEWED_SENT_AT, BigInt(sentAt));
+    Atomics.notify(slots, RENEWED_SENT_AT); // the main thread's start waits for the first
+  }
+}
+
+/**
+ * No lease to renew. Gone within its lifetime of the last renewal (less a period, for
+ * clocks), it did not lapse: Redis lost it (restarted empty), and it is made again, as
+ * the rejoin reasserts the listings. Otherwise it lapsed: the main thread fences the node.
+ */
+function missing(sentAt: number): void {
+  const sinceRenewedMs = Date.now() - Number(Atomics.load(slots, RENEWED_SENT_AT));
+  if (!lapsed && sinceRenewedMs < settings.lifetimeMs - settings.periodMs) {
+    redis.set(settings.key, '1', 'PX', settings.lifetimeMs).then(
+      () => renewed(sentAt),
+      (error: unknown) => report(error instanceof Error ? error.message : String(error)),
+    );
+    return;
+  }
+  if (!lapsed) log.error({ sinceRenewedMs, lifetimeMs: settings.lifetimeMs }, 'the lease lapsed: this node fences itself before it takes the lease again');
+  lapsed = true;
+  if (BigInt(sentAt) > Atomics.load(slots, LAPSED_SENT_AT)) Atomics.store(slots, LAPSED_SENT_AT, BigInt(sentAt));
 }
 
 // As soon as the connection is up: the node's start waits for this thread's first renewal.

@@ -5,6 +5,11 @@ import type { Logger } from '../logger';
 /** Slots of the memory the node's main thread and its renewal thread share (milliseconds since the epoch). */
 export const MAIN_TURNED_AT = 0;
 export const RENEWED_SENT_AT = 1;
+/** When the renewal that found the lease lapsed was sent (the renewal thread writes it). */
+export const LAPSED_SENT_AT = 2;
+/** 1 while the node serves nothing (starting, or fenced with its actors gone): the thread may take a lapsed lease again (the main thread writes it). */
+export const RETAKE_ALLOWED = 3;
+const SLOTS = 4;
 
 /** What the renewal thread is started with. */
 export interface LeaseRenewalSettings {
@@ -37,9 +42,13 @@ const WORKER_ENTRY = path.join(__dirname, 'leaseRenewalWorker.js');
  * renews as long as the main thread was seen turning within `maxStallMs`; a main
  * thread stuck past that is ended with its process, so that the others take its
  * actors (left alive, it kept them from its users as long as it was stuck).
+ *
+ * A renewal only extends a lease that still exists (`SET ... XX`): one that lapsed
+ * (a partition, a frozen process) may have let the others take the node's actors,
+ * and the node must fence itself before it takes the lease again (`allowRetake`).
  */
 export class LeaseRenewals {
-  private readonly slots = new BigInt64Array(new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
+  private readonly slots = new BigInt64Array(new SharedArrayBuffer(SLOTS * BigInt64Array.BYTES_PER_ELEMENT));
   private worker: Worker | undefined;
   private plan: LeaseRenewalPlan | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -76,6 +85,16 @@ export class LeaseRenewals {
   /** When the last renewal that Redis took was sent. */
   renewedSentAt(): number {
     return Number(Atomics.load(this.slots, RENEWED_SENT_AT));
+  }
+
+  /** When the last renewal that found the lease lapsed was sent (0: none did). */
+  lapsedSentAt(): number {
+    return Number(Atomics.load(this.slots, LAPSED_SENT_AT));
+  }
+
+  /** Lets the thread take a lapsed lease again (only once the node stopped serving), or no longer. */
+  allowRetake(allowed: boolean): void {
+    Atomics.store(this.slots, RETAKE_ALLOWED, allowed ? 1n : 0n);
   }
 
   stop(): void {

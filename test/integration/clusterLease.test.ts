@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { leaseKey } from '../../server/cluster/actorDrivers';
 import { BatchedRedisPresence } from '../../server/cluster/batchedPresence';
 import { ClusterLease, type LeaseRenewer } from '../../server/cluster/clusterLease';
 import { LeaseRenewals, type LeaseRenewalPlan } from '../../server/cluster/leaseRenewals';
@@ -8,6 +9,7 @@ import { createLogger } from '../../server/logger';
 import { NodeMetrics } from '../../server/metrics';
 import { waitUntil } from '../support/accounts';
 import { servicesOrSkip } from '../support/services';
+import { TcpProxy } from '../support/tcpProxy';
 
 const REJOINING = 'this node (rejoining the cluster)';
 
@@ -113,6 +115,14 @@ class SlowRenewals implements LeaseRenewer {
     return this.real.renewedSentAt();
   }
 
+  lapsedSentAt(): number {
+    return this.real.lapsedSentAt();
+  }
+
+  allowRetake(allowed: boolean): void {
+    this.real.allowRetake(allowed);
+  }
+
   stop(): void {
     this.real.stop();
   }
@@ -178,5 +188,45 @@ describe('the cluster lease of a node slow to start', function () {
     const { heard, fences } = await startedLease({ startAfterMs: 0, renewalsAfterMs: 1_500 });
     await waitUntil(() => heard() >= 20, 20_000, () => 'two timeouts’ heartbeats heard');
     assert.equal(fences(), 0, 'the node fenced itself while its renewal thread booted');
+  });
+});
+
+describe('the lease renewal thread, once its lease lapsed', function () {
+  it('never brings the lease back by renewing it (the others may have taken its actors), and takes it again only once allowed', async function () {
+    const services = servicesOrSkip(this, { redis: true });
+    if (!services) return;
+    const target = new URL(services.redisUrl);
+    const proxy = await TcpProxy.start(Number(target.port || 6379));
+    target.port = String(proxy.port);
+    const redis = new Redis(services.redisUrl);
+    const renewals = new LeaseRenewals({ redisUrl: target.toString(), timeoutMs: 500, logger: createLogger('silent'), now: Date.now });
+    const turning = setInterval(() => renewals.noteTurn(Date.now()), 50);
+    const key = leaseKey(`kismet-test-${randomUUID()}`);
+    const lifetimeMs = 600;
+    try {
+      const takenAt = Date.now();
+      await redis.set(key, '1', 'PX', lifetimeMs);
+      await renewals.start({ key, periodMs: 60, lifetimeMs, maxStallMs: 600_000, renewedSentAt: takenAt });
+      await waitUntil(() => renewals.renewedSentAt() > takenAt, 10_000, () => 'a renewal');
+      // Cut off without a reset (a partition, or a process frozen) for longer than the lease lives.
+      proxy.blackhole();
+      await waitUntil(async () => (await redis.exists(key)) === 0, 10_000, () => 'the lease to lapse');
+      proxy.restore();
+      await waitUntil(() => renewals.lapsedSentAt() > 0, 10_000, () => 'a renewal to find the lease lapsed');
+      const seen = renewals.lapsedSentAt();
+      await waitUntil(() => renewals.lapsedSentAt() > seen, 10_000, () => 'another renewal to find it lapsed');
+      assert.equal(await redis.exists(key), 0, 'a renewal brought a lapsed lease back');
+      // The node fenced itself and its actors are gone: the lease is taken again.
+      const renewedBefore = renewals.renewedSentAt();
+      renewals.allowRetake(true);
+      await waitUntil(() => renewals.renewedSentAt() > renewedBefore, 10_000, () => 'the lease taken again');
+      assert.equal(await redis.exists(key), 1);
+    } finally {
+      clearInterval(turning);
+      renewals.stop();
+      await redis.del(key);
+      redis.disconnect();
+      await proxy.close();
+    }
   });
 });

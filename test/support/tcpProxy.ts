@@ -9,6 +9,9 @@ export class TcpProxy {
   private readonly silent = new Set<{ client: net.Socket; upstream: net.Socket }>();
   private cutOff = false;
   private holding = false;
+  private blackholing = false;
+  /** Connections the node opened into the blackhole: accepted, never forwarded. */
+  private readonly swallowed = new Set<net.Socket>();
   /** What the service answered while replies were held, in arrival order across connections. */
   private held = '';
 
@@ -38,11 +41,25 @@ export class TcpProxy {
    */
   cut(): void {
     this.cutOff = true;
-    for (const pair of this.pairs) {
-      pair.client.resetAndDestroy();
-      pair.upstream.resetAndDestroy();
+    this.resetAll();
+  }
+
+  /**
+   * A partition that resets nothing, as a real one: every forwarded connection stays
+   * open on both sides and nothing crosses any more (what either side sends is read
+   * and dropped), a side's close does not reach the other, and a connection the node
+   * opens meanwhile is accepted and hears nothing. So the service still counts the
+   * node's connections (and subscriptions) alive. Until `restore()`, which resets
+   * them (what they carried is lost), or `cut()` / `close()`.
+   */
+  blackhole(): void {
+    this.blackholing = true;
+    for (const { client, upstream } of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      this.drain(client);
+      this.drain(upstream);
     }
-    this.pairs.clear();
   }
 
   /**
@@ -90,8 +107,10 @@ export class TcpProxy {
   }
 
   restore(): void {
+    if (this.blackholing) this.resetAll();
     this.cutOff = false;
     this.holding = false;
+    this.blackholing = false;
   }
 
   async close(): Promise<void> {
@@ -99,15 +118,32 @@ export class TcpProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  private resetAll(): void {
+    for (const pair of this.pairs) {
+      pair.client.resetAndDestroy();
+      pair.upstream.resetAndDestroy();
+    }
+    this.pairs.clear();
+    for (const socket of this.swallowed) socket.resetAndDestroy();
+    this.swallowed.clear();
+  }
+
   private accept(client: net.Socket, targetPort: number): void {
     if (this.cutOff) {
       client.resetAndDestroy();
+      return;
+    }
+    if (this.blackholing) {
+      this.swallowed.add(client);
+      client.on('error', () => undefined).on('close', () => this.swallowed.delete(client));
+      this.drain(client);
       return;
     }
     const upstream = net.connect(targetPort, '127.0.0.1');
     const pair = { client, upstream };
     this.pairs.add(pair);
     const drop = () => {
+      if (this.blackholing) return; // a partition carries no close: the other side stays open until restore()
       this.pairs.delete(pair);
       this.silent.delete(pair);
       client.destroy();
@@ -118,6 +154,12 @@ export class TcpProxy {
     client.pipe(upstream);
     if (this.holding) this.keep(upstream);
     else upstream.pipe(client);
+  }
+
+  /** Reads what arrives and drops it. */
+  private drain(socket: net.Socket): void {
+    socket.on('data', () => undefined);
+    socket.resume();
   }
 
   private keep(upstream: net.Socket): void {
