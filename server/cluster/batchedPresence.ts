@@ -1,7 +1,7 @@
 import { RedisPresence } from '@colyseus/redis-presence';
 import type { Redis } from 'ioredis';
 import { AppliedReceipts, isReceiptRequest, type ReceiptRequest } from './appliedReceipts';
-import { processChannel, processChannelsListeners } from './processChannel';
+import { nodesAlive, processChannel } from './processChannel';
 
 type Callback = Parameters<RedisPresence['subscribe']>[1];
 
@@ -35,7 +35,8 @@ const RECEIPT_REQUEST_START = '{"$receipt":';
  * Asked for every node's process channel (Colyseus does so as a node starts, to
  * check the nodes it counts), it asks Redis about the counted nodes' channels
  * alone: `PUBSUB CHANNELS p:*` walks every channel Redis holds, two or more per
- * connected user, while Redis serves nobody else.
+ * connected user, while Redis serves nobody else. A node whose lease is gone
+ * counts as having none.
  */
 export class BatchedRedisPresence extends RedisPresence {
   private readonly changed = new Set<string>();
@@ -82,12 +83,16 @@ export class BatchedRedisPresence extends RedisPresence {
     return this;
   }
 
-  /** The channels matching `pattern`; for the process channels, those of the nodes Colyseus counts that someone listens on. */
+  /**
+   * The channels matching `pattern`; for the process channels, those of the nodes
+   * Colyseus counts that someone listens on and whose lease runs (`nodesAlive`):
+   * Colyseus health-checks the others, and sweeps those that do not answer.
+   */
   override async channels(pattern = '*'): Promise<string[]> {
     if (pattern !== PROCESS_CHANNELS) return super.channels(pattern);
     const nodeIds = Object.keys(await this.hgetall(COUNTED_NODES_KEY));
-    const listeners = await processChannelsListeners(this.pub as Redis, nodeIds);
-    return nodeIds.filter((_, i) => listeners[i]! > 0).map(processChannel);
+    const alive = await nodesAlive(this.pub as Redis, nodeIds);
+    return nodeIds.filter((_, i) => alive[i]).map(processChannel);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { leaseKey } from './actorDrivers';
-import { processChannelListeners } from './processChannel';
+import { nodesAlive } from './processChannel';
 
 /** How long a node's answer to "is anyone listening on its channel" is taken as still true. */
 const LISTENING_CHECK_MS = 200;
@@ -30,8 +30,11 @@ export interface SilentNodesDeps {
  * (then a health check as long) before trying again. Redis drops a dead process's
  * subscription at once, so a node with nobody on its process channel (`p:<id>`)
  * is taken as silent: the join waits for that node's lease to lapse, its listings
- * go, and the join creates the actor anew. The lease decides, as for every sweep:
- * a node that renews it is alive, however its channel looks.
+ * go, and the join creates the actor anew. So is a node whose lease is gone while
+ * its channel still has a listener: cut off by a partition that reset no connection,
+ * it fenced itself before its lease lapsed, and Redis may keep its connections for
+ * minutes. The lease decides, as for every sweep: a node that renews it is alive,
+ * however its channel looks.
  */
 export class SilentNodes {
   private readonly listening = new Map<string, { readonly at: number; readonly answer: Promise<boolean> }>();
@@ -39,13 +42,13 @@ export class SilentNodes {
 
   constructor(private readonly deps: SilentNodesDeps) {}
 
-  /** True when nobody listens on the node's process channel (checked at most every 200 ms per node). */
+  /** True when nobody listens on the node's process channel, or its lease is gone (checked at most every 200 ms per node). */
   async isSilent(processId: string): Promise<boolean> {
     const now = this.deps.now();
     let check = this.listening.get(processId);
     if (!check || now - check.at > LISTENING_CHECK_MS) {
-      const answer = processChannelListeners(this.deps.redis, processId)
-        .then((listeners) => listeners === 0)
+      const answer = nodesAlive(this.deps.redis, [processId])
+        .then(([alive]) => !alive)
         .catch(() => false); // unknown: treated as listening, and the join goes its usual way
       check = { at: now, answer };
       this.listening.set(processId, check);

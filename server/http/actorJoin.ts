@@ -29,9 +29,11 @@ type SeatReservation = Awaited<ReturnType<typeof matchMaker.reserveSeatFor>>;
  * placed on another node together with the first seat in it, are one request
  * there and one answer back (server/cluster/remoteSeats.ts).
  *
- * An actor listed on a node nobody hears any more (killed without a word) is not
- * asked for a seat, which would wait out the other node's answer and then a health
- * check: the join waits for that node's lease to lapse, its listings go, and the
+ * An actor listed on a node nobody hears any more (killed without a word, or cut
+ * off with its lease lapsed while Redis keeps its connections) is not asked for a
+ * seat, which would wait out the other node's answer and then a health check (a
+ * deaf node's actors would stay out of reach until Redis dropped its connections,
+ * minutes): the join waits for that node's lease to lapse, its listings go, and the
  * join creates the actor anew (server/cluster/silentNodes.ts).
  *
  * Errors leave as Colyseus's matchmaking controller leaves them, except seat
@@ -79,7 +81,7 @@ export async function joinOrCreateActor(
   }
 }
 
-/** True once the listing's node, which nobody hears any more, let its lease lapse and its listings were removed. */
+/** True once the listing's node, which nobody hears any more or whose lease is gone, let its lease lapse and its listings were removed. */
 async function heldBySilentNode(listing: IRoomCache, silentNodes: SilentNodes): Promise<boolean> {
   const owner = listing.processId;
   if (!owner || owner === matchMaker.processId || !(await silentNodes.isSilent(owner))) return false;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
+import { leaseKey } from '../../server/cluster/actorDrivers';
 import { BatchedRedisPresence, COUNTED_NODES_KEY } from '../../server/cluster/batchedPresence';
 import { processChannel } from '../../server/cluster/processChannel';
 import { privateServicesOrSkip, startPrivateRedis, type PrivateRedis } from '../support/privateServices';
@@ -202,11 +203,13 @@ describe('the process channels, asked of BatchedRedisPresence', function () {
     await privateRedis?.destroy();
   });
 
-  it('are those of the counted nodes someone listens on, found without walking every channel Redis holds', async () => {
+  it('are those of the counted nodes someone listens on and whose lease runs, found without walking every channel Redis holds', async () => {
     const [observer, node] = [new Redis(privateRedis!.url), new Redis(privateRedis!.url)];
     connections.push(observer, node);
-    await observer.hset(COUNTED_NODES_KEY, 'listening', '0,0', 'silent', '0,0');
-    await node.subscribe(processChannel('listening'), 'another-channel');
+    await observer.hset(COUNTED_NODES_KEY, 'listening', '0,0', 'silent', '0,0', 'lapsed', '0,0');
+    await observer.set(leaseKey('listening'), '1', 'PX', 60_000);
+    // 'lapsed': cut off without a reset, Redis still holds its subscriber, but its lease is gone.
+    await node.subscribe(processChannel('listening'), processChannel('lapsed'), 'another-channel');
     const before = await commandCalls(observer);
 
     assert.deepEqual(await presence!.channels(processChannel('*')), [processChannel('listening')]);

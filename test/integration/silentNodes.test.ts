@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { leaseKey } from '../../server/cluster/actorDrivers';
+import { processChannel } from '../../server/cluster/processChannel';
 import { SilentNodes } from '../../server/cluster/silentNodes';
 import { scratchRedis, servicesOrSkip } from '../support/services';
 
@@ -48,5 +51,21 @@ describe('a sweep of a silent node, on real Redis', function () {
       clearInterval(renewals);
     }
     assert.ok(!swept.includes('live-node') && !excluded.includes('live-node'), 'a live node was swept');
+  });
+
+  it('takes a node whose lease is gone for silent though Redis still holds its subscriber (a partition that reset no connection)', async () => {
+    const [leased, lapsed] = [`leased-${randomUUID()}`, `lapsed-${randomUUID()}`];
+    const subscriber = new Redis(redis!.url);
+    try {
+      await subscriber.subscribe(processChannel(leased), processChannel(lapsed));
+      await redis!.redis.set(leaseKey(leased), '1', 'PX', 60_000);
+      assert.equal(await silentNodes.isSilent(leased), false);
+      assert.equal(await silentNodes.isSilent(lapsed), true);
+      // Its lease is gone already: swept at once.
+      assert.equal(await silentNodes.sweep(lapsed), true);
+      assert.ok(swept.includes(lapsed) && !swept.includes(leased));
+    } finally {
+      subscriber.disconnect();
+    }
   });
 });
