@@ -87,11 +87,9 @@ export class TcpProxy {
     for (const pair of this.pairs) {
       pair.client.unpipe(pair.upstream);
       pair.upstream.unpipe(pair.client);
-      for (const socket of [pair.client, pair.upstream]) {
-        // Read and thrown away, so an end that closes is still heard (its FIN reaches the proxy and closes the pair).
-        socket.on('data', () => undefined);
-        socket.resume();
-      }
+      // Read and thrown away, so an end that closes is still heard (its FIN reaches the proxy and closes the pair).
+      this.drain(pair.client);
+      this.drain(pair.upstream);
       this.silent.add(pair);
     }
   }
