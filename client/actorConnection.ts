@@ -196,7 +196,12 @@ export class ActorConnection<Ready> {
     // Kismet keeps no seat for a dropped connection: a fresh join, through any node, replaces the SDK's reconnection.
     room.reconnection.enabled = false;
     const ready = new Promise<Ready>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new KismetError('TIMEOUT', `no ${this.options.readyType}`)), this.options.readyTimeoutMs ?? 10_000);
+      const timer = setTimeout(() => {
+        reject(new KismetError('TIMEOUT', `no ${this.options.readyType}`));
+        // Given up: its socket goes too (it would stay open beside the next try's), and its close is no rejoin.
+        if (this.current === room) this.current = undefined;
+        room.leave(true).catch(() => undefined);
+      }, this.options.readyTimeoutMs ?? 10_000);
       // Registered before anything else is awaited, so the actor's first message cannot be missed.
       room.onMessage('*', (type, payload) => {
         if (type === this.options.readyType) {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { ActorConnection } from '../../client/actorConnection';
 import { KismetError } from '../../client/errors';
 import { SESSION_ROOM, SessionEventType } from '../../contracts/session';
 import { freePort, startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
-import { registerUser, requestJson } from '../support/accounts';
+import { registerUser, requestJson, waitUntil } from '../support/accounts';
 import { BACKENDS } from '../support/backends';
 
 /** What a connection did on its way in: its tries (each asks for the token once) and the waits between them. */
@@ -104,5 +106,51 @@ describe('a client connection refused for a while', function () {
     assert.equal(trace.waits.length, 4);
     // Without the refusal's retryAfterMs these are the backoff's 0.4 s, 0.8 s, 1.5 s and 3 s.
     for (const wait of trace.waits) assert.ok(wait >= 30_000, `waited ${wait} ms`);
+  });
+});
+
+describe('a client connection whose node never says it is ready', function () {
+  let child: ChildProcess | undefined;
+  let url = '';
+  /** Connections the silent node holds open now. */
+  let open = 0;
+
+  before(async () => {
+    const port = await freePort();
+    child = fork(path.join(__dirname, '../support/silentActorNode.js'), [String(port), SESSION_ROOM]);
+    child.on('message', (message: { open?: number }) => {
+      open += message.open ?? 0;
+    });
+    await new Promise<void>((resolve) => child!.on('message', (message: { listening?: number }) => message.listening && resolve()));
+    url = `http://127.0.0.1:${port}`;
+  });
+
+  after(() => {
+    child?.kill('SIGKILL');
+  });
+
+  it('closes the socket of every join it gave up on', async () => {
+    const trace: Trace = { tries: 0, waits: [] };
+    const refusal = await ActorConnection.open<unknown>({
+      urls: () => [url],
+      roomName: SESSION_ROOM,
+      joinOptions: { userId: 'u1', deviceId: 'phone' },
+      readyType: SessionEventType.READY,
+      accessToken: async () => {
+        trace.tries += 1;
+        return 'a token the silent node never reads';
+      },
+      readyTimeoutMs: 200,
+      sleep: async (ms) => {
+        trace.waits.push(ms);
+      },
+    }).then(
+      () => assert.fail('opened without a ready message'),
+      (error: unknown) => error,
+    );
+    assert.ok(refusal instanceof KismetError);
+    assert.equal(refusal.code, 'TIMEOUT');
+    assert.equal(trace.tries, 5, 'a first join is tried five times');
+    await waitUntil(() => open === 0, 10_000, () => `${open} connections the client gave up on still open on the node`);
   });
 });
