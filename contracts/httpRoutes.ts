@@ -7,6 +7,7 @@ import { PushSettingsBody, PushTargetBody } from './push';
 import { ProgressResponse } from './progress';
 import { AddColleagueBody, CompanyBody, CreateCompanyBody, ThreadMembersBody } from './companies';
 import { Uuid } from './common';
+import { AccountExportBody } from './accountExport';
 
 /**
  * Every HTTP route of a node, with the schemas of what it takes and answers:
@@ -139,7 +140,7 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
     method: 'get', path: '/admin/audit', summary: 'The operator audit log, newest first; query limit, before, targetId (operators)', auth: 'operator',
     answers: { 200: z.object({ entries: z.array(z.object({ id: z.string(), at: z.string(), action: z.string(), targetKind: z.string(), targetId: z.string(), detail: z.record(z.string(), z.unknown()) })), before: z.string().nullable() }) },
   },
-  { method: 'get', path: '/me/export', summary: "Your account's data", auth: 'bearer', answers: { 200: z.looseObject({ exportedAt: z.string(), profile: z.looseObject({ userId: Uuid }) }) } },
+  { method: 'get', path: '/me/export', summary: "Your account's data: everything it holds about you (PROTOCOL.md has each field, and what is left out)", auth: 'bearer', answers: { 200: AccountExportBody } },
   { method: 'del', path: '/me', summary: 'Delete your account (confirm with the password)', auth: 'bearer', body: DeleteAccountBody, answers: { 200: z.object({ userId: Uuid, deleted: z.literal(true) }) } },
   { method: 'post', path: '/livekit/webhook', summary: "LiveKit's webhook", auth: 'livekit', body: z.looseObject({ event: z.string() }), bodyType: 'application/webhook+json', answers: { 200: Ok } },
   {

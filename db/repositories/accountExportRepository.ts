@@ -2,11 +2,16 @@ import { sql, type Kysely } from 'kysely';
 import { matchStatusSeenBy } from '../../domain/blockDisclosure';
 import type { Database } from '../types';
 import { cardFromRow } from './cardRepository';
+import { exportActivity, type ExportedActivity } from './accountExportActivity';
+import { exportDevices, type ExportedDevices } from './accountExportDevices';
 import { presentOptionalTables } from './optionalTables';
 import { matchBlockersSql } from './threadMemberRepository';
 
-/** Everything a person's account holds about them, as `GET /me/export` answers it. */
-export interface AccountExport {
+/**
+ * Everything a person's account holds about them, as `GET /me/export` answers it. Each section
+ * is read whole; what is left out, and why, is in PROTOCOL.md (`GET /me/export`).
+ */
+export interface AccountExport extends ExportedActivity, ExportedDevices {
   readonly profile: {
     readonly userId: string;
     readonly email: string;
@@ -15,6 +20,9 @@ export interface AccountExport {
     readonly verified: boolean;
     readonly location: { readonly lat: number; readonly lng: number; readonly at: string | null } | null;
     readonly createdAt: string;
+    /** Their presence as last stored (`online`, `away`, `offline`), and when it changed to it (null before it ever did). */
+    readonly presence: string;
+    readonly lastSeenAt: string | null;
   };
   readonly preferences: Record<string, unknown> | null;
   readonly cards: ReturnType<typeof cardFromRow>[];
@@ -24,19 +32,19 @@ export interface AccountExport {
   readonly messages: Array<{ matchId: string; seq: number; kind: string; body: string | null; mediaUrl: string | null; at: string; deleted: boolean }>;
   readonly reports: Array<{ reportId: string; reportedId: string; context: string; contextId: string | null; reason: string; at: string; status: string }>;
   readonly blocks: Array<{ userId: string; at: string }>;
-  /** XP earned, where progress is kept (null before its table exists). */
-  readonly progress: { readonly xp: number } | null;
   /** The company the person is a recruiter of, if any. */
   readonly company: { readonly companyId: string; readonly name: string; readonly joinedAt: string } | null;
-  /** Live events they registered for, and each time they were in one's room. */
-  readonly liveEvents: {
-    readonly registrations: Array<{ eventId: string; title: string; at: string }>;
-    readonly attendance: Array<{ eventId: string; joinedAt: string; leftAt: string | null }>;
-  };
-  /** Calls they made or received. */
-  readonly calls: Array<{ callId: string; matchId: string; role: 'caller' | 'callee'; otherUserId: string; media: string; state: string; at: string; acceptedAt: string | null; endedAt: string | null }>;
-  /** Devices registered for pushes (their delivery addresses left out), where pushes are kept (null before their table exists). */
-  readonly pushDevices: Array<{ deviceId: string; platform: string; updatedAt: string }> | null;
+  /** Calls they made or received; `joinedAt` / `leftAt`: when they were in its media room, if they were. */
+  readonly calls: Array<{
+    callId: string; matchId: string; role: 'caller' | 'callee'; otherUserId: string; media: string; state: string;
+    at: string; acceptedAt: string | null; endedAt: string | null; joinedAt: string | null; leftAt: string | null;
+  }>;
+  /** How far they read each thread they are in (a thread's `read`), and when they last moved the marker. */
+  readonly readMarkers: Array<{ matchId: string; lastReadSeq: number; at: string }>;
+  /** Hiring threads they left as a colleague (their messages there stay theirs, in `messages`). */
+  readonly threadsLeft: Array<{ matchId: string }>;
+  /** Their push settings (`PUT /me/push-settings`). */
+  readonly pushSettings: { readonly previews: boolean };
 }
 
 /** A person's own data, read in one consistent snapshot; undefined when there is no such (undeleted) account. */
@@ -70,9 +78,6 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
         .execute();
       const reports = await tx.selectFrom('reports').selectAll().where('reporter_id', '=', userId).orderBy('created_at').execute();
       const kept = new Set(await presentOptionalTables(tx));
-      const progress = kept.has('user_progress')
-        ? (await sql<{ xp: string }>`select xp::text as xp from user_progress where user_id = ${userId}`.execute(tx)).rows[0]
-        : undefined;
       const company = await tx
         .selectFrom('company_members as cm')
         .innerJoin('companies as c', 'c.id', 'cm.company_id')
@@ -80,25 +85,19 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
         .where('cm.user_id', '=', userId)
         .executeTakeFirst();
       const blocks = await tx.selectFrom('blocks').select(['blocked_id', 'created_at']).where('blocker_id', '=', userId).orderBy('created_at').execute();
-      const registrations = await tx
-        .selectFrom('registrations as r')
-        .innerJoin('events as e', 'e.id', 'r.event_id')
-        .select(['r.event_id', 'e.title', 'r.created_at'])
-        .where('r.user_id', '=', userId)
-        .orderBy('r.created_at')
-        .execute();
-      const attendance = await tx.selectFrom('attendance').select(['event_id', 'joined_at', 'left_at']).where('user_id', '=', userId).orderBy('joined_at').orderBy('id').execute();
       const calls = await tx
         .selectFrom('calls')
-        .select(['id', 'match_id', 'caller_id', 'callee_id', 'media', 'state', 'created_at', 'accepted_at', 'ended_at'])
+        .leftJoin('call_participants as p', (join) => join.onRef('p.call_id', '=', 'calls.id').on('p.user_id', '=', userId))
+        .select(['calls.id', 'calls.match_id', 'calls.caller_id', 'calls.callee_id', 'calls.media', 'calls.state', 'calls.created_at', 'calls.accepted_at', 'calls.ended_at'])
+        .select(['p.joined_at', 'p.left_at'])
         // A hidden call (a shadow-banned caller's) is its caller's alone: it never rang the callee.
         .where((eb) => eb.or([eb('caller_id', '=', userId), eb.and([eb('callee_id', '=', userId), eb('hidden', '=', false)])]))
-        .orderBy('created_at')
+        .orderBy('calls.created_at')
         .execute();
-      const pushDevices = kept.has('push_targets')
-        ? (await sql<{ device_id: string; platform: string; updated_at: Date }>`
-            select device_id, platform, updated_at from push_targets where user_id = ${userId} order by device_id`.execute(tx)).rows
-        : null;
+      const readMarkers = await tx.selectFrom('read_markers').select(['match_id', 'last_read_seq', 'updated_at']).where('user_id', '=', userId).orderBy('match_id').execute();
+      const threadsLeft = await tx.selectFrom('colleague_departures').select('match_id').where('user_id', '=', userId).orderBy('match_id').execute();
+      const activity = await exportActivity(tx, userId, kept);
+      const devices = await exportDevices(tx, userId, kept.has('push_targets'));
       return {
         profile: {
           userId: user.id,
@@ -108,6 +107,8 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
           verified: user.verified,
           location: user.lat === null || user.lng === null ? null : { lat: user.lat, lng: user.lng, at: user.located_at?.toISOString() ?? null },
           createdAt: user.created_at.toISOString(),
+          presence: user.presence,
+          lastSeenAt: user.last_seen_at?.toISOString() ?? null,
         },
         preferences: prefs
           ? {
@@ -151,12 +152,8 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
           status: r.status,
         })),
         blocks: blocks.map((b) => ({ userId: b.blocked_id, at: b.created_at.toISOString() })),
-        progress: kept.has('user_progress') ? { xp: Number(progress?.xp ?? 0) } : null,
+        ...activity,
         company: company ? { companyId: company.id, name: company.name, joinedAt: company.added_at.toISOString() } : null,
-        liveEvents: {
-          registrations: registrations.map((r) => ({ eventId: r.event_id, title: r.title, at: r.created_at.toISOString() })),
-          attendance: attendance.map((a) => ({ eventId: a.event_id, joinedAt: a.joined_at.toISOString(), leftAt: a.left_at?.toISOString() ?? null })),
-        },
         calls: calls.map((c) => ({
           callId: c.id,
           matchId: c.match_id,
@@ -167,8 +164,13 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
           at: c.created_at.toISOString(),
           acceptedAt: c.accepted_at?.toISOString() ?? null,
           endedAt: c.ended_at?.toISOString() ?? null,
+          joinedAt: c.joined_at?.toISOString() ?? null,
+          leftAt: c.left_at?.toISOString() ?? null,
         })),
-        pushDevices: pushDevices?.map((d) => ({ deviceId: d.device_id, platform: d.platform, updatedAt: d.updated_at.toISOString() })) ?? null,
+        readMarkers: readMarkers.map((r) => ({ matchId: r.match_id, lastReadSeq: Number(r.last_read_seq), at: r.updated_at.toISOString() })),
+        threadsLeft: threadsLeft.map((t) => ({ matchId: t.match_id })),
+        pushSettings: { previews: user.push_previews },
+        ...devices,
       };
     });
 }

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { createECDH, randomBytes, randomUUID } from 'node:crypto';
 import type { Room } from '@colyseus/sdk';
 import webpush from 'web-push';
+import { decodeJwt } from 'jose';
+import type { TokenPair } from '../../contracts/auth';
+import { QUEST_POOL } from '../../domain/progress';
 import { UserEventType } from '../../domain/userEvents';
 import { ChatEventType, type SendResult, type ThreadClosedMessage } from '../../contracts/chat';
 import { KismetCloseCode } from '../../contracts/common';
@@ -38,10 +41,10 @@ describe('accounts people can leave, on two nodes', function () {
     (await suite.cluster.pool.query<{ owed: boolean }>('select erasure_announcement is not null as owed from users where id = $1', [userId])).rows[0]!.owed;
 
   /** A person whose every personal field is unique, so a scan of the database finds any copy of it. */
-  async function memorablePerson(url: string) {
+  async function memorablePerson(url: string, role: 'member' | 'recruiter' = 'member') {
     const mark = randomUUID().slice(0, 8);
     const email = uniqueEmail(`leaver-${mark}`);
-    const user = await registerUser(url, email);
+    const user = await registerUser(url, email, role);
     const secrets = { email, name: `Zephyrine ${mark}`, bio: `collects antique maps ${mark}`, photo: `https://cdn.example.com/${mark}/face.jpg` };
     const card = await requestJson<CardView>(url, 'POST', '/cards', {
       token: user.accessToken,
@@ -67,7 +70,8 @@ describe('accounts people can leave, on two nodes', function () {
 
   it('exports a person’s own data, and only theirs', async () => {
     const [n0, n1] = suite.nodes;
-    const { person: a, secrets } = await memorablePerson(n0.url);
+    // A recruiter with a profile of their own: they match as anyone does, and host a live event.
+    const { person: a, secrets } = await memorablePerson(n0.url, 'recruiter');
     const [b, c] = await Promise.all([registerPerson(n1.url, 'B'), registerPerson(n1.url, 'C')]);
     const matchId = await matchPeople(a, b, [n0.url, n1.url]);
     const phone = await connectDevice(n1.url, a, 'phone');
@@ -75,14 +79,17 @@ describe('accounts people can leave, on two nodes', function () {
     replyOf(await command(phone.room, 'swipe', { fromCardId: a.card.id, toCardId: c.card.id, action: 'pass' }));
     const [threadA, threadB] = [await joinThread(n0.url, a, matchId), await joinThread(n1.url, b, matchId)];
     suite.open.push(threadA, threadB);
-    replyOf<SendResult>(await command(threadA.room, 'send', { clientMessageId: 'a-1', kind: 'text', body: 'mine' }));
-    replyOf<SendResult>(await command(threadB.room, 'send', { clientMessageId: 'b-1', kind: 'text', body: 'theirs' }));
+    const fromA = replyOf<SendResult>(await command(threadA.room, 'send', { clientMessageId: 'a-1', kind: 'text', body: 'mine' }));
+    const fromB = replyOf<SendResult>(await command(threadB.room, 'send', { clientMessageId: 'b-1', kind: 'text', body: 'theirs' }));
+    // Each read the thread, each as far as their own marker says.
+    replyOf(await command(threadA.room, 'read', { seq: fromB.seq }));
+    replyOf(await command(threadB.room, 'read', { seq: fromA.seq }));
     await requestJson(n0.url, 'POST', '/reports', { token: a.accessToken, body: { userId: c.userId, context: 'profile', reason: 'spam profile' } });
     await requestJson(n0.url, 'POST', '/reports', { token: b.accessToken, body: { userId: a.userId, context: 'profile', reason: 'not theirs to see' } });
     // A call rung and cancelled, a live event registered for and attended, a device registered for pushes.
     const { callId } = replyOf<CallStarted>(await command(phone.room, 'call.start', { matchId, media: 'video' }));
     replyOf(await command(phone.room, 'call.cancel', { callId }));
-    const { eventId } = await scheduleEvent(n0.url, 10);
+    const { eventId, recruiter } = await scheduleEvent(n0.url, 10);
     assert.equal((await requestJson(n0.url, 'POST', `/events/${eventId}/registrations`, { token: a.accessToken })).status, 201);
     const attending = await joinActor(n0.url, a.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
     suite.open.push(attending);
@@ -93,6 +100,20 @@ describe('accounts people can leave, on two nodes', function () {
     const pushed = await requestJson(n1.url, 'PUT', '/me/devices/web/push', { token: a.accessToken, body: { platform: 'webpush', subscription } });
     assert.equal(pushed.status, 200, JSON.stringify(pushed.body));
     await waitUntil(async () => (await suite.cluster.pool.query('select 1 from attendance where user_id = $1', [a.userId])).rowCount === 1, 10_000, () => 'the attendance to be stored');
+    // Its host then removes them from it.
+    const host = await joinActor(n1.url, recruiter.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
+    suite.open.push(host);
+    const removedFromEvent = closeCode(attending.room);
+    replyOf(await command(host.room, 'remove', { userId: a.userId }));
+    await removedFromEvent;
+    assert.equal((await requestJson(n1.url, 'PUT', '/me/push-settings', { token: a.accessToken, body: { previews: true } })).status, 200);
+    const hosted = await hostEvent(n0.url, a);
+    const { refreshed, loggedOut } = await twoMoreLogIns(n1.url, a, secrets.email);
+    // XP for the match and the first message, counted after their commands; a notice acknowledged, the later ones not.
+    const counted = async () => (await suite.cluster.pool.query('select 1 from progress_ledger where user_id = $1', [a.userId])).rowCount === 2;
+    await waitUntil(counted, 10_000, () => 'the XP of the match and the first message');
+    const matchNotice = (await waitForEvents(phone, (events) => events.some((e) => e.type === UserEventType.MATCH_CREATED))).find((e) => e.type === UserEventType.MATCH_CREATED)!;
+    replyOf(await command(phone.room, 'events.ack', { seq: matchNotice.seq }));
 
     assert.equal((await requestJson<{ code: string }>(n0.url, 'GET', '/me/export')).body.code, 'TOKEN_MISSING');
     const exported = await requestJson<AccountExport & { exportedAt: string }>(n1.url, 'GET', '/me/export', { token: a.accessToken });
@@ -100,7 +121,10 @@ describe('accounts people can leave, on two nodes', function () {
     const data = exported.body;
     assert.equal(data.profile.userId, a.userId);
     assert.equal(data.profile.email, secrets.email);
-    assert.deepEqual(data.cards.map((card) => [card.title, card.bio, card.photos.map((p) => p.url)]), [[secrets.name, secrets.bio, [secrets.photo]]]);
+    assert.deepEqual(data.cards.map((card) => [card.id, card.title, card.bio, card.photos.map((p) => p.url)]), [
+      [a.card.id, secrets.name, secrets.bio, [secrets.photo]],
+      [hosted.jobCardId, 'Platform engineer', '', []],
+    ]);
     assert.deepEqual(data.swipes.map((s) => [s.toCardId, s.kind]), [[b.card.id, 'like'], [c.card.id, 'pass']]);
     assert.deepEqual(data.matches.map((m) => [m.matchId, m.status, m.otherUserIds]), [[matchId, 'active', [b.userId]]]);
     assert.deepEqual(data.messages.map((m) => [m.matchId, m.body]), [[matchId, 'mine']], 'their own messages, not the other’s');
@@ -109,12 +133,87 @@ describe('accounts people can leave, on two nodes', function () {
     assert.deepEqual(data.calls.map((call) => [call.callId, call.matchId, call.role, call.otherUserId, call.media, call.state]), [[callId, matchId, 'caller', b.userId, 'video', 'cancelled']]);
     assert.deepEqual(data.liveEvents.registrations.map((r) => [r.eventId, r.title]), [[eventId, 'Hiring day']]);
     assert.deepEqual(data.liveEvents.attendance.map((entry) => entry.eventId), [eventId]);
-    assert.deepEqual(data.pushDevices?.map((d) => [d.deviceId, d.platform]), [['web', 'webpush']]);
-    assert.ok(!JSON.stringify(data).includes(subscription.endpoint), 'a device’s push address is not exported');
+    assert.deepEqual(data.liveEvents.removals.map((r) => r.eventId), [eventId]);
+    assert.ok(!JSON.stringify(data.liveEvents).includes(recruiter.userId), 'not which host removed them');
+    assert.deepEqual(data.liveEvents.hosted.map((e) => [e.eventId, e.title, e.jobCardId]), [[hosted.eventId, 'Open day', hosted.jobCardId]], 'theirs, not the event they attend');
+    const session = sessionOf(a.accessToken);
+    assert.deepEqual(
+      data.pushDevices?.map((d) => [d.deviceId, d.platform, d.address, d.sessionId]),
+      [['web', 'webpush', { service: 'https://push.example.invalid', endsWith: subscription.endpoint.slice(-8) }, session]],
+    );
+    for (const secret of [subscription.endpoint, subscription.keys.auth]) assert.ok(!JSON.stringify(data).includes(secret), 'a device’s push address is not exported whole');
+    assert.deepEqual(data.pushSettings, { previews: true });
+    assert.deepEqual(data.readMarkers.map((r) => [r.matchId, r.lastReadSeq]), [[matchId, fromB.seq]]);
+    await expectOwnSessions(data, a.userId, [[session, 'refreshed'], [sessionOf(loggedOut.accessToken), 'logged out']], [refreshed, loggedOut]);
+    await expectOwnProgress(data, a.userId, matchId);
+    await expectOwnNotices(data, a.userId, b.userId, matchNotice.seq!);
+
     const exportedB = await requestJson<AccountExport>(n0.url, 'GET', '/me/export', { token: b.accessToken });
     assert.deepEqual(exportedB.body.calls.map((call) => [call.callId, call.role, call.otherUserId]), [[callId, 'callee', a.userId]]);
-    assert.deepEqual([exportedB.body.liveEvents, exportedB.body.pushDevices], [{ registrations: [], attendance: [] }, []], 'only their own');
+    assert.deepEqual([exportedB.body.liveEvents, exportedB.body.pushDevices], [{ registrations: [], attendance: [], hosted: [], removals: [] }, []], 'only their own');
+    assert.deepEqual(exportedB.body.sessions.map((s) => s.sessionId), [sessionOf(b.accessToken)]);
+    assert.deepEqual(exportedB.body.pushSettings, { previews: false });
   });
+
+  /** A job of the recruiter's and a live event for it, which they host. */
+  async function hostEvent(url: string, host: Person): Promise<{ eventId: string; jobCardId: string }> {
+    const job = await requestJson<CardView>(url, 'POST', '/cards', { token: host.accessToken, body: { kind: 'job', title: 'Platform engineer' } });
+    assert.equal(job.status, 201, JSON.stringify(job.body));
+    const startsAt = Date.now() + 3_600_000;
+    const created = await requestJson<{ eventId: string }>(url, 'POST', '/events', {
+      token: host.accessToken,
+      body: { jobCardId: job.body.id, title: 'Open day', startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + 3_600_000).toISOString(), capacity: 5 },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    return { eventId: created.body.eventId, jobCardId: job.body.id };
+  }
+
+  /** The person's first log-in refreshed once, and a second log-in logged out. */
+  async function twoMoreLogIns(url: string, person: Person, email: string): Promise<{ refreshed: TokenPair; loggedOut: TokenPair }> {
+    const refreshed = await requestJson<TokenPair>(url, 'POST', '/auth/refresh', { body: { refreshToken: person.refreshToken } });
+    const second = await postJson<TokenPair>(url, '/auth/login', { email, password: TEST_PASSWORD });
+    assert.deepEqual([refreshed.status, second.status], [200, 200]);
+    assert.equal((await requestJson(url, 'POST', '/auth/logout', { body: { refreshToken: second.body.refreshToken } })).status, 200);
+    return { refreshed: refreshed.body, loggedOut: second.body };
+  }
+
+  const sessionOf = (accessToken: string) => String(decodeJwt(accessToken)['sid']);
+
+  /** Each of the person's log-ins, in order, and how it stands; never a refresh token or its hash. */
+  async function expectOwnSessions(data: AccountExport, userId: string, expected: Array<[string, 'refreshed' | 'logged out']>, pairs: TokenPair[]) {
+    const standing = (s: AccountExport['sessions'][number]) => (s.revokedAt !== null ? 'logged out' : s.lastRefreshedAt !== null ? 'refreshed' : 'new');
+    assert.deepEqual(data.sessions.map((s) => [s.sessionId, standing(s)]), expected);
+    assert.ok(data.sessions.every((s) => Date.parse(s.expiresAt) > Date.parse(s.createdAt)));
+    const { rows } = await suite.cluster.pool.query<{ token_hash: string }>('select token_hash from refresh_tokens where user_id = $1', [userId]);
+    const text = JSON.stringify(data);
+    for (const secret of [...rows.map((r) => r.token_hash), ...pairs.map((p) => p.refreshToken)]) assert.ok(!text.includes(secret), 'no token nor its hash');
+  }
+
+  /** Every action the person's XP counted, and their quest counts: the total is the actions' XP and the completed quests' bonuses. */
+  async function expectOwnProgress(data: AccountExport, userId: string, matchId: string) {
+    const progress = data.progress!;
+    assert.deepEqual(progress.history.map((h) => [h.action, h.key, h.xp]).sort(), [['first_message', `first_message:${matchId}`, 20], ['match', `match:${matchId}`, 100]]);
+    const { rows } = await suite.cluster.pool.query<{ day: string; quest_id: string; count: number }>(
+      "select to_char(day, 'YYYY-MM-DD') as day, quest_id, count from quest_progress where user_id = $1 order by day, quest_id", [userId]);
+    assert.ok(rows.length > 0, 'the match, swipes and message advanced a quest of the day');
+    assert.deepEqual(progress.quests, rows.map((r) => ({ day: r.day, questId: r.quest_id, count: r.count })));
+    const quests = progress.quests.map((q) => ({ ...q, quest: QUEST_POOL.find((p) => p.id === q.questId)! }));
+    const bonuses = quests.filter((q) => q.count >= q.quest.target).reduce((sum, q) => sum + q.quest.xp, 0);
+    assert.equal(progress.xp, progress.history.reduce((sum, h) => sum + h.xp, 0) + bonuses);
+  }
+
+  /** Every notice stored for the person, as their devices get them, marked by whether one of them acknowledged it. */
+  async function expectOwnNotices(data: AccountExport, userId: string, otherId: string, ackedSeq: number) {
+    // Up to the last exported: the event they registered for may tell them it starts at any moment.
+    const last = data.notices.at(-1)!.seq;
+    const { rows } = await suite.cluster.pool.query<{ seq: number }>('select seq::int from stored_events where user_id = $1 and seq <= $2 order by seq', [userId, last]);
+    assert.deepEqual(data.notices.map((n) => n.seq), rows.map((r) => r.seq));
+    assert.deepEqual(data.devices.map((d) => [d.deviceId, d.ackedSeq]), [['phone', ackedSeq]]);
+    assert.ok(data.notices.every((n) => n.acknowledged === n.seq <= ackedSeq));
+    assert.ok(data.notices.some((n) => !n.acknowledged), 'a notice no device acknowledged yet (the level the match reached)');
+    const created = data.notices.filter((n) => n.type === UserEventType.MATCH_CREATED).map((n) => (n.data as { otherUserId: string }).otherUserId);
+    assert.deepEqual(created, [otherId], 'their own notice of the match, not the other’s');
+  }
 
   it('deletes an account connected on two nodes and in a thread: closed everywhere, history kept for the other, nothing personal left', async () => {
     const [n0, n1] = suite.nodes;
