@@ -1,3 +1,4 @@
+import type { MatchStatus } from './chatRules';
 import { ErrorCode } from './errors';
 
 /** A callee who has not answered within this long missed the call. */
@@ -70,6 +71,15 @@ export function decideCallToken(state: CallState): { readonly code: ErrorCode; r
   if (!isActive(state)) return { code: ErrorCode.CALL_OVER, message: `the call is over (${state})` };
   if (state !== 'accepted') return { code: ErrorCode.CALL_NOT_RINGING, message: `media is only for an answered call (${state})` };
   return undefined;
+}
+
+/**
+ * The end a live call is owed when its match is no longer active: the match's end ends its
+ * calls once it is stored, and a call that end missed (its node stopped first) ends as soon
+ * as anything is done with it, before an answer or a media token is given.
+ */
+export function endOwedByMatch(call: Call, matchStatus: MatchStatus | undefined): CallEvent | undefined {
+  return isActive(call.state) && matchStatus !== 'active' ? { kind: 'match_ended' } : undefined;
 }
 
 function end(call: Call, state: Exclude<CallState, 'ringing' | 'accepted'>, reason: CallEndReason, nowMs: number): CallTransition {

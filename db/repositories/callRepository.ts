@@ -1,10 +1,12 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { decideCallLines, RING_TIMEOUT_MS, type Call, type CallEndReason, type CallLines, type CallMedia } from '../../domain/callState';
+import type { MatchStatus } from '../../domain/chatRules';
+import { decideCallStart, RING_TIMEOUT_MS, type Call, type CallEndReason, type CallLines, type CallMedia } from '../../domain/callState';
 import { ErrorCode } from '../../domain/errors';
 import { callEndedData, type NewDomainEvent } from '../../domain/domainEvents';
 import type { CallsTable, Database } from '../types';
 import { DOMAIN_EVENTS_ON, queueDomainEvents } from './domainOutboxRepository';
 import { queueCallPushes } from './pushOutboxRepository';
+import { findThreadAccess } from './threadRepository';
 
 function callFromRow(row: Selectable<CallsTable>): Call {
   return {
@@ -37,9 +39,23 @@ async function lockCallLines(trx: Transaction<Database>): Promise<void> {
 }
 
 /**
- * Starts a ringing call if neither person's line nor the cluster's cap is taken
- * (domain/callState decideCallLines). Calls left ringing past the timeout (their node
- * died) are marked missed first, so they neither count nor block.
+ * Holds the match row as it is until the transaction ends, so the call is stored only on a
+ * match still active, whatever the wait for the call lock took. An unmatch or a block ends a
+ * match by updating its row (matchRepository endMatches), whose lock conflicts with this one:
+ * - the end updated the row first: this waits for it to commit, and the read after sees it ended;
+ * - this holds the row first: the end waits for the call to commit, and the calls of the ended
+ *   match are looked up only once the end committed (services/moderation announceMatchesEnded),
+ *   so that lookup finds the call and ends it.
+ */
+async function holdMatchAgainstItsEnd(trx: Transaction<Database>, matchId: string): Promise<void> {
+  await trx.selectFrom('matches').select('id').where('id', '=', matchId).forShare().execute();
+}
+
+/**
+ * Starts a ringing call if the match is still active, and neither person's line nor the
+ * cluster's cap is taken (domain/callState decideCallStart: a match ended while the start
+ * waited is refused as it would have been before, BLOCKED to the blocker alone). Calls left
+ * ringing past the timeout (their node died) are marked missed first, so they neither count nor block.
  * A shadow-banned caller's call is stored hidden: it rings nobody, so it neither
  * counts against the cap nor stands in anyone else's way (either would tell them of
  * it); it stands in its own caller's way, who sees it ringing.
@@ -50,6 +66,7 @@ export async function startCall(
 ): Promise<CallStartOutcome> {
   return db.transaction().execute(async (trx) => {
     await lockCallLines(trx);
+    await holdMatchAgainstItsEnd(trx, input.matchId);
     const swept = await trx
       .updateTable('calls')
       .set({ state: 'missed', ended_at: input.at, end_reason: 'missed' })
@@ -58,7 +75,15 @@ export async function startCall(
       .returningAll()
       .execute();
     await queueDomainEvents(trx, swept.flatMap((row) => callEndedEvents(callFromRow(row))));
-    const decision = decideCallLines({ ...(await readCallLines(trx, input)), maxActiveCalls: input.maxActive });
+    const access = await findThreadAccess(trx, input.matchId, input.callerId);
+    const decision = decideCallStart({
+      isMember: access?.isMember === true,
+      matchStatus: access?.status,
+      blocked: access?.blockedEitherWay === true,
+      callerBlocked: access?.callerBlocked === true,
+      ...(await readCallLines(trx, input)),
+      maxActiveCalls: input.maxActive,
+    });
     if (decision.kind === 'refused') return decision;
     const row = await trx
       .insertInto('calls')
@@ -118,6 +143,18 @@ async function readCallLines(
 export async function findCall(db: Kysely<Database>, id: string): Promise<Call | undefined> {
   const row = await db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? callFromRow(row) : undefined;
+}
+
+/** A call with its match's status now (undefined for a match that is gone). */
+export async function findCallOnMatch(db: Kysely<Database>, id: string): Promise<{ call: Call; matchStatus: MatchStatus | undefined } | undefined> {
+  const row = await db
+    .selectFrom('calls')
+    .leftJoin('matches', 'matches.id', 'calls.match_id')
+    .selectAll('calls')
+    .select('matches.status as match_status')
+    .where('calls.id', '=', id)
+    .executeTakeFirst();
+  return row ? { call: callFromRow(row), matchStatus: row.match_status ?? undefined } : undefined;
 }
 
 export async function findCallByRoom(db: Kysely<Database>, liveKitRoom: string): Promise<Call | undefined> {

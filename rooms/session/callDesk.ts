@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { findCall, findCallPeer, startCall } from '../../db/repositories/callRepository';
+import { findCallOnMatch, findCallPeer, startCall } from '../../db/repositories/callRepository';
 import { findThreadAccess } from '../../db/repositories/threadRepository';
-import { decideCallStart, decideCallToken, RING_TIMEOUT_MS, type Call, type CallEvent, type CallMedia } from '../../domain/callState';
+import { decideCallStart, decideCallToken, endOwedByMatch, RING_TIMEOUT_MS, type Call, type CallEvent, type CallMedia } from '../../domain/callState';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { UserEventType } from '../../domain/userEvents';
 import type { CallAcceptedData, CallIncomingData, CallMediaAccess, CallStarted } from '../../contracts/calls';
@@ -81,10 +81,15 @@ export class CallDesk {
   }
 
   async act(callId: string, event: CallEvent): Promise<Call> {
-    const call = await findCall(this.services.db, callId);
+    const found = await findCallOnMatch(this.services.db, callId);
+    const call = found?.call;
     if (!call || (call.callerId !== this.userId && call.calleeId !== this.userId)) throw new AppError(ErrorCode.CALL_NOT_FOUND, 'no such call');
     const { db, userEvents, now, metrics, calls } = this.services;
-    const next = await applyCallEvent({ db, userEvents, now, metrics, mediaRooms: calls.roomControl }, call, event);
+    const settling = { db, userEvents, now, metrics, mediaRooms: calls.roomControl };
+    // A live call on a match that ended is ended first: it is neither answered nor given media (CALL_OVER).
+    const owed = endOwedByMatch(call, found.matchStatus);
+    const current = owed ? await applyCallEvent(settling, call, owed) : call;
+    const next = await applyCallEvent(settling, current, event);
     if (next.state !== 'ringing' && this.ringTimers?.has(callId)) {
       clearTimeout(this.ringTimers.get(callId));
       this.ringTimers.delete(callId);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decideCallStart, decideCallToken, nextCallState, RING_TIMEOUT_MS, type Call, type CallEvent } from '../../domain/callState';
+import { decideCallStart, decideCallToken, endOwedByMatch, nextCallState, RING_TIMEOUT_MS, type Call, type CallEvent } from '../../domain/callState';
 
 const T0 = 1_700_000_000_000;
 const ringing: Call = {
@@ -133,4 +133,16 @@ describe('decideCallToken', () => {
     for (const state of ['ended', 'declined', 'missed', 'cancelled'] as const) assert.equal(code(state), 'CALL_OVER', state);
   });
   it('keeps a ringing call waiting for its answer', () => assert.equal(code('ringing'), 'CALL_NOT_RINGING'));
+});
+
+describe('endOwedByMatch', () => {
+  it('ends a live call whose match is no longer active, as the match’s end would have', () => {
+    for (const call of [ringing, accepted]) {
+      for (const status of ['unmatched', 'blocked', undefined] as const) assert.deepEqual(endOwedByMatch(call, status), { kind: 'match_ended' }, `${call.state} ${status}`);
+    }
+  });
+  it('owes nothing on an active match, nor once the call is over', () => {
+    assert.equal(endOwedByMatch(accepted, 'active'), undefined);
+    assert.equal(endOwedByMatch({ ...ringing, state: 'declined' }, 'blocked'), undefined);
+  });
 });

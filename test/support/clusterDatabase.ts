@@ -35,3 +35,11 @@ export async function lockAwaited(pool: Pool, table: string, mode: string): Prom
 export async function backendsWaitingOnLocks(pool: Pool): Promise<number> {
   return (await pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n;
 }
+
+/** Whether a backend of the pool's database waits for an advisory lock now (one the test holds, say). */
+export async function advisoryLockAwaited(pool: Pool): Promise<boolean> {
+  const waiting = await pool.query(
+    `select 1 from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`,
+  );
+  return waiting.rowCount! > 0;
+}
