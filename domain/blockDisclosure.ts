@@ -1,4 +1,6 @@
 import type { MatchStatus } from './chatRules';
+import { ErrorCode } from './errors';
+import { NOT_ATTENDING_REFUSAL } from './liveEventRules';
 
 /**
  * Who learns that a block ended a match: the person who made it, alone. The one
@@ -29,4 +31,13 @@ export function threadEndOf(ended: { readonly status: MatchStatus; readonly bloc
 /** Why the thread closed, as one member is told it. */
 export function endCodeSeenBy(end: ThreadEnd, userId: string): ThreadEndCode {
   return end.code === 'BLOCKED' && !end.blockerIds.includes(userId) ? 'UNMATCHED' : end.code;
+}
+
+/**
+ * A breakout a block stands in the way of, as the host who asked is told: `BLOCKED`
+ * when they made the block; when the attendee blocked them, word for word what they
+ * are told of someone not in the event.
+ */
+export function breakoutRefusalSeenBy(hostBlocked: boolean): { readonly code: ErrorCode; readonly message: string } {
+  return hostBlocked ? { code: ErrorCode.BLOCKED, message: 'you blocked that person' } : NOT_ATTENDING_REFUSAL;
 }

@@ -66,10 +66,13 @@ export function lowerHand(queue: readonly string[], userId: string): readonly st
   return queue.filter((id) => id !== userId);
 }
 
+/** What a host is told of someone not in the event (and of someone who blocked them, as domain/blockDisclosure says). */
+export const NOT_ATTENDING_REFUSAL = { code: ErrorCode.NOT_ATTENDING, message: 'that person is not in the event' } as const;
+
 /** Hosts promote, demote, mute and remove; nobody acts on a host. */
 export function decideModeration(actor: LiveEventRole, target: LiveEventRole | undefined): { ok: true } | { ok: false; code: ErrorCode; message: string } {
   if (actor !== 'host') return { ok: false, code: ErrorCode.NOT_A_HOST, message: 'only the event’s hosts do this' };
-  if (target === undefined) return { ok: false, code: ErrorCode.NOT_ATTENDING, message: 'that person is not in the event' };
+  if (target === undefined) return { ok: false, ...NOT_ATTENDING_REFUSAL };
   if (target === 'host') return { ok: false, code: ErrorCode.NOT_A_HOST, message: 'hosts are not moderated' };
   return { ok: true };
 }

@@ -183,13 +183,12 @@ export abstract class ActorRoom extends Room {
     for (const client of this.clients) if (client !== except && this.userOf(client) === userId) client.send(type, message);
   }
 
-  /**
-   * What a person did, to every connection it reaches (domain/shadowBanAudience):
-   * everyone, or only the person's own while they are shadow-banned.
-   */
-  protected sendFrom(sender: { readonly userId: string; readonly hidden: boolean }, type: string, message: unknown, except?: Client): void {
+  /** What a person did, to every connection it reaches (domain/shadowBanAudience): all but `unseenBy`'s (blocks), in one broadcast; the person's own alone while shadow-banned. */
+  protected sendFrom(sender: { readonly userId: string; readonly hidden: boolean }, type: string, message: unknown, except?: Client, unseenBy?: ReadonlySet<string>): void {
     if (!sender.hidden) {
-      this.broadcast(type, message, except ? { except } : undefined);
+      const left = except ? [except] : [];
+      if (unseenBy?.size) for (const client of this.clients) if (unseenBy.has(this.userOf(client) ?? '')) left.push(client);
+      this.broadcast(type, message, left.length > 0 ? { except: left } : undefined);
       return;
     }
     for (const client of this.clients) if (client !== except && reaches(sender, this.userOf(client))) client.send(type, message);

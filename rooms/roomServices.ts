@@ -4,6 +4,7 @@ import type { SheddableTraffic } from '../domain/loadShedding';
 import type { RateLimiter } from '../services/rateLimiter';
 import type { ThreadSignalBus, UserEventBus } from '../services/topicBus';
 import type { WithdrawnCards } from '../services/withdrawnCards';
+import type { RecentBlocks } from '../services/recentBlocks';
 import type { EditedCards } from '../services/editedCards';
 import type { CallMetrics, CallServices } from '../services/calls';
 import type { AttendanceLedger } from '../db/attendanceLedger';
@@ -84,6 +85,8 @@ export interface RoomServices extends CallServices {
   readonly withdrawn: WithdrawnCards;
   /** Cards edited lately, as they are now, cluster-wide. */
   readonly edited: EditedCards;
+  /** Blocks made lately, cluster-wide, and the live events of the node that hear each as it is made. */
+  readonly recentBlocks: RecentBlocks;
   /** Seats and attendance of live events, written in shared batches. */
   readonly attendance: AttendanceLedger;
   /** The node's swipe reads and writes, in shared flushes (one write in flight). */

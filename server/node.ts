@@ -7,6 +7,7 @@ import { DECK_CACHE_TTL_MS } from '../rooms/session/deckCache';
 import { SESSION_ACTIONS } from '../rooms/session/sessionCommands';
 import { WithdrawnCards } from '../services/withdrawnCards';
 import { EditedCards } from '../services/editedCards';
+import { RecentBlocks } from '../services/recentBlocks';
 import { AttendanceLedger } from '../db/attendanceLedger';
 import { SessionLedger } from '../db/sessionLedger';
 import { ThreadReads } from '../db/threadReads';
@@ -18,7 +19,7 @@ import { setRoomServices } from '../rooms/roomServices';
 import { REMEMBERED_KEYS } from '../rooms/chat/threadWriter';
 import { BatchedChatStore } from '../db/batchedChatStore';
 import type { RateLimiter } from '../services/rateLimiter';
-import { WITHDRAWALS_TOPIC, type ThreadSignal, type UserBusMessage, type DiscoveryNews } from '../services/topicBus';
+import { WITHDRAWALS_TOPIC, type BlockNews, type ThreadSignal, type UserBusMessage, type DiscoveryNews } from '../services/topicBus';
 import { AccessTokenService } from './auth/accessTokens';
 import { AuthService } from './auth/authService';
 import { TokenRevocations } from './auth/tokenRevocations';
@@ -125,6 +126,8 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const userEvents = new PresenceTopicBus<UserBusMessage>(presence, 'kismet:user:', logger);
   const threadSignals = new PresenceTopicBus<ThreadSignal>(presence, 'kismet:thread:', logger);
   const withdrawals = new PresenceTopicBus<DiscoveryNews>(presence, 'kismet:discovery:', logger);
+  const blocks = new PresenceTopicBus<BlockNews>(presence, 'kismet:blocks:', logger);
+  const recentBlocks = await RecentBlocks.hearing(blocks, now);
   const withdrawn = new WithdrawnCards(DECK_CACHE_TTL_MS);
   const edited = new EditedCards(DECK_CACHE_TTL_MS);
   const calls = nodeCalls(config, logger);
@@ -153,6 +156,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     rateLimits,
     withdrawn,
     edited,
+    recentBlocks,
     calls,
     attendance: new AttendanceLedger(database.db),
     sessions: new SessionLedger(database.db),
@@ -191,7 +195,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   mountAuthRoutes(transport.app, auth, rateLimits, routeOptions);
   mountCardRoutes(transport.app, { db: database.db, signedIn, h3Resolution: config.matching.h3Resolution, mediaHosts: config.mediaHosts, userEvents, withdrawals, now }, routeOptions);
   // Moderation decisions reach every node's actors through the same announcements, whichever route made them.
-  const moderation = { db: database.db, userEvents, threadSignals, withdrawals, metrics, now, mediaRooms: calls.roomControl, revocations };
+  const moderation = { db: database.db, userEvents, threadSignals, withdrawals, blocks, metrics, now, mediaRooms: calls.roomControl, revocations };
   mountMatchRoutes(transport.app, { ...moderation, signedIn }, routeOptions);
   mountColleagueRoutes(transport.app, { ...moderation, signedIn }, routeOptions);
   mountCompanyRoutes(transport.app, { db: database.db, signedIn, adminApiKey: config.auth.adminApiKey, now, userEvents, threadSignals }, routeOptions);
@@ -283,6 +287,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
         await push.stop();
         await domainEvents?.stop();
         unsubscribeWithdrawals();
+        recentBlocks.stop();
         revocations.stop();
         setRoomServices(undefined);
         await database.close();

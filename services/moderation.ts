@@ -5,7 +5,7 @@ import { deletePushTargetsOfUser } from '../db/repositories/pushTargetRepository
 import type { Database } from '../db/types';
 import type { ThreadEndCode } from '../domain/blockDisclosure';
 import { endCallsOfMatches, type CallSettling } from './calls';
-import { WITHDRAWALS_TOPIC, type ThreadSignalBus, type UserEventBus, type WithdrawalBus } from './topicBus';
+import { BLOCKS_TOPIC, WITHDRAWALS_TOPIC, type BlockBus, type ThreadSignalBus, type UserEventBus, type WithdrawalBus } from './topicBus';
 
 /**
  * Telling the cluster about a moderation decision already stored: every node's
@@ -17,6 +17,7 @@ export interface ModerationDeps extends CallSettling {
   readonly userEvents: UserEventBus;
   readonly threadSignals: ThreadSignalBus;
   readonly withdrawals: WithdrawalBus;
+  readonly blocks: BlockBus;
   /** Refuses an account's access tokens on every node at once. */
   readonly revocations: { revokeUser(userId: string): Promise<void> };
 }
@@ -63,11 +64,15 @@ export async function announceMatchesEnded(deps: ModerationDeps, outcome: Matche
   await endCallsOfMatches(deps, outcome.ended.map((m) => m.matchId));
 }
 
-/** A block, once stored: no deck built from here on shows either to the other, and cached decks drop them now. */
-export async function announceBlock(deps: Pick<ModerationDeps, 'userEvents'>, blockerId: string, blockedId: string): Promise<void> {
+/**
+ * A block, once stored: no deck built from here on shows either to the other, and cached decks drop them now;
+ * a live event both are in hides them from each other now, on whatever node it runs.
+ */
+export async function announceBlock(deps: Pick<ModerationDeps, 'userEvents' | 'blocks'>, blockerId: string, blockedId: string): Promise<void> {
   await Promise.all([
     deps.userEvents.publishApplied(blockerId, { kind: 'deck.exclude', userId: blockedId }),
     deps.userEvents.publishApplied(blockedId, { kind: 'deck.exclude', userId: blockerId }),
+    deps.blocks.publishApplied(BLOCKS_TOPIC, { blockerId, blockedId }),
   ]);
 }
 

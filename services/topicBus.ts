@@ -1,5 +1,6 @@
 import type { StoredUserEvent } from '../db/repositories/eventRepository';
 import type { ThreadEnd } from '../domain/blockDisclosure';
+import type { Block } from '../domain/blockedPairs';
 import type { EphemeralEventBody } from '../domain/userEvents';
 import type { CardView } from '../contracts/cards';
 
@@ -76,3 +77,16 @@ export type WithdrawalBus = TopicBus<DiscoveryNews>;
 
 /** The one key of the withdrawal bus: every node listens to it. */
 export const WITHDRAWALS_TOPIC = 'withdrawn';
+
+/**
+ * Blocks, as they are made, to every node: the live events there hide the two
+ * from each other at once (rooms/event/eventBlocks.ts). A block stored before an
+ * event's attendee was admitted is read at its door.
+ */
+export type BlockBus = TopicBus<BlockNews>;
+
+/** What travels on the block bus: one block, as stored. */
+export type BlockNews = Block;
+
+/** The one key of the block bus: every node listens to it. */
+export const BLOCKS_TOPIC = 'made';

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { Block } from '../../domain/blockedPairs';
 import type { Database } from '../types';
 import { endMatchesWithin, type MatchesEnded } from './matchRepository';
 
@@ -15,6 +16,15 @@ export function blockedEitherWaySql(userX: RawBuilder<unknown>, userY: RawBuilde
   return sql<boolean>`exists(select 1 from blocks bl
                               where (bl.blocker_id = ${userX} and bl.blocked_id = ${userY})
                                  or (bl.blocker_id = ${userY} and bl.blocked_id = ${userX}))`;
+}
+
+/** Every block among these people (both of its two among them). */
+export async function findBlocksAmong(db: Db, userIds: readonly string[]): Promise<Block[]> {
+  if (userIds.length === 0) return [];
+  const { rows } = await sql<{ blocker_id: string; blocked_id: string }>`
+    select bl.blocker_id::text, bl.blocked_id::text from blocks bl
+     where bl.blocker_id = any(${userIds}::uuid[]) and bl.blocked_id = any(${userIds}::uuid[])`.execute(db);
+  return rows.map((row) => ({ blockerId: row.blocker_id, blockedId: row.blocked_id }));
 }
 
 /** Records that `blockerId` blocked `blockedId`; blocking twice changes nothing. */

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { Block } from '../../domain/blockedPairs';
 import { decideEventCreation, DOORS_OPEN_BEFORE_MS } from '../../domain/liveEventRules';
 import type { ErrorCode } from '../../domain/errors';
 import { UserEventType } from '../../domain/userEvents';
@@ -6,6 +7,7 @@ import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
 import { appendEventsOfUsers } from './userEventBatchRepository';
 import { inAskedOrder } from './askedOrder';
+import { blockedEitherWaySql } from './blockRepository';
 import { hiddenAccountSql, lockLiveAccount } from './userRepository';
 
 export interface LiveEvent {
@@ -58,6 +60,8 @@ export interface LiveEventAccess {
   readonly registered: boolean;
   readonly removed: boolean;
   readonly shadowBanned: boolean;
+  /** The blocks between the user and the event's hosts and registrants, either way: the event hides each from the other. */
+  readonly blocks: readonly Block[];
 }
 
 /**
@@ -75,16 +79,19 @@ export async function findLiveEventAccesses(
 ): Promise<Array<LiveEventAccess | undefined>> {
   if (asks.length === 0) return [];
   const { rows } = await sql<{
-    i: string; id: string; host_id: string; job_card_id: string; title: string; starts_at: Date; ends_at: Date; capacity: number;
-    is_host: boolean; registered: boolean; removed: boolean; shadow_banned: boolean; open_to_others: boolean;
+    i: string; user_id: string; id: string; host_id: string; job_card_id: string; title: string; starts_at: Date; ends_at: Date; capacity: number;
+    is_host: boolean; registered: boolean; removed: boolean; shadow_banned: boolean; open_to_others: boolean; blocking: string[]; blocked_by: string[];
   }>`
-    select q.i, e.id, e.host_id, e.job_card_id, e.title, e.starts_at, e.ends_at, e.capacity,
+    select q.i, q.user_id::text as user_id, e.id, e.host_id, e.job_card_id, e.title, e.starts_at, e.ends_at, e.capacity,
            -- Its host banned, shadow-banned or gone, or its job taken down: the event is its hosts' alone.
            (jc.active and not ${hiddenAccountSql('hu')}) as open_to_others,
            exists (select 1 from event_hosts h where h.event_id = e.id and h.user_id = q.user_id) as is_host,
            exists (select 1 from registrations r where r.event_id = e.id and r.user_id = q.user_id) as registered,
            exists (select 1 from event_removals x where x.event_id = e.id and x.user_id = q.user_id) as removed,
-           exists (select 1 from users u where u.id = q.user_id and u.shadow_banned) as shadow_banned
+           exists (select 1 from users u where u.id = q.user_id and u.shadow_banned) as shadow_banned,
+           -- Each way through its own index (the key leads with blocker_id; blocked_id has one of its own).
+           array(select bl.blocked_id::text from blocks bl where bl.blocker_id = q.user_id and ${eventPersonSql('bl.blocked_id')}) as blocking,
+           array(select bl.blocker_id::text from blocks bl where bl.blocked_id = q.user_id and ${eventPersonSql('bl.blocker_id')}) as blocked_by
       from unnest(${asks.map((a) => a.eventId)}::uuid[], ${asks.map((a) => a.userId)}::uuid[]) with ordinality as q(event_id, user_id, i)
       join events e on e.id = q.event_id
       join users hu on hu.id = e.host_id
@@ -105,8 +112,16 @@ export async function findLiveEventAccesses(
       registered: row.registered,
       removed: row.removed,
       shadowBanned: row.shadow_banned,
+      blocks: [...row.blocking.map((other) => ({ blockerId: row.user_id, blockedId: other })), ...row.blocked_by.map((other) => ({ blockerId: other, blockedId: row.user_id }))],
     };
   });
+}
+
+/** Whether the user in `column` hosts or registered for the event `e`. */
+function eventPersonSql(column: 'bl.blocked_id' | 'bl.blocker_id') {
+  const user = sql.ref(column);
+  return sql<boolean>`(exists (select 1 from registrations r where r.event_id = e.id and r.user_id = ${user})
+                       or exists (select 1 from event_hosts h where h.event_id = e.id and h.user_id = ${user}))`;
 }
 
 /** A host removed someone from the event: kept, so the door refuses them from now on. */
@@ -148,14 +163,15 @@ export interface AttendanceEntry {
   readonly lastLeftAt: number | null;
 }
 
-/** Who attended an event, once each, first arrival first. */
-export async function listAttendance(db: Kysely<Database>, eventId: string): Promise<AttendanceEntry[]> {
+/** Who attended an event, once each, first arrival first, as `viewerId` sees it: nobody a block stands between them and, either way. */
+export async function listAttendance(db: Kysely<Database>, eventId: string, viewerId: string): Promise<AttendanceEntry[]> {
   const rows = await sql<{ user_id: string; card_id: string | null; first_joined: Date; last_left: Date | null; still_in: boolean }>`
     select a.user_id,
            (select c.id from cards c where c.owner_id = a.user_id and c.kind = 'person' and c.active limit 1) as card_id,
            min(a.joined_at) as first_joined, max(a.left_at) as last_left, bool_or(a.left_at is null) as still_in
       from attendance a
      where a.event_id = ${eventId}
+       and not ${blockedEitherWaySql(sql`a.user_id`, sql`${viewerId}::uuid`)}
      group by a.user_id
      order by first_joined, a.user_id`.execute(db);
   return rows.rows.map((r) => ({

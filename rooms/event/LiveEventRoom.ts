@@ -1,10 +1,10 @@
 import type { AuthContext, Client } from '@colyseus/core';
 import { recordEventRemoval } from '../../db/repositories/liveEventRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
-import { decideLiveEventJoin, decideModeration, liveEventPhase, lowerHand, raiseHand, type LiveEventRole } from '../../domain/liveEventRules';
-import { LiveEventCommands, LiveEventJoinOptions, LiveEventMessageType, type LiveEventReady, type RoleMessage } from '../../contracts/liveEvents';
+import { decideModeration, lowerHand, raiseHand } from '../../domain/liveEventRules';
+import { LiveEventCommands, LiveEventMessageType, type LiveEventReady, type RoleMessage } from '../../contracts/liveEvents';
 import { KismetCloseCode } from '../../contracts/common';
-import { ActorRoom, type SeatHolder } from '../actorRoom';
+import { ActorRoom } from '../actorRoom';
 import { mountCommands } from '../commandRouter';
 import { roomServices } from '../roomServices';
 import { Breakouts } from './breakouts';
@@ -14,17 +14,8 @@ import { EventMedia } from './eventMedia';
 import { EventSeats } from './eventSeats';
 import { HandRaises } from './handRaises';
 import { EventAttendees, type Attendee } from './eventAttendees';
-
-interface LiveEventAuth extends SeatHolder {
-  /** The event the caller was admitted to. */
-  readonly eventId: string;
-  readonly role: LiveEventRole;
-  /** Whether the person needs a seat (hosts do not); it is taken when they connect. */
-  readonly needsSeat: boolean;
-  readonly shadowBanned: boolean;
-  /** When the event ends (ms since the epoch): its actor ends then (EventEnd). */
-  readonly endsAt: number;
-}
+import { admitToEvent, type LiveEventAuth } from './eventAdmission';
+import { EventBlocks } from './eventBlocks';
 
 /**
  * `event:<eventId>`: a live hiring event. Hosts and promoted speakers publish
@@ -37,22 +28,18 @@ export class LiveEventRoom extends ActorRoom {
   private readonly chat = new EventChat();
   private readonly hands = new HandRaises({
     hiddenIds: () => this.attendees.hiddenIds(),
+    unseenBy: (userId) => this.blocks.othersOf(userId),
     broadcast: (type, message, except) => this.broadcast(type, message, except.size === 0 ? undefined : { except: [...except].flatMap((userId) => this.clientsOf(userId)) }),
     sendTo: (userId, type, message) => this.sendToUser(userId, type, message),
   });
   private media!: EventMedia;
   private seats!: EventSeats;
   private breakouts!: Breakouts;
+  private blocks!: EventBlocks;
   private ending!: EventEnd;
 
-  static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<LiveEventAuth> {
-    const { userId, options, seatToken } = await ActorRoom.admitCaller(token, rawOptions, LiveEventJoinOptions);
-    const services = roomServices();
-    const access = await services.attendance.access(options.eventId, userId);
-    if (!access) throw new AppError(ErrorCode.EVENT_NOT_FOUND, 'no such event');
-    const decision = decideLiveEventJoin({ ...access, phase: liveEventPhase(access.event, services.now().getTime()) });
-    if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
-    return { userId, seatToken, eventId: options.eventId, role: decision.role, needsSeat: decision.takesSeat, shadowBanned: access.shadowBanned, endsAt: access.event.endsAt };
+  static override onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<LiveEventAuth> {
+    return admitToEvent(token, rawOptions);
   }
 
   override onCreate(options: { eventId: string }): void {
@@ -64,6 +51,7 @@ export class LiveEventRoom extends ActorRoom {
       sendToUser: (userId, type, message) => this.sendToUser(userId, type, message),
       roleOf: (userId) => this.attendees.of(userId)[0]?.role ?? 'audience',
     });
+    this.blocks = new EventBlocks(this.eventId, { holds: (userId) => this.attendees.held(userId) > 0, hands: this.hands, breakouts: this.breakouts });
     this.ending = new EventEnd({ eventId: this.eventId, media: this.media, breakouts: this.breakouts, disconnect: (code) => this.disconnect(code) });
     const services = roomServices();
     const hand = (client: Client, change: typeof raiseHand) => {
@@ -92,12 +80,13 @@ export class LiveEventRoom extends ActorRoom {
       },
       breakout: (client, payload) => {
         this.moderate(client, payload.userId);
+        this.blocks.refuseBreakout(this.attendee(client).userId, payload.userId);
         return this.breakouts.start(this.attendee(client).userId, payload.userId, payload.durationS);
       },
       say: (client, payload) => {
         const speaker = this.attendee(client);
         const message = this.chat.say(speaker, payload.text, services.now().getTime(), this.clients.length);
-        this.sendFrom(speaker, LiveEventMessageType.CHAT, message);
+        this.sendFrom(speaker, LiveEventMessageType.CHAT, message, undefined, this.blocks.othersOf(speaker.userId));
         return message;
       },
       'slow.mode': (client, payload) => {
@@ -123,6 +112,7 @@ export class LiveEventRoom extends ActorRoom {
     this.ending.admit(auth.endsAt);
     if (this.attendees.wasPutOut(auth.userId)) throw ActorRoom.joinRefused(ErrorCode.REMOVED_FROM_EVENT, 'a host removed you from this event');
     this.admitWithinLimit(client, auth, this.attendees.held(auth.userId)); // before any await: a revocation heard meanwhile closes it
+    this.blocks.admit(auth.userId, auth.blocks); // before anything is sent to them, as before any await
     const services = roomServices();
     services.metrics.connections.inc();
     const attendee = { userId: auth.userId, role: auth.role, hidden: auth.shadowBanned };
@@ -135,8 +125,10 @@ export class LiveEventRoom extends ActorRoom {
 
   override async onLeave(client: Client): Promise<void> {
     this.lingerWhenEmpty();
-    if (this.userOf(client) !== undefined) roomServices().metrics.connections.dec(); // admitted, so counted
+    const userId = this.userOf(client);
+    if (userId !== undefined) roomServices().metrics.connections.dec(); // admitted, so counted
     const attendee = this.attendees.remove(client.sessionId);
+    if (userId !== undefined) this.blocks.left(userId);
     if (!attendee) return;
     const remaining = this.attendees.of(attendee.userId);
     if (remaining.length > 0) {
@@ -158,7 +150,13 @@ export class LiveEventRoom extends ActorRoom {
     this.breakouts?.close();
     this.ending?.close();
     this.hands.close();
+    this.blocks?.close();
     this.actorGone();
+  }
+
+  /** Blocks made while this node was away from Redis were not heard: those among the people here are read again. */
+  override onClusterRejoined(): void {
+    void this.blocks.reread([...this.attendees.people()]);
   }
 
   /** Banned or erased, or their one log-in here revoked, heard on every node: let go as a removed attendee is (media rooms too), with 4502. */

@@ -57,6 +57,11 @@ export class Breakouts {
     await this.media.onServer((control) => control.close(breakout.room));
   }
 
+  /** A block now stands between the two: a breakout of theirs ends as one whose time is up does. */
+  async endBetween(x: string, y: string): Promise<void> {
+    for (const [attendee, host] of [[x, y], [y, x]] as const) if (this.rooms.get(attendee)?.hostId === host) await this.end(attendee);
+  }
+
   close(): void {
     for (const breakout of this.rooms.values()) clearTimeout(breakout.timer);
   }

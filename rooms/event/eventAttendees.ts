@@ -60,6 +60,11 @@ export class EventAttendees {
     return this.byPerson.get(userId) ?? [];
   }
 
+  /** The people with a connection here. */
+  people(): IterableIterator<string> {
+    return this.byPerson.keys();
+  }
+
   /** How many connections a person holds here, or is being admitted with. */
   held(userId: string): number {
     return this.of(userId).length + (this.arriving.get(userId) ?? 0);

@@ -11,9 +11,11 @@ import { AtMostEvery, REAL_TIMERS, type Timers } from '../atMostEvery';
  */
 export const HANDS_INTERVAL_MS = 250;
 
-/** What the queue needs of its event: whose hand is hidden, and ways to tell everyone and one person. */
+/** What the queue needs of its event: whose hand is hidden, from everyone or from one person, and ways to tell everyone and one person. */
 export interface HandAudience {
   hiddenIds(): ReadonlySet<string>;
+  /** The people a block stands between this one and: neither sees the other's hand. */
+  unseenBy(userId: string): ReadonlySet<string>;
   /** To every connection but those of `except`. */
   broadcast(type: string, message: unknown, except: ReadonlySet<string>): void;
   /** To every connection of one person. */
@@ -39,8 +41,8 @@ export class HandRaises {
     this.telling = new AtMostEvery(HANDS_INTERVAL_MS, () => this.tell(), timers);
   }
 
-  seenBy(viewerId: string | undefined): readonly string[] {
-    return handsSeenBy(this.queue, viewerId, this.audience.hiddenIds());
+  seenBy(viewerId: string): readonly string[] {
+    return this.viewOf(this.queue, viewerId);
   }
 
   /** Moves to the next queue; the audience hears of it at its next telling. */
@@ -54,15 +56,32 @@ export class HandRaises {
     return this.queue;
   }
 
+  /**
+   * A block now stands between the two: each whose last view showed the other's
+   * hand is told the queue again without it (the others' views do not change).
+   */
+  blocked(x: string, y: string): void {
+    const hidden = this.audience.hiddenIds();
+    for (const [viewer, other] of [[x, y], [y, x]] as const) {
+      if (this.told.includes(other) && !hidden.has(other)) this.audience.sendTo(viewer, LiveEventMessageType.HANDS, { hands: this.viewOf(this.told, viewer) });
+    }
+  }
+
   /** The event is going: nothing more is told. */
   close(): void {
     this.telling.close();
   }
 
+  private viewOf(queue: readonly string[], viewerId: string): readonly string[] {
+    return handsSeenBy(queue, viewerId, this.audience.hiddenIds(), this.audience.unseenBy(viewerId));
+  }
+
   /**
    * Tells everyone whose view changed since the last telling (nobody, if it is
-   * back as it was). Everyone whose own hand is not hidden sees the same queue, so
-   * it is worked out and sent once; only the shadow-banned few see their own.
+   * back as it was). Everyone whose own hand is not hidden, and whom no block
+   * stands between and a hand in either queue, sees the same queue, so it is
+   * worked out and sent once; only those few (the shadow-banned, and the people a
+   * block stands between and a raised hand) see their own.
    */
   private tell(): void {
     const before = this.told;
@@ -70,10 +89,13 @@ export class HandRaises {
     this.told = next;
     if (sameQueue(before, next)) return;
     const hidden = this.audience.hiddenIds();
+    const apart = new Set(hidden);
+    for (const id of [...before, ...next]) for (const other of this.audience.unseenBy(id)) apart.add(other);
     const shown = handsSeenBy(next, undefined, hidden);
-    if (!sameQueue(handsSeenBy(before, undefined, hidden), shown)) this.audience.broadcast(LiveEventMessageType.HANDS, { hands: shown }, hidden);
-    for (const userId of hidden) {
-      if (handsViewChanged(before, next, userId, hidden)) this.audience.sendTo(userId, LiveEventMessageType.HANDS, { hands: handsSeenBy(next, userId, hidden) });
+    if (!sameQueue(handsSeenBy(before, undefined, hidden), shown)) this.audience.broadcast(LiveEventMessageType.HANDS, { hands: shown }, apart);
+    for (const userId of apart) {
+      const unseen = this.audience.unseenBy(userId);
+      if (handsViewChanged(before, next, userId, hidden, unseen)) this.audience.sendTo(userId, LiveEventMessageType.HANDS, { hands: handsSeenBy(next, userId, hidden, unseen) });
     }
   }
 }

@@ -60,8 +60,8 @@ export function mountLiveEventRoutes(app: TemplatedApp, deps: LiveEventRouteDeps
 
   // Hosts only: who came, with the person card to like from the event's job (an ordinary swipe).
   route(app, 'get', '/events/:id/attendance', async (call) => {
-    const { access } = await eventOf(call);
+    const { userId, access } = await eventOf(call);
     if (!access.isHost) throw new AppError(ErrorCode.NOT_A_HOST, 'only the event’s hosts see who attended');
-    return jsonReply(200, { eventId: access.event.id, jobCardId: access.event.jobCardId, attendees: await listAttendance(deps.db, access.event.id) });
+    return jsonReply(200, { eventId: access.event.id, jobCardId: access.event.jobCardId, attendees: await listAttendance(deps.db, access.event.id, userId) });
   }, options);
 }

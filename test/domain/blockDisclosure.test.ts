@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { endCodeSeenBy, matchStatusSeenBy, threadEndOf } from '../../domain/blockDisclosure';
+import { breakoutRefusalSeenBy, endCodeSeenBy, matchStatusSeenBy, threadEndOf } from '../../domain/blockDisclosure';
+import { decideModeration } from '../../domain/liveEventRules';
 
 describe('blockDisclosure', () => {
   describe('matchStatusSeenBy', () => {
@@ -21,6 +22,13 @@ describe('blockDisclosure', () => {
       assert.equal(endCodeSeenBy(threadEndOf({ status: 'unmatched', blockerIds: [] }), 'blocker'), 'UNMATCHED');
       assert.equal(endCodeSeenBy(threadEndOf(undefined), 'blocker'), 'UNMATCHED');
       assert.equal(endCodeSeenBy({ code: 'ACCOUNT_DELETED', blockerIds: [] }, 'blocker'), 'ACCOUNT_DELETED');
+    });
+  });
+
+  describe('breakoutRefusalSeenBy', () => {
+    it('tells a host who blocked the attendee BLOCKED, and one the attendee blocked word for word what an absent attendee tells', () => {
+      assert.equal(breakoutRefusalSeenBy(true).code, 'BLOCKED');
+      assert.deepEqual({ ok: false, ...breakoutRefusalSeenBy(false) }, decideModeration('host', undefined));
     });
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { BlockedPairs } from '../../../domain/blockedPairs';
 import { HANDS_INTERVAL_MS, HandRaises, type HandAudience } from '../../../rooms/event/handRaises';
 
 /** A clock the test moves; its timers run when it is moved past them. */
@@ -26,12 +27,13 @@ function manualClock() {
 }
 
 /** An audience of people by user id: what went to everyone (and who was left out), and what went to each person alone. */
-function audienceOf(viewerIds: readonly string[], hidden: ReadonlySet<string> = new Set()) {
+function audienceOf(viewerIds: readonly string[], hidden: ReadonlySet<string> = new Set(), blocks = new BlockedPairs()) {
   const sent = new Map<string, Array<readonly string[]>>(viewerIds.map((id) => [id, []]));
   const broadcasts: Array<readonly string[]> = [];
   const leftOut: string[][] = [];
   const audience: HandAudience = {
     hiddenIds: () => hidden,
+    unseenBy: (userId) => blocks.othersOf(userId),
     broadcast: (_type, message, except) => {
       broadcasts.push((message as { hands: string[] }).hands);
       leftOut.push([...except]);
@@ -101,6 +103,42 @@ describe('the hand-raise queue told to an event', () => {
     clock.advance(HANDS_INTERVAL_MS);
     assert.deepEqual(broadcasts, [['plain']]);
     assert.deepEqual(sent.get('shadow')!.at(-1), ['plain']);
+  });
+
+  it('tells two people a block stands between a view without each other’s hand, the others one view in one broadcast', () => {
+    const clock = manualClock();
+    const blocks = new BlockedPairs();
+    blocks.add({ blockerId: 'b', blockedId: 'a' });
+    const { audience, sent, broadcasts, leftOut } = audienceOf(['a', 'b', 'c'], new Set(), blocks);
+    const hands = new HandRaises(audience, clock);
+    hands.change(['a', 'c']);
+    clock.advance(0);
+    assert.deepEqual(broadcasts, [['a', 'c']]);
+    assert.deepEqual(leftOut, [['b']], 'the one who blocked a raised hand is left out of the broadcast');
+    assert.deepEqual(sent.get('b'), [['c']]);
+    assert.deepEqual([hands.seenBy('a'), hands.seenBy('b'), hands.seenBy('c')], [['a', 'c'], ['c'], ['a', 'c']]);
+    // b raises theirs: a does not see it, c does; a's view did not change, so a is told nothing.
+    hands.change(['a', 'c', 'b']);
+    clock.advance(HANDS_INTERVAL_MS);
+    assert.deepEqual(broadcasts.at(-1), ['a', 'c', 'b']);
+    assert.deepEqual(new Set(leftOut.at(-1)), new Set(['a', 'b']));
+    assert.deepEqual(sent.get('b')!.at(-1), ['c', 'b']);
+    assert.deepEqual(sent.get('a'), []);
+    assert.deepEqual(hands.seenBy('a'), ['a', 'c']);
+  });
+
+  it('tells the two of a block made while hands are up the queue again without each other’s', () => {
+    const clock = manualClock();
+    const blocks = new BlockedPairs();
+    const { audience, sent, broadcasts } = audienceOf(['a', 'b', 'c'], new Set(), blocks);
+    const hands = new HandRaises(audience, clock);
+    hands.change(['a', 'c']);
+    clock.advance(0);
+    blocks.add({ blockerId: 'b', blockedId: 'a' });
+    hands.blocked('b', 'a');
+    assert.deepEqual(sent.get('b'), [['c']], 'b no longer sees a');
+    assert.deepEqual(sent.get('a'), [], 'b’s hand is not up: nothing changes for a');
+    assert.deepEqual([sent.get('c'), broadcasts], [[], [['a', 'c']]], 'nor for anyone else');
   });
 
   it('tells nothing more once its event has closed it', () => {

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../../contracts/liveEvents';
+import type { TokenPair } from '../../contracts/auth';
+import { command, joinActor, registerUser, requestJson, waitUntil, type ActorConnection } from '../support/accounts';
+import { useTestCluster } from '../support/cluster';
+import { codeOf, replyOf } from '../support/matches';
+import { scheduleEvent } from '../support/liveEvents';
+
+type Received = Pick<ActorConnection, 'received'>;
+
+/** What a connection got of one message type, in order. */
+const of = <T>(c: Received, type: string) => c.received.filter((m) => m.type === type).map((m) => m.message as T);
+const sayings = (c: Received) => of<{ text: string }>(c, LiveEventMessageType.CHAT).map((m) => m.text);
+const handViews = (c: Received) => of<{ hands: string[] }>(c, LiveEventMessageType.HANDS).map((m) => m.hands);
+/** An error answer without its ref: what a host can compare between two refusals. */
+const refusalOf = (answer: Awaited<ReturnType<typeof command>>) => {
+  assert.ok('code' in answer, `expected a refusal, got ${JSON.stringify(answer)}`);
+  const { ref: _ref, ...rest } = answer;
+  return rest;
+};
+
+describe('blocks in live hiring events, on two nodes', function () {
+  const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local' });
+
+  const join = async (url: string, user: TokenPair, eventId: string) => {
+    const connection = await joinActor<LiveEventReady>(url, user.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
+    suite.open.push(connection);
+    return connection;
+  };
+  const block = async (url: string, who: TokenPair, whom: TokenPair) =>
+    assert.equal((await requestJson(url, 'POST', '/me/blocks', { token: who.accessToken, body: { userId: whom.userId } })).status, 200);
+  /** An event of a fresh recruiter's with `count` registrants. */
+  const eventWith = async (count: number) => {
+    const [n0, n1] = suite.nodes;
+    const { recruiter, eventId } = await scheduleEvent(n0.url, 10);
+    const people = await Promise.all(Array.from({ length: count }, async (_, i) => {
+      const user = await registerUser(i % 2 ? n1.url : n0.url);
+      assert.equal((await requestJson(n0.url, 'POST', `/events/${eventId}/registrations`, { token: user.accessToken })).status, 201);
+      return user;
+    }));
+    return { recruiter, eventId, people };
+  };
+
+  it('refuses a breakout with someone a block stands between: to a host they blocked as if they were not there, to a host who blocked them as a block', async () => {
+    const [n0, n1] = suite.nodes;
+    const { recruiter, eventId, people: [a, b, c, absent] } = await eventWith(4);
+    await block(n1.url, a!, recruiter); // an attendee who blocked the host
+    await block(n0.url, recruiter, b!); // a host who blocked an attendee
+    const host = await join(n1.url, recruiter, eventId);
+    const [ca, cb, cc] = [await join(n0.url, a!, eventId), await join(n1.url, b!, eventId), await join(n0.url, c!, eventId)];
+
+    const notThere = refusalOf(await command(host.room, 'breakout', { userId: absent!.userId, durationS: 60 }));
+    assert.equal(notThere.code, 'NOT_ATTENDING');
+    assert.deepEqual(refusalOf(await command(host.room, 'breakout', { userId: a!.userId, durationS: 60 })), notThere, 'the same answer as for someone not in the event');
+    assert.equal(refusalOf(await command(host.room, 'breakout', { userId: b!.userId, durationS: 60 })).code, 'BLOCKED');
+    assert.ok('ok' in (await command(host.room, 'breakout', { userId: c!.userId, durationS: 60 })));
+    await waitUntil(() => of(cc, LiveEventMessageType.BREAKOUT).length === 1);
+    assert.deepEqual([of(ca, LiveEventMessageType.BREAKOUT).length, of(cb, LiveEventMessageType.BREAKOUT).length], [0, 0], 'neither is pulled into one');
+
+    // Who attended, as the host reads it: nobody a block stands between.
+    const attendance = await requestJson<{ attendees: Array<{ userId: string }> }>(n0.url, 'GET', `/events/${eventId}/attendance`, { token: recruiter.accessToken });
+    assert.equal(attendance.status, 200);
+    assert.deepEqual(new Set(attendance.body.attendees.map((x) => x.userId)), new Set([recruiter.userId, c!.userId]));
+  });
+
+  it('shows neither of two attendees a block stands between what the other says or their raised hand; everyone else sees both', async () => {
+    const [n0, n1] = suite.nodes;
+    const { recruiter, eventId, people: [p, q, r] } = await eventWith(3);
+    await block(n0.url, q!, p!);
+    const host = await join(n0.url, recruiter, eventId);
+    const [cp, cq, cr] = [await join(n0.url, p!, eventId), await join(n1.url, q!, eventId), await join(n0.url, r!, eventId)];
+
+    assert.deepEqual(replyOf(await command(cp.room, 'hand.raise')), { hands: [p!.userId] });
+    assert.deepEqual(replyOf(await command(cq.room, 'hand.raise')), { hands: [q!.userId] }, 'the blocker does not see the hand of the one they blocked');
+    assert.deepEqual(replyOf(await command(cr.room, 'hand.raise')), { hands: [p!.userId, q!.userId, r!.userId] });
+    for (const [c, text] of [[cp, 'from p'], [cq, 'from q'], [cr, 'from r']] as const) assert.ok('ok' in (await command(c.room, 'say', { text })));
+
+    // Each connection gets an event's messages in the order sent: once r's saying is in, whatever came before it is too.
+    await waitUntil(() => [host, cp, cq, cr].every((c) => sayings(c).includes('from r')));
+    assert.deepEqual(sayings(cp), ['from p', 'from r']);
+    assert.deepEqual(sayings(cq), ['from q', 'from r']);
+    assert.deepEqual(sayings(cr), ['from p', 'from q', 'from r']);
+    assert.deepEqual(sayings(host), ['from p', 'from q', 'from r']);
+    const all = [p!.userId, q!.userId, r!.userId];
+    await waitUntil(() => [host, cr].every((c) => handViews(c).at(-1)?.length === 3));
+    await waitUntil(() => handViews(cq).at(-1)?.join() === [q!.userId, r!.userId].join() && handViews(cp).at(-1)?.join() === [p!.userId, r!.userId].join());
+    assert.deepEqual(handViews(host).at(-1), all);
+    assert.ok(!handViews(cq).some((hands) => hands.includes(p!.userId)), 'the blocker never sees the hand');
+    assert.ok(!handViews(cp).some((hands) => hands.includes(q!.userId)), 'nor the one blocked');
+  });
+
+  it('applies a block made during the event at once: sayings, hands and a breakout between the two', async () => {
+    const [n0, n1] = suite.nodes;
+    const { recruiter, eventId, people: [p, q, r] } = await eventWith(3);
+    const host = await join(n1.url, recruiter, eventId);
+    const [cp, cq, cr] = [await join(n0.url, p!, eventId), await join(n1.url, q!, eventId), await join(n0.url, r!, eventId)];
+    assert.ok('ok' in (await command(cp.room, 'hand.raise')));
+    assert.ok('ok' in (await command(host.room, 'breakout', { userId: q!.userId, durationS: 3600 })));
+    assert.ok('ok' in (await command(cp.room, 'say', { text: 'before' })));
+    await waitUntil(() => sayings(cq).includes('before') && handViews(cq).at(-1)?.join() === p!.userId && of(cq, LiveEventMessageType.BREAKOUT).length === 1);
+
+    // Through the other node, while the event runs: the answer comes once it holds there.
+    await block(n0.url, q!, p!);
+    await block(n0.url, q!, recruiter);
+    // The breakout between q and the host they blocked ends for both, and q no longer sees p's hand.
+    await waitUntil(() => [host, cq].every((c) => of(c, LiveEventMessageType.BREAKOUT_ENDED).length === 1));
+    await waitUntil(() => handViews(cq).at(-1)?.length === 0);
+    assert.deepEqual(handViews(host).at(-1), [p!.userId], 'the others’ view is unchanged');
+
+    for (const [c, text] of [[cp, 'after'], [cq, 'q after'], [host, 'host after'], [cr, 'marker']] as const) assert.ok('ok' in (await command(c.room, 'say', { text })));
+    await waitUntil(() => [host, cp, cq, cr].every((c) => sayings(c).includes('marker')));
+    assert.deepEqual(sayings(cq), ['before', 'q after', 'marker']);
+    assert.deepEqual(sayings(cp), ['before', 'after', 'host after', 'marker']);
+    assert.deepEqual(sayings(host), ['before', 'after', 'host after', 'marker']);
+    assert.deepEqual(sayings(cr), ['before', 'after', 'q after', 'host after', 'marker']);
+    assert.equal(codeOf(await command(host.room, 'breakout', { userId: q!.userId, durationS: 60 })), 'NOT_ATTENDING');
+  });
+});
