@@ -3,11 +3,9 @@ import { COMMAND_RULES, HTTP_RULES, LOGIN_RULES, type RateLimitedAction, type Ra
 import type { MediaHosts } from '../domain/hostNames';
 import {
   addressHost,
-  DEVELOPMENT_JWT_SECRET,
   DEVELOPMENT_LIVEKIT,
   EnvSchema,
   isLoopbackHost,
-  MIN_JWT_SECRET_LENGTH,
   NOT_LOCAL,
   parseCorsOrigins,
   parseMediaHosts,
@@ -17,6 +15,7 @@ import { randomSecrets, readOrCreateLocalSecrets, type LocalSecrets } from './lo
 import { parseDomainEventsConfig, type DomainEventsConfig } from './events/natsConfig';
 import { parsePushConfig, type PushConfig } from './push/pushConfig';
 import { parseTrustedProxies } from './http/trustedProxies';
+import { parseAuthConfig, type AuthConfig } from './auth/authConfig';
 
 export {
   DEFAULT_ACCESS_TOKEN_TTL_S,
@@ -84,15 +83,7 @@ export interface Config {
     | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number }
     | { readonly kind: 'pglite'; readonly dataDir: string };
   readonly redis: { readonly url: string } | undefined;
-  readonly auth: {
-    readonly jwtSecret: string;
-    readonly accessTokenTtlS: number;
-    readonly refreshTokenTtlS: number;
-    /** Bearer key of the operator routes (`/admin/*`); they are off without one. */
-    readonly adminApiKey: string | undefined;
-    /** Where the signing secret came from: the environment, or made and kept in the data folder. */
-    readonly secretSource: 'environment' | 'data-folder';
-  };
+  readonly auth: AuthConfig;
   readonly matching: {
     readonly dailyLikeQuota: number;
     readonly h3Resolution: number;
@@ -162,28 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
   let localSecrets: LocalSecrets | undefined;
   const ownSecrets = () => (localSecrets ??= (sources.localSecrets ?? readOrCreateLocalSecrets)(dataDir));
 
-  let jwtSecret: string;
-  let secretSource: Config['auth']['secretSource'] = 'environment';
-  if (e.JWT_SECRET !== undefined) {
-    jwtSecret = e.JWT_SECRET;
-    if (!local && e.JWT_SECRET === DEVELOPMENT_JWT_SECRET) {
-      problems.push(`JWT_SECRET: the public development secret is refused ${NOT_LOCAL}`);
-    } else if (!local && e.JWT_SECRET.length < MIN_JWT_SECRET_LENGTH) {
-      problems.push(`JWT_SECRET: must be at least ${MIN_JWT_SECRET_LENGTH} characters ${NOT_LOCAL}`);
-    }
-  } else if (production) {
-    jwtSecret = '';
-    problems.push('JWT_SECRET: must be set when NODE_ENV=production');
-  } else if (!embedded) {
-    jwtSecret = '';
-    problems.push('JWT_SECRET: must be set with DATABASE_URL or REDIS_URL: every node of a deployment signs with the same secret');
-  } else {
-    jwtSecret = ownSecrets().jwtSecret;
-    secretSource = 'data-folder';
-  }
-  if (e.ADMIN_API_KEY !== undefined && e.ADMIN_API_KEY.length < MIN_JWT_SECRET_LENGTH) {
-    problems.push(`ADMIN_API_KEY: must be at least ${MIN_JWT_SECRET_LENGTH} characters`);
-  }
+  const auth = parseAuthConfig(e, { local, production, embedded, ownJwtSecret: () => ownSecrets().jwtSecret }, problems);
 
   const liveKitKeySet = e.LIVEKIT_API_KEY !== undefined && e.LIVEKIT_API_SECRET !== undefined;
   if ((e.LIVEKIT_API_KEY === undefined) !== (e.LIVEKIT_API_SECRET === undefined)) {
@@ -262,13 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
         ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
         : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
     redis: e.REDIS_URL !== undefined ? { url: e.REDIS_URL } : undefined,
-    auth: {
-      jwtSecret,
-      accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
-      refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
-      adminApiKey: e.ADMIN_API_KEY,
-      secretSource,
-    },
+    auth,
     matching: {
       dailyLikeQuota: e.DAILY_LIKE_QUOTA,
       h3Resolution: e.H3_RESOLUTION,
