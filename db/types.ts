@@ -55,6 +55,8 @@ export interface RefreshTokensTable {
   created_at: DefaultTimestamp;
   used_at: Timestamp | null;
   revoked_at: Timestamp | null;
+  /** The token this one was rotated into (the latest, when a retry within the grace replaced it). */
+  rotated_into: string | null;
 }
 
 export interface CardsTable {

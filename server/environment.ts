@@ -19,6 +19,8 @@ export const DEFAULT_PORT = 2567;
 export const DEFAULT_DATA_DIR = '.data';
 export const DEFAULT_ACCESS_TOKEN_TTL_S = 15 * 60;
 export const DEFAULT_REFRESH_TOKEN_TTL_S = 7 * 24 * 60 * 60;
+/** A phone that lost the answer to a refresh retries within seconds (see domain/refreshTokenRules). */
+export const DEFAULT_REFRESH_REUSE_GRACE_MS = 30_000;
 export const MIN_JWT_SECRET_LENGTH = 32;
 /** How long a command may wait on Postgres or Redis before it is answered UNAVAILABLE. */
 export const DEFAULT_DEPENDENCY_TIMEOUT_MS = 5_000;
@@ -93,6 +95,8 @@ export const EnvSchema = z.object({
   JWT_SECRET: z.string().min(1).optional(),
   ACCESS_TOKEN_TTL_S: positiveInt.default(DEFAULT_ACCESS_TOKEN_TTL_S),
   REFRESH_TOKEN_TTL_S: positiveInt.default(DEFAULT_REFRESH_TOKEN_TTL_S),
+  /** How long a spent refresh token's retry, its successor unused, still gets a pair; 0: never. */
+  REFRESH_REUSE_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(DEFAULT_REFRESH_REUSE_GRACE_MS),
   MAX_MESSAGE_BYTES: positiveInt.max(1024 * 1024).default(16 * 1024),
   MAX_HTTP_BODY_BYTES: positiveInt.max(1024 * 1024).default(16 * 1024),
   DAILY_LIKE_QUOTA: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_DAILY_LIKE_QUOTA),

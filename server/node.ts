@@ -122,7 +122,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   await revocations.start();
   cluster?.onRejoined(() => revocations.reload());
   const accessTokens = new AccessTokenService(config.auth.jwtSecret, config.auth.accessTokenTtlS, revocations);
-  const auth = new AuthService(database.db, accessTokens, config.auth.refreshTokenTtlS, revocations, rateLimits);
+  const auth = new AuthService(database.db, accessTokens, config.auth, revocations, rateLimits);
   const userEvents = new PresenceTopicBus<UserBusMessage>(presence, 'kismet:user:', logger);
   const threadSignals = new PresenceTopicBus<ThreadSignal>(presence, 'kismet:thread:', logger);
   const withdrawals = new PresenceTopicBus<DiscoveryNews>(presence, 'kismet:discovery:', logger);

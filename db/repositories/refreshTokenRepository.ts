@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../types';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -10,7 +10,11 @@ export interface RefreshToken {
   readonly expiresAt: Date;
   readonly usedAt: Date | null;
   readonly revokedAt: Date | null;
+  /** The token it was rotated into, once spent. */
+  readonly rotatedInto: string | null;
 }
+
+const COLUMNS = ['id', 'user_id', 'family_id', 'expires_at', 'used_at', 'revoked_at', 'rotated_into'] as const;
 
 export async function insertRefreshToken(
   db: Db,
@@ -33,31 +37,70 @@ export async function insertRefreshToken(
  * expired token pruned since) is refused without holding a connection for a transaction.
  */
 export async function findRefreshTokenByHash(db: Db, tokenHash: string): Promise<RefreshToken | undefined> {
-  const row = await db
-    .selectFrom('refresh_tokens')
-    .select(['id', 'user_id', 'family_id', 'expires_at', 'used_at', 'revoked_at'])
-    .where('token_hash', '=', tokenHash)
-    .executeTakeFirst();
+  const row = await db.selectFrom('refresh_tokens').select(COLUMNS).where('token_hash', '=', tokenHash).executeTakeFirst();
   return row && toRefreshToken(row);
+}
+
+/**
+ * Takes a log-in session's turn, to the transaction's end: every refresh and log-out of a session
+ * takes it first, so they change its tokens one at a time. A retry within the grace revokes the
+ * successor while another request may be spending it, or revoking the session through it: one
+ * lock for the whole session orders them all, where row locks taken in different orders could deadlock.
+ */
+export async function lockRefreshTokenSession(db: Transaction<Database>, familyId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`kismet:refresh-session:${familyId}`}))`.execute(db);
 }
 
 /** Locks the token row so two concurrent refreshes with the same token cannot both rotate it. */
 export async function lockRefreshTokenByHash(db: Transaction<Database>, tokenHash: string): Promise<RefreshToken | undefined> {
-  const row = await db
-    .selectFrom('refresh_tokens')
-    .select(['id', 'user_id', 'family_id', 'expires_at', 'used_at', 'revoked_at'])
-    .where('token_hash', '=', tokenHash)
-    .forUpdate()
-    .executeTakeFirst();
+  const row = await db.selectFrom('refresh_tokens').select(COLUMNS).where('token_hash', '=', tokenHash).forUpdate().executeTakeFirst();
   return row && toRefreshToken(row);
 }
 
-function toRefreshToken(row: { id: string; user_id: string; family_id: string; expires_at: Date; used_at: Date | null; revoked_at: Date | null }): RefreshToken {
-  return { id: row.id, userId: row.user_id, familyId: row.family_id, expiresAt: row.expires_at, usedAt: row.used_at, revokedAt: row.revoked_at };
+/** A token by id (a spent token's successor), read under its session's lock. */
+export async function findRefreshTokenById(db: Db, id: string): Promise<RefreshToken | undefined> {
+  const row = await db.selectFrom('refresh_tokens').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+  return row && toRefreshToken(row);
 }
 
-export async function markRefreshTokenUsed(db: Db, id: string, usedAt: Date): Promise<void> {
-  await db.updateTable('refresh_tokens').set({ used_at: usedAt }).where('id', '=', id).execute();
+function toRefreshToken(row: {
+  id: string;
+  user_id: string;
+  family_id: string;
+  expires_at: Date;
+  used_at: Date | null;
+  revoked_at: Date | null;
+  rotated_into: string | null;
+}): RefreshToken {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    familyId: row.family_id,
+    expiresAt: row.expires_at,
+    usedAt: row.used_at,
+    revokedAt: row.revoked_at,
+    rotatedInto: row.rotated_into,
+  };
+}
+
+/** Spends the token: used at `usedAt`, rotated into `successorId`. */
+export async function markRefreshTokenUsed(db: Db, id: string, usedAt: Date, successorId: string): Promise<void> {
+  await db.updateTable('refresh_tokens').set({ used_at: usedAt, rotated_into: successorId }).where('id', '=', id).execute();
+}
+
+/**
+ * A spent token rotated again (a retry whose first answer was lost): the successor it was rotated
+ * into, never used, is revoked, and `successorId` takes its place. Its own used_at stays that of
+ * its first rotation, which the grace counts from.
+ */
+export async function replaceRefreshTokenSuccessor(
+  db: Db,
+  token: { readonly id: string; readonly rotatedInto: string },
+  successorId: string,
+  revokedAt: Date,
+): Promise<void> {
+  await db.updateTable('refresh_tokens').set({ revoked_at: revokedAt }).where('id', '=', token.rotatedInto).execute();
+  await db.updateTable('refresh_tokens').set({ rotated_into: successorId }).where('id', '=', token.id).execute();
 }
 
 export async function revokeRefreshTokenFamily(db: Db, familyId: string, revokedAt: Date): Promise<void> {

@@ -5,6 +5,11 @@ export interface AuthConfig {
   readonly jwtSecret: string;
   readonly accessTokenTtlS: number;
   readonly refreshTokenTtlS: number;
+  /**
+   * How long after its rotation a spent refresh token may be presented again, while the token it
+   * was rotated into is unused, and get a new pair (a retry whose answer was lost); 0: never.
+   */
+  readonly refreshReuseGraceMs: number;
   /** Bearer key of the operator routes (`/admin/*`); they are off without one. */
   readonly adminApiKey: string | undefined;
   /** Where the signing secret came from: the environment, or made and kept in the data folder. */
@@ -16,6 +21,7 @@ export interface AuthEnv {
   readonly JWT_SECRET?: string | undefined;
   readonly ACCESS_TOKEN_TTL_S: number;
   readonly REFRESH_TOKEN_TTL_S: number;
+  readonly REFRESH_REUSE_GRACE_MS: number;
   readonly ADMIN_API_KEY?: string | undefined;
 }
 
@@ -57,6 +63,7 @@ export function parseAuthConfig(e: AuthEnv, node: AuthStanding, problems: string
     jwtSecret,
     accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
     refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
+    refreshReuseGraceMs: e.REFRESH_REUSE_GRACE_MS,
     adminApiKey: e.ADMIN_API_KEY,
     secretSource,
   };

@@ -1,17 +1,21 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { AppError, ErrorCode } from '../../domain/errors';
-import { decideRefresh } from '../../domain/refreshTokenRules';
+import { decideRefresh, type PresentedRefreshToken } from '../../domain/refreshTokenRules';
 import type { Database } from '../../db/types';
 import { deletePushTargetsOfSession } from '../../db/repositories/pushTargetRepository';
 import { isUniqueViolation } from '../../db/faults';
 import { findUserByEmail, findUserById, insertUser } from '../../db/repositories/userRepository';
 import {
   findRefreshTokenByHash,
+  findRefreshTokenById,
   insertRefreshToken,
   lockRefreshTokenByHash,
+  lockRefreshTokenSession,
   markRefreshTokenUsed,
+  replaceRefreshTokenSuccessor,
   revokeRefreshTokenFamily,
+  type RefreshToken,
 } from '../../db/repositories/refreshTokenRepository';
 import type { LoginBody, RegisterBody, TokenPair } from '../../contracts/auth';
 import { spendOrRefuse, type RateLimiter } from '../../services/rateLimiter';
@@ -27,12 +31,18 @@ function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
+/** A token and the one it was rotated into, as decideRefresh sees them. */
+function presented(token: RefreshToken, successor: RefreshToken | undefined): PresentedRefreshToken {
+  const state = (t: RefreshToken) => ({ usedAtMs: t.usedAt?.getTime() ?? null, revokedAtMs: t.revokedAt?.getTime() ?? null });
+  return { ...state(token), expiresAtMs: token.expiresAt.getTime(), successor: successor ? state(successor) : null };
+}
+
 /** Register, log in, rotate and revoke. Expected refusals are thrown as AppError with a code. */
 export class AuthService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly accessTokens: AccessTokenService,
-    private readonly refreshTokenTtlS: number,
+    private readonly tokens: { readonly refreshTokenTtlS: number; readonly refreshReuseGraceMs: number },
     private readonly revoker: SessionRevoker,
     private readonly rateLimits: RateLimiter,
     private readonly now: () => Date = () => new Date(),
@@ -66,7 +76,10 @@ export class AuthService {
     return ok && user !== undefined;
   }
 
-  /** Exchanges a refresh token for a new pair; a second use of the same token revokes its family. */
+  /**
+   * Exchanges a refresh token for a new pair; a second use of the same token revokes its family,
+   * unless it is a retry within the grace whose first answer was lost (see decideRefresh).
+   */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const now = this.now();
     const tokenHash = hashRefreshToken(refreshToken);
@@ -76,15 +89,12 @@ export class AuthService {
     // Each rotation writes a token kept until it expires: a session's chain grows at a device's pace.
     await spendOrRefuse(this.rateLimits, 'refresh.session', seen.familyId);
     const outcome = await this.db.transaction().execute(async (trx) => {
+      // The session's turn first: two retries of one spent token, or a retry and a use of its
+      // successor, are decided one after the other, each seeing what the other wrote.
+      await lockRefreshTokenSession(trx, seen.familyId);
       const token = await lockRefreshTokenByHash(trx, tokenHash);
-      const decision = decideRefresh(
-        token && {
-          expiresAtMs: token.expiresAt.getTime(),
-          usedAtMs: token.usedAt?.getTime() ?? null,
-          revokedAtMs: token.revokedAt?.getTime() ?? null,
-        },
-        now.getTime(),
-      );
+      const successor = token?.rotatedInto ? await findRefreshTokenById(trx, token.rotatedInto) : undefined;
+      const decision = decideRefresh(token && presented(token, successor), now.getTime(), this.tokens.refreshReuseGraceMs);
       if (decision.kind === 'reuse_detected' && token) {
         await revokeRefreshTokenFamily(trx, token.familyId, now);
         // As at a log-out: a device someone registered with the copy is reached no more.
@@ -92,14 +102,20 @@ export class AuthService {
         return { kind: 'reuse_detected' as const, code: decision.code, familyId: token.familyId };
       }
       if (decision.kind === 'refused' || !token) return { kind: 'refused' as const, code: ErrorCode.REFRESH_TOKEN_INVALID };
-      await markRefreshTokenUsed(trx, token.id, now);
       const user = await findUserById(trx, token.userId);
       if (!user || user.status === 'banned') {
         await revokeRefreshTokenFamily(trx, token.familyId, now);
         return { kind: 'banned' as const };
       }
+      const successorId = randomUUID();
+      if (decision.kind === 'rotate_again' && token.rotatedInto !== null) {
+        // The successor whose answer was lost goes: the session still has one live refresh token.
+        await replaceRefreshTokenSuccessor(trx, { id: token.id, rotatedInto: token.rotatedInto }, successorId, now);
+      } else {
+        await markRefreshTokenUsed(trx, token.id, now, successorId);
+      }
       // The spent token and its successor are written together: a failure leaves the old one usable.
-      return { kind: 'rotate' as const, pair: await this.issue(trx, token.userId, token.familyId) };
+      return { kind: 'rotate' as const, pair: await this.issue(trx, token.userId, token.familyId, successorId) };
     });
     switch (outcome.kind) {
       case 'rotate':
@@ -118,8 +134,10 @@ export class AuthService {
   /** Revokes the session the refresh token belongs to, and removes the push targets it registered. Unknown tokens are ignored: logging out twice is fine. */
   async logout(refreshToken: string): Promise<void> {
     const tokenHash = hashRefreshToken(refreshToken);
-    if (!(await findRefreshTokenByHash(this.db, tokenHash))) return;
+    const seen = await findRefreshTokenByHash(this.db, tokenHash);
+    if (!seen) return;
     const familyId = await this.db.transaction().execute(async (trx) => {
+      await lockRefreshTokenSession(trx, seen.familyId);
       const token = await lockRefreshTokenByHash(trx, tokenHash);
       if (token) await revokeRefreshTokenFamily(trx, token.familyId, this.now());
       // The devices this session registered for pushes are reached no more.
@@ -131,14 +149,14 @@ export class AuthService {
   }
 
   /** A new pair for a session (refresh-token family); its access token names the session. */
-  private async issue(db: Kysely<Database> | Transaction<Database>, userId: string, familyId: string): Promise<TokenPair> {
+  private async issue(db: Kysely<Database> | Transaction<Database>, userId: string, familyId: string, tokenId = randomUUID()): Promise<TokenPair> {
     const refreshToken = randomBytes(32).toString('base64url');
     await insertRefreshToken(db, {
-      id: randomUUID(),
+      id: tokenId,
       userId,
       familyId,
       tokenHash: hashRefreshToken(refreshToken),
-      expiresAt: new Date(this.now().getTime() + this.refreshTokenTtlS * 1000),
+      expiresAt: new Date(this.now().getTime() + this.tokens.refreshTokenTtlS * 1000),
     });
     return {
       userId,

@@ -130,6 +130,8 @@ describe('connections of a log-in session that was logged out or whose refresh t
     assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
     const [before, after] = [person.accessToken, rotated.body.accessToken];
     const at = await loggedInTwice(person, partner, { device: before, thread: after, lobby: after, event: before }, cellOf(LYON));
+    // The chain moves on: the first token back is a copy, not a retry whose answer was lost.
+    assert.equal((await requestJson(n0.url, 'POST', '/auth/refresh', { body: { refreshToken: rotated.body.refreshToken } })).status, 200);
     const reused = await requestJson<{ code: string }>(n0.url, 'POST', '/auth/refresh', { body: { refreshToken: person.refreshToken } });
     assert.equal(reused.body.code, 'REFRESH_TOKEN_REUSED');
     await expectFirstLoginClosed(person, at);

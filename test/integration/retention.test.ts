@@ -87,10 +87,11 @@ describe('retention of stored events across two nodes', function () {
     const tokensOf = async (userId: string) =>
       Number((await suite.cluster.pool.query('select count(*)::int as n from refresh_tokens where user_id = $1', [userId])).rows[0].n);
     const refresh = (url: string, refreshToken: string) => postJson<TokenPair & { code?: string }>(url, '/auth/refresh', { refreshToken });
-    // A session with a spent token and its successor, both still alive.
+    // A session with a spent token and its successor, both still alive; spent an hour ago (past the grace of a retry).
     const keeper = await registerUser(n0);
     const next = await refresh(n1, keeper.refreshToken);
     assert.equal(next.status, 200);
+    await suite.cluster.pool.query(`update refresh_tokens set used_at = now() - interval '1 hour' where user_id = $1 and used_at is not null`, [keeper.userId]);
     // Another's chain, spent and not, expired more than a lifetime ago (the default: 7 days).
     const gone = await registerUser(n0);
     assert.equal((await refresh(n0, gone.refreshToken)).status, 200);
@@ -99,7 +100,7 @@ describe('retention of stored events across two nodes', function () {
     // A third's, spent and expired a moment ago: kept one more lifetime, so a device away that long still gives a thief away.
     const away = await registerUser(n1);
     assert.equal((await refresh(n1, away.refreshToken)).status, 200);
-    await suite.cluster.pool.query(`update refresh_tokens set expires_at = now() - interval '1 second' where user_id = $1 and used_at is not null`, [away.userId]);
+    await suite.cluster.pool.query(`update refresh_tokens set expires_at = now() - interval '1 second', used_at = now() - interval '7 days' where user_id = $1 and used_at is not null`, [away.userId]);
 
     await waitUntil(async () => (await tokensOf(gone.userId)) === 0, 10_000, () => 'the expired tokens pruned');
     assert.equal(await tokensOf(keeper.userId), 2, 'the spent token is kept while unexpired');

@@ -83,13 +83,16 @@ for (const backend of BACKENDS) {
         const first = await postJson<TokenPair>(node.url, '/auth/refresh', { refreshToken: user.refreshToken });
         assert.equal(first.status, 200);
         assert.notEqual(first.body.refreshToken, user.refreshToken);
+        // The chain moves on: the first token back is a copy, not a retry whose answer was lost.
+        const second = await postJson<TokenPair>(node.url, '/auth/refresh', { refreshToken: first.body.refreshToken });
+        assert.equal(second.status, 200);
 
         const reuse = await postJson(node.url, '/auth/refresh', { refreshToken: user.refreshToken });
         assert.equal(reuse.status, 401);
         assert.equal((reuse.body as { code: string }).code, 'REFRESH_TOKEN_REUSED');
 
         // the rotated token was in the same family, so it is revoked too
-        const afterReuse = await postJson(node.url, '/auth/refresh', { refreshToken: first.body.refreshToken });
+        const afterReuse = await postJson(node.url, '/auth/refresh', { refreshToken: second.body.refreshToken });
         assert.equal((afterReuse.body as { code: string }).code, 'REFRESH_TOKEN_REUSED');
       });
 

@@ -44,11 +44,13 @@ describe('security: tokens', function () {
     assert.deepEqual(await refusal(n1.url, user), { http: [401, 'TOKEN_REVOKED'], join: 'TOKEN_REVOKED' });
     assert.deepEqual(codeOf(await requestJson(n1.url, 'GET', '/me/cards', { token: other.body.accessToken })), [200, undefined], 'the other session');
 
-    // A refresh token used twice: its session's newest access token stops too.
+    // A refresh token used twice, its successor used since (no lost answer): its session's newest access token stops too.
     const rotated = await postJson<TokenPair>(n1.url, '/auth/refresh', { refreshToken: other.body.refreshToken });
     assert.equal(rotated.status, 200);
+    const newest = await postJson<TokenPair>(n1.url, '/auth/refresh', { refreshToken: rotated.body.refreshToken });
+    assert.equal(newest.status, 200);
     assert.deepEqual(codeOf(await postJson(n0.url, '/auth/refresh', { refreshToken: other.body.refreshToken })), [401, 'REFRESH_TOKEN_REUSED']);
-    assert.deepEqual(await refusal(n1.url, { userId: user.userId, accessToken: rotated.body.accessToken }), { http: [401, 'TOKEN_REVOKED'], join: 'TOKEN_REVOKED' });
+    assert.deepEqual(await refusal(n1.url, { userId: user.userId, accessToken: newest.body.accessToken }), { http: [401, 'TOKEN_REVOKED'], join: 'TOKEN_REVOKED' });
 
     // A ban: every token of the account, on the other node too.
     const banned = await registerUser(n1.url);

@@ -97,6 +97,17 @@ describe('loadConfig', () => {
     it('names a bad rate limit', () => assert.match(problemsOf({ RATE_LIMITS: 'deck=fast' })[0] ?? '', /^RATE_LIMITS: "deck=fast"/));
   });
 
+  describe('REFRESH_REUSE_GRACE_MS', () => {
+    it('gives a retried refresh 30 s by default, and none at 0', () => {
+      assert.equal(loadConfig({}).auth.refreshReuseGraceMs, 30_000);
+      assert.equal(loadConfig({ REFRESH_REUSE_GRACE_MS: '0' }).auth.refreshReuseGraceMs, 0);
+    });
+    it('refuses a negative grace, and one longer than 5 minutes', () => {
+      assert.match(problemsOf({ REFRESH_REUSE_GRACE_MS: '-1' })[0] ?? '', /^REFRESH_REUSE_GRACE_MS:/);
+      assert.match(problemsOf({ REFRESH_REUSE_GRACE_MS: '300001' })[0] ?? '', /^REFRESH_REUSE_GRACE_MS:/);
+    });
+  });
+
   describe('secrets beyond a local development node', () => {
     const services = { DATABASE_URL: 'postgres://127.0.0.1:5432/kismet', REDIS_URL: 'redis://127.0.0.1:6379' };
     it('needs a signing secret shared by the nodes', () => assert.match(problemsOf(services)[0] ?? '', /^JWT_SECRET: must be set with DATABASE_URL/));
