@@ -4,6 +4,7 @@ import { queueDomainEvents } from './domainOutboxRepository';
 import { endMatchesWithin, type MatchesEnded } from './matchRepository';
 import { presentOptionalTables } from './optionalTables';
 import { removeColleaguePlaces } from './threadMemberRepository';
+import { threadsWrittenIn } from './threadsWrittenIn';
 
 /**
  * What a deleted account's row keeps for an address: unique, free of the person's own, and
@@ -172,17 +173,6 @@ async function eraseMessagesOf(tx: Transaction<Database>, userId: string, at: Da
     .where('sender_id', '=', userId)
     .execute();
   await erasePreviewsOf(tx, userId);
-}
-
-/**
- * The threads a person can have written in: those they are a member of, and those they left as a
- * colleague. A sender's messages are reached through them, by the messages' key (thread, sender):
- * no index of messages by sender, which every message stored would pay for, and no read of every
- * message while the erasure holds a table others write to.
- */
-function threadsWrittenIn(userId: string) {
-  return sql<string>`(select match_id from match_members where user_id = ${userId}
-                      union select match_id from colleague_departures where user_id = ${userId})`;
 }
 
 /**

@@ -6,6 +6,7 @@ import { exportActivity, type ExportedActivity } from './accountExportActivity';
 import { exportDevices, type ExportedDevices } from './accountExportDevices';
 import { presentOptionalTables } from './optionalTables';
 import { matchBlockersSql } from './threadMemberRepository';
+import { threadsWrittenIn } from './threadsWrittenIn';
 
 /**
  * Everything a person's account holds about them, as `GET /me/export` answers it. Each section
@@ -72,6 +73,7 @@ export function exportAccount(db: Kysely<Database>, userId: string): Promise<Acc
       const messages = await tx
         .selectFrom('messages')
         .select(['match_id', 'seq', 'kind', 'body', 'media_url', 'created_at', 'deleted_at'])
+        .where('match_id', 'in', threadsWrittenIn(userId))
         .where('sender_id', '=', userId)
         .orderBy('created_at')
         .orderBy('seq')

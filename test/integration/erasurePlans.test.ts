@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import { migrateToLatest } from '../../db/migrate';
 import { PreparingPool } from '../../db/preparingPool';
 import { eraseAccount } from '../../db/repositories/accountErasureRepository';
+import { exportAccount } from '../../db/repositories/accountExportRepository';
 import type { Database } from '../../db/types';
 import { createScratchDatabase, servicesOrSkip } from '../support/services';
 
@@ -19,7 +20,7 @@ const BY_PERSON = ['refresh_tokens', 'registrations', 'attendance', 'read_marker
  * reaches the person's rows by index, planned as a node's connections plan it (once,
  * for any values); Postgres's `auto_explain` tells each plan back as a notice.
  */
-describe('what an erasure reads (db/repositories/accountErasureRepository)', function () {
+describe('what an erasure and an export read (db/repositories/accountErasureRepository, accountExportRepository)', function () {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
   let db: Kysely<Database> | undefined;
   const notices: string[] = [];
@@ -39,9 +40,9 @@ describe('what an erasure reads (db/repositories/accountErasureRepository)', fun
     await scratch?.drop();
   });
 
-  it('reaches a person’s tokens, registrations, attendance, read markers and messages by index', async () => {
+  /** People in pairs of matches with ten messages each, tokens, registrations and arrivals; one of them, who also wrote in a thread they left. */
+  async function seed(): Promise<{ id: string; other: string }> {
     const run = (text: string) => sql.raw(text).execute(db!);
-    // People in pairs of matches with ten messages each, three tokens, two registrations and arrivals each.
     await run(`insert into users (id, email, password_hash) select gen_random_uuid(), 'p' || i || '@plans.test', 'x' from generate_series(1, ${PEOPLE}) i`);
     await run(`insert into cards (id, owner_id, kind, title) select gen_random_uuid(), id, 'person', 'c' from users`);
     await run(`
@@ -71,19 +72,47 @@ describe('what an erasure reads (db/repositories/accountErasureRepository)', fun
     await sql`insert into messages (match_id, seq, sender_id, client_message_id, kind, body) values (${person!.other}, 11, ${person!.id}, 'left', 'text', 'mine')`.execute(db!);
     await sql`insert into colleague_departures (user_id, match_id) values (${person!.id}, ${person!.other})`.execute(db!);
     await run('analyze');
+    return person!;
+  }
 
+  /** Runs `work` with every statement's plan told back as a notice; the plans' lines. */
+  async function plansOf(work: () => Promise<unknown>): Promise<string[]> {
     await sql`load 'auto_explain'`.execute(db!);
     for (const setting of ['log_min_duration = 0', 'log_nested_statements = on', 'log_level = notice']) await sql.raw(`set auto_explain.${setting}`).execute(db!);
     notices.length = 0;
-    const erased = await eraseAccount(db!, person!.id, new Date());
+    await work();
     await sql.raw('reset auto_explain.log_min_duration').execute(db!);
+    return notices.flatMap((n) => n.split('\n'));
+  }
+
+  const readWhole = (lines: readonly string[], table: string) =>
+    lines.filter((line) => line.includes(`Seq Scan on ${table} `) || line.trimEnd().endsWith(`Seq Scan on ${table}`));
+
+  let person: { id: string; other: string } | undefined;
+
+  it('exports a person’s messages through their threads, by index, those of a thread they left too', async function () {
+    if (!db) this.skip();
+    person = await seed();
+    let exported: Awaited<ReturnType<typeof exportAccount>>;
+    const lines = await plansOf(async () => (exported = await exportAccount(db!, person!.id)));
+    assert.ok(lines.some((line) => / on messages\b/.test(line)), 'a plan on messages');
+    assert.deepEqual(readWhole(lines, 'messages'), [], 'messages read whole');
+    const mine = (exported!.messages as ReadonlyArray<{ body: string | null }>).map((m) => m.body);
+    assert.equal(mine.length, 6, 'five in their own thread, one in the thread they left');
+    assert.ok(mine.includes('mine'));
+  });
+
+  it('reaches a person’s tokens, registrations, attendance, read markers and messages by index', async function () {
+    if (!db) this.skip();
+    assert.ok(person, 'the people were seeded by the export test before');
+    let erased: Awaited<ReturnType<typeof eraseAccount>>;
+    const lines = await plansOf(async () => (erased = await eraseAccount(db!, person!.id, new Date())));
     assert.equal(erased?.sweepFailure, undefined);
 
-    const lines = notices.flatMap((n) => n.split('\n'));
     for (const table of BY_PERSON) {
       // The check means something only if the statements on the table came back.
       assert.ok(lines.some((line) => new RegExp(` on ${table}\\b`).test(line)), `a plan on ${table}`);
-      assert.deepEqual(lines.filter((line) => line.includes(`Seq Scan on ${table} `) || line.trimEnd().endsWith(`Seq Scan on ${table}`)), [], `${table} read whole`);
+      assert.deepEqual(readWhole(lines, table), [], `${table} read whole`);
     }
     const { rows: left } = await sql<{ n: number }>`
       select count(*)::int as n from messages where sender_id = ${person!.id} and (body is not null or deleted_at is null)`.execute(db!);
