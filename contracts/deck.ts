@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CardView } from './cards';
+import { NEARBY_FEW_BELOW } from '../domain/nearbyFigure';
 import { CommandRef, READY_COMMAND, ReadyCommand, Uuid } from './common';
 
 /** Room name of the discovery lobby actor, `cell:<h3Index>`. */
@@ -51,13 +52,20 @@ export const LobbyCommands = {
 /** Messages the lobby sends to devices watching it, by type. */
 export const LobbyEventType = {
   READY: 'lobby.ready',
-  /** The live "N people nearby now" figure; sent at most once a second, and only when it changed. */
+  /** The live "N people nearby now" figure (NearbyMessage); sent at most once a second, and only when it changed. */
   NEARBY: 'nearby',
 } as const;
 
+export { NEARBY_FEW_BELOW };
+
 export interface NearbyMessage {
   readonly cell: string;
-  /** People with an online session whose last location is in this cell. */
+  /**
+   * At least this many other people (the viewer never counts) have an online
+   * session whose last location is in this cell: 0 for fewer than
+   * NEARBY_FEW_BELOW (5), perhaps none; else 5, 10, 20, 50, 100, 200, 500, ...
+   * (domain/nearbyFigure), so one person's coming or going is never told.
+   */
   readonly count: number;
 }
 

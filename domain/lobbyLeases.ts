@@ -1,10 +1,12 @@
+import { nearbyFigure } from './nearbyFigure';
+
 /** A session renews its user's place in a lobby this often; a place not renewed for two periods lapses. */
 export const LOBBY_RENEW_MS = 20_000;
 export const LOBBY_LEASE_MS = 2 * LOBBY_RENEW_MS + 5_000;
 
 /**
  * Who is in a discovery lobby now: each place is a lease its user's session
- * renews, and a shadow-banned user (`hidden`) counts for nobody but themselves.
+ * renews, and a shadow-banned user (`hidden`) counts for nobody.
  * Time is passed in.
  */
 export class LobbyLeases {
@@ -39,15 +41,14 @@ export class LobbyLeases {
     return this.places.size;
   }
 
-  /** Whether everyone is counted the same for every viewer (nobody hidden). */
-  get sameForAll(): boolean {
-    return this.hiddenCount === 0;
-  }
-
-  /** "N nearby now" as `viewerId` is shown it: everyone visible, and themselves. */
+  /**
+   * "N nearby now" as `viewerId` is shown it: the others visible here, coarsened
+   * (domain/nearbyFigure), so no figure tells one person's arrival. A hidden
+   * viewer is not counted either way, so they see what they would unhidden.
+   */
   nearbyFor(viewerId?: string): number {
-    const ownHidden = viewerId !== undefined && this.places.get(viewerId)?.hidden === true ? 1 : 0;
-    return this.places.size - this.hiddenCount + ownHidden;
+    const ownVisible = viewerId !== undefined && this.places.get(viewerId)?.hidden === false ? 1 : 0;
+    return nearbyFigure(this.places.size - this.hiddenCount - ownVisible);
   }
 
   private set(userId: string, place: { expiresAtMs: number; hidden: boolean } | undefined): void {

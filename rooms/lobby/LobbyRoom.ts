@@ -32,7 +32,8 @@ const EMPTY_LINGER_MS = 30_000;
 export class LobbyRoom extends ActorRoom {
   private cell = '';
   private readonly leases = new LobbyLeases();
-  private lastSentCount = -1;
+  /** The figure each watching connection was last sent: each sees the others, not themselves. */
+  private readonly lastSent = new WeakMap<Client, number>();
   /** "Nearby now" goes out through this, on the services' clock. */
   private readonly nearby = new AtMostEvery(NEARBY_INTERVAL_MS, () => this.tellNearby(), {
     ...REAL_TIMERS,
@@ -66,7 +67,9 @@ export class LobbyRoom extends ActorRoom {
     this.admitWithinLimit(client, auth);
     roomServices().metrics.connections.inc();
     this.emptySince = undefined;
-    this.sendReady(client, LobbyEventType.READY, this.nearbyNow(auth.userId));
+    const ready = this.nearbyNow(auth.userId);
+    this.lastSent.set(client, ready.count);
+    this.sendReady(client, LobbyEventType.READY, ready);
   }
 
   override onLeave(client: Client): void {
@@ -126,7 +129,7 @@ export class LobbyRoom extends ActorRoom {
 
   // ---- "nearby now" ----
 
-  /** The people placed here, as `viewerId` is shown them (domain/lobbyLeases). */
+  /** The others placed here, as `viewerId` is shown them (domain/lobbyLeases). */
   private nearbyNow(viewerId?: string): NearbyMessage {
     return { cell: this.cell, count: this.leases.nearbyFor(viewerId) };
   }
@@ -136,13 +139,15 @@ export class LobbyRoom extends ActorRoom {
   }
 
   private tellNearby(): void {
-    const count = this.nearbyNow().count;
-    if (count === this.lastSentCount || this.clients.length === 0) return;
+    const changed = this.clients
+      .map((client) => ({ client, message: this.nearbyNow(this.userOf(client)) }))
+      .filter(({ client, message }) => this.lastSent.get(client) !== message.count);
     // Under overload the figure waits; the next change after the node recovers carries it.
-    if (roomServices().shouldShed('nearby.now')) return;
-    this.lastSentCount = count;
-    if (this.leases.sameForAll) this.broadcast(LobbyEventType.NEARBY, this.nearbyNow());
-    else for (const client of this.clients) client.send(LobbyEventType.NEARBY, this.nearbyNow(this.userOf(client)));
+    if (changed.length === 0 || roomServices().shouldShed('nearby.now')) return;
+    for (const { client, message } of changed) {
+      this.lastSent.set(client, message.count);
+      client.send(LobbyEventType.NEARBY, message);
+    }
   }
 
   /** Lets lapsed places go, and the lobby itself once it has been empty a while. */

@@ -3,9 +3,10 @@ import { latLngToCell } from 'h3-js';
 import { destinationPoint, greatCircleKm } from '../../domain/geo';
 import { discoveryPoint } from '../../domain/locationPrivacy';
 import { KismetCloseCode } from '../../contracts/common';
-import { command, disconnect, eventsOf, expectJoinRefused, requestJson, waitForEvents, waitUntil } from '../support/accounts';
+import type { NearbyMessage } from '../../contracts/deck';
+import { command, connectDevice, disconnect, eventsOf, expectJoinRefused, requestJson, waitForEvents, waitUntil, withTimeout, type Device } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
-import { deckAnswer, deckIds, deckOf, personAt, watchLobby } from '../support/discovery';
+import { crowdAt, deckAnswer, deckIds, deckOf, personAt, watchLobby } from '../support/discovery';
 import { codeOf, registerPerson, replyOf, type Person } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
 import { stalledNode } from '../support/stalledNode';
@@ -68,38 +69,75 @@ describe('discovery lobbies and decks, on two nodes', function () {
     while (latLngToCell(east.lat, east.lng, 7) === westCell) east = { lat: east.lat, lng: east.lng + 0.002 };
     const eastCell = latLngToCell(east.lat, east.lng, 7);
 
-    it('moves a walker from one lobby to the next, and both "nearby now" figures change', async () => {
+    /** Resolves once `phone`'s user is placed in the lobby of `cell` (their session tells their devices). */
+    const placedIn = (phone: Device, cell: string) =>
+      waitForEvents(phone, (events) => events.some((e) => e.type === 'lobby.changed' && e.data['cell'] === cell));
+
+    it('moves a walker from one lobby to the next, and both "nearby now" figures change at the edge of "a few"', async () => {
       const [n0, n1] = nodes();
       const [inWest, inEast, walker] = await Promise.all([personAt(n0.url, west, 'west'), personAt(n1.url, east, 'east'), personAt(n1.url, west, 'walker')]);
-      // Watchers are present in their own cells through their sessions, and watch them.
-      await device(n0.url, inWest);
-      await device(n1.url, inEast);
+      // Four more people online in each cell: four others are "a few" (0), the walker makes five.
+      suite.open.push(...(await crowdAt(n0.url, west, 4)), ...(await crowdAt(n1.url, east, 4)));
+      // Watchers are present in their own cells through their sessions, and watch them; they never count themselves.
+      await placedIn(await device(n0.url, inWest), westCell);
+      await placedIn(await device(n1.url, inEast), eastCell);
       const westWatch = await watchLobby(n1.url, inWest, westCell);
       const eastWatch = await watchLobby(n0.url, inEast, eastCell);
       suite.open.push(westWatch, eastWatch);
-      await waitUntil(() => westWatch.counts().at(-1) === 1 && eastWatch.counts().at(-1) === 1, 10_000, () => `one in each: ${westWatch.counts()} ${eastWatch.counts()}`);
+      // Four others each, "a few" (the walker's own place from setting up may take a moment to go).
+      await waitUntil(() => westWatch.counts().at(-1) === 0 && eastWatch.counts().at(-1) === 0, 10_000, () => `a few in each: ${westWatch.counts()} ${eastWatch.counts()}`);
 
       const phone = await device(n0.url, walker);
       assert.equal(phone.ready.cell, westCell);
-      await waitUntil(() => westWatch.counts().at(-1) === 2, 10_000, () => `walker arrives west: ${westWatch.counts()}`);
+      await waitUntil(() => westWatch.counts().at(-1) === 5, 10_000, () => `walker arrives west: ${westWatch.counts()}`);
       const walkerWatch = await watchLobby(n1.url, walker, westCell);
       const walkerWatchClosed = new Promise<number>((resolve) => walkerWatch.room.onLeave((code) => resolve(code)));
 
       const moved = replyOf<{ h3Cell: string }>(await command(phone.room, 'location.update', east));
       assert.equal(moved.h3Cell, eastCell);
-      await waitUntil(() => westWatch.counts().at(-1) === 1 && eastWatch.counts().at(-1) === 2, 10_000, () => `after the walk: ${westWatch.counts()} ${eastWatch.counts()}`);
-      await waitForEvents(phone, (events) => events.some((e) => e.type === 'lobby.changed' && e.data['cell'] === eastCell && e.data['previousCell'] === westCell));
+      await waitUntil(() => westWatch.counts().at(-1) === 0 && eastWatch.counts().at(-1) === 5, 10_000, () => `after the walk: ${westWatch.counts()} ${eastWatch.counts()}`);
+      await placedIn(phone, eastCell);
+      assert.ok(eventsOf(phone).some((e) => e.type === 'lobby.changed' && e.data['cell'] === eastCell && e.data['previousCell'] === westCell));
       // The old lobby lets the walker's watching device go, and no longer lets it in.
       assert.equal(await walkerWatchClosed, KismetCloseCode.LOBBY_MOVED);
       assert.equal(await expectJoinRefused(watchLobby(n0.url, walker, westCell)), 'NOT_IN_CELL');
       const eastNow = await watchLobby(n0.url, walker, eastCell);
       suite.open.push(eastNow);
-      assert.equal(eastNow.ready.count, 2);
+      assert.equal(eastNow.ready.count, 5, 'the walker sees the five others there');
 
       // Going offline leaves the lobby too.
       await disconnect(phone);
-      await waitUntil(() => eastWatch.counts().at(-1) === 1, 10_000, () => `walker offline: ${eastWatch.counts()}`);
+      await waitUntil(() => eastWatch.counts().at(-1) === 0, 10_000, () => `walker offline: ${eastWatch.counts()}`);
       assert.equal(eventsOf(phone).filter((e) => e.type === 'lobby.changed').length, 2); // placed west on connect, then east
+      const sent = [...westWatch.counts(), ...eastWatch.counts()];
+      assert.ok(sent.every((count) => count === 0 || count === 5), `only "a few" or five: ${sent}`);
+    });
+
+    it('does not tell a watcher when the one other person in their cell comes or goes, even one who blocked them', async () => {
+      const [n0, n1] = nodes();
+      const hamlet = { lat: 61.1234, lng: 10.4567 }; // Gudbrandsdalen, Norway: a cell nobody else in this suite is in
+      const hamletCell = latLngToCell(hamlet.lat, hamlet.lng, 7);
+      const [watcher, victim] = await Promise.all([personAt(n0.url, hamlet, 'watcher'), personAt(n1.url, hamlet, 'victim')]);
+      const blocked = await requestJson(n1.url, 'POST', '/me/blocks', { token: victim.accessToken, body: { userId: watcher.userId } });
+      assert.equal(blocked.status, 200);
+      await placedIn(await device(n0.url, watcher), hamletCell);
+      const watch = await watchLobby(n0.url, watcher, hamletCell);
+      suite.open.push(watch);
+      const reads = async () => replyOf<NearbyMessage>(await command(watch.room, 'nearby')).count;
+      assert.equal(await reads(), 0);
+
+      // The victim opens the app: their session places them here (their phone is told so), and a device of theirs watches too.
+      const victimPhone = await connectDevice(n1.url, victim, 'phone');
+      await placedIn(victimPhone, hamletCell);
+      const victimWatch = await watchLobby(n1.url, victim, hamletCell);
+      const victimWatchClosed = new Promise<number>((resolve) => victimWatch.room.onLeave((code) => resolve(code)));
+      assert.equal(await reads(), 0, 'with the victim there');
+
+      // And closes it: their place goes, and with it the lobby closes their watching connection.
+      await disconnect(victimPhone);
+      assert.equal(await withTimeout(victimWatchClosed, 10_000, 'the victim’s place taken away'), KismetCloseCode.LOBBY_MOVED);
+      assert.equal(await reads(), 0, 'with the victim gone');
+      assert.deepEqual(watch.counts(), [0], 'no figure was sent on either');
     });
 
     it('refuses to let anyone watch a lobby of a cell they are not in, or a malformed one', async () => {

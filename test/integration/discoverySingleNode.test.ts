@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { latLngToCell } from 'h3-js';
 import { destinationPoint } from '../../domain/geo';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
-import { command, connectDevice, disconnect, waitUntil, type Device } from '../support/accounts';
+import { command, connectDevice, disconnect, waitForEvents, waitUntil, type Device } from '../support/accounts';
 import { BACKENDS } from '../support/backends';
-import { deckIds, deckOf, personAt, watchLobby } from '../support/discovery';
+import { crowdAt, deckIds, deckOf, personAt, watchLobby } from '../support/discovery';
 import { replyOf } from '../support/matches';
 
 // One process with in-process presence: the quick start's node (PGlite) and a lone node on Postgres. Lobbies and decks work there too.
@@ -33,12 +33,15 @@ for (const backend of BACKENDS) describe(`discovery on one node, ${backend.name}
       personAt(node!.url, destinationPoint(here, 3, 90), 'near'),
       personAt(node!.url, destinationPoint(here, 40, 90), 'far'),
     ]);
+    const cell = latLngToCell(here.lat, here.lng, 7);
+    // The searcher online in their cell with five others, the first figure past "a few"; nobody counts themselves.
+    open.push(...(await crowdAt(node!.url, here, 5)));
     const phone = await connectDevice(node!.url, searcher, 'phone');
     open.push(phone);
-    const cell = latLngToCell(here.lat, here.lng, 7);
+    await waitForEvents(phone, (events) => events.some((e) => e.type === 'lobby.changed' && e.data['cell'] === cell));
     const watch = await watchLobby(node!.url, searcher, cell);
     open.push(watch);
-    await waitUntil(() => watch.counts().at(-1) === 1, 10_000, () => `the searcher in the lobby: ${watch.counts()}`);
+    await waitUntil(() => watch.counts().at(-1) === 5, 10_000, () => `five others in the lobby: ${watch.counts()}`);
 
     const cold = await deckOf(phone, searcher.card.id);
     assert.deepEqual([cold.cached, deckIds(cold).has(near.card.id), deckIds(cold).has(far.card.id)], [false, true, false]);

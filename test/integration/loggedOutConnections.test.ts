@@ -9,7 +9,7 @@ import {
   command, connectDevice, disconnect, expectJoinRefused, joinActor, requestJson, TEST_PASSWORD, waitForEvents, waitUntil, withTimeout, type ActorConnection,
 } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
-import { personAt, watchLobby } from '../support/discovery';
+import { crowdAt, personAt, watchLobby } from '../support/discovery';
 import { scheduleEvent } from '../support/liveEvents';
 import { joinThread, matchPeople, replyOf, type Person } from '../support/matches';
 
@@ -49,8 +49,11 @@ describe('connections of a log-in session that was logged out or whose refresh t
    * their thread with `partner` (node 0), their cell's lobby and a live event (hand
    * raised, seat taken), and with a second log-in to their session from another phone.
    */
-  async function loggedInTwice(person: Person, partner: Person, first: FirstLogin, cell: string) {
+  async function loggedInTwice(person: Person, partner: Person, first: FirstLogin, place: { lat: number; lng: number }) {
     const [n0, n1] = suite.nodes;
+    const cell = cellOf(place);
+    // Four more people online there: with the person the partner sees five others, without them "a few" (0).
+    suite.open.push(...(await crowdAt(n1.url, place, 4)));
     const again = await requestJson<TokenPair>(n0.url, 'POST', '/auth/login', { body: { email: person.email, password: TEST_PASSWORD } });
     assert.equal(again.status, 200, JSON.stringify(again.body));
     const second = again.body;
@@ -78,7 +81,7 @@ describe('connections of a log-in session that was logged out or whose refresh t
     await waitUntil(() => lastHands(host)?.length === 1);
     assert.equal(await seatsTaken(eventId), 1);
     // The person's place in their cell's lobby, held by their session while a phone is online.
-    await waitUntil(() => partnerWatching.counts().at(-1)! >= 1, 10_000, () => 'the person placed in the lobby');
+    await waitUntil(() => partnerWatching.counts().at(-1) === 5, 10_000, () => `the person placed in the lobby: ${partnerWatching.counts()}`);
     const nearbyBefore = partnerWatching.counts().at(-1);
     let otherPhoneClosed: number | undefined;
     otherPhone.room.onLeave((code) => (otherPhoneClosed = code));
@@ -117,7 +120,7 @@ describe('connections of a log-in session that was logged out or whose refresh t
     const [n0, n1] = suite.nodes;
     const [person, partner] = await Promise.all([personAt(n1.url, PARIS, 'logging out'), personAt(n0.url, PARIS, 'partner')]);
     const token = person.accessToken;
-    const at = await loggedInTwice(person, partner, { device: token, thread: token, lobby: token, event: token }, cellOf(PARIS));
+    const at = await loggedInTwice(person, partner, { device: token, thread: token, lobby: token, event: token }, PARIS);
     assert.equal((await requestJson(n0.url, 'POST', '/auth/logout', { body: { refreshToken: person.refreshToken } })).status, 200);
     await expectFirstLoginClosed(person, at);
   });
@@ -129,7 +132,7 @@ describe('connections of a log-in session that was logged out or whose refresh t
     const rotated = await requestJson<TokenPair>(n0.url, 'POST', '/auth/refresh', { body: { refreshToken: person.refreshToken } });
     assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
     const [before, after] = [person.accessToken, rotated.body.accessToken];
-    const at = await loggedInTwice(person, partner, { device: before, thread: after, lobby: after, event: before }, cellOf(LYON));
+    const at = await loggedInTwice(person, partner, { device: before, thread: after, lobby: after, event: before }, LYON);
     // The chain moves on: the first token back is a copy, not a retry whose answer was lost.
     assert.equal((await requestJson(n0.url, 'POST', '/auth/refresh', { body: { refreshToken: rotated.body.refreshToken } })).status, 200);
     const reused = await requestJson<{ code: string }>(n0.url, 'POST', '/auth/refresh', { body: { refreshToken: person.refreshToken } });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Room } from '@colyseus/sdk';
+import { latLngToCell } from 'h3-js';
 import { destinationPoint } from '../../domain/geo';
 import { UserEventType } from '../../domain/userEvents';
 import type { CallStarted } from '../../contracts/calls';
@@ -21,7 +22,7 @@ import {
   type Device,
 } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
-import { deckIds, deckOf, personAt, SHARED_PROFILE, watchLobby } from '../support/discovery';
+import { crowdAt, deckIds, deckOf, personAt, SHARED_PROFILE, watchLobby } from '../support/discovery';
 import { codeOf, joinThread, matchPeople, messagesOfType, registerPerson, replyOf, type Person, type ThreadConnection } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
 
@@ -194,6 +195,33 @@ describe('safety, end to end with real clients on two nodes', function () {
     assert.equal(await expectJoinRefused(joinThread(n0.url, banned, matchId)), 'ACCOUNT_BANNED');
   });
 
+  it('shadow-ban: the "nearby now" figure counts them for nobody, and shows them what it showed before', async () => {
+    const [n0, n1] = suite.nodes;
+    const mysuru = { lat: 12.2958, lng: 76.6394 }; // a cell nobody else in this suite is in
+    const cell = latLngToCell(mysuru.lat, mysuru.lng, 7);
+    const [shadow, neighbour] = await Promise.all([personAt(n0.url, mysuru, 'S'), personAt(n1.url, mysuru, 'N')]);
+    // Four more people online there: each of the two sees five others, the first figure past "a few".
+    suite.open.push(...(await crowdAt(n0.url, mysuru, 4)));
+    for (const [url, person] of [[n0.url, shadow], [n1.url, neighbour]] as const) {
+      const phone = await device(url, person, 'phone');
+      await waitForEvents(phone, (events) => events.some((e) => e.type === UserEventType.LOBBY_CHANGED && e.data['cell'] === cell));
+    }
+    const [shadowWatch, neighbourWatch] = [await watchLobby(n0.url, shadow, cell), await watchLobby(n1.url, neighbour, cell)];
+    suite.open.push(shadowWatch, neighbourWatch);
+    await waitUntil(() => shadowWatch.counts().at(-1) === 5 && neighbourWatch.counts().at(-1) === 5, 10_000, () => `five: ${shadowWatch.counts()} ${neighbourWatch.counts()}`);
+
+    const seenBefore = shadowWatch.counts().length;
+    assert.equal((await admin(shadow, { shadowBanned: true })).status, 200);
+    // To the people nearby they are gone: four others are "a few". They see the five others as before.
+    await waitUntil(() => neighbourWatch.counts().at(-1) === 0, 10_000, () => `nearby ${neighbourWatch.counts()}`);
+    assert.deepEqual(replyOf(await command(shadowWatch.room, 'nearby')), { cell, count: 5 });
+    assert.deepEqual(shadowWatch.counts().slice(seenBefore), [], 'no new figure for the shadow-banned user');
+
+    // Lifted: counted again.
+    assert.equal((await admin(shadow, { shadowBanned: false })).status, 200);
+    await waitUntil(() => neighbourWatch.counts().at(-1) === 5, 10_000, () => `nearby ${neighbourWatch.counts()}`);
+  });
+
   it('shadow-ban: the user sees nothing change, and nobody else sees their cards, messages, likes, calls or presence', async () => {
     const [n0, n1] = suite.nodes;
     const { a: shadow, b: other, matchId, phoneA: shadowPhone, phoneB: otherPhone, threadA: shadowThread, threadB: otherThread } = await twoMatchedPeople();
@@ -201,21 +229,10 @@ describe('safety, end to end with real clients on two nodes', function () {
     const strangerPhone = await device(n1.url, stranger, 'phone');
     const [shadowTablet, otherTablet] = [await thread(n1.url, shadow, matchId), await thread(n0.url, other, matchId)];
     assert.ok(deckIds(await deckOf(strangerPhone, stranger.card.id)).has(shadow.card.id));
-    // Someone else in their cell watches its "nearby now" figure, and so do they.
-    const cell = shadowPhone.ready.cell!;
-    const neighbour = await personAt(n1.url, HERE, 'N');
-    const [neighbourWatch, shadowWatch] = [await watchLobby(n1.url, neighbour, cell), await watchLobby(n0.url, shadow, cell)];
-    suite.open.push(neighbourWatch, shadowWatch);
-    const nearbyBefore = neighbourWatch.counts().at(-1)!;
-    assert.ok(nearbyBefore >= 1);
-
     const set = await admin(shadow, { shadowBanned: true });
     assert.equal(set.status, 200);
-    // To the people matched with them, they went offline; to the people nearby, they are gone.
+    // To the people matched with them, they went offline (the "nearby now" figure: the next test).
     await waitForEvents(otherPhone, () => presenceOf(otherPhone, shadow.userId).at(-1) === 'offline');
-    await waitUntil(() => neighbourWatch.counts().at(-1) === nearbyBefore - 1, 10_000, () => `nearby ${neighbourWatch.counts().join(',')}`);
-    // They still count themselves.
-    assert.deepEqual(replyOf(await command(shadowWatch.room, 'nearby')), { cell, count: nearbyBefore });
 
     // Messages: the sender's own devices have them as always; the other member never does.
     const hidden = replyOf<SendResult>(await command(shadowThread.room, 'send', { clientMessageId: 'hidden-1', kind: 'text', body: 'can you see me?' }));

@@ -25,6 +25,20 @@ export async function personAt(baseUrl: string, at: { lat: number; lng: number }
   return { ...user, card: created.body };
 }
 
+/**
+ * `n` new accounts online at a place, without cards (so in no deck): people its
+ * lobby counts while their devices stay connected, placed there when this returns.
+ */
+export async function crowdAt(baseUrl: string, at: { lat: number; lng: number }, n: number): Promise<Device[]> {
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const device = await connectDevice(baseUrl, await registerUser(baseUrl), `crowd-${i}`);
+      replyOf(await command(device.room, 'location.update', at)); // answered once placed in the cell's lobby
+      return device;
+    }),
+  );
+}
+
 export async function deckOf(device: Device, cardId: string, limit?: number): Promise<DeckResult> {
   return replyOf<DeckResult>(await command(device.room, 'deck', limit === undefined ? { cardId } : { cardId, limit }));
 }
