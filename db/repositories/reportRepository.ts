@@ -15,10 +15,15 @@ export interface NewReport {
 }
 
 /**
- * Whether a report's context is one the reporter and the reported person share:
- * a card of the reported person; a message of a match the reporter is a member
- * of (party or colleague); a call between the two; an event both are part of
- * (host, registered or attended). One statement.
+ * Whether a report's context is one the reporter may name, checked only against
+ * what the reporter can see, so the answer tells them nothing new about the
+ * reported person: a card of the reported person (a card shows its owner); a
+ * message of a match the reporter is a member of (party or colleague); a call
+ * between the two; an event the reporter is part of (registered or attended),
+ * or, for its host, one the reported person hosts or attended (hosts see who
+ * came). Who registered for or came to an event is not the others' to learn,
+ * so whether the reported person did leaves a non-host's answer the same; the
+ * moderators judge. One statement.
  */
 export async function reportContextHolds(db: Db, reporterId: string, reportedId: string, context: ReportContext): Promise<boolean> {
   const holds = (() => {
@@ -32,12 +37,12 @@ export async function reportContextHolds(db: Db, reporterId: string, reportedId:
         return sql<boolean>`exists (select 1 from calls where id = ${context.callId}::uuid
                                        and ((caller_id = ${reporterId}::uuid and callee_id = ${reportedId}::uuid)
                                          or (caller_id = ${reportedId}::uuid and callee_id = ${reporterId}::uuid)))`;
-      case 'event':
-        return sql<boolean>`(select count(distinct p.user_id) = 2 from (
-                               select user_id from event_hosts where event_id = ${context.eventId}::uuid
-                               union all select user_id from registrations where event_id = ${context.eventId}::uuid
-                               union all select user_id from attendance where event_id = ${context.eventId}::uuid
-                             ) p where p.user_id in (${reporterId}::uuid, ${reportedId}::uuid))`;
+      case 'event': {
+        const partOf = (userId: string, parts: ReadonlyArray<'event_hosts' | 'registrations' | 'attendance'>) =>
+          sql`(${sql.join(parts.map((t) => sql`exists (select 1 from ${sql.table(t)} where event_id = ${context.eventId}::uuid and user_id = ${userId}::uuid)`), sql` or `)})`;
+        return sql<boolean>`case when ${partOf(reporterId, ['event_hosts'])} then ${partOf(reportedId, ['event_hosts', 'attendance'])}
+                                 else ${partOf(reporterId, ['registrations', 'attendance'])} end`;
+      }
     }
   })();
   const { rows } = await sql<{ holds: boolean }>`select ${holds} as holds`.execute(db);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { CallStarted } from '../../contracts/calls';
 import type { SendResult } from '../../contracts/chat';
-import { command, connectDevice, disconnect, requestJson } from '../support/accounts';
+import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../../contracts/liveEvents';
+import { command, connectDevice, disconnect, joinActor, requestJson, waitUntil } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { scheduleEvent } from '../support/liveEvents';
 import { joinThread, matchPeople, registerPerson, replyOf, type Person } from '../support/matches';
@@ -70,7 +71,7 @@ describe('POST /reports, its context checked', function () {
     assert.deepEqual([again.status, again.body.reportId], [200, filed.body.reportId]);
   });
 
-  it('a profile report names a card of the reported person, a call report a call between the two, an event report an event both are part of', async () => {
+  it('a profile report names a card of the reported person, a call report a call between the two, an event report an event the reporter is part of', async () => {
     const [a, b, stranger] = await Promise.all([registerPerson(node(0), 'A'), registerPerson(node(1), 'B'), registerPerson(node(0), 'S')]);
     const matchId = await matchPeople(a, b, [node(0), node(1)]);
 
@@ -92,13 +93,59 @@ describe('POST /reports, its context checked', function () {
     const { recruiter, eventId } = await scheduleEvent(node(0), 10);
     assert.equal((await requestJson(node(0), 'POST', `/events/${eventId}/registrations`, { token: a.accessToken })).status, 201);
     await refused(stranger, recruiter, 'event', eventId, 'an event the reporter is not part of');
-    await refused(a, b, 'event', eventId, 'an event the reported person is not part of');
     assert.equal((await report(a, recruiter, 'event', eventId)).status, 201, 'a registered person reports the host');
-    assert.equal((await report(recruiter, a, 'event', eventId)).status, 201, 'the host reports a registered person');
 
     const events = [...(await filedAbout(b.userId)), ...(await filedAbout(a.userId)), ...(await filedAbout(recruiter.userId))];
     assert.deepEqual(events.map((e) => [e['contextKind'], e['contextId']]).sort(), [
-      ['call', callId], ['event', eventId], ['event', eventId], ['profile', b.card.id],
+      ['call', callId], ['event', eventId], ['profile', b.card.id],
     ].sort());
+  });
+
+  it('an event report tells the reporter nothing of who else registered or came: a non-host is checked on their own side', async () => {
+    const { recruiter: host, eventId } = await scheduleEvent(node(0), 10);
+    const [attendee, registered, outsider, stranger] = await Promise.all([
+      registerPerson(node(1), 'attendee'), registerPerson(node(1), 'registered'), registerPerson(node(1), 'outsider'), registerPerson(node(1), 'stranger'),
+    ]);
+    for (const person of [attendee, registered]) {
+      assert.equal((await requestJson(node(1), 'POST', `/events/${eventId}/registrations`, { token: person.accessToken })).status, 201);
+    }
+    // The attendee comes in (the doors are open); the attendance list is the host's to read, not theirs.
+    const inside = await joinActor(node(1), attendee.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
+    suite.open.push(inside);
+    await waitUntil(async () => (await suite.cluster.pool.query('select 1 from attendance where event_id = $1 and user_id = $2', [eventId, attendee.userId])).rowCount === 1, 10_000, () => 'the attendance stored');
+    assert.equal((await requestJson<{ code: string }>(node(0), 'GET', `/events/${eventId}/attendance`, { token: attendee.accessToken })).body.code, 'NOT_A_HOST');
+
+    /** The answer as a reporter reads it, without the new report's id. */
+    const answer = async (from: Account, about: Account) => {
+      const { status, body } = await report(from, about, 'event', eventId);
+      return { status, body: body.reportId === undefined ? body : { reportId: typeof body.reportId } };
+    };
+    // An attendee reporting someone registered and someone who never was: the same answer.
+    const aboutRegistered = await answer(attendee, registered);
+    assert.deepEqual(aboutRegistered, { status: 201, body: { reportId: 'string' } });
+    assert.deepEqual(await answer(attendee, outsider), aboutRegistered);
+    // So for someone registered who never came.
+    assert.deepEqual([await answer(registered, attendee), await answer(registered, outsider)], [aboutRegistered, aboutRegistered]);
+    // Someone not part of the event is refused whoever they name: nothing stored, one message.
+    await refused(stranger, registered, 'event', eventId, 'a stranger names someone registered');
+    await refused(stranger, outsider, 'event', eventId, 'a stranger names someone who is not part of it');
+    assert.deepEqual(await answer(stranger, registered), await answer(stranger, outsider));
+
+    // The host sees who came, so their report names someone who came; registering alone they do not see.
+    assert.deepEqual(await answer(host, attendee), aboutRegistered);
+    await refused(host, registered, 'event', eventId, 'the host names someone registered who never came');
+    await refused(host, outsider, 'event', eventId, 'the host names someone not part of it');
+    assert.deepEqual(await answer(host, registered), await answer(host, outsider));
+
+    const filed = await suite.cluster.pool.query<{ reporter_id: string; reported_id: string }>(
+      "select reporter_id, reported_id from reports where context_kind = 'event' and context_id = $1", [eventId]);
+    const pairs = (rows: Array<{ reporter_id: string; reported_id: string }>) => rows.map((r) => `${r.reporter_id}>${r.reported_id}`).sort();
+    assert.deepEqual(pairs(filed.rows), pairs([
+      { reporter_id: attendee.userId, reported_id: registered.userId },
+      { reporter_id: attendee.userId, reported_id: outsider.userId },
+      { reporter_id: registered.userId, reported_id: attendee.userId },
+      { reporter_id: registered.userId, reported_id: outsider.userId },
+      { reporter_id: host.userId, reported_id: attendee.userId },
+    ]));
   });
 });
