@@ -115,7 +115,7 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
       200: z.object({
         threads: z.array(z.object({
           matchId: Uuid, status: MatchStatusBody, otherUserIds: z.array(Uuid), lastSeq: z.number().int(), lastReadSeq: z.number().int(), unread: z.number().int(),
-          counterpart: z.object({ userId: Uuid, cardId: Uuid, name: z.string(), photos: z.array(PhotoRef), deleted: z.boolean() }).nullable(),
+          counterpart: z.object({ userId: Uuid, cardId: Uuid, name: z.string(), photos: z.array(PhotoRef), hidden: z.boolean(), deleted: z.boolean() }).nullable(),
         })),
       }),
     },

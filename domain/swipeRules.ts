@@ -29,6 +29,8 @@ export interface SwipeContext {
   readonly to: SwipeCard | undefined;
   /** Either owner blocked the other. */
   readonly blocked: boolean;
+  /** The two owners' match ended, by an unmatch or a block (domain/cardVisibility.ts `formerMatch`). */
+  readonly formerMatch: boolean;
   /** The earlier swipe of this same pair, and the match it made, if any. */
   readonly previous: { readonly action: SwipeAction; readonly matchId: string | null } | undefined;
   /** Likes and superlikes the swiper made since the start of the current quota day. */
@@ -54,10 +56,11 @@ const refused = (code: ErrorCode, message: string): SwipeDecision => ({ kind: 'r
  * card swiped from, kinds and the like quota.
  *
  * A card the swiper may not see (deactivated, of a banned or shadow-banned owner,
- * or a block either way: `canViewCard`, the rule of the card route and profile
- * views) is refused exactly as a card that does not exist, before anything that
- * tells it exists: a swipe, a pass included, must not tell who blocked whom or
- * who is banned, nor let a like reach an account nobody else sees.
+ * a block either way, or an owner whose match with the swiper ended: `canViewCard`,
+ * the rule of the card route and profile views) is refused exactly as a card that
+ * does not exist, before anything that tells it exists: a swipe, a pass included,
+ * must not tell who blocked whom or who is banned, nor let a like reach an account
+ * nobody else sees or an ex-match.
  */
 export function decideSwipe(context: SwipeContext, action: SwipeAction, policy: SwipePolicy): SwipeDecision {
   const { from, to } = context;
@@ -66,7 +69,7 @@ export function decideSwipe(context: SwipeContext, action: SwipeAction, policy: 
   if (!to) return refused(ErrorCode.CARD_NOT_FOUND, MISSING_TARGET);
   if (to.id === from.id || to.ownerId === context.swiperId) return refused(ErrorCode.SELF_SWIPE, 'you cannot swipe on your own card');
   if (context.previous) return { kind: 'repeat', action: context.previous.action, matchId: context.previous.matchId };
-  if (!canViewCard({ card: to, viewerId: context.swiperId, blockedEitherWay: context.blocked, ownerHidden: to.ownerHidden })) {
+  if (!canViewCard({ card: to, viewerId: context.swiperId, blockedEitherWay: context.blocked, formerMatch: context.formerMatch, ownerHidden: to.ownerHidden })) {
     return refused(ErrorCode.CARD_NOT_FOUND, MISSING_TARGET);
   }
   if (!from.active) return refused(ErrorCode.CARD_INACTIVE, 'the card you swipe from is deactivated');

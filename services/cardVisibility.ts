@@ -1,7 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isBlockedEitherWay } from '../db/repositories/blockRepository';
-import { findCardById } from '../db/repositories/cardRepository';
-import { isHiddenAccount } from '../db/repositories/userRepository';
+import { findCardAsViewed } from '../db/repositories/cardViewingRepository';
 import type { Database } from '../db/types';
 import type { Card } from '../domain/cardRules';
 import { canViewCard } from '../domain/cardVisibility';
@@ -12,9 +10,7 @@ import { canViewCard } from '../domain/cardVisibility';
  * ask here, so the two can never drift apart.
  */
 export async function findViewableCard(db: Kysely<Database>, viewerId: string, cardId: string): Promise<Card | undefined> {
-  const card = await findCardById(db, cardId);
-  if (!card) return undefined;
-  if (card.ownerId === viewerId) return card;
-  const [blockedEitherWay, ownerHidden] = await Promise.all([isBlockedEitherWay(db, viewerId, card.ownerId), isHiddenAccount(db, card.ownerId)]);
-  return canViewCard({ card, viewerId, blockedEitherWay, ownerHidden }) ? card : undefined;
+  const found = await findCardAsViewed(db, viewerId, cardId);
+  if (!found) return undefined;
+  return canViewCard({ card: found.card, viewerId, ...found.viewing }) ? found.card : undefined;
 }

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ErasureAnnouncement } from '../db/repositories/accountErasureRepository';
-import { listMatchIds, type MatchesEnded } from '../db/repositories/matchRepository';
+import { listMatchIds, listOpposedPairs, type EndedMatch, type MatchesEnded } from '../db/repositories/matchRepository';
 import { deletePushTargetsOfUser } from '../db/repositories/pushTargetRepository';
 import type { Database } from '../db/types';
 import type { ThreadEndCode } from '../domain/blockDisclosure';
@@ -65,15 +65,30 @@ export async function announceMatchesEnded(deps: ModerationDeps, outcome: Matche
 }
 
 /**
- * A block, once stored: no deck built from here on shows either to the other, and cached decks drop them now;
- * a live event both are in hides them from each other now, on whatever node it runs.
+ * A block, once stored, with the matches it ended: no deck built from here on shows
+ * the two to each other, nor anyone those matches parted (`announceParted`), and
+ * cached decks drop them now; a live event both are in hides them from each other now,
+ * on whatever node it runs.
  */
-export async function announceBlock(deps: Pick<ModerationDeps, 'userEvents' | 'blocks'>, blockerId: string, blockedId: string): Promise<void> {
-  await Promise.all([
-    deps.userEvents.publishApplied(blockerId, { kind: 'deck.exclude', userId: blockedId }),
-    deps.userEvents.publishApplied(blockedId, { kind: 'deck.exclude', userId: blockerId }),
-    deps.blocks.publishApplied(BLOCKS_TOPIC, { blockerId, blockedId }),
-  ]);
+export async function announceBlock(deps: Pick<ModerationDeps, 'db' | 'userEvents' | 'blocks'>, blockerId: string, blockedId: string, ended: readonly EndedMatch[]): Promise<void> {
+  const parted = await listOpposedPairs(deps.db, ended.map((m) => m.matchId));
+  await Promise.all([excludeEachOther(deps, [[blockerId, blockedId], ...parted]), deps.blocks.publishApplied(BLOCKS_TOPIC, { blockerId, blockedId })]);
+}
+
+/**
+ * Matches ended by an unmatch, once stored: the people on their two sides part as
+ * after a block (domain/cardVisibility.ts `formerMatch`). No deck built from here on
+ * shows them to each other, and cached decks drop them now (a cached deck may lose
+ * someone still matched elsewhere with the user until it is built again).
+ */
+export async function announceParted(deps: Pick<ModerationDeps, 'db' | 'userEvents'>, ended: readonly EndedMatch[]): Promise<void> {
+  await excludeEachOther(deps, await listOpposedPairs(deps.db, ended.map((m) => m.matchId)));
+}
+
+/** Each pair leaves the other's decks, cached ones included, on every node before this resolves; a pair named twice goes once. */
+async function excludeEachOther(deps: Pick<ModerationDeps, 'userEvents'>, pairs: ReadonlyArray<readonly [string, string]>): Promise<void> {
+  const excluded = new Map(pairs.flatMap(([x, y]) => [[`${x}|${y}`, [x, y] as const], [`${y}|${x}`, [y, x] as const]]));
+  await Promise.all([...excluded.values()].map(([userId, other]) => deps.userEvents.publishApplied(userId, { kind: 'deck.exclude', userId: other })));
 }
 
 /**

@@ -6,8 +6,8 @@ interface ThreadSummary {
   readonly matchId: string;
   readonly status: string;
   readonly otherUserIds: readonly string[];
-  /** The other side's card as the caller may see it (a deleted account's when not). */
-  readonly counterpart: { readonly userId: string; readonly cardId: string; readonly name: string; readonly deleted: boolean };
+  /** The other side's card as the caller may see it (`hidden`: a placeholder name, "unavailable" or "deleted account"). */
+  readonly counterpart: { readonly userId: string; readonly cardId: string; readonly name: string; readonly hidden: boolean };
   readonly unread: number;
 }
 
@@ -18,7 +18,7 @@ export async function matchesView(app: App, main: HTMLElement): Promise<void> {
   // The thread list names the other side, whatever this browser heard while it was away.
   app.rememberMatches(
     active
-      .filter((t) => !app.matches.get(t.matchId)?.name || t.counterpart.deleted)
+      .filter((t) => !app.matches.get(t.matchId)?.name || t.counterpart.hidden)
       .map((t) => ({ matchId: t.matchId, otherUserId: t.counterpart.userId, otherCardId: t.counterpart.cardId, name: t.counterpart.name })),
   );
   const list = h('ul.matches');

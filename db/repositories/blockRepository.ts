@@ -1,22 +1,9 @@
-import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Block } from '../../domain/blockedPairs';
 import type { Database } from '../types';
 import { endMatchesWithin, type MatchesEnded } from './matchRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-/** True when either user blocked the other. */
-export async function isBlockedEitherWay(db: Db, userX: string, userY: string): Promise<boolean> {
-  const { rows } = await sql<{ blocked: boolean }>`select ${blockedEitherWaySql(sql`${userX}::uuid`, sql`${userY}::uuid`)} as blocked`.execute(db);
-  return rows[0]?.blocked ?? false;
-}
-
-/** `isBlockedEitherWay` inside a statement, for two user id expressions: one definition for a read of one pair and a list of many. */
-export function blockedEitherWaySql(userX: RawBuilder<unknown>, userY: RawBuilder<unknown>): RawBuilder<boolean> {
-  return sql<boolean>`exists(select 1 from blocks bl
-                              where (bl.blocker_id = ${userX} and bl.blocked_id = ${userY})
-                                 or (bl.blocker_id = ${userY} and bl.blocked_id = ${userX}))`;
-}
 
 /** Every block among these people (both of its two among them). */
 export async function findBlocksAmong(db: Db, userIds: readonly string[]): Promise<Block[]> {

@@ -3,6 +3,7 @@ import type { Card, CardKind } from '../../domain/cardRules';
 import type { Database } from '../types';
 import { UNPREPARED } from '../preparingPool';
 import { cardFromRow } from './cardRepository';
+import { formerMatchSql } from './peopleApart';
 
 /** Which cards a deck may draw from: the cells to read and who is asking. */
 export interface CandidateQuery {
@@ -18,8 +19,9 @@ export interface CandidateQuery {
 /**
  * Active cards of one kind in the given cells, read through the cell indexes,
  * leaving out everything a deck never shows: the searcher's own cards, cards
- * their card already swiped or matched with, owners blocked either way, and
- * banned or shadow-banned owners.
+ * their card already swiped or matched with, owners blocked either way, owners
+ * whose match with the searcher ended (every card of theirs, as after a block),
+ * and banned or shadow-banned owners.
  */
 export async function listDeckCandidates(db: Kysely<Database>, query: CandidateQuery): Promise<Card[]> {
   if (query.cells.length === 0 || query.limit <= 0) return [];
@@ -58,6 +60,7 @@ export async function listDeckCandidates(db: Kysely<Database>, query: CandidateQ
         ),
       ),
     )
+    .where(sql<boolean>`not ${formerMatchSql(sql`${query.searcherId}::uuid`, sql.ref('c.owner_id'))}`)
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(

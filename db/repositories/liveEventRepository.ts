@@ -7,7 +7,7 @@ import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
 import { appendEventsOfUsers } from './userEventBatchRepository';
 import { inAskedOrder } from './askedOrder';
-import { blockedEitherWaySql } from './blockRepository';
+import { blockedEitherWaySql } from './peopleApart';
 import { hiddenAccountSql, lockLiveAccount } from './userRepository';
 
 export interface LiveEvent {

@@ -4,7 +4,8 @@ import { matchEndedEvents } from '../../domain/userEvents';
 import type { Database } from '../types';
 import { DOMAIN_EVENTS_ON } from './domainOutboxRepository';
 import type { StoredUserEvent } from './eventRepository';
-import { blockEndsThreadSql, matchBlockersSql } from './threadMemberRepository';
+import { matchBlockersSql } from './threadMemberRepository';
+import { blockEndsThreadSql } from './threadSides';
 import { groupBy } from './groupBy';
 import { appendEventsOfUsers } from './userEventBatchRepository';
 
@@ -39,6 +40,20 @@ export async function listMatchIds(db: Db, userId: string): Promise<string[]> {
 export async function listMatchMemberIds(db: Db, matchId: string): Promise<string[]> {
   const rows = await db.selectFrom('match_members').select('user_id').where('match_id', '=', matchId).orderBy('user_id').execute();
   return rows.map((r) => r.user_id);
+}
+
+/**
+ * The members of the given matches who are on opposite sides of one (as a block
+ * counts sides, `blockEndsThreadSql`), each pair once: whom a match's end parts.
+ */
+export async function listOpposedPairs(db: Db, matchIds: readonly string[]): Promise<Array<readonly [string, string]>> {
+  if (matchIds.length === 0) return [];
+  const { rows } = await sql<{ x: string; y: string }>`
+    select distinct a.user_id as x, b.user_id as y
+      from match_members a
+      join match_members b on b.match_id = a.match_id and b.user_id > a.user_id
+     where a.match_id = any(${matchIds}::uuid[]) and ${blockEndsThreadSql('a', 'b')}`.execute(db);
+  return rows.map((row) => [row.x, row.y] as const);
 }
 
 /** Inserts earlier matches with their members; for seeding load tests. */

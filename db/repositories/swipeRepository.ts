@@ -4,6 +4,7 @@ import type { QuestDefinition } from '../../domain/progress';
 import type { NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
+import { formerMatchSql } from './peopleApart';
 import { hiddenAccountSql } from './userRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -17,6 +18,7 @@ interface ContextRow {
   previous_kind: SwipeAction | null;
   match_id: string | null;
   blocked: boolean;
+  former_match: boolean;
   likes_today: string | number;
 }
 
@@ -58,6 +60,7 @@ export async function loadSwipeContexts(db: Db, inputs: readonly SwipeContextQue
            exists(select 1 from blocks k
                    where (k.blocker_id = s.id and k.blocked_id = t.owner_id)
                       or (k.blocker_id = t.owner_id and k.blocked_id = s.id)) as blocked,
+           ${formerMatchSql(sql.ref('s.id'), sql.ref('t.owner_id'))} as former_match,
            case when v.likes_known then 0
                 else (select count(*) from swipes w where w.swiper_id = s.id and w.kind <> 'pass' and w.created_at >= v.day_start) end as likes_today
       from unnest(${inputs.map((q) => q.swiperId)}::uuid[], ${inputs.map((q) => q.fromCardId)}::uuid[], ${inputs.map((q) => q.toCardId)}::uuid[],
@@ -81,6 +84,7 @@ export async function loadSwipeContexts(db: Db, inputs: readonly SwipeContextQue
         from: card(row.f_id, row.f_owner, row.f_kind, row.f_active, row.f_owner_hidden),
         to: card(row.t_id, row.t_owner, row.t_kind, row.t_active, row.t_owner_hidden),
         blocked: row.blocked,
+        formerMatch: row.former_match,
         previous: row.previous_kind ? { action: row.previous_kind, matchId: row.match_id } : undefined,
         likesToday: Number(row.likes_today),
       },

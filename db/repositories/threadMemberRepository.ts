@@ -4,21 +4,9 @@ import { decideColleagueAddition, decideColleagueRemoval, type ThreadMember, typ
 import { threadMemberEvents } from '../../domain/userEvents';
 import type { Database } from '../types';
 import { appendUserEvents, type StoredUserEvent } from './eventRepository';
+import { blockEndsThreadSql } from './threadSides';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-/**
- * Whether a block between the members `a` and `b` (aliases of match_members)
- * ends their match: between the two parties, and between a colleague and the
- * party on the other side (the candidate); never between the job's owner and
- * the colleagues they added, or between colleagues.
- */
-export function blockEndsThreadSql(a: string, b: string): RawBuilder<boolean> {
-  const [x, y] = [sql.ref(a), sql.ref(b)];
-  return sql<boolean>`((${x}.role = 'party' and ${y}.role = 'party')
-    or (${x}.role = 'colleague' and ${y}.role = 'party' and ${y}.user_id is distinct from ${x}.added_by)
-    or (${y}.role = 'colleague' and ${x}.role = 'party' and ${x}.user_id is distinct from ${y}.added_by))`;
-}
 
 /**
  * The members of the match `matchId` (an id expression) who blocked a member on

@@ -1,17 +1,18 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PhotoRef } from '../../domain/cardRules';
-import { canViewCard } from '../../domain/cardVisibility';
+import { canViewCard, counterpartFace, type CounterpartFace } from '../../domain/cardVisibility';
 import { matchStatusSeenBy } from '../../domain/blockDisclosure';
 import type { MatchStatus } from '../../domain/chatRules';
 import type { ThreadRole } from '../../domain/threadColleagues';
 import { UNREAD_KEPT, type MemberPosition } from '../../domain/threadLedger';
 import type { Database } from '../types';
 import { inAskedOrder } from './askedOrder';
-import { blockedEitherWaySql } from './blockRepository';
 import { groupBy } from './groupBy';
+import { blockedEitherWaySql, formerMatchSql } from './peopleApart';
 import { findMatchStates } from './matchRepository';
 import type { StoredMessageKey } from './messageRepository';
-import { blockEndsThreadSql, matchBlockersSql } from './threadMemberRepository';
+import { matchBlockersSql } from './threadMemberRepository';
+import { blockEndsThreadSql } from './threadSides';
 import { hiddenAccountSql } from './userRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -152,20 +153,13 @@ export async function saveReadMarker(db: Db, matchId: string, userId: string, se
 }
 
 /**
- * Who the user matched with in a thread, as shown in the list. A person the user
- * may not see (a block either way, a hidden account, a card not theirs to see:
- * domain/cardVisibility) shows as a deleted account does, without name or photos.
+ * Who the user matched with in a thread, as shown in the list: their card as the
+ * user may see it (domain/cardVisibility.ts `counterpartFace`).
  */
-export interface ThreadCounterpart {
+export interface ThreadCounterpart extends CounterpartFace {
   readonly userId: string;
   readonly cardId: string;
-  readonly name: string;
-  readonly photos: readonly PhotoRef[];
-  readonly deleted: boolean;
 }
-
-/** What the list shows for a person who deleted their account, or whom the user may not see. */
-export const DELETED_ACCOUNT_NAME = 'deleted account';
 
 export interface ThreadSummary {
   readonly matchId: string;
@@ -187,7 +181,9 @@ interface CounterpartRow {
   readonly photos: PhotoRef[];
   readonly active: boolean;
   readonly ownerHidden: boolean;
+  readonly ownerDeleted: boolean;
   readonly blockedEitherWay: boolean;
+  readonly formerMatch: boolean;
 }
 
 /** The user's threads, newest match first, with their unread counts. */
@@ -199,7 +195,9 @@ export async function listThreads(db: Db, userId: string): Promise<ThreadSummary
            coalesce(r.last_read_seq, 0) as last_read_seq,
            array(select o.user_id::text from match_members o where o.match_id = m.id and o.user_id <> ${userId} order by o.user_id) as others,
            (select json_build_object('userId', c.owner_id, 'cardId', c.id, 'title', c.title, 'photos', c.photos, 'active', c.active,
-                                     'ownerHidden', ${hiddenAccountSql('u')}, 'blockedEitherWay', ${blockedEitherWaySql(viewer, sql.ref('c.owner_id'))})
+                                     'ownerHidden', ${hiddenAccountSql('u')}, 'ownerDeleted', u.deleted_at is not null,
+                                     'blockedEitherWay', ${blockedEitherWaySql(viewer, sql.ref('c.owner_id'))},
+                                     'formerMatch', ${formerMatchSql(viewer, sql.ref('c.owner_id'))})
               from cards c join users u on u.id = c.owner_id
              where c.id in (m.card_a_id, m.card_b_id) and c.owner_id <> ${userId}
              -- a colleague owns neither card: theirs is the candidate's (the person card)
@@ -223,10 +221,9 @@ export async function listThreads(db: Db, userId: string): Promise<ThreadSummary
   }));
 }
 
-/** The counterpart by the one rule of who sees a card; one the viewer may not see looks deleted (hidden and gone look the same). */
+/** The counterpart by the one rule of who sees a card: an ended match's, a block's and a ban's alike (domain/cardVisibility.ts). */
 function counterpartAsSeenBy(viewerId: string, row: CounterpartRow): ThreadCounterpart {
-  const visible = canViewCard({ card: { ownerId: row.userId, active: row.active }, viewerId, blockedEitherWay: row.blockedEitherWay, ownerHidden: row.ownerHidden });
-  return visible
-    ? { userId: row.userId, cardId: row.cardId, name: row.title, photos: row.photos, deleted: false }
-    : { userId: row.userId, cardId: row.cardId, name: DELETED_ACCOUNT_NAME, photos: [], deleted: true };
+  const { userId, cardId, title, photos, active, ownerHidden, ownerDeleted, blockedEitherWay, formerMatch } = row;
+  const visible = canViewCard({ card: { ownerId: userId, active }, viewerId, blockedEitherWay, formerMatch, ownerHidden });
+  return { userId, cardId, ...counterpartFace({ title, photos }, visible, ownerDeleted) };
 }

@@ -63,15 +63,10 @@ export async function findUserById(db: Db, id: string): Promise<User | undefined
   return row ? toUser(row) : undefined;
 }
 
-/** Whether others must not see the account at all: banned, shadow-banned or deleted (or gone). */
-export async function isHiddenAccount(db: Db, id: string): Promise<boolean> {
-  const row = await db.selectFrom('users as u').select(hiddenAccountSql('u').as('hidden')).where('u.id', '=', id).executeTakeFirst();
-  return row?.hidden ?? true;
-}
-
 /**
- * `isHiddenAccount` inside a statement, for the row `users` (an alias of users):
- * one definition, so a list of many people hides the same accounts as a read of one.
+ * Whether others must not see the account at all (banned, shadow-banned or deleted),
+ * inside a statement, for the row `users` (an alias of users): one definition, so a
+ * list of many people hides the same accounts as a read of one.
  */
 export function hiddenAccountSql(users: string): RawBuilder<boolean> {
   const u = sql.table(users);

@@ -7,7 +7,7 @@ import { findUserById } from '../../db/repositories/userRepository';
 import { matchStatusSeenBy } from '../../domain/blockDisclosure';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { contextIdOf, parseReportContext, REPORT_CONTEXT_SHAPES } from '../../domain/reportContext';
-import { announceBlock, announceMatchesEnded, type ModerationDeps } from '../../services/moderation';
+import { announceBlock, announceMatchesEnded, announceParted, type ModerationDeps } from '../../services/moderation';
 import { BlockBody, ReportBody } from '../../contracts/cards';
 import { jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
@@ -41,6 +41,7 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
     if (access.status !== 'active') return jsonReply(200, { matchId: matchId.data, status: matchStatusSeenBy(access.status, access.callerBlocked) });
     const outcome = await endMatches(db, { scope: { matchId: matchId.data, memberId: userId }, status: 'unmatched', at: deps.now() });
     await announceMatchesEnded(deps, outcome, 'UNMATCHED');
+    await announceParted(deps, outcome.ended);
     // A block that landed first wins: report what the match is now.
     const now = outcome.ended.length > 0 ? undefined : await findThreadAccess(db, matchId.data, userId);
     const status = now ? matchStatusSeenBy(now.status, now.callerBlocked) : 'unmatched';
@@ -78,7 +79,7 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
     await otherAccount(userId, body.userId, 'block');
     const outcome = await blockUser(db, userId, body.userId, deps.now());
     await announceMatchesEnded(deps, outcome, 'BLOCKED', [userId]);
-    await announceBlock(deps, userId, body.userId);
+    await announceBlock(deps, userId, body.userId, outcome.ended);
     return jsonReply(200, { blocked: body.userId, endedMatches: outcome.ended.map((m) => m.matchId) });
   }, options);
 }

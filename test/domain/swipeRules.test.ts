@@ -18,6 +18,7 @@ const base: SwipeContext = {
   from: mine,
   to: theirs,
   blocked: false,
+  formerMatch: false,
   previous: undefined,
   likesToday: 0,
 };
@@ -48,6 +49,7 @@ describe('decideSwipe', () => {
       ['a deactivated card', { to: { ...theirs, active: false } }],
       ['a banned or shadow-banned owner', { to: { ...theirs, ownerHidden: true } }],
       ['a block, either way', { blocked: true }],
+      ['an owner whose match with the swiper ended', { formerMatch: true }],
     ];
     for (const [what, context] of hidden) {
       it(`refuses ${what} as missing, a pass too`, () => {

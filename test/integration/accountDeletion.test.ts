@@ -264,7 +264,7 @@ describe('accounts people can leave, on two nodes', function () {
     const threads = await requestJson<{ threads: ThreadSummary[] }>(n0.url, 'GET', '/me/threads', { token: b.accessToken });
     const thread = threads.body.threads.find((t) => t.matchId === matchId);
     assert.equal(thread?.status, 'unmatched');
-    assert.deepEqual(thread?.counterpart, { userId: a.userId, cardId: a.card.id, name: 'deleted account', photos: [], deleted: true });
+    assert.deepEqual(thread?.counterpart, { userId: a.userId, cardId: a.card.id, name: 'deleted account', photos: [], hidden: true, deleted: true });
     const stored = await suite.cluster.pool.query('select seq::int, sender_id, body from messages where match_id = $1 order by seq', [matchId]);
     assert.deepEqual(stored.rows, [
       { seq: fromA.seq, sender_id: a.userId, body: null },

@@ -307,6 +307,29 @@ describe('colleagues in hiring threads, on two nodes', function () {
     assert.equal(ownerThread.ready.members.length, 3);
   });
 
+  it('shows a colleague the candidate of an ended thread alike, whether the candidate blocked them or the match was unmatched', async () => {
+    /** What the colleague sees of the candidate: the thread list's counterpart and the card route, with ids named by role. */
+    const sight = async (at: Awaited<ReturnType<typeof hiringThread>>) => {
+      const thread = (await threadsOf(at.colleague)).find((t) => t.matchId === at.matchId)!;
+      const card = await requestJson<{ code?: string }>(url(0), 'GET', `/cards/${at.candidate.card.id}`, { token: at.colleague.accessToken });
+      return JSON.parse(JSON.stringify({ status: thread.status, counterpart: thread.counterpart, card: [card.status, card.body.code] })
+        .replaceAll(at.candidate.userId, 'C').replaceAll(at.candidate.card.id, 'CARD_C')) as unknown;
+    };
+    const [blocked, unmatched] = [await hiringThread(), await hiringThread()];
+    for (const at of [blocked, unmatched]) {
+      assert.equal((await addColleague(0, at.matchId, at.owner, at.colleague.userId)).status, 201);
+      assert.equal((await requestJson(url(0), 'GET', `/cards/${at.candidate.card.id}`, { token: at.colleague.accessToken })).status, 200);
+    }
+    assert.equal((await requestJson(url(1), 'POST', '/me/blocks', { token: blocked.candidate.accessToken, body: { userId: blocked.colleague.userId } })).status, 200);
+    assert.equal((await requestJson(url(1), 'DELETE', `/me/matches/${unmatched.matchId}`, { token: unmatched.owner.accessToken })).status, 200);
+    assert.deepEqual(await sight(unmatched), {
+      status: 'unmatched',
+      counterpart: { userId: 'C', cardId: 'CARD_C', name: 'unavailable', photos: [], hidden: true, deleted: false },
+      card: [404, 'CARD_NOT_FOUND'],
+    });
+    assert.deepEqual(await sight(blocked), await sight(unmatched));
+  });
+
   it('refuses bad input to every colleague and company route with its code, and changes nothing', async () => {
     const { owner, candidate, colleague, companyId, matchId } = await hiringThread();
     const outsider = await registerUser(url(1), undefined, 'recruiter');

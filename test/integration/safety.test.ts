@@ -70,10 +70,9 @@ describe('safety, end to end with real clients on two nodes', function () {
     return { a, b, c, matchId, phoneA, phoneB, phoneC, threadA, threadB };
   }
 
-  it('block: decks, the thread, the call and presence, at once on every node', async () => {
+  /** B hires too: a job near A, and A looks for work, so each is in a deck of the other (each deck cached). The job card. */
+  async function hiresToo(a: Person, b: Person, phoneA: Device, phoneB: Device): Promise<CardView> {
     const [n0, n1] = suite.nodes;
-    const { a, b, matchId, phoneA, phoneB, phoneC, threadA, threadB } = await twoMatchedPeople();
-    // B hires too: a job near A, and A looks for work, so each is in a deck of the other.
     assert.equal((await admin(b, { role: 'recruiter' })).status, 200);
     const job = await requestJson<CardView>(n1.url, 'POST', '/cards', {
       token: b.accessToken,
@@ -83,6 +82,13 @@ describe('safety, end to end with real clients on two nodes', function () {
     assert.equal((await requestJson(n0.url, 'PUT', '/me/preferences', { token: a.accessToken, body: { cardKind: 'job' } })).status, 200);
     assert.ok(deckIds(await deckOf(phoneA, a.card.id)).has(job.body.id), 'A is shown the job');
     assert.ok(deckIds(await deckOf(phoneB, job.body.id)).has(a.card.id), 'the job is shown A');
+    return job.body;
+  }
+
+  it('block: decks, the thread, the call and presence, at once on every node', async () => {
+    const [n0, n1] = suite.nodes;
+    const { a, b, matchId, phoneA, phoneB, phoneC, threadA, threadB } = await twoMatchedPeople();
+    const job = await hiresToo(a, b, phoneA, phoneB);
 
     // Live: presence flows, the thread carries messages, a call rings.
     replyOf(await command(phoneB.room, 'presence.set', { status: 'away' }));
@@ -99,8 +105,8 @@ describe('safety, end to end with real clients on two nodes', function () {
 
     // Decks: both cached decks lose the other at once.
     const deckA = await deckOf(phoneA, a.card.id);
-    const deckB = await deckOf(phoneB, job.body.id);
-    assert.deepEqual([deckA.cached, deckIds(deckA).has(job.body.id)], [true, false]);
+    const deckB = await deckOf(phoneB, job.id);
+    assert.deepEqual([deckA.cached, deckIds(deckA).has(job.id)], [true, false]);
     assert.deepEqual([deckB.cached, deckIds(deckB).has(a.card.id)], [true, false]);
     // The thread: closed for both, and for good; only B, who blocked, is told it was a block (blockDisclosure.test.ts).
     assert.deepEqual(await Promise.all([threadClosedA, threadClosedB]), [KismetCloseCode.THREAD_CLOSED, KismetCloseCode.THREAD_CLOSED]);
@@ -120,12 +126,14 @@ describe('safety, end to end with real clients on two nodes', function () {
     await waitForEvents(phoneC, () => presenceOf(phoneC, b.userId).includes('online'));
     assert.equal(presenceOf(phoneA, b.userId).length, heardOfB, 'A hears nothing of B any more');
     // Nor can they reach each other's cards, which are to them as cards that do not exist.
-    assert.equal(codeOf(await command(phoneA.room, 'swipe', { fromCardId: a.card.id, toCardId: job.body.id, action: 'like' })), 'CARD_NOT_FOUND');
+    assert.equal(codeOf(await command(phoneA.room, 'swipe', { fromCardId: a.card.id, toCardId: job.id, action: 'like' })), 'CARD_NOT_FOUND');
   });
 
-  it('unmatch: the thread, the call and presence, at once on every node; the pair stays apart', async () => {
+  it('unmatch: decks, the thread, the call and presence, at once on every node; the pair stays apart, as after a block', async () => {
     const [n0, n1] = suite.nodes;
     const { a, b, matchId, phoneA, phoneB, phoneC, threadA, threadB } = await twoMatchedPeople();
+    // As in the block's case: each is in a cached deck of the other.
+    const job = await hiresToo(a, b, phoneA, phoneB);
     const call = await startCall(phoneB, matchId);
     await waitForEvents(phoneA, (events) => events.some((e) => e.type === UserEventType.CALL_INCOMING && e.data['callId'] === call.callId));
     replyOf(await command(threadA.room, 'send', { clientMessageId: 'before', kind: 'text', body: 'hi' }));
@@ -147,11 +155,28 @@ describe('safety, end to end with real clients on two nodes', function () {
     replyOf(await command(phoneB.room, 'presence.set', { status: 'away' }));
     await waitForEvents(phoneC, () => presenceOf(phoneC, b.userId).includes('away'));
     assert.equal(presenceOf(phoneA, b.userId).includes('away'), false);
-    // The pair does not come round again: neither deck shows the other, and liking again matches nothing.
-    assert.equal(deckIds(await deckOf(phoneA, a.card.id)).has(b.card.id), false);
+    // The pair does not come round again: neither deck shows the other (the cached ones lost the job and A at once,
+    // as after a block), and liking again matches nothing.
+    const [deckA, deckB] = [await deckOf(phoneA, a.card.id), await deckOf(phoneB, job.id)];
+    assert.deepEqual([deckA.cached, deckIds(deckA).has(job.id)], [true, false]);
+    assert.deepEqual([deckB.cached, deckIds(deckB).has(a.card.id)], [true, false]);
     assert.equal(deckIds(await deckOf(phoneB, b.card.id)).has(a.card.id), false);
+    // Built again (new preferences drop every cached deck), neither deck shows the other either.
+    for (const [p, phone, cardId] of [[a, phoneA, a.card.id], [b, phoneB, job.id]] as const) {
+      assert.equal((await requestJson(n1.url, 'PUT', '/me/preferences', { token: p.accessToken, body: { cardKind: p === a ? 'job' : 'person' } })).status, 200);
+      const rebuilt = await deckOf(phone, cardId);
+      assert.deepEqual([rebuilt.cached, deckIds(rebuilt).has(p === a ? job.id : a.card.id)], [false, false]);
+    }
     const again = replyOf<SwipeResult>(await command(phoneA.room, 'swipe', { fromCardId: a.card.id, toCardId: b.card.id, action: 'like' }));
     assert.deepEqual([again.repeated, again.matchId], [true, matchId]);
+    // Nor can they reach each other's cards, which are to them as cards that do not exist; to anyone else they are there.
+    assert.equal(codeOf(await command(phoneA.room, 'swipe', { fromCardId: a.card.id, toCardId: job.id, action: 'like' })), 'CARD_NOT_FOUND');
+    const read = async (viewer: Person, cardId: string) => (await requestJson(n1.url, 'GET', `/cards/${cardId}`, { token: viewer.accessToken })).status;
+    const stranger = await registerPerson(n0.url, 'S');
+    assert.deepEqual(
+      [await read(a, b.card.id), await read(a, job.id), await read(b, a.card.id), await read(stranger, b.card.id), await read(stranger, job.id), await read(stranger, a.card.id)],
+      [404, 404, 404, 200, 200, 200],
+    );
     const threads = await requestJson<{ threads: Array<{ matchId: string; status: string }> }>(n1.url, 'GET', '/me/threads', { token: b.accessToken });
     assert.equal(threads.body.threads.find((t) => t.matchId === matchId)?.status, 'unmatched');
   });
@@ -321,7 +346,7 @@ describe('safety, end to end with real clients on two nodes', function () {
     assert.deepEqual(await pageFor(seenAgain), ['visible-1', 'visible-2']);
   });
 
-  it('GET /me/threads: the other side of a block, a banned or shadow-banned person and a deactivated card show as nobody; the shadow-banned see their own list unchanged', async () => {
+  it('GET /me/threads: the other side of a block, a banned or shadow-banned person and a deactivated card show as unavailable, never as a deleted account; the shadow-banned see their own list unchanged', async () => {
     const [n0, n1] = suite.nodes;
     const [a, b, shadow, other, banned, deactivating] = await Promise.all([
       registerPerson(n0.url, 'A'), registerPerson(n1.url, 'B'), registerPerson(n0.url, 'S'), registerPerson(n1.url, 'O'), registerPerson(n0.url, 'X'), registerPerson(n1.url, 'D'),
@@ -334,8 +359,8 @@ describe('safety, end to end with real clients on two nodes', function () {
     ];
     const counterpartIn = async (viewer: Person, matchId: string) =>
       (await requestJson<{ threads: ThreadSummary[] }>(n1.url, 'GET', '/me/threads', { token: viewer.accessToken })).body.threads.find((t) => t.matchId === matchId)?.counterpart;
-    const shown = (p: Person, photos: unknown[] = []) => ({ userId: p.userId, cardId: p.card.id, name: p.card.title, photos, deleted: false });
-    const nobody = (p: Person) => ({ userId: p.userId, cardId: p.card.id, name: 'deleted account', photos: [], deleted: true });
+    const shown = (p: Person, photos: unknown[] = []) => ({ userId: p.userId, cardId: p.card.id, name: p.card.title, photos, hidden: false, deleted: false });
+    const nobody = (p: Person) => ({ userId: p.userId, cardId: p.card.id, name: 'unavailable', photos: [], hidden: true, deleted: false });
     const photo = { url: 'https://cdn.example.com/p/new.jpg', width: 1080, height: 1350 };
     const edit = async (p: Person, title: string) =>
       assert.equal((await requestJson(n0.url, 'PATCH', `/cards/${p.card.id}`, { token: p.accessToken, body: { title, photos: [photo] } })).status, 200);
