@@ -58,6 +58,11 @@ export const ErrorCode = {
   NOT_THE_JOB_OWNER: 'NOT_THE_JOB_OWNER',
   /** A colleague must be a recruiter of the job owner's own company. */
   NOT_SAME_COMPANY: 'NOT_SAME_COMPANY',
+  /**
+   * A recruiter of the company who cannot join this thread: banned, or apart from one of
+   * its two people (a block either way, or a match that ended); one answer, never which.
+   */
+  COLLEAGUE_NOT_ADDABLE: 'COLLEAGUE_NOT_ADDABLE',
   /** The account is in the thread already (a party or a colleague). */
   ALREADY_MEMBER: 'ALREADY_MEMBER',
   COLLEAGUE_LIMIT_REACHED: 'COLLEAGUE_LIMIT_REACHED',
@@ -177,6 +182,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   ACTOR_UNAVAILABLE: 503,
   NOT_THE_JOB_OWNER: 403,
   NOT_SAME_COMPANY: 403,
+  COLLEAGUE_NOT_ADDABLE: 403,
   ALREADY_MEMBER: 409,
   COLLEAGUE_LIMIT_REACHED: 409,
   NOT_A_COLLEAGUE: 409,

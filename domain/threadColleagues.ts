@@ -25,7 +25,14 @@ export interface ColleagueAdditionFacts {
   readonly callerCompanyId: string | undefined;
   /** The account to add, undefined when there is none (or it was deleted). */
   readonly colleague:
-    | { readonly role: string; readonly banned: boolean; readonly companyId: string | undefined; readonly inThread: boolean; readonly blockedWithParty: boolean }
+    | {
+        readonly role: string;
+        readonly banned: boolean;
+        readonly companyId: string | undefined;
+        readonly inThread: boolean;
+        /** The account and a party blocked each other, or were on the two sides of a match that ended (cardVisibility.ts `formerMatch`). */
+        readonly apartFromParty: boolean;
+      }
     | undefined;
   readonly colleagueCount: number;
 }
@@ -33,11 +40,13 @@ export interface ColleagueAdditionFacts {
 /**
  * Only the recruiter who owns the match's job card adds, only while the match is
  * active, only a recruiter account of their own company that is not in the
- * thread already (the candidate is), not banned, and not blocked by or blocking
- * either party. Whether an account is banned, or blocked with a party, is told
- * only once it is known to be a recruiter of the caller's company: anyone else's
- * answer is NOT_SAME_COMPANY, whatever their standing. Undefined when the
- * addition may go ahead.
+ * thread already (the candidate is), not banned, and apart from neither party.
+ * A banned account and one apart from a party get one answer, COLLEAGUE_NOT_ADDABLE,
+ * so the owner never learns that a colleague and they, or a colleague and the
+ * candidate, blocked each other (domain/blockDisclosure.ts); it is told only once
+ * the account is known to be a recruiter of the caller's company: anyone else's
+ * answer is NOT_SAME_COMPANY, whatever their standing. Undefined when the addition
+ * may go ahead.
  */
 export function decideColleagueAddition(f: ColleagueAdditionFacts): Refusal | undefined {
   if (f.status === undefined || f.callerRole === undefined) return { code: ErrorCode.MATCH_NOT_FOUND, message: 'no such match' };
@@ -49,8 +58,7 @@ export function decideColleagueAddition(f: ColleagueAdditionFacts): Refusal | un
   if (f.callerCompanyId === undefined || f.colleague.companyId !== f.callerCompanyId || f.colleague.role !== 'recruiter') {
     return { code: ErrorCode.NOT_SAME_COMPANY, message: 'only recruiters of your own company can be added' };
   }
-  if (f.colleague.banned) return { code: ErrorCode.ACCOUNT_BANNED, message: 'that account is banned' };
-  if (f.colleague.blockedWithParty) return { code: ErrorCode.BLOCKED, message: 'that account and someone in this thread blocked each other' };
+  if (f.colleague.banned || f.colleague.apartFromParty) return { code: ErrorCode.COLLEAGUE_NOT_ADDABLE, message: 'that account cannot be added to this thread' };
   if (f.colleagueCount >= MAX_COLLEAGUES_PER_THREAD) return { code: ErrorCode.COLLEAGUE_LIMIT_REACHED, message: `a thread holds at most ${MAX_COLLEAGUES_PER_THREAD} colleagues` };
   return undefined;
 }

@@ -4,6 +4,7 @@ import { decideColleagueAddition, decideColleagueRemoval, type ThreadMember, typ
 import { threadMemberEvents } from '../../domain/userEvents';
 import type { Database } from '../types';
 import { appendUserEvents, type StoredUserEvent } from './eventRepository';
+import { blockedEitherWaySql, formerMatchSql } from './peopleApart';
 import { blockEndsThreadSql } from './threadSides';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -74,16 +75,7 @@ export function addColleague(db: Kysely<Database>, input: { readonly matchId: st
     const companyOf = async (userId: string) => (await tx.selectFrom('company_members').select('company_id').where('user_id', '=', userId).executeTakeFirst())?.company_id;
     const colleague = await tx.selectFrom('users').select(['role', 'status']).where('id', '=', input.colleagueId).where('deleted_at', 'is', null).executeTakeFirst();
     const parties = match?.members.filter((m) => m.role === 'party').map((m) => m.userId) ?? [];
-    const blocked = colleague && parties.length > 0
-      ? await tx
-          .selectFrom('blocks')
-          .select('blocker_id')
-          .where((eb) => eb.or([
-            eb.and([eb('blocker_id', '=', input.colleagueId), eb('blocked_id', 'in', parties)]),
-            eb.and([eb('blocked_id', '=', input.colleagueId), eb('blocker_id', 'in', parties)]),
-          ]))
-          .executeTakeFirst()
-      : undefined;
+    const apart = colleague !== undefined && parties.length > 0 && (await apartFromAny(tx, input.colleagueId, parties));
     const refusal = decideColleagueAddition({
       status: match?.status,
       callerRole,
@@ -94,7 +86,7 @@ export function addColleague(db: Kysely<Database>, input: { readonly matchId: st
         banned: colleague.status === 'banned',
         companyId: await companyOf(input.colleagueId),
         inThread: match?.members.some((m) => m.userId === input.colleagueId) ?? false,
-        blockedWithParty: blocked !== undefined,
+        apartFromParty: apart,
       },
       colleagueCount: match?.members.filter((m) => m.role === 'colleague').length ?? 0,
     });
@@ -109,6 +101,15 @@ export function addColleague(db: Kysely<Database>, input: { readonly matchId: st
     const events = await appendChangeEvents(tx, threadMemberEvents('thread.member.added', { matchId: input.matchId, userId: input.colleagueId, byUserId: input.callerId }, members));
     return { kind: 'changed', atSeq: match.lastSeq, members, events, threadOpen: true };
   });
+}
+
+/** Whether `userId` and any of `others` are apart: a block either way, or former matches (peopleApart.ts). */
+async function apartFromAny(tx: Transaction<Database>, userId: string, others: readonly string[]): Promise<boolean> {
+  const user = sql`${userId}::uuid`;
+  const { rows } = await sql<{ apart: boolean }>`
+    select exists(select 1 from unnest(${others}::uuid[]) as p(id)
+                   where ${blockedEitherWaySql(user, sql.ref('p.id'))} or ${formerMatchSql(user, sql.ref('p.id'))}) as apart`.execute(tx);
+  return rows[0]?.apart === true;
 }
 
 /**

@@ -8,7 +8,7 @@ describe('threadColleagues', () => {
       callerRole: 'party',
       callerOwnsJob: true,
       callerCompanyId: 'acme',
-      colleague: { role: 'recruiter', banned: false, companyId: 'acme', inThread: false, blockedWithParty: false },
+      colleague: { role: 'recruiter', banned: false, companyId: 'acme', inThread: false, apartFromParty: false },
       colleagueCount: 0,
     };
     const codeOf = (change: Partial<ColleagueAdditionFacts>, colleague: Partial<NonNullable<ColleagueAdditionFacts['colleague']>> = {}) =>
@@ -29,18 +29,25 @@ describe('threadColleagues', () => {
         ['a blocked thread', 'THREAD_CLOSED', { status: 'blocked' }],
         ['no such account', 'NOT_FOUND', { colleague: undefined }],
         ['someone in the thread (the candidate, or a colleague again)', 'ALREADY_MEMBER', {}, { inThread: true }],
-        ['a banned account', 'ACCOUNT_BANNED', {}, { banned: true }],
+        ['a banned account', 'COLLEAGUE_NOT_ADDABLE', {}, { banned: true }],
         ['another company', 'NOT_SAME_COMPANY', {}, { companyId: 'globex' }],
         ['an account in no company', 'NOT_SAME_COMPANY', {}, { companyId: undefined }],
         ['an owner in no company', 'NOT_SAME_COMPANY', { callerCompanyId: undefined }, { companyId: undefined }],
         ['a member account (not a recruiter)', 'NOT_SAME_COMPANY', {}, { role: 'member' }],
-        ['someone blocked with a party', 'BLOCKED', {}, { blockedWithParty: true }],
+        ['someone apart from a party (a block either way, a match that ended)', 'COLLEAGUE_NOT_ADDABLE', {}, { apartFromParty: true }],
         ['a full thread', 'COLLEAGUE_LIMIT_REACHED', { colleagueCount: MAX_COLLEAGUES_PER_THREAD }],
       ];
       for (const [what, code, change, colleague] of cases) assert.equal(codeOf(change, colleague), code, what);
     });
 
-    it('tells whether an account is banned, or blocked with a party, only of a recruiter of the caller’s company', () => {
+    it('answers a banned account and one apart from a party alike, so that a block is never told', () => {
+      assert.deepEqual(
+        decideColleagueAddition({ ...allowed, colleague: { ...allowed.colleague!, apartFromParty: true } }),
+        decideColleagueAddition({ ...allowed, colleague: { ...allowed.colleague!, banned: true } }),
+      );
+    });
+
+    it('tells whether an account cannot be added only of a recruiter of the caller’s company', () => {
       const outsiders: Array<[string, Partial<ColleagueAdditionFacts>, Partial<NonNullable<ColleagueAdditionFacts['colleague']>>]> = [
         ['another company', {}, { companyId: 'globex' }],
         ['no company', {}, { companyId: undefined }],
@@ -49,9 +56,9 @@ describe('threadColleagues', () => {
       ];
       for (const [what, change, colleague] of outsiders) {
         assert.equal(codeOf(change, { ...colleague, banned: true }), 'NOT_SAME_COMPANY', `banned, ${what}`);
-        assert.equal(codeOf(change, { ...colleague, banned: true, blockedWithParty: true }), 'NOT_SAME_COMPANY', `banned and blocked, ${what}`);
+        assert.equal(codeOf(change, { ...colleague, apartFromParty: true }), 'NOT_SAME_COMPANY', `apart from a party, ${what}`);
       }
-      assert.equal(codeOf({}, { banned: true }), 'ACCOUNT_BANNED', 'a colleague of the company');
+      assert.equal(codeOf({}, { banned: true }), 'COLLEAGUE_NOT_ADDABLE', 'a colleague of the company');
     });
   });
 

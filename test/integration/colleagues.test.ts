@@ -330,6 +330,35 @@ describe('colleagues in hiring threads, on two nodes', function () {
     assert.deepEqual(await sight(blocked), await sight(unmatched));
   });
 
+  it('refuses a recruiter of the company who cannot join a thread with one answer, never telling a block', async () => {
+    const { owner, candidate, companyId, matchId } = await hiringThread();
+    const recruiters = await Promise.all(Array.from({ length: 6 }, () => registerUser(url(1), undefined, 'recruiter')));
+    const [blocksOwner, blockedByCandidate, blocksCandidate, banned, exMatch, free] = recruiters;
+    for (const r of recruiters) assert.equal((await admin('PUT', `/admin/companies/${companyId}/members/${r!.userId}`)).status, 200);
+    const block = async (by: { accessToken: string }, userId: string) =>
+      assert.equal((await requestJson(url(1), 'POST', '/me/blocks', { token: by.accessToken, body: { userId } })).status, 200);
+    await block(blocksOwner!, owner.userId);
+    await block(candidate, blockedByCandidate!.userId);
+    await block(blocksCandidate!, candidate.userId);
+    assert.equal((await admin('POST', `/admin/users/${banned!.userId}`, { banned: true })).status, 200);
+    // A recruiter whose own job matched the candidate, and unmatched: apart as if blocked.
+    const exJob = await requestJson<CardView>(url(1), 'POST', '/cards', { token: exMatch!.accessToken, body: { kind: 'job', title: 'Data engineer' } });
+    const exMatchId = await matchPeople({ ...exMatch!, card: exJob.body }, candidate, [url(1), url(0)]);
+    assert.equal((await requestJson(url(1), 'DELETE', `/me/matches/${exMatchId}`, { token: exMatch!.accessToken })).status, 200);
+    const members = async () => (await pool().query('select user_id from match_members where match_id = $1 order by user_id', [matchId])).rows;
+    const before = await members();
+
+    const answers = [];
+    for (const r of [blocksOwner, blockedByCandidate, blocksCandidate, banned, exMatch]) {
+      const { status, body } = await addColleague(0, matchId, owner, r!.userId);
+      answers.push({ status, body });
+    }
+    const refusal = { status: 403, body: { code: 'COLLEAGUE_NOT_ADDABLE', message: 'that account cannot be added to this thread' } };
+    assert.deepEqual(answers, Array(5).fill(refusal), 'a block either way, a ban and an ended match: one answer, which names none');
+    assert.deepEqual(await members(), before, 'nothing changed');
+    assert.equal((await addColleague(1, matchId, owner, free!.userId)).status, 201);
+  });
+
   it('refuses bad input to every colleague and company route with its code, and changes nothing', async () => {
     const { owner, candidate, colleague, companyId, matchId } = await hiringThread();
     const outsider = await registerUser(url(1), undefined, 'recruiter');
