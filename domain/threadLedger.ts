@@ -97,6 +97,11 @@ export class ThreadLedger {
     return [...this.members.keys()];
   }
 
+  /** The members who are colleagues (the only ones who may leave a live thread). */
+  colleagueIds(): string[] {
+    return [...this.members].filter(([, m]) => m.role === 'colleague').map(([userId]) => userId);
+  }
+
   isMember(userId: string): boolean {
     return this.members.has(userId);
   }

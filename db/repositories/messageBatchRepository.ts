@@ -13,7 +13,13 @@ type Db = Kysely<Database> | Transaction<Database>;
 import { toMessage, type MessageRow, type NewMessage, type ThreadMessage } from './messageRepository';
 
 export type StoreOutcome =
-  | { readonly kind: 'stored'; readonly messages: ThreadMessage[]; readonly events: StoredUserEvent[] }
+  | {
+      readonly kind: 'stored';
+      readonly messages: ThreadMessage[];
+      readonly events: StoredUserEvent[];
+      /** The batch's `colleagueIds` storage no longer held when it committed: taken out before it, told nothing of it. */
+      readonly departed: string[];
+    }
   /** The match is no longer active (for a block, who made it): nothing was stored. */
   | { readonly kind: 'closed'; readonly status: MatchStatus; readonly blockerIds: readonly string[] }
   /** The thread's last sequence is not the one expected (another writer): nothing was stored. */
@@ -27,6 +33,11 @@ export interface ThreadBatch {
   readonly expectedLastSeq: number;
   readonly messages: readonly NewMessage[];
   readonly notify: ReadonlyArray<{ readonly userId: string; readonly events: readonly NewUserEvent[] }>;
+  /**
+   * The thread's colleagues as its actor knows them (none in most threads). The only members who
+   * leave a live thread: storage is asked in the batch's transaction which of them are still in.
+   */
+  readonly colleagueIds?: readonly string[];
 }
 
 /**
@@ -37,25 +48,29 @@ export interface ThreadBatch {
  * match is active: a sequence cannot skip or repeat even if two writers ever
  * raced, and no message lands after its match ended. Threads whose guard fails
  * store nothing and do not hold back the others. A thread's batch at most once
- * per call: its writer has one batch in flight at a time.
+ * per call: its writer has one batch in flight at a time. A colleague taken
+ * out of a thread before its batch committed gets no notice of it, and the
+ * batch says who they were (`departed`): their actor knows only once told.
  */
 export async function storeThreadBatches(db: Kysely<Database>, batches: readonly ThreadBatch[]): Promise<StoreOutcome[]> {
   if (batches.length === 0) return [];
   const write = async (tx: Db): Promise<Array<StoreOutcome | undefined>> => {
     const stored = await insertThreadBatches(tx, batches);
+    const departed = await departedColleagues(tx, batches.filter((b) => stored.has(b.matchId)));
     const eventsByThread = await appendBatchEvents(tx, batches.flatMap((b) => {
       const messages = stored.get(b.matchId);
-      return messages ? [noticesAsStored(b, messages)] : [];
+      return messages ? [noticesAsStored(b, messages, departed)] : [];
     }));
     return batches.map((b) => {
       const messages = stored.get(b.matchId);
-      return messages ? { kind: 'stored', messages, events: eventsByThread.get(b.matchId) ?? [] } : undefined;
+      return messages ? { kind: 'stored', messages, events: eventsByThread.get(b.matchId) ?? [], departed: departed.get(b.matchId) ?? [] } : undefined;
     });
   };
   let outcomes: Array<StoreOutcome | undefined>;
   try {
-    // Without events the insert is one statement and needs no transaction of its own.
-    outcomes = batches.some((b) => b.notify.length > 0) ? await db.transaction().execute(write) : await write(db);
+    // Without events or colleagues to ask about, the insert is one statement and needs no transaction of its own.
+    const oneStatement = batches.every((b) => b.notify.length === 0 && (b.colleagueIds ?? []).length === 0);
+    outcomes = oneStatement ? await write(db) : await db.transaction().execute(write);
   } catch (error) {
     if (!(isUniqueViolation(error) && String((error as Error).message).includes('messages_client_id_unique'))) throw error;
     // A resend older than its thread's memory: find out whose, storing each thread on its own.
@@ -115,11 +130,37 @@ async function insertThreadBatches(db: Db, batches: readonly ThreadBatch[]): Pro
   return stored;
 }
 
-/** A stored batch's notices, without the previews of its messages that were stored erased. */
-function noticesAsStored(batch: ThreadBatch, stored: readonly ThreadMessage[]): ThreadBatch {
+/**
+ * Of the colleagues the batches' actors know, those storage no longer holds, by thread. Asked in
+ * the batches' transaction after their first statement locked the match rows, as a statement of
+ * its own (it sees what committed before it began, whereas the first statement's reads see what
+ * committed before that statement began, maybe before it waited for a match's lock): a removal
+ * (which holds that lock from its first read to its commit) that committed before is seen, one
+ * not yet committed waits for this batch and clears the previews of its notices. One statement
+ * per flush, for the threads with colleagues only; the parties of a live thread never leave it.
+ */
+async function departedColleagues(tx: Db, batches: readonly ThreadBatch[]): Promise<Map<string, string[]>> {
+  const asked = batches.flatMap((b) => (b.colleagueIds ?? []).map((userId) => ({ matchId: b.matchId, userId })));
+  const departed = new Map<string, string[]>();
+  if (asked.length === 0) return departed;
+  const { rows } = await sql<{ match_id: string; user_id: string }>`
+    select a.match_id::text as match_id, a.user_id::text as user_id
+      from unnest(${asked.map((a) => a.matchId)}::uuid[], ${asked.map((a) => a.userId)}::uuid[]) as a(match_id, user_id)
+     where not exists (select 1 from match_members mm where mm.match_id = a.match_id and mm.user_id = a.user_id)`.execute(tx);
+  for (const row of rows) departed.set(row.match_id, [...(departed.get(row.match_id) ?? []), row.user_id]);
+  return departed;
+}
+
+/**
+ * A stored batch's notices as storage holds its thread: none to a colleague who departed
+ * before it, and no preview of its messages that were stored erased.
+ */
+function noticesAsStored(batch: ThreadBatch, stored: readonly ThreadMessage[], departed: ReadonlyMap<string, readonly string[]>): ThreadBatch {
+  const gone = new Set(departed.get(batch.matchId));
   const erased = new Set(stored.filter((m) => m.deleted).map((m) => m.seq));
-  if (erased.size === 0) return batch;
-  return { ...batch, notify: batch.notify.map((target) => ({ ...target, events: withoutErasedPreviews(target.events, batch.matchId, erased) })) };
+  if (gone.size === 0 && erased.size === 0) return batch;
+  const notify = batch.notify.filter((target) => !gone.has(target.userId));
+  return { ...batch, notify: erased.size === 0 ? notify : notify.map((target) => ({ ...target, events: withoutErasedPreviews(target.events, batch.matchId, erased) })) };
 }
 
 /**

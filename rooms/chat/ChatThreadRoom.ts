@@ -46,6 +46,7 @@ export class ChatThreadRoom extends ActorRoom {
     this.parts.hiddenMembers = new Set(thread.hiddenMemberIds);
     this.parts.writer = new ThreadWriter(this.parts.matchId, services.chatStore, {
       lastSeq: () => this.parts.ledger.lastSeq,
+      colleagues: () => this.parts.membership,
       noticesFor: (messages) => messageNotices({
         matchId: this.parts.matchId, memberIds: this.parts.ledger.memberIds(), isPresent: (userId) => this.isConnected(userId), unreadOf: (userId) => this.parts.ledger.unread(userId), messages,
       }),
@@ -74,15 +75,14 @@ export class ChatThreadRoom extends ActorRoom {
   }
 
   override async onJoin(client: Client, _options: unknown, auth: ChatAuth): Promise<void> {
-    const services = roomServices();
     // Whatever route brought the caller here: admitted to this match, and a member of it (a colleague just added is taken in first).
-    const member = auth?.matchId === this.parts.matchId && !this.parts.closed && (this.parts.ledger.isMember(auth.userId) || (await this.parts.membership.admit(auth.userId)));
+    const member = auth?.matchId === this.parts.matchId && !this.parts.closed && (this.parts.membership.holds(auth.userId) || (await this.parts.membership.admit(auth.userId)));
     if (this.parts.closed) throw ActorRoom.joinRefused(ErrorCode.THREAD_CLOSED, 'this thread is closed');
     if (!member) throw ActorRoom.joinRefused(ErrorCode.NOT_A_MEMBER, 'only the members of a match open its thread');
     this.admitWithinLimit(client, auth);
     // No await from here: every message committed after this line reaches this client live.
     this.parts.members.set(client.sessionId, { userId: auth.userId, joinedAtSeq: this.parts.ledger.lastSeq });
-    services.metrics.connections.inc();
+    roomServices().metrics.connections.inc();
     const ready: ThreadReadyMessage = {
       matchId: this.parts.matchId,
       lastSeq: this.parts.ledger.lastSeq,
@@ -90,7 +90,7 @@ export class ChatThreadRoom extends ActorRoom {
       readMarkers: this.parts.ledger.readMarkers().filter((m) => m.userId === auth.userId || !this.parts.hiddenMembers.has(m.userId)),
       unread: this.parts.ledger.unread(auth.userId),
       members: this.parts.ledger.memberList(),
-      node: services.nodeId(),
+      node: roomServices().nodeId(),
     };
     this.sendReady(client, ChatEventType.READY, ready);
   }
@@ -140,6 +140,7 @@ export class ChatThreadRoom extends ActorRoom {
     }
     const from = this.parts.ledger.lastSeq;
     services.logger.warn({ matchId: this.parts.matchId, from, to: thread.lastSeq }, 'thread reloaded from storage');
+    for (const userId of this.parts.connectedUserIds()) if (!thread.members.some((m) => m.userId === userId)) this.parts.membership.depart(userId);
     if (thread.lastSeq > from) await deliverStored(this.parts.matchId, [...this.parts.members.values()], { afterSeq: from, upToSeq: thread.lastSeq }, (userId, message) => this.sendToUser(userId, ChatEventType.MESSAGE, message));
     this.parts.ledger = new ThreadLedger(thread.lastSeq, thread.members);
     this.parts.hiddenMembers = new Set(thread.hiddenMemberIds);
@@ -174,7 +175,7 @@ export class ChatThreadRoom extends ActorRoom {
       case 'member.added':
         return void this.parts.membership.admit(signal.userId).catch((error: unknown) => this.warn(error, 'colleague not taken in; their join does it'));
       case 'member.removed':
-        return void this.parts.membership.release(signal.userId).catch((error: unknown) => this.warn(error, 'colleague not let go'));
+        return this.parts.membership.depart(signal.userId);
       default: {
         const unknown: never = signal;
         this.warn(unknown, 'unknown thread signal');

@@ -8,7 +8,7 @@ import { MAX_PAGE_SIZE } from '../../domain/chatRules';
 import type { ThreadLedger } from '../../domain/threadLedger';
 import { messageNotices } from '../../domain/threadNotifications';
 import { roomServices } from '../roomServices';
-import type { ThreadWriter } from './threadWriter';
+import type { BatchColleagues, ThreadWriter } from './threadWriter';
 
 /** What taking members in and out needs of its thread actor. */
 export interface MembershipHost {
@@ -26,8 +26,38 @@ export interface MembershipHost {
  * Storage said first (the change is committed before the bus or a join brings
  * it here), so each step checks it again and repeats are harmless.
  */
-export class ThreadMembership {
+export class ThreadMembership implements BatchColleagues {
+  /** Colleagues storage took out whom the ledger still holds until `release` runs in the writer's order. */
+  private readonly departing = new Set<string>();
+
   constructor(private readonly host: MembershipHost) {}
+
+  colleagueIds(): string[] {
+    return this.host.ledger().colleagueIds();
+  }
+
+  /** In the thread as far as the actor knows: in the ledger, and not on their way out. */
+  holds(userId: string): boolean {
+    return this.host.ledger().isMember(userId) && !this.departing.has(userId);
+  }
+
+  /**
+   * A colleague storage no longer holds (the bus said so, a batch that committed after their
+   * removal found them gone, or the thread was read again): their connections close now, ahead
+   * of whatever the writer has queued, so nothing more is sent to them (a closing connection is
+   * sent nothing), and a join of theirs is refused; the ledger lets them go in the writer's order
+   * (`release`). What remains between the removal's commit and the first of those to come here:
+   * what is not a stored message (typing, read markers, the member list) still reaches their
+   * connections. A stored message never does: its batch reports them gone before it goes out.
+   * A colleague added again at once may be closed by their first removal's word (4508) and
+   * opens the thread again once told `thread.member.added`.
+   */
+  depart(userId: string): void {
+    for (const client of this.host.clientsOf(userId)) client.leave(KismetCloseCode.REMOVED_FROM_THREAD);
+    if (!this.host.ledger().isMember(userId) || this.departing.has(userId)) return; // one release is on its way already
+    this.departing.add(userId);
+    this.release(userId).catch((error: unknown) => roomServices().logger.warn({ err: error, matchId: this.host.matchId }, 'colleague not let go'));
+  }
 
   /** Everyone in the thread now, to every connection in it. */
   announce(): void {
@@ -68,14 +98,21 @@ export class ThreadMembership {
     });
   }
 
-  /** Lets a colleague go once storage no longer holds them: their connections close, the others see the list. */
-  release(userId: string): Promise<void> {
+  /**
+   * Lets a colleague go once storage no longer holds them: their connections close, the others see the list.
+   * One added again meanwhile stays.
+   */
+  private release(userId: string): Promise<void> {
     return this.host.writer.exclusive(async () => {
-      if (!this.host.ledger().isMember(userId)) return;
-      if (await findColleague(roomServices().db, this.host.matchId, userId)) return; // added again meanwhile
-      this.host.ledger().removeMember(userId);
-      for (const client of this.host.clientsOf(userId)) client.leave(KismetCloseCode.REMOVED_FROM_THREAD);
-      this.announce();
+      try {
+        if (!this.host.ledger().isMember(userId)) return;
+        if (await findColleague(roomServices().db, this.host.matchId, userId)) return; // added again meanwhile
+        this.host.ledger().removeMember(userId);
+        for (const client of this.host.clientsOf(userId)) client.leave(KismetCloseCode.REMOVED_FROM_THREAD);
+        this.announce();
+      } finally {
+        this.departing.delete(userId);
+      }
     });
   }
 

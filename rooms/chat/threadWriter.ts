@@ -36,6 +36,8 @@ export interface ThreadWriterHost {
   lastSeq(): number;
   /** Events for members who will not see these messages live. */
   noticesFor(messages: readonly NumberedMessage[]): Array<{ userId: string; events: NewUserEvent[] }>;
+  /** The thread's colleagues, the members storage may have taken out before a batch committed. */
+  colleagues(): BatchColleagues;
   /** Runs once a batch is durable, before any sender hears back. */
   onStored(messages: readonly ThreadMessage[], events: readonly StoredUserEvent[]): void;
   /** The match ended under the writer (for a block, who made it). */
@@ -48,6 +50,14 @@ export interface ThreadWriterHost {
   resync(): Promise<readonly StoredMessageKey[]>;
   /** The sequence kept moving under this actor: it must not go on. */
   onConflict(lastSeq: number): void;
+}
+
+/** What a batch asks storage about, and tells, of its thread's colleagues. */
+export interface BatchColleagues {
+  /** The colleagues now: storage says with each batch which of them were taken out before it. */
+  colleagueIds(): string[];
+  /** One storage no longer held when a batch committed (told nothing of it): before the batch goes out. */
+  depart(userId: string): void;
 }
 
 interface Pending {
@@ -194,7 +204,7 @@ export class ThreadWriter {
       const numbered = fresh.map((p, i) => ({ ...p.message, seq: expectedLastSeq + i + 1 }));
       let outcome: StoreOutcome;
       try {
-        outcome = await this.store.store({ matchId: this.matchId, expectedLastSeq, messages: numbered, notify: this.thread.noticesFor(numbered) });
+        outcome = await this.store.store({ matchId: this.matchId, expectedLastSeq, messages: numbered, notify: this.thread.noticesFor(numbered), colleagueIds: this.thread.colleagues().colleagueIds() });
       } catch (error) {
         // Stored or not, nobody knows: nothing is acknowledged, the senders resend under the same ids.
         this.uncertain = true;
@@ -203,6 +213,7 @@ export class ThreadWriter {
       switch (outcome.kind) {
         case 'stored': {
           for (const message of outcome.messages) this.remember(message);
+          for (const userId of outcome.departed) this.thread.colleagues().depart(userId);
           this.thread.onStored(outcome.messages, outcome.events);
           fresh.forEach((pending, i) => settle(pending, outcome.messages[i]!, false));
           return;

@@ -194,6 +194,64 @@ describe('colleagues in hiring threads, on two nodes', function () {
     assert.equal(await left, KismetCloseCode.REMOVED_FROM_THREAD);
   });
 
+  it('tells a colleague taken out while messages wait for storage nothing of those stored after: no notice, nothing live', async () => {
+    // Whether a message was stored after a removal is read from the owner's stream (the owner stays away,
+    // so every message of the candidate's is a notice there): a batch and a removal each hold the match's
+    // lock until they commit, so the owner's events follow their commits' order.
+    const storedAfter = async (ownerId: string, matchId: string, colleagueId: string): Promise<number | undefined> => {
+      const { rows } = await pool().query<{ type: string; userId: string | null; messageSeq: number | null }>(
+        `select type, payload->>'userId' as "userId", (payload->>'seq')::int as "messageSeq" from stored_events
+          where user_id = $1 and payload->>'matchId' = $2 and type in ('message.received', 'thread.member.removed') order by stored_events.seq`,
+        [ownerId, matchId],
+      );
+      const removal = rows.findIndex((r) => r.type === 'thread.member.removed' && r.userId === colleagueId);
+      assert.ok(removal >= 0, 'the owner was told of the removal');
+      return rows.slice(removal).find((r) => r.type === 'message.received')?.messageSeq ?? undefined;
+    };
+    let landedAmidSends = 0;
+    for (let round = 0; round < 5 && landedAmidSends === 0; round++) {
+      const { owner, candidate, colleague: away, companyId, matchId } = await hiringThread();
+      const inThread = await registerUser(url(1), undefined, 'recruiter');
+      assert.equal((await admin('PUT', `/admin/companies/${companyId}/members/${inThread.userId}`)).status, 200);
+      for (const c of [away, inThread]) assert.equal((await addColleague(0, matchId, owner, c.userId)).status, 201);
+      const candidateThread = await joinThread(url(0), candidate, matchId);
+      const colleagueThread = await joinThread(url(1), inThread, matchId);
+      suite.open.push(candidateThread, colleagueThread);
+      const closed = closeCode(colleagueThread.room);
+      // The connection's messages still recorded, and the first one heard at once.
+      const firstLive = new Promise<void>((resolve) =>
+        colleagueThread.room.onMessage(ChatEventType.MESSAGE, (message) => {
+          colleagueThread.received.push({ type: ChatEventType.MESSAGE, message });
+          resolve();
+        }),
+      );
+
+      // The candidate queues many sends; once the first reached the colleague, both colleagues are taken out.
+      const sends = Array.from({ length: 300 }, (_, i) => send(candidateThread, `r${round}-${i}`));
+      await firstLive;
+      const removals = await Promise.all([away, inThread].map((c) => removeColleague(1, matchId, owner, c.userId)));
+      assert.deepEqual(removals.map((r) => r.status), [200, 200], JSON.stringify(removals.map((r) => r.body)));
+      const seqs = await Promise.all(sends);
+      assert.equal(await closed, KismetCloseCode.REMOVED_FROM_THREAD);
+
+      // Away: no notice of a message stored after the removal, and no preview of any message.
+      const awayAfter = await storedAfter(owner.userId, matchId, away.userId);
+      const { rows: notices } = await pool().query<{ seq: number; preview: string }>(
+        `select (payload->>'seq')::int as seq, payload->>'preview' as preview from stored_events where user_id = $1 and type = 'message.received' and payload->>'matchId' = $2`,
+        [away.userId, matchId],
+      );
+      assert.deepEqual(notices.filter((n) => awayAfter !== undefined && n.seq >= awayAfter).map((n) => n.seq), [], `no notice from seq ${awayAfter} on`);
+      assert.deepEqual(notices.filter((n) => n.preview !== ''), [], 'no preview');
+      // In the thread: no message stored after the removal reached the connection.
+      const inThreadAfter = await storedAfter(owner.userId, matchId, inThread.userId);
+      const live = messagesOfType<ChatMessage>(colleagueThread, ChatEventType.MESSAGE).map((m) => m.seq);
+      assert.deepEqual(live.filter((seq) => inThreadAfter !== undefined && seq >= inThreadAfter), [], `nothing live from seq ${inThreadAfter} on`);
+      if (awayAfter !== undefined && inThreadAfter !== undefined) landedAmidSends += 1;
+      assert.equal(Math.max(...seqs), 300);
+    }
+    assert.ok(landedAmidSends > 0, 'a removal fell among the sends');
+  });
+
   it('erases what a colleague wrote in a thread they had left, when their account is deleted', async () => {
     const { owner, colleague, matchId } = await hiringThread();
     assert.equal((await addColleague(0, matchId, owner, colleague.userId)).status, 201);

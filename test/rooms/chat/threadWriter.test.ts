@@ -45,7 +45,7 @@ class FakeThread {
         const messages = input.messages.map((m, i) => ({ ...m, seq: this.lastSeq + i + 1, at: 1000 + this.lastSeq + i, deleted: false }));
         this.stored.push(...messages);
         this.batches.push(messages.map((m) => m.seq));
-        return { kind: 'stored', messages, events: [] };
+        return { kind: 'stored', messages, events: [], departed: [] };
       },
       lookup: async (_matchId, keys) => {
         if (this.lookupFails) throw new Error('lookup failed');
@@ -58,6 +58,7 @@ class FakeThread {
     return {
       lastSeq: () => this.lastSeq,
       noticesFor: () => [],
+      colleagues: () => ({ colleagueIds: () => [], depart: () => undefined }),
       onStored: (messages) => (this.lastSeq = messages[messages.length - 1]!.seq),
       onClosed: (ended) => this.signals.push(`closed:${ended.status}:${ended.blockerIds.join()}`),
       resync: async () => {
