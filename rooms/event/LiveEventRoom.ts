@@ -168,7 +168,7 @@ export class LiveEventRoom extends ActorRoom {
   private async letGo(userId: string, code: number): Promise<void> {
     for (const target of this.clientsOf(userId)) target.leave(code);
     await this.media.onServer((control) => control.remove(this.media.room, userId));
-    await this.breakouts.end(userId); // closes the breakout's media room too, if there is one
+    await this.breakouts.endFor(userId); // as attendee or host: closes the breakouts' media rooms too
   }
 
   private attendee(client: Client): Attendee {

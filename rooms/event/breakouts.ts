@@ -57,6 +57,16 @@ export class Breakouts {
     await this.media.onServer((control) => control.close(breakout.room));
   }
 
+  /**
+   * The person is gone from the event (revoked, removed, or their last connection closed): every
+   * breakout they are in ends, as the attendee or as its host, since nobody is left to talk with.
+   */
+  async endFor(userId: string): Promise<void> {
+    const theirs = [...this.rooms].filter(([attendee, breakout]) => attendee === userId || breakout.hostId === userId);
+    const logger = roomServices().logger;
+    await Promise.all(theirs.map(([attendee]) => this.end(attendee).catch((error: unknown) => logger.warn({ err: error, userId }, 'a breakout of someone gone not ended'))));
+  }
+
   /** A block now stands between the two: a breakout of theirs ends as one whose time is up does. */
   async endBetween(x: string, y: string): Promise<void> {
     for (const [attendee, host] of [[x, y], [y, x]] as const) if (this.rooms.get(attendee)?.hostId === host) await this.end(attendee);

@@ -86,6 +86,30 @@ describe('changes reach the LiveKit server through its room service, on two node
     await waitUntil(() => host.received.filter((m) => m.type === LiveEventMessageType.BREAKOUT_ENDED).length === 2);
   });
 
+  it('ends a breakout whose host is banned: the attendee is sent back and its media room closes', async () => {
+    const [n0, n1] = suite.nodes;
+    const breakoutOf = async (hostNode: string) => {
+      const { recruiter, eventId } = await scheduleEvent(n0.url, 10);
+      const x = await registerUser(n1.url);
+      assert.equal((await requestJson(n0.url, 'POST', `/events/${eventId}/registrations`, { token: x.accessToken })).status, 201);
+      const host = await join(hostNode, recruiter, eventId);
+      const cx = await join(n0.url, x, eventId);
+      const { room } = replyOf<{ room: string }>(await command(host.room, 'breakout', { userId: x.userId, durationS: 3600 }));
+      return { recruiter, host, cx, room };
+    };
+    const sentBack = (c: { received: Array<{ type: string | number; message: unknown }> }) => c.received.filter((m) => m.type === LiveEventMessageType.BREAKOUT_ENDED).map((m) => m.message as { room: string });
+    const closedRooms = () => liveKit.callsOf('DeleteRoom').map((c) => c.body['room']);
+
+    // Banned by an operator on the other node, with an hour of the interview left.
+    const banned = await breakoutOf(n1.url);
+    const left = new Promise<number>((resolve) => banned.host.room.onLeave(resolve));
+    assert.equal((await requestJson(n0.url, 'POST', `/admin/users/${banned.recruiter.userId}`, { token: ADMIN_KEY, body: { banned: true } })).status, 200);
+    assert.equal(await left, KismetCloseCode.SESSION_REVOKED);
+    await waitUntil(() => sentBack(banned.cx).length === 1 && closedRooms().includes(banned.room));
+    assert.equal(sentBack(banned.cx)[0]!.room, banned.host.ready.room, 'back to the main room');
+
+  });
+
   it('ends an event at its end, however many are still in it: breakouts and the media room close, every connection closes with 4509, and the door stays shut', async () => {
     const [n0, n1] = suite.nodes;
     const { recruiter, eventId } = await scheduleEvent(n0.url, 10, { startsAt: Date.now() - 60_000, endsAt: Date.now() + 4_000 });
