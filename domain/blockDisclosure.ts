@@ -1,6 +1,5 @@
 import type { MatchStatus } from './chatRules';
 import { ErrorCode } from './errors';
-import { NOT_ATTENDING_REFUSAL } from './liveEventRules';
 
 /**
  * Who learns that a block ended a match: the person who made it, alone. The one
@@ -33,11 +32,16 @@ export function endCodeSeenBy(end: ThreadEnd, userId: string): ThreadEndCode {
   return end.code === 'BLOCKED' && !end.blockerIds.includes(userId) ? 'UNMATCHED' : end.code;
 }
 
+/** A host's breakout with an attendee a block stands between: refused, or opened without the attendee. */
+export type BreakoutUnderBlock = { readonly refused: true; readonly code: ErrorCode; readonly message: string } | { readonly refused: false; readonly attendeeTold: false };
+
 /**
- * A breakout a block stands in the way of, as the host who asked is told: `BLOCKED`
- * when they made the block; when the attendee blocked them, word for word what they
- * are told of someone not in the event.
+ * A breakout a block stands between, as the host who asked sees it: `BLOCKED` when they
+ * made the block. When the attendee blocked them it is answered as any breakout is, with
+ * a media room of its own that the attendee is never told of: the host sees a candidate
+ * who did not come, as anyone may not. A refusal would tell them, since their moderation
+ * (mute, promote) still reaches that attendee and shows them there.
  */
-export function breakoutRefusalSeenBy(hostBlocked: boolean): { readonly code: ErrorCode; readonly message: string } {
-  return hostBlocked ? { code: ErrorCode.BLOCKED, message: 'you blocked that person' } : NOT_ATTENDING_REFUSAL;
+export function breakoutUnderBlock(hostBlocked: boolean): BreakoutUnderBlock {
+  return hostBlocked ? { refused: true, code: ErrorCode.BLOCKED, message: 'you blocked that person' } : { refused: false, attendeeTold: false };
 }

@@ -66,7 +66,7 @@ export function lowerHand(queue: readonly string[], userId: string): readonly st
   return queue.filter((id) => id !== userId);
 }
 
-/** What a host is told of someone not in the event (and of someone who blocked them, as domain/blockDisclosure says). */
+/** What a host is told of someone not in the event. */
 export const NOT_ATTENDING_REFUSAL = { code: ErrorCode.NOT_ATTENDING, message: 'that person is not in the event' } as const;
 
 /** Hosts promote, demote, mute and remove; nobody acts on a host. */

@@ -80,8 +80,8 @@ export class LiveEventRoom extends ActorRoom {
       },
       breakout: (client, payload) => {
         this.moderate(client, payload.userId);
-        this.blocks.refuseBreakout(this.attendee(client).userId, payload.userId);
-        return this.breakouts.start(this.attendee(client).userId, payload.userId, payload.durationS);
+        const hostId = this.attendee(client).userId;
+        return this.breakouts.start(hostId, payload.userId, payload.durationS, this.blocks.breakoutTold(hostId, payload.userId));
       },
       say: (client, payload) => {
         const speaker = this.attendee(client);

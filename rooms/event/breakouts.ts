@@ -17,8 +17,12 @@ export interface BreakoutHost {
  * and the breakout's media room is closed.
  */
 export class Breakouts {
-  /** By the attendee interviewed: the room and the timer that ends it. */
-  private readonly rooms = new Map<string, { readonly hostId: string; readonly room: string; readonly timer: NodeJS.Timeout }>();
+  /**
+   * By the attendee interviewed: the room, the timer that ends it, and whether the attendee
+   * is told of it. One they are not (they blocked the host) runs for the host as any does,
+   * and holds the attendee as any does (IN_BREAKOUT), so nothing tells it apart but that they never come.
+   */
+  private readonly rooms = new Map<string, { readonly hostId: string; readonly room: string; readonly timer: NodeJS.Timeout; readonly told: boolean }>();
 
   constructor(
     private readonly media: EventMedia,
@@ -29,15 +33,15 @@ export class Breakouts {
     return this.rooms.has(userId);
   }
 
-  async start(hostId: string, userId: string, durationS: number): Promise<{ userId: string; room: string; endsAt: number }> {
+  async start(hostId: string, userId: string, durationS: number, attendeeTold: boolean): Promise<{ userId: string; room: string; endsAt: number }> {
     if (this.rooms.has(userId)) throw new AppError(ErrorCode.IN_BREAKOUT, 'that person is in an interview already');
     const services = roomServices();
     const nowMs = services.now().getTime();
     const room = `${this.media.room}-breakout-${userId}-${nowMs}`;
     const endsAt = nowMs + durationS * 1000;
     const timer = setTimeout(() => this.end(userId).catch((error: unknown) => services.logger.warn({ err: error, room }, 'breakout end failed')), durationS * 1000);
-    this.rooms.set(userId, { hostId, room, timer });
-    for (const person of [hostId, userId]) {
+    this.rooms.set(userId, { hostId, room, timer, told: attendeeTold });
+    for (const person of attendeeTold ? [hostId, userId] : [hostId]) {
       const message: BreakoutMessage = { room, token: await this.media.callToken(room, person), endsAt };
       this.host.sendToUser(person, LiveEventMessageType.BREAKOUT, message);
     }
@@ -49,7 +53,7 @@ export class Breakouts {
     if (!breakout) return;
     this.rooms.delete(userId);
     clearTimeout(breakout.timer);
-    for (const person of [breakout.hostId, userId]) {
+    for (const person of breakout.told ? [breakout.hostId, userId] : [breakout.hostId]) {
       const message = { room: this.media.room, token: await this.media.tokenFor(person, this.host.roleOf(person)) };
       this.host.sendToUser(person, LiveEventMessageType.BREAKOUT_ENDED, message);
     }

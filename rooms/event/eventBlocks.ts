@@ -1,5 +1,5 @@
 import { findBlocksAmong } from '../../db/repositories/blockRepository';
-import { breakoutRefusalSeenBy } from '../../domain/blockDisclosure';
+import { breakoutUnderBlock } from '../../domain/blockDisclosure';
 import { BlockedPairs, type Block } from '../../domain/blockedPairs';
 import { AppError } from '../../domain/errors';
 import { roomServices } from '../roomServices';
@@ -75,11 +75,12 @@ export class EventBlocks {
     return this.pairs.othersOf(userId);
   }
 
-  /** Refuses a breakout a block stands in the way of, as blockDisclosure tells the host. */
-  refuseBreakout(hostId: string, attendeeId: string): void {
-    if (!this.pairs.between(hostId, attendeeId)) return;
-    const refusal = breakoutRefusalSeenBy(this.pairs.blocked(hostId, attendeeId));
-    throw new AppError(refusal.code, refusal.message);
+  /** Whether the attendee is told of a host's breakout with them; refused when the host blocked them (blockDisclosure). */
+  breakoutTold(hostId: string, attendeeId: string): boolean {
+    if (!this.pairs.between(hostId, attendeeId)) return true;
+    const seen = breakoutUnderBlock(this.pairs.blocked(hostId, attendeeId));
+    if (seen.refused) throw new AppError(seen.code, seen.message);
+    return seen.attendeeTold;
   }
 
   close(): void {

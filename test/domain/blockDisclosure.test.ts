@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { breakoutRefusalSeenBy, endCodeSeenBy, matchStatusSeenBy, threadEndOf } from '../../domain/blockDisclosure';
-import { decideModeration } from '../../domain/liveEventRules';
+import { breakoutUnderBlock, endCodeSeenBy, matchStatusSeenBy, threadEndOf } from '../../domain/blockDisclosure';
 
 describe('blockDisclosure', () => {
   describe('matchStatusSeenBy', () => {
@@ -25,10 +24,10 @@ describe('blockDisclosure', () => {
     });
   });
 
-  describe('breakoutRefusalSeenBy', () => {
-    it('tells a host who blocked the attendee BLOCKED, and one the attendee blocked word for word what an absent attendee tells', () => {
-      assert.equal(breakoutRefusalSeenBy(true).code, 'BLOCKED');
-      assert.deepEqual({ ok: false, ...breakoutRefusalSeenBy(false) }, decideModeration('host', undefined));
+  describe('breakoutUnderBlock', () => {
+    it('tells a host who blocked the attendee BLOCKED, and opens one the attendee blocked without telling the attendee', () => {
+      assert.deepEqual(breakoutUnderBlock(true), { refused: true, code: 'BLOCKED', message: 'you blocked that person' });
+      assert.deepEqual(breakoutUnderBlock(false), { refused: false, attendeeTold: false });
     });
   });
 });

@@ -41,7 +41,7 @@ describe('blocks in live hiring events, on two nodes', function () {
     return { recruiter, eventId, people };
   };
 
-  it('refuses a breakout with someone a block stands between: to a host they blocked as if they were not there, to a host who blocked them as a block', async () => {
+  it('never puts two people a block stands between in a breakout: to a host they blocked it runs as one they did not come to, to a host who blocked them it is refused', async () => {
     const [n0, n1] = suite.nodes;
     const { recruiter, eventId, people: [a, b, c, absent] } = await eventWith(4);
     await block(n1.url, a!, recruiter); // an attendee who blocked the host
@@ -49,13 +49,29 @@ describe('blocks in live hiring events, on two nodes', function () {
     const host = await join(n1.url, recruiter, eventId);
     const [ca, cb, cc] = [await join(n0.url, a!, eventId), await join(n1.url, b!, eventId), await join(n0.url, c!, eventId)];
 
-    const notThere = refusalOf(await command(host.room, 'breakout', { userId: absent!.userId, durationS: 60 }));
-    assert.equal(notThere.code, 'NOT_ATTENDING');
-    assert.deepEqual(refusalOf(await command(host.room, 'breakout', { userId: a!.userId, durationS: 60 })), notThere, 'the same answer as for someone not in the event');
+    assert.equal(refusalOf(await command(host.room, 'breakout', { userId: absent!.userId, durationS: 60 })).code, 'NOT_ATTENDING');
     assert.equal(refusalOf(await command(host.room, 'breakout', { userId: b!.userId, durationS: 60 })).code, 'BLOCKED');
-    assert.ok('ok' in (await command(host.room, 'breakout', { userId: c!.userId, durationS: 60 })));
-    await waitUntil(() => of(cc, LiveEventMessageType.BREAKOUT).length === 1);
-    assert.deepEqual([of(ca, LiveEventMessageType.BREAKOUT).length, of(cb, LiveEventMessageType.BREAKOUT).length], [0, 0], 'neither is pulled into one');
+    // The host is answered alike for the attendee who blocked them and one who did not, and sent alike.
+    type Opened = { userId: string; room: string; endsAt: number };
+    const [unseen, real] = [replyOf<Opened>(await command(host.room, 'breakout', { userId: a!.userId, durationS: 3 })), replyOf<Opened>(await command(host.room, 'breakout', { userId: c!.userId, durationS: 3 }))];
+    const shape = (o: object) => Object.entries(o).map(([key, value]) => [key, typeof value]).sort();
+    assert.deepEqual(shape(unseen), shape(real));
+    for (const [opened, who] of [[unseen, a!], [real, c!]] as const) {
+      assert.equal(opened.userId, who.userId);
+      assert.match(opened.room, new RegExp(`^${host.ready.room}-breakout-${who.userId}-\\d+$`));
+    }
+    assert.ok(Math.abs(unseen.endsAt - real.endsAt) < 10_000);
+    const hostSent = of<object>(host, LiveEventMessageType.BREAKOUT);
+    assert.deepEqual(hostSent.map((m) => (m as Opened).room), [unseen.room, real.room]);
+    assert.deepEqual(shape(hostSent[0]!), shape(hostSent[1]!));
+    // Both are in one as far as anyone asking can tell, until both end for the host as any does.
+    for (const who of [a!, c!]) assert.equal(codeOf(await command(host.room, 'breakout', { userId: who.userId, durationS: 60 })), 'IN_BREAKOUT');
+    await waitUntil(() => of(host, LiveEventMessageType.BREAKOUT_ENDED).length === 2 && of(cc, LiveEventMessageType.BREAKOUT_ENDED).length === 1, 15_000);
+    assert.equal(of(cc, LiveEventMessageType.BREAKOUT).length, 1);
+    // Whatever would reach the attendee who blocked came before a saying sent after both ended.
+    assert.ok('ok' in (await command(cc.room, 'say', { text: 'marker' })));
+    await waitUntil(() => [ca, cb].every((x) => sayings(x).includes('marker')));
+    for (const x of [ca, cb]) assert.deepEqual([of(x, LiveEventMessageType.BREAKOUT).length, of(x, LiveEventMessageType.BREAKOUT_ENDED).length], [0, 0], 'neither is told of one');
 
     // Who attended, as the host reads it: nobody a block stands between.
     const attendance = await requestJson<{ attendees: Array<{ userId: string }> }>(n0.url, 'GET', `/events/${eventId}/attendance`, { token: recruiter.accessToken });
@@ -113,6 +129,10 @@ describe('blocks in live hiring events, on two nodes', function () {
     assert.deepEqual(sayings(cp), ['before', 'after', 'host after', 'marker']);
     assert.deepEqual(sayings(host), ['before', 'after', 'host after', 'marker']);
     assert.deepEqual(sayings(cr), ['before', 'after', 'q after', 'host after', 'marker']);
-    assert.equal(codeOf(await command(host.room, 'breakout', { userId: q!.userId, durationS: 60 })), 'NOT_ATTENDING');
+    // A breakout asked of q now is answered as any, and q is never told of it.
+    assert.equal(codeOf(await command(host.room, 'breakout', { userId: q!.userId, durationS: 60 })), 'ok');
+    assert.ok('ok' in (await command(cr.room, 'say', { text: 'second marker' })));
+    await waitUntil(() => sayings(cq).includes('second marker'));
+    assert.equal(of(cq, LiveEventMessageType.BREAKOUT).length, 1, 'only the breakout before the block');
   });
 });

@@ -46,7 +46,8 @@ describe('the blocks an event learns among its people', () => {
     blocks.admit('a', [{ blockerId: 'a', blockedId: 'host' }, { blockerId: 'later', blockedId: 'a' }]);
     held.add('a');
     assert.deepEqual([...blocks.othersOf('a')], ['host'], 'only with the people in');
-    assert.throws(() => blocks.refuseBreakout('host', 'a'), { code: 'NOT_ATTENDING', message: 'that person is not in the event' });
+    assert.equal(blocks.breakoutTold('host', 'a'), false, 'the host is answered, the attendee never told');
+    assert.throws(() => blocks.breakoutTold('a', 'host'), { code: 'BLOCKED' });
     held.delete('a');
     blocks.left('a');
     assert.deepEqual([...blocks.othersOf('host')], []);
