@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Card, CardKind } from '../../domain/cardRules';
 import type { Database } from '../types';
 import { UNPREPARED } from '../preparingPool';
@@ -9,6 +9,8 @@ import { formerMatchSql } from './peopleApart';
 export interface CandidateQuery {
   readonly searcherCardId: string;
   readonly searcherId: string;
+  /** The searching card's kind: a person's passes hold for the account, a job's for the job alone. */
+  readonly searcherKind: CardKind;
   readonly kind: CardKind;
   /** Cells of the discovery index (`fine`) or of the coarse index. */
   readonly level: 'fine' | 'coarse';
@@ -18,8 +20,8 @@ export interface CandidateQuery {
 
 /**
  * Active cards of one kind in the given cells, read through the cell indexes,
- * leaving out everything a deck never shows: the searcher's own cards, cards
- * their card already swiped or matched with, owners blocked either way, owners
+ * leaving out everything a deck never shows: the searcher's own cards, what they
+ * already swiped (`alreadySwipedSql`), cards their card matched with, owners blocked either way, owners
  * whose match with the searcher ended (every card of theirs, as after a block),
  * and banned or shadow-banned owners.
  */
@@ -43,9 +45,7 @@ export async function listDeckCandidates(db: Kysely<Database>, query: CandidateQ
         ),
       ),
     )
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('swipes as s').select(sql`1`.as('one')).where('s.from_card_id', '=', query.searcherCardId).whereRef('s.to_card_id', '=', 'c.id'))),
-    )
+    .where(sql<boolean>`not ${alreadySwipedSql(query)}`)
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
@@ -74,4 +74,23 @@ export async function listDeckCandidates(db: Kysely<Database>, query: CandidateQ
     .modifyFront(sql.raw(UNPREPARED))
     .execute();
   return rows.map(cardFromRow);
+}
+
+/**
+ * Whether the searcher swiped the candidate `c` already. A job card is a search of
+ * its own: it leaves out what it swiped. A person's swipes hold for the account,
+ * so a new person card does not bring back what an earlier one passed: a person
+ * any of the searcher's person cards swiped on any person card of, and a job any
+ * card of theirs swiped. Read through the searcher's swipes (swipes by swiper).
+ */
+function alreadySwipedSql(query: CandidateQuery): RawBuilder<boolean> {
+  if (query.searcherKind === 'job') {
+    return sql<boolean>`exists (select 1 from swipes s where s.from_card_id = ${query.searcherCardId}::uuid and s.to_card_id = c.id)`;
+  }
+  if (query.kind === 'job') {
+    return sql<boolean>`exists (select 1 from swipes s where s.swiper_id = ${query.searcherId}::uuid and s.to_card_id = c.id)`;
+  }
+  return sql<boolean>`exists (
+    select 1 from swipes s join cards f on f.id = s.from_card_id join cards t on t.id = s.to_card_id
+     where s.swiper_id = ${query.searcherId}::uuid and f.kind = 'person' and t.kind = 'person' and t.owner_id = c.owner_id)`;
 }

@@ -66,6 +66,7 @@ export async function buildDeck(db: Kysely<Database>, searcher: DeckSearcher, op
     const candidates = await listDeckCandidates(db, {
       searcherCardId: searcher.card.id,
       searcherId: searcher.card.ownerId,
+      searcherKind: searcher.card.kind,
       kind,
       level: area.level,
       cells,
