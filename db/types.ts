@@ -44,6 +44,8 @@ export interface UsersTable {
    * `ErasureAnnouncement`), from its transaction until every part was told; null otherwise.
    */
   erasure_announcement: ColumnType<unknown, string | null | undefined, string | null>;
+  /** The id of the last swipe the person rewound (`deletePass`): none more until a newer swipe. */
+  last_rewound_swipe_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RefreshTokensTable {

@@ -106,15 +106,18 @@ export type RewindDecision =
 
 /**
  * Rewind undoes the swiper's most recent swipe when it was a pass, once: after a
- * rewind there is nothing to rewind until the next swipe. Premium only.
+ * rewind there is nothing to rewind until the next swipe, whatever sessions come
+ * and go. Swipe ids only grow, so the newest swipe was made after the last rewind
+ * exactly when its id is greater than the rewound one's. Premium only.
  */
 export function decideRewind(input: {
   readonly isPremium: boolean;
   readonly last: LastSwipe | undefined;
-  readonly rewoundSinceLastSwipe: boolean;
+  /** The id of the last swipe the swiper rewound, if any. */
+  readonly lastRewoundId: string | null;
 }): RewindDecision {
   if (!input.isPremium) return { kind: 'refused', code: ErrorCode.PREMIUM_REQUIRED, message: 'rewind is a premium feature' };
-  if (!input.last || input.rewoundSinceLastSwipe) {
+  if (!input.last || (input.lastRewoundId !== null && BigInt(input.last.id) <= BigInt(input.lastRewoundId))) {
     return { kind: 'refused', code: ErrorCode.NOTHING_TO_REWIND, message: 'there is no swipe to rewind' };
   }
   if (input.last.action !== 'pass') {

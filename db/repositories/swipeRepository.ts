@@ -142,8 +142,29 @@ export async function findLastSwipe(db: Db, swiperId: string): Promise<LastSwipe
   return row ? { id: String(row.id), action: row.kind, fromCardId: row.from_card_id, toCardId: row.to_card_id } : undefined;
 }
 
+/** What a rewind is decided on: the account's premium, its newest swipe and the last swipe it rewound. */
+export interface RewindState {
+  readonly isPremium: boolean;
+  readonly last: LastSwipe | undefined;
+  readonly lastRewoundId: string | null;
+}
+
+/** The rewind's facts for an account, in one statement; undefined for an account that does not exist. */
+export async function findRewindState(db: Db, swiperId: string): Promise<RewindState | undefined> {
+  const { rows } = await sql<{ is_premium: boolean; rewound: string | null; id: string | null; kind: SwipeAction | null; from_card_id: string; to_card_id: string }>`
+    select u.is_premium, u.last_rewound_swipe_id::text as rewound, w.id::text as id, w.kind, w.from_card_id, w.to_card_id
+      from users u
+      left join lateral (select s.id, s.kind, s.from_card_id, s.to_card_id from swipes s where s.swiper_id = u.id order by s.id desc limit 1) w on true
+     where u.id = ${swiperId} and u.deleted_at is null`.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  const last = row.id !== null && row.kind !== null ? { id: row.id, action: row.kind, fromCardId: row.from_card_id, toCardId: row.to_card_id } : undefined;
+  return { isPremium: row.is_premium, last, lastRewoundId: row.rewound };
+}
+
 /**
- * Removes a pass so its card can come round again, and takes it off the count
+ * Removes a pass so its card can come round again, marks it on the swiper's row as
+ * the last swipe rewound (none more until a newer swipe), and takes it off the count
  * of the day's quests it advanced (`quests`, of `day`) in the same statement:
  * when it was made that day and the quest is still open, so making it again
  * counts it once. A quest the pass completed stays complete, and the same pass
@@ -152,7 +173,9 @@ export async function findLastSwipe(db: Db, swiperId: string): Promise<LastSwipe
 export async function deletePass(db: Db, swiperId: string, swipe: LastSwipe, quests: { readonly day: string; readonly quests: readonly QuestDefinition[] }): Promise<boolean> {
   const result = await sql<{ n: number }>`
     with d as (
-      delete from swipes where id = ${swipe.id} and swiper_id = ${swiperId} and kind = 'pass' returning created_at
+      delete from swipes where id = ${swipe.id} and swiper_id = ${swiperId} and kind = 'pass' returning id, created_at
+    ), r as (
+      update users set last_rewound_swipe_id = d.id from d where users.id = ${swiperId}
     ), q as (
       update quest_progress p set count = p.count - 1
         from d, unnest(${quests.quests.map((q) => q.id)}::text[], ${quests.quests.map((q) => q.target)}::int[]) as a(quest_id, target)

@@ -56,7 +56,7 @@ const handlers: CommandHandlers<typeof SessionCommands, SessionActor> = {
       void outcome.progress.then((events) => actor.dispatch(events)); // never rejects: failures are logged where counted
       return outcome.result;
     }),
-  rewind: (_client, _payload, actor) => actor.swipes.run(() => rewind(actor.services, actor.userId, actor.swipeMemory)),
+  rewind: (_client, _payload, actor) => actor.swipes.run(() => rewind(actor.services, actor.userId)),
   'location.update': (_client, payload, { location }) => location.update(payload.lat, payload.lng),
   'profile.view': (_client, payload, { views, presence }) => views.view(payload.cardId, presence.shadowBanned),
   deck: (_client, payload, { decks, location }) => decks.deck(payload.cardId, payload.limit ?? DECK_DEFAULT_SIZE, location.location),
@@ -91,6 +91,6 @@ export const SESSION_ACTIONS: ReadonlySet<RateLimitedAction> = new Set(Object.va
 /** Registers every command a device sends its session (contracts/session), with their per-person limits. */
 export function mountSessionCommands(room: Room, parts: SessionParts): void {
   const services = roomServices();
-  const actor: SessionActor = { ...parts, services, swipes: new SerialQueue(), swipeMemory: { rewoundSinceLastSwipe: false } };
+  const actor: SessionActor = { ...parts, services, swipes: new SerialQueue(), swipeMemory: {} };
   mountCommands(room, 'session', services, SessionCommands, handlers, limits, actor);
 }

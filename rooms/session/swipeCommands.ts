@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredUserEvent } from '../../db/repositories/eventRepository';
-import { deletePass, findLastSwipe, type SwipeToRecord } from '../../db/repositories/swipeRepository';
-import { findUserById } from '../../db/repositories/userRepository';
+import { deletePass, findRewindState, type SwipeToRecord } from '../../db/repositories/swipeRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { decideRewind, decideSwipe, isLike, likesLeft, quotaDayStartMs, type SwipeAction } from '../../domain/swipeRules';
 import { likeReceivedEvent, matchCreatedEvents } from '../../domain/userEvents';
@@ -12,7 +11,6 @@ import type { RoomServices } from '../roomServices';
 
 /** What a session remembers between a user's swipes. */
 export interface SwipeMemory {
-  rewoundSinceLastSwipe: boolean;
   /**
    * The likes the user spent on the quota day starting at `dayStartMs`, counted
    * once and kept here: the session is the only place its user swipes (one
@@ -88,7 +86,6 @@ export async function swipe(
       });
     if (write.kind === 'duplicate') continue; // stored meanwhile: the next read answers it as a repeat
     if (write.kind === 'gone') throw new AppError(ErrorCode.CARD_NOT_FOUND, 'that card no longer exists');
-    memory.rewoundSinceLastSwipe = false;
     const used = context.likesToday + (isLike(decision.action) ? 1 : 0);
     memory.likesToday = { dayStartMs, used };
     if (write.questsComplete.some((id) => !complete.has(id))) memory.questsComplete = { day: questDay, ids: new Set([...complete, ...write.questsComplete]) };
@@ -142,14 +139,13 @@ function countMatch(services: RoomServices, match: { readonly matchId: string; r
   );
 }
 
-/** Undoes the user's most recent swipe if it was a pass (premium, once per swipe). */
-export async function rewind(services: RoomServices, userId: string, memory: SwipeMemory): Promise<RewindResult> {
-  const [user, last] = await Promise.all([findUserById(services.db, userId), findLastSwipe(services.db, userId)]);
-  const decision = decideRewind({ isPremium: user?.isPremium === true, last, rewoundSinceLastSwipe: memory.rewoundSinceLastSwipe });
+/** Undoes the user's most recent swipe if it was a pass (premium, once per swipe: the mark is stored with the account). */
+export async function rewind(services: RoomServices, userId: string): Promise<RewindResult> {
+  const state = await findRewindState(services.db, userId);
+  const decision = decideRewind({ isPremium: state?.isPremium === true, last: state?.last, lastRewoundId: state?.lastRewoundId ?? null });
   if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
   if (!(await deletePass(services.db, userId, decision.swipe, swipeQuestsOf(services.now().getTime())))) {
     throw new AppError(ErrorCode.NOTHING_TO_REWIND, 'there is no swipe to rewind');
   }
-  memory.rewoundSinceLastSwipe = true;
   return { fromCardId: decision.swipe.fromCardId, toCardId: decision.swipe.toCardId };
 }

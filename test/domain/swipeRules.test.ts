@@ -124,18 +124,22 @@ describe('quotaDayStartMs', () => {
 describe('decideRewind', () => {
   const pass = { id: '7', action: 'pass' as const, fromCardId: 'card-me', toCardId: 'card-them' };
   it('undoes the last pass of a premium account', () =>
-    assert.deepEqual(decideRewind({ isPremium: true, last: pass, rewoundSinceLastSwipe: false }), { kind: 'rewind', swipe: pass }));
+    assert.deepEqual(decideRewind({ isPremium: true, last: pass, lastRewoundId: null }), { kind: 'rewind', swipe: pass }));
   it('is premium only', () =>
-    assert.equal((decideRewind({ isPremium: false, last: pass, rewoundSinceLastSwipe: false }) as { code: string }).code, 'PREMIUM_REQUIRED'));
+    assert.equal((decideRewind({ isPremium: false, last: pass, lastRewoundId: null }) as { code: string }).code, 'PREMIUM_REQUIRED'));
   it('refuses when the last swipe was a like', () =>
     assert.equal(
-      (decideRewind({ isPremium: true, last: { ...pass, action: 'like' }, rewoundSinceLastSwipe: false }) as { code: string }).code,
+      (decideRewind({ isPremium: true, last: { ...pass, action: 'like' }, lastRewoundId: null }) as { code: string }).code,
       'NOTHING_TO_REWIND',
     ));
   it('refuses with no swipe at all', () =>
-    assert.equal((decideRewind({ isPremium: true, last: undefined, rewoundSinceLastSwipe: false }) as { code: string }).code, 'NOTHING_TO_REWIND'));
+    assert.equal((decideRewind({ isPremium: true, last: undefined, lastRewoundId: null }) as { code: string }).code, 'NOTHING_TO_REWIND'));
   it('refuses a second rewind before another swipe', () =>
-    assert.equal((decideRewind({ isPremium: true, last: pass, rewoundSinceLastSwipe: true }) as { code: string }).code, 'NOTHING_TO_REWIND'));
+    assert.equal((decideRewind({ isPremium: true, last: pass, lastRewoundId: pass.id }) as { code: string }).code, 'NOTHING_TO_REWIND'));
+  it('refuses an older pass, left newest by the rewind, and allows a newer one (ids compared as numbers)', () => {
+    assert.equal((decideRewind({ isPremium: true, last: { ...pass, id: '6' }, lastRewoundId: '7' }) as { code: string }).code, 'NOTHING_TO_REWIND');
+    assert.deepEqual(decideRewind({ isPremium: true, last: { ...pass, id: '10' }, lastRewoundId: '9' }), { kind: 'rewind', swipe: { ...pass, id: '10' } });
+  });
 });
 
 describe('orderedPair', () => {

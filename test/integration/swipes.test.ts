@@ -7,7 +7,8 @@ import type { TokenPair } from '../../contracts/auth';
 import type { CardView } from '../../contracts/cards';
 import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
 import { BACKENDS } from '../support/backends';
-import { command, connectDevice, disconnect, eventsOf, registerUser, requestJson, waitForEvents, type Device } from '../support/accounts';
+import { command, connectDevice, disconnect, eventsOf, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
+import { liveActors } from '../support/cluster';
 import { ADMIN_KEY } from '../support/operator';
 
 const QUOTA = 3;
@@ -246,6 +247,23 @@ for (const backend of BACKENDS) {
         replyOf(await swipe(phone, ada, cat, 'pass'));
         replyOf(await swipe(phone, ada, dan, 'superlike'));
         assert.equal(codeOf(await command(phone.room, 'rewind')), 'NOTHING_TO_REWIND');
+      });
+
+      it('allows one rewind per swipe across sessions: a rewind stays spent after the session actor is gone', async () => {
+        const ada = await person();
+        await makePremium(ada);
+        let phone = await connect(ada);
+        const [bob, cat, dan] = await Promise.all([person(), person(), person()]);
+        replyOf(await swipe(phone, ada, bob, 'pass'));
+        replyOf(await swipe(phone, ada, cat, 'pass'));
+        assert.equal(replyOf<RewindResult>(await command(phone.room, 'rewind')).toCardId, cat.card.id);
+        // Every device of the node leaves, so the session actors (ada's among them) go after their linger.
+        await Promise.all(devices.splice(0).map(disconnect));
+        await waitUntil(async () => (await liveActors([node], 'session')) === 0, 60_000, () => 'the session actors to go');
+        phone = await connect(ada);
+        assert.equal(codeOf(await command(phone.room, 'rewind')), 'NOTHING_TO_REWIND', 'the pass before the one rewound stays');
+        replyOf(await swipe(phone, ada, dan, 'pass'));
+        assert.equal(replyOf<RewindResult>(await command(phone.room, 'rewind')).toCardId, dan.card.id, 'a newer pass can be rewound');
       });
 
       it('refuses operator changes without the operator key', async () => {
