@@ -1,96 +1,27 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startNodeProcess, type NodeHandle } from '../../loadtest/harness/nodeProcess';
-import { uniqueEmail, TEST_PASSWORD } from '../support/accounts';
-import { BACKENDS } from '../support/backends';
-import { ARTIFACTS_DIR, chromiumOrSkip, serveWebApp } from '../support/browser';
-
-const BERLIN = { lat: '52.5200', lng: '13.4050' };
-
-/** One person in a browser context of their own, on the app served from another origin than the node. */
-interface Person {
-  readonly name: string;
-  readonly context: BrowserContext;
-  readonly page: Page;
-  readonly problems: string[];
-}
+import { ARTIFACTS_DIR } from '../support/browser';
+import { on, setLocation, signUpWithCard as signUp, useWebAppStage, type WebPerson as Person } from '../support/webAppDriver';
 
 describe('the reference web app in Chromium, served from another origin than the node', function () {
-  let browser: Browser | undefined;
-  let node: NodeHandle | undefined;
-  let site: Awaited<ReturnType<typeof serveWebApp>> | undefined;
-  let teardown: () => Promise<void> = async () => {};
-  const people: Person[] = [];
+  // The deployment's default grace for a retried refresh: a tab reloaded while its refresh was on its way
+  // lost the answer, and the other tab's retry of that token is what the grace is for.
+  const stage = useWebAppStage();
+  before(() => fs.mkdirSync(ARTIFACTS_DIR, { recursive: true }));
 
-  before(async function () {
-    browser = await chromiumOrSkip(this);
-    const backend = (await BACKENDS[0]!.setup(this))!;
-    teardown = backend.teardown;
-    // No grace for a retried refresh: a spent token the app presents twice ends the session, as the tests check it never does.
-    node = await startNodeProcess({ ...backend.env, REFRESH_REUSE_GRACE_MS: '0' });
-    site = await serveWebApp();
-    fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  });
-
-  after(async () => {
-    await Promise.all(people.map((p) => p.context.close()));
-    await browser?.close();
-    await site?.close();
-    await node?.stop();
-    await teardown();
-  });
-
-  const open = async (name: string, at?: string): Promise<Person> => {
-    const context = await browser!.newContext({ viewport: { width: 430, height: 860 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`${name}: ${error.message}`));
-    page.on('console', (message) => {
-      // A failed load is reported below with its address.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`${name}: ${message.text()}`);
-    });
-    page.on('response', (response) => {
-      if (response.status() >= 400) problems.push(`${name}: ${response.status()} ${response.request().method()} ${response.url()}`);
-    });
-    page.on('requestfailed', (request) => problems.push(`${name}: ${request.failure()?.errorText ?? 'failed'} ${request.method()} ${request.url()}`));
-    await page.goto(at ?? `${site!.url}/?server=${encodeURIComponent(node!.url)}`);
-    const person = { name, context, page, problems };
-    people.push(person);
-    return person;
-  };
+  const open = (name: string, at?: string): Promise<Person> => stage.people.open(name, at ?? stage.appUrl());
 
   let step = 0;
   const snap = async (person: Person, what: string) => {
     step += 1;
     await person.page.screenshot({ path: path.join(ARTIFACTS_DIR, `${String(step).padStart(2, '0')}-${person.name}-${what}.png`) });
   };
-  const on = (person: Person, test: string, text?: string) =>
-    person.page.locator(`[data-test="${test}"]`, text === undefined ? {} : { hasText: text }).first();
-
-  const signUpWithCard = async (person: Person) => {
-    await on(person, 'email').fill(uniqueEmail(person.name.toLowerCase()));
-    await on(person, 'password').fill(TEST_PASSWORD);
-    await snap(person, 'register');
-    await on(person, 'submit-auth').click();
-    await on(person, 'card-name').fill(person.name);
-    await on(person, 'card-year').fill('1993');
-    await on(person, 'card-tags').fill('hiking, jazz');
-    await on(person, 'card-bio').fill('hiking trails around the city');
-    await snap(person, 'profile');
-    await on(person, 'save-card').click();
-    await on(person, 'set-location').waitFor();
-  };
-  const setLocation = async (person: Person) => {
-    await on(person, 'lat').fill(BERLIN.lat);
-    await on(person, 'lng').fill(BERLIN.lng);
-    await on(person, 'set-location').click();
-  };
+  const signUpWithCard = (person: Person) => signUp(person, (what) => snap(person, what));
 
   it('lets two people register, match, chat, see typing and a read receipt', async () => {
     const [ada, bo] = [await open('Ada'), await open('Bo')];
-    assert.notEqual(new URL(site!.url).origin, new URL(node!.url).origin);
+    assert.notEqual(new URL(stage.appUrl()).origin, new URL(stage.node.url).origin);
 
     await signUpWithCard(ada);
     await setLocation(ada);
@@ -177,7 +108,7 @@ describe('the reference web app in Chromium, served from another origin than the
     // Flo opens the app again: the match made meanwhile is named.
     const back = await flo.context.newPage();
     back.on('pageerror', (error) => flo.problems.push(`Flo: ${error.message}`));
-    await back.goto(`${site!.url}/?server=${encodeURIComponent(node!.url)}`);
+    await back.goto(stage.appUrl());
     await back.locator('[data-test="tab-matches"]').first().click();
     await back.locator('[data-test="match-row"]').first().waitFor();
     assert.deepEqual(await back.locator('[data-test="match-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name'))), ['Ed']);
@@ -185,20 +116,20 @@ describe('the reference web app in Chromium, served from another origin than the
   });
 
   it('is served by the node itself at /app/, under its content security policy, and signs people up there', async () => {
-    const cy = await open('Cy', `${node!.url}/app/`);
+    const cy = await open('Cy', `${stage.node.url}/app/`);
     await signUpWithCard(cy);
     await snap(cy, 'same-origin');
     assert.deepEqual(cy.problems, []);
   });
 
   it('keeps one sign-in in two tabs whose access token ran out together: one refreshes, the other takes its pair', async () => {
-    const di = await open('Di', `${node!.url}/app/`);
+    const di = await open('Di', `${stage.node.url}/app/`);
     await signUpWithCard(di);
     const second = await di.context.newPage();
     second.on('response', (response) => {
       if (response.status() >= 400) di.problems.push(`Di's second tab: ${response.status()} ${response.request().method()} ${response.url()}`);
     });
-    await second.goto(`${node!.url}/app/`);
+    await second.goto(`${stage.node.url}/app/`);
     await second.locator('[data-test="tab-profile"]').first().waitFor();
     // The tabs share the tokens (localStorage): both find the access token expired as they load, at the same moment.
     await second.evaluate(() => {
