@@ -11,7 +11,7 @@ export { EventStream } from './eventStream';
 export { KismetError, toKismetError } from './errors';
 export { REJOIN_CLOSE_CODES, shouldRejoin, rejoinDelayMs } from './rejoinPolicy';
 export type { SessionPayloads, SessionResults, ChatPayloads, ChatResults } from './commands';
-export type { ChatMessage, ThreadReadyMessage, TypingMessage, ReadMarker } from '../contracts/chat';
+export type { ChatMessage, ThreadReadyMessage, TypingMessage, ReadMarker, SendResult } from '../contracts/chat';
 export type { SessionReadyMessage, UserEventMessage, SwipeResult } from '../contracts/session';
 export type { CardPage, CardView, CreateCardBody } from '../contracts/cards';
 export type { DeckResult, DeckCard } from '../contracts/deck';

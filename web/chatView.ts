@@ -1,6 +1,7 @@
 import type { ChatMessage } from '../client/index';
 import type { App } from './app';
 import { avatar, h, show, timeOf, toast } from './dom';
+import { UnsentMessages } from './unsentMessages';
 
 /** How often "typing" is sent while the person keeps typing, and when it lapses. */
 const TYPING_EVERY_MS = 2500;
@@ -24,6 +25,7 @@ export async function openChat(app: App, matchId: string): Promise<void> {
 
   const render = (message: ChatMessage) => {
     const mine = message.senderId === me;
+    if (mine) unsent.arrived(message.clientMessageId);
     const row = h('div.bubble', { class: mine ? 'mine' : 'theirs', dataset: { test: 'message', seq: String(message.seq) } },
       h('span.text', {}, message.deleted ? 'Message deleted' : message.body ?? ''),
       h('span.meta', {}, timeOf(message.at),
@@ -43,6 +45,9 @@ export async function openChat(app: App, matchId: string): Promise<void> {
     const seenMine = [...rows.values()].filter((r) => r.message.senderId === me && r.message.seq <= theirRead).pop();
     seenMine?.row.appendChild(h('span.receipt', { dataset: { test: 'receipt' } }, 'Seen'));
   };
+
+  const unsent = new UnsentMessages(list, (body, clientMessageId) => thread.sendText(body, clientMessageId),
+    (sent, clientMessageId, body) => render({ seq: sent.seq, senderId: me, clientMessageId, kind: 'text', body, mediaUrl: null, at: sent.at, deleted: false }));
 
   const readUpTo = (seq: number) => void thread.read(seq).catch(() => undefined); // a receipt is a courtesy: the next message reads again
 
@@ -97,21 +102,14 @@ export async function openChat(app: App, matchId: string): Promise<void> {
   });
 
   const form = h('form.composer', {
-    onsubmit: async (event: Event) => {
+    onsubmit: (event: Event) => {
       event.preventDefault();
       const body = input.value.trim();
       if (!body) return;
       input.value = '';
       clearTimeout(idle);
       typingSentAt = 0;
-      const at = Date.now();
-      try {
-        const sent = await thread.sendText(body);
-        render({ seq: sent.seq, senderId: me, clientMessageId: '', kind: 'text', body, mediaUrl: null, at: sent.at ?? at, deleted: false });
-      } catch (error) {
-        input.value = body;
-        toast(error instanceof Error ? error.message : String(error), 'error');
-      }
+      unsent.send(body);
     },
   }, input, h('button.primary', { type: 'submit', dataset: { test: 'send' } }, 'Send'));
 
