@@ -27,8 +27,14 @@ export class App {
   screen: Screen = 'discover';
   /** Set while this browser signs out: its session closes on purpose. */
   private signingOut = false;
+  /**
+   * Counts what the app went to show (a screen, a chat): a chat joined for a view since
+   * replaced (a double click, a quick A, B, A) is left as soon as it is joined.
+   */
+  private visit = 0;
   readonly root: HTMLElement;
-  readonly main: HTMLElement;
+  /** Where the current view draws: a new one for each, so a view replaced while it loads draws nowhere. */
+  main: HTMLElement;
 
   constructor(root: HTMLElement) {
     this.root = root;
@@ -50,18 +56,41 @@ export class App {
     return () => this.listeners.delete(listener);
   }
 
-  async go(screen: Screen): Promise<void> {
+  /** Shows `screen`, leaving the chat open before; resolves with the visit it started, once drawn. */
+  async go(screen: Screen): Promise<number> {
+    const visit = this.endVisit();
     this.screen = screen;
-    this.listeners.clear();
-    await this.thread?.close().catch(() => undefined);
-    this.thread = undefined;
+    this.main = h('main.screen');
     show(this.root, this.header(), this.main);
-    show(this.main);
     try {
       await this.renderers.get(screen)?.(this, this.main);
     } catch (error) {
-      toast(error instanceof Error ? error.message : String(error), 'error');
+      if (this.showing(visit)) toast(error instanceof Error ? error.message : String(error), 'error');
     }
+    return visit;
+  }
+
+  /** Whether `visit` is still what the app shows. */
+  showing(visit: number): boolean {
+    return visit === this.visit;
+  }
+
+  /** The chat of `visit`, kept while it shows; one whose view was replaced before it joined is left at once (false). */
+  adopt(thread: KismetThread, visit: number): boolean {
+    if (!this.showing(visit)) {
+      void thread.close().catch(() => undefined);
+      return false;
+    }
+    this.thread = thread;
+    return true;
+  }
+
+  /** Ends what shows now: its listeners go, and its chat is left without waiting for the node. The next visit's number. */
+  private endVisit(): number {
+    this.listeners.clear();
+    void this.thread?.close().catch(() => undefined);
+    this.thread = undefined;
+    return ++this.visit;
   }
 
   /** Connects this browser's device to the session and loads the user's card. */

@@ -9,11 +9,14 @@ const TYPING_IDLE_MS = 3000;
 
 /** A conversation: history, live messages, typing, read receipts, delete, and a call button. */
 export async function openChat(app: App, matchId: string): Promise<void> {
-  await app.go('matches');
+  const visit = await app.go('matches');
   const match = app.matches.get(matchId) ?? { matchId, otherUserId: '' };
   const name = await app.nameOf(match);
-  const thread = await app.kismet.openThread(matchId);
-  app.thread = thread;
+  if (!app.showing(visit)) return; // another chat or screen was asked for meanwhile
+  const thread = await app.kismet.openThread(matchId).catch((error: unknown) => {
+    if (app.showing(visit)) toast(error instanceof Error ? error.message : String(error), 'error');
+  });
+  if (!thread || !app.adopt(thread, visit)) return;
   const me = app.kismet.userId!;
   let theirRead = thread.ready.readMarkers.find((m) => m.userId !== me)?.lastReadSeq ?? 0;
   const rows = new Map<number, { message: ChatMessage; row: HTMLElement }>();
@@ -130,7 +133,10 @@ export async function openChat(app: App, matchId: string): Promise<void> {
     list, typing, form));
   app.onChange(() => (presence.className = `presence ${app.presence.get(match.otherUserId) ?? 'unknown'}`));
 
-  const page = await thread.history();
+  const page = await thread.history().catch((error: unknown) => {
+    if (app.showing(visit)) toast(error instanceof Error ? error.message : String(error), 'error');
+  });
+  if (!page) return;
   for (const message of page.messages) render(message);
   const lastTheirs = [...page.messages].reverse().find((m) => m.senderId !== me);
   if (lastTheirs) readUpTo(lastTheirs.seq);

@@ -8,7 +8,10 @@ const ageOf = (birthYear: number | null) => (birthYear === null ? '' : `, ${new 
 
 /** The deck: one card at a time, pass or like; "It's a match!" when it is mutual. */
 export async function discoverView(app: App, main: HTMLElement): Promise<void> {
-  if (!app.myCard) return app.go('profile');
+  if (!app.myCard) {
+    await app.go('profile');
+    return;
+  }
   if (!app.cell) {
     show(main, h('div.card.empty', {}, h('h2', {}, 'Where are you?'), h('p.muted', {}, 'Kismet shows people near you.')), locationPanel(app));
     return;

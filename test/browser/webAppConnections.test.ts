@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import type { Route, WebSocket } from 'playwright-core';
+import { actorRoomId } from '../../contracts/actors';
+import { OPERATOR_USER } from '../../server/http/routerEndpoints';
+import { waitUntil } from '../support/accounts';
 import { matchPeople, registerPerson, type Person as Account } from '../support/matches';
+import { ADMIN_KEY } from '../support/operator';
 import { TcpProxy } from '../support/tcpProxy';
 import { on, signIn, useWebAppStage, type WebPerson } from '../support/webAppDriver';
 
@@ -11,8 +16,8 @@ function beyondTheNetwork(person: WebPerson): string[] {
 /** How long the app may take to give up a send (five tries, each waiting up to 10 s for the thread to come back). */
 const GIVE_UP_MS = 120_000;
 
-describe('the reference web app when the network fails', function () {
-  const stage = useWebAppStage();
+describe('the reference web app when the network fails or the person moves fast', function () {
+  const stage = useWebAppStage({ ADMIN_API_KEY: ADMIN_KEY });
   /** Between one person's browser and the node, to cut them off. */
   let proxy: TcpProxy | undefined;
   before(async () => {
@@ -39,6 +44,20 @@ describe('the reference web app when the network fails', function () {
     await on(person, 'tab-matches').click();
     await on(person, 'match-row', name).click();
     await on(person, 'message-input').waitFor();
+  };
+
+  /** The node's connections to each actor, as the operator's monitor lists them. */
+  const connectionsTo = async (...roomIds: string[]): Promise<number[]> => {
+    const response = await fetch(`${stage.node.url}/monitor/api`, {
+      headers: { authorization: `Basic ${Buffer.from(`${OPERATOR_USER}:${ADMIN_KEY}`).toString('base64')}` },
+    });
+    const { rooms } = (await response.json()) as { rooms: Array<{ roomId: string; clients: number }> };
+    return roomIds.map((id) => rooms.find((r) => r.roomId === id)?.clients ?? 0);
+  };
+  const untilConnections = async (roomIds: string[], expected: number[]) => {
+    let seen: number[] = [];
+    await waitUntil(async () => (seen = await connectionsTo(...roomIds)).join() === expected.join(), 30_000,
+      () => `${JSON.stringify(expected)} connections to ${roomIds.join(', ')}; have ${JSON.stringify(seen)}`);
   };
 
   it('shows a message once when its acknowledgement was lost and the person resends it', async () => {
@@ -75,5 +94,38 @@ describe('the reference web app when the network fails', function () {
     await on(bo, 'message', 'Are you there?').waitFor();
     assert.equal(await count(bo), 1, 'the history holds it once');
     assert.deepEqual([...beyondTheNetwork(ada), ...bo.problems], []);
+  });
+
+  it('keeps one thread connection when the person opens chats fast, and none once they leave the chat', async () => {
+    const [adaAccount, boAccount, cyAccount] = await Promise.all([registerPerson(stage.node.url, 'Ada'), registerPerson(stage.node.url, 'Bo'), registerPerson(stage.node.url, 'Cy')]);
+    const withBo = await matchPeople(adaAccount, boAccount, [stage.node.url, stage.node.url]);
+    const withCy = await matchPeople(adaAccount, cyAccount, [stage.node.url, stage.node.url]);
+    const ada = await signedIn('Ada', adaAccount, stage.node.url, [{ matchId: withBo, other: boAccount }, { matchId: withCy, other: cyAccount }]);
+    const threads = [actorRoomId('chat', withBo), actorRoomId('chat', withCy)];
+
+    // The joins hang until all three are asked for (a slow network), so each click comes while the one before is joining.
+    const held: Route[] = [];
+    let holding = true;
+    await ada.page.route('**/matchmake/**/chat', (route) => (holding ? void held.push(route) : route.continue()));
+    const joined = new Set<WebSocket>();
+    ada.page.on('websocket', (socket) => {
+      if (threads.some((id) => socket.url().includes(id))) socket.on('framereceived', () => joined.add(socket));
+    });
+    await on(ada, 'tab-matches').click();
+    for (const [name, asked] of [['Bo', 1], ['Cy', 2], ['Bo', 3]] as const) {
+      await on(ada, 'match-row', name).click();
+      await waitUntil(() => held.length >= asked, 30_000, () => `join ${asked} asked for`);
+    }
+    holding = false;
+    for (const route of held) await route.continue();
+    await waitUntil(() => joined.size === 3, 30_000, () => `three joins; have ${joined.size}`);
+
+    // Bo's chat shows, and the node holds Ada in his thread once and in Cy's not at all.
+    await on(ada, 'chat').waitFor();
+    assert.deepEqual(await ada.page.locator('[data-test="chat"] .who strong').allTextContents(), ['Bo']);
+    await untilConnections(threads, [1, 0]);
+    await on(ada, 'tab-discover').click();
+    await untilConnections(threads, [0, 0]);
+    assert.deepEqual(ada.problems, []);
   });
 });
