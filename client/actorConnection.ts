@@ -114,7 +114,7 @@ export class ActorConnection<Ready> {
     }
   }
 
-  /** Leaves the actor for good. */
+  /** Leaves the actor for good; a rejoin under way is left as soon as it has joined. */
   async close(): Promise<void> {
     this.setStatus('closed', {});
     const room = this.current;
@@ -193,6 +193,11 @@ export class ActorConnection<Ready> {
       if (toKismetError(error).code === 'TOKEN_EXPIRED') this.expiredToken = token;
       throw refusal.withRetry(error);
     }
+    // Closed while this join was under way (the app signed out, or left the screen): what it joined is left at once.
+    if (this.closedMeanwhile()) {
+      void room.leave(true);
+      return;
+    }
     // Kismet keeps no seat for a dropped connection: a fresh join, through any node, replaces the SDK's reconnection.
     room.reconnection.enabled = false;
     const ready = new Promise<Ready>((resolve, reject) => {
@@ -226,9 +231,15 @@ export class ActorConnection<Ready> {
     });
     this.current = room;
     this.currentReady = await ready;
+    if (this.closedMeanwhile()) return; // close() left this room meanwhile
     this.joins++;
     this.setStatus('open', {});
     for (const listener of this.listeners) listener.ready?.(this.currentReady, rejoined);
+  }
+
+  /** Whether close() was called while a join was under way (a method: a join's checks must not be narrowed away). */
+  private closedMeanwhile(): boolean {
+    return this.state === 'closed';
   }
 
   private left(room: Room, closeCode: number): void {

@@ -25,13 +25,12 @@ export class App {
   private readonly renderers = new Map<Screen, (app: App, main: HTMLElement) => void | Promise<void>>();
   private readonly listeners = new Set<() => void>();
   screen: Screen = 'discover';
-  /** Set while this browser signs out: its session closes on purpose. */
-  private signingOut = false;
   /**
-   * Counts what the app went to show (a screen, a chat): a chat joined for a view since
-   * replaced (a double click, a quick A, B, A) is left as soon as it is joined.
+   * Counts what the app went to show (a screen, a chat; a sign-out ends them all): a chat joined
+   * for a view since replaced (a double click, a quick A, B, A) is left as soon as it is joined.
    */
   private visit = 0;
+  private signedOut: () => void = () => location.reload();
   readonly root: HTMLElement;
   /** Where the current view draws: a new one for each, so a view replaced while it loads draws nowhere. */
   main: HTMLElement;
@@ -54,6 +53,11 @@ export class App {
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** What to show once the person signed out (the sign-in screen). */
+  whenSignedOut(show: () => void): void {
+    this.signedOut = show;
   }
 
   /** Shows `screen`, leaving the chat open before; resolves with the visit it started, once drawn. */
@@ -95,20 +99,22 @@ export class App {
 
   /** Connects this browser's device to the session and loads the user's card. */
   async connect(): Promise<void> {
-    this.session = await this.kismet.connect(deviceId());
-    this.cell = this.session.ready.cell;
+    const session = await this.kismet.connect(deviceId());
+    this.session = session;
+    this.cell = session.ready.cell;
     // Listening before anything else is awaited: the events stored while this device was away come right after it joined.
     this.loadMatches();
-    this.session.on('match.created', (data) => this.rememberMatch({ matchId: data.matchId, otherUserId: data.otherUserId, otherCardId: data.otherCardId }));
-    this.session.on('presence.changed', (data) => {
+    session.on('match.created', (data) => this.rememberMatch({ matchId: data.matchId, otherUserId: data.otherUserId, otherCardId: data.otherCardId }));
+    session.on('presence.changed', (data) => {
       this.presence.set(data.userId, data.presence);
       this.changed();
     });
-    this.session.onStatus((status) => {
+    session.onStatus((status) => {
+      if (this.session !== session) return; // signed out here: closed on purpose
       document.body.classList.toggle('offline', status === 'rejoining');
       // Closed for good (signed out elsewhere, 4502; banned; a refusal no rejoin gets past): start over, which asks to sign in
-      // when the sign-in no longer holds. A sign-out here closes it on purpose and reloads by itself.
-      if (status === 'closed' && !this.signingOut) location.reload();
+      // when the sign-in no longer holds.
+      if (status === 'closed') location.reload();
     });
     // The user's cards come a page at a time, oldest first; their active profile is their newest.
     let after: string | null = null;
@@ -143,14 +149,28 @@ export class App {
     return card?.title ?? 'Your match';
   }
 
-  async signOut(): Promise<void> {
-    this.signingOut = true;
-    await this.session?.close().catch(() => undefined);
-    this.session = undefined;
+  /**
+   * Signs out here at once, whatever the network (a shared computer is left at once): who they
+   * matched with and the tokens leave the browser, the connections close without waiting for
+   * the node, and the sign-in screen shows. Telling the node (so the refresh token dies there
+   * too) goes on in the background, as far as the network lets it.
+   */
+  signOut(): void {
     // Who they matched with stays with them, not with the browser: the next person to use it reads nothing of it.
     localStorage.removeItem(this.matchesKey());
-    await this.kismet.logout();
-    location.reload();
+    void this.kismet.logout(); // forgets the tokens before it asks the node
+    const session = this.session;
+    this.session = undefined;
+    // Closed at once, without acknowledging its last events first: their next session here gets those again.
+    void session?.connection.close().catch(() => undefined);
+    this.endVisit();
+    this.matches.clear();
+    this.presence.clear();
+    this.myCard = undefined;
+    this.cell = null;
+    document.body.classList.remove('offline');
+    document.querySelectorAll('.overlay').forEach((overlay) => overlay.remove());
+    this.signedOut();
   }
 
   private matchesKey(): string {

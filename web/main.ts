@@ -26,6 +26,7 @@ async function boot(): Promise<void> {
     await app.go(app.myCard ? 'discover' : 'profile');
   };
 
+  app.whenSignedOut(() => authView(app, start));
   if (app.kismet.userId) await start().catch(() => authView(app, start));
   else authView(app, start);
 }

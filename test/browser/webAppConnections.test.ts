@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Route, WebSocket } from 'playwright-core';
+import type { Request, Route, WebSocket } from 'playwright-core';
 import { actorRoomId } from '../../contracts/actors';
 import { OPERATOR_USER } from '../../server/http/routerEndpoints';
 import { waitUntil } from '../support/accounts';
@@ -45,6 +45,10 @@ describe('the reference web app when the network fails or the person moves fast'
     await on(person, 'match-row', name).click();
     await on(person, 'message-input').waitFor();
   };
+
+  /** What of the account the browser keeps: its tokens and who it matched with. */
+  const keptOf = (person: WebPerson) =>
+    person.page.evaluate(() => Object.keys(localStorage).filter((k) => k === 'kismet.tokens' || k.startsWith('kismet.matches.')));
 
   /** The node's connections to each actor, as the operator's monitor lists them. */
   const connectionsTo = async (...roomIds: string[]): Promise<number[]> => {
@@ -127,5 +131,55 @@ describe('the reference web app when the network fails or the person moves fast'
     await on(ada, 'tab-discover').click();
     await untilConnections(threads, [0, 0]);
     assert.deepEqual(ada.problems, []);
+  });
+
+  it('signs out at once while the node cannot be reached: tokens and cached matches gone, the sign-in screen shown', async () => {
+    const [adaAccount, boAccount] = await Promise.all([registerPerson(stage.node.url, 'Ada'), registerPerson(stage.node.url, 'Bo')]);
+    const matchId = await matchPeople(adaAccount, boAccount, [stage.node.url, stage.node.url]);
+    const ada = await signedIn('Ada', adaAccount, proxied(), [{ matchId, other: boAccount }]);
+    assert.equal((await keptOf(ada)).length, 2, 'tokens and matches kept while signed in');
+    await on(ada, 'tab-profile').click();
+
+    // Nothing reaches the node any more, and nothing comes back: not even a reset.
+    proxy!.blackhole();
+    const logout: Request[] = [];
+    const settled = new Set<Request>();
+    ada.page.on('request', (request) => request.url().endsWith('/auth/logout') && logout.push(request));
+    ada.page.on('requestfinished', (request) => settled.add(request));
+    ada.page.on('requestfailed', (request) => settled.add(request));
+    await on(ada, 'sign-out').click();
+    await on(ada, 'email').waitFor();
+    assert.deepEqual(await keptOf(ada), []);
+    assert.equal(logout.length, 1, 'the logout was sent');
+    assert.equal(settled.has(logout[0]!), false, 'the sign-in screen did not wait for the logout');
+
+    // The node is back: the person signs in again on the same page.
+    proxy!.restore();
+    await signIn(ada, adaAccount.email);
+    assert.deepEqual(beyondTheNetwork(ada), []);
+  });
+
+  it('leaves, as soon as it has joined, a session rejoin under way when the person signed out with the node down', async () => {
+    const account = await registerPerson(stage.node.url, 'Ada');
+    const ada = await signedIn('Ada', account, proxied(), []);
+    await on(ada, 'tab-profile').click();
+    // The node goes down; the session's rejoin then hangs on its way (a slow network) while she signs out.
+    const held: Route[] = [];
+    await ada.page.route('**/matchmake/**/session', (route) => void held.push(route));
+    proxy!.cut();
+    await waitUntil(() => held.length === 1, 30_000, () => 'the session rejoining');
+    await on(ada, 'sign-out').click();
+    await on(ada, 'email').waitFor();
+    assert.deepEqual(await keptOf(ada), []);
+
+    // The node is back and the join goes through: its socket is closed at once, and the node holds none of hers.
+    const sockets: WebSocket[] = [];
+    ada.page.on('websocket', (socket) => sockets.push(socket));
+    proxy!.restore();
+    await held[0]!.continue();
+    await waitUntil(() => sockets.length === 1, 30_000, () => 'the rejoin connecting');
+    if (!sockets[0]!.isClosed()) await sockets[0]!.waitForEvent('close');
+    await untilConnections([actorRoomId('session', account.userId)], [0]);
+    assert.deepEqual(beyondTheNetwork(ada), []);
   });
 });
