@@ -5,8 +5,8 @@ import { ARTIFACTS_DIR } from '../support/browser';
 import { on, setLocation, signUpWithCard as signUp, useWebAppStage, type WebPerson as Person } from '../support/webAppDriver';
 
 describe('the reference web app in Chromium, served from another origin than the node', function () {
-  // The deployment's default grace for a retried refresh: a tab reloaded while its refresh was on its way
-  // lost the answer, and the other tab's retry of that token is what the grace is for.
+  // The deployment's default grace for a retried refresh: without it, one run in three to five here
+  // ended the session when both tabs reloaded at once with an expired access token.
   const stage = useWebAppStage();
   before(() => fs.mkdirSync(ARTIFACTS_DIR, { recursive: true }));
 
