@@ -50,6 +50,16 @@ export function actionKey(action: ProgressAction, id: string): string {
   return `${action}:${id}`;
 }
 
+/**
+ * What a match is counted under: the two people, not the match. Each pair of
+ * cards that like each other is a new match, and one recruiter may hold many
+ * job cards, so keyed by match two accounts could pay each other again and
+ * again; keyed by the people, two accounts earn match XP from each other once.
+ */
+export function matchPairKey(ownerIds: readonly string[]): string {
+  return actionKey(ProgressAction.MATCH, [...new Set(ownerIds)].sort().join(':'));
+}
+
 export interface QuestDefinition {
   readonly id: string;
   readonly title: string;

@@ -5,7 +5,7 @@ import { recordProgressBatch, type TimedAward } from '../db/repositories/progres
 import type { Database } from '../db/types';
 import { GroupCommit } from '../db/groupCommit';
 import type { Card } from '../domain/cardRules';
-import { actionKey, isProfileComplete, ProgressAction } from '../domain/progress';
+import { actionKey, isProfileComplete, matchPairKey, ProgressAction } from '../domain/progress';
 import type { UserEventBus } from './topicBus';
 
 export type { ProgressAward };
@@ -81,9 +81,10 @@ export async function awardProgress(
   return counted.flat();
 }
 
-/** What a match counts: the match, for each of its owners. */
-export function matchAwards(match: { readonly matchId: string; readonly ownerIds: readonly string[] }): ProgressAward[] {
-  return [...new Set(match.ownerIds)].map((userId) => ({ userId, action: ProgressAction.MATCH, key: actionKey(ProgressAction.MATCH, match.matchId) }));
+/** What a match counts: the two people it joins (once per pair, whatever cards matched), for each of its owners. */
+export function matchAwards(match: { readonly ownerIds: readonly string[] }): ProgressAward[] {
+  const key = matchPairKey(match.ownerIds);
+  return [...new Set(match.ownerIds)].map((userId) => ({ userId, action: ProgressAction.MATCH, key }));
 }
 
 /**

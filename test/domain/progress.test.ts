@@ -3,6 +3,7 @@ import {
   actionKey,
   isProfileComplete,
   levelForXp,
+  matchPairKey,
   progressView,
   QUEST_POOL,
   QUESTS_PER_DAY,
@@ -24,6 +25,12 @@ describe('progress', () => {
     it('keys an action by its kind and id', () => {
       assert.equal(actionKey('match', 'm1'), 'match:m1');
       assert.notEqual(actionKey('match', 'x'), actionKey('first_message', 'x'));
+    });
+
+    it('keys a match by the two people it joins, whichever side and card each was on', () => {
+      assert.equal(matchPairKey(['u2', 'u1']), 'match:u1:u2');
+      assert.equal(matchPairKey(['u1', 'u2']), matchPairKey(['u2', 'u1']));
+      assert.notEqual(matchPairKey(['u1', 'u2']), matchPairKey(['u1', 'u3']));
     });
   });
 

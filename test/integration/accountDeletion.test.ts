@@ -4,7 +4,7 @@ import type { Room } from '@colyseus/sdk';
 import webpush from 'web-push';
 import { decodeJwt } from 'jose';
 import type { TokenPair } from '../../contracts/auth';
-import { QUEST_POOL } from '../../domain/progress';
+import { matchPairKey, QUEST_POOL } from '../../domain/progress';
 import { UserEventType } from '../../domain/userEvents';
 import { ChatEventType, type SendResult, type ThreadClosedMessage } from '../../contracts/chat';
 import { KismetCloseCode } from '../../contracts/common';
@@ -145,7 +145,7 @@ describe('accounts people can leave, on two nodes', function () {
     assert.deepEqual(data.pushSettings, { previews: true });
     assert.deepEqual(data.readMarkers.map((r) => [r.matchId, r.lastReadSeq]), [[matchId, fromB.seq]]);
     await expectOwnSessions(data, a.userId, [[session, 'refreshed'], [sessionOf(loggedOut.accessToken), 'logged out']], [refreshed, loggedOut]);
-    await expectOwnProgress(data, a.userId, matchId);
+    await expectOwnProgress(data, a.userId, b.userId, matchId);
     await expectOwnNotices(data, a.userId, b.userId, matchNotice.seq!);
 
     const exportedB = await requestJson<AccountExport>(n0.url, 'GET', '/me/export', { token: b.accessToken });
@@ -190,9 +190,9 @@ describe('accounts people can leave, on two nodes', function () {
   }
 
   /** Every action the person's XP counted, and their quest counts: the total is the actions' XP and the completed quests' bonuses. */
-  async function expectOwnProgress(data: AccountExport, userId: string, matchId: string) {
+  async function expectOwnProgress(data: AccountExport, userId: string, otherId: string, matchId: string) {
     const progress = data.progress!;
-    assert.deepEqual(progress.history.map((h) => [h.action, h.key, h.xp]).sort(), [['first_message', `first_message:${matchId}`, 20], ['match', `match:${matchId}`, 100]]);
+    assert.deepEqual(progress.history.map((h) => [h.action, h.key, h.xp]).sort(), [['first_message', `first_message:${matchId}`, 20], ['match', matchPairKey([userId, otherId]), 100]]);
     const { rows } = await suite.cluster.pool.query<{ day: string; quest_id: string; count: number }>(
       "select to_char(day, 'YYYY-MM-DD') as day, quest_id, count from quest_progress where user_id = $1 order by day, quest_id", [userId]);
     assert.ok(rows.length > 0, 'the match, swipes and message advanced a quest of the day');

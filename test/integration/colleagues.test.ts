@@ -8,6 +8,7 @@ import type { CompanyBody } from '../../contracts/companies';
 import { openDatabase } from '../../db/database';
 import * as previewsOutsideThreads from '../../db/migrations/2026_12_06_0018_previews_outside_threads';
 import type { ThreadSummary } from '../../db/repositories/threadRepository';
+import { matchPairKey } from '../../domain/progress';
 import { ThreadClient } from '../../loadtest/client/threadClient';
 import { command, connectDevice, eventsOf, registerUser, requestJson, TEST_PASSWORD, waitForEvents, waitUntil, type Device } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
@@ -425,12 +426,12 @@ describe('colleagues in hiring threads, on two nodes', function () {
     await company(outsider);
     const dating = await (async () => {
       const [a, b] = await Promise.all([registerPerson(url(0), 'A'), registerPerson(url(0), 'B')]);
-      return { a, matchId: await matchPeople(a, b, [url(0), url(1)]) };
+      return { a, b, matchId: await matchPeople(a, b, [url(0), url(1)]) };
     })();
     assert.equal((await addColleague(0, matchId, owner, colleague.userId)).status, 201);
     // A match's progress is counted after the like's answer, and stores its quest and level events then:
     // both matches' must be in before the snapshot, or a busy machine stores them during the cases.
-    const matchKeys = [matchId, dating.matchId].map((id) => `match:${id}`);
+    const matchKeys = [matchPairKey([owner.userId, candidate.userId]), matchPairKey([dating.a.userId, dating.b.userId])];
     const counted = async () => Number((await pool().query('select count(*)::int as n from progress_ledger where action_key = any($1)', [matchKeys])).rows[0].n);
     await waitUntil(async () => (await counted()) === 4, 20_000, () => 'the progress of both matches, for both owners of each');
     const state = async () =>

@@ -3,11 +3,11 @@ import type { Pool } from 'pg';
 import type { CardView } from '../../contracts/cards';
 import type { ProgressResponse } from '../../contracts/progress';
 import type { SwipeResult } from '../../contracts/session';
-import { questsForDay, utcDay, XP_RULES, type ProgressAction } from '../../domain/progress';
+import { matchPairKey, questsForDay, utcDay, XP_RULES, type ProgressAction } from '../../domain/progress';
 import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../../contracts/liveEvents';
 import { command, connectDevice, disconnect, eventsOf, joinActor, registerUser, requestJson, waitForEvents, waitUntil, type Device } from '../support/accounts';
 import { scheduleEvent } from '../support/liveEvents';
-import { codeOf, joinThread, registerPerson, replyOf, type Person } from '../support/matches';
+import { codeOf, joinThread, matchPeople, registerPerson, replyOf, type Person } from '../support/matches';
 import { useTestCluster } from '../support/cluster';
 import { UNLIMITED_RATES } from '../support/limits';
 
@@ -68,7 +68,7 @@ describe('progress across two nodes', function () {
     for (const [user, phone, other] of [[a, phoneA, tabletA], [b, phoneB, tabletB]] as const) {
       await waitForEvents(phone, (events) => events.some((e) => e.type === 'level.up'));
       await waitForEvents(other, (events) => events.some((e) => e.type === 'level.up'));
-      assert.equal(await ledgerRows(user.userId, `match:${matchId}`), 1);
+      assert.equal(await ledgerRows(user.userId, matchPairKey([a.userId, b.userId])), 1);
       for (const url of urls()) {
         const progress = await progressOf(url, user);
         assert.deepEqual([progress.xp, progress.level], [expected, 2]);
@@ -82,6 +82,33 @@ describe('progress across two nodes', function () {
       assert.deepEqual(levelUp!.data, { level: 2, previousLevel: 1, xp: expected });
       assert.equal(ofType(d, 'quest.completed').length, todaysQuest('match') ? 1 : 0);
     }
+  });
+
+  it('gives two people the match award once between them, however many of their cards match', async () => {
+    const [n0, n1] = urls();
+    const recruiter = await registerUser(n0, undefined, 'recruiter');
+    const [member, other] = await Promise.all([registerPerson(n1, 'M'), registerPerson(n0, 'O')]);
+    const jobs: Person[] = [];
+    for (const title of ['first job', 'second job']) {
+      const job = await requestJson<CardView>(n0, 'POST', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title } });
+      assert.equal(job.status, 201);
+      jobs.push({ ...recruiter, card: job.body });
+    }
+    // Each job likes the member's card and the member likes it back: two matches, the second made on n1 as the first.
+    const matchIds: string[] = [];
+    for (const job of jobs) matchIds.push(await matchPeople(job, member, [n0, n1]));
+    assert.equal(new Set(matchIds).size, 2, 'two matches');
+    // A match with someone else, made after both on the same node: once it is counted, so were the two before it.
+    await matchPeople(other, member, [n0, n1]);
+    const matchRows = async (userId: string) =>
+      (await pool().query("select action_key from progress_ledger where user_id = $1 and action = 'match' order by action_key", [userId])).rows.map((r: { action_key: string }) => r.action_key);
+    await waitUntil(async () => (await matchRows(other.userId)).length === 1 && (await matchRows(member.userId)).length >= 2, 10_000, () => 'the later match counted');
+    const otherKey = matchPairKey([other.userId, member.userId]);
+    const key = matchPairKey([recruiter.userId, member.userId]);
+    assert.deepEqual(await matchRows(recruiter.userId), [key]);
+    assert.deepEqual(await matchRows(member.userId), [key, otherKey].sort());
+    assert.equal((await progressOf(n1, recruiter)).xp, XP_RULES.match + questXp('match'));
+    assert.equal((await progressOf(n0, member)).xp, 2 * XP_RULES.match + questXp('match'));
   });
 
   it('counts a swipe once for the daily quest, and refused or repeated swipes not at all', async () => {
