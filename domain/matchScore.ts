@@ -116,7 +116,10 @@ export function scoreParts(searcher: ScoredCard, candidate: ScoredCard): ScorePa
 
 /**
  * The 0–100 score, rounded to one decimal: the weighted mean of the parts
- * that apply, so a card is judged on the fields that exist for its kind.
+ * that apply, so a card is judged on the fields that exist for its kind. 0
+ * when verification is the only one: it says who the candidate is, not how
+ * they fit, and alone it would be a mean of 100 for a verified card with no
+ * tags, bio or culture, heading every deck.
  */
 export function matchScore(searcher: ScoredCard, candidate: ScoredCard): number {
   const parts = scoreParts(searcher, candidate);
@@ -128,6 +131,7 @@ export function matchScore(searcher: ScoredCard, candidate: ScoredCard): number 
     weight += SCORE_WEIGHTS[part];
     sum += SCORE_WEIGHTS[part] * value;
   }
+  if (weight === SCORE_WEIGHTS.verification) return 0;
   return Math.round((1000 * sum) / weight) / 10;
 }
 

@@ -95,10 +95,15 @@ describe('matchScore', () => {
       assert.equal(matchScore({ ...a, culture: { pace: 0.9 } }, c), 58.6);
       assert.equal(isShown(58.6), false);
     });
-    it('scores 0 for a card with nothing in common and no verification, 100 for the same card verified', () => {
+    it('scores 0 for a card with nothing to compare, verified or not: verification alone makes no score', () => {
       const x = blankCard({ id: 'x', kind: 'person' });
       assert.equal(matchScore(x, x), 0);
-      assert.equal(matchScore(x, { ...x, verified: true }), 100);
+      assert.equal(matchScore(x, { ...x, verified: true }), 0);
+      // An empty verified card against a full one, either kind: nothing in common to score.
+      assert.equal(matchScore(job, { ...blankCard({ id: 'e', kind: 'person' }), verified: true }), 0);
+      assert.equal(matchScore(hiker, { ...blankCard({ id: 'e', kind: 'person' }), verified: true }), 0);
+      // With one part that applies, verification counts as before: culture 1 of 10, verified 5 of 5.
+      assert.equal(matchScore({ ...x, culture: { pace: 0.5 } }, { ...x, culture: { pace: 0.5 }, verified: true }), 100);
     });
   });
 
