@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BREAKOUT_MAX_S, BREAKOUT_MIN_S, MAX_EVENT_LENGTH_MS, MAX_SLOW_MODE_S } from '../domain/liveEventRules';
+import { BREAKOUT_MAX_S, BREAKOUT_MIN_S, MAX_EVENT_LENGTH_MS, MAX_SLOW_MODE_S, MIN_EVENT_LENGTH_MS } from '../domain/liveEventRules';
 import { CommandRef, READY_COMMAND, ReadyCommand, Uuid } from './common';
 
 /** Room name of the live event actor, `event:<eventId>`. */
@@ -83,6 +83,10 @@ export const CreateLiveEventBody = z
     capacity: z.number().int().min(1).max(100_000),
   })
   .refine((b) => Date.parse(b.startsAt) < Date.parse(b.endsAt), { message: 'startsAt must be before endsAt', path: ['startsAt'] })
+  .refine((b) => Date.parse(b.endsAt) - Date.parse(b.startsAt) >= MIN_EVENT_LENGTH_MS, {
+    message: `an event lasts at least ${MIN_EVENT_LENGTH_MS / 60_000} minutes`,
+    path: ['endsAt'],
+  })
   .refine((b) => Date.parse(b.endsAt) - Date.parse(b.startsAt) <= MAX_EVENT_LENGTH_MS, {
     message: `an event lasts at most ${MAX_EVENT_LENGTH_MS / 3_600_000} hours`,
     path: ['endsAt'],

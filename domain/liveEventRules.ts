@@ -11,16 +11,35 @@ export const DOORS_OPEN_BEFORE_MS = 10 * 60 * 1000;
 export const MAX_EVENT_LENGTH_MS = 12 * 60 * 60 * 1000;
 
 /**
+ * The shortest an event lasts: attending one earns XP, and events of seconds, made one
+ * after another, would be XP for whoever sits in their rooms.
+ */
+export const MIN_EVENT_LENGTH_MS = 15 * 60 * 1000;
+
+/**
  * The events one host may have that are not over yet: each is a row, its registrations and
  * its starting notices, and creating them costs nothing else, so without a bound one account
  * would add them without end.
  */
 export const MAX_UPCOMING_EVENTS_PER_HOST = 50;
 
-/** Whether a host with `upcoming` events not yet over may create another. */
-export function decideEventCreation(upcoming: number): { readonly code: ErrorCode; readonly message: string } | undefined {
-  if (upcoming < MAX_UPCOMING_EVENTS_PER_HOST) return undefined;
-  return { code: ErrorCode.EVENT_LIMIT_REACHED, message: `at most ${MAX_UPCOMING_EVENTS_PER_HOST} events not yet over per host` };
+/**
+ * The events one host may create in 30 days, over already or not: events that end soon leave
+ * the count above at once, so without this one host makes hundreds an hour. A recruiter
+ * hosting several a day stays well under it.
+ */
+export const MAX_EVENTS_CREATED_PER_HOST = 200;
+export const EVENT_CREATION_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** Whether a host with `upcoming` events not yet over, and `createdRecently` in the window, may create another. */
+export function decideEventCreation(upcoming: number, createdRecently: number): { readonly code: ErrorCode; readonly message: string } | undefined {
+  if (upcoming >= MAX_UPCOMING_EVENTS_PER_HOST) {
+    return { code: ErrorCode.EVENT_LIMIT_REACHED, message: `at most ${MAX_UPCOMING_EVENTS_PER_HOST} events not yet over per host` };
+  }
+  if (createdRecently >= MAX_EVENTS_CREATED_PER_HOST) {
+    return { code: ErrorCode.EVENT_LIMIT_REACHED, message: `at most ${MAX_EVENTS_CREATED_PER_HOST} events created in 30 days per host` };
+  }
+  return undefined;
 }
 
 export type LiveEventRole = 'host' | 'speaker' | 'audience';

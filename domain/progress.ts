@@ -12,12 +12,25 @@ export const ProgressAction = {
   FIRST_MESSAGE: 'first_message',
   /** A swipe stored (like, superlike or pass). */
   SWIPE: 'swipe',
-  /** In a live event's room when it ended. */
+  /** In a live event's room when it ended, long enough before (`stayNeededToAttend`). */
   EVENT_ATTENDED: 'event_attended',
   /** The person card first complete (`isProfileComplete`). */
   PROFILE_COMPLETED: 'profile_completed',
 } as const;
 export type ProgressAction = (typeof ProgressAction)[keyof typeof ProgressAction];
+
+/**
+ * The stay that counts as attending a live event: in the room at its end, and there
+ * without a break for at least 10 minutes of it, or half of an event shorter than 20
+ * minutes. Joining for its last seconds, of many events, earns nothing.
+ */
+export const ATTENDED_STAY_MS = 10 * 60 * 1000;
+export const ATTENDED_SHARE = 0.5;
+
+/** The unbroken stay up to its end (from its start at the earliest) that attending an event of `eventLengthMs` needs. */
+export function stayNeededToAttend(eventLengthMs: number): number {
+  return Math.min(ATTENDED_STAY_MS, ATTENDED_SHARE * eventLengthMs);
+}
 
 /** Tags a person's profile needs to count as complete. */
 export const COMPLETE_PROFILE_MIN_TAGS = 3;

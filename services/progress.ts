@@ -5,7 +5,7 @@ import { recordProgressBatch, type TimedAward } from '../db/repositories/progres
 import type { Database } from '../db/types';
 import { GroupCommit } from '../db/groupCommit';
 import type { Card } from '../domain/cardRules';
-import { actionKey, isProfileComplete, matchPairKey, ProgressAction } from '../domain/progress';
+import { actionKey, ATTENDED_SHARE, ATTENDED_STAY_MS, isProfileComplete, matchPairKey, ProgressAction } from '../domain/progress';
 import type { UserEventBus } from './topicBus';
 
 export type { ProgressAward };
@@ -121,10 +121,11 @@ export async function countCompletedProfile(deps: ProgressDeps, card: Card): Pro
   await countAndPublish(deps, { userId: card.ownerId, action: ProgressAction.PROFILE_COMPLETED, key: actionKey(ProgressAction.PROFILE_COMPLETED, card.ownerId) });
 }
 
-/** Attendees who stayed in a live event to its end (within the last `windowMs`), each event counted once per person. */
+/** Attendees who stayed in a live event to its end, long enough (`stayNeededToAttend`; within the last `windowMs`), each event counted once per person. */
 export async function countEventAttendance(deps: ProgressDeps, windowMs: number): Promise<number> {
   const until = deps.now();
-  const uncounted = await findUncountedAttendance(deps.db, { since: new Date(until.getTime() - windowMs), until }, 500);
+  const rule = { stayMs: ATTENDED_STAY_MS, share: ATTENDED_SHARE };
+  const uncounted = await findUncountedAttendance(deps.db, { since: new Date(until.getTime() - windowMs), until }, rule, 500);
   for (const { eventId, userId } of uncounted) {
     await countAndPublish(deps, { userId, action: ProgressAction.EVENT_ATTENDED, key: actionKey(ProgressAction.EVENT_ATTENDED, eventId) });
   }

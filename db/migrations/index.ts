@@ -28,8 +28,9 @@ import * as refreshTokensByExpiry from './2026_12_09_0026_refresh_tokens_by_expi
 import * as erasuresByIndex from './2026_12_09_0027_erasures_by_index';
 import * as pushTargetsUnique from './2026_12_09_0028_push_targets_unique';
 import * as erasureAnnouncements from './2026_12_09_0031_erasure_announcements';
-import * as rewoundSwipes from './2026_12_09_0080_rewound_swipes';
 import * as refreshTokenSuccessors from './2026_12_09_0040_refresh_token_successors';
+import * as eventsByHost from './2026_12_09_0075_events_by_host';
+import * as rewoundSwipes from './2026_12_09_0080_rewound_swipes';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -66,5 +67,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_09_0028_push_targets_unique': pushTargetsUnique,
   '2026_12_09_0031_erasure_announcements': erasureAnnouncements,
   '2026_12_09_0040_refresh_token_successors': refreshTokenSuccessors,
+  '2026_12_09_0075_events_by_host': eventsByHost,
   '2026_12_09_0080_rewound_swipes': rewoundSwipes,
 };

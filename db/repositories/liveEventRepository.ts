@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Block } from '../../domain/blockedPairs';
-import { decideEventCreation, DOORS_OPEN_BEFORE_MS } from '../../domain/liveEventRules';
+import { decideEventCreation, DOORS_OPEN_BEFORE_MS, EVENT_CREATION_WINDOW_MS } from '../../domain/liveEventRules';
 import type { ErrorCode } from '../../domain/errors';
 import { UserEventType } from '../../domain/userEvents';
 import type { Database } from '../types';
@@ -21,20 +21,23 @@ export interface LiveEvent {
 }
 
 /**
- * Stores a new event and its host, unless the host has as many events not over at `now` as
- * they may (decideEventCreation): counted under the host's `users` row lock, so creations
+ * Stores a new event and its host, unless the host has as many events not over at `now`, or
+ * created in the 30 days before it, as they may (decideEventCreation): counted under the host's `users` row lock, so creations
  * sent at once, to any nodes, take turns and count each other. The refusal, if any.
  */
 export async function insertLiveEvent(db: Kysely<Database>, event: LiveEvent, now: Date): Promise<{ readonly code: ErrorCode; readonly message: string } | undefined> {
   return db.transaction().execute(async (trx) => {
     await lockLiveAccount(trx, event.hostId);
-    const { upcoming } = await trx
+    const since = new Date(now.getTime() - EVENT_CREATION_WINDOW_MS);
+    const { upcoming, created } = await trx
       .selectFrom('events')
-      .select((eb) => eb.fn.countAll<string>().as('upcoming'))
+      .select((eb) => [
+        eb.fn.countAll<string>().filterWhere('ends_at', '>', now).as('upcoming'),
+        eb.fn.countAll<string>().filterWhere('created_at', '>', since).as('created'),
+      ])
       .where('host_id', '=', event.hostId)
-      .where('ends_at', '>', now)
       .executeTakeFirstOrThrow();
-    const refusal = decideEventCreation(Number(upcoming));
+    const refusal = decideEventCreation(Number(upcoming), Number(created));
     if (refusal) return refusal;
     await trx
       .insertInto('events')

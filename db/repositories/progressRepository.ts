@@ -41,22 +41,28 @@ export async function hasEarlierMessage(db: Db, matchId: string, senderId: strin
 
 /**
  * Attendees of events that ended since `since` who were in the room at the
- * end (their last attendance not closed before it), hosts aside, whose
+ * end (an attendance not closed before it) and had been since at least the
+ * stay `stayNeededToAttend` asks (`rule`: its figures), hosts aside, whose
  * attendance is not counted yet: at most `limit`.
  */
 export async function findUncountedAttendance(
   db: Db,
   window: { readonly since: Date; readonly until: Date },
+  rule: { readonly stayMs: number; readonly share: number },
   limit: number,
 ): Promise<Array<{ eventId: string; userId: string }>> {
   const result = await sql<{ event_id: string; user_id: string }>`
-    select distinct a.event_id, a.user_id
+    select a.event_id, a.user_id
       from events e
       join attendance a on a.event_id = e.id
      where e.ends_at > ${window.since} and e.ends_at <= ${window.until}
        and (a.left_at is null or a.left_at >= e.ends_at)
        and not exists (select 1 from event_hosts h where h.event_id = e.id and h.user_id = a.user_id)
        and not exists (select 1 from progress_ledger l where l.user_id = a.user_id and l.action_key = 'event_attended:' || e.id::text)
+     group by a.event_id, a.user_id, e.starts_at, e.ends_at
+    -- The unbroken stay up to the end, counted from the start at the earliest (the doors open before it).
+    having extract(epoch from e.ends_at - greatest(min(a.joined_at), e.starts_at)) * 1000
+           >= least(${rule.stayMs}::float8, ${rule.share}::float8 * extract(epoch from e.ends_at - e.starts_at) * 1000)
      limit ${limit}`.execute(db);
   return result.rows.map((row) => ({ eventId: row.event_id, userId: row.user_id }));
 }

@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
-import { decideLiveEventJoin, decideModeration, DOORS_OPEN_BEFORE_MS, EVENT_CHAT_DELIVERIES_PER_S, eventChatPace, liveEventPhase, lowerHand, raiseHand, slowModeWaitMs } from '../../domain/liveEventRules';
+import {
+  decideEventCreation,
+  MAX_EVENTS_CREATED_PER_HOST,
+  MAX_UPCOMING_EVENTS_PER_HOST,
+  decideLiveEventJoin, decideModeration, DOORS_OPEN_BEFORE_MS, EVENT_CHAT_DELIVERIES_PER_S, eventChatPace, liveEventPhase, lowerHand, raiseHand, slowModeWaitMs } from '../../domain/liveEventRules';
 
 const event = { startsAt: 1_000_000_000, endsAt: 1_000_000_000 + 3_600_000 };
 
 describe('live event rules', () => {
+  it('lets a host create events up to 50 not yet over and 200 created in 30 days', () => {
+    assert.equal(decideEventCreation(MAX_UPCOMING_EVENTS_PER_HOST - 1, MAX_EVENTS_CREATED_PER_HOST - 1), undefined);
+    assert.equal(decideEventCreation(MAX_UPCOMING_EVENTS_PER_HOST, 0)?.code, 'EVENT_LIMIT_REACHED');
+    assert.equal(decideEventCreation(0, MAX_EVENTS_CREATED_PER_HOST)?.code, 'EVENT_LIMIT_REACHED');
+  });
   it('opens the doors 10 minutes before the start and closes them at the end', () => {
     assert.equal(liveEventPhase(event, event.startsAt - DOORS_OPEN_BEFORE_MS - 1), 'scheduled');
     assert.equal(liveEventPhase(event, event.startsAt - DOORS_OPEN_BEFORE_MS), 'open');

@@ -3,6 +3,7 @@ import {
   actionKey,
   isProfileComplete,
   levelForXp,
+  stayNeededToAttend,
   matchPairKey,
   progressView,
   QUEST_POOL,
@@ -25,6 +26,13 @@ describe('progress', () => {
     it('keys an action by its kind and id', () => {
       assert.equal(actionKey('match', 'm1'), 'match:m1');
       assert.notEqual(actionKey('match', 'x'), actionKey('first_message', 'x'));
+    });
+
+    it('counts attending an event for 10 minutes up to its end, or half of an event shorter than 20 minutes', () => {
+      const minute = 60_000;
+      assert.equal(stayNeededToAttend(60 * minute), 10 * minute);
+      assert.equal(stayNeededToAttend(20 * minute), 10 * minute);
+      assert.equal(stayNeededToAttend(15 * minute), 7.5 * minute);
     });
 
     it('keys a match by the two people it joins, whichever side and card each was on', () => {

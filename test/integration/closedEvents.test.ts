@@ -5,7 +5,7 @@ import { expectJoinRefused, joinActor, registerUser, requestJson, waitUntil } fr
 import { useTestCluster } from '../support/cluster';
 import { ADMIN_KEY } from '../support/operator';
 import { scheduleEvent } from '../support/liveEvents';
-import { MAX_UPCOMING_EVENTS_PER_HOST } from '../../domain/liveEventRules';
+import { MAX_EVENTS_CREATED_PER_HOST, MAX_UPCOMING_EVENTS_PER_HOST } from '../../domain/liveEventRules';
 
 /**
  * An event stands for its host and its job: a scam recruiter banned, a host nobody may see
@@ -75,5 +75,28 @@ describe('events whose host is hidden or whose job was taken down, on two nodes'
     await suite.cluster.pool.query("update events set starts_at = now() - interval '2 hours', ends_at = now() - interval '1 hour' where id = $1", [eventId]);
     assert.equal((await create(n1.url)).status, 201);
     assert.equal((await create(n0.url)).body.code, 'EVENT_LIMIT_REACHED');
+  });
+
+  it(`let a host create at most ${MAX_EVENTS_CREATED_PER_HOST} events in 30 days, over ones included`, async () => {
+    const [n0, n1] = suite.nodes;
+    const { recruiter, eventId } = await scheduleEvent(n0.url, 10);
+    const job = (await suite.cluster.pool.query<{ job_card_id: string }>('select job_card_id from events where id = $1', [eventId])).rows[0]!.job_card_id;
+    // Short events made one after another: each is over, so none counts as not yet over.
+    await suite.cluster.pool.query(
+      `insert into events (id, host_id, job_card_id, title, starts_at, ends_at, capacity)
+       select gen_random_uuid(), $1, $2, 'Over', now() - interval '2 hours', now() - interval '1 hour', 5 from generate_series(1, $3::int)`,
+      [recruiter.userId, job, MAX_EVENTS_CREATED_PER_HOST - 1],
+    );
+    const now = Date.now();
+    const body = { jobCardId: job, title: 'Another day', startsAt: new Date(now + 3_600_000).toISOString(), endsAt: new Date(now + 7_200_000).toISOString(), capacity: 5 };
+    const create = (url: string) => requestJson<{ code?: string }>(url, 'POST', '/events', { token: recruiter.accessToken, body });
+    const refused = await create(n1.url);
+    assert.deepEqual([refused.status, refused.body.code], [409, 'EVENT_LIMIT_REACHED']);
+    const stored = async () => Number((await suite.cluster.pool.query<{ n: string }>('select count(*) as n from events where host_id = $1', [recruiter.userId])).rows[0]!.n);
+    assert.equal(await stored(), MAX_EVENTS_CREATED_PER_HOST);
+    // One created more than 30 days ago no longer counts.
+    await suite.cluster.pool.query("update events set created_at = now() - interval '31 days' where id = $1", [eventId]);
+    assert.equal((await create(n0.url)).status, 201);
+    assert.equal((await create(n1.url)).body.code, 'EVENT_LIMIT_REACHED');
   });
 });

@@ -112,7 +112,7 @@ describe('changes reach the LiveKit server through its room service, on two node
 
   it('ends an event at its end, however many are still in it: breakouts and the media room close, every connection closes with 4509, and the door stays shut', async () => {
     const [n0, n1] = suite.nodes;
-    const { recruiter, eventId } = await scheduleEvent(n0.url, 10, { startsAt: Date.now() - 60_000, endsAt: Date.now() + 4_000 });
+    const { recruiter, eventId } = await scheduleEvent(n0.url, 10, { startsAt: Date.now() - 16 * 60_000, endsAt: Date.now() + 4_000 });
     const [x, late] = await Promise.all([0, 1].map(async () => {
       const user = await registerUser(n1.url);
       assert.equal((await requestJson(n0.url, 'POST', `/events/${eventId}/registrations`, { token: user.accessToken })).status, 201);

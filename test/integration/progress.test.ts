@@ -9,6 +9,8 @@ import { command, connectDevice, disconnect, eventsOf, joinActor, registerUser, 
 import { scheduleEvent } from '../support/liveEvents';
 import { codeOf, joinThread, matchPeople, registerPerson, replyOf, type Person } from '../support/matches';
 import { useTestCluster } from '../support/cluster';
+import { useClusterDatabase } from '../support/clusterDatabase';
+import { countEventAttendance } from '../../services/progress';
 import { UNLIMITED_RATES } from '../support/limits';
 
 /** The XP today's quests add when `action` reaches their target. */
@@ -19,6 +21,7 @@ const todaysQuest = (action: ProgressAction) => questsForDay(utcDay(Date.now()))
 describe('progress across two nodes', function () {
   const suite = useTestCluster(2, UNLIMITED_RATES);
   const pool = (): Pool => suite.cluster.pool;
+  const database = useClusterDatabase(suite);
   const urls = () => [suite.nodes[0].url, suite.nodes[1].url] as const;
 
   async function device(url: string, user: Person, id: string): Promise<Device> {
@@ -235,29 +238,53 @@ describe('progress across two nodes', function () {
     assert.equal((await progressOf(n1, person)).xp, XP_RULES.profile_completed);
   });
 
-  it('counts attending a live event to its end once, and not for those who left before it or host it', async () => {
+  it('counts attending a live event to its end once, and not for those who left before it, came for its last minutes or host it', async () => {
     const [n0, n1] = urls();
     const { recruiter, eventId } = await scheduleEvent(n0, 10);
-    const [stayer, leaver] = await Promise.all([registerPerson(n0, 'stays'), registerPerson(n1, 'leaves')]);
-    for (const user of [stayer, leaver]) {
+    const [stayer, leaver, brief] = await Promise.all([registerPerson(n0, 'stays'), registerPerson(n1, 'leaves'), registerPerson(n1, 'brief')]);
+    for (const user of [stayer, leaver, brief]) {
       assert.equal((await requestJson(n1, 'POST', `/events/${eventId}/registrations`, { token: user.accessToken })).status, 201);
     }
     const join = (url: string, user: { accessToken: string }) => joinActor<LiveEventReady>(url, user.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
-    const [host, stays, leaves] = await Promise.all([join(n0, recruiter), join(n1, stayer), join(n0, leaver)]);
-    suite.open.push(host, stays, leaves);
+    const [host, stays, leaves, briefly] = await Promise.all([join(n0, recruiter), join(n1, stayer), join(n0, leaver), join(n1, brief)]);
+    suite.open.push(host, stays, leaves, briefly);
     await disconnect(leaves);
     const closed = async () =>
       (await pool().query('select count(*)::int as n from attendance where event_id = $1 and user_id = $2 and left_at is not null', [eventId, leaver.userId])).rows[0].n === 1;
     await waitUntil(closed, 10_000, () => 'the leaver’s attendance closed');
-    // The event ends now, with the stayer and the host still in the room.
+    // The event ends now, with the stayer (there for 10 minutes), the brief one (for 9) and the host still in the room.
+    const joinedAgo = async (user: Person, minutes: number) =>
+      pool().query(`update attendance set joined_at = now() - interval '${minutes} minutes' where event_id = $1 and user_id = $2`, [eventId, user.userId]);
+    await Promise.all([joinedAgo(stayer, 10), joinedAgo(brief, 9)]);
     await pool().query("update events set starts_at = now() - interval '1 hour', ends_at = now() where id = $1", [eventId]);
     const key = `event_attended:${eventId}`;
     await waitUntil(async () => (await ledgerRows(stayer.userId, key)) === 1, 10_000, () => 'the stayer’s attendance counted');
+    // A round of counting of its own, run to its end: whatever it finds is counted when it returns.
+    await countEventAttendance({ db: database.db, userEvents: { publish: async () => {} } as never, now: () => new Date() }, 3_600_000);
     assert.equal((await progressOf(n0, stayer)).xp, XP_RULES.event_attended + questXp('event_attended'));
     // Counted for the one who stayed, never for the one who left or the host.
     const rows = await pool().query('select user_id from progress_ledger where action_key = $1', [key]);
     assert.deepEqual(rows.rows.map((r: { user_id: string }) => r.user_id), [stayer.userId]);
     assert.equal((await progressOf(n1, leaver)).xp, 0);
+    assert.equal((await progressOf(n1, brief)).xp, 0);
+  });
+
+  it('refuses an event shorter than 15 minutes with its code, and stores nothing', async () => {
+    const [n0] = urls();
+    const recruiter = await registerUser(n0, undefined, 'recruiter');
+    const job = await requestJson<{ id: string }>(n0, 'POST', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: 'Backend engineer' } });
+    const startsAt = Date.now() + 60_000;
+    const create = (lengthMs: number) =>
+      requestJson<{ code?: string }>(n0, 'POST', '/events', {
+        token: recruiter.accessToken,
+        body: { jobCardId: job.body.id, title: 'Quick', startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + lengthMs).toISOString(), capacity: 5 },
+      });
+    for (const lengthMs of [4_000, 15 * 60_000 - 1_000]) {
+      const refused = await create(lengthMs);
+      assert.deepEqual([refused.status, refused.body.code], [400, 'INVALID_BODY']);
+    }
+    assert.equal((await pool().query('select count(*)::int as n from events where host_id = $1', [recruiter.userId])).rows[0].n, 0);
+    assert.equal((await create(15 * 60_000)).status, 201);
   });
 
   it('refuses GET /me/progress without a valid token, with its code', async () => {
