@@ -87,6 +87,6 @@ describe('card photos, on two nodes', function () {
     const matchId = await matchPeople(a, b, [n0.url, n1.url]);
     const threads = await requestJson<{ threads: ThreadSummary[] }>(n1.url, 'GET', '/me/threads', { token: a.accessToken });
     const thread = threads.body.threads.find((t) => t.matchId === matchId);
-    assert.deepEqual(thread?.counterpart, { userId: b.userId, cardId: b.card.id, name: 'B', photos: [photo(0), photo(1)], deleted: false });
+    assert.deepEqual(thread?.counterpart, { userId: b.userId, cardId: b.card.id, name: 'B', photos: [photo(0), photo(1)], hidden: false, deleted: false });
   });
 });
