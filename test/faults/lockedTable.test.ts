@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { openDatabase, type DatabaseHandle } from '../../db/database';
-import { migrateToLatest } from '../../db/migrate';
+import type { DatabaseHandle } from '../../db/database';
 import { insertUser } from '../../db/repositories/userRepository';
 import { ErrorCode } from '../../domain/errors';
 import { waitUntil } from '../support/accounts';
 import { backendsWaitingOnLocks } from '../support/clusterDatabase';
 import { codesOf } from '../support/faultChecks';
-import { createScratchDatabase, servicesOrSkip, testPool } from '../support/services';
+import { createScratchDatabase, migratedScratchDatabase, servicesOrSkip, testPool } from '../support/services';
 
 /** As a node's statements (DEPENDENCY_TIMEOUT_MS): one unanswered for this long is refused UNAVAILABLE. */
 const QUERY_TIMEOUT_MS = 300;
@@ -35,10 +34,8 @@ describe('faults: writes to a locked table, refused UNAVAILABLE', function () {
   before(async function () {
     const services = servicesOrSkip(this, { postgres: true });
     if (!services) return;
-    scratch = await createScratchDatabase(services.databaseUrl);
     // As a node opens it: migrated without a limit, then every statement limited.
-    database = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize: POOL_SIZE }, { connectTimeoutMs: QUERY_TIMEOUT_MS });
-    await migrateToLatest(database.db);
+    ({ scratch, database } = await migratedScratchDatabase(services.databaseUrl, POOL_SIZE, { connectTimeoutMs: QUERY_TIMEOUT_MS }));
     database.limitQueries(QUERY_TIMEOUT_MS);
     observer = testPool(scratch.url);
   });

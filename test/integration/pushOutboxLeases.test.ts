@@ -4,8 +4,7 @@ import { LocalPresence } from '@colyseus/core';
 import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import { generateVAPIDKeys } from 'web-push';
-import { openDatabase, type DatabaseHandle } from '../../db/database';
-import { migrateToLatest } from '../../db/migrate';
+import type { DatabaseHandle } from '../../db/database';
 import { finishPushes, leaseDuePushes, retryPushLater } from '../../db/repositories/pushOutboxRepository';
 import { savePushTarget } from '../../db/repositories/pushTargetRepository';
 import { insertUsersBulk } from '../../db/repositories/userRepository';
@@ -18,7 +17,7 @@ import { WebPushProvider } from '../../server/push/webPushProvider';
 import { waitUntil } from '../support/accounts';
 import { testCertificate } from '../support/push/tlsStandIn';
 import { WebPushService } from '../support/push/webPushService';
-import { createScratchDatabase, servicesOrSkip } from '../support/services';
+import { createScratchDatabase, migratedScratchDatabase, servicesOrSkip } from '../support/services';
 
 /** Shorter than the slow device's send, which the stand-in holds until the test lets it go. */
 const LEASE_MS = 4_000;
@@ -49,9 +48,7 @@ describe('push outbox leases (server/push/pushOutboxWorker, Postgres)', function
   before(async function () {
     const services = servicesOrSkip(this, { postgres: true });
     if (!services) return;
-    scratch = await createScratchDatabase(services.databaseUrl);
-    database = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize: 4 });
-    await migrateToLatest(database.db);
+    ({ scratch, database } = await migratedScratchDatabase(services.databaseUrl, 4));
     const certificate = await testCertificate();
     await service.listen(certificate);
     // The provider's own timeout is far past the lease: only the outbox's deadline ends a held send.

@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Pool } from 'pg';
-import { openDatabase, type DatabaseHandle } from '../../db/database';
-import { migrateToLatest } from '../../db/migrate';
+import type { DatabaseHandle } from '../../db/database';
 import { finishPushes, leaseDuePushes } from '../../db/repositories/pushOutboxRepository';
 import { outboxBacklog, pruneFinishedOutboxRows } from '../../db/repositories/outboxMaintenanceRepository';
 import { insertUsersBulk } from '../../db/repositories/userRepository';
 import { waitUntil } from '../support/accounts';
-import { createScratchDatabase, servicesOrSkip, testPool } from '../support/services';
+import { createScratchDatabase, migratedScratchDatabase, servicesOrSkip, testPool } from '../support/services';
 
 const DEVICES = 600;
 
@@ -27,10 +26,8 @@ describe('an outbox planned while empty (db/queuePlans)', function () {
   before(async function () {
     const services = servicesOrSkip(this, { postgres: true });
     if (!services) return;
-    scratch = await createScratchDatabase(services.databaseUrl);
     // One connection, like each of a node's: every statement below runs on it, and keeps its plan there.
-    database = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize: 1 });
-    await migrateToLatest(database.db);
+    ({ scratch, database } = await migratedScratchDatabase(services.databaseUrl, 1));
     plain = testPool(scratch.url);
   });
   after(async () => {

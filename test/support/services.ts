@@ -1,4 +1,6 @@
 import { Pool } from 'pg';
+import { openDatabase, type DatabaseHandle, type OpenOptions } from '../../db/database';
+import { migrateToLatest } from '../../db/migrate';
 import { createScratchDatabase, scratchRedis as scratchRedisDb } from '../../loadtest/harness/scratchServices';
 
 /**
@@ -27,6 +29,18 @@ export function servicesOrSkip(context: Mocha.Context, needs: { postgres?: boole
 }
 
 export { createScratchDatabase };
+
+/** A scratch database with every migration, opened as a node opens its Postgres (a pool of `poolSize`). */
+export async function migratedScratchDatabase(
+  databaseUrl: string,
+  poolSize: number,
+  options?: OpenOptions,
+): Promise<{ scratch: Awaited<ReturnType<typeof createScratchDatabase>>; database: DatabaseHandle }> {
+  const scratch = await createScratchDatabase(databaseUrl);
+  const database = await openDatabase({ kind: 'postgres', url: scratch.url, poolSize }, options);
+  await migrateToLatest(database.db);
+  return { scratch, database };
+}
 
 /**
  * A small pool for a suite's own queries. pg's `end()` resolves before its
