@@ -8,6 +8,8 @@ export const isDeadlock = hasSqlState('40P01');
 export const isForeignKeyViolation = hasSqlState('23503');
 /** A unique key already holds the value. */
 export const isUniqueViolation = hasSqlState('23505');
+/** A lock taken with NOWAIT (or past a lock_timeout) was held by another transaction. */
+export const isLockNotAvailable = hasSqlState('55P03');
 
 /** The connection itself ended: Postgres shut down, crashed, or is starting (57P01–57P03). */
 const LOST_CONNECTION_SQLSTATES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03']);

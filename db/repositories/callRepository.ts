@@ -5,6 +5,7 @@ import { ErrorCode } from '../../domain/errors';
 import { callEndedData, type NewDomainEvent } from '../../domain/domainEvents';
 import type { CallsTable, Database } from '../types';
 import { DOMAIN_EVENTS_ON, queueDomainEvents } from './domainOutboxRepository';
+import { lockCallLines, underCallStartLocks } from './callStartLocks';
 import { queueCallPushes } from './pushOutboxRepository';
 import { findThreadAccess } from './threadRepository';
 
@@ -30,31 +31,10 @@ export type CallStartOutcome =
   | { readonly kind: 'refused'; readonly code: ErrorCode; readonly message: string };
 
 /**
- * Starts and answers of calls are serialised by this one lock, so the cluster's cap and each
- * person's one call at a time hold however many nodes act at once. (The key predates answers
- * taking it too; nodes of two versions must take the same one.)
- */
-async function lockCallLines(trx: Transaction<Database>): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext('kismet:call-starts'))`.execute(trx);
-}
-
-/**
- * Holds the match row as it is until the transaction ends, so the call is stored only on a
- * match still active, whatever the wait for the call lock took. An unmatch or a block ends a
- * match by updating its row (matchRepository endMatches), whose lock conflicts with this one:
- * - the end updated the row first: this waits for it to commit, and the read after sees it ended;
- * - this holds the row first: the end waits for the call to commit, and the calls of the ended
- *   match are looked up only once the end committed (services/moderation announceMatchesEnded),
- *   so that lookup finds the call and ends it.
- */
-async function holdMatchAgainstItsEnd(trx: Transaction<Database>, matchId: string): Promise<void> {
-  await trx.selectFrom('matches').select('id').where('id', '=', matchId).forShare().execute();
-}
-
-/**
  * Starts a ringing call if the match is still active, and neither person's line nor the
  * cluster's cap is taken (domain/callState decideCallStart: a match ended while the start
- * waited is refused as it would have been before, BLOCKED to the blocker alone). Calls left
+ * waited is refused as it would have been before, BLOCKED to the blocker alone), read under
+ * the call lock with the match's row held (callStartLocks.ts says in what order). Calls left
  * ringing past the timeout (their node died) are marked missed first, so they neither count nor block.
  * A shadow-banned caller's call is stored hidden: it rings nobody, so it neither
  * counts against the cap nor stands in anyone else's way (either would tell them of
@@ -64,9 +44,7 @@ export async function startCall(
   db: Kysely<Database>,
   input: { id: string; matchId: string; callerId: string; calleeId: string; media: CallMedia; liveKitRoom: string; at: Date; maxActive: number; callerShadowBanned: boolean },
 ): Promise<CallStartOutcome> {
-  return db.transaction().execute(async (trx) => {
-    await lockCallLines(trx);
-    await holdMatchAgainstItsEnd(trx, input.matchId);
+  return underCallStartLocks(db, input, async (trx) => {
     const swept = await trx
       .updateTable('calls')
       .set({ state: 'missed', ended_at: input.at, end_reason: 'missed' })

@@ -114,6 +114,38 @@ describe('calls and the end of their match, on two nodes', function () {
     }
   });
 
+  it('answers another pair’s start while one match’s row is held by its end, and refuses the held pair’s once the end commits', async () => {
+    const [n0, n1] = suite.nodes;
+    const held = await matchedPair(n0.url, [n0.url, n1.url]);
+    const other = await matchedPair(n1.url, [n1.url, n0.url]);
+    const [heldPhone, otherPhone] = [await device(n0.url, held.a, 'phone'), await device(n1.url, other.a, 'phone')];
+    // The match's row as a block, an unmatch or an erasure holds it until it commits (an erasure: all of the person's, for its length).
+    const holder = await pool().connect();
+    let heldStart: Promise<Answer> | undefined;
+    let otherStart: Promise<Answer> | undefined;
+    try {
+      await holder.query('begin');
+      await holder.query('select id from matches where id = $1 for update', [held.matchId]);
+      heldStart = command(heldPhone.room, 'call.start', { matchId: held.matchId, media: 'audio' });
+      await waitUntil(async () => (await backendsWaitingOnLocks(pool())) === 1, 10_000, () => 'the held pair’s start to wait on its match');
+      let otherAnswer: Answer | undefined;
+      otherStart = command(otherPhone.room, 'call.start', { matchId: other.matchId, media: 'audio' }).then((answer) => (otherAnswer = answer));
+      // Answered while the row is still held, never waiting on the lock every start in the cluster takes.
+      await waitUntil(async () => otherAnswer !== undefined || (await advisoryLockAwaited(pool())), 10_000, () => 'the other pair’s start to be answered');
+      assert.ok(otherAnswer, 'the other pair’s start waits on the call lock, held by a start waiting on another match');
+      replyOf<CallStarted>(otherAnswer);
+      // The held start waited for the row without the call lock, and reads the match as the end left it.
+      await holder.query(`update matches set status = 'unmatched', ended_at = now() where id = $1`, [held.matchId]);
+      await holder.query('commit');
+      assert.equal(codeOf(await heldStart), 'UNMATCHED');
+      assert.deepEqual((await pool().query('select id from calls where match_id = $1', [held.matchId])).rows, []);
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      holder.release();
+      await Promise.allSettled([heldStart, otherStart]);
+    }
+  });
+
   it('ends an answered call whose match ended without it at its next token request: CALL_OVER to both, call.ended to both', async () => {
     const [n0, n1] = suite.nodes;
     const { a, b, matchId } = await matchedPair(n0.url, [n0.url, n1.url]);
