@@ -402,6 +402,16 @@ export interface Database {
   quest_progress: QuestProgressTable;
   companies: CompaniesTable;
   company_members: CompanyMembersTable;
+  sanctioned_emails: SanctionedEmailsTable;
+}
+
+/** An erased account's sanctions, kept by a keyed hash of its email (db/repositories/sanctionedEmailRepository.ts). */
+export interface SanctionedEmailsTable {
+  email_key: string;
+  banned: boolean;
+  shadow_banned: boolean;
+  user_id: string;
+  erased_at: Date;
 }
 
 export type UserRow = Selectable<UsersTable>;

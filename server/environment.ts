@@ -102,6 +102,8 @@ export const EnvSchema = z.object({
   DAILY_LIKE_QUOTA: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_DAILY_LIKE_QUOTA),
   H3_RESOLUTION: z.coerce.number().int().min(0).max(15).default(DEFAULT_H3_RESOLUTION),
   ADMIN_API_KEY: z.string().min(1).optional(),
+  /** Key of the hashes of erased, sanctioned accounts' emails (server/auth/emailKeys.ts); JWT_SECRET without it. */
+  EMAIL_SANCTION_SECRET: z.string().min(1).optional(),
   ACTOR_PLACEMENT: z.enum(['balanced', 'local']).default('balanced'),
   EVENT_LOOP_LAG_LIMIT_MS: positiveInt.max(60_000).default(DEFAULT_LAG_LIMIT_MS),
   MESSAGE_RATE_PER_S: z.coerce.number().positive().max(100_000).default(10),

@@ -31,6 +31,7 @@ import * as erasureAnnouncements from './2026_12_09_0031_erasure_announcements';
 import * as refreshTokenSuccessors from './2026_12_09_0040_refresh_token_successors';
 import * as eventsByHost from './2026_12_09_0075_events_by_host';
 import * as rewoundSwipes from './2026_12_09_0080_rewound_swipes';
+import * as sanctionedEmails from './2026_12_09_0085_sanctioned_emails';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -69,4 +70,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_09_0040_refresh_token_successors': refreshTokenSuccessors,
   '2026_12_09_0075_events_by_host': eventsByHost,
   '2026_12_09_0080_rewound_swipes': rewoundSwipes,
+  '2026_12_09_0085_sanctioned_emails': sanctionedEmails,
 };

@@ -3,6 +3,7 @@ import type { Database } from '../types';
 import { queueDomainEvents } from './domainOutboxRepository';
 import { endMatchesWithin, type MatchesEnded } from './matchRepository';
 import { presentOptionalTables } from './optionalTables';
+import { keepErasedStanding, type EmailKeyOf } from './sanctionedEmailRepository';
 import { removeColleaguePlaces } from './threadMemberRepository';
 import { threadsWrittenIn } from './threadsWrittenIn';
 
@@ -50,14 +51,16 @@ export interface AccountErased extends ErasureAnnouncement {
  * device cursors, preferences, blocks, registrations, attendance, read markers and events,
  * removes their cards (a card a match or a live event still refers to stays as
  * an empty, inactive shell), and empties the account row, which stays so that
- * others' threads keep their sequence and their own messages; its email is freed. The row
+ * others' threads keep their sequence and their own messages; its email is freed. A banned or
+ * shadow-banned account's sanctions stay, under its email's key (`emailKeyOf`, never the address:
+ * sanctionedEmailRepository.ts), for a registration with that email. The row
  * keeps what the cluster is to be told of it until it was told (`ErasureAnnouncement`), and the
  * domain outbox gets `account.erased`.
  * Then, in a second, sweeps what others' writes that began before the first
  * committed stored for the person (`finishErasure`). Undefined when there is no
  * such (undeleted) account.
  */
-export async function eraseAccount(db: Kysely<Database>, userId: string, at: Date): Promise<AccountErased | undefined> {
+export async function eraseAccount(db: Kysely<Database>, userId: string, at: Date, emailKeyOf: EmailKeyOf): Promise<AccountErased | undefined> {
   const erased = await db.transaction().execute(async (tx) => {
     const optional = await presentOptionalTables(tx);
     // Erasures take turns, as they did when each began by locking the swipes table: each locks
@@ -80,8 +83,11 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
     await sql`lock table swipes in share row exclusive mode`.execute(tx);
     // The account's row too, from here on: others' writes for the person (an arrival, an award)
     // wait for this to commit, and are swept by the second step. (Only an erasure deletes an
-    // account, and erasures take turns: it is still the one read above.)
-    await tx.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+    // account, and erasures take turns: it is still the one read above.) Its standing is read
+    // under the lock: a ban stored before it counts.
+    const held = await tx.selectFrom('users').select(['email', 'status', 'shadow_banned']).where('id', '=', userId).forUpdate().executeTakeFirstOrThrow();
+    const standing = { banned: held.status === 'banned', shadowBanned: held.shadow_banned };
+    await keepErasedStanding(tx, { emailKey: emailKeyOf(held.email), userId, ...standing, at });
     // Before the matches end: a colleague leaving does not end the candidate's match.
     const colleagueOf = await removeColleaguePlaces(tx, userId);
     const ended = await endMatchesWithin(tx, { scope: { between: [userId, userId] }, status: 'unmatched', at });

@@ -39,14 +39,14 @@ function toUser(row: {
   };
 }
 
-/** Inserts a user; throws the driver's unique violation when the email exists (see faults.ts isUniqueViolation). */
+/** Inserts a user (shadow-banned from the start if `shadowBanned`); throws the driver's unique violation when the email exists (see faults.ts isUniqueViolation). */
 export async function insertUser(
   db: Db,
-  user: { id: string; email: string; passwordHash: string; role?: UserRole },
+  user: { id: string; email: string; passwordHash: string; role?: UserRole; shadowBanned?: boolean },
 ): Promise<User> {
   const row = await db
     .insertInto('users')
-    .values({ id: user.id, email: user.email, password_hash: user.passwordHash, role: user.role })
+    .values({ id: user.id, email: user.email, password_hash: user.passwordHash, role: user.role, shadow_banned: user.shadowBanned })
     .returning(USER_COLUMNS)
     .executeTakeFirstOrThrow();
   return toUser(row);

@@ -12,6 +12,11 @@ export interface AuthConfig {
   readonly refreshReuseGraceMs: number;
   /** Bearer key of the operator routes (`/admin/*`); they are off without one. */
   readonly adminApiKey: string | undefined;
+  /**
+   * Key of the hashes under which an erased banned or shadow-banned account's email is kept
+   * (server/auth/emailKeys.ts): EMAIL_SANCTION_SECRET, or the signing secret without it.
+   */
+  readonly emailSanctionSecret: string;
   /** Where the signing secret came from: the environment, or made and kept in the data folder. */
   readonly secretSource: 'environment' | 'data-folder';
 }
@@ -23,6 +28,7 @@ export interface AuthEnv {
   readonly REFRESH_TOKEN_TTL_S: number;
   readonly REFRESH_REUSE_GRACE_MS: number;
   readonly ADMIN_API_KEY?: string | undefined;
+  readonly EMAIL_SANCTION_SECRET?: string | undefined;
 }
 
 /** Where the node runs, as far as its signing secret is concerned (see loadConfig). */
@@ -59,12 +65,16 @@ export function parseAuthConfig(e: AuthEnv, node: AuthStanding, problems: string
   if (e.ADMIN_API_KEY !== undefined && e.ADMIN_API_KEY.length < MIN_JWT_SECRET_LENGTH) {
     problems.push(`ADMIN_API_KEY: must be at least ${MIN_JWT_SECRET_LENGTH} characters`);
   }
+  if (e.EMAIL_SANCTION_SECRET !== undefined && e.EMAIL_SANCTION_SECRET.length < MIN_JWT_SECRET_LENGTH) {
+    problems.push(`EMAIL_SANCTION_SECRET: must be at least ${MIN_JWT_SECRET_LENGTH} characters`);
+  }
   return {
     jwtSecret,
     accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
     refreshTokenTtlS: e.REFRESH_TOKEN_TTL_S,
     refreshReuseGraceMs: e.REFRESH_REUSE_GRACE_MS,
     adminApiKey: e.ADMIN_API_KEY,
+    emailSanctionSecret: e.EMAIL_SANCTION_SECRET ?? jwtSecret,
     secretSource,
   };
 }

@@ -6,6 +6,8 @@ import type { Database } from '../../db/types';
 import { deletePushTargetsOfSession } from '../../db/repositories/pushTargetRepository';
 import { isUniqueViolation } from '../../db/faults';
 import { findUserByEmail, findUserById, insertUser } from '../../db/repositories/userRepository';
+import { findEmailSanction } from '../../db/repositories/sanctionedEmailRepository';
+import { appendAudit } from '../../db/repositories/auditRepository';
 import {
   findRefreshTokenByHash,
   findRefreshTokenById,
@@ -26,6 +28,13 @@ export interface SessionRevoker {
   revokeSession(sessionId: string): Promise<void>;
 }
 import { getDecoyHash, hashPassword, verifyPassword } from './passwordHasher';
+import { sanctionedEmailKeys } from './emailKeys';
+
+/**
+ * An address in use, and one an erased banned account had, are refused alike (SECURITY.md): the
+ * answer tells nobody which addresses were banned.
+ */
+const emailTaken = () => new AppError(ErrorCode.EMAIL_TAKEN, 'an account with this email exists');
 
 function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
@@ -39,24 +48,41 @@ function presented(token: RefreshToken, successor: RefreshToken | undefined): Pr
 
 /** Register, log in, rotate and revoke. Expected refusals are thrown as AppError with a code. */
 export class AuthService {
+  /** The key an erased, sanctioned account's email is kept under (the erasure stores it, registration looks it up). */
+  readonly emailKeyOf: (email: string) => string;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly accessTokens: AccessTokenService,
-    private readonly tokens: { readonly refreshTokenTtlS: number; readonly refreshReuseGraceMs: number },
+    private readonly tokens: { readonly refreshTokenTtlS: number; readonly refreshReuseGraceMs: number; readonly emailSanctionSecret: string },
     private readonly revoker: SessionRevoker,
     private readonly rateLimits: RateLimiter,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.emailKeyOf = sanctionedEmailKeys(tokens.emailSanctionSecret);
+  }
 
+  /**
+   * A new account. An email an erased account was banned with is refused as a taken one; one it
+   * was shadow-banned with makes the account shadow-banned, answered as any other.
+   */
   async register(body: RegisterBody): Promise<TokenPair> {
     const passwordHash = await hashPassword(body.password);
+    const emailKey = this.emailKeyOf(body.email);
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const user = await insertUser(trx, { id: randomUUID(), email: body.email, passwordHash, role: body.role });
+        const sanction = await findEmailSanction(trx, emailKey);
+        if (sanction?.banned) throw emailTaken();
+        const user = await insertUser(trx, { id: randomUUID(), email: body.email, passwordHash, role: body.role, shadowBanned: sanction?.shadowBanned === true });
+        if (sanction) {
+          // Moderators see why a new account is shadow-banned, and whose sanction it carries.
+          const detail = { erasedUserId: sanction.userId };
+          await appendAudit(trx, { action: 'user.shadow_ban_carried', targetKind: 'user', targetId: user.id, detail, at: this.now() });
+        }
         return this.issue(trx, user.id, randomUUID());
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new AppError(ErrorCode.EMAIL_TAKEN, 'an account with this email exists');
+      if (isUniqueViolation(error)) throw emailTaken();
       throw error;
     }
   }

@@ -14,7 +14,7 @@ import { rateLimitAddress } from './clientAddress';
 export interface AccountRouteDeps extends ModerationDeps {
   /** Who signed a call, with their HTTP calls counted. */
   readonly signedIn: SignedIn;
-  readonly auth: Pick<AuthService, 'confirmPassword'>;
+  readonly auth: Pick<AuthService, 'confirmPassword' | 'emailKeyOf'>;
   readonly rateLimits: RateLimiter;
 }
 
@@ -46,7 +46,7 @@ export function mountAccountRoutes(app: TemplatedApp, deps: AccountRouteDeps, op
       if (await erasedBefore()) return deleted();
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong password');
     }
-    const erased = await eraseAccount(deps.db, userId, deps.now());
+    const erased = await eraseAccount(deps.db, userId, deps.now(), deps.auth.emailKeyOf);
     if (!erased) {
       if (await erasedBefore()) return deleted();
       throw gone();

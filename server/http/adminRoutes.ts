@@ -2,6 +2,7 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import { appendAudit, listAudit } from '../../db/repositories/auditRepository';
 import { listReports } from '../../db/repositories/reportRepository';
 import { updateAccount } from '../../db/repositories/userRepository';
+import { liftEmailSanctions } from '../../db/repositories/sanctionedEmailRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { announceBan, announceStanding, withdrawOwner, type ModerationDeps } from '../../services/moderation';
 import { resolveReport, setVerified } from '../../services/moderationDesk';
@@ -39,6 +40,8 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRouteDeps, option
     const userId = idParam(call, 'account');
     const user = await deps.db.transaction().execute(async (tx) => {
       const changed = await updateAccount(tx, userId, body);
+      // On an erased account's id: lifts what its erasure kept on its email (sanctionedEmailRepository.ts).
+      if (changed) await liftEmailSanctions(tx, userId, { ban: body.banned === false, shadowBan: body.shadowBanned === false });
       if (changed) await appendAudit(tx, { action: 'user.update', targetKind: 'user', targetId: userId, detail: { ...body }, at: deps.now() });
       return changed;
     });

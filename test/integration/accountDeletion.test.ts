@@ -15,6 +15,7 @@ import { command, connectDevice, joinActor, postJson, registerUser, requestJson,
 import { useTestCluster } from '../support/cluster';
 import { useClusterDatabase } from '../support/clusterDatabase';
 import { eraseAccount } from '../../db/repositories/accountErasureRepository';
+import { harnessEmailKeys } from '../support/emailKeys';
 import { joinThread, matchPeople, messagesOfType, registerPerson, replyOf, type Person } from '../support/matches';
 import { scheduleEvent } from '../support/liveEvents';
 import { ADMIN_KEY } from '../support/operator';
@@ -372,7 +373,7 @@ describe('accounts people can leave, on two nodes', function () {
     const closed = closeCode(phoneA.room);
 
     // Erased as by a node that stopped once it committed: nobody was told, and A's token still works.
-    assert.ok(await eraseAccount(database.db, a.userId, new Date()));
+    assert.ok(await eraseAccount(database.db, a.userId, new Date(), harnessEmailKeys));
     assert.equal(await announcementOwed(a.userId), true);
     assert.equal((await requestJson(n0.url, 'GET', '/me/threads', { token: a.accessToken })).status, 200);
 

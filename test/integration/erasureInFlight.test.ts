@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ERASING, eraseAccount, finishErasures } from '../../db/repositories/accountErasureRepository';
+import { harnessEmailKeys } from '../support/emailKeys';
 import { appendUserEvents } from '../../db/repositories/eventRepository';
 import { recordArrivals } from '../../db/repositories/eventSeatRepository';
 import { storeThreadBatches } from '../../db/repositories/messageBatchRepository';
@@ -64,7 +65,7 @@ describe('an account erasure and the writes on their way', function () {
     try {
       await blocker.query('begin');
       await blocker.query('select 1 from refresh_tokens where user_id = $1 for update', [userId]);
-      const erasure = eraseAccount(database.db, userId, new Date());
+      const erasure = eraseAccount(database.db, userId, new Date(), harnessEmailKeys);
       await waitUntil(async () => (await waitingBackends()) === 1, 10_000, () => 'the erasure to wait for the blocker');
       let settled = false;
       done = Promise.all([writes(), erasure]).finally(() => (settled = true));
@@ -91,7 +92,7 @@ describe('an account erasure and the writes on their way', function () {
         [candidate.userId, matchId, colleague.userId],
       );
       let settled = false;
-      erasure = eraseAccount(database.db, colleague.userId, new Date()).finally(() => (settled = true));
+      erasure = eraseAccount(database.db, colleague.userId, new Date(), harnessEmailKeys).finally(() => (settled = true));
       // Without its second step's lock on messages it finishes here, before the flush commits.
       await waitUntil(async () => settled || (await waitingFor('messages', 'ShareRowExclusiveLock')), 10_000, () => 'the erasure to wait for the flush or finish');
       await flush.query('commit');
@@ -115,7 +116,7 @@ describe('an account erasure and the writes on their way', function () {
     ];
     // The actor accepted both and numbered the candidate's notices before it heard of the erasure.
     const notify = messageNotices({ matchId, memberIds: [owner.userId, candidate.userId, colleague.userId], isPresent: (u) => u !== candidate.userId, unreadOf: () => 0, messages });
-    assert.ok(await eraseAccount(database.db, colleague.userId, new Date()));
+    assert.ok(await eraseAccount(database.db, colleague.userId, new Date(), harnessEmailKeys));
     const [outcome] = await storeThreadBatches(database.db, [{ matchId, expectedLastSeq: 0, messages: messages.map(({ seq: _seq, ...m }) => m), notify }]);
     assert.equal(outcome?.kind, 'stored');
     if (outcome?.kind === 'stored') {
@@ -149,7 +150,7 @@ describe('an account erasure and the writes on their way', function () {
     try {
       await flush.query('begin');
       await flush.query('lock table swipes in row exclusive mode');
-      erasures = Promise.allSettled([eraseAccount(database.db, owner.userId, new Date()), eraseAccount(database.db, candidate.userId, new Date())]);
+      erasures = Promise.allSettled([eraseAccount(database.db, owner.userId, new Date(), harnessEmailKeys), eraseAccount(database.db, candidate.userId, new Date(), harnessEmailKeys)]);
       await waitUntil(async () => (await waitingBackends()) === 2, 10_000, () => 'both erasures to wait');
       await flush.query('commit');
       const outcomes = await erasures;
@@ -166,7 +167,7 @@ describe('an account erasure and the writes on their way', function () {
   it('erases an account once when asked twice at the same moment', async () => {
     const { owner, candidate, matchId } = await threadWithColleague();
     await suite.cluster.pool.query(`insert into messages (match_id, seq, sender_id, client_message_id, kind, body) values ($1, 1, $2, 'o1', 'text', 'hello')`, [matchId, owner.userId]);
-    const outcomes = await Promise.allSettled([eraseAccount(database.db, owner.userId, new Date()), eraseAccount(database.db, owner.userId, new Date())]);
+    const outcomes = await Promise.allSettled([eraseAccount(database.db, owner.userId, new Date(), harnessEmailKeys), eraseAccount(database.db, owner.userId, new Date(), harnessEmailKeys)]);
     const told = outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : o.value === undefined ? 'not found' : o.value.ended.ended.length));
     assert.deepEqual(told.sort(), [1, 'not found'], 'one erased it and ended the match, the other found it gone');
     assert.deepEqual(await noticesOf(candidate.userId, matchId), []);
@@ -192,7 +193,7 @@ describe('an account erasure and the writes on their way', function () {
   it('leaves nothing of an arrival or an award that begins after it', async () => {
     const url = suite.nodes[0].url;
     const [{ eventId }, leaving] = await Promise.all([scheduleEvent(url, 10), registerUser(url)]);
-    assert.ok(await eraseAccount(database.db, leaving.userId, new Date()));
+    assert.ok(await eraseAccount(database.db, leaving.userId, new Date(), harnessEmailKeys));
     await recordArrivals(database.db, [{ eventId, userId: leaving.userId, generation: 0, at: new Date() }]);
     const [events] = await recordProgressBatch(database.db, [{ award: { userId: leaving.userId, action: ProgressAction.EVENT_ATTENDED, key: `event_attended:${eventId}` }, nowMs: Date.now() }]);
     assert.deepEqual(events, []);

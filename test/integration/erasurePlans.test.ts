@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import { migrateToLatest } from '../../db/migrate';
 import { PreparingPool } from '../../db/preparingPool';
 import { eraseAccount } from '../../db/repositories/accountErasureRepository';
+import { harnessEmailKeys } from '../support/emailKeys';
 import { exportAccount } from '../../db/repositories/accountExportRepository';
 import type { Database } from '../../db/types';
 import { createScratchDatabase, servicesOrSkip } from '../support/services';
@@ -106,7 +107,7 @@ describe('what an erasure and an export read (db/repositories/accountErasureRepo
     if (!db) this.skip();
     assert.ok(person, 'the people were seeded by the export test before');
     let erased: Awaited<ReturnType<typeof eraseAccount>>;
-    const lines = await plansOf(async () => (erased = await eraseAccount(db!, person!.id, new Date())));
+    const lines = await plansOf(async () => (erased = await eraseAccount(db!, person!.id, new Date(), harnessEmailKeys)));
     assert.equal(erased?.sweepFailure, undefined);
 
     for (const table of BY_PERSON) {

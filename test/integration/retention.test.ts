@@ -3,6 +3,7 @@ import type { CardView } from '../../contracts/cards';
 import type { DeckResult } from '../../contracts/deck';
 import { KismetCloseCode } from '../../contracts/common';
 import { ERASING, eraseAccount } from '../../db/repositories/accountErasureRepository';
+import { harnessEmailKeys } from '../support/emailKeys';
 import { RETENTION_LOCK_KEY } from '../../db/repositories/retentionRepository';
 import type { TokenPair } from '../../contracts/auth';
 import { destinationPoint } from '../../domain/geo';
@@ -155,7 +156,7 @@ describe('retention of stored events across two nodes', function () {
       await holder.query('begin');
       await holder.query('lock table token_revocations in access exclusive mode');
       // Erased as by a node that stopped once it committed: nobody was told.
-      assert.ok(await eraseAccount(database.db, leaving.userId, new Date()));
+      assert.ok(await eraseAccount(database.db, leaving.userId, new Date(), harnessEmailKeys));
       assert.equal(await owed(), true);
       // A round tells the rest all the same: the card leaves the deck cached on the other node, the devices close.
       await waitUntil(async () => (await cachedDeckShowsLeaving()) === false, 30_000, () => 'the erased card out of the cached deck');

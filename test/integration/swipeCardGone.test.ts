@@ -3,6 +3,7 @@ import { BatchedSwipeStore } from '../../db/batchedSwipeStore';
 import type { SwipeToRecord } from '../../db/repositories/swipeRepository';
 import { utcDay } from '../../domain/progress';
 import { eraseAccount } from '../../db/repositories/accountErasureRepository';
+import { harnessEmailKeys } from '../support/emailKeys';
 import { waitUntil } from '../support/accounts';
 import { registerPerson, storedMatch, swipeToRecord, type Person } from '../support/matches';
 import { useTestCluster } from '../support/cluster';
@@ -53,7 +54,7 @@ describe('a swipe flush with a card deleted after its read', function () {
     try {
       await flush.query('begin');
       await flush.query(`insert into swipes (from_card_id, to_card_id, swiper_id, kind) values ($1, $2, $3, 'like')`, [liker.card.id, leaving.card.id, liker.userId]);
-      const erased = eraseAccount(database.db, leaving.userId, new Date());
+      const erased = eraseAccount(database.db, leaving.userId, new Date(), harnessEmailKeys);
       await waitUntil(() => waitingForSwipes('ShareRowExclusiveLock'), 10_000, () => 'the erasure to wait for the flush');
       await flush.query('commit');
       assert.ok(await erased);
@@ -99,7 +100,7 @@ describe('a swipe flush with a card deleted after its read', function () {
     try {
       await blocker.query('begin');
       await blocker.query('select 1 from messages where match_id = $1 for update', [matchId]);
-      erasure = eraseAccount(database.db, leaving.userId, new Date());
+      erasure = eraseAccount(database.db, leaving.userId, new Date(), harnessEmailKeys);
       await waitUntil(async () => (await backendsWaitingOnLocks(suite.cluster.pool)) === 1, 10_000, () => 'the erasure to wait at the messages');
       let settled = false;
       const flush = new BatchedSwipeStore(database.db).record(likeOf(liker, liked)).finally(() => (settled = true));

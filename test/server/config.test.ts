@@ -117,6 +117,12 @@ describe('loadConfig', () => {
       assert.equal(loadConfig({ JWT_SECRET: DEVELOPMENT_JWT_SECRET }).auth.jwtSecret, DEVELOPMENT_JWT_SECRET, 'a local node may be told to use it');
     });
     it('refuses a short secret', () => assert.match(problemsOf({ ...services, JWT_SECRET: 'short' })[0] ?? '', /^JWT_SECRET: must be at least/));
+    it('keys erased accounts’ sanctions with EMAIL_SANCTION_SECRET, the signing secret without it, and refuses a short one', () => {
+      assert.equal(loadConfig({ ...services, JWT_SECRET: SECRET, ...MEDIA }).auth.emailSanctionSecret, SECRET);
+      const own = 'e'.repeat(40);
+      assert.equal(loadConfig({ ...services, JWT_SECRET: SECRET, EMAIL_SANCTION_SECRET: own, ...MEDIA }).auth.emailSanctionSecret, own);
+      assert.match(problemsOf({ ...services, JWT_SECRET: SECRET, EMAIL_SANCTION_SECRET: 'short', ...MEDIA })[0] ?? '', /^EMAIL_SANCTION_SECRET: must be at least/);
+    });
     it('refuses LiveKit’s public development secret', () =>
       assert.match(problemsOf({ ...services, JWT_SECRET: SECRET, LIVEKIT_API_KEY: 'devkey', LIVEKIT_API_SECRET: DEVELOPMENT_LIVEKIT.apiSecret })[0] ?? '', /^LIVEKIT_API_SECRET:/));
     it('makes an embedded node on any host its own secrets rather than share a public one', () => {

@@ -8,9 +8,9 @@ import { replyOf } from './matches';
 /** Interests and a bio that every test person shares, so their cards score well over the threshold with each other. */
 export const SHARED_PROFILE = { tags: [{ tag: 'hiking', weight: 5 }], bio: 'hiking trails around the city' };
 
-/** A new account with a person card at a place (its location set through a session, as a phone would). */
-export async function personAt(baseUrl: string, at: { lat: number; lng: number }, title = 'someone'): Promise<Person> {
-  const user = await registerUser(baseUrl);
+/** A new account (with `email`, or a unique one) with a person card at a place (its location set through a session, as a phone would). */
+export async function personAt(baseUrl: string, at: { lat: number; lng: number }, title = 'someone', email?: string): Promise<Person> {
+  const user = await registerUser(baseUrl, email);
   const created = await requestJson<CardView>(baseUrl, 'POST', '/cards', {
     token: user.accessToken,
     body: { kind: 'person', title, birthYear: 1994, ...SHARED_PROFILE },
