@@ -4,6 +4,7 @@ import { queueDomainEvents } from './domainOutboxRepository';
 import { endMatchesWithin, type MatchesEnded } from './matchRepository';
 import { presentOptionalTables } from './optionalTables';
 import { keepErasedStanding, type EmailKeyOf } from './sanctionedEmailRepository';
+import { lockAccountSessions } from './refreshTokenRepository';
 import { removeColleaguePlaces } from './threadMemberRepository';
 import { threadsWrittenIn } from './threadsWrittenIn';
 
@@ -70,6 +71,10 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
     await sql`select pg_advisory_xact_lock(${ERASURES_LOCK_KEY})`.execute(tx);
     const live = await tx.selectFrom('users').select('id').where('id', '=', userId).where('deleted_at', 'is', null).executeTakeFirst();
     if (!live) return undefined;
+    // The account's refreshes and log-outs next, before its row and tokens, in the order they take
+    // them (refreshTokenRepository.ts lockRefreshTokenSession): one under way finishes first, a
+    // later one waits for this to commit and finds its token gone.
+    await lockAccountSessions(tx, userId);
     // The bus's consumers (analytics, recommendations, moderation) forget the person on this, told exactly when the erasure commits.
     await queueDomainEvents(tx, [{ type: 'account.erased', data: { userId } }]);
     // The messages' text and previews first, most of an erasure's length: no swipe flush takes

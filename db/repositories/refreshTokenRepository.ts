@@ -41,14 +41,33 @@ export async function findRefreshTokenByHash(db: Db, tokenHash: string): Promise
   return row && toRefreshToken(row);
 }
 
+/** The advisory lock of an account's log-in sessions (`lockRefreshTokenSession`, `lockAccountSessions`). */
+const accountSessionsKey = (userId: string) => sql`hashtext(${`kismet:account-sessions:${userId}`})`;
+
 /**
  * Takes a log-in session's turn, to the transaction's end: every refresh and log-out of a session
  * takes it first, so they change its tokens one at a time. A retry within the grace revokes the
  * successor while another request may be spending it, or revoking the session through it: one
  * lock for the whole session orders them all, where row locks taken in different orders could deadlock.
+ * The account's sessions lock comes before it, shared: an erasure takes that one alone
+ * (`lockAccountSessions`) before it touches the account's row or tokens, so a refresh either
+ * finishes first or begins after and finds its token gone. Without it the two met in a cycle: the
+ * refresh held its token's row and waited, for its successor's key on the account's row, on the
+ * erasure, which held that row and waited on the token's to delete it.
  */
-export async function lockRefreshTokenSession(db: Transaction<Database>, familyId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext(${`kismet:refresh-session:${familyId}`}))`.execute(db);
+export async function lockRefreshTokenSession(db: Transaction<Database>, session: { readonly userId: string; readonly familyId: string }): Promise<void> {
+  await sql`select pg_advisory_xact_lock_shared(${accountSessionsKey(session.userId)})`.execute(db);
+  await sql`select pg_advisory_xact_lock(hashtext(${`kismet:refresh-session:${session.familyId}`}))`.execute(db);
+}
+
+/**
+ * Holds off every refresh and log-out of the account's sessions, to the transaction's end, once
+ * those under way finished: an erasure takes it before the account's row and tokens (see
+ * `lockRefreshTokenSession`). One lock for the account, not one per session: a log-in during the
+ * erasure starts a session none of its locks would name.
+ */
+export async function lockAccountSessions(db: Transaction<Database>, userId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${accountSessionsKey(userId)})`.execute(db);
 }
 
 /** Locks the token row so two concurrent refreshes with the same token cannot both rotate it. */

@@ -117,7 +117,7 @@ export class AuthService {
     const outcome = await this.db.transaction().execute(async (trx) => {
       // The session's turn first: two retries of one spent token, or a retry and a use of its
       // successor, are decided one after the other, each seeing what the other wrote.
-      await lockRefreshTokenSession(trx, seen.familyId);
+      await lockRefreshTokenSession(trx, seen);
       const token = await lockRefreshTokenByHash(trx, tokenHash);
       const successor = token?.rotatedInto ? await findRefreshTokenById(trx, token.rotatedInto) : undefined;
       const decision = decideRefresh(token && presented(token, successor), now.getTime(), this.tokens.refreshReuseGraceMs);
@@ -163,7 +163,7 @@ export class AuthService {
     const seen = await findRefreshTokenByHash(this.db, tokenHash);
     if (!seen) return;
     const familyId = await this.db.transaction().execute(async (trx) => {
-      await lockRefreshTokenSession(trx, seen.familyId);
+      await lockRefreshTokenSession(trx, seen);
       const token = await lockRefreshTokenByHash(trx, tokenHash);
       if (token) await revokeRefreshTokenFamily(trx, token.familyId, this.now());
       // The devices this session registered for pushes are reached no more.
