@@ -120,6 +120,11 @@ export async function eraseAccount(db: Kysely<Database>, userId: string, at: Dat
         lng: null,
         h3_cell: null,
         located_at: null,
+        // What the person did or was done to them: the last pass they rewound, their settings, the counts of their stream.
+        last_rewound_swipe_id: null,
+        push_previews: false,
+        likes_received: 0,
+        event_seq: 0,
         deleted_at: at,
         erasure_announcement: JSON.stringify(announcement),
       })
