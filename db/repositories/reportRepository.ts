@@ -18,7 +18,8 @@ export interface NewReport {
  * Whether a report's context is one the reporter may name, checked only against
  * what the reporter can see, so the answer tells them nothing new about the
  * reported person: a card of the reported person (a card shows its owner); a
- * message of a match the reporter is a member of (party or colleague); a call
+ * message the reported person sent in a match the reporter is a member of (party
+ * or colleague), one the reporter is shown (a message shows its sender); a call
  * between the two; an event the reporter is part of (registered or attended),
  * or, for its host, one the reported person hosts or attended (hosts see who
  * came). Who registered for or came to an event is not the others' to learn,
@@ -31,8 +32,12 @@ export async function reportContextHolds(db: Db, reporterId: string, reportedId:
       case 'profile':
         return sql<boolean>`exists (select 1 from cards where id = ${context.cardId}::uuid and owner_id = ${reportedId}::uuid)`;
       case 'message':
+        // Sent by the reported person: a member could otherwise file their own message, or a third
+        // member's, as evidence against someone else. Not a hidden one: the reporter is shown
+        // neither it nor its sender, so whether it holds would tell them who sent it.
         return sql<boolean>`exists (select 1 from match_members mm join messages m on m.match_id = mm.match_id
-                                     where mm.match_id = ${context.matchId}::uuid and mm.user_id = ${reporterId}::uuid and m.seq = ${context.seq})`;
+                                     where mm.match_id = ${context.matchId}::uuid and mm.user_id = ${reporterId}::uuid and m.seq = ${context.seq}
+                                       and m.sender_id = ${reportedId}::uuid and not m.hidden)`;
       case 'call':
         return sql<boolean>`exists (select 1 from calls where id = ${context.callId}::uuid
                                        and ((caller_id = ${reporterId}::uuid and callee_id = ${reportedId}::uuid)

@@ -71,6 +71,33 @@ describe('POST /reports, its context checked', function () {
     assert.deepEqual([again.status, again.body.reportId], [200, filed.body.reportId]);
   });
 
+  it('a message report names a message the reported person sent, one the reporter is shown: not their own, nor a third member’s', async () => {
+    const [a, b, colleague] = await Promise.all([registerPerson(node(0), 'A'), registerPerson(node(1), 'B'), registerPerson(node(0), 'C')]);
+    const matchId = await matchPeople(a, b, [node(0), node(1)]);
+    // A third member of the thread, as a colleague in a hiring thread is, before its actor starts.
+    await suite.cluster.pool.query(`insert into match_members (match_id, user_id, role) values ($1, $2, 'colleague')`, [matchId, colleague.userId]);
+    const threads = await Promise.all([joinThread(node(0), a, matchId), joinThread(node(1), b, matchId), joinThread(node(0), colleague, matchId)]);
+    suite.open.push(...threads);
+    const send = async (i: 0 | 1 | 2, id: string) => replyOf<SendResult>(await command(threads[i]!.room, 'send', { clientMessageId: id, kind: 'text', body: id })).seq;
+    const [own, third, theirs] = [await send(0, 'a-1'), await send(2, 'c-1'), await send(1, 'b-1')];
+
+    await refused(a, b, 'message', `${matchId}:${own}`, 'the reporter’s own message, against the other party');
+    await refused(a, b, 'message', `${matchId}:${third}`, 'a third member’s message, against the other party');
+    await refused(colleague, b, 'message', `${matchId}:${own}`, 'one member’s message, against another');
+    await refused(b, a, 'message', `${matchId}:${theirs}`, 'the reporter’s own message, the other way');
+    // Shadow-banned, B's messages are shown to nobody else: naming one tells A nothing, as a seq never sent does not.
+    assert.equal((await requestJson(node(1), 'POST', `/admin/users/${b.userId}`, { token: ADMIN_KEY, body: { shadowBanned: true } })).status, 200);
+    const hidden = await send(1, 'b-hidden');
+    assert.equal((await suite.cluster.pool.query('select hidden from messages where match_id = $1 and seq = $2', [matchId, hidden])).rows[0]?.hidden, true);
+    await refused(a, b, 'message', `${matchId}:${hidden}`, 'a message the reporter is not shown');
+
+    const filed = await report(a, b, 'message', `${matchId}:${theirs}`);
+    assert.equal(filed.status, 201, JSON.stringify(filed.body));
+    assert.equal((await report(colleague, a, 'message', `${matchId}:${own}`)).status, 201, 'a third member reports a party’s own message');
+    assert.deepEqual(await reportsBy(a.userId), [{ id: filed.body.reportId, context_id: `${matchId}:${theirs}` }]);
+    assert.deepEqual((await filedAbout(b.userId)).map((e) => e['contextId']), [`${matchId}:${theirs}`]);
+  });
+
   it('a profile report names a card of the reported person, a call report a call between the two, an event report an event the reporter is part of', async () => {
     const [a, b, stranger] = await Promise.all([registerPerson(node(0), 'A'), registerPerson(node(1), 'B'), registerPerson(node(0), 'S')]);
     const matchId = await matchPeople(a, b, [node(0), node(1)]);
