@@ -95,7 +95,7 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
     answers: { 200: z.object({ blocked: Uuid, endedMatches: z.array(Uuid) }) },
   },
   {
-    method: 'post', path: '/reports', summary: 'Report someone (a repeat of an open report answers it, 200)', auth: 'bearer', body: ReportBody,
+    method: 'post', path: '/reports', summary: 'Report someone (while one of the person is open, any other answers it, 200; at most 50 open)', auth: 'bearer', body: ReportBody,
     answers: { 200: z.object({ reportId: Uuid }), 201: z.object({ reportId: Uuid }) },
   },
   { method: 'del', path: '/me/matches/:id', summary: 'Unmatch (the two matched people; colleagues leave instead)', auth: 'bearer', answers: { 200: z.object({ matchId: Uuid, status: MatchStatusBody }) } },

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { MAX_DEVICE_CURSORS } from '../domain/userEvents';
 import type { Database, PresenceStatus, UserStatus } from './types';
 import { isForeignKeyViolation } from './faults';
 import { GroupCommit, type GroupCommitLimits } from './groupCommit';
@@ -37,7 +38,7 @@ export class SessionLedger {
     this.acks = new GroupCommit(async (acks) => {
       for (let attempt = 0; ; attempt++) {
         try {
-          await saveDeviceCursors(db, acks);
+          await saveDeviceCursors(db, acks, MAX_DEVICE_CURSORS);
           return acks.map(() => undefined);
         } catch (error) {
           // An account erased while the statement ran (a foreign key violation): tried again, it is passed over.
@@ -62,7 +63,7 @@ export class SessionLedger {
     return this.positions.submit({ userId, deviceId });
   }
 
-  /** Records a device's acknowledgement, with the node's others; its cursor never moves back. */
+  /** Records a device's acknowledgement, with the node's others; its cursor never moves back. The account keeps MAX_DEVICE_CURSORS cursors, those seen last. */
   recordAck(ack: DeviceAck): Promise<void> {
     return this.acks.submit(ack);
   }

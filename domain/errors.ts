@@ -123,6 +123,8 @@ export const ErrorCode = {
   REPORT_RESOLVED: 'REPORT_RESOLVED',
   /** The action does not fit the report (removing a message of a profile report, or one the reported person did not send). */
   ACTION_NOT_APPLICABLE: 'ACTION_NOT_APPLICABLE',
+  /** The reporter has MAX_OPEN_REPORTS_PER_REPORTER reports open: the moderators resolve some first. */
+  REPORT_LIMIT_REACHED: 'REPORT_LIMIT_REACHED',
 
   // generic
   RATE_LIMITED: 'RATE_LIMITED',
@@ -218,6 +220,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   REPORT_RESOLVED: 409,
   ACTION_NOT_APPLICABLE: 409,
+  REPORT_LIMIT_REACHED: 409,
   RATE_LIMITED: 429,
   CONNECTION_LIMIT_REACHED: 429,
   UNAVAILABLE: 503,

@@ -40,6 +40,7 @@ export const RATE_LIMITED_ACTIONS = [
   'refresh.session',
   'request',
   'account.export',
+  'report',
 ] as const;
 
 export type RateLimitedAction = (typeof RATE_LIMITED_ACTIONS)[number];
@@ -72,12 +73,14 @@ export const LOGIN_RULES: Readonly<Record<'login.account' | 'login.address' | 'r
 /**
  * A signed-in person's HTTP calls, on every node together: an app makes a few as it
  * opens and after an action, a script reading cards or filing reports makes them
- * as fast as it can. An export reads everything the account holds, so it has its
- * own small bucket besides.
+ * as fast as it can. An export reads everything the account holds, and a report is
+ * stored and sent to the moderators and the domain event bus, so each has its own
+ * small bucket besides: a person reports someone now and then, not ten a second.
  */
-export const HTTP_RULES: Readonly<Record<'request' | 'account.export', RateRule>> = {
+export const HTTP_RULES: Readonly<Record<'request' | 'account.export' | 'report', RateRule>> = {
   request: { perSecond: 10, burst: 100 },
   'account.export': { perSecond: 1 / 600, burst: 3 },
+  report: { perSecond: 1 / 60, burst: 10 },
 };
 
 /**

@@ -1,3 +1,12 @@
+/**
+ * The reports one person may have open at once: each is stored and goes to the moderation
+ * desk and the domain event bus, and anyone may register for any event (a context to name),
+ * so a bound on how fast alone would still let one account fill the table over time. A
+ * person has one report open per reported person; past this many, a new one waits until
+ * the moderators resolve some.
+ */
+export const MAX_OPEN_REPORTS_PER_REPORTER = 50;
+
 /** Where a reported thing happened, as `POST /reports` names it. */
 export type ReportContextKind = 'profile' | 'message' | 'call' | 'event';
 

@@ -273,6 +273,15 @@ export const DEFAULT_RETENTION_PRUNE_INTERVAL_MS = 15 * 60 * 1000;
 /** A device that never acknowledged anything starts this far back from the newest event. */
 export const NEW_DEVICE_BACKLOG = 500;
 
+/**
+ * The devices whose place in the stream (cursor) a person's account keeps: a device id is
+ * the client's to choose, so without a bound one account stored a row per invented id for
+ * ever. An acknowledgement of a device past it lets the one seen longest ago go, which on
+ * its next join starts as a new device. At least MAX_CONNECTIONS_PER_ACTOR, so devices
+ * connected at once never push each other out.
+ */
+export const MAX_DEVICE_CURSORS = 20;
+
 /** The sequence after which a device's delivery starts. */
 export function deliveryStartSeq(ackedSeq: number | undefined, latestSeq: number): number {
   if (ackedSeq !== undefined) return Math.min(ackedSeq, latestSeq);

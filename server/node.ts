@@ -196,7 +196,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   mountCardRoutes(transport.app, { db: database.db, signedIn, h3Resolution: config.matching.h3Resolution, mediaHosts: config.mediaHosts, userEvents, withdrawals, now }, routeOptions);
   // Moderation decisions reach every node's actors through the same announcements, whichever route made them.
   const moderation = { db: database.db, userEvents, threadSignals, withdrawals, blocks, metrics, now, mediaRooms: calls.roomControl, revocations };
-  mountMatchRoutes(transport.app, { ...moderation, signedIn }, routeOptions);
+  mountMatchRoutes(transport.app, { ...moderation, signedIn, rateLimits }, routeOptions);
   mountColleagueRoutes(transport.app, { ...moderation, signedIn }, routeOptions);
   mountCompanyRoutes(transport.app, { db: database.db, signedIn, adminApiKey: config.auth.adminApiKey, now, userEvents, threadSignals }, routeOptions);
   mountAdminRoutes(transport.app, { ...moderation, adminApiKey: config.auth.adminApiKey }, routeOptions);

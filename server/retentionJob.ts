@@ -11,8 +11,8 @@ import type { NodeMetrics } from './metrics';
 /**
  * Every node runs this timer; each round, one node of the cluster (whichever
  * takes the database's advisory lock) prunes the stored events that were
- * delivered and are older than the retention age, and the refresh tokens past
- * their expiry. The others find it busy.
+ * delivered and are older than the retention age, the refresh tokens past
+ * their expiry, and the cursors of devices not seen for the retention age. The others find it busy.
  * Each node also finishes any account erasure whose second step did not run
  * (`finishErasures`: idempotent, so two nodes at once do no harm), and tells the
  * cluster of any erasure it was not told of (`announceOwedErasures`: its node
@@ -34,13 +34,14 @@ export function startRetentionJob(deps: {
     const now = deps.now();
     const before = new Date(now.getTime() - deps.retention.storedEventMaxAgeMs);
     const tokensExpiredBefore = new Date(now.getTime() - deps.retention.spentTokenKeptMs);
-    pruneRetained(deps.db, { eventsBefore: before, tokensExpiredBefore })
+    pruneRetained(deps.db, { eventsBefore: before, tokensExpiredBefore, cursorsSeenBefore: before })
       .then((outcome) => {
         deps.metrics.retentionRuns.inc({ outcome: outcome.kind });
         if (outcome.kind === 'busy') return;
         deps.metrics.storedEventsPruned.inc(outcome.events);
         if (outcome.events > 0) deps.logger.info({ events: outcome.events, before }, 'pruned delivered stored events');
         if (outcome.refreshTokens > 0) deps.logger.info({ refreshTokens: outcome.refreshTokens }, 'pruned expired refresh tokens');
+        if (outcome.deviceCursors > 0) deps.logger.info({ deviceCursors: outcome.deviceCursors, before }, 'pruned the cursors of devices not seen since');
       })
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'pruning stored events and refresh tokens failed; retried next period'))
       .then(() => finishErasures(deps.db, deps.now()))

@@ -6,8 +6,9 @@ import type { Database } from '../types';
 /**
  * What an export holds of a person's log-ins, devices and stream of notices: each read whole
  * (as the export's other sections are), each kept small by its own rule: a session's tokens are
- * pruned one lifetime after they expire, the pushed devices are at most MAX_PUSH_DEVICES, and
- * stored notices a device acknowledged go after STORED_EVENT_RETENTION_DAYS.
+ * pruned one lifetime after they expire, the pushed devices are at most MAX_PUSH_DEVICES, the
+ * devices' cursors at most MAX_DEVICE_CURSORS (and go once unseen for STORED_EVENT_RETENTION_DAYS),
+ * and stored notices a device acknowledged go after STORED_EVENT_RETENTION_DAYS.
  */
 export interface ExportedDevices {
   /** Each log-in session (refresh-token family): when it began, was last refreshed, expires, and was revoked (logged out), if it was. */

@@ -106,9 +106,13 @@ export interface DeviceAck {
 /**
  * Records many devices' acknowledgements in one statement; a cursor never moves
  * back. A device acknowledged twice keeps the higher of the two, and a device
- * whose account is gone is passed over rather than failing the others.
+ * whose account is gone is passed over rather than failing the others. A device
+ * new to its account (a row inserted) lets the account's cursors seen longest ago go
+ * past `kept`, in a second statement (none when no device was new: the usual flush),
+ * the new ones kept whatever the nodes' clocks say: a device id is the client's to
+ * choose, so one account could otherwise store a cursor per invented id for ever.
  */
-export async function saveDeviceCursors(db: Db, acks: readonly DeviceAck[]): Promise<void> {
+export async function saveDeviceCursors(db: Db, acks: readonly DeviceAck[], kept: number): Promise<void> {
   const byDevice = new Map<string, DeviceAck>();
   for (const ack of acks) {
     const key = `${ack.userId}\0${ack.deviceId}`;
@@ -118,13 +122,32 @@ export async function saveDeviceCursors(db: Db, acks: readonly DeviceAck[]): Pro
   if (byDevice.size === 0) return;
   // In key order (user, then device), so two nodes' statements lock the rows they share in one order.
   const rows = [...byDevice].sort(([x], [y]) => (x < y ? -1 : 1)).map(([, ack]) => ack);
+  const { rows: added } = await sql<{ user_id: string; device_id: string }>`
+    with saved as (
+      insert into device_cursors (user_id, device_id, acked_seq, last_seen_at)
+      select a.user_id, a.device_id, a.acked_seq, a.at
+        from unnest(${rows.map((r) => r.userId)}::uuid[], ${rows.map((r) => r.deviceId)}::text[],
+                    ${rows.map((r) => r.ackedSeq)}::bigint[], ${rows.map((r) => r.at)}::timestamptz[]) with ordinality as a(user_id, device_id, acked_seq, at, i)
+        join users u on u.id = a.user_id
+       order by a.i
+      on conflict (user_id, device_id) do update
+         set acked_seq = greatest(device_cursors.acked_seq, excluded.acked_seq), last_seen_at = excluded.last_seen_at
+      -- xmax is 0 on a row this statement inserted, and set on one it updated.
+      returning user_id, device_id, xmax = 0 as inserted
+    )
+    select user_id, device_id from saved where inserted`.execute(db);
+  if (added.length > 0) await keepLatestCursors(db, added.map((r) => ({ userId: r.user_id, deviceId: r.device_id })), kept);
+}
+
+/** Of each account that has a device in `added`, keeps the `kept` cursors seen last, those of `added` first; deletes the rest. */
+async function keepLatestCursors(db: Db, added: ReadonlyArray<{ userId: string; deviceId: string }>, kept: number): Promise<void> {
   await sql`
-    insert into device_cursors (user_id, device_id, acked_seq, last_seen_at)
-    select a.user_id, a.device_id, a.acked_seq, a.at
-      from unnest(${rows.map((r) => r.userId)}::uuid[], ${rows.map((r) => r.deviceId)}::text[],
-                  ${rows.map((r) => r.ackedSeq)}::bigint[], ${rows.map((r) => r.at)}::timestamptz[]) with ordinality as a(user_id, device_id, acked_seq, at, i)
-      join users u on u.id = a.user_id
-     order by a.i
-    on conflict (user_id, device_id) do update
-       set acked_seq = greatest(device_cursors.acked_seq, excluded.acked_seq), last_seen_at = excluded.last_seen_at`.execute(db);
+    delete from device_cursors d
+     using (select c.user_id, c.device_id,
+                   row_number() over (partition by c.user_id order by (a.device_id is not null) desc, c.last_seen_at desc, c.device_id) as place
+              from device_cursors c
+              left join unnest(${added.map((a) => a.userId)}::uuid[], ${added.map((a) => a.deviceId)}::text[]) as a(user_id, device_id)
+                on a.user_id = c.user_id and a.device_id = c.device_id
+             where c.user_id = any(${[...new Set(added.map((a) => a.userId))]}::uuid[])) r
+     where d.user_id = r.user_id and d.device_id = r.device_id and r.place > ${kept}`.execute(db);
 }

@@ -56,25 +56,34 @@ export async function reportContextHolds(db: Db, reporterId: string, reportedId:
 
 export interface FiledReport {
   readonly reportId: string;
-  /** False when the reporter's open report of the same person and context was answered instead. */
+  /** False when the reporter's open report of the same person was answered instead. */
   readonly filed: boolean;
 }
 
+/** A report filed or answered with the open one; or nothing stored, the reporter having `maxOpen` reports open. */
+export type FileReportOutcome = FiledReport | { readonly limitReached: true };
+
 /**
- * Files a report for the moderators, once: while the reporter's report of the
- * same person in the same context (kind and id) is open, a repeat stores nothing
- * (no row, no domain event) and answers that report's id. Two repeats at once
- * meet at the unique index of open reports (`reports_open_once`).
+ * Files a report for the moderators, once per reported person: while the reporter's
+ * report of the same person is open, in whatever context, another stores nothing (no
+ * row, no domain event) and answers that report's id; and while the reporter has
+ * `maxOpen` reports open, a report of someone else stores nothing and answers
+ * `limitReached`. A reporter's filings take turns on a transaction-level advisory lock,
+ * on every node, so filings sent at once never pass either rule; the unique index of
+ * open reports (`reports_open_per_pair`) stands behind the first.
  */
-export async function fileReport(db: Db, report: NewReport): Promise<FiledReport> {
-  // A report resolved between the insert and the read lets the next insert through: two turns are enough.
-  for (let attempt = 0; attempt < 3; attempt++) {
+export async function fileReport(db: Kysely<Database>, report: NewReport, maxOpen: number): Promise<FileReportOutcome> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`kismet:reports-by:${report.reporterId}`}))`.execute(trx);
+    const open = await openReportsOf(trx, report.reporterId, report.reportedId);
+    if (open.sameId !== null) return { reportId: open.sameId, filed: false };
+    if (open.count >= maxOpen) return { limitReached: true };
     const id = randomUUID();
     const inserted = await sql<{ id: string }>`
       with r as (
         insert into reports (id, reporter_id, reported_id, context_kind, context_id, reason)
         values (${id}, ${report.reporterId}, ${report.reportedId}, ${report.contextKind}, ${report.contextId}, ${report.reason})
-        on conflict (reporter_id, reported_id, context_kind, (coalesce(context_id, ''))) where status = 'open' do nothing
+        on conflict (reporter_id, reported_id) where status = 'open' do nothing
         returning id, reporter_id, reported_id, context_kind, context_id
       ), e as (
         -- The report's domain event: who, about whom, in what context; never the reason's text.
@@ -83,20 +92,21 @@ export async function fileReport(db: Db, report: NewReport): Promise<FiledReport
                                                   'contextKind', context_kind, 'contextId', context_id)
           from r where ${DOMAIN_EVENTS_ON}
       )
-      select id from r`.execute(db);
+      select id from r`.execute(trx);
     if (inserted.rows.length > 0) return { reportId: id, filed: true };
-    const open = await db
-      .selectFrom('reports')
-      .select('id')
-      .where('reporter_id', '=', report.reporterId)
-      .where('reported_id', '=', report.reportedId)
-      .where('context_kind', '=', report.contextKind)
-      .where(sql<string>`coalesce(context_id, '')`, '=', report.contextId ?? '')
-      .where('status', '=', 'open')
-      .executeTakeFirst();
-    if (open) return { reportId: open.id, filed: false };
-  }
-  throw new Error('fileReport: the open report it repeated was resolved three times over');
+    // Only a filing that took no turn (a node of an earlier release) gets here: answered with what it stored.
+    const stored = (await openReportsOf(trx, report.reporterId, report.reportedId)).sameId;
+    if (stored === null) throw new Error('fileReport: an open report of the same person was in the way, and then gone');
+    return { reportId: stored, filed: false };
+  });
+}
+
+/** How many reports the reporter has open, and their open report of `reportedId` (null: none). Through `reports_open_per_pair`. */
+async function openReportsOf(db: Db, reporterId: string, reportedId: string): Promise<{ count: number; sameId: string | null }> {
+  const { rows } = await sql<{ count: number; same_id: string | null }>`
+    select count(*)::int as count, (array_agg(id) filter (where reported_id = ${reportedId}::uuid))[1] as same_id
+      from reports where reporter_id = ${reporterId}::uuid and status = 'open'`.execute(db);
+  return { count: rows[0]?.count ?? 0, sameId: rows[0]?.same_id ?? null };
 }
 
 export interface ReportFilter {

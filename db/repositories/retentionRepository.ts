@@ -10,7 +10,7 @@ export const PRUNE_BATCH = 5_000;
 export type PruneOutcome =
   /** Another node holds the job's lock and is pruning now. */
   | { readonly kind: 'busy' }
-  | { readonly kind: 'pruned'; readonly events: number; readonly refreshTokens: number };
+  | { readonly kind: 'pruned'; readonly events: number; readonly refreshTokens: number; readonly deviceCursors: number };
 
 /**
  * Deletes, in batches, under a session advisory lock taken on one connection (a
@@ -21,19 +21,24 @@ export type PruneOutcome =
  * nobody acknowledged are kept whatever their age, and the user's sequence counter
  * is untouched, so numbering goes on after a gap. A spent token is kept until then
  * (its expiry and one more lifetime: the retention job's cutoff): presented again
- * meanwhile, even expired, it revokes its session.
+ * meanwhile, even expired, it revokes its session. Then devices' cursors last seen
+ * before `cursorsSeenBefore` (the events' cutoff: every event such a device
+ * acknowledged was stored before it, and went in the same round if another device
+ * had not held it back): such a device starts as a new one on its next join.
  */
 export async function pruneRetained(
   db: Kysely<Database>,
-  cutoffs: { readonly eventsBefore: Date; readonly tokensExpiredBefore: Date },
+  cutoffs: { readonly eventsBefore: Date; readonly tokensExpiredBefore: Date; readonly cursorsSeenBefore: Date },
   batch = PRUNE_BATCH,
 ): Promise<PruneOutcome> {
   return db.connection().execute(async (connection) => {
     const locked = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${RETENTION_LOCK_KEY}) as locked`.execute(connection);
     if (!locked.rows[0]?.locked) return { kind: 'busy' };
     try {
+      // Events before cursors: the cursors going now say which events were delivered.
       const events = await pruneDeliveredEvents(connection, cutoffs.eventsBefore, batch);
-      return { kind: 'pruned', events, refreshTokens: await pruneExpiredRefreshTokens(connection, cutoffs.tokensExpiredBefore, batch) };
+      const refreshTokens = await pruneExpiredRefreshTokens(connection, cutoffs.tokensExpiredBefore, batch);
+      return { kind: 'pruned', events, refreshTokens, deviceCursors: await pruneUnseenCursors(connection, cutoffs.cursorsSeenBefore, batch) };
     } finally {
       await sql`select pg_advisory_unlock(${RETENTION_LOCK_KEY})`.execute(connection);
     }
@@ -71,5 +76,24 @@ async function pruneExpiredRefreshTokens(connection: Kysely<Database>, expiredBe
     const count = Number(deleted.numAffectedRows ?? 0);
     tokens += count;
     if (count < batch) return tokens;
+  }
+}
+
+/**
+ * A device's cursor is written by its acknowledgements alone, and device ids are the client's
+ * to choose: without this an account's devices of long ago stayed for ever. Found through
+ * `device_cursors_by_last_seen` (UNPREPARED, as above); rows an acknowledgement holds now are
+ * passed over (SKIP LOCKED), that acknowledgement seeing them again, so the round never waits on one.
+ */
+async function pruneUnseenCursors(connection: Kysely<Database>, seenBefore: Date, batch: number): Promise<number> {
+  let cursors = 0;
+  for (;;) {
+    const deleted = await sql`${sql.raw(UNPREPARED)}
+      delete from device_cursors d
+       using (select user_id, device_id from device_cursors where last_seen_at < ${seenBefore} limit ${batch} for update skip locked) o
+       where d.user_id = o.user_id and d.device_id = o.device_id`.execute(connection);
+    const count = Number(deleted.numAffectedRows ?? 0);
+    cursors += count;
+    if (count < batch) return cursors;
   }
 }

@@ -6,8 +6,9 @@ import { fileReport, reportContextHolds } from '../../db/repositories/reportRepo
 import { findUserById } from '../../db/repositories/userRepository';
 import { matchStatusSeenBy } from '../../domain/blockDisclosure';
 import { AppError, ErrorCode } from '../../domain/errors';
-import { contextIdOf, parseReportContext, REPORT_CONTEXT_SHAPES } from '../../domain/reportContext';
+import { contextIdOf, MAX_OPEN_REPORTS_PER_REPORTER, parseReportContext, REPORT_CONTEXT_SHAPES } from '../../domain/reportContext';
 import { announceBlock, announceMatchesEnded, announceParted, type ModerationDeps } from '../../services/moderation';
+import { spendOrRefuse, type RateLimiter } from '../../services/rateLimiter';
 import { BlockBody, ReportBody } from '../../contracts/cards';
 import { jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
@@ -16,6 +17,8 @@ import { Uuid } from '../../contracts/common';
 export interface MatchRouteDeps extends ModerationDeps {
   /** Who signed a call, with their HTTP calls counted. */
   readonly signedIn: SignedIn;
+  /** The reporter's `report` bucket. */
+  readonly rateLimits: RateLimiter;
 }
 
 /** The signed-in user's matches and threads: list them, unmatch, block, report. */
@@ -62,15 +65,14 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
       }
       contextId = contextIdOf(context);
     }
-    const { reportId, filed } = await fileReport(db, {
-      reporterId: userId,
-      reportedId: body.userId,
-      contextKind: body.context,
-      contextId,
-      reason: body.reason,
-    });
-    // A repeat of one's own open report is answered with it: 200, not 201, and nothing stored.
-    return jsonReply(filed ? 201 : 200, { reportId });
+    // Only a report that would be stored spends from the reporter's own bucket (a refused one stores nothing).
+    await spendOrRefuse(deps.rateLimits, 'report', userId);
+    const outcome = await fileReport(db, { reporterId: userId, reportedId: body.userId, contextKind: body.context, contextId, reason: body.reason }, MAX_OPEN_REPORTS_PER_REPORTER);
+    if ('limitReached' in outcome) {
+      throw new AppError(ErrorCode.REPORT_LIMIT_REACHED, `at most ${MAX_OPEN_REPORTS_PER_REPORTER} open reports: the moderators resolve some first`);
+    }
+    // Another report of a person one's own open report is about is answered with it: 200, not 201, and nothing stored.
+    return jsonReply(outcome.filed ? 201 : 200, { reportId: outcome.reportId });
   }, options);
 
   route(app, 'post', '/me/blocks', async (call) => {

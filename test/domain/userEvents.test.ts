@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import {
+  MAX_DEVICE_CURSORS,
   NEW_DEVICE_BACKLOG,
   PROFILE_VIEW_NOTIFY_INTERVAL_MS,
   deliveryStartSeq,
@@ -7,7 +8,7 @@ import {
   matchCreatedEvents,
   shouldNotifyProfileView,
 } from '../../domain/userEvents';
-import { COMMAND_RULES, takeToken } from '../../domain/rateLimits';
+import { COMMAND_RULES, MAX_CONNECTIONS_PER_ACTOR, takeToken } from '../../domain/rateLimits';
 
 describe('matchCreatedEvents', () => {
   it('tells each owner about their own card and the other side', () => {
@@ -53,4 +54,9 @@ describe('deliveryStartSeq', () => {
   it('gives a new device the whole stream when it is short', () => assert.equal(deliveryStartSeq(undefined, 20), 0));
   it('gives a new device only the recent backlog of a long stream', () =>
     assert.equal(deliveryStartSeq(undefined, NEW_DEVICE_BACKLOG + 75), 75));
+});
+
+describe('MAX_DEVICE_CURSORS', () => {
+  it('keeps a cursor for every device a person may connect at once, so they never push each other out', () =>
+    assert.ok(MAX_DEVICE_CURSORS >= MAX_CONNECTIONS_PER_ACTOR));
 });

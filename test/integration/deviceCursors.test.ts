@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openDatabase } from '../../db/database';
 import { saveDeviceCursors } from '../../db/repositories/eventRepository';
-import { command, connectDevice, eventsOf, waitForEvents, type Device } from '../support/accounts';
+import { MAX_DEVICE_CURSORS } from '../../domain/userEvents';
+import { command, connectDevice, disconnect, eventsOf, waitForEvents, type Device } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { registerPerson, replyOf, type Person } from '../support/matches';
 
@@ -51,6 +52,39 @@ describe('acknowledgements stored together', function () {
     assert.deepEqual(await cursors(target.userId), { phone: 4, laptop: 3, tablet: 2, watch: 1 });
   });
 
+  it(`keeps an account's ${MAX_DEVICE_CURSORS} devices seen last, however many ids it invents, and a device let go gets its stream as a new one`, async () => {
+    const person = await registerPerson(url(), 'P');
+    const phone = await connectDevice(url(), person, 'phone');
+    await likedBy(person, 3);
+    await waitForEvents(phone, () => eventsOf(phone).filter((e) => e.seq !== null).length === 3);
+    replyOf(await command(phone.room, 'events.ack', { seq: 3 }));
+    await disconnect(phone);
+
+    // Joins with made-up device ids, each acknowledging and leaving: the phone, seen longest ago, goes first.
+    const invented = Array.from({ length: MAX_DEVICE_CURSORS + 5 }, (_, i) => `made-up-${String(i).padStart(2, '0')}`);
+    for (const deviceId of invented) {
+      const device = await connectDevice(url(), person, deviceId);
+      assert.deepEqual(replyOf(await command(device.room, 'events.ack', { seq: 0 })), { ackedSeq: 0 });
+      await disconnect(device);
+    }
+    const kept = await cursors(person.userId);
+    assert.deepEqual(Object.keys(kept).sort(), invented.slice(-MAX_DEVICE_CURSORS), 'the ids seen last, and no more');
+
+    // The phone joins again: a new device now, it starts from the newest 500 (all 3 here), each once and in order, then live.
+    const again = await connectDevice(url(), person, 'phone');
+    suite.open.push(again);
+    assert.equal(again.ready.latestSeq, 3);
+    await waitForEvents(again, () => eventsOf(again).filter((e) => e.seq !== null).length === 3);
+    await likedBy(person, 1);
+    await waitForEvents(again, () => eventsOf(again).some((e) => e.seq === 4));
+    assert.deepEqual(eventsOf(again).filter((e) => e.seq !== null).map((e) => e.seq), [1, 2, 3, 4]);
+    replyOf(await command(again.room, 'events.ack', { seq: 4 }));
+    const after = await cursors(person.userId);
+    assert.equal(after['phone'], 4, 'its acknowledgement gives it a cursor again');
+    assert.equal(Object.keys(after).length, MAX_DEVICE_CURSORS);
+    assert.equal(after[invented[invented.length - MAX_DEVICE_CURSORS]!], undefined, 'the invented id seen longest ago made room');
+  });
+
   it('passes over a device whose account is gone, keeps the higher of two in one statement, and stores the rest', async () => {
     const person = await registerPerson(url(), 'P');
     const database = await openDatabase({ kind: 'postgres', url: suite.cluster.env['DATABASE_URL']!, poolSize: 1 });
@@ -61,7 +95,7 @@ describe('acknowledgements stored together', function () {
         { userId: person.userId, deviceId: 'phone', ackedSeq: 7, at },
         { userId: person.userId, deviceId: 'phone', ackedSeq: 5, at },
         { userId: person.userId, deviceId: 'laptop', ackedSeq: 2, at },
-      ]);
+      ], MAX_DEVICE_CURSORS);
       assert.deepEqual(await cursors(person.userId), { phone: 7, laptop: 2 });
     } finally {
       await database.close();

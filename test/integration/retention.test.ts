@@ -85,6 +85,34 @@ describe('retention of stored events across two nodes', function () {
     assert.deepEqual(await storedSeqs(target.userId), [5]);
   });
 
+  it('lets the cursor of a device not seen for the retention age go, after the events it acknowledged', async () => {
+    const [n0] = urls();
+    const target = await registerPerson(n0, 'T');
+    const [phone, laptop] = [await device(n0, target, 'phone'), await device(n0, target, 'laptop')];
+    await likedBy(target, 4);
+    await waitForEvents(phone, () => seqsOf(phone).length === 4);
+    await waitForEvents(laptop, () => seqsOf(laptop).length === 4);
+    replyOf(await command(phone.room, 'events.ack', { seq: 3 }));
+    replyOf(await command(laptop.room, 'events.ack', { seq: 1 }));
+    const cursorsOf = async () =>
+      (await suite.cluster.pool.query<{ device_id: string }>('select device_id from device_cursors where user_id = $1 order by device_id', [target.userId])).rows.map((r) => r.device_id);
+    assert.deepEqual(await cursorsOf(), ['laptop', 'phone']);
+
+    // The phone last seen two days ago, the events as old (both at once for the job, as time would make them):
+    // the phone's cursor goes, and the events it acknowledged went first.
+    const holder = await suite.cluster.pool.connect();
+    try {
+      await holder.query('select pg_advisory_lock($1)', [RETENTION_LOCK_KEY]);
+      await holder.query("update stored_events set created_at = now() - interval '2 days' where user_id = $1", [target.userId]);
+      await holder.query("update device_cursors set last_seen_at = now() - interval '2 days' where user_id = $1 and device_id = 'phone'", [target.userId]);
+    } finally {
+      await holder.query('select pg_advisory_unlock($1)', [RETENTION_LOCK_KEY]);
+      holder.release();
+    }
+    await waitUntil(async () => (await cursorsOf()).join() === 'laptop', 10_000, () => 'the unseen cursor pruned');
+    assert.deepEqual(await storedSeqs(target.userId), [4], 'what the phone acknowledged was pruned before its cursor went');
+  });
+
   it('prunes refresh tokens past their expiry, spent or not, and keeps a spent one until then, whose reuse still revokes its session', async () => {
     const [n0, n1] = urls();
     const tokensOf = async (userId: string) =>
