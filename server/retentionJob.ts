@@ -12,7 +12,8 @@ import type { NodeMetrics } from './metrics';
  * Every node runs this timer; each round, one node of the cluster (whichever
  * takes the database's advisory lock) prunes the stored events that were
  * delivered and are older than the retention age, the refresh tokens past
- * their expiry, and the cursors of devices not seen for the retention age. The others find it busy.
+ * their expiry, the cursors of devices not seen for the retention age, and the push targets of
+ * sessions no longer live. The others find it busy.
  * Each node also finishes any account erasure whose second step did not run
  * (`finishErasures`: idempotent, so two nodes at once do no harm), and tells the
  * cluster of any erasure it was not told of (`announceOwedErasures`: its node
@@ -42,6 +43,7 @@ export function startRetentionJob(deps: {
         if (outcome.events > 0) deps.logger.info({ events: outcome.events, before }, 'pruned delivered stored events');
         if (outcome.refreshTokens > 0) deps.logger.info({ refreshTokens: outcome.refreshTokens }, 'pruned expired refresh tokens');
         if (outcome.deviceCursors > 0) deps.logger.info({ deviceCursors: outcome.deviceCursors, before }, 'pruned the cursors of devices not seen since');
+        if (outcome.pushTargets > 0) deps.logger.info({ pushTargets: outcome.pushTargets }, 'deleted the push targets of ended sessions');
       })
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'pruning stored events and refresh tokens failed; retried next period'))
       .then(() => finishErasures(deps.db, deps.now()))

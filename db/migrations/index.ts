@@ -32,6 +32,7 @@ import * as refreshTokenSuccessors from './2026_12_09_0040_refresh_token_success
 import * as eventsByHost from './2026_12_09_0075_events_by_host';
 import * as rewoundSwipes from './2026_12_09_0080_rewound_swipes';
 import * as sanctionedEmails from './2026_12_09_0085_sanctioned_emails';
+import * as pushTargetSessions from './2026_12_09_0090_push_target_sessions';
 import * as reportsOpenPerPair from './2026_12_09_0110_reports_open_per_pair';
 import * as deviceCursorsByLastSeen from './2026_12_09_0111_device_cursors_by_last_seen';
 
@@ -73,6 +74,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_09_0075_events_by_host': eventsByHost,
   '2026_12_09_0080_rewound_swipes': rewoundSwipes,
   '2026_12_09_0085_sanctioned_emails': sanctionedEmails,
+  '2026_12_09_0090_push_target_sessions': pushTargetSessions,
   '2026_12_09_0110_reports_open_per_pair': reportsOpenPerPair,
   '2026_12_09_0111_device_cursors_by_last_seen': deviceCursorsByLastSeen,
 };

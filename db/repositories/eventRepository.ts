@@ -3,6 +3,7 @@ import { PUSHED_EVENT_TYPES } from '../../domain/push/userPush';
 import type { NewUserEvent, StoredEventBody } from '../../domain/userEvents';
 import type { Database } from '../types';
 import { inAskedOrder } from './askedOrder';
+import { liveSessionOf } from './livePushTargets';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -55,12 +56,12 @@ export async function appendUserEvents(db: Db, userId: string, events: readonly 
         from u, (values ${rows}) as v(i, type, payload, counts_like)
       returning seq, type, payload, created_at
     ), pushed as (
-      -- The push each registered device is owed, in the same statement: never one without the other.
+      -- The push each registered device of a live session is owed, in the same statement: never one without the other.
       -- Without the message's text: the worker reads it from the stored notice at delivery, so an erasure there erases it here too.
       insert into push_outbox (user_id, device_id, kind, event_seq, payload)
       select ${userId}, t.device_id, stored.type, stored.seq, stored.payload - 'preview'
         from stored join push_targets t on t.user_id = ${userId}
-       where stored.type = any(${[...PUSHED_EVENT_TYPES]}::text[])
+       where stored.type = any(${[...PUSHED_EVENT_TYPES]}::text[]) and ${liveSessionOf('t')}
     )
     select seq, type, payload, created_at from stored`.execute(db);
   return result.rows.map(toEvent(userId)).sort((x, y) => x.seq - y.seq);

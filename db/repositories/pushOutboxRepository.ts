@@ -3,6 +3,7 @@ import type { PushTarget } from '../../domain/push/notification';
 import type { OutboxPush, PushRecipient } from '../../domain/push/userPush';
 import type { Database } from '../types';
 import { QUEUE_PLAN } from '../queuePlans';
+import { liveSessionOf } from './livePushTargets';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -12,7 +13,7 @@ export const PUSH_OUTBOX_CHANNEL = 'kismet_push_outbox';
 /** A leased row with what delivering it needs, read in the same statement. */
 export interface LeasedPush extends OutboxPush {
   readonly attempts: number;
-  /** Undefined: the device has no target any more (unregistered, logged out, banned). */
+  /** Undefined: the device has no target any more (unregistered, logged out, banned), or its session expired. */
   readonly target: PushTarget | undefined;
   /** The recipient may not be pushed at all (banned), the match it is about has ended, or the call it rings for rings no more. */
   readonly withheld: boolean;
@@ -34,11 +35,11 @@ interface LeasedRow {
   unread: string | number;
 }
 
-/** Pushes owed to a callee's registered devices for a call (its ring, or the answer that stops it). */
+/** Pushes owed to a callee's registered devices of live sessions for a call (its ring, or the answer that stops it). */
 export async function queueCallPushes(db: Db, calleeId: string, kind: 'call.incoming' | 'call.answered', payload: Record<string, unknown>): Promise<void> {
   await sql`
     insert into push_outbox (user_id, device_id, kind, payload)
-    select t.user_id, t.device_id, ${kind}, ${JSON.stringify(payload)}::jsonb from push_targets t where t.user_id = ${calleeId}`.execute(db);
+    select t.user_id, t.device_id, ${kind}, ${JSON.stringify(payload)}::jsonb from push_targets t where t.user_id = ${calleeId} and ${liveSessionOf('t')}`.execute(db);
 }
 
 /**
@@ -89,7 +90,8 @@ export async function leaseDuePushes(db: Db, limit: number, leaseMs: number): Pr
            else 0 end as unread
       from leased l
       left join users u on u.id = l.user_id
-      left join push_targets t on t.user_id = l.user_id and t.device_id = l.device_id`.execute(db);
+      -- A device whose session ended since its row was written (logged out, revoked, expired) has no target.
+      left join push_targets t on t.user_id = l.user_id and t.device_id = l.device_id and ${liveSessionOf('t')}`.execute(db);
   return result.rows.map((r) => ({
     id: String(r.id),
     userId: r.user_id,

@@ -11,16 +11,17 @@ type Db = Kysely<Database> | Transaction<Database>;
  * device that registered it: an app signed into another account on the same install
  * registers the same token, and the account before must not be pushed to that phone any
  * more (its sign-out may never have reached us). One transaction; the address is unique
- * (migration 2026_12_09_0028). Answers the person's devices that were let go.
+ * (migration 2026_12_09_0028). Answers the person's devices that were let go. The target is
+ * the log-in session's (`sessionId`): it is pushed while that session is live (liveSessionOf).
  */
 export async function savePushTarget(
   db: Kysely<Database>,
-  input: { userId: string; deviceId: string; target: PushTarget; sessionId: string | undefined; at: Date },
+  input: { userId: string; deviceId: string; target: PushTarget; sessionId: string; at: Date },
   kept: number,
 ): Promise<string[]> {
   const { platform } = input.target;
   const address = input.target.platform === 'webpush' ? input.target.endpoint : input.target.token;
-  const values = { platform, target: JSON.stringify(input.target), session_id: input.sessionId ?? null, updated_at: input.at };
+  const values = { platform, target: JSON.stringify(input.target), session_id: input.sessionId, updated_at: input.at };
   return db.transaction().execute(async (trx) => {
     // Registrations of one address wait for each other, so the later one sees the earlier and takes the address from it.
     await sql`select pg_advisory_xact_lock(hashtext(${`kismet:push-address:${platform}:${address}`}))`.execute(trx);

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../types';
 import { UNPREPARED } from '../preparingPool';
+import { deletePushTargetsOfEndedSessions } from './livePushTargets';
 
 /** The advisory lock key the pruning job holds while it runs: one node of a cluster at a time. */
 export const RETENTION_LOCK_KEY = 0x6b69_736d; // "kism"
@@ -10,7 +11,7 @@ export const PRUNE_BATCH = 5_000;
 export type PruneOutcome =
   /** Another node holds the job's lock and is pruning now. */
   | { readonly kind: 'busy' }
-  | { readonly kind: 'pruned'; readonly events: number; readonly refreshTokens: number; readonly deviceCursors: number };
+  | { readonly kind: 'pruned'; readonly events: number; readonly refreshTokens: number; readonly deviceCursors: number; readonly pushTargets: number };
 
 /**
  * Deletes, in batches, under a session advisory lock taken on one connection (a
@@ -25,6 +26,8 @@ export type PruneOutcome =
  * before `cursorsSeenBefore` (the events' cutoff: every event such a device
  * acknowledged was stored before it, and went in the same round if another device
  * had not held it back): such a device starts as a new one on its next join.
+ * And the push targets whose log-in session is no longer live (expired, or without one: see
+ * liveSessionOf), which no push reaches already.
  */
 export async function pruneRetained(
   db: Kysely<Database>,
@@ -38,7 +41,8 @@ export async function pruneRetained(
       // Events before cursors: the cursors going now say which events were delivered.
       const events = await pruneDeliveredEvents(connection, cutoffs.eventsBefore, batch);
       const refreshTokens = await pruneExpiredRefreshTokens(connection, cutoffs.tokensExpiredBefore, batch);
-      return { kind: 'pruned', events, refreshTokens, deviceCursors: await pruneUnseenCursors(connection, cutoffs.cursorsSeenBefore, batch) };
+      const pushTargets = await deletePushTargetsOfEndedSessions(connection, batch);
+      return { kind: 'pruned', events, refreshTokens, deviceCursors: await pruneUnseenCursors(connection, cutoffs.cursorsSeenBefore, batch), pushTargets };
     } finally {
       await sql`select pg_advisory_unlock(${RETENTION_LOCK_KEY})`.execute(connection);
     }

@@ -4,6 +4,7 @@ import type { NewUserEvent } from '../../domain/userEvents';
 import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
 import { groupBy } from './groupBy';
+import { liveSessionOf } from './livePushTargets';
 
 interface StoredRow {
   user_id: string;
@@ -59,12 +60,12 @@ export async function appendEventsOfUsers(trx: Transaction<Database>, events: re
         from n join u on u.id = n.user_id
       returning user_id, seq, type, payload, created_at
     ), pushed as (
-      -- The push each registered device is owed, in the same statement: never one without the other.
+      -- The push each registered device of a live session is owed, in the same statement: never one without the other.
       -- Without the message's text: the worker reads it from the stored notice at delivery, so an erasure there erases it here too.
       insert into push_outbox (user_id, device_id, kind, event_seq, payload)
       select stored.user_id, t.device_id, stored.type, stored.seq, stored.payload - 'preview'
         from stored join push_targets t on t.user_id = stored.user_id
-       where stored.type = any(${[...PUSHED_EVENT_TYPES]}::text[])
+       where stored.type = any(${[...PUSHED_EVENT_TYPES]}::text[]) and ${liveSessionOf('t')}
     )
     select user_id::text as user_id, seq, type, payload, created_at from stored`.execute(trx);
   // Each user's events were numbered in the order given: hand them back in that order.

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { openDatabase } from '../../db/database';
 import { analyzeTables } from '../../db/maintenance';
 import { outboxBacklog } from '../../db/repositories/outboxMaintenanceRepository';
 import { savePushTarget } from '../../db/repositories/pushTargetRepository';
+import { insertRefreshToken } from '../../db/repositories/refreshTokenRepository';
 import { MAX_PUSH_DEVICES } from '../../domain/push/notification';
 import { saveReadMarker } from '../../db/repositories/threadRepository';
 import type { Database } from '../../db/types';
@@ -96,7 +98,13 @@ export async function runPushBench(options: PushBenchOptions): Promise<Record<st
   const targets = matchIds.map((_, p) => ({ userId: users[2 * p + 1]!.userId, target: service.subscribe(vapid.publicKey) }));
   await seedThreadHistory(database.db, users, matchIds);
   const registeredAt = new Date();
-  await inChunks(targets, (t) => savePushTarget(database.db, { userId: t.userId, deviceId: 'phone', target: t.target, sessionId: undefined, at: registeredAt }, MAX_PUSH_DEVICES));
+  // Each registered by a log-in session live through the run (a device is pushed only while its session is).
+  const sessionEnds = new Date(registeredAt.getTime() + 86_400_000);
+  await inChunks(targets, async (t) => {
+    const sessionId = randomUUID();
+    await insertRefreshToken(database.db, { id: randomUUID(), userId: t.userId, familyId: sessionId, tokenHash: randomUUID(), expiresAt: sessionEnds });
+    await savePushTarget(database.db, { userId: t.userId, deviceId: 'phone', target: t.target, sessionId, at: registeredAt }, MAX_PUSH_DEVICES);
+  });
   // Fresh statistics: the nodes' plans are made again for tables of this size, not the empty ones they started on.
   await analyzeTables(database.db);
 

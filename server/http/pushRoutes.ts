@@ -10,6 +10,9 @@ import { DeviceIdParam, PushSettingsBody, PushTargetBody, type VapidPublicKeyRep
 import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
 
+/** A log-in session's id (a refresh-token family): a uuid, as the column that keeps it. */
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface PushRouteDeps {
   readonly db: Kysely<Database>;
   /** Who signed a call, with their HTTP calls counted. */
@@ -32,6 +35,11 @@ export function mountPushRoutes(app: TemplatedApp, deps: PushRouteDeps, options:
 
   route(app, 'put', '/me/devices/:deviceId/push', async (call) => {
     const claims = await deps.signedIn.claims(call);
+    // Pushes reach a device while the log-in session that registered it is live: a token naming none
+    // (Kismet signs none; only a tool holding the signing secret does) could register a device no sign-out or expiry ever ends.
+    if (claims.sessionId === undefined || !SESSION_ID.test(claims.sessionId)) {
+      throw new AppError(ErrorCode.TOKEN_INVALID, 'this access token names no log-in session: a push device is registered by a signed-in session');
+    }
     const deviceId = device(call);
     const target = pushTarget(parseBody(PushTargetBody, call));
     if (target.platform === 'webpush' && !webPushEndpointAllowed(target.endpoint, deps.webPushEndpointHosts)) {

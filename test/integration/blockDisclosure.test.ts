@@ -56,7 +56,12 @@ describe('a block, as each side is told it, on two nodes', function () {
     for (const [viewer, other] of [[a, b], [b, a]] as const) {
       for (const cardId of cardsOf(other)) assert.equal(await cardRead(n1.url, viewer, cardId), 'shown', 'matched, each reads the other\'s cards');
     }
-    await query(`insert into push_targets (user_id, device_id, platform, target) values ($1, 'tablet', 'fcm', jsonb_build_object('token', $2::text))`, [a.userId, `tablet-${a.userId}`]);
+    // Registered by A's log-in (a live session), as the route does.
+    await query(
+      `insert into push_targets (user_id, device_id, platform, target, session_id)
+       values ($1, 'tablet', 'fcm', jsonb_build_object('token', $2::text), (select family_id from refresh_tokens where user_id = $1 limit 1))`,
+      [a.userId, `tablet-${a.userId}`],
+    );
     const [phoneA, phoneB] = [await suite.device(n0.url, a), await suite.device(n1.url, b)];
     const threadB = await thread(n1.url, b, matchId);
     const threadA = await thread(n0.url, a, matchId);

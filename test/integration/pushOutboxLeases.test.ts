@@ -15,6 +15,7 @@ import { PushMetrics } from '../../server/push/pushMetrics';
 import { DEFAULT_PUSH_OUTBOX_OPTIONS, PushOutboxWorker } from '../../server/push/pushOutboxWorker';
 import { WebPushProvider } from '../../server/push/webPushProvider';
 import { waitUntil } from '../support/accounts';
+import { liveSession } from '../support/push/liveSessions';
 import { testCertificate } from '../support/push/tlsStandIn';
 import { WebPushService } from '../support/push/webPushService';
 import { createScratchDatabase, migratedScratchDatabase, servicesOrSkip } from '../support/services';
@@ -63,12 +64,12 @@ describe('push outbox leases (server/push/pushOutboxWorker, Postgres)', function
     await scratch?.drop();
   });
 
-  /** A person with a browser subscribed at the stand-in, registered as their device's target. */
+  /** A person with a browser subscribed at the stand-in, registered as their device's target by a live session. */
   async function person(): Promise<{ userId: string; target: WebPushTarget }> {
     const userId = randomUUID();
     await insertUsersBulk(database!.db, [{ id: userId, email: `${userId}@kismet.test`, passwordHash: 'x' }]);
     const target = service.subscribe(vapid.publicKey);
-    await savePushTarget(database!.db, { userId, deviceId: 'phone', target, sessionId: undefined, at: new Date() }, 10);
+    await savePushTarget(database!.db, { userId, deviceId: 'phone', target, sessionId: await liveSession(database!.db, userId), at: new Date() }, 10);
     return { userId, target };
   }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { savePushTarget } from '../../db/repositories/pushTargetRepository';
 import type { PushTarget } from '../../domain/push/notification';
 import { registerUser } from '../support/accounts';
@@ -19,7 +20,7 @@ describe('the push devices a person keeps', function () {
 
   it('keeps the one registered now, whatever its node’s clock says, and lets the oldest of the others go', async () => {
     const { userId } = await registerUser(suite.nodes[0].url);
-    const save = (deviceId: string, at: number, kept = 3) => savePushTarget(database.db, { userId, deviceId, target: target(deviceId), sessionId: undefined, at: new Date(at) }, kept);
+    const save = (deviceId: string, at: number, kept = 3) => savePushTarget(database.db, { userId, deviceId, target: target(deviceId), sessionId: randomUUID(), at: new Date(at) }, kept);
     const now = Date.now();
     assert.deepEqual([await save('a', now - 3000), await save('b', now - 2000), await save('c', now - 1000)], [[], [], []]);
     // From a node a few seconds behind: older than every other, and still the one kept.

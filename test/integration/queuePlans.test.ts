@@ -58,23 +58,32 @@ describe('an outbox planned while empty (db/queuePlans)', function () {
     // A burst: a device each for DEVICES people, and a push waiting for each.
     const users = Array.from({ length: DEVICES }, () => randomUUID());
     await insertUsersBulk(db, users.map((id) => ({ id, email: `${id}@kismet.test`, passwordHash: 'x' })));
+    // Each registered by a live log-in session of its own (its family's unspent refresh token; the family id is the user's here).
     await plain!.query(
-      `insert into push_targets (user_id, device_id, platform, target)
-       select u, 'phone', 'fcm', jsonb_build_object('platform', 'fcm', 'token', u::text) from unnest($1::uuid[]) as u`,
+      `insert into refresh_tokens (id, user_id, family_id, token_hash, expires_at)
+       select gen_random_uuid(), u, u, u::text, now() + interval '1 hour' from unnest($1::uuid[]) as u`,
+      [users],
+    );
+    await plain!.query(
+      `insert into push_targets (user_id, device_id, platform, target, session_id)
+       select u, 'phone', 'fcm', jsonb_build_object('platform', 'fcm', 'token', u::text), u from unnest($1::uuid[]) as u`,
       [users],
     );
     await plain!.query(`insert into push_outbox (user_id, device_id, kind, payload) select u, 'phone', 'match.created', '{}' from unnest($1::uuid[]) as u`, [users]);
 
-    const [targetsBefore, outboxBefore] = [await tableCounts('push_targets'), await tableCounts('push_outbox')];
+    const [targetsBefore, tokensBefore, outboxBefore] = [await tableCounts('push_targets'), await tableCounts('refresh_tokens'), await tableCounts('push_outbox')];
     const leased = await leaseDuePushes(db, 256, 30_000);
     // The connection's counts reach the shared statistics as it goes idle after the flush asked for: wait for the lease's updates to show.
     await waitUntil(async () => (await tableCounts('push_outbox')).updated >= outboxBefore.updated + 256, 10_000, () => 'the lease in the statistics');
     const targetsRead = (await tableCounts('push_targets')).scanned - targetsBefore.scanned;
+    const tokensRead = (await tableCounts('refresh_tokens')).scanned - tokensBefore.scanned;
 
     assert.equal(leased.length, 256);
     assert.ok(leased.every((row) => row.target?.platform === 'fcm'), 'each leased row comes with its device’s target');
     // Read by index, or once for all rows; a plan for the empty table read all DEVICES targets for each leased row.
     assert.ok(targetsRead <= DEVICES, `the lease read ${targetsRead} target rows for 256 leased of ${DEVICES}`);
+    // The same for the check that each device's session is live.
+    assert.ok(tokensRead <= DEVICES, `the lease read ${tokensRead} refresh tokens for 256 leased of ${DEVICES}`);
     await finishPushes(db, leased.map((row) => ({ id: row.id, attempts: row.attempts, state: 'done' as const, reason: null })));
     assert.equal((await outboxBacklog(db, 'push_outbox')).depth, DEVICES - 256);
   });
