@@ -20,12 +20,22 @@ export async function addThreadColleague(
   return members;
 }
 
+/**
+ * The thread's actor, wherever it lives, told of a removal before it commits, under the match's
+ * lock: it closes the colleague's connections and holds them out until storage says whether they
+ * are still in (threadMembership.ts `depart`), so nothing said in the thread after the removal is
+ * stored reaches them, however late the bus would have brought the word after it. Said again
+ * once stored.
+ */
+const toldBeforeCommit = (deps: Pick<ModerationDeps, 'threadSignals'>, matchId: string, userId: string) => () =>
+  deps.threadSignals.publishApplied(matchId, { kind: 'member.removed', userId });
+
 /** A colleague taken out of a hiring thread by its job's owner, or leaving on their own. */
 export async function removeThreadColleague(
   deps: Pick<ModerationDeps, 'db' | 'userEvents' | 'threadSignals'>,
   input: { readonly matchId: string; readonly callerId: string; readonly colleagueId: string },
 ): Promise<ThreadMember[]> {
-  const change = await removeColleague(deps.db, input);
+  const change = await removeColleague(deps.db, input, toldBeforeCommit(deps, input.matchId, input.colleagueId));
   const members = settled(change);
   await deps.threadSignals.publish(input.matchId, { kind: 'member.removed', userId: input.colleagueId });
   await publishEvents(deps, change);
@@ -54,7 +64,7 @@ export async function leaveCompanyThreads(deps: Pick<ModerationDeps, 'db' | 'use
 }
 
 async function leaveCompanyThread(deps: Pick<ModerationDeps, 'db' | 'userEvents' | 'threadSignals'>, matchId: string, userId: string): Promise<void> {
-  const change = await removeColleague(deps.db, { matchId, callerId: userId, colleagueId: userId, companyExit: true });
+  const change = await removeColleague(deps.db, { matchId, callerId: userId, colleagueId: userId, companyExit: true }, toldBeforeCommit(deps, matchId, userId));
   if (change.kind === 'refused') {
     // Their place went meanwhile (they left, or were taken out): nothing is left to do.
     if (change.refusal.code === ErrorCode.MATCH_NOT_FOUND) return;

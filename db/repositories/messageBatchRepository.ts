@@ -20,6 +20,11 @@ export type StoreOutcome =
       /** The batch's `colleagueIds` storage no longer held when it committed: taken out before it, told nothing of it. */
       readonly departed: string[];
     }
+  /**
+   * Colleagues storage no longer held when the batch would have committed sent some of its
+   * messages (`senders`, among the `departed`): nothing was stored.
+   */
+  | { readonly kind: 'departed'; readonly senders: string[]; readonly departed: string[] }
   /** The match is no longer active (for a block, who made it): nothing was stored. */
   | { readonly kind: 'closed'; readonly status: MatchStatus; readonly blockerIds: readonly string[] }
   /** The thread's last sequence is not the one expected (another writer): nothing was stored. */
@@ -50,13 +55,18 @@ export interface ThreadBatch {
  * store nothing and do not hold back the others. A thread's batch at most once
  * per call: its writer has one batch in flight at a time. A colleague taken
  * out of a thread before its batch committed gets no notice of it, and the
- * batch says who they were (`departed`): their actor knows only once told.
+ * batch says who they were (`departed`): their actor knows only once told. A
+ * batch with a message of theirs stores nothing (`kind: 'departed'`, the flush
+ * rolled back and the other threads' batches stored again): its writer refuses
+ * those and numbers the rest again.
  */
 export async function storeThreadBatches(db: Kysely<Database>, batches: readonly ThreadBatch[]): Promise<StoreOutcome[]> {
   if (batches.length === 0) return [];
   const write = async (tx: Db): Promise<Array<StoreOutcome | undefined>> => {
     const stored = await insertThreadBatches(tx, batches);
     const departed = await departedColleagues(tx, batches.filter((b) => stored.has(b.matchId)));
+    const refused = sendersDeparted(batches, departed);
+    if (refused.size > 0) throw new SendersDeparted(refused);
     const eventsByThread = await appendBatchEvents(tx, batches.flatMap((b) => {
       const messages = stored.get(b.matchId);
       return messages ? [noticesAsStored(b, messages, departed)] : [];
@@ -72,6 +82,12 @@ export async function storeThreadBatches(db: Kysely<Database>, batches: readonly
     const oneStatement = batches.every((b) => b.notify.length === 0 && (b.colleagueIds ?? []).length === 0);
     outcomes = oneStatement ? await write(db) : await db.transaction().execute(write);
   } catch (error) {
+    if (error instanceof SendersDeparted) {
+      // Rolled back: the other threads' batches are stored again without them.
+      const rest = batches.filter((b) => !error.outcomes.has(b.matchId));
+      const again = await storeThreadBatches(db, rest);
+      return batches.map((b) => error.outcomes.get(b.matchId) ?? again[rest.indexOf(b)]!);
+    }
     if (!(isUniqueViolation(error) && String((error as Error).message).includes('messages_client_id_unique'))) throw error;
     // A resend older than its thread's memory: find out whose, storing each thread on its own.
     if (batches.length === 1) return [{ kind: 'duplicate' }];
@@ -149,6 +165,27 @@ async function departedColleagues(tx: Db, batches: readonly ThreadBatch[]): Prom
      where not exists (select 1 from match_members mm where mm.match_id = a.match_id and mm.user_id = a.user_id)`.execute(tx);
   for (const row of rows) departed.set(row.match_id, [...(departed.get(row.match_id) ?? []), row.user_id]);
   return departed;
+}
+
+/** Undoes a flush whose batches hold messages of colleagues taken out before it: their outcomes by thread. */
+class SendersDeparted extends Error {
+  constructor(readonly outcomes: ReadonlyMap<string, StoreOutcome>) {
+    super('colleagues taken out of a thread sent messages of the batch');
+  }
+}
+
+/**
+ * The batches with messages from colleagues storage no longer holds: a message is stored only
+ * while its sender is a member, so none written on its way while they were taken out lands after.
+ */
+function sendersDeparted(batches: readonly ThreadBatch[], departed: ReadonlyMap<string, readonly string[]>): Map<string, StoreOutcome> {
+  const refused = new Map<string, StoreOutcome>();
+  for (const batch of batches) {
+    const gone = departed.get(batch.matchId) ?? [];
+    const senders = gone.filter((userId) => batch.messages.some((m) => m.senderId === userId));
+    if (senders.length > 0) refused.set(batch.matchId, { kind: 'departed', senders, departed: [...gone] });
+  }
+  return refused;
 }
 
 /**

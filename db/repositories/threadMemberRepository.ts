@@ -123,6 +123,8 @@ async function apartFromAny(tx: Transaction<Database>, userId: string, others: r
 export function removeColleague(
   db: Kysely<Database>,
   input: { readonly matchId: string; readonly callerId: string; readonly colleagueId: string; readonly companyExit?: boolean },
+  /** Runs once the change is made, before it commits (still under the match's lock), when the thread is open. */
+  beforeCommit: () => Promise<void> = async () => {},
 ): Promise<MembershipChange> {
   return db.transaction().execute(async (tx): Promise<MembershipChange> => {
     const match = await lockMatch(tx, input.matchId);
@@ -149,7 +151,21 @@ export function removeColleague(
     const events = threadOpen
       ? await appendChangeEvents(tx, threadMemberEvents('thread.member.removed', { matchId: input.matchId, userId: input.colleagueId, byUserId: input.callerId }, members))
       : [];
+    if (threadOpen) await beforeCommit();
     return { kind: 'changed', atSeq: match.lastSeq, members, events, threadOpen };
+  });
+}
+
+/**
+ * Runs `work` in a transaction holding the match's row in share mode: a colleague's
+ * addition or removal (which holds it for update from its first read to its commit)
+ * committed wholly before `work` reads, or waits for it to commit. What `work` reads
+ * and writes of a thread's members is then true at its commit.
+ */
+export function underMatchShare<T>(db: Kysely<Database>, matchId: string, work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (tx) => {
+    await tx.selectFrom('matches').select('id').where('id', '=', matchId).forShare().execute();
+    return work(tx);
   });
 }
 

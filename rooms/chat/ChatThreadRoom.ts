@@ -64,7 +64,7 @@ export class ChatThreadRoom extends ActorRoom {
       matchId, writer, ledger: () => this.parts.ledger, typing: this.parts.typing,
       memberOf: (client) => {
         const member = this.parts.members.get(client.sessionId);
-        if (!member) throw new AppError(ErrorCode.NOT_A_MEMBER, 'this connection has not joined the thread');
+        if (!member || !this.parts.membership.holds(member.userId)) throw new AppError(ErrorCode.NOT_A_MEMBER, 'this connection is not in the thread');
         return member;
       },
       isHidden: (userId) => this.parts.hiddenMembers.has(userId),
@@ -75,8 +75,8 @@ export class ChatThreadRoom extends ActorRoom {
   }
 
   override async onJoin(client: Client, _options: unknown, auth: ChatAuth): Promise<void> {
-    // Whatever route brought the caller here: admitted to this match, and a member of it (a colleague just added is taken in first).
-    const member = auth?.matchId === this.parts.matchId && !this.parts.closed && (this.parts.membership.holds(auth.userId) || (await this.parts.membership.admit(auth.userId)));
+    // Whatever route brought the caller here: admitted to this match, and a member of it (a colleague just added is taken in first; one on their way out is not).
+    const member = auth?.matchId === this.parts.matchId && !this.parts.closed && (this.parts.membership.holds(auth.userId) || ((await this.parts.membership.admit(auth.userId)) && this.parts.membership.holds(auth.userId)));
     if (this.parts.closed) throw ActorRoom.joinRefused(ErrorCode.THREAD_CLOSED, 'this thread is closed');
     if (!member) throw ActorRoom.joinRefused(ErrorCode.NOT_A_MEMBER, 'only the members of a match open its thread');
     this.admitWithinLimit(client, auth);

@@ -233,6 +233,14 @@ export class ThreadWriter {
           fresh = next;
           break;
         }
+        case 'departed': {
+          // Taken out before the batch committed: what they sent is refused, the rest numbered again.
+          const gone = new Set(outcome.senders);
+          fail(fresh.filter((pending) => gone.has(pending.message.senderId)), new AppError(ErrorCode.NOT_A_MEMBER, 'you are no longer in this thread'));
+          fresh = fresh.filter((pending) => !gone.has(pending.message.senderId));
+          for (const userId of outcome.departed) this.thread.colleagues().depart(userId);
+          break;
+        }
         case 'closed': {
           // Why is told to each member by the thread's close (a block only to whoever made it).
           this.close(new AppError(ErrorCode.THREAD_CLOSED, 'this thread is closed'));

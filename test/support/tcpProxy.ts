@@ -10,6 +10,9 @@ export class TcpProxy {
   private cutOff = false;
   private holding = false;
   private blackholing = false;
+  /** How late the service's answers are delivered (`delayReplies`); 0: as they come. */
+  private delayMs = 0;
+  private readonly delayed = new WeakSet<object>();
   /** Connections the node opened into the blackhole: accepted, never forwarded. */
   private readonly swallowed = new Set<net.Socket>();
   /** What the service answered while replies were held, in arrival order across connections. */
@@ -99,6 +102,16 @@ export class TcpProxy {
     return this.silent.size;
   }
 
+  /**
+   * Delivers what the service sends `ms` late, in order, on the connections open now
+   * and those opened later, until `restore()`: a node that hears everything, late
+   * (its pub/sub messages too), while what it sends arrives at once.
+   */
+  delayReplies(ms: number): void {
+    this.delayMs = ms;
+    for (const pair of this.pairs) this.delay(pair);
+  }
+
   /** Everything the service sent since `holdReplies()` that the node never received, as text. */
   get heldReplies(): string {
     return this.held;
@@ -109,6 +122,7 @@ export class TcpProxy {
     this.cutOff = false;
     this.holding = false;
     this.blackholing = false;
+    this.delayMs = 0;
   }
 
   async close(): Promise<void> {
@@ -151,6 +165,7 @@ export class TcpProxy {
     upstream.on('error', drop).on('close', drop);
     client.pipe(upstream);
     if (this.holding) this.keep(upstream);
+    else if (this.delayMs > 0) this.delay(pair);
     else upstream.pipe(client);
   }
 
@@ -158,6 +173,25 @@ export class TcpProxy {
   private drain(socket: net.Socket): void {
     socket.on('data', () => undefined);
     socket.resume();
+  }
+
+  /** The service's answers on `pair`, each `delayMs` late (as it is when they arrive), never ahead of an earlier one. */
+  private delay(pair: { client: net.Socket; upstream: net.Socket }): void {
+    if (this.delayed.has(pair)) return; // delayed already: by `delayMs` as it is now
+    this.delayed.add(pair);
+    pair.upstream.unpipe(pair.client);
+    const due: Array<{ readonly at: number; readonly chunk: Buffer }> = [];
+    let timer: NodeJS.Timeout | undefined;
+    const deliver = () => {
+      timer = undefined;
+      while (due.length > 0 && due[0]!.at <= Date.now()) pair.client.write(due.shift()!.chunk);
+      if (due.length > 0) timer = setTimeout(deliver, due[0]!.at - Date.now());
+    };
+    pair.upstream.on('data', (chunk: Buffer) => {
+      due.push({ at: Math.max(Date.now() + this.delayMs, due.at(-1)?.at ?? 0), chunk });
+      timer ??= setTimeout(deliver, due[0]!.at - Date.now());
+    });
+    pair.upstream.resume();
   }
 
   private keep(upstream: net.Socket): void {

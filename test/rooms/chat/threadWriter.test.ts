@@ -17,6 +17,8 @@ class FakeThread {
   private open: (() => void) | undefined;
   readonly signals: string[] = [];
   lookupFails = false;
+  /** The colleagues a forced `departed` outcome says storage no longer holds. */
+  departed: string[] = [];
 
   hold(): void {
     this.gate = new Promise((resolve) => (this.open = resolve));
@@ -39,6 +41,7 @@ class FakeThread {
         }
         if (forced === 'closed') return { kind: 'closed', status: 'blocked', blockerIds: ['blocker'] };
         if (forced === 'moved') return { kind: 'moved', lastSeq: input.expectedLastSeq + 5 };
+        if (forced === 'departed') return { kind: 'departed', senders: this.departed.filter((u) => input.messages.some((m) => m.senderId === u)), departed: this.departed };
         const clash = input.messages.some((m) => this.stored.some((s) => s.senderId === m.senderId && s.clientMessageId === m.clientMessageId));
         if (clash || forced === 'duplicate') return { kind: 'duplicate' };
         assert.equal(input.expectedLastSeq, this.lastSeq);
@@ -58,7 +61,7 @@ class FakeThread {
     return {
       lastSeq: () => this.lastSeq,
       noticesFor: () => [],
-      colleagues: () => ({ colleagueIds: () => [], depart: () => undefined }),
+      colleagues: () => ({ colleagueIds: () => [], depart: (userId) => this.signals.push(`departed:${userId}`) }),
       onStored: (messages) => (this.lastSeq = messages[messages.length - 1]!.seq),
       onClosed: (ended) => this.signals.push(`closed:${ended.status}:${ended.blockerIds.join()}`),
       resync: async () => {
@@ -136,6 +139,20 @@ describe('ThreadWriter', () => {
     assert.deepEqual([thread.signals, thread.stored.length], [['closed:blocked:blocker'], 0]);
     // A sender may be the person blocked: the refusal does not say why (the thread's close tells each member).
     assert.equal(await first.catch((error: Error) => error.message), 'this thread is closed');
+  });
+
+  it('refuses what colleagues taken out before the batch committed sent, and stores the rest without a gap', async () => {
+    const thread = new FakeThread();
+    const writer = writerFor(thread);
+    thread.hold();
+    const first = writer.send(text('a0'));
+    const batch = [writer.send(text('a1')), writer.send(text('c1', 'cleo')), writer.send(text('a2')), writer.send(text('c2', 'cleo'))];
+    thread.next = ['stored', 'departed'];
+    thread.departed = ['cleo', 'dan'];
+    thread.release();
+    assert.deepEqual(await Promise.all([first, ...batch].map(codeOf)), ['ok', 'ok', 'NOT_A_MEMBER', 'ok', 'NOT_A_MEMBER']);
+    assert.deepEqual(thread.stored.map((m) => [m.seq, m.clientMessageId]), [[1, 'a0'], [2, 'a1'], [3, 'a2']]);
+    assert.deepEqual(thread.signals, ['departed:cleo', 'departed:dan'], 'each colleague storage no longer holds is let go');
   });
 
   it('says when everything handed in is stored', async () => {
