@@ -1,5 +1,5 @@
 import type { TokenPair } from '../contracts/auth';
-import { KismetError, toKismetError } from './errors';
+import { KismetError, SIGN_IN_ENDED_CODES, toKismetError } from './errors';
 
 /** Where the client keeps its tokens between page loads (browsers: localStorage); in memory by default. */
 export interface TokenStore {
@@ -31,6 +31,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export class KismetAuth {
   private tokens: StoredTokens | undefined;
   private refreshing: Promise<StoredTokens> | undefined;
+  private readonly endedListeners = new Set<(userId: string) => void>();
 
   constructor(
     private readonly baseUrl: () => string,
@@ -69,7 +70,7 @@ export class KismetAuth {
 
   async logout(): Promise<void> {
     const refreshToken = this.tokens?.refreshToken;
-    this.setTokens(undefined);
+    this.forget();
     if (refreshToken !== undefined) await this.call('POST', '/auth/logout', { refreshToken }, undefined).catch(() => undefined);
   }
 
@@ -86,11 +87,39 @@ export class KismetAuth {
   /** An authenticated call; answers the body, or throws a KismetError with the route's code. */
   async api<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
     try {
-      return await this.call<T>(method, path, body, await this.accessToken());
+      try {
+        return await this.call<T>(method, path, body, await this.accessToken());
+      } catch (error) {
+        if (toKismetError(error).code !== 'TOKEN_EXPIRED') throw error;
+        return await this.call<T>(method, path, body, (await this.refresh()).accessToken);
+      }
     } catch (error) {
-      if (toKismetError(error).code !== 'TOKEN_EXPIRED') throw error;
-      return this.call<T>(method, path, body, (await this.refresh()).accessToken);
+      this.endedIf(error);
+      throw error;
     }
+  }
+
+  /**
+   * Tells `listener` (with the user's id) when the node ended this sign-in for good
+   * (SIGN_IN_ENDED_CODES, or a connection closed with 4502): the tokens are gone by then.
+   * Returns the function that stops telling it.
+   */
+  onEnded(listener: (userId: string) => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+
+  /** The node refused the sign-in for good (a route, a join, a closed connection): forgets it, and tells the listeners once. */
+  ended(): void {
+    const userId = this.tokens?.userId;
+    if (userId === undefined) return;
+    this.forget();
+    for (const listener of this.endedListeners) listener(userId);
+  }
+
+  /** Ends the sign-in when `error` is a refusal that means it is over (SIGN_IN_ENDED_CODES). */
+  endedIf(error: unknown): void {
+    if (SIGN_IN_ENDED_CODES.has(toKismetError(error).code)) this.ended();
   }
 
   /**
@@ -118,15 +147,25 @@ export class KismetAuth {
       this.setTokens(tokens);
       return tokens;
     } catch (error) {
-      const code = toKismetError(error).code;
-      if (code === 'REFRESH_TOKEN_INVALID' || code === 'REFRESH_TOKEN_REUSED' || code === 'ACCOUNT_BANNED') this.setTokens(undefined);
+      this.endedIf(error);
       throw error;
     }
   }
 
-  private setTokens(tokens: StoredTokens | undefined): void {
+  private setTokens(tokens: StoredTokens): void {
     this.tokens = tokens;
     this.store.save(tokens);
+  }
+
+  /**
+   * Forgets the sign-in here, and in the store while it holds this user's tokens: another
+   * account signed in meanwhile on the same store (another tab) keeps its own.
+   */
+  private forget(): void {
+    const userId = this.tokens?.userId;
+    this.tokens = undefined;
+    const stored = this.store.load();
+    if (stored === undefined || stored.userId === userId) this.store.save(undefined);
   }
 
   private async call<T>(method: HttpMethod, path: string, body: unknown, token: string | undefined): Promise<T> {

@@ -41,3 +41,10 @@ export function toKismetError(error: unknown): KismetError {
   if (/timed? ?out/i.test(message)) return new KismetError('TIMEOUT', message);
   return new KismetError('INTERNAL' as ErrorCode, message);
 }
+
+/**
+ * Refusals after which the sign-in is over for good, on every route and join: the log-in was
+ * revoked (a log-out elsewhere, a refresh token used twice), the refresh token is dead, or the
+ * account was banned or erased. Only a new log-in gets past them.
+ */
+export const SIGN_IN_ENDED_CODES: ReadonlySet<string> = new Set(['TOKEN_REVOKED', 'REFRESH_TOKEN_INVALID', 'REFRESH_TOKEN_REUSED', 'ACCOUNT_BANNED']);

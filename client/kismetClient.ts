@@ -1,7 +1,7 @@
 import type { ThreadReadyMessage } from '../contracts/chat';
 import type { SessionReadyMessage } from '../contracts/session';
-import { CHAT_ROOM, ChatEventType, SESSION_ROOM, SessionEventType } from '../contracts/messageTypes';
-import { ActorConnection } from './actorConnection';
+import { CHAT_ROOM, ChatEventType, KismetCloseCode, SESSION_ROOM, SessionEventType } from '../contracts/messageTypes';
+import { ActorConnection, type ActorConnectionOptions } from './actorConnection';
 import { KismetAuth, type HttpMethod, type StoredTokens, type TokenStore } from './auth';
 import { KismetError } from './errors';
 import { KismetSession } from './session';
@@ -52,6 +52,15 @@ export class KismetClient {
     return this.auth.logout();
   }
 
+  /**
+   * Tells `listener` when the node ended the sign-in for good: the account was erased or
+   * banned, or this log-in revoked (a log-out in another tab, a refresh token used twice).
+   * The tokens are forgotten by then; what the app keeps of the user (`userId`) is its to clear.
+   */
+  onSignInEnded(listener: (userId: string) => void): () => void {
+    return this.auth.onEnded(listener);
+  }
+
   /** An authenticated HTTP route (PROTOCOL.md): `api('POST', '/cards', card)`. */
   api<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
     return this.auth.api<T>(method, path, body);
@@ -60,7 +69,7 @@ export class KismetClient {
   /** Connects this device to the user's session (`session_<userId>`), wherever it lives in the cluster. */
   async connect(deviceId: string, options: { readonly afterSeq?: number } = {}): Promise<KismetSession> {
     const userId = this.requireUser();
-    const connection = await ActorConnection.open<SessionReadyMessage>({
+    const connection = await this.open<SessionReadyMessage>({
       ...this.connectionBase(),
       roomName: SESSION_ROOM,
       joinOptions: { userId, deviceId },
@@ -72,13 +81,32 @@ export class KismetClient {
   /** Opens the chat thread of a match (`chat_<matchId>`). */
   async openThread(matchId: string): Promise<KismetThread> {
     this.requireUser();
-    const connection = await ActorConnection.open<ThreadReadyMessage>({
+    const connection = await this.open<ThreadReadyMessage>({
       ...this.connectionBase(),
       roomName: CHAT_ROOM,
       joinOptions: { matchId },
       readyType: ChatEventType.READY,
     });
     return new KismetThread(connection);
+  }
+
+  /**
+   * Opens a connection whose end can end the sign-in: a join refused for good with a
+   * SIGN_IN_ENDED code, first or on a rejoin, or a close with 4502 (banned, erased, revoked).
+   */
+  private async open<Ready>(options: ActorConnectionOptions): Promise<ActorConnection<Ready>> {
+    try {
+      return await ActorConnection.open<Ready>(options, {
+        status: (status, detail) => {
+          if (status !== 'closed') return;
+          if (detail.closeCode === KismetCloseCode.SESSION_REVOKED) this.auth.ended();
+          else if (detail.error) this.auth.endedIf(detail.error);
+        },
+      });
+    } catch (error) {
+      this.auth.endedIf(error);
+      throw error;
+    }
   }
 
   private connectionBase() {

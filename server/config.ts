@@ -15,6 +15,7 @@ import { randomSecrets, readOrCreateLocalSecrets, type LocalSecrets } from './lo
 import { parseDomainEventsConfig, type DomainEventsConfig } from './events/natsConfig';
 import { parsePushConfig, type PushConfig } from './push/pushConfig';
 import { parseTrustedProxies } from './http/trustedProxies';
+import { hostNameList } from './hostNameSetting';
 import { parseAuthConfig, type AuthConfig } from './auth/authConfig';
 
 export {
@@ -51,6 +52,8 @@ export interface Config {
     readonly corsOrigins: 'any' | readonly string[];
     /** Address ranges (CIDR) of the proxies in front, whose X-Forwarded-For entries are believed; none: the socket's peer is the client. */
     readonly trustedProxies: readonly string[];
+    /** The public hosts of the cluster's other machines (CLUSTER_HOSTS), whose nodes the web app served here may connect to. */
+    readonly clusterHosts: readonly string[];
   };
   /**
    * Where a new actor is created: `balanced` on the node holding the fewest rooms,
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
   const corsOrigins = parseCorsOrigins(e.CORS_ORIGINS, { local, production }, problems);
   const mediaHosts = parseMediaHosts(e.MEDIA_HOSTS, { local, production }, problems);
   const trustedProxies = parseTrustedProxies(e.TRUSTED_PROXIES, e.TRUSTED_PROXY_HOPS, problems);
+  const clusterHosts = e.CLUSTER_HOSTS === undefined ? [] : hostNameList('CLUSTER_HOSTS', e.CLUSTER_HOSTS, problems);
   const push = parsePushConfig(e, !production && embedded ? () => ownSecrets().vapid : undefined, problems);
   const domainEvents = parseDomainEventsConfig(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -211,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
       monitorOrigins: (e.MONITOR_ORIGINS ?? '').split(',').map((o) => o.trim()).filter((o) => o.length > 0),
       corsOrigins,
       trustedProxies,
+      clusterHosts,
     },
     actorPlacement: e.ACTOR_PLACEMENT,
     lagLimitMs: e.EVENT_LOOP_LAG_LIMIT_MS,

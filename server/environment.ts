@@ -134,6 +134,8 @@ export const EnvSchema = z.object({
   CORS_ORIGINS: z.string().optional(),
   /** Hosts (comma-separated, or `*` outside production) the app's storage serves photos and chat media from; required but on a local node. */
   MEDIA_HOSTS: z.string().optional(),
+  /** The public hosts of a cluster's other machines (comma-separated): the web app a node serves may connect to their nodes. */
+  CLUSTER_HOSTS: z.string().optional(),
   /** Address ranges of the proxies in front of the nodes, whose X-Forwarded-For is believed (server/http/trustedProxies.ts). */
   TRUSTED_PROXIES: z.string().optional(),
   /** Retired for TRUSTED_PROXIES: a count of proxies believed X-Forwarded-For from any peer. Refused when set, see config.ts. */

@@ -46,7 +46,7 @@ import { signedInCaller } from './http/signedIn';
 import { mountColleagueRoutes } from './http/colleagueRoutes';
 import { mountCompanyRoutes } from './http/companyRoutes';
 import { mountLiveEventRoutes } from './http/liveEventRoutes';
-import { mountWebAppRoute } from './http/webAppRoute';
+import { mountWebAppRoute, webAppPolicy } from './http/webAppRoute';
 import { mountProgressRoutes } from './http/progressRoutes';
 import { startBackgroundJobs } from './backgroundJobs';
 import { mountLiveKitWebhookRoute } from './http/liveKitWebhookRoute';
@@ -237,7 +237,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   );
   cluster?.onConnectionLost(() => health?.noteFailure('presence'));
   mountHealthRoutes(transport.app, metrics, health, { ...routeOptions, isDraining: () => draining });
-  mountWebAppRoute(transport.app, routeOptions);
+  mountWebAppRoute(transport.app, { ...routeOptions, policy: webAppPolicy(config.http) });
   mountOpenApiRoute(transport.app, routeOptions); // last: it checks every route above is documented
 
   // Before the node is listed (the process id is set with the server): a node that places an actor here finds it listening.

@@ -1,6 +1,6 @@
 import { KismetClient, webStorageStore, type CardPage, type CardView, type KismetSession, type KismetThread } from '../client/index';
 import { h, show, toast } from './dom';
-import { deviceId, serverUrl } from './settings';
+import { deviceId, nodeUrl } from './settings';
 
 export type Screen = 'discover' | 'matches' | 'profile';
 
@@ -38,7 +38,9 @@ export class App {
   constructor(root: HTMLElement) {
     this.root = root;
     this.main = h('main.screen');
-    this.kismet = new KismetClient({ url: serverUrl(), tokens: webStorageStore(localStorage) });
+    this.kismet = new KismetClient({ url: nodeUrl(), tokens: webStorageStore(localStorage) });
+    // The node ended the sign-in (the account erased or banned, the log-in revoked elsewhere): nothing of it stays here either.
+    this.kismet.onSignInEnded((userId) => this.forgetSignIn(userId));
   }
 
   register(screen: Screen, render: (app: App, main: HTMLElement) => void | Promise<void>): void {
@@ -112,8 +114,8 @@ export class App {
     session.onStatus((status) => {
       if (this.session !== session) return; // signed out here: closed on purpose
       document.body.classList.toggle('offline', status === 'rejoining');
-      // Closed for good (signed out elsewhere, 4502; banned; a refusal no rejoin gets past): start over, which asks to sign in
-      // when the sign-in no longer holds.
+      // Closed for good by a refusal no rejoin gets past: start over. One that ended the sign-in (4502: signed out
+      // elsewhere, banned, erased) signed out here already, and this session is no longer the app's.
       if (status === 'closed') location.reload();
     });
     // The user's cards come a page at a time, oldest first; their active profile is their newest.
@@ -156,9 +158,18 @@ export class App {
    * too) goes on in the background, as far as the network lets it.
    */
   signOut(): void {
-    // Who they matched with stays with them, not with the browser: the next person to use it reads nothing of it.
-    localStorage.removeItem(this.matchesKey());
+    const userId = this.kismet.userId;
     void this.kismet.logout(); // forgets the tokens before it asks the node
+    this.forgetSignIn(userId);
+  }
+
+  /**
+   * What signing out does here, the tokens already forgotten: also when the node ended the
+   * sign-in. Who they matched with stays with them, not with the browser: the next person to
+   * use it reads nothing of it.
+   */
+  private forgetSignIn(userId: string | undefined): void {
+    localStorage.removeItem(this.matchesKey(userId));
     const session = this.session;
     this.session = undefined;
     // Closed at once, without acknowledging its last events first: their next session here gets those again.
@@ -173,8 +184,8 @@ export class App {
     this.signedOut();
   }
 
-  private matchesKey(): string {
-    return `kismet.matches.${this.kismet.userId ?? ''}`;
+  private matchesKey(userId = this.kismet.userId): string {
+    return `kismet.matches.${userId ?? ''}`;
   }
 
   private loadMatches(): void {
@@ -183,6 +194,7 @@ export class App {
   }
 
   private saveMatches(): void {
+    if (this.kismet.userId === undefined) return; // signed out meanwhile (a name fetched late): kept nowhere
     localStorage.setItem(this.matchesKey(), JSON.stringify([...this.matches.values()]));
   }
 

@@ -1,13 +1,11 @@
 import type { App } from './app';
 import { h, show, toast } from './dom';
-import { serverUrl, setServerUrl } from './settings';
 
 /** Sign in or create an account; then on to the profile (first time) or the deck. */
 export function authView(app: App, onSignedIn: () => Promise<void>): void {
   let mode: 'register' | 'login' = 'register';
   const email = h('input', { type: 'email', placeholder: 'you@example.com', required: true, autocomplete: 'email', dataset: { test: 'email' } });
   const password = h('input', { type: 'password', placeholder: 'At least 8 characters', required: true, minLength: 8, dataset: { test: 'password' } });
-  const server = h('input', { type: 'url', value: serverUrl(), placeholder: location.origin });
   const submit = h('button.primary.wide', { type: 'submit', dataset: { test: 'submit-auth' } }, 'Create account');
   const switcher = h('button.link', { type: 'button', onclick: () => setMode(mode === 'register' ? 'login' : 'register') }, 'I already have an account');
   const title = h('h1', {}, 'Find your people');
@@ -26,11 +24,6 @@ export function authView(app: App, onSignedIn: () => Promise<void>): void {
         event.preventDefault();
         submit.disabled = true;
         try {
-          if (server.value !== serverUrl()) {
-            setServerUrl(server.value);
-            location.reload();
-            return;
-          }
           if (mode === 'register') await app.kismet.register(email.value, password.value);
           else await app.kismet.login(email.value, password.value);
           await onSignedIn();
@@ -46,7 +39,6 @@ export function authView(app: App, onSignedIn: () => Promise<void>): void {
     h('label', {}, 'Password', password),
     submit,
     switcher,
-    h('details.server', {}, h('summary', {}, 'Server'), h('label', {}, 'Kismet node', server)),
   );
   show(app.root, h('div.center', {}, form));
 }

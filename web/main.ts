@@ -4,9 +4,11 @@ import { watchCalls } from './callRing';
 import { discoverView, matchOverlay } from './discoverView';
 import { matchesView } from './matchesView';
 import { profileView } from './profileView';
+import { dropRetiredSettings } from './settings';
 
 /** The reference web app: boots into sign-in, or straight into the deck with a kept session. */
 async function boot(): Promise<void> {
+  dropRetiredSettings();
   const root = document.getElementById('app')!;
   const app = new App(root);
   app.register('discover', discoverView);

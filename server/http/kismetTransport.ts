@@ -5,7 +5,7 @@ import { MAX_PAGE_SIZE, MAX_TEXT_CHARS } from '../../domain/chatRules';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../domain/errors';
 import { corsHeaders, preflightHeaders, type CorsOrigins } from './cors';
 import { OpenSockets } from './openSockets';
-import { endHead } from './uwsHttp';
+import { endHead, NOT_STORED } from './uwsHttp';
 import { isCanonicalPath } from './requestPaths';
 
 /** The panel's path; its API answers pages of the configured origins alone. */
@@ -68,7 +68,7 @@ function writeJson(res: HttpResponse, code: ErrorCode, message: string, headers:
   res.cork(() => {
     res.writeStatus(String(HTTP_STATUS_BY_CODE[code]));
     res.writeHeader('content-type', 'application/json');
-    for (const [key, value] of Object.entries(headers)) res.writeHeader(key, value);
+    for (const [key, value] of Object.entries({ ...NOT_STORED, ...headers })) res.writeHeader(key, value);
     if (head) endHead(res, Buffer.byteLength(body));
     else res.end(body);
   });
@@ -229,6 +229,8 @@ export class KismetTransport extends uWebSocketsTransport {
             res.writeHeader('access-control-allow-credentials', 'true');
             res.writeHeader('vary', 'origin');
           }
+          // The panel's answers (its API lists rooms and their clients) are the operator's alone: stored nowhere.
+          if (!response.headers.has('cache-control')) res.writeHeader('cache-control', NOT_STORED['cache-control']!);
           response.headers.forEach((value, key) => {
             if (key.toLowerCase() !== 'content-length') res.writeHeader(key, value);
           });

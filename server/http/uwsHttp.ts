@@ -13,6 +13,9 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 
+/** The caching of an API answer: none, in the browser or on the way (RFC 9111 §5.2.2.5). */
+export const NOT_STORED: Readonly<Record<string, string>> = { 'cache-control': 'no-store' };
+
 /** What a route handler sees: the request's parts, copied out before uWS recycles them. */
 export interface HttpCall {
   readonly method: string;
@@ -192,7 +195,9 @@ export function route(
         res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? ''}`.trim());
         res.writeHeader('content-type', reply.contentType ?? 'text/plain; charset=utf-8');
         const cors = corsHeaders(options.cors ?? [], headers.get('origin'));
-        for (const [key, value] of Object.entries({ ...cors, ...reply.headers })) res.writeHeader(key, value);
+        // An answer is stored nowhere unless its route says otherwise (the web app's files): a browser
+        // kept an account's answers (its cards, threads, export) on disk, readable after it signed out.
+        for (const [key, value] of Object.entries({ ...cors, ...NOT_STORED, ...reply.headers })) res.writeHeader(key, value);
         // A HEAD is answered as its GET, without the body (RFC 9110 §9.3.2).
         if (partial.method === 'HEAD') endHead(res, Buffer.byteLength(reply.body));
         else res.end(reply.body);

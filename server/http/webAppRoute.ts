@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { ErrorCode } from '../../domain/errors';
+import { addressHost } from '../environment';
 import { isCanonicalPath } from './requestPaths';
 import { errorReply, route, type HttpReply, type RouteOptions } from './uwsHttp';
 
@@ -18,9 +19,20 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.ico': 'image/x-icon',
 };
 
-/** The page may talk to any Kismet node (its server is configurable), and to nothing else but itself. */
-const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; connect-src 'self' http: https: ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/**
+ * The page's Content Security Policy. It talks to the node that served it ('self', which
+ * covers its WebSockets too) and, in a cluster, opens its actor connections to whichever
+ * node holds the actor (the SDK connects to that node's public address): the nodes on this
+ * node's public host, any port (PM2's nodes of one machine), and on the cluster's other
+ * machines (CLUSTER_HOSTS). Nothing else: no scheme-wide source that would let a script
+ * send the tokens anywhere. A host given as an IPv6 literal has no CSP form, and is left out.
+ */
+export function webAppPolicy(http: { readonly publicAddress: string | undefined; readonly clusterHosts: readonly string[] }): string {
+  const hosts = http.publicAddress === undefined ? [] : [addressHost(http.publicAddress), ...http.clusterHosts];
+  const nodes = [...new Set(hosts)].filter((host) => /^[A-Za-z0-9.-]+$/.test(host)).flatMap((host) => [`ws://${host}:*`, `wss://${host}:*`]);
+  const connect = ["'self'", ...nodes].join(' ');
+  return `default-src 'self'; connect-src ${connect}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
+}
 
 interface StaticFile {
   readonly body: Buffer;
@@ -51,8 +63,8 @@ export function loadWebApp(dir: string): ReadonlyMap<string, StaticFile> {
 /** Where `npm run build` bundles the app: dist/app, beside dist/server. */
 export const WEB_APP_DIR = path.resolve(__dirname, '../../app');
 
-/** GET /app/ and its files. */
-export function mountWebAppRoute(app: TemplatedApp, options: RouteOptions, dir = WEB_APP_DIR): void {
+/** GET /app/ and its files; the page under `policy` (webAppPolicy). */
+export function mountWebAppRoute(app: TemplatedApp, options: RouteOptions & { readonly policy: string }, dir = WEB_APP_DIR): void {
   const files = loadWebApp(dir);
   const answer = (url: string): HttpReply => {
     if (!isCanonicalPath(url)) return errorReply(ErrorCode.INVALID_PATH, 'the path has dot segments, doubled slashes or encoded separators');
@@ -69,7 +81,7 @@ export function mountWebAppRoute(app: TemplatedApp, options: RouteOptions, dir =
       headers: {
         'cache-control': name === 'index.html' ? 'no-cache' : 'public, max-age=300',
         'x-content-type-options': 'nosniff',
-        ...(file.contentType.startsWith('text/html') ? { 'content-security-policy': CONTENT_SECURITY_POLICY } : {}),
+        ...(file.contentType.startsWith('text/html') ? { 'content-security-policy': options.policy } : {}),
       },
     };
   };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ARTIFACTS_DIR } from '../support/browser';
-import { on, setLocation, signUpWithCard as signUp, useWebAppStage, type WebPerson as Person } from '../support/webAppDriver';
+import { keptOf, on, setLocation, signUpWithCard as signUp, useWebAppStage, type WebPerson as Person } from '../support/webAppDriver';
 
 describe('the reference web app in Chromium, served from another origin than the node', function () {
   // The deployment's default grace for a retried refresh: without it, one run in three to five here
@@ -71,12 +71,11 @@ describe('the reference web app in Chromium, served from another origin than the
     await snap(bo, 'incoming-call');
 
     // Signing out leaves nothing of the account in the browser: not the tokens, not who they matched with.
-    const kept = () => ada.page.evaluate(() => Object.keys(localStorage).filter((k) => k === 'kismet.tokens' || k.startsWith('kismet.matches.')).sort());
-    assert.equal((await kept()).length, 2, 'tokens and matches kept while signed in');
+    assert.equal((await keptOf(ada)).length, 2, 'tokens and matches kept while signed in');
     await on(ada, 'tab-profile').click();
     await on(ada, 'sign-out').click();
     await on(ada, 'email').waitFor();
-    assert.deepEqual(await kept(), []);
+    assert.deepEqual(await keptOf(ada), []);
 
     assert.deepEqual([...ada.problems, ...bo.problems], []);
   });

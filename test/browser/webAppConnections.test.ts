@@ -6,7 +6,7 @@ import { waitUntil } from '../support/accounts';
 import { matchPeople, registerPerson, type Person as Account } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
 import { TcpProxy } from '../support/tcpProxy';
-import { on, signIn, useWebAppStage, type WebPerson } from '../support/webAppDriver';
+import { keptOf, on, signIn, useWebAppStage, type WebPerson } from '../support/webAppDriver';
 
 /** A person's problems but the requests the network failed (which the tests make it do). */
 function beyondTheNetwork(person: WebPerson): string[] {
@@ -29,11 +29,12 @@ describe('the reference web app when the network fails or the person moves fast'
   const proxied = () => `http://127.0.0.1:${proxy!.port}`;
 
   /**
-   * `account` signed in through the app talking to the node at `server`, knowing its
-   * `matches` already (as a returning browser does, so no "It's a match!" covers the screen).
+   * `account` signed in through the app the node serves, reached at `server` (the node, or the
+   * proxy in front of it), knowing its `matches` already (as a returning browser does, so no
+   * "It's a match!" covers the screen).
    */
   const signedIn = async (name: string, account: Account, server: string, matches: ReadonlyArray<{ matchId: string; other: Account }>): Promise<WebPerson> => {
-    const person = await stage.people.open(name, stage.appUrl(server));
+    const person = await stage.people.open(name, `${server}/app/`);
     const known = matches.map((m) => ({ matchId: m.matchId, otherUserId: m.other.userId, otherCardId: m.other.card.id, name: m.other.card.title }));
     await person.page.evaluate(([key, value]) => localStorage.setItem(key!, value!), [`kismet.matches.${account.userId}`, JSON.stringify(known)]);
     await signIn(person, account.email);
@@ -45,10 +46,6 @@ describe('the reference web app when the network fails or the person moves fast'
     await on(person, 'match-row', name).click();
     await on(person, 'message-input').waitFor();
   };
-
-  /** What of the account the browser keeps: its tokens and who it matched with. */
-  const keptOf = (person: WebPerson) =>
-    person.page.evaluate(() => Object.keys(localStorage).filter((k) => k === 'kismet.tokens' || k.startsWith('kismet.matches.')));
 
   /** The node's connections to each actor, as the operator's monitor lists them. */
   const connectionsTo = async (...roomIds: string[]): Promise<number[]> => {

@@ -122,6 +122,35 @@ describe('@kismet/client against a node', function () {
     assert.equal(JSON.parse(items.get('kismet.tokens')!).userId, other.auth.userId, 'the other person stays signed in');
   });
 
+  it('forgets a sign-in the node ended, and says so once: its session closed (4502), its token refused on a route or a join', async () => {
+    const store = memoryStore();
+    const signedIn = new KismetClient({ url: node!.url, tokens: store });
+    await signedIn.register(uniqueEmail('ended'), TEST_PASSWORD);
+    const [pair, userId] = [store.load()!, signedIn.userId!];
+    const ended: string[] = [];
+    signedIn.onSignInEnded((id) => ended.push(id));
+    open.push(await signedIn.connect('phone'));
+    // The same log-in signs out elsewhere (another tab with these tokens): the node closes this session with 4502.
+    const copy = memoryStore();
+    copy.save(pair);
+    await new KismetClient({ url: node!.url, tokens: copy }).logout();
+    await waitUntil(() => ended.length > 0, 10_000, () => 'the sign-in ended');
+    assert.deepEqual(ended, [userId]);
+    assert.equal(store.load(), undefined);
+    assert.equal(signedIn.userId, undefined);
+    // A device that kept the revoked tokens learns of it at its first call, a route or a join.
+    for (const attempt of [(c: KismetClient) => c.api('GET', '/me/cards'), (c: KismetClient) => c.connect('tablet')]) {
+      const kept = memoryStore();
+      kept.save(pair);
+      const late = new KismetClient({ url: node!.url, tokens: kept });
+      const heard: string[] = [];
+      late.onSignInEnded((id) => heard.push(id));
+      assert.equal((await refusalOf(attempt(late))).code, 'TOKEN_REVOKED');
+      assert.deepEqual(heard, [userId]);
+      assert.equal(kept.load(), undefined);
+    }
+  });
+
   it('gets a fresh token when a join is refused as expired though this device’s clock says it is not, and joins', async () => {
     const store = memoryStore();
     await new KismetClient({ url: node!.url, tokens: store }).register(uniqueEmail('clock'), TEST_PASSWORD);

@@ -160,6 +160,17 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('CLUSTER_HOSTS', () => {
+    it('names none by default', () => assert.deepEqual(loadConfig({}).http.clusterHosts, []));
+    it('lists host names, lower-cased', () =>
+      assert.deepEqual(loadConfig({ CLUSTER_HOSTS: 'Kismet-2.example.com, 10.0.0.3' }).http.clusterHosts, ['kismet-2.example.com', '10.0.0.3']));
+    it('refuses what is not a host name: a scheme, a port, a wildcard', () => {
+      for (const bad of ['https://kismet-2.example.com', 'kismet-2.example.com:2567', '*', '*.example.com']) {
+        assert.match(problemsOf({ CLUSTER_HOSTS: bad })[0] ?? '', /^CLUSTER_HOSTS: host names/, bad);
+      }
+    });
+  });
+
   describe('MEDIA_HOSTS', () => {
     const production = { NODE_ENV: 'production', JWT_SECRET: SECRET, ...liveKitServer, DATABASE_URL: POSTGRES };
     it('takes any https host on a development node', () => assert.equal(loadConfig({}).mediaHosts, 'any'));

@@ -35,10 +35,13 @@ const TYPES: Readonly<Record<string, string>> = { '.html': 'text/html', '.js': '
 
 /**
  * A tiny static server for the built app on a port of its own: a page on
- * another origin than the node, as an app hosted apart from its realtime server.
+ * another origin than the node, as an app hosted apart from its realtime server,
+ * whose page names its node (`<meta name="kismet-node">`, web/settings.ts).
  */
-export async function serveWebApp(): Promise<{ readonly url: string; close(): Promise<void> }> {
+export async function serveWebApp(nodeUrl: string): Promise<{ readonly url: string; close(): Promise<void> }> {
   const files = new Map(fs.readdirSync(WEB_APP_DIR).map((name) => [`/${name}`, fs.readFileSync(path.join(WEB_APP_DIR, name))]));
+  const page = files.get('/index.html')!.toString('utf8').replace('<head>', `<head>\n    <meta name="kismet-node" content="${nodeUrl}" />`);
+  files.set('/index.html', Buffer.from(page));
   const server = http.createServer((req, res) => {
     const name = new URL(req.url ?? '/', 'http://localhost').pathname;
     const body = files.get(name === '/' ? '/index.html' : name);

@@ -49,8 +49,8 @@ export class WebAppPeople {
 export interface WebAppStage {
   readonly node: NodeHandle;
   readonly people: WebAppPeople;
-  /** The app, served apart from the node, talking to the node at `server` (this stage's by default). */
-  appUrl(server?: string): string;
+  /** The app, served apart from the node, talking to this stage's node (its page names it). */
+  appUrl(): string;
 }
 
 /**
@@ -70,7 +70,7 @@ export function useWebAppStage(env: Record<string, string> = {}): WebAppStage {
     const backend = (await BACKENDS[0]!.setup(this))!;
     teardown = backend.teardown;
     node = await startNodeProcess({ ...backend.env, ...env });
-    site = await serveWebApp();
+    site = await serveWebApp(node.url);
   });
   after(async () => {
     await people?.closeAll();
@@ -86,13 +86,18 @@ export function useWebAppStage(env: Record<string, string> = {}): WebAppStage {
     get people() {
       return people!;
     },
-    appUrl: (server = node!.url) => `${site!.url}/?server=${encodeURIComponent(server)}`,
+    appUrl: () => `${site!.url}/`,
   };
 }
 
 /** The app's element marked `data-test="<test>"` (the first, with `text` when given). */
 export function on(person: { readonly page: Page }, test: string, text?: string): Locator {
   return person.page.locator(`[data-test="${test}"]`, text === undefined ? {} : { hasText: text }).first();
+}
+
+/** What of an account a page's browser keeps: its tokens and who it matched with (their keys). */
+export function keptOf(person: { readonly page: Page }): Promise<string[]> {
+  return person.page.evaluate(() => Object.keys(localStorage).filter((k) => k === 'kismet.tokens' || k.startsWith('kismet.matches.')).sort());
 }
 
 /** Registers through the app and makes the person's card; `snap` is called at the screens worth a picture. */
