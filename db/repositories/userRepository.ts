@@ -64,6 +64,16 @@ export async function findUserById(db: Db, id: string): Promise<User | undefined
 }
 
 /**
+ * The account's status, its row held `for share` to the transaction's end: a ban
+ * (which updates the row) waits for what is stored under it, so it sees and ends it.
+ * Undefined when there is no such account or it was deleted.
+ */
+export async function lockAccountStatus(db: Transaction<Database>, id: string): Promise<UserStatus | undefined> {
+  const row = await db.selectFrom('users').select('status').where('id', '=', id).where('deleted_at', 'is', null).forShare().executeTakeFirst();
+  return row?.status;
+}
+
+/**
  * Whether others must not see the account at all (banned, shadow-banned or deleted),
  * inside a statement, for the row `users` (an alias of users): one definition, so a
  * list of many people hides the same accounts as a read of one.

@@ -5,7 +5,7 @@ import { decideRefresh, type PresentedRefreshToken } from '../../domain/refreshT
 import type { Database } from '../../db/types';
 import { deletePushTargetsOfSession } from '../../db/repositories/pushTargetRepository';
 import { isUniqueViolation } from '../../db/faults';
-import { findUserByEmail, findUserById, insertUser } from '../../db/repositories/userRepository';
+import { findUserByEmail, findUserById, insertUser, lockAccountStatus } from '../../db/repositories/userRepository';
 import { findEmailSanction } from '../../db/repositories/sanctionedEmailRepository';
 import { appendAudit } from '../../db/repositories/auditRepository';
 import {
@@ -88,11 +88,21 @@ export class AuthService {
   }
 
   async login(body: LoginBody): Promise<TokenPair> {
+    // Dated before the account is read: a ban stored after that read revokes the access token
+    // (tokens issued up to the ban's moment), however long the password check took.
+    const issuedAtS = Math.floor(this.now().getTime() / 1000);
     const user = await findUserByEmail(this.db, body.email);
     const ok = await verifyPassword(user?.passwordHash ?? (await getDecoyHash()), body.password);
     if (!user || !ok) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong email or password');
     if (user.status === 'banned') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
-    return this.issue(this.db, user.id, randomUUID());
+    return this.db.transaction().execute(async (trx) => {
+      // Read again, held until the session is stored: a ban landing during the password check is
+      // seen here, and one landing later waits, then ends this session with the account's others.
+      const status = await lockAccountStatus(trx, user.id);
+      if (status === undefined) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong email or password');
+      if (status === 'banned') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
+      return this.issue(trx, user.id, randomUUID(), randomUUID(), issuedAtS);
+    });
   }
 
   /** Whether `password` is the account's: the confirmation a destructive act (deleting the account) asks for. */
@@ -115,9 +125,13 @@ export class AuthService {
     // Each rotation writes a token kept until it expires: a session's chain grows at a device's pace.
     await spendOrRefuse(this.rateLimits, 'refresh.session', seen.familyId);
     const outcome = await this.db.transaction().execute(async (trx) => {
-      // The session's turn first: two retries of one spent token, or a retry and a use of its
-      // successor, are decided one after the other, each seeing what the other wrote.
+      // The session's turn first (after the account's sessions lock an erasure takes alone before
+      // the account's row): two retries of one spent token, or a retry and a use of its successor,
+      // are decided one after the other, each seeing what the other wrote.
       await lockRefreshTokenSession(trx, seen);
+      // Then the account, held as at a log-in (a ban waits, then ends this session), before the token
+      // rows: a ban takes the account's row and then its tokens', and no advisory lock.
+      const status = await lockAccountStatus(trx, seen.userId);
       const token = await lockRefreshTokenByHash(trx, tokenHash);
       const successor = token?.rotatedInto ? await findRefreshTokenById(trx, token.rotatedInto) : undefined;
       const decision = decideRefresh(token && presented(token, successor), now.getTime(), this.tokens.refreshReuseGraceMs);
@@ -128,8 +142,7 @@ export class AuthService {
         return { kind: 'reuse_detected' as const, code: decision.code, familyId: token.familyId };
       }
       if (decision.kind === 'refused' || !token) return { kind: 'refused' as const, code: ErrorCode.REFRESH_TOKEN_INVALID };
-      const user = await findUserById(trx, token.userId);
-      if (!user || user.status === 'banned') {
+      if (status !== 'active') {
         await revokeRefreshTokenFamily(trx, token.familyId, now);
         return { kind: 'banned' as const };
       }
@@ -141,7 +154,8 @@ export class AuthService {
         await markRefreshTokenUsed(trx, token.id, now, successorId);
       }
       // The spent token and its successor are written together: a failure leaves the old one usable.
-      return { kind: 'rotate' as const, pair: await this.issue(trx, token.userId, token.familyId, successorId) };
+      // Dated when the refresh began, before the account was read (as a log-in's).
+      return { kind: 'rotate' as const, pair: await this.issue(trx, token.userId, token.familyId, successorId, Math.floor(now.getTime() / 1000)) };
     });
     switch (outcome.kind) {
       case 'rotate':
@@ -175,7 +189,7 @@ export class AuthService {
   }
 
   /** A new pair for a session (refresh-token family); its access token names the session. */
-  private async issue(db: Kysely<Database> | Transaction<Database>, userId: string, familyId: string, tokenId = randomUUID()): Promise<TokenPair> {
+  private async issue(db: Kysely<Database> | Transaction<Database>, userId: string, familyId: string, tokenId = randomUUID(), issuedAtS?: number): Promise<TokenPair> {
     const refreshToken = randomBytes(32).toString('base64url');
     await insertRefreshToken(db, {
       id: tokenId,
@@ -186,7 +200,7 @@ export class AuthService {
     });
     return {
       userId,
-      accessToken: await this.accessTokens.sign(userId, familyId),
+      accessToken: await this.accessTokens.sign(userId, familyId, issuedAtS),
       refreshToken,
       expiresIn: this.accessTokens.ttlS,
     };
