@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { ErasureAnnouncement } from '../db/repositories/accountErasureRepository';
 import { listMatchIds, listOpposedPairs, type EndedMatch, type MatchesEnded } from '../db/repositories/matchRepository';
 import { deletePushTargetsOfUser } from '../db/repositories/pushTargetRepository';
+import { revokeRefreshTokensOfUser } from '../db/repositories/refreshTokenRepository';
 import type { Database } from '../db/types';
 import type { ThreadEndCode } from '../domain/blockDisclosure';
 import { endCallsOfMatches, type CallSettling } from './calls';
@@ -23,13 +24,23 @@ export interface ModerationDeps extends CallSettling {
 }
 
 /**
- * A ban, once stored (so nothing closed here can join again): the account's
- * access tokens stop working, its devices' push targets go, every connection
- * goes, on every node, and a call it is in ends for the other person too.
+ * A ban, in the transaction that stores it: every log-in session of the account
+ * ends, so an unban brings back none of its refresh tokens (a stolen one included),
+ * and its devices' push targets go with them: no device of a banned account is
+ * pushed anything again (pushes already queued are withheld at delivery). A log-in
+ * or refresh storing a session meanwhile holds the account's row, so the ban sees it.
+ */
+export async function endSessionsOfBanned(tx: Transaction<Database>, userId: string, at: Date): Promise<void> {
+  await revokeRefreshTokensOfUser(tx, userId, at);
+  await deletePushTargetsOfUser(tx, userId);
+}
+
+/**
+ * A ban, once stored with its sessions ended (so nothing closed here can join
+ * again): the account's access tokens stop working, every connection goes, on
+ * every node, and a call it is in ends for the other person too.
  */
 export async function announceBan(deps: ModerationDeps, userId: string): Promise<void> {
-  // No device of a banned account is pushed anything again (pushes already queued are withheld at delivery).
-  await deletePushTargetsOfUser(deps.db, userId);
   await deps.revocations.revokeUser(userId);
   await deps.userEvents.publish(userId, { kind: 'revoked' });
   const matchIds = await listMatchIds(deps.db, userId);

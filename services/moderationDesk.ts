@@ -8,7 +8,7 @@ import { listMatchMemberIds } from '../db/repositories/matchRepository';
 import { AppError, ErrorCode } from '../domain/errors';
 import { UserEventType } from '../domain/userEvents';
 import type { ResolutionAction } from '../contracts/moderation';
-import { announceBan, announceStanding, withdrawOwner, type ModerationDeps } from './moderation';
+import { announceBan, announceStanding, endSessionsOfBanned, withdrawOwner, type ModerationDeps } from './moderation';
 import { WITHDRAWALS_TOPIC } from './topicBus';
 import { parseReportContext } from '../domain/reportContext';
 
@@ -56,6 +56,7 @@ export async function resolveReport(
       }
       case 'ban':
         await updateAccount(tx, target, { banned: true });
+        await endSessionsOfBanned(tx, target, at);
         effect = { kind: 'banned' };
         break;
       case 'shadow_ban':

@@ -130,3 +130,8 @@ export async function revokeRefreshTokenFamily(db: Db, familyId: string, revoked
     .where('revoked_at', 'is', null)
     .execute();
 }
+
+/** Every log-in session of an account, ended (a ban): none of its refresh tokens is exchanged again, even after an unban. */
+export async function revokeRefreshTokensOfUser(db: Db, userId: string, revokedAt: Date): Promise<void> {
+  await db.updateTable('refresh_tokens').set({ revoked_at: revokedAt }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+}

@@ -132,6 +132,11 @@ export class AuthService {
       // Then the account, held as at a log-in (a ban waits, then ends this session), before the token
       // rows: a ban takes the account's row and then its tokens', and no advisory lock.
       const status = await lockAccountStatus(trx, seen.userId);
+      if (status !== 'active') {
+        // Refused as banned (or gone) whatever the token's state; a ban ended its sessions already.
+        await revokeRefreshTokenFamily(trx, seen.familyId, now);
+        return { kind: 'banned' as const };
+      }
       const token = await lockRefreshTokenByHash(trx, tokenHash);
       const successor = token?.rotatedInto ? await findRefreshTokenById(trx, token.rotatedInto) : undefined;
       const decision = decideRefresh(token && presented(token, successor), now.getTime(), this.tokens.refreshReuseGraceMs);
@@ -142,10 +147,6 @@ export class AuthService {
         return { kind: 'reuse_detected' as const, code: decision.code, familyId: token.familyId };
       }
       if (decision.kind === 'refused' || !token) return { kind: 'refused' as const, code: ErrorCode.REFRESH_TOKEN_INVALID };
-      if (status !== 'active') {
-        await revokeRefreshTokenFamily(trx, token.familyId, now);
-        return { kind: 'banned' as const };
-      }
       const successorId = randomUUID();
       if (decision.kind === 'rotate_again' && token.rotatedInto !== null) {
         // The successor whose answer was lost goes: the session still has one live refresh token.

@@ -4,7 +4,7 @@ import { listReports } from '../../db/repositories/reportRepository';
 import { updateAccount } from '../../db/repositories/userRepository';
 import { liftEmailSanctions } from '../../db/repositories/sanctionedEmailRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
-import { announceBan, announceStanding, withdrawOwner, type ModerationDeps } from '../../services/moderation';
+import { announceBan, announceStanding, endSessionsOfBanned, withdrawOwner, type ModerationDeps } from '../../services/moderation';
 import { resolveReport, setVerified } from '../../services/moderationDesk';
 import { isOperatorKey } from '../auth/operatorKey';
 import { AdminUserBody } from '../../contracts/cards';
@@ -42,6 +42,7 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRouteDeps, option
       const changed = await updateAccount(tx, userId, body);
       // On an erased account's id: lifts what its erasure kept on its email (sanctionedEmailRepository.ts).
       if (changed) await liftEmailSanctions(tx, userId, { ban: body.banned === false, shadowBan: body.shadowBanned === false });
+      if (changed && body.banned === true) await endSessionsOfBanned(tx, userId, deps.now());
       if (changed) await appendAudit(tx, { action: 'user.update', targetKind: 'user', targetId: userId, detail: { ...body }, at: deps.now() });
       return changed;
     });

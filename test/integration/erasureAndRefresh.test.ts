@@ -67,7 +67,8 @@ describe('an account erasure and a refresh of the same account', function () {
       await release();
       return settled(erasure, refreshed);
     });
-    assert.deepEqual(codeOf(answer), [401, 'REFRESH_TOKEN_INVALID'], JSON.stringify(answer.body));
+    // The account is read before the token: a deleted one is refused as a banned one is.
+    assert.deepEqual(codeOf(answer), [403, 'ACCOUNT_BANNED'], JSON.stringify(answer.body));
     assert.equal(Number((await suite.cluster.pool.query('select count(*) as n from refresh_tokens where user_id = $1', [person.userId])).rows[0].n), 0);
   });
 

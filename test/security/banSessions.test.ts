@@ -54,4 +54,31 @@ describe('security: a ban and the account’s log-in sessions', function () {
       await suite.cluster.pool.query('drop trigger if exists hold_session_insert on refresh_tokens; drop function if exists hold_session_insert');
     }
   });
+
+  it('ends every log-in session of an account when its ban is stored: after the unban no refresh token from before works, and its push targets are gone', async () => {
+    const [n0, n1] = suite.nodes;
+    const user = await registerUser(n0.url);
+    const other = await postJson<TokenPair>(n1.url, '/auth/login', { email: user.email, password: TEST_PASSWORD });
+    // A refresh token copied by someone else before the ban, and a device the account registered.
+    const rotated = await postJson<TokenPair>(n1.url, '/auth/refresh', { refreshToken: other.body.refreshToken });
+    assert.equal(rotated.status, 200);
+    await suite.cluster.pool.query(
+      `insert into push_targets (user_id, device_id, platform, target, session_id) values ($1, 'phone', 'fcm', '{"platform":"fcm","token":"t"}', null)`,
+      [user.userId],
+    );
+
+    assert.equal((await ban(n0.url, user.userId, true)).status, 200);
+    const live = () => count('select count(*)::int as n from refresh_tokens where user_id = $1 and revoked_at is null', [user.userId]);
+    assert.equal(await live(), 0, 'no refresh token of the account is live once the ban is answered');
+    assert.equal(await count('select count(*)::int as n from push_targets where user_id = $1', [user.userId]), 0);
+    assert.deepEqual(codeOf(await postJson(n1.url, '/auth/refresh', { refreshToken: user.refreshToken })), [403, 'ACCOUNT_BANNED'], 'while banned');
+
+    assert.equal((await ban(n1.url, user.userId, false)).status, 200);
+    for (const refreshToken of [user.refreshToken, rotated.body.refreshToken]) {
+      const answer = await postJson(n0.url, '/auth/refresh', { refreshToken });
+      assert.equal(answer.status, 401, `a refresh token from before the ban, after the unban: ${JSON.stringify(answer.body)}`);
+    }
+    // Logging in again is how the person comes back.
+    assert.equal((await postJson(n0.url, '/auth/login', { email: user.email, password: TEST_PASSWORD })).status, 200);
+  });
 });
