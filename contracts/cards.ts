@@ -157,7 +157,8 @@ export type AdminUserBody = z.infer<typeof AdminUserBody>;
 export const ReportBody = z.strictObject({
   userId: Uuid,
   context: z.enum(['profile', 'message', 'call', 'event']),
-  contextId: z.string().min(1).max(120).optional(),
+  /** Required: a report names something of the reporter's own with the person, so nobody reports someone they never met. */
+  contextId: z.string().min(1).max(120),
   reason: z.string().trim().min(1).max(1000),
 });
 export type ReportBody = z.infer<typeof ReportBody>;

@@ -55,16 +55,13 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
     const userId = await signedIn(call);
     const body = parseBody(ReportBody, call);
     await otherAccount(userId, body.userId, 'report');
-    let contextId: string | null = null;
-    if (body.contextId !== undefined) {
-      const context = parseReportContext(body.context, body.contextId);
-      if (!context) throw new AppError(ErrorCode.INVALID_BODY, `contextId: ${REPORT_CONTEXT_SHAPES[body.context]} for a ${body.context} report`);
-      // One answer for "no such thing" and "not yours to report": ids of others' threads, calls and events stay unconfirmed.
-      if (!(await reportContextHolds(db, userId, body.userId, context))) {
-        throw new AppError(ErrorCode.INVALID_BODY, `contextId: no ${body.context} of yours with this person`);
-      }
-      contextId = contextIdOf(context);
+    const context = parseReportContext(body.context, body.contextId);
+    if (!context) throw new AppError(ErrorCode.INVALID_BODY, `contextId: ${REPORT_CONTEXT_SHAPES[body.context]} for a ${body.context} report`);
+    // One answer for "no such thing" and "not yours to report": ids of others' threads, calls and events stay unconfirmed.
+    if (!(await reportContextHolds(db, userId, body.userId, context))) {
+      throw new AppError(ErrorCode.INVALID_BODY, `contextId: no ${body.context} of yours with this person`);
     }
+    const contextId = contextIdOf(context);
     // Only a report that would be stored spends from the reporter's own bucket (a refused one stores nothing).
     await spendOrRefuse(deps.rateLimits, 'report', userId);
     const outcome = await fileReport(db, { reporterId: userId, reportedId: body.userId, contextKind: body.context, contextId, reason: body.reason }, MAX_OPEN_REPORTS_PER_REPORTER);

@@ -85,8 +85,8 @@ describe('accounts people can leave, on two nodes', function () {
     // Each read the thread, each as far as their own marker says.
     replyOf(await command(threadA.room, 'read', { seq: fromB.seq }));
     replyOf(await command(threadB.room, 'read', { seq: fromA.seq }));
-    await requestJson(n0.url, 'POST', '/reports', { token: a.accessToken, body: { userId: c.userId, context: 'profile', reason: 'spam profile' } });
-    await requestJson(n0.url, 'POST', '/reports', { token: b.accessToken, body: { userId: a.userId, context: 'profile', reason: 'not theirs to see' } });
+    await requestJson(n0.url, 'POST', '/reports', { token: a.accessToken, body: { userId: c.userId, context: 'profile', contextId: c.card.id, reason: 'spam profile' } });
+    await requestJson(n0.url, 'POST', '/reports', { token: b.accessToken, body: { userId: a.userId, context: 'profile', contextId: a.card.id, reason: 'not theirs to see' } });
     // A call rung and cancelled, a live event registered for and attended, a device registered for pushes.
     const { callId } = replyOf<CallStarted>(await command(phone.room, 'call.start', { matchId, media: 'video' }));
     replyOf(await command(phone.room, 'call.cancel', { callId }));
@@ -281,7 +281,7 @@ describe('accounts people can leave, on two nodes', function () {
       [a.userId],
     );
     assert.deepEqual(owned.rows[0], { swipes: 0, tokens: 0, preferences: 0, active_cards: 0 });
-    const reportDeleted = await requestJson<{ code: string }>(n0.url, 'POST', '/reports', { token: b.accessToken, body: { userId: a.userId, context: 'profile', reason: 'x' } });
+    const reportDeleted = await requestJson<{ code: string }>(n0.url, 'POST', '/reports', { token: b.accessToken, body: { userId: a.userId, context: 'profile', contextId: a.card.id, reason: 'x' } });
     assert.equal(reportDeleted.body.code, 'NOT_FOUND', 'a deleted account is no one to report or block');
     const again = await postJson(n1.url, '/auth/register', { email: secrets.email, password: TEST_PASSWORD });
     assert.equal(again.status, 201, 'the email is free again');

@@ -20,6 +20,8 @@ interface Story {
   readonly matchId: string;
   readonly callId: string;
   readonly reportId: string;
+  /** The card of A's the report names. */
+  readonly reportedCardId: string;
   /** Swiped, then deleted the account. */
   readonly d: string;
 }
@@ -45,7 +47,7 @@ async function tellStory(urls: readonly [string, string]): Promise<Story> {
   replyOf(await command(caller.room, 'call.cancel', { callId: started.callId }));
   await disconnect(caller);
 
-  const report = await requestJson<{ reportId: string }>(u1, 'POST', '/reports', { token: b.accessToken, body: { userId: a.userId, context: 'profile', reason: REPORT_REASON } });
+  const report = await requestJson<{ reportId: string }>(u1, 'POST', '/reports', { token: b.accessToken, body: { userId: a.userId, context: 'profile', contextId: a.card.id, reason: REPORT_REASON } });
   assert.equal(report.status, 201);
   assert.equal((await requestJson(u0, 'DELETE', `/me/matches/${matchId}`, { token: b.accessToken })).status, 200);
   for (const url of urls) {
@@ -57,7 +59,7 @@ async function tellStory(urls: readonly [string, string]): Promise<Story> {
   replyOf(await command(leaving.room, 'swipe', { fromCardId: d.card.id, toCardId: a.card.id, action: 'pass' }));
   await disconnect(leaving);
   assert.equal((await requestJson(u1, 'DELETE', '/me', { token: d.accessToken, body: { password: TEST_PASSWORD } })).status, 200);
-  return { a: a.userId, b: b.userId, c: c.userId, matchId, callId: started.callId, reportId: report.body.reportId, d: d.userId };
+  return { a: a.userId, b: b.userId, c: c.userId, matchId, callId: started.callId, reportId: report.body.reportId, reportedCardId: a.card.id, d: d.userId };
 }
 
 /** The one event of `type` the predicate picks, checked for its envelope, subject and message id. */
@@ -97,7 +99,7 @@ async function checkStory(stream: TestStream, story: Story): Promise<StreamedEve
   assert.deepEqual(call, { callId: story.callId, matchId: story.matchId, callerId: story.a, calleeId: story.b, media: 'audio', state: 'cancelled', reason: 'cancelled', durationS: null });
 
   const report = single(stream, events, 'report.filed', (d) => d['reportId'] === story.reportId);
-  assert.deepEqual(report, { reportId: story.reportId, reporterId: story.b, reportedId: story.a, contextKind: 'profile', contextId: null });
+  assert.deepEqual(report, { reportId: story.reportId, reporterId: story.b, reportedId: story.a, contextKind: 'profile', contextId: story.reportedCardId });
 
   const ended = single(stream, events, 'match.ended', (d) => d['matchId'] === story.matchId);
   assert.deepEqual(ended, { matchId: story.matchId, status: 'unmatched', memberIds: [story.a, story.b].sort() });

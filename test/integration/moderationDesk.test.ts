@@ -19,10 +19,10 @@ describe('moderation desk, with real clients on two nodes', function () {
   /** An operator request through node 1; `token` null sends none. */
   const admin = <T>(method: 'GET' | 'POST', path: string, body?: unknown, token: string | null = ADMIN_KEY) =>
     requestJson<T>(node(1), method, path, { ...(token === null ? {} : { token }), ...(body === undefined ? {} : { body }) });
-  const report = async (from: Person, about: Person, context: string, contextId?: string) => {
+  const report = async (from: Person, about: Person, context: string, contextId: string) => {
     const filed = await requestJson<{ reportId: string }>(node(0), 'POST', '/reports', {
       token: from.accessToken,
-      body: { userId: about.userId, context, reason: 'rude', ...(contextId ? { contextId } : {}) },
+      body: { userId: about.userId, context, contextId, reason: 'rude' },
     });
     assert.equal(filed.status, 201, JSON.stringify(filed.body));
     return filed.body.reportId;
@@ -71,7 +71,7 @@ describe('moderation desk, with real clients on two nodes', function () {
     const [r1, r2, y, x] = await Promise.all(['R1', 'R2', 'Y', 'X'].map((t) => registerPerson(node(0), t)));
     const aboutY = await report(r1!, y!, 'profile', y!.card.id);
     const aboutX1 = await report(r1!, x!, 'profile', x!.card.id);
-    const aboutX2 = await report(r2!, x!, 'call');
+    const aboutX2 = await report(r2!, x!, 'profile', x!.card.id);
     const mine = (list: ReportView[]) => list.filter((v) => [aboutY, aboutX1, aboutX2].includes(v.reportId));
     const all = await admin<{ reports: ReportView[] }>('GET', '/admin/reports?limit=200');
     assert.equal(all.status, 200);
@@ -83,8 +83,8 @@ describe('moderation desk, with real clients on two nodes', function () {
     assert.equal(ofX.body.nextOffset, 1);
     const next = await admin<{ reports: ReportView[] }>('GET', `/admin/reports?reportedId=${x!.userId}&limit=1&offset=1`);
     assert.deepEqual(next.body.reports.map((v) => v.reportId), [aboutX2]);
-    const calls = await admin<{ reports: ReportView[] }>('GET', `/admin/reports?reporterId=${r2!.userId}&context=call`);
-    assert.deepEqual(calls.body.reports.map((v) => v.reportId), [aboutX2]);
+    const byR2 = await admin<{ reports: ReportView[] }>('GET', `/admin/reports?reporterId=${r2!.userId}&context=profile`);
+    assert.deepEqual(byR2.body.reports.map((v) => v.reportId), [aboutX2]);
     assert.equal((await resolve(aboutX2, 'dismiss', 'not a call problem')).status, 200);
     const open = await admin<{ reports: ReportView[] }>('GET', `/admin/reports?reportedId=${x!.userId}`);
     assert.deepEqual(open.body.reports.map((v) => [v.reportId, v.openAgainstReported]), [[aboutX1, 1]]);
@@ -99,18 +99,18 @@ describe('moderation desk, with real clients on two nodes', function () {
     const phoneW = await connectDevice(node(1), w!, 'phone');
     const phoneB = await connectDevice(node(1), b!, 'phone');
     suite.open.push(phoneW, phoneB);
-    const warned = await report(r!, w!, 'profile');
+    const warned = await report(r!, w!, 'profile', w!.card.id);
     assert.equal((await resolve(warned, 'warn', 'first warning')).status, 200);
     await waitForEvents(phoneW, (events) => events.some((e) => e.type === UserEventType.ACCOUNT_WARNED && e.data['reportId'] === warned));
 
     const closed = closeCode(phoneB.room);
-    const banned = await report(r!, b!, 'profile');
+    const banned = await report(r!, b!, 'profile', b!.card.id);
     assert.equal((await resolve(banned, 'ban', 'repeat offender')).status, 200);
     assert.equal(await closed, KismetCloseCode.SESSION_REVOKED);
     const login = await postJson<{ code: string }>(node(0), '/auth/login', { email: b!.email, password: TEST_PASSWORD });
     assert.equal(login.body.code, 'ACCOUNT_BANNED');
 
-    const hidden = await report(r!, s!, 'profile');
+    const hidden = await report(r!, s!, 'profile', s!.card.id);
     assert.equal((await resolve(hidden, 'shadow_ban', 'spam')).status, 200);
     assert.equal((await suite.cluster.pool.query('select shadow_banned from users where id = $1', [s!.userId])).rows[0].shadow_banned, true);
 

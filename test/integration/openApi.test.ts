@@ -98,7 +98,7 @@ describe('OpenAPI', function () {
     await call('GET', '/me/threads', '/me/threads', { token: c.accessToken });
     await call('GET', '/me/progress', '/me/progress', { token: c.accessToken });
     await call('DELETE', '/me/matches/:id', `/me/matches/${matchId}`, { token: c.accessToken });
-    await call('POST', '/reports', '/reports', { token, body: { userId: c.userId, context: 'profile', reason: 'spam' } });
+    await call('POST', '/reports', '/reports', { token, body: { userId: c.userId, context: 'profile', contextId: c.card.id, reason: 'spam' } });
     await call('POST', '/me/blocks', '/me/blocks', { token, body: { userId: c.userId } });
     await call('DELETE', '/cards/:id', `/cards/${card.body.id}`, { token });
 

@@ -38,6 +38,20 @@ describe('POST /reports, its context checked', function () {
     assert.deepEqual([(await reportsBy(from.userId)).length, (await filedAbout(about.userId)).length], before, `${what}: nothing stored`);
   }
 
+  it('a report without a contextId is refused in every context: nobody reports someone they never met by naming nothing', async () => {
+    const [victim, stranger] = await Promise.all([registerPerson(node(0), 'V'), registerPerson(node(1), 'S')]);
+    for (const context of ['profile', 'message', 'call', 'event']) {
+      const answer = await requestJson<{ code?: string; message?: string }>(node(1), 'POST', '/reports', {
+        token: stranger.accessToken,
+        body: { userId: victim.userId, context, reason: 'spam' },
+      });
+      assert.deepEqual([answer.status, answer.body.code], [400, 'INVALID_BODY'], `${context}: ${JSON.stringify(answer.body)}`);
+      assert.match(String(answer.body.message), /contextId/, context);
+    }
+    assert.deepEqual(await reportsBy(stranger.userId), [], 'nothing stored');
+    assert.deepEqual(await filedAbout(victim.userId), [], 'nothing sent');
+  });
+
   it('a message report names a message of a match the reporter is in; its event carries the id in one written form', async () => {
     const [a, b, stranger] = await Promise.all([registerPerson(node(0), 'A'), registerPerson(node(1), 'B'), registerPerson(node(0), 'S')]);
     const matchId = await matchPeople(a, b, [node(0), node(1)]);

@@ -29,10 +29,10 @@ describe('reports, filed once while open', function () {
     const suite = useTestCluster(1, Object.assign(stream.env, { ADMIN_API_KEY: ADMIN_KEY, RATE_LIMITS: 'request=100000:100000,report=100000:100000' }));
     const url = () => suite.cluster.nodes[0]!.url;
 
-    const report = (from: Person, about: Person, contextId?: string, reason = 'rude') =>
+    const report = (from: Person, about: Person, contextId: string, reason = 'rude') =>
       requestJson<{ reportId: string; code?: string }>(url(), 'POST', '/reports', {
         token: from.accessToken,
-        body: { userId: about.userId, context: 'profile', reason, ...(contextId === undefined ? {} : { contextId }) },
+        body: { userId: about.userId, context: 'profile', contextId, reason },
       });
     const desk = async (reportedId: string) =>
       (await requestJson<{ reports: ReportView[] }>(url(), 'GET', `/admin/reports?reportedId=${reportedId}&limit=200`, { token: ADMIN_KEY })).body.reports;
@@ -59,7 +59,10 @@ describe('reports, filed once while open', function () {
     it('the desk ranks and counts people, not reports; another context of an open pair is answered with its report', async () => {
       const [r1, r2, x, y] = await Promise.all(['R1', 'R2', 'X', 'Y'].map((t) => registerPerson(url(), t)));
       const aboutX = (await report(r1!, x!, x!.card.id)).body.reportId;
-      const aboutXAgain = await report(r1!, x!, undefined, 'the profile, no card named: another context'); // the profile, no card named
+      // X's profile made anew: its new card is another context, answered with the open report of the pair.
+      assert.equal((await requestJson(url(), 'DELETE', `/cards/${x!.card.id}`, { token: x!.accessToken })).status, 200);
+      const remade = await requestJson<{ id: string }>(url(), 'POST', '/cards', { token: x!.accessToken, body: { kind: 'person', title: 'X', birthYear: 1994 } });
+      const aboutXAgain = await report(r1!, x!, remade.body.id, 'the profile made anew: another context');
       assert.deepEqual([aboutXAgain.status, aboutXAgain.body.reportId], [200, aboutX], 'the open report of the pair answers');
       assert.deepEqual((await stored(r1!.userId, x!.userId)).map((row) => row.id), [aboutX], 'no second row');
       assert.deepEqual(await filedEvents(x!.userId), [aboutX], 'nor a second report.filed');
@@ -76,7 +79,7 @@ describe('reports, filed once while open', function () {
       // Once resolved, a report of the person is filed anew, in any context.
       const resolved = await requestJson(url(), 'POST', `/admin/reports/${aboutX}/resolve`, { token: ADMIN_KEY, body: { action: 'dismiss', note: 'checked' } });
       assert.equal(resolved.status, 200);
-      const again = await report(r1!, x!);
+      const again = await report(r1!, x!, remade.body.id);
       assert.equal(again.status, 201);
       assert.notEqual(again.body.reportId, aboutX);
     });
@@ -87,6 +90,10 @@ describe('reports, filed once while open', function () {
       const others = Array.from({ length: MAX_OPEN_REPORTS_PER_REPORTER + 2 }, () => randomUUID());
       await suite.cluster.pool.query(
         `insert into users (id, email, password_hash) select id, id::text || '@example.test', 'x' from unnest($1::uuid[]) as o(id)`, [others]);
+      // Each with a card: a report names one (its context).
+      const cards = await suite.cluster.pool.query<{ id: string; owner_id: string }>(
+        `insert into cards (id, owner_id, kind, title) select gen_random_uuid(), id, 'person', 'O' from unnest($1::uuid[]) as o(id) returning id, owner_id`, [others]);
+      const cardOf = new Map(cards.rows.map((row) => [row.owner_id, row.id]));
       const already = others.slice(0, MAX_OPEN_REPORTS_PER_REPORTER - 3);
       await suite.cluster.pool.query(
         `insert into reports (id, reporter_id, reported_id, context_kind, reason) select gen_random_uuid(), $1, o.id, 'profile', 'before' from unnest($2::uuid[]) as o(id)`,
@@ -97,7 +104,7 @@ describe('reports, filed once while open', function () {
 
       // Five at once, about five people: three fit, two are refused.
       const fresh = others.slice(MAX_OPEN_REPORTS_PER_REPORTER - 3, MAX_OPEN_REPORTS_PER_REPORTER + 2);
-      const answers = await Promise.all(fresh.map((id) => report(r, about(id))));
+      const answers = await Promise.all(fresh.map((id) => report(r, about(id), cardOf.get(id)!)));
       assert.deepEqual(answers.map((a) => a.status).sort(), [201, 201, 201, 409, 409], JSON.stringify(answers.map((a) => a.body)));
       for (const refused of answers.filter((a) => a.status === 409)) assert.equal(refused.body.code, 'REPORT_LIMIT_REACHED');
       assert.equal(await openOf(), MAX_OPEN_REPORTS_PER_REPORTER);
@@ -107,7 +114,7 @@ describe('reports, filed once while open', function () {
       const refused = await report(r, x, x.card.id);
       assert.deepEqual([refused.status, refused.body.code], [409, 'REPORT_LIMIT_REACHED']);
       assert.deepEqual(await stored(r.userId, x.userId), []);
-      const repeat = await report(r, about(already[0]!));
+      const repeat = await report(r, about(already[0]!), cardOf.get(already[0]!)!);
       assert.equal(repeat.status, 200);
       assert.equal(await openOf(), MAX_OPEN_REPORTS_PER_REPORTER);
 
@@ -115,7 +122,7 @@ describe('reports, filed once while open', function () {
       const resolved = await requestJson(url(), 'POST', `/admin/reports/${repeat.body.reportId}/resolve`, { token: ADMIN_KEY, body: { action: 'dismiss', note: 'checked' } });
       assert.equal(resolved.status, 200);
       assert.equal((await report(r, x, x.card.id)).status, 201);
-      assert.equal((await report(r, about(already[1]!), undefined, 'and one more')).status, 200, 'one already reported is still answered');
+      assert.equal((await report(r, about(already[1]!), cardOf.get(already[1]!)!, 'and one more')).status, 200, 'one already reported is still answered');
       assert.equal(await openOf(), MAX_OPEN_REPORTS_PER_REPORTER);
     });
   });
