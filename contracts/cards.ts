@@ -144,8 +144,10 @@ export const AdminUserBody = z
     banned: z.boolean().optional(),
     /** A shadow-banned account's cards leave every other deck; its own deck keeps working. */
     shadowBanned: z.boolean().optional(),
+    /** Why, for the audit log (1–2000 characters); it changes nothing on its own. */
+    note: z.string().trim().min(1).max(2000).optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
+  .refine((b) => Object.keys(b).some((key) => key !== 'note'), { message: 'nothing to change' });
 export type AdminUserBody = z.infer<typeof AdminUserBody>;
 
 /**

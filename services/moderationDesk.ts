@@ -83,13 +83,16 @@ export async function resolveReport(
       }
     }
     await markReportResolved(tx, reportId, { action: resolution.action, note: resolution.note, at });
-    await appendAudit(tx, {
-      action: `report.${resolution.action}`,
-      targetKind: 'report',
-      targetId: reportId,
-      detail: { reportedId: target, note: resolution.note, ...(effect.kind === 'message_removed' ? { matchId: effect.matchId, seq: effect.seq } : {}), ...(effect.kind === 'card_removed' ? { cardId: effect.cardId } : {}) },
-      at,
-    });
+    // An action on the account itself is in the account's trail (`GET /admin/audit?targetId=<userId>`), beside
+    // the operator route's; the others, under the report.
+    const onAccount = effect.kind === 'warned' || effect.kind === 'banned' || effect.kind === 'shadow_banned';
+    const action = `report.${resolution.action}`;
+    if (onAccount) {
+      await appendAudit(tx, { action, targetKind: 'user', targetId: target, detail: { reportId, note: resolution.note }, at });
+    } else {
+      const removed = effect.kind === 'message_removed' ? { matchId: effect.matchId, seq: effect.seq } : effect.kind === 'card_removed' ? { cardId: effect.cardId } : {};
+      await appendAudit(tx, { action, targetKind: 'report', targetId: reportId, detail: { reportedId: target, note: resolution.note, ...removed }, at });
+    }
     return { reportedId: target, effect };
   });
   await announce(deps, reportedId, effect);

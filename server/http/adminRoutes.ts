@@ -36,14 +36,14 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRouteDeps, option
 
   route(app, 'post', '/admin/users/:id', async (call) => {
     operator(call);
-    const body = parseBody(AdminUserBody, call);
+    const { note, ...body } = parseBody(AdminUserBody, call);
     const userId = idParam(call, 'account');
     const user = await deps.db.transaction().execute(async (tx) => {
       const changed = await updateAccount(tx, userId, body);
       // On an erased account's id: lifts what its erasure kept on its email (sanctionedEmailRepository.ts).
       if (changed) await liftEmailSanctions(tx, userId, { ban: body.banned === false, shadowBan: body.shadowBanned === false });
       if (changed && body.banned === true) await endSessionsOfBanned(tx, userId, deps.now());
-      if (changed) await appendAudit(tx, { action: 'user.update', targetKind: 'user', targetId: userId, detail: { ...body }, at: deps.now() });
+      if (changed) await appendAudit(tx, { action: 'user.update', targetKind: 'user', targetId: userId, detail: { ...body, ...(note ? { note } : {}) }, at: deps.now() });
       return changed;
     });
     if (!user) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');

@@ -55,6 +55,8 @@ describe('moderation desk, with real clients on two nodes', function () {
       ['message action on a profile report', resolve(reportId, 'remove_message'), 409, 'ACTION_NOT_APPLICABLE'],
       ['verified not a boolean', admin('POST', `/admin/users/${x.userId}/verified`, { verified: 'yes' }), 400, 'INVALID_BODY'],
       ['verify an unknown account', admin('POST', '/admin/users/00000000-0000-4000-8000-000000000000/verified', { verified: true }), 404, 'NOT_FOUND'],
+      ['an account update with a note alone', admin('POST', `/admin/users/${x.userId}`, { note: 'why' }), 400, 'INVALID_BODY'],
+      ['an account update with an empty note', admin('POST', `/admin/users/${x.userId}`, { banned: true, note: ' ' }), 400, 'INVALID_BODY'],
     ];
     for (const [what, answer, status, code] of cases) {
       const { status: got, body } = await answer;
@@ -114,13 +116,18 @@ describe('moderation desk, with real clients on two nodes', function () {
     assert.equal((await resolve(hidden, 'shadow_ban', 'spam')).status, 200);
     assert.equal((await suite.cluster.pool.query('select shadow_banned from users where id = $1', [s!.userId])).rows[0].shadow_banned, true);
 
+    // Each is in the account's own trail, with the report it came from, beside the operator route's changes.
+    assert.equal((await admin('POST', `/admin/users/${b!.userId}`, { banned: false, note: 'appeal upheld' })).status, 200);
     for (const [reportId, action, target] of [[warned, 'report.warn', w], [banned, 'report.ban', b], [hidden, 'report.shadow_ban', s]] as const) {
-      const entries = await auditFor(reportId);
-      assert.equal(entries.length, 1);
-      assert.equal(entries[0]!.action, action);
-      assert.equal(entries[0]!.detail['reportedId'], target!.userId);
-      assert.deepEqual(await reportRow(reportId), { status: 'resolved', resolution: action.slice('report.'.length), resolution_note: entries[0]!.detail['note'] });
+      const entries = await auditFor(target!.userId);
+      const fromDesk = entries.filter((e) => e.action === action);
+      assert.deepEqual(fromDesk.map((e) => [e.targetKind, e.targetId, e.detail]), [['user', target!.userId, { reportId, note: fromDesk[0]?.detail['note'] }]]);
+      assert.deepEqual(await reportRow(reportId), { status: 'resolved', resolution: action.slice('report.'.length), resolution_note: fromDesk[0]!.detail['note'] });
     }
+    assert.deepEqual((await auditFor(b!.userId)).map((e) => [e.action, e.detail]), [
+      ['user.update', { banned: false, note: 'appeal upheld' }],
+      ['report.ban', { reportId: banned, note: 'repeat offender' }],
+    ]);
   });
 
   it('removes a reported message from the live thread on both nodes, and a reported card from discovery', async () => {
