@@ -5,8 +5,9 @@ import { endCodeSeenBy, threadEndOf, type ThreadEnd } from '../../domain/blockDi
 import { AppError, ErrorCode } from '../../domain/errors';
 import { ThreadLedger } from '../../domain/threadLedger';
 import { messageNotices } from '../../domain/threadNotifications';
+import { seemingReads } from '../../domain/shadowBanAudience';
 import { ActorRoom } from '../actorRoom';
-import { ChatEventType, type ThreadClosedMessage, type ThreadReadyMessage, type TypingMessage } from '../../contracts/chat';
+import { ChatEventType, type ReadMarker, type ThreadClosedMessage, type ThreadReadyMessage, type TypingMessage } from '../../contracts/chat';
 import { KismetCloseCode } from '../../contracts/common';
 import type { ThreadSignal } from '../../services/topicBus';
 import { roomServices } from '../roomServices';
@@ -62,11 +63,7 @@ export class ChatThreadRoom extends ActorRoom {
     this.parts.membership = new ThreadMembership({ matchId, writer, ledger: () => this.parts.ledger, clientsOf: (userId) => this.clientsOf(userId), broadcast: (type, message) => this.broadcast(type, message) });
     mountChatCommands(this, {
       matchId, writer, ledger: () => this.parts.ledger, typing: this.parts.typing,
-      memberOf: (client) => {
-        const member = this.parts.members.get(client.sessionId);
-        if (!member || !this.parts.membership.holds(member.userId)) throw new AppError(ErrorCode.NOT_A_MEMBER, 'this connection is not in the thread');
-        return member;
-      },
+      memberOf: (client) => this.parts.memberOf(client),
       isHidden: (userId) => this.parts.hiddenMembers.has(userId),
       sentBefore: (userId) => this.parts.ledger.hasSent(userId),
       sending: (senderId, clientMessageId, client, write) => this.parts.origins.during(senderId, clientMessageId, client, write),
@@ -120,6 +117,8 @@ export class ChatThreadRoom extends ActorRoom {
     this.parts.ledger.commit(messages);
     for (const { hidden, ...message } of messages) {
       this.sendFrom({ userId: message.senderId, hidden }, ChatEventType.MESSAGE, message satisfies StoredMessage, this.parts.origins.of(message));
+      // Read at once by whoever has the thread open, as anyone's message would be: to its sender's own connections only.
+      if (hidden) for (const read of seemingReads(message.senderId, message.seq, this.parts.connectedUserIds())) this.sendToUser(message.senderId, ChatEventType.READ, read satisfies ReadMarker);
     }
     services.metrics.chatMessagesStored.inc(messages.length);
     services.metrics.messagesOut.inc({ kind: 'chat', type: ChatEventType.MESSAGE }, messages.length);

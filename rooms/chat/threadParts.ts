@@ -1,4 +1,6 @@
+import type { Client } from '@colyseus/core';
 import type { TypingSent } from '../../domain/chatRules';
+import { AppError, ErrorCode } from '../../domain/errors';
 import type { ThreadLedger } from '../../domain/threadLedger';
 import type { Member } from './chatCommands';
 import { MessageOrigins } from './messageOrigins';
@@ -22,6 +24,14 @@ export class ThreadParts {
   hiddenMembers = new Set<string>();
   unsubscribe: (() => void) | undefined;
   closed = false;
+
+  /** The member a connection is; NOT_A_MEMBER for one that has not joined. */
+  memberOf(client: Client): Member {
+    const member = this.members.get(client.sessionId);
+    // A colleague being taken out is held out of commands until storage says (threadMembership.ts).
+    if (!member || !this.membership.holds(member.userId)) throw new AppError(ErrorCode.NOT_A_MEMBER, 'this connection is not in the thread');
+    return member;
+  }
 
   /** The members with a connection to the thread, each once. */
   connectedUserIds(): string[] {
