@@ -261,8 +261,10 @@ export interface EventRemovalsTable {
 
 /**
  * Access tokens refused before they expire: every token of a user issued
- * before `revoked_at` (`user`), or every token of one log-in session (`session`,
- * the refresh-token family). Kept until `expires_at`, when such tokens are dead anyway.
+ * before `revoked_at` (`user`, give or take the clocks' tolerance), or every token of
+ * one log-in session (`session`, the refresh-token family). Kept until `expires_at`,
+ * when such tokens are dead anyway, and a node reads each for at least its own
+ * lifetime past `revoked_at` (domain/revocationList.ts revocationLifetimeMs).
  */
 export interface TokenRevocationsTable {
   id: Generated<string>;

@@ -62,6 +62,8 @@ export interface LiveEventAccess {
   readonly isHost: boolean;
   readonly registered: boolean;
   readonly removed: boolean;
+  /** The user's account is banned or deleted: an access token outlives both. */
+  readonly callerBanned: boolean;
   readonly shadowBanned: boolean;
   /** The blocks between the user and the event's hosts and registrants, either way: the event hides each from the other. */
   readonly blocks: readonly Block[];
@@ -83,7 +85,7 @@ export async function findLiveEventAccesses(
   if (asks.length === 0) return [];
   const { rows } = await sql<{
     i: string; user_id: string; id: string; host_id: string; job_card_id: string; title: string; starts_at: Date; ends_at: Date; capacity: number;
-    is_host: boolean; registered: boolean; removed: boolean; shadow_banned: boolean; open_to_others: boolean; blocking: string[]; blocked_by: string[];
+    is_host: boolean; registered: boolean; removed: boolean; caller_banned: boolean; shadow_banned: boolean; open_to_others: boolean; blocking: string[]; blocked_by: string[];
   }>`
     select q.i, q.user_id::text as user_id, e.id, e.host_id, e.job_card_id, e.title, e.starts_at, e.ends_at, e.capacity,
            -- Its host banned, shadow-banned or gone, or its job taken down: the event is its hosts' alone.
@@ -91,6 +93,7 @@ export async function findLiveEventAccesses(
            exists (select 1 from event_hosts h where h.event_id = e.id and h.user_id = q.user_id) as is_host,
            exists (select 1 from registrations r where r.event_id = e.id and r.user_id = q.user_id) as registered,
            exists (select 1 from event_removals x where x.event_id = e.id and x.user_id = q.user_id) as removed,
+           exists (select 1 from users u where u.id = q.user_id and (u.status = 'banned' or u.deleted_at is not null)) as caller_banned,
            exists (select 1 from users u where u.id = q.user_id and u.shadow_banned) as shadow_banned,
            -- Each way through its own index (the key leads with blocker_id; blocked_id has one of its own).
            array(select bl.blocked_id::text from blocks bl where bl.blocker_id = q.user_id and ${eventPersonSql('bl.blocked_id')}) as blocking,
@@ -114,6 +117,7 @@ export async function findLiveEventAccesses(
       isHost: row.is_host,
       registered: row.registered,
       removed: row.removed,
+      callerBanned: row.caller_banned,
       shadowBanned: row.shadow_banned,
       blocks: [...row.blocking.map((other) => ({ blockerId: row.user_id, blockedId: other })), ...row.blocked_by.map((other) => ({ blockerId: other, blockedId: row.user_id }))],
     };

@@ -14,16 +14,21 @@ export async function insertRevocation(db: Kysely<Database>, revocation: Revocat
     .execute();
 }
 
-/** The revocations that can still refuse a live token. */
-export async function listLiveRevocations(db: Kysely<Database>, now: Date): Promise<Revocation[]> {
+/**
+ * The revocations that can still refuse a live token: those stored as live, and those
+ * revoked less than `lifetimeMs` ago (the reader's own lifetime: a row stored by a node
+ * with a shorter one, or an older rule, still covers the reader's tokens).
+ */
+export async function listLiveRevocations(db: Kysely<Database>, now: Date, lifetimeMs: number): Promise<Revocation[]> {
   const rows = await db
     .selectFrom('token_revocations')
     .select(['kind', 'subject', 'revoked_at', 'expires_at'])
-    .where('expires_at', '>', now)
+    .where((eb) => eb.or([eb('expires_at', '>', now), eb('revoked_at', '>', new Date(now.getTime() - lifetimeMs))]))
     .execute();
   return rows.map((r) => ({ kind: r.kind, subject: r.subject, revokedAtMs: r.revoked_at.getTime(), expiresAtMs: r.expires_at.getTime() }));
 }
 
-export async function deleteExpiredRevocations(db: Kysely<Database>, now: Date): Promise<void> {
-  await db.deleteFrom('token_revocations').where('expires_at', '<=', now).execute();
+/** Deletes the revocations no live token can be refused by any more, by either measure of listLiveRevocations. */
+export async function deleteExpiredRevocations(db: Kysely<Database>, now: Date, lifetimeMs: number): Promise<void> {
+  await db.deleteFrom('token_revocations').where('expires_at', '<=', now).where('revoked_at', '<=', new Date(now.getTime() - lifetimeMs)).execute();
 }

@@ -90,7 +90,7 @@ export async function seedDiscoveryCity(
     await placeOwnersAtPersonCards(database.db, chosen.map((p) => p.userId));
     await analyzeTables(database.db);
     const tokens = new AccessTokenService(target.jwtSecret, target.tokenTtlS);
-    return Promise.all(chosen.map(async (p) => ({ userId: p.userId, cardId: p.cardId, accessToken: await tokens.sign(p.userId) })));
+    return Promise.all(chosen.map(async (p) => ({ userId: p.userId, cardId: p.cardId, accessToken: await tokens.sign(p.userId, randomUUID()) })));
   } finally {
     await database.close();
   }

@@ -55,8 +55,9 @@ export async function seedUsers(
     for (let i = 0; i < ids.length; i += 2000) {
       await insertUsersBulk(db, ids.slice(i, i + 2000).map((id) => ({ id, email: `bench-${id}@kismet.test`, passwordHash })));
     }
+    // Every access token names a log-in session; a seeded one has none stored, so nothing refreshes or revokes it.
     const tokens = new AccessTokenService(target.jwtSecret, target.tokenTtlS);
-    return Promise.all(ids.map(async (userId) => ({ userId, accessToken: await tokens.sign(userId) })));
+    return Promise.all(ids.map(async (userId) => ({ userId, accessToken: await tokens.sign(userId, randomUUID()) })));
   } finally {
     await database.close();
   }

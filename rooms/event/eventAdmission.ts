@@ -21,13 +21,15 @@ export interface LiveEventAuth extends SeatHolder {
 
 /**
  * The door of an event, in matchmaking, on whichever node took the join: its hosts
- * and registrants get in while its doors are open (domain/liveEventRules).
+ * and registrants get in while its doors are open (domain/liveEventRules), unless their account is banned or deleted.
  */
 export async function admitToEvent(token: string, rawOptions: unknown): Promise<LiveEventAuth> {
   const { userId, options, seatToken } = await ActorRoom.admitCaller(token, rawOptions, LiveEventJoinOptions);
   const services = roomServices();
   const access = await services.attendance.access(options.eventId, userId);
   if (!access) throw new AppError(ErrorCode.EVENT_NOT_FOUND, 'no such event');
+  // Asked of the account itself: a token outlives its revocation on a node that never heard it, or once it is forgotten.
+  if (access.callerBanned) throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned or deleted');
   const decision = decideLiveEventJoin({ ...access, phase: liveEventPhase(access.event, services.now().getTime()) });
   if (decision.kind === 'refused') throw new AppError(decision.code, decision.message);
   return {

@@ -3,6 +3,7 @@ import { findUserLocation } from '../../db/repositories/userRepository';
 import type { DeckSearcher } from '../../domain/deckFilters';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { LOBBY_RENEW_MS, LobbyLeases } from '../../domain/lobbyLeases';
+import { refuseClosedAccount } from '../accountStanding';
 import { ActorRoom, type SeatHolder } from '../actorRoom';
 import { AtMostEvery, REAL_TIMERS } from '../atMostEvery';
 import { mountCommands } from '../commandRouter';
@@ -42,10 +43,10 @@ export class LobbyRoom extends ActorRoom {
   private sweepTimer: NodeJS.Timeout | undefined;
   private emptySince: number | undefined;
 
-  /** Only someone whose current location is in the cell watches its lobby. */
+  /** Only someone whose current location is in the cell watches its lobby, with an account neither banned nor deleted. */
   static override async onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<LobbyAuth> {
     const { userId, options, seatToken } = await ActorRoom.admitCaller(token, rawOptions, LobbyJoinOptions);
-    const location = await findUserLocation(roomServices().db, userId);
+    const [, location] = await Promise.all([refuseClosedAccount(userId), findUserLocation(roomServices().db, userId)]);
     if (location?.h3Cell !== options.cell) throw new AppError(ErrorCode.NOT_IN_CELL, 'you can watch only the lobby of the cell you are in');
     return { userId, seatToken, cell: location.h3Cell };
   }

@@ -6,6 +6,7 @@ import { bodyOf, deliveryStartSeq, UserEventType, type UserEventBody } from '../
 import { KismetCloseCode } from '../../contracts/common';
 import { SessionEventType, SessionJoinOptions, type DevicesChangedMessage, type SessionReadyMessage, type UserEventMessage } from '../../contracts/session';
 import type { UserBusMessage } from '../../services/topicBus';
+import { refuseClosedAccount } from '../accountStanding';
 import { ActorRoom, type SeatHolder } from '../actorRoom';
 import { roomServices } from '../roomServices';
 import { CallDesk } from './callDesk';
@@ -41,9 +42,7 @@ export class SessionRoom extends ActorRoom {
     if (options.userId !== userId) {
       throw new AppError(ErrorCode.NOT_YOUR_SESSION, 'a user can join only their own session');
     }
-    // An access token outlives a ban by up to its lifetime: the account itself is asked.
-    const status = await roomServices().sessions.accountStatus(userId);
-    if (status === undefined || status === 'banned') throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned');
+    await refuseClosedAccount(userId);
     return { userId, seatToken, deviceId: options.deviceId };
   }
 

@@ -1,21 +1,27 @@
 import { createSigner, createVerifier } from 'fast-jwt';
 import { LRUCache } from 'lru-cache';
 import { AppError, ErrorCode } from '../../domain/errors';
-import type { Revocation, TokenFacts } from '../../domain/revocationList';
+import { CLOCK_TOLERANCE_S, type Revocation, type TokenFacts } from '../../domain/revocationList';
 
 export const ACCESS_TOKEN_ISSUER = 'kismet';
 export const ACCESS_TOKEN_AUDIENCE = 'kismet:rooms';
 
 export interface AccessTokenClaims {
   readonly userId: string;
-  /** The log-in session (refresh-token family) it was issued for. */
-  readonly sessionId: string | undefined;
+  /** The log-in session (refresh-token family) it was issued for: every token names one, so a log-out can revoke it. */
+  readonly sessionId: string;
   /** When it was signed (ms since the epoch): a revocation refuses the tokens signed before it. */
   readonly issuedAtMs: number;
 }
 
-/** Seconds two nodes' clocks may differ by: a token signed on one is checked on another. */
-export const CLOCK_TOLERANCE_S = 5;
+export { CLOCK_TOLERANCE_S };
+
+/**
+ * The claims a token must carry, present and not only right when present: a token
+ * without `iss` or `aud` would pass the library's checks of them, and one without
+ * `sid` would outlive a log-out of its session.
+ */
+export const REQUIRED_CLAIMS = ['sub', 'sid', 'iss', 'aud', 'iat', 'exp'] as const;
 
 /** Tokens whose signature was checked, remembered by this node (a device presents one token to every join and request). */
 export const CHECKED_TOKENS_KEPT = 20_000;
@@ -23,7 +29,7 @@ export const CHECKED_TOKENS_KEPT = 20_000;
 /** What a token whose signature and claims were checked says, by its exact text. */
 interface CheckedToken {
   readonly userId: string;
-  readonly sessionId: string | undefined;
+  readonly sessionId: string;
   readonly issuedAtS: number;
   readonly expiresAtS: number;
 }
@@ -56,7 +62,7 @@ export class AccessTokenService {
       algorithms: ['HS256'],
       allowedIss: ACCESS_TOKEN_ISSUER,
       allowedAud: ACCESS_TOKEN_AUDIENCE,
-      requiredClaims: ['sub', 'exp', 'iat'],
+      requiredClaims: [...REQUIRED_CLAIMS],
       // Expiry and age are checked against the caller's clock (verify's nowS), not the library's.
       ignoreExpiration: true,
       cache: false,
@@ -74,10 +80,10 @@ export class AccessTokenService {
     return this.#ttlS;
   }
 
-  async sign(userId: string, sessionId?: string, nowS = Math.floor(Date.now() / 1000)): Promise<string> {
+  async sign(userId: string, sessionId: string, nowS = Math.floor(Date.now() / 1000)): Promise<string> {
     return this.#signer({
       sub: userId,
-      ...(sessionId === undefined ? {} : { sid: sessionId }),
+      sid: sessionId,
       iss: ACCESS_TOKEN_ISSUER,
       aud: ACCESS_TOKEN_AUDIENCE,
       iat: nowS,
@@ -128,13 +134,16 @@ export class AccessTokenService {
     if (typeof sub !== 'string' || sub.length === 0) {
       throw new AppError(ErrorCode.TOKEN_INVALID, 'the access token has no subject');
     }
+    if (typeof sid !== 'string' || sid.length === 0) {
+      throw new AppError(ErrorCode.TOKEN_INVALID, 'the access token names no log-in session');
+    }
     if (typeof iat !== 'number' || typeof exp !== 'number' || !Number.isFinite(iat) || !Number.isFinite(exp)) {
       throw new AppError(ErrorCode.TOKEN_INVALID, 'the access token has no valid times');
     }
     if (iat > nowS + CLOCK_TOLERANCE_S) {
       throw new AppError(ErrorCode.TOKEN_INVALID, 'the access token was issued in the future');
     }
-    const facts: CheckedToken = { userId: sub, sessionId: typeof sid === 'string' ? sid : undefined, issuedAtS: iat, expiresAtS: exp };
+    const facts: CheckedToken = { userId: sub, sessionId: sid, issuedAtS: iat, expiresAtS: exp };
     this.#checked.set(token, facts);
     return facts;
   }

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { deleteExpiredRevocations, insertRevocation, listLiveRevocations } from '../../db/repositories/tokenRevocationRepository';
 import type { Database } from '../../db/types';
-import { RevocationList, type Revocation, type TokenFacts } from '../../domain/revocationList';
+import { RevocationList, revocationLifetimeMs, type Revocation, type TokenFacts } from '../../domain/revocationList';
 import type { TopicBus } from '../../services/topicBus';
 import type { Logger } from '../logger';
 
@@ -18,15 +18,17 @@ const PRUNE_EVERY_MS = 60_000;
  * answered). Checking a token is a lookup in memory.
  */
 export class TokenRevocations {
-  private readonly list = new RevocationList();
+  private readonly list: RevocationList;
+  /** How long each revocation is kept, stored and in memory (revocationLifetimeMs): as long as a token it refuses may be accepted. */
+  private readonly lifetimeMs: number;
   private unsubscribe: (() => void) | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly bus: TopicBus<Revocation>,
-    /** Access-token lifetime: a revocation matters no longer than the tokens it refuses live. */
-    private readonly accessTokenTtlS: number,
+    /** Access-token lifetime: a revocation matters no longer than the tokens it refuses live (and the clocks' tolerance). */
+    accessTokenTtlS: number,
     private readonly now: () => Date,
     private readonly logger: Logger,
     /**
@@ -36,7 +38,10 @@ export class TokenRevocations {
      * refresh token), whose connections every actor of the node closes.
      */
     private readonly onRevoked: (revocation: Revocation) => void = () => {},
-  ) {}
+  ) {
+    this.lifetimeMs = revocationLifetimeMs(accessTokenTtlS);
+    this.list = new RevocationList(this.lifetimeMs);
+  }
 
   /** Listens first, then reads what is stored, so nothing revoked meanwhile is missed. */
   async start(): Promise<void> {
@@ -48,7 +53,7 @@ export class TokenRevocations {
 
   /** Reads what is stored again: for a node back from a Redis outage, which heard nothing published meanwhile. */
   async reload(): Promise<void> {
-    for (const revocation of await listLiveRevocations(this.db, this.now())) this.add(revocation);
+    for (const revocation of await listLiveRevocations(this.db, this.now(), this.lifetimeMs)) this.add(revocation);
   }
 
   stop(): void {
@@ -72,7 +77,7 @@ export class TokenRevocations {
 
   private async revoke(kind: Revocation['kind'], subject: string): Promise<void> {
     const nowMs = this.now().getTime();
-    const revocation: Revocation = { kind, subject, revokedAtMs: nowMs, expiresAtMs: nowMs + this.accessTokenTtlS * 1000 };
+    const revocation: Revocation = { kind, subject, revokedAtMs: nowMs, expiresAtMs: nowMs + this.lifetimeMs };
     await insertRevocation(this.db, revocation);
     this.add(revocation);
     // Answered once every node refuses the tokens: a log-out's token opens nothing anywhere after it.
@@ -91,6 +96,6 @@ export class TokenRevocations {
   private prune(): void {
     const now = this.now();
     this.list.prune(now.getTime());
-    deleteExpiredRevocations(this.db, now).catch((error: unknown) => this.logger.warn({ err: error }, 'pruning token revocations failed; retried next period'));
+    deleteExpiredRevocations(this.db, now, this.lifetimeMs).catch((error: unknown) => this.logger.warn({ err: error }, 'pruning token revocations failed; retried next period'));
   }
 }

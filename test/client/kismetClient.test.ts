@@ -156,7 +156,7 @@ describe('@kismet/client against a node', function () {
     await new KismetClient({ url: node!.url, tokens: store }).register(uniqueEmail('clock'), TEST_PASSWORD);
     const signedIn = store.load()!;
     // Issued an hour ago: the server refuses it (TOKEN_EXPIRED), while the stored expiry, by this device's clock, is not due.
-    const expired = await new AccessTokenService(HARNESS_JWT_SECRET, 60).sign(signedIn.userId, undefined, Math.floor(Date.now() / 1000) - 3600);
+    const expired = await new AccessTokenService(HARNESS_JWT_SECRET, 60).sign(signedIn.userId, 'a-log-in', Math.floor(Date.now() / 1000) - 3600);
     store.save({ ...signedIn, accessToken: expired });
     const behind = new KismetClient({ url: node!.url, tokens: store });
     const session = await behind.connect('phone');

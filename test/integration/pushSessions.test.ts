@@ -4,7 +4,8 @@ import { sql } from 'kysely';
 import type { TokenPair } from '../../contracts/auth';
 import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
 import { migrateToLatest } from '../../db/migrate';
-import { AccessTokenService } from '../../server/auth/accessTokens';
+import { SignJWT } from 'jose';
+import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../../server/auth/accessTokens';
 import { postJson, requestJson, TEST_PASSWORD, waitUntil } from '../support/accounts';
 import { metricValue, useTestCluster } from '../support/cluster';
 import { matchPeople, registerPerson, type Person } from '../support/matches';
@@ -83,7 +84,9 @@ describe('push devices of log-in sessions that ended', function () {
     it('a token that names no log-in session registers no push device', async () => {
       const url = suite.nodes[0].url;
       const b = await registerPerson(url, 'B');
-      const sessionless = await new AccessTokenService(HARNESS_JWT_SECRET, 60).sign(b.userId);
+      const nowS = Math.floor(Date.now() / 1000);
+      const claims = { sub: b.userId, iss: ACCESS_TOKEN_ISSUER, aud: ACCESS_TOKEN_AUDIENCE, iat: nowS, exp: nowS + 60 };
+      const sessionless = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(HARNESS_JWT_SECRET));
       // A browser's subscription as any other: only the token differs.
       const key = await requestJson<{ publicKey: string }>(url, 'GET', '/push/vapid-public-key');
       const { endpoint, keys } = standIn.service.subscribe(key.body.publicKey);

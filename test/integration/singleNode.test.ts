@@ -175,11 +175,11 @@ for (const backend of BACKENDS) {
           return client.joinOrCreate(SESSION_ROOM, { userId, deviceId: 'phone' });
         };
         const longAgo = Math.floor(Date.now() / 1000) - 3600;
-        const expired = await new AccessTokenService(HARNESS_JWT_SECRET, 60).sign(user.userId, undefined, longAgo);
+        const expired = await new AccessTokenService(HARNESS_JWT_SECRET, 60).sign(user.userId, 'a-log-in', longAgo);
         const [header, , signature] = user.accessToken.split('.');
         const forgedPayload = Buffer.from(JSON.stringify({ sub: other.userId, iss: 'kismet', aud: 'kismet:rooms', exp: longAgo + 7200 })).toString('base64url');
         const tampered = `${header}.${forgedPayload}.${signature}`;
-        const wrongKey = await new SignJWT({})
+        const wrongKey = await new SignJWT({ sid: 'a-log-in' })
           .setProtectedHeader({ alg: 'HS256' })
           .setSubject(user.userId)
           .setIssuer('kismet')

@@ -15,7 +15,7 @@ import { servicesOrSkip } from '../support/services';
 const NO_SECRETS = { JWT_SECRET: undefined, LIVEKIT_API_KEY: undefined, LIVEKIT_API_SECRET: undefined };
 
 const publicSecretToken = (userId: string) =>
-  new SignJWT({})
+  new SignJWT({ sid: 'a-log-in' })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
     .setIssuer(ACCESS_TOKEN_ISSUER)

@@ -13,16 +13,12 @@ import { stalledNode } from '../support/stalledNode';
 
 const codeOf = (answer: { status: number; body: unknown }) => [answer.status, (answer.body as { code?: string }).code] as const;
 
-/** A token signed with the nodes' own secret, with the times given (seconds since epoch). */
-const tokenAt = (userId: string, iatS: number, expS: number) =>
-  new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(userId)
-    .setIssuer(ACCESS_TOKEN_ISSUER)
-    .setAudience(ACCESS_TOKEN_AUDIENCE)
-    .setIssuedAt(iatS)
-    .setExpirationTime(expS)
-    .sign(new TextEncoder().encode(HARNESS_JWT_SECRET));
+/** A token signed with the nodes' own secret, with the times given (seconds since epoch), and without the claims named in `without`. */
+const tokenAt = (userId: string, iatS: number, expS: number, without: ReadonlyArray<'iss' | 'aud' | 'sid'> = []) => {
+  const claims: Record<string, unknown> = { sub: userId, sid: 'a-log-in', iss: ACCESS_TOKEN_ISSUER, aud: ACCESS_TOKEN_AUDIENCE, iat: iatS, exp: expS };
+  for (const claim of without) delete claims[claim];
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(HARNESS_JWT_SECRET));
+};
 
 describe('security: tokens', function () {
   const suite = useTestCluster(2, { ADMIN_API_KEY: ADMIN_KEY });
@@ -86,6 +82,18 @@ describe('security: tokens', function () {
     assert.deepEqual(await refusal(n1.url, { userId: user.userId, accessToken: future }), { http: [401, 'TOKEN_INVALID'], join: 'TOKEN_INVALID' });
     assert.deepEqual(await refusal(n1.url, { userId: user.userId, accessToken: ancient }), { http: [401, 'TOKEN_EXPIRED'], join: 'TOKEN_EXPIRED' });
     assert.deepEqual(codeOf(await requestJson(n1.url, 'GET', '/me/cards', { token: fresh })), [200, undefined], 'the same token dated now');
+  });
+
+  it('refuses a token of the nodes’ own secret that lacks its issuer, its audience or its log-in session', async () => {
+    const [n0, n1] = suite.nodes;
+    const user = await registerUser(n0.url);
+    const nowS = Math.floor(Date.now() / 1000);
+    for (const without of [['iss'], ['aud'], ['iss', 'aud'], ['sid']] as const) {
+      const token = await tokenAt(user.userId, nowS, nowS + DEFAULT_ACCESS_TOKEN_TTL_S, without);
+      assert.deepEqual(await refusal(n1.url, { userId: user.userId, accessToken: token }), { http: [401, 'TOKEN_INVALID'], join: 'TOKEN_INVALID' }, `without ${without.join(' and ')}`);
+    }
+    const whole = await tokenAt(user.userId, nowS, nowS + DEFAULT_ACCESS_TOKEN_TTL_S);
+    assert.deepEqual(codeOf(await requestJson(n1.url, 'GET', '/me/cards', { token: whole })), [200, undefined], 'the same token with every claim');
   });
 
   it('writes a rotated refresh token in the same transaction as spending the old one', async () => {
