@@ -82,6 +82,8 @@ export interface CardsTable {
   /** The coarse cell holding h3_cell (domain/geo coarseCellOf), for long-distance searches. */
   h3_coarse: string | null;
   active: ColumnType<boolean, boolean | undefined, boolean>;
+  /** A job card's company: its owner's when it was posted (null for a person card, or a recruiter in none). */
+  company_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Ordered photo references (https URL, size, optional blurhash); the bytes live with the app's storage. */
   photos: JsonDefault<PhotoRef[]>;
   created_at: DefaultTimestamp;

@@ -21,7 +21,9 @@ export interface ColleagueAdditionFacts {
   readonly callerRole: ThreadRole | undefined;
   /** The caller owns the match's job card (a dating match has none). */
   readonly callerOwnsJob: boolean;
-  /** The caller's company, if any. */
+  /** The company the match's job card was posted for (its owner's when they posted it), if any. */
+  readonly jobCompanyId: string | undefined;
+  /** The caller's company now, if any. */
   readonly callerCompanyId: string | undefined;
   /** The account to add, undefined when there is none (or it was deleted). */
   readonly colleague:
@@ -39,8 +41,11 @@ export interface ColleagueAdditionFacts {
 
 /**
  * Only the recruiter who owns the match's job card adds, only while the match is
- * active, only a recruiter account of their own company that is not in the
- * thread already (the candidate is), not banned, and apart from neither party.
+ * active, only while they belong to the company the job was posted for, only a
+ * recruiter account of that company that is not in the thread already (the
+ * candidate is), not banned, and apart from neither party: a job posted by a
+ * recruiter in no company takes no colleagues, nor does one whose owner left its
+ * company (for another, or none).
  * A banned account and one apart from a party get one answer, COLLEAGUE_NOT_ADDABLE,
  * so the owner never learns that a colleague and they, or a colleague and the
  * candidate, blocked each other (domain/blockDisclosure.ts); it is told only once
@@ -55,8 +60,8 @@ export function decideColleagueAddition(f: ColleagueAdditionFacts): Refusal | un
   if (!f.colleague) return { code: ErrorCode.NOT_FOUND, message: 'no such account' };
   if (f.colleague.inThread) return { code: ErrorCode.ALREADY_MEMBER, message: 'that account is in this thread already' };
   // The company before the ban: whether an account is banned is told only about one's own colleagues.
-  if (f.callerCompanyId === undefined || f.colleague.companyId !== f.callerCompanyId || f.colleague.role !== 'recruiter') {
-    return { code: ErrorCode.NOT_SAME_COMPANY, message: 'only recruiters of your own company can be added' };
+  if (f.jobCompanyId === undefined || f.callerCompanyId !== f.jobCompanyId || f.colleague.companyId !== f.jobCompanyId || f.colleague.role !== 'recruiter') {
+    return { code: ErrorCode.NOT_SAME_COMPANY, message: 'only recruiters of the company the job was posted for, yours, can be added' };
   }
   if (f.colleague.banned || f.colleague.apartFromParty) return { code: ErrorCode.COLLEAGUE_NOT_ADDABLE, message: 'that account cannot be added to this thread' };
   if (f.colleagueCount >= MAX_COLLEAGUES_PER_THREAD) return { code: ErrorCode.COLLEAGUE_LIMIT_REACHED, message: `a thread holds at most ${MAX_COLLEAGUES_PER_THREAD} colleagues` };

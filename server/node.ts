@@ -198,7 +198,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const moderation = { db: database.db, userEvents, threadSignals, withdrawals, blocks, metrics, now, mediaRooms: calls.roomControl, revocations };
   mountMatchRoutes(transport.app, { ...moderation, signedIn, rateLimits }, routeOptions);
   mountColleagueRoutes(transport.app, { ...moderation, signedIn }, routeOptions);
-  mountCompanyRoutes(transport.app, { db: database.db, signedIn, adminApiKey: config.auth.adminApiKey, now, userEvents, threadSignals }, routeOptions);
+  mountCompanyRoutes(transport.app, { db: database.db, signedIn, adminApiKey: config.auth.adminApiKey, now, userEvents, threadSignals, withdrawals }, routeOptions);
   mountAdminRoutes(transport.app, { ...moderation, adminApiKey: config.auth.adminApiKey }, routeOptions);
   mountAccountRoutes(transport.app, { ...moderation, signedIn, auth, rateLimits }, routeOptions);
   const liveKitKeys = { apiKey: config.liveKit.apiKey, apiSecret: config.liveKit.apiSecret };

@@ -60,6 +60,18 @@ export async function announceStanding(deps: ModerationDeps, userId: string, sha
   ]);
 }
 
+/**
+ * Cards of `ownerId` deactivated (stored already) leave every deck in the cluster, cached ones
+ * included, before this resolves, and the owner's own decks are built again on their next ask.
+ */
+export async function withdrawCards(deps: Pick<ModerationDeps, 'withdrawals' | 'userEvents'>, ownerId: string, cardIds: readonly string[]): Promise<void> {
+  if (cardIds.length === 0) return;
+  await Promise.all([
+    ...cardIds.map((cardId) => deps.withdrawals.publishApplied(WITHDRAWALS_TOPIC, { kind: 'card', cardId })),
+    deps.userEvents.publishApplied(ownerId, { kind: 'deck.invalidate' }),
+  ]);
+}
+
 /** A banned or shadow-banned account's cards leave every deck in the cluster, cached ones included. */
 export function withdrawOwner(deps: Pick<ModerationDeps, 'withdrawals'>, userId: string): Promise<void> {
   return deps.withdrawals.publishApplied(WITHDRAWALS_TOPIC, { kind: 'owner', userId });

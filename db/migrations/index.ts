@@ -35,6 +35,7 @@ import * as sanctionedEmails from './2026_12_09_0085_sanctioned_emails';
 import * as pushTargetSessions from './2026_12_09_0090_push_target_sessions';
 import * as reportsOpenPerPair from './2026_12_09_0110_reports_open_per_pair';
 import * as deviceCursorsByLastSeen from './2026_12_09_0111_device_cursors_by_last_seen';
+import * as jobCardCompanies from './2026_12_09_0120_job_card_companies';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -77,4 +78,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_09_0090_push_target_sessions': pushTargetSessions,
   '2026_12_09_0110_reports_open_per_pair': reportsOpenPerPair,
   '2026_12_09_0111_device_cursors_by_last_seen': deviceCursorsByLastSeen,
+  '2026_12_09_0120_job_card_companies': jobCardCompanies,
 };

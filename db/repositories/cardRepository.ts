@@ -53,7 +53,7 @@ function toRow(fields: Partial<CardFields>) {
 }
 
 /** Inserts a card; it is verified when its owner's account is. Only under the owner's lock (insertCardWithinLimits). */
-async function insertCard(db: Db, card: { id: string; ownerId: string; kind: CardKind } & CardFields): Promise<Card> {
+async function insertCard(db: Db, card: { id: string; ownerId: string; kind: CardKind } & CardFields, companyId: string | null): Promise<Card> {
   const row = await db
     .insertInto('cards')
     .values((eb) => ({
@@ -63,6 +63,7 @@ async function insertCard(db: Db, card: { id: string; ownerId: string; kind: Car
       ...toRow(card),
       title: card.title,
       verified: eb.selectFrom('users').select('verified').where('id', '=', card.ownerId),
+      company_id: companyId,
     }))
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -91,7 +92,10 @@ export function insertCardWithinLimits(
     if (!owner) return { kind: 'no-account' };
     const decision = decideCardCreation({ role: owner.role, kind: card.kind, ...(await countCardsByOwner(tx, card.ownerId, newSince)) });
     if (decision.kind === 'refused') return decision;
-    return { kind: 'created', card: await insertCard(tx, card) };
+    // A job is posted for its owner's company (none for a recruiter in none). Their membership is read
+    // for share: taking them out of the company waits for this card, and then deactivates it with the rest.
+    const company = card.kind === 'job' ? await tx.selectFrom('company_members').select('company_id').where('user_id', '=', card.ownerId).forShare().executeTakeFirst() : undefined;
+    return { kind: 'created', card: await insertCard(tx, card, company?.company_id ?? null) };
   });
 }
 
@@ -159,4 +163,16 @@ export async function updateCard(db: Db, id: string, fields: Partial<CardFields>
 export async function deactivateCard(db: Db, id: string): Promise<Card> {
   const row = await db.updateTable('cards').set({ active: false, updated_at: new Date() }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
   return cardFromRow(row);
+}
+
+/**
+ * Deactivates the owner's active job cards, only those posted for `companyId` when it is given
+ * (its owner left that company), all of them otherwise (they may post jobs no more). The ids deactivated,
+ * for discovery to withdraw them as a card's deactivation does.
+ */
+export async function deactivateJobCards(db: Db, ownerId: string, companyId?: string): Promise<string[]> {
+  let query = db.updateTable('cards').set({ active: false, updated_at: new Date() }).where('owner_id', '=', ownerId).where('kind', '=', 'job').where('active', '=', true);
+  if (companyId !== undefined) query = query.where('company_id', '=', companyId);
+  const rows = await query.returning('id').execute();
+  return rows.map((r) => r.id);
 }

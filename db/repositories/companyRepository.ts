@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ErrorCode } from '../../domain/errors';
 import type { Database } from '../types';
+import { deactivateJobCards } from './cardRepository';
 import { lockLiveAccount } from './userRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -37,7 +38,8 @@ export type CompanyMemberOutcome = { readonly kind: 'added' | 'unchanged' } | { 
  * left as is. Only recruiter accounts that are not deleted, and not in another company.
  */
 export async function addCompanyMember(tx: Transaction<Database>, companyId: string, userId: string, at: Date): Promise<CompanyMemberOutcome> {
-  const company = await tx.selectFrom('companies').select('id').where('id', '=', companyId).forUpdate().executeTakeFirst();
+  // Not for update: a job card being posted for the company holds its row for key share (its reference).
+  const company = await tx.selectFrom('companies').select('id').where('id', '=', companyId).forNoKeyUpdate().executeTakeFirst();
   if (!company) return { kind: 'refused', code: 'NOT_FOUND', message: 'no such company' };
   const user = await lockLiveAccount(tx, userId);
   if (!user) return { kind: 'refused', code: 'NOT_FOUND', message: 'no such account' };
@@ -49,8 +51,14 @@ export async function addCompanyMember(tx: Transaction<Database>, companyId: str
   return { kind: 'added' };
 }
 
-/** Takes an account out of a company; false when it was not a member of it. Threads they were added to stay theirs until the job's owner removes them. */
-export async function removeCompanyMember(db: Db, companyId: string, userId: string): Promise<boolean> {
-  const result = await db.deleteFrom('company_members').where('company_id', '=', companyId).where('user_id', '=', userId).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+/**
+ * Takes an account out of a company, and deactivates the job cards they posted for it: the
+ * company's jobs are not theirs to show or staff once they left it. Undefined when they were
+ * not a member of it; else the ids of the cards deactivated. The threads they were added to
+ * are left after (services/threadColleagues.ts `leaveCompanyThreads`).
+ */
+export async function removeCompanyMember(tx: Transaction<Database>, companyId: string, userId: string): Promise<{ readonly withdrawnCardIds: string[] } | undefined> {
+  const result = await tx.deleteFrom('company_members').where('company_id', '=', companyId).where('user_id', '=', userId).executeTakeFirst();
+  if (result.numDeletedRows === 0n) return undefined;
+  return { withdrawnCardIds: await deactivateJobCards(tx, userId, companyId) };
 }

@@ -72,7 +72,7 @@ export function addColleague(db: Kysely<Database>, input: { readonly matchId: st
   return db.transaction().execute(async (tx): Promise<MembershipChange> => {
     const match = await lockMatch(tx, input.matchId);
     const callerRole = match?.members.find((m) => m.userId === input.callerId)?.role;
-    const companyOf = async (userId: string) => (await tx.selectFrom('company_members').select('company_id').where('user_id', '=', userId).executeTakeFirst())?.company_id;
+    const companies = await additionCompanies(tx, input);
     const colleague = await tx.selectFrom('users').select(['role', 'status']).where('id', '=', input.colleagueId).where('deleted_at', 'is', null).executeTakeFirst();
     const parties = match?.members.filter((m) => m.role === 'party').map((m) => m.userId) ?? [];
     const apart = colleague !== undefined && parties.length > 0 && (await apartFromAny(tx, input.colleagueId, parties));
@@ -80,11 +80,12 @@ export function addColleague(db: Kysely<Database>, input: { readonly matchId: st
       status: match?.status,
       callerRole,
       callerOwnsJob: match?.jobOwnerId === input.callerId,
-      callerCompanyId: await companyOf(input.callerId),
+      jobCompanyId: companies.job,
+      callerCompanyId: companies.caller,
       colleague: colleague && {
         role: colleague.role,
         banned: colleague.status === 'banned',
-        companyId: await companyOf(input.colleagueId),
+        companyId: companies.colleague,
         inThread: match?.members.some((m) => m.userId === input.colleagueId) ?? false,
         apartFromParty: apart,
       },
@@ -101,6 +102,22 @@ export function addColleague(db: Kysely<Database>, input: { readonly matchId: st
     const events = await appendChangeEvents(tx, threadMemberEvents('thread.member.added', { matchId: input.matchId, userId: input.colleagueId, byUserId: input.callerId }, members));
     return { kind: 'changed', atSeq: match.lastSeq, members, events, threadOpen: true };
   });
+}
+
+/** The companies an addition is decided on: the one the match's job card was posted for, and the caller's and the colleague's now. */
+async function additionCompanies(
+  tx: Transaction<Database>,
+  input: { readonly matchId: string; readonly callerId: string; readonly colleagueId: string },
+): Promise<{ readonly job: string | undefined; readonly caller: string | undefined; readonly colleague: string | undefined }> {
+  const { rows } = await sql<{ company_id: string | null }>`
+    select c.company_id from matches m join cards c on c.id in (m.card_a_id, m.card_b_id) and c.kind = 'job' where m.id = ${input.matchId}`.execute(tx);
+  const members = await tx
+    .selectFrom('company_members')
+    .select(['user_id', 'company_id'])
+    .where('user_id', 'in', [input.callerId, input.colleagueId])
+    .execute();
+  const companyOf = (userId: string) => members.find((m) => m.user_id === userId)?.company_id;
+  return { job: rows[0]?.company_id ?? undefined, caller: companyOf(input.callerId), colleague: companyOf(input.colleagueId) };
 }
 
 /** Whether `userId` and any of `others` are apart: a block either way, or former matches (peopleApart.ts). */

@@ -10,6 +10,7 @@ import {
 import { findPreferences, savePreferences } from '../../db/repositories/preferenceRepository';
 import { findUserLocation } from '../../db/repositories/userRepository';
 import { findViewableCard } from '../../services/cardVisibility';
+import { withdrawCards } from '../../services/moderation';
 import { countCompletedProfile } from '../../services/progress';
 import type { Database } from '../../db/types';
 import { NEW_CARDS_WINDOW_MS, canEditCard, checkPersonBirthYear, type Card } from '../../domain/cardRules';
@@ -138,10 +139,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     if (!card.active) return jsonReply(200, toCardView(card));
     const deactivated = await deactivateCard(db, card.id);
     // Out of every deck before the answer, and its own decks are no longer served.
-    await Promise.all([
-      deps.withdrawals.publishApplied(WITHDRAWALS_TOPIC, { kind: 'card', cardId: card.id }),
-      deps.userEvents.publishApplied(userId, { kind: 'deck.invalidate' }),
-    ]);
+    await withdrawCards(deps, userId, [card.id]);
     return jsonReply(200, toCardView(deactivated));
   }, options);
 

@@ -8,12 +8,12 @@ import { AppError, ErrorCode } from '../../domain/errors';
 import { isOperatorKey } from '../auth/operatorKey';
 import { CreateCompanyBody } from '../../contracts/companies';
 import type { ModerationDeps } from '../../services/moderation';
-import { leaveCompanyThreads } from '../../services/threadColleagues';
+import { announceCompanyExit } from '../../services/companyExit';
 import { bearerToken, jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
 import { Uuid } from '../../contracts/common';
 
-export interface CompanyRouteDeps extends Pick<ModerationDeps, 'userEvents' | 'threadSignals'> {
+export interface CompanyRouteDeps extends Pick<ModerationDeps, 'userEvents' | 'threadSignals' | 'withdrawals'> {
   readonly db: Kysely<Database>;
   /** Who signed a call, with their HTTP calls counted. */
   readonly signedIn: SignedIn;
@@ -75,8 +75,8 @@ export function mountCompanyRoutes(app: TemplatedApp, deps: CompanyRouteDeps, op
       return gone;
     });
     if (!removed && !(await findCompany(db, companyId))) throw new AppError(ErrorCode.NOT_FOUND, 'no such company');
-    // Out of the company, out of its hiring threads; a retry of this call finishes what a crash left.
-    if ((await findCompanyOf(db, userId!))?.companyId !== companyId) await leaveCompanyThreads({ ...deps, db }, userId!);
+    // Out of the company, out of its decks and hiring threads; a retry of this call finishes what a crash left.
+    if ((await findCompanyOf(db, userId!))?.companyId !== companyId) await announceCompanyExit({ ...deps, db }, userId!, removed?.withdrawnCardIds ?? []);
     return answer(200, companyId);
   }, options);
 

@@ -7,6 +7,7 @@ describe('threadColleagues', () => {
       status: 'active',
       callerRole: 'party',
       callerOwnsJob: true,
+      jobCompanyId: 'acme',
       callerCompanyId: 'acme',
       colleague: { role: 'recruiter', banned: false, companyId: 'acme', inThread: false, apartFromParty: false },
       colleagueCount: 0,
@@ -33,6 +34,10 @@ describe('threadColleagues', () => {
         ['another company', 'NOT_SAME_COMPANY', {}, { companyId: 'globex' }],
         ['an account in no company', 'NOT_SAME_COMPANY', {}, { companyId: undefined }],
         ['an owner in no company', 'NOT_SAME_COMPANY', { callerCompanyId: undefined }, { companyId: undefined }],
+        ['a job posted by a recruiter in no company', 'NOT_SAME_COMPANY', { jobCompanyId: undefined, callerCompanyId: undefined }, { companyId: undefined }],
+        ['a job posted in no company, its owner in one now', 'NOT_SAME_COMPANY', { jobCompanyId: undefined }],
+        ['an owner who moved to another company, adding a recruiter of it', 'NOT_SAME_COMPANY', { callerCompanyId: 'globex' }, { companyId: 'globex' }],
+        ['an owner who left the job’s company, adding a recruiter of it', 'NOT_SAME_COMPANY', { callerCompanyId: undefined }],
         ['a member account (not a recruiter)', 'NOT_SAME_COMPANY', {}, { role: 'member' }],
         ['someone apart from a party (a block either way, a match that ended)', 'COLLEAGUE_NOT_ADDABLE', {}, { apartFromParty: true }],
         ['a full thread', 'COLLEAGUE_LIMIT_REACHED', { colleagueCount: MAX_COLLEAGUES_PER_THREAD }],
@@ -53,6 +58,7 @@ describe('threadColleagues', () => {
         ['no company', {}, { companyId: undefined }],
         ['an owner in no company', { callerCompanyId: undefined }, { companyId: undefined }],
         ['a member account of the company', {}, { role: 'member' }],
+        ['a recruiter of the company the job’s owner moved to', { callerCompanyId: 'globex' }, { companyId: 'globex' }],
       ];
       for (const [what, change, colleague] of outsiders) {
         assert.equal(codeOf(change, { ...colleague, banned: true }), 'NOT_SAME_COMPANY', `banned, ${what}`);

@@ -23,11 +23,12 @@ async function hiringThreadWithColleague(cluster: FaultCluster) {
   const [n0, n1] = cluster.nodes;
   const admin = (method: 'POST' | 'PUT', path: string, body?: unknown) => requestJson<{ companyId: string }>(n1.url, method, path, { token: FAULT_ADMIN_KEY, body });
   const recruiter = await registerUser(n0.url, undefined, 'recruiter');
-  const job = await requestJson<CardView>(n0.url, 'POST', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: 'Lifeguard' } });
-  const owner: Person = { ...recruiter, card: job.body };
   const [candidate, colleague, later] = await Promise.all([registerPerson(n0.url, 'candidate'), registerUser(n1.url, undefined, 'recruiter'), registerUser(n1.url, undefined, 'recruiter')]);
   const company = await admin('POST', '/admin/companies', { name: `Beach ${colleague.userId.slice(0, 6)}` });
-  for (const member of [owner, colleague, later]) assert.equal((await admin('PUT', `/admin/companies/${company.body.companyId}/members/${member.userId}`)).status, 200);
+  for (const member of [recruiter, colleague, later]) assert.equal((await admin('PUT', `/admin/companies/${company.body.companyId}/members/${member.userId}`)).status, 200);
+  // Posted once its recruiter is the company's: the job is the company's, and takes its colleagues.
+  const job = await requestJson<CardView>(n0.url, 'POST', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: 'Lifeguard' } });
+  const owner: Person = { ...recruiter, card: job.body };
   const matchId = await matchPeople(owner, candidate, [n0.url, n1.url]);
   const added = await requestJson(n0.url, 'POST', `/me/matches/${matchId}/colleagues`, { token: owner.accessToken, body: { userId: colleague.userId } });
   assert.equal(added.status, 201);

@@ -326,7 +326,6 @@ describe('accounts people can leave, on two nodes', function () {
   it('deletes a colleague’s account: they leave the hiring thread, which goes on for the matched two, and no company or thread row keeps them', async () => {
     const [n0, n1] = suite.nodes;
     const owner = await registerUser(n0.url, undefined, 'recruiter');
-    const job = await requestJson<CardView>(n0.url, 'POST', '/cards', { token: owner.accessToken, body: { kind: 'job', title: 'Data engineer' } });
     const candidate = await registerPerson(n1.url, 'Candidate');
     const colleagueEmail = uniqueEmail(`colleague-${randomUUID().slice(0, 8)}`);
     const colleague = await registerUser(n1.url, colleagueEmail, 'recruiter');
@@ -334,6 +333,7 @@ describe('accounts people can leave, on two nodes', function () {
     for (const member of [owner, colleague]) {
       assert.equal((await requestJson(n0.url, 'PUT', `/admin/companies/${company.body.companyId}/members/${member.userId}`, { token: ADMIN_KEY })).status, 200);
     }
+    const job = await requestJson<CardView>(n0.url, 'POST', '/cards', { token: owner.accessToken, body: { kind: 'job', title: 'Data engineer' } });
     const matchId = await matchPeople({ ...owner, card: job.body }, candidate, [n0.url, n1.url]);
     assert.equal((await requestJson(n1.url, 'POST', `/me/matches/${matchId}/colleagues`, { token: owner.accessToken, body: { userId: colleague.userId } })).status, 201);
     const ownerThread = await joinThread(n0.url, owner, matchId);

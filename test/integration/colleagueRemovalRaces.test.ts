@@ -46,10 +46,11 @@ describe('a colleague taken out of a busy hiring thread, on two nodes', function
   /** A recruiter's job matched with a candidate, and a recruiter of their company (added to the thread unless `added` is false). */
   async function hiringThread(added = true) {
     const owner = await registerUser(far(), undefined, 'recruiter');
-    const job = await requestJson<CardView>(far(), 'POST', '/cards', { token: owner.accessToken, body: { kind: 'job', title: 'Backend engineer' } });
     const [candidate, colleague] = await Promise.all([registerPerson(far(), 'Candidate'), registerUser(far(), undefined, 'recruiter')]);
     const company = await requestJson<CompanyBody>(far(), 'POST', '/admin/companies', { token: ADMIN_KEY, body: { name: `Acme ${randomUUID().slice(0, 6)}` } });
     for (const m of [owner, colleague]) assert.equal((await requestJson(far(), 'PUT', `/admin/companies/${company.body.companyId}/members/${m.userId}`, { token: ADMIN_KEY })).status, 200);
+    // Posted once its owner is in the company: a job takes colleagues only from the company it was posted for.
+    const job = await requestJson<CardView>(far(), 'POST', '/cards', { token: owner.accessToken, body: { kind: 'job', title: 'Backend engineer' } });
     const matchId = await matchPeople({ ...owner, card: job.body }, candidate, [near(), far()]);
     if (added) assert.equal((await requestJson(far(), 'POST', `/me/matches/${matchId}/colleagues`, { token: owner.accessToken, body: { userId: colleague.userId } })).status, 201);
     return { owner, candidate, colleague, matchId };

@@ -34,14 +34,14 @@ describe('colleagues in hiring threads, on two nodes', function () {
     return created.body.companyId;
   }
 
-  /** A recruiter and their job, a colleague in their company, a candidate, and the match of the job and the candidate. */
+  /** A recruiter and their job (posted for their company), a colleague in their company, a candidate, and the match of the job and the candidate. */
   async function hiringThread() {
     const owner = await registerUser(url(0), undefined, 'recruiter');
+    const [candidate, colleague] = await Promise.all([registerPerson(url(0), 'Candidate'), registerUser(url(1), undefined, 'recruiter')]);
+    const companyId = await company(owner, colleague);
     const job = await requestJson<CardView>(url(0), 'POST', '/cards', { token: owner.accessToken, body: { kind: 'job', title: 'Backend engineer' } });
     assert.equal(job.status, 201);
     const recruiter: Person = { ...owner, card: job.body };
-    const [candidate, colleague] = await Promise.all([registerPerson(url(0), 'Candidate'), registerUser(url(1), undefined, 'recruiter')]);
-    const companyId = await company(owner, colleague);
     const matchId = await matchPeople(recruiter, candidate, [url(0), url(1)]);
     return { owner: recruiter, candidate, colleague, companyId, matchId };
   }

@@ -131,7 +131,9 @@ describe('OpenAPI', function () {
       await call('PUT', '/admin/companies/:id/members/:userId', `/admin/companies/${company.body.companyId}/members/${member.userId}`, { token: ADMIN_KEY });
     }
     await call('GET', '/me/company', '/me/company', { token: colleague.accessToken });
-    const hiring = await matchPeople({ ...recruiter, card: job.body }, d, [suite.node.url, suite.node.url]);
+    // A job posted once its recruiter is the company's: the company's, so its threads take the company's colleagues.
+    const companyJob = await call<CardView>('POST', '/cards', '/cards', { token: recruiter.accessToken, body: { kind: 'job', title: 'Engineer at Acme' } });
+    const hiring = await matchPeople({ ...recruiter, card: companyJob.body }, d, [suite.node.url, suite.node.url]);
     const added = await call('POST', '/me/matches/:id/colleagues', `/me/matches/${hiring}/colleagues`, { token: recruiter.accessToken, body: { userId: colleague.userId } });
     assert.equal(added.status, 201);
     await call('DELETE', '/me/matches/:id/colleagues/:userId', `/me/matches/${hiring}/colleagues/${colleague.userId}`, { token: colleague.accessToken });
