@@ -67,6 +67,11 @@ export type CardCreationDecision =
 export const MAX_NEW_CARDS = 200;
 export const NEW_CARDS_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
 
+/** Whether an account of `role` posts jobs (and hosts their events): recruiters, and admins. */
+export function postsJobs(role: AccountRole): boolean {
+  return role === 'recruiter' || role === 'admin';
+}
+
 /** A person has one active profile; only recruiters post jobs, up to a limit; nobody creates more than MAX_NEW_CARDS cards in NEW_CARDS_WINDOW_MS. */
 export function decideCardCreation(input: {
   readonly role: AccountRole;
@@ -79,7 +84,7 @@ export function decideCardCreation(input: {
   if (input.kind === 'person' && input.activePersonCards > 0) {
     return { kind: 'refused', code: ErrorCode.PERSON_CARD_EXISTS, message: 'you already have an active profile; update it instead' };
   }
-  if (input.kind === 'job' && input.role !== 'recruiter' && input.role !== 'admin') {
+  if (input.kind === 'job' && !postsJobs(input.role)) {
     return { kind: 'refused', code: ErrorCode.RECRUITER_ONLY, message: 'only recruiter accounts post jobs' };
   }
   if (input.kind === 'job' && input.activeJobCards >= MAX_ACTIVE_JOB_CARDS) {

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
+import { postsJobs } from '../../domain/cardRules';
 import type { ErrorCode } from '../../domain/errors';
-import type { Database } from '../types';
+import type { Database, UserRole } from '../types';
 import { deactivateJobCards } from './cardRepository';
 import { lockLiveAccount } from './userRepository';
 
@@ -61,4 +62,20 @@ export async function removeCompanyMember(tx: Transaction<Database>, companyId: 
   const result = await tx.deleteFrom('company_members').where('company_id', '=', companyId).where('user_id', '=', userId).executeTakeFirst();
   if (result.numDeletedRows === 0n) return undefined;
   return { withdrawnCardIds: await deactivateJobCards(tx, userId, companyId) };
+}
+
+/**
+ * An account's role about to become `role`, before it is stored, in the same transaction: one
+ * that is no recruiter belongs to no company, so the account leaves its company, and the job cards
+ * it posted for it are deactivated; one that posts no jobs keeps none active. The account's row is
+ * locked first, as a card's creation locks it, so a job being posted meanwhile is deactivated too.
+ * The ids of the cards deactivated; none for a recruiter.
+ */
+export async function leaveRecruiting(tx: Transaction<Database>, userId: string, role: UserRole): Promise<string[]> {
+  if (role === 'recruiter') return [];
+  // For no key update: a colleague's addition waiting on the membership below holds the row for key share.
+  await tx.selectFrom('users').select('id').where('id', '=', userId).forNoKeyUpdate().executeTakeFirst();
+  const left = await tx.deleteFrom('company_members').where('user_id', '=', userId).returning('company_id').executeTakeFirst();
+  if (!postsJobs(role)) return deactivateJobCards(tx, userId);
+  return left ? deactivateJobCards(tx, userId, left.company_id) : [];
 }

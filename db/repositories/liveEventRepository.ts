@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Block } from '../../domain/blockedPairs';
+import { postsJobs } from '../../domain/cardRules';
 import { decideEventCreation, DOORS_OPEN_BEFORE_MS, EVENT_CREATION_WINDOW_MS } from '../../domain/liveEventRules';
-import type { ErrorCode } from '../../domain/errors';
+import { ErrorCode } from '../../domain/errors';
 import { UserEventType } from '../../domain/userEvents';
 import type { Database } from '../types';
 import type { StoredUserEvent } from './eventRepository';
@@ -27,7 +28,12 @@ export interface LiveEvent {
  */
 export async function insertLiveEvent(db: Kysely<Database>, event: LiveEvent, now: Date): Promise<{ readonly code: ErrorCode; readonly message: string } | undefined> {
   return db.transaction().execute(async (trx) => {
-    await lockLiveAccount(trx, event.hostId);
+    // The role and the job as they are under the host's lock, which a change of role takes first:
+    // an account that is no longer a recruiter, or whose job was withdrawn meanwhile, hosts nothing.
+    const host = await lockLiveAccount(trx, event.hostId);
+    if (!host || !postsJobs(host.role)) return { code: ErrorCode.RECRUITER_ONLY, message: 'only recruiter accounts host events' };
+    const job = await trx.selectFrom('cards').select('active').where('id', '=', event.jobCardId).executeTakeFirst();
+    if (!job?.active) return { code: ErrorCode.CARD_NOT_FOUND, message: 'no such active job' };
     const since = new Date(now.getTime() - EVENT_CREATION_WINDOW_MS);
     const { upcoming, created } = await trx
       .selectFrom('events')

@@ -104,7 +104,11 @@ export function addColleague(db: Kysely<Database>, input: { readonly matchId: st
   });
 }
 
-/** The companies an addition is decided on: the one the match's job card was posted for, and the caller's and the colleague's now. */
+/**
+ * The companies an addition is decided on: the one the match's job card was posted for, and the
+ * caller's and the colleague's now. A membership counts only for a recruiter account (one demoted
+ * before memberships went with the role may still have one).
+ */
 async function additionCompanies(
   tx: Transaction<Database>,
   input: { readonly matchId: string; readonly callerId: string; readonly colleagueId: string },
@@ -112,9 +116,11 @@ async function additionCompanies(
   const { rows } = await sql<{ company_id: string | null }>`
     select c.company_id from matches m join cards c on c.id in (m.card_a_id, m.card_b_id) and c.kind = 'job' where m.id = ${input.matchId}`.execute(tx);
   const members = await tx
-    .selectFrom('company_members')
-    .select(['user_id', 'company_id'])
-    .where('user_id', 'in', [input.callerId, input.colleagueId])
+    .selectFrom('company_members as cm')
+    .innerJoin('users as u', 'u.id', 'cm.user_id')
+    .select(['cm.user_id', 'cm.company_id'])
+    .where('cm.user_id', 'in', [input.callerId, input.colleagueId])
+    .where('u.role', '=', 'recruiter')
     .execute();
   const companyOf = (userId: string) => members.find((m) => m.user_id === userId)?.company_id;
   return { job: rows[0]?.company_id ?? undefined, caller: companyOf(input.callerId), colleague: companyOf(input.colleagueId) };

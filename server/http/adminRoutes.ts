@@ -1,9 +1,11 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { appendAudit, listAudit } from '../../db/repositories/auditRepository';
 import { listReports } from '../../db/repositories/reportRepository';
+import { leaveRecruiting } from '../../db/repositories/companyRepository';
 import { updateAccount } from '../../db/repositories/userRepository';
 import { liftEmailSanctions } from '../../db/repositories/sanctionedEmailRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
+import { announceCompanyExit } from '../../services/companyExit';
 import { announceBan, announceStanding, endSessionsOfBanned, withdrawOwner, type ModerationDeps } from '../../services/moderation';
 import { resolveReport, setVerified } from '../../services/moderationDesk';
 import { isOperatorKey } from '../auth/operatorKey';
@@ -38,18 +40,23 @@ export function mountAdminRoutes(app: TemplatedApp, deps: AdminRouteDeps, option
     operator(call);
     const { note, ...body } = parseBody(AdminUserBody, call);
     const userId = idParam(call, 'account');
-    const user = await deps.db.transaction().execute(async (tx) => {
-      const changed = await updateAccount(tx, userId, body);
+    const changed = await deps.db.transaction().execute(async (tx) => {
+      // No longer a recruiter: out of the company, and its jobs with them, as the role changes.
+      const withdrawnCardIds = body.role === undefined ? [] : await leaveRecruiting(tx, userId, body.role);
+      const account = await updateAccount(tx, userId, body);
       // On an erased account's id: lifts what its erasure kept on its email (sanctionedEmailRepository.ts).
-      if (changed) await liftEmailSanctions(tx, userId, { ban: body.banned === false, shadowBan: body.shadowBanned === false });
-      if (changed && body.banned === true) await endSessionsOfBanned(tx, userId, deps.now());
-      if (changed) await appendAudit(tx, { action: 'user.update', targetKind: 'user', targetId: userId, detail: { ...body, ...(note ? { note } : {}) }, at: deps.now() });
-      return changed;
+      if (account) await liftEmailSanctions(tx, userId, { ban: body.banned === false, shadowBan: body.shadowBanned === false });
+      if (account && body.banned === true) await endSessionsOfBanned(tx, userId, deps.now());
+      if (account) await appendAudit(tx, { action: 'user.update', targetKind: 'user', targetId: userId, detail: { ...body, ...(note ? { note } : {}) }, at: deps.now() });
+      return account && { account, withdrawnCardIds };
     });
-    if (!user) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
+    if (!changed) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
+    const user = changed.account;
     if (body.banned === true) await announceBan(deps, user.id);
     if (body.shadowBanned !== undefined) await announceStanding(deps, user.id, user.shadowBanned);
     if (body.banned === true || body.shadowBanned === true) await withdrawOwner(deps, user.id);
+    // As when an operator takes them out of the company; told again, it finishes what an interrupted call left.
+    if (body.role !== undefined && body.role !== 'recruiter') await announceCompanyExit(deps, user.id, changed.withdrawnCardIds);
     return jsonReply(200, {
       userId: user.id,
       role: user.role,

@@ -4,7 +4,9 @@ import type { CardView } from '../../contracts/cards';
 import type { CompanyBody } from '../../contracts/companies';
 import { sql } from 'kysely';
 import { migrateToLatest } from '../../db/migrate';
-import { command, registerUser, requestJson, type Device } from '../support/accounts';
+import { KismetCloseCode } from '../../contracts/common';
+import { ThreadClient } from '../../loadtest/client/threadClient';
+import { command, registerUser, requestJson, waitUntil, type Device } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { deckIds, deckOf, personAt, SHARED_PROFILE } from '../support/discovery';
 import { UNLIMITED_RATES } from '../support/limits';
@@ -111,6 +113,80 @@ describe('recruiters leaving their company, on two nodes', function () {
     const mine = await requestJson<CompanyBody>(url(0), 'GET', '/me/company', { token: loner.accessToken });
     assert.equal((await admin('DELETE', `/admin/companies/${mine.body.companyId}/members/${loner.userId}`)).status, 200);
     assert.equal((await requestJson<CardView>(url(0), 'GET', `/cards/${job.card.id}`, { token: candidate.accessToken })).body.active, true);
+  });
+
+  describe('a recruiter made a member', () => {
+    const demote = (user: { userId: string }) => admin<{ role: string }>('POST', `/admin/users/${user.userId}`, { role: 'member' });
+    const hostEvent = (by: { accessToken: string }, jobCardId: string) => {
+      const startsAt = Date.now() + 60_000;
+      return requestJson<{ code?: string }>(url(0), 'POST', '/events', {
+        token: by.accessToken,
+        body: { jobCardId, title: 'Hiring day', startsAt: new Date(startsAt).toISOString(), endsAt: new Date(startsAt + 20 * 60_000).toISOString(), capacity: 10 },
+      });
+    };
+
+    it('leaves the company, its threads (a connected colleague’s closes) and its jobs, which leave every deck', async () => {
+      const [owner, colleague, third] = await Promise.all([recruiter(), recruiter(), recruiter()]);
+      await company(owner, colleague, third);
+      const job = await postJob(owner);
+      const { person: candidate } = await jobSeeker('Candidate');
+      const matchId = await matchPeople(job, candidate, [url(0), url(1)]);
+      assert.equal((await addColleague(matchId, owner, colleague.userId)).status, 201);
+      const colleagueThread = await joinThread(url(1), colleague, matchId);
+      suite.open.push(colleagueThread);
+      let closedWith: number | undefined;
+      colleagueThread.room.onLeave((code) => (closedWith = code));
+      const { person: watcher, phone } = await jobSeeker('Watcher');
+      assert.ok(deckIds(await deckOf(phone, watcher.card.id)).has(job.card.id), 'the job is shown at first');
+
+      for (const user of [owner, colleague]) {
+        const demoted = await demote(user);
+        assert.deepEqual([demoted.status, demoted.body.role], [200, 'member']);
+      }
+
+      // Out of the company, both of them.
+      for (const user of [owner, colleague]) {
+        const mine = await requestJson<{ code?: string }>(url(0), 'GET', '/me/company', { token: user.accessToken });
+        assert.deepEqual([mine.status, mine.body.code], [404, 'NOT_FOUND']);
+      }
+      // The colleague is out of the thread at once: their connection closes, a rejoin is refused.
+      await waitUntil(() => closedWith !== undefined, 30_000, () => 'the colleague’s connection to close');
+      assert.equal(closedWith, KismetCloseCode.REMOVED_FROM_THREAD);
+      const rejoin = await ThreadClient.join(url(0), colleague, matchId).then(() => 'joined', (error: { code?: string }) => error.code);
+      assert.equal(rejoin, 'NOT_A_MEMBER');
+      assert.deepEqual(await membersOf(matchId), [owner.userId, candidate.userId].sort());
+      // The owner's job is withdrawn: out of the cached deck, unreadable, no swipe, no event; and they add nobody.
+      const deck = await deckOf(phone, watcher.card.id);
+      assert.deepEqual([deck.cached, deckIds(deck).has(job.card.id)], [true, false]);
+      assert.equal((await requestJson(url(1), 'GET', `/cards/${job.card.id}`, { token: watcher.accessToken })).status, 404);
+      const ownerPhone = await device(url(0), owner);
+      assert.equal(codeOf(await command(ownerPhone.room, 'swipe', { fromCardId: job.card.id, toCardId: watcher.card.id, action: 'like' })), 'CARD_INACTIVE');
+      const hosted = await hostEvent(owner, job.card.id);
+      assert.deepEqual([hosted.status, hosted.body.code], [404, 'CARD_NOT_FOUND']);
+      const added = await addColleague(matchId, owner, third.userId);
+      assert.deepEqual([added.status, added.body.code], [403, 'NOT_SAME_COMPANY']);
+      const posted = await requestJson<{ code?: string }>(url(0), 'POST', '/cards', { token: owner.accessToken, body: { kind: 'job', title: 'Another' } });
+      assert.deepEqual([posted.status, posted.body.code], [403, 'RECRUITER_ONLY']);
+    });
+
+    it('refuses events and colleagues to an account made a member before its company went with its role, and takes both away when the role is sent again', async () => {
+      const [owner, colleague] = await Promise.all([recruiter(), recruiter()]);
+      const companyId = await company(owner, colleague);
+      const job = await postJob(owner);
+      const { person: candidate } = await jobSeeker('Candidate');
+      const matchId = await matchPeople(job, candidate, [url(0), url(1)]);
+      // Demoted as storage kept it before: the role alone, the membership and the job left as they were.
+      await pool().query("update users set role = 'member' where id = $1", [owner.userId]);
+      const hosted = await hostEvent(owner, job.card.id);
+      assert.deepEqual([hosted.status, hosted.body.code], [403, 'RECRUITER_ONLY']);
+      const added = await addColleague(matchId, owner, colleague.userId);
+      assert.deepEqual([added.status, added.body.code], [403, 'NOT_SAME_COMPANY']);
+
+      assert.equal((await demote(owner)).status, 200);
+      const left = await requestJson<CompanyBody>(url(0), 'GET', '/me/company', { token: colleague.accessToken });
+      assert.deepEqual([left.body.companyId, left.body.memberIds], [companyId, [colleague.userId]], 'the owner is out of the company');
+      assert.equal((await requestJson(url(1), 'GET', `/cards/${job.card.id}`, { token: candidate.accessToken })).status, 404);
+    });
   });
 });
 
