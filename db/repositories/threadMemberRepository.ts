@@ -107,7 +107,10 @@ export function addColleague(db: Kysely<Database>, input: { readonly matchId: st
 /**
  * The companies an addition is decided on: the one the match's job card was posted for, and the
  * caller's and the colleague's now. A membership counts only for a recruiter account (one demoted
- * before memberships went with the role may still have one).
+ * before memberships went with the role may still have one). The memberships are read for share:
+ * taking either of the two out of the company (or out of recruiting) waits until this addition
+ * commits, so its leaving the company's threads then finds the place; one that committed first
+ * leaves no membership to read.
  */
 async function additionCompanies(
   tx: Transaction<Database>,
@@ -121,6 +124,7 @@ async function additionCompanies(
     .select(['cm.user_id', 'cm.company_id'])
     .where('cm.user_id', 'in', [input.callerId, input.colleagueId])
     .where('u.role', '=', 'recruiter')
+    .forShare('cm')
     .execute();
   const companyOf = (userId: string) => members.find((m) => m.user_id === userId)?.company_id;
   return { job: rows[0]?.company_id ?? undefined, caller: companyOf(input.callerId), colleague: companyOf(input.colleagueId) };

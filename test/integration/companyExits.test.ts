@@ -49,6 +49,15 @@ describe('recruiters leaving their company, on two nodes', function () {
     return { person, phone: await device(url(0), person) };
   }
 
+  /** An owner and another recruiter of one company, the owner's job posted for it, and the job's match with a candidate. */
+  async function companyMatch() {
+    const [owner, other] = await Promise.all([recruiter(), recruiter()]);
+    const companyId = await company(owner, other);
+    const job = await postJob(owner);
+    const { person: candidate } = await jobSeeker('Candidate');
+    return { owner, other, companyId, job, candidate, matchId: await matchPeople(job, candidate, [url(0), url(1)]) };
+  }
+
   const addColleague = (matchId: string, by: { accessToken: string }, userId: string) =>
     requestJson<{ code?: string }>(url(1), 'POST', `/me/matches/${matchId}/colleagues`, { token: by.accessToken, body: { userId } });
   const membersOf = async (matchId: string) =>
@@ -115,6 +124,40 @@ describe('recruiters leaving their company, on two nodes', function () {
     assert.equal((await requestJson<CardView>(url(0), 'GET', `/cards/${job.card.id}`, { token: candidate.accessToken })).body.active, true);
   });
 
+  it('leaves no place in the thread to a colleague added while they are taken out of the company: the removal waits for the addition, then takes them out', async () => {
+    const { owner, other: leaver, companyId, candidate, matchId } = await companyMatch();
+    /** Whether a backend of the suite's database waits for a lock in a statement that starts with `statement`. */
+    const waitingIn = async (statement: string) =>
+      (await pool().query<{ n: number }>(
+        "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like $1",
+        [`${statement}%`],
+      )).rows[0]!.n > 0;
+
+    // A slow moment in the addition, after it read the memberships: another transaction holds the
+    // leaver's account row, which the new membership's reference waits for.
+    const holder = await pool().connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select id from users where id = $1 for update', [leaver.userId]);
+      const adding = addColleague(matchId, owner, leaver.userId);
+      await waitUntil(() => waitingIn('insert into "match_members"'), 30_000, () => 'the addition to wait for the account row');
+      // The operator takes the leaver out meanwhile: the removal waits for the addition to commit (it read the membership).
+      let removalAnswered = false;
+      const removing = admin<CompanyBody>('DELETE', `/admin/companies/${companyId}/members/${leaver.userId}`).finally(() => (removalAnswered = true));
+      await waitUntil(async () => removalAnswered || (await waitingIn('delete from "company_members"')), 30_000, () => 'the removal to answer or wait');
+      await holder.query('commit');
+      const [added, removed] = await Promise.all([adding, removing]);
+      assert.deepEqual([added.status, removed.status, removed.body.memberIds], [201, 200, [owner.userId]]);
+    } finally {
+      holder.release();
+    }
+
+    // Added first, taken out after: no place is left in the candidate's thread.
+    assert.deepEqual(await membersOf(matchId), [owner.userId, candidate.userId].sort());
+    const rejoin = await ThreadClient.join(url(0), leaver, matchId).then(() => 'joined', (error: { code?: string }) => error.code);
+    assert.equal(rejoin, 'NOT_A_MEMBER');
+  });
+
   describe('a recruiter made a member', () => {
     const demote = (user: { userId: string }) => admin<{ role: string }>('POST', `/admin/users/${user.userId}`, { role: 'member' });
     const hostEvent = (by: { accessToken: string }, jobCardId: string) => {
@@ -170,11 +213,7 @@ describe('recruiters leaving their company, on two nodes', function () {
     });
 
     it('refuses events and colleagues to an account made a member before its company went with its role, and takes both away when the role is sent again', async () => {
-      const [owner, colleague] = await Promise.all([recruiter(), recruiter()]);
-      const companyId = await company(owner, colleague);
-      const job = await postJob(owner);
-      const { person: candidate } = await jobSeeker('Candidate');
-      const matchId = await matchPeople(job, candidate, [url(0), url(1)]);
+      const { owner, other: colleague, companyId, job, candidate, matchId } = await companyMatch();
       // Demoted as storage kept it before: the role alone, the membership and the job left as they were.
       await pool().query("update users set role = 'member' where id = $1", [owner.userId]);
       const hosted = await hostEvent(owner, job.card.id);
