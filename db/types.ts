@@ -81,6 +81,8 @@ export interface CardsTable {
   h3_cell: string | null;
   /** The coarse cell holding h3_cell (domain/geo coarseCellOf), for long-distance searches. */
   h3_coarse: string | null;
+  /** When lat/lng were last set: a job moves no faster than a person, measured from here. */
+  located_at: Timestamp | null;
   active: ColumnType<boolean, boolean | undefined, boolean>;
   /** A job card's company: its owner's when it was posted (null for a person card, or a recruiter in none). */
   company_id: ColumnType<string | null, string | null | undefined, string | null>;

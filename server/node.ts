@@ -193,7 +193,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   // Every signed-in HTTP call spends one of its person's `request` bucket.
   const signedIn = signedInCaller(accessTokens, rateLimits);
   mountAuthRoutes(transport.app, auth, rateLimits, routeOptions);
-  mountCardRoutes(transport.app, { db: database.db, signedIn, h3Resolution: config.matching.h3Resolution, mediaHosts: config.mediaHosts, userEvents, withdrawals, now }, routeOptions);
+  mountCardRoutes(transport.app, { db: database.db, signedIn, h3Resolution: config.matching.h3Resolution, mediaHosts: config.mediaHosts, userEvents, withdrawals, placementLimits: cluster?.rateLimits ?? rateLimits, now }, routeOptions);
   // Moderation decisions reach every node's actors through the same announcements, whichever route made them.
   const moderation = { db: database.db, userEvents, threadSignals, withdrawals, blocks, metrics, now, mediaRooms: calls.roomControl, revocations };
   mountMatchRoutes(transport.app, { ...moderation, signedIn, rateLimits }, routeOptions);

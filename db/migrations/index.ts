@@ -36,6 +36,7 @@ import * as pushTargetSessions from './2026_12_09_0090_push_target_sessions';
 import * as reportsOpenPerPair from './2026_12_09_0110_reports_open_per_pair';
 import * as deviceCursorsByLastSeen from './2026_12_09_0111_device_cursors_by_last_seen';
 import * as jobCardCompanies from './2026_12_09_0120_job_card_companies';
+import * as jobPlacements from './2026_12_09_0125_job_placements';
 
 /**
  * Every migration, by name. Names sort by time; the list only ever grows.
@@ -79,4 +80,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026_12_09_0110_reports_open_per_pair': reportsOpenPerPair,
   '2026_12_09_0111_device_cursors_by_last_seen': deviceCursorsByLastSeen,
   '2026_12_09_0120_job_card_companies': jobCardCompanies,
+  '2026_12_09_0125_job_placements': jobPlacements,
 };

@@ -6,7 +6,11 @@ import { lockLiveAccount } from './userRepository';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export type CardFields = Omit<Card, 'id' | 'ownerId' | 'kind' | 'verified' | 'active' | 'photos'> & { photos?: readonly PhotoRef[] };
+export type CardFields = Omit<Card, 'id' | 'ownerId' | 'kind' | 'verified' | 'active' | 'photos'> & {
+  photos?: readonly PhotoRef[];
+  /** When a job's lat/lng are set: where its moves are measured from (`findJobPlacement`). */
+  locatedAt?: Date;
+};
 
 export function cardFromRow(row: Selectable<CardsTable>): Card {
   return {
@@ -49,6 +53,7 @@ function toRow(fields: Partial<CardFields>) {
     lng: fields.lng,
     h3_cell: fields.h3Cell,
     h3_coarse: fields.h3Cell === undefined ? undefined : fields.h3Cell === null ? null : coarseCellOf(fields.h3Cell),
+    located_at: fields.locatedAt,
   };
 }
 
@@ -106,6 +111,13 @@ export async function insertCardsBulk(db: Db, cards: ReadonlyArray<{ id: string;
     .insertInto('cards')
     .values(cards.map((card) => ({ id: card.id, owner_id: card.ownerId, kind: card.kind, ...toRow(card), title: card.title })))
     .execute();
+}
+
+/** Where a job stands of its own and since when (ms), or undefined for one placed nowhere (it searches from its owner's location). */
+export async function findJobPlacement(db: Db, cardId: string): Promise<{ readonly lat: number; readonly lng: number; readonly atMs: number } | undefined> {
+  const row = await db.selectFrom('cards').select(['lat', 'lng', 'located_at']).where('id', '=', cardId).where('kind', '=', 'job').executeTakeFirst();
+  if (!row || row.lat === null || row.lng === null) return undefined;
+  return { lat: row.lat, lng: row.lng, atMs: row.located_at?.getTime() ?? 0 };
 }
 
 export async function findCardById(db: Db, id: string): Promise<Card | undefined> {

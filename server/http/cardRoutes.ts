@@ -11,7 +11,9 @@ import { findPreferences, savePreferences } from '../../db/repositories/preferen
 import { findUserLocation } from '../../db/repositories/userRepository';
 import { findViewableCard } from '../../services/cardVisibility';
 import { withdrawCards } from '../../services/moderation';
+import { placeJob } from '../../services/jobPlacements';
 import { countCompletedProfile } from '../../services/progress';
+import type { RateLimiter } from '../../services/rateLimiter';
 import type { Database } from '../../db/types';
 import { NEW_CARDS_WINDOW_MS, canEditCard, checkPersonBirthYear, type Card } from '../../domain/cardRules';
 import { AppError, ErrorCode } from '../../domain/errors';
@@ -33,6 +35,8 @@ export interface CardRouteDeps {
   readonly mediaHosts: MediaHosts;
   readonly userEvents: UserEventBus;
   readonly withdrawals: WithdrawalBus;
+  /** The limiter a job's placements spend their owner's `location` bucket from: the cluster's, as HTTP calls reach any node. */
+  readonly placementLimits: RateLimiter;
   readonly now: () => Date;
 }
 
@@ -78,6 +82,8 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     // A person's card is where others see its owner: the centre of their privacy cell.
     const exact = body.kind === 'person' ? await findUserLocation(db, userId) : undefined;
     const location = exact && discoveryPoint(exact);
+    const placed = body.kind === 'job' && body.lat != null && body.lng != null;
+    if (placed) await placeJob(deps, userId, undefined, { lat: body.lat as number, lng: body.lng as number });
     // The owner's limits are counted under their row's lock, so concurrent creations count each other.
     const created = await insertCardWithinLimits(db, {
       id: randomUUID(),
@@ -97,6 +103,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
       lat: location?.lat ?? body.lat ?? null,
       lng: location?.lng ?? body.lng ?? null,
       h3Cell: location ? cellOf(location.lat, location.lng) : cellOf(body.lat, body.lng),
+      ...(placed ? { locatedAt: deps.now() } : {}),
     }, new Date(deps.now().getTime() - NEW_CARDS_WINDOW_MS));
     if (created.kind === 'no-account') throw new AppError(ErrorCode.TOKEN_INVALID, 'this account no longer exists');
     if (created.kind === 'refused') throw new AppError(created.code, created.message);
@@ -121,7 +128,12 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     if (salaryMin !== null && salaryMax !== null && salaryMin > salaryMax) {
       throw new AppError(ErrorCode.INVALID_BODY, 'salaryMin: must not exceed salaryMax');
     }
-    const moved = body.lat !== undefined ? { h3Cell: cellOf(body.lat, body.lng) } : {};
+    let moved = {};
+    if (body.lat !== undefined) {
+      const next = body.lat === null || body.lng == null ? null : { lat: body.lat, lng: body.lng };
+      await placeJob(deps, userId, card.id, next);
+      moved = { lat: next?.lat ?? null, lng: next?.lng ?? null, h3Cell: next && cellOf(next.lat, next.lng), locatedAt: deps.now() };
+    }
     const updated = await updateCard(db, card.id, { ...body, ...moved });
     // What the card looks for changed: its decks are rebuilt on the next ask, this answer's device's included;
     // and what it shows changed: every deck that holds it shows it as it is now.
