@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CARD_PHOTOS_MAX, type Card } from '../domain/cardRules';
+import { CARD_PHOTOS_MAX, type Card, type HiringField } from '../domain/cardRules';
+import type { CardViewer } from '../domain/cardVisibility';
 import { Uuid } from './common';
 
 /** Bodies and answers of the card, preference and operator routes. Shared by the server, tests and load generators. */
@@ -95,13 +96,48 @@ export const UpdateCardBody = z
   .refine(locationWhole, { message: 'lat and lng come together', path: ['lat'] });
 export type UpdateCardBody = z.infer<typeof UpdateCardBody>;
 
-/** A card as every signed-in user may see it: owners' coordinates stay private. */
-export type CardView = Omit<Card, 'lat' | 'lng'>;
+/** A card whole, as its owner sees it: coordinates stay private, even to the owner. */
+export type WholeCardView = Omit<Card, 'lat' | 'lng'>;
 
-export function toCardView(card: Card): CardView {
-  const { lat: _lat, lng: _lng, ...view } = card;
-  return view;
+/**
+ * A card as someone is shown it: a person's hiring fields only to the owner and to jobs,
+ * their birth year only to the owner and to people (`toCardView`). A job shows everything.
+ */
+export type CardView = Omit<WholeCardView, HiringField | 'birthYear'> & Partial<Pick<WholeCardView, HiringField | 'birthYear'>>;
+
+export type { CardViewer };
+
+/** The card without its coordinates: what the owner sees, and what nodes tell each other of an edit. */
+export function wholeCardView(card: Card): WholeCardView {
+  const { lat: _lat, lng: _lng, ...whole } = card;
+  return whole;
 }
+
+/**
+ * A card as `viewer` is shown it. One person card serves dating and hiring: people see a
+ * person's profile without what they told employers (salary, work authorisation,
+ * experience, remote, culture), and jobs see it without the birth year. One destructuring
+ * per card: decks build thousands of these.
+ * @example toCardView(card, 'person') // no salaryMin, workAuthorizations, ...
+ */
+export function toCardView(card: WholeCardView & Partial<Pick<Card, 'lat' | 'lng'>>, viewer: CardViewer): CardView {
+  if (card.kind === 'job' || viewer === 'owner') {
+    const { lat: _lat, lng: _lng, ...whole } = card;
+    return whole;
+  }
+  if (viewer === 'job') {
+    const { lat: _lat, lng: _lng, birthYear: _year, ...hiring } = card;
+    return hiring;
+  }
+  const { lat: _lat, lng: _lng, experienceYears: _e, salaryMin: _sn, salaryMax: _sx, workAuthorizations: _w, remote: _r, culture: _c, ...dating } = card;
+  if (viewer === 'person') return dating;
+  const { birthYear: _year, ...common } = dating;
+  return common;
+}
+
+/** `GET /cards/:id?as=`: the card of the caller's own they look as (a person card: dating; a job: hiring), see `toCardView`. */
+export const CardReadQuery = z.strictObject({ as: Uuid.optional() });
+export type CardReadQuery = z.infer<typeof CardReadQuery>;
 
 /** The most cards one page of `GET /me/cards` holds, and how many when the caller does not say. */
 export const CARD_PAGE_MAX = 100;

@@ -25,6 +25,8 @@ export const ErrorBody = z.object({
 export const TokenPairBody = z.object({ userId: Uuid, accessToken: z.string(), refreshToken: z.string(), expiresIn: z.number().int() });
 
 const Tags = z.array(z.object({ tag: z.string(), weight: z.number().int() }));
+/** A hiring field: a job's always, a person's to the owner and to jobs only (contracts/cards.ts `toCardView`). */
+const hiringOnly = <T extends z.ZodType>(field: T) => field.optional().describe("a person's: to the owner and to jobs only");
 export const CardBody = z.object({
   id: Uuid,
   ownerId: Uuid,
@@ -32,13 +34,13 @@ export const CardBody = z.object({
   title: z.string(),
   bio: z.string(),
   tags: Tags,
-  birthYear: z.number().int().nullable(),
-  experienceYears: z.number().int().nullable(),
-  salaryMin: z.number().int().nullable(),
-  salaryMax: z.number().int().nullable(),
-  workAuthorizations: z.array(z.string()),
-  remote: z.boolean(),
-  culture: z.record(z.string(), z.number()),
+  birthYear: z.number().int().nullable().optional().describe("a person's: to the owner and to people only"),
+  experienceYears: hiringOnly(z.number().int().nullable()),
+  salaryMin: hiringOnly(z.number().int().nullable()),
+  salaryMax: hiringOnly(z.number().int().nullable()),
+  workAuthorizations: hiringOnly(z.array(z.string())),
+  remote: hiringOnly(z.boolean()),
+  culture: hiringOnly(z.record(z.string(), z.number())),
   verified: z.boolean(),
   active: z.boolean(),
   photos: z.array(PhotoRef),
@@ -81,7 +83,7 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
   { method: 'post', path: '/auth/refresh', summary: 'Exchange a refresh token for a new pair', auth: 'none', body: RefreshBody, answers: { 200: TokenPairBody } },
   { method: 'post', path: '/auth/logout', summary: "Revoke the refresh token's session", auth: 'none', body: RefreshBody, answers: { 200: Ok } },
   { method: 'post', path: '/cards', summary: 'Create a card (a profile or a job)', auth: 'bearer', body: CreateCardBody, answers: { 201: CardBody } },
-  { method: 'get', path: '/cards/:id', summary: 'Read a card', auth: 'bearer', answers: { 200: CardBody } },
+  { method: 'get', path: '/cards/:id', summary: 'Read a card; query as (a card of yours to look as: a person card or a job)', auth: 'bearer', answers: { 200: CardBody } },
   { method: 'patch', path: '/cards/:id', summary: 'Change one of your cards', auth: 'bearer', body: UpdateCardBody, answers: { 200: CardBody } },
   { method: 'del', path: '/cards/:id', summary: 'Deactivate one of your cards', auth: 'bearer', answers: { 200: CardBody } },
   {

@@ -47,6 +47,25 @@ export const NO_HIRING_FIELDS = {
   culture: {},
 } as const;
 
+/** A card's hiring fields: shown of a person to jobs (and the owner) only, never in a person's decks. */
+export type HiringField = keyof typeof NO_HIRING_FIELDS;
+
+/**
+ * Whether a person looks for work: their card gives any hiring field. Only they are in
+ * jobs' decks; everyone else's profile is for dating alone, never shown to a recruiter's job.
+ * @example looksForWork({ ...card, experienceYears: 3 }) // true
+ */
+export function looksForWork(card: Pick<Card, HiringField>): boolean {
+  return (
+    card.experienceYears !== null ||
+    card.salaryMin !== null ||
+    card.salaryMax !== null ||
+    card.workAuthorizations.length > 0 ||
+    card.remote ||
+    Object.keys(card.culture).length > 0
+  );
+}
+
 export type AccountRole = 'member' | 'recruiter' | 'admin';
 
 /** A recruiter may post at most this many active jobs. */

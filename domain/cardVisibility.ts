@@ -1,4 +1,4 @@
-import { canReadCard, type PhotoRef } from './cardRules';
+import { canReadCard, type AccountRole, type CardKind, type PhotoRef } from './cardRules';
 
 /** What decides whether someone may see a card, beyond the card itself. */
 export interface CardViewing {
@@ -52,4 +52,29 @@ export interface CounterpartFace {
 export function counterpartFace(card: { readonly title: string; readonly photos: readonly PhotoRef[] }, visible: boolean, ownerDeleted: boolean): CounterpartFace {
   if (visible) return { name: card.title, photos: card.photos, hidden: false, deleted: false };
   return { name: ownerDeleted ? DELETED_ACCOUNT_NAME : UNAVAILABLE_NAME, photos: [], hidden: true, deleted: ownerDeleted };
+}
+
+/**
+ * Who looks at a card: its owner; someone looking as one of their person cards (dating) or
+ * job cards (hiring); or `anyone`, who did not say which (what the two views share).
+ */
+export type CardViewer = 'owner' | CardKind | 'anyone';
+
+/**
+ * As whom someone looks at a card they may see (contracts/cards.ts `toCardView`): its owner
+ * as the owner; else as the kind of the card of theirs they named; else by their account:
+ * a member posts no jobs, so looks as a person, and a recruiter or an operator, who may
+ * look as either, is shown only what both are shown.
+ * @example cardViewerOf({ ownerId: 'a', viewerId: 'b', asKind: undefined, viewerRole: 'recruiter' }) // 'anyone'
+ */
+export function cardViewerOf(viewing: {
+  readonly ownerId: string;
+  readonly viewerId: string;
+  /** The kind of the viewer's own card they look as, if they named one. */
+  readonly asKind: CardKind | undefined;
+  readonly viewerRole: AccountRole | undefined;
+}): CardViewer {
+  if (viewing.ownerId === viewing.viewerId) return 'owner';
+  if (viewing.asKind) return viewing.asKind;
+  return viewing.viewerRole === 'member' ? 'person' : 'anyone';
 }

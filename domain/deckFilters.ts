@@ -1,4 +1,4 @@
-import { MIN_PERSON_AGE, type Card, type CardKind } from './cardRules';
+import { MIN_PERSON_AGE, looksForWork, type Card, type CardKind } from './cardRules';
 import type { LatLng } from './geo';
 import type { Preferences } from './preferences';
 
@@ -15,7 +15,7 @@ export interface DeckSearcher {
 export const HARD_FILTERS = ['kind', 'distance', 'age', 'salary', 'workAuthorization', 'remote', 'experience'] as const;
 export type HardFilter = (typeof HARD_FILTERS)[number];
 
-/** What a searcher's deck holds: a job looks for people; a person for people unless they asked for jobs. */
+/** What a searcher's deck holds: a job looks for people (those who look for work: `looksForWork`); a person for people unless they asked for jobs. */
 export function deckKind(card: Pick<Card, 'kind'>, preferences: Preferences): CardKind {
   return card.kind === 'job' ? 'person' : (preferences.cardKind ?? 'person');
 }
@@ -48,6 +48,8 @@ function sharesOne(a: readonly string[], b: readonly string[]): boolean {
 export function failedHardFilter(searcher: DeckSearcher, candidate: Card, distanceKm: number | null): HardFilter | null {
   const prefs = searcher.preferences;
   if (candidate.kind !== deckKind(searcher.card, prefs)) return 'kind';
+  // A person's profile is in jobs' decks only if they look for work: a dating profile never reaches a recruiter.
+  if (searcher.card.kind === 'job' && !looksForWork(candidate)) return 'kind';
   if (distanceKm === null || distanceKm > prefs.maxDistanceKm) return 'distance';
 
   // Decks are for adults: a profile stored before the age rule, of someone under it this year, is shown to nobody.
@@ -68,12 +70,13 @@ export function failedHardFilter(searcher: DeckSearcher, candidate: Card, distan
   if (pair && pair.job.workAuthorizations.length > 0 && !sharesOne(pair.job.workAuthorizations, pair.person.workAuthorizations)) {
     return 'workAuthorization';
   }
-  if (prefs.workAuthorizations.length > 0 && !sharesOne(prefs.workAuthorizations, candidate.workAuthorizations)) return 'workAuthorization';
+  // The hiring preferences count between a job and a person only: two people's decks are never filtered by what only jobs see.
+  if (pair && prefs.workAuthorizations.length > 0 && !sharesOne(prefs.workAuthorizations, candidate.workAuthorizations)) return 'workAuthorization';
 
   if (candidate.kind === 'job' && prefs.remoteOnly && !candidate.remote) return 'remote';
 
   if (pair && pair.job.experienceYears !== null && (pair.person.experienceYears ?? -1) < pair.job.experienceYears) return 'experience';
-  if (candidate.kind === 'person' && prefs.minExperienceYears !== null && (candidate.experienceYears ?? -1) < prefs.minExperienceYears) {
+  if (pair && candidate.kind === 'person' && prefs.minExperienceYears !== null && (candidate.experienceYears ?? -1) < prefs.minExperienceYears) {
     return 'experience';
   }
   return null;

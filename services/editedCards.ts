@@ -1,5 +1,6 @@
-import type { CardView } from '../contracts/cards';
+import { toCardView, type WholeCardView } from '../contracts/cards';
 import type { DeckCard } from '../contracts/deck';
+import { looksForWork, type CardKind } from '../domain/cardRules';
 import { RecentEntries } from './recentEntries';
 
 /**
@@ -8,21 +9,27 @@ import { RecentEntries } from './recentEntries';
  * photo its owner took down is not shown from a deck cached before (up to 10 minutes).
  */
 export class EditedCards {
-  /** By card id; a card edited again holds its newest version. */
-  private readonly cards: RecentEntries<CardView>;
+  /** By card id, whole: each deck shows it as its searcher may see it. A card edited again holds its newest version. */
+  private readonly cards: RecentEntries<WholeCardView>;
 
   constructor(keepMs: number) {
     this.cards = new RecentEntries(keepMs);
   }
 
-  add(card: CardView, nowMs: number): void {
+  add(card: WholeCardView, nowMs: number): void {
     this.cards.prune(nowMs);
     this.cards.set(card.id, card, nowMs);
   }
 
-  /** A deck's entry as it is now: the card as last edited, if that was after the deck was started (`builtAtMs`). */
-  current(entry: DeckCard, builtAtMs: number): DeckCard {
+  /**
+   * A deck's entry as it is now, for a deck searched as a card of kind `searcher`: the card
+   * as last edited, if that was after the deck was started (`builtAtMs`), shown as the
+   * searcher may see it; undefined for a person who stopped looking for work, in a job's deck.
+   */
+  current(entry: DeckCard, builtAtMs: number, searcher: CardKind): DeckCard | undefined {
     const edit = this.cards.get(entry.card.id);
-    return edit && edit.atMs >= builtAtMs ? { ...entry, card: edit.value } : entry;
+    if (!edit || edit.atMs < builtAtMs) return entry;
+    if (searcher === 'job' && edit.value.kind === 'person' && !looksForWork(edit.value)) return undefined;
+    return { ...entry, card: toCardView(edit.value, searcher) };
   }
 }

@@ -2,7 +2,7 @@ import type { StoredUserEvent } from '../db/repositories/eventRepository';
 import type { ThreadEnd } from '../domain/blockDisclosure';
 import type { Block } from '../domain/blockedPairs';
 import type { EphemeralEventBody } from '../domain/userEvents';
-import type { CardView } from '../contracts/cards';
+import type { WholeCardView } from '../contracts/cards';
 
 /**
  * Messages to the one actor of a key (a user's session, a thread), wherever in
@@ -64,10 +64,10 @@ export type ThreadSignalBus = TopicBus<ThreadSignal>;
  */
 export type Withdrawal = { readonly kind: 'owner'; readonly userId: string } | { readonly kind: 'card'; readonly cardId: string };
 
-/** A card's owner changed what it shows (its photos, its words): every deck shows it as it is now, cached or not. */
+/** A card's owner changed what it shows (its photos, its words): every deck shows it as it is now, cached or not, as its viewer may see it. */
 export interface CardEdit {
   readonly kind: 'edited';
-  readonly card: CardView;
+  readonly card: WholeCardView;
 }
 
 /** What discovery hears on its bus: cards withdrawn, and cards edited. */

@@ -4,7 +4,7 @@ import { avatar, h, show, toast } from './dom';
 import { openChat } from './chatView';
 import { locationPanel } from './profileView';
 
-const ageOf = (birthYear: number | null) => (birthYear === null ? '' : `, ${new Date().getFullYear() - birthYear}`);
+const ageOf = (birthYear: number | null | undefined) => (birthYear == null ? '' : `, ${new Date().getFullYear() - birthYear}`);
 
 /** The deck: one card at a time, pass or like; "It's a match!" when it is mutual. */
 export async function discoverView(app: App, main: HTMLElement): Promise<void> {

@@ -46,6 +46,7 @@ export async function listDeckCandidates(db: Kysely<Database>, query: CandidateQ
       ),
     )
     .where(sql<boolean>`not ${alreadySwipedSql(query)}`)
+    .$if(query.searcherKind === 'job', (q) => q.where(looksForWorkSql))
     .where(({ not, exists, selectFrom }) =>
       not(
         exists(
@@ -75,6 +76,14 @@ export async function listDeckCandidates(db: Kysely<Database>, query: CandidateQ
     .execute();
   return rows.map(cardFromRow);
 }
+
+/**
+ * A person card `c` that looks for work (domain/cardRules.ts `looksForWork`: any hiring field given),
+ * the only people in a job's deck: read so in the statement, so that a city of dating profiles
+ * does not spend a job's pool of candidates on people its deck leaves out.
+ */
+const looksForWorkSql = sql<boolean>`(c.experience_years is not null or c.salary_min is not null or c.salary_max is not null
+  or c.work_authorizations <> '[]'::jsonb or c.remote or c.culture <> '{}'::jsonb)`;
 
 /**
  * Whether the searcher swiped the candidate `c` already. A job card is a search of

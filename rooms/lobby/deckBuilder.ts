@@ -79,7 +79,7 @@ export async function buildDeck(db: Kysely<Database>, searcher: DeckSearcher, op
       if (failedHardFilter(searcher, candidate, distanceKm) !== null) continue;
       const score = matchScore(me, candidate);
       if (!isShown(score)) continue;
-      shown.push({ card: toCardView(candidate), score, distanceKm: shownDistanceKm(distanceKm as number), km: distanceKm as number });
+      shown.push({ card: toCardView(candidate, searcher.card.kind), score, distanceKm: shownDistanceKm(distanceKm as number), km: distanceKm as number });
     }
     // A full read may have left cards of these rings unread: the pool is spent.
     if (candidates.length === want) break;

@@ -1,4 +1,5 @@
 import type { DeckCard } from '../../contracts/deck';
+import type { CardKind } from '../../domain/cardRules';
 
 /** How long a built deck is served again before it is rebuilt. */
 export const DECK_CACHE_TTL_MS = 10 * 60 * 1000;
@@ -8,6 +9,8 @@ interface CachedDeck {
   readonly builtAt: number;
   readonly cell: string;
   readonly limit: number;
+  /** The kind of the card it was searched as: what its cards may show (contracts/cards.ts `toCardView`). */
+  readonly searcher: CardKind;
 }
 
 /**

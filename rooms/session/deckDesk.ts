@@ -1,7 +1,7 @@
 import { findCardById } from '../../db/repositories/cardRepository';
 import { findPreferences } from '../../db/repositories/preferenceRepository';
 import type { DeckCard, DeckResult } from '../../contracts/deck';
-import type { Card } from '../../domain/cardRules';
+import type { Card, CardKind } from '../../domain/cardRules';
 import type { DeckSearcher } from '../../domain/deckFilters';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { discoveryPoint } from '../../domain/locationPrivacy';
@@ -50,11 +50,18 @@ export class DeckDesk {
   async deck(cardId: string, limit: number, location: UserLocation | undefined): Promise<DeckResult> {
     const services = roomServices();
     const nowMs = services.now().getTime();
-    // Withdrawn cards out, edited ones as they are now: the news of the cluster since the deck was started.
-    const visible = (cards: readonly DeckCard[], builtAt: number) =>
-      cards.filter((c) => !services.withdrawn.has(c.card)).slice(0, limit).map((c) => services.edited.current(c, builtAt));
+    // Withdrawn cards out, edited ones as they are now (as the searching card may see them): the news of the cluster since the deck was started.
+    const visible = (cards: readonly DeckCard[], builtAt: number, searcher: CardKind) => {
+      const shown: DeckCard[] = [];
+      for (const c of cards) {
+        if (shown.length === limit) break;
+        const current = services.withdrawn.has(c.card) ? undefined : services.edited.current(c, builtAt, searcher);
+        if (current) shown.push(current);
+      }
+      return shown;
+    };
     const cached = this.cache.get(cardId, limit, nowMs);
-    if (cached) return { cardId, cards: visible(cached.cards, cached.builtAt), cached: true, builtAt: cached.builtAt, cell: cached.cell };
+    if (cached) return { cardId, cards: visible(cached.cards, cached.builtAt, cached.searcher), cached: true, builtAt: cached.builtAt, cell: cached.cell };
 
     const [card, preferences] = await Promise.all([findCardById(services.db, cardId), findPreferences(services.db, this.userId)]);
     if (!card) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
@@ -70,8 +77,8 @@ export class DeckDesk {
     try {
       const built = await callLobby<DeckCard[]>(origin.h3Cell, 'deck', [searcher, limit]);
       const cards = built.filter((c) => !watch.swiped.has(c.card.id) && !watch.excludedOwners.has(c.card.ownerId));
-      if (!watch.invalidated) this.cache.put(cardId, { cards, builtAt: nowMs, cell: origin.h3Cell, limit });
-      return { cardId, cards: visible(cards, nowMs), cached: false, builtAt: nowMs, cell: origin.h3Cell };
+      if (!watch.invalidated) this.cache.put(cardId, { cards, builtAt: nowMs, cell: origin.h3Cell, limit, searcher: card.kind });
+      return { cardId, cards: visible(cards, nowMs, card.kind), cached: false, builtAt: nowMs, cell: origin.h3Cell };
     } finally {
       this.builds?.delete(watch);
     }

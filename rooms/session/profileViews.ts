@@ -18,10 +18,12 @@ export class ProfileViews {
     private readonly dispatch: (events: readonly StoredUserEvent[]) => void,
   ) {}
 
-  async view(cardId: string, viewerShadowBanned: boolean): Promise<CardView> {
+  /** The card as the viewer may see it, looking as `as` (a card of theirs) or as their account does (`cardViewerOf`). */
+  async view(cardId: string, as: string | undefined, viewerShadowBanned: boolean): Promise<CardView> {
     const services = roomServices();
-    const card = await findViewableCard(services.db, this.userId, cardId);
-    if (!card) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
+    const found = await findViewableCard(services.db, this.userId, cardId, as);
+    if (!found) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
+    const { card, viewer } = found;
     // Under overload the view is still answered; only the owner's notice is dropped. A shadow-banned viewer tells nobody.
     const mayNotify = shouldNotifyProfileView({ viewerId: this.userId, ownerId: card.ownerId }) && !viewerShadowBanned && !services.shouldShed('profile.viewed');
     if (mayNotify && (await services.rateLimits.take('profile.notice', `${this.userId} ${card.id}`)).allowed) {
@@ -31,6 +33,6 @@ export class ProfileViews {
         ]),
       );
     }
-    return toCardView(card);
+    return toCardView(card, viewer);
   }
 }

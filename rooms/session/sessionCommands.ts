@@ -58,7 +58,7 @@ const handlers: CommandHandlers<typeof SessionCommands, SessionActor> = {
     }),
   rewind: (_client, _payload, actor) => actor.swipes.run(() => rewind(actor.services, actor.userId)),
   'location.update': (_client, payload, { location }) => location.update(payload.lat, payload.lng),
-  'profile.view': (_client, payload, { views, presence }) => views.view(payload.cardId, presence.shadowBanned),
+  'profile.view': (_client, payload, { views, presence }) => views.view(payload.cardId, payload.as, presence.shadowBanned),
   deck: (_client, payload, { decks, location }) => decks.deck(payload.cardId, payload.limit ?? DECK_DEFAULT_SIZE, location.location),
   'call.start': (_client, payload, { calls }) => calls.start(payload.matchId, payload.media),
   'call.accept': (_client, payload, { calls }) => calls.accept(payload.callId),

@@ -20,7 +20,17 @@ import { AppError, ErrorCode } from '../../domain/errors';
 import { cellForLocation } from '../../domain/geo';
 import { discoveryPoint } from '../../domain/locationPrivacy';
 import { WITHDRAWALS_TOPIC, type UserEventBus, type WithdrawalBus } from '../../services/topicBus';
-import { CardListQuery, CreateCardBody, PreferencesBody, UpdateCardBody, toCardView, type CardPage } from '../../contracts/cards';
+import {
+  CardListQuery,
+  CardReadQuery,
+  CreateCardBody,
+  PreferencesBody,
+  UpdateCardBody,
+  toCardView,
+  wholeCardView,
+  type CardPage,
+  type CardViewer,
+} from '../../contracts/cards';
 import { jsonReply, parseBody, parseQuery, route, type HttpCall, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
 import { Uuid } from '../../contracts/common';
@@ -47,12 +57,12 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
   const cellOf = (lat: number | null | undefined, lng: number | null | undefined) =>
     lat == null || lng == null ? null : cellForLocation(lat, lng, deps.h3Resolution);
 
-  /** The card at `:id` if the caller may see it; missing and hidden look the same. */
-  const readableCard = async (call: HttpCall, userId: string): Promise<Card> => {
+  /** The card at `:id` if the caller may see it, and as whom they look (`as`: a card of theirs); missing and hidden look the same. */
+  const readableCard = async (call: HttpCall, userId: string, as?: string): Promise<{ card: Card; viewer: CardViewer }> => {
     const id = Uuid.safeParse(call.params[0]);
-    const card = id.success ? await findViewableCard(db, userId, id.data) : undefined;
-    if (!card) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
-    return card;
+    const found = id.success ? await findViewableCard(db, userId, id.data, as) : undefined;
+    if (!found) throw new AppError(ErrorCode.CARD_NOT_FOUND, 'no such card');
+    return found;
   };
   /** Photos only from the app's storage: every device showing the card fetches them. */
   const refuseForeignPhotos = (photos: ReadonlyArray<{ readonly url: string }> | undefined) => {
@@ -60,7 +70,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     if (foreign >= 0) throw new AppError(ErrorCode.INVALID_BODY, `photos.${foreign}.url: not on the app's media hosts`);
   };
   const ownCard = async (call: HttpCall, userId: string): Promise<Card> => {
-    const card = await readableCard(call, userId);
+    const { card } = await readableCard(call, userId);
     if (!canEditCard(card, userId)) throw new AppError(ErrorCode.NOT_YOUR_CARD, 'only the owner changes a card');
     return card;
   };
@@ -109,10 +119,14 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     if (created.kind === 'refused') throw new AppError(created.code, created.message);
     const { card } = created;
     await countCompletedProfile(deps, card);
-    return jsonReply(201, toCardView(card));
+    return jsonReply(201, toCardView(card, 'owner'));
   }, options);
 
-  route(app, 'get', '/cards/:id', async (call) => jsonReply(200, toCardView(await readableCard(call, await signedIn(call)))), options);
+  route(app, 'get', '/cards/:id', async (call) => {
+    const userId = await signedIn(call);
+    const { card, viewer } = await readableCard(call, userId, parseQuery(CardReadQuery, call).as);
+    return jsonReply(200, toCardView(card, viewer));
+  }, options);
 
   route(app, 'patch', '/cards/:id', async (call) => {
     const userId = await signedIn(call);
@@ -139,20 +153,20 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     // and what it shows changed: every deck that holds it shows it as it is now.
     await Promise.all([
       deps.userEvents.publishApplied(userId, { kind: 'deck.invalidate' }),
-      updated.active ? deps.withdrawals.publishApplied(WITHDRAWALS_TOPIC, { kind: 'edited', card: toCardView(updated) }) : undefined,
+      updated.active ? deps.withdrawals.publishApplied(WITHDRAWALS_TOPIC, { kind: 'edited', card: wholeCardView(updated) }) : undefined,
     ]);
     await countCompletedProfile(deps, updated);
-    return jsonReply(200, toCardView(updated));
+    return jsonReply(200, toCardView(updated, 'owner'));
   }, options);
 
   route(app, 'del', '/cards/:id', async (call) => {
     const userId = await signedIn(call);
     const card = await ownCard(call, userId);
-    if (!card.active) return jsonReply(200, toCardView(card));
+    if (!card.active) return jsonReply(200, toCardView(card, 'owner'));
     const deactivated = await deactivateCard(db, card.id);
     // Out of every deck before the answer, and its own decks are no longer served.
     await withdrawCards(deps, userId, [card.id]);
-    return jsonReply(200, toCardView(deactivated));
+    return jsonReply(200, toCardView(deactivated, 'owner'));
   }, options);
 
   route(app, 'get', '/me/cards', async (call) => {
@@ -161,7 +175,7 @@ export function mountCardRoutes(app: TemplatedApp, deps: CardRouteDeps, options:
     const page = await listCardsByOwner(db, userId, query);
     if (!page) throw new AppError(ErrorCode.INVALID_BODY, 'after: not one of your cards');
     const last = page.cards[page.cards.length - 1];
-    const answer: CardPage = { cards: page.cards.map(toCardView), after: page.more && last ? last.id : null };
+    const answer: CardPage = { cards: page.cards.map((card) => toCardView(card, 'owner')), after: page.more && last ? last.id : null };
     return jsonReply(200, answer);
   }, options);
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canViewCard, counterpartFace } from '../../domain/cardVisibility';
+import { canViewCard, cardViewerOf, counterpartFace } from '../../domain/cardVisibility';
 
 const card = (active = true) => ({ ownerId: 'owen', active });
 const viewing = (overrides: Partial<Parameters<typeof canViewCard>[0]> = {}) => ({ card: card(), viewerId: 'vera', blockedEitherWay: false, formerMatch: false, ownerHidden: false, ...overrides });
@@ -29,5 +29,23 @@ describe('card visibility', () => {
       assert.deepEqual(counterpartFace(card, false, false), { name: 'unavailable', photos: [], hidden: true, deleted: false }));
     it('says "deleted account" only of an account that was deleted', () =>
       assert.deepEqual(counterpartFace(card, false, true), { name: 'deleted account', photos: [], hidden: true, deleted: true }));
+  });
+
+  describe('as whom someone looks at a card', () => {
+    const as = (overrides: Partial<Parameters<typeof cardViewerOf>[0]>) => cardViewerOf({ ownerId: 'owen', viewerId: 'vera', asKind: undefined, viewerRole: 'member', ...overrides });
+    it('the owner as the owner, whatever card they name', () => {
+      assert.equal(as({ viewerId: 'owen' }), 'owner');
+      assert.equal(as({ viewerId: 'owen', asKind: 'job', viewerRole: 'recruiter' }), 'owner');
+    });
+    it('anyone else as the card of theirs they name', () => {
+      assert.equal(as({ asKind: 'job', viewerRole: 'recruiter' }), 'job');
+      assert.equal(as({ asKind: 'person', viewerRole: 'recruiter' }), 'person');
+    });
+    it('without one, a member as a person (a member posts no jobs), a recruiter or operator as neither', () => {
+      assert.equal(as({}), 'person');
+      assert.equal(as({ viewerRole: 'recruiter' }), 'anyone');
+      assert.equal(as({ viewerRole: 'admin' }), 'anyone');
+      assert.equal(as({ viewerRole: undefined }), 'anyone');
+    });
   });
 });

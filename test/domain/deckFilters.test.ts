@@ -13,6 +13,8 @@ const searcherAs = (card: Card, preferences: Partial<Preferences> = {}): DeckSea
 });
 const me = blankCard({ id: 'me', kind: 'person', birthYear: 1995 });
 const person = (fields: Partial<Card> = {}) => blankCard({ id: 'p', kind: 'person', birthYear: 1996, ...fields });
+/** A person who looks for work (gives a hiring field): one a job's deck may hold. */
+const candidate = (fields: Partial<Card> = {}) => person({ experienceYears: 2, ...fields });
 const job = (fields: Partial<Card> = {}) => blankCard({ id: 'j', kind: 'job', ...fields });
 const seeker = (fields: Partial<Card> = {}, preferences: Partial<Preferences> = {}) =>
   searcherAs(blankCard({ id: 'seeker', kind: 'person', birthYear: 1990, ...fields }), { cardKind: 'job', ...preferences });
@@ -25,6 +27,21 @@ describe('deck hard filters', () => {
       assert.equal(deckKind(job(), { ...DEFAULT_PREFERENCES, cardKind: 'job' }), 'person');
       assert.equal(failedHardFilter(searcherAs(me), job(), 1), 'kind');
       assert.equal(failedHardFilter(searcherAs(job()), job({ id: 'other' }), 1), 'kind');
+    });
+    it('holds in a job’s deck only people who look for work: a card giving any hiring field', () => {
+      assert.equal(failedHardFilter(searcherAs(job()), person(), 1), 'kind', 'a dating profile');
+      const given: Array<Partial<Card>> = [
+        { experienceYears: 0 },
+        { salaryMin: 50_000 },
+        { salaryMax: 90_000 },
+        { workAuthorizations: ['EU'] },
+        { remote: true },
+        { culture: { pace: 0.5 } },
+      ];
+      for (const fields of given) assert.equal(failedHardFilter(searcherAs(job()), person(fields), 1), null, JSON.stringify(fields));
+      // People see every person, whether they look for work or not.
+      assert.equal(failedHardFilter(searcherAs(me), person(), 1), null);
+      assert.equal(failedHardFilter(searcherAs(me), candidate(), 1), null);
     });
   });
 
@@ -45,12 +62,12 @@ describe('deck hard filters', () => {
       assert.equal(failedHardFilter(searcherAs(me, { ageMin: 18 }), person({ birthYear: null }), 1), 'age');
     });
     it('is not applied by a job to candidates', () => {
-      assert.equal(failedHardFilter(searcherAs(job(), { ageMax: 25 }), person(), 1), null);
+      assert.equal(failedHardFilter(searcherAs(job(), { ageMax: 25 }), candidate(), 1), null);
     });
     it('shows nobody a profile of someone under 18 this year (stored before the rule), whatever the searcher set', () => {
       for (const searcher of [searcherAs(me), searcherAs(me, { ageMax: 40 }), searcherAs(job())]) {
-        assert.equal(failedHardFilter(searcher, person({ birthYear: 2009 }), 1), 'age', 'turns 17 in 2026');
-        assert.equal(failedHardFilter(searcher, person({ birthYear: 2008 }), 1), null, 'turns 18 in 2026');
+        assert.equal(failedHardFilter(searcher, candidate({ birthYear: 2009 }), 1), 'age', 'turns 17 in 2026');
+        assert.equal(failedHardFilter(searcher, candidate({ birthYear: 2008 }), 1), null, 'turns 18 in 2026');
       }
     });
   });
@@ -75,12 +92,19 @@ describe('deck hard filters', () => {
       const requires = job({ workAuthorizations: ['IN', 'EU'] });
       assert.equal(failedHardFilter(seeker({ workAuthorizations: ['eu'] }), requires, 1), null);
       assert.equal(failedHardFilter(seeker({ workAuthorizations: ['US'] }), requires, 1), 'workAuthorization');
-      assert.equal(failedHardFilter(searcherAs(requires), person({ workAuthorizations: [] }), 1), 'workAuthorization');
+      assert.equal(failedHardFilter(searcherAs(requires), candidate({ workAuthorizations: [] }), 1), 'workAuthorization');
       assert.equal(failedHardFilter(seeker(), job(), 1), null);
     });
     it('applies the searcher’s own list to what the card lists', () => {
       assert.equal(failedHardFilter(searcherAs(job(), { workAuthorizations: ['IN'] }), person({ workAuthorizations: ['IN'] }), 1), null);
-      assert.equal(failedHardFilter(searcherAs(job(), { workAuthorizations: ['IN'] }), person(), 1), 'workAuthorization');
+      assert.equal(failedHardFilter(searcherAs(job(), { workAuthorizations: ['IN'] }), candidate(), 1), 'workAuthorization');
+      assert.equal(failedHardFilter(seeker({ workAuthorizations: ['IN'] }, { workAuthorizations: ['IN'] }), job({ workAuthorizations: ['in'] }), 1), null);
+      assert.equal(failedHardFilter(seeker({}, { workAuthorizations: ['IN'] }), job(), 1), 'workAuthorization');
+    });
+    it('never filters two people by it: a dating deck is not sorted by what only jobs are shown', () => {
+      const prefs = { workAuthorizations: ['asylum pending'] };
+      assert.equal(failedHardFilter(searcherAs(me, prefs), person(), 1), null);
+      assert.equal(failedHardFilter(searcherAs(me, prefs), candidate({ workAuthorizations: ['EU'] }), 1), null);
     });
   });
 
@@ -102,6 +126,10 @@ describe('deck hard filters', () => {
     it('applies the searcher’s minimum to candidates', () => {
       assert.equal(failedHardFilter(searcherAs(job(), { minExperienceYears: 3 }), person({ experienceYears: 2 }), 1), 'experience');
       assert.equal(failedHardFilter(searcherAs(job(), { minExperienceYears: 3 }), person({ experienceYears: 3 }), 1), null);
+    });
+    it('never applies the searcher’s minimum between two people', () => {
+      assert.equal(failedHardFilter(searcherAs(me, { minExperienceYears: 3 }), person(), 1), null);
+      assert.equal(failedHardFilter(searcherAs(me, { minExperienceYears: 3 }), candidate({ experienceYears: 1 }), 1), null);
     });
   });
 });

@@ -22,7 +22,7 @@ import {
   type Device,
 } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
-import { crowdAt, deckIds, deckOf, personAt, SHARED_PROFILE, watchLobby } from '../support/discovery';
+import { crowdAt, deckIds, deckOf, LOOKS_FOR_WORK, personAt, SHARED_PROFILE, watchLobby } from '../support/discovery';
 import { codeOf, joinThread, matchPeople, messagesOfType, registerPerson, replyOf, type Person, type ThreadConnection } from '../support/matches';
 import { ADMIN_KEY } from '../support/operator';
 
@@ -80,6 +80,7 @@ describe('safety, end to end with real clients on two nodes', function () {
     });
     assert.equal(job.status, 201);
     assert.equal((await requestJson(n0.url, 'PUT', '/me/preferences', { token: a.accessToken, body: { cardKind: 'job' } })).status, 200);
+    assert.equal((await requestJson(n0.url, 'PATCH', `/cards/${a.card.id}`, { token: a.accessToken, body: LOOKS_FOR_WORK })).status, 200);
     assert.ok(deckIds(await deckOf(phoneA, a.card.id)).has(job.body.id), 'A is shown the job');
     assert.ok(deckIds(await deckOf(phoneB, job.body.id)).has(a.card.id), 'the job is shown A');
     return job.body;

@@ -8,12 +8,18 @@ import { replyOf } from './matches';
 /** Interests and a bio that every test person shares, so their cards score well over the threshold with each other. */
 export const SHARED_PROFILE = { tags: [{ tag: 'hiking', weight: 5 }], bio: 'hiking trails around the city' };
 
-/** A new account (with `email`, or a unique one) with a person card at a place (its location set through a session, as a phone would). */
-export async function personAt(baseUrl: string, at: { lat: number; lng: number }, title = 'someone', email?: string): Promise<Person> {
+/** A hiring field to give a person card: its owner looks for work, so jobs' decks hold them (a dating profile is in none). */
+export const LOOKS_FOR_WORK = { experienceYears: 2 } as const;
+
+/**
+ * A new account (with `email`, or a unique one) with a person card at a place (its location set
+ * through a session, as a phone would); `fields` add to the card.
+ */
+export async function personAt(baseUrl: string, at: { lat: number; lng: number }, title = 'someone', fields: Record<string, unknown> = {}, email?: string): Promise<Person> {
   const user = await registerUser(baseUrl, email);
   const created = await requestJson<CardView>(baseUrl, 'POST', '/cards', {
     token: user.accessToken,
-    body: { kind: 'person', title, birthYear: 1994, ...SHARED_PROFILE },
+    body: { kind: 'person', title, birthYear: 1994, ...SHARED_PROFILE, ...fields },
   });
   if (created.status !== 201) throw new Error(`card: ${created.status} ${JSON.stringify(created.body)}`);
   const device = await connectDevice(baseUrl, user, 'setup');
