@@ -30,13 +30,16 @@ async function seedEvent(cluster: BenchCluster, attendees: number, hidden: numbe
   const [recruiter, ...users] = await seedUsers(attendees + 1, cluster.seedTarget);
   const database = await openDatabase({ kind: 'postgres', url: databaseUrl, poolSize: 2 });
   try {
+    // Only a recruiter posts jobs and hosts events.
+    await updateAccount(database.db, recruiter!.userId, { role: 'recruiter' });
     const jobCardId = randomUUID();
     await insertCardsBulk(database.db, [
       { id: jobCardId, ownerId: recruiter!.userId, kind: 'job', title: 'Bench job', bio: '', tags: [], birthYear: null, ...NO_HIRING_FIELDS, lat: null, lng: null, h3Cell: null },
     ]);
     const eventId = randomUUID();
     const now = Date.now();
-    await insertLiveEvent(database.db, { id: eventId, hostId: recruiter!.userId, jobCardId, title: 'Bench hiring day', startsAt: now + 5 * 60_000, endsAt: now + 3_600_000, capacity: attendees }, new Date(now));
+    const refused = await insertLiveEvent(database.db, { id: eventId, hostId: recruiter!.userId, jobCardId, title: 'Bench hiring day', startsAt: now + 5 * 60_000, endsAt: now + 3_600_000, capacity: attendees }, new Date(now));
+    if (refused) throw new Error(`seeding: the event was refused ${refused.code}: ${refused.message}`);
     for (let i = 0; i < users.length; i += 2000) await registerManyForLiveEvent(database.db, eventId, users.slice(i, i + 2000).map((u) => u.userId));
     for (const user of users.slice(users.length - hidden)) await updateAccount(database.db, user.userId, { shadowBanned: true });
     return { eventId, users };

@@ -210,17 +210,20 @@ describe('security: limits on what one signed-in account can make the deployment
   it('limits a person’s reports on both nodes together: past their bucket RATE_LIMITED, and nothing stored', async () => {
     const [n0, n1] = suite.nodes;
     const burst = HTTP_RULES.report.burst;
-    const [reporter, ...reported] = await Promise.all(Array.from({ length: burst + 3 }, (_, i) => registerUser(suite.nodes[i % 2]!.url)));
+    const reporter = await registerUser(n0.url);
+    // Each reported person has a card, the report's context.
+    const reported = await Promise.all(Array.from({ length: burst + 2 }, (_, i) => registerPerson(suite.nodes[i % 2]!.url, `R${i}`)));
     const answers = [];
     for (const [i, person] of reported.entries()) {
-      answers.push(await requestJson<{ code?: string }>(i % 2 ? n1.url : n0.url, 'POST', '/reports', { token: reporter!.accessToken, body: { userId: person.userId, context: 'profile', reason: `rude ${i}` } }));
+      const body = { userId: person.userId, context: 'profile', contextId: person.card.id, reason: `rude ${i}` };
+      answers.push(await requestJson<{ code?: string }>(i % 2 ? n1.url : n0.url, 'POST', '/reports', { token: reporter.accessToken, body }));
     }
     assert.deepEqual(answers.map((a) => a.status), [...Array(burst).fill(201), 429, 429]);
     assert.equal(answers.at(-1)?.body.code, 'RATE_LIMITED');
-    const stored = await suite.cluster.pool.query('select count(*)::int as n from reports where reporter_id = $1', [reporter!.userId]);
+    const stored = await suite.cluster.pool.query('select count(*)::int as n from reports where reporter_id = $1', [reporter.userId]);
     assert.equal(stored.rows[0].n, burst);
     // Its own bucket: the person's other calls go on.
-    assert.equal((await requestJson(n1.url, 'GET', '/me/progress', { token: reporter!.accessToken })).status, 200);
+    assert.equal((await requestJson(n1.url, 'GET', '/me/progress', { token: reporter.accessToken })).status, 200);
   });
 
   it('refuses a person’s connections to one actor past the limit, through either node, and takes one again once one closes', async () => {
