@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { TokenPair } from '../../contracts/auth';
-import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
 import { migrateToLatest } from '../../db/migrate';
-import { SignJWT } from 'jose';
-import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../../server/auth/accessTokens';
 import { postJson, requestJson, TEST_PASSWORD, waitUntil } from '../support/accounts';
 import { metricValue, useTestCluster } from '../support/cluster';
+import { tokenAt } from '../support/forgedTokens';
 import { matchPeople, registerPerson, type Person } from '../support/matches';
 import { itOnEachBackendAfter } from '../support/migrationBackends';
 import { counterSum, payloadsTo, registerWebPush, sendText, useWebPushStandIn } from '../support/push/pushedNode';
@@ -85,8 +83,7 @@ describe('push devices of log-in sessions that ended', function () {
       const url = suite.nodes[0].url;
       const b = await registerPerson(url, 'B');
       const nowS = Math.floor(Date.now() / 1000);
-      const claims = { sub: b.userId, iss: ACCESS_TOKEN_ISSUER, aud: ACCESS_TOKEN_AUDIENCE, iat: nowS, exp: nowS + 60 };
-      const sessionless = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(HARNESS_JWT_SECRET));
+      const sessionless = await tokenAt(b.userId, nowS, nowS + 60, ['sid']);
       // A browser's subscription as any other: only the token differs.
       const key = await requestJson<{ publicKey: string }>(url, 'GET', '/push/vapid-public-key');
       const { endpoint, keys } = standIn.service.subscribe(key.body.publicKey);

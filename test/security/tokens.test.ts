@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
-import { SignJWT } from 'jose';
-import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
-import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../../server/auth/accessTokens';
 import { DEFAULT_ACCESS_TOKEN_TTL_S } from '../../server/config';
 import type { TokenPair } from '../../contracts/auth';
 import { LOGIN_RULES } from '../../domain/rateLimits';
 import { connectDevice, expectJoinRefused, postJson, registerUser, requestJson, TEST_PASSWORD, waitUntil } from '../support/accounts';
 import { postWebhook, signedWebhook } from '../support/calls';
 import { useTestCluster } from '../support/cluster';
+import { tokenAt } from '../support/forgedTokens';
 import { ADMIN_KEY } from '../support/operator';
 import { stalledNode } from '../support/stalledNode';
 
 const codeOf = (answer: { status: number; body: unknown }) => [answer.status, (answer.body as { code?: string }).code] as const;
-
-/** A token signed with the nodes' own secret, with the times given (seconds since epoch), and without the claims named in `without`. */
-const tokenAt = (userId: string, iatS: number, expS: number, without: ReadonlyArray<'iss' | 'aud' | 'sid'> = []) => {
-  const claims: Record<string, unknown> = { sub: userId, sid: 'a-log-in', iss: ACCESS_TOKEN_ISSUER, aud: ACCESS_TOKEN_AUDIENCE, iat: iatS, exp: expS };
-  for (const claim of without) delete claims[claim];
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(HARNESS_JWT_SECRET));
-};
 
 describe('security: tokens', function () {
   const suite = useTestCluster(2, { ADMIN_API_KEY: ADMIN_KEY });
