@@ -29,7 +29,7 @@ describe('ban evasion: an erased account’s sanction outlives it, on a node', f
 
   it('a banned account, erased, cannot register its email again, in any case or spacing, until a moderator lifts the ban', async () => {
     const email = uniqueEmail('banned');
-    const banned = await personAt(url(), HERE, 'B', {}, email);
+    const banned = await personAt(url(), HERE, 'B', { email });
     assert.equal((await admin(banned.userId, { banned: true })).status, 200);
     // Its tokens went with the ban: erased as the route erases an account whose deletion was on its way when the ban landed.
     assert.ok(await eraseAccount(database.db, banned.userId, new Date(), harnessEmailKeys));
@@ -57,12 +57,12 @@ describe('ban evasion: an erased account’s sanction outlives it, on a node', f
 
   it('a shadow-banned account, erased and registered again, is shadow-banned: unseen in others’ decks, cards and lobby, answered as anyone', async () => {
     const email = uniqueEmail('shadow');
-    const before = await personAt(url(), HERE, 'S', {}, email);
+    const before = await personAt(url(), HERE, 'S', { email });
     assert.equal((await admin(before.userId, { shadowBanned: true })).status, 200);
     assert.equal((await erase(before)).status, 200);
 
     const [neighbour, control] = [await personAt(url(), HERE, 'N'), await personAt(url(), HERE, 'C')];
-    const returned = await personAt(url(), HERE, 'S again', {}, ` ${email.toUpperCase()} `);
+    const returned = await personAt(url(), HERE, 'S again', { email: ` ${email.toUpperCase()} ` });
     assert.deepEqual(Object.keys(returned).filter((k) => k !== 'card' && k !== 'email').sort(), ['accessToken', 'expiresIn', 'refreshToken', 'userId']);
     await expectHidden(returned, neighbour, control);
     // Moderators see why: the audit log names the erased account whose sanction it carries.
@@ -72,9 +72,9 @@ describe('ban evasion: an erased account’s sanction outlives it, on a node', f
 
   it('a normal account, erased, registers its email again as anyone, seen by others', async () => {
     const email = uniqueEmail('leaver');
-    const before = await personAt(url(), HERE, 'L', {}, email);
+    const before = await personAt(url(), HERE, 'L', { email });
     assert.equal((await erase(before)).status, 200);
-    const returned = await personAt(url(), HERE, 'L again', {}, email);
+    const returned = await personAt(url(), HERE, 'L again', { email });
     const neighbour = await personAt(url(), HERE, 'N2');
     const phone = await suite.device(url(), neighbour, 'phone');
     assert.ok(deckIds(await deckOf(phone, neighbour.card.id)).has(returned.card.id));

@@ -41,7 +41,7 @@ describe('what a deck leaves out as swiped: a person’s passes by account, a jo
 
   it('a job card is its own search: it sees people another job of the owner passed, and the owner’s own profile sees them too', async () => {
     const url = suite.nodes[0].url;
-    const p = await personAt(url, near(3), 'candidate', LOOKS_FOR_WORK);
+    const p = await personAt(url, near(3), 'candidate', { fields: LOOKS_FOR_WORK });
     const recruiter = await registerUser(url, undefined, 'recruiter');
     const phone = await suite.device(url, recruiter);
     const job = { kind: 'job', title: 'trail guide' };

@@ -11,11 +11,18 @@ export const SHARED_PROFILE = { tags: [{ tag: 'hiking', weight: 5 }], bio: 'hiki
 /** A hiring field to give a person card: its owner looks for work, so jobs' decks hold them (a dating profile is in none). */
 export const LOOKS_FOR_WORK = { experienceYears: 2 } as const;
 
+/** What a test person may have beyond a place and a title: more card fields (a hiring field, say), a chosen email. */
+export interface PersonOptions {
+  readonly fields?: Record<string, unknown>;
+  readonly email?: string;
+}
+
 /**
  * A new account (with `email`, or a unique one) with a person card at a place (its location set
  * through a session, as a phone would); `fields` add to the card.
  */
-export async function personAt(baseUrl: string, at: { lat: number; lng: number }, title = 'someone', fields: Record<string, unknown> = {}, email?: string): Promise<Person> {
+export async function personAt(baseUrl: string, at: { lat: number; lng: number }, title = 'someone', options: PersonOptions = {}): Promise<Person> {
+  const { fields = {}, email } = options;
   const user = await registerUser(baseUrl, email);
   const created = await requestJson<CardView>(baseUrl, 'POST', '/cards', {
     token: user.accessToken,
