@@ -2,8 +2,9 @@ import type { Card } from './cardRules';
 import { wordSet, wordSetSimilarity } from './textSimilarity';
 
 /**
- * The weight of each part of the 0–100 score (hiring design, applied to both
- * card kinds), and the score under which a card is not shown.
+ * The weight of each part of the 0–100 score, and the score under which a card
+ * is not shown. Experience, salary and culture are hiring fields: they count
+ * between a job and a person only (`scoreParts`).
  */
 export const SCORE_WEIGHTS = {
   tags: 40,
@@ -48,6 +49,16 @@ export function tagCoverage(wanted: Tags, offered: Tags): number | null {
     covered += weight * (level === undefined ? 0 : (PROFICIENCY_FACTOR[level] ?? 0));
   }
   return covered / total;
+}
+
+/**
+ * Whether two cards are a job and a person, the only pair a person's hiring fields
+ * (domain/cardRules.ts `HiringField`) count between. People are never shown another
+ * person's hiring fields, so a score between two people may not depend on them
+ * either: one could read another's culture answers off the score by changing their own.
+ */
+function isHiringPair(a: Pick<Card, 'kind'>, b: Pick<Card, 'kind'>): boolean {
+  return (a.kind === 'job') !== (b.kind === 'job');
 }
 
 function tagFit(a: Card, b: Card): number | null {
@@ -99,17 +110,21 @@ export type ScoreParts = { readonly [part in ScorePart]: number | null };
 
 /**
  * Each part of the score of `candidate` for `searcher`, 0–1, or null where a
- * card lacks the fields the part needs. Verification is the candidate's.
+ * card lacks the fields the part needs. Verification is the candidate's. The
+ * hiring parts (experience, salary, culture) are null unless one card is a job
+ * and the other a person: two people, or two jobs, are scored on tags, bios and
+ * verification alone, whatever hiring fields either card gives.
  */
 export function scoreParts(searcher: ScoredCard, candidate: ScoredCard): ScoreParts {
-  const salaryA = salaryRange(searcher);
-  const salaryB = salaryRange(candidate);
+  const hiring = isHiringPair(searcher, candidate);
+  const salaryA = hiring ? salaryRange(searcher) : null;
+  const salaryB = hiring ? salaryRange(candidate) : null;
   return {
     tags: tagFit(searcher, candidate),
-    experience: experience(searcher, candidate),
+    experience: hiring ? experience(searcher, candidate) : null,
     text: wordSetSimilarity(searcher.words ?? wordSet(searcher.bio), candidate.words ?? wordSet(candidate.bio)),
-    salary: salaryA && salaryB && (searcher.kind === 'job') !== (candidate.kind === 'job') ? salaryFit(salaryA, salaryB) : null,
-    culture: cultureFit(searcher.culture, candidate.culture),
+    salary: salaryA && salaryB ? salaryFit(salaryA, salaryB) : null,
+    culture: hiring ? cultureFit(searcher.culture, candidate.culture) : null,
     verification: candidate.verified ? 1 : 0,
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { cultureFit, experienceFit, isShown, matchScore, salaryFit, scoreParts, SHOW_THRESHOLD, tagCoverage } from '../../domain/matchScore';
 import { wordSet, wordSetSimilarity } from '../../domain/textSimilarity';
+import { NO_HIRING_FIELDS } from '../../domain/cardRules';
 import { blankCard } from '../support/cards';
 
 const close = (actual: number | null, expected: number) => assert.ok(actual !== null && Math.abs(actual - expected) < 1e-9, `${actual} ≈ ${expected}`);
@@ -81,10 +82,43 @@ describe('matchScore', () => {
     });
   });
 
+  describe('hiring fields', () => {
+    // People are never shown each other's hiring fields: were culture scored between them, a dater
+    // could set one trait of their own to 0 and then 1 and read another's answer off the two scores.
+    const cultures: ReadonlyArray<Record<string, number>> = [{}, { pace: 0 }, { pace: 1 }, { pace: 0.3, hierarchy: 0.85 }];
+    const hiring = { experienceYears: 4, salaryMin: 50_000, salaryMax: 90_000, remote: true, workAuthorizations: ['EU citizen'] };
+
+    it('leave a score between two people the same whatever either card gives', () => {
+      for (const mine of cultures) {
+        for (const theirs of cultures) {
+          const me = { ...hiker, ...hiring, culture: mine };
+          const them = { ...cook, ...hiring, culture: theirs };
+          assert.equal(matchScore(me, them), 43.5, `${JSON.stringify(mine)} against ${JSON.stringify(theirs)}`);
+          assert.deepEqual([scoreParts(me, them).experience, scoreParts(me, them).salary, scoreParts(me, them).culture], [null, null, null]);
+        }
+      }
+    });
+
+    it('count between a job and a person, either way round', () => {
+      const seeker = (pace: number) => ({ ...candidate, culture: { pace, size: 0.2 } });
+      // Culture 0.8 against 0.6 (0.9, above) moves the score; against 0.8 it is a full fit.
+      assert.notEqual(matchScore(job, seeker(0.8)), matchScore(job, seeker(0.6)));
+      close(scoreParts(job, seeker(0.8)).culture, 1);
+      close(scoreParts(seeker(0.8), job).culture, 1);
+      assert.equal(matchScore(seeker(0.8), job), 70.6, 'the job for the seeker: 69.554 + 10 · 0.1');
+    });
+
+    it('leave a score between two jobs to tags, bios and verification', () => {
+      const other = { ...job, id: 'other', verified: false, culture: { pace: 0.1, size: 0.9 }, salaryMin: 10, salaryMax: 20, experienceYears: 40 };
+      assert.deepEqual([scoreParts(job, other).experience, scoreParts(job, other).salary, scoreParts(job, other).culture], [null, null, null]);
+      assert.equal(matchScore(job, other), matchScore(job, { ...other, ...NO_HIRING_FIELDS }));
+    });
+  });
+
   describe('the threshold', () => {
-    // Tags 1.0 both ways (40), bios with no word in common (0 of 15), culture 1 − 0.8 = 0.2 (2 of 10),
-    // not verified (0 of 5): 42 / 70 = 60.0. With a gap of 0.9 instead: 41 / 70 = 58.571 → 58.6.
-    const a = blankCard({ id: 'a', kind: 'person', bio: 'violin', tags: [{ tag: 'music', weight: 5 }], culture: { pace: 0.9 } });
+    // A job and a person: the job's one tag offered at 5 (1.0, 40), bios with no word in common (0 of 15),
+    // culture 1 − 0.8 = 0.2 (2 of 10), not verified (0 of 5): 42 / 70 = 60.0. With a gap of 0.9 instead: 41 / 70 = 58.571 → 58.6.
+    const a = blankCard({ id: 'a', kind: 'job', bio: 'violin', tags: [{ tag: 'music', weight: 5 }], culture: { pace: 0.9 } });
     const b = blankCard({ id: 'b', kind: 'person', bio: 'drums', tags: [{ tag: 'music', weight: 5 }], culture: { pace: 0.1 } });
     it(`shows a card at exactly ${SHOW_THRESHOLD}`, () => {
       assert.equal(matchScore(a, b), 60);
@@ -102,8 +136,8 @@ describe('matchScore', () => {
       // An empty verified card against a full one, either kind: nothing in common to score.
       assert.equal(matchScore(job, { ...blankCard({ id: 'e', kind: 'person' }), verified: true }), 0);
       assert.equal(matchScore(hiker, { ...blankCard({ id: 'e', kind: 'person' }), verified: true }), 0);
-      // With one part that applies, verification counts as before: culture 1 of 10, verified 5 of 5.
-      assert.equal(matchScore({ ...x, culture: { pace: 0.5 } }, { ...x, culture: { pace: 0.5 }, verified: true }), 100);
+      // With one part that applies, verification counts as before: a job's culture against a person's 1 of 10, verified 5 of 5.
+      assert.equal(matchScore({ ...x, kind: 'job', culture: { pace: 0.5 } }, { ...x, culture: { pace: 0.5 }, verified: true }), 100);
     });
   });
 
