@@ -11,18 +11,25 @@ type Db = Kysely<Database> | Transaction<Database>;
  * device that registered it: an app signed into another account on the same install
  * registers the same token, and the account before must not be pushed to that phone any
  * more (its sign-out may never have reached us). One transaction; the address is unique
- * (migration 2026_12_09_0028). Answers the person's devices that were let go. The target is
- * the log-in session's (`sessionId`): it is pushed while that session is live (liveSessionOf).
+ * (migration 2026_12_09_0028). Answers the person's devices that were let go, or undefined
+ * for an account banned or deleted (nothing is stored). The target is the log-in session's
+ * (`sessionId`): it is pushed while that session is live (liveSessionOf).
+ *
+ * A person's registrations take turns on their `users` row (`lockPushDevicesOf`), so each
+ * counts the devices the ones before it stored: registrations sent at once, on any nodes,
+ * never keep more than `kept`. The row comes first, the address's lock second, the push
+ * targets last: a ban and an erasure also hold the row before they delete the targets.
  */
 export async function savePushTarget(
   db: Kysely<Database>,
   input: { userId: string; deviceId: string; target: PushTarget; sessionId: string; at: Date },
   kept: number,
-): Promise<string[]> {
+): Promise<string[] | undefined> {
   const { platform } = input.target;
   const address = input.target.platform === 'webpush' ? input.target.endpoint : input.target.token;
   const values = { platform, target: JSON.stringify(input.target), session_id: input.sessionId, updated_at: input.at };
   return db.transaction().execute(async (trx) => {
+    if (!(await lockPushDevicesOf(trx, input.userId))) return undefined;
     // Registrations of one address wait for each other, so the later one sees the earlier and takes the address from it.
     await sql`select pg_advisory_xact_lock(hashtext(${`kismet:push-address:${platform}:${address}`}))`.execute(trx);
     // The index's expression as written there, so the delete reaches the row through it.
@@ -53,6 +60,21 @@ export async function savePushTarget(
       .execute();
     return letGo.map((r) => r.device_id);
   });
+}
+
+/**
+ * The person's turn to change their push devices, to the transaction's end: their `users` row
+ * held `for no key update`, before any other lock of a registration. Without it concurrent
+ * registrations each trimmed to the devices committed before they began, none counting the
+ * others', and all of them stayed until a later registration trimmed. The mode is the one a
+ * batch of events takes on the row: it waits for no foreign key's key-share lock. A log-in or
+ * refresh reading the account `for share`, a ban and an erasure (each holds the row before it
+ * deletes the account's targets) wait for it, or it for them and reads what they stored:
+ * false for an account banned or deleted, which keeps no device.
+ */
+async function lockPushDevicesOf(trx: Transaction<Database>, userId: string): Promise<boolean> {
+  const row = await trx.selectFrom('users').select('status').where('id', '=', userId).where('deleted_at', 'is', null).forNoKeyUpdate().executeTakeFirst();
+  return row?.status === 'active';
 }
 
 /** Removes a device's target; false when it had none. */

@@ -46,7 +46,9 @@ export function mountPushRoutes(app: TemplatedApp, deps: PushRouteDeps, options:
       throw new AppError(ErrorCode.PUSH_ENDPOINT_REFUSED, 'subscription: the endpoint is not on a push service this deployment accepts');
     }
     if (!deps.platforms.has(target.platform)) throw new AppError(ErrorCode.PUSH_PLATFORM_DISABLED, `${target.platform} pushes are not configured on this deployment`);
-    await savePushTarget(deps.db, { userId: claims.userId, deviceId, target, sessionId: claims.sessionId, at: deps.now() }, MAX_PUSH_DEVICES);
+    const saved = await savePushTarget(deps.db, { userId: claims.userId, deviceId, target, sessionId: claims.sessionId, at: deps.now() }, MAX_PUSH_DEVICES);
+    // Banned or deleted after its token was checked (the registration waited for the ban or erasure): as its token from now on.
+    if (saved === undefined) throw new AppError(ErrorCode.ACCOUNT_BANNED, 'this account is banned or deleted');
     return jsonReply(200, { deviceId, platform: target.platform });
   }, options);
 
