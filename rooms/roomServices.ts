@@ -5,6 +5,7 @@ import type { RateLimiter } from '../services/rateLimiter';
 import type { ThreadSignalBus, UserEventBus } from '../services/topicBus';
 import type { WithdrawnCards } from '../services/withdrawnCards';
 import type { RecentBlocks } from '../services/recentBlocks';
+import type { RecentStandings } from '../services/recentStandings';
 import type { EditedCards } from '../services/editedCards';
 import type { CallMetrics, CallServices } from '../services/calls';
 import type { AttendanceLedger } from '../db/attendanceLedger';
@@ -87,6 +88,8 @@ export interface RoomServices extends CallServices {
   readonly edited: EditedCards;
   /** Blocks made lately, cluster-wide, and the live events of the node that hear each as it is made. */
   readonly recentBlocks: RecentBlocks;
+  /** Shadow-bans set or lifted lately, cluster-wide, and the live events of the node that hear each as it is made. */
+  readonly standings: RecentStandings;
   /** Seats and attendance of live events, written in shared batches. */
   readonly attendance: AttendanceLedger;
   /** The node's swipe reads and writes, in shared flushes (one write in flight). */

@@ -7,7 +7,7 @@ import { DECK_CACHE_TTL_MS } from '../rooms/session/deckCache';
 import { SESSION_ACTIONS } from '../rooms/session/sessionCommands';
 import { WithdrawnCards } from '../services/withdrawnCards';
 import { EditedCards } from '../services/editedCards';
-import { RecentBlocks } from '../services/recentBlocks';
+import { hearEventNews } from '../services/eventNews';
 import { AttendanceLedger } from '../db/attendanceLedger';
 import { SessionLedger } from '../db/sessionLedger';
 import { ThreadReads } from '../db/threadReads';
@@ -127,7 +127,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const threadSignals = new PresenceTopicBus<ThreadSignal>(presence, 'kismet:thread:', logger);
   const withdrawals = new PresenceTopicBus<DiscoveryNews>(presence, 'kismet:discovery:', logger);
   const blocks = new PresenceTopicBus<BlockNews>(presence, 'kismet:blocks:', logger);
-  const recentBlocks = await RecentBlocks.hearing(blocks, now);
+  const { keepers: eventNews, stop: stopEventNews } = await hearEventNews(blocks, now);
   const withdrawn = new WithdrawnCards(DECK_CACHE_TTL_MS);
   const edited = new EditedCards(DECK_CACHE_TTL_MS);
   const calls = nodeCalls(config, logger);
@@ -156,7 +156,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     rateLimits,
     withdrawn,
     edited,
-    recentBlocks,
+    ...eventNews,
     calls,
     attendance: new AttendanceLedger(database.db),
     sessions: new SessionLedger(database.db),
@@ -287,7 +287,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
         await push.stop();
         await domainEvents?.stop();
         unsubscribeWithdrawals();
-        recentBlocks.stop();
+        stopEventNews();
         revocations.stop();
         setRoomServices(undefined);
         await database.close();

@@ -50,13 +50,15 @@ export async function announceBan(deps: ModerationDeps, userId: string): Promise
 
 /**
  * A shadow-ban set or lifted, once stored (so an actor starting now reads it):
- * the account's live session and threads hear it. Resolves once they were told.
+ * the account's live session and threads hear it, and the live events of every
+ * node hide or show the person from then on, before this resolves (rooms/event/eventStandings.ts).
  */
 export async function announceStanding(deps: ModerationDeps, userId: string, shadowBanned: boolean): Promise<void> {
   const matchIds = await listMatchIds(deps.db, userId);
   await Promise.all([
     deps.userEvents.publish(userId, { kind: 'standing', shadowBanned }),
     ...matchIds.map((matchId) => deps.threadSignals.publish(matchId, { kind: 'standing', userId, shadowBanned })),
+    deps.blocks.publishApplied(BLOCKS_TOPIC, { kind: 'standing', userId, shadowBanned }),
   ]);
 }
 

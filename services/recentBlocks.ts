@@ -1,6 +1,5 @@
 import type { Block } from '../domain/blockedPairs';
 import { RecentEntries } from './recentEntries';
-import { BLOCKS_TOPIC, type BlockBus } from './topicBus';
 
 /**
  * How long a node keeps the blocks it heard: longer than a join's way from the door,
@@ -12,30 +11,17 @@ export const RECENT_BLOCKS_MS = 60_000;
 type Heard = { readonly block: Block; readonly atMs: number };
 
 /**
- * The blocks this node heard of lately (topicBus `BlockBus`), by person, and the
- * live events on the node that listen for them. An event learns a block between
+ * The blocks this node heard of lately (on the block bus: services/eventNews), by person,
+ * and the live events on the node that listen for them. An event learns a block between
  * two people at once when either is in it; one made between an attendee's door
  * read and their connection, while neither was in, it finds here when they connect.
  */
 export class RecentBlocks {
   private readonly byPerson: RecentEntries<readonly Heard[]>;
   private readonly listeners = new Set<(block: Block) => void>();
-  private stopHearing: (() => void) | undefined;
 
   constructor(private readonly keepMs = RECENT_BLOCKS_MS) {
     this.byPerson = new RecentEntries(keepMs);
-  }
-
-  /** The blocks this node hears on `bus` from now on (resolves once it listens). */
-  static async hearing(bus: BlockBus, now: () => Date): Promise<RecentBlocks> {
-    const recent = new RecentBlocks();
-    recent.stopHearing = await bus.subscribe(BLOCKS_TOPIC, (block) => recent.heard(block, now().getTime()));
-    return recent;
-  }
-
-  /** The node is stopping: nothing more is heard. */
-  stop(): void {
-    this.stopHearing?.();
   }
 
   /** A block was made: kept for both people, and told to every listener. */

@@ -79,14 +79,23 @@ export type WithdrawalBus = TopicBus<DiscoveryNews>;
 export const WITHDRAWALS_TOPIC = 'withdrawn';
 
 /**
- * Blocks, as they are made, to every node: the live events there hide the two
- * from each other at once (rooms/event/eventBlocks.ts). A block stored before an
- * event's attendee was admitted is read at its door.
+ * Blocks and shadow-bans, as they are made, to every node: the live events there hide
+ * the two people of a block from each other at once (rooms/event/eventBlocks.ts), and a
+ * shadow-banned person from everyone, or show them again once it is lifted
+ * (rooms/event/eventStandings.ts). What was stored before an event's attendee was
+ * admitted is read at its door.
  */
 export type BlockBus = TopicBus<BlockNews>;
 
-/** What travels on the block bus: one block, as stored. */
-export type BlockNews = Block;
+/** A shadow-ban set or lifted, as stored. */
+export interface StandingNews {
+  readonly kind: 'standing';
+  readonly userId: string;
+  readonly shadowBanned: boolean;
+}
+
+/** What travels on the block bus: one block, as stored, or a person's standing. */
+export type BlockNews = Block | StandingNews;
 
 /** The one key of the block bus: every node listens to it. */
 export const BLOCKS_TOPIC = 'made';

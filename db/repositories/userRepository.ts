@@ -123,6 +123,13 @@ export async function findAccountStatuses(db: Db, ids: readonly string[]): Promi
   return new Map(rows.map((row) => [row.id, row.status]));
 }
 
+/** The shadow-banned among these accounts (one array, as `findAccountStatuses` says why): what a live event reads again after Redis trouble. */
+export async function findShadowBannedAmong(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.selectFrom('users').select('id').where(sql<boolean>`id = any(${[...new Set(ids)]}::uuid[])`).where('shadow_banned', '=', true).execute();
+  return new Set(rows.map((row) => row.id));
+}
+
 /** Inserts many users in one statement; for seeding load tests. */
 export async function insertUsersBulk(db: Db, users: ReadonlyArray<{ id: string; email: string; passwordHash: string }>): Promise<void> {
   if (users.length === 0) return;

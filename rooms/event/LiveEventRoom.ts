@@ -16,6 +16,7 @@ import { HandRaises } from './handRaises';
 import { EventAttendees, type Attendee } from './eventAttendees';
 import { admitToEvent, type LiveEventAuth } from './eventAdmission';
 import { EventBlocks } from './eventBlocks';
+import { EventStandings } from './eventStandings';
 
 /**
  * `event:<eventId>`: a live hiring event. Hosts and promoted speakers publish
@@ -36,6 +37,7 @@ export class LiveEventRoom extends ActorRoom {
   private seats!: EventSeats;
   private breakouts!: Breakouts;
   private blocks!: EventBlocks;
+  private standings!: EventStandings;
   private ending!: EventEnd;
 
   static override onAuth(token: string, rawOptions: unknown, _context: AuthContext): Promise<LiveEventAuth> {
@@ -52,6 +54,7 @@ export class LiveEventRoom extends ActorRoom {
       roleOf: (userId) => this.attendees.of(userId)[0]?.role ?? 'audience',
     });
     this.blocks = new EventBlocks(this.eventId, { holds: (userId) => this.attendees.held(userId) > 0, hands: this.hands, breakouts: this.breakouts });
+    this.standings = new EventStandings(this.eventId, { attendees: this.attendees, hands: this.hands });
     this.ending = new EventEnd({ eventId: this.eventId, media: this.media, breakouts: this.breakouts, disconnect: (code) => this.disconnect(code) });
     const services = roomServices();
     const hand = (client: Client, change: typeof raiseHand) => {
@@ -117,6 +120,7 @@ export class LiveEventRoom extends ActorRoom {
     services.metrics.connections.inc();
     const attendee = { userId: auth.userId, role: auth.role, hidden: auth.shadowBanned };
     const firstConnection = await this.seats.seatIn(this.attendees, client.sessionId, attendee, auth.needsSeat);
+    this.standings.admitted(auth.userId, auth.shadowBanned); // in the turn it was added: a shadow-ban set or lifted since its door counts
     if (firstConnection) await this.seats.arrive(auth.userId, services.now());
     const token = await this.media.tokenFor(auth.userId, auth.role);
     const ready: LiveEventReady = { eventId: this.eventId, role: auth.role, liveKitUrl: services.calls.liveKitUrl, room: this.media.room, token, hands: this.hands.seenBy(auth.userId) };
@@ -147,16 +151,14 @@ export class LiveEventRoom extends ActorRoom {
   }
 
   override onDispose(): void {
-    this.breakouts?.close();
-    this.ending?.close();
-    this.hands.close();
-    this.blocks?.close();
+    for (const part of [this.breakouts, this.ending, this.hands, this.blocks, this.standings]) part?.close();
     this.actorGone();
   }
 
-  /** Blocks made while this node was away from Redis were not heard: those among the people here are read again. */
+  /** Blocks made and shadow-bans set or lifted while this node was away from Redis were not heard: those of the people here are read again. */
   override onClusterRejoined(): void {
-    void this.blocks.reread([...this.attendees.people()]);
+    const people = [...this.attendees.people()];
+    void Promise.all([this.blocks.reread(people), this.standings.reread(people)]);
   }
 
   /** Banned or erased, or their one log-in here revoked, heard on every node: let go as a removed attendee is (media rooms too), with 4502. */

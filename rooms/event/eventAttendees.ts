@@ -6,8 +6,8 @@ export interface Attendee {
   role: LiveEventRole;
   /** This connection holds its person's one seat (a second device shares it, unseated). */
   seated: boolean;
-  /** Shadow-banned when they joined: what they say or raise reaches their own devices only. */
-  readonly hidden: boolean;
+  /** Shadow-banned (read at their door, changed as a shadow-ban is set or lifted: EventStandings): what they say or raise reaches their own devices only. */
+  hidden: boolean;
 }
 
 /**
@@ -91,6 +91,16 @@ export class EventAttendees {
 
   wasPutOut(userId: string): boolean {
     return this.removed.has(userId);
+  }
+
+  /** Hides or shows every connection of a person (a shadow-ban set or lifted); true when whether they are hidden changed. */
+  setHidden(userId: string, hidden: boolean): boolean {
+    const connections = this.of(userId);
+    const was = this.hidden.has(userId);
+    for (const attendee of connections) attendee.hidden = hidden;
+    if (hidden && connections.length > 0) this.hidden.add(userId);
+    else this.hidden.delete(userId);
+    return was !== this.hidden.has(userId);
   }
 
   /** The people whose hands and words only they see. */

@@ -67,6 +67,22 @@ export class HandRaises {
     }
   }
 
+  /**
+   * The person became hidden or shown again (a shadow-ban set or lifted; `hiddenIds` says so
+   * already): when the audience was last told a queue with their hand, everyone whose view of
+   * it changes is told it again, without their hand or with it in its place. They see it either
+   * way, and so do not those a block stands between them and.
+   */
+  restood(userId: string): void {
+    if (!this.told.includes(userId)) return;
+    const hidden = this.audience.hiddenIds();
+    const unseen = this.audience.unseenBy(userId);
+    const apart = new Set([userId, ...hidden]);
+    for (const id of this.told) for (const other of this.audience.unseenBy(id)) apart.add(other);
+    this.audience.broadcast(LiveEventMessageType.HANDS, { hands: handsSeenBy(this.told, undefined, hidden) }, apart);
+    for (const viewer of apart) if (viewer !== userId && !unseen.has(viewer)) this.audience.sendTo(viewer, LiveEventMessageType.HANDS, { hands: this.viewOf(this.told, viewer) });
+  }
+
   /** The event is going: nothing more is told. */
   close(): void {
     this.telling.close();

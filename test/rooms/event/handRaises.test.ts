@@ -141,6 +141,40 @@ describe('the hand-raise queue told to an event', () => {
     assert.deepEqual([sent.get('c'), broadcasts], [[], [['a', 'c']]], 'nor for anyone else');
   });
 
+  it('takes a raised hand out of the others’ views when its person is shadow-banned, and puts it back in its place when that is lifted', () => {
+    const clock = manualClock();
+    const hidden = new Set(['d']);
+    const blocks = new BlockedPairs();
+    blocks.add({ blockerId: 'c', blockedId: 'a' });
+    const { audience, sent, broadcasts, leftOut } = audienceOf(['a', 'b', 'c', 'd'], hidden, blocks);
+    const hands = new HandRaises(audience, clock);
+    hands.change(['a', 'b']);
+    clock.advance(0);
+    assert.deepEqual([broadcasts, sent.get('c'), sent.get('d')], [[['a', 'b']], [['b']], [['a', 'b']]]);
+
+    hidden.add('a');
+    hands.restood('a');
+    assert.deepEqual(broadcasts.at(-1), ['b'], 'everyone else: without a’s hand');
+    assert.deepEqual(new Set(leftOut.at(-1)), new Set(['a', 'c', 'd']));
+    assert.deepEqual(sent.get('d')!.at(-1), ['b'], 'another shadow-banned person is told their own view');
+    assert.deepEqual([sent.get('a'), sent.get('c')], [[], [['b']]], 'a sees their hand still; c never saw it');
+    assert.deepEqual([hands.seenBy('a'), hands.seenBy('b')], [['a', 'b'], ['b']]);
+
+    hidden.delete('a');
+    hands.restood('a');
+    assert.deepEqual(broadcasts.at(-1), ['a', 'b'], 'back in its place');
+    assert.deepEqual(sent.get('d')!.at(-1), ['a', 'b']);
+    assert.deepEqual([sent.get('a'), sent.get('c')], [[], [['b']]]);
+
+    // b lowers their hand; then b's standing changes: nobody's view does, nobody is told.
+    hands.change(['a']);
+    clock.advance(HANDS_INTERVAL_MS);
+    const told = [broadcasts.length, ...[...sent.values()].map((views) => views.length)];
+    hidden.add('b');
+    hands.restood('b');
+    assert.deepEqual([broadcasts.length, ...[...sent.values()].map((views) => views.length)], told);
+  });
+
   it('tells nothing more once its event has closed it', () => {
     const clock = manualClock();
     const { audience, broadcasts } = audienceOf(['a']);
