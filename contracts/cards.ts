@@ -100,7 +100,7 @@ export type UpdateCardBody = z.infer<typeof UpdateCardBody>;
 export type WholeCardView = Omit<Card, 'lat' | 'lng'>;
 
 /**
- * A card as someone is shown it: a person's hiring fields only to the owner and to jobs,
+ * A card as someone is shown it: a person's hiring fields only to the owner and to jobs that reach them,
  * their birth year only to the owner and to people (`toCardView`). A job shows everything.
  */
 export type CardView = Omit<WholeCardView, HiringField | 'birthYear'> & Partial<Pick<WholeCardView, HiringField | 'birthYear'>>;
@@ -135,7 +135,7 @@ export function toCardView(card: WholeCardView & Partial<Pick<Card, 'lat' | 'lng
   return common;
 }
 
-/** `GET /cards/:id?as=`: the card of the caller's own they look as (a person card: dating; a job: hiring), see `toCardView`. */
+/** `GET /cards/:id?as=`: the card of the caller's own they look as (a person card: dating; a job: hiring, of a person it reaches, domain/jobReach.ts), see `toCardView`. */
 export const CardReadQuery = z.strictObject({ as: Uuid.optional() });
 export type CardReadQuery = z.infer<typeof CardReadQuery>;
 

@@ -35,7 +35,7 @@ export const SessionCommands = {
     lat: z.number().min(-90).max(90),
     lng: z.number().min(-180).max(180),
   }),
-  /** Reads a card, as `as` (a card of the caller's own: a person card sees a profile, a job a candidate); its owner hears of the view (`profile.viewed`). */
+  /** Reads a card, as `as` (a card of the caller's own: a person card sees a profile, a job a candidate it reaches, domain/jobReach.ts); its owner hears of the view (`profile.viewed`). */
   'profile.view': z.strictObject({ ref: CommandRef, cardId: Uuid, as: Uuid.optional() }),
   /** This device has every event up to and including `seq`. */
   /** A deck for one of the user's cards, built by the lobby and cached by the session (deckContracts). */

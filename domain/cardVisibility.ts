@@ -62,10 +62,11 @@ export type CardViewer = 'owner' | CardKind | 'anyone';
 
 /**
  * As whom someone looks at a card they may see (contracts/cards.ts `toCardView`): its owner
- * as the owner; else as the kind of the card of theirs they named; else by their account:
- * a member posts no jobs, so looks as a person, and a recruiter or an operator, who may
- * look as either, is shown only what both are shown.
- * @example cardViewerOf({ ownerId: 'a', viewerId: 'b', asKind: undefined, viewerRole: 'recruiter' }) // 'anyone'
+ * as the owner; else as the kind of the card of theirs they named, a job only where it
+ * reaches the card (domain/jobReach.ts `jobReaches`), else as anyone; else by their
+ * account: a member posts no jobs, so looks as a person, and a recruiter or an operator,
+ * who may look as either, is shown only what both are shown.
+ * @example cardViewerOf({ ownerId: 'a', viewerId: 'b', asKind: undefined, viewerRole: 'recruiter', jobReaches: false }) // 'anyone'
  */
 export function cardViewerOf(viewing: {
   readonly ownerId: string;
@@ -73,8 +74,11 @@ export function cardViewerOf(viewing: {
   /** The kind of the viewer's own card they look as, if they named one. */
   readonly asKind: CardKind | undefined;
   readonly viewerRole: AccountRole | undefined;
+  /** Looking as a job: whether it reaches the card (domain/jobReach.ts `jobReaches`). */
+  readonly jobReaches: boolean;
 }): CardViewer {
   if (viewing.ownerId === viewing.viewerId) return 'owner';
+  if (viewing.asKind === 'job') return viewing.jobReaches ? 'job' : 'anyone';
   if (viewing.asKind) return viewing.asKind;
   return viewing.viewerRole === 'member' ? 'person' : 'anyone';
 }

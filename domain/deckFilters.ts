@@ -40,6 +40,14 @@ function sharesOne(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
+ * The place rule of every deck: a candidate `distanceKm` from where the deck is searched
+ * from is in it only within the searcher's distance (null: placed nowhere, in no deck).
+ */
+export function withinDistance(distanceKm: number | null, maxDistanceKm: number): boolean {
+  return distanceKm !== null && distanceKm <= maxDistanceKm;
+}
+
+/**
  * The first hard filter a candidate fails for this searcher, or null when it
  * passes them all. `distanceKm` is the great-circle distance from the searcher
  * (null when the candidate has no location). A field a filter needs that the
@@ -50,7 +58,7 @@ export function failedHardFilter(searcher: DeckSearcher, candidate: Card, distan
   if (candidate.kind !== deckKind(searcher.card, prefs)) return 'kind';
   // A person's profile is in jobs' decks only if they look for work: a dating profile never reaches a recruiter.
   if (searcher.card.kind === 'job' && !looksForWork(candidate)) return 'kind';
-  if (distanceKm === null || distanceKm > prefs.maxDistanceKm) return 'distance';
+  if (!withinDistance(distanceKm, prefs.maxDistanceKm)) return 'distance';
 
   // Decks are for adults: a profile stored before the age rule, of someone under it this year, is shown to nobody.
   if (candidate.kind === 'person' && candidate.birthYear !== null && searcher.year - candidate.birthYear < MIN_PERSON_AGE) return 'age';

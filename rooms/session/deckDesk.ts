@@ -1,10 +1,10 @@
 import { findCardById } from '../../db/repositories/cardRepository';
 import { findPreferences } from '../../db/repositories/preferenceRepository';
 import type { DeckCard, DeckResult } from '../../contracts/deck';
-import type { Card, CardKind } from '../../domain/cardRules';
+import type { CardKind } from '../../domain/cardRules';
 import type { DeckSearcher } from '../../domain/deckFilters';
 import { AppError, ErrorCode } from '../../domain/errors';
-import { discoveryPoint } from '../../domain/locationPrivacy';
+import { searchOrigin } from '../../domain/searchOrigin';
 import { callLobby } from '../lobby/lobbyClient';
 import { roomServices } from '../roomServices';
 import { DeckCache } from './deckCache';
@@ -85,11 +85,3 @@ export class DeckDesk {
   }
 }
 
-/**
- * A person searches from where others see them (distances between two
- * people are between their privacy points); a job from where it is, if it says.
- */
-function searchOrigin(card: Card, location: UserLocation | undefined): { lat: number; lng: number; h3Cell: string } | undefined {
-  if (card.kind === 'job' && card.lat !== null && card.lng !== null && card.h3Cell !== null) return { lat: card.lat, lng: card.lng, h3Cell: card.h3Cell };
-  return location && { ...discoveryPoint(location), h3Cell: location.h3Cell };
-}

@@ -32,14 +32,18 @@ describe('card visibility', () => {
   });
 
   describe('as whom someone looks at a card', () => {
-    const as = (overrides: Partial<Parameters<typeof cardViewerOf>[0]>) => cardViewerOf({ ownerId: 'owen', viewerId: 'vera', asKind: undefined, viewerRole: 'member', ...overrides });
+    const as = (overrides: Partial<Parameters<typeof cardViewerOf>[0]>) => cardViewerOf({ ownerId: 'owen', viewerId: 'vera', asKind: undefined, viewerRole: 'member', jobReaches: false, ...overrides });
     it('the owner as the owner, whatever card they name', () => {
       assert.equal(as({ viewerId: 'owen' }), 'owner');
       assert.equal(as({ viewerId: 'owen', asKind: 'job', viewerRole: 'recruiter' }), 'owner');
     });
-    it('anyone else as the card of theirs they name', () => {
-      assert.equal(as({ asKind: 'job', viewerRole: 'recruiter' }), 'job');
+    it('anyone else as the card of theirs they name, a job only where it reaches the card', () => {
+      assert.equal(as({ asKind: 'job', viewerRole: 'recruiter', jobReaches: true }), 'job');
       assert.equal(as({ asKind: 'person', viewerRole: 'recruiter' }), 'person');
+    });
+    it('a job that does not reach the card as anyone, as a recruiter naming no card', () => {
+      assert.equal(as({ asKind: 'job', viewerRole: 'recruiter', jobReaches: false }), 'anyone');
+      assert.equal(as({ asKind: 'job', viewerRole: 'admin', jobReaches: false }), as({ viewerRole: 'admin' }));
     });
     it('without one, a member as a person (a member posts no jobs), a recruiter or operator as neither', () => {
       assert.equal(as({}), 'person');
