@@ -235,7 +235,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     metrics,
     logger.child({ component: 'health' }),
   );
-  cluster?.onConnectionLost(() => health?.noteFailure('presence'));
+  cluster?.onTrouble((what) => health?.noteFailure(what === 'keys' ? 'cluster' : 'presence')); // a second at least, however short
   mountHealthRoutes(transport.app, metrics, health, { ...routeOptions, isDraining: () => draining });
   mountWebAppRoute(transport.app, { ...routeOptions, policy: webAppPolicy(config.http) });
   mountOpenApiRoute(transport.app, routeOptions); // last: it checks every route above is documented

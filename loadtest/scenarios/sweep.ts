@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { initializeRoomCache, type IRoomCache } from '@colyseus/core';
 import { Redis } from 'ioredis';
 import { actorRoomId } from '../../contracts/actors';
-import { ActorRedisDriver } from '../../server/cluster/actorDrivers';
+import { ActorRedisDriver, leaseKey } from '../../server/cluster/actorDrivers';
 import { onCleanup } from '../harness/cleanup';
 import { scratchRedis } from '../harness/scratchServices';
 
@@ -42,12 +42,15 @@ export async function runSweep(options: SweepOptions): Promise<Record<string, nu
   onCleanup('scratch redis', () => scratch.close());
   const connections: Redis[] = [];
   onCleanup('sweep connections', async () => Promise.all(connections.map((c) => c.quit().catch(() => undefined))));
-  const driverOf = (processId: string) => {
+  /** A node's listing, the node holding its lease while it lists its actors (a node lists nothing without it). */
+  const driverOf = async (processId: string) => {
+    await scratch.redis.set(leaseKey(processId), '1');
     const connection = new Redis(scratch.url);
     connections.push(connection);
     return new ActorRedisDriver(connection, {
       processId: () => processId,
       holdsLocally: () => false,
+      creationRefusal: () => undefined,
       onError: (operation, roomId, error) => {
         throw new Error(`${operation} ${roomId}: ${String(error)}`);
       },
@@ -62,9 +65,10 @@ export async function runSweep(options: SweepOptions): Promise<Record<string, nu
     for (let i = 0; i < count; i += SEED_BATCH) await Promise.all(Array.from({ length: Math.min(SEED_BATCH, count - i) }, () => write(listing(processId))));
   };
 
-  const [live, dead] = [driverOf('bench-live'), driverOf('bench-dead')];
+  const [live, dead] = [await driverOf('bench-live'), await driverOf('bench-dead')];
   await seed(options.listings, (room) => live.insert(room), 'bench-live');
   await seed(options.actors, (room) => dead.insert(room), 'bench-dead');
+  await scratch.redis.del(leaseKey('bench-dead')); // it died: its lease lapsed
   // An older node wrote its listings with HSETNX alone.
   await seed(options.actors, (room) => scratch.redis.hsetnx('roomcaches', room.roomId, JSON.stringify(room)), 'bench-old');
 

@@ -1,4 +1,5 @@
-import type { IRoomCache } from '@colyseus/core';
+import { matchMaker, type IRoomCache } from '@colyseus/core';
+import { ActorRoom } from '../../rooms/actorRoom';
 
 /** Where a creation under way makes its actor: set once placement decided it is this node. */
 export interface Placing {
@@ -46,12 +47,26 @@ class ActorCreations {
    * Such a copy is made alongside; the listing keeps one of the two.
    */
   createHere(actorId: string, create: () => Promise<IRoomCache>): Promise<IRoomCache> {
+    const serving = servingHere(actorId);
+    if (serving) return Promise.resolve(serving);
     const underWay = this.underWay.get(actorId);
     if (underWay?.placing.here) return underWay.listing;
     const listing = create();
     if (!underWay) this.share(actorId, listing, { here: true });
     return listing;
   }
+}
+
+/**
+ * The listing of this node's own serving actor of that id, if it holds one. A join
+ * finds no listing of it when Redis lost the listings (a FLUSHDB, an eviction) and
+ * the node has not put them back yet: it takes a seat there, never in a second copy
+ * created beside it, which Colyseus would hold under the same id while the first
+ * kept serving its own connections.
+ */
+export function servingHere(actorId: string): IRoomCache | undefined {
+  const room = matchMaker.getLocalRoomById(actorId);
+  return room instanceof ActorRoom && room.serving ? room.listing : undefined;
 }
 
 /** This node's creations under way (one per process, as Colyseus's matchmaker is). */

@@ -23,6 +23,8 @@ export interface ActorDriverHooks {
   readonly processId: () => string;
   /** True when this node holds a live actor of that id. */
   readonly holdsLocally: (roomId: string) => boolean;
+  /** Why this node may not create an actor now (ClusterLease.creationRefusal), if it may not. */
+  readonly creationRefusal: () => string | undefined;
   /** A listing write that could not reach Redis (logged and counted; retried where it matters). */
   readonly onError: (operation: string, roomId: string | undefined, error: unknown) => void;
   /** A sweep left a silent node's listings alone: its lease still runs. */
@@ -32,7 +34,11 @@ export interface ActorDriverHooks {
 /**
  * The cluster's room listing, with what the stock driver lacks:
  * - `insert` is atomic (HSETNX), so when two nodes create the same actor id at once,
- *   Colyseus keeps the first and discards the other: one actor per identity;
+ *   Colyseus keeps the first and discards the other: one actor per identity; and it
+ *   lists nothing while its node may not create, nor without its node's lease: when
+ *   Redis lost its data (a FLUSHDB, an eviction), a creation that began before the
+ *   node noticed is discarded, not listed before the node that holds the actor has
+ *   put its listing back;
  * - an actor is found by its id in one HGET instead of reading the whole listing;
  * - every other write is conditional on the listing naming this node, and a sweep
  *   spares a node whose lease runs, so nothing a node does late (after it was cut
@@ -69,9 +75,9 @@ export class ActorRedisDriver extends RedisDriver {
   }
 
   async insert(room: IRoomCache): Promise<boolean> {
-    if (!room.roomId) return false;
+    if (!room.roomId || this.hooks.creationRefusal() !== undefined) return false;
     try {
-      return (await this.insertOwn(2, ROOMCACHES_KEY, this.ownIndex(), room.roomId, JSON.stringify(room))) === 1;
+      return (await this.insertOwn(3, ROOMCACHES_KEY, this.ownIndex(), leaseKey(this.hooks.processId()), room.roomId, JSON.stringify(room))) === 1;
     } catch (error) {
       // Colyseus discards the new actor; if the write landed all the same, its listing goes later.
       this.hooks.onError('insert', room.roomId, error);

@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import type { NodeMetrics } from '../metrics';
 import { leaseKey } from './actorDrivers';
 import type { LeaseRenewalPlan } from './leaseRenewals';
+import { leaseLifetimeMs, stuckAfterMs } from './leaseTimes';
 
 /** Heartbeats (and lease renewals) per STALE_NODE_TIMEOUT_MS. */
 const BEATS_PER_TIMEOUT = 10;
@@ -14,29 +15,6 @@ const BEATS_PER_TIMEOUT = 10;
  * others, which are as busy: an outage made of load alone.
  */
 const FENCE_AFTER = 5 / 4;
-/** Its lease outlives that moment, so no sweep removes its actors before it stopped serving them. */
-const LEASE_LIFETIME = 3 / 2;
-/**
- * A main thread not seen turning for this many STALE_NODE_TIMEOUT_MS, and for
- * MIN_STUCK_MS at least, is stuck, not merely slow: the renewal thread ends the
- * process (leaseRenewalWorker.ts), and the others take its actors as a dead node's.
- * The floor because a main thread's pause is its process's and its machine's (a
- * collection, a core it waits for), not the cluster's: a short timeout chosen for
- * quick failover must not end a node at every long pause.
- */
-const MAX_STALL = 5;
-const MIN_STUCK_MS = 10_000;
-
-/** How long a node's main thread may go without turning before its process is ended. */
-export function stuckAfterMs(staleNodeTimeoutMs: number): number {
-  return Math.max(staleNodeTimeoutMs * MAX_STALL, MIN_STUCK_MS);
-}
-
-/** How long a node's lease lives after its last renewal. */
-export function leaseLifetimeMs(staleNodeTimeoutMs: number): number {
-  return Math.ceil(staleNodeTimeoutMs * LEASE_LIFETIME);
-}
-
 /** Renews the lease on the node's behalf while its main thread turns (LeaseRenewals, on a thread of its own). */
 export interface LeaseRenewer {
   /** Resolves once the thread renewed the lease (or gave up waiting for that: the fence then counts from the take). */
@@ -45,6 +23,8 @@ export interface LeaseRenewer {
   renewedSentAt(): number;
   /** When the last renewal that found the lease lapsed was sent (0: none did). */
   lapsedSentAt(): number;
+  /** When the last renewal that found the lease lost by Redis (and made it again) was sent (0: none did). */
+  lostSentAt(): number;
   /** Lets the thread take a lapsed lease again, or no longer. */
   allowRetake(allowed: boolean): void;
   stop(): void;
@@ -68,6 +48,8 @@ export interface ClusterLeaseDeps {
    * `troubleSince`: when the trouble was first seen.
    */
   readonly rejoin: (troubleSince: number) => Promise<void>;
+  /** Redis lost the lease, and the node's listings with it, without a connection dropping (a FLUSHDB, an eviction). */
+  readonly onLost: () => void;
 }
 
 /**
@@ -98,6 +80,10 @@ export interface ClusterLeaseDeps {
  *   before is still unread in its socket. While it was stalled it served nobody, and
  *   its lease, renewed from the other thread, kept its actors from the others.
  *
+ * A lease gone well within its lifetime was lost by Redis (a FLUSHDB, an eviction,
+ * a restart too quick to drop a connection), with the node's listings: trouble, as a
+ * dropped connection is, noted at the next heartbeat or creation.
+ *
  * When the heartbeat comes back after any connection trouble, the node rejoins:
  * it drops the listings of its gone actors and reasserts those of its live ones.
  * From the trouble until then, and for one lease lifetime after, it creates no actor
@@ -119,6 +105,8 @@ export class ClusterLease {
   private troubleAgainAt: number | undefined;
   private rejoining = false;
   private creationHeldUntil = 0;
+  /** The renewal that last found the lease lost by Redis, once noted. */
+  private lostSeenAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
 
@@ -202,6 +190,7 @@ export class ClusterLease {
    * would be created here a second time.
    */
   creationRefusal(): string | undefined {
+    this.noteLoss(); // not at the next heartbeat only: the lease is made again meanwhile, and a creation would be listed
     if (this.fenced) return 'this node (cut off from the cluster)';
     if (this.troubleSince !== undefined || this.deps.now() < this.creationHeldUntil) return 'this node (rejoining the cluster)';
     return undefined;
@@ -213,6 +202,7 @@ export class ClusterLease {
     const stalledForMs = now - this.lastBeatAt;
     this.lastBeatAt = now;
     const fenceAfterMs = this.deps.staleNodeTimeoutMs * FENCE_AFTER;
+    this.noteLoss();
     const renewedSentAt = this.deps.renewals.renewedSentAt();
     const leaseAdvanced = renewedSentAt > this.lastLeaseSentAt;
     if (leaseAdvanced) this.lastLeaseSentAt = renewedSentAt;
@@ -231,6 +221,16 @@ export class ClusterLease {
       this.deps.logger.debug({ err: error }, 'heartbeat not published'),
     );
     if (leaseAdvanced) this.maybeRejoin();
+  }
+
+  /** Redis lost the lease (the renewal thread made it again): the listings went too, and are put back as after a dropped connection. */
+  private noteLoss(): void {
+    const lostAt = this.deps.renewals.lostSentAt();
+    if (lostAt <= this.lostSeenAt) return;
+    this.lostSeenAt = lostAt;
+    this.deps.logger.warn('Redis lost this node’s lease and listings (flushed or evicted): no actor is created until they are back');
+    this.noteTrouble();
+    this.deps.onLost();
   }
 
   /** Takes the lease from this thread (the node is listed only once Redis holds it); the renewal thread keeps it. */

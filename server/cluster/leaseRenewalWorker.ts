@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { LAPSED_SENT_AT, MAIN_TURNED_AT, RENEWED_SENT_AT, RETAKE_ALLOWED, type LeaseRenewalSettings } from './leaseRenewals';
+import { LAPSED_SENT_AT, LOST_SENT_AT, MAIN_TURNED_AT, RENEWED_SENT_AT, RETAKE_ALLOWED, type LeaseRenewalSettings } from './leaseRenewals';
 import { redisClientSettings } from './redisConnections';
 
 // The node's lease renewal thread (see LeaseRenewals): one connection of its own, one SET a period.
@@ -65,12 +65,17 @@ function renewed(sentAt: number): void {
 
 /**
  * No lease to renew. Gone within its lifetime of the last renewal (less a period, for
- * clocks), it did not lapse: Redis lost it (restarted empty), and it is made again, as
- * the rejoin reasserts the listings. Otherwise it lapsed: the main thread fences the node.
+ * clocks), it did not lapse: Redis lost it (flushed, evicted, restarted empty) with the
+ * node's listings, and maybe without dropping a connection. It is made again, and the
+ * loss told to the main thread first (LOST_SENT_AT), which then creates no actor and
+ * rejoins: it puts its listings back, as after a dropped connection. Otherwise it
+ * lapsed: the main thread fences the node.
  */
 function missing(sentAt: number): void {
   const sinceRenewedMs = Date.now() - Number(Atomics.load(slots, RENEWED_SENT_AT));
   if (!lapsed && sinceRenewedMs < settings.lifetimeMs - settings.periodMs) {
+    // Before the lease is back: a creation the main thread lets through in between finds no lease, and no listing is made.
+    if (BigInt(sentAt) > Atomics.load(slots, LOST_SENT_AT)) Atomics.store(slots, LOST_SENT_AT, BigInt(sentAt));
     redis.set(settings.key, '1', 'PX', settings.lifetimeMs).then(
       () => renewed(sentAt),
       (error: unknown) => report(error instanceof Error ? error.message : String(error)),

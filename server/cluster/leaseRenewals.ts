@@ -9,7 +9,9 @@ export const RENEWED_SENT_AT = 1;
 export const LAPSED_SENT_AT = 2;
 /** 1 while the node serves nothing (starting, or fenced with its actors gone): the thread may take a lapsed lease again (the main thread writes it). */
 export const RETAKE_ALLOWED = 3;
-const SLOTS = 4;
+/** When the renewal that found the lease gone within its lifetime was sent: Redis lost it (flushed, evicted), and the thread made it again. */
+export const LOST_SENT_AT = 4;
+const SLOTS = 5;
 
 /** What the renewal thread is started with. */
 export interface LeaseRenewalSettings {
@@ -46,6 +48,9 @@ const WORKER_ENTRY = path.join(__dirname, 'leaseRenewalWorker.js');
  * A renewal only extends a lease that still exists (`SET ... XX`): one that lapsed
  * (a partition, a frozen process) may have let the others take the node's actors,
  * and the node must fence itself before it takes the lease again (`allowRetake`).
+ * One gone well within its lifetime was lost by Redis (`FLUSHDB`, an eviction, a
+ * restart too quick to drop a connection): the thread makes it again at once and
+ * says so (`lostSentAt`), for the node's listings went with it.
  */
 export class LeaseRenewals {
   private readonly slots = new BigInt64Array(new SharedArrayBuffer(SLOTS * BigInt64Array.BYTES_PER_ELEMENT));
@@ -90,6 +95,11 @@ export class LeaseRenewals {
   /** When the last renewal that found the lease lapsed was sent (0: none did). */
   lapsedSentAt(): number {
     return Number(Atomics.load(this.slots, LAPSED_SENT_AT));
+  }
+
+  /** When the last renewal that found the lease lost by Redis was sent (0: none did). */
+  lostSentAt(): number {
+    return Number(Atomics.load(this.slots, LOST_SENT_AT));
   }
 
   /** Lets the thread take a lapsed lease again (only once the node stopped serving), or no longer. */

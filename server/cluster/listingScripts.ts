@@ -29,8 +29,10 @@ export function listedKey(processId: string): string {
   return `kismet:listed:${processId}`;
 }
 
-// KEYS: the listing hash, this node's index. ARGV: room id, listing JSON.
+// KEYS: the listing hash, this node's index, this node's lease. ARGV: room id, listing JSON.
+// -1: the node holds no lease (Redis lost it, or it lapsed), and lists nothing new.
 export const INSERT_OWN = `
+if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('SADD', KEYS[2], '${INDEX_MARK}', ARGV[1])
 return 1

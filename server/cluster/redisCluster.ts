@@ -6,7 +6,8 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { NodeMetrics } from '../metrics';
 import { ActorRedisDriver } from './actorDrivers';
-import { ClusterLease, leaseLifetimeMs } from './clusterLease';
+import { ClusterLease } from './clusterLease';
+import { leaseLifetimeMs } from './leaseTimes';
 import { LeaseRenewals } from './leaseRenewals';
 import { SilentNodes } from './silentNodes';
 import { forgetSilentNodes } from './silentNodesAtStart';
@@ -36,8 +37,11 @@ export interface RedisCluster {
   readonly forgetSilentNodes: () => Promise<void>;
   /** True while every connection to Redis is up. */
   readonly connected: () => boolean;
-  /** Runs `listener` (too) whenever a connection to Redis drops. */
-  onConnectionLost(listener: () => void): void;
+  /**
+   * Runs `listener` (too) whenever a connection to Redis drops (`connection`), and when
+   * Redis lost this node's lease and listings with its connections up (`keys`: a FLUSHDB, an eviction).
+   */
+  onTrouble(listener: (what: 'connection' | 'keys') => void): void;
   /**
    * Runs `listener` (too) when the node rejoins after Redis trouble, before its actors hear
    * of it; a listener that fails fails the rejoin, which is tried again on the next heartbeat.
@@ -68,6 +72,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
   const driver = new ActorRedisDriver(listing, {
     processId: () => matchMaker.processId,
     holdsLocally: (roomId) => matchMaker.getLocalRoomById(roomId) !== undefined,
+    creationRefusal: () => lease.creationRefusal(),
     onError: (operation, roomId, error) => log.warn({ err: error, operation, roomId }, 'listing write did not reach Redis'),
     // A node killed just after a renewal is still leased when the first health check gives up on it, and
     // Colyseus checks a node once (it drops it from its counts): its listings go once the lease lapses.
@@ -87,6 +92,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
   const rateLimits = new RedisRateLimiter(connections.open('rateLimits', { queueWhileDisconnected: false }), config.rateLimits);
 
   const rejoinListeners: Array<() => Promise<void>> = [];
+  const troubleListeners: Array<(what: 'connection' | 'keys') => void> = [];
   const lease = new ClusterLease({
     presence,
     leaseClient: listing,
@@ -118,15 +124,18 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
       const missedSince = troubleSince - leaseLifetimeMs(config.staleNodeTimeoutMs) - CLOCK_SKEW_ALLOWANCE_MS;
       for (const actor of ActorRoom.live()) actor.onClusterRejoined(missedSince);
     },
+    onLost: () => {
+      for (const listener of troubleListeners) listener('keys');
+    },
   });
   const remoteSeats = new RemoteSeats({
     presence,
     creationRefusal: () => lease.creationRefusal(),
     onOutcome: (outcome) => metrics.remoteSeats.inc({ outcome }),
   });
-  const lostListeners: Array<() => void> = [() => lease.noteTrouble()];
   connections.onDisconnected = () => {
-    for (const listener of lostListeners) listener();
+    lease.noteTrouble();
+    for (const listener of troubleListeners) listener('connection');
   };
 
   return {
@@ -151,7 +160,7 @@ export function connectRedisCluster(config: Config, logger: Logger, metrics: Nod
         (error: unknown) => log.warn({ err: error }, 'the silent nodes were left to the start’s own check'),
       ),
     connected: () => connections.up,
-    onConnectionLost: (listener) => lostListeners.push(listener),
+    onTrouble: (listener) => troubleListeners.push(listener),
     onRejoined: (listener) => rejoinListeners.push(listener),
     waitForRedis: () => connections.ready(START_WAIT_MS),
     holdLease: () => lease.start(),

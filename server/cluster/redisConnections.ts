@@ -45,8 +45,8 @@ export function redisClientSettings(timeoutMs: number, options: RedisClientOptio
 
 /**
  * Every Redis connection of a node: made with bounded timeouts and a capped
- * reconnection backoff, and watched. Errors go to the node's JSON log (the first
- * of an outage as a warning, the rest at debug level) and to
+ * reconnection backoff, and watched. Errors and unasked closes go to the node's
+ * JSON log (the first of an outage as a warning, the rest at debug level) and to
  * `kismet_dependency_errors_total`; without a listener ioredis would print
  * "[ioredis] Unhandled error event" lines on stderr.
  */
@@ -88,7 +88,11 @@ export class RedisConnections {
       report({ err: error }, 'redis connection failed; reconnecting with backoff');
     });
     client.on('close', () => {
-      if (this.clients.has(client) && !state.failing) report({}, 'redis connection closed; reconnecting with backoff');
+      if (this.clients.has(client)) {
+        // A connection Redis closed (CLIENT KILL, a restart, a proxy) emits no error of its own.
+        this.metrics.dependencyErrors.inc({ dependency: 'redis' });
+        if (!state.failing) report({}, 'redis connection closed; reconnecting with backoff');
+      }
       this.onDisconnected(role);
     });
     client.on('ready', () => {
@@ -97,7 +101,6 @@ export class RedisConnections {
       this.logger.info({ role }, 'redis connection is back');
     });
   }
-
 
   /** True while every connection is up. */
   get up(): boolean {

@@ -2,7 +2,7 @@ import { ErrorCode as ColyseusErrorCode, generateId, matchMaker, ServerError, ty
 import { withCanonicalActorKey } from '../../contracts/actors';
 import { AppError } from '../../domain/errors';
 import { actorIdOfRequest } from '../cluster/actorPlacement';
-import { actorCreations, type Placing } from '../cluster/actorCreations';
+import { actorCreations, servingHere, type Placing } from '../cluster/actorCreations';
 import { isSeatReservationError, RemoteSeatRefused, type RemoteSeats, type SeatListing } from '../cluster/remoteSeats';
 import type { SilentNodes } from '../cluster/silentNodes';
 
@@ -106,12 +106,15 @@ class Seats {
 
   /**
    * The actor created where placement puts it, and a seat in it; or, while a
-   * creation of it is under way on this node, a seat in what that creates. The
+   * creation of it is under way on this node, a seat in what that creates; or a
+   * seat in this node's own copy, serving but not listed (`servingHere`). The
    * creation is shared from before placement is decided, so joins that arrive
    * together do not decide apart.
    */
   async createAndSeat(roomName: string): Promise<SeatReservation> {
     const actorId = actorIdOfRequest(roomName, this.options);
+    const serving = servingHere(actorId); // not listed, yet here: Redis lost its listing
+    if (serving) return this.seatIn(serving);
     const underWay = actorCreations.underWayFor(actorId);
     if (underWay) return this.seatIn(await underWay);
     const placing: Placing = { here: false };

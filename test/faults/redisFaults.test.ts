@@ -1,32 +1,14 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { ActorClient } from '../../loadtest/client/actorClient';
 import { ThreadClient } from '../../loadtest/client/threadClient';
-import type { NodeActorsView } from '../../server/http/nodeActorsRoute';
 import { KismetCloseCode } from '../../contracts/common';
-import { SESSION_ROOM, SessionEventType, type SessionReadyMessage } from '../../contracts/session';
 import { waitUntil } from '../support/accounts';
 import { assertNothingLost, assertReadiness } from '../support/faultChecks';
-import { FAULT_ADMIN_KEY, type FaultCluster } from '../support/faultCluster';
+import type { FaultCluster } from '../support/faultCluster';
+import { joinEventually, sessionThrough, viewOf } from '../support/faultNodes';
 import { SCENARIO_WAIT_MS, useFaultScenarios } from '../support/faultScenario';
 import type { Traffic } from '../support/faultTraffic';
 import { registerPerson } from '../support/matches';
-
-/** Each node's own view of what it serves. */
-async function viewOf(url: string): Promise<NodeActorsView> {
-  return (await (await fetch(`${url}/admin/node`, { headers: { authorization: `Bearer ${FAULT_ADMIN_KEY}` } })).json()) as NodeActorsView;
-}
-
-/** Joins again and again until the join is taken (refusals are expected while the cluster settles). */
-async function joinEventually<T>(join: () => Promise<T>): Promise<T> {
-  let joined: T | undefined;
-  await waitUntil(async () => (joined = await join().catch(() => undefined)) !== undefined, SCENARIO_WAIT_MS, () => 'a join to be taken');
-  return joined!;
-}
-
-/** A second device of a user, on the session actor, through `url`. */
-const sessionThrough = (url: string, person: { userId: string; accessToken: string }, deviceId: string) =>
-  ActorClient.joinActor<SessionReadyMessage>(url, person.accessToken, SESSION_ROOM, { userId: person.userId, deviceId }, SessionEventType.READY);
 
 /** The node process named by each listing of the cluster's shared listing. */
 async function listedOn(cluster: FaultCluster): Promise<Map<string, string>> {

@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { ActorClient } from '../../loadtest/client/actorClient';
 import { ThreadClient } from '../../loadtest/client/threadClient';
 import { leaseKey } from '../../server/cluster/actorDrivers';
 import { processChannelListeners } from '../../server/cluster/processChannel';
-import type { NodeActorsView } from '../../server/http/nodeActorsRoute';
-import { SESSION_ROOM, SessionEventType, type SessionReadyMessage } from '../../contracts/session';
 import { waitUntil } from '../support/accounts';
-import { FAULT_ADMIN_KEY } from '../support/faultCluster';
+import { sessionThrough, viewOf } from '../support/faultNodes';
 import { SCENARIO_WAIT_MS, useFaultScenarios } from '../support/faultScenario';
-
-async function viewOf(url: string): Promise<NodeActorsView> {
-  return (await (await fetch(`${url}/admin/node`, { headers: { authorization: `Bearer ${FAULT_ADMIN_KEY}` } })).json()) as NodeActorsView;
-}
-
-const sessionThrough = (url: string, person: { userId: string; accessToken: string }, deviceId: string) =>
-  ActorClient.joinActor<SessionReadyMessage>(url, person.accessToken, SESSION_ROOM, { userId: person.userId, deviceId }, SessionEventType.READY);
 
 /**
  * A real partition drops packets and resets no connection: Redis keeps the cut-off

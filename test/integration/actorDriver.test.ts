@@ -10,6 +10,8 @@ describe('ActorRedisDriver on real Redis', function () {
   let drivers: ActorRedisDriver[] = [];
   const driverErrors: string[] = [];
   const sparedNodes: string[] = [];
+  /** Why each node may not create now (ClusterLease.creationRefusal), if it may not. */
+  const refusals: Array<string | undefined> = [undefined, undefined];
   const listing = (roomId: string, processId: string) => initializeRoomCache({ name: 'session', roomId, processId, clients: 0 } as never);
   const listedOn = async (roomId: string) => {
     const raw = await redis!.redis.hget('roomcaches', roomId);
@@ -20,12 +22,15 @@ describe('ActorRedisDriver on real Redis', function () {
     const services = servicesOrSkip(this, { redis: true });
     if (!services) return;
     redis = await scratchRedis(services.redisUrl);
+    // Each node holds its lease, as a serving node does (a node lists nothing without it).
+    for (const n of [0, 1]) await redis.redis.set(leaseKey(`node-${n}`), '1', 'PX', 600_000);
     drivers = [0, 1].map((n) => {
       const connection = new Redis(redis!.url);
       connections.push(connection);
       return new ActorRedisDriver(connection, {
         processId: () => `node-${n}`,
         holdsLocally: () => false,
+        creationRefusal: () => refusals[n],
         onError: (operation, roomId, error) => driverErrors.push(`${operation} ${roomId}: ${String(error)}`),
         onLeaseAlive: (processId) => sparedNodes.push(processId),
       });
@@ -51,6 +56,22 @@ describe('ActorRedisDriver on real Redis', function () {
       );
       for (const [i, pair] of outcomes.entries()) assert.equal(pair.filter(Boolean).length, 1, `id ${ids[i]} recorded ${pair.filter(Boolean).length} times`);
       assert.equal(await redis!.redis.hlen('roomcaches'), ids.length);
+    });
+
+    it('lists nothing while its node may not create, nor once Redis lost its lease (a FLUSHDB, an eviction)', async () => {
+      const roomId = 'session_unleased';
+      refusals[0] = 'this node (rejoining the cluster)';
+      assert.equal(await drivers[0]!.insert(listing(roomId, 'node-0')), false);
+      refusals[0] = undefined;
+      await redis!.redis.del(leaseKey('node-0'));
+      try {
+        assert.equal(await drivers[0]!.insert(listing(roomId, 'node-0')), false);
+        assert.equal(await listedOn(roomId), undefined);
+      } finally {
+        await redis!.redis.set(leaseKey('node-0'), '1', 'PX', 600_000);
+      }
+      assert.equal(await drivers[0]!.insert(listing(roomId, 'node-0')), true);
+      assert.deepEqual(driverErrors, []);
     });
   });
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { leaseKey } from '../../server/cluster/actorDrivers';
 import { BatchedRedisPresence } from '../../server/cluster/batchedPresence';
-import { ClusterLease, type LeaseRenewer } from '../../server/cluster/clusterLease';
+import { ClusterLease, type ClusterLeaseDeps, type LeaseRenewer } from '../../server/cluster/clusterLease';
 import { LeaseRenewals, type LeaseRenewalPlan } from '../../server/cluster/leaseRenewals';
 import { createLogger } from '../../server/logger';
 import { NodeMetrics } from '../../server/metrics';
@@ -30,40 +30,55 @@ class HeldRejoins {
   }
 }
 
+/**
+ * A lease on real Redis, on connections of its own, for a new process id; `deps` replace
+ * the defaults: a STALE_NODE_TIMEOUT_MS of 5 s (a heartbeat every 500 ms, a creation hold
+ * and a lease of 7.5 s, fenced only after 6¼ s without a heartbeat back, far beyond any
+ * pause of this process), a fence and a rejoin that do nothing.
+ */
+function leaseOn(redisUrl: string, deps: Partial<ClusterLeaseDeps> = {}) {
+  const presence = new BatchedRedisPresence(new Redis(redisUrl));
+  const leaseClient = new Redis(redisUrl);
+  const processId = `kismet-test-${randomUUID()}`;
+  const lease = new ClusterLease({
+    presence,
+    leaseClient,
+    renewals: new LeaseRenewals({ redisUrl, timeoutMs: 2_000, logger: createLogger('silent'), now: Date.now }),
+    processId: () => processId,
+    staleNodeTimeoutMs: 5_000,
+    logger: createLogger('silent'),
+    metrics: new NodeMetrics({}),
+    now: Date.now,
+    fence: async () => {},
+    rejoin: async () => {},
+    onLost: () => {},
+    ...deps,
+  });
+  const close = async () => {
+    lease.stop();
+    presence.shutdown();
+    await leaseClient.del(leaseKey(processId));
+    await leaseClient.quit();
+  };
+  return { lease, presence, leaseClient, processId, close };
+}
+
 describe('the cluster lease on real Redis: creation after connection trouble', function () {
-  let presence: BatchedRedisPresence | undefined;
-  let leaseClient: Redis | undefined;
+  let started: ReturnType<typeof leaseOn> | undefined;
   let lease: ClusterLease | undefined;
   const rejoins = new HeldRejoins();
 
   before(async function () {
     const services = servicesOrSkip(this, { redis: true });
     if (!services) return;
-    presence = new BatchedRedisPresence(new Redis(services.redisUrl));
-    leaseClient = new Redis(services.redisUrl);
-    const processId = `kismet-test-${randomUUID()}`;
-    lease = new ClusterLease({
-      presence,
-      leaseClient,
-      renewals: new LeaseRenewals({ redisUrl: services.redisUrl, timeoutMs: 2_000, logger: createLogger('silent'), now: Date.now }),
-      processId: () => processId,
-      // A heartbeat every 500 ms; a creation hold of 7.5 s after a rejoin; fenced only after
-      // 6¼ s without a heartbeat back, far beyond any pause of this process.
-      staleNodeTimeoutMs: 5_000,
-      logger: createLogger('silent'),
-      metrics: new NodeMetrics({}),
-      now: Date.now,
-      fence: async () => {},
-      rejoin: rejoins.rejoin,
-    });
+    started = leaseOn(services.redisUrl, { rejoin: rejoins.rejoin });
+    lease = started.lease;
     await lease.start();
   });
 
   after(async () => {
-    lease?.stop();
     rejoins.finish();
-    presence?.shutdown();
-    await leaseClient?.quit();
+    await started?.close();
   });
 
   it('refuses to create actors from the moment a connection dropped until its own listings are reasserted, and again after trouble during the rejoin', async () => {
@@ -95,6 +110,35 @@ describe('the cluster lease on real Redis: creation after connection trouble', f
   });
 });
 
+describe('the cluster lease when Redis loses its key with every connection up (a FLUSHDB, an eviction)', function () {
+  it('makes the lease again, creates nothing until it has put its listings back and a lease lifetime after, and does not fence', async function () {
+    const services = servicesOrSkip(this, { redis: true });
+    if (!services) return;
+    const seen = { lost: 0, rejoins: 0, fences: 0 };
+    const { lease, leaseClient, processId, close } = leaseOn(services.redisUrl, {
+      fence: async () => void seen.fences++,
+      rejoin: async () => void seen.rejoins++,
+      onLost: () => void seen.lost++,
+    });
+    try {
+      await lease.start();
+      assert.equal(lease.creationRefusal(), undefined);
+      // Gone with the connections up: no connection drops, so nothing but the renewal can tell.
+      await leaseClient.del(leaseKey(processId));
+      await waitUntil(() => seen.lost === 1, 10_000, () => 'the loss to be noted');
+      assert.equal(lease.inCluster, false);
+      assert.equal(lease.creationRefusal(), REJOINING);
+      await waitUntil(() => seen.rejoins === 1, 10_000, () => 'the rejoin that puts the listings back');
+      assert.equal(await leaseClient.exists(leaseKey(processId)), 1, 'the lease was not made again');
+      assert.equal(lease.creationRefusal(), REJOINING, 'the other nodes may not have put theirs back yet');
+      await waitUntil(() => lease.creationRefusal() === undefined, 20_000, () => 'the creation hold to end');
+      assert.deepEqual(seen, { lost: 1, rejoins: 1, fences: 0 });
+    } finally {
+      await close();
+    }
+  });
+});
+
 /** The real renewal thread, started only after `delayMs`: a thread that boots slowly on a busy machine. */
 class SlowRenewals implements LeaseRenewer {
   constructor(
@@ -117,6 +161,10 @@ class SlowRenewals implements LeaseRenewer {
 
   lapsedSentAt(): number {
     return this.real.lapsedSentAt();
+  }
+
+  lostSentAt(): number {
+    return this.real.lostSentAt();
   }
 
   allowRetake(allowed: boolean): void {
@@ -145,30 +193,14 @@ describe('the cluster lease of a node slow to start', function () {
 
   /** A lease on real Redis, and the heartbeats it hears back, counted. */
   async function startedLease(options: { readonly startAfterMs: number; readonly renewalsAfterMs: number }) {
-    const presence = new BatchedRedisPresence(new Redis(redisUrl));
-    const leaseClient = new Redis(redisUrl);
-    const processId = `kismet-test-${randomUUID()}`;
     const real = new LeaseRenewals({ redisUrl, timeoutMs: 2_000, logger: createLogger('silent'), now: Date.now });
     let fences = 0;
-    const lease = new ClusterLease({
-      presence,
-      leaseClient,
+    const { lease, presence, processId, close } = leaseOn(redisUrl, {
       renewals: new SlowRenewals(real, options.renewalsAfterMs),
-      processId: () => processId,
       staleNodeTimeoutMs: STALE_NODE_TIMEOUT_MS,
-      logger: createLogger('silent'),
-      metrics: new NodeMetrics({}),
-      now: Date.now,
-      fence: async () => {
-        fences++;
-      },
-      rejoin: async () => {},
+      fence: async () => void fences++,
     });
-    cleanups.push(async () => {
-      lease.stop();
-      presence.shutdown();
-      await leaseClient.quit();
-    });
+    cleanups.push(close);
     let heard = 0;
     await presence.subscribe(`kismet:heartbeat:${processId}`, () => heard++);
     // The node's own setup between the lease's making and its start (a database, its routes, its port).

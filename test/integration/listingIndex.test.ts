@@ -18,12 +18,15 @@ describe('the listing index of each node, on a Redis of its own', function () {
   let redis: Redis;
   const connections: Redis[] = [];
   const spared: string[] = [];
-  const driverOf = (processId: string) => {
+  /** A node's listing, the node holding its lease (a node lists nothing without it). */
+  const driverOf = async (processId: string) => {
+    await redis.set(leaseKey(processId), '1', 'PX', 600_000);
     const connection = new Redis(privateRedis!.url);
     connections.push(connection);
     return new ActorRedisDriver(connection, {
       processId: () => processId,
       holdsLocally: () => false,
+      creationRefusal: () => undefined,
       onError: (operation, roomId, error) => assert.fail(`${operation} ${roomId}: ${String(error)}`),
       onLeaseAlive: (id) => spared.push(id),
     });
@@ -45,7 +48,7 @@ describe('the listing index of each node, on a Redis of its own', function () {
   });
 
   it('lets a sweep of a dead node read its actors alone, remove only its listings, and then its index', async () => {
-    const [live, dead] = [driverOf('node-live'), driverOf('node-dead')];
+    const [live, dead] = [await driverOf('node-live'), await driverOf('node-dead')];
     await Promise.all(Array.from({ length: BYSTANDER_ACTORS }, (_, i) => live.insert(listing(`session_live-${i}`, 'node-live'))));
     // The dead node's actors: created by insert and by persist, one gone before it died, one taken over by the live node since.
     for (let i = 0; i < 5; i++) assert.equal(await dead.insert(listing(`session_dead-${i}`, 'node-dead')), true);
@@ -71,14 +74,14 @@ describe('the listing index of each node, on a Redis of its own', function () {
   });
 
   it('finds the actors of a node that kept no index (an older version) in the whole listing', async () => {
-    const live = driverOf('node-live');
+    const live = await driverOf('node-live');
     await redis.hset('roomcaches', 'session_old', JSON.stringify(listing('session_old', 'node-old')));
     await live.cleanup('node-old');
     assert.ok(!(await ownersOf()).includes('node-old'), 'the listing of a node without an index stayed');
   });
 
   it('drops the index of a node that stops once its actors are gone, and keeps one that still names some', async () => {
-    const leaving = driverOf('node-leaving');
+    const leaving = await driverOf('node-leaving');
     assert.equal(await leaving.insert(listing('session_leaving', 'node-leaving')), true);
     await leaving.dropOwnIndex();
     assert.equal(await redis.exists(listedKey('node-leaving')), 1, 'an index that names a listed actor was dropped');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { leaseLifetimeMs, stuckAfterMs } from '../../server/cluster/clusterLease';
+import { leaseLifetimeMs, stuckAfterMs } from '../../server/cluster/leaseTimes';
 
 describe('when a node counts as stuck', () => {
   it('is five STALE_NODE_TIMEOUT_MS without its main thread turning, and never under 10 s', () => {
