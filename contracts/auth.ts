@@ -14,7 +14,11 @@ const email = z
 
 export const RegisterBody = z.strictObject({
   email,
-  password: z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH),
+  password: z
+    .string()
+    .min(PASSWORD_MIN_LENGTH)
+    .max(PASSWORD_MAX_LENGTH)
+    .describe('refused with PASSWORD_TOO_WEAK when common or easily guessed, or when it contains the email'),
   /** Recruiters post jobs and swipe on candidates for them. */
   role: z.enum(['member', 'recruiter']).default('member'),
 });

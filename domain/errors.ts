@@ -14,6 +14,8 @@ export const ErrorCode = {
 
   // accounts and tokens
   EMAIL_TAKEN: 'EMAIL_TAKEN',
+  /** A password being set is common or easily guessed, or contains the account's email. */
+  PASSWORD_TOO_WEAK: 'PASSWORD_TOO_WEAK',
   INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
   TOKEN_MISSING: 'TOKEN_MISSING',
   TOKEN_EXPIRED: 'TOKEN_EXPIRED',
@@ -150,6 +152,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   INVALID_PATH: 400,
   EMAIL_TAKEN: 409,
+  PASSWORD_TOO_WEAK: 400,
   INVALID_CREDENTIALS: 401,
   TOKEN_MISSING: 401,
   TOKEN_EXPIRED: 401,

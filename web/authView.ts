@@ -1,11 +1,14 @@
 import type { App } from './app';
 import { h, show, toast } from './dom';
 
+/** Common passwords and ones holding the email are refused (PASSWORD_TOO_WEAK), and the refusal's text says why. */
+const NEW_PASSWORD_HINT = 'A few unrelated words, 8 characters or more';
+
 /** Sign in or create an account; then on to the profile (first time) or the deck. */
 export function authView(app: App, onSignedIn: () => Promise<void>): void {
   let mode: 'register' | 'login' = 'register';
   const email = h('input', { type: 'email', placeholder: 'you@example.com', required: true, autocomplete: 'email', dataset: { test: 'email' } });
-  const password = h('input', { type: 'password', placeholder: 'At least 8 characters', required: true, minLength: 8, dataset: { test: 'password' } });
+  const password = h('input', { type: 'password', placeholder: NEW_PASSWORD_HINT, required: true, minLength: 8, dataset: { test: 'password' } });
   const submit = h('button.primary.wide', { type: 'submit', dataset: { test: 'submit-auth' } }, 'Create account');
   const switcher = h('button.link', { type: 'button', onclick: () => setMode(mode === 'register' ? 'login' : 'register') }, 'I already have an account');
   const title = h('h1', {}, 'Find your people');
@@ -15,6 +18,7 @@ export function authView(app: App, onSignedIn: () => Promise<void>): void {
     submit.textContent = mode === 'register' ? 'Create account' : 'Sign in';
     switcher.textContent = mode === 'register' ? 'I already have an account' : 'New here? Create an account';
     title.textContent = mode === 'register' ? 'Find your people' : 'Welcome back';
+    password.placeholder = mode === 'register' ? NEW_PASSWORD_HINT : 'Your password';
   };
 
   const form = h(

@@ -29,12 +29,19 @@ export interface SessionRevoker {
 }
 import { getDecoyHash, hashPassword, verifyPassword } from './passwordHasher';
 import { sanctionedEmailKeys } from './emailKeys';
+import { judgePassword, type WeakPasswordReason } from './passwordStrength';
 
 /**
  * An address in use, and one an erased banned account had, are refused alike (SECURITY.md): the
  * answer tells nobody which addresses were banned.
  */
 const emailTaken = () => new AppError(ErrorCode.EMAIL_TAKEN, 'an account with this email exists');
+
+/** Why a password was refused, in general terms: never the password itself. */
+const WEAK_PASSWORD_MESSAGES: Readonly<Record<WeakPasswordReason, string>> = {
+  guessable: 'this password is too easy to guess (a common password, word, name or pattern); a few unrelated words make a strong one',
+  'contains-email': 'this password contains the email address; choose one that does not',
+};
 
 function hashRefreshToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
@@ -63,10 +70,14 @@ export class AuthService {
   }
 
   /**
-   * A new account. An email an erased account was banned with is refused as a taken one; one it
-   * was shadow-banned with makes the account shadow-banned, answered as any other.
+   * A new account. A common or guessable password, or one containing the email, is refused
+   * before it is hashed (PASSWORD_TOO_WEAK). An email an erased account was banned with is
+   * refused as a taken one; one it was shadow-banned with makes the account shadow-banned,
+   * answered as any other.
    */
   async register(body: RegisterBody): Promise<TokenPair> {
+    const verdict = await judgePassword(body.password, body.email);
+    if (verdict.kind === 'weak') throw new AppError(ErrorCode.PASSWORD_TOO_WEAK, WEAK_PASSWORD_MESSAGES[verdict.reason]);
     const passwordHash = await hashPassword(body.password);
     const emailKey = this.emailKeyOf(body.email);
     try {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { TEST_PASSWORD, uniqueEmail } from '../support/accounts';
 import { ARTIFACTS_DIR } from '../support/browser';
 import { keptOf, on, setLocation, signUpWithCard as signUp, useWebAppStage, type WebPerson as Person } from '../support/webAppDriver';
 
@@ -119,6 +120,22 @@ describe('the reference web app in Chromium, served from another origin than the
     await signUpWithCard(cy);
     await snap(cy, 'same-origin');
     assert.deepEqual(cy.problems, []);
+  });
+
+  it('shows why a weak password is refused, in the words of the refusal, and then registers with a strong one', async () => {
+    const gil = await open('Gil', `${stage.node.url}/app/`);
+    await on(gil, 'email').fill(uniqueEmail('gil'));
+    await on(gil, 'password').fill('password1');
+    await on(gil, 'submit-auth').click();
+    const notice = gil.page.getByRole('status').filter({ hasText: 'too easy to guess' });
+    await notice.waitFor();
+    await snap(gil, 'weak-password');
+    const text = await notice.textContent();
+    assert.ok(!text!.includes('PASSWORD_TOO_WEAK') && !text!.includes('password1'), text!);
+    await on(gil, 'password').fill(TEST_PASSWORD);
+    await on(gil, 'submit-auth').click();
+    await on(gil, 'card-name').waitFor();
+    assert.deepEqual(gil.problems, [`Gil: 400 POST ${stage.node.url}/auth/register`]);
   });
 
   it('keeps one sign-in in two tabs whose access token ran out together: one refreshes, the other takes its pair', async () => {
