@@ -1,7 +1,7 @@
 import { Client, type FetchFn, type Room } from '@colyseus/sdk';
 import { READY_COMMAND } from '../contracts/messageTypes';
 import { KismetError, toKismetError } from './errors';
-import { rejoinDelayMs, shouldRejoin } from './rejoinPolicy';
+import { rejoinDelayMs, rejoinPauseMs, shouldRejoin } from './rejoinPolicy';
 
 /** Refusals of a join that waiting does not cure: the client stops rejoining. */
 const FINAL_JOIN_CODES: ReadonlySet<string> = new Set([
@@ -147,10 +147,11 @@ export class ActorConnection<Ready> {
     }
   }
 
-  private async joinThroughAnyNode(first: boolean): Promise<void> {
+  /** Joins through the nodes in turn, with backoff; `pauseMs` is waited before the first try (rejoinPauseMs). */
+  private async joinThroughAnyNode(first: boolean, pauseMs = 0): Promise<void> {
     const random = this.options.random ?? Math.random;
     const sleep = this.options.sleep ?? defaultSleep;
-    let delayMs = 0;
+    let delayMs = pauseMs;
     // Nodes in a row that could not be reached: the next is tried at once, until a whole round failed.
     let unreached = 0;
     for (let attempt = 0; ; ) {
@@ -249,7 +250,7 @@ export class ActorConnection<Ready> {
       return;
     }
     this.setStatus('rejoining', { closeCode });
-    this.joinThroughAnyNode(false).catch(() => undefined); // a final refusal closed the connection and told the listeners
+    this.joinThroughAnyNode(false, rejoinPauseMs(closeCode)).catch(() => undefined); // a final refusal closed the connection and told the listeners
   }
 }
 

@@ -9,7 +9,7 @@ export { KismetThread, type ThreadEvents } from './thread';
 export { ActorConnection, type ConnectionStatus, type ConnectionListener } from './actorConnection';
 export { EventStream } from './eventStream';
 export { KismetError, toKismetError } from './errors';
-export { REJOIN_CLOSE_CODES, shouldRejoin, rejoinDelayMs } from './rejoinPolicy';
+export { REJOIN_CLOSE_CODES, shouldRejoin, rejoinDelayMs, rejoinPauseMs } from './rejoinPolicy';
 export type { SessionPayloads, SessionResults, ChatPayloads, ChatResults } from './commands';
 export type { ChatMessage, ThreadReadyMessage, TypingMessage, ReadMarker, SendResult } from '../contracts/chat';
 export type { SessionReadyMessage, UserEventMessage, SwipeResult } from '../contracts/session';

@@ -3,8 +3,9 @@ import { KismetCloseCode } from '../contracts/messageTypes';
 /**
  * Close codes after which PROTOCOL.md says "rejoin through any node": a dropped
  * connection (a node that died), a message over the size limit, a draining node,
- * an actor that moved, a fenced node, and Colyseus's own codes for a broken frame
- * or a failed reconnection. Everything else (the client left, a ban, a closed
+ * an actor that moved, a fenced node, a connection closed for sending too many
+ * messages (after a pause: rejoinPauseMs), and Colyseus's own codes for a broken
+ * frame or a failed reconnection. Everything else (the client left, a ban, a closed
  * thread, a moved lobby, a removal from an event, an event's end) ends the connection for good.
  */
 export const REJOIN_CLOSE_CODES: ReadonlySet<number> = new Set([
@@ -12,6 +13,7 @@ export const REJOIN_CLOSE_CODES: ReadonlySet<number> = new Set([
   KismetCloseCode.NODE_DRAINING,
   KismetCloseCode.ACTOR_MOVED,
   KismetCloseCode.NODE_FENCED,
+  KismetCloseCode.TOO_MANY_MESSAGES,
 ]);
 
 export function shouldRejoin(closeCode: number): boolean {
@@ -20,6 +22,16 @@ export function shouldRejoin(closeCode: number): boolean {
 
 export const REJOIN_FIRST_DELAY_MS = 500;
 export const REJOIN_MAX_DELAY_MS = 10_000;
+
+/**
+ * How long to wait before the first rejoin after a close with `closeCode`: at once,
+ * but after 4429 (the connection sent far more messages than its rate) the longest
+ * backoff, so that an app whose loop floods its connection costs the node a few
+ * hundred messages every 10 s, not a rejoin and a flood in a tight loop.
+ */
+export function rejoinPauseMs(closeCode: number): number {
+  return closeCode === KismetCloseCode.TOO_MANY_MESSAGES ? REJOIN_MAX_DELAY_MS : 0;
+}
 
 /**
  * How long to wait before rejoin attempt `attempt` (0 is the first): at once, then

@@ -60,4 +60,9 @@ export const KismetCloseCode = {
   REMOVED_FROM_THREAD: 4508,
   /** The live event reached its end: everyone's connections close, and rejoining is refused (EVENT_ENDED). */
   EVENT_ENDED: 4509,
+  /**
+   * The connection kept sending far more messages than its rate (CONNECTION_MESSAGE_*), past its
+   * refusals: rejoin after a pause, and send less (HTTP's 429).
+   */
+  TOO_MANY_MESSAGES: 4429,
 } as const;

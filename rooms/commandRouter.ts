@@ -4,6 +4,7 @@ import { AppError, ErrorCode } from '../domain/errors';
 import type { RateLimitedAction } from '../domain/rateLimits';
 import type { ActorKind } from '../contracts/actors';
 import {
+  KismetCloseCode,
   payloadFault,
   PAYLOAD_FAULT_MESSAGES,
   READY_COMMAND,
@@ -12,6 +13,7 @@ import {
   type ErrorMessage,
   type ReplyMessage,
 } from '../contracts/common';
+import { MessagePace, PACE_CLOSE, PACE_TAKEN } from '../domain/messagePace';
 import { withinDeadline } from '../services/commandDeadline';
 import { spendOrRefuse } from '../services/rateLimiter';
 import { routeEveryType, type RequestContext } from './roomRequests';
@@ -42,6 +44,10 @@ export interface CommandLimits<C extends CommandSchemas, A = undefined> {
 
 /** What each connection was sent on joining, answered again by `ready`. */
 const readyMessages = new WeakMap<Client, unknown>();
+
+/** Where a connection keeps its pace (domain/messagePace), made at its first message. */
+const PACE = Symbol('kismet.pace');
+type PacedClient = Client & { [PACE]?: MessagePace };
 
 /** Keeps the message a connection was sent on joining, for its `ready` command. */
 export function rememberReady(client: Client, ready: unknown): void {
@@ -134,8 +140,7 @@ export function mountCommands<C extends CommandSchemas, A = undefined>(
       services.metrics.commandLatency.observe({ kind, type }, (performance.now() - started) / 1000);
     }
   };
-  const command = (type: string, client: Client, raw: unknown, request: RequestContext | undefined): unknown => {
-    const started = performance.now();
+  const command = (type: string, client: Client, raw: unknown, request: RequestContext | undefined, started: number): unknown => {
     services.metrics.messagesIn.inc({ kind, type });
     const fault = payloadFault(raw);
     if (fault) {
@@ -150,12 +155,35 @@ export function mountCommands<C extends CommandSchemas, A = undefined>(
     }
     return answer(type, client, parsed.data, request, started);
   };
+  /**
+   * Whether a message is over its connection's rate (CONNECTION_MESSAGE_*), checked before
+   * anything else is done with it, whatever its type: then it is refused RATE_LIMITED without
+   * running, or, once the connection kept sending far over it, the connection is closed (4429).
+   */
+  const rule = services.connectionMessages;
+  const overPace = (client: Client, raw: unknown, request: RequestContext | undefined, now: number): boolean => {
+    const answer = ((client as PacedClient)[PACE] ??= new MessagePace(rule, now)).take(now);
+    if (answer === PACE_TAKEN) return false;
+    if (answer === PACE_CLOSE) {
+      services.metrics.messagesOverPace.inc({ kind, outcome: 'closed' });
+      client.leave(KismetCloseCode.TOO_MANY_MESSAGES, 'too many messages');
+      return true;
+    }
+    services.metrics.messagesOverPace.inc({ kind, outcome: 'refused' });
+    const message = `this connection sends more than ${rule.burst} messages at once or ${rule.perSecond} a second`;
+    refuse(services, client, refOf(raw), { code: ErrorCode.RATE_LIMITED, message, retryAfterMs: answer }, request);
+    return true;
+  };
   // A command sent as bytes is not one: every command's payload is an object.
   const isCommand = (type: string): boolean => Object.hasOwn(schemas, type);
   routeEveryType(
     room,
-    (type, client, raw, request) => (isCommand(type) ? command(type, client, raw, request) : unknownType(type, client, raw, request)),
-    unknownType,
+    (type, client, raw, request) => {
+      const started = performance.now();
+      if (overPace(client, raw, request, started)) return undefined;
+      return isCommand(type) ? command(type, client, raw, request, started) : unknownType(type, client, raw, request);
+    },
+    (type, client, raw, request) => (overPace(client, raw, request, performance.now()) ? undefined : unknownType(type, client, raw, request)),
     isCommand,
   );
 }

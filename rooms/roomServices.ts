@@ -14,6 +14,7 @@ import type { ThreadReads } from '../db/threadReads';
 import type { BatchedSwipeStore } from '../db/batchedSwipeStore';
 import type { ChatStore } from './chat/chatStore';
 import type { MediaHosts } from '../domain/hostNames';
+import type { RateRule } from '../domain/rateLimits';
 
 /** What a seat remembers of the access token it was reserved with, to check it again when it is taken. */
 export interface SeatToken {
@@ -49,6 +50,8 @@ export interface ActorMetrics extends CallMetrics {
   readonly connections: { inc(): void; dec(): void };
   readonly messagesIn: { inc(labels: Labels): void };
   readonly messagesOut: { inc(labels: Labels, value?: number): void };
+  /** Messages over their connection's rate: `refused`, or the one that `closed` the connection. */
+  readonly messagesOverPace: { inc(labels: { kind: string; outcome: 'refused' | 'closed' }): void };
   readonly errors: { inc(labels: { code: string }): void };
   readonly commandLatency: { observe(labels: Labels, seconds: number): void };
   readonly chatMessagesStored: { inc(value?: number): void };
@@ -99,6 +102,8 @@ export interface RoomServices extends CallServices {
   /** Door checks of joins to threads and loads of thread actors being created, in shared batches. */
   readonly threads: ThreadReads;
   readonly connectedDevices: ConnectedDevices;
+  /** What one connection may send its actor, of any type (CONNECTION_MESSAGE_*; domain/messagePace.ts). */
+  readonly connectionMessages: RateRule;
   /** The longest a command waits for its answer before it is answered UNAVAILABLE (DEPENDENCY_TIMEOUT_MS). */
   readonly commandTimeoutMs: number;
   /** How long an actor outlives its last connection (ACTOR_LINGER_MS). */

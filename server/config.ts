@@ -65,6 +65,8 @@ export interface Config {
   readonly lagLimitMs: number;
   /** Per-user token buckets, shared by the user's devices (and nodes, with Redis). */
   readonly rateLimits: RateRules;
+  /** What one connection may send its actor, of any type (CONNECTION_MESSAGE_RATE_PER_S, CONNECTION_MESSAGE_BURST; domain/messagePace.ts). */
+  readonly connectionMessages: RateRule;
   /**
    * How long a node may stay silent before the cluster takes it for dead: the
    * wait for its answer to a join, and the period of the sweep that removes dead
@@ -227,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, sources: Config
       ...COMMAND_RULES,
       ...rateOverrides,
     },
+    connectionMessages: { perSecond: e.CONNECTION_MESSAGE_RATE_PER_S, burst: e.CONNECTION_MESSAGE_BURST },
     staleNodeTimeoutMs: e.STALE_NODE_TIMEOUT_MS,
     dependencyTimeoutMs: e.DEPENDENCY_TIMEOUT_MS,
     joinConcurrency: e.JOIN_CONCURRENCY,

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_LAG_LIMIT_MS } from '../domain/loadShedding';
 import { isRateLimitedAction, type RateLimitedAction, type RateRule } from '../domain/rateLimits';
+import { DEFAULT_CONNECTION_MESSAGES } from '../domain/messagePace';
 import { DEFAULT_H3_RESOLUTION } from '../domain/geo';
 import { DEFAULT_MAX_ACTIVE_CALLS } from '../domain/callState';
 import { DEFAULT_DAILY_LIKE_QUOTA } from '../domain/swipeRules';
@@ -110,6 +111,9 @@ export const EnvSchema = z.object({
   MESSAGE_BURST: positiveInt.max(100_000).default(30),
   SWIPE_RATE_PER_S: z.coerce.number().positive().max(100_000).default(10),
   SWIPE_BURST: positiveInt.max(100_000).default(50),
+  /** Messages one connection may send its actor, of any type: a burst, then so many a second (domain/messagePace.ts). */
+  CONNECTION_MESSAGE_RATE_PER_S: z.coerce.number().positive().max(100_000).default(DEFAULT_CONNECTION_MESSAGES.perSecond),
+  CONNECTION_MESSAGE_BURST: positiveInt.max(100_000).default(DEFAULT_CONNECTION_MESSAGES.burst),
   LIVEKIT_URL: url(['ws', 'wss', 'http', 'https']).optional(),
   LIVEKIT_API_KEY: z.string().min(1).optional(),
   LIVEKIT_API_SECRET: z.string().min(1).optional(),

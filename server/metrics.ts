@@ -44,6 +44,13 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly messagesOverPace = new Counter({
+    name: 'kismet_messages_over_pace_total',
+    help: 'Client messages over their connection\'s rate (CONNECTION_MESSAGE_*), by actor kind and outcome: refused (RATE_LIMITED, the handler not run) or closed (the connection closed with 4429)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly errors = new Counter({
     name: 'kismet_errors_total',
     help: 'Errors answered to clients, by code',

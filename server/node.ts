@@ -162,6 +162,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     sessions: new SessionLedger(database.db),
     threads: new ThreadReads(database.db, REMEMBERED_KEYS),
     swipes: new BatchedSwipeStore(database.db),
+    connectionMessages: config.connectionMessages,
     commandTimeoutMs: config.dependencyTimeoutMs,
     actorLingerMs: config.actorLingerMs,
     connectedDevices: push.connectedDevices,
@@ -259,16 +260,8 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const stopSweeps = cluster ? sweepStaleNodes(config.staleNodeTimeoutMs, (error) => logger[cluster.connected() ? 'warn' : 'debug']({ err: error }, 'stale node sweep failed')) : undefined;
   const stopRoomCountReports = config.redis ? reportRoomCounts(ROOM_COUNT_REPORT_MS, (error) => logger.warn({ err: error }, 'room count report failed')) : undefined;
   const stopBackgroundJobs = startBackgroundJobs({ db: database.db, userEvents, moderation, retention: config.retention, now, logger, metrics });
-  logger.info(
-    {
-      port: config.http.port,
-      publicAddress: config.http.publicAddress,
-      database: database.kind,
-      presence: config.redis ? 'redis' : 'local',
-      nodeId: matchMaker.processId,
-    },
-    'kismet node listening',
-  );
+  const listening = { port: config.http.port, publicAddress: config.http.publicAddress, database: database.kind, presence: config.redis ? 'redis' : 'local', nodeId: matchMaker.processId };
+  logger.info(listening, 'kismet node listening');
 
   let shuttingDown: Promise<void> | undefined;
   return {

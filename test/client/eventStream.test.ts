@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { EventStream } from '../../client/eventStream';
-import { rejoinDelayMs, REJOIN_MAX_DELAY_MS, shouldRejoin } from '../../client/rejoinPolicy';
+import { rejoinDelayMs, rejoinPauseMs, REJOIN_MAX_DELAY_MS, shouldRejoin } from '../../client/rejoinPolicy';
 import { toKismetError } from '../../client/errors';
 import type { UserEventMessage } from '../../contracts/session';
 
@@ -34,9 +34,14 @@ describe('client event stream', () => {
 });
 
 describe('client rejoin policy', () => {
-  it('rejoins after a drain, a lost node or a fence, and not after a ban, a closed thread, an ended event or a leave', () => {
-    for (const code of [1006, 4501, 4504, 4507]) assert.equal(shouldRejoin(code), true, String(code));
+  it('rejoins after a drain, a lost node, a fence or a flood, and not after a ban, a closed thread, an ended event or a leave', () => {
+    for (const code of [1006, 4501, 4504, 4507, 4429]) assert.equal(shouldRejoin(code), true, String(code));
     for (const code of [1000, 4000, 4502, 4503, 4505, 4506, 4508, 4509]) assert.equal(shouldRejoin(code), false, String(code));
+  });
+
+  it('rejoins at once, but only after the longest backoff once closed for sending too many messages', () => {
+    for (const code of [1006, 4501, 4504, 4507]) assert.equal(rejoinPauseMs(code), 0, String(code));
+    assert.equal(rejoinPauseMs(4429), REJOIN_MAX_DELAY_MS);
   });
 
   it('backs off from at once to 10 s, and never sooner than retryAfterMs', () => {

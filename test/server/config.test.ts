@@ -97,6 +97,17 @@ describe('loadConfig', () => {
     it('names a bad rate limit', () => assert.match(problemsOf({ RATE_LIMITS: 'deck=fast' })[0] ?? '', /^RATE_LIMITS: "deck=fast"/));
   });
 
+  describe('CONNECTION_MESSAGE_RATE_PER_S, CONNECTION_MESSAGE_BURST', () => {
+    it('lets a connection send 100 messages at once and 50 a second by default, or what they say', () => {
+      assert.deepEqual(loadConfig({}).connectionMessages, { perSecond: 50, burst: 100 });
+      assert.deepEqual(loadConfig({ CONNECTION_MESSAGE_RATE_PER_S: '2.5', CONNECTION_MESSAGE_BURST: '10' }).connectionMessages, { perSecond: 2.5, burst: 10 });
+    });
+    it('refuses no rate, and a burst that is not a whole positive number', () => {
+      assert.match(problemsOf({ CONNECTION_MESSAGE_RATE_PER_S: '0' })[0] ?? '', /^CONNECTION_MESSAGE_RATE_PER_S:/);
+      assert.match(problemsOf({ CONNECTION_MESSAGE_BURST: '1.5' })[0] ?? '', /^CONNECTION_MESSAGE_BURST:/);
+    });
+  });
+
   describe('REFRESH_REUSE_GRACE_MS', () => {
     it('gives a retried refresh 30 s by default, and none at 0', () => {
       assert.equal(loadConfig({}).auth.refreshReuseGraceMs, 30_000);

@@ -1,9 +1,15 @@
-/** Node variables that lift the per-user rate limits, for tests that send floods on purpose. */
+/**
+ * Node variables that lift the per-user rate limits and each connection's, for tests that
+ * send floods on purpose to see something else (races, slow readers, hostile payloads).
+ * The connection's own limit is shown by test/security/connectionFlood.test.ts.
+ */
 export const UNLIMITED_RATES: Readonly<Record<string, string>> = {
   MESSAGE_RATE_PER_S: '100000',
   MESSAGE_BURST: '100000',
   SWIPE_RATE_PER_S: '100000',
   SWIPE_BURST: '100000',
+  CONNECTION_MESSAGE_RATE_PER_S: '100000',
+  CONNECTION_MESSAGE_BURST: '100000',
 };
 
 /**
