@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CARD_PHOTOS_MAX, type Card, type HiringField } from '../domain/cardRules';
 import type { CardViewer } from '../domain/cardVisibility';
 import { Uuid } from './common';
+import { EventAlias } from './liveEvents';
 
 /** Bodies and answers of the card, preference and operator routes. Shared by the server, tests and load generators. */
 export const CARD_TITLE_MAX = 120;
@@ -188,12 +189,14 @@ export type AdminUserBody = z.infer<typeof AdminUserBody>;
 
 /**
  * `POST /reports`: who is reported, for what, and where it happened: a profile
- * (a card id), a message (`<matchId>:<seq>`), a call or an event (their ids).
+ * (a card id), a message (`<matchId>:<seq>`), a call or an event (their ids);
+ * someone seen in a live event may be named by the alias it showed them by.
  * The id's shape by context, and that it is the reporter's to name, are checked
  * by the route (domain/reportContext.ts).
  */
 export const ReportBody = z.strictObject({
-  userId: Uuid,
+  /** The reported person's user id, or, in a report of a live event (`event`), their alias in it (contracts/liveEvents.ts EventAlias). */
+  userId: z.union([Uuid, EventAlias]),
   context: z.enum(['profile', 'message', 'call', 'event']),
   /** Required: a report names something of the reporter's own with the person, so nobody reports someone they never met. */
   contextId: z.string().min(1).max(120),

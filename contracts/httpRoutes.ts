@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DeleteAccountBody, LoginBody, RefreshBody, RegisterBody } from './auth';
 import { AdminUserBody, BlockBody, CreateCardBody, PhotoRef, PreferencesBody, ReportBody, UpdateCardBody } from './cards';
 import { RESOLUTION_ACTIONS, ResolveReportBody, VerifyBody } from './moderation';
-import { CreateLiveEventBody } from './liveEvents';
+import { CreateLiveEventBody, EventAlias } from './liveEvents';
 import { PushSettingsBody, PushTargetBody } from './push';
 import { ProgressResponse } from './progress';
 import { AddColleagueBody, CompanyBody, CreateCompanyBody, ThreadMembersBody } from './companies';
@@ -152,7 +152,7 @@ export const HTTP_ROUTES: readonly HttpRouteSpec[] = [
   {
     method: 'get', path: '/events/:id/attendance', summary: "An event's attendance (its hosts)", auth: 'bearer',
     answers: {
-      200: z.object({ eventId: Uuid, jobCardId: Uuid, attendees: z.array(z.object({ userId: Uuid, cardId: Uuid.nullable(), firstJoinedAt: EpochMs, lastLeftAt: EpochMs.nullable() })) }),
+      200: z.object({ eventId: Uuid, jobCardId: Uuid, attendees: z.array(z.object({ userId: Uuid, alias: EventAlias, cardId: Uuid.nullable(), firstJoinedAt: EpochMs, lastLeftAt: EpochMs.nullable() })) }),
     },
   },
   {

@@ -7,7 +7,15 @@ export const LIVE_EVENT_ROOM = 'event';
 
 export const LiveEventJoinOptions = z.strictObject({ eventId: Uuid });
 
-const Target = z.strictObject({ ref: CommandRef, userId: Uuid });
+/**
+ * How an attendee is named inside an event (services/eventAliases.ts): 22
+ * characters of base64url, the same all through the event, another in each
+ * event, never their user id. Every message the event sends names people so,
+ * and the commands that name someone take it.
+ */
+export const EventAlias = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'an attendee’s alias in this event');
+
+const Target = z.strictObject({ ref: CommandRef, alias: EventAlias });
 
 export const LiveEventCommands = {
   /** The message sent on joining, again (see READY_COMMAND). */
@@ -22,7 +30,7 @@ export const LiveEventCommands = {
   /** Hosts: mute someone's published tracks (they may unmute; demote to stop them publishing). */
   mute: Target,
   /** Hosts: a timed 1:1 interview with one attendee in a LiveKit room of its own; both come back when it ends. */
-  breakout: z.strictObject({ ref: CommandRef, userId: Uuid, durationS: z.number().int().min(BREAKOUT_MIN_S).max(BREAKOUT_MAX_S) }),
+  breakout: z.strictObject({ ref: CommandRef, alias: EventAlias, durationS: z.number().int().min(BREAKOUT_MIN_S).max(BREAKOUT_MAX_S) }),
   /** A message to everyone in the event (subject to slow mode). */
   say: z.strictObject({ ref: CommandRef, text: z.string().trim().min(1).max(500) }),
   /** Hosts: at most one message per attendee per `seconds` (0 turns it off). */
@@ -54,7 +62,8 @@ export interface BreakoutMessage {
 }
 
 export interface EventChatMessage {
-  readonly userId: string;
+  /** The speaker's alias. */
+  readonly alias: string;
   readonly text: string;
   readonly at: number;
 }
@@ -62,10 +71,25 @@ export interface EventChatMessage {
 export interface LiveEventReady {
   readonly eventId: string;
   readonly role: 'host' | 'speaker' | 'audience';
+  /** The attendee's own alias here: how the event's messages (and its media room) name them. */
+  readonly alias: string;
   readonly liveKitUrl: string;
   readonly room: string;
   readonly token: string;
+  /** Aliases, in the order raised. */
   readonly hands: readonly string[];
+}
+
+/** To a muted attendee: the host who muted them, by alias. */
+export interface MutedMessage {
+  readonly by: string;
+}
+
+/** A host's `breakout`, answered. */
+export interface BreakoutStarted {
+  readonly alias: string;
+  readonly room: string;
+  readonly endsAt: number;
 }
 
 export interface RoleMessage {

@@ -16,13 +16,14 @@ export interface HoldFigures {
   readonly counters: Record<string, number>;
 }
 
-type Attendee = { readonly client: RawRoomClient; readonly userId: string };
+/** A connected attendee and their alias in the event, which names their hand in the queues the others are sent. */
+type Attendee = { readonly client: RawRoomClient; readonly alias: string };
 
 /**
  * What attendees do through an event's hold: for `seconds`, the first `raisers`
  * raise and lower their hands in turn and the next `talkers` say something, each
  * once a second, starting spread over the first second. Every attendee counts
- * the `hands` and `chat` messages it gets (and the ids the queues carry); up to
+ * the `hands` and `chat` messages it gets (and the aliases the queues carry); up to
  * OBSERVERS of the others also time how long until a raise first appears in
  * their view of the queue, and until each thing said reaches them (one clock:
  * the actors and the observers are in this process).
@@ -81,19 +82,19 @@ export async function runHoldTraffic(attendees: readonly Attendee[], raisers: nu
   const end = performance.now() + seconds * 1000;
   const actors = raisers + talkers;
   await Promise.all(
-    attendees.slice(0, actors).map(async ({ client, userId }, i) => {
+    attendees.slice(0, actors).map(async ({ client, alias }, i) => {
       await sleep((i / actors) * PERIOD_MS);
       for (let n = 0; performance.now() < end && client.open; n++) {
         const ref = `r${++nextRef}`;
         const at = performance.now();
         if (i < raisers) {
           const up = n % 2 === 0;
-          if (up) raisedAt.set(userId, at);
-          else raisedAt.delete(userId);
+          if (up) raisedAt.set(alias, at);
+          else raisedAt.delete(alias);
           pending.set(ref, { at, kind: 'hand' });
           client.send(up ? 'hand.raise' : 'hand.lower', { ref });
         } else {
-          const text = `${userId.slice(0, 8)} ${n}`;
+          const text = `${alias.slice(0, 8)} ${n}`;
           saidAt.set(text, at);
           pending.set(ref, { at, kind: 'say' });
           client.send('say', { text, ref });

@@ -1,4 +1,4 @@
-import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../contracts/liveEvents';
+import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../contracts/liveEvents';
 import { RawRoomClient, reserveSeat } from './client/rawRoomClient';
 import { runHoldTraffic, type HoldFigures } from './eventHoldLoad';
 import { encodeHistogram, newHistogram, recordMs } from './harness/histogram';
@@ -36,24 +36,25 @@ export async function runEventJoin(job: EventJoinJob): Promise<LoadResult> {
         const reservation = await reserveSeat(url, LIVE_EVENT_ROOM, { eventId: job.eventId }, user.accessToken);
         recordMs(seat, performance.now() - burst);
         const client = await RawRoomClient.connect(url, reservation);
-        await new Promise<void>((resolve, reject) => {
+        // The event names each attendee by their alias in it, which its ready message tells them.
+        const alias = await new Promise<string>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('no event.ready')), READY_TIMEOUT_MS);
-          client.onMessage = (type) => {
+          client.onMessage = (type, message) => {
             if (type === LiveEventMessageType.READY) {
               clearTimeout(timer);
-              resolve();
+              resolve((message as LiveEventReady).alias);
             }
           };
         });
         recordMs(join, performance.now() - burst);
-        return { client, userId: user.userId };
+        return { client, alias };
       } catch (error) {
         errors.add(`join: ${(error as Error).message}`);
         return undefined;
       }
     }),
   );
-  const attendees = clients.filter((c): c is { client: RawRoomClient; userId: string } => c !== undefined);
+  const attendees = clients.filter((c): c is { client: RawRoomClient; alias: string } => c !== undefined);
   const joined = attendees.map((a) => a.client);
   let traffic: HoldFigures | undefined;
   if (job.raisers + job.talkers > 0) {

@@ -15,6 +15,7 @@ import type { BatchedSwipeStore } from '../db/batchedSwipeStore';
 import type { ChatStore } from './chat/chatStore';
 import type { MediaHosts } from '../domain/hostNames';
 import type { RateRule } from '../domain/rateLimits';
+import type { EventAliasKeys } from '../services/eventAliases';
 
 /** What a seat remembers of the access token it was reserved with, to check it again when it is taken. */
 export interface SeatToken {
@@ -104,6 +105,8 @@ export interface RoomServices extends CallServices {
   readonly connectedDevices: ConnectedDevices;
   /** What one connection may send its actor, of any type (CONNECTION_MESSAGE_*; domain/messagePace.ts). */
   readonly connectionMessages: RateRule;
+  /** How live events name their attendees to each other (never by user id). */
+  readonly eventAliases: EventAliasKeys;
   /** The longest a command waits for its answer before it is answered UNAVAILABLE (DEPENDENCY_TIMEOUT_MS). */
   readonly commandTimeoutMs: number;
   /** How long an actor outlives its last connection (ACTOR_LINGER_MS). */

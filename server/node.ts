@@ -1,5 +1,4 @@
 import { LocalPresence, Server, matchMaker, type Presence } from '@colyseus/core';
-import { migrateToLatest } from '../db/migrate';
 import { classifyDatabaseError, isDatabaseUnreachable } from '../db/faults';
 import { unavailable } from '../domain/errors';
 import { openDatabase, type DatabaseHandle } from '../db/database';
@@ -16,6 +15,7 @@ import { defineActors } from './actorDefinitions';
 import { shouldShed } from '../domain/loadShedding';
 import { ActorRoom } from '../rooms/actorRoom';
 import { setRoomServices } from '../rooms/roomServices';
+import { EventAliasKeys } from '../services/eventAliases';
 import { REMEMBERED_KEYS } from '../rooms/chat/threadWriter';
 import { BatchedChatStore } from '../db/batchedChatStore';
 import type { RateLimiter } from '../services/rateLimiter';
@@ -64,6 +64,7 @@ import { NodeMetrics } from './metrics';
 import { createNodeDomainEvents } from './events/nodeDomainEvents';
 import { createNodePush } from './push/nodePush';
 import { PORT_UNAVAILABLE } from './startupFailures';
+import { migrateNodeDatabase } from './nodeMigration';
 
 export interface KismetNode {
   readonly port: number;
@@ -96,12 +97,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
       process.exit(1);
     },
   });
-  const migration = await migrateToLatest(database.db);
-  if (migration.error) {
-    await database.close();
-    throw new Error('database migration failed', { cause: migration.error });
-  }
-  if (migration.applied.length > 0) logger.info({ applied: migration.applied }, 'migrations applied');
+  await migrateNodeDatabase(database, logger);
   // From here on no query waits longer than the bound (migrations had none: an index build may take long).
   database.limitQueries(config.dependencyTimeoutMs);
 
@@ -136,6 +132,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   const chatStore = new BatchedChatStore(database.db, (threads) => metrics.messageFlushThreads.observe(threads));
   const push = createNodePush({ config, db: database.db, listen: (channel, handlers) => database.listen(channel, handlers), presence, nodeId: () => matchMaker.processId, nodeListening: cluster?.nodeListening, metrics, logger });
   const domainEvents = createNodeDomainEvents({ config, db: database.db, metrics, logger });
+  const eventAliases = new EventAliasKeys(config.auth.jwtSecret); // keyed by the signing secret, the same on every node
   setRoomServices({
     db: database.db,
     accessTokens,
@@ -166,6 +163,7 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
     commandTimeoutMs: config.dependencyTimeoutMs,
     actorLingerMs: config.actorLingerMs,
     connectedDevices: push.connectedDevices,
+    eventAliases,
   });
 
   const transport = new KismetTransport(
@@ -197,14 +195,14 @@ export async function startNode(config: Config, logger: Logger): Promise<KismetN
   mountCardRoutes(transport.app, { db: database.db, signedIn, h3Resolution: config.matching.h3Resolution, mediaHosts: config.mediaHosts, userEvents, withdrawals, placementLimits: cluster?.rateLimits ?? rateLimits, now }, routeOptions);
   // Moderation decisions reach every node's actors through the same announcements, whichever route made them.
   const moderation = { db: database.db, userEvents, threadSignals, withdrawals, blocks, metrics, now, mediaRooms: calls.roomControl, revocations };
-  mountMatchRoutes(transport.app, { ...moderation, signedIn, rateLimits }, routeOptions);
+  mountMatchRoutes(transport.app, { ...moderation, signedIn, rateLimits, eventAliases }, routeOptions);
   mountColleagueRoutes(transport.app, { ...moderation, signedIn }, routeOptions);
   mountCompanyRoutes(transport.app, { db: database.db, signedIn, adminApiKey: config.auth.adminApiKey, now, userEvents, threadSignals, withdrawals }, routeOptions);
   mountAdminRoutes(transport.app, { ...moderation, adminApiKey: config.auth.adminApiKey }, routeOptions);
   mountAccountRoutes(transport.app, { ...moderation, signedIn, auth, rateLimits }, routeOptions);
   const liveKitKeys = { apiKey: config.liveKit.apiKey, apiSecret: config.liveKit.apiSecret };
   mountLiveKitWebhookRoute(transport.app, { db: database.db, metrics, userEvents, now, calls, ...liveKitKeys }, routeOptions);
-  mountLiveEventRoutes(transport.app, { db: database.db, signedIn, now }, routeOptions);
+  mountLiveEventRoutes(transport.app, { db: database.db, signedIn, now, eventAliases }, routeOptions);
   push.serve(transport.app, { signedIn, now }, routeOptions);
   domainEvents?.start();
   mountProgressRoutes(transport.app, { db: database.db, signedIn, now }, routeOptions);

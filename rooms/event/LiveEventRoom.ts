@@ -2,7 +2,8 @@ import type { AuthContext, Client } from '@colyseus/core';
 import { recordEventRemoval } from '../../db/repositories/liveEventRepository';
 import { AppError, ErrorCode } from '../../domain/errors';
 import { decideModeration, lowerHand, raiseHand } from '../../domain/liveEventRules';
-import { LiveEventCommands, LiveEventMessageType, type LiveEventReady, type RoleMessage } from '../../contracts/liveEvents';
+import { LiveEventCommands, LiveEventMessageType, type LiveEventReady, type MutedMessage, type RoleMessage } from '../../contracts/liveEvents';
+import type { EventAliases } from '../../services/eventAliases';
 import { KismetCloseCode } from '../../contracts/common';
 import { ActorRoom } from '../actorRoom';
 import { mountCommands } from '../commandRouter';
@@ -32,7 +33,9 @@ export class LiveEventRoom extends ActorRoom {
     unseenBy: (userId) => this.blocks.othersOf(userId),
     broadcast: (type, message, except) => this.broadcast(type, message, except.size === 0 ? undefined : { except: [...except].flatMap((userId) => this.clientsOf(userId)) }),
     sendTo: (userId, type, message) => this.sendToUser(userId, type, message),
+    aliasOf: (userId) => this.aliases.of(userId),
   });
+  private aliases!: EventAliases; // attendees are named to each other by alias, never by user id; host commands name them so (moderate)
   private media!: EventMedia;
   private seats!: EventSeats;
   private breakouts!: Breakouts;
@@ -47,12 +50,10 @@ export class LiveEventRoom extends ActorRoom {
   override onCreate(options: { eventId: string }): void {
     this.eventId = options.eventId;
     this.becomeActor('event', options.eventId);
-    this.media = new EventMedia(this.eventId);
+    this.media = new EventMedia(this.eventId, (this.aliases = roomServices().eventAliases.of(this.eventId)));
     this.seats = new EventSeats(this.eventId);
-    this.breakouts = new Breakouts(this.media, {
-      sendToUser: (userId, type, message) => this.sendToUser(userId, type, message),
-      roleOf: (userId) => this.attendees.of(userId)[0]?.role ?? 'audience',
-    });
+    const roleOf = (userId: string) => this.attendees.of(userId)[0]?.role ?? 'audience';
+    this.breakouts = new Breakouts(this.media, { sendToUser: (userId, type, message) => this.sendToUser(userId, type, message), roleOf });
     this.blocks = new EventBlocks(this.eventId, { holds: (userId) => this.attendees.held(userId) > 0, hands: this.hands, breakouts: this.breakouts });
     this.standings = new EventStandings(this.eventId, { attendees: this.attendees, hands: this.hands });
     this.ending = new EventEnd({ eventId: this.eventId, media: this.media, breakouts: this.breakouts, disconnect: (code) => this.disconnect(code) });
@@ -65,30 +66,30 @@ export class LiveEventRoom extends ActorRoom {
     mountCommands(this, 'event', services, LiveEventCommands, {
       'hand.raise': (client) => hand(client, raiseHand),
       'hand.lower': (client) => hand(client, lowerHand),
-      promote: (client, payload) => this.changeRole(client, payload.userId, 'speaker'),
-      demote: (client, payload) => this.changeRole(client, payload.userId, 'audience'),
+      promote: (client, payload) => this.changeRole(client, payload.alias, 'speaker'),
+      demote: (client, payload) => this.changeRole(client, payload.alias, 'audience'),
       remove: async (client, payload) => {
-        this.moderate(client, payload.userId);
+        const userId = this.moderate(client, payload.alias);
         // Refused here at once (a seat reserved before too), then stored: the door refuses them on whatever node they knock.
-        this.attendees.putOut(payload.userId);
-        await recordEventRemoval(services.db, { eventId: this.eventId, userId: payload.userId, removedBy: this.attendee(client).userId, at: services.now() });
-        await this.letGo(payload.userId, KismetCloseCode.REMOVED_FROM_EVENT);
-        return { removed: payload.userId };
+        this.attendees.putOut(userId);
+        await recordEventRemoval(services.db, { eventId: this.eventId, userId, removedBy: this.attendee(client).userId, at: services.now() });
+        await this.letGo(userId, KismetCloseCode.REMOVED_FROM_EVENT);
+        return { removed: payload.alias };
       },
       mute: async (client, payload) => {
-        this.moderate(client, payload.userId);
-        await this.media.onServer((control) => control.muteAll(this.media.room, payload.userId));
-        this.sendToUser(payload.userId, LiveEventMessageType.MUTED, { by: this.attendee(client).userId });
-        return { muted: payload.userId };
+        const userId = this.moderate(client, payload.alias);
+        await this.media.onServer((control) => control.muteAll(this.media.room, payload.alias));
+        this.sendToUser(userId, LiveEventMessageType.MUTED, { by: this.aliases.of(this.attendee(client).userId) } satisfies MutedMessage);
+        return { muted: payload.alias };
       },
       breakout: (client, payload) => {
-        this.moderate(client, payload.userId);
+        const userId = this.moderate(client, payload.alias);
         const hostId = this.attendee(client).userId;
-        return this.breakouts.start(hostId, payload.userId, payload.durationS, this.blocks.breakoutTold(hostId, payload.userId));
+        return this.breakouts.start(hostId, userId, payload.durationS, this.blocks.breakoutTold(hostId, userId));
       },
       say: (client, payload) => {
         const speaker = this.attendee(client);
-        const message = this.chat.say(speaker, payload.text, services.now().getTime(), this.clients.length);
+        const message = this.chat.say({ ...speaker, alias: this.aliases.of(speaker.userId) }, payload.text, services.now().getTime(), this.clients.length);
         this.sendFrom(speaker, LiveEventMessageType.CHAT, message, undefined, this.blocks.othersOf(speaker.userId));
         return message;
       },
@@ -123,7 +124,7 @@ export class LiveEventRoom extends ActorRoom {
     this.standings.admitted(auth.userId, auth.shadowBanned); // in the turn it was added: a shadow-ban set or lifted since its door counts
     if (firstConnection) await this.seats.arrive(auth.userId, services.now());
     const token = await this.media.tokenFor(auth.userId, auth.role);
-    const ready: LiveEventReady = { eventId: this.eventId, role: auth.role, liveKitUrl: services.calls.liveKitUrl, room: this.media.room, token, hands: this.hands.seenBy(auth.userId) };
+    const ready: LiveEventReady = { eventId: this.eventId, role: auth.role, alias: this.aliases.of(auth.userId), liveKitUrl: services.calls.liveKitUrl, room: this.media.room, token, hands: this.hands.seenBy(auth.userId) };
     this.sendReady(client, LiveEventMessageType.READY, ready);
   }
 
@@ -157,8 +158,7 @@ export class LiveEventRoom extends ActorRoom {
 
   /** Blocks made and shadow-bans set or lifted while this node was away from Redis were not heard: those of the people here are read again. */
   override onClusterRejoined(): void {
-    const people = [...this.attendees.people()];
-    void Promise.all([this.blocks.reread(people), this.standings.reread(people)]);
+    for (const part of [this.blocks, this.standings]) void part.reread([...this.attendees.people()]);
   }
 
   /** Banned or erased, or their one log-in here revoked, heard on every node: let go as a removed attendee is (media rooms too), with 4502. */
@@ -169,7 +169,7 @@ export class LiveEventRoom extends ActorRoom {
   /** Closes a person's connections (each gives back its seat as any leave does), then takes them off the media rooms. */
   private async letGo(userId: string, code: number): Promise<void> {
     for (const target of this.clientsOf(userId)) target.leave(code);
-    await this.media.onServer((control) => control.remove(this.media.room, userId));
+    await this.media.onServer((control) => control.remove(this.media.room, this.media.identity(userId)));
     await this.breakouts.endFor(userId); // as attendee or host: closes the breakouts' media rooms too
   }
 
@@ -179,20 +179,20 @@ export class LiveEventRoom extends ActorRoom {
     return attendee;
   }
 
-  private moderate(client: Client, targetId: string): readonly Attendee[] {
-    const targets = this.attendees.of(targetId);
-    const decision = decideModeration(this.attendee(client).role, targets[0]?.role);
+  private moderate(client: Client, alias: string): string {
+    const targetId = this.aliases.userOf(alias) ?? '', decision = decideModeration(this.attendee(client).role, this.attendees.of(targetId)[0]?.role);
     if (!decision.ok) throw new AppError(decision.code, decision.message);
-    return targets;
+    return targetId;
   }
 
-  private async changeRole(client: Client, targetId: string, role: 'speaker' | 'audience') {
-    for (const target of this.moderate(client, targetId)) target.role = role;
+  private async changeRole(client: Client, alias: string, role: 'speaker' | 'audience') {
+    const targetId = this.moderate(client, alias);
+    for (const target of this.attendees.of(targetId)) target.role = role;
     // Live at once where a media server is configured; the new token covers the next join either way.
-    await this.media.onServer((control) => control.setRole(this.media.room, targetId, role === 'speaker' ? 'stage' : 'audience'));
+    await this.media.onServer((control) => control.setRole(this.media.room, alias, role === 'speaker' ? 'stage' : 'audience'));
     const message: RoleMessage = { role, token: await this.media.tokenFor(targetId, role) };
     this.sendToUser(targetId, LiveEventMessageType.ROLE, message);
     if (role === 'speaker') this.hands.change(lowerHand(this.hands.current, targetId));
-    return { userId: targetId, role };
+    return { alias, role };
   }
 }

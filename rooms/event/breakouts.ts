@@ -1,4 +1,4 @@
-import { LiveEventMessageType, type BreakoutMessage } from '../../contracts/liveEvents';
+import { LiveEventMessageType, type BreakoutMessage, type BreakoutStarted } from '../../contracts/liveEvents';
 import { AppError, ErrorCode } from '../../domain/errors';
 import type { LiveEventRole } from '../../domain/liveEventRules';
 import { roomServices } from '../roomServices';
@@ -33,11 +33,12 @@ export class Breakouts {
     return this.rooms.has(userId);
   }
 
-  async start(hostId: string, userId: string, durationS: number, attendeeTold: boolean): Promise<{ userId: string; room: string; endsAt: number }> {
+  async start(hostId: string, userId: string, durationS: number, attendeeTold: boolean): Promise<BreakoutStarted> {
     if (this.rooms.has(userId)) throw new AppError(ErrorCode.IN_BREAKOUT, 'that person is in an interview already');
     const services = roomServices();
     const nowMs = services.now().getTime();
-    const room = `${this.media.room}-breakout-${userId}-${nowMs}`;
+    const alias = this.media.identity(userId);
+    const room = `${this.media.room}-breakout-${alias}-${nowMs}`;
     const endsAt = nowMs + durationS * 1000;
     const timer = setTimeout(() => this.end(userId).catch((error: unknown) => services.logger.warn({ err: error, room }, 'breakout end failed')), durationS * 1000);
     this.rooms.set(userId, { hostId, room, timer, told: attendeeTold });
@@ -45,7 +46,7 @@ export class Breakouts {
       const message: BreakoutMessage = { room, token: await this.media.callToken(room, person), endsAt };
       this.host.sendToUser(person, LiveEventMessageType.BREAKOUT, message);
     }
-    return { userId, room, endsAt };
+    return { alias, room, endsAt };
   }
 
   async end(userId: string): Promise<void> {

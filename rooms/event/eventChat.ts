@@ -17,8 +17,8 @@ export class EventChat {
     this.slowModeS = seconds;
   }
 
-  /** The message to send to `connections` connections, or SLOW_MODE with when to try again. */
-  say(speaker: { readonly userId: string; readonly role: LiveEventRole }, text: string, nowMs: number, connections: number): EventChatMessage {
+  /** The message to send to `connections` connections, naming the speaker by their alias, or SLOW_MODE with when to try again. */
+  say(speaker: { readonly userId: string; readonly role: LiveEventRole; readonly alias: string }, text: string, nowMs: number, connections: number): EventChatMessage {
     const waitMs = slowModeWaitMs({ role: speaker.role, slowModeS: this.slowModeS, lastSentMs: this.lastSaid.get(speaker.userId), nowMs });
     if (waitMs > 0) throw new AppError(ErrorCode.SLOW_MODE, `slow mode: one message every ${this.slowModeS} s`, { retryAfterMs: waitMs });
     if (speaker.role !== 'host') {
@@ -27,6 +27,6 @@ export class EventChat {
       if (!taken.allowed) throw new AppError(ErrorCode.SLOW_MODE, `the chat of an event this size goes at its own pace: try again in ${taken.retryAfterMs} ms`, { retryAfterMs: taken.retryAfterMs });
     }
     this.lastSaid.set(speaker.userId, nowMs);
-    return { userId: speaker.userId, text, at: nowMs };
+    return { alias: speaker.alias, text, at: nowMs };
   }
 }

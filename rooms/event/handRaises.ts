@@ -20,6 +20,8 @@ export interface HandAudience {
   broadcast(type: string, message: unknown, except: ReadonlySet<string>): void;
   /** To every connection of one person. */
   sendTo(userId: string, type: string, message: unknown): void;
+  /** How the person is named to the others (their alias in the event). */
+  aliasOf(userId: string): string;
 }
 
 /**
@@ -41,8 +43,9 @@ export class HandRaises {
     this.telling = new AtMostEvery(HANDS_INTERVAL_MS, () => this.tell(), timers);
   }
 
+  /** The queue as `viewerId` sees it, by alias. */
   seenBy(viewerId: string): readonly string[] {
-    return this.viewOf(this.queue, viewerId);
+    return this.shown(this.viewOf(this.queue, viewerId));
   }
 
   /** Moves to the next queue; the audience hears of it at its next telling. */
@@ -63,7 +66,7 @@ export class HandRaises {
   blocked(x: string, y: string): void {
     const hidden = this.audience.hiddenIds();
     for (const [viewer, other] of [[x, y], [y, x]] as const) {
-      if (this.told.includes(other) && !hidden.has(other)) this.audience.sendTo(viewer, LiveEventMessageType.HANDS, { hands: this.viewOf(this.told, viewer) });
+      if (this.told.includes(other) && !hidden.has(other)) this.audience.sendTo(viewer, LiveEventMessageType.HANDS, { hands: this.shown(this.viewOf(this.told, viewer)) });
     }
   }
 
@@ -79,13 +82,18 @@ export class HandRaises {
     const unseen = this.audience.unseenBy(userId);
     const apart = new Set([userId, ...hidden]);
     for (const id of this.told) for (const other of this.audience.unseenBy(id)) apart.add(other);
-    this.audience.broadcast(LiveEventMessageType.HANDS, { hands: handsSeenBy(this.told, undefined, hidden) }, apart);
-    for (const viewer of apart) if (viewer !== userId && !unseen.has(viewer)) this.audience.sendTo(viewer, LiveEventMessageType.HANDS, { hands: this.viewOf(this.told, viewer) });
+    this.audience.broadcast(LiveEventMessageType.HANDS, { hands: this.shown(handsSeenBy(this.told, undefined, hidden)) }, apart);
+    for (const viewer of apart) if (viewer !== userId && !unseen.has(viewer)) this.audience.sendTo(viewer, LiveEventMessageType.HANDS, { hands: this.shown(this.viewOf(this.told, viewer)) });
   }
 
   /** The event is going: nothing more is told. */
   close(): void {
     this.telling.close();
+  }
+
+  /** What leaves the event names people by alias. */
+  private shown(userIds: readonly string[]): readonly string[] {
+    return userIds.map((userId) => this.audience.aliasOf(userId));
   }
 
   private viewOf(queue: readonly string[], viewerId: string): readonly string[] {
@@ -108,10 +116,10 @@ export class HandRaises {
     const apart = new Set(hidden);
     for (const id of [...before, ...next]) for (const other of this.audience.unseenBy(id)) apart.add(other);
     const shown = handsSeenBy(next, undefined, hidden);
-    if (!sameQueue(handsSeenBy(before, undefined, hidden), shown)) this.audience.broadcast(LiveEventMessageType.HANDS, { hands: shown }, apart);
+    if (!sameQueue(handsSeenBy(before, undefined, hidden), shown)) this.audience.broadcast(LiveEventMessageType.HANDS, { hands: this.shown(shown) }, apart);
     for (const userId of apart) {
       const unseen = this.audience.unseenBy(userId);
-      if (handsViewChanged(before, next, userId, hidden, unseen)) this.audience.sendTo(userId, LiveEventMessageType.HANDS, { hands: handsSeenBy(next, userId, hidden, unseen) });
+      if (handsViewChanged(before, next, userId, hidden, unseen)) this.audience.sendTo(userId, LiveEventMessageType.HANDS, { hands: this.shown(handsSeenBy(next, userId, hidden, unseen)) });
     }
   }
 }

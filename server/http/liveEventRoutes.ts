@@ -10,12 +10,15 @@ import { CreateLiveEventBody } from '../../contracts/liveEvents';
 import { jsonReply, parseBody, route, type HttpCall, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
 import { Uuid } from '../../contracts/common';
+import type { EventAliasKeys } from '../../services/eventAliases';
 
 export interface LiveEventRouteDeps {
   readonly db: Kysely<Database>;
   /** Who signed a call, with their HTTP calls counted. */
   readonly signedIn: SignedIn;
   readonly now: () => Date;
+  /** The aliases the event names its attendees by, shown to its hosts beside who each is. */
+  readonly eventAliases: EventAliasKeys;
 }
 
 /** Live hiring events: a recruiter schedules one for a job; candidates register. */
@@ -58,10 +61,12 @@ export function mountLiveEventRoutes(app: TemplatedApp, deps: LiveEventRouteDeps
     return jsonReply(created ? 201 : 200, { eventId: access.event.id, registered: true });
   }, options);
 
-  // Hosts only: who came, with the person card to like from the event's job (an ordinary swipe).
+  // Hosts only: who came, with the person card to like from the event's job (an ordinary swipe), and the alias the event showed them by.
   route(app, 'get', '/events/:id/attendance', async (call) => {
     const { userId, access } = await eventOf(call);
     if (!access.isHost) throw new AppError(ErrorCode.NOT_A_HOST, 'only the event’s hosts see who attended');
-    return jsonReply(200, { eventId: access.event.id, jobCardId: access.event.jobCardId, attendees: await listAttendance(deps.db, access.event.id, userId) });
+    const aliases = deps.eventAliases.of(access.event.id);
+    const attendees = (await listAttendance(deps.db, access.event.id, userId)).map((a) => ({ ...a, alias: aliases.of(a.userId) }));
+    return jsonReply(200, { eventId: access.event.id, jobCardId: access.event.jobCardId, attendees });
   }, options);
 }

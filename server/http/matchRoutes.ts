@@ -6,19 +6,23 @@ import { fileReport, reportContextHolds } from '../../db/repositories/reportRepo
 import { findUserById } from '../../db/repositories/userRepository';
 import { matchStatusSeenBy } from '../../domain/blockDisclosure';
 import { AppError, ErrorCode } from '../../domain/errors';
-import { contextIdOf, MAX_OPEN_REPORTS_PER_REPORTER, parseReportContext, REPORT_CONTEXT_SHAPES } from '../../domain/reportContext';
+import { contextIdOf, MAX_OPEN_REPORTS_PER_REPORTER, parseReportContext, REPORT_CONTEXT_SHAPES, type ReportContext } from '../../domain/reportContext';
 import { announceBlock, announceMatchesEnded, announceParted, type ModerationDeps } from '../../services/moderation';
 import { spendOrRefuse, type RateLimiter } from '../../services/rateLimiter';
 import { BlockBody, ReportBody } from '../../contracts/cards';
 import { jsonReply, parseBody, route, type RouteOptions } from './uwsHttp';
 import type { SignedIn } from './signedIn';
 import { Uuid } from '../../contracts/common';
+import { EventAlias } from '../../contracts/liveEvents';
+import type { EventAliasKeys } from '../../services/eventAliases';
 
 export interface MatchRouteDeps extends ModerationDeps {
   /** Who signed a call, with their HTTP calls counted. */
   readonly signedIn: SignedIn;
   /** The reporter's `report` bucket. */
   readonly rateLimits: RateLimiter;
+  /** Reads back an alias a live event showed (a report from an event names someone by it). */
+  readonly eventAliases: EventAliasKeys;
 }
 
 /** The signed-in user's matches and threads: list them, unmatch, block, report. */
@@ -30,6 +34,13 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
   const otherAccount = async (userId: string, targetId: string, verb: string) => {
     if (targetId === userId) throw new AppError(ErrorCode.INVALID_BODY, `userId: you cannot ${verb} yourself`);
     if (!(await findUserById(db, targetId))) throw new AppError(ErrorCode.NOT_FOUND, 'no such account');
+  };
+
+  /** The person an alias in the reported event stands for (services/eventAliases.ts). */
+  const attendeeOf = (alias: string, context: ReportContext | undefined): string => {
+    const reportedId = context?.kind === 'event' ? deps.eventAliases.of(context.eventId).userOf(alias) : undefined;
+    if (reportedId === undefined) throw new AppError(ErrorCode.INVALID_BODY, 'userId: an alias names an attendee in a report of its event (context event, contextId the event id)');
+    return reportedId;
   };
 
   route(app, 'get', '/me/threads', async (call) => jsonReply(200, { threads: await listThreads(db, await signedIn(call)) }), options);
@@ -53,7 +64,9 @@ export function mountMatchRoutes(app: TemplatedApp, deps: MatchRouteDeps, option
 
   route(app, 'post', '/reports', async (call) => {
     const userId = await signedIn(call);
-    const body = parseBody(ReportBody, call);
+    const body = { ...parseBody(ReportBody, call) };
+    // Someone seen in a live event is named by their alias there: it names them in a report of that event only.
+    if (EventAlias.safeParse(body.userId).success) body.userId = attendeeOf(body.userId, body.context === 'event' ? parseReportContext('event', body.contextId) : undefined);
     await otherAccount(userId, body.userId, 'report');
     const context = parseReportContext(body.context, body.contextId);
     if (!context) throw new AppError(ErrorCode.INVALID_BODY, `contextId: ${REPORT_CONTEXT_SHAPES[body.context]} for a ${body.context} report`);

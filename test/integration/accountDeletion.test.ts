@@ -20,7 +20,7 @@ import { joinThread, matchPeople, messagesOfType, registerPerson, replyOf, type 
 import { scheduleEvent } from '../support/liveEvents';
 import { ADMIN_KEY } from '../support/operator';
 import type { CallStarted } from '../../contracts/calls';
-import { LIVE_EVENT_ROOM, LiveEventMessageType } from '../../contracts/liveEvents';
+import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../../contracts/liveEvents';
 import type { ThreadMembersMessage } from '../../contracts/chat';
 
 const closeCode = (room: Room) => new Promise<number>((resolve) => room.onLeave((code) => resolve(code)));
@@ -92,7 +92,7 @@ describe('accounts people can leave, on two nodes', function () {
     replyOf(await command(phone.room, 'call.cancel', { callId }));
     const { eventId, recruiter } = await scheduleEvent(n0.url, 10);
     assert.equal((await requestJson(n0.url, 'POST', `/events/${eventId}/registrations`, { token: a.accessToken })).status, 201);
-    const attending = await joinActor(n0.url, a.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
+    const attending = await joinActor<LiveEventReady>(n0.url, a.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
     suite.open.push(attending);
     // A real P-256 key: the event's starting notice may be pushed to this device before the export, and a
     // push to an address that does not resolve is retried later, where a key off the curve drops the device.
@@ -105,7 +105,7 @@ describe('accounts people can leave, on two nodes', function () {
     const host = await joinActor(n1.url, recruiter.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
     suite.open.push(host);
     const removedFromEvent = closeCode(attending.room);
-    replyOf(await command(host.room, 'remove', { userId: a.userId }));
+    replyOf(await command(host.room, 'remove', { alias: attending.ready.alias }));
     await removedFromEvent;
     assert.equal((await requestJson(n1.url, 'PUT', '/me/push-settings', { token: a.accessToken, body: { previews: true } })).status, 200);
     const hosted = await hostEvent(n0.url, a);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../../contracts/liveEvents';
+import { LiveEventMessageType } from '../../contracts/liveEvents';
 import type { TokenPair } from '../../contracts/auth';
-import { command, joinActor, registerUser, requestJson, waitUntil, type ActorConnection } from '../support/accounts';
+import { command, registerUser, requestJson, waitUntil, type ActorConnection } from '../support/accounts';
 import { useTestCluster } from '../support/cluster';
 import { codeOf, replyOf } from '../support/matches';
-import { scheduleEvent } from '../support/liveEvents';
+import { eventJoiner, harnessAliasIn, scheduleEvent } from '../support/liveEvents';
 
 type Received = Pick<ActorConnection, 'received'>;
 
@@ -22,11 +22,7 @@ const refusalOf = (answer: Awaited<ReturnType<typeof command>>) => {
 describe('blocks in live hiring events, on two nodes', function () {
   const suite = useTestCluster(2, { ACTOR_PLACEMENT: 'local' });
 
-  const join = async (url: string, user: TokenPair, eventId: string) => {
-    const connection = await joinActor<LiveEventReady>(url, user.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
-    suite.open.push(connection);
-    return connection;
-  };
+  const join = eventJoiner(suite);
   const block = async (url: string, who: TokenPair, whom: TokenPair) =>
     assert.equal((await requestJson(url, 'POST', '/me/blocks', { token: who.accessToken, body: { userId: whom.userId } })).status, 200);
   /** An event of a fresh recruiter's with `count` registrants. */
@@ -49,23 +45,23 @@ describe('blocks in live hiring events, on two nodes', function () {
     const host = await join(n1.url, recruiter, eventId);
     const [ca, cb, cc] = [await join(n0.url, a!, eventId), await join(n1.url, b!, eventId), await join(n0.url, c!, eventId)];
 
-    assert.equal(refusalOf(await command(host.room, 'breakout', { userId: absent!.userId, durationS: 60 })).code, 'NOT_ATTENDING');
-    assert.equal(refusalOf(await command(host.room, 'breakout', { userId: b!.userId, durationS: 60 })).code, 'BLOCKED');
+    assert.equal(refusalOf(await command(host.room, 'breakout', { alias: harnessAliasIn(eventId, absent!.userId), durationS: 60 })).code, 'NOT_ATTENDING');
+    assert.equal(refusalOf(await command(host.room, 'breakout', { alias: cb.ready.alias, durationS: 60 })).code, 'BLOCKED');
     // The host is answered alike for the attendee who blocked them and one who did not, and sent alike.
-    type Opened = { userId: string; room: string; endsAt: number };
-    const [unseen, real] = [replyOf<Opened>(await command(host.room, 'breakout', { userId: a!.userId, durationS: 3 })), replyOf<Opened>(await command(host.room, 'breakout', { userId: c!.userId, durationS: 3 }))];
+    type Opened = { alias: string; room: string; endsAt: number };
+    const [unseen, real] = [replyOf<Opened>(await command(host.room, 'breakout', { alias: ca.ready.alias, durationS: 3 })), replyOf<Opened>(await command(host.room, 'breakout', { alias: cc.ready.alias, durationS: 3 }))];
     const shape = (o: object) => Object.entries(o).map(([key, value]) => [key, typeof value]).sort();
     assert.deepEqual(shape(unseen), shape(real));
-    for (const [opened, who] of [[unseen, a!], [real, c!]] as const) {
-      assert.equal(opened.userId, who.userId);
-      assert.match(opened.room, new RegExp(`^${host.ready.room}-breakout-${who.userId}-\\d+$`));
+    for (const [opened, who] of [[unseen, ca], [real, cc]] as const) {
+      assert.equal(opened.alias, who.ready.alias);
+      assert.match(opened.room, new RegExp(`^${host.ready.room}-breakout-${who.ready.alias}-\\d+$`));
     }
     assert.ok(Math.abs(unseen.endsAt - real.endsAt) < 10_000);
     const hostSent = of<object>(host, LiveEventMessageType.BREAKOUT);
     assert.deepEqual(hostSent.map((m) => (m as Opened).room), [unseen.room, real.room]);
     assert.deepEqual(shape(hostSent[0]!), shape(hostSent[1]!));
     // Both are in one as far as anyone asking can tell, until both end for the host as any does.
-    for (const who of [a!, c!]) assert.equal(codeOf(await command(host.room, 'breakout', { userId: who.userId, durationS: 60 })), 'IN_BREAKOUT');
+    for (const who of [ca, cc]) assert.equal(codeOf(await command(host.room, 'breakout', { alias: who.ready.alias, durationS: 60 })), 'IN_BREAKOUT');
     await waitUntil(() => of(host, LiveEventMessageType.BREAKOUT_ENDED).length === 2 && of(cc, LiveEventMessageType.BREAKOUT_ENDED).length === 1, 15_000);
     assert.equal(of(cc, LiveEventMessageType.BREAKOUT).length, 1);
     // Whatever would reach the attendee who blocked came before a saying sent after both ended.
@@ -86,9 +82,9 @@ describe('blocks in live hiring events, on two nodes', function () {
     const host = await join(n0.url, recruiter, eventId);
     const [cp, cq, cr] = [await join(n0.url, p!, eventId), await join(n1.url, q!, eventId), await join(n0.url, r!, eventId)];
 
-    assert.deepEqual(replyOf(await command(cp.room, 'hand.raise')), { hands: [p!.userId] });
-    assert.deepEqual(replyOf(await command(cq.room, 'hand.raise')), { hands: [q!.userId] }, 'the blocker does not see the hand of the one they blocked');
-    assert.deepEqual(replyOf(await command(cr.room, 'hand.raise')), { hands: [p!.userId, q!.userId, r!.userId] });
+    assert.deepEqual(replyOf(await command(cp.room, 'hand.raise')), { hands: [cp.ready.alias] });
+    assert.deepEqual(replyOf(await command(cq.room, 'hand.raise')), { hands: [cq.ready.alias] }, 'the blocker does not see the hand of the one they blocked');
+    assert.deepEqual(replyOf(await command(cr.room, 'hand.raise')), { hands: [cp.ready.alias, cq.ready.alias, cr.ready.alias] });
     for (const [c, text] of [[cp, 'from p'], [cq, 'from q'], [cr, 'from r']] as const) assert.ok('ok' in (await command(c.room, 'say', { text })));
 
     // Each connection gets an event's messages in the order sent: once r's saying is in, whatever came before it is too.
@@ -97,12 +93,12 @@ describe('blocks in live hiring events, on two nodes', function () {
     assert.deepEqual(sayings(cq), ['from q', 'from r']);
     assert.deepEqual(sayings(cr), ['from p', 'from q', 'from r']);
     assert.deepEqual(sayings(host), ['from p', 'from q', 'from r']);
-    const all = [p!.userId, q!.userId, r!.userId];
+    const all = [cp.ready.alias, cq.ready.alias, cr.ready.alias];
     await waitUntil(() => [host, cr].every((c) => handViews(c).at(-1)?.length === 3));
-    await waitUntil(() => handViews(cq).at(-1)?.join() === [q!.userId, r!.userId].join() && handViews(cp).at(-1)?.join() === [p!.userId, r!.userId].join());
+    await waitUntil(() => handViews(cq).at(-1)?.join() === [cq.ready.alias, cr.ready.alias].join() && handViews(cp).at(-1)?.join() === [cp.ready.alias, cr.ready.alias].join());
     assert.deepEqual(handViews(host).at(-1), all);
-    assert.ok(!handViews(cq).some((hands) => hands.includes(p!.userId)), 'the blocker never sees the hand');
-    assert.ok(!handViews(cp).some((hands) => hands.includes(q!.userId)), 'nor the one blocked');
+    assert.ok(!handViews(cq).some((hands) => hands.includes(cp.ready.alias)), 'the blocker never sees the hand');
+    assert.ok(!handViews(cp).some((hands) => hands.includes(cq.ready.alias)), 'nor the one blocked');
   });
 
   it('applies a block made during the event at once: sayings, hands and a breakout between the two', async () => {
@@ -111,9 +107,9 @@ describe('blocks in live hiring events, on two nodes', function () {
     const host = await join(n1.url, recruiter, eventId);
     const [cp, cq, cr] = [await join(n0.url, p!, eventId), await join(n1.url, q!, eventId), await join(n0.url, r!, eventId)];
     assert.ok('ok' in (await command(cp.room, 'hand.raise')));
-    assert.ok('ok' in (await command(host.room, 'breakout', { userId: q!.userId, durationS: 3600 })));
+    assert.ok('ok' in (await command(host.room, 'breakout', { alias: cq.ready.alias, durationS: 3600 })));
     assert.ok('ok' in (await command(cp.room, 'say', { text: 'before' })));
-    await waitUntil(() => sayings(cq).includes('before') && handViews(cq).at(-1)?.join() === p!.userId && of(cq, LiveEventMessageType.BREAKOUT).length === 1);
+    await waitUntil(() => sayings(cq).includes('before') && handViews(cq).at(-1)?.join() === cp.ready.alias && of(cq, LiveEventMessageType.BREAKOUT).length === 1);
 
     // Through the other node, while the event runs: the answer comes once it holds there.
     await block(n0.url, q!, p!);
@@ -121,7 +117,7 @@ describe('blocks in live hiring events, on two nodes', function () {
     // The breakout between q and the host they blocked ends for both, and q no longer sees p's hand.
     await waitUntil(() => [host, cq].every((c) => of(c, LiveEventMessageType.BREAKOUT_ENDED).length === 1));
     await waitUntil(() => handViews(cq).at(-1)?.length === 0);
-    assert.deepEqual(handViews(host).at(-1), [p!.userId], 'the others’ view is unchanged');
+    assert.deepEqual(handViews(host).at(-1), [cp.ready.alias], 'the others’ view is unchanged');
 
     for (const [c, text] of [[cp, 'after'], [cq, 'q after'], [host, 'host after'], [cr, 'marker']] as const) assert.ok('ok' in (await command(c.room, 'say', { text })));
     await waitUntil(() => [host, cp, cq, cr].every((c) => sayings(c).includes('marker')));
@@ -130,7 +126,7 @@ describe('blocks in live hiring events, on two nodes', function () {
     assert.deepEqual(sayings(host), ['before', 'after', 'host after', 'marker']);
     assert.deepEqual(sayings(cr), ['before', 'after', 'q after', 'host after', 'marker']);
     // A breakout asked of q now is answered as any, and q is never told of it.
-    assert.equal(codeOf(await command(host.room, 'breakout', { userId: q!.userId, durationS: 60 })), 'ok');
+    assert.equal(codeOf(await command(host.room, 'breakout', { alias: cq.ready.alias, durationS: 60 })), 'ok');
     assert.ok('ok' in (await command(cr.room, 'say', { text: 'second marker' })));
     await waitUntil(() => sayings(cq).includes('second marker'));
     assert.equal(of(cq, LiveEventMessageType.BREAKOUT).length, 1, 'only the breakout before the block');

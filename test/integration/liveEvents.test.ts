@@ -107,17 +107,17 @@ describe('live hiring events, on two nodes', function () {
     suite.open.push(host, cp, cs);
     const of = <T>(c: { received: Array<{ type: string | number; message: unknown }> }, type: string) => c.received.filter((m) => m.type === type).map((m) => m.message as T);
 
-    assert.deepEqual(replyOf(await command(cs.room, 'hand.raise')), { hands: [shadow!.userId] });
+    assert.deepEqual(replyOf(await command(cs.room, 'hand.raise')), { hands: [cs.ready.alias] });
     assert.ok('ok' in (await command(cs.room, 'say', { text: 'psst' })));
-    assert.deepEqual(replyOf(await command(cp.room, 'hand.raise')), { hands: [plain!.userId] });
+    assert.deepEqual(replyOf(await command(cp.room, 'hand.raise')), { hands: [cp.ready.alias] });
     assert.ok('ok' in (await command(cp.room, 'say', { text: 'hello' })));
     // What the shadow-banned attendee did came first; the host hears only what came after.
     await waitUntil(() => of(host, LiveEventMessageType.CHAT).length === 1 && of(host, LiveEventMessageType.HANDS).length === 1);
-    assert.deepEqual(of<{ hands: string[] }>(host, LiveEventMessageType.HANDS), [{ hands: [plain!.userId] }]);
+    assert.deepEqual(of<{ hands: string[] }>(host, LiveEventMessageType.HANDS), [{ hands: [cp.ready.alias] }]);
     assert.deepEqual(of<{ text: string }>(host, LiveEventMessageType.CHAT).map((m) => m.text), ['hello']);
     // They see their own hand in its place and their own words, as anyone would.
     await waitUntil(() => of(cs, LiveEventMessageType.CHAT).length === 2);
-    assert.deepEqual(of<{ hands: string[] }>(cs, LiveEventMessageType.HANDS).at(-1), { hands: [shadow!.userId, plain!.userId] });
+    assert.deepEqual(of<{ hands: string[] }>(cs, LiveEventMessageType.HANDS).at(-1), { hands: [cs.ready.alias, cp.ready.alias] });
     assert.deepEqual(of<{ text: string }>(cs, LiveEventMessageType.CHAT).map((m) => m.text), ['psst', 'hello']);
   });
 
@@ -141,21 +141,21 @@ describe('live hiring events, on two nodes', function () {
     for (const c of [cy, cz, cx]) assert.ok('ok' in (await command(c.room, 'hand.raise')));
     const lastHands = () => (host.received.filter((m) => m.type === LiveEventMessageType.HANDS).at(-1)?.message as { hands: string[] } | undefined)?.hands;
     await waitUntil(() => lastHands()?.length === 3);
-    assert.deepEqual(lastHands(), [y!.userId, z!.userId, x!.userId]);
+    assert.deepEqual(lastHands(), [cy.ready.alias, cz.ready.alias, cx.ready.alias]);
 
-    assert.equal(codeOf(await command(cx.room, 'promote', { userId: y!.userId })), 'NOT_A_HOST');
-    assert.equal(codeOf(await command(host.room, 'promote', { userId: recruiter.userId })), 'NOT_A_HOST');
-    assert.ok('ok' in (await command(host.room, 'promote', { userId: y!.userId })));
+    assert.equal(codeOf(await command(cx.room, 'promote', { alias: cy.ready.alias })), 'NOT_A_HOST');
+    assert.equal(codeOf(await command(host.room, 'promote', { alias: host.ready.alias })), 'NOT_A_HOST');
+    assert.ok('ok' in (await command(host.room, 'promote', { alias: cy.ready.alias })));
     await waitUntil(() => cy.received.some((m) => m.type === LiveEventMessageType.ROLE));
     const promoted = cy.received.find((m) => m.type === LiveEventMessageType.ROLE)!.message as RoleMessage;
     const speakerClaims = await verifier.verify(promoted.token);
-    assert.deepEqual([promoted.role, speakerClaims.sub, speakerClaims.video?.room, speakerClaims.video?.canPublish], ['speaker', y!.userId, host.ready.room, true]);
+    assert.deepEqual([promoted.role, speakerClaims.sub, speakerClaims.video?.room, speakerClaims.video?.canPublish], ['speaker', cy.ready.alias, host.ready.room, true]);
     await waitUntil(() => lastHands()?.length === 2);
-    assert.deepEqual(lastHands(), [z!.userId, x!.userId]);
+    assert.deepEqual(lastHands(), [cz.ready.alias, cx.ready.alias]);
 
     // Mute: hosts only; the person hears of it.
-    assert.equal(codeOf(await command(cx.room, 'mute', { userId: y!.userId })), 'NOT_A_HOST');
-    assert.ok('ok' in (await command(host.room, 'mute', { userId: y!.userId })));
+    assert.equal(codeOf(await command(cx.room, 'mute', { alias: cy.ready.alias })), 'NOT_A_HOST');
+    assert.ok('ok' in (await command(host.room, 'mute', { alias: cy.ready.alias })));
     await waitUntil(() => cy.received.some((m) => m.type === LiveEventMessageType.MUTED));
 
     // Event chat in slow mode: attendees wait between messages, hosts do not.
@@ -170,16 +170,16 @@ describe('live hiring events, on two nodes', function () {
     assert.deepEqual(cz.received.filter((m) => m.type === LiveEventMessageType.CHAT).map((m) => (m.message as { text: string }).text), ['hello', 'welcome', 'everyone']);
 
     // A timed breakout interview: its own room for the two, then both back in the main room.
-    assert.equal(codeOf(await command(cx.room, 'breakout', { userId: z!.userId, durationS: 1 })), 'NOT_A_HOST');
-    assert.ok('ok' in (await command(host.room, 'breakout', { userId: z!.userId, durationS: 1 })));
-    assert.equal(codeOf(await command(host.room, 'breakout', { userId: z!.userId, durationS: 1 })), 'IN_BREAKOUT');
+    assert.equal(codeOf(await command(cx.room, 'breakout', { alias: cz.ready.alias, durationS: 1 })), 'NOT_A_HOST');
+    assert.ok('ok' in (await command(host.room, 'breakout', { alias: cz.ready.alias, durationS: 1 })));
+    assert.equal(codeOf(await command(host.room, 'breakout', { alias: cz.ready.alias, durationS: 1 })), 'IN_BREAKOUT');
     for (const [connection, who] of [[host, recruiter], [cz, z!]] as const) {
       await waitUntil(() => connection.received.some((m) => m.type === LiveEventMessageType.BREAKOUT_ENDED), 10_000);
       const started = connection.received.find((m) => m.type === LiveEventMessageType.BREAKOUT)!.message as BreakoutMessage;
       const ended = connection.received.find((m) => m.type === LiveEventMessageType.BREAKOUT_ENDED)!.message as { room: string; token: string };
       const inBreakout = await verifier.verify(started.token);
       const back = await verifier.verify(ended.token);
-      assert.deepEqual([inBreakout.sub, inBreakout.video?.room, inBreakout.video?.canPublish], [who.userId, started.room, true]);
+      assert.deepEqual([inBreakout.sub, inBreakout.video?.room, inBreakout.video?.canPublish], [connection.ready.alias, started.room, true]);
       assert.notEqual(started.room, host.ready.room);
       assert.deepEqual([back.video?.room, back.video?.canPublish], [host.ready.room, who === recruiter]);
     }

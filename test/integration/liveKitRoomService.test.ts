@@ -50,38 +50,38 @@ describe('changes reach the LiveKit server through its room service, on two node
     });
 
     // Refused moderation reaches nobody.
-    assert.equal(codeOf(await command(cx.room, 'promote', { userId: y!.userId })), 'NOT_A_HOST');
-    assert.equal(codeOf(await command(cx.room, 'mute', { userId: y!.userId })), 'NOT_A_HOST');
+    assert.equal(codeOf(await command(cx.room, 'promote', { alias: cy.ready.alias })), 'NOT_A_HOST');
+    assert.equal(codeOf(await command(cx.room, 'mute', { alias: cy.ready.alias })), 'NOT_A_HOST');
     assert.equal(liveKit.calls.length, 0);
 
     // On stage: publishing and shown to the room; back in the audience: neither, hidden from the other attendees again.
-    assert.ok('ok' in (await command(host.room, 'promote', { userId: y!.userId })));
-    assert.deepEqual(updates(), [[room, y!.userId, true, false]]);
-    assert.ok('ok' in (await command(host.room, 'demote', { userId: y!.userId })));
-    assert.deepEqual(updates(), [[room, y!.userId, true, false], [room, y!.userId, false, true]]);
+    assert.ok('ok' in (await command(host.room, 'promote', { alias: cy.ready.alias })));
+    assert.deepEqual(updates(), [[room, cy.ready.alias, true, false]]);
+    assert.ok('ok' in (await command(host.room, 'demote', { alias: cy.ready.alias })));
+    assert.deepEqual(updates(), [[room, cy.ready.alias, true, false], [room, cy.ready.alias, false, true]]);
 
     // Mute: every track the participant publishes, as LiveKit lists them.
-    assert.ok('ok' in (await command(host.room, 'mute', { userId: y!.userId })));
-    assert.deepEqual(liveKit.callsOf('GetParticipant').map((c) => [c.body['room'], c.body['identity']]), [[room, y!.userId]]);
+    assert.ok('ok' in (await command(host.room, 'mute', { alias: cy.ready.alias })));
+    assert.deepEqual(liveKit.callsOf('GetParticipant').map((c) => [c.body['room'], c.body['identity']]), [[room, cy.ready.alias]]);
     assert.deepEqual(
       liveKit.callsOf('MutePublishedTrack').map((c) => [c.body['room'], c.body['identity'], c.body['trackSid'], c.body['muted']]).sort(),
-      [[room, y!.userId, 'TR_audio', true], [room, y!.userId, 'TR_video', true]],
+      [[room, cy.ready.alias, 'TR_audio', true], [room, cy.ready.alias, 'TR_video', true]],
     );
 
     // A breakout that runs its time closes its media room.
-    assert.ok('ok' in (await command(host.room, 'breakout', { userId: y!.userId, durationS: 1 })));
+    assert.ok('ok' in (await command(host.room, 'breakout', { alias: cy.ready.alias, durationS: 1 })));
     await waitUntil(() => cy.received.some((m) => m.type === LiveEventMessageType.BREAKOUT_ENDED), 10_000);
     const yBreakout = (cy.received.find((m) => m.type === LiveEventMessageType.BREAKOUT)!.message as BreakoutMessage).room;
     await waitUntil(() => liveKit.callsOf('DeleteRoom').length === 1, 5_000);
     assert.deepEqual(liveKit.callsOf('DeleteRoom').map((c) => c.body['room']), [yBreakout]);
 
     // Removing someone in an interview: out of the event, out of its media room, and the interview is over.
-    assert.ok('ok' in (await command(host.room, 'breakout', { userId: x!.userId, durationS: 600 })));
+    assert.ok('ok' in (await command(host.room, 'breakout', { alias: cx.ready.alias, durationS: 600 })));
     const xBreakout = (host.received.filter((m) => m.type === LiveEventMessageType.BREAKOUT).at(-1)!.message as BreakoutMessage).room;
     const left = new Promise<number>((resolve) => cx.room.onLeave(resolve));
-    assert.ok('ok' in (await command(host.room, 'remove', { userId: x!.userId })));
+    assert.ok('ok' in (await command(host.room, 'remove', { alias: cx.ready.alias })));
     assert.equal(await left, KismetCloseCode.REMOVED_FROM_EVENT);
-    assert.deepEqual(liveKit.callsOf('RemoveParticipant').map((c) => [c.body['room'], c.body['identity']]), [[room, x!.userId]]);
+    assert.deepEqual(liveKit.callsOf('RemoveParticipant').map((c) => [c.body['room'], c.body['identity']]), [[room, cx.ready.alias]]);
     assert.deepEqual(liveKit.callsOf('DeleteRoom').map((c) => c.body['room']), [yBreakout, xBreakout]);
     await waitUntil(() => host.received.filter((m) => m.type === LiveEventMessageType.BREAKOUT_ENDED).length === 2);
   });
@@ -94,7 +94,7 @@ describe('changes reach the LiveKit server through its room service, on two node
       assert.equal((await requestJson(n0.url, 'POST', `/events/${eventId}/registrations`, { token: x.accessToken })).status, 201);
       const host = await join(hostNode, recruiter, eventId);
       const cx = await join(n0.url, x, eventId);
-      const { room } = replyOf<{ room: string }>(await command(host.room, 'breakout', { userId: x.userId, durationS: 3600 }));
+      const { room } = replyOf<{ room: string }>(await command(host.room, 'breakout', { alias: cx.ready.alias, durationS: 3600 }));
       return { recruiter, host, cx, room };
     };
     const sentBack = (c: { received: Array<{ type: string | number; message: unknown }> }) => c.received.filter((m) => m.type === LiveEventMessageType.BREAKOUT_ENDED).map((m) => m.message as { room: string });
@@ -121,7 +121,7 @@ describe('changes reach the LiveKit server through its room service, on two node
     const host = await join(n1.url, recruiter, eventId);
     const cx = await join(n0.url, x!, eventId);
     const closed = [host, cx].map((c) => new Promise<number>((resolve) => c.room.onLeave(resolve)));
-    const breakout = replyOf<{ room: string }>(await command(host.room, 'breakout', { userId: x!.userId, durationS: 600 }));
+    const breakout = replyOf<{ room: string }>(await command(host.room, 'breakout', { alias: cx.ready.alias, durationS: 600 }));
 
     assert.deepEqual(await withTimeout(Promise.all(closed), 15_000, 'the event’s connections to close'), [KismetCloseCode.EVENT_ENDED, KismetCloseCode.EVENT_ENDED]);
     await waitUntil(() => liveKit.callsOf('DeleteRoom').filter((c) => [host.ready.room, breakout.room].includes(c.body['room'] as string)).length === 2);

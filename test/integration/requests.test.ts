@@ -6,7 +6,7 @@ import type { Room } from '@colyseus/sdk';
 import { CHAT_ROOM, ChatCommands, ChatEventType } from '../../contracts/chat';
 import type { CommandRefusal } from '../../contracts/common';
 import { LOBBY_ROOM, LobbyCommands, LobbyEventType } from '../../contracts/deck';
-import { LIVE_EVENT_ROOM, LiveEventCommands, LiveEventMessageType } from '../../contracts/liveEvents';
+import { LIVE_EVENT_ROOM, LiveEventCommands, LiveEventMessageType, type LiveEventReady } from '../../contracts/liveEvents';
 import { SessionCommands } from '../../contracts/session';
 import { connectDevice, disconnect, joinActor, registerUser, requestJson, waitUntil, type ActorConnection } from '../support/accounts';
 import { useEmbeddedNode } from '../support/backends';
@@ -145,19 +145,20 @@ describe('commands as requests (room.request of @colyseus/sdk)', function () {
     const guest = await registerUser(url);
     assert.equal((await requestJson(url, 'POST', `/events/${eventId}/registrations`, { token: guest.accessToken })).status, 201);
     const host = await joinActor(url, recruiter.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
-    const seat = await joinActor(url, guest.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
+    const seat = await joinActor<LiveEventReady>(url, guest.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
+    const { alias } = seat.ready;
     open.push(host, seat);
     assert.deepEqual(await ask('event', seat, 'ready'), seat.ready);
-    assert.deepEqual(await ask('event', seat, 'hand.raise'), { hands: [guest.userId] });
+    assert.deepEqual(await ask('event', seat, 'hand.raise'), { hands: [alias] });
     assert.deepEqual(await ask('event', seat, 'hand.lower'), { hands: [] });
-    assert.equal((await refusal(seat.room.request('promote', { userId: guest.userId }))).code, 'NOT_A_HOST');
-    assert.equal((await ask<{ role: string }>('event', host, 'promote', { userId: guest.userId })).role, 'speaker');
-    assert.equal((await ask<{ role: string }>('event', host, 'demote', { userId: guest.userId })).role, 'audience');
-    await ask('event', host, 'mute', { userId: guest.userId });
-    assert.equal((await ask<{ userId: string }>('event', host, 'breakout', { userId: guest.userId, durationS: 60 })).userId, guest.userId);
+    assert.equal((await refusal(seat.room.request('promote', { alias }))).code, 'NOT_A_HOST');
+    assert.equal((await ask<{ role: string }>('event', host, 'promote', { alias })).role, 'speaker');
+    assert.equal((await ask<{ role: string }>('event', host, 'demote', { alias })).role, 'audience');
+    await ask('event', host, 'mute', { alias });
+    assert.equal((await ask<{ alias: string }>('event', host, 'breakout', { alias, durationS: 60 })).alias, alias);
     await ask('event', seat, 'say', { text: 'hello' });
     assert.deepEqual(await ask('event', host, 'slow.mode', { seconds: 0 }), { seconds: 0 });
-    await ask('event', host, 'remove', { userId: guest.userId });
+    await ask('event', host, 'remove', { alias });
   });
 
   it('has answered every command in the contracts, and PROTOCOL.md lists each', function () {

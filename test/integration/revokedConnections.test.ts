@@ -134,7 +134,7 @@ describe('connections of an account that was banned, erased or removed from an e
     const held = await reserve(n0.url, pest, LIVE_EVENT_ROOM, { eventId });
     const guestHeld = await reserve(n0.url, guest, LIVE_EVENT_ROOM, { eventId });
     const closed = closeCode(attending.room);
-    replyOf(await command(host.room, 'remove', { userId: pest.userId }));
+    replyOf(await command(host.room, 'remove', { alias: attending.ready.alias }));
     assert.equal(await withTimeout(closed, 10_000, 'the removed attendee’s connection to close'), KismetCloseCode.REMOVED_FROM_EVENT);
     await waitUntil(async () => (await seatsTaken(eventId)) === 0);
     assert.equal(await expectJoinRefused(held.take()), 'REMOVED_FROM_EVENT');

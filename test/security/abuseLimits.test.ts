@@ -129,7 +129,7 @@ describe('security: limits on what one person can make others pay for', function
     const attendee = await join(n0.url, pest);
     suite.open.push(host, attendee);
     const closed = new Promise<number>((resolve) => attendee.room.onLeave(resolve));
-    replyOf(await command(host.room, 'remove', { userId: pest.userId }));
+    replyOf(await command(host.room, 'remove', { alias: attendee.ready.alias }));
     assert.equal(await closed, 4506);
     for (const url of [n0.url, n1.url]) assert.equal(await expectJoinRefused(join(url, pest)), 'REMOVED_FROM_EVENT', url);
   });

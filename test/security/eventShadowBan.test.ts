@@ -52,33 +52,33 @@ describe('a shadow-ban set or lifted while its person is in a live event, on two
 
     // Before: A is seen by everyone.
     assert.ok('ok' in (await command(ca.room, 'say', { text: 'hello from A' })));
-    assert.deepEqual(replyOf(await command(ca.room, 'hand.raise')), { hands: [a!.userId] });
+    assert.deepEqual(replyOf(await command(ca.room, 'hand.raise')), { hands: [ca.ready.alias] });
     await waitUntil(() => chatOf(cb).includes('hello from A') && chatOf(host).includes('hello from A'), 10_000, () => 'A’s first words with B and the host');
-    await waitUntil(() => lastHands(cb).join() === a!.userId && lastHands(host).join() === a!.userId, 10_000, () => `A’s hand with B and the host: ${handsOf(cb)}`);
+    await waitUntil(() => lastHands(cb).join() === ca.ready.alias && lastHands(host).join() === ca.ready.alias, 10_000, () => `A’s hand with B and the host: ${handsOf(cb)}`);
 
     await setShadowBan(a!, true);
     // The hand A raised before leaves the others' queue; A still sees it.
     await waitUntil(() => lastHands(cb).length === 0 && lastHands(host).length === 0, 10_000, () => `A’s hand gone for B and the host: ${handsOf(cb)} / ${handsOf(host)}`);
     const heardSinceBan = { b: chatOf(cb).length, host: chatOf(host).length, handsB: handsOf(cb).length, handsHost: handsOf(host).length };
-    assert.equal(lastHands(ca).join(), a!.userId);
+    assert.equal(lastHands(ca).join(), ca.ready.alias);
 
     // What A does now reaches A alone.
     assert.deepEqual(replyOf(await command(ca.room, 'hand.lower')), { hands: [] });
-    assert.deepEqual(replyOf(await command(ca.room, 'hand.raise')), { hands: [a!.userId] });
+    assert.deepEqual(replyOf(await command(ca.room, 'hand.raise')), { hands: [ca.ready.alias] });
     assert.ok('ok' in (await command(ca.room, 'say', { text: 'psst from A' })));
     await waitUntil(() => chatOf(ca).includes('psst from A'), 10_000, () => 'A’s own words back to A');
     // B speaks and raises after; once that reached B and the host, A's would have before it.
     assert.ok('ok' in (await command(cb.room, 'say', { text: 'B after' })));
-    assert.deepEqual(replyOf(await command(cb.room, 'hand.raise')), { hands: [b!.userId] });
-    await waitUntil(() => chatOf(host).includes('B after') && lastHands(host).join() === b!.userId && lastHands(cb).join() === b!.userId, 10_000, () => `B’s words and hand with the host: ${chatOf(host)} ${handsOf(host)}`);
+    assert.deepEqual(replyOf(await command(cb.room, 'hand.raise')), { hands: [cb.ready.alias] });
+    await waitUntil(() => chatOf(host).includes('B after') && lastHands(host).join() === cb.ready.alias && lastHands(cb).join() === cb.ready.alias, 10_000, () => `B’s words and hand with the host: ${chatOf(host)} ${handsOf(host)}`);
     assert.deepEqual(chatOf(cb).slice(heardSinceBan.b), ['B after']);
     assert.deepEqual(chatOf(host).slice(heardSinceBan.host), ['B after']);
-    for (const hands of [...handsOf(cb).slice(heardSinceBan.handsB), ...handsOf(host).slice(heardSinceBan.handsHost)]) assert.ok(!hands.includes(a!.userId), `A’s hand shown: ${hands}`);
-    await waitUntil(() => chatOf(ca).includes('B after') && lastHands(ca).join() === [a!.userId, b!.userId].join(), 10_000, () => `A sees their hand first: ${handsOf(ca)}`);
+    for (const hands of [...handsOf(cb).slice(heardSinceBan.handsB), ...handsOf(host).slice(heardSinceBan.handsHost)]) assert.ok(!hands.includes(ca.ready.alias), `A’s hand shown: ${hands}`);
+    await waitUntil(() => chatOf(ca).includes('B after') && lastHands(ca).join() === [ca.ready.alias, cb.ready.alias].join(), 10_000, () => `A sees their hand first: ${handsOf(ca)}`);
 
     // Lifted: the hand A holds up shows again in its place, and what A does from now on reaches everyone.
     await setShadowBan(a!, false);
-    await waitUntil(() => [cb, host].every((c) => lastHands(c).join() === [a!.userId, b!.userId].join()), 10_000, () => `A’s hand back: ${handsOf(cb)} / ${handsOf(host)}`);
+    await waitUntil(() => [cb, host].every((c) => lastHands(c).join() === [ca.ready.alias, cb.ready.alias].join()), 10_000, () => `A’s hand back: ${handsOf(cb)} / ${handsOf(host)}`);
     assert.ok('ok' in (await command(ca.room, 'say', { text: 'A again' })));
     await waitUntil(() => chatOf(cb).includes('A again') && chatOf(host).includes('A again'), 10_000, () => 'A’s words after the lifting');
     assert.ok(!chatOf(cb).includes('psst from A') && !chatOf(host).includes('psst from A'), 'what A said while banned stays hidden');
@@ -98,10 +98,10 @@ describe('a shadow-ban set or lifted while its person is in a live event, on two
     // Either device: the words reach both of A's and nobody else.
     assert.ok('ok' in (await command(phone.room, 'say', { text: 'from the phone' })));
     assert.ok('ok' in (await command(laptop.room, 'say', { text: 'from the laptop' })));
-    assert.deepEqual(replyOf(await command(laptop.room, 'hand.raise')), { hands: [a!.userId] });
+    assert.deepEqual(replyOf(await command(laptop.room, 'hand.raise')), { hands: [phone.ready.alias] });
     assert.ok('ok' in (await command(cb.room, 'say', { text: 'B after' })));
     await waitUntil(() => [phone, laptop].every((c) => ['from the phone', 'from the laptop', 'B after'].every((t) => chatOf(c).includes(t))), 10_000, () => `A’s devices: ${chatOf(phone)} / ${chatOf(laptop)}`);
-    await waitUntil(() => lastHands(phone).join() === a!.userId, 10_000, () => `A’s hand on the other device: ${handsOf(phone)}`);
+    await waitUntil(() => lastHands(phone).join() === phone.ready.alias, 10_000, () => `A’s hand on the other device: ${handsOf(phone)}`);
     await waitUntil(() => chatOf(host).includes('B after') && chatOf(cb).includes('B after'), 10_000, () => 'B’s words with the host');
     assert.deepEqual(chatOf(host), ['B after']);
     assert.deepEqual(chatOf(cb), ['B after']);
@@ -109,7 +109,7 @@ describe('a shadow-ban set or lifted while its person is in a live event, on two
 
     // Lifted on the operator route: from either device, A is seen again.
     await setShadowBan(a!, false);
-    await waitUntil(() => lastHands(host).join() === a!.userId && lastHands(cb).join() === a!.userId, 10_000, () => `A’s hand back: ${handsOf(host)}`);
+    await waitUntil(() => lastHands(host).join() === phone.ready.alias && lastHands(cb).join() === phone.ready.alias, 10_000, () => `A’s hand back: ${handsOf(host)}`);
     assert.ok('ok' in (await command(laptop.room, 'say', { text: 'laptop again' })));
     assert.ok('ok' in (await command(phone.room, 'say', { text: 'phone again' })));
     await waitUntil(() => [host, cb].every((c) => chatOf(c).includes('laptop again') && chatOf(c).includes('phone again')), 10_000, () => `A seen again: ${chatOf(host)}`);

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { registerUser, requestJson } from './accounts';
+import { HARNESS_JWT_SECRET } from '../../loadtest/harness/secrets';
+import { EventAliasKeys } from '../../services/eventAliases';
+import { LIVE_EVENT_ROOM, LiveEventMessageType, type LiveEventReady } from '../../contracts/liveEvents';
+import type { TokenPair } from '../../contracts/auth';
+import { joinActor, registerUser, requestJson, type ActorConnection } from './accounts';
 
 /**
  * A recruiter, a job and an event of theirs whose doors open now: it starts in 5 minutes
@@ -16,4 +20,18 @@ export async function scheduleEvent(url: string, capacity: number, times?: { rea
   });
   assert.equal(created.status, 201);
   return { recruiter, eventId: created.body.eventId };
+}
+
+/** A person's alias in an event as a harness node (the harness's JWT_SECRET) names them there: for someone the test never connects. */
+export function harnessAliasIn(eventId: string, userId: string): string {
+  return new EventAliasKeys(HARNESS_JWT_SECRET).of(eventId).of(userId);
+}
+
+/** Joins an event, the connection closed with the suite's others (`open`). */
+export function eventJoiner(suite: { readonly open: Array<{ readonly room: ActorConnection['room'] }> }) {
+  return async (url: string, user: TokenPair, eventId: string): Promise<ActorConnection<LiveEventReady>> => {
+    const connection = await joinActor<LiveEventReady>(url, user.accessToken, LIVE_EVENT_ROOM, { eventId }, LiveEventMessageType.READY);
+    suite.open.push(connection);
+    return connection;
+  };
 }

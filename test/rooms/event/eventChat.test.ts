@@ -3,8 +3,8 @@ import { AppError, ErrorCode } from '../../../domain/errors';
 import { eventChatPace } from '../../../domain/liveEventRules';
 import { EventChat } from '../../../rooms/event/eventChat';
 
-const attendee = (n: number) => ({ userId: `u${n}`, role: 'audience' as const });
-const host = { userId: 'host', role: 'host' as const };
+const attendee = (n: number) => ({ userId: `u${n}`, role: 'audience' as const, alias: `alias-${n}` });
+const host = { userId: 'host', role: 'host' as const, alias: 'alias-host' };
 
 /** The refusal's code and wait, or undefined when the message was let through. */
 function refusal(say: () => unknown): { code: string; retryAfterMs: number } | undefined {

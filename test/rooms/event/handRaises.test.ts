@@ -27,7 +27,7 @@ function manualClock() {
 }
 
 /** An audience of people by user id: what went to everyone (and who was left out), and what went to each person alone. */
-function audienceOf(viewerIds: readonly string[], hidden: ReadonlySet<string> = new Set(), blocks = new BlockedPairs()) {
+function audienceOf(viewerIds: readonly string[], hidden: ReadonlySet<string> = new Set(), blocks = new BlockedPairs(), aliasOf = (userId: string) => userId) {
   const sent = new Map<string, Array<readonly string[]>>(viewerIds.map((id) => [id, []]));
   const broadcasts: Array<readonly string[]> = [];
   const leftOut: string[][] = [];
@@ -39,6 +39,7 @@ function audienceOf(viewerIds: readonly string[], hidden: ReadonlySet<string> = 
       leftOut.push([...except]);
     },
     sendTo: (userId, _type, message) => sent.get(userId)!.push((message as { hands: string[] }).hands),
+    aliasOf,
   };
   return { audience, sent, broadcasts, leftOut };
 }
@@ -65,6 +66,19 @@ describe('the hand-raise queue told to an event', () => {
     clock.advance(10);
     assert.deepEqual(broadcasts, [['a'], ['b', 'c']]);
     assert.equal(clock.pending, 0);
+  });
+
+  it('names every hand by its alias, in the broadcast, to one person alone and in a viewer’s answer', () => {
+    const clock = manualClock();
+    const blocks = new BlockedPairs();
+    blocks.add({ blockerId: 'b', blockedId: 'a' });
+    const { audience, sent, broadcasts } = audienceOf(['a', 'b', 'c'], new Set(), blocks, (userId) => `alias-of-${userId}`);
+    const hands = new HandRaises(audience, clock);
+    hands.change(['a', 'c']);
+    clock.advance(0);
+    assert.deepEqual(broadcasts, [['alias-of-a', 'alias-of-c']]);
+    assert.deepEqual(sent.get('b'), [['alias-of-c']]);
+    assert.deepEqual(hands.seenBy('c'), ['alias-of-a', 'alias-of-c']);
   });
 
   it('tells nobody of a hand raised and lowered again before the next telling', () => {
