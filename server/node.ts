@@ -22,6 +22,7 @@ import type { RateLimiter } from '../services/rateLimiter';
 import { WITHDRAWALS_TOPIC, type BlockNews, type ThreadSignal, type UserBusMessage, type DiscoveryNews } from '../services/topicBus';
 import { AccessTokenService } from './auth/accessTokens';
 import { AuthService } from './auth/authService';
+import { preparePasswordJudge } from './auth/passwordStrength';
 import { TokenRevocations } from './auth/tokenRevocations';
 import type { Revocation } from '../domain/revocationList';
 import { ActorLocalDriver } from './cluster/actorDrivers';
@@ -77,6 +78,8 @@ const ROOM_COUNT_REPORT_MS = 200; // how soon a change of this node's room count
 
 /** Boots one Kismet node: database (migrated), presence and driver, rooms, routes, listening socket. */
 export async function startNode(config: Config, logger: Logger): Promise<KismetNode> {
+  // First, while nothing is in flight: the password estimator's dictionaries hold the main thread most of a second, which no request or connect timer may wait out.
+  await preparePasswordJudge();
   const metrics = new NodeMetrics({ port: String(config.http.port) });
   let health: DependencyHealth | undefined; // set once the dependencies it probes exist
   const databaseLog = logger.child({ component: 'database' });

@@ -33,8 +33,8 @@ let estimator: Promise<ZxcvbnFactory> | undefined;
 
 /**
  * The estimator with its dictionaries (common passwords, English words and names, keyboard
- * layouts): tens of MB of heap, so loaded at the first password set on this node, never at
- * start or on a join.
+ * layouts): tens of MB of heap and most of a second of the main thread to load, so loaded
+ * while the node starts (preparePasswordJudge), before it listens: no request waits for it.
  */
 function loadedEstimator(): Promise<ZxcvbnFactory> {
   estimator ??= (async () => {
@@ -72,6 +72,11 @@ function containsEmail(password: string, email: string): boolean {
   const localPart = localPartOf(email);
   const forms = [localPart, localPart.split(SEPARATORS).join('')].filter((form) => form.length >= MIN_CONTAINED_LOCAL_PART_CHARS);
   return lowered.includes(email) || forms.some((form) => lowered.includes(form));
+}
+
+/** Loads the estimator and its dictionaries (node start, before listening). */
+export async function preparePasswordJudge(): Promise<void> {
+  await loadedEstimator();
 }
 
 /**
